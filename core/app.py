@@ -1,0 +1,84 @@
+"""The ASGI application: Starlette routes around the strawberry GraphQL view.
+
+``/graphql`` serves queries and mutations over HTTP, GraphiQL in a browser, and
+subscriptions over graphql-transport-ws.  The schema follows the enabled plugins: when an
+operator enables a business line, the next request is served by a schema with its fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse
+from starlette.routing import Route, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from core.graphql.context import Context
+from core.runtime import Frontdesk
+
+
+class FrontdeskGraphQL(GraphQL):
+    def __init__(self, frontdesk: Frontdesk, schema: Any) -> None:
+        super().__init__(schema, graphql_ide="graphiql")
+        self.frontdesk = frontdesk
+
+    async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
+        return Context(app=self.frontdesk, request=request, response=response)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+
+class SchemaRouter:
+    """Dispatch to the GraphQL view of the schema for the currently enabled plugins."""
+
+    def __init__(self, frontdesk: Frontdesk) -> None:
+        self.frontdesk = frontdesk
+        self._views: dict[int, FrontdeskGraphQL] = {}
+
+    def view(self) -> FrontdeskGraphQL:
+        schema = self.frontdesk.schema
+        view = self._views.get(id(schema))
+        if view is None:
+            view = FrontdeskGraphQL(self.frontdesk, schema)
+            self._views[id(schema)] = view
+        return view
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.view()(scope, receive, send)
+
+
+def create_app(frontdesk: Frontdesk | None = None) -> Starlette:
+    frontdesk = frontdesk or Frontdesk()
+    router = SchemaRouter(frontdesk)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if not frontdesk.started:
+            await frontdesk.start()
+        yield
+        await frontdesk.stop()
+
+    async def health(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok", "plugins": sorted(frontdesk.host.enabled)})
+
+    async def root(_request: Request) -> RedirectResponse:
+        return RedirectResponse("/graphql")
+
+    app = Starlette(
+        routes=[
+            Route("/", root),
+            Route("/healthz", health),
+            Route("/graphql", router, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", router),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.frontdesk = frontdesk
+    return app

@@ -1,0 +1,206 @@
+"""The ``frontdesk`` command: serve, db, plugins, demo, schema."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn
+from rich.table import Table
+
+from core import migrate
+from core.plugins import PluginHost, create_plugin_manager
+from core.settings import DEFAULT_DATABASE_URL
+
+app = typer.Typer(help="Frontdesk: GraphQL reception platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations (core + one branch per plugin).")
+plugins_app = typer.Typer(help="Switch business lines on and off (state lives in the database).")
+schema_app = typer.Typer(help="The GraphQL schema as a product.")
+app.add_typer(db_app, name="db")
+app.add_typer(plugins_app, name="plugins")
+app.add_typer(schema_app, name="schema")
+console = Console()
+
+DatabaseOption = Annotated[
+    str,
+    typer.Option(
+        "--database-url",
+        envvar="FRONTDESK_DATABASE_URL",
+        help="SQLAlchemy URL; SQLite by default, e.g. postgresql://postgres@127.0.0.1/frontdesk",
+    ),
+]
+
+
+def _host() -> PluginHost:
+    return PluginHost(create_plugin_manager())
+
+
+async def _enabled_host(url: str) -> PluginHost:
+    from core.db import Database
+    from core.services.plugin_state import load_enabled
+
+    host = _host()
+    db = Database(url)
+    try:
+        async with db.session() as s:
+            host.set_enabled(await load_enabled(s, host))
+    finally:
+        await db.dispose()
+    return host
+
+
+def _upgrade(url: str) -> list[str]:
+    host = _host()
+    # Core first, so the plugin state table exists before we read it.
+    migrate.upgrade(url, host, plugins=[])
+    host = asyncio.run(_enabled_host(url))
+    return migrate.upgrade(url, host)
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
+    """Bring the database to the heads of core and every enabled plugin."""
+    labels = _upgrade(database_url)
+    console.print(f"[green]upgraded[/] branches: {', '.join(labels)}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    target: Annotated[str, typer.Argument(help="e.g. realestate@base, or a revision id")],
+    database_url: DatabaseOption = DEFAULT_DATABASE_URL,
+) -> None:
+    """Downgrade to a revision; ``<plugin>@base`` removes one plugin's tables."""
+    migrate.downgrade(database_url, _host(), target)
+    console.print(f"[yellow]downgraded[/] to {target}")
+
+
+@db_app.command("current")
+def db_current(database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
+    """Show the revision of each applied branch."""
+    for label, rev in migrate.describe_current(database_url, _host()):
+        console.print(f"{label}: {rev}")
+
+
+async def _set_enabled(url: str, name: str, enabled: bool) -> None:
+    from core.runtime import Frontdesk
+    from core.services.plugin_state import set_plugin_enabled
+    from core.settings import Settings
+
+    fd = Frontdesk(Settings.from_env(database_url=url))
+    await fd.bus.start()
+    try:
+        async with fd.write() as s:
+            await set_plugin_enabled(s, fd.host, name, enabled, datetime.now(UTC))
+    finally:
+        await fd.stop()
+
+
+@plugins_app.command("list")
+def plugins_list(database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
+    """Installed plugins and whether each is enabled."""
+    host = asyncio.run(_enabled_host(database_url))
+    table = Table("code", "name", "version", "business line", "enabled")
+    for name, p in sorted(host.installed.items()):
+        table.add_row(
+            name, p.info.name, p.info.version, p.info.business_line or "-",
+            "yes" if name in host.enabled else "no",
+        )
+    console.print(table)
+
+
+@plugins_app.command("enable")
+def plugins_enable(name: str, database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
+    """Enable a plugin: migrate its tables, sync its penalty table, show its fields."""
+    from core.errors import FrontdeskError
+
+    try:
+        host = _host()
+        if name not in host.installed:
+            raise typer.BadParameter(f"no plugin {name!r}; installed: {', '.join(host.installed)}")
+        migrate.upgrade(database_url, host, plugins=[name])
+        asyncio.run(_set_enabled(database_url, name, True))
+    except FrontdeskError as exc:
+        console.print(f"[red]{exc.code}[/]: {exc.message}")
+        raise typer.Exit(2) from exc
+    console.print(f"[green]enabled[/] {name}")
+
+
+@plugins_app.command("disable")
+def plugins_disable(name: str, database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
+    """Disable a plugin: its fields disappear, no new sites; all its data stays."""
+    from core.errors import FrontdeskError
+
+    try:
+        asyncio.run(_set_enabled(database_url, name, False))
+    except FrontdeskError as exc:
+        console.print(f"[red]{exc.code}[/]: {exc.message}")
+        raise typer.Exit(2) from exc
+    console.print(f"[yellow]disabled[/] {name} (its data is kept)")
+
+
+@app.command("demo")
+def demo(
+    database_url: DatabaseOption = DEFAULT_DATABASE_URL,
+    lines: Annotated[str, typer.Option(help="Comma-separated lines to enable")] = "realestate",
+) -> None:
+    """Create the schema, enable lines, and load demo data for them (idempotent)."""
+    from core.demo import load_demo
+
+    host = _host()
+    migrate.upgrade(database_url, host, plugins=[])
+    wanted = [x.strip() for x in lines.split(",") if x.strip()]
+    for name in wanted:
+        migrate.upgrade(database_url, host, plugins=[name])
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), console=console) as progress:
+        task = progress.add_task("loading demo data", total=None)
+
+        def report(message: str) -> None:
+            progress.update(task, description=message)
+
+        summary = asyncio.run(load_demo(database_url, wanted, report))
+    console.print(f"[green]demo ready[/]: {summary}")
+
+
+@app.command("serve")
+def serve(
+    database_url: DatabaseOption = DEFAULT_DATABASE_URL,
+    host: Annotated[str, typer.Option(envvar="FRONTDESK_HOST")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="FRONTDESK_PORT")] = 8000,
+    redis_url: Annotated[
+        str | None, typer.Option(envvar="FRONTDESK_REDIS_URL", help="Fan-out across processes")
+    ] = None,
+    upgrade: Annotated[bool, typer.Option(help="Run db upgrade first")] = True,
+) -> None:
+    """Serve GraphQL (HTTP, GraphiQL, WebSocket subscriptions) with uvicorn."""
+    import uvicorn
+
+    from core.app import create_app
+    from core.runtime import Frontdesk
+    from core.settings import Settings
+
+    if upgrade:
+        _upgrade(database_url)
+    os.environ["FRONTDESK_DATABASE_URL"] = database_url
+    fd = Frontdesk(Settings.from_env(database_url=database_url, redis_url=redis_url))
+    console.print(f"Frontdesk GraphiQL: [bold]http://{host}:{port}/graphql[/]")
+    uvicorn.run(create_app(fd), host=host, port=port, log_level="info")
+
+
+@schema_app.command("export")
+def schema_export(
+    output: Annotated[Path, typer.Option("--output", "-o")] = Path("schema/frontdesk.graphql"),
+) -> None:
+    """Write the SDL with every installed plugin enabled."""
+    from schema.build import export_sdl
+
+    output.write_text(export_sdl(_host()), encoding="utf-8")
+    console.print(f"wrote {output}")
+
+
+def main() -> None:
+    app()

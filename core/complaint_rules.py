@@ -1,0 +1,639 @@
+"""Complaint rules (C-6 .. C-11): numbering, channels, lifecycle, deadlines, escalation.
+
+Pure functions and data: facts in, decision plus :class:`~core.decisions.Reason` out.  No
+database, no clock: ``now`` is always passed in and must be timezone-aware.
+
+Deadline model (C-8, C-11, PM-5):
+
+* First response (C-8) is due ``targets.first_response`` (24 h) of *wall-clock* time after
+  filing: the seed says 24小时, not working days, and pauses do not move it.
+* Resolution (C-11) is due at 24:00 of the n-th working day after the filing day, in the
+  site's calendar (see :meth:`WorkingCalendar.add_working_days`).
+* The resolution clock is a working-time clock: it runs only on working days and stands
+  still while the complaint waits on the customer.  Each pause that starts before the
+  (already extended) due time pushes the due time on by the pause's *working time* (time in
+  the pause that falls on working days), walking forward over non-working days.  A pause
+  that starts after the due time has passed extends nothing: the deadline was already missed.
+  While a pause is still open the due time is unknown, so it is ``None``.
+* Revisit (回访, C-9 with the windows of PM-5) is due at 24:00 of the ``revisit_days``-th
+  *calendar* day after the local day of the fix (seed: 整改解决一周内 / 两周内).
+* A reopened complaint starts a new cycle (seed 003 制度1 第九条(八): a new complaint form
+  is filed with the old one attached): the caller computes deadlines again with
+  ``filed_at`` = the reopening time and only the pauses of the new cycle.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from enum import IntEnum, StrEnum
+from types import MappingProxyType
+from typing import Any, Final, Literal
+
+from core.calendar import WorkingCalendar, require_aware
+from core.decisions import Reason
+from core.errors import FrontdeskError
+
+__all__ = [
+    "CHANNEL_DETAILS",
+    "CLOCK_PAUSED_STATUSES",
+    "DEFAULT_TARGETS",
+    "REASON_REQUIRED_TARGETS",
+    "TRANSITIONS",
+    "ComplaintChannel",
+    "ComplaintNumber",
+    "ComplaintStatus",
+    "ComplaintTargets",
+    "Deadlines",
+    "EscalationError",
+    "EscalationLevel",
+    "IllegalTransition",
+    "InvalidChannelDetails",
+    "InvalidComplaintNumber",
+    "ReasonRequired",
+    "RuleError",
+    "Severity",
+    "TransitionDecision",
+    "compute_deadlines",
+    "escalate",
+    "format_complaint_number",
+    "is_overdue",
+    "next_complaint_number",
+    "overdue_reasons",
+    "parse_complaint_number",
+    "required_channel_details",
+    "transition",
+    "validate_channel_details",
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+
+class RuleError(FrontdeskError):
+    """A complaint rule refused the request; ``code`` is stable, ``message`` says what to do."""
+
+    code = "RULE_VIOLATION"
+
+
+class IllegalTransition(RuleError):
+    code = "ILLEGAL_TRANSITION"
+
+
+class ReasonRequired(RuleError):
+    code = "REASON_REQUIRED"
+
+
+class InvalidChannelDetails(RuleError):
+    code = "MISSING_CHANNEL_DETAILS"
+
+
+class InvalidComplaintNumber(RuleError):
+    code = "INVALID_COMPLAINT_NUMBER"
+
+
+class EscalationError(RuleError):
+    code = "ALREADY_AT_TOP"
+
+
+def _require_why(why: str, what: str) -> str:
+    text = why.strip() if isinstance(why, str) else ""
+    if not text:
+        raise ReasonRequired(f"{what} needs a reason: say why in a sentence", action=what)
+    return text
+
+
+def _require_actor(actor: str) -> str:
+    # C-9: every change records who made it; an anonymous change is a caller bug.
+    text = actor.strip() if isinstance(actor, str) else ""
+    if not text:
+        raise ValueError("actor must name who made the change (C-9)")
+    return text
+
+
+# ---------------------------------------------------------------------------------------------
+# C-9 lifecycle
+
+
+class ComplaintStatus(StrEnum):
+    RECEIVED = "received"
+    ACKNOWLEDGED = "acknowledged"
+    IN_PROGRESS = "in_progress"
+    # The resolution clock stands still while the complaint waits on the customer.
+    WAITING_ON_CUSTOMER = "waiting_on_customer"
+    RESOLVED = "resolved"
+    REVISITED = "revisited"
+    CLOSED = "closed"
+    REOPENED = "reopened"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+_S = ComplaintStatus
+
+# C-9: received → acknowledged → in progress → resolved → revisited → closed.  A customer who
+# rejects the result reopens it (重新调查直至客户满意, seed 002 篇11 4) and it goes back to
+# in progress.  The revisit is not optional (seed 004 附件一 由销售经理对投诉客户进行回访,
+# PM-5 signed revisit record), so resolved cannot jump to closed; closed is final.
+TRANSITIONS: Final[Mapping[ComplaintStatus, tuple[ComplaintStatus, ...]]] = MappingProxyType(
+    {
+        _S.RECEIVED: (_S.ACKNOWLEDGED,),
+        _S.ACKNOWLEDGED: (_S.IN_PROGRESS,),
+        _S.IN_PROGRESS: (_S.WAITING_ON_CUSTOMER, _S.RESOLVED),
+        _S.WAITING_ON_CUSTOMER: (_S.IN_PROGRESS,),
+        _S.RESOLVED: (_S.REVISITED, _S.REOPENED),
+        _S.REVISITED: (_S.CLOSED, _S.REOPENED),
+        _S.REOPENED: (_S.IN_PROGRESS,),
+        _S.CLOSED: (),
+    }
+)
+
+# A reopen overturns a result and a close ends the record: both must say why.
+REASON_REQUIRED_TARGETS: Final[frozenset[ComplaintStatus]] = frozenset({_S.REOPENED, _S.CLOSED})
+
+CLOCK_PAUSED_STATUSES: Final[frozenset[ComplaintStatus]] = frozenset({_S.WAITING_ON_CUSTOMER})
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionDecision:
+    """An allowed lifecycle change, ready to be written as an event (who, when, why — C-9)."""
+
+    previous: ComplaintStatus
+    status: ComplaintStatus
+    actor: str
+    at: datetime
+    note: str
+    reason: Reason
+
+    @property
+    def pauses_clock(self) -> bool:
+        """The resolution clock stops here (a pause starts at ``at``)."""
+        return self.status in CLOCK_PAUSED_STATUSES and self.previous not in CLOCK_PAUSED_STATUSES
+
+    @property
+    def resumes_clock(self) -> bool:
+        """The resolution clock runs again here (the open pause ends at ``at``)."""
+        return self.previous in CLOCK_PAUSED_STATUSES and self.status not in CLOCK_PAUSED_STATUSES
+
+
+def _status(value: ComplaintStatus | str, name: str) -> ComplaintStatus:
+    try:
+        return ComplaintStatus(value)
+    except ValueError:
+        known = ", ".join(s.value for s in ComplaintStatus)
+        raise IllegalTransition(
+            f"unknown complaint status {value!r} for {name}; known: {known}",
+            code="UNKNOWN_STATUS",
+            value=str(value),
+        ) from None
+
+
+def transition(
+    current: ComplaintStatus | str,
+    target: ComplaintStatus | str,
+    *,
+    actor: str,
+    reason: str,
+    now: datetime,
+) -> TransitionDecision:
+    """Move a complaint along its lifecycle (C-9) or raise :class:`IllegalTransition`.
+
+    ``reason`` is the human "why"; it may be empty except for a reopen or a close
+    (:class:`ReasonRequired`).  ``actor`` names who made the change.
+    """
+    require_aware(now, "now")
+    who = _require_actor(actor)
+    source, goal = _status(current, "current"), _status(target, "target")
+    allowed = TRANSITIONS[source]
+    if goal not in allowed:
+        options = ", ".join(s.label for s in allowed) or "nothing (closed is final)"
+        raise IllegalTransition(
+            f"a complaint cannot go from {source.label} to {goal.label}; "
+            f"from {source.label} it can go to: {options}",
+            current=source.value,
+            target=goal.value,
+            allowed=[s.value for s in allowed],
+        )
+    why = reason.strip() if isinstance(reason, str) else ""
+    if goal in REASON_REQUIRED_TARGETS:
+        why = _require_why(why, "reopening" if goal is _S.REOPENED else "closing a complaint")
+    message = f"{who} moved the complaint from {source.label} to {goal.label}"
+    return TransitionDecision(
+        previous=source,
+        status=goal,
+        actor=who,
+        at=now,
+        note=why,
+        reason=Reason("C-9", f"{message}: {why}" if why else message),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# C-7 channels
+
+
+class ComplaintChannel(StrEnum):
+    IN_PERSON = "in_person"
+    PHONE = "phone"
+    WRITTEN = "written"
+
+
+# C-7 (seed 000 篇五): the phone taker records the caller's company (客户单位) and name, the
+# time and who took it.  For the other channels the seed asks only for a detailed record, so
+# we ask for the same who/when minimum C-9 needs for every event.
+CHANNEL_DETAILS: Final[Mapping[ComplaintChannel, tuple[str, ...]]] = MappingProxyType(
+    {
+        ComplaintChannel.PHONE: ("caller_company", "caller_name", "received_at", "taken_by"),
+        ComplaintChannel.IN_PERSON: ("customer_name", "received_at", "taken_by"),
+        ComplaintChannel.WRITTEN: ("customer_name", "received_at", "taken_by"),
+    }
+)
+
+
+def _channel(channel: ComplaintChannel | str) -> ComplaintChannel:
+    try:
+        return ComplaintChannel(channel)
+    except ValueError:
+        known = ", ".join(c.value for c in ComplaintChannel)
+        raise InvalidChannelDetails(
+            f"unknown complaint channel {channel!r}; use one of: {known}",
+            code="UNKNOWN_CHANNEL",
+            channel=str(channel),
+        ) from None
+
+
+def required_channel_details(channel: ComplaintChannel | str) -> tuple[str, ...]:
+    """The details a complaint taken on ``channel`` must record (C-7)."""
+    return CHANNEL_DETAILS[_channel(channel)]
+
+
+def validate_channel_details(channel: ComplaintChannel | str, details: Mapping[str, Any]) -> None:
+    """Raise :class:`InvalidChannelDetails` naming every missing detail (C-7).
+
+    A detail is missing when absent, ``None`` or blank.  ``received_at`` must be a datetime;
+    a naive one is a caller bug (ValueError).
+    """
+    kind = _channel(channel)
+    required = CHANNEL_DETAILS[kind]
+    missing = [
+        key
+        for key in required
+        if details.get(key) is None
+        or (isinstance(details.get(key), str) and not details[key].strip())
+    ]
+    if missing:
+        raise InvalidChannelDetails(
+            f"a {kind.value.replace('_', ' ')} complaint must record: {', '.join(missing)} "
+            f"(C-7 requires {', '.join(required)})",
+            channel=kind.value,
+            missing=missing,
+        )
+    received_at = details["received_at"]
+    if not isinstance(received_at, datetime):
+        raise InvalidChannelDetails(
+            f"received_at must be a date and time, got {received_at!r}",
+            code="INVALID_CHANNEL_DETAILS",
+            channel=kind.value,
+            invalid=["received_at"],
+        )
+    require_aware(received_at, "received_at")
+
+
+# ---------------------------------------------------------------------------------------------
+# C-6 numbering
+
+_NUMBER_PATTERN = re.compile(r"(\d{2})(\d{2})-(\d{4,})")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ComplaintNumber:
+    """A parsed complaint number (C-6): YYMM-serial, the serial restarting every month."""
+
+    year: int
+    month: int
+    serial: int
+
+    def __str__(self) -> str:
+        return format_complaint_number(date(self.year, self.month, 1), self.serial)
+
+    @property
+    def period(self) -> date:
+        """The first day of the numbering month: the key of the monthly serial counter."""
+        return date(self.year, self.month, 1)
+
+
+def format_complaint_number(local_date: date, serial: int) -> str:
+    """``2611-0007``: two-digit year and month of the site's local date, then the serial
+    (at least four digits, more once a month passes 9999) — C-6."""
+    if isinstance(local_date, datetime) or not isinstance(local_date, date):
+        raise TypeError(
+            f"local_date must be a date (the site's local date), got {local_date!r}; "
+            "use WorkingCalendar.local_date(filed_at)"
+        )
+    if not 2000 <= local_date.year <= 2099:
+        raise ValueError(f"a two-digit year cannot represent {local_date.year}")
+    if isinstance(serial, bool) or not isinstance(serial, int) or serial < 1:
+        raise ValueError(f"serial must be a positive integer, got {serial!r}")
+    return f"{local_date.year % 100:02d}{local_date.month:02d}-{serial:04d}"
+
+
+def parse_complaint_number(text: str) -> ComplaintNumber:
+    """Parse ``YYMM-serial`` (C-6); only the canonical form is accepted."""
+    match = _NUMBER_PATTERN.fullmatch(text.strip()) if isinstance(text, str) else None
+    if match is None:
+        raise InvalidComplaintNumber(
+            f"{text!r} is not a complaint number; expected YYMM-NNNN such as 2611-0007",
+            value=str(text),
+        )
+    yy, mm, serial_text = match.groups()
+    month, serial = int(mm), int(serial_text)
+    if not 1 <= month <= 12 or serial < 1:
+        raise InvalidComplaintNumber(
+            f"{text!r} has month {mm} or serial {serial_text} out of range", value=text
+        )
+    number = ComplaintNumber(2000 + int(yy), month, serial)
+    if str(number) != text.strip():
+        # "2611-00007" would sort and compare differently from "2611-0007"; refuse it.
+        raise InvalidComplaintNumber(
+            f"{text!r} is not in canonical form; write it as {number}", value=text
+        )
+    return number
+
+
+def next_complaint_number(previous: str | None, local_date: date) -> str:
+    """The number after ``previous`` (the last one issued at the site), for ``local_date``.
+
+    The serial restarts at 1 when the month (or year) changed — C-6.
+    """
+    if previous is None:
+        return format_complaint_number(local_date, 1)
+    last = parse_complaint_number(previous)
+    if (last.year, last.month) == (local_date.year, local_date.month):
+        return format_complaint_number(local_date, last.serial + 1)
+    if (last.year, last.month) > (local_date.year, local_date.month):
+        raise ValueError(f"previous number {previous} is later than {local_date.isoformat()}")
+    return format_complaint_number(local_date, 1)
+
+
+# ---------------------------------------------------------------------------------------------
+# C-8 / C-11 / PM-5 targets and deadlines
+
+Severity = Literal["general", "major"]
+_SEVERITIES: Final[frozenset[str]] = frozenset({"general", "major"})
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintTargets:
+    """The numbers behind a complaint's deadlines; business lines override them (PM-5).
+
+    * ``first_response`` — wall-clock time to the first response (C-8: 24 h).
+    * ``resolution_working_days`` — after-consumption complaints (C-11: 3 working days).
+    * ``special_case_max_working_days`` — the hard limit for special cases (C-11: 7).
+    * ``revisit_days`` — *calendar* days after the fix within which the customer is revisited
+      (PM-5: major 7, general 14; the core default follows a general complaint).
+    * ``severity`` — "general" or "major" (PM-4); the property line uses
+      ``ComplaintTargets(resolution_working_days=1, revisit_days=7, severity="major")``.
+    """
+
+    first_response: timedelta = timedelta(hours=24)
+    resolution_working_days: int = 3
+    special_case_max_working_days: int = 7
+    revisit_days: int = 14
+    severity: Severity = "general"
+
+    def __post_init__(self) -> None:
+        if self.first_response <= timedelta(0):
+            raise ValueError("first_response must be a positive duration")
+        for name in ("resolution_working_days", "special_case_max_working_days", "revisit_days"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive integer, got {value!r}")
+        if self.special_case_max_working_days < self.resolution_working_days:
+            raise ValueError("special_case_max_working_days cannot be below the normal target")
+        if self.severity not in _SEVERITIES:
+            raise ValueError(f"severity must be 'general' or 'major', got {self.severity!r}")
+
+
+DEFAULT_TARGETS: Final[ComplaintTargets] = ComplaintTargets()
+
+
+@dataclass(frozen=True, slots=True)
+class Deadlines:
+    """When a complaint's steps are due, in the site's time zone.
+
+    ``resolution_due`` / ``special_case_due`` are ``None`` while the clock is paused by an
+    open pause that started before they were reached.  ``paused`` is the working time of the
+    closed pauses.
+    """
+
+    filed_at: datetime
+    targets: ComplaintTargets
+    first_response_due: datetime
+    resolution_due: datetime | None
+    special_case_due: datetime | None
+    revisit_due: datetime | None = None
+    paused: timedelta = timedelta(0)
+
+    @property
+    def clock_paused(self) -> bool:
+        return self.resolution_due is None
+
+
+Pause = tuple[datetime, datetime | None]
+
+
+def _checked_pauses(
+    pauses: Sequence[Pause], filed_at: datetime, resolved_at: datetime | None
+) -> list[Pause]:
+    ordered = sorted(
+        ((require_aware(s, "pause start"), e) for s, e in pauses),
+        key=lambda p: p[0].astimezone(UTC),
+    )
+    previous_end: datetime | None = filed_at
+    for start, end in ordered:
+        if previous_end is None:
+            raise ValueError("only the last pause may still be open (end=None)")
+        if start < previous_end:
+            raise ValueError(
+                f"pause starting {start.isoformat()} begins before filing or overlaps the "
+                "previous pause"
+            )
+        if end is not None:
+            require_aware(end, "pause end")
+            if end < start:
+                raise ValueError(f"pause ends {end.isoformat()} before it starts")
+        if resolved_at is not None and (end is None or end > resolved_at):
+            raise ValueError("a pause cannot run past the resolution")
+        previous_end = end
+    return ordered
+
+
+def _extend_for_pauses(
+    base: datetime, pauses: Sequence[Pause], calendar: WorkingCalendar
+) -> datetime | None:
+    due = base
+    for start, end in pauses:
+        if start >= due:
+            # The deadline passed before the customer was asked: waiting cannot undo that.
+            break
+        if end is None:
+            return None
+        due = calendar.advance_working_time(due, calendar.working_time_elapsed(start, end))
+    return due
+
+
+def compute_deadlines(
+    filed_at: datetime,
+    targets: ComplaintTargets,
+    calendar: WorkingCalendar,
+    pauses: Sequence[Pause] = (),
+    resolved_at: datetime | None = None,
+) -> Deadlines:
+    """First response (C-8), resolution (C-11) and revisit (C-9/PM-5) due times.
+
+    ``pauses`` are the (start, end) intervals spent waiting on the customer, ``end`` None
+    for a pause still open; they must not overlap, start before filing or outlast
+    ``resolved_at``.  See the module docstring for the exact model.
+    """
+    require_aware(filed_at, "filed_at")
+    if resolved_at is not None and require_aware(resolved_at, "resolved_at") < filed_at:
+        raise ValueError("resolved_at is before filed_at")
+    checked = _checked_pauses(pauses, filed_at, resolved_at)
+    base_due = calendar.add_working_days(filed_at, targets.resolution_working_days)
+    base_special = calendar.add_working_days(filed_at, targets.special_case_max_working_days)
+    revisit_due = None
+    if resolved_at is not None:
+        fix_day = calendar.local_date(resolved_at)
+        revisit_due = calendar.end_of_day(fix_day + timedelta(days=targets.revisit_days))
+    return Deadlines(
+        filed_at=calendar.local(filed_at),
+        targets=targets,
+        first_response_due=calendar.local(filed_at.astimezone(UTC) + targets.first_response),
+        resolution_due=_extend_for_pauses(base_due, checked, calendar),
+        special_case_due=_extend_for_pauses(base_special, checked, calendar),
+        revisit_due=revisit_due,
+        paused=sum(
+            (calendar.working_time_elapsed(s, e) for s, e in checked if e is not None),
+            timedelta(0),
+        ),
+    )
+
+
+_AWAITING_FIRST_RESPONSE: Final = frozenset({_S.RECEIVED, _S.REOPENED})
+_AWAITING_RESOLUTION: Final = frozenset(
+    {_S.RECEIVED, _S.ACKNOWLEDGED, _S.IN_PROGRESS, _S.WAITING_ON_CUSTOMER, _S.REOPENED}
+)
+
+
+def overdue_reasons(
+    deadlines: Deadlines,
+    status: ComplaintStatus | str,
+    now: datetime,
+    *,
+    special_case: bool = False,
+) -> tuple[Reason, ...]:
+    """Every deadline the complaint has missed at ``now``, in lifecycle order.
+
+    A deadline is missed when ``now`` is after it and the step it guards has not happened
+    (the status says which steps have).  ``special_case`` measures resolution against the
+    C-11 hard limit instead of the normal target.
+    """
+    require_aware(now, "now")
+    state = _status(status, "status")
+    targets, found = deadlines.targets, []
+    if state in _AWAITING_FIRST_RESPONSE and now > deadlines.first_response_due:
+        found.append(
+            Reason(
+                "C-8",
+                f"no first response within {_hours(targets.first_response)}: it was due "
+                f"{deadlines.first_response_due.isoformat()}",
+            )
+        )
+    due = deadlines.special_case_due if special_case else deadlines.resolution_due
+    if state in _AWAITING_RESOLUTION and due is not None and now > due:
+        days = (
+            targets.special_case_max_working_days
+            if special_case
+            else targets.resolution_working_days
+        )
+        found.append(
+            Reason(
+                "C-11",
+                f"not resolved within {days} working days ({targets.severity} complaint): "
+                f"it was due {due.isoformat()}",
+            )
+        )
+    if state is _S.RESOLVED and deadlines.revisit_due is not None and now > deadlines.revisit_due:
+        found.append(
+            Reason(
+                "C-9",
+                f"no revisit (回访) within {targets.revisit_days} days after the fix: it was "
+                f"due {deadlines.revisit_due.isoformat()}",
+            )
+        )
+    return tuple(found)
+
+
+def is_overdue(
+    deadlines: Deadlines,
+    status: ComplaintStatus | str,
+    now: datetime,
+    *,
+    special_case: bool = False,
+) -> Reason | None:
+    """The first missed deadline (see :func:`overdue_reasons`), or None when on time."""
+    reasons = overdue_reasons(deadlines, status, now, special_case=special_case)
+    return reasons[0] if reasons else None
+
+
+def _hours(span: timedelta) -> str:
+    hours = span / timedelta(hours=1)
+    return f"{hours:g} hours"
+
+
+# ---------------------------------------------------------------------------------------------
+# C-10 escalation
+
+
+class EscalationLevel(IntEnum):
+    """逐级上报 (C-10).  0 is the handler, matching ``complaints.escalation_level``'s default."""
+
+    HANDLER = 0
+    SITE_HEAD = 1
+    VICE_PRESIDENT = 2
+    GENERAL_MANAGER = 3
+
+    @property
+    def label(self) -> str:
+        return _LEVEL_LABELS[self]
+
+
+_LEVEL_LABELS: Final = {
+    EscalationLevel.HANDLER: "the handler",
+    EscalationLevel.SITE_HEAD: "the site/department head",
+    EscalationLevel.VICE_PRESIDENT: "the vice president in charge",
+    EscalationLevel.GENERAL_MANAGER: "the general manager",
+}
+
+
+def escalate(current_level: EscalationLevel | int, reason: str) -> tuple[EscalationLevel, Reason]:
+    """One step up the chain (C-10), e.g. the customer is still unsatisfied or the demand
+    exceeds the current level's authority; ``reason`` says which.  No skipping levels."""
+    try:
+        level = EscalationLevel(current_level)
+    except ValueError:
+        raise ValueError(f"unknown escalation level {current_level!r}") from None
+    why = _require_why(reason, "escalation")
+    if level is EscalationLevel.GENERAL_MANAGER:
+        raise EscalationError(
+            "the complaint is already with the general manager, the top of the escalation "
+            "chain (C-10); record the general manager's decision instead",
+            level=int(level),
+        )
+    upper = EscalationLevel(level + 1)
+    return upper, Reason("C-10", f"escalated from {level.label} to {upper.label}: {why}")

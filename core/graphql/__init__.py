@@ -1,0 +1,1 @@
+"""The core GraphQL types, root fields and HTTP/WebSocket glue (composed by ``schema/``)."""

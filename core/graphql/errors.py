@@ -1,0 +1,59 @@
+"""Every error a client sees carries a stable ``extensions.code``.
+
+* Our own errors (:class:`core.errors.FrontdeskError`) keep their message and code.
+* Parse and validation failures get ``GRAPHQL_PARSE_FAILED`` / ``GRAPHQL_VALIDATION_FAILED``,
+  or the limit they hit: ``QUERY_TOO_DEEP``, ``TOO_MANY_ALIASES``, ``TOO_MANY_TOKENS``.
+* Anything unexpected is masked as ``INTERNAL_ERROR`` (and logged), never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+from graphql import GraphQLError
+from strawberry.extensions import SchemaExtension
+
+from core.errors import FrontdeskError
+
+log = logging.getLogger("frontdesk.graphql")
+
+_LIMITS = (
+    ("exceeds maximum operation depth", "QUERY_TOO_DEEP"),
+    ("aliases found. Allowed", "TOO_MANY_ALIASES"),
+    ("more than", "TOO_MANY_TOKENS"),
+)
+
+
+def classify(error: GraphQLError) -> None:
+    original = error.original_error
+    ext = dict(error.extensions or {})
+    if isinstance(original, FrontdeskError):
+        ext.setdefault("code", original.code)
+        for key, value in original.details.items():
+            ext.setdefault(key, value)
+        error.message = original.message
+    elif original is not None:
+        log.error("unexpected error in %s", error.path, exc_info=original)
+        error.message = "Internal error; it was logged. Try again, or report it if it persists."
+        ext.setdefault("code", "INTERNAL_ERROR")
+    else:
+        code = "GRAPHQL_VALIDATION_FAILED"
+        if error.message.startswith("Syntax Error"):
+            code = "GRAPHQL_PARSE_FAILED"
+        for needle, limit_code in _LIMITS:
+            if needle in error.message and (limit_code != "TOO_MANY_TOKENS" or "tokens" in error.message):
+                code = limit_code
+        ext.setdefault("code", code)
+    error.extensions = ext
+
+
+class ErrorCodes(SchemaExtension):
+    """Attach the stable code to every error of the result."""
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = getattr(result, "errors", None) if result is not None else None
+        for error in errors or self.execution_context.pre_execution_errors or ():
+            classify(error)

@@ -1,0 +1,143 @@
+"""Loading planned from the query's selection: one statement per page, whatever its size.
+
+The root resolver looks at what the client selected under ``edges.node`` (or ``nodes``),
+joins exactly those relations in the same SELECT, and runs each selected plugin field's batch
+loader once for the whole page.  Nested resolvers then only read attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+from strawberry.types import Info
+from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
+
+from core.graphql.types import Connection, Edge, PageInfo, decode_cursor, encode_cursor
+
+Selection = SelectedField | FragmentSpread | InlineFragment
+
+
+def _flatten(selections: Iterable[Selection]) -> list[SelectedField]:
+    out: list[SelectedField] = []
+    for sel in selections:
+        if isinstance(sel, SelectedField):
+            out.append(sel)
+        else:
+            out.extend(_flatten(sel.selections))
+    return out
+
+
+def children(fields: Iterable[SelectedField], name: str) -> list[SelectedField]:
+    """Fields selected under every occurrence of ``name`` (aliases and fragments merged)."""
+    out: list[SelectedField] = []
+    for f in fields:
+        if f.name == name:
+            out.extend(_flatten(f.selections))
+    return out
+
+
+def selection(info: Info) -> list[SelectedField]:
+    """What the client selected under the field being resolved (fragments merged)."""
+    root = _flatten(info.selected_fields)
+    return [f for r in root for f in _flatten(r.selections)]
+
+
+def node_fields(info: Info) -> list[SelectedField]:
+    """What the client selected on the nodes of the connection being resolved."""
+    top = selection(info)
+    return children(children(top, "edges"), "node") + children(top, "nodes")
+
+
+# How each core type's relations load: GraphQL field -> (ORM attribute, GraphQL type name).
+RELATIONS: dict[str, dict[str, tuple[str, str]]] = {
+    "Visit": {
+        "customer": ("customer", "Customer"),
+        "receiver": ("receiver", "Staff"),
+        "namedStaff": ("named_staff", "Staff"),
+    },
+    "Customer": {},
+    "Penalty": {"staff": ("staff", "Staff"), "penaltyRule": ("penalty_rule", "PenaltyRule")},
+}
+
+
+def plan_eager(model: Any, type_name: str, fields: Sequence[SelectedField]) -> list[Any]:
+    """Loader options joining exactly the selected relations (one SELECT for the page)."""
+    options = []
+    names = {f.name for f in fields}
+    for gql_name, (attr, _child) in RELATIONS.get(type_name, {}).items():
+        if gql_name in names:
+            options.append(joinedload(getattr(model, attr)))
+    return options
+
+
+async def prefetch(
+    info: Info, session: AsyncSession, type_name: str, fields: Sequence[SelectedField], roots: list
+) -> None:
+    """Run the batch loaders of the plugin fields selected on ``roots`` and on their relations."""
+    if not roots:
+        return
+    registry: dict[str, dict[str, tuple[str, Any]]] = getattr(
+        info.schema, "frontdesk_prefetch", {}
+    )
+    loaders = registry.get(type_name, {})
+    ctx = info.context
+    for f in fields:
+        entry = loaders.get(f.name)
+        if entry is not None:
+            key, loader = entry
+            wanted = [r for r in roots if (key, r.id) not in ctx.prefetched]
+            if wanted:
+                values = await loader(session, wanted)
+                for r in wanted:
+                    ctx.prefetched[(key, r.id)] = values.get(r.id)
+    for gql_name, (attr, child_type) in RELATIONS.get(type_name, {}).items():
+        sub = children(fields, gql_name)
+        if sub and registry.get(child_type):
+            nested = {id(o): o for r in roots if (o := getattr(r, attr)) is not None}
+            await prefetch(info, session, child_type, sub, list(nested.values()))
+
+
+def prefetched(info: Info, key: str, root: Any) -> Any:
+    """The value a plugin field's batch loader produced for ``root`` in this request."""
+    return info.context.prefetched.get((key, root.id))
+
+
+async def paginate(
+    info: Info,
+    session: AsyncSession,
+    stmt: Select,
+    *,
+    model: Any,
+    type_name: str,
+    cursor_kind: str,
+    first: int,
+    after: str | None,
+    max_page_size: int,
+) -> Connection:
+    """Keyset pagination on ``id`` (newest first), eager loading planned from the selection."""
+    from core.errors import InvalidInput
+
+    if not 0 <= first <= max_page_size:
+        raise InvalidInput(
+            f"first must be between 0 and {max_page_size}", code="INVALID_PAGE_SIZE", field="first"
+        )
+    fields = node_fields(info)
+    if after is not None:
+        stmt = stmt.where(model.id < decode_cursor(cursor_kind, after))
+    stmt = stmt.order_by(model.id.desc()).limit(first + 1)
+    options = plan_eager(model, type_name, fields)
+    if options:
+        stmt = stmt.options(*options)
+    rows = list((await session.scalars(stmt)).unique().all())
+    has_next = len(rows) > first
+    rows = rows[:first]
+    await prefetch(info, session, type_name, fields, rows)
+    edges = [Edge(cursor=encode_cursor(cursor_kind, r.id), node=r) for r in rows]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+    )

@@ -1,0 +1,255 @@
+"""Core GraphQL types.  Resolvers are thin: data arrives loaded, planned from the selection.
+
+Root resolvers load one page with the relations the query selects (``core.graphql.loading``);
+nested fields here are plain attribute reads, never I/O, so a page costs the same number of
+SQL statements whatever its size.
+"""
+
+from __future__ import annotations
+
+import base64
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Generic, TypeVar
+
+import strawberry
+
+from core import models
+from core.graphql.scalars import Money
+
+CustomerClass = strawberry.enum(models.CustomerClass, description="C-1 customer classes.")
+GroupKind = strawberry.enum(models.GroupKind, description="RE-11 one company or one family.")
+EmploymentStatus = strawberry.enum(models.EmploymentStatus)
+VisitChannel = strawberry.enum(models.VisitChannel)
+InquiryKind = strawberry.enum(models.InquiryKind, description="C-5 inquiry kinds.")
+VisitorKind = strawberry.enum(
+    models.VisitorKind, description="Who is at the desk; the business line decides what counts."
+)
+PenaltyKind = strawberry.enum(models.PenaltyKind)
+
+T = TypeVar("T")
+
+
+@strawberry.type(description="Why a rule decided what it did.")
+class Decision:
+    rule: str = strawberry.field(description="The rule id in DOMAIN.md, e.g. RE-5.")
+    message: str = strawberry.field(description="A sentence a manager can read.")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(description="A page of results; pass `pageInfo.endCursor` as `after`.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+
+    @strawberry.field(description="The nodes of this page, without edges.")
+    def nodes(self) -> list[T]:
+        return [e.node for e in self.edges]
+
+
+def encode_cursor(kind: str, key: int) -> str:
+    return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(kind: str, cursor: str) -> int:
+    from core.errors import InvalidInput
+
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        prefix, _, key = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
+        if prefix != kind:
+            raise ValueError(prefix)
+        return int(key)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput(
+            f"cursor {cursor!r} is not a {kind} cursor; pass pageInfo.endCursor from a "
+            f"previous page of the same query",
+            code="INVALID_CURSOR",
+            field="after",
+        ) from exc
+
+
+@strawberry.type(description="A sales office, club, property project or venue.")
+class Site:
+    id: strawberry.ID
+    name: str
+    business_line: str = strawberry.field(description="The business line's plugin code.")
+    timezone: str = strawberry.field(description="IANA time zone; business days are local.")
+    calendar_region: str = strawberry.field(description="Working-day calendar region (C-11).")
+    created_at: datetime
+
+
+@strawberry.type(description="A staff member of one site.")
+class Staff:
+    id: strawberry.ID
+    site_id: strawberry.ID
+    name: str
+    role: str
+    employment_status: EmploymentStatus
+
+
+@strawberry.type(description="RE-11: a company or family counted as one customer.")
+class CustomerGroup:
+    id: strawberry.ID
+    kind: GroupKind
+    name: str
+    owner_staff_id: strawberry.ID | None
+
+
+@strawberry.type(description="A customer registered at a site.")
+class Customer:
+    id: strawberry.ID
+    site_id: strawberry.ID
+    name: str
+    phone: str | None = strawberry.field(description="E.164; private data (C-13).")
+    customer_class: CustomerClass = strawberry.field(description="C-1 class A–D.")
+    group_id: strawberry.ID | None
+    owner_staff_id: strawberry.ID | None = strawberry.field(
+        description="The staff member who received this customer first (RE-6, RE-11)."
+    )
+    created_at: datetime
+
+    @strawberry.field(description="C-1: hosting budget per person in CNY.")
+    def hosting_budget(self) -> Money:  # type: ignore[valid-type]
+        return HOSTING_BUDGET[models.CustomerClass(self.customer_class)]
+
+
+HOSTING_BUDGET: dict[models.CustomerClass, Decimal] = {
+    # C-1: budget per person by class; policy data shared by every line.
+    models.CustomerClass.A: Decimal("500"),
+    models.CustomerClass.B: Decimal("300"),
+    models.CustomerClass.C: Decimal("200"),
+    models.CustomerClass.D: Decimal("150"),
+}
+
+
+@strawberry.type(description="An entry of the append-only visit register (C-4).")
+class Visit:
+    id: strawberry.ID
+    site_id: strawberry.ID
+    channel: VisitChannel
+    inquiry_kind: InquiryKind
+    visitor_kind: VisitorKind
+    arrived_at: datetime
+    business_date: date = strawberry.field(description="The business day (KTV-1 aware).")
+    party_size: int
+    counted: bool = strawberry.field(description="Whether the visit counted as a turn.")
+    notes: str | None
+    recorded_at: datetime
+    customer: Customer | None
+    receiver: Staff | None
+    named_staff: Staff | None
+    corrects_id: strawberry.ID | None = strawberry.field(
+        description="The entry this one corrects (C-4), if it is a correction."
+    )
+
+    @strawberry.field(description="Who decided the receiver, and why.")
+    def decision(self) -> Decision | None:
+        if self.decision_rule is None:  # type: ignore[attr-defined]
+            return None
+        return Decision(rule=self.decision_rule, message=self.decision_reason or "")  # type: ignore[attr-defined]
+
+
+@strawberry.type(description="A complaint (its lifecycle fields arrive with the complaints API).")
+class Complaint:
+    id: strawberry.ID
+    site_id: strawberry.ID
+    number: str
+    channel: str
+    category: str
+    severity: str
+    status: str
+    description: str
+    filed_at: datetime
+
+
+@strawberry.type(description="A rule of a business line's penalty table.")
+class PenaltyRule:
+    id: strawberry.ID
+    business_line: str
+    code: str
+    rule: str
+    title: str
+    kind: PenaltyKind
+    min_amount: Money | None  # type: ignore[valid-type]
+    max_amount: Money | None  # type: ignore[valid-type]
+    active: bool
+
+
+@strawberry.type(description="An entry of the penalty ledger; revocations are entries too.")
+class Penalty:
+    id: strawberry.ID
+    site_id: strawberry.ID
+    staff: Staff
+    penalty_rule: PenaltyRule
+    amount: Money | None  # type: ignore[valid-type]
+    reason: str
+    issued_by_id: strawberry.ID | None
+    issued_at: datetime
+    complaint_id: strawberry.ID | None
+    visit_id: strawberry.ID | None
+    revokes_id: strawberry.ID | None = strawberry.field(
+        description="Set on a revocation: the entry it revokes."
+    )
+
+
+@strawberry.type(description="An installed plugin, and whether an operator enabled it.")
+class Plugin:
+    code: str
+    name: str
+    version: str
+    description: str
+    business_line: str | None
+    enabled: bool
+
+
+@strawberry.type(description="An alert raised by a rule (e.g. RE-14 report to the manager).")
+class Notification:
+    kind: str
+    message: str
+    rule: str
+
+
+@strawberry.type
+class CheckInResult:
+    visit: Visit
+    decision: Decision
+    notifications: list[Notification]
+
+
+@strawberry.type
+class SaleShare:
+    staff_id: strawberry.ID
+    share: Money  # type: ignore[valid-type]
+
+
+@strawberry.type(description="Who gets credit for a sale, and why.")
+class SaleAttribution:
+    shares: list[SaleShare]
+    decision: Decision
+
+
+SiteConnection = Connection[Site]
+CustomerConnection = Connection[Customer]
+StaffConnection = Connection[Staff]
+VisitConnection = Connection[Visit]
+PenaltyConnection = Connection[Penalty]
+
+EXTENSIBLE_TYPES: dict[str, type] = {
+    "Site": Site,
+    "Customer": Customer,
+    "Staff": Staff,
+    "Visit": Visit,
+    "Complaint": Complaint,
+}

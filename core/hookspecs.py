@@ -1,0 +1,198 @@
+"""Every hook a Frontdesk plugin can implement, grouped by phase.
+
+A plugin is a module (or object) with functions decorated ``@hookimpl`` whose names match the
+specs below; built-in business lines (``plugins/realestate`` …) are registered exactly like
+third-party packages that declare an entry point in the ``frontdesk`` group.
+
+Conventions (after pytest and Datasette):
+
+* Hook names say what you return: ``frontdesk_penalty_table`` returns a penalty table.
+* Hooks that concern one business line receive the ``site`` (or the business-line code) and
+  return ``None`` when the site is not theirs, so several lines coexist without ``if`` chains
+  in core.  Those marked ``firstresult`` stop at the first non-``None`` answer.
+* Hooks that need the database return an *awaitable* (a coroutine) instead of a value; core
+  awaits it inside the caller's transaction, so the plugin's rows commit or roll back with the
+  core change.
+* Disabled plugins are left out of every call except the metadata and migration hooks, so a
+  disabled business line changes nothing while its data stays in place.
+
+Every spec here has documentation (this docstring) and a test; ``tests/test_hookspecs.py``
+fails when one is missing either.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable
+    from datetime import date, datetime
+
+    from core.penalties import PenaltyRuleSpec
+    from core.plugin_api import (
+        ComplaintPolicy,
+        DemoContext,
+        DomainEvent,
+        MigrationBranch,
+        PluginInfo,
+        ReceptionContext,
+        ReceptionOutcome,
+        SaleAttribution,
+        SaleContext,
+        VisitRecorded,
+    )
+    from core.models import Site
+
+PROJECT = "frontdesk"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+# --- Registration --------------------------------------------------------------------------
+
+
+@hookspec
+def frontdesk_plugin_info() -> PluginInfo:
+    """Describe the plugin: code, readable name, version, whether it is a business line.
+
+    Every plugin implements this.  ``PluginInfo.business_line`` is the code sites use
+    (``"realestate"``) or ``None`` for a plugin that only reacts to events or adds fields.
+    Called for enabled and disabled plugins alike (the CLI lists both).
+    """
+
+
+@hookspec
+def frontdesk_migrations() -> MigrationBranch | None:
+    """Return the plugin's Alembic branch: its ``branch_label`` and its ``versions`` folder.
+
+    The branch ``depends_on`` a core revision and is never merged into core (Alembic's
+    "Working with Multiple Bases").  ``frontdesk db upgrade`` brings the database to the
+    heads of core and of every enabled plugin.  Called for disabled plugins too, so their
+    tables can be downgraded.
+    """
+
+
+# --- Business rules ------------------------------------------------------------------------
+
+
+@hookspec(firstresult=True)
+def frontdesk_business_date(site: Site, moment: datetime) -> date | None:
+    """Return the business day ``moment`` belongs to at ``site``, or ``None`` if not yours.
+
+    Default (no answer): the calendar date in the site's time zone.  KTV-1 answers with the
+    previous day for moments before the venue closes at 02:00.
+    """
+
+
+@hookspec(firstresult=True)
+def frontdesk_receive_visit(context: ReceptionContext) -> Awaitable[ReceptionOutcome] | None:
+    """Decide who receives an arriving visitor and whether the visit counts as a turn.
+
+    Return ``None`` unless ``context.site`` is of your business line; otherwise return an
+    awaitable resolving to a :class:`~core.plugin_api.ReceptionOutcome` whose ``reason``
+    names the deciding rule (``RE-2``…).  Runs inside the check-in transaction, after core has
+    taken the site's reception lock, so reading and advancing a rotation is race-free.
+    Raise :class:`core.errors.FrontdeskError` to refuse the check-in (nothing is written).
+    """
+
+
+@hookspec
+def frontdesk_visit_recorded(event: VisitRecorded) -> Awaitable[None] | None:
+    """React to a visit just written to the register, inside the same transaction.
+
+    Use it to store the line's own facts about the visit (its rotation bookkeeping, a
+    notification row).  Return an awaitable, or ``None`` to do nothing.
+    """
+
+
+@hookspec(firstresult=True)
+def frontdesk_attribute_sale(context: SaleContext) -> Awaitable[SaleAttribution] | None:
+    """Decide who gets credit for a sale (RE-13, FC-4 …): staff and shares, with the reason.
+
+    Return ``None`` unless ``context.site`` is of your business line.
+    """
+
+
+@hookspec
+def frontdesk_penalty_table(business_line: str) -> list[PenaltyRuleSpec] | None:
+    """Return the penalty table of ``business_line`` if it is yours, else ``None``.
+
+    Entries are policy data (:class:`core.penalties.PenaltyRuleSpec`): fines in CNY as
+    ``Decimal``, points, suspension days, with bounds.  Core syncs them into the
+    ``penalty_rules`` table when the line is enabled; penalties are issued only from there.
+    """
+
+
+@hookspec(firstresult=True)
+def frontdesk_complaint_policy(site: Site, complaint: dict[str, Any]) -> ComplaintPolicy | None:
+    """Return the severity and the deadline targets of a complaint at ``site``, or ``None``.
+
+    ``complaint`` holds the filed facts (category, description, channel, households …).
+    Default: general severity with the C-8 / C-11 targets.  PM-4 / PM-5 answer here.
+    """
+
+
+# --- GraphQL --------------------------------------------------------------------------------
+
+
+@hookspec
+def frontdesk_graphql_types() -> list[type]:
+    """Return strawberry types to add to the schema even if no field references them."""
+
+
+@hookspec
+def frontdesk_graphql_type_fields() -> dict[str, list[Any]]:
+    """Return fields to splice into core types: ``{"Visit": [strawberry.field(...)]}``.
+
+    Core types that accept fields: ``Site``, ``Customer``, ``Staff``, ``Visit``,
+    ``Complaint``.  Give each field an explicit ``name``.  A field that needs the database
+    carries ``metadata={"prefetch": async_fn}``: core calls ``await async_fn(session, roots)``
+    once per page and the resolver reads the result from ``info.context`` — no N+1.
+    Two enabled plugins adding the same field name to one type is a start-up error.
+    """
+
+
+@hookspec
+def frontdesk_graphql_input_fields() -> dict[str, list[Any]]:
+    """Return fields to add to core input types: ``{"CheckInVisitInput": [...]}``.
+
+    The line reads its own facts back from ``context.line_input`` in
+    ``frontdesk_receive_visit``.  Name the field after the line (``realestate``).
+    """
+
+
+@hookspec
+def frontdesk_graphql_queries() -> list[Any]:
+    """Return root ``Query`` fields (``strawberry.field(resolver=..., name=...)``)."""
+
+
+@hookspec
+def frontdesk_graphql_mutations() -> list[Any]:
+    """Return root ``Mutation`` fields (``strawberry.mutation(resolver=..., name=...)``)."""
+
+
+@hookspec
+def frontdesk_graphql_subscriptions() -> list[Any]:
+    """Return root ``Subscription`` fields (``strawberry.subscription(...)``)."""
+
+
+# --- Events and data ------------------------------------------------------------------------
+
+
+@hookspec
+def frontdesk_event(event: DomainEvent) -> Awaitable[None] | None:
+    """React to a domain event after its transaction committed (notify, call out).
+
+    Must not raise for ordinary failures: log them.  Return an awaitable or ``None``.
+    """
+
+
+@hookspec
+def frontdesk_demo_data(context: DemoContext) -> Awaitable[None] | None:
+    """Load demo data for your business line when it is enabled (``frontdesk demo``).
+
+    ``context`` gives a session, ``now``, and a progress callback.
+    """

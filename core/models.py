@@ -1,0 +1,343 @@
+"""Core tables: sites, customers, staff, the visit register, complaints, penalties, events.
+
+Times are stored timezone-aware (UTC on PostgreSQL; SQLite keeps the offset we give it).  Money
+is ``Numeric`` mapped to ``Decimal``.  The visit register and the penalty ledger are append-only
+(C-4): a correction or a revocation is a new row that references the old one.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+from core.db import Base
+from core.errors import FrontdeskError
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware (UTC) datetimes out, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; times must be timezone-aware")
+        from datetime import UTC
+
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        from datetime import UTC
+
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _enum(e: type[enum.Enum], name: str) -> Enum:
+    # Stored as their values in a VARCHAR with a CHECK: readable in SQL, portable across backends.
+    return Enum(
+        e,
+        name=name,
+        native_enum=False,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+        length=32,
+    )
+
+
+class CustomerClass(enum.StrEnum):
+    """C-1 customer classes."""
+
+    A = "A"  # guests of senior management
+    B = "B"  # VIP, foreign guests
+    C = "C"  # business reception
+    D = "D"  # ordinary
+
+
+class GroupKind(enum.StrEnum):
+    """RE-11: one company or one family counts as one customer."""
+
+    COMPANY = "company"
+    FAMILY = "family"
+
+
+class EmploymentStatus(enum.StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    LEFT = "left"
+
+
+class VisitChannel(enum.StrEnum):
+    WALK_IN = "walk_in"
+    PHONE = "phone"
+
+
+class InquiryKind(enum.StrEnum):
+    """C-5 inquiry kinds."""
+
+    CONSULTATION = "consultation"
+    HELP_REQUEST = "help_request"
+    PAID_SERVICE = "paid_service"
+    SUGGESTION = "suggestion"
+    COMPLAINT = "complaint"
+
+
+class VisitorKind(enum.StrEnum):
+    """Who is at the desk; business lines decide what each kind means for reception."""
+
+    CUSTOMER = "customer"
+    MARKET_SURVEYOR = "market_surveyor"  # RE-8, declared
+    RELATED_PARTY = "related_party"  # RE-9
+    DIRECTIONS = "directions"  # RE-10
+    LOOKING_FOR_SOMEONE = "looking_for_someone"  # RE-10
+
+
+class PenaltyKind(enum.StrEnum):
+    FINE = "fine"
+    POINTS = "points"
+    SUSPENSION = "suspension"
+    DISMISSAL = "dismissal"
+    WAGE_DEDUCTION = "wage_deduction"
+
+
+class Site(Base):
+    __tablename__ = "sites"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    business_line: Mapped[str] = mapped_column(String(40), index=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    # Working-day calendar (C-11): a holidays-library region code, e.g. "CN".
+    calendar_region: Mapped[str] = mapped_column(String(16), default="CN")
+    # RE-14 and similar notifications go to the site's manager on duty.
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("name"),)
+
+
+class CustomerGroup(Base):
+    """RE-11: a company or a family; it belongs to the salesperson who received it first."""
+
+    __tablename__ = "customer_groups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    kind: Mapped[GroupKind] = mapped_column(_enum(GroupKind, "group_kind"))
+    name: Mapped[str] = mapped_column(String(200))
+    owner_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+
+    __table_args__ = (UniqueConstraint("site_id", "kind", "name"),)
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # E.164, validated with the phonenumbers library (C-13: private, masked by role).
+    phone: Mapped[str | None] = mapped_column(String(32))
+    customer_class: Mapped[CustomerClass] = mapped_column(
+        _enum(CustomerClass, "customer_class"), default=CustomerClass.D
+    )
+    group_id: Mapped[int | None] = mapped_column(ForeignKey("customer_groups.id"), index=True)
+    # RE-6 / RE-11: the salesperson (consultant, host) who received this customer first.
+    owner_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    group: Mapped[CustomerGroup | None] = relationship(lazy="raise")
+    owner: Mapped[Staff | None] = relationship(foreign_keys=[owner_staff_id], lazy="raise")
+
+    __table_args__ = (UniqueConstraint("site_id", "phone"),)
+
+
+class Staff(Base):
+    __tablename__ = "staff"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    employment_status: Mapped[EmploymentStatus] = mapped_column(
+        _enum(EmploymentStatus, "employment_status"), default=EmploymentStatus.ACTIVE
+    )
+    phone: Mapped[str | None] = mapped_column(String(32))
+    joined_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Visit(Base):
+    """One entry of the visit register (来访登记).  Append-only (C-4)."""
+
+    __tablename__ = "visits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    channel: Mapped[VisitChannel] = mapped_column(_enum(VisitChannel, "visit_channel"))
+    inquiry_kind: Mapped[InquiryKind] = mapped_column(_enum(InquiryKind, "inquiry_kind"))
+    visitor_kind: Mapped[VisitorKind] = mapped_column(_enum(VisitorKind, "visitor_kind"))
+    arrived_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The business day this visit belongs to, in the site's time zone and the line's
+    # business-day rule (KTV-1: 01:30 belongs to the day before).
+    business_date: Mapped[date] = mapped_column(Date)
+    party_size: Mapped[int] = mapped_column(Integer, default=1)
+    named_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    receiver_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    counted: Mapped[bool] = mapped_column(Boolean, default=True)
+    decision_rule: Mapped[str | None] = mapped_column(String(16))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    notes: Mapped[str | None] = mapped_column(Text)
+    # C-4: a correction is a new entry pointing at the entry it corrects.
+    corrects_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"), index=True)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    customer: Mapped[Customer | None] = relationship(lazy="raise")
+    receiver: Mapped[Staff | None] = relationship(foreign_keys=[receiver_id], lazy="raise")
+    named_staff: Mapped[Staff | None] = relationship(foreign_keys=[named_staff_id], lazy="raise")
+
+    __table_args__ = (Index("ix_visits_site_arrived", "site_id", "arrived_at", "id"),)
+
+
+class Complaint(Base):
+    """The basic complaint record (C-5..C-9); its lifecycle history lives in ``events``."""
+
+    __tablename__ = "complaints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    number: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
+    channel: Mapped[str] = mapped_column(String(16))
+    channel_details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    category: Mapped[str] = mapped_column(String(64), default="service")
+    severity: Mapped[str] = mapped_column(String(16), default="general")
+    status: Mapped[str] = mapped_column(String(32), default="received")
+    description: Mapped[str] = mapped_column(Text)
+    filed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    staff_at_fault_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("site_id", "number"),)
+
+
+class PenaltyRule(Base):
+    """One row of a business line's penalty table, synced from the plugin's policy data."""
+
+    __tablename__ = "penalty_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    business_line: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(32))
+    rule: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[PenaltyKind] = mapped_column(_enum(PenaltyKind, "penalty_kind"))
+    min_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    max_amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    __table_args__ = (UniqueConstraint("business_line", "code"),)
+
+
+class Penalty(Base):
+    """The penalty ledger: append-only; a revocation is a new entry that revokes an old one."""
+
+    __tablename__ = "penalties"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    penalty_rule_id: Mapped[int] = mapped_column(ForeignKey("penalty_rules.id"))
+    # CNY for fines and wage deductions, points for points, days for suspensions.
+    amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    reason: Mapped[str] = mapped_column(Text)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    complaint_id: Mapped[int | None] = mapped_column(ForeignKey("complaints.id"))
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
+    revokes_id: Mapped[int | None] = mapped_column(ForeignKey("penalties.id"), unique=True)
+
+    staff: Mapped[Staff] = relationship(foreign_keys=[staff_id], lazy="raise")
+    penalty_rule: Mapped[PenaltyRule] = relationship(lazy="raise")
+
+
+class PluginState(Base):
+    """Which business lines an operator has switched on (the state lives in the database)."""
+
+    __tablename__ = "plugin_states"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Event(Base):
+    """A domain event, written in the same transaction as the change it describes.
+
+    ``id`` is the cursor: strictly increasing in commit order within a stream is guaranteed by
+    taking the stream's lock before inserting (see ``core.events``).
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    )
+    stream: Mapped[str] = mapped_column(String(32))
+    type: Mapped[str] = mapped_column(String(64))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id"))
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_events_stream_id", "stream", "id"),)
+
+
+class AppendOnlyViolation(FrontdeskError):
+    code = "APPEND_ONLY"
+
+
+@event.listens_for(Visit, "before_update")
+def _visits_are_append_only(_mapper: Any, _conn: Any, target: Visit) -> None:
+    # C-4: the register is never edited; record a correction instead.
+    raise AppendOnlyViolation(
+        f"visit {target.id} is in the append-only register (C-4); record a correction that "
+        "references it instead of editing it"
+    )
+
+
+@event.listens_for(Penalty, "before_update")
+def _penalties_are_append_only(_mapper: Any, _conn: Any, target: Penalty) -> None:
+    raise AppendOnlyViolation(
+        f"penalty {target.id} is in the append-only ledger; revoke it with a new entry"
+    )

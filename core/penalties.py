@@ -1,0 +1,158 @@
+"""Penalty tables shared by every business line.
+
+A business line's policy lists what its staff can be penalised for as data: one
+:class:`PenaltyRuleSpec` per rule, naming the DOMAIN.md rule id and the allowed amount.
+:func:`check_amount` is the one place that decides whether an amount may be issued, so a fine
+outside a rule's range (C-14: 200–1000 CNY for the person at fault) is refused everywhere
+the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+PENALTY_KINDS: frozenset[str] = frozenset(
+    {"fine", "points", "suspension", "dismissal", "wage_deduction"}
+)
+
+# Dismissal has no amount; every other kind is measured in the unit named here.
+_UNITS: dict[str, str] = {
+    "fine": "CNY",
+    "wage_deduction": "CNY",
+    "points": "points",
+    "suspension": "days",
+}
+
+
+class PenaltyAmountError(ValueError):
+    """An amount that the rule's penalty spec does not allow; ``code`` is stable for clients."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _as_decimal(value: Any, what: str) -> Decimal:
+    # Money is never float: a float has already lost the cents it was meant to carry.
+    if isinstance(value, bool) or isinstance(value, float):
+        raise TypeError(f"{what} must be a Decimal, int or numeric string, not {value!r}")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int | str):
+        try:
+            result = Decimal(value)
+        except InvalidOperation as exc:
+            raise ValueError(f"{what} is not a number: {value!r}") from exc
+    else:
+        raise TypeError(f"{what} must be a Decimal, int or numeric string, not {value!r}")
+    if not result.is_finite():
+        raise ValueError(f"{what} must be finite, got {value!r}")
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class PenaltyRuleSpec:
+    """One entry of a penalty table: what a rule allows to be issued.
+
+    ``min_amount``/``max_amount`` are CNY for fines and wage deductions, points for points
+    and days for suspensions; equal bounds mean a fixed amount; both ``None`` (dismissal
+    only) means the penalty has no amount.
+    """
+
+    code: str
+    rule: str
+    title: str
+    kind: str
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("code", "rule", "title"):
+            if not getattr(self, name):
+                raise ValueError(f"penalty spec needs a non-empty {name}")
+        if self.kind not in PENALTY_KINDS:
+            raise ValueError(
+                f"penalty spec {self.code}: unknown kind {self.kind!r}; "
+                f"use one of {', '.join(sorted(PENALTY_KINDS))}"
+            )
+        if self.kind == "dismissal":
+            if self.min_amount is not None or self.max_amount is not None:
+                raise ValueError(f"penalty spec {self.code}: a dismissal has no amount")
+            return
+        if self.min_amount is None or self.max_amount is None:
+            raise ValueError(f"penalty spec {self.code}: a {self.kind} needs both bounds")
+        low = _as_decimal(self.min_amount, f"{self.code} min_amount")
+        high = _as_decimal(self.max_amount, f"{self.code} max_amount")
+        if low < 0 or high < low:
+            raise ValueError(
+                f"penalty spec {self.code}: bounds must satisfy 0 <= min <= max, "
+                f"got {low}..{high}"
+            )
+        object.__setattr__(self, "min_amount", low)
+        object.__setattr__(self, "max_amount", high)
+
+    @property
+    def is_fixed(self) -> bool:
+        """True when the rule allows exactly one amount (min == max)."""
+        return self.min_amount is not None and self.min_amount == self.max_amount
+
+    @property
+    def unit(self) -> str | None:
+        """The unit of the amount (``CNY``, ``points``, ``days``), ``None`` for dismissal."""
+        return _UNITS.get(self.kind)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PenaltyRuleSpec:
+        """Build a spec from JSON-like data (amounts as strings or ints, never floats)."""
+        allowed = {"code", "rule", "title", "kind", "min_amount", "max_amount"}
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise ValueError(f"unknown penalty spec key(s): {', '.join(unknown)}")
+        bounds = {
+            key: None if data.get(key) is None else _as_decimal(data[key], key)
+            for key in ("min_amount", "max_amount")
+        }
+        return cls(
+            code=data["code"],
+            rule=data["rule"],
+            title=data["title"],
+            kind=data["kind"],
+            **bounds,
+        )
+
+
+def check_amount(spec: PenaltyRuleSpec, amount: Decimal | None) -> Decimal | None:
+    """Return the amount to issue under ``spec`` or raise :class:`PenaltyAmountError`.
+
+    ``None`` asks for the rule's fixed amount and is refused when the rule has a range.
+    A dismissal has no amount: ``None`` in, ``None`` out.
+    """
+    if spec.min_amount is None or spec.max_amount is None:
+        if amount is not None:
+            raise PenaltyAmountError(
+                "PENALTY_AMOUNT_NOT_APPLICABLE",
+                f"{spec.title} ({spec.code}) has no amount; issue it without one.",
+            )
+        return None
+    allowed = f"{spec.min_amount}–{spec.max_amount} {spec.unit}"
+    if amount is None:
+        if spec.is_fixed:
+            return spec.min_amount
+        raise PenaltyAmountError(
+            "PENALTY_AMOUNT_REQUIRED",
+            f"{spec.title} ({spec.code}) needs an amount in the range {allowed}.",
+        )
+    value = _as_decimal(amount, "penalty amount")
+    if not spec.min_amount <= value <= spec.max_amount:
+        if spec.is_fixed:
+            allowed = f"exactly {spec.min_amount} {spec.unit}"
+        raise PenaltyAmountError(
+            "PENALTY_AMOUNT_OUT_OF_RANGE",
+            f"{value} {spec.unit} is outside what {spec.title} ({spec.code}) allows: "
+            f"{allowed}. Issue an amount within it.",
+        )
+    return value

@@ -1,0 +1,139 @@
+"""The values that flow through plugin hooks (see :mod:`core.hookspecs`).
+
+Plain dataclasses: a plugin's ``rules.py`` never imports the ORM or the web layer; its
+``hooks.py`` turns these contexts into rule facts and rule decisions back into outcomes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from core.decisions import Reason
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from core.models import Site, Visit
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    code: str
+    name: str
+    version: str
+    description: str = ""
+    # The business-line code sites use, or None for a plugin that is not a business line.
+    business_line: str | None = None
+    # Non-line plugins may start enabled; business lines start disabled until an operator
+    # switches them on.
+    enabled_by_default: bool = False
+    default_settings: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MigrationBranch:
+    branch_label: str
+    versions_dir: Path
+
+
+@dataclass(frozen=True)
+class ReceptionContext:
+    """Facts of one check-in, handed to the site's business line."""
+
+    session: AsyncSession
+    site: Site
+    now: datetime
+    business_date: date
+    customer_id: int | None
+    channel: str
+    inquiry_kind: str
+    visitor_kind: str
+    named_staff_id: int | None
+    party_size: int
+    # The customer's owner (RE-6 / RE-11) as core knows it, if any.
+    owner_staff_id: int | None
+    # The line's own typed input (``CheckInVisitInput.<line>``), or None.
+    line_input: Any = None
+
+
+@dataclass(frozen=True)
+class Notification:
+    kind: str
+    message: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class ReceptionOutcome:
+    receiver_id: int | None
+    counted: bool
+    reason: Reason
+    notifications: tuple[Notification, ...] = ()
+    # Anything the line wants back in ``frontdesk_visit_recorded`` (e.g. its new rotation).
+    line_data: Any = None
+
+
+@dataclass(frozen=True)
+class VisitRecorded:
+    session: AsyncSession
+    site: Site
+    visit: Visit
+    outcome: ReceptionOutcome | None
+    now: datetime
+
+
+@dataclass(frozen=True)
+class SaleContext:
+    session: AsyncSession
+    site: Site
+    customer_id: int
+    closed_by_id: int
+    sold_at: datetime
+    now: datetime
+
+
+@dataclass(frozen=True)
+class SaleShare:
+    staff_id: int
+    share: Decimal  # 1 = the whole sale, 0.5 = half
+
+
+@dataclass(frozen=True)
+class SaleAttribution:
+    shares: tuple[SaleShare, ...]
+    reason: Reason
+
+
+@dataclass(frozen=True)
+class ComplaintPolicy:
+    severity: str
+    reason: Reason
+    first_response: timedelta = timedelta(hours=24)
+    resolution_working_days: int = 3
+    revisit_days: int | None = None
+    notify_immediately: bool = False
+
+
+@dataclass(frozen=True)
+class DomainEvent:
+    id: int
+    stream: str
+    type: str
+    site_id: int | None
+    subject_id: int | None
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
+@dataclass
+class DemoContext:
+    session: AsyncSession
+    now: datetime
+    progress: Callable[[str], None]
+    # Filled by core's demo loader for every enabled line: its demo site.
+    sites: dict[str, Site] = field(default_factory=dict)

@@ -1,0 +1,120 @@
+"""The running Frontdesk: settings, database, plugin host, event bus and the served schema."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import pluggy
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.bus import LocalBus, make_bus
+from core.db import Database
+from core.events import take_pending_events
+from core.plugins import PluginHost, create_plugin_manager
+from core.services.plugin_state import load_enabled
+from core.settings import Settings
+
+log = logging.getLogger("frontdesk")
+
+
+class Frontdesk:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        pm: pluggy.PluginManager | None = None,
+        bus: LocalBus | None = None,
+    ) -> None:
+        self.settings = settings or Settings.from_env()
+        self.db = Database(self.settings.database_url)
+        self.host = PluginHost(pm or create_plugin_manager())
+        self.bus = bus or make_bus(self.settings.redis_url)
+        self._schemas: dict[frozenset[str], Any] = {}
+        self._tasks: list[asyncio.Task[Any]] = []
+        self.started = False
+
+    # --- lifecycle -------------------------------------------------------------------------
+    async def start(self, *, watch: bool = True) -> None:
+        await self.bus.start()
+        await self.refresh_plugins()
+        if watch:
+            self._tasks.append(asyncio.create_task(self._watch_plugin_events()))
+            self._tasks.append(asyncio.create_task(self._poll_plugin_state()))
+        self.started = True
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        await self.bus.close()
+        await self.db.dispose()
+        self.started = False
+
+    # --- plugins ---------------------------------------------------------------------------
+    async def refresh_plugins(self) -> frozenset[str]:
+        """Re-read which plugins are enabled; the next request gets the matching schema."""
+        async with self.db.session() as s:
+            enabled = await load_enabled(s, self.host)
+        if frozenset(enabled) != self.host.enabled:
+            log.info("enabled plugins: %s", ", ".join(sorted(enabled)) or "none")
+            self.host.set_enabled(enabled)
+        return self.host.enabled
+
+    async def _watch_plugin_events(self) -> None:
+        sub = self.bus.subscribe()
+        try:
+            async for event in sub:
+                if event.stream == "plugins":
+                    await self.refresh_plugins()
+        finally:
+            sub.close()
+
+    async def _poll_plugin_state(self) -> None:
+        # A safety net for changes made while the bus was down (or by an older CLI).
+        while True:
+            await asyncio.sleep(self.settings.plugin_state_poll_seconds)
+            try:
+                await self.refresh_plugins()
+            except Exception:  # noqa: BLE001 - the database may be briefly unavailable
+                log.exception("could not re-read plugin state")
+
+    @property
+    def schema(self) -> Any:
+        """The schema for the currently enabled plugins (built once per enabled set)."""
+        key = self.host.enabled
+        schema = self._schemas.get(key)
+        if schema is None:
+            from schema.build import build_schema
+
+            schema = build_schema(self.host, self.settings)
+            self._schemas[key] = schema
+        return schema
+
+    # --- writes ----------------------------------------------------------------------------
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """One transaction; its events are published after it commits (never before)."""
+        async with self.db.transaction() as session:
+            yield session
+        events = take_pending_events(session)
+        if events:
+            await self.publish(events)
+
+    async def publish(self, events: list[Any]) -> None:
+        try:
+            await self.bus.publish(events)
+        except Exception:  # noqa: BLE001 - stored events are the source of truth; resumable
+            log.exception("publishing %d events failed; subscribers catch up from the store", len(events))
+        for event in events:
+            try:
+                await self.host.acall("frontdesk_event", event=event)
+            except Exception:  # noqa: BLE001 - a plugin's reaction must not fail the write
+                log.exception("a plugin failed handling event %s", event.id)

@@ -1,0 +1,248 @@
+"""The visit register (来访登记): check-ins and corrections, append-only (C-4)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.decisions import Reason
+from core.errors import Conflict, InvalidInput, NotFound
+from core.events import record_event
+from core.models import (
+    Customer,
+    CustomerGroup,
+    InquiryKind,
+    Site,
+    Visit,
+    VisitChannel,
+    VisitorKind,
+)
+from core.plugin_api import ReceptionContext, ReceptionOutcome, VisitRecorded
+from core.plugins import PluginHost
+from core.services.directory import get_site, get_staff_at
+
+MAX_PARTY_SIZE = 500
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    site_id: int
+    customer_id: int | None = None
+    channel: VisitChannel = VisitChannel.WALK_IN
+    inquiry_kind: InquiryKind = InquiryKind.CONSULTATION
+    visitor_kind: VisitorKind = VisitorKind.CUSTOMER
+    named_staff_id: int | None = None
+    party_size: int = 1
+    notes: str | None = None
+    # Only for lines without reception rules: the receiver chosen at the desk.
+    receiver_id: int | None = None
+    arrived_at: datetime | None = None
+    line_input: dict[str, Any] = field(default_factory=dict)
+
+
+def business_date_of(host: PluginHost, site: Site, moment: datetime) -> date:
+    """The business day ``moment`` belongs to (the line may say otherwise, KTV-1)."""
+    answer = host.call("frontdesk_business_date", site=site, moment=moment)
+    if answer is not None:
+        return answer
+    return moment.astimezone(ZoneInfo(site.timezone)).date()
+
+
+async def check_in_visit(
+    session: AsyncSession, host: PluginHost, check_in: CheckIn, now: datetime
+) -> tuple[Visit, ReceptionOutcome | None]:
+    """Register a visit and let the site's business line decide who receives it.
+
+    Takes the site's lock first, so concurrent check-ins at one site are serialised and a
+    rotation never hands out the same turn twice.
+    """
+    site = await get_site(session, check_in.site_id, lock=True)
+    if site.business_line not in host.enabled_lines():
+        raise InvalidInput(
+            f"site {site.id} belongs to the disabled business line {site.business_line!r}; "
+            "enable the line to check visitors in there",
+            code="BUSINESS_LINE_DISABLED",
+        )
+    if not 1 <= check_in.party_size <= MAX_PARTY_SIZE:
+        raise InvalidInput(
+            f"partySize must be between 1 and {MAX_PARTY_SIZE}",
+            code="INVALID_PARTY_SIZE",
+            field="partySize",
+        )
+    arrived_at = check_in.arrived_at or now
+    if arrived_at.tzinfo is None:
+        raise InvalidInput("arrivedAt needs a time zone offset", code="NAIVE_DATETIME")
+    if arrived_at > now:
+        raise InvalidInput("arrivedAt is in the future", code="ARRIVAL_IN_FUTURE")
+    customer = None
+    owner_staff_id = None
+    if check_in.customer_id is not None:
+        customer = await session.get(Customer, check_in.customer_id)
+        if customer is None or customer.site_id != site.id:
+            raise NotFound(
+                f"customer {check_in.customer_id} is not registered at site {site.id}",
+                code="CUSTOMER_NOT_FOUND",
+                field="customerId",
+            )
+        owner_staff_id = customer.owner_staff_id
+        if owner_staff_id is None and customer.group_id is not None:
+            group = await session.get(CustomerGroup, customer.group_id)
+            owner_staff_id = group.owner_staff_id if group else None
+    if check_in.named_staff_id is not None:
+        await get_staff_at(session, check_in.named_staff_id, site.id, "namedStaffId")
+    business_date = business_date_of(host, site, arrived_at)
+    context = ReceptionContext(
+        session=session,
+        site=site,
+        now=arrived_at,
+        business_date=business_date,
+        customer_id=customer.id if customer else None,
+        channel=check_in.channel.value,
+        inquiry_kind=check_in.inquiry_kind.value,
+        visitor_kind=check_in.visitor_kind.value,
+        named_staff_id=check_in.named_staff_id,
+        party_size=check_in.party_size,
+        owner_staff_id=owner_staff_id,
+        line_input=check_in.line_input.get(site.business_line),
+    )
+    outcome: ReceptionOutcome | None = await host.acall(
+        "frontdesk_receive_visit", context=context
+    )
+    if outcome is None:
+        receiver_id = check_in.receiver_id
+        if receiver_id is not None:
+            await get_staff_at(session, receiver_id, site.id, "receiverId")
+        counted = True
+        reason = Reason("C-4", "registered; the receiver was chosen at the desk")
+    else:
+        if outcome.receiver_id is None:
+            raise Conflict(
+                f"nobody can receive this visitor now: {outcome.reason.message}",
+                code="NO_RECEIVER_AVAILABLE",
+                rule=outcome.reason.rule,
+            )
+        receiver_id = outcome.receiver_id
+        counted = outcome.counted
+        reason = outcome.reason
+    visit = Visit(
+        site_id=site.id,
+        customer_id=customer.id if customer else None,
+        channel=check_in.channel,
+        inquiry_kind=check_in.inquiry_kind,
+        visitor_kind=check_in.visitor_kind,
+        arrived_at=arrived_at,
+        business_date=business_date,
+        party_size=check_in.party_size,
+        named_staff_id=check_in.named_staff_id,
+        receiver_id=receiver_id,
+        counted=counted,
+        decision_rule=reason.rule,
+        decision_reason=reason.message,
+        notes=check_in.notes,
+        recorded_at=now,
+    )
+    session.add(visit)
+    await session.flush()
+    if customer is not None and customer.owner_staff_id is None and counted and receiver_id:
+        # RE-11 / RE-6: the first salesperson to receive a customer owns them (and their group).
+        customer.owner_staff_id = receiver_id
+        if customer.group_id is not None:
+            group = await session.get(CustomerGroup, customer.group_id)
+            if group is not None and group.owner_staff_id is None:
+                group.owner_staff_id = receiver_id
+    await host.acall(
+        "frontdesk_visit_recorded",
+        event=VisitRecorded(session=session, site=site, visit=visit, outcome=outcome, now=now),
+    )
+    await record_event(
+        session,
+        stream="visits",
+        type="visit.checked_in",
+        now=now,
+        site_id=site.id,
+        subject_id=visit.id,
+        payload={
+            "receiver_id": receiver_id,
+            "counted": counted,
+            "rule": reason.rule,
+            "reason": reason.message,
+        },
+    )
+    for note in outcome.notifications if outcome else ():
+        await record_event(
+            session,
+            stream="notifications",
+            type=note.kind,
+            now=now,
+            site_id=site.id,
+            subject_id=visit.id,
+            payload={"rule": note.rule, "message": note.message},
+        )
+    return visit, outcome
+
+
+async def correct_visit(
+    session: AsyncSession,
+    *,
+    visit_id: int,
+    reason: str,
+    now: datetime,
+    notes: str | None = None,
+    inquiry_kind: InquiryKind | None = None,
+    party_size: int | None = None,
+    customer_id: int | None = None,
+) -> Visit:
+    """C-4: a correction is a new register entry that references the entry it corrects."""
+    original = await session.get(Visit, visit_id)
+    if original is None:
+        raise NotFound(f"visit {visit_id} does not exist", code="VISIT_NOT_FOUND")
+    if not reason.strip():
+        raise InvalidInput("say why the entry is corrected (reason)", code="REASON_REQUIRED")
+    newer = await session.scalar(select(Visit.id).where(Visit.corrects_id == visit_id))
+    if newer is not None:
+        raise Conflict(
+            f"visit {visit_id} was already corrected by entry {newer}; correct that one",
+            code="ALREADY_CORRECTED",
+            visit_id=newer,
+        )
+    if party_size is not None and not 1 <= party_size <= MAX_PARTY_SIZE:
+        raise InvalidInput("partySize out of range", code="INVALID_PARTY_SIZE")
+    if customer_id is not None:
+        customer = await session.get(Customer, customer_id)
+        if customer is None or customer.site_id != original.site_id:
+            raise NotFound(f"customer {customer_id} not at this site", code="CUSTOMER_NOT_FOUND")
+    correction = Visit(
+        site_id=original.site_id,
+        customer_id=customer_id if customer_id is not None else original.customer_id,
+        channel=original.channel,
+        inquiry_kind=inquiry_kind or original.inquiry_kind,
+        visitor_kind=original.visitor_kind,
+        arrived_at=original.arrived_at,
+        business_date=original.business_date,
+        party_size=party_size or original.party_size,
+        named_staff_id=original.named_staff_id,
+        receiver_id=original.receiver_id,
+        counted=original.counted,
+        decision_rule="C-4",
+        decision_reason=f"correction of entry {original.id}: {reason.strip()}",
+        notes=notes if notes is not None else original.notes,
+        corrects_id=original.id,
+        recorded_at=now,
+    )
+    session.add(correction)
+    await session.flush()
+    await record_event(
+        session,
+        stream="visits",
+        type="visit.corrected",
+        now=now,
+        site_id=original.site_id,
+        subject_id=correction.id,
+        payload={"corrects": original.id, "reason": reason.strip()},
+    )
+    return correction

@@ -1,0 +1,1 @@
+"""Schema composition: core types plus the enabled plugins' contributions."""

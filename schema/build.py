@@ -1,0 +1,248 @@
+"""Compose the served GraphQL schema from core and the enabled plugins.
+
+Runs after plugins are loaded (never at import time).  Plugins contribute root fields, fields
+spliced into core types, and typed input fields; every contribution is tagged with its plugin
+so a schema shows exactly the enabled ones (``FrontdeskSchema.get_fields``).  Two enabled
+plugins claiming one field name is a start-up error naming both.
+
+No ``from __future__ import annotations`` here: the dynamically built resolvers below need
+their annotations evaluated to the classes built for this schema.
+"""
+
+import copy
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import Info
+from strawberry.types.field import StrawberryField
+
+from core.errors import PluginError
+from core.graphql.errors import ErrorCodes
+from core.graphql.mutations import (
+    CHECK_IN_CORE_FIELDS,
+    CoreMutation,
+    check_in_visit_resolver,
+)
+from core.graphql.queries import CoreQuery
+from core.graphql.types import EXTENSIBLE_TYPES, CheckInResult
+from core.plugins import PluginHost
+from core.settings import Settings
+
+PLUGIN_KEY = "frontdesk_plugin"
+SDL_PATH = Path(__file__).parent / "frontdesk.graphql"
+
+
+class FrontdeskSchema(strawberry.Schema):
+    """A strawberry schema that shows core fields and the enabled plugins' fields only."""
+
+    def __init__(self, *args: Any, enabled: frozenset[str], **kwargs: Any) -> None:
+        self.enabled_plugins = enabled
+        self.frontdesk_prefetch: dict[str, dict[str, tuple[str, Any]]] = {}
+        super().__init__(*args, **kwargs)
+
+    def get_fields(self, type_definition: Any) -> list[StrawberryField]:
+        return [
+            f
+            for f in type_definition.fields
+            if (f.metadata or {}).get(PLUGIN_KEY) in (None, *self.enabled_plugins)
+        ]
+
+
+def _contributions(host: PluginHost, hook: str, *, enabled_only: bool) -> list[tuple[str, Any]]:
+    """(plugin name, result) for each plugin implementing ``hook``."""
+    out = []
+    for name, installed in sorted(host.installed.items()):
+        if enabled_only and name not in host.enabled:
+            continue
+        fn = getattr(installed.plugin, hook, None)
+        if callable(fn):
+            result = fn()
+            if result:
+                out.append((name, result))
+    return out
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p[:1].upper() + p[1:] for p in rest)
+
+
+def _field_name(field: StrawberryField) -> str:
+    name = field.python_name or field.graphql_name
+    if not name:
+        raise PluginError("a plugin field has no name; pass name= to strawberry.field")
+    return name
+
+
+def _check_clashes(type_name: str, owners: dict[str, list[str]]) -> None:
+    for gql_name, who in owners.items():
+        if len(who) > 1:
+            raise PluginError(
+                f"field {type_name}.{gql_name} is contributed by more than one source: "
+                f"{' and '.join(who)}; rename one of them",
+                code="SCHEMA_FIELD_CLASH",
+            )
+
+
+def _attach_type_fields(host: PluginHost) -> None:
+    """Splice every installed plugin's fields into the core types (tagged with the plugin)."""
+    for plugin, mapping in _contributions(host, "frontdesk_graphql_type_fields", enabled_only=False):
+        for type_name, fields in mapping.items():
+            cls = EXTENSIBLE_TYPES.get(type_name)
+            if cls is None:
+                raise PluginError(
+                    f"plugin {plugin!r} adds fields to {type_name!r}, which core does not let "
+                    f"plugins extend (extensible: {', '.join(EXTENSIBLE_TYPES)})",
+                    code="NOT_EXTENSIBLE",
+                )
+            definition = cls.__strawberry_definition__
+            for field in fields:
+                name = _field_name(field)
+                field.python_name = name
+                field.origin = cls
+                field.metadata = {**(field.metadata or {}), PLUGIN_KEY: plugin}
+                definition.fields = [
+                    f
+                    for f in definition.fields
+                    if not ((f.metadata or {}).get(PLUGIN_KEY) == plugin and f.python_name == name)
+                ] + [field]
+
+
+def _visible_type_fields(schema_enabled: frozenset[str]) -> dict[str, dict[str, list[str]]]:
+    owners: dict[str, dict[str, list[str]]] = {}
+    for type_name, cls in EXTENSIBLE_TYPES.items():
+        per: dict[str, list[str]] = defaultdict(list)
+        for f in cls.__strawberry_definition__.fields:
+            owner = (f.metadata or {}).get(PLUGIN_KEY)
+            if owner is None or owner in schema_enabled:
+                per[f.graphql_name or _camel(f.python_name)].append(
+                    f"plugin {owner!r}" if owner else "core"
+                )
+        owners[type_name] = per
+    return owners
+
+
+def _root(name: str, base: type, plugin_fields: list[tuple[str, Any]]) -> type:
+    namespace: dict[str, Any] = {}
+    owners: dict[str, list[str]] = defaultdict(list)
+    for f in base.__strawberry_definition__.fields:
+        owners[f.graphql_name or _camel(f.python_name)].append("core")
+    for plugin, fields in plugin_fields:
+        for field in fields:
+            field = copy.copy(field)
+            attr = _field_name(field)
+            owners[field.graphql_name or _camel(attr)].append(f"plugin {plugin!r}")
+            namespace[attr] = field
+    _check_clashes(name, owners)
+    return strawberry.type(type(name, (base,), namespace), name=name)
+
+
+def _check_in_input(host: PluginHost) -> type:
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"__annotations__": annotations}
+    for attr, typ, default, description in CHECK_IN_CORE_FIELDS:
+        annotations[attr] = typ
+        namespace[attr] = (
+            strawberry.field(description=description)
+            if default is strawberry.UNSET
+            else strawberry.field(default=default, description=description)
+        )
+    for plugin, mapping in _contributions(host, "frontdesk_graphql_input_fields", enabled_only=True):
+        for attr, typ, description in mapping.get("CheckInVisitInput", []):
+            if attr in annotations:
+                raise PluginError(
+                    f"CheckInVisitInput.{attr} from plugin {plugin!r} clashes with an existing "
+                    "field",
+                    code="SCHEMA_FIELD_CLASH",
+                )
+            annotations[attr] = typ | None
+            namespace[attr] = strawberry.field(default=None, description=description)
+    return strawberry.input(type("CheckInVisitInput", (), namespace), name="CheckInVisitInput")
+
+
+def _check_in_field(input_cls: type) -> Any:
+    async def check_in_visit(info: Info, input: input_cls) -> CheckInResult:  # type: ignore[valid-type]
+        return await check_in_visit_resolver(info, input)
+
+    return strawberry.mutation(
+        resolver=check_in_visit,
+        description="Register a visit; the site's business line decides who receives it.",
+    )
+
+
+def build_schema(host: PluginHost, settings: Settings | None = None) -> FrontdeskSchema:
+    """The schema for the host's enabled plugins."""
+    settings = settings or Settings()
+    enabled = frozenset(host.enabled)
+    _attach_type_fields(host)
+    for type_name, owners in _visible_type_fields(enabled).items():
+        _check_clashes(type_name, owners)
+
+    query = _root(
+        "Query", CoreQuery, _contributions(host, "frontdesk_graphql_queries", enabled_only=True)
+    )
+    mutation_fields = _contributions(host, "frontdesk_graphql_mutations", enabled_only=True)
+    check_in = ("core", [_check_in_field(_check_in_input(host))])
+    mutation = _root("Mutation", CoreMutation, [check_in, *mutation_fields])
+    subscription_fields = _contributions(host, "frontdesk_graphql_subscriptions", enabled_only=True)
+    subscription = None
+    if subscription_fields:
+        subscription = _root("Subscription", _EmptySubscription, subscription_fields)
+    extra_types = [t for _, types in _contributions(host, "frontdesk_graphql_types", enabled_only=True) for t in types]
+
+    schema = FrontdeskSchema(
+        query=query,
+        mutation=mutation,
+        subscription=subscription,
+        types=extra_types,
+        enabled=enabled,
+        extensions=[
+            ErrorCodes,
+            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
+            _parser_cache,
+            lambda: QueryDepthLimiter(max_depth=settings.max_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            _validation_cache,
+        ],
+    )
+    for type_name, cls in EXTENSIBLE_TYPES.items():
+        for f in schema.get_fields(cls.__strawberry_definition__):
+            loader = (f.metadata or {}).get("prefetch")
+            if loader is not None:
+                owner = f.metadata[PLUGIN_KEY]
+                gql = f.graphql_name or _camel(f.python_name)
+                schema.frontdesk_prefetch.setdefault(type_name, {})[gql] = (
+                    f"{owner}.{type_name}.{gql}",
+                    loader,
+                )
+    return schema
+
+
+@strawberry.type
+class _EmptySubscription:
+    pass
+
+
+def _parser_cache() -> ParserCache:
+    return ParserCache(maxsize=512)
+
+
+def _validation_cache() -> ValidationCache:
+    return ValidationCache(maxsize=512)
+
+
+def export_sdl(host: PluginHost) -> str:
+    """The SDL with every installed plugin enabled (what ``schema/frontdesk.graphql`` holds)."""
+    from core.plugins import PluginHost as _Host
+
+    everything = _Host(host.pm, enabled=host.installed.keys())
+    return build_schema(everything).as_str() + "\n"

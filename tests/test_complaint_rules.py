@@ -1,0 +1,510 @@
+"""Complaint rules: C-6 numbering, C-7 channels, C-8 first response, C-9 lifecycle,
+C-10 escalation, C-11 working-day deadlines with pauses (PM-5 overrides)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from itertools import product
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from core.calendar import WorkingCalendar, calendar_for
+from core.complaint_rules import (
+    CHANNEL_DETAILS,
+    DEFAULT_TARGETS,
+    REASON_REQUIRED_TARGETS,
+    TRANSITIONS,
+    ComplaintChannel,
+    ComplaintNumber,
+    ComplaintStatus,
+    ComplaintTargets,
+    EscalationError,
+    EscalationLevel,
+    IllegalTransition,
+    InvalidChannelDetails,
+    InvalidComplaintNumber,
+    ReasonRequired,
+    RuleError,
+    compute_deadlines,
+    escalate,
+    format_complaint_number,
+    is_overdue,
+    next_complaint_number,
+    overdue_reasons,
+    parse_complaint_number,
+    required_channel_details,
+    transition,
+    validate_channel_details,
+)
+from core.errors import FrontdeskError
+
+S = ComplaintStatus
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+NEW_YORK = ZoneInfo("America/New_York")
+NOW = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
+SECOND = timedelta(seconds=1)
+MAJOR = ComplaintTargets(resolution_working_days=1, revisit_days=7, severity="major")  # PM-5
+
+
+@pytest.fixture
+def cn() -> WorkingCalendar:
+    return calendar_for("CN", "Asia/Shanghai")
+
+
+def sh(*args: int) -> datetime:
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+# --- C-9 lifecycle -----------------------------------------------------------------------------
+
+ALLOWED = [(src, dst) for src, targets in TRANSITIONS.items() for dst in targets]
+ILLEGAL = [
+    (src, dst) for src, dst in product(ComplaintStatus, repeat=2) if dst not in TRANSITIONS[src]
+]
+
+
+def test_c9_transition_table_covers_every_status() -> None:
+    assert set(TRANSITIONS) == set(ComplaintStatus)
+    assert TRANSITIONS[S.CLOSED] == ()
+
+
+@pytest.mark.parametrize(("current", "target"), ALLOWED, ids=lambda s: s.value)
+def test_c9_allowed_transition(current: ComplaintStatus, target: ComplaintStatus) -> None:
+    decision = transition(current, target, actor="staff:7", reason="customer said so", now=NOW)
+    assert (decision.previous, decision.status) == (current, target)
+    assert (decision.actor, decision.at, decision.note) == ("staff:7", NOW, "customer said so")
+    assert decision.reason.rule == "C-9"
+    assert current.label in decision.reason.message and target.label in decision.reason.message
+
+
+@pytest.mark.parametrize(("current", "target"), ILLEGAL, ids=lambda s: s.value)
+def test_c9_illegal_transition(current: ComplaintStatus, target: ComplaintStatus) -> None:
+    with pytest.raises(IllegalTransition) as caught:
+        transition(current, target, actor="staff:7", reason="because", now=NOW)
+    error = caught.value
+    assert error.code == "ILLEGAL_TRANSITION"
+    assert current.label in error.message and target.label in error.message
+    for allowed in TRANSITIONS[current]:
+        assert allowed.label in error.message
+    assert error.details["allowed"] == [s.value for s in TRANSITIONS[current]]
+
+
+def test_c9_closed_is_final_and_says_so() -> None:
+    with pytest.raises(IllegalTransition, match="closed is final"):
+        transition(S.CLOSED, S.REOPENED, actor="customer", reason="still unhappy", now=NOW)
+
+
+def test_c9_reopen_path_goes_back_to_in_progress() -> None:
+    """C-9: a customer who rejects the result reopens it; it is investigated again."""
+    steps = [
+        (S.RECEIVED, S.ACKNOWLEDGED, ""),
+        (S.ACKNOWLEDGED, S.IN_PROGRESS, ""),
+        (S.IN_PROGRESS, S.RESOLVED, "replaced the lock"),
+        (S.RESOLVED, S.REOPENED, "customer: the lock still sticks"),
+        (S.REOPENED, S.IN_PROGRESS, ""),
+        (S.IN_PROGRESS, S.RESOLVED, "replaced the door frame"),
+        (S.RESOLVED, S.REVISITED, "customer signed the revisit record"),
+        (S.REVISITED, S.REOPENED, "customer: it sticks again in the rain"),
+        (S.REOPENED, S.IN_PROGRESS, ""),
+    ]
+    status = S.RECEIVED
+    for current, target, why in steps:
+        assert status is current
+        decision = transition(status, target, actor="staff:7", reason=why, now=NOW)
+        assert decision.reason.rule == "C-9"
+        status = decision.status
+    assert status is S.IN_PROGRESS
+    with pytest.raises(IllegalTransition):
+        transition(S.REOPENED, S.RESOLVED, actor="staff:7", reason="", now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("current", "target"),
+    [(S.RESOLVED, S.REOPENED), (S.REVISITED, S.REOPENED), (S.REVISITED, S.CLOSED)],
+)
+@pytest.mark.parametrize("why", ["", "   "])
+def test_c9_reopen_and_close_need_a_reason(
+    current: ComplaintStatus, target: ComplaintStatus, why: str
+) -> None:
+    assert target in REASON_REQUIRED_TARGETS
+    with pytest.raises(ReasonRequired) as caught:
+        transition(current, target, actor="staff:7", reason=why, now=NOW)
+    assert caught.value.code == "REASON_REQUIRED"
+
+
+def test_c9_other_transitions_may_omit_the_reason_and_strings_are_accepted() -> None:
+    decision = transition("received", "acknowledged", actor=" staff:7 ", reason="", now=NOW)
+    assert decision.status is S.ACKNOWLEDGED and decision.actor == "staff:7"
+    assert decision.reason.message == "staff:7 moved the complaint from received to acknowledged"
+
+
+def test_c9_waiting_on_customer_pauses_and_resumes_the_clock() -> None:
+    pause = transition(S.IN_PROGRESS, S.WAITING_ON_CUSTOMER, actor="a", reason="", now=NOW)
+    resume = transition(S.WAITING_ON_CUSTOMER, S.IN_PROGRESS, actor="a", reason="", now=NOW)
+    assert (pause.pauses_clock, pause.resumes_clock) == (True, False)
+    assert (resume.pauses_clock, resume.resumes_clock) == (False, True)
+
+
+def test_c9_every_change_needs_who_and_an_aware_when() -> None:
+    with pytest.raises(ValueError, match="actor"):
+        transition(S.RECEIVED, S.ACKNOWLEDGED, actor=" ", reason="", now=NOW)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        transition(S.RECEIVED, S.ACKNOWLEDGED, actor="a", reason="", now=datetime(2026, 3, 2))
+    with pytest.raises(IllegalTransition) as caught:
+        transition("lost", S.ACKNOWLEDGED, actor="a", reason="", now=NOW)
+    assert caught.value.code == "UNKNOWN_STATUS"
+
+
+def test_c9_errors_carry_stable_codes_for_graphql() -> None:
+    with pytest.raises(FrontdeskError) as caught:
+        transition(S.RECEIVED, S.CLOSED, actor="a", reason="done", now=NOW)
+    assert isinstance(caught.value, RuleError)
+    assert caught.value.code == "ILLEGAL_TRANSITION"
+    assert str(caught.value) == caught.value.message
+    assert caught.value.details["current"] == "received"
+
+
+# --- C-7 channels ------------------------------------------------------------------------------
+
+
+def test_c7_phone_complaint_records_company_name_time_and_taker() -> None:
+    assert required_channel_details(ComplaintChannel.PHONE) == (
+        "caller_company",
+        "caller_name",
+        "received_at",
+        "taken_by",
+    )
+    assert set(CHANNEL_DETAILS) == set(ComplaintChannel)
+
+
+def test_c7_complete_phone_details_pass() -> None:
+    details = {
+        "caller_company": "Room 1203 / Acme Ltd",
+        "caller_name": "Ms Wang",
+        "received_at": NOW,
+        "taken_by": "staff:7",
+    }
+    assert validate_channel_details("phone", details) is None
+
+
+def test_c7_missing_phone_details_are_all_listed() -> None:
+    with pytest.raises(InvalidChannelDetails) as caught:
+        validate_channel_details(
+            ComplaintChannel.PHONE, {"caller_name": "  ", "received_at": NOW, "taken_by": None}
+        )
+    error = caught.value
+    assert error.code == "MISSING_CHANNEL_DETAILS"
+    assert error.details["missing"] == ["caller_company", "caller_name", "taken_by"]
+    assert "caller_company, caller_name, taken_by" in error.message
+
+
+@pytest.mark.parametrize("channel", [ComplaintChannel.IN_PERSON, ComplaintChannel.WRITTEN])
+def test_c7_in_person_and_written_need_who_and_when(channel: ComplaintChannel) -> None:
+    validate_channel_details(
+        channel, {"customer_name": "Mr Li", "received_at": NOW, "taken_by": "a"}
+    )
+    with pytest.raises(InvalidChannelDetails, match="customer_name"):
+        validate_channel_details(channel, {"received_at": NOW, "taken_by": "a"})
+
+
+def test_c7_received_at_must_be_an_aware_datetime() -> None:
+    base = {"customer_name": "Mr Li", "taken_by": "a"}
+    with pytest.raises(ValueError, match="timezone-aware"):
+        validate_channel_details("written", {**base, "received_at": datetime(2026, 3, 2, 10)})
+    with pytest.raises(InvalidChannelDetails) as caught:
+        validate_channel_details("written", {**base, "received_at": "yesterday"})
+    assert caught.value.code == "INVALID_CHANNEL_DETAILS"
+
+
+def test_c7_unknown_channel() -> None:
+    with pytest.raises(InvalidChannelDetails) as caught:
+        required_channel_details("fax")
+    assert caught.value.code == "UNKNOWN_CHANNEL"
+
+
+# --- C-6 numbering -----------------------------------------------------------------------------
+
+
+def test_c6_number_is_yymm_then_a_four_digit_serial() -> None:
+    assert format_complaint_number(date(2026, 11, 5), 7) == "2611-0007"
+    assert format_complaint_number(date(2027, 1, 31), 1) == "2701-0001"
+    assert format_complaint_number(date(2026, 11, 5), 12345) == "2611-12345"
+
+
+def test_c6_parse_round_trips() -> None:
+    number = parse_complaint_number("2611-0007")
+    assert number == ComplaintNumber(2026, 11, 7)
+    assert str(number) == "2611-0007" and number.period == date(2026, 11, 1)
+    assert str(parse_complaint_number("2611-12345")) == "2611-12345"
+
+
+@pytest.mark.parametrize(
+    "text", ["2611-007", "261-0007", "2613-0001", "2600-0001", "2611-0000", "2611-00007", "x"]
+)
+def test_c6_malformed_numbers_are_refused(text: str) -> None:
+    with pytest.raises(InvalidComplaintNumber) as caught:
+        parse_complaint_number(text)
+    assert caught.value.code == "INVALID_COMPLAINT_NUMBER"
+
+
+def test_c6_serial_counts_up_within_a_month_and_restarts_on_rollover() -> None:
+    assert next_complaint_number(None, date(2026, 11, 1)) == "2611-0001"
+    assert next_complaint_number("2611-0007", date(2026, 11, 30)) == "2611-0008"
+    assert next_complaint_number("2611-0007", date(2026, 12, 1)) == "2612-0001"
+    assert next_complaint_number("2612-0042", date(2027, 1, 1)) == "2701-0001"
+    with pytest.raises(ValueError, match="later"):
+        next_complaint_number("2612-0001", date(2026, 11, 30))
+
+
+def test_c6_numbering_month_is_the_sites_local_month(cn: WorkingCalendar) -> None:
+    filed = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 2026-12-01 01:00 in Shanghai
+    assert next_complaint_number("2611-0099", cn.local_date(filed)) == "2612-0001"
+    with pytest.raises(TypeError, match="local_date"):
+        format_complaint_number(filed, 1)
+    with pytest.raises(ValueError, match="serial"):
+        format_complaint_number(date(2026, 11, 1), 0)
+
+
+# --- C-8 first response ------------------------------------------------------------------------
+
+
+def test_c8_first_response_is_due_24_wall_clock_hours_after_filing(cn: WorkingCalendar) -> None:
+    filed = sh(2026, 3, 6, 18, 0)  # Friday evening: the 24 h run through the weekend
+    deadlines = compute_deadlines(filed, DEFAULT_TARGETS, cn, ())
+    assert deadlines.first_response_due == sh(2026, 3, 7, 18, 0)
+    assert is_overdue(deadlines, S.RECEIVED, deadlines.first_response_due) is None
+    late = is_overdue(deadlines, S.RECEIVED, deadlines.first_response_due + SECOND)
+    assert late is not None and late.rule == "C-8"
+    assert "24 hours" in late.message
+    # Acknowledged (answered) in time: the C-8 deadline no longer applies.
+    assert is_overdue(deadlines, S.ACKNOWLEDGED, sh(2026, 3, 8, 12)) is None
+
+
+def test_c8_pauses_do_not_move_the_first_response(cn: WorkingCalendar) -> None:
+    filed = sh(2026, 3, 2, 10)
+    deadlines = compute_deadlines(
+        filed, DEFAULT_TARGETS, cn, [(sh(2026, 3, 2, 11), sh(2026, 3, 3))]
+    )
+    assert deadlines.first_response_due == sh(2026, 3, 3, 10)
+
+
+# --- C-11 resolution deadlines -----------------------------------------------------------------
+
+
+def test_c11_default_targets_are_3_and_7_working_days(cn: WorkingCalendar) -> None:
+    deadlines = compute_deadlines(sh(2026, 3, 2, 10), DEFAULT_TARGETS, cn, ())
+    assert deadlines.resolution_due == sh(2026, 3, 6, 0)  # end of Thu 03-05
+    assert deadlines.special_case_due == sh(2026, 3, 12, 0)  # end of Wed 03-11
+    assert deadlines.revisit_due is None and deadlines.paused == timedelta(0)
+    assert not deadlines.clock_paused
+
+
+def test_c11_resolution_due_across_national_day(cn: WorkingCalendar) -> None:
+    deadlines = compute_deadlines(sh(2026, 9, 30, 15), DEFAULT_TARGETS, cn, ())
+    assert deadlines.resolution_due == sh(2026, 10, 11, 0)
+    # 7 working days: 10-08, 10-09, 10-10 (make-up), 10-12 .. 10-15.
+    assert deadlines.special_case_due == sh(2026, 10, 16, 0)
+
+
+def test_c11_resolution_due_across_spring_festival(cn: WorkingCalendar) -> None:
+    deadlines = compute_deadlines(sh(2026, 2, 12, 9), DEFAULT_TARGETS, cn, ())
+    # Fri 02-13 1, Sat 02-14 make-up 2, then 02-15..02-23 off, Tue 02-24 3.
+    assert deadlines.resolution_due == sh(2026, 2, 25, 0)
+
+
+def test_c11_pm5_major_complaint_is_due_in_one_working_day(cn: WorkingCalendar) -> None:
+    deadlines = compute_deadlines(sh(2026, 3, 6, 16), MAJOR, cn, ())
+    assert deadlines.resolution_due == sh(2026, 3, 10, 0)  # Friday → end of Monday
+
+
+def test_c11_same_instant_in_shanghai_and_new_york_sites() -> None:
+    instant = datetime(2026, 9, 29, 20, 0, tzinfo=UTC)
+    in_shanghai = compute_deadlines(instant, DEFAULT_TARGETS, calendar_for("CN", "Asia/Shanghai"))
+    in_new_york = compute_deadlines(
+        instant, DEFAULT_TARGETS, calendar_for("US", "America/New_York")
+    )
+    assert in_shanghai.resolution_due == sh(2026, 10, 11, 0)
+    assert in_new_york.resolution_due == datetime(2026, 10, 3, tzinfo=NEW_YORK)
+    # 24 h is 24 h everywhere.
+    assert in_shanghai.first_response_due == in_new_york.first_response_due
+    assert in_new_york.filed_at.tzinfo == NEW_YORK
+
+
+def test_c11_pause_pushes_the_due_time_by_its_working_time(cn: WorkingCalendar) -> None:
+    # 6 h waiting on a Tuesday → due 6 h later.
+    deadlines = compute_deadlines(
+        sh(2026, 3, 2, 10), DEFAULT_TARGETS, cn, [(sh(2026, 3, 3, 10), sh(2026, 3, 3, 16))]
+    )
+    assert deadlines.resolution_due == sh(2026, 3, 6, 6)
+    assert deadlines.paused == timedelta(hours=6)
+
+
+def test_c11_a_pause_over_a_weekend_counts_only_its_working_time(cn: WorkingCalendar) -> None:
+    # Filed Wed 03-04 → due end of Mon 03-09.  Waiting Fri 12:00 → Mon 12:00 is 72 h of wall
+    # time but 24 h of working time (Fri 12 h + Mon 12 h): the due time moves one working day.
+    deadlines = compute_deadlines(
+        sh(2026, 3, 4, 10), DEFAULT_TARGETS, cn, [(sh(2026, 3, 6, 12), sh(2026, 3, 9, 12))]
+    )
+    assert deadlines.paused == timedelta(hours=24)
+    assert deadlines.resolution_due == sh(2026, 3, 11, 0)
+
+
+def test_c11_a_pause_extension_rolls_over_holidays(cn: WorkingCalendar) -> None:
+    # Base due: end of 10-10.  A 12 h pause moves it past Sunday 10-11 to 10-12 12:00.
+    deadlines = compute_deadlines(
+        sh(2026, 9, 30, 15), DEFAULT_TARGETS, cn, [(sh(2026, 9, 30, 16), sh(2026, 10, 8, 4))]
+    )
+    assert deadlines.paused == timedelta(hours=12)  # 8 h on 09-30 + 4 h on 10-08
+    assert deadlines.resolution_due == sh(2026, 10, 12, 12)
+
+
+def test_c11_open_pause_stops_the_clock(cn: WorkingCalendar) -> None:
+    filed = sh(2026, 3, 2, 10)
+    deadlines = compute_deadlines(
+        filed,
+        DEFAULT_TARGETS,
+        cn,
+        [(sh(2026, 3, 2, 12), sh(2026, 3, 2, 13)), (sh(2026, 3, 3), None)],
+    )
+    assert deadlines.clock_paused and deadlines.resolution_due is None
+    assert deadlines.special_case_due is None
+    assert deadlines.paused == timedelta(hours=1)
+    assert is_overdue(deadlines, S.WAITING_ON_CUSTOMER, sh(2026, 4, 30)) is None
+
+
+def test_c11_a_pause_after_the_deadline_does_not_rescue_it(cn: WorkingCalendar) -> None:
+    filed = sh(2026, 3, 2, 10)
+    late_pause = [(sh(2026, 3, 6, 9), None)]  # due was end of 03-05
+    deadlines = compute_deadlines(filed, DEFAULT_TARGETS, cn, late_pause)
+    assert deadlines.resolution_due == sh(2026, 3, 6, 0)
+    reason = is_overdue(deadlines, S.WAITING_ON_CUSTOMER, sh(2026, 3, 6, 10))
+    assert reason is not None and reason.rule == "C-11"
+
+
+@pytest.mark.parametrize(
+    "pauses",
+    [
+        [(sh(2026, 3, 2, 9), sh(2026, 3, 2, 11))],  # before filing
+        [(sh(2026, 3, 2, 11), sh(2026, 3, 2, 10, 30))],  # ends before it starts
+        [(sh(2026, 3, 2, 11), sh(2026, 3, 2, 14)), (sh(2026, 3, 2, 13), sh(2026, 3, 2, 15))],
+        [(sh(2026, 3, 2, 11), None), (sh(2026, 3, 3, 11), sh(2026, 3, 3, 12))],  # open not last
+        [(datetime(2026, 3, 2, 11), sh(2026, 3, 2, 12))],  # naive
+    ],
+)
+def test_c11_inconsistent_pauses_are_refused(cn: WorkingCalendar, pauses: list) -> None:
+    with pytest.raises(ValueError):
+        compute_deadlines(sh(2026, 3, 2, 10), DEFAULT_TARGETS, cn, pauses)
+
+
+def test_c11_a_pause_cannot_outlast_the_resolution(cn: WorkingCalendar) -> None:
+    with pytest.raises(ValueError, match="resolution"):
+        compute_deadlines(
+            sh(2026, 3, 2, 10),
+            DEFAULT_TARGETS,
+            cn,
+            [(sh(2026, 3, 3, 10), None)],
+            resolved_at=sh(2026, 3, 4, 10),
+        )
+
+
+def test_c11_overdue_resolution_and_special_cases(cn: WorkingCalendar) -> None:
+    deadlines = compute_deadlines(sh(2026, 3, 2, 10), DEFAULT_TARGETS, cn, ())
+    after_due = sh(2026, 3, 6, 0) + SECOND
+    assert is_overdue(deadlines, S.IN_PROGRESS, sh(2026, 3, 6, 0)) is None  # 24:00 is in time
+    reason = is_overdue(deadlines, S.IN_PROGRESS, after_due)
+    assert reason is not None and reason.rule == "C-11" and "3 working days" in reason.message
+    # A special case may take up to 7 working days (C-11).
+    assert is_overdue(deadlines, S.IN_PROGRESS, after_due, special_case=True) is None
+    special = is_overdue(deadlines, S.IN_PROGRESS, sh(2026, 3, 12, 0) + SECOND, special_case=True)
+    assert special is not None and special.rule == "C-11" and "7 working days" in special.message
+    # Resolved or closed complaints are not overdue for resolution.
+    assert is_overdue(deadlines, S.REVISITED, after_due) is None
+    assert is_overdue(deadlines, S.CLOSED, sh(2027, 1, 1)) is None
+
+
+def test_c8_c11_a_complaint_never_answered_misses_both(cn: WorkingCalendar) -> None:
+    deadlines = compute_deadlines(sh(2026, 3, 2, 10), DEFAULT_TARGETS, cn, ())
+    reasons = overdue_reasons(deadlines, "received", sh(2026, 3, 9))
+    assert [r.rule for r in reasons] == ["C-8", "C-11"]
+    first = is_overdue(deadlines, S.RECEIVED, sh(2026, 3, 9))
+    assert first is not None and first.rule == "C-8"
+    with pytest.raises(ValueError, match="timezone-aware"):
+        is_overdue(deadlines, S.RECEIVED, datetime(2026, 3, 9))
+
+
+def test_c9_revisit_is_due_in_calendar_days_after_the_fix(cn: WorkingCalendar) -> None:
+    """C-9 revisit with PM-5 windows: general 2 weeks, major 1 week, calendar days."""
+    filed, fixed = sh(2026, 3, 2, 10), sh(2026, 3, 5, 15)
+    general = compute_deadlines(filed, DEFAULT_TARGETS, cn, (), resolved_at=fixed)
+    major = compute_deadlines(filed, MAJOR, cn, (), resolved_at=fixed)
+    assert general.revisit_due == sh(2026, 3, 20, 0)  # end of 03-19
+    assert major.revisit_due == sh(2026, 3, 13, 0)  # end of 03-12, a Thursday
+    late = is_overdue(major, S.RESOLVED, sh(2026, 3, 13, 9))
+    assert late is not None and late.rule == "C-9" and "7 days" in late.message
+    assert is_overdue(major, S.REVISITED, sh(2026, 3, 13, 9)) is None
+
+
+def test_c9_revisit_window_runs_through_holidays(cn: WorkingCalendar) -> None:
+    # Calendar days, not working days: the Golden Week does not extend the revisit window.
+    deadlines = compute_deadlines(
+        sh(2026, 9, 28, 9), MAJOR, cn, (), resolved_at=sh(2026, 9, 29, 17)
+    )
+    assert deadlines.revisit_due == sh(2026, 10, 7, 0)
+
+
+def test_c11_targets_are_validated() -> None:
+    with pytest.raises(ValueError, match="severity"):
+        ComplaintTargets(severity="critical")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="special_case"):
+        ComplaintTargets(resolution_working_days=8)
+    with pytest.raises(ValueError, match="positive"):
+        ComplaintTargets(revisit_days=0)
+    with pytest.raises(ValueError, match="positive"):
+        ComplaintTargets(first_response=timedelta(0))
+    assert (DEFAULT_TARGETS.first_response, DEFAULT_TARGETS.resolution_working_days) == (
+        timedelta(hours=24),
+        3,
+    )
+
+
+def test_c11_resolution_before_filing_is_refused(cn: WorkingCalendar) -> None:
+    with pytest.raises(ValueError, match="before"):
+        compute_deadlines(sh(2026, 3, 2, 10), DEFAULT_TARGETS, cn, (), resolved_at=sh(2026, 3, 1))
+
+
+# --- C-10 escalation ---------------------------------------------------------------------------
+
+
+def test_c10_escalation_climbs_one_level_at_a_time() -> None:
+    level, seen = EscalationLevel.HANDLER, []
+    for _ in range(3):
+        level, reason = escalate(level, "customer still unsatisfied")
+        assert reason.rule == "C-10" and "customer still unsatisfied" in reason.message
+        seen.append(level)
+    assert seen == [
+        EscalationLevel.SITE_HEAD,
+        EscalationLevel.VICE_PRESIDENT,
+        EscalationLevel.GENERAL_MANAGER,
+    ]
+
+
+def test_c10_escalation_from_the_stored_integer() -> None:
+    level, reason = escalate(0, "demand exceeds the handler's authority")
+    assert level is EscalationLevel.SITE_HEAD
+    assert reason.message.startswith("escalated from the handler to the site/department head")
+
+
+def test_c10_nothing_above_the_general_manager() -> None:
+    with pytest.raises(EscalationError) as caught:
+        escalate(EscalationLevel.GENERAL_MANAGER, "customer still unsatisfied")
+    assert caught.value.code == "ALREADY_AT_TOP"
+    assert "general manager" in caught.value.message
+
+
+def test_c10_escalation_needs_a_reason_and_a_known_level() -> None:
+    with pytest.raises(ReasonRequired) as caught:
+        escalate(EscalationLevel.HANDLER, "  ")
+    assert caught.value.code == "REASON_REQUIRED"
+    with pytest.raises(ValueError, match="level"):
+        escalate(9, "why")
