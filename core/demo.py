@@ -39,7 +39,9 @@ async def load_demo(url: str, lines: list[str], report: Callable[[str], None]) -
                     s, fd.host, name=site_name, business_line=code,
                     timezone="Asia/Shanghai", calendar_region="CN", now=now,
                 )
-                ctx = DemoContext(session=s, now=now, progress=report, sites={code: site})
+                ctx = DemoContext(
+                    session=s, now=now, progress=report, sites={code: site}, host=fd.host
+                )
                 await fd.host.acall("frontdesk_demo_data", context=ctx)
                 created.append(f"{site_name} (site {site.id})")
         return ", ".join(created) or "nothing new (already loaded)"

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.errors import InvalidInput
+
 PENALTY_KINDS: frozenset[str] = frozenset(
     {"fine", "points", "suspension", "dismissal", "wage_deduction"}
 )
@@ -27,13 +29,14 @@ _UNITS: dict[str, str] = {
 }
 
 
-class PenaltyAmountError(ValueError):
-    """An amount that the rule's penalty spec does not allow; ``code`` is stable for clients."""
+class PenaltyAmountError(InvalidInput, ValueError):
+    """An amount that the rule's penalty spec does not allow; ``code`` is stable for clients.
+
+    An :class:`~core.errors.InvalidInput`, so GraphQL reports its code and message as is.
+    """
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(message, code=code)
 
 
 def _as_decimal(value: Any, what: str) -> Decimal:
@@ -89,8 +92,7 @@ class PenaltyRuleSpec:
         high = _as_decimal(self.max_amount, f"{self.code} max_amount")
         if low < 0 or high < low:
             raise ValueError(
-                f"penalty spec {self.code}: bounds must satisfy 0 <= min <= max, "
-                f"got {low}..{high}"
+                f"penalty spec {self.code}: bounds must satisfy 0 <= min <= max, got {low}..{high}"
             )
         object.__setattr__(self, "min_amount", low)
         object.__setattr__(self, "max_amount", high)

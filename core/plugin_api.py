@@ -137,3 +137,5 @@ class DemoContext:
     progress: Callable[[str], None]
     # Filled by core's demo loader for every enabled line: its demo site.
     sites: dict[str, Site] = field(default_factory=dict)
+    # The plugin host, for demo loaders that go through core services (check-ins).
+    host: Any = None

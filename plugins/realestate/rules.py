@@ -62,29 +62,29 @@ class Channel(StrEnum):
 
 
 class VisitorKind(StrEnum):
-    """What the visitor is, as declared or evident at the door (RE-8, RE-9, RE-10)."""
+    """What the visitor is, as declared or evident at the door (RE-8, RE-9, RE-10).
+
+    The values are those of ``core.models.VisitorKind``.
+    """
 
     CUSTOMER = "customer"
     MARKET_SURVEYOR = "market_surveyor"
+    RELATED_PARTY = "related_party"
+    DIRECTIONS = "directions"
+    LOOKING_FOR_SOMEONE = "looking_for_someone"
+
+
+class RelatedParty(StrEnum):
+    """Which related company a RELATED_PARTY visitor comes from (RE-9, 篇5 6 注)."""
+
     DEVELOPER = "developer"
     OWN_COMPANY = "own_company"
     AD_AGENCY = "ad_agency"
     DECORATION = "decoration"
     ETIQUETTE = "etiquette"
-    ASKING_DIRECTIONS = "asking_directions"
-    LOOKING_FOR_SOMEONE = "looking_for_someone"
 
 
-_RELATED_PARTIES = frozenset(
-    {
-        VisitorKind.DEVELOPER,
-        VisitorKind.OWN_COMPANY,
-        VisitorKind.AD_AGENCY,
-        VisitorKind.DECORATION,
-        VisitorKind.ETIQUETTE,
-    }
-)
-_PASSERS_BY = frozenset({VisitorKind.ASKING_DIRECTIONS, VisitorKind.LOOKING_FOR_SOMEONE})
+_PASSERS_BY = frozenset({VisitorKind.DIRECTIONS, VisitorKind.LOOKING_FOR_SOMEONE})
 
 # RE-2: busy for the company, so the skipped turn is owed back (补接).
 _OWED_MAKE_UP = frozenset(
@@ -127,10 +127,11 @@ class Skip(NamedTuple):
 
 
 class Notification(NamedTuple):
-    """Something a person must be told now; ``kind`` is stable, ``message`` names the rule."""
+    """Something a person must be told now: a stable ``kind``, a sentence, the rule id."""
 
     kind: str
     message: str
+    rule: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,8 +186,8 @@ class RotationState:
         strangers = set(self.make_up_queue) - set(self.order)
         if strangers:
             raise RotationError(
-                "INVALID_ROTATION_STATE", f"make-up turns owed to staff not in the order: "
-                f"{sorted(strangers)}"
+                "INVALID_ROTATION_STATE",
+                f"make-up turns owed to staff not in the order: {sorted(strangers)}",
             )
 
     def status_of(self, staff_id: str) -> SalespersonStatus:
@@ -272,10 +273,12 @@ class VisitFacts:
       not identified is received in rotation, RE-15).
     - ``units_requested``: units the customer asks for at once, 0 if not said (RE-14).
     - ``brought_by_existing_customer``: an old customer brought this new one (RE-12).
+    - ``related_party``: with ``VisitorKind.RELATED_PARTY``, which company (RE-9).
     """
 
     channel: Channel = Channel.WALK_IN
     visitor_kind: VisitorKind = VisitorKind.CUSTOMER
+    related_party: RelatedParty | None = None
     named_staff_id: str | None = None
     original_staff_id: str | None = None
     same_group_as_existing: bool = False
@@ -289,6 +292,8 @@ class VisitFacts:
             raise ValueError(f"units_requested must be >= 0, got {self.units_requested}")
         if self.same_group_as_existing and not self.original_staff_id:
             raise ValueError("same_group_as_existing needs the group's original_staff_id (RE-11)")
+        if self.related_party is not None and self.visitor_kind is not VisitorKind.RELATED_PARTY:
+            raise ValueError("related_party goes with visitor_kind RELATED_PARTY (RE-9)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,7 +408,9 @@ def start_day(
             "UNKNOWN_STAFF", f"On leave but not in the day's order: {sorted(strangers)} (RE-4)."
         )
     running = tuple(
-        sorted((staff, until) for staff, until in (suspended or {}).items() if until >= business_date)
+        sorted(
+            (staff, until) for staff, until in (suspended or {}).items() if until >= business_date
+        )
     )
     suspended_now = {staff for staff, _ in running}
 
@@ -695,8 +702,9 @@ def _receive_own_customer(
         notifications=(
             Notification(
                 "inform_original_salesperson",
-                f"[{rule}] {assistant} assisted {owner}'s customer; tell {owner} afterwards. "
+                f"{assistant} assisted {owner}'s customer; tell {owner} afterwards. "
                 f"A deal stays with {owner} by the register (RE-13).",
+                rule,
             ),
         ),
     )
@@ -712,17 +720,19 @@ def _receive_named(
     notifications = [
         Notification(
             "tell_named_salesperson",
-            f"[RE-5] A customer asks for {named}: {teller} must tell {named} at once; not "
+            f"A customer asks for {named}: {teller} must tell {named} at once; not "
             f"telling them is order-grabbing (抢单), {policy.suspension_days} day(s) out of the "
             "rotation.",
+            "RE-5",
         )
     ]
     if _status_or_absent(state, named) not in _FREE_FOR_OWN_CUSTOMER:
         notifications.append(
             Notification(
                 "customer_waiting",
-                f"[RE-5] {named} is {_STATUS_WORDS[state.status_of(named)]}; the customer is "
+                f"{named} is {_STATUS_WORDS[state.status_of(named)]}; the customer is "
                 "waiting for them.",
+                "RE-5",
             )
         )
     decision = ReceptionDecision(
@@ -752,13 +762,18 @@ def _decide_walk_in(
             "not counted and the rotation does not move.",
         )
         return _not_counted(state, receiver, reason, "the visitor")
-    if kind is VisitorKind.MARKET_SURVEYOR or kind in _RELATED_PARTIES:
+    if kind in (VisitorKind.MARKET_SURVEYOR, VisitorKind.RELATED_PARTY):
         rule = "RE-8" if kind is VisitorKind.MARKET_SURVEYOR else "RE-9"
         receiver = _last_available(state)
+        company = (
+            facts.related_party.value.replace("_", " ")
+            if facts.related_party
+            else "developer, own company, ad agency, decoration or etiquette company"
+        )
         who = (
             "A declared market surveyor from a competitor (同行市调)"
             if rule == "RE-8"
-            else f"A visitor from a related party ({kind.value.replace('_', ' ')})"
+            else f"A visitor from a related party ({company})"
         )
         reason = Reason(
             rule,
@@ -856,9 +871,10 @@ def decide_reception(
                 *decision.notifications,
                 Notification(
                     "report_bulk_purchase",
-                    f"[RE-14] The customer asks for {facts.units_requested} units at once: "
+                    f"The customer asks for {facts.units_requested} units at once: "
                     f"{decision.receiver_id} must report to the sales manager immediately "
                     "after the reception.",
+                    "RE-14",
                 ),
             ),
         )

@@ -1,0 +1,705 @@
+"""Real-estate line: the only module with ``@hookimpl``.  Thin glue between core's hook
+contexts, the pure rules in :mod:`plugins.realestate.rules`, and the ``re_`` tables."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import strawberry
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from core.decisions import Reason
+from core.errors import Conflict, FrontdeskError, InvalidInput, NotFound
+from core.graphql.queries import parse_id
+from core.graphql.types import Decision
+from core.hookspecs import hookimpl
+from core.models import (
+    Customer,
+    EmploymentStatus,
+    GroupKind,
+    InquiryKind,
+    PluginState,
+    Site,
+    Staff,
+    Visit,
+    VisitChannel,
+    VisitorKind,
+)
+from core.plugin_api import (
+    DemoContext,
+    MigrationBranch,
+    Notification,
+    PluginInfo,
+    ReceptionContext,
+    ReceptionOutcome,
+    SaleAttribution,
+    SaleContext,
+    SaleShare,
+    VisitRecorded,
+)
+from plugins import realestate
+from plugins.realestate import rules
+from plugins.realestate import schema as gql
+from plugins.realestate.models import OrderGrab, RotationDay, VisitReception
+from plugins.realestate.policy import ORDER_GRABBING_CODE, RealEstatePolicy
+
+CODE = realestate.CODE
+SALES_ROLES = ("salesperson",)
+
+
+# --- registration ---------------------------------------------------------------------------
+
+
+@hookimpl
+def frontdesk_plugin_info() -> PluginInfo:
+    return PluginInfo(
+        code=CODE,
+        name=realestate.NAME,
+        version=realestate.VERSION,
+        description="Walk-in rotation with make-up turns, order-grabbing suspensions, deal credit.",
+        business_line=CODE,
+        default_settings=dict(realestate.DEFAULT_SETTINGS),
+    )
+
+
+@hookimpl
+def frontdesk_migrations() -> MigrationBranch:
+    return MigrationBranch("realestate", Path(__file__).parent / "migrations" / "versions")
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _ours(site: Site) -> bool:
+    return site.business_line == CODE
+
+
+async def load_policy(session: AsyncSession) -> RealEstatePolicy:
+    state = await session.get(PluginState, CODE)
+    try:
+        return RealEstatePolicy.from_overrides((state.settings if state else None) or {})
+    except ValueError as exc:
+        raise FrontdeskError(str(exc), code="INVALID_POLICY") from exc
+
+
+def _local(site: Site, moment: datetime) -> datetime:
+    return moment.astimezone(ZoneInfo(site.timezone))
+
+
+def _rule_error(exc: rules.RotationError) -> FrontdeskError:
+    return InvalidInput(str(exc.args[-1]) if exc.args else str(exc), code=exc.code)
+
+
+async def _default_order(session: AsyncSession, site_id: int) -> list[str]:
+    ids = await session.scalars(
+        select(Staff.id)
+        .where(
+            Staff.site_id == site_id,
+            Staff.role.in_(SALES_ROLES),
+            Staff.employment_status == EmploymentStatus.ACTIVE,
+        )
+        .order_by(Staff.id)
+    )
+    return [str(i) for i in ids]
+
+
+async def _carried_suspensions(session: AsyncSession, site_id: int, day: date) -> dict[str, date]:
+    previous = await session.scalar(
+        select(RotationDay)
+        .where(RotationDay.site_id == site_id, RotationDay.business_date < day)
+        .order_by(RotationDay.business_date.desc())
+        .limit(1)
+    )
+    if previous is None:
+        return {}
+    return dict(rules.RotationState.from_json(previous.state).suspensions)
+
+
+async def rotation_day(
+    session: AsyncSession, site: Site, day: date, now: datetime, *, create: bool = True
+) -> tuple[RotationDay | None, rules.RotationState | None]:
+    """The stored rotation of ``day``; RE-1 default order (staff id order) if none was set."""
+    row = await session.get(RotationDay, (site.id, day))
+    if row is not None:
+        return row, rules.RotationState.from_json(row.state)
+    order = await _default_order(session, site.id)
+    if not order:
+        if not create:
+            return None, None
+        raise Conflict(
+            f"site {site.id} has no active salesperson to put in a rotation (RE-1); add staff "
+            "with role 'salesperson'",
+            code="EMPTY_ROTATION",
+            rule="RE-1",
+        )
+    suspended = await _carried_suspensions(session, site.id, day)
+    order_in = [s for s in order]
+    for staff in suspended:
+        if staff not in order_in:
+            suspended = {k: v for k, v in suspended.items() if k in order_in}
+    state = rules.start_day(order_in, day, suspended=suspended)
+    if not create:
+        return None, state
+    row = RotationDay(site_id=site.id, business_date=day, state=state.to_json(), updated_at=now)
+    session.add(row)
+    await session.flush()
+    return row, state
+
+
+def _save(row: RotationDay, state: rules.RotationState, now: datetime) -> None:
+    row.state = state.to_json()
+    row.updated_at = now
+
+
+def _facts(context: ReceptionContext) -> rules.VisitFacts:
+    line = context.line_input
+    kind = context.visitor_kind
+    if kind == VisitorKind.RELATED_PARTY.value:
+        related = getattr(line, "related_party", None)
+        visitor = rules.VisitorKind(related.value if related else "developer")
+    elif kind == VisitorKind.DIRECTIONS.value:
+        visitor = rules.VisitorKind.ASKING_DIRECTIONS
+    else:
+        visitor = rules.VisitorKind(kind)
+    owner = str(context.owner_staff_id) if context.owner_staff_id else None
+    return rules.VisitFacts(
+        channel=rules.Channel(context.channel),
+        visitor_kind=visitor,
+        named_staff_id=str(context.named_staff_id) if context.named_staff_id else None,
+        original_staff_id=owner,
+        claims_prior_contact_absent=bool(getattr(line, "claims_prior_contact_absent", False)),
+        # A customer the register already has an owner for is not on a first visit (RE-6/7).
+        first_visit=bool(getattr(line, "first_visit", True)) and owner is None,
+        units_requested=int(getattr(line, "units_requested", 0) or 0),
+        brought_by_existing_customer=bool(getattr(line, "brought_by_existing_customer", False)),
+    )
+
+
+# --- business rules -------------------------------------------------------------------------
+
+
+@hookimpl
+def frontdesk_business_date(site: Site, moment: datetime) -> date | None:
+    if not _ours(site):
+        return None
+    return rules.business_date_for(_local(site, moment))
+
+
+@hookimpl
+def frontdesk_receive_visit(context: ReceptionContext) -> Any:
+    if not _ours(context.site):
+        return None
+    return _receive(context)
+
+
+async def _receive(context: ReceptionContext) -> ReceptionOutcome:
+    session, site = context.session, context.site
+    policy = await load_policy(session)
+    local_now = _local(site, context.now)
+    row, state = await rotation_day(session, site, context.business_date, context.now)
+    try:
+        facts = _facts(context)
+        decision, new_state = rules.decide_reception(state, facts, local_now, policy=policy)
+    except rules.RotationError as exc:
+        raise _rule_error(exc) from exc
+    except ValueError as exc:
+        raise InvalidInput(str(exc), code="INVALID_VISIT_FACTS") from exc
+    return ReceptionOutcome(
+        receiver_id=int(decision.receiver_id) if decision.receiver_id else None,
+        counted=decision.counted,
+        reason=decision.reason,
+        notifications=tuple(
+            Notification(kind=n.kind, message=n.message, rule="RE-14")
+            for n in decision.notifications
+        ),
+        line_data=(row, new_state, decision, facts),
+    )
+
+
+@hookimpl
+def frontdesk_visit_recorded(event: VisitRecorded) -> Any:
+    if not _ours(event.site) or event.outcome is None:
+        return None
+    return _record(event)
+
+
+async def _record(event: VisitRecorded) -> None:
+    row, new_state, decision, facts = event.outcome.line_data  # type: ignore[union-attr]
+    _save(row, new_state, event.now)
+    event.session.add(
+        VisitReception(
+            visit_id=event.visit.id,
+            made_up_turn=decision.made_up_turn,
+            new_registration=decision.new_registration,
+            units_requested=facts.units_requested or None,
+            skipped=[
+                {"staff_id": s.staff_id, "rule": s.reason.rule, "message": s.reason.message}
+                for s in decision.skipped
+            ],
+        )
+    )
+    await event.session.flush()
+
+
+@hookimpl
+def frontdesk_penalty_table(business_line: str) -> list | None:
+    if business_line != CODE:
+        return None
+    return list(rules.penalty_table())
+
+
+@hookimpl
+def frontdesk_attribute_sale(context: SaleContext) -> Any:
+    if not _ours(context.site):
+        return None
+    return _attribute(context)
+
+
+async def _attribute(context: SaleContext) -> SaleAttribution:
+    session = context.session
+    customer = await session.get(Customer, context.customer_id)
+    if customer is None or customer.site_id != context.site.id:
+        raise NotFound(f"customer {context.customer_id} is not at this site", code="CUSTOMER_NOT_FOUND")
+    # RE-11: one company or family is one customer: the register of the whole group counts.
+    if customer.group_id is not None:
+        members = select(Customer.id).where(Customer.group_id == customer.group_id)
+        key = f"group:{customer.group_id}"
+    else:
+        members = select(Customer.id).where(Customer.id == customer.id)
+        key = f"customer:{customer.id}"
+    visits = (
+        await session.scalars(
+            select(Visit)
+            .where(
+                Visit.customer_id.in_(members),
+                Visit.receiver_id.is_not(None),
+                Visit.counted.is_(True),
+                Visit.corrects_id.is_(None),
+                Visit.arrived_at <= context.sold_at,
+            )
+            .order_by(Visit.arrived_at, Visit.id)
+        )
+    ).all()
+    grabs = {
+        g.visit_id: g
+        for g in (
+            await session.scalars(
+                select(OrderGrab).where(OrderGrab.visit_id.in_([v.id for v in visits]))
+            )
+        ).all()
+    }
+    register = [
+        rules.RegisterEntry(
+            staff_id=str(v.receiver_id),
+            customer_key=key,
+            registered_at=v.arrived_at,
+            named_staff_id=str(grabs[v.id].named_id) if v.id in grabs else None,
+            grabbed=v.id in grabs,
+            channel=rules.Channel(v.channel.value),
+        )
+        for v in visits
+    ]
+    decision = rules.credit_for_deal(register, key, context.sold_at)
+    shares = (
+        (SaleShare(staff_id=int(decision.staff_id), share=Decimal(1)),)
+        if decision.staff_id
+        else (SaleShare(staff_id=context.closed_by_id, share=Decimal(1)),)
+    )
+    return SaleAttribution(shares=shares, reason=decision.reason)
+
+
+# --- GraphQL --------------------------------------------------------------------------------
+
+
+async def _prefetch_receptions(session: AsyncSession, visits: list[Any]) -> dict[int, Any]:
+    rows = await session.scalars(
+        select(VisitReception).where(VisitReception.visit_id.in_([v.id for v in visits]))
+    )
+    return {
+        r.visit_id: gql.RealEstateReception(
+            made_up_turn=r.made_up_turn,
+            new_registration=r.new_registration,
+            units_requested=r.units_requested,
+            skipped=[
+                gql.SkippedSalesperson(
+                    staff_id=strawberry.ID(s["staff_id"]),
+                    decision=Decision(rule=s["rule"], message=s["message"]),
+                )
+                for s in r.skipped
+            ],
+        )
+        for r in rows
+    }
+
+
+@hookimpl
+def frontdesk_graphql_type_fields() -> dict[str, list[Any]]:
+    return {
+        "Visit": [
+            strawberry.field(
+                resolver=gql.reception_field_resolver,
+                name="realestate",
+                description="Real-estate reception details (make-up turn, who was skipped).",
+                metadata={"prefetch": _prefetch_receptions},
+            )
+        ]
+    }
+
+
+@hookimpl
+def frontdesk_graphql_input_fields() -> dict[str, list[Any]]:
+    return {
+        "CheckInVisitInput": [
+            ("realestate", gql.RealEstateVisitFactsInput, "Real-estate facts (RE-6 … RE-14).")
+        ]
+    }
+
+
+async def _site(session: AsyncSession, site_id: Any, *, lock: bool = False) -> Site:
+    from core.services.directory import get_site
+
+    site = await get_site(session, parse_id(site_id, "siteId"), lock=lock)
+    if not _ours(site):
+        raise InvalidInput(
+            f"site {site.id} is a {site.business_line} site, not a real-estate sales office",
+            code="WRONG_BUSINESS_LINE",
+        )
+    return site
+
+
+async def _rotation_view(
+    session: AsyncSession, site: Site, state: rules.RotationState
+) -> gql.Rotation:
+    ids = [int(s) for s in state.order]
+    names = dict(
+        (await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))).all()
+    )
+    nxt = rules.next_receiver(state)
+    return gql.Rotation(
+        site_id=strawberry.ID(str(site.id)),
+        business_date=state.business_date,
+        members=[
+            gql.RotationMember(
+                staff_id=strawberry.ID(s),
+                name=names.get(int(s), "?"),
+                status=state.status_of(s),
+                receptions=state.count_of(s),
+                suspended_until=state.suspended_until(s),
+            )
+            for s in state.order
+        ],
+        next_staff_id=strawberry.ID(nxt) if nxt else None,
+        make_up_queue=[strawberry.ID(s) for s in state.make_up_queue],
+        upcoming=[strawberry.ID(s) for s in rules.current_order(state)],
+    )
+
+
+async def rotation_query(
+    info: Info, site_id: strawberry.ID, business_date: date | None = None
+) -> gql.Rotation | None:
+    """RE-1: the site's rotation for a business day (today by default)."""
+    ctx = info.context
+    async with ctx.db.session() as s:
+        site = await _site(s, site_id)
+        day = business_date or rules.business_date_for(_local(site, ctx.now()))
+        _row, state = await rotation_day(s, site, day, ctx.now(), create=False)
+        return await _rotation_view(s, site, state) if state else None
+
+
+async def set_rotation_order(
+    info: Info,
+    site_id: strawberry.ID,
+    staff_ids: list[strawberry.ID],
+    on_leave: list[strawberry.ID] | None = None,
+) -> gql.Rotation:
+    """RE-1 / RE-4: the sales manager sets today's order and who is on leave."""
+    ctx = info.context
+    now = ctx.now()
+    async with ctx.app.write() as s:
+        site = await _site(s, site_id, lock=True)
+        ids = [parse_id(x, "staffIds") for x in staff_ids]
+        staff = {
+            st.id: st
+            for st in (await s.scalars(select(Staff).where(Staff.id.in_(ids)))).all()
+        }
+        for i in ids:
+            st = staff.get(i)
+            if st is None or st.site_id != site.id:
+                raise NotFound(f"staff {i} does not work at site {site.id}", code="STAFF_NOT_FOUND")
+            if st.role not in SALES_ROLES or st.employment_status != EmploymentStatus.ACTIVE:
+                raise InvalidInput(
+                    f"staff {i} is not an active salesperson; only they join the rotation",
+                    code="NOT_A_SALESPERSON",
+                )
+        day = rules.business_date_for(_local(site, now))
+        row = await s.get(RotationDay, (site.id, day))
+        if row is not None:
+            current = rules.RotationState.from_json(row.state)
+            if any(c for _, c in current.reception_counts) or current.make_up_queue:
+                raise Conflict(
+                    "today's rotation has already received customers; the order is set before "
+                    "the first reception (RE-1)",
+                    code="ROTATION_ALREADY_STARTED",
+                    rule="RE-1",
+                )
+        suspended = await _carried_suspensions(s, site.id, day)
+        if row is not None:
+            suspended.update(dict(rules.RotationState.from_json(row.state).suspensions))
+        try:
+            state = rules.start_day(
+                [str(i) for i in ids],
+                day,
+                on_leave=[str(parse_id(x, "onLeave")) for x in on_leave or []],
+                suspended={k: v for k, v in suspended.items() if int(k) in ids},
+            )
+        except rules.RotationError as exc:
+            raise _rule_error(exc) from exc
+        if row is None:
+            row = RotationDay(site_id=site.id, business_date=day, state={}, updated_at=now)
+            s.add(row)
+        _save(row, state, now)
+        await s.flush()
+        return await _rotation_view(s, site, state)
+
+
+async def mark_salesperson(
+    info: Info,
+    site_id: strawberry.ID,
+    staff_id: strawberry.ID,
+    status: gql.SalespersonStatus,  # type: ignore[valid-type]
+    reason: str | None = None,
+) -> gql.Rotation:
+    """RE-2 / RE-3 / RE-4: mark a salesperson away (busy, business call, company business,
+    private errand, leave) or back (AVAILABLE)."""
+    ctx = info.context
+    now = ctx.now()
+    async with ctx.app.write() as s:
+        site = await _site(s, site_id, lock=True)
+        day = rules.business_date_for(_local(site, now))
+        row, state = await rotation_day(s, site, day, now)
+        try:
+            new_state = rules.set_status(
+                state, str(parse_id(staff_id, "staffId")), rules.SalespersonStatus(status),
+                _local(site, now),
+            )
+        except rules.RotationError as exc:
+            raise _rule_error(exc) from exc
+        except KeyError as exc:
+            raise NotFound(
+                f"staff {staff_id} is not in today's rotation", code="NOT_IN_ROTATION"
+            ) from exc
+        _save(row, new_state, now)
+        from core.events import record_event
+
+        await record_event(
+            s, stream="realestate", type="salesperson.status", now=now, site_id=site.id,
+            subject_id=int(staff_id),
+            payload={"status": str(rules.SalespersonStatus(status)), "reason": reason or ""},
+        )
+        return await _rotation_view(s, site, new_state)
+
+
+async def report_order_grabbing(
+    info: Info,
+    visit_id: strawberry.ID,
+    note: str | None = None,
+    issued_by_id: strawberry.ID | None = None,
+) -> gql.OrderGrabbingResult:
+    """RE-5: the on-turn salesperson received a customer who named someone else without
+    telling them: one-day suspension (停牌) and the deal goes to the named salesperson."""
+    from core.services.penalties import issue_penalty
+
+    ctx = info.context
+    now = ctx.now()
+    async with ctx.app.write() as s:
+        visit = await s.get(Visit, parse_id(visit_id, "visitId"))
+        if visit is None:
+            raise NotFound(f"visit {visit_id} does not exist", code="VISIT_NOT_FOUND")
+        site = await _site(s, visit.site_id, lock=True)
+        if visit.named_staff_id is None or visit.receiver_id is None:
+            raise InvalidInput(
+                "order-grabbing needs a visit where the customer named a salesperson (RE-5)",
+                code="NO_NAMED_SALESPERSON",
+            )
+        if visit.named_staff_id == visit.receiver_id:
+            raise InvalidInput(
+                "the named salesperson received this customer; nothing was grabbed (RE-5)",
+                code="NOT_GRABBED",
+            )
+        if await s.scalar(select(OrderGrab.id).where(OrderGrab.visit_id == visit.id)):
+            raise Conflict(f"visit {visit.id} was already ruled on (RE-5)", code="ALREADY_RULED")
+        policy = await load_policy(s)
+        day = rules.business_date_for(_local(site, now))
+        decision = rules.order_grabbing(
+            str(visit.receiver_id), str(visit.named_staff_id), day, policy
+        )
+        row, state = await rotation_day(s, site, day, now)
+        if str(visit.receiver_id) in state.order:
+            _save(row, rules.apply_suspension(state, decision), now)
+        penalty = await issue_penalty(
+            s,
+            site_id=site.id,
+            staff_id=visit.receiver_id,
+            rule_code=ORDER_GRABBING_CODE,
+            amount=None,
+            reason=f"{decision.reason.message} {note or ''}".strip(),
+            issued_by_id=parse_id(issued_by_id, "issuedById") if issued_by_id else None,
+            now=now,
+            visit_id=visit.id,
+        )
+        grab = OrderGrab(
+            site_id=site.id,
+            visit_id=visit.id,
+            grabber_id=visit.receiver_id,
+            named_id=visit.named_staff_id,
+            suspended_until=decision.suspended_until,
+            penalty_id=penalty.id,
+            reported_at=now,
+            note=note,
+        )
+        s.add(grab)
+        await s.flush()
+        return gql.OrderGrabbingResult(
+            grabber_id=strawberry.ID(decision.grabber_id),
+            named_staff_id=strawberry.ID(decision.named_staff_id),
+            suspended_from=decision.suspended_from,
+            suspended_until=decision.suspended_until,
+            deal_credited_to=strawberry.ID(decision.deal_credited_to),
+            penalty_id=strawberry.ID(str(penalty.id)),
+            decision=Decision(rule=decision.reason.rule, message=decision.reason.message),
+        )
+
+
+async def discount_surveyor(info: Info, visit_id: strawberry.ID, reason: str) -> Decision:
+    """RE-8: an undeclared surveyor confirmed with the manager: the reception is not
+    counted (a C-4 correction entry) and the salesperson gets a make-up turn."""
+    from core.services.visits import correct_visit
+
+    ctx = info.context
+    now = ctx.now()
+    async with ctx.app.write() as s:
+        visit = await s.get(Visit, parse_id(visit_id, "visitId"))
+        if visit is None:
+            raise NotFound(f"visit {visit_id} does not exist", code="VISIT_NOT_FOUND")
+        site = await _site(s, visit.site_id, lock=True)
+        if not visit.counted or visit.receiver_id is None:
+            raise InvalidInput("this visit was not counted; nothing to discount (RE-8)",
+                               code="NOTHING_TO_DISCOUNT")
+        day = rules.business_date_for(_local(site, now))
+        if visit.business_date != day:
+            raise InvalidInput("only today's receptions can be discounted (RE-8)",
+                               code="WRONG_BUSINESS_DAY")
+        row, state = await rotation_day(s, site, day, now)
+        try:
+            why, new_state = rules.discount_surveyor(state, str(visit.receiver_id), _local(site, now))
+        except rules.RotationError as exc:
+            raise _rule_error(exc) from exc
+        correction = await correct_visit(s, visit_id=visit.id, reason=reason, now=now)
+        correction.counted = False
+        correction.decision_rule = why.rule
+        correction.decision_reason = why.message
+        _save(row, new_state, now)
+        await s.flush()
+        return Decision(rule=why.rule, message=why.message)
+
+
+@hookimpl
+def frontdesk_graphql_queries() -> list[Any]:
+    return [strawberry.field(resolver=rotation_query, name="rotation")]
+
+
+@hookimpl
+def frontdesk_graphql_mutations() -> list[Any]:
+    return [
+        strawberry.mutation(resolver=set_rotation_order, name="setRotationOrder"),
+        strawberry.mutation(resolver=mark_salesperson, name="markSalesperson"),
+        strawberry.mutation(resolver=report_order_grabbing, name="reportOrderGrabbing"),
+        strawberry.mutation(resolver=discount_surveyor, name="discountSurveyor"),
+    ]
+
+
+@hookimpl
+def frontdesk_graphql_types() -> list[type]:
+    return [gql.Rotation]
+
+
+# --- demo -----------------------------------------------------------------------------------
+
+DEMO_STAFF = [
+    ("Li Na", "salesperson"),
+    ("Wang Wei", "salesperson"),
+    ("Zhang Min", "salesperson"),
+    ("Liu Yang", "salesperson"),
+    ("Chen Jing", "salesperson"),
+    ("Zhao Lei", "sales_manager"),
+]
+DEMO_CUSTOMERS = [
+    ("Sun Hao", "13800138001", "A", None),
+    ("Zhou Fang", "13800138002", "B", ("family", "Zhou family")),
+    ("Zhou Qiang", "13800138003", "D", ("family", "Zhou family")),
+    ("Wu Ting", "13800138004", "C", ("company", "Huaxia Trading")),
+    ("Xu Lin", "13800138005", "D", ("company", "Huaxia Trading")),
+    ("He Jun", "13800138006", "D", None),
+    ("Ma Li", "13800138007", "D", None),
+    ("Gao Yan", "13800138008", "B", None),
+]
+
+
+@hookimpl
+def frontdesk_demo_data(context: DemoContext) -> Any:
+    site = context.sites.get(CODE)
+    if site is None:
+        return None
+    return _demo(context, site)
+
+
+async def _demo(context: DemoContext, site: Site) -> None:
+    from core.models import CustomerClass
+    from core.plugins import PluginHost
+    from core.services.directory import add_staff, register_customer
+    from core.services.visits import CheckIn, check_in_visit
+
+    s, now = context.session, context.now
+    context.progress("real estate: staff")
+    staff = [
+        await add_staff(s, site_id=site.id, name=n, role=r, phone=None, now=now)
+        for n, r in DEMO_STAFF
+    ]
+    context.progress("real estate: customers")
+    customers = []
+    for name, phone, cls, group in DEMO_CUSTOMERS:
+        customers.append(
+            await register_customer(
+                s, site_id=site.id, name=name, phone=phone,
+                customer_class=CustomerClass(cls),
+                group_kind=GroupKind(group[0]) if group else None,
+                group_name=group[1] if group else None, now=now,
+            )
+        )
+    host: PluginHost = context.host  # type: ignore[attr-defined]
+    context.progress("real estate: today's visits")
+    # Arrivals over the last minutes, all in today's business day.
+    local = _local(site, now)
+    minutes = max(0, min(len(customers) + 4, (local.hour * 60 + local.minute) - 1))
+    for i, customer in enumerate(customers):
+        arrived = now - timedelta(minutes=max(0, minutes - i))
+        named = staff[1].id if i == 5 else None
+        await check_in_visit(
+            s, host,
+            CheckIn(site_id=site.id, customer_id=customer.id, named_staff_id=named,
+                    inquiry_kind=InquiryKind.CONSULTATION, arrived_at=arrived),
+            now,
+        )
+    await check_in_visit(
+        s, host,
+        CheckIn(site_id=site.id, visitor_kind=VisitorKind.DIRECTIONS,
+                inquiry_kind=InquiryKind.HELP_REQUEST, channel=VisitChannel.WALK_IN),
+        now,
+    )
+    _ = Reason  # reasons come from the rules; nothing hand-written here

@@ -1,0 +1,50 @@
+"""GraphQL snippets the tests share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CREATE_SITE = """
+mutation($name: String!, $line: String!) {
+  createSite(input: {name: $name, businessLine: $line}) { id name businessLine }
+}"""
+ADD_STAFF = """
+mutation($site: ID!, $name: String!, $role: String!) {
+  addStaff(input: {siteId: $site, name: $name, role: $role}) { id name role }
+}"""
+REGISTER = """
+mutation($site: ID!, $name: String!, $phone: String, $groupKind: GroupKind, $groupName: String) {
+  registerCustomer(input: {siteId: $site, name: $name, phone: $phone,
+                           groupKind: $groupKind, groupName: $groupName}) {
+    id name phone ownerStaffId
+  }
+}"""
+CHECK_IN = """
+mutation($input: CheckInVisitInput!) {
+  checkInVisit(input: $input) {
+    visit { id counted receiver { id name } customer { id name }
+            realestate { madeUpTurn newRegistration skipped { staffId decision { rule } } } }
+    decision { rule message }
+    notifications { kind rule message }
+  }
+}"""
+
+
+async def make_site(client: Any, name: str = "Sunrise Sales Office", line: str = "realestate") -> str:
+    data = await client.data(CREATE_SITE, {"name": name, "line": line})
+    return data["createSite"]["id"]
+
+
+async def add_staff(client: Any, site: str, name: str, role: str = "salesperson") -> str:
+    data = await client.data(ADD_STAFF, {"site": site, "name": name, "role": role})
+    return data["addStaff"]["id"]
+
+
+async def register(client: Any, site: str, name: str, **kw: Any) -> dict[str, Any]:
+    data = await client.data(REGISTER, {"site": site, "name": name, **kw})
+    return data["registerCustomer"]
+
+
+async def check_in(client: Any, site: str, **fields: Any) -> dict[str, Any]:
+    data = await client.data(CHECK_IN, {"input": {"siteId": site, **fields}})
+    return data["checkInVisit"]

@@ -1,0 +1,812 @@
+"""Real-estate reception rules RE-1 .. RE-15 (DOMAIN.md; seeds 000 篇三, 001 篇5)."""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from plugins.realestate.policy import DEFAULT_POLICY, RealEstatePolicy
+from plugins.realestate.rules import (
+    Channel,
+    RegisterEntry,
+    RelatedParty,
+    RotationError,
+    RotationState,
+    SalespersonStatus,
+    VisitFacts,
+    VisitorKind,
+    apply_suspension,
+    business_date_for,
+    credit_for_deal,
+    current_order,
+    decide_reception,
+    discount_surveyor,
+    next_receiver,
+    order_grabbing,
+    penalty_table,
+    set_status,
+    start_day,
+)
+
+S = SalespersonStatus
+TZ = timezone(timedelta(hours=8))
+DAY = date(2025, 3, 3)
+NOW = datetime(2025, 3, 3, 10, 0, tzinfo=TZ)
+ORDER = ("A", "B", "C", "D")
+
+
+def day(order: tuple[str, ...] = ORDER, **kwargs: object) -> RotationState:
+    return start_day(order, DAY, **kwargs)  # type: ignore[arg-type]
+
+
+def arrive(state: RotationState, **facts: object):
+    return decide_reception(state, VisitFacts(**facts), NOW)  # type: ignore[arg-type]
+
+
+def mark(state: RotationState, staff: str, status: SalespersonStatus) -> RotationState:
+    return set_status(state, staff, status, NOW)
+
+
+def walk_ins(state: RotationState, count: int) -> tuple[list[str | None], RotationState]:
+    receivers = []
+    for _ in range(count):
+        decision, state = arrive(state)
+        receivers.append(decision.receiver_id)
+    return receivers, state
+
+
+def counts(state: RotationState) -> dict[str, int]:
+    return dict(state.reception_counts)
+
+
+def at(hour: int, minute: int = 0, day_: date = DAY) -> datetime:
+    return datetime.combine(day_, time(hour, minute), tzinfo=TZ)
+
+
+# RE-1 -----------------------------------------------------------------------------------
+
+
+def test_RE_1_new_customers_follow_the_managers_order_for_the_day():
+    state = day(("C", "A", "B"))
+    assert next_receiver(state) == "C"
+
+    decision, state = arrive(state)
+    assert decision.receiver_id == "C"
+    assert decision.reason.rule == "RE-1"
+    assert decision.counted and decision.new_registration and not decision.made_up_turn
+    assert decision.skipped == ()
+
+    receivers, state = walk_ins(state, 3)
+    assert receivers == ["A", "B", "C"]
+    assert counts(state) == {"C": 2, "A": 1, "B": 1}
+    assert next_receiver(state) == "A"
+    assert current_order(state) == ("A", "B", "C")
+
+
+def test_RE_1_nobody_available_gives_no_receiver_and_changes_nothing():
+    state = day(("A", "B"))
+    state = mark(state, "A", S.RECEIVING)
+    state = mark(state, "B", S.PRIVATE_AWAY)
+
+    decision, after = arrive(state)
+
+    assert decision.receiver_id is None
+    assert decision.reason.rule == "RE-1"
+    assert "Nobody" in decision.reason.message
+    assert not decision.counted
+    assert after == state
+    assert after.make_up_queue == ()
+
+
+def test_RE_1_rotation_of_another_business_day_is_refused():
+    state = day()
+    with pytest.raises(RotationError) as caught:
+        decide_reception(state, VisitFacts(), NOW + timedelta(days=1))
+    assert caught.value.code == "WRONG_BUSINESS_DAY"
+
+
+def test_RE_1_business_day_boundary_comes_from_policy():
+    policy = RealEstatePolicy.from_overrides({"business_day_starts_at": "04:00"})
+    after_midnight = at(2, 30, DAY + timedelta(days=1))
+    assert business_date_for(after_midnight, policy) == DAY
+    assert business_date_for(after_midnight) == DAY + timedelta(days=1)
+
+    decision, _ = decide_reception(day(), VisitFacts(), after_midnight, policy=policy)
+    assert decision.receiver_id == "A"
+
+
+def test_RE_1_naive_now_is_refused():
+    with pytest.raises(RotationError) as caught:
+        decide_reception(day(), VisitFacts(), datetime(2025, 3, 3, 10, 0))
+    assert caught.value.code == "NAIVE_DATETIME"
+
+
+def test_RE_1_order_must_name_each_salesperson_once():
+    with pytest.raises(RotationError) as caught:
+        start_day(("A", "B", "A"), DAY)
+    assert caught.value.code == "INVALID_ORDER"
+    with pytest.raises(RotationError) as caught:
+        start_day((), DAY)
+    assert caught.value.code == "EMPTY_ORDER"
+
+
+# RE-2 -----------------------------------------------------------------------------------
+
+
+def test_RE_2_busy_salesperson_gets_make_up_turn():
+    state = mark(day(), "A", S.RECEIVING)
+
+    decision, state = arrive(state)
+    assert decision.receiver_id == "B"
+    assert decision.reason.rule == "RE-1"
+    assert [(skip.staff_id, skip.reason.rule) for skip in decision.skipped] == [("A", "RE-2")]
+    assert state.make_up_queue == ("A",)
+
+    state = mark(state, "A", S.AVAILABLE)
+    # Coming back consumes nothing: the make-up waits for the next new customer.
+    assert state.make_up_queue == ("A",)
+    assert counts(state)["A"] == 0
+
+    decision, state = arrive(state)
+    assert decision.receiver_id == "A"
+    assert decision.made_up_turn
+    assert decision.reason.rule == "RE-2"
+    assert state.make_up_queue == ()
+    assert next_receiver(state) == "C"
+
+    receivers, state = walk_ins(state, 3)
+    assert receivers == ["C", "D", "A"]
+    assert counts(state) == {"A": 2, "B": 1, "C": 1, "D": 1}
+
+
+def test_RE_2_business_call_and_company_business_are_owed_in_the_order_skipped():
+    state = mark(day(), "A", S.COMPANY_BUSINESS)
+    state = mark(state, "B", S.BUSINESS_CALL)
+
+    decision, state = arrive(state)
+    assert decision.receiver_id == "C"
+    assert [(s.staff_id, s.reason.rule) for s in decision.skipped] == [
+        ("A", "RE-2"),
+        ("B", "RE-2"),
+    ]
+    assert state.make_up_queue == ("A", "B")
+
+    state = mark(state, "B", S.AVAILABLE)
+    state = mark(state, "A", S.AVAILABLE)
+    receivers, state = walk_ins(state, 4)
+    assert receivers == ["A", "B", "D", "A"]
+    assert state.make_up_queue == ()
+    assert next_receiver(state) == "B"
+
+
+def test_RE_2_make_up_waits_while_still_busy_and_a_second_skip_is_owed_too():
+    state = mark(day(), "A", S.RECEIVING)
+    receivers, state = walk_ins(state, 4)
+    assert receivers == ["B", "C", "D", "B"]
+    assert state.make_up_queue == ("A", "A")
+
+    state = mark(state, "A", S.AVAILABLE)
+    receivers, state = walk_ins(state, 3)
+    assert receivers == ["A", "A", "C"]
+    assert counts(state) == {"A": 2, "B": 2, "C": 2, "D": 1}
+
+
+def test_RE_2_make_up_owed_to_someone_still_busy_lets_the_next_owed_go_first():
+    state = mark(day(), "A", S.RECEIVING)
+    state = mark(state, "B", S.RECEIVING)
+    _, state = arrive(state)
+    assert state.make_up_queue == ("A", "B")
+
+    state = mark(state, "B", S.AVAILABLE)
+    decision, state = arrive(state)
+    assert (decision.receiver_id, decision.reason.rule) == ("B", "RE-2")
+    assert state.make_up_queue == ("A",)
+
+
+# RE-3 -----------------------------------------------------------------------------------
+
+
+def test_RE_3_private_absence_forfeits_the_turn_without_make_up():
+    state = mark(day(), "A", S.PRIVATE_AWAY)
+
+    decision, state = arrive(state)
+    assert decision.receiver_id == "B"
+    assert [(s.staff_id, s.reason.rule) for s in decision.skipped] == [("A", "RE-3")]
+    assert state.make_up_queue == ()
+
+    state = mark(state, "A", S.AVAILABLE)
+    receivers, state = walk_ins(state, 3)
+    assert receivers == ["C", "D", "A"]
+    assert counts(state)["A"] == 1
+
+
+# RE-4 -----------------------------------------------------------------------------------
+
+
+def test_RE_4_salesperson_on_leave_is_out_of_the_rotation_all_day():
+    state = day(on_leave=["B"])
+    assert state.status_of("B") is S.ON_LEAVE
+    assert current_order(state) == ("A", "C", "D")
+
+    decision, state = arrive(state)
+    assert decision.receiver_id == "A"
+    decision, state = arrive(state)
+    assert decision.receiver_id == "C"
+    assert [(s.staff_id, s.reason.rule) for s in decision.skipped] == [("B", "RE-4")]
+
+    receivers, state = walk_ins(state, 4)
+    assert receivers == ["D", "A", "C", "D"]
+    assert counts(state)["B"] == 0
+    assert state.make_up_queue == ()
+
+
+def test_RE_4_going_on_leave_gives_up_the_make_up_turns_owed():
+    state = mark(day(), "A", S.RECEIVING)
+    _, state = arrive(state)
+    assert state.make_up_queue == ("A",)
+
+    state = mark(state, "A", S.ON_LEAVE)
+    assert state.make_up_queue == ()
+    assert next_receiver(state) == "C"
+
+
+def test_RE_4_leave_for_someone_not_in_the_order_is_refused():
+    with pytest.raises(RotationError) as caught:
+        day(on_leave=["Z"])
+    assert caught.value.code == "UNKNOWN_STAFF"
+
+
+# RE-5 -----------------------------------------------------------------------------------
+
+
+def test_RE_5_named_salesperson_receives_and_the_rotation_turn_stays():
+    state = day()
+
+    decision, state = arrive(state, named_staff_id="C")
+
+    assert decision.receiver_id == "C"
+    assert decision.reason.rule == "RE-5"
+    assert decision.counted and decision.new_registration and not decision.made_up_turn
+    [tell] = decision.notifications
+    assert tell.kind == "tell_named_salesperson"
+    assert tell.rule == "RE-5"
+    assert "A, on turn," in tell.message and "抢单" in tell.message
+    assert counts(state) == {"A": 0, "B": 0, "C": 1, "D": 0}
+    assert next_receiver(state) == "A"
+    assert state.next_index == 0
+
+
+def test_RE_5_named_salesperson_busy_still_receives_and_the_customer_waits():
+    state = mark(day(), "C", S.RECEIVING)
+
+    decision, state = arrive(state, named_staff_id="C", first_visit=False)
+
+    assert decision.receiver_id == "C"
+    assert decision.reason.rule == "RE-5"
+    assert not decision.new_registration
+    assert [n.kind for n in decision.notifications] == [
+        "tell_named_salesperson",
+        "customer_waiting",
+    ]
+    assert next_receiver(state) == "A"
+
+
+def test_RE_5_order_grabbing_suspends_the_grabber_next_day_and_credits_the_named():
+    ruling = order_grabbing("A", "C", DAY, DEFAULT_POLICY)
+
+    assert ruling.reason.rule == "RE-5"
+    assert ruling.suspended_from == DAY + timedelta(days=1)
+    assert ruling.suspended_until == DAY + timedelta(days=1)
+    assert ruling.deal_credited_to == "C"
+    assert ruling.penalty.kind == "suspension"
+    assert ruling.penalty.min_amount == ruling.penalty.max_amount == Decimal(1)
+
+    today = apply_suspension(day(), ruling)
+    assert today.status_of("A") is S.AVAILABLE
+    assert today.suspended_until("A") == DAY + timedelta(days=1)
+
+    tomorrow = start_day(ORDER, DAY + timedelta(days=1), suspended=dict(today.suspensions))
+    assert tomorrow.status_of("A") is S.SUSPENDED
+    decision, tomorrow = decide_reception(tomorrow, VisitFacts(), NOW + timedelta(days=1))
+    assert decision.receiver_id == "B"
+    assert [(s.staff_id, s.reason.rule) for s in decision.skipped] == [("A", "RE-5")]
+    assert tomorrow.make_up_queue == ()
+
+    day_after = start_day(ORDER, DAY + timedelta(days=2), suspended=dict(tomorrow.suspensions))
+    assert day_after.status_of("A") is S.AVAILABLE
+    assert day_after.suspensions == ()
+
+
+def test_RE_5_suspension_length_comes_from_policy():
+    policy = RealEstatePolicy.from_overrides({"suspension_days": 2})
+    ruling = order_grabbing("A", "C", DAY, policy)
+    assert ruling.suspended_until == DAY + timedelta(days=2)
+    assert ruling.penalty.min_amount == Decimal(2)
+    third = start_day(ORDER, DAY + timedelta(days=2), suspended={"A": ruling.suspended_until})
+    assert third.status_of("A") is S.SUSPENDED
+
+
+def test_RE_5_suspension_applied_on_a_suspended_day_drops_make_up_turns():
+    tomorrow_now = NOW + timedelta(days=1)
+    state = start_day(ORDER, DAY + timedelta(days=1))
+    state = set_status(state, "A", S.RECEIVING, tomorrow_now)
+    _, state = decide_reception(state, VisitFacts(), tomorrow_now)
+    assert state.make_up_queue == ("A",)
+
+    state = apply_suspension(state, order_grabbing("A", "C", DAY))
+
+    assert state.status_of("A") is S.SUSPENDED
+    assert state.make_up_queue == ()
+    with pytest.raises(RotationError) as caught:
+        set_status(state, "A", S.AVAILABLE, tomorrow_now)
+    assert caught.value.code == "STAFF_SUSPENDED"
+
+
+def test_RE_5_suspension_only_comes_from_a_ruling():
+    with pytest.raises(RotationError) as caught:
+        mark(day(), "A", S.SUSPENDED)
+    assert caught.value.code == "SUSPENSION_NEEDS_RULING"
+    with pytest.raises(RotationError):
+        order_grabbing("A", "A", DAY)
+
+
+def test_RE_5_suspended_salesperson_still_receives_a_customer_who_names_them():
+    state = start_day(ORDER, DAY, suspended={"B": DAY})
+    decision, state = arrive(state, named_staff_id="B")
+    assert (decision.receiver_id, decision.reason.rule) == ("B", "RE-5")
+    assert next_receiver(state) == "A"
+
+
+def test_RE_5_deal_after_a_ruled_grab_goes_to_the_named_salesperson():
+    register = [
+        RegisterEntry("A", "cust-9", at(10), named_staff_id="C", grabbed=True),
+        RegisterEntry("C", "cust-9", at(15)),
+    ]
+    credit = credit_for_deal(register, "cust-9", at(17))
+    assert credit.staff_id == "C"
+    assert credit.entry == register[0]
+    assert credit.reason.rule == "RE-5"
+
+
+# RE-6 -----------------------------------------------------------------------------------
+
+
+def test_RE_6_returning_customer_goes_to_the_original_salesperson():
+    _, state = walk_ins(day(), 2)
+    assert next_receiver(state) == "C"
+
+    decision, state = arrive(state, original_staff_id="A", first_visit=False)
+
+    assert decision.receiver_id == "A"
+    assert decision.reason.rule == "RE-6"
+    assert decision.counted and not decision.new_registration
+    assert counts(state) == {"A": 2, "B": 1, "C": 0, "D": 0}
+    assert next_receiver(state) == "C"
+
+
+def test_RE_6_original_busy_last_in_current_order_assists_uncounted():
+    _, state = walk_ins(day(), 2)
+    state = mark(state, "A", S.RECEIVING)
+    assert current_order(state) == ("C", "D", "A", "B")
+
+    decision, after = arrive(state, original_staff_id="A", first_visit=False)
+
+    assert decision.receiver_id == "B"
+    assert decision.reason.rule == "RE-6"
+    assert not decision.counted and not decision.new_registration
+    [inform] = decision.notifications
+    assert inform.kind == "inform_original_salesperson" and inform.rule == "RE-6"
+    assert "tell A afterwards" in inform.message
+    assert after == state
+    assert next_receiver(after) == "C"
+
+
+def test_RE_6_original_not_working_today_assists_uncounted():
+    state = mark(day(), "D", S.COMPANY_BUSINESS)
+    decision, after = arrive(state, original_staff_id="Z", first_visit=False)
+    assert decision.receiver_id == "C"
+    assert decision.reason.rule == "RE-6"
+    assert not decision.counted
+    assert after == state
+
+
+# RE-7 -----------------------------------------------------------------------------------
+
+
+def test_RE_7_named_contact_absent_on_first_visit_is_received_in_rotation():
+    state = mark(day(), "D", S.COMPANY_BUSINESS)
+
+    decision, state = arrive(state, named_staff_id="D", first_visit=True)
+
+    assert decision.receiver_id == "A"
+    assert decision.reason.rule == "RE-7"
+    assert decision.counted and decision.new_registration
+    assert next_receiver(state) == "B"
+
+
+def test_RE_7_claimed_contact_not_here_without_a_name_is_received_in_rotation():
+    decision, state = arrive(day(), claims_prior_contact_absent=True)
+    assert (decision.receiver_id, decision.reason.rule) == ("A", "RE-7")
+    assert decision.counted
+    assert next_receiver(state) == "B"
+
+
+def test_RE_7_contact_absent_on_a_repeat_visit_is_assisted_not_a_new_customer():
+    state = day(on_leave=["D"])
+    decision, after = arrive(state, named_staff_id="D", first_visit=False)
+    assert decision.receiver_id == "C"
+    assert decision.reason.rule == "RE-6"
+    assert not decision.counted and not decision.new_registration
+    assert after == state
+
+
+def test_RE_7_never_contacted_anyone_is_a_new_customer():
+    decision, _ = arrive(day())
+    assert (decision.receiver_id, decision.reason.rule) == ("A", "RE-1")
+    assert decision.new_registration
+
+
+# RE-8 -----------------------------------------------------------------------------------
+
+
+def test_RE_8_declared_surveyor_goes_to_the_last_in_order_uncounted():
+    _, state = walk_ins(day(), 1)
+    assert current_order(state) == ("B", "C", "D", "A")
+
+    decision, after = arrive(state, visitor_kind=VisitorKind.MARKET_SURVEYOR)
+
+    assert decision.receiver_id == "A"
+    assert decision.reason.rule == "RE-8"
+    assert not decision.counted and not decision.new_registration
+    assert after == state
+    assert next_receiver(after) == "B"
+
+
+def test_RE_8_declared_surveyor_skips_a_busy_last_in_order():
+    _, state = walk_ins(day(), 1)
+    state = mark(state, "A", S.RECEIVING)
+    decision, _ = arrive(state, visitor_kind=VisitorKind.MARKET_SURVEYOR)
+    assert (decision.receiver_id, decision.reason.rule) == ("D", "RE-8")
+
+
+def test_RE_8_undeclared_surveyor_counts_as_a_new_customer():
+    decision, state = arrive(day(), visitor_kind=VisitorKind.CUSTOMER)
+    assert (decision.receiver_id, decision.reason.rule) == ("A", "RE-1")
+    assert counts(state)["A"] == 1
+
+
+def test_RE_8_surveyor_confirmed_with_manager_is_uncounted_and_made_up():
+    _, state = walk_ins(day(), 2)
+
+    reason, state = discount_surveyor(state, "B", NOW)
+
+    assert reason.rule == "RE-8"
+    assert counts(state) == {"A": 1, "B": 0, "C": 0, "D": 0}
+    assert state.make_up_queue == ("B",)
+    decision, state = arrive(state)
+    assert (decision.receiver_id, decision.reason.rule) == ("B", "RE-2")
+    assert decision.made_up_turn
+    assert next_receiver(state) == "C"
+
+
+def test_RE_8_nothing_to_discount_without_a_counted_reception():
+    with pytest.raises(RotationError) as caught:
+        discount_surveyor(day(), "C", NOW)
+    assert caught.value.code == "NOTHING_TO_DISCOUNT"
+
+
+# RE-9 -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("party", [*RelatedParty, None])
+def test_RE_9_related_party_is_treated_like_a_surveyor(party: RelatedParty | None):
+    _, state = walk_ins(day(), 2)
+
+    decision, after = arrive(state, visitor_kind=VisitorKind.RELATED_PARTY, related_party=party)
+
+    assert decision.receiver_id == "B"
+    assert decision.reason.rule == "RE-9"
+    if party is not None:
+        assert party.value.replace("_", " ") in decision.reason.message
+    assert not decision.counted and not decision.new_registration
+    assert after == state
+
+
+# RE-10 ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", [VisitorKind.DIRECTIONS, VisitorKind.LOOKING_FOR_SOMEONE])
+def test_RE_10_passer_by_is_helped_by_whoever_is_free_uncounted(kind: VisitorKind):
+    state = mark(day(), "A", S.RECEIVING)
+
+    decision, after = arrive(state, visitor_kind=kind)
+
+    assert decision.receiver_id == "B"
+    assert decision.reason.rule == "RE-10"
+    assert not decision.counted and not decision.new_registration
+    assert decision.skipped == ()
+    assert after == state
+    assert after.make_up_queue == ()
+
+
+# RE-11 ----------------------------------------------------------------------------------
+
+
+def test_RE_11_family_member_belongs_to_the_salesperson_who_received_them_first():
+    _, state = walk_ins(day(), 1)
+
+    decision, state = arrive(state, original_staff_id="C", same_group_as_existing=True)
+
+    assert decision.receiver_id == "C"
+    assert decision.reason.rule == "RE-11"
+    assert decision.counted and not decision.new_registration
+    assert next_receiver(state) == "B"
+
+
+def test_RE_11_family_member_with_owner_away_is_assisted_uncounted():
+    state = mark(day(), "C", S.PRIVATE_AWAY)
+    decision, after = arrive(state, original_staff_id="C", same_group_as_existing=True)
+    assert decision.receiver_id == "D"
+    assert decision.reason.rule == "RE-11"
+    assert not decision.counted
+    assert after == state
+
+
+def test_RE_11_deal_with_a_family_is_credited_to_whoever_registered_it_first():
+    register = [
+        RegisterEntry("C", "family-wang", at(11)),
+        RegisterEntry("B", "family-wang", at(9, 30)),
+        RegisterEntry("A", "family-li", at(9)),
+    ]
+    credit = credit_for_deal(register, "family-wang", at(16))
+    assert credit.staff_id == "B"
+    assert credit.entry == register[1]
+    assert credit.reason.rule == "RE-13"
+    assert "RE-11" in credit.reason.message
+
+
+# RE-12 ----------------------------------------------------------------------------------
+
+
+def test_RE_12_new_customer_brought_by_an_old_one_goes_in_rotation():
+    _, state = walk_ins(day(), 1)
+    decision, state = arrive(state, brought_by_existing_customer=True)
+    assert (decision.receiver_id, decision.reason.rule) == ("B", "RE-12")
+    assert decision.counted and decision.new_registration
+    assert next_receiver(state) == "C"
+
+
+def test_RE_12_brought_customer_who_names_someone_goes_to_them():
+    decision, state = arrive(day(), brought_by_existing_customer=True, named_staff_id="D")
+    assert (decision.receiver_id, decision.reason.rule) == ("D", "RE-12")
+    assert decision.counted
+    assert next_receiver(state) == "A"
+
+
+# RE-13 ----------------------------------------------------------------------------------
+
+
+def test_RE_13_deal_is_credited_by_name_and_time_in_the_register():
+    register = [
+        RegisterEntry("B", "cust-1", at(14)),
+        RegisterEntry("A", "cust-1", at(10)),
+        RegisterEntry("C", "cust-1", at(18)),
+    ]
+    assert credit_for_deal(register, "cust-1", at(17)).staff_id == "A"
+    # Entries after the deal cannot claim it.
+    late = credit_for_deal(register[2:], "cust-1", at(17))
+    assert late.staff_id is None and late.reason.rule == "RE-13"
+
+
+def test_RE_13_walk_in_registration_beats_an_earlier_phone_inquiry():
+    register = [
+        RegisterEntry("A", "cust-2", at(9), channel=Channel.PHONE),
+        RegisterEntry("B", "cust-2", at(11)),
+    ]
+    assert credit_for_deal(register, "cust-2", at(12)).staff_id == "B"
+    assert credit_for_deal(register[:1], "cust-2", at(12)).staff_id == "A"
+
+
+def test_RE_13_equal_registration_times_go_to_the_entry_listed_first():
+    register = [RegisterEntry("D", "cust-3", at(9)), RegisterEntry("A", "cust-3", at(9))]
+    assert credit_for_deal(register, "cust-3", at(10)).staff_id == "D"
+
+
+def test_RE_13_register_times_must_be_timezone_aware():
+    with pytest.raises(RotationError):
+        RegisterEntry("A", "cust-4", datetime(2025, 3, 3, 9, 0))
+    with pytest.raises(ValueError):
+        RegisterEntry("A", "cust-4", at(9), grabbed=True)
+
+
+def test_RE_13_phone_inquiries_are_answered_in_turn_and_leave_the_walk_in_rotation():
+    state = day()
+
+    decision, state = arrive(state, channel=Channel.PHONE)
+    assert (decision.receiver_id, decision.reason.rule) == ("A", "RE-13")
+    assert not decision.counted and decision.new_registration
+    decision, state = arrive(state, channel=Channel.PHONE)
+    assert decision.receiver_id == "B"
+
+    decision, state = arrive(state, channel=Channel.PHONE, named_staff_id="D")
+    assert decision.receiver_id == "D"
+    assert state.phone_next_index == 2
+
+    assert next_receiver(state) == "A"
+    assert counts(state) == {"A": 0, "B": 0, "C": 0, "D": 0}
+
+
+# RE-14 ----------------------------------------------------------------------------------
+
+
+def test_RE_14_three_units_at_once_is_reported_to_the_sales_manager():
+    decision, _ = arrive(day(), units_requested=3)
+    assert decision.receiver_id == "A"
+    [report] = decision.notifications
+    assert report.kind == "report_bulk_purchase"
+    assert report.rule == "RE-14"
+    assert "A must report to the sales manager" in report.message
+
+    decision, _ = arrive(day(), units_requested=2)
+    assert decision.notifications == ()
+
+
+def test_RE_14_threshold_comes_from_policy_and_applies_to_named_customers():
+    policy = RealEstatePolicy.from_overrides({"bulk_units_threshold": 5})
+    facts = VisitFacts(named_staff_id="B", units_requested=4)
+    decision, _ = decide_reception(day(), facts, NOW, policy=policy)
+    assert [n.kind for n in decision.notifications] == ["tell_named_salesperson"]
+
+    decision, _ = decide_reception(day(), replace(facts, units_requested=5), NOW, policy=policy)
+    assert [n.kind for n in decision.notifications] == [
+        "tell_named_salesperson",
+        "report_bulk_purchase",
+    ]
+
+
+# RE-15 ----------------------------------------------------------------------------------
+
+
+def test_RE_15_repeat_walk_in_without_a_known_salesperson_counts_and_moves_on():
+    decision, state = arrive(day(), first_visit=False)
+    assert (decision.receiver_id, decision.reason.rule) == ("A", "RE-15")
+    assert decision.counted
+    assert next_receiver(state) == "B"
+
+
+def test_RE_15_only_counted_walk_ins_move_the_rotation():
+    state = day()
+    _, state = arrive(state, visitor_kind=VisitorKind.DIRECTIONS)
+    _, state = arrive(state, visitor_kind=VisitorKind.MARKET_SURVEYOR)
+    _, state = arrive(state, named_staff_id="C")
+    assert next_receiver(state) == "A"
+    _, state = arrive(state)
+    assert next_receiver(state) == "B"
+    assert counts(state) == {"A": 1, "B": 0, "C": 1, "D": 0}
+
+
+# Fairness of RE-1/RE-15 and RE-2 ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_RE_1_RE_15_counts_stay_within_one_when_everyone_is_available(seed: int):
+    rng = random.Random(seed)
+    order = tuple(f"s{i}" for i in range(rng.randint(2, 7)))
+    state = start_day(order, DAY)
+    uncounted = [
+        VisitFacts(visitor_kind=VisitorKind.MARKET_SURVEYOR),
+        VisitFacts(visitor_kind=VisitorKind.RELATED_PARTY, related_party=RelatedParty.DEVELOPER),
+        VisitFacts(visitor_kind=VisitorKind.DIRECTIONS),
+        VisitFacts(channel=Channel.PHONE),
+    ]
+    counted_walk_ins = [
+        VisitFacts(),
+        VisitFacts(first_visit=False),
+        VisitFacts(brought_by_existing_customer=True),
+        VisitFacts(claims_prior_contact_absent=True),
+    ]
+    for _ in range(1500):
+        pool = counted_walk_ins if rng.random() < 0.7 else uncounted
+        decision, state = decide_reception(state, rng.choice(pool), NOW)
+        assert decision.receiver_id is not None
+    spread = counts(state)
+    assert max(spread.values()) - min(spread.values()) <= 1
+    assert sum(spread.values()) > 0
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_RE_2_make_up_turns_keep_the_rotation_fair_through_busy_spells(seed: int):
+    rng = random.Random(seed)
+    order = tuple(f"s{i}" for i in range(rng.randint(2, 6)))
+    state = start_day(order, DAY)
+    busy = [S.RECEIVING, S.BUSINESS_CALL, S.COMPANY_BUSINESS]
+    for _ in range(1000):
+        staff = rng.choice(order)
+        state = mark(state, staff, rng.choice([S.AVAILABLE, S.AVAILABLE, *busy]))
+        _, state = arrive(state)
+        # Turns that came round = receptions + make-ups still owed (RE-2).
+        owed = {staff: state.make_up_queue.count(staff) for staff in order}
+        turns = [state.count_of(staff) + owed[staff] for staff in order]
+        assert max(turns) - min(turns) <= 1
+    for staff in order:
+        state = mark(state, staff, S.AVAILABLE)
+    while state.make_up_queue:
+        _, state = arrive(state)
+    spread = counts(state)
+    assert max(spread.values()) - min(spread.values()) <= 1
+
+
+# State storage and policy -------------------------------------------------------------------
+
+
+def test_RE_1_rotation_state_round_trips_through_json():
+    state = day(on_leave=["D"], suspended={"C": DAY + timedelta(days=1)})
+    state = mark(state, "A", S.BUSINESS_CALL)
+    _, state = arrive(state)
+    _, state = arrive(state, channel=Channel.PHONE)
+
+    stored = json.loads(json.dumps(state.to_json()))
+
+    assert RotationState.from_json(stored) == state
+    assert stored["make_up_queue"] == ["A"]
+    assert stored["statuses"]["C"] == "suspended"
+    assert stored["suspensions"] == {"C": "2025-03-04"}
+
+
+def test_RE_1_malformed_stored_state_is_refused():
+    stored = day().to_json()
+    with pytest.raises(RotationError) as caught:
+        RotationState.from_json({**stored, "version": 99})
+    assert caught.value.code == "INVALID_ROTATION_STATE"
+    with pytest.raises(RotationError) as caught:
+        RotationState.from_json({**stored, "statuses": {"A": "available"}})
+    assert caught.value.code == "INVALID_ROTATION_STATE"
+    with pytest.raises(RotationError):
+        RotationState.from_json({**stored, "next_index": 7})
+
+
+def test_RE_5_RE_14_policy_overrides_reject_unknown_keys():
+    with pytest.raises(ValueError, match="suspension_dayz"):
+        RealEstatePolicy.from_overrides({"suspension_dayz": 2})
+    with pytest.raises(ValueError):
+        RealEstatePolicy.from_overrides({"suspension_days": 0})
+    with pytest.raises(ValueError):
+        RealEstatePolicy(suspension_days=2)  # the table still says 1 day
+
+
+def test_RE_5_C_14_penalty_table_is_policy_data():
+    table = penalty_table(DEFAULT_POLICY)
+    assert [(spec.code, spec.rule, spec.kind) for spec in table] == [
+        ("RE-5", "RE-5", "suspension"),
+        ("C-14-staff", "C-14", "fine"),
+        ("C-14-manager", "C-14", "fine"),
+    ]
+    policy = RealEstatePolicy.from_overrides(
+        {
+            "penalties": [
+                {
+                    "code": "RE-5",
+                    "rule": "RE-5",
+                    "title": "抢单",
+                    "kind": "suspension",
+                    "min_amount": "1",
+                    "max_amount": "1",
+                },
+                {
+                    "code": "C-14-staff",
+                    "rule": "C-14",
+                    "title": "Service fine",
+                    "kind": "fine",
+                    "min_amount": "300",
+                    "max_amount": "800",
+                },
+            ]
+        }
+    )
+    assert policy.penalty("C-14-staff").max_amount == Decimal(800)
+    assert len(penalty_table(policy)) == 2
