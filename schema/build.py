@@ -22,17 +22,15 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
 from core.errors import PluginError
 from core.graphql.errors import ErrorCodes
-from core.graphql.mutations import (
-    CHECK_IN_CORE_FIELDS,
-    CoreMutation,
-    check_in_visit_resolver,
-)
-from core.graphql.queries import CoreQuery
+from core.graphql.scalars import SCALAR_MAP
+from core.graphql.mutations import CHECK_IN_CORE_FIELDS, check_in_visit_resolver
+from core.graphql.roots import MUTATION_MIXINS, QUERY_MIXINS, SUBSCRIPTION_MIXINS
 from core.graphql.types import EXTENSIBLE_TYPES, CheckInResult
 from core.plugins import PluginHost
 from core.settings import Settings
@@ -131,11 +129,12 @@ def _visible_type_fields(schema_enabled: frozenset[str]) -> dict[str, dict[str, 
     return owners
 
 
-def _root(name: str, base: type, plugin_fields: list[tuple[str, Any]]) -> type:
+def _root(name: str, bases: list[type], plugin_fields: list[tuple[str, Any]]) -> type:
     namespace: dict[str, Any] = {}
     owners: dict[str, list[str]] = defaultdict(list)
-    for f in base.__strawberry_definition__.fields:
-        owners[f.graphql_name or _camel(f.python_name)].append("core")
+    for base in bases:
+        for f in base.__strawberry_definition__.fields:
+            owners[f.graphql_name or _camel(f.python_name)].append(f"core {base.__name__}")
     for plugin, fields in plugin_fields:
         for field in fields:
             field = copy.copy(field)
@@ -143,7 +142,7 @@ def _root(name: str, base: type, plugin_fields: list[tuple[str, Any]]) -> type:
             owners[field.graphql_name or _camel(attr)].append(f"plugin {plugin!r}")
             namespace[attr] = field
     _check_clashes(name, owners)
-    return strawberry.type(type(name, (base,), namespace), name=name)
+    return strawberry.type(type(name, tuple(bases), namespace), name=name)
 
 
 def _check_in_input(host: PluginHost) -> type:
@@ -188,15 +187,16 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
         _check_clashes(type_name, owners)
 
     query = _root(
-        "Query", CoreQuery, _contributions(host, "frontdesk_graphql_queries", enabled_only=True)
+        "Query", QUERY_MIXINS, _contributions(host, "frontdesk_graphql_queries", enabled_only=True)
     )
     mutation_fields = _contributions(host, "frontdesk_graphql_mutations", enabled_only=True)
     check_in = ("core", [_check_in_field(_check_in_input(host))])
-    mutation = _root("Mutation", CoreMutation, [check_in, *mutation_fields])
+    mutation = _root("Mutation", MUTATION_MIXINS, [check_in, *mutation_fields])
     subscription_fields = _contributions(host, "frontdesk_graphql_subscriptions", enabled_only=True)
     subscription = None
-    if subscription_fields:
-        subscription = _root("Subscription", _EmptySubscription, subscription_fields)
+    if subscription_fields or SUBSCRIPTION_MIXINS:
+        subscription = _root("Subscription", SUBSCRIPTION_MIXINS or [_EmptySubscription],
+                             subscription_fields)
     extra_types = [t for _, types in _contributions(host, "frontdesk_graphql_types", enabled_only=True) for t in types]
 
     schema = FrontdeskSchema(
@@ -205,6 +205,7 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
         subscription=subscription,
         types=extra_types,
         enabled=enabled,
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
             ErrorCodes,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),

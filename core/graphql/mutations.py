@@ -86,7 +86,7 @@ class IssuePenaltyInput:
     staff_id: strawberry.ID
     rule_code: str = strawberry.field(description="A code of the site's penalty table.")
     reason: str
-    amount: Money | None = strawberry.field(  # type: ignore[valid-type]
+    amount: Money | None = strawberry.field(
         default=None, description="Within the rule's bounds; omit for fixed amounts."
     )
     issued_by_id: strawberry.ID | None = None

@@ -23,10 +23,13 @@ def _parse_money(value: object) -> Decimal:
     return amount
 
 
-Money = strawberry.scalar(
-    NewType("Money", Decimal),
-    name="Money",
-    description="An amount as a decimal string (CNY for fines; points or days per the rule).",
-    serialize=lambda v: format(v, "f"),
-    parse_value=_parse_money,
-)
+Money = NewType("Money", Decimal)
+
+SCALAR_MAP = {
+    Money: strawberry.scalar(
+        name="Money",
+        description="An amount as a decimal string (CNY for fines; points or days per the rule).",
+        serialize=lambda v: format(v, "f"),
+        parse_value=_parse_money,
+    )
+}

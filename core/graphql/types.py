@@ -121,7 +121,7 @@ class Customer:
     created_at: datetime
 
     @strawberry.field(description="C-1: hosting budget per person in CNY.")
-    def hosting_budget(self) -> Money:  # type: ignore[valid-type]
+    def hosting_budget(self) -> Money:
         return HOSTING_BUDGET[models.CustomerClass(self.customer_class)]
 
 
@@ -182,8 +182,8 @@ class PenaltyRule:
     rule: str
     title: str
     kind: PenaltyKind
-    min_amount: Money | None  # type: ignore[valid-type]
-    max_amount: Money | None  # type: ignore[valid-type]
+    min_amount: Money | None
+    max_amount: Money | None
     active: bool
 
 
@@ -193,7 +193,7 @@ class Penalty:
     site_id: strawberry.ID
     staff: Staff
     penalty_rule: PenaltyRule
-    amount: Money | None  # type: ignore[valid-type]
+    amount: Money | None
     reason: str
     issued_by_id: strawberry.ID | None
     issued_at: datetime
@@ -231,7 +231,7 @@ class CheckInResult:
 @strawberry.type
 class SaleShare:
     staff_id: strawberry.ID
-    share: Money  # type: ignore[valid-type]
+    share: Money
 
 
 @strawberry.type(description="Who gets credit for a sale, and why.")

@@ -716,7 +716,7 @@ def _receive_named(
 ) -> tuple[ReceptionDecision, RotationState]:
     rule = "RE-12" if facts.brought_by_existing_customer else "RE-5"
     on_turn = next_receiver(state)
-    teller = f"{on_turn}, on turn," if on_turn and on_turn != named else "The on-turn salesperson"
+    teller = f"{on_turn}, on turn," if on_turn and on_turn != named else "The front desk"
     notifications = [
         Notification(
             "tell_named_salesperson",

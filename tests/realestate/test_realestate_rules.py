@@ -557,6 +557,13 @@ def test_RE_11_family_member_with_owner_away_is_assisted_uncounted():
     assert after == state
 
 
+def test_RE_11_group_member_needs_the_groups_owner():
+    with pytest.raises(ValueError, match="RE-11"):
+        VisitFacts(same_group_as_existing=True)
+    with pytest.raises(ValueError, match="RE-9"):
+        VisitFacts(related_party=RelatedParty.DEVELOPER)
+
+
 def test_RE_11_deal_with_a_family_is_credited_to_whoever_registered_it_first():
     register = [
         RegisterEntry("C", "family-wang", at(11)),
