@@ -59,6 +59,8 @@ class ReceptionContext:
     owner_staff_id: int | None
     # The line's own typed input (``CheckInVisitInput.<line>``), or None.
     line_input: Any = None
+    # Whether ``owner_staff_id`` came from the customer's company/family group (RE-11).
+    owner_from_group: bool = False
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,7 @@ async def check_in_visit(
         raise InvalidInput("arrivedAt is in the future", code="ARRIVAL_IN_FUTURE")
     customer = None
     owner_staff_id = None
+    owner_from_group = False
     if check_in.customer_id is not None:
         customer = await session.get(Customer, check_in.customer_id)
         if customer is None or customer.site_id != site.id:
@@ -93,6 +94,7 @@ async def check_in_visit(
         if owner_staff_id is None and customer.group_id is not None:
             group = await session.get(CustomerGroup, customer.group_id)
             owner_staff_id = group.owner_staff_id if group else None
+            owner_from_group = owner_staff_id is not None
     if check_in.named_staff_id is not None:
         await get_staff_at(session, check_in.named_staff_id, site.id, "namedStaffId")
     business_date = business_date_of(host, site, arrived_at)
@@ -109,6 +111,7 @@ async def check_in_visit(
         party_size=check_in.party_size,
         owner_staff_id=owner_staff_id,
         line_input=check_in.line_input.get(site.business_line),
+        owner_from_group=owner_from_group,
     )
     outcome: ReceptionOutcome | None = await host.acall(
         "frontdesk_receive_visit", context=context

@@ -159,20 +159,16 @@ def _save(row: RotationDay, state: rules.RotationState, now: datetime) -> None:
 
 def _facts(context: ReceptionContext) -> rules.VisitFacts:
     line = context.line_input
-    kind = context.visitor_kind
-    if kind == VisitorKind.RELATED_PARTY.value:
-        related = getattr(line, "related_party", None)
-        visitor = rules.VisitorKind(related.value if related else "developer")
-    elif kind == VisitorKind.DIRECTIONS.value:
-        visitor = rules.VisitorKind.ASKING_DIRECTIONS
-    else:
-        visitor = rules.VisitorKind(kind)
+    related = getattr(line, "related_party", None)
     owner = str(context.owner_staff_id) if context.owner_staff_id else None
     return rules.VisitFacts(
         channel=rules.Channel(context.channel),
-        visitor_kind=visitor,
+        visitor_kind=rules.VisitorKind(context.visitor_kind),
+        related_party=rules.RelatedParty(related.value) if related else None,
         named_staff_id=str(context.named_staff_id) if context.named_staff_id else None,
         original_staff_id=owner,
+        # RE-11: the owner came from the customer's company or family group.
+        same_group_as_existing=owner is not None and context.owner_from_group,
         claims_prior_contact_absent=bool(getattr(line, "claims_prior_contact_absent", False)),
         # A customer the register already has an owner for is not on a first visit (RE-6/7).
         first_visit=bool(getattr(line, "first_visit", True)) and owner is None,
@@ -215,7 +211,7 @@ async def _receive(context: ReceptionContext) -> ReceptionOutcome:
         counted=decision.counted,
         reason=decision.reason,
         notifications=tuple(
-            Notification(kind=n.kind, message=n.message, rule="RE-14")
+            Notification(kind=n.kind, message=n.message, rule=n.rule)
             for n in decision.notifications
         ),
         line_data=(row, new_state, decision, facts),

@@ -3,7 +3,6 @@ the ``Visit.realestate`` field and the ``CheckInVisitInput.realestate`` facts.""
 
 from __future__ import annotations
 
-import enum
 from datetime import date
 
 import strawberry
@@ -18,13 +17,9 @@ SalespersonStatus = strawberry.enum(
 )
 
 
-@strawberry.enum(description="RE-9: visitors from related companies, not counted.")
-class RelatedParty(enum.Enum):
-    DEVELOPER = "developer"
-    OWN_COMPANY = "own_company"
-    AD_AGENCY = "ad_agency"
-    DECORATION = "decoration"
-    ETIQUETTE = "etiquette"
+RelatedParty = strawberry.enum(
+    rules.RelatedParty, description="RE-9: visitors from related companies, not counted."
+)
 
 
 @strawberry.input(description="Real-estate facts of an arriving visitor (RE-6 … RE-14).")
