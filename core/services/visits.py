@@ -199,6 +199,8 @@ async def correct_visit(
     inquiry_kind: InquiryKind | None = None,
     party_size: int | None = None,
     customer_id: int | None = None,
+    counted: bool | None = None,
+    decision: Reason | None = None,
 ) -> Visit:
     """C-4: a correction is a new register entry that references the entry it corrects."""
     original = await session.get(Visit, visit_id)
@@ -230,9 +232,12 @@ async def correct_visit(
         party_size=party_size or original.party_size,
         named_staff_id=original.named_staff_id,
         receiver_id=original.receiver_id,
-        counted=original.counted,
-        decision_rule="C-4",
-        decision_reason=f"correction of entry {original.id}: {reason.strip()}",
+        counted=original.counted if counted is None else counted,
+        decision_rule=decision.rule if decision else "C-4",
+        decision_reason=(
+            f"correction of entry {original.id}: "
+            f"{decision.message if decision else reason.strip()}"
+        ),
         notes=notes if notes is not None else original.notes,
         corrects_id=original.id,
         recorded_at=now,

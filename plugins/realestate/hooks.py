@@ -504,6 +504,7 @@ async def mark_salesperson(
 async def report_order_grabbing(
     info: Info,
     visit_id: strawberry.ID,
+    named_staff_id: strawberry.ID,
     note: str | None = None,
     issued_by_id: strawberry.ID | None = None,
 ) -> gql.OrderGrabbingResult:
@@ -518,12 +519,15 @@ async def report_order_grabbing(
         if visit is None:
             raise NotFound(f"visit {visit_id} does not exist", code="VISIT_NOT_FOUND")
         site = await _site(s, visit.site_id, lock=True)
-        if visit.named_staff_id is None or visit.receiver_id is None:
-            raise InvalidInput(
-                "order-grabbing needs a visit where the customer named a salesperson (RE-5)",
-                code="NO_NAMED_SALESPERSON",
+        named = await s.get(Staff, parse_id(named_staff_id, "namedStaffId"))
+        if named is None or named.site_id != site.id:
+            raise NotFound(
+                f"staff {named_staff_id} does not work at site {site.id}", code="STAFF_NOT_FOUND"
             )
-        if visit.named_staff_id == visit.receiver_id:
+        if visit.receiver_id is None:
+            raise InvalidInput("this visit had no receiver; nothing was grabbed (RE-5)",
+                               code="NOT_GRABBED")
+        if named.id == visit.receiver_id:
             raise InvalidInput(
                 "the named salesperson received this customer; nothing was grabbed (RE-5)",
                 code="NOT_GRABBED",
@@ -532,9 +536,7 @@ async def report_order_grabbing(
             raise Conflict(f"visit {visit.id} was already ruled on (RE-5)", code="ALREADY_RULED")
         policy = await load_policy(s)
         day = rules.business_date_for(_local(site, now))
-        decision = rules.order_grabbing(
-            str(visit.receiver_id), str(visit.named_staff_id), day, policy
-        )
+        decision = rules.order_grabbing(str(visit.receiver_id), str(named.id), day, policy)
         row, state = await rotation_day(s, site, day, now)
         if str(visit.receiver_id) in state.order:
             _save(row, rules.apply_suspension(state, decision), now)
@@ -553,7 +555,7 @@ async def report_order_grabbing(
             site_id=site.id,
             visit_id=visit.id,
             grabber_id=visit.receiver_id,
-            named_id=visit.named_staff_id,
+            named_id=named.id,
             suspended_until=decision.suspended_until,
             penalty_id=penalty.id,
             reported_at=now,
@@ -596,10 +598,9 @@ async def discount_surveyor(info: Info, visit_id: strawberry.ID, reason: str) ->
             why, new_state = rules.discount_surveyor(state, str(visit.receiver_id), _local(site, now))
         except rules.RotationError as exc:
             raise _rule_error(exc) from exc
-        correction = await correct_visit(s, visit_id=visit.id, reason=reason, now=now)
-        correction.counted = False
-        correction.decision_rule = why.rule
-        correction.decision_reason = why.message
+        await correct_visit(
+            s, visit_id=visit.id, reason=reason, now=now, counted=False, decision=why
+        )
         _save(row, new_state, now)
         await s.flush()
         return Decision(rule=why.rule, message=why.message)
