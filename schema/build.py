@@ -27,7 +27,7 @@ from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
 from core.errors import PluginError
-from core.graphql.errors import ErrorCodes
+from core.graphql.errors import classify
 from core.graphql.scalars import SCALAR_MAP
 from core.graphql.mutations import CHECK_IN_CORE_FIELDS, check_in_visit_resolver
 from core.graphql.roots import MUTATION_MIXINS, QUERY_MIXINS, SUBSCRIPTION_MIXINS
@@ -46,6 +46,11 @@ class FrontdeskSchema(strawberry.Schema):
         self.enabled_plugins = enabled
         self.frontdesk_prefetch: dict[str, dict[str, tuple[str, Any]]] = {}
         super().__init__(*args, **kwargs)
+
+    def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
+        # Every error leaves with a stable code; only unexpected ones are logged as errors.
+        for error in errors:
+            classify(error)
 
     def get_fields(self, type_definition: Any) -> list[StrawberryField]:
         return [
@@ -207,7 +212,6 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
         enabled=enabled,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
-            ErrorCodes,
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             _parser_cache,
             lambda: QueryDepthLimiter(max_depth=settings.max_depth),

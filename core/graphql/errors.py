@@ -9,10 +9,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
 
 from graphql import GraphQLError
-from strawberry.extensions import SchemaExtension
 
 from core.errors import FrontdeskError
 
@@ -26,6 +24,9 @@ _LIMITS = (
 
 
 def classify(error: GraphQLError) -> None:
+    """Give ``error`` its stable ``extensions.code`` (idempotent)."""
+    if error.extensions and "code" in error.extensions:
+        return
     original = error.original_error
     ext = dict(error.extensions or {})
     if isinstance(original, FrontdeskError):
@@ -46,14 +47,3 @@ def classify(error: GraphQLError) -> None:
                 code = limit_code
         ext.setdefault("code", code)
     error.extensions = ext
-
-
-class ErrorCodes(SchemaExtension):
-    """Attach the stable code to every error of the result."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        errors = getattr(result, "errors", None) if result is not None else None
-        for error in errors or self.execution_context.pre_execution_errors or ():
-            classify(error)
