@@ -84,9 +84,9 @@ def describe_current(url: str, host: PluginHost) -> list[tuple[str, str]]:
     out = []
     for rev_id in sorted(current_heads(url, host)):
         rev = script.get_revision(rev_id)
-        labels = set()
-        for r in script.iterate_revisions(rev_id, "base"):
-            labels |= set(r.branch_labels or ())
+        # The revision's own branch (Alembic carries a label down its branch); walking to
+        # "base" would also follow ``depends_on`` and name core for every plugin head.
+        labels = set(rev.branch_labels or ()) if rev else set()
         out.append((",".join(sorted(labels)) or "?", rev.revision if rev else rev_id))
     return out
 

@@ -1,0 +1,177 @@
+"""Where a Frontdesk visits page spends its time, in process (no HTTP client in the way).
+
+    .venv/bin/python bench/profile_visits.py [--db sqlite|postgres] [--mode schema|asgi]
+                                             [--n 300] [--first 100] [--patches a,b]
+                                             [--profile cprofile|none] [--top 30]
+
+``--mode schema`` loops ``schema.execute`` (what tests/conftest.py's Client does); ``asgi``
+sends the POST through ``create_app`` with httpx's ASGI transport, so the HTTP view, JSON
+decoding and ``encode_json`` are included.  Prints the mean time per request, a split by phase
+(measured with wrappers around the phases, without the profiler) and the cProfile top list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import io
+import pstats
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import orjson  # noqa: E402
+
+from bench.common import (  # noqa: E402
+    PG_SERVER_URL,
+    QUERY,
+    fresh_database,
+    pg_reachable,
+    request_body,
+    seed,
+    variables,
+)
+
+PHASES: dict[str, float] = defaultdict(float)
+
+
+def _timed(name: str, fn: Any, *, is_async: bool) -> Any:
+    if is_async:
+        async def wrapper(*a: Any, **kw: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return await fn(*a, **kw)
+            finally:
+                PHASES[name] += time.perf_counter() - t0
+    else:
+        def wrapper(*a: Any, **kw: Any) -> Any:
+            t0 = time.perf_counter()
+            try:
+                return fn(*a, **kw)
+            finally:
+                PHASES[name] += time.perf_counter() - t0
+    wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
+    return wrapper
+
+
+def instrument() -> None:
+    """Time the phases: SQL+hydration of the page, plugin prefetch, JSON encoding."""
+    import sqlalchemy.ext.asyncio.session as sa_session
+
+    from core import app as core_app
+    from core.graphql import loading, queries
+
+    # The root statement (execute + ORM hydration) happens in AsyncSession.scalars.
+    sa_session.AsyncSession.scalars = _timed(  # type: ignore[method-assign]
+        "sql execute + ORM hydration (AsyncSession.scalars)",
+        sa_session.AsyncSession.scalars, is_async=True)
+    queries.paginate = _timed("root resolver total (paginate)", loading.paginate, is_async=True)
+    core_app.FrontdeskGraphQL.encode_json = _timed(  # type: ignore[method-assign]
+        "encode_json (orjson)", core_app.FrontdeskGraphQL.encode_json, is_async=False)
+
+
+async def _setup(url: str, patches: list[str]) -> Any:
+    if patches:
+        from bench.patches import apply
+
+        apply(patches)
+    from core.runtime import Frontdesk
+    from core.settings import Settings
+
+    fd = Frontdesk(Settings(database_url=url, plugin_state_poll_seconds=3600.0))
+    await fd.start(watch=False)
+    return fd
+
+
+async def _loop(fd: Any, mode: str, n: int, first: int, prof: cProfile.Profile | None) -> float:
+    from core.graphql.context import Context
+
+    if mode == "schema":
+        schema = fd.schema
+        vars_ = variables(first)
+
+        async def one() -> None:
+            result = await schema.execute(QUERY, variable_values=vars_,
+                                          context_value=Context(app=fd))
+            assert not result.errors, result.errors
+            orjson.dumps({"data": result.data})
+    else:
+        import httpx
+
+        from core.app import create_app
+
+        app = create_app(fd)
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+        body = orjson.dumps(request_body(first))
+
+        async def one() -> None:
+            r = await client.post("/graphql", content=body,
+                                  headers={"content-type": "application/json"})
+            assert r.status_code == 200 and b'"errors"' not in r.content, r.content[:300]
+
+    for _ in range(20):  # warm caches (parser, validation, statement cache)
+        await one()
+    PHASES.clear()
+    if prof:
+        prof.enable()
+    t0 = time.perf_counter()
+    for _ in range(n):
+        await one()
+    elapsed = time.perf_counter() - t0
+    if prof:
+        prof.disable()
+    return elapsed
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--db", choices=["sqlite", "postgres"], default=None)
+    ap.add_argument("--pg-url", default=PG_SERVER_URL)
+    ap.add_argument("--mode", choices=["schema", "asgi"], default="asgi")
+    ap.add_argument("--n", type=int, default=300)
+    ap.add_argument("--first", type=int, default=100)
+    ap.add_argument("--patches", default="")
+    ap.add_argument("--profile", choices=["cprofile", "none"], default="cprofile")
+    ap.add_argument("--sort", default="tottime", help="pstats sort key (tottime, cumulative)")
+    ap.add_argument("--top", type=int, default=30)
+    args = ap.parse_args()
+    kind = args.db or ("postgres" if pg_reachable(args.pg_url) else "sqlite")
+    patches = [p for p in args.patches.split(",") if p]
+
+    with fresh_database(kind, args.pg_url) as url:
+        seed(url)
+
+        async def go() -> None:
+            fd = await _setup(url, patches)
+            try:
+                # Timing pass (no profiler), phases instrumented.
+                instrument()
+                elapsed = await _loop(fd, args.mode, args.n, args.first, None)
+                per = elapsed / args.n * 1e3
+                print(f"db={kind} mode={args.mode} first={args.first} patches={patches or '-'}: "
+                      f"{per:.3f} ms/request wall ({args.n / elapsed:.0f} req/s, one at a time)")
+                for name, total in sorted(PHASES.items(), key=lambda kv: -kv[1]):
+                    print(f"  {name:<52} {total / args.n * 1e3:7.3f} ms/request")
+                if args.profile == "cprofile":
+                    prof = cProfile.Profile()
+                    await _loop(fd, args.mode, args.n, args.first, prof)
+                    out = io.StringIO()
+                    stats = pstats.Stats(prof, stream=out)
+                    stats.sort_stats(args.sort).print_stats(args.top)
+                    print(out.getvalue())
+            finally:
+                await fd.stop()
+
+        asyncio.run(go())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

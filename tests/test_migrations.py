@@ -1,0 +1,181 @@
+"""Alembic: a ``core`` branch plus one branch per plugin (``realestate``), on SQLite and PostgreSQL.
+
+Covers the ``frontdesk_migrations`` hook: the plugin's branch is found through it, upgraded
+with core, and downgraded on its own while core tables and their rows stay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util import to_tuple
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import Engine
+
+import core.models
+import plugins.realestate.models  # noqa: F401  (puts the re_ tables on the metadata)
+from core import migrate
+from core.db import Base, sync_url
+from core.plugin_api import MigrationBranch
+from core.plugins import PluginHost, create_plugin_manager
+
+CORE_TABLES = {
+    "sites",
+    "customers",
+    "staff",
+    "visits",
+    "complaints",
+    "penalty_rules",
+    "penalties",
+    "plugin_states",
+    "events",
+}
+RE_TABLES = {"re_rotation_days", "re_visit_receptions", "re_order_grabs"}
+
+
+def _host(*enabled: str) -> PluginHost:
+    return PluginHost(create_plugin_manager(), enabled=enabled)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database (no tables at all) on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    return request.getfixturevalue("pg_empty_url")
+
+
+@pytest.fixture
+def engine(empty_url: str) -> Iterator[Engine]:
+    eng = create_engine(sync_url(empty_url))
+    yield eng
+    eng.dispose()
+
+
+def _tables(engine: Engine) -> set[str]:
+    return set(inspect(engine).get_table_names()) - {"alembic_version"}
+
+
+def _heads(url: str) -> dict[str, str]:
+    script = ScriptDirectory.from_config(migrate.alembic_config(url, _host()))
+    return {
+        label: script.get_revision(f"{label}@head").revision for label in ("core", "realestate")
+    }
+
+
+def test_realestate_declares_its_branch_through_frontdesk_migrations() -> None:
+    host = _host()
+    branch = host.installed["realestate"].migrations
+    assert isinstance(branch, MigrationBranch)
+    assert branch.branch_label == "realestate"
+    assert (branch.versions_dir / "re0001_rotation_tables.py").is_file()
+    # The plugin's branch is its own base, depending on core; never merged into core.
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://", host))
+    re0001 = script.get_revision("re0001")
+    assert re0001.branch_labels == {"realestate"}
+    assert re0001.down_revision is None
+    assert "c0001" in to_tuple(re0001.dependencies, default=())
+    assert set(script.get_heads()) == set(_heads("sqlite://").values())
+
+
+def test_upgrade_from_empty_creates_core_and_plugin_tables(empty_url: str, engine: Engine) -> None:
+    assert _tables(engine) == set()
+    labels = migrate.upgrade(empty_url, _host("realestate"))
+    assert labels == ["core", "realestate"]
+    tables = _tables(engine)
+    missing = (CORE_TABLES | RE_TABLES) - tables
+    assert not missing, f"tables missing after upgrade: {sorted(missing)}"
+    assert not migrate.pending(empty_url, _host("realestate"))
+
+
+def test_upgrade_with_plugin_disabled_creates_core_only(empty_url: str, engine: Engine) -> None:
+    assert migrate.upgrade(empty_url, _host()) == ["core"]
+    tables = _tables(engine)
+    assert CORE_TABLES <= tables
+    assert not (RE_TABLES & tables)
+    # Enabling the line now leaves its branch pending until the next upgrade.
+    assert migrate.pending(empty_url, _host("realestate"))
+
+
+def test_describe_current_names_both_branches(empty_url: str) -> None:
+    migrate.upgrade(empty_url, _host("realestate"))
+    heads = _heads(empty_url)
+    assert dict(migrate.describe_current(empty_url, _host())) == heads
+    assert migrate.current_heads(empty_url, _host()) == set(heads.values())
+
+
+def test_downgrade_plugin_base_drops_only_its_tables_and_keeps_core_rows(
+    empty_url: str, engine: Engine
+) -> None:
+    host = _host("realestate")
+    migrate.upgrade(empty_url, host)
+    now = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
+    with engine.begin() as conn:
+        conn.execute(
+            core.models.Site.__table__.insert().values(
+                id=1, name="Sunrise", business_line="realestate", timezone="Asia/Shanghai",
+                calendar_region="CN", created_at=now,
+            )
+        )
+        conn.execute(
+            plugins.realestate.models.RotationDay.__table__.insert().values(
+                site_id=1, business_date=date(2026, 11, 24), state={}, updated_at=now
+            )
+        )
+
+    migrate.downgrade(empty_url, host, "realestate@base")
+
+    tables = _tables(engine)
+    assert not (RE_TABLES & tables), f"plugin tables left: {sorted(RE_TABLES & tables)}"
+    assert CORE_TABLES <= tables
+    with engine.connect() as conn:
+        assert conn.execute(text("select name from sites")).scalars().all() == ["Sunrise"]
+    assert dict(migrate.describe_current(empty_url, host)) == {"core": _heads(empty_url)["core"]}
+
+    # Upgrading again restores the plugin's (empty) tables next to the kept core rows.
+    migrate.upgrade(empty_url, host)
+    assert RE_TABLES <= _tables(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("select count(*) from sites")).scalar_one() == 1
+        assert conn.execute(text("select count(*) from re_rotation_days")).scalar_one() == 0
+    assert dict(migrate.describe_current(empty_url, host)) == _heads(empty_url)
+
+
+def test_upgrade_is_idempotent(empty_url: str, engine: Engine) -> None:
+    host = _host("realestate")
+    migrate.upgrade(empty_url, host)
+    with engine.begin() as conn:
+        conn.execute(
+            core.models.PluginState.__table__.insert().values(
+                name="realestate", enabled=True, changed_at=datetime.now(UTC), settings={}
+            )
+        )
+    before = (_tables(engine), migrate.current_heads(empty_url, host))
+    migrate.upgrade(empty_url, host)
+    migrate.upgrade(empty_url, host)
+    assert (_tables(engine), migrate.current_heads(empty_url, host)) == before
+    with engine.connect() as conn:
+        assert conn.execute(text("select count(*) from plugin_states")).scalar_one() == 1
+
+
+def test_models_match_migrations(empty_url: str, engine: Engine) -> None:
+    """Autogenerate against a fully migrated database finds nothing to do.
+
+    A difference means a model changed without a migration (or the reverse): add a revision
+    to the owning branch (``core`` or the plugin's) rather than editing an applied one.
+    """
+    host = _host()
+    host.set_enabled(host.installed)
+    migrate.upgrade(empty_url, host)
+    with engine.connect() as conn:
+        context = MigrationContext.configure(
+            conn, opts={"compare_type": True, "compare_server_default": True}
+        )
+        diffs = compare_metadata(context, Base.metadata)
+    assert diffs == [], "models and migrations disagree:\n" + "\n".join(map(repr, diffs))
