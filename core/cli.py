@@ -107,7 +107,10 @@ def plugins_list(database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
     table = Table("code", "name", "version", "business line", "enabled")
     for name, p in sorted(host.installed.items()):
         table.add_row(
-            name, p.info.name, p.info.version, p.info.business_line or "-",
+            name,
+            p.info.name,
+            p.info.version,
+            p.info.business_line or "-",
             "yes" if name in host.enabled else "no",
         )
     console.print(table)

@@ -36,8 +36,13 @@ async def load_demo(url: str, lines: list[str], report: Callable[[str], None]) -
                     report(f"{site_name} exists; skipping")
                     continue
                 site = await create_site(
-                    s, fd.host, name=site_name, business_line=code,
-                    timezone="Asia/Shanghai", calendar_region="CN", now=now,
+                    s,
+                    fd.host,
+                    name=site_name,
+                    business_line=code,
+                    timezone="Asia/Shanghai",
+                    calendar_region="CN",
+                    now=now,
                 )
                 ctx = DemoContext(
                     session=s, now=now, progress=report, sites={code: site}, host=fd.host

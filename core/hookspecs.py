@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable
     from datetime import date, datetime
 
+    from core.models import Site
     from core.penalties import PenaltyRuleSpec
     from core.plugin_api import (
         ComplaintPolicy,
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
         SaleContext,
         VisitRecorded,
     )
-    from core.models import Site
 
 PROJECT = "frontdesk"
 

@@ -97,8 +97,10 @@ def pending(url: str, host: PluginHost) -> bool:
     have = current_heads(url, host)
     for label in branches_to_upgrade(host):
         head = script.get_revision(f"{label}@head")
-        if head is not None and head.revision not in have and not _applied_beyond(
-            script, head.revision, have
+        if (
+            head is not None
+            and head.revision not in have
+            and not _applied_beyond(script, head.revision, have)
         ):
             return True
     return False

@@ -107,9 +107,7 @@ class PluginHost:
         self._hooks = {}
 
     def business_lines(self) -> dict[str, InstalledPlugin]:
-        return {
-            p.info.business_line: p for p in self.installed.values() if p.info.business_line
-        }
+        return {p.info.business_line: p for p in self.installed.values() if p.info.business_line}
 
     def enabled_lines(self) -> set[str]:
         return {

@@ -83,7 +83,7 @@ class Frontdesk:
             await asyncio.sleep(self.settings.plugin_state_poll_seconds)
             try:
                 await self.refresh_plugins()
-            except Exception:  # noqa: BLE001 - the database may be briefly unavailable
+            except Exception:
                 log.exception("could not re-read plugin state")
 
     @property
@@ -111,10 +111,12 @@ class Frontdesk:
     async def publish(self, events: list[Any]) -> None:
         try:
             await self.bus.publish(events)
-        except Exception:  # noqa: BLE001 - stored events are the source of truth; resumable
-            log.exception("publishing %d events failed; subscribers catch up from the store", len(events))
+        except Exception:
+            log.exception(
+                "publishing %d events failed; subscribers catch up from the store", len(events)
+            )
         for event in events:
             try:
                 await self.host.acall("frontdesk_event", event=event)
-            except Exception:  # noqa: BLE001 - a plugin's reaction must not fail the write
+            except Exception:
                 log.exception("a plugin failed handling event %s", event.id)

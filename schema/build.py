@@ -28,9 +28,9 @@ from strawberry.types.field import StrawberryField
 
 from core.errors import PluginError
 from core.graphql.errors import classify
-from core.graphql.scalars import SCALAR_MAP
 from core.graphql.mutations import CHECK_IN_CORE_FIELDS, check_in_visit_resolver
 from core.graphql.roots import MUTATION_MIXINS, QUERY_MIXINS, SUBSCRIPTION_MIXINS
+from core.graphql.scalars import SCALAR_MAP
 from core.graphql.types import EXTENSIBLE_TYPES, CheckInResult
 from core.plugins import PluginHost
 from core.settings import Settings
@@ -98,7 +98,9 @@ def _check_clashes(type_name: str, owners: dict[str, list[str]]) -> None:
 
 def _attach_type_fields(host: PluginHost) -> None:
     """Splice every installed plugin's fields into the core types (tagged with the plugin)."""
-    for plugin, mapping in _contributions(host, "frontdesk_graphql_type_fields", enabled_only=False):
+    for plugin, mapping in _contributions(
+        host, "frontdesk_graphql_type_fields", enabled_only=False
+    ):
         for type_name, fields in mapping.items():
             cls = EXTENSIBLE_TYPES.get(type_name)
             if cls is None:
@@ -160,7 +162,9 @@ def _check_in_input(host: PluginHost) -> type:
             if default is strawberry.UNSET
             else strawberry.field(default=default, description=description)
         )
-    for plugin, mapping in _contributions(host, "frontdesk_graphql_input_fields", enabled_only=True):
+    for plugin, mapping in _contributions(
+        host, "frontdesk_graphql_input_fields", enabled_only=True
+    ):
         for attr, typ, description in mapping.get("CheckInVisitInput", []):
             if attr in annotations:
                 raise PluginError(
@@ -200,9 +204,14 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
     subscription_fields = _contributions(host, "frontdesk_graphql_subscriptions", enabled_only=True)
     subscription = None
     if subscription_fields or SUBSCRIPTION_MIXINS:
-        subscription = _root("Subscription", SUBSCRIPTION_MIXINS or [_EmptySubscription],
-                             subscription_fields)
-    extra_types = [t for _, types in _contributions(host, "frontdesk_graphql_types", enabled_only=True) for t in types]
+        subscription = _root(
+            "Subscription", SUBSCRIPTION_MIXINS or [_EmptySubscription], subscription_fields
+        )
+    extra_types = [
+        t
+        for _, types in _contributions(host, "frontdesk_graphql_types", enabled_only=True)
+        for t in types
+    ]
 
     schema = FrontdeskSchema(
         query=query,

@@ -109,7 +109,9 @@ def redis_url() -> str:
     return REDIS_URL  # type: ignore[return-value]
 
 
-async def start_frontdesk(url: str, *, enable: tuple[str, ...] = ("realestate",), **kw: Any) -> Frontdesk:
+async def start_frontdesk(
+    url: str, *, enable: tuple[str, ...] = ("realestate",), **kw: Any
+) -> Frontdesk:
     fd = Frontdesk(Settings(database_url=url, **kw))
     for name in enable:
         async with fd.write() as s:

@@ -30,7 +30,9 @@ mutation($input: CheckInVisitInput!) {
 }"""
 
 
-async def make_site(client: Any, name: str = "Sunrise Sales Office", line: str = "realestate") -> str:
+async def make_site(
+    client: Any, name: str = "Sunrise Sales Office", line: str = "realestate"
+) -> str:
     data = await client.data(CREATE_SITE, {"name": name, "line": line})
     return data["createSite"]["id"]
 

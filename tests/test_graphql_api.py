@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from helpers import add_staff, check_in, make_site, register
 from sqlalchemy import event, func, select
 
 from core.models import Penalty, Visit
-from helpers import add_staff, check_in, make_site, register
 
 VISITS_PAGE = """
 query($site: ID!, $first: Int!) { visits(siteId: $site, first: $first) {
@@ -19,7 +19,7 @@ class StatementCounter:
         self.count = 0
         self.engine = engine.sync_engine
 
-    def __enter__(self) -> "StatementCounter":
+    def __enter__(self) -> StatementCounter:
         event.listen(self.engine, "before_cursor_execute", self._count)
         return self
 
@@ -77,8 +77,9 @@ async def test_bad_cursor_and_page_size_get_codes(client):
         'query($s: ID!) { visits(siteId: $s, after: "nonsense") { nodes { id } } }', {"s": site}
     )
     assert err.extensions["code"] == "INVALID_CURSOR"
-    err = await client.error('query($s: ID!) { visits(siteId: $s, first: 1000) { nodes { id } } }',
-                             {"s": site})
+    err = await client.error(
+        "query($s: ID!) { visits(siteId: $s, first: 1000) { nodes { id } } }", {"s": site}
+    )
     assert err.extensions["code"] == "INVALID_PAGE_SIZE"
 
 
@@ -91,16 +92,22 @@ async def test_invalid_phone_is_refused_with_a_code_and_nothing_written(client, 
     )
     assert err.extensions["code"] == "INVALID_PHONE"
     assert "12345" in err.message
-    page = await client.data("query($s: ID!) { customers(siteId: $s) { nodes { id } } }", {"s": site})
+    page = await client.data(
+        "query($s: ID!) { customers(siteId: $s) { nodes { id } } }", {"s": site}
+    )
     assert page["customers"]["nodes"] == []
 
 
 async def test_unknown_ids_and_malformed_ids_get_codes(client):
-    err = await client.error('mutation { addStaff(input: {siteId: "999", name: "A", role: "salesperson"}) { id } }')
+    err = await client.error(
+        'mutation { addStaff(input: {siteId: "999", name: "A", role: "salesperson"}) { id } }'
+    )
     assert err.extensions["code"] == "SITE_NOT_FOUND"
     err = await client.error('query { visits(siteId: "abc") { nodes { id } } }')
     assert err.extensions["code"] == "INVALID_ID"
-    err = await client.error('mutation { addStaff(input: {siteId: "1", name: "A", role: "wizard"}) { id } }')
+    err = await client.error(
+        'mutation { addStaff(input: {siteId: "1", name: "A", role: "wizard"}) { id } }'
+    )
     assert err.extensions["code"] in {"UNKNOWN_ROLE", "SITE_NOT_FOUND"}
 
 

@@ -12,8 +12,11 @@ async def test_RE_1_walk_ins_are_received_in_rotation_order(client):
     first = await check_in(client, site)
     second = await check_in(client, site)
     third = await check_in(client, site)
-    assert [first["visit"]["receiver"]["id"], second["visit"]["receiver"]["id"],
-            third["visit"]["receiver"]["id"]] == [li, wang, li]
+    assert [
+        first["visit"]["receiver"]["id"],
+        second["visit"]["receiver"]["id"],
+        third["visit"]["receiver"]["id"],
+    ] == [li, wang, li]
     assert first["decision"]["rule"] == "RE-1"
     assert first["visit"]["counted"] is True
     customer = await register(client, site, "Sun Hao", phone="13800138001")

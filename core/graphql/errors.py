@@ -43,7 +43,9 @@ def classify(error: GraphQLError) -> None:
         if error.message.startswith("Syntax Error"):
             code = "GRAPHQL_PARSE_FAILED"
         for needle, limit_code in _LIMITS:
-            if needle in error.message and (limit_code != "TOO_MANY_TOKENS" or "tokens" in error.message):
+            if needle in error.message and (
+                limit_code != "TOO_MANY_TOKENS" or "tokens" in error.message
+            ):
                 code = limit_code
         ext.setdefault("code", code)
     error.extensions = ext

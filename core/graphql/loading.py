@@ -80,9 +80,7 @@ async def prefetch(
     """Run the batch loaders of the plugin fields selected on ``roots`` and on their relations."""
     if not roots:
         return
-    registry: dict[str, dict[str, tuple[str, Any]]] = getattr(
-        info.schema, "frontdesk_prefetch", {}
-    )
+    registry: dict[str, dict[str, tuple[str, Any]]] = getattr(info.schema, "frontdesk_prefetch", {})
     loaders = registry.get(type_name, {})
     ctx = info.context
     for f in fields:

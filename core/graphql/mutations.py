@@ -213,7 +213,9 @@ class CoreMutation:
                 notes=input.notes,
                 inquiry_kind=models.InquiryKind(input.inquiry_kind) if input.inquiry_kind else None,
                 party_size=input.party_size,
-                customer_id=parse_id(input.customer_id, "customerId") if input.customer_id else None,
+                customer_id=parse_id(input.customer_id, "customerId")
+                if input.customer_id
+                else None,
             )
         return await reload(info, models.Visit, "Visit", visit.id, selection(info))
 

@@ -81,8 +81,15 @@ class CoreQuery:
             stmt = stmt.where(models.Site.business_line == business_line)
         async with info.context.db.session() as s:
             return await paginate(
-                info, s, stmt, model=models.Site, type_name="Site", cursor_kind="site",
-                first=first, after=after, max_page_size=_max(info),
+                info,
+                s,
+                stmt,
+                model=models.Site,
+                type_name="Site",
+                cursor_kind="site",
+                first=first,
+                after=after,
+                max_page_size=_max(info),
             )
 
     @strawberry.field
@@ -110,8 +117,15 @@ class CoreQuery:
             stmt = stmt.where(m.owner_staff_id == parse_id(owner_staff_id, "ownerStaffId"))
         async with info.context.db.session() as s:
             return await paginate(
-                info, s, stmt, model=m, type_name="Customer", cursor_kind="customer",
-                first=first, after=after, max_page_size=_max(info),
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="Customer",
+                cursor_kind="customer",
+                first=first,
+                after=after,
+                max_page_size=_max(info),
             )
 
     @strawberry.field
@@ -136,8 +150,15 @@ class CoreQuery:
             stmt = stmt.where(m.employment_status == employment_status)
         async with info.context.db.session() as s:
             return await paginate(
-                info, s, stmt, model=m, type_name="Staff", cursor_kind="staff",
-                first=first, after=after, max_page_size=_max(info),
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="Staff",
+                cursor_kind="staff",
+                first=first,
+                after=after,
+                max_page_size=_max(info),
             )
 
     @strawberry.field
@@ -171,8 +192,15 @@ class CoreQuery:
             stmt = stmt.where(m.counted.is_(counted))
         async with info.context.db.session() as s:
             return await paginate(
-                info, s, stmt, model=m, type_name="Visit", cursor_kind="visit",
-                first=first, after=after, max_page_size=_max(info),
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="Visit",
+                cursor_kind="visit",
+                first=first,
+                after=after,
+                max_page_size=_max(info),
             )
 
     @strawberry.field
@@ -197,8 +225,15 @@ class CoreQuery:
             stmt = stmt.join(models.PenaltyRule).where(models.PenaltyRule.rule == rule)
         async with info.context.db.session() as s:
             return await paginate(
-                info, s, stmt, model=m, type_name="Penalty", cursor_kind="penalty",
-                first=first, after=after, max_page_size=_max(info),
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="Penalty",
+                cursor_kind="penalty",
+                first=first,
+                after=after,
+                max_page_size=_max(info),
             )
 
     @strawberry.field(description="A business line's penalty table.")
@@ -206,9 +241,9 @@ class CoreQuery:
         m = models.PenaltyRule
         async with info.context.db.session() as s:
             rows = await s.scalars(
-                select(m).where(m.business_line == business_line, m.active.is_(True)).order_by(
-                    m.code
-                )
+                select(m)
+                .where(m.business_line == business_line, m.active.is_(True))
+                .order_by(m.code)
             )
             return list(rows.all())
 
@@ -243,7 +278,10 @@ class CoreQuery:
                 code="NO_ATTRIBUTION_RULES",
             )
         return SaleAttribution(
-            shares=[SaleShare(staff_id=strawberry.ID(str(x.staff_id)), share=x.share) for x in result.shares],
+            shares=[
+                SaleShare(staff_id=strawberry.ID(str(x.staff_id)), share=x.share)
+                for x in result.shares
+            ],
             decision=Decision(rule=result.reason.rule, message=result.reason.message),
         )
 
@@ -261,4 +299,4 @@ async def _one(info: Info, model: type, type_name: str, key: int) -> object | No
         return obj
 
 
-__all__ = ["CoreQuery", "node_fields", "parse_id", "Penalty"]
+__all__ = ["CoreQuery", "Penalty", "node_fields", "parse_id"]

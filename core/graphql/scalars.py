@@ -15,7 +15,7 @@ def _parse_money(value: object) -> Decimal:
         amount = Decimal(str(value))
     except (InvalidOperation, ValueError) as exc:
         raise InvalidInput(
-            f"{value!r} is not an amount; send a decimal string such as \"200.00\"",
+            f'{value!r} is not an amount; send a decimal string such as "200.00"',
             code="INVALID_AMOUNT",
         ) from exc
     if not amount.is_finite():

@@ -86,7 +86,9 @@ async def create_site(
     try:
         calendar_for(calendar_region, timezone)
     except ValueError as exc:
-        raise InvalidInput(str(exc), code="INVALID_CALENDAR_REGION", field="calendarRegion")
+        raise InvalidInput(
+            str(exc), code="INVALID_CALENDAR_REGION", field="calendarRegion"
+        ) from exc
     if await session.scalar(select(Site.id).where(Site.name == name)) is not None:
         raise Conflict(f"a site named {name!r} exists already", code="SITE_EXISTS")
     site = Site(

@@ -91,9 +91,7 @@ async def issue_penalty(
         raise NotFound(f"site {site_id} does not exist", code="SITE_NOT_FOUND")
     staff = await session.get(Staff, staff_id)
     if staff is None or staff.site_id != site_id:
-        raise NotFound(
-            f"staff {staff_id} does not work at site {site_id}", code="STAFF_NOT_FOUND"
-        )
+        raise NotFound(f"staff {staff_id} does not work at site {site_id}", code="STAFF_NOT_FOUND")
     rule = await session.scalar(
         select(PenaltyRule).where(
             PenaltyRule.business_line == site.business_line,

@@ -113,9 +113,7 @@ async def check_in_visit(
         line_input=check_in.line_input.get(site.business_line),
         owner_from_group=owner_from_group,
     )
-    outcome: ReceptionOutcome | None = await host.acall(
-        "frontdesk_receive_visit", context=context
-    )
+    outcome: ReceptionOutcome | None = await host.acall("frontdesk_receive_visit", context=context)
     if outcome is None:
         receiver_id = check_in.receiver_id
         if receiver_id is not None:
@@ -235,8 +233,7 @@ async def correct_visit(
         counted=original.counted if counted is None else counted,
         decision_rule=decision.rule if decision else "C-4",
         decision_reason=(
-            f"correction of entry {original.id}: "
-            f"{decision.message if decision else reason.strip()}"
+            f"correction of entry {original.id}: {decision.message if decision else reason.strip()}"
         ),
         notes=notes if notes is not None else original.notes,
         corrects_id=original.id,

@@ -261,7 +261,9 @@ async def _attribute(context: SaleContext) -> SaleAttribution:
     session = context.session
     customer = await session.get(Customer, context.customer_id)
     if customer is None or customer.site_id != context.site.id:
-        raise NotFound(f"customer {context.customer_id} is not at this site", code="CUSTOMER_NOT_FOUND")
+        raise NotFound(
+            f"customer {context.customer_id} is not at this site", code="CUSTOMER_NOT_FOUND"
+        )
     # RE-11: one company or family is one customer: the register of the whole group counts.
     if customer.group_id is not None:
         members = select(Customer.id).where(Customer.group_id == customer.group_id)
@@ -421,8 +423,7 @@ async def set_rotation_order(
         site = await _site(s, site_id, lock=True)
         ids = [parse_id(x, "staffIds") for x in staff_ids]
         staff = {
-            st.id: st
-            for st in (await s.scalars(select(Staff).where(Staff.id.in_(ids)))).all()
+            st.id: st for st in (await s.scalars(select(Staff).where(Staff.id.in_(ids)))).all()
         }
         for i in ids:
             st = staff.get(i)
@@ -481,7 +482,9 @@ async def mark_salesperson(
         row, state = await rotation_day(s, site, day, now)
         try:
             new_state = rules.set_status(
-                state, str(parse_id(staff_id, "staffId")), rules.SalespersonStatus(status),
+                state,
+                str(parse_id(staff_id, "staffId")),
+                rules.SalespersonStatus(status),
                 _local(site, now),
             )
         except rules.RotationError as exc:
@@ -494,7 +497,11 @@ async def mark_salesperson(
         from core.events import record_event
 
         await record_event(
-            s, stream="realestate", type="salesperson.status", now=now, site_id=site.id,
+            s,
+            stream="realestate",
+            type="salesperson.status",
+            now=now,
+            site_id=site.id,
             subject_id=int(staff_id),
             payload={"status": str(rules.SalespersonStatus(status)), "reason": reason or ""},
         )
@@ -525,8 +532,9 @@ async def report_order_grabbing(
                 f"staff {named_staff_id} does not work at site {site.id}", code="STAFF_NOT_FOUND"
             )
         if visit.receiver_id is None:
-            raise InvalidInput("this visit had no receiver; nothing was grabbed (RE-5)",
-                               code="NOT_GRABBED")
+            raise InvalidInput(
+                "this visit had no receiver; nothing was grabbed (RE-5)", code="NOT_GRABBED"
+            )
         if named.id == visit.receiver_id:
             raise InvalidInput(
                 "the named salesperson received this customer; nothing was grabbed (RE-5)",
@@ -587,15 +595,19 @@ async def discount_surveyor(info: Info, visit_id: strawberry.ID, reason: str) ->
             raise NotFound(f"visit {visit_id} does not exist", code="VISIT_NOT_FOUND")
         site = await _site(s, visit.site_id, lock=True)
         if not visit.counted or visit.receiver_id is None:
-            raise InvalidInput("this visit was not counted; nothing to discount (RE-8)",
-                               code="NOTHING_TO_DISCOUNT")
+            raise InvalidInput(
+                "this visit was not counted; nothing to discount (RE-8)", code="NOTHING_TO_DISCOUNT"
+            )
         day = rules.business_date_for(_local(site, now))
         if visit.business_date != day:
-            raise InvalidInput("only today's receptions can be discounted (RE-8)",
-                               code="WRONG_BUSINESS_DAY")
+            raise InvalidInput(
+                "only today's receptions can be discounted (RE-8)", code="WRONG_BUSINESS_DAY"
+            )
         row, state = await rotation_day(s, site, day, now)
         try:
-            why, new_state = rules.discount_surveyor(state, str(visit.receiver_id), _local(site, now))
+            why, new_state = rules.discount_surveyor(
+                state, str(visit.receiver_id), _local(site, now)
+            )
         except rules.RotationError as exc:
             raise _rule_error(exc) from exc
         await correct_visit(
@@ -673,10 +685,14 @@ async def _demo(context: DemoContext, site: Site) -> None:
     for name, phone, cls, group in DEMO_CUSTOMERS:
         customers.append(
             await register_customer(
-                s, site_id=site.id, name=name, phone=phone,
+                s,
+                site_id=site.id,
+                name=name,
+                phone=phone,
                 customer_class=CustomerClass(cls),
                 group_kind=GroupKind(group[0]) if group else None,
-                group_name=group[1] if group else None, now=now,
+                group_name=group[1] if group else None,
+                now=now,
             )
         )
     host: PluginHost = context.host  # type: ignore[attr-defined]
@@ -688,15 +704,26 @@ async def _demo(context: DemoContext, site: Site) -> None:
         arrived = now - timedelta(minutes=max(0, minutes - i))
         named = staff[1].id if i == 5 else None
         await check_in_visit(
-            s, host,
-            CheckIn(site_id=site.id, customer_id=customer.id, named_staff_id=named,
-                    inquiry_kind=InquiryKind.CONSULTATION, arrived_at=arrived),
+            s,
+            host,
+            CheckIn(
+                site_id=site.id,
+                customer_id=customer.id,
+                named_staff_id=named,
+                inquiry_kind=InquiryKind.CONSULTATION,
+                arrived_at=arrived,
+            ),
             now,
         )
     await check_in_visit(
-        s, host,
-        CheckIn(site_id=site.id, visitor_kind=VisitorKind.DIRECTIONS,
-                inquiry_kind=InquiryKind.HELP_REQUEST, channel=VisitChannel.WALK_IN),
+        s,
+        host,
+        CheckIn(
+            site_id=site.id,
+            visitor_kind=VisitorKind.DIRECTIONS,
+            inquiry_kind=InquiryKind.HELP_REQUEST,
+            channel=VisitChannel.WALK_IN,
+        ),
         now,
     )
     _ = Reason  # reasons come from the rules; nothing hand-written here

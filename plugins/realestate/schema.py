@@ -87,7 +87,9 @@ class OrderGrabbingResult:
     decision: Decision
 
 
-def reception_field_resolver(root: strawberry.Parent[object], info: Info) -> RealEstateReception | None:
+def reception_field_resolver(
+    root: strawberry.Parent[object], info: Info
+) -> RealEstateReception | None:
     return prefetched(info, RECEPTION_KEY, root)
 
 

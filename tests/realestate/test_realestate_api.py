@@ -51,7 +51,9 @@ async def test_RE_1_order_cannot_be_reset_after_the_first_reception(client):
 
 async def test_RE_2_busy_salesperson_is_skipped_and_owed_a_make_up_turn(client):
     site, (li, wang, zhao) = await _office(client)
-    await client.data(MARK, {"site": site, "staff": li, "status": "BUSINESS_CALL", "reason": "bank"})
+    await client.data(
+        MARK, {"site": site, "staff": li, "status": "BUSINESS_CALL", "reason": "bank"}
+    )
     first = await check_in(client, site)
     assert first["visit"]["receiver"]["id"] == wang
     skipped = first["visit"]["realestate"]["skipped"]
@@ -69,7 +71,9 @@ async def test_RE_2_busy_salesperson_is_skipped_and_owed_a_make_up_turn(client):
 
 async def test_RE_3_private_absence_forfeits_the_turn(client):
     site, (li, wang, _zhao) = await _office(client)
-    await client.data(MARK, {"site": site, "staff": li, "status": "PRIVATE_AWAY", "reason": "restroom"})
+    await client.data(
+        MARK, {"site": site, "staff": li, "status": "PRIVATE_AWAY", "reason": "restroom"}
+    )
     first = await check_in(client, site)
     assert first["visit"]["receiver"]["id"] == wang
     assert first["visit"]["realestate"]["skipped"][0]["decision"]["rule"] == "RE-3"
@@ -94,7 +98,7 @@ async def test_RE_5_named_salesperson_receives_the_customer(client):
 
 
 async def test_RE_5_order_grabbing_suspends_a_day_and_moves_the_deal(client):
-    site, (li, wang, zhao) = await _office(client)
+    site, (li, wang, _zhao) = await _office(client)
     customer = await register(client, site, "Sun Hao", phone="13800138001")
     # The customer had asked for Wang, but Li (on turn) received them without telling.
     grabbed = await check_in(client, site, customerId=customer["id"])
@@ -120,8 +124,9 @@ async def test_RE_5_order_grabbing_suspends_a_day_and_moves_the_deal(client):
     again = await client.error(GRAB, {"visit": grabbed["visit"]["id"], "named": wang})
     assert again.extensions["code"] == "ALREADY_RULED"
     # Tomorrow Li is out of the rotation (停牌一天).
-    from conftest import FIXED_NOW, Client
     from datetime import timedelta
+
+    from conftest import FIXED_NOW, Client
 
     tomorrow = Client(client.app, FIXED_NOW + timedelta(days=1))
     rot = await tomorrow.data(ROTATION, {"site": site})
@@ -132,7 +137,7 @@ async def test_RE_5_order_grabbing_suspends_a_day_and_moves_the_deal(client):
 
 
 async def test_RE_6_returning_customer_goes_to_the_original_salesperson(client):
-    site, (li, wang, _zhao) = await _office(client)
+    site, (li, _wang, _zhao) = await _office(client)
     customer = await register(client, site, "Sun Hao", phone="13800138001")
     first = await check_in(client, site, customerId=customer["id"])
     assert first["visit"]["receiver"]["id"] == li
@@ -155,7 +160,7 @@ async def test_RE_6_absent_original_is_assisted_by_the_last_in_order_not_counted
 
 
 async def test_RE_8_declared_market_surveyor_is_not_counted(client):
-    site, (li, wang, zhao) = await _office(client)
+    site, (li, _wang, _zhao) = await _office(client)
     surveyor = await check_in(client, site, visitorKind="MARKET_SURVEYOR")
     assert surveyor["visit"]["counted"] is False
     assert surveyor["decision"]["rule"] == "RE-8"
@@ -164,7 +169,7 @@ async def test_RE_8_declared_market_surveyor_is_not_counted(client):
 
 
 async def test_RE_8_undeclared_surveyor_discounted_gives_a_make_up_turn(client):
-    site, (li, wang, _zhao) = await _office(client)
+    site, (li, _wang, _zhao) = await _office(client)
     visit = await check_in(client, site)
     assert visit["visit"]["receiver"]["id"] == li
     data = await client.data(
@@ -187,7 +192,7 @@ async def test_RE_8_undeclared_surveyor_discounted_gives_a_make_up_turn(client):
 
 
 async def test_RE_9_related_party_is_not_counted(client):
-    site, (li, _wang, _zhao) = await _office(client)
+    site, (_li, _wang, _zhao) = await _office(client)
     v = await check_in(
         client, site, visitorKind="RELATED_PARTY", realestate={"relatedParty": "AD_AGENCY"}
     )
@@ -204,7 +209,7 @@ async def test_RE_10_directions_are_not_counted_and_do_not_move_the_rotation(cli
 
 
 async def test_RE_11_same_family_belongs_to_the_first_receiver(client):
-    site, (li, wang, _zhao) = await _office(client)
+    site, (li, _wang, _zhao) = await _office(client)
     husband = await register(client, site, "Zhou Qiang", groupKind="FAMILY", groupName="Zhou")
     wife = await register(client, site, "Zhou Fang", groupKind="FAMILY", groupName="Zhou")
     first = await check_in(client, site, customerId=husband["id"])
@@ -245,7 +250,9 @@ async def test_RE_15_every_other_walk_in_counts_and_moves_the_rotation(client):
         await check_in(client, site)
     rot = await client.data(ROTATION, {"site": site})
     assert {m["staffId"]: m["receptions"] for m in rot["rotation"]["members"]} == {
-        li: 2, wang: 2, zhao: 2
+        li: 2,
+        wang: 2,
+        zhao: 2,
     }
     assert rot["rotation"]["nextStaffId"] == li
 
