@@ -33,7 +33,14 @@ if str(ROOT) not in sys.path:
 import httpx  # noqa: E402
 import orjson  # noqa: E402
 
-from bench.common import PG_SERVER_URL, fresh_database, pg_reachable, request_body, seed  # noqa: E402
+from bench.common import (  # noqa: E402
+    PG_SERVER_URL,
+    fresh_database,
+    headers,
+    pg_reachable,
+    request_body,
+    seed,
+)
 
 HOST = "127.0.0.1"
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -122,9 +129,12 @@ def peak_rss_mib(pid: int) -> float:
     return float("nan")
 
 
+TOKEN: str | None = None
+
+
 def post(target: Target, first: int) -> bytes:
     r = httpx.post(f"{target.url}/graphql", content=orjson.dumps(request_body(first)),
-                   headers={"content-type": "application/json"}, timeout=30.0)
+                   headers=headers(TOKEN), timeout=30.0)
     r.raise_for_status()
     return r.content
 
@@ -143,6 +153,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def main() -> int:
+    global TOKEN
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--db", choices=["sqlite", "postgres"], default=None,
                     help="default: PostgreSQL at %s if reachable, else SQLite" % PG_SERVER_URL)
@@ -152,6 +163,8 @@ def main() -> int:
     ap.add_argument("--duration", type=float, default=5.0, help="seconds per target per round")
     ap.add_argument("--warmup", type=float, default=1.0, help="seconds per target, not counted")
     ap.add_argument("--concurrency", type=int, default=8, help="requests in flight")
+    ap.add_argument("--client", choices=["raw", "httpx"], default="raw",
+                    help="load client: a minimal keep-alive HTTP/1.1 client (default) or httpx")
     ap.add_argument("--first", type=int, default=100, help="page size of the loaded query")
     ap.add_argument("--patches", default="", help="comma-separated bench/patches.py names; "
                     "adds a 'frontdesk+patches' target")
@@ -180,8 +193,10 @@ def main() -> int:
     with fresh_database(kind, args.pg_url) as db_url:
         t0 = time.monotonic()
         seeded = seed(db_url)
+        TOKEN = seeded.token
         print(f"seeded {seeded.visits} visits ({seeded.receptions} receptions), 1000 customers, "
-              f"20 staff in {time.monotonic() - t0:.1f}s")
+              f"20 staff in {time.monotonic() - t0:.1f}s"
+              + (" (+ a read-only API token)" if seeded.token else ""))
         loader = None
         parent_conn = None
         try:
@@ -216,13 +231,13 @@ def main() -> int:
             parent_conn, child_conn = ctx.Pipe()
             from bench.loadgen import serve
 
-            loader = ctx.Process(target=serve, args=(child_conn, args.concurrency), daemon=True)
+            loader = ctx.Process(target=serve, args=(child_conn, args.concurrency, args.client), daemon=True)
             loader.start()
             body = orjson.dumps(request_body(args.first))
 
             def run(t: Target, duration: float) -> dict[str, Any]:
                 assert parent_conn is not None
-                parent_conn.send(("run", f"{t.url}/graphql", body, expected, duration))
+                parent_conn.send(("run", f"{t.url}/graphql", body, headers(TOKEN), expected, duration))
                 return parent_conn.recv()
 
             for t in targets:
@@ -255,7 +270,7 @@ def main() -> int:
 
     # 4. Summary.
     print()
-    print(f"visits page: first={args.first}, {args.concurrency} in flight, {args.rounds} rounds x "
+    print(f"visits page: first={args.first}, {args.concurrency} in flight ({args.client} client), {args.rounds} rounds x "
           f"{args.duration:g}s per target, db={kind}, python {sys.version.split()[0]}, "
           f"{os.cpu_count()} cpus")
     head = (f"{'target':<18} {'req/s':>8} {'(min-max)':>15} {'p50 ms':>7} {'p99 ms':>7} "
@@ -273,10 +288,15 @@ def main() -> int:
               f"{t.statements[100]:>11} {peaks.get(t.name, float('nan')):12.1f} "
               f"{t.errors + t.mismatched:>6}")
     floor_rps = rps["floor"]
+    bad = any(t.errors or t.mismatched for t in targets)
     for t in targets[1:]:
         ratio = rps[t.name] / floor_rps
+        cpu_ratio = (t.server_cpu / max(t.requests, 1)) / (floor.server_cpu / max(floor.requests, 1))
         verdict = "meets" if ratio >= 0.25 else "BELOW"
-        print(f"ratio {t.name}/floor (req/s): {ratio:.3f}  ({verdict} the 0.25 target)")
+        if bad or not ok_all:
+            verdict = "INVALID: errors or different bytes"
+        print(f"ratio {t.name}/floor (req/s): {ratio:.3f}  ({verdict} the 0.25 target); "
+              f"server CPU per request {cpu_ratio:.1f}x the floor's")
     for t in targets:
         if t.statements[10] != t.statements[100]:
             print(f"WARNING {t.name}: statements per request depend on page size "
@@ -287,7 +307,6 @@ def main() -> int:
               f"their req/s is a lower bound (see 'srv cpu ms/req')")
     print(f"byte-equal responses: {'yes' if ok_all else 'NO'}; total time "
           f"{time.monotonic() - t_begin:.0f}s")
-    bad = any(t.errors or t.mismatched for t in targets)
     return 0 if ok_all and not bad else 1
 
 

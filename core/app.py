@@ -18,6 +18,7 @@ from starlette.responses import JSONResponse, RedirectResponse
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 
 from core.graphql.context import Context
 from core.runtime import Frontdesk
@@ -29,7 +30,40 @@ class FrontdeskGraphQL(GraphQL):
         self.frontdesk = frontdesk
 
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
-        return Context(app=self.frontdesk, request=request, response=response)
+        context = Context(app=self.frontdesk, request=request, response=response)
+        header = request.headers.get("authorization")
+        if header:
+            from core.errors import FrontdeskError
+
+            try:
+                context.actor = await self._authenticate(header)
+            except FrontdeskError as exc:
+                context.auth_error = exc
+        return context
+
+    async def _authenticate(self, header: str) -> Any:
+        from core.auth import authenticate
+
+        async with self.frontdesk.db.session() as s:
+            return await authenticate(s, header)
+
+    async def on_ws_connect(self, context: Context) -> Any:  # type: ignore[override]
+        """graphql-transport-ws: authenticate from connection_init (4403 when wrong)."""
+        from core.errors import FrontdeskError
+
+        params = context.connection_params or {}
+        header = params.get("authorization") or params.get("Authorization") or params.get("token")
+        if header is None and context.actor is not None:
+            return None
+        try:
+            context.actor = await self._authenticate(header) if header else None
+        except FrontdeskError as exc:
+            raise ConnectionRejectionError({"code": exc.code, "message": exc.message}) from exc
+        if context.actor is None:
+            raise ConnectionRejectionError(
+                {"code": "UNAUTHENTICATED", "message": "send {authorization: 'Bearer <token>'}"}
+            )
+        return None
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

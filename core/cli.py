@@ -119,12 +119,17 @@ def plugins_list(database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
 @plugins_app.command("enable")
 def plugins_enable(name: str, database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
     """Enable a plugin: migrate its tables, sync its penalty table, show its fields."""
-    from core.errors import FrontdeskError
+    from core.errors import FrontdeskError, NotFound
 
     try:
         host = _host()
         if name not in host.installed:
-            raise typer.BadParameter(f"no plugin {name!r}; installed: {', '.join(host.installed)}")
+            # The same code and message as `plugins disable` (set_plugin_enabled).
+            known = ", ".join(sorted(host.installed)) or "none"
+            raise NotFound(
+                f"no plugin named {name!r} is installed (installed: {known})",
+                code="UNKNOWN_PLUGIN",
+            )
         migrate.upgrade(database_url, host, plugins=[name])
         asyncio.run(_set_enabled(database_url, name, True))
     except FrontdeskError as exc:

@@ -2,6 +2,22 @@
 
 The row id is the stream cursor.  After commit, the event is published to the event bus so
 subscriptions and plugins (``frontdesk_event``) hear of it.
+
+Ids are handed out in commit order.  A sequence hands out ids at INSERT, and on PostgreSQL
+two transactions can commit in the other order (id 8 visible, id 7 not yet): a reader with
+cursor 8 would then never see 7.  So ``record_event`` first takes one transaction-scoped
+advisory lock for all event inserts; it is held until commit, so the next event-writing
+transaction gets its id only after this one committed or rolled back.  Consequence relied on
+by subscriptions and webhooks: once event N is visible, every event below N is visible or
+never will be.  One lock for every stream (not one per stream) because a transaction may
+write several streams (a visit and its notifications); per-stream locks taken in different
+orders could deadlock.  Services record their events last, so the lock is held for the few
+statements before commit.  SQLite needs nothing: it has one writer at a time, holding the
+database lock from its first write until commit.
+
+In the same transaction, ``record_event`` queues a webhook delivery for every active
+endpoint that wants the event type (``core.webhooks``): a committed event always has its
+deliveries, a rolled-back one never does.
 """
 
 from __future__ import annotations
@@ -9,10 +25,24 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.models import Event
 from core.plugin_api import DomainEvent
+
+# pg_advisory_xact_lock key serialising event inserts (see above); any constant unused elsewhere.
+EVENTS_LOCK_KEY = 0x46_44_45_56_4E_54  # "FDEVNT"
+
+
+async def lock_event_order(session: AsyncSession) -> None:
+    """Take the event-order lock for the rest of this transaction (once; PostgreSQL only)."""
+    transaction = session.get_transaction()
+    if session.info.get("frontdesk_event_lock") is transaction and transaction is not None:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENTS_LOCK_KEY})
+    session.info["frontdesk_event_lock"] = session.get_transaction()
 
 
 async def record_event(
@@ -25,6 +55,9 @@ async def record_event(
     subject_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> Event:
+    from core.webhooks import enqueue_deliveries
+
+    await lock_event_order(session)
     event = Event(
         stream=stream,
         type=type,
@@ -37,6 +70,7 @@ async def record_event(
     await session.flush()
     pending = session.info.setdefault("frontdesk_events", [])
     pending.append(event)
+    await enqueue_deliveries(session, event)
     return event
 
 

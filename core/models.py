@@ -16,6 +16,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    CheckConstraint,
     Date,
     DateTime,
     Enum,
@@ -227,7 +228,15 @@ class Visit(Base):
 
 
 class Complaint(Base):
-    """The basic complaint record (C-5..C-9); its lifecycle history lives in ``events``."""
+    """A complaint (C-5..C-14): its current state, deadlines and the targets they came from.
+
+    Every change is also a :class:`ComplaintHistoryEntry` row and an ``events`` row (C-9).
+    ``filed_at`` is when the customer complained (the channel's ``received_at``, C-7); the
+    number's month (C-6) and the statistics period (C-12) are taken from it in the site's
+    time zone.  The due columns are stored so "overdue" is a plain SQL predicate; they are
+    recomputed by ``core.services.complaints`` with ``compute_deadlines`` on every change
+    that moves them (pause, resume, resolution, reopening).
+    """
 
     __tablename__ = "complaints"
 
@@ -246,8 +255,64 @@ class Complaint(Base):
     handler_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     staff_at_fault_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    # Facts for the line's policy (PM-4: 3 or more households make a collective complaint;
+    # flags such as "fire" or "lift_trapped" name the kind of incident).
+    households: Mapped[int | None] = mapped_column(Integer)
+    flags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Why the complaint got its severity and targets (the policy's rule id and sentence).
+    policy_rule: Mapped[str] = mapped_column(String(16), default="C-11")
+    policy_reason: Mapped[str] = mapped_column(Text, default="")
+    # The targets in force when filed (C-8, C-11, PM-5): deadlines are recomputed from these,
+    # never from a policy that changed since.
+    first_response_minutes: Mapped[int] = mapped_column(Integer, default=24 * 60)
+    resolution_working_days: Mapped[int] = mapped_column(Integer, default=3)
+    special_case_working_days: Mapped[int] = mapped_column(Integer, default=7)
+    revisit_days: Mapped[int] = mapped_column(Integer, default=14)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A reopening starts a new cycle with new deadlines (seed 003 制度1 第九条(八)).
+    cycle: Mapped[int] = mapped_column(Integer, default=1)
+    cycle_started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    first_responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revisited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    first_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # None while the clock is paused (waiting on the customer).
+    resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    special_case_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revisit_due: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # When the overdue sweep reported each missed deadline of the current cycle (once each).
+    first_response_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    resolution_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revisit_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # C-14: when and by whom the fault was verified (the fines point at this complaint).
+    fault_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fault_verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
-    __table_args__ = (UniqueConstraint("site_id", "number"),)
+    customer: Mapped[Customer | None] = relationship(lazy="raise")
+    handler: Mapped[Staff | None] = relationship(foreign_keys=[handler_id], lazy="raise")
+    staff_at_fault: Mapped[Staff | None] = relationship(
+        foreign_keys=[staff_at_fault_id], lazy="raise"
+    )
+    history: Mapped[list[ComplaintHistoryEntry]] = relationship(
+        lazy="raise", order_by="ComplaintHistoryEntry.id", back_populates="complaint"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("site_id", "number"),
+        Index("ix_complaints_site_status", "site_id", "status", "id"),
+        Index("ix_complaints_site_filed", "site_id", "filed_at"),
+        CheckConstraint(
+            "status IN ('received', 'acknowledged', 'in_progress', 'waiting_on_customer', "
+            "'resolved', 'revisited', 'closed', 'reopened')",
+            name="status",
+        ),
+        CheckConstraint("severity IN ('general', 'major')", name="severity"),
+        CheckConstraint("channel IN ('in_person', 'phone', 'written')", name="channel"),
+        CheckConstraint("escalation_level BETWEEN 0 AND 3", name="escalation_level"),
+        CheckConstraint("cycle >= 1", name="cycle"),
+    )
 
 
 class PenaltyRule(Base):
@@ -341,3 +406,90 @@ def _penalties_are_append_only(_mapper: Any, _conn: Any, target: Penalty) -> Non
     raise AppendOnlyViolation(
         f"penalty {target.id} is in the append-only ledger; revoke it with a new entry"
     )
+
+
+# --- complaints (C-6, C-9, C-11) ---------------------------------------------------------------
+
+
+class ComplaintSeverity(enum.StrEnum):
+    """PM-4: a major complaint (fire, people trapped in a lift, collective …) or a general one."""
+
+    GENERAL = "general"
+    MAJOR = "major"
+
+
+class ComplaintAction(enum.StrEnum):
+    """What one entry of a complaint's history records (C-9: who, when, why)."""
+
+    FILED = "filed"
+    TRANSITION = "transition"
+    ASSIGNED = "assigned"
+    ESCALATED = "escalated"
+    FAULT_VERIFIED = "fault_verified"
+    OVERDUE = "overdue"
+
+
+class ComplaintHistoryEntry(Base):
+    """One change of a complaint: who made it, when, why, from what to what (C-9).
+
+    Append-only, written in the same transaction as the change and its event (``event_id``).
+    ``actor_staff_id`` is None only for changes the system makes (the overdue sweep).
+    """
+
+    __tablename__ = "complaint_history"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
+    cycle: Mapped[int] = mapped_column(Integer)
+    action: Mapped[ComplaintAction] = mapped_column(_enum(ComplaintAction, "complaint_action"))
+    from_value: Mapped[str | None] = mapped_column(String(32))
+    to_value: Mapped[str | None] = mapped_column(String(32))
+    actor_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    note: Mapped[str] = mapped_column(Text, default="")
+    rule: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    event_id: Mapped[int | None] = mapped_column(
+        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("events.id")
+    )
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    complaint: Mapped[Complaint] = relationship(lazy="raise", back_populates="history")
+    actor: Mapped[Staff | None] = relationship(lazy="raise")
+
+    __table_args__ = (Index("ix_complaint_history_complaint", "complaint_id", "id"),)
+
+
+class ComplaintPause(Base):
+    """A time the complaint waited on the customer: its resolution clock stood still (C-11).
+
+    ``ended_at`` is None while the pause is open; ``cycle`` ties it to the deadline cycle it
+    extends (a reopening starts a new cycle without the old pauses).
+    """
+
+    __tablename__ = "complaint_pauses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
+    cycle: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_complaint_pauses_complaint", "complaint_id", "cycle"),)
+
+
+class ComplaintSerial(Base):
+    """The last serial issued at a site in one numbering month (C-6: YYMM-serial).
+
+    Filing takes this row's lock (``INSERT … ON CONFLICT DO UPDATE … RETURNING``) inside its
+    transaction, so concurrent filings get distinct, consecutive serials and a rolled-back
+    filing gives its serial back.
+    """
+
+    __tablename__ = "complaint_serials"
+
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    # The first day of the site-local month the serial belongs to.
+    period: Mapped[date] = mapped_column(Date, primary_key=True)
+    last_serial: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (CheckConstraint("last_serial >= 1", name="last_serial"),)

@@ -20,6 +20,8 @@ class Settings:
     # How often a server re-reads which business lines are enabled, as a safety net behind the
     # event bus notification (seconds).
     plugin_state_poll_seconds: float = 2.0
+    # C-13: every operation needs an API token.  Only for local experiments, never production.
+    auth_required: bool = True
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod
@@ -27,6 +29,7 @@ class Settings:
         values: dict[str, object] = {
             "database_url": os.environ.get("FRONTDESK_DATABASE_URL", DEFAULT_DATABASE_URL),
             "redis_url": os.environ.get("FRONTDESK_REDIS_URL") or None,
+            "auth_required": os.environ.get("FRONTDESK_AUTH", "required") != "off",
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

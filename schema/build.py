@@ -15,6 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    OperationDefinitionNode,
+)
 from strawberry.extensions import (
     MaxAliasesLimiter,
     MaxTokensLimiter,
@@ -22,11 +31,14 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.schema.config import StrawberryConfig
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types import Info
 from strawberry.types.field import StrawberryField
 
-from core.errors import PluginError
+from core.auth import DEFAULT_ROOT_PERMISSION, Permission, record_audit, require
+from core.errors import FrontdeskError, PluginError
 from core.graphql.errors import classify
 from core.graphql.mutations import CHECK_IN_CORE_FIELDS, check_in_visit_resolver
 from core.graphql.roots import MUTATION_MIXINS, QUERY_MIXINS, SUBSCRIPTION_MIXINS
@@ -42,10 +54,103 @@ SDL_PATH = Path(__file__).parent / "frontdesk.graphql"
 class FrontdeskSchema(strawberry.Schema):
     """A strawberry schema that shows core fields and the enabled plugins' fields only."""
 
-    def __init__(self, *args: Any, enabled: frozenset[str], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, enabled: frozenset[str], auth_required: bool = True, **kwargs: Any
+    ) -> None:
         self.enabled_plugins = enabled
+        self.auth_required = auth_required
         self.frontdesk_prefetch: dict[str, dict[str, tuple[str, Any]]] = {}
+        # (root type, GraphQL field name) -> permission it requires (C-13).
+        self.root_permissions: dict[tuple[str, str], Permission] = {}
         super().__init__(*args, **kwargs)
+        for root_name, root in (
+            ("Query", self.query),
+            ("Mutation", self.mutation),
+            ("Subscription", self.subscription),
+        ):
+            if root is None:
+                continue
+            for f in root.__strawberry_definition__.fields:
+                wanted = (f.metadata or {}).get("permission") or DEFAULT_ROOT_PERMISSION[root_name]
+                self.root_permissions[(root_name, f.graphql_name or _camel(f.python_name))] = (
+                    Permission(wanted)
+                )
+
+    def access_error(
+        self, query: str | None, operation_name: str | None, context: Any
+    ) -> GraphQLError | None:
+        """C-13: refuse before execution when the caller lacks a root field's permission."""
+        if not self.auth_required or query is None:
+            return None
+        try:
+            document = _PARSE(query)
+        except GraphQLError:
+            return None  # the normal pipeline reports the syntax error
+        auth_error = getattr(context, "auth_error", None)
+        actor = getattr(context, "actor", None)
+        for root_name, field_name in _root_fields(document, operation_name):
+            if field_name.startswith("__"):
+                continue  # introspection is schema, not data
+            permission = self.root_permissions.get((root_name, field_name))
+            if permission is None:
+                continue  # unknown field: validation reports it
+            try:
+                if auth_error is not None:
+                    raise auth_error
+                require(actor, permission, f"{root_name}.{field_name}")
+            except FrontdeskError as exc:
+                error = GraphQLError(exc.message, original_error=exc)
+                classify(error)
+                return error
+        return None
+
+    async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> Any:
+        context = kwargs.get("context_value", args[1] if len(args) > 1 else None)
+        operation_name = kwargs.get("operation_name", args[3] if len(args) > 3 else None)
+        denied = self.access_error(query, operation_name, context)
+        if denied is not None:
+            result = ExecutionResult(data=None, errors=[denied])
+        else:
+            result = await super().execute(query, *args, **kwargs)
+        if query is not None and context is not None and "mutation" in query:
+            await self._audit(query, operation_name, context, result)
+        return result
+
+    async def _audit(
+        self, query: str, operation_name: str | None, context: Any, result: Any
+    ) -> None:
+        """C-13: one audit row per root mutation field, refused or not."""
+        try:
+            fields = [f for r, f in _root_fields(_PARSE(query), operation_name) if r == "Mutation"]
+        except GraphQLError:
+            return
+        if not fields:
+            return
+        failed = {
+            str(e.path[0]) if e.path else None: e.extensions.get("code") if e.extensions else None
+            for e in result.errors or ()
+        }
+        refused = None in failed and failed[None]
+        now = context.now()
+        async with context.app.db.transaction() as session:
+            for name in fields:
+                code = failed.get(name) or refused
+                await record_audit(
+                    session,
+                    actor=getattr(context, "actor", None),
+                    action=name,
+                    succeeded=not code and not (result.errors and result.data is None),
+                    now=now,
+                    details={"code": code} if code else {},
+                )
+
+    async def stream(self, query: str | None, *args: Any, **kwargs: Any) -> Any:
+        context = kwargs.get("context_value", args[1] if len(args) > 1 else None)
+        operation_name = kwargs.get("operation_name", args[3] if len(args) > 3 else None)
+        denied = self.access_error(query, operation_name, context)
+        if denied is not None:
+            return PreExecutionError(data=None, errors=[denied])
+        return await super().stream(query, *args, **kwargs)
 
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
         # Every error leaves with a stable code; only unexpected ones are logged as errors.
@@ -58,6 +163,36 @@ class FrontdeskSchema(strawberry.Schema):
             for f in type_definition.fields
             if (f.metadata or {}).get(PLUGIN_KEY) in (None, *self.enabled_plugins)
         ]
+
+
+_PARSE = _get_parse_cache(512)
+
+
+def _root_fields(document: DocumentNode, operation_name: str | None) -> list[tuple[str, str]]:
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    out: list[tuple[str, str]] = []
+    for d in document.definitions:
+        if not isinstance(d, OperationDefinitionNode):
+            continue
+        if operation_name is not None and (d.name is None or d.name.value != operation_name):
+            continue
+        root = d.operation.value.capitalize()
+        stack = list(d.selection_set.selections)
+        seen: set[str] = set()
+        while stack:
+            sel = stack.pop()
+            if isinstance(sel, FieldNode):
+                out.append((root, sel.name.value))
+            elif isinstance(sel, InlineFragmentNode):
+                stack.extend(sel.selection_set.selections)
+            elif isinstance(sel, FragmentSpreadNode) and sel.name.value not in seen:
+                seen.add(sel.name.value)
+                frag = fragments.get(sel.name.value)
+                if frag is not None:
+                    stack.extend(frag.selection_set.selections)
+    return out
 
 
 def _contributions(host: PluginHost, hook: str, *, enabled_only: bool) -> list[tuple[str, Any]]:
@@ -219,6 +354,7 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
         subscription=subscription,
         types=extra_types,
         enabled=enabled,
+        auth_required=settings.auth_required,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from core import migrate
+from core.auth import Actor, Role
 from core.db import sync_url
 from core.graphql.context import Context
 from core.plugins import PluginHost, create_plugin_manager
@@ -26,6 +27,7 @@ from core.settings import Settings
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Tuesday morning, an ordinary working day in Shanghai.
 FIXED_NOW = datetime(2026, 11, 24, 10, 0, tzinfo=SHANGHAI)
+ADMIN = Actor(role=Role.ADMIN, name="test admin")
 REQUIRE_SERVICES = os.environ.get("FRONTDESK_REQUIRE_SERVICES") == "1"
 PG_URL = os.environ.get("FRONTDESK_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS_URL")
@@ -134,15 +136,18 @@ class GraphQLError(AssertionError):
 class Client:
     """Executes operations against the served schema, with a fixed clock."""
 
-    def __init__(self, app: Frontdesk, now: datetime = FIXED_NOW) -> None:
+    def __init__(
+        self, app: Frontdesk, now: datetime = FIXED_NOW, actor: Actor | None = ADMIN
+    ) -> None:
         self.app = app
         self.now = now
+        self.actor = actor
 
     async def execute(self, query: str, variables: dict[str, Any] | None = None) -> Any:
         return await self.app.schema.execute(
             query,
             variable_values=variables,
-            context_value=Context(app=self.app, fixed_now=self.now),
+            context_value=Context(app=self.app, fixed_now=self.now, actor=self.actor),
         )
 
     async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:

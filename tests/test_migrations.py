@@ -19,7 +19,7 @@ from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
 import core.models
-import plugins.realestate.models  # noqa: F401  (puts the re_ tables on the metadata)
+import plugins.realestate.models  # puts the re_ tables on the metadata
 from core import migrate
 from core.db import Base, sync_url
 from core.plugin_api import MigrationBranch
@@ -84,6 +84,23 @@ def test_realestate_declares_its_branch_through_frontdesk_migrations() -> None:
     assert set(script.get_heads()) == set(_heads("sqlite://").values())
 
 
+def test_every_branch_has_exactly_one_head() -> None:
+    """Two revisions on one parent (say two people adding a core revision at once) leave a
+    branch with two heads and ``core@head`` unusable: chain one onto the other."""
+    host = _host()
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://", host))
+    labels = ["core"] + [
+        p.migrations.branch_label for p in host.installed.values() if p.migrations is not None
+    ]
+    heads = script.get_revisions("heads")
+    for label in labels:
+        mine = sorted(h.revision for h in heads if label in (h.branch_labels or ()))
+        assert len(mine) == 1, (
+            f"branch {label!r} has heads {mine}; set the later revision's down_revision to the "
+            "other one so the branch stays one line"
+        )
+
+
 def test_upgrade_from_empty_creates_core_and_plugin_tables(empty_url: str, engine: Engine) -> None:
     assert _tables(engine) == set()
     labels = migrate.upgrade(empty_url, _host("realestate"))
@@ -119,8 +136,12 @@ def test_downgrade_plugin_base_drops_only_its_tables_and_keeps_core_rows(
     with engine.begin() as conn:
         conn.execute(
             core.models.Site.__table__.insert().values(
-                id=1, name="Sunrise", business_line="realestate", timezone="Asia/Shanghai",
-                calendar_region="CN", created_at=now,
+                id=1,
+                name="Sunrise",
+                business_line="realestate",
+                timezone="Asia/Shanghai",
+                calendar_region="CN",
+                created_at=now,
             )
         )
         conn.execute(

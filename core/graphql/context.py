@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from core.auth import Actor, Permission
+
 if TYPE_CHECKING:
     from core.runtime import Frontdesk
 
@@ -19,6 +21,12 @@ class Context:
     prefetched: dict[tuple[str, Any], Any] = field(default_factory=dict)
     # A fixed clock for tests; None means "the real time at the call".
     fixed_now: datetime | None = None
+    # Who is calling (C-13); None when no token was sent.
+    actor: Actor | None = None
+    # graphql-transport-ws connection_init payload (strawberry fills it in).
+    connection_params: dict[str, Any] | None = None
+    # A token that was sent but is unknown or revoked: every operation answers with it.
+    auth_error: Exception | None = None
 
     @property
     def db(self) -> Any:
@@ -27,6 +35,9 @@ class Context:
     @property
     def host(self) -> Any:
         return self.app.host
+
+    def can(self, permission: Permission) -> bool:
+        return self.actor is not None and self.actor.can(permission)
 
     def now(self) -> datetime:
         return self.fixed_now or datetime.now(UTC)

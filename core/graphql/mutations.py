@@ -30,6 +30,8 @@ from core.graphql.types import (
 )
 from core.services import directory, penalties, visits
 
+MANAGE = {"permission": "manage"}
+
 
 async def reload(info: Info, model: Any, type_name: str, key: int, fields: list) -> Any:
     """Read back what a mutation wrote, with the relations the client selected."""
@@ -156,7 +158,7 @@ async def check_in_visit_resolver(info: Info, input: Any) -> CheckInResult:
 
 @strawberry.type
 class CoreMutation:
-    @strawberry.mutation(description="Create a site for an enabled business line.")
+    @strawberry.mutation(description="Create a site for an enabled business line.", metadata=MANAGE)
     async def create_site(self, info: Info, input: CreateSiteInput) -> Site:
         ctx = info.context
         async with ctx.app.write() as s:
@@ -187,7 +189,7 @@ class CoreMutation:
             )
         return await reload(info, models.Customer, "Customer", customer.id, selection(info))
 
-    @strawberry.mutation(description="Add a staff member to a site.")
+    @strawberry.mutation(description="Add a staff member to a site.", metadata=MANAGE)
     async def add_staff(self, info: Info, input: AddStaffInput) -> Staff:
         ctx = info.context
         async with ctx.app.write() as s:
@@ -201,7 +203,7 @@ class CoreMutation:
             )
         return await reload(info, models.Staff, "Staff", staff.id, selection(info))
 
-    @strawberry.mutation(description="C-4: record a correction of a register entry.")
+    @strawberry.mutation(description="C-4: record a correction of a register entry.", metadata=MANAGE)
     async def correct_visit(self, info: Info, input: CorrectVisitInput) -> Visit:
         ctx = info.context
         async with ctx.app.write() as s:
@@ -219,7 +221,7 @@ class CoreMutation:
             )
         return await reload(info, models.Visit, "Visit", visit.id, selection(info))
 
-    @strawberry.mutation(description="Issue a penalty under a rule of the site's penalty table.")
+    @strawberry.mutation(description="Issue a penalty under a rule of the site's penalty table.", metadata=MANAGE)
     async def issue_penalty(self, info: Info, input: IssuePenaltyInput) -> Penalty:
         ctx = info.context
         async with ctx.app.write() as s:
@@ -246,7 +248,7 @@ class CoreMutation:
             )
         return await reload(info, models.Penalty, "Penalty", penalty.id, selection(info))
 
-    @strawberry.mutation(description="Revoke a penalty with a new ledger entry.")
+    @strawberry.mutation(description="Revoke a penalty with a new ledger entry.", metadata=MANAGE)
     async def revoke_penalty(self, info: Info, input: RevokePenaltyInput) -> Penalty:
         ctx = info.context
         async with ctx.app.write() as s:

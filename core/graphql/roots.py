@@ -6,9 +6,10 @@ type per root; plugins contribute through hooks instead.
 
 from __future__ import annotations
 
+from core.graphql.admin import AdminMutation, AdminQuery
 from core.graphql.mutations import CoreMutation
 from core.graphql.queries import CoreQuery
 
-QUERY_MIXINS: list[type] = [CoreQuery]
-MUTATION_MIXINS: list[type] = [CoreMutation]
+QUERY_MIXINS: list[type] = [CoreQuery, AdminQuery]
+MUTATION_MIXINS: list[type] = [CoreMutation, AdminMutation]
 SUBSCRIPTION_MIXINS: list[type] = []

@@ -14,7 +14,11 @@ from typing import Generic, TypeVar
 
 import strawberry
 
+from strawberry.types import Info
+
 from core import models
+from core.auth import Permission
+from core.phone import mask_phone
 from core.graphql.scalars import Money
 
 CustomerClass = strawberry.enum(models.CustomerClass, description="C-1 customer classes.")
@@ -112,13 +116,19 @@ class Customer:
     id: strawberry.ID
     site_id: strawberry.ID
     name: str
-    phone: str | None = strawberry.field(description="E.164; private data (C-13).")
     customer_class: CustomerClass = strawberry.field(description="C-1 class A–D.")
     group_id: strawberry.ID | None
     owner_staff_id: strawberry.ID | None = strawberry.field(
         description="The staff member who received this customer first (RE-6, RE-11)."
     )
     created_at: datetime
+
+    @strawberry.field(
+        description="E.164. Private (C-13): masked (+86*******8001) for roles without it."
+    )
+    def phone(self, info: Info) -> str | None:
+        raw = self.phone  # self is the loaded row
+        return raw if info.context.can(Permission.PRIVATE) else mask_phone(raw)
 
     @strawberry.field(description="C-1: hosting budget per person in CNY.")
     def hosting_budget(self) -> Money:

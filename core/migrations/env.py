@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-import core.models  # noqa: F401  (registers core tables on the metadata)
+import core.auth  # noqa: F401  (registers every core table on the metadata)
+import core.models  # noqa: F401
 from core.db import Base
 
 config = context.config

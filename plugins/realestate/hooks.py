@@ -50,6 +50,8 @@ from plugins.realestate.models import OrderGrab, RotationDay, VisitReception
 from plugins.realestate.policy import ORDER_GRABBING_CODE, RealEstatePolicy
 
 CODE = realestate.CODE
+# C-13: the sales manager's decisions need the "manage" permission; desk work needs "create".
+MANAGE = {"permission": "manage"}
 SALES_ROLES = ("salesperson",)
 
 
@@ -626,10 +628,12 @@ def frontdesk_graphql_queries() -> list[Any]:
 @hookimpl
 def frontdesk_graphql_mutations() -> list[Any]:
     return [
-        strawberry.mutation(resolver=set_rotation_order, name="setRotationOrder"),
+        strawberry.mutation(resolver=set_rotation_order, name="setRotationOrder", metadata=MANAGE),
         strawberry.mutation(resolver=mark_salesperson, name="markSalesperson"),
-        strawberry.mutation(resolver=report_order_grabbing, name="reportOrderGrabbing"),
-        strawberry.mutation(resolver=discount_surveyor, name="discountSurveyor"),
+        strawberry.mutation(
+            resolver=report_order_grabbing, name="reportOrderGrabbing", metadata=MANAGE
+        ),
+        strawberry.mutation(resolver=discount_surveyor, name="discountSurveyor", metadata=MANAGE),
     ]
 
 

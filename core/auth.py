@@ -1,0 +1,212 @@
+"""Access control (C-13): API tokens bound to roles, permissions per root field, masking,
+and the audit log.
+
+Tokens are random strings shown once; only their SHA-256 is stored.  Each root field of the
+schema requires one permission (declared with ``metadata={"permission": ...}`` or the default
+of its root type); ``schema.build`` enforces it before execution, so a plugin's new mutation
+is protected without writing any check.  Field-level privacy (phone numbers) is checked where
+the field resolves.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, String, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import Base
+from core.errors import FrontdeskError, InvalidInput, NotFound
+from core.models import UTCDateTime
+
+TOKEN_PREFIX = "fd_"
+
+
+class Role(enum.StrEnum):
+    """C-13 roles."""
+
+    ADMIN = "admin"  # IT administrator: everything
+    CLERK = "clerk"  # information clerk: everything except bulk import/export and admin
+    STAFF = "staff"  # other staff: create and view
+    INTEGRATOR = "integrator"  # systems reading events and managing webhooks
+    FRONTEND = "frontend"  # read-only front end
+
+
+class Permission(enum.StrEnum):
+    READ = "read"
+    CREATE = "create"  # register customers, check visits in, file and work complaints
+    MANAGE = "manage"  # sites, staff, penalties, rotations, corrections
+    PRIVATE = "private"  # see phone numbers and other private data unmasked
+    SUBSCRIBE = "subscribe"
+    WEBHOOKS = "webhooks"
+    EXPORT = "export"  # bulk export (C-13: admin only)
+    ADMIN = "admin"  # switch business lines, tokens, audit log
+
+
+# C-13 as data: what each role may do.
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMIN: frozenset(Permission),
+    Role.CLERK: frozenset(
+        {
+            Permission.READ,
+            Permission.CREATE,
+            Permission.MANAGE,
+            Permission.PRIVATE,
+            Permission.SUBSCRIBE,
+            Permission.WEBHOOKS,
+        }
+    ),
+    Role.STAFF: frozenset(
+        {Permission.READ, Permission.CREATE, Permission.PRIVATE, Permission.SUBSCRIBE}
+    ),
+    Role.INTEGRATOR: frozenset({Permission.READ, Permission.SUBSCRIBE, Permission.WEBHOOKS}),
+    Role.FRONTEND: frozenset({Permission.READ}),
+}
+
+DEFAULT_ROOT_PERMISSION = {
+    "Query": Permission.READ,
+    "Mutation": Permission.CREATE,
+    "Subscription": Permission.SUBSCRIBE,
+}
+
+
+class Unauthenticated(FrontdeskError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(FrontdeskError):
+    code = "FORBIDDEN"
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditEntry(Base):
+    """Who did what: one row per mutation (and per export), successful or refused."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("api_tokens.id"))
+    actor: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(100))
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+@dataclass(frozen=True)
+class Actor:
+    role: Role
+    name: str
+    token_id: int | None = None
+    staff_id: int | None = None
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+async def create_token(
+    session: AsyncSession, *, name: str, role: str, now: datetime, staff_id: int | None = None
+) -> tuple[ApiToken, str]:
+    """A new token; the raw value is returned once and never stored."""
+    try:
+        role_value = Role(role)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"unknown role {role!r}; choose one of: {', '.join(r.value for r in Role)}",
+            code="UNKNOWN_ROLE",
+        ) from exc
+    if not name.strip():
+        raise InvalidInput("name the token (who or what uses it)", code="NAME_REQUIRED")
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        name=name.strip(),
+        role=role_value.value,
+        token_hash=hash_token(raw),
+        staff_id=staff_id,
+        created_at=now,
+    )
+    session.add(token)
+    await session.flush()
+    return token, raw
+
+
+async def revoke_token(session: AsyncSession, token_id: int, now: datetime) -> ApiToken:
+    token = await session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"token {token_id} does not exist", code="TOKEN_NOT_FOUND")
+    token.revoked_at = token.revoked_at or now
+    return token
+
+
+async def authenticate(session: AsyncSession, header: str | None) -> Actor | None:
+    """The actor for an ``Authorization: Bearer …`` value (or a bare token), else None."""
+    if not header:
+        return None
+    raw = header.strip()
+    if raw.lower().startswith("bearer "):
+        raw = raw[7:].strip()
+    token = await session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    if token is None or token.revoked_at is not None:
+        raise Unauthenticated(
+            "the API token is unknown or revoked; ask an administrator for a new one"
+        )
+    return Actor(role=Role(token.role), name=token.name, token_id=token.id, staff_id=token.staff_id)
+
+
+def require(actor: Actor | None, permission: Permission, what: str) -> None:
+    if actor is None:
+        raise Unauthenticated(
+            f"{what} needs an API token: send 'Authorization: Bearer <token>' "
+            "(create one with `frontdesk tokens create`)"
+        )
+    if not actor.can(permission):
+        raise Forbidden(
+            f"{what} needs the {permission.value!r} permission, which role "
+            f"{actor.role.value!r} does not have (C-13)",
+            permission=permission.value,
+            role=actor.role.value,
+        )
+
+
+async def record_audit(
+    session: AsyncSession,
+    *,
+    actor: Actor | None,
+    action: str,
+    succeeded: bool,
+    now: datetime,
+    details: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEntry(
+            token_id=actor.token_id if actor else None,
+            actor=actor.name if actor else "anonymous",
+            role=actor.role.value if actor else None,
+            action=action,
+            succeeded=succeeded,
+            details=details or {},
+            at=now,
+        )
+    )

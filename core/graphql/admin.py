@@ -1,0 +1,186 @@
+"""Administration (C-13): API tokens, the audit log, business lines, bulk export."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+
+import strawberry
+from sqlalchemy import select
+from starlette.concurrency import run_in_threadpool
+from strawberry.types import Info
+
+from core import auth, migrate, models
+from core.errors import InvalidInput, NotFound
+from core.graphql.loading import paginate
+from core.graphql.queries import parse_id
+from core.graphql.types import Connection, Plugin
+from core.services.plugin_state import set_plugin_enabled
+
+ADMIN = {"permission": "admin"}
+EXPORT = {"permission": "export"}
+
+Role = strawberry.enum(auth.Role, description="C-13 roles.")
+
+
+@strawberry.type(description="An API token (its secret is shown once, at creation).")
+class ApiToken:
+    id: strawberry.ID
+    name: str
+    role: Role
+    staff_id: strawberry.ID | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+@strawberry.type
+class CreatedApiToken:
+    token: ApiToken
+    secret: str = strawberry.field(description="Send as 'Authorization: Bearer <secret>'.")
+
+
+@strawberry.type(description="Who did what (C-13).")
+class AuditEntry:
+    id: strawberry.ID
+    actor: str
+    role: str | None
+    action: str
+    succeeded: bool
+    details: strawberry.scalars.JSON
+    at: datetime
+
+
+@strawberry.type(description="C-13 bulk export row (admin only, approved by the GM).")
+class CustomerExportRow:
+    id: strawberry.ID
+    name: str
+    phone: str | None
+    customer_class: str
+    owner_staff_id: strawberry.ID | None
+
+
+@strawberry.type
+class AdminQuery:
+    @strawberry.field(description="The audit log, newest first (admin).", metadata=ADMIN)
+    async def audit_log(
+        self, info: Info, first: int = 50, after: str | None = None
+    ) -> Connection[AuditEntry]:
+        async with info.context.db.session() as s:
+            return await paginate(
+                info,
+                s,
+                select(auth.AuditEntry),
+                model=auth.AuditEntry,
+                type_name="AuditEntry",
+                cursor_kind="audit",
+                first=first,
+                after=after,
+                max_page_size=info.context.app.settings.max_page_size,
+            )
+
+    @strawberry.field(description="API tokens (admin).", metadata=ADMIN)
+    async def api_tokens(self, info: Info) -> list[ApiToken]:
+        async with info.context.db.session() as s:
+            rows = await s.scalars(select(auth.ApiToken).order_by(auth.ApiToken.id))
+            return list(rows.all())
+
+    @strawberry.field(
+        description="C-13 bulk export of a site's customers: admin only, and export outside "
+        "the company needs the general manager's approval (approvedById).",
+        metadata=EXPORT,
+    )
+    async def export_customers(
+        self, info: Info, site_id: strawberry.ID, approved_by_id: strawberry.ID
+    ) -> list[CustomerExportRow]:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            approver = await s.get(models.Staff, parse_id(approved_by_id, "approvedById"))
+            if approver is None or approver.role != "general_manager":
+                raise InvalidInput(
+                    "a customer export needs the general manager's approval (C-13): "
+                    "approvedById must be a staff member with role general_manager",
+                    code="EXPORT_NEEDS_GM_APPROVAL",
+                )
+            rows = (
+                await s.scalars(
+                    select(models.Customer)
+                    .where(models.Customer.site_id == parse_id(site_id, "siteId"))
+                    .order_by(models.Customer.id)
+                )
+            ).all()
+            await auth.record_audit(
+                s,
+                actor=ctx.actor,
+                action="exportCustomers",
+                succeeded=True,
+                now=ctx.now(),
+                details={"site_id": site_id, "rows": len(rows), "approved_by": approver.id},
+            )
+            return [
+                CustomerExportRow(
+                    id=strawberry.ID(str(c.id)),
+                    name=c.name,
+                    phone=c.phone,
+                    customer_class=c.customer_class.value,
+                    owner_staff_id=strawberry.ID(str(c.owner_staff_id))
+                    if c.owner_staff_id
+                    else None,
+                )
+                for c in rows
+            ]
+
+
+@strawberry.type
+class AdminMutation:
+    @strawberry.mutation(description="Create an API token bound to a role (admin).", metadata=ADMIN)
+    async def create_api_token(
+        self, info: Info, name: str, role: Role, staff_id: strawberry.ID | None = None
+    ) -> CreatedApiToken:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            token, secret = await auth.create_token(
+                s,
+                name=name,
+                role=auth.Role(role).value,
+                now=ctx.now(),
+                staff_id=parse_id(staff_id, "staffId") if staff_id else None,
+            )
+        return CreatedApiToken(token=token, secret=secret)
+
+    @strawberry.mutation(description="Revoke an API token (admin).", metadata=ADMIN)
+    async def revoke_api_token(self, info: Info, id: strawberry.ID) -> ApiToken:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            return await auth.revoke_token(s, parse_id(id, "id"), ctx.now())
+
+    @strawberry.mutation(
+        description="Switch a business line (or any plugin) on or off (admin). Enabling runs "
+        "its migrations; disabling hides its fields and keeps its data.",
+        metadata=ADMIN,
+    )
+    async def set_plugin_enabled(self, info: Info, code: str, enabled: bool) -> Plugin:
+        ctx = info.context
+        host = ctx.host
+        if code not in host.installed:
+            raise NotFound(
+                f"no plugin named {code!r} is installed (installed: "
+                f"{', '.join(sorted(host.installed))})",
+                code="UNKNOWN_PLUGIN",
+            )
+        if enabled:
+            await run_in_threadpool(
+                migrate.upgrade, ctx.app.settings.database_url, host, plugins=[code]
+            )
+        async with ctx.app.write() as s:
+            await set_plugin_enabled(s, host, code, enabled, ctx.now())
+        await ctx.app.refresh_plugins()
+        await asyncio.sleep(0)
+        p = host.installed[code]
+        return Plugin(
+            code=code,
+            name=p.info.name,
+            version=p.info.version,
+            description=p.info.description,
+            business_line=p.info.business_line,
+            enabled=code in host.enabled,
+        )

@@ -1,0 +1,158 @@
+"""The ``frontdesk`` command on a temporary SQLite file (and once on PostgreSQL).
+
+``frontdesk demo`` is where the ``frontdesk_demo_data`` hook runs: the real-estate line fills
+its demo site with staff, customers and visits through it.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, inspect, text
+from typer.testing import CliRunner
+
+from core import migrate
+from core.cli import app
+from core.db import sync_url
+from core.plugins import PluginHost, create_plugin_manager
+from schema.build import SDL_PATH, export_sdl
+
+RE_TABLES = {"re_rotation_days", "re_visit_receptions", "re_order_grabs"}
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def run(*args: str, ok: bool = True) -> str:
+    """Run the CLI; the output without colours, with rich's line wrapping undone."""
+    result = CliRunner().invoke(app, list(args))
+    output = ANSI.sub("", result.output)
+    if ok:
+        assert result.exit_code == 0, f"{args} exited {result.exit_code}:\n{output}"
+        assert result.exception is None, result.exception
+    else:
+        assert result.exit_code != 0, f"{args} should have failed:\n{output}"
+    return " ".join(output.split())
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> list[str]:
+    return ["--database-url", f"sqlite:///{tmp_path / 'cli.sqlite3'}"]
+
+
+def _url(db: list[str]) -> str:
+    return db[1]
+
+
+def _heads() -> dict[str, str]:
+    host = PluginHost(create_plugin_manager())
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://", host))
+    return {b: script.get_revision(f"{b}@head").revision for b in ("core", "realestate")}
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_engine(sync_url(url))
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _counts(url: str, *tables: str) -> dict[str, int]:
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.connect() as conn:
+            return {t: conn.execute(text(f"select count(*) from {t}")).scalar_one() for t in tables}
+    finally:
+        engine.dispose()
+
+
+def _enabled_column(listing: str, code: str) -> str:
+    match = re.search(rf"^│ {code}\s+│.*│ (yes|no)\s+│$", listing, re.MULTILINE)
+    assert match, f"{code} is not listed:\n{listing}"
+    return match.group(1)
+
+
+def test_db_upgrade_then_plugins_enable_and_current(db: list[str]) -> None:
+    heads = _heads()
+    assert "upgraded branches: core" in run("db", "upgrade", *db)
+    assert not (RE_TABLES & _tables(_url(db)))
+    current = run("db", "current", *db)
+    assert f"core: {heads['core']}" in current
+    assert "realestate" not in current
+
+    listing = CliRunner().invoke(app, ["plugins", "list", *db]).output
+    assert _enabled_column(ANSI.sub("", listing), "realestate") == "no"
+
+    assert "enabled realestate" in run("plugins", "enable", "realestate", *db)
+    assert RE_TABLES <= _tables(_url(db))
+    current = run("db", "current", *db)
+    assert f"core: {heads['core']}" in current
+    assert f"realestate: {heads['realestate']}" in current
+    listing = CliRunner().invoke(app, ["plugins", "list", *db]).output
+    assert _enabled_column(ANSI.sub("", listing), "realestate") == "yes"
+    # A later `db upgrade` brings every enabled branch along.
+    assert "upgraded branches: core, realestate" in run("db", "upgrade", *db)
+
+
+def test_enabling_an_unknown_plugin_fails_with_its_code(db: list[str]) -> None:
+    run("db", "upgrade", *db)
+    out = run("plugins", "enable", "nosuch", *db, ok=False)
+    assert "UNKNOWN_PLUGIN" in out and "nosuch" in out and "realestate" in out
+    out = run("plugins", "disable", "nosuch", *db, ok=False)
+    assert "UNKNOWN_PLUGIN" in out
+    assert _counts(_url(db), "plugin_states") == {"plugin_states": 0}
+
+
+def test_demo_loads_data_idempotently_and_disable_keeps_it(db: list[str]) -> None:
+    """The real-estate ``frontdesk_demo_data`` hook fills the demo site."""
+    url = _url(db)
+    tables = ("sites", "staff", "customers", "visits", "re_rotation_days", "re_visit_receptions")
+    assert "demo ready" in run("demo", *db)
+    loaded = _counts(url, *tables)
+    assert all(loaded.values()), loaded
+    assert "nothing new" in run("demo", *db)
+    assert _counts(url, *tables) == loaded
+
+    assert "disabled realestate" in run("plugins", "disable", "realestate", *db)
+    listing = CliRunner().invoke(app, ["plugins", "list", *db]).output
+    assert _enabled_column(ANSI.sub("", listing), "realestate") == "no"
+    assert _counts(url, *tables) == loaded
+    assert RE_TABLES <= _tables(url)
+
+
+def test_db_downgrade_plugin_base_drops_only_its_tables(db: list[str]) -> None:
+    url = _url(db)
+    run("demo", *db)
+    core_rows = _counts(url, "sites", "staff", "visits")
+    assert "downgraded to realestate@base" in run("db", "downgrade", "realestate@base", *db)
+    assert not (RE_TABLES & _tables(url))
+    assert _counts(url, "sites", "staff", "visits") == core_rows
+    current = run("db", "current", *db)
+    assert f"core: {_heads()['core']}" in current and "realestate" not in current
+
+
+def test_schema_export_writes_the_committed_sdl(tmp_path: Path) -> None:
+    out = tmp_path / "exported.graphql"
+    assert "wrote" in run("schema", "export", "-o", str(out))
+    written = out.read_text(encoding="utf-8")
+    assert written == export_sdl(PluginHost(create_plugin_manager()))
+    assert written == SDL_PATH.read_text(encoding="utf-8"), (
+        "schema/frontdesk.graphql is stale: run `frontdesk schema export` and commit the diff"
+    )
+
+
+@pytest.mark.postgres
+def test_db_upgrade_and_plugins_enable_on_postgresql(pg_empty_url: str) -> None:
+    db = ["--database-url", pg_empty_url]
+    heads = _heads()
+    run("db", "upgrade", *db)
+    run("plugins", "enable", "realestate", *db)
+    assert RE_TABLES <= _tables(pg_empty_url)
+    current = run("db", "current", *db)
+    assert f"core: {heads['core']}" in current
+    assert f"realestate: {heads['realestate']}" in current
+    listing = CliRunner().invoke(app, ["plugins", "list", *db]).output
+    assert _enabled_column(ANSI.sub("", listing), "realestate") == "yes"
+    assert _counts(pg_empty_url, "penalty_rules")["penalty_rules"] > 0

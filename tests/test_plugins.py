@@ -1,0 +1,610 @@
+"""Plugins: switching business lines on and off at run time, third-party plugins, and one
+focused test per hook of :mod:`core.hookspecs` that the line tests do not already exercise.
+
+Third-party plugins here are small objects given to ``create_plugin_manager(extra=[...])``;
+each test uses its own plugin codes, because plugin fields are spliced into the shared core
+types (tagged with their plugin) and must not leak from one test into another's schema.
+"""
+
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pluggy
+import pytest
+import strawberry
+from conftest import FIXED_NOW, SHANGHAI, Client
+from helpers import CREATE_SITE, add_staff, check_in, make_site, register
+from sqlalchemy import func, select
+
+from core.decisions import Reason
+from core.errors import InvalidInput, NotFound, PluginError
+from core.events import record_event
+from core.hookspecs import hookimpl
+from core.models import Event, PluginState, Site, Staff, Visit
+from core.plugin_api import ComplaintPolicy, PluginInfo, ReceptionOutcome
+from core.plugins import PluginHost, create_plugin_manager
+from core.runtime import Frontdesk
+from core.services.plugin_state import set_plugin_enabled
+from core.settings import Settings
+from plugins.realestate.models import OrderGrab, RotationDay, VisitReception
+from schema.build import build_schema
+
+Launch = Callable[..., Awaitable[Frontdesk]]
+
+
+@pytest.fixture
+async def launch(sqlite_url: str) -> AsyncIterator[Launch]:
+    """Start a Frontdesk on the test database with extra plugins and the given lines enabled."""
+    started: list[Frontdesk] = []
+
+    async def _launch(*extra: Any, enable: tuple[str, ...] = ("realestate",)) -> Frontdesk:
+        fd = Frontdesk(Settings(database_url=sqlite_url), pm=create_plugin_manager(extra=extra))
+        for name in enable:
+            async with fd.write() as s:
+                await set_plugin_enabled(s, fd.host, name, True, FIXED_NOW)
+        await fd.start(watch=False)
+        started.append(fd)
+        return fd
+
+    yield _launch
+    for fd in started:
+        await fd.stop()
+
+
+async def _enable(fd: Frontdesk, name: str, enabled: bool = True) -> frozenset[str]:
+    async with fd.write() as s:
+        await set_plugin_enabled(s, fd.host, name, enabled, FIXED_NOW)
+    return await fd.refresh_plugins()
+
+
+async def _count(fd: Frontdesk, model: type) -> int:
+    async with fd.db.session() as s:
+        return await s.scalar(select(func.count()).select_from(model))
+
+
+def _info(code: str, business_line: str | None = None) -> PluginInfo:
+    return PluginInfo(
+        code=code, name=f"Test plugin {code}", version="0.0.1", business_line=business_line
+    )
+
+
+# --- small third-party plugins -----------------------------------------------------------
+
+
+def _weather(root: strawberry.Parent[Any]) -> str:
+    return f"sunny over visit {root.id}"
+
+
+@strawberry.type(description="A type no field references, added by frontdesk_graphql_types.")
+class WeatherReport:
+    summary: str
+
+
+class WeatherPlugin:
+    """Adds ``Visit.weather`` (frontdesk_graphql_type_fields) and a free-standing type."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    @hookimpl
+    def frontdesk_plugin_info(self) -> PluginInfo:
+        return _info(self.code)
+
+    @hookimpl
+    def frontdesk_graphql_type_fields(self) -> dict[str, list[Any]]:
+        return {"Visit": [strawberry.field(resolver=_weather, name="weather")]}
+
+    @hookimpl
+    def frontdesk_graphql_types(self) -> list[type]:
+        return [WeatherReport]
+
+
+async def _ticks(count: int = 2) -> AsyncGenerator[int, None]:
+    for i in range(count):
+        yield i
+
+
+class TickerPlugin:
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    @hookimpl
+    def frontdesk_plugin_info(self) -> PluginInfo:
+        return _info(self.code)
+
+    @hookimpl
+    def frontdesk_graphql_subscriptions(self) -> list[Any]:
+        return [strawberry.subscription(resolver=_ticks, name="ticks")]
+
+
+class EventRecorder:
+    """frontdesk_event: records what it hears and whether the event's row was committed."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+        self.app: Frontdesk | None = None
+        self.heard: list[tuple[str, int | None, bool]] = []
+
+    @hookimpl
+    def frontdesk_plugin_info(self) -> PluginInfo:
+        return _info(self.code)
+
+    @hookimpl
+    def frontdesk_event(self, event: Any) -> Any:
+        return self._hear(event)
+
+    async def _hear(self, event: Any) -> None:
+        assert self.app is not None
+        # A separate session only sees rows that were committed.
+        async with self.app.db.session() as s:
+            committed = await s.get(Event, event.id) is not None
+        self.heard.append((event.type, event.subject_id, committed))
+
+
+class NightlifeLine:
+    """A third-party business line: KTV-1-style business day, no reception rules of its own."""
+
+    code = "nightlife"
+
+    @hookimpl
+    def frontdesk_plugin_info(self) -> PluginInfo:
+        return _info(self.code, business_line=self.code)
+
+    @hookimpl
+    def frontdesk_business_date(self, site: Site, moment: datetime) -> date | None:
+        if site.business_line != self.code:
+            return None
+        local = moment.astimezone(SHANGHAI)
+        return local.date() - timedelta(days=1) if local.hour < 2 else local.date()
+
+
+class TeahouseLine:
+    """A third-party line deciding receptions (frontdesk_receive_visit) and recording them
+    (frontdesk_visit_recorded) inside the check-in transaction."""
+
+    code = "teahouse"
+
+    def __init__(self) -> None:
+        self.recorded: list[tuple[int, str]] = []
+
+    @hookimpl
+    def frontdesk_plugin_info(self) -> PluginInfo:
+        return _info(self.code, business_line=self.code)
+
+    @hookimpl
+    def frontdesk_receive_visit(self, context: Any) -> Any:
+        if context.site.business_line != self.code:
+            return None
+        return self._receive(context)
+
+    async def _receive(self, context: Any) -> ReceptionOutcome:
+        if context.party_size > 8:
+            raise InvalidInput("the teahouse seats at most 8", code="TEAHOUSE_FULL")
+        senior = await context.session.scalar(
+            select(Staff.id).where(Staff.site_id == context.site.id).order_by(Staff.id.desc())
+        )
+        return ReceptionOutcome(
+            receiver_id=senior,
+            counted=context.party_size > 1,
+            reason=Reason("TH-1", "the most recently hired host receives every guest"),
+        )
+
+    @hookimpl
+    def frontdesk_visit_recorded(self, event: Any) -> Any:
+        if event.site.business_line != self.code:
+            return None
+        return self._record(event)
+
+    async def _record(self, event: Any) -> None:
+        self.recorded.append((event.visit.id, event.outcome.reason.rule))
+        await record_event(
+            event.session,
+            stream="teahouse",
+            type="teahouse.seated",
+            now=event.now,
+            site_id=event.site.id,
+            subject_id=event.visit.id,
+            payload={},
+        )
+
+
+class EstatePolicy:
+    """frontdesk_complaint_policy for its own line only."""
+
+    code = "estates"
+
+    @hookimpl
+    def frontdesk_plugin_info(self) -> PluginInfo:
+        return _info(self.code, business_line=self.code)
+
+    @hookimpl
+    def frontdesk_complaint_policy(self, site: Site, complaint: dict[str, Any]) -> Any:
+        if site.business_line != self.code:
+            return None
+        major = complaint.get("households", 1) >= 3
+        return ComplaintPolicy(
+            severity="major" if major else "general",
+            reason=Reason("PM-4", "collective complaint") if major else Reason("C-8", "general"),
+            resolution_working_days=1 if major else 3,
+            notify_immediately=major,
+        )
+
+
+# --- switching a line on and off ---------------------------------------------------------
+
+ROTATION = "query($s: ID!) { rotation(siteId: $s) { siteId members { name receptions } } }"
+VISIT_RE = "query($v: ID!) { visit(id: $v) { id realestate { madeUpTurn newRegistration } } }"
+CHECK_IN_RE = """mutation($s: ID!) {
+  checkInVisit(input: {siteId: $s, realestate: {firstVisit: true}}) { visit { id } } }"""
+
+
+async def test_disabled_line_fields_absent_until_enabled_without_restart(launch: Launch) -> None:
+    """What realestate adds through frontdesk_graphql_queries, frontdesk_graphql_mutations,
+    frontdesk_graphql_type_fields and frontdesk_graphql_input_fields is served only while the
+    line is enabled; enabling it needs no restart."""
+    fd = await launch(enable=())
+    client = Client(fd)
+    sdl = fd.schema.as_str()
+    assert "rotation(" not in sdl
+    assert "setRotationOrder" not in sdl
+    assert "realestate: RealEstateReception" not in sdl  # Visit.realestate
+    assert "realestate: RealEstateVisitFactsInput" not in sdl  # CheckInVisitInput.realestate
+    for query in (ROTATION, VISIT_RE, CHECK_IN_RE):
+        error = await client.error(query, {"s": "1", "v": "1"} if "$v" in query else {"s": "1"})
+        assert error.extensions["code"] == "GRAPHQL_VALIDATION_FAILED", query
+    plugins = await client.data("{ plugins { code enabled } }")
+    assert {"code": "realestate", "enabled": False} in plugins["plugins"]
+
+    assert await _enable(fd, "realestate") == {"realestate"}
+
+    sdl = fd.schema.as_str()
+    assert "rotation(siteId: ID!" in sdl
+    assert "setRotationOrder" in sdl
+    assert "realestate: RealEstateReception" in sdl
+    assert "realestate: RealEstateVisitFactsInput" in sdl
+    site = await make_site(client)
+    await add_staff(client, site, "Li")
+    visit = (await client.data(CHECK_IN_RE, {"s": site}))["checkInVisit"]["visit"]
+    data = await client.data(VISIT_RE, {"v": visit["id"]})
+    assert data["visit"]["realestate"] == {"madeUpTurn": False, "newRegistration": True}
+    rotation = await client.data(ROTATION, {"s": site})
+    assert rotation["rotation"]["members"] == [{"name": "Li", "receptions": 1}]
+    plugins = await client.data("{ plugins { code enabled } }")
+    assert {"code": "realestate", "enabled": True} in plugins["plugins"]
+
+
+async def test_disabling_a_line_keeps_all_its_rows(fd: Frontdesk, client: Client) -> None:
+    site = await make_site(client)
+    li = await add_staff(client, site, "Li")
+    wang = await add_staff(client, site, "Wang")
+    customer = await register(client, site, "Sun Hao", phone="13800138001")
+    first = await check_in(client, site, customerId=customer["id"])
+    await check_in(client, site)
+    async with fd.write() as s:
+        s.add(
+            OrderGrab(
+                site_id=int(site),
+                visit_id=int(first["visit"]["id"]),
+                grabber_id=int(li),
+                named_id=int(wang),
+                suspended_until=date(2026, 11, 25),
+                reported_at=FIXED_NOW,
+            )
+        )
+    models = (Site, Staff, Visit, RotationDay, VisitReception, OrderGrab)
+    before = {m.__name__: await _count(fd, m) for m in models}
+    assert all(before.values()), before
+
+    assert await _enable(fd, "realestate", False) == frozenset()
+
+    assert {m.__name__: await _count(fd, m) for m in models} == before
+    assert "realestate: RealEstateReception" not in fd.schema.as_str()
+    error = await client.error(VISIT_RE, {"v": first["visit"]["id"]})
+    assert error.extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
+    # A disabled line's site refuses check-ins, and writes nothing.
+    error = await client.error(
+        "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } } }", {"s": site}
+    )
+    assert error.extensions["code"] == "BUSINESS_LINE_DISABLED"
+    assert await _count(fd, Visit) == before["Visit"]
+
+    # Switched back on, the kept rows are served again.
+    await _enable(fd, "realestate")
+    data = await client.data(VISIT_RE, {"v": first["visit"]["id"]})
+    assert data["visit"]["realestate"]["newRegistration"] is True
+
+
+async def test_create_site_for_a_disabled_line_fails_and_writes_nothing(launch: Launch) -> None:
+    fd = await launch(enable=())
+    client = Client(fd)
+    events, sites = await _count(fd, Event), await _count(fd, Site)
+    error = await client.error(CREATE_SITE, {"name": "Sunrise", "line": "realestate"})
+    assert error.extensions["code"] == "BUSINESS_LINE_DISABLED"
+    assert "frontdesk plugins enable realestate" in error.message
+    assert (await _count(fd, Event), await _count(fd, Site)) == (events, sites) == (0, 0)
+    error = await client.error(CREATE_SITE, {"name": "Sunrise", "line": "nosuchline"})
+    assert error.extensions["code"] == "UNKNOWN_BUSINESS_LINE"
+
+
+async def test_enabling_an_unknown_plugin_fails_with_UNKNOWN_PLUGIN(fd: Frontdesk) -> None:
+    states = await _count(fd, PluginState)
+    with pytest.raises(NotFound) as excinfo:
+        async with fd.write() as s:
+            await set_plugin_enabled(s, fd.host, "nosuch", True, FIXED_NOW)
+    assert excinfo.value.code == "UNKNOWN_PLUGIN"
+    assert "realestate" in excinfo.value.message
+    assert await _count(fd, PluginState) == states
+
+
+# --- third-party plugins -----------------------------------------------------------------
+
+
+async def test_third_party_type_field_and_type_appear_when_enabled(launch: Launch) -> None:
+    fd = await launch(WeatherPlugin("weather_a"))
+    client = Client(fd)
+    assert "weather_a" in fd.host.installed
+    assert "weather" not in fd.schema.as_str()
+    assert "type WeatherReport" not in fd.schema.as_str()
+
+    await _enable(fd, "weather_a")
+
+    sdl = fd.schema.as_str()
+    assert "weather: String!" in sdl
+    assert "type WeatherReport" in sdl  # frontdesk_graphql_types
+    site = await make_site(client)
+    await add_staff(client, site, "Li")
+    visit = (await check_in(client, site))["visit"]["id"]
+    data = await client.data("query($v: ID!) { visit(id: $v) { weather } }", {"v": visit})
+    assert data["visit"]["weather"] == f"sunny over visit {visit}"
+
+    await _enable(fd, "weather_a", False)
+    error = await client.error("query($v: ID!) { visit(id: $v) { weather } }", {"v": visit})
+    assert error.extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+def test_two_plugins_adding_one_field_is_a_SCHEMA_FIELD_CLASH_naming_both() -> None:
+    host = PluginHost(
+        create_plugin_manager(extra=[WeatherPlugin("clash_one"), WeatherPlugin("clash_two")])
+    )
+    host.set_enabled({"clash_one"})
+    assert "weather" in build_schema(host).as_str()  # one of them alone is fine
+    host.set_enabled({"clash_one", "clash_two"})
+    with pytest.raises(PluginError) as excinfo:
+        build_schema(host)
+    assert excinfo.value.code == "SCHEMA_FIELD_CLASH"
+    assert "Visit.weather" in excinfo.value.message
+    assert "clash_one" in excinfo.value.message and "clash_two" in excinfo.value.message
+
+
+def test_a_plugin_field_clashing_with_a_core_field_is_refused() -> None:
+    class Shadow:
+        @hookimpl
+        def frontdesk_plugin_info(self) -> PluginInfo:
+            return _info("shadow")
+
+        @hookimpl
+        def frontdesk_graphql_type_fields(self) -> dict[str, list[Any]]:
+            return {"Visit": [strawberry.field(resolver=lambda: True, name="counted")]}
+
+    host = PluginHost(create_plugin_manager(extra=[Shadow()]), enabled={"shadow"})
+    with pytest.raises(PluginError) as excinfo:
+        build_schema(host)
+    assert excinfo.value.code == "SCHEMA_FIELD_CLASH"
+    assert "core" in excinfo.value.message and "shadow" in excinfo.value.message
+
+
+def test_a_misspelled_hook_fails_at_create_plugin_manager() -> None:
+    class Typo:
+        @hookimpl
+        def frontdesk_plugin_info(self) -> PluginInfo:
+            return _info("typo")
+
+        @hookimpl
+        def frontdesk_penalty_tabel(self, business_line: str) -> list:
+            return []
+
+    with pytest.raises(pluggy.PluginValidationError, match="frontdesk_penalty_tabel"):
+        create_plugin_manager(extra=[Typo()])
+
+
+def test_a_plugin_must_describe_itself_with_frontdesk_plugin_info() -> None:
+    class Anonymous:
+        @hookimpl
+        def frontdesk_graphql_types(self) -> list[type]:
+            return []
+
+    with pytest.raises(PluginError, match="frontdesk_plugin_info"):
+        create_plugin_manager(extra=[Anonymous()])
+
+
+def test_two_plugins_claiming_one_code_is_an_error() -> None:
+    with pytest.raises(PluginError, match="two plugins claim the code 'twin'"):
+        create_plugin_manager(extra=[WeatherPlugin("twin"), WeatherPlugin("twin")])
+
+    class FakeRealestate:
+        @hookimpl
+        def frontdesk_plugin_info(self) -> PluginInfo:
+            return _info("realestate", business_line="realestate")
+
+    with pytest.raises(PluginError, match="realestate"):
+        create_plugin_manager(extra=[FakeRealestate()])
+
+
+def test_builtins_and_entry_points_take_one_register_path() -> None:
+    from importlib.metadata import entry_points
+
+    import plugins.realestate.hooks as realestate_hooks
+
+    [ep] = [ep for ep in entry_points(group="frontdesk") if ep.name == "realestate"]
+    assert ep.value == "plugins.realestate.hooks"
+    # Without built-ins the installed package's entry point still brings the line in.
+    via_entry_point = create_plugin_manager(builtins=False)
+    assert via_entry_point.get_plugin("realestate") is realestate_hooks
+    # With both, the module is registered once, under its code.
+    both = create_plugin_manager()
+    assert [n for n, p in both.list_name_plugin() if p is realestate_hooks] == ["realestate"]
+    # Neither: no plugins at all, and the host still works.
+    bare = PluginHost(create_plugin_manager(builtins=False, entry_points_group=None))
+    assert bare.installed == {}
+    assert "rotation(" not in build_schema(bare).as_str()
+
+
+def test_realestate_hookimpls_all_match_a_spec() -> None:
+    import plugins.realestate.hooks as realestate_hooks
+
+    pm = create_plugin_manager(builtins=False, entry_points_group=None)
+    pm.register(realestate_hooks, name="realestate")
+    pm.check_pending()
+    hooks = {impl.name for impl in pm.get_hookcallers(realestate_hooks) or ()}
+    assert {"frontdesk_plugin_info", "frontdesk_receive_visit", "frontdesk_penalty_table"} <= hooks
+
+
+# --- one focused test per hook -----------------------------------------------------------
+
+
+async def test_frontdesk_business_date_lets_a_line_move_the_business_day(launch: Launch) -> None:
+    fd = await launch(NightlifeLine(), enable=("realestate", "nightlife"))
+    client = Client(fd)
+    venue = await make_site(client, "Starlight KTV", "nightlife")
+    host = await add_staff(client, venue, "Xiao Mei", "host")
+    office = await make_site(client, "Sunrise Sales Office")
+    await add_staff(client, office, "Li")
+    query = """mutation($s: ID!, $r: ID, $at: DateTime) {
+      checkInVisit(input: {siteId: $s, receiverId: $r, arrivedAt: $at}) {
+        visit { businessDate receiver { id } } decision { rule } } }"""
+    late = "2026-11-24T01:30:00+08:00"
+    data = await client.data(query, {"s": venue, "r": host, "at": late})
+    assert data["checkInVisit"]["visit"] == {"businessDate": "2026-11-23", "receiver": {"id": host}}
+    assert data["checkInVisit"]["decision"]["rule"] == "C-4"  # no reception rules: desk choice
+    data = await client.data(query, {"s": venue, "r": host, "at": "2026-11-24T09:30:00+08:00"})
+    assert data["checkInVisit"]["visit"]["businessDate"] == "2026-11-24"
+    # Not its site: it answers None and the real-estate line's own answer stands.
+    data = await client.data(query, {"s": office, "at": late})
+    assert data["checkInVisit"]["visit"]["businessDate"] == "2026-11-24"
+
+
+async def test_frontdesk_receive_visit_and_frontdesk_visit_recorded(launch: Launch) -> None:
+    line = TeahouseLine()
+    fd = await launch(line, enable=("teahouse",))
+    client = Client(fd)
+    site = await make_site(client, "Jade Teahouse", "teahouse")
+    await add_staff(client, site, "Old Zhou", "host")
+    newest = await add_staff(client, site, "Young Lin", "host")
+    query = """mutation($s: ID!, $n: Int!) { checkInVisit(input: {siteId: $s, partySize: $n}) {
+      visit { id counted receiver { id } } decision { rule } } }"""
+    data = (await client.data(query, {"s": site, "n": 2}))["checkInVisit"]
+    assert data["visit"]["receiver"]["id"] == newest
+    assert data["visit"]["counted"] is True
+    assert data["decision"]["rule"] == "TH-1"
+    assert line.recorded == [(int(data["visit"]["id"]), "TH-1")]
+    seated = await _count(fd, Event)
+
+    error = await client.error(query, {"s": site, "n": 9})
+    assert error.extensions["code"] == "TEAHOUSE_FULL"
+    assert await _count(fd, Visit) == 1 and await _count(fd, Event) == seated
+    assert len(line.recorded) == 1
+
+
+async def test_frontdesk_attribute_sale_through_saleAttribution(client: Client) -> None:
+    """The realestate line answers frontdesk_attribute_sale for its sites (RE-13)."""
+    site = await make_site(client)
+    li = await add_staff(client, site, "Li")
+    wang = await add_staff(client, site, "Wang")
+    customer = await register(client, site, "Sun Hao", phone="13800138001")
+    visit = await check_in(client, site, customerId=customer["id"])
+    assert visit["visit"]["receiver"]["id"] == li
+    query = """query($s: ID!, $c: ID!, $by: ID!, $at: DateTime!) {
+      saleAttribution(siteId: $s, customerId: $c, closedById: $by, soldAt: $at) {
+        shares { staffId share } decision { rule message } } }"""
+    sold_at = (FIXED_NOW + timedelta(hours=2)).isoformat()
+    data = await client.data(query, {"s": site, "c": customer["id"], "by": wang, "at": sold_at})
+    result = data["saleAttribution"]
+    # RE-13: credit goes by the name in the register, not to whoever closed.
+    assert [s["staffId"] for s in result["shares"]] == [li]
+    assert Decimal(result["shares"][0]["share"]) == 1
+    assert result["decision"]["rule"] == "RE-13"
+    assert result["decision"]["message"]
+
+
+async def test_frontdesk_penalty_table_is_synced_when_the_line_is_enabled(launch: Launch) -> None:
+    fd = await launch(enable=())
+    client = Client(fd)
+    query = 'query { penaltyRules(businessLine: "realestate") { code rule kind active } }'
+    assert (await client.data(query))["penaltyRules"] == []
+
+    await _enable(fd, "realestate")
+
+    rules = (await client.data(query))["penaltyRules"]
+    assert {"code": "RE-5", "rule": "RE-5", "kind": "SUSPENSION", "active": True} in rules
+    assert {r["rule"] for r in rules} >= {"RE-5", "C-14"}
+    # The table answered by the hook is the one synced.
+    [table] = [t for t in fd.host.pm.hook.frontdesk_penalty_table(business_line="realestate") if t]
+    assert {r["code"] for r in rules} == {spec.code for spec in table}
+    assert not any(fd.host.pm.hook.frontdesk_penalty_table(business_line="nosuchline"))
+
+
+async def test_frontdesk_event_is_called_after_commit(launch: Launch) -> None:
+    recorder, quiet = EventRecorder("recorder"), EventRecorder("quiet")
+    fd = await launch(recorder, quiet, enable=("realestate", "recorder"))
+    recorder.app = quiet.app = fd
+    client = Client(fd)
+    site = await make_site(client)
+    await add_staff(client, site, "Li")
+    recorder.heard.clear()
+    visit = (await check_in(client, site))["visit"]["id"]
+    assert ("visit.checked_in", int(visit), True) in recorder.heard
+    assert all(committed for _, _, committed in recorder.heard)
+    heard = len(recorder.heard)
+
+    error = await client.error('mutation { checkInVisit(input: {siteId: "999"}) { visit { id } } }')
+    assert error.extensions["code"] == "SITE_NOT_FOUND"
+    assert len(recorder.heard) == heard  # a failed mutation publishes nothing
+    assert quiet.heard == []  # a disabled plugin hears nothing
+
+
+async def test_frontdesk_graphql_subscriptions_adds_root_subscription_fields(
+    launch: Launch,
+) -> None:
+    fd = await launch(TickerPlugin("ticker"), enable=())
+    assert "ticks" not in fd.schema.as_str()
+    await _enable(fd, "ticker")
+    sdl = fd.schema.as_str()
+    assert "type Subscription" in sdl
+    assert "ticks(count: Int! = 2): Int!" in sdl
+    stream = await fd.schema.subscribe("subscription { ticks(count: 3) }")
+    values = [r.data["ticks"] async for r in stream]
+    assert values == [0, 1, 2]
+
+
+def test_frontdesk_complaint_policy_is_answered_through_the_host() -> None:
+    host = PluginHost(create_plugin_manager(extra=[EstatePolicy()]))
+    ours = Site(
+        name="Harbour View",
+        business_line="estates",
+        timezone="Asia/Shanghai",
+        calendar_region="CN",
+        created_at=FIXED_NOW,
+    )
+    other = Site(
+        name="Sunrise",
+        business_line="realestate",
+        timezone="Asia/Shanghai",
+        calendar_region="CN",
+        created_at=FIXED_NOW,
+    )
+    # Disabled: left out of the call.
+    assert host.call("frontdesk_complaint_policy", site=ours, complaint={"households": 4}) is None
+    host.set_enabled({"estates", "realestate"})
+    policy = host.call("frontdesk_complaint_policy", site=ours, complaint={"households": 4})
+    assert isinstance(policy, ComplaintPolicy)
+    assert (policy.severity, policy.reason.rule, policy.resolution_working_days) == (
+        "major",
+        "PM-4",
+        1,
+    )
+    assert policy.notify_immediately is True
+    policy = host.call("frontdesk_complaint_policy", site=ours, complaint={"households": 1})
+    assert (policy.severity, policy.first_response) == ("general", timedelta(hours=24))
+    assert host.call("frontdesk_complaint_policy", site=other, complaint={}) is None

@@ -1,0 +1,42 @@
+"""The public GraphQL schema is a product: the committed SDL is what the code serves with
+every installed plugin enabled."""
+
+from __future__ import annotations
+
+import difflib
+
+from core.plugins import PluginHost, create_plugin_manager
+from schema.build import SDL_PATH, export_sdl
+
+
+def test_committed_sdl_matches_the_code() -> None:
+    host = PluginHost(create_plugin_manager())
+    exported = export_sdl(host)
+    committed = SDL_PATH.read_text(encoding="utf-8")
+    if exported != committed:
+        diff = "".join(
+            difflib.unified_diff(
+                committed.splitlines(keepends=True),
+                exported.splitlines(keepends=True),
+                "schema/frontdesk.graphql (committed)",
+                "export_sdl (code)",
+                n=1,
+            )
+        )
+        raise AssertionError(
+            "schema/frontdesk.graphql is out of date: run `frontdesk schema export`, review "
+            f"the diff and commit it (note breaking changes in the changelog).\n{diff}"
+        )
+
+
+def test_export_covers_every_installed_plugin_whatever_is_enabled() -> None:
+    host = PluginHost(create_plugin_manager())
+    assert host.enabled == frozenset()
+    sdl = export_sdl(host)
+    assert host.enabled == frozenset()  # exporting does not switch anything on
+    # The real-estate line's root field, spliced type field and input field are all there.
+    assert "rotation(siteId: ID!" in sdl
+    assert "realestate: RealEstateReception" in sdl
+    assert "realestate: RealEstateVisitFactsInput" in sdl
+    host.set_enabled(host.installed)
+    assert export_sdl(host) == sdl
