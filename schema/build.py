@@ -33,8 +33,8 @@ from strawberry.extensions import (
 )
 from strawberry.extensions.parser_cache import _get_parse_cache
 from strawberry.schema.config import StrawberryConfig
-from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types import Info
+from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.field import StrawberryField
 
 from core.auth import DEFAULT_ROOT_PERMISSION, Permission, record_audit, require

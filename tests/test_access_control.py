@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from conftest import Client
+from helpers import add_staff, check_in, make_site, register
 from starlette.testclient import TestClient
 
-from conftest import Client
 from core.app import create_app
 from core.auth import Actor, Role
-from helpers import add_staff, check_in, make_site, register
 
 FRONTEND = Actor(role=Role.FRONTEND, name="board")
 STAFF = Actor(role=Role.STAFF, name="desk")
@@ -102,7 +102,7 @@ async def test_C_13_bulk_export_is_admin_only_and_needs_the_general_manager(clie
 
 
 async def test_C_13_audit_log_records_who_did_what_including_refusals(client, fd):
-    site, li = await _site_with_customer(client)
+    _site, li = await _site_with_customer(client)
     await Client(fd, actor=STAFF).error(ISSUE, {"staff": li})
     await client.data(ISSUE, {"staff": li})
     log = await client.data(
@@ -155,7 +155,8 @@ def test_C_13_tokens_over_http_are_hashed_bound_to_roles_and_revocable(http, fd)
     made = http.post(
         "/graphql",
         json={
-            "query": 'mutation { createApiToken(name: "board", role: FRONTEND) { secret token { id role } } }'
+            "query": 'mutation { createApiToken(name: "board", role: FRONTEND) {'
+            " secret token { id role } } }"
         },
         headers=headers,
     ).json()

@@ -13,13 +13,12 @@ from decimal import Decimal
 from typing import Generic, TypeVar
 
 import strawberry
-
 from strawberry.types import Info
 
 from core import models
 from core.auth import Permission
-from core.phone import mask_phone
 from core.graphql.scalars import Money
+from core.phone import mask_phone
 
 CustomerClass = strawberry.enum(models.CustomerClass, description="C-1 customer classes.")
 GroupKind = strawberry.enum(models.GroupKind, description="RE-11 one company or one family.")
