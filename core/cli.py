@@ -21,9 +21,11 @@ app = typer.Typer(help="Frontdesk: GraphQL reception platform.", no_args_is_help
 db_app = typer.Typer(help="Database migrations (core + one branch per plugin).")
 plugins_app = typer.Typer(help="Switch business lines on and off (state lives in the database).")
 schema_app = typer.Typer(help="The GraphQL schema as a product.")
+tokens_app = typer.Typer(help="API tokens bound to roles (C-13).")
 app.add_typer(db_app, name="db")
 app.add_typer(plugins_app, name="plugins")
 app.add_typer(schema_app, name="schema")
+app.add_typer(tokens_app, name="tokens")
 console = Console()
 
 DatabaseOption = Annotated[
@@ -172,6 +174,96 @@ def demo(
 
         summary = asyncio.run(load_demo(database_url, wanted, report))
     console.print(f"[green]demo ready[/]: {summary}")
+    secret = asyncio.run(_create_token(database_url, "demo admin", "admin", None))
+    console.print(
+        "Admin token for this demo (C-13: every request needs one). In GraphiQL open "
+        '"Headers" and paste:\n'
+        f'  {{"Authorization": "Bearer {secret}"}}'
+    )
+
+
+async def _create_token(url: str, name: str, role: str, staff_id: int | None) -> str:
+    from core.auth import create_token
+    from core.db import Database
+
+    db = Database(url)
+    try:
+        async with db.transaction() as s:
+            _token, secret = await create_token(
+                s, name=name, role=role, now=datetime.now(UTC), staff_id=staff_id
+            )
+    finally:
+        await db.dispose()
+    return secret
+
+
+@tokens_app.command("create")
+def tokens_create(
+    name: Annotated[str, typer.Option(help="Who or what uses the token")],
+    role: Annotated[str, typer.Option(help="admin, clerk, staff, integrator or frontend")],
+    staff_id: Annotated[int | None, typer.Option(help="The staff member it acts for")] = None,
+    database_url: DatabaseOption = DEFAULT_DATABASE_URL,
+) -> None:
+    """Create an API token; its secret is printed once and only its hash is stored."""
+    from core.errors import FrontdeskError
+
+    try:
+        secret = asyncio.run(_create_token(database_url, name, role, staff_id))
+    except FrontdeskError as exc:
+        console.print(f"[red]{exc.code}[/]: {exc.message}")
+        raise typer.Exit(2) from exc
+    console.print(secret)
+
+
+@tokens_app.command("list")
+def tokens_list(database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
+    """API tokens (never their secrets)."""
+    from sqlalchemy import select
+
+    from core.auth import ApiToken
+    from core.db import Database
+
+    async def rows() -> list[ApiToken]:
+        db = Database(database_url)
+        try:
+            async with db.session() as s:
+                return list((await s.scalars(select(ApiToken).order_by(ApiToken.id))).all())
+        finally:
+            await db.dispose()
+
+    table = Table("id", "name", "role", "created", "revoked")
+    for t in asyncio.run(rows()):
+        table.add_row(
+            str(t.id),
+            t.name,
+            t.role,
+            t.created_at.isoformat(timespec="seconds"),
+            t.revoked_at.isoformat(timespec="seconds") if t.revoked_at else "-",
+        )
+    console.print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: int, database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
+    """Revoke a token at once."""
+    from core.auth import revoke_token
+    from core.db import Database
+    from core.errors import FrontdeskError
+
+    async def run() -> None:
+        db = Database(database_url)
+        try:
+            async with db.transaction() as s:
+                await revoke_token(s, token_id, datetime.now(UTC))
+        finally:
+            await db.dispose()
+
+    try:
+        asyncio.run(run())
+    except FrontdeskError as exc:
+        console.print(f"[red]{exc.code}[/]: {exc.message}")
+        raise typer.Exit(2) from exc
+    console.print(f"revoked token {token_id}")
 
 
 @app.command("serve")

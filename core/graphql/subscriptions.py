@@ -137,7 +137,7 @@ async def stored_stream(fd: Frontdesk, stream: str) -> StoredStream:
 
 async def stream_events(
     fd: Frontdesk, stream: str, *, site_id: int | None, after: int | None
-) -> AsyncIterator[DomainEvent]:
+) -> AsyncGenerator[DomainEvent, None]:
     """Stored events after ``after`` (if given), then live ones: in order, each once."""
     feed = await stored_stream(fd, stream)
     sub = feed.subscribe()  # before reading the backlog: nothing committed meanwhile is missed
@@ -252,15 +252,15 @@ class ComplaintSubscription:
             async for e in events:
                 yield ComplaintEvent.from_event(e)
         finally:
-            await events.aclose()  # type: ignore[attr-defined]
+            await events.aclose()
 
 
 # --- the fast path -------------------------------------------------------------------------------
 
 FAST_FIELD = "complaintUpdates"
-_FAST_LEAVES = frozenset(event_values.__code__.co_consts) & {
-    "__typename", "cursor", "id", "type", "siteId", "complaintId", "occurredAt", "payload",
-}
+_FAST_LEAVES = frozenset(
+    ("__typename", "cursor", "id", "type", "siteId", "complaintId", "occurredAt", "payload")
+)
 
 
 class _Plan:
@@ -288,7 +288,9 @@ _plans: weakref.WeakKeyDictionary[Any, dict[tuple[str, str | None], _Plan | None
 )
 
 
-def fast_plan(schema: Any, query: str, operation_name: str | None) -> _Plan | None:
+def fast_plan(
+    schema: Any, query: str, operation_name: str | None, max_fields: int = 30
+) -> _Plan | None:
     """A plan if the document is a valid subscription to ``complaintUpdates`` selecting plain
     fields only (no fragments, directives or sub-selections); None sends it down the ordinary
     GraphQL path, which handles — and reports errors for — everything else."""
@@ -296,14 +298,16 @@ def fast_plan(schema: Any, query: str, operation_name: str | None) -> _Plan | No
     key = (query, operation_name)
     if key in cache:
         return cache[key]
-    plan = _make_plan(schema, query, operation_name)
+    plan = _make_plan(schema, query, operation_name, max_fields)
     if len(cache) > 256:
         cache.clear()
     cache[key] = plan
     return plan
 
 
-def _make_plan(schema: Any, query: str, operation_name: str | None) -> _Plan | None:
+def _make_plan(
+    schema: Any, query: str, operation_name: str | None, max_fields: int
+) -> _Plan | None:
     if len(query) > 4000:
         return None
     try:
@@ -333,8 +337,8 @@ def _make_plan(schema: Any, query: str, operation_name: str | None) -> _Plan | N
         if node.selection_set is not None or node.name.value not in _FAST_LEAVES:
             return None
         selection.append((node.alias.value if node.alias else node.name.value, node.name.value))
-    if len(selection) > schema.config_max_aliases if hasattr(schema, "config_max_aliases") else 30:
-        return None
+    if len(selection) > max_fields:
+        return None  # the ordinary path applies the alias limit and says so
     gql_schema = schema._schema
     if validate(gql_schema, document):
         return None
@@ -384,7 +388,12 @@ class FrontdeskTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         await self.send_text(orjson.dumps(message).decode())
 
     async def run_operation(self, operation: Operation[Any, Any]) -> None:
-        plan = fast_plan(self.schema, operation.query, operation.operation_name)
+        plan = fast_plan(
+            self.schema,
+            operation.query,
+            operation.operation_name,
+            self.context.app.settings.max_aliases,
+        )
         arguments = None
         if plan is not None:
             arguments = await self._fast_arguments(plan, operation)
@@ -429,4 +438,4 @@ class FrontdeskTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             self.operations.pop(operation.id, None)
             raise
         finally:
-            await events.aclose()  # type: ignore[attr-defined]
+            await events.aclose()

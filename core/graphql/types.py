@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
@@ -170,17 +170,110 @@ class Visit:
         return Decision(rule=self.decision_rule, message=self.decision_reason or "")  # type: ignore[attr-defined]
 
 
-@strawberry.type(description="A complaint (its lifecycle fields arrive with the complaints API).")
+ComplaintStatus = strawberry.enum(
+    complaint_rules.ComplaintStatus, description="C-9 complaint lifecycle states."
+)
+ComplaintChannel = strawberry.enum(
+    complaint_rules.ComplaintChannel, description="C-7 complaint channels."
+)
+ComplaintSeverity = strawberry.enum(
+    models.ComplaintSeverity, description="PM-4 major or general (C-11 targets follow it)."
+)
+EscalationLevel = strawberry.enum(
+    complaint_rules.EscalationLevel,
+    description="C-10 escalation chain: handler, site head, vice president, general manager.",
+)
+
+_LAZY = "core.graphql.complaints"
+
+
+@strawberry.type(
+    description="A complaint (C-5..C-14): its state, deadlines and history.  Times are "
+    "UTC; deadlines are computed in the site's working-day calendar (C-11)."
+)
 class Complaint:
     id: strawberry.ID
     site_id: strawberry.ID
-    number: str
-    channel: str
+    number: str = strawberry.field(description="C-6: YYMM-serial in the site's local month.")
+    customer_id: strawberry.ID | None
+    visit_id: strawberry.ID | None
+    channel: ComplaintChannel
     category: str
-    severity: str
-    status: str
+    severity: ComplaintSeverity
+    status: ComplaintStatus
     description: str
-    filed_at: datetime
+    filed_at: datetime = strawberry.field(
+        description="When the complaint was received (C-7); deadlines count from here."
+    )
+    recorded_at: datetime = strawberry.field(description="When it was entered in the system.")
+    updated_at: datetime
+    households: int | None = strawberry.field(description="PM-4: households complaining.")
+    flags: list[str] = strawberry.field(description="PM-4 incident flags given at filing.")
+    customer: Customer | None
+    handler: Staff | None
+    staff_at_fault: Staff | None = strawberry.field(description="C-14: set once verified.")
+    fault_verified_at: datetime | None
+    escalation_level: EscalationLevel = strawberry.field(description="C-10 current level.")
+    cycle: int = strawberry.field(
+        description="1, plus one per reopening (each reopening starts new deadlines)."
+    )
+    cycle_started_at: datetime
+    first_responded_at: datetime | None
+    resolved_at: datetime | None
+    revisited_at: datetime | None
+    closed_at: datetime | None
+    first_response_due: datetime | None = strawberry.field(description="C-8: 24 h after filing.")
+    resolution_due: datetime | None = strawberry.field(
+        description="C-11: end of the n-th working day; null while waiting on the customer."
+    )
+    special_case_due: datetime | None = strawberry.field(
+        description="C-11: the hard limit for special cases."
+    )
+    revisit_due: datetime | None = strawberry.field(
+        description="C-9 / PM-5: revisit within n days of the fix; set once resolved."
+    )
+
+    @strawberry.field(description="C-7: the details recorded for the complaint's channel.")
+    def channel_details(
+        self,
+    ) -> Annotated["ComplaintChannelDetails", strawberry.lazy(_LAZY)]:
+        from core.graphql.complaints import channel_details_of
+
+        return channel_details_of(self)
+
+    @strawberry.field(description="Why the complaint got its severity and targets (PM-4/C-11).")
+    def policy_decision(self) -> Decision:
+        return Decision(rule=self.policy_rule, message=self.policy_reason)  # type: ignore[attr-defined]
+
+    @strawberry.field(description="The targets its deadlines come from (C-8, C-11, PM-5).")
+    def targets(self) -> Annotated["ComplaintTargets", strawberry.lazy(_LAZY)]:
+        from core.graphql.complaints import targets_type_of
+
+        return targets_type_of(self)
+
+    @strawberry.field(description="C-11: the resolution clock stands still (waiting on customer).")
+    def clock_paused(self) -> bool:
+        return self.status in complaint_rules.CLOCK_PAUSED_STATUSES
+
+    @strawberry.field(description="C-9: the states the complaint can move to next.")
+    def allowed_transitions(self) -> list[ComplaintStatus]:
+        return list(complaint_rules.TRANSITIONS[complaint_rules.ComplaintStatus(self.status)])
+
+    @strawberry.field(
+        description="Every deadline missed at `now` (default: the request time), with its rule."
+    )
+    def overdue(self, info: Info, now: datetime | None = None) -> list[Decision]:
+        from core.graphql.complaints import overdue_of
+
+        return overdue_of(self, info, now)
+
+    @strawberry.field(description="C-9: who changed what, when and why, oldest first.")
+    async def complaint_history(
+        self, info: Info
+    ) -> list[Annotated["ComplaintHistoryEntry", strawberry.lazy(_LAZY)]]:
+        from core.graphql.complaints import history_of
+
+        return await history_of(self, info)
 
 
 @strawberry.type(description="A rule of a business line's penalty table.")
@@ -253,6 +346,7 @@ SiteConnection = Connection[Site]
 CustomerConnection = Connection[Customer]
 StaffConnection = Connection[Staff]
 VisitConnection = Connection[Visit]
+ComplaintConnection = Connection[Complaint]
 PenaltyConnection = Connection[Penalty]
 
 EXTENSIBLE_TYPES: dict[str, type] = {
