@@ -21,10 +21,14 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from core.graphql.context import Context
+from core.graphql.subscriptions import FrontdeskTransportWSHandler
 from core.runtime import Frontdesk
 
 
 class FrontdeskGraphQL(GraphQL):
+    # Text frames, and one serialisation per event for complaintUpdates subscribers.
+    graphql_transport_ws_handler_class = FrontdeskTransportWSHandler
+
     def __init__(self, frontdesk: Frontdesk, schema: Any) -> None:
         super().__init__(schema, graphql_ide="graphiql")
         self.frontdesk = frontdesk

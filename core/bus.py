@@ -174,7 +174,7 @@ class RedisBus(LocalBus):
                         self._fan_out(decode_event(message["data"]))
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - reconnect on any Redis failure
+            except Exception:
                 log.exception("redis bus listener failed; reconnecting")
                 failed = True
                 await asyncio.sleep(0.5)
@@ -302,9 +302,10 @@ class StoredStream:
                 events = await self._load_after(self.last_id, self._batch)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - the store may be briefly unavailable
-                log.exception("reading stream %s after %s failed; retrying", self.stream,
-                              self.last_id)
+            except Exception:
+                log.exception(
+                    "reading stream %s after %s failed; retrying", self.stream, self.last_id
+                )
                 await asyncio.sleep(0.5)
                 continue
             for e in events:

@@ -18,6 +18,7 @@ from core.events import take_pending_events
 from core.plugins import PluginHost, create_plugin_manager
 from core.services.plugin_state import load_enabled
 from core.settings import Settings
+from core.webhooks import run_webhook_dispatcher
 
 log = logging.getLogger("frontdesk")
 
@@ -45,6 +46,7 @@ class Frontdesk:
         if watch:
             self._tasks.append(asyncio.create_task(self._watch_plugin_events()))
             self._tasks.append(asyncio.create_task(self._poll_plugin_state()))
+            self._tasks.append(asyncio.create_task(run_webhook_dispatcher(self)))
         self.started = True
 
     async def stop(self) -> None:

@@ -359,16 +359,17 @@ async def update_endpoint(
     return endpoint
 
 
-async def replay_delivery(session: AsyncSession, delivery_id: int, now: datetime) -> WebhookDelivery:
+async def replay_delivery(session: AsyncSession, delivery_id: int) -> WebhookDelivery:
     """Send a delivery again now: a failing one skips the rest of its backoff; a delivered
-    one is queued again (it goes before newer pending ones; receivers dedupe by event id)."""
+    one is queued again (it goes before newer pending ones; receivers dedupe by event id).
+    The dispatcher runs on the wall clock, so "now" is the real time, not a request's clock."""
     delivery = await session.get(WebhookDelivery, delivery_id)
     if delivery is None:
         raise NotFound(
             f"webhook delivery {delivery_id} does not exist", code="WEBHOOK_DELIVERY_NOT_FOUND"
         )
     delivery.status = PENDING
-    delivery.next_attempt_at = now
+    delivery.next_attempt_at = datetime.now(UTC)
     await session.flush()
     return delivery
 
@@ -403,7 +404,9 @@ class WebhookDispatcher:
 
         _dispatchers[id(self.fd)] = self
         self._client = httpx.AsyncClient(
-            timeout=self.config.timeout, follow_redirects=False, trust_env=False,
+            timeout=self.config.timeout,
+            follow_redirects=False,
+            trust_env=False,
             headers={"User-Agent": "Frontdesk-Webhooks/1"},
         )
         doorbell = asyncio.create_task(self._listen(), name="frontdesk-webhooks-doorbell")
@@ -414,7 +417,7 @@ class WebhookDispatcher:
                     wait = await self.dispatch_due()
                 except asyncio.CancelledError:
                     raise
-                except Exception:  # noqa: BLE001 - the database may be briefly unavailable
+                except Exception:
                     log.exception("webhook dispatch failed; retrying")
                     wait = 1.0
                 with contextlib.suppress(TimeoutError):
@@ -532,7 +535,7 @@ class WebhookDispatcher:
                     return
         except asyncio.CancelledError:
             raise
-        except Exception:  # noqa: BLE001 - keep the dispatcher alive; the next round retries
+        except Exception:
             log.exception("webhook sender for endpoint %s failed", endpoint_id)
         finally:
             self._draining.pop(endpoint_id, None)
@@ -554,8 +557,12 @@ class WebhookDispatcher:
         try:
             response = await self._client.post(url, content=body, headers=headers)
         except Exception as exc:  # noqa: BLE001 - down, refused, timed out: all retried
-            return _Outcome(False, None, f"{type(exc).__name__}: {exc}"[:500],
-                            int((time.perf_counter() - started) * 1000))
+            return _Outcome(
+                False,
+                None,
+                f"{type(exc).__name__}: {exc}"[:500],
+                int((time.perf_counter() - started) * 1000),
+            )
         elapsed = int((time.perf_counter() - started) * 1000)
         ok = 200 <= response.status_code < 300
         error = None if ok else f"HTTP {response.status_code}: {response.text[:200]}"

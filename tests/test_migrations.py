@@ -18,8 +18,12 @@ from alembic.util import to_tuple
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 
+# Every module that puts tables on the shared metadata (a module left out here shows up
+# below as a "remove_table" difference).
+import core.auth
 import core.models
-import plugins.realestate.models  # puts the re_ tables on the metadata
+import core.webhooks
+import plugins.realestate.models
 from core import migrate
 from core.db import Base, sync_url
 from core.plugin_api import MigrationBranch

@@ -14,13 +14,15 @@ from typing import Any
 import pluggy
 import pytest
 import strawberry
-from conftest import FIXED_NOW, SHANGHAI, Client
+from conftest import ADMIN, FIXED_NOW, SHANGHAI, Client
 from helpers import CREATE_SITE, add_staff, check_in, make_site, register
 from sqlalchemy import func, select
+from strawberry.types.execution import PreExecutionError
 
 from core.decisions import Reason
 from core.errors import InvalidInput, NotFound, PluginError
 from core.events import record_event
+from core.graphql.context import Context
 from core.hookspecs import hookimpl
 from core.models import Event, PluginState, Site, Staff, Visit
 from core.plugin_api import ComplaintPolicy, PluginInfo, ReceptionOutcome
@@ -451,16 +453,6 @@ def test_builtins_and_entry_points_take_one_register_path() -> None:
     assert "rotation(" not in build_schema(bare).as_str()
 
 
-def test_realestate_hookimpls_all_match_a_spec() -> None:
-    import plugins.realestate.hooks as realestate_hooks
-
-    pm = create_plugin_manager(builtins=False, entry_points_group=None)
-    pm.register(realestate_hooks, name="realestate")
-    pm.check_pending()
-    hooks = {impl.name for impl in pm.get_hookcallers(realestate_hooks) or ()}
-    assert {"frontdesk_plugin_info", "frontdesk_receive_visit", "frontdesk_penalty_table"} <= hooks
-
-
 # --- one focused test per hook -----------------------------------------------------------
 
 
@@ -573,9 +565,19 @@ async def test_frontdesk_graphql_subscriptions_adds_root_subscription_fields(
     sdl = fd.schema.as_str()
     assert "type Subscription" in sdl
     assert "ticks(count: Int! = 2): Int!" in sdl
-    stream = await fd.schema.subscribe("subscription { ticks(count: 3) }")
+    stream = await fd.schema.subscribe(
+        "subscription { ticks(count: 3) }",
+        context_value=Context(app=fd, fixed_now=FIXED_NOW, actor=ADMIN),
+    )
+    assert not isinstance(stream, PreExecutionError), stream.errors
     values = [r.data["ticks"] async for r in stream]
     assert values == [0, 1, 2]
+    # A plugin's root field is guarded like core's (C-13), without a check of its own.
+    anonymous = await fd.schema.subscribe(
+        "subscription { ticks }", context_value=Context(app=fd, fixed_now=FIXED_NOW)
+    )
+    assert isinstance(anonymous, PreExecutionError)
+    assert anonymous.errors[0].extensions["code"] == "UNAUTHENTICATED"
 
 
 def test_frontdesk_complaint_policy_is_answered_through_the_host() -> None:
@@ -608,3 +610,28 @@ def test_frontdesk_complaint_policy_is_answered_through_the_host() -> None:
     policy = host.call("frontdesk_complaint_policy", site=ours, complaint={"households": 1})
     assert (policy.severity, policy.first_response) == ("general", timedelta(hours=24))
     assert host.call("frontdesk_complaint_policy", site=other, complaint={}) is None
+
+
+FILE_COMPLAINT = """mutation($s: ID!, $by: ID!, $n: Int) {
+  fileComplaint(input: {siteId: $s, channel: IN_PERSON, category: "service", households: $n,
+                        description: "no hot water", customerName: "Wu", takenById: $by}) {
+    complaint { severity } decision { rule } } }"""
+
+
+async def test_frontdesk_complaint_policy_decides_severity_of_a_filed_complaint(
+    launch: Launch,
+) -> None:
+    fd = await launch(EstatePolicy(), enable=("realestate", "estates"))
+    client = Client(fd)
+    estate = await make_site(client, "Harbour View", "estates")
+    desk = await add_staff(client, estate, "Xiao Zhang", "front_desk")
+    data = (await client.data(FILE_COMPLAINT, {"s": estate, "by": desk, "n": 4}))["fileComplaint"]
+    assert data == {"complaint": {"severity": "MAJOR"}, "decision": {"rule": "PM-4"}}
+    data = (await client.data(FILE_COMPLAINT, {"s": estate, "by": desk, "n": 1}))["fileComplaint"]
+    assert data["complaint"]["severity"] == "GENERAL"
+    # Another line's site: the plugin answers None and core's defaults apply.
+    office = await make_site(client, "Sunrise Sales Office")
+    clerk = await add_staff(client, office, "Li", "front_desk")
+    data = (await client.data(FILE_COMPLAINT, {"s": office, "by": clerk, "n": 4}))["fileComplaint"]
+    assert data["complaint"]["severity"] == "GENERAL"
+    assert data["decision"]["rule"] != "PM-4"

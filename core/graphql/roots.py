@@ -7,9 +7,12 @@ type per root; plugins contribute through hooks instead.
 from __future__ import annotations
 
 from core.graphql.admin import AdminMutation, AdminQuery
+from core.graphql.complaints import ComplaintMutation, ComplaintQuery
 from core.graphql.mutations import CoreMutation
 from core.graphql.queries import CoreQuery
+from core.graphql.subscriptions import ComplaintSubscription
+from core.graphql.webhooks import WebhookMutation, WebhookQuery
 
-QUERY_MIXINS: list[type] = [CoreQuery, AdminQuery]
-MUTATION_MIXINS: list[type] = [CoreMutation, AdminMutation]
-SUBSCRIPTION_MIXINS: list[type] = []
+QUERY_MIXINS: list[type] = [CoreQuery, AdminQuery, WebhookQuery, ComplaintQuery]
+MUTATION_MIXINS: list[type] = [CoreMutation, AdminMutation, WebhookMutation, ComplaintMutation]
+SUBSCRIPTION_MIXINS: list[type] = [ComplaintSubscription]

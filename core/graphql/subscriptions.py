@@ -268,8 +268,13 @@ class _Plan:
 
     __slots__ = ("field_def", "field_node", "key", "operation", "root", "selection")
 
-    def __init__(self, operation: OperationDefinitionNode, field_node: FieldNode,
-                 field_def: Any, selection: tuple[tuple[str, str], ...]) -> None:
+    def __init__(
+        self,
+        operation: OperationDefinitionNode,
+        field_node: FieldNode,
+        field_def: Any,
+        selection: tuple[tuple[str, str], ...],
+    ) -> None:
         self.operation = operation
         self.field_node = field_node
         self.field_def = field_def
@@ -366,7 +371,8 @@ class _PayloadCache:
         return text
 
 
-_payloads = _PayloadCache()
+# Per Frontdesk (event ids are per database).
+_payloads: weakref.WeakKeyDictionary[Any, _PayloadCache] = weakref.WeakKeyDictionary()
 
 
 class FrontdeskTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
@@ -388,6 +394,14 @@ class FrontdeskTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         await self.send_text(orjson.dumps(message).decode())
 
     async def run_operation(self, operation: Operation[Any, Any]) -> None:
+        access_error = getattr(self.schema, "access_error", None)
+        denied = access_error and access_error(
+            operation.query, operation.operation_name, self.context
+        )
+        if denied:
+            # C-13 refusal before execution: the protocol's "error" message for the operation.
+            await operation.send_initial_errors([denied])
+            return
         plan = fast_plan(
             self.schema,
             operation.query,
@@ -423,12 +437,14 @@ class FrontdeskTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         self, plan: _Plan, operation: Operation[Any, Any], site: int | None, after: int | None
     ) -> None:
         prefix = '{"id":' + orjson.dumps(operation.id).decode() + ',"type":"next","payload":'
-        events = stream_events(self.context.app, COMPLAINTS, site_id=site, after=after)
+        fd = self.context.app
+        cache = _payloads.setdefault(fd, _PayloadCache())
+        events = stream_events(fd, COMPLAINTS, site_id=site, after=after)
         try:
             async for e in events:
                 if operation.completed:
                     return
-                await self.send_text(prefix + _payloads.get(plan, e) + "}")
+                await self.send_text(prefix + cache.get(plan, e) + "}")
         except WebSocketDisconnected:
             return
         except Exception as error:  # pragma: no cover - mirrors the base handler

@@ -10,15 +10,22 @@ from __future__ import annotations
 import base64
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Generic, TypeVar
 
 import strawberry
 from strawberry.types import Info
 
-from core import models
+from core import complaint_rules, models
 from core.auth import Permission
 from core.graphql.scalars import Money
 from core.phone import mask_phone
+
+if TYPE_CHECKING:
+    from core.graphql.complaints import (
+        ComplaintChannelDetails,
+        ComplaintHistoryEntry,
+        ComplaintTargets,
+    )
 
 CustomerClass = strawberry.enum(models.CustomerClass, description="C-1 customer classes.")
 GroupKind = strawberry.enum(models.GroupKind, description="RE-11 one company or one family.")
@@ -235,18 +242,18 @@ class Complaint:
 
     @strawberry.field(description="C-7: the details recorded for the complaint's channel.")
     def channel_details(
-        self,
-    ) -> Annotated["ComplaintChannelDetails", strawberry.lazy(_LAZY)]:
+        self, info: Info
+    ) -> Annotated[ComplaintChannelDetails, strawberry.lazy(_LAZY)]:
         from core.graphql.complaints import channel_details_of
 
-        return channel_details_of(self)
+        return channel_details_of(self, info)
 
     @strawberry.field(description="Why the complaint got its severity and targets (PM-4/C-11).")
     def policy_decision(self) -> Decision:
         return Decision(rule=self.policy_rule, message=self.policy_reason)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The targets its deadlines come from (C-8, C-11, PM-5).")
-    def targets(self) -> Annotated["ComplaintTargets", strawberry.lazy(_LAZY)]:
+    def targets(self) -> Annotated[ComplaintTargets, strawberry.lazy(_LAZY)]:
         from core.graphql.complaints import targets_type_of
 
         return targets_type_of(self)
@@ -270,7 +277,7 @@ class Complaint:
     @strawberry.field(description="C-9: who changed what, when and why, oldest first.")
     async def complaint_history(
         self, info: Info
-    ) -> list[Annotated["ComplaintHistoryEntry", strawberry.lazy(_LAZY)]]:
+    ) -> list[Annotated[ComplaintHistoryEntry, strawberry.lazy(_LAZY)]]:
         from core.graphql.complaints import history_of
 
         return await history_of(self, info)

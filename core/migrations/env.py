@@ -2,14 +2,32 @@
 
 from __future__ import annotations
 
+import contextlib
+import importlib
+
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-import core.auth  # noqa: F401  (registers every core table on the metadata)
+import core.auth
 import core.models  # noqa: F401
 from core.db import Base
 
 config = context.config
+
+
+def _import_all_models() -> None:
+    """Put every table on the metadata: core areas and each installed plugin's ``models``."""
+    for module in ("core.webhooks",):
+        with contextlib.suppress(ImportError):
+            importlib.import_module(module)
+    host = config.attributes.get("plugin_host")
+    for plugin in host.installed.values() if host is not None else ():
+        package = plugin.plugin.__name__.rpartition(".")[0]
+        with contextlib.suppress(ImportError):
+            importlib.import_module(f"{package}.models")
+
+
+_import_all_models()
 target_metadata = Base.metadata
 
 

@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, nulls_last, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.calendar import WorkingCalendar, calendar_for
@@ -323,6 +323,11 @@ def _flags(raw: Sequence[str]) -> list[str]:
     return out
 
 
+def _money(amount: Decimal | None) -> str | None:
+    # As the ledger stores it (Numeric(12, 2)): 300 → "300.00".
+    return None if amount is None else f"{amount:.2f}"
+
+
 def _level_name(level: int) -> str:
     return EscalationLevel(level).name.lower()
 
@@ -537,8 +542,7 @@ async def file_complaint(
             customer_id = visit.customer_id
         elif visit.customer_id is not None and visit.customer_id != customer_id:
             raise InvalidInput(
-                f"visit {visit.id} is customer {visit.customer_id}'s, not customer "
-                f"{customer_id}'s",
+                f"visit {visit.id} is customer {visit.customer_id}'s, not customer {customer_id}'s",
                 code="VISIT_CUSTOMER_MISMATCH",
                 field="customerId",
             )
@@ -631,9 +635,7 @@ async def file_complaint(
         complaint,
         event_type="complaint.filed",
         action=ComplaintAction.FILED,
-        reason=Reason(
-            decision.rule, f"{taken_by.name} took the complaint; {decision.message}"
-        ),
+        reason=Reason(decision.rule, f"{taken_by.name} took the complaint; {decision.message}"),
         now=now,
         actor=taken_by,
         to_value=ComplaintStatus.RECEIVED.value,
@@ -696,7 +698,9 @@ async def transition_complaint(
     previous, goal = decision.previous, decision.status
 
     if decision.pauses_clock:
-        session.add(ComplaintPause(complaint_id=complaint.id, cycle=complaint.cycle, started_at=now))
+        session.add(
+            ComplaintPause(complaint_id=complaint.id, cycle=complaint.cycle, started_at=now)
+        )
     if decision.resumes_clock:
         open_pause = await session.scalar(
             select(ComplaintPause).where(
@@ -755,8 +759,7 @@ async def transition_complaint(
             action=ComplaintAction.ASSIGNED,
             reason=Reason(
                 "C-9",
-                f"{actor.name} gave the first response to an unassigned complaint and handles "
-                "it",
+                f"{actor.name} gave the first response to an unassigned complaint and handles it",
             ),
             now=now,
             actor=actor,
@@ -904,8 +907,7 @@ async def verify_complaint_fault(
         )
     if manager_id is not None and manager_id == staff_id:
         raise InvalidInput(
-            "the staff member at fault cannot also be fined as their own first-responsible "
-            "manager",
+            "the staff member at fault cannot also be fined as their own first-responsible manager",
             code="MANAGER_IS_STAFF_AT_FAULT",
             field="managerId",
         )
@@ -946,9 +948,10 @@ async def verify_complaint_fault(
     complaint.fault_verified_at = now
     complaint.fault_verified_by_id = actor.id
     complaint.updated_at = now
-    fined = f"{staff.name} fined {issued[0].amount} CNY"
+    amounts = [_money(p.amount) for p in issued]
+    fined = f"{staff.name} fined {amounts[0]} CNY"
     if manager is not None:
-        fined += f", first-responsible manager {manager.name} fined {issued[1].amount} CNY"
+        fined += f", first-responsible manager {manager.name} fined {amounts[1]} CNY"
     decision = Reason(
         "C-14",
         f"{actor.name} verified that complaint {complaint.number} was caused by {staff.name}'s "
@@ -968,7 +971,7 @@ async def verify_complaint_fault(
             "staff_id": staff.id,
             "manager_id": manager.id if manager else None,
             "penalty_ids": [p.id for p in issued],
-            "amounts": [str(p.amount) for p in issued],
+            "amounts": amounts,
         },
     )
     return FaultVerification(complaint=complaint, penalties=tuple(issued), decision=decision)
@@ -1118,7 +1121,7 @@ async def complaint_statistics(
             select(column, func.count())
             .where(in_window)
             .group_by(column)
-            .order_by(func.count().desc(), column)
+            .order_by(func.count().desc(), nulls_last(column.asc()))
         )
         return [(value, int(n)) for value, n in rows.all()]
 

@@ -57,6 +57,13 @@ TARGETS = (
     ("special_case_working_days", "7"),
     ("revisit_days", "14"),
 )
+DEFAULTED = (
+    ("flags", sa.JSON()),
+    ("policy_rule", sa.String(length=16)),
+    ("policy_reason", sa.Text()),
+    *((name, sa.Integer()) for name, _default in TARGETS),
+    ("cycle", sa.Integer()),
+)
 CHECKS = (
     ("status", "status IN (" + ", ".join(f"'{s}'" for s in STATUSES) + ")"),
     ("severity", "severity IN ('general', 'major')"),
@@ -87,9 +94,7 @@ def upgrade() -> None:
             sa.Column("flags", sa.JSON(), nullable=False, server_default=sa.text("'[]'"))
         )
         batch_op.add_column(
-            sa.Column(
-                "policy_rule", sa.String(length=16), nullable=False, server_default="C-11"
-            )
+            sa.Column("policy_rule", sa.String(length=16), nullable=False, server_default="C-11")
         )
         batch_op.add_column(
             sa.Column("policy_reason", sa.Text(), nullable=False, server_default="")
@@ -114,8 +119,11 @@ def upgrade() -> None:
 
     with op.batch_alter_table("complaints", schema=None) as batch_op:
         for name in BACKFILLED_TIMES:
+            batch_op.alter_column(name, existing_type=sa.DateTime(timezone=True), nullable=False)
+        # The server defaults only filled the old rows; the application sets every value.
+        for name, existing_type in DEFAULTED:
             batch_op.alter_column(
-                name, existing_type=sa.DateTime(timezone=True), nullable=False
+                name, existing_type=existing_type, existing_nullable=False, server_default=None
             )
         batch_op.create_foreign_key(
             op.f("fk_complaints_fault_verified_by_id_staff"),

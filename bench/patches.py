@@ -1,0 +1,215 @@
+"""Proposed core changes, applied by monkeypatching so the benchmark can measure them.
+
+Nothing here is imported by the application; ``bench/apps.py`` applies the patches named in
+``BENCH_PATCHES`` (``visits_page.py --patches a,b``) and ``profile_visits.py --patches a,b``
+does the same in process.  Each patch corresponds to a diff in bench/proposals/.
+
+* ``validation-cache`` - schema/build.py: strawberry's ``QueryDepthLimiter`` and
+  ``MaxAliasesLimiter`` create a new validation-rule *class* each time they are constructed,
+  and the schema constructs them per request, so ``ValidationCache`` (keyed on the rule
+  classes) never hits: every request re-validates the document.  Build the rules once.
+* ``fast-fields`` - new core/graphql/execution.py (= bench/fast_execution.py) passed as
+  ``execution_context_class``: plain attribute fields skip graphql-core's per-field work.
+* ``core-rows`` - core/graphql/loading.py: load a connection page with one Core SELECT of the
+  entity's columns plus the selected to-one relations' columns, into slotted row objects,
+  instead of ORM entities (no identity map, no instance state, no ``unique()``).
+* ``auth-cache`` - core/app.py: remember a bearer token's actor for a few seconds instead of
+  one more session + SELECT on every request (revocation then takes up to the TTL).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+_UNDO: list[tuple[Any, str, Any]] = []
+
+
+def _set(obj: Any, name: str, value: Any) -> None:
+    """setattr, remembering the original so that ``undo_all`` can restore it."""
+    _UNDO.append((obj, name, getattr(obj, name)))
+    setattr(obj, name, value)
+
+
+def undo_all() -> None:
+    while _UNDO:
+        obj, name, original = _UNDO.pop()
+        setattr(obj, name, original)
+
+
+def validation_cache() -> None:
+    import schema.build as build
+    from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
+
+    @functools.cache
+    def rules(kind: type, items: tuple[tuple[str, Any], ...]) -> tuple[type, ...]:
+        return tuple(kind(**dict(items)).validation_rules)
+
+    def depth(**kw: Any) -> AddValidationRules:
+        return AddValidationRules(list(rules(QueryDepthLimiter, tuple(sorted(kw.items())))))
+
+    def aliases(**kw: Any) -> AddValidationRules:
+        return AddValidationRules(list(rules(MaxAliasesLimiter, tuple(sorted(kw.items())))))
+
+    _set(build, "QueryDepthLimiter", depth)
+    _set(build, "MaxAliasesLimiter", aliases)
+
+
+def fast_fields() -> None:
+    import schema.build as build
+    from bench.fast_execution import FastExecutionContext
+
+    original = build.build_schema
+
+    @functools.wraps(original)
+    def build_schema(*args: Any, **kwargs: Any) -> Any:
+        schema = original(*args, **kwargs)
+        schema.execution_context_class = FastExecutionContext
+        return schema
+
+    _set(build, "build_schema", build_schema)
+
+
+# --- core-rows ------------------------------------------------------------------------------
+
+
+@functools.cache
+def _row_plan(model: Any) -> tuple[type, list[str], list[Any]]:
+    """A slotted class with the model's column attributes and relationship names."""
+    from sqlalchemy import inspect
+
+    mapper = inspect(model)
+    keys = [p.key for p in mapper.column_attrs]
+    columns = [p.columns[0] for p in mapper.column_attrs]
+    slots = tuple(keys + [r.key for r in mapper.relationships])
+    cls = type(f"{model.__name__}Row", (), {"__slots__": slots, "__module__": __name__})
+    return cls, keys, columns
+
+
+@functools.cache
+def _builder(model: Any, offset: int) -> Callable[[Any], Any]:
+    cls, keys, _ = _row_plan(model)
+    lines = ["def build(row):", "    o = new(cls)"]
+    lines += [f"    o.{k} = row[{offset + i}]" for i, k in enumerate(keys)]
+    lines.append("    return o")
+    ns: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    exec("\n".join(lines), ns)  # noqa: S102 - generated from mapper attribute names only
+    return ns["build"]
+
+
+async def load_rows(session: Any, stmt: Any, model: Any, type_name: str,
+                    fields: Sequence[Any]) -> list[Any]:
+    """The page as row objects: one SELECT with the selected to-one relations joined."""
+    from sqlalchemy import and_, inspect
+
+    from core.graphql.loading import RELATIONS
+
+    _cls, _keys, columns = _row_plan(model)
+    table = inspect(model).local_table
+    mapper = inspect(model)
+    names = {f.name for f in fields}
+    select_columns = list(columns)
+    joins = []  # (attr, related model, offset, pk position)
+    for gql_name, (attr, _child) in RELATIONS.get(type_name, {}).items():
+        if gql_name not in names:
+            continue
+        rel = mapper.relationships[attr]
+        target = rel.mapper.class_
+        _tcls, tkeys, tcolumns = _row_plan(target)
+        alias = rel.mapper.local_table.alias(f"r_{attr}")
+        onclause = and_(*(local == alias.c[remote.key] for local, remote in rel.local_remote_pairs))
+        stmt = stmt.outerjoin_from(table, alias, onclause)
+        offset = len(select_columns)
+        select_columns += [alias.c[c.key] for c in tcolumns]
+        pk = tkeys.index(rel.mapper.primary_key[0].key)
+        joins.append((attr, target, offset, offset + pk))
+    stmt = stmt.with_only_columns(*select_columns, maintain_column_froms=False)
+    rows = (await session.execute(stmt)).all()
+    build = _builder(model, 0)
+    related = [(attr, _builder(target, offset), pk) for attr, target, offset, pk in joins]
+    out = []
+    for row in rows:
+        obj = build(row)
+        for attr, build_related, pk in related:
+            setattr(obj, attr, build_related(row) if row[pk] is not None else None)
+        out.append(obj)
+    return out
+
+
+def core_rows() -> None:
+    from core.graphql import loading, queries
+    from core.graphql.types import Connection, Edge, PageInfo, decode_cursor, encode_cursor
+
+    async def paginate(info: Any, session: Any, stmt: Any, *, model: Any, type_name: str,
+                       cursor_kind: str, first: int, after: str | None,
+                       max_page_size: int) -> Connection:
+        from core.errors import InvalidInput
+
+        if not 0 <= first <= max_page_size:
+            raise InvalidInput(
+                f"first must be between 0 and {max_page_size}", code="INVALID_PAGE_SIZE",
+                field="first",
+            )
+        fields = loading.node_fields(info)
+        if after is not None:
+            stmt = stmt.where(model.id < decode_cursor(cursor_kind, after))
+        stmt = stmt.order_by(model.id.desc()).limit(first + 1)
+        rows = await load_rows(session, stmt, model, type_name, fields)
+        has_next = len(rows) > first
+        rows = rows[:first]
+        await loading.prefetch(info, session, type_name, fields, rows)
+        edges = [Edge(cursor=encode_cursor(cursor_kind, r.id), node=r) for r in rows]
+        return Connection(
+            edges=edges,
+            page_info=PageInfo(has_next_page=has_next,
+                               end_cursor=edges[-1].cursor if edges else None),
+        )
+
+    _set(loading, "paginate", paginate)
+    _set(queries, "paginate", paginate)
+
+
+# --- auth-cache -----------------------------------------------------------------------------
+
+AUTH_TTL_SECONDS = 5.0
+
+
+def auth_cache() -> None:
+    from core.app import FrontdeskGraphQL
+
+    original = FrontdeskGraphQL._authenticate
+    cache: dict[str, tuple[float, Any]] = {}
+
+    async def _authenticate(self: Any, header: str) -> Any:
+        now = time.monotonic()
+        hit = cache.get(header)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        actor = await original(self, header)  # raises for unknown/revoked: never cached
+        if len(cache) > 10_000:
+            cache.clear()
+        cache[header] = (now + AUTH_TTL_SECONDS, actor)
+        return actor
+
+    _set(FrontdeskGraphQL, "_authenticate", _authenticate)
+
+
+PATCHES: dict[str, Callable[[], None]] = {
+    "validation-cache": validation_cache,
+    "fast-fields": fast_fields,
+    "core-rows": core_rows,
+    "auth-cache": auth_cache,
+}
+
+
+def apply(names: Sequence[str]) -> None:
+    for name in names:
+        if name == "all":
+            apply(list(PATCHES))
+            continue
+        try:
+            PATCHES[name]()
+        except KeyError:
+            raise SystemExit(f"unknown patch {name!r}; known: {', '.join(PATCHES)}, all") from None

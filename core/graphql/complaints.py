@@ -1,0 +1,697 @@
+"""The complaints API (C-5 .. C-14): root queries and mutations, and the complaint's own types.
+
+Resolvers are thin: they parse ids, call :mod:`core.services.complaints` inside one
+``ctx.app.write()`` transaction, then read the complaints back with exactly the relations the
+client selected (:func:`load_complaints`: handler, customer, history — the history of a whole
+page in one extra SELECT, never one per complaint).
+
+Lifecycle changes go through one mutation, ``transitionComplaint(to: …)``, rather than one
+mutation per verb: the state machine lives in one table (``complaint_rules.TRANSITIONS``), a
+client reads the legal next states from ``Complaint.allowedTransitions`` and every move
+answers the same way (``ComplaintResult``), so a new state never changes the schema's shape.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import strawberry
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
+
+from core import models
+from core.auth import Permission
+from core.complaint_rules import ComplaintTargets as RuleTargets
+from core.decisions import Reason
+from core.errors import InvalidInput
+from core.graphql.loading import children, node_fields, paginate, prefetch, selection
+from core.graphql.queries import parse_id
+from core.graphql.scalars import Money
+from core.graphql.types import (
+    Complaint,
+    ComplaintChannel,
+    ComplaintConnection,
+    ComplaintSeverity,
+    ComplaintStatus,
+    Decision,
+    Notification,
+    Penalty,
+    Staff,
+)
+from core.services import complaints as service
+
+MANAGE = {"permission": "manage"}
+ADMIN = {"permission": "admin"}
+
+ComplaintAction = strawberry.enum(
+    models.ComplaintAction, description="What a history entry records (C-9)."
+)
+OverdueKind = strawberry.enum(
+    service.OverdueKind,
+    description="The watched deadlines: first response (C-8), resolution (C-11), revisit (C-9).",
+)
+StatisticsPeriod = strawberry.enum(
+    service.StatisticsPeriod, description="C-12: a Monday–Sunday week or a calendar month."
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Types
+
+
+@strawberry.type(description="One change of a complaint: who, when, why, from what to what.")
+class ComplaintHistoryEntry:
+    id: strawberry.ID
+    cycle: int
+    action: ComplaintAction
+    from_value: str | None
+    to_value: str | None
+    actor: Staff | None = strawberry.field(description="None for the system (overdue sweep).")
+    note: str = strawberry.field(description="The human why, as given.")
+    occurred_at: datetime
+
+    @strawberry.field(description="The rule and the readable sentence of the change.")
+    def decision(self) -> Decision:
+        return Decision(rule=self.rule, message=self.message)  # type: ignore[attr-defined]
+
+
+@strawberry.type(description="C-7 details recorded for the channel (names masked per C-13).")
+class ComplaintChannelDetails:
+    caller_company: str | None
+    caller_name: str | None
+    customer_name: str | None
+    received_at: datetime | None
+    taken_by_id: strawberry.ID | None
+
+
+@strawberry.type(description="The numbers behind a complaint's deadlines (C-8, C-11, PM-5).")
+class ComplaintTargets:
+    first_response_minutes: int
+    resolution_working_days: int
+    special_case_max_working_days: int
+    revisit_days: int = strawberry.field(description="Calendar days after the fix.")
+
+
+@strawberry.type
+class ComplaintResult:
+    complaint: Complaint
+    decision: Decision
+
+
+@strawberry.type
+class FileComplaintResult:
+    complaint: Complaint
+    decision: Decision = strawberry.field(description="Severity and targets, and why.")
+    notifications: list[Notification] = strawberry.field(
+        description="PM-4: reports to make at once (major complaints)."
+    )
+
+
+@strawberry.type
+class ComplaintFaultResult:
+    complaint: Complaint
+    penalties: list[Penalty]
+    decision: Decision
+
+
+@strawberry.type(description="A complaint with the deadlines it has missed.")
+class OverdueComplaint:
+    complaint: Complaint
+    reasons: list[Decision]
+
+
+@strawberry.type(description="A deadline the sweep reported (once per complaint and cycle).")
+class OverdueMark:
+    complaint: Complaint
+    kind: OverdueKind
+    due: datetime
+    decision: Decision
+
+
+@strawberry.type
+class OverdueSweepResult:
+    count: int
+    marked: list[OverdueMark]
+
+
+@strawberry.type
+class ComplaintCount:
+    key: str
+    count: int
+
+
+@strawberry.type
+class HandlerCount:
+    handler: Staff | None = strawberry.field(description="None: not assigned.")
+    count: int
+
+
+@strawberry.type(description="C-12 statistics of complaints filed in one week or month.")
+class ComplaintStatistics:
+    site_id: strawberry.ID
+    period: StatisticsPeriod
+    first_day: date
+    last_day: date
+    starts_at: datetime
+    ends_at: datetime
+    total: int
+    by_category: list[ComplaintCount]
+    by_severity: list[ComplaintCount]
+    by_status: list[ComplaintCount]
+    by_handler: list[HandlerCount]
+    resolved: int
+    resolved_on_time: int
+    on_time_rate: float | None = strawberry.field(
+        description="resolvedOnTime / resolved; null when nothing is resolved yet."
+    )
+    decision: Decision
+
+
+# ---------------------------------------------------------------------------------------------
+# Field helpers used by core.graphql.types.Complaint (no I/O unless a caller skipped planning)
+
+
+def _mask(name: str | None) -> str | None:
+    # C-13: a person's name is private data like a phone number.
+    if not name:
+        return name
+    return name[0] + "*" * (len(name) - 1)
+
+
+def channel_details_of(complaint: Any, info: Info | None = None) -> ComplaintChannelDetails:
+    details = dict(complaint.channel_details or {})
+    received = details.get("received_at")
+    private = True if info is None else info.context.can(Permission.PRIVATE)
+    names = {
+        key: details.get(key) if private else _mask(details.get(key))
+        for key in ("caller_name", "customer_name")
+    }
+    taken_by = details.get("taken_by")
+    return ComplaintChannelDetails(
+        caller_company=details.get("caller_company"),
+        caller_name=names["caller_name"],
+        customer_name=names["customer_name"],
+        received_at=datetime.fromisoformat(received) if isinstance(received, str) else None,
+        taken_by_id=strawberry.ID(str(taken_by)) if taken_by is not None else None,
+    )
+
+
+def targets_type_of(complaint: Any) -> ComplaintTargets:
+    targets: RuleTargets = service.targets_of(complaint)
+    return ComplaintTargets(
+        first_response_minutes=complaint.first_response_minutes,
+        resolution_working_days=targets.resolution_working_days,
+        special_case_max_working_days=targets.special_case_max_working_days,
+        revisit_days=targets.revisit_days,
+    )
+
+
+def overdue_of(complaint: Any, info: Info, now: datetime | None) -> list[Decision]:
+    moment = _aware(now, "now") if now is not None else info.context.now()
+    return _decisions(service.overdue_decisions(complaint, moment))
+
+
+async def history_of(complaint: Any, info: Info) -> list[Any]:
+    from sqlalchemy import inspect
+
+    if "history" not in inspect(complaint).unloaded:
+        return list(complaint.history)
+    # Only a caller that returned a Complaint without load_complaints() gets here.
+    async with info.context.db.session() as s:
+        rows = await s.scalars(
+            select(models.ComplaintHistoryEntry)
+            .where(models.ComplaintHistoryEntry.complaint_id == complaint.id)
+            .options(joinedload(models.ComplaintHistoryEntry.actor))
+            .order_by(models.ComplaintHistoryEntry.id)
+        )
+        return list(rows.all())
+
+
+def _decision(reason: Reason) -> Decision:
+    return Decision(rule=reason.rule, message=reason.message)
+
+
+def _decisions(reasons: Iterable[Reason]) -> list[Decision]:
+    return [_decision(r) for r in reasons]
+
+
+def _aware(moment: datetime, field: str) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidInput(
+            f"{field} needs a time zone offset, e.g. 2026-11-24T10:00:00+08:00",
+            code="NAIVE_DATETIME",
+            field=field,
+        )
+    return moment
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading planned from the selection
+
+
+def complaint_options(fields: Sequence[SelectedField]) -> list[Any]:
+    """Loader options for exactly the relations selected on a Complaint."""
+    names = {f.name for f in fields}
+    m = models.Complaint
+    options: list[Any] = [
+        joinedload(attr)
+        for gql, attr in (
+            ("customer", m.customer),
+            ("handler", m.handler),
+            ("staffAtFault", m.staff_at_fault),
+        )
+        if gql in names
+    ]
+    history = children(fields, "complaintHistory")
+    if history:
+        option = selectinload(m.history)
+        if any(f.name == "actor" for f in history):
+            option = option.joinedload(models.ComplaintHistoryEntry.actor)
+        options.append(option)
+    return options
+
+
+async def load_complaints(
+    info: Info, ids: Sequence[int], fields: Sequence[SelectedField]
+) -> dict[int, models.Complaint]:
+    """The complaints ``ids`` with the selected relations, in a fresh session."""
+    if not ids:
+        return {}
+    stmt = select(models.Complaint).where(models.Complaint.id.in_(list(ids)))
+    options = complaint_options(fields)
+    if options:
+        stmt = stmt.options(*options)
+    async with info.context.db.session() as s:
+        rows = list((await s.scalars(stmt)).unique().all())
+        await prefetch(info, s, "Complaint", fields, rows)
+    return {r.id: r for r in rows}
+
+
+def _actor_id(info: Info, given: strawberry.ID | None) -> int:
+    """C-9 "who": the given staff id, else the staff member the API token belongs to."""
+    if given is not None:
+        return parse_id(given, "actorStaffId")
+    actor = info.context.actor
+    if actor is not None and actor.staff_id is not None:
+        return int(actor.staff_id)
+    raise InvalidInput(
+        "say who makes this change (actorStaffId), or use an API token bound to a staff "
+        "member (C-9: every change records who made it)",
+        code="ACTOR_REQUIRED",
+        field="actorStaffId",
+    )
+
+
+def _optional_id(value: strawberry.ID | None, field: str) -> int | None:
+    return parse_id(value, field) if value is not None else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Inputs
+
+
+@strawberry.input(description="C-5/C-7: a complaint as taken at the desk.")
+class FileComplaintInput:
+    site_id: strawberry.ID
+    channel: ComplaintChannel
+    category: str = strawberry.field(description="Free text, e.g. service, facilities, billing.")
+    description: str
+    received_at: datetime | None = strawberry.field(
+        default=None, description="When it was received (C-7); defaults to now."
+    )
+    taken_by_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Who took it (C-7); defaults to the token's staff member."
+    )
+    caller_company: str | None = strawberry.field(
+        default=None, description="Phone complaints (C-7): the caller's company."
+    )
+    caller_name: str | None = strawberry.field(
+        default=None, description="Phone complaints (C-7): the caller's name."
+    )
+    customer_name: str | None = strawberry.field(
+        default=None,
+        description="In person / written (C-7); defaults to the customer's registered name.",
+    )
+    customer_id: strawberry.ID | None = None
+    visit_id: strawberry.ID | None = None
+    households: int | None = strawberry.field(
+        default=None, description="PM-4: how many households or companies complain together."
+    )
+    flags: list[str] = strawberry.field(
+        default_factory=list,
+        description="PM-4 facts for the line's policy, e.g. fire, lift_trapped, flooding.",
+    )
+    handler_id: strawberry.ID | None = None
+
+
+@strawberry.input(description="C-9: move a complaint to another state.")
+class TransitionComplaintInput:
+    complaint_id: strawberry.ID
+    to: ComplaintStatus
+    reason: str | None = strawberry.field(
+        default=None, description="Why; required to reopen or close."
+    )
+    actor_staff_id: strawberry.ID | None = None
+
+
+@strawberry.input(description="C-10: one level up the chain.")
+class EscalateComplaintInput:
+    complaint_id: strawberry.ID
+    reason: str
+    actor_staff_id: strawberry.ID | None = None
+
+
+@strawberry.input
+class AssignComplaintInput:
+    complaint_id: strawberry.ID
+    handler_id: strawberry.ID
+    reason: str | None = None
+    actor_staff_id: strawberry.ID | None = None
+
+
+@strawberry.input(description="C-14: the complaint was caused by one staff member's service.")
+class VerifyComplaintFaultInput:
+    complaint_id: strawberry.ID
+    staff_id: strawberry.ID
+    fine_amount: Money = strawberry.field(description="C-14: 200–1000 CNY by default.")
+    reason: str
+    manager_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The site's first-responsible manager, fined too."
+    )
+    manager_fine_amount: Money | None = strawberry.field(
+        default=None, description="C-14: 100–500 CNY by default."
+    )
+    actor_staff_id: strawberry.ID | None = None
+
+
+# ---------------------------------------------------------------------------------------------
+# Roots
+
+
+async def _result(info: Info, change: service.ComplaintChange) -> ComplaintResult:
+    fields = children(selection(info), "complaint")
+    loaded = await load_complaints(info, [change.complaint.id], fields)
+    return ComplaintResult(
+        complaint=loaded[change.complaint.id],  # type: ignore[arg-type]
+        decision=_decision(change.decision),
+    )
+
+
+@strawberry.type
+class ComplaintQuery:
+    @strawberry.field(description="One complaint.")
+    async def complaint(self, info: Info, id: strawberry.ID) -> Complaint | None:
+        key = parse_id(id, "id")
+        return (await load_complaints(info, [key], selection(info))).get(key)  # type: ignore[return-value]
+
+    @strawberry.field(description="C-6: a complaint by its number at a site, e.g. 2611-0007.")
+    async def complaint_by_number(
+        self, info: Info, site_id: strawberry.ID, number: str
+    ) -> Complaint | None:
+        async with info.context.db.session() as s:
+            key = await s.scalar(
+                select(models.Complaint.id).where(
+                    models.Complaint.site_id == parse_id(site_id, "siteId"),
+                    models.Complaint.number == number.strip(),
+                )
+            )
+        if key is None:
+            return None
+        return (await load_complaints(info, [key], selection(info))).get(key)  # type: ignore[return-value]
+
+    @strawberry.field(description="Complaints of a site, newest first.")
+    async def complaints(
+        self,
+        info: Info,
+        site_id: strawberry.ID,
+        status: ComplaintStatus | None = None,
+        severity: ComplaintSeverity | None = None,
+        handler_id: strawberry.ID | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> ComplaintConnection:
+        m = models.Complaint
+        stmt = select(m).where(m.site_id == parse_id(site_id, "siteId"))
+        if status is not None:
+            stmt = stmt.where(m.status == status.value)
+        if severity is not None:
+            stmt = stmt.where(m.severity == severity.value)
+        if handler_id is not None:
+            stmt = stmt.where(m.handler_id == parse_id(handler_id, "handlerId"))
+        options = complaint_options(node_fields(info))
+        if options:
+            stmt = stmt.options(*options)
+        async with info.context.db.session() as s:
+            return await paginate(
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="Complaint",
+                cursor_kind="complaint",
+                first=first,
+                after=after,
+                max_page_size=info.context.app.settings.max_page_size,
+            )
+
+    @strawberry.field(
+        description="Complaints of a site that have missed a deadline at `now` (default: the "
+        "request time), oldest first, with the deadlines they missed (C-8, C-11, C-9)."
+    )
+    async def overdue_complaints(
+        self,
+        info: Info,
+        site_id: strawberry.ID,
+        now: datetime | None = None,
+        first: int = 100,
+    ) -> list[OverdueComplaint]:
+        moment = _aware(now, "now") if now is not None else info.context.now()
+        limit = info.context.app.settings.max_page_size
+        if not 0 <= first <= limit:
+            raise InvalidInput(
+                f"first must be between 0 and {limit}", code="INVALID_PAGE_SIZE", field="first"
+            )
+        async with info.context.db.session() as s:
+            ids = list(
+                (
+                    await s.scalars(
+                        select(models.Complaint.id)
+                        .where(
+                            models.Complaint.site_id == parse_id(site_id, "siteId"),
+                            service.overdue_condition(moment),
+                        )
+                        .order_by(models.Complaint.id)
+                        .limit(first)
+                    )
+                ).all()
+            )
+        loaded = await load_complaints(info, ids, children(selection(info), "complaint"))
+        return [
+            OverdueComplaint(
+                complaint=loaded[i],  # type: ignore[arg-type]
+                reasons=_decisions(service.overdue_decisions(loaded[i], moment)),
+            )
+            for i in ids
+        ]
+
+    @strawberry.field(
+        description="C-12: counts by category, severity, handler and status, and the on-time "
+        "rate, of the complaints filed in the week or month containing `start` (site-local)."
+    )
+    async def complaint_statistics(
+        self, info: Info, site_id: strawberry.ID, period: StatisticsPeriod, start: date
+    ) -> ComplaintStatistics:
+        async with info.context.db.session() as s:
+            stats = await service.complaint_statistics(
+                s, parse_id(site_id, "siteId"), service.StatisticsPeriod(period), start
+            )
+        return ComplaintStatistics(
+            site_id=strawberry.ID(str(stats.site_id)),
+            period=stats.period,
+            first_day=stats.first_day,
+            last_day=stats.last_day,
+            starts_at=stats.starts_at,
+            ends_at=stats.ends_at,
+            total=stats.total,
+            by_category=[ComplaintCount(key=k, count=n) for k, n in stats.by_category],
+            by_severity=[ComplaintCount(key=k, count=n) for k, n in stats.by_severity],
+            by_status=[ComplaintCount(key=k, count=n) for k, n in stats.by_status],
+            by_handler=[
+                HandlerCount(handler=stats.handlers.get(h) if h else None, count=n)  # type: ignore[arg-type]
+                for h, n in stats.by_handler
+            ],
+            resolved=stats.resolved,
+            resolved_on_time=stats.resolved_on_time,
+            on_time_rate=stats.on_time_rate,
+            decision=_decision(stats.reason),
+        )
+
+
+@strawberry.type
+class ComplaintMutation:
+    @strawberry.mutation(
+        description="C-5/C-7: file a complaint; it is numbered (C-6) and gets its severity and "
+        "deadlines from the site's business line (PM-4/PM-5, C-8, C-11)."
+    )
+    async def file_complaint(self, info: Info, input: FileComplaintInput) -> FileComplaintResult:
+        ctx = info.context
+        now = ctx.now()
+        filing = service.ComplaintFiling(
+            site_id=parse_id(input.site_id, "siteId"),
+            channel=input.channel.value,
+            category=input.category,
+            description=input.description,
+            received_at=_aware(input.received_at, "receivedAt") if input.received_at else now,
+            taken_by_id=_actor_id(info, input.taken_by_id),
+            caller_company=input.caller_company,
+            caller_name=input.caller_name,
+            customer_name=input.customer_name,
+            customer_id=_optional_id(input.customer_id, "customerId"),
+            visit_id=_optional_id(input.visit_id, "visitId"),
+            households=input.households,
+            flags=tuple(input.flags),
+            handler_id=_optional_id(input.handler_id, "handlerId"),
+        )
+        async with ctx.app.write() as s:
+            filed = await service.file_complaint(s, ctx.host, filing, now)
+            key = filed.complaint.id
+        loaded = await load_complaints(info, [key], children(selection(info), "complaint"))
+        return FileComplaintResult(
+            complaint=loaded[key],  # type: ignore[arg-type]
+            decision=_decision(filed.decision),
+            notifications=[
+                Notification(kind=n.kind, message=n.message, rule=n.rule)
+                for n in filed.notifications
+            ],
+        )
+
+    @strawberry.mutation(
+        description="C-9: move a complaint along received → acknowledged → in progress "
+        "(⇄ waiting on customer) → resolved → revisited → closed, or reopen it.  Illegal "
+        "moves fail with ILLEGAL_TRANSITION and change nothing."
+    )
+    async def transition_complaint(
+        self, info: Info, input: TransitionComplaintInput
+    ) -> ComplaintResult:
+        ctx = info.context
+        actor = _actor_id(info, input.actor_staff_id)
+        async with ctx.app.write() as s:
+            change = await service.transition_complaint(
+                s,
+                parse_id(input.complaint_id, "complaintId"),
+                input.to.value,
+                actor,
+                input.reason,
+                ctx.now(),
+            )
+        return await _result(info, change)
+
+    @strawberry.mutation(description="Give a complaint to a handler at its site.")
+    async def assign_complaint(self, info: Info, input: AssignComplaintInput) -> ComplaintResult:
+        ctx = info.context
+        actor = _actor_id(info, input.actor_staff_id)
+        async with ctx.app.write() as s:
+            change = await service.assign_complaint(
+                s,
+                parse_id(input.complaint_id, "complaintId"),
+                parse_id(input.handler_id, "handlerId"),
+                actor,
+                input.reason,
+                ctx.now(),
+            )
+        return await _result(info, change)
+
+    @strawberry.mutation(
+        description="C-10: escalate one level (handler → site head → vice president → general "
+        "manager); ALREADY_AT_TOP at the general manager."
+    )
+    async def escalate_complaint(
+        self, info: Info, input: EscalateComplaintInput
+    ) -> ComplaintResult:
+        ctx = info.context
+        actor = _actor_id(info, input.actor_staff_id)
+        async with ctx.app.write() as s:
+            change = await service.escalate_complaint(
+                s, parse_id(input.complaint_id, "complaintId"), actor, input.reason, ctx.now()
+            )
+        return await _result(info, change)
+
+    @strawberry.mutation(
+        description="C-14: record that a staff member's service caused the complaint and fine "
+        "them (and the first-responsible manager) from the site's penalty table, all or "
+        "nothing.",
+        metadata=MANAGE,
+    )
+    async def verify_complaint_fault(
+        self, info: Info, input: VerifyComplaintFaultInput
+    ) -> ComplaintFaultResult:
+        ctx = info.context
+        actor = _actor_id(info, input.actor_staff_id)
+        async with ctx.app.write() as s:
+            verified = await service.verify_complaint_fault(
+                s,
+                complaint_id=parse_id(input.complaint_id, "complaintId"),
+                staff_id=parse_id(input.staff_id, "staffId"),
+                fine_amount=input.fine_amount,
+                reason=input.reason,
+                actor_staff_id=actor,
+                now=ctx.now(),
+                manager_id=_optional_id(input.manager_id, "managerId"),
+                manager_fine_amount=input.manager_fine_amount,
+            )
+            key = verified.complaint.id
+            penalty_ids = [p.id for p in verified.penalties]
+        sel = selection(info)
+        loaded = await load_complaints(info, [key], children(sel, "complaint"))
+        async with ctx.db.session() as s:
+            penalties = {
+                p.id: p
+                for p in (
+                    await s.scalars(
+                        select(models.Penalty)
+                        .where(models.Penalty.id.in_(penalty_ids))
+                        .options(
+                            joinedload(models.Penalty.staff),
+                            joinedload(models.Penalty.penalty_rule),
+                        )
+                    )
+                ).all()
+            }
+        return ComplaintFaultResult(
+            complaint=loaded[key],  # type: ignore[arg-type]
+            penalties=[penalties[i] for i in penalty_ids],  # type: ignore[misc]
+            decision=_decision(verified.decision),
+        )
+
+    @strawberry.mutation(
+        description="Mark complaints whose deadlines passed and raise complaint.overdue once "
+        "per complaint, deadline and cycle (admin; a scheduler can run the same service).",
+        metadata=ADMIN,
+    )
+    async def sweep_overdue_complaints(
+        self, info: Info, site_id: strawberry.ID | None = None
+    ) -> OverdueSweepResult:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            marks = await service.sweep_overdue(
+                s, ctx.now(), site_id=_optional_id(site_id, "siteId")
+            )
+            found = [(m.complaint.id, m.kind, m.due, m.reason) for m in marks]
+        fields = children(children(selection(info), "marked"), "complaint")
+        loaded = await load_complaints(info, sorted({f[0] for f in found}), fields)
+        return OverdueSweepResult(
+            count=len(found),
+            marked=[
+                OverdueMark(
+                    complaint=loaded[key],  # type: ignore[arg-type]
+                    kind=kind,
+                    due=due,
+                    decision=_decision(reason),
+                )
+                for key, kind, due, reason in found
+            ],
+        )

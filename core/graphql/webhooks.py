@@ -1,0 +1,269 @@
+"""Webhook endpoints and their deliveries in GraphQL (see ``core.webhooks`` for the design)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import strawberry
+from sqlalchemy import select
+from strawberry.types import Info
+
+from core import webhooks
+from core.graphql.queries import parse_id
+from core.graphql.types import Connection, Edge, PageInfo, decode_cursor, encode_cursor
+
+DELIVERY_CURSOR = "webhook-delivery"
+# C-13: administrators, clerks and integrators manage webhooks (core.auth.Permission.WEBHOOKS).
+WEBHOOKS = {"permission": "webhooks"}
+
+
+@strawberry.enum(description="Where a delivery stands.")
+class WebhookDeliveryStatus(enum.Enum):
+    PENDING = webhooks.PENDING
+    DELIVERED = webhooks.DELIVERED
+
+
+@strawberry.type(description="A receiver of signed event notifications.")
+class WebhookEndpoint:
+    id: strawberry.ID
+    url: str
+    event_types: list[str] = strawberry.field(
+        description='Exact types ("complaint.filed"), prefixes ("complaint.*") or "*".'
+    )
+    active: bool
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+    secret_hint: str = strawberry.field(
+        description="The secret's last four characters, to tell secrets apart."
+    )
+
+    @classmethod
+    def from_row(cls, row: webhooks.WebhookEndpoint) -> WebhookEndpoint:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            url=row.url,
+            event_types=list(row.event_types or []),
+            active=row.active,
+            description=row.description,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            secret_hint="…" + row.secret[-4:],
+        )
+
+
+@strawberry.type(description="One HTTP attempt of a delivery.")
+class WebhookAttempt:
+    at: datetime
+    status_code: int | None = strawberry.field(description="None when no response came back.")
+    error: str | None = strawberry.field(description="Why the attempt failed, if it did.")
+    duration_ms: int
+
+
+@strawberry.type(description="One event owed to one endpoint, and how sending it went.")
+class WebhookDelivery:
+    id: strawberry.ID
+    endpoint_id: strawberry.ID
+    event_id: strawberry.ID = strawberry.field(description="Sent as `Frontdesk-Event-Id`.")
+    event_type: str
+    status: WebhookDeliveryStatus
+    attempt_count: int
+    next_attempt_at: datetime | None = strawberry.field(
+        description="When the next attempt is due (pending deliveries only)."
+    )
+    created_at: datetime
+    delivered_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    attempts: list[WebhookAttempt] = strawberry.field(description="Oldest first.")
+
+
+@strawberry.type(description="A new endpoint and its signing secret (shown only here).")
+class WebhookEndpointRegistration:
+    endpoint: WebhookEndpoint
+    secret: str = strawberry.field(
+        description="Verify `Frontdesk-Signature` with it; store it now, it is not shown again."
+    )
+
+
+WebhookDeliveryConnection = Connection[WebhookDelivery]
+
+
+@strawberry.input
+class RegisterWebhookEndpointInput:
+    url: str
+    event_types: list[str] = strawberry.field(
+        description='Exact types ("complaint.filed"), prefixes ("complaint.*") or "*".'
+    )
+    secret: str | None = strawberry.field(
+        default=None, description="At least 16 characters; omit it to have one generated."
+    )
+    active: bool = True
+    description: str | None = None
+
+
+@strawberry.input
+class UpdateWebhookEndpointInput:
+    id: strawberry.ID
+    url: str | None = None
+    event_types: list[str] | None = None
+    secret: str | None = None
+    active: bool | None = strawberry.field(
+        default=None,
+        description="false pauses the endpoint; its pending deliveries wait, in order.",
+    )
+    description: str | None = None
+
+
+async def _deliveries(info: Info, rows: list[webhooks.WebhookDelivery]) -> list[WebhookDelivery]:
+    ids = [r.id for r in rows]
+    attempts: dict[int, list[WebhookAttempt]] = {i: [] for i in ids}
+    if ids:
+        async with info.context.db.session() as s:
+            stmt = (
+                select(webhooks.WebhookAttempt)
+                .where(webhooks.WebhookAttempt.delivery_id.in_(ids))
+                .order_by(webhooks.WebhookAttempt.id)
+            )
+            for a in (await s.scalars(stmt)).all():
+                attempts[a.delivery_id].append(
+                    WebhookAttempt(
+                        at=a.attempted_at,
+                        status_code=a.status_code,
+                        error=a.error,
+                        duration_ms=a.duration_ms,
+                    )
+                )
+    return [
+        WebhookDelivery(
+            id=strawberry.ID(str(r.id)),
+            endpoint_id=strawberry.ID(str(r.endpoint_id)),
+            event_id=strawberry.ID(str(r.event_id)),
+            event_type=r.event_type,
+            status=WebhookDeliveryStatus(r.status),
+            attempt_count=r.attempt_count,
+            next_attempt_at=r.next_attempt_at if r.status == webhooks.PENDING else None,
+            created_at=r.created_at,
+            delivered_at=r.delivered_at,
+            last_status_code=r.last_status_code,
+            last_error=r.last_error,
+            attempts=attempts[r.id],
+        )
+        for r in rows
+    ]
+
+
+@strawberry.type
+class WebhookQuery:
+    @strawberry.field(description="Registered webhook endpoints, oldest first.", metadata=WEBHOOKS)
+    async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
+        async with info.context.db.session() as s:
+            rows = (
+                await s.scalars(
+                    select(webhooks.WebhookEndpoint).order_by(webhooks.WebhookEndpoint.id)
+                )
+            ).all()
+        return [WebhookEndpoint.from_row(r) for r in rows]
+
+    @strawberry.field(
+        description="An endpoint's deliveries, newest first, each with its attempts.",
+        metadata=WEBHOOKS,
+    )
+    async def webhook_deliveries(
+        self,
+        info: Info,
+        endpoint_id: strawberry.ID,
+        status: WebhookDeliveryStatus | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> WebhookDeliveryConnection:
+        from core.errors import InvalidInput
+
+        limit = info.context.app.settings.max_page_size
+        if not 0 <= first <= limit:
+            raise InvalidInput(
+                f"first must be between 0 and {limit}", code="INVALID_PAGE_SIZE", field="first"
+            )
+        d = webhooks.WebhookDelivery
+        endpoint = parse_id(endpoint_id, "endpointId")
+        stmt = select(d).where(d.endpoint_id == endpoint)
+        if status is not None:
+            stmt = stmt.where(d.status == status.value)
+        if after is not None:
+            stmt = stmt.where(d.id < decode_cursor(DELIVERY_CURSOR, after))
+        async with info.context.db.session() as s:
+            await webhooks.get_endpoint(s, endpoint)
+            rows = list((await s.scalars(stmt.order_by(d.id.desc()).limit(first + 1))).all())
+        has_next = len(rows) > first
+        nodes = await _deliveries(info, rows[:first])
+        edges = [Edge(cursor=encode_cursor(DELIVERY_CURSOR, int(n.id)), node=n) for n in nodes]
+        return Connection(
+            edges=edges,
+            page_info=PageInfo(
+                has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None
+            ),
+        )
+
+
+@strawberry.type
+class WebhookMutation:
+    @strawberry.mutation(
+        description=(
+            "Register an endpoint: from now on every matching event is POSTed to it, signed, "
+            "in order, retried with backoff until it answers 2xx."
+        ),
+        metadata=WEBHOOKS,
+    )
+    async def register_webhook_endpoint(
+        self, info: Info, input: RegisterWebhookEndpointInput
+    ) -> WebhookEndpointRegistration:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            row = await webhooks.register_endpoint(
+                s,
+                url=input.url,
+                event_types=input.event_types,
+                secret=input.secret,
+                active=input.active,
+                description=input.description,
+                now=ctx.now(),
+            )
+        return WebhookEndpointRegistration(
+            endpoint=WebhookEndpoint.from_row(row), secret=row.secret
+        )
+
+    @strawberry.mutation(
+        description="Change an endpoint's url, event types, secret or state.", metadata=WEBHOOKS
+    )
+    async def update_webhook_endpoint(
+        self, info: Info, input: UpdateWebhookEndpointInput
+    ) -> WebhookEndpoint:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            row = await webhooks.update_endpoint(
+                s,
+                parse_id(input.id, "id"),
+                now=ctx.now(),
+                url=input.url,
+                event_types=input.event_types,
+                secret=input.secret,
+                active=input.active,
+                description=input.description,
+            )
+        webhooks.wake_dispatcher(ctx.app)
+        return WebhookEndpoint.from_row(row)
+
+    @strawberry.mutation(
+        description=(
+            "Send a delivery again now: a failing one skips the rest of its backoff, a "
+            "delivered one is sent once more (receivers dedupe by Frontdesk-Event-Id)."
+        ),
+        metadata=WEBHOOKS,
+    )
+    async def replay_webhook_delivery(self, info: Info, id: strawberry.ID) -> WebhookDelivery:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            row = await webhooks.replay_delivery(s, parse_id(id, "id"))
+        webhooks.wake_dispatcher(ctx.app)
+        return (await _deliveries(info, [row]))[0]

@@ -1,0 +1,356 @@
+"""complaintUpdates over graphql-transport-ws: live, resumable with ``after``, in order, no
+duplicates or gaps at the replay/live seam, even when the bus misbehaves (C-9 events).
+
+A real uvicorn server runs in the test's event loop and a real ``websockets`` client talks the
+protocol to it; complaint events are written with ``record_event`` inside ``fd.write()``, as
+the complaint services do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+import uvicorn
+from conftest import FIXED_NOW, Client, start_frontdesk
+from helpers import make_site
+from websockets.asyncio.client import ClientConnection, connect
+
+from core import auth
+from core.app import create_app
+from core.events import record_event, take_pending_events
+from core.graphql import subscriptions
+from core.graphql.types import encode_cursor
+from core.runtime import Frontdesk
+
+FIELDS = "cursor id type siteId complaintId occurredAt payload"
+UPDATES = f"""
+subscription($site: ID, $after: String) {{
+  complaintUpdates(siteId: $site, after: $after) {{ {FIELDS} }}
+}}"""
+# The same selection through a fragment: not the fast path, the ordinary GraphQL execution.
+UPDATES_SLOW = f"""
+subscription($site: ID, $after: String) {{
+  complaintUpdates(siteId: $site, after: $after) {{ ...E }}
+}}
+fragment E on ComplaintEvent {{ {FIELDS} }}"""
+
+
+# --- helpers (test_multiprocess.py uses them too) ------------------------------------------
+
+
+class GqlWs:
+    """A graphql-transport-ws client on a real WebSocket."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+
+    @classmethod
+    @asynccontextmanager
+    async def connect(cls, url: str, token: str) -> AsyncIterator[GqlWs]:
+        async with connect(url, subprotocols=["graphql-transport-ws"], open_timeout=5) as ws:  # type: ignore[list-item]
+            client = cls(ws)
+            await client.send({"type": "connection_init", "payload": {"authorization": token}})
+            assert (await client.receive())["type"] == "connection_ack"
+            yield client
+
+    async def send(self, message: dict[str, Any]) -> None:
+        await self.ws.send(json.dumps(message))
+
+    async def receive(self, timeout: float = 5.0) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.ws.recv(), timeout)
+        # The protocol speaks text frames; browsers' graphql-ws rejects binary ones.
+        assert isinstance(raw, str), f"binary frame: {raw!r}"
+        return json.loads(raw)
+
+    async def subscribe(self, query: str, variables: dict[str, Any], op: str = "1") -> None:
+        await self.send(
+            {"id": op, "type": "subscribe", "payload": {"query": query, "variables": variables}}
+        )
+
+    async def events(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+        out = []
+        for _ in range(count):
+            message = await self.receive(timeout)
+            assert message["type"] == "next", message
+            assert "errors" not in message["payload"], message
+            out.append(message["payload"]["data"]["complaintUpdates"])
+        return out
+
+    async def silent_for(self, seconds: float) -> None:
+        with pytest.raises(TimeoutError):
+            message = await self.receive(seconds)
+            raise AssertionError(f"expected nothing, got {message}")
+
+
+@asynccontextmanager
+async def serve(fd: Frontdesk) -> AsyncIterator[str]:
+    """The Frontdesk app on a free loopback port, in this event loop; yields the ws:// URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(fd), lifespan="off", log_level="warning", timeout_graceful_shutdown=2
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        while not server.started:
+            assert not task.done(), task
+            await asyncio.sleep(0.01)
+        yield f"ws://127.0.0.1:{port}/graphql"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
+
+
+async def make_token(fd: Frontdesk, role: str = "staff") -> str:
+    async with fd.write() as s:
+        _, raw = await auth.create_token(s, name=f"test {role}", role=role, now=FIXED_NOW)
+    return f"Bearer {raw}"
+
+
+async def complaint_event(
+    fd: Frontdesk, site: int | str, kind: str = "complaint.filed", complaint: int = 1, **payload
+) -> int:
+    """A complaint event, recorded and published exactly as a complaint service does it."""
+    async with fd.write() as s:
+        event = await record_event(
+            s,
+            stream="complaints",
+            type=kind,
+            now=datetime.now(UTC),
+            site_id=int(site),
+            subject_id=complaint,
+            payload=payload,
+        )
+    return event.id
+
+
+def ids(events: list[dict[str, Any]]) -> list[int]:
+    return [int(e["id"]) for e in events]
+
+
+@pytest.fixture
+async def site(client: Client) -> str:
+    return await make_site(client)
+
+
+@pytest.fixture
+async def url(fd: Frontdesk) -> AsyncIterator[str]:
+    async with serve(fd) as ws_url:
+        yield ws_url
+
+
+@pytest.fixture
+async def token(fd: Frontdesk) -> str:
+    return await make_token(fd)
+
+
+# --- live, fields, filters ---------------------------------------------------------------
+
+
+async def test_C_9_live_complaint_events_arrive_in_order_with_every_field(fd, site, url, token):
+    other = await make_site(Client(fd), "Harbour Club")
+    async with GqlWs.connect(url, token) as ws:
+        await ws.subscribe(UPDATES, {"site": site})
+        await asyncio.sleep(0.2)  # the subscription is listening
+        first = await complaint_event(fd, site, "complaint.filed", 7, number="2611-0001")
+        await complaint_event(fd, other, "complaint.filed", 8)  # another site: filtered out
+        second = await complaint_event(fd, site, "complaint.acknowledged", 7, by="Li")
+        got = await ws.events(2)
+        await ws.silent_for(0.3)
+    assert ids(got) == [first, second]
+    assert got[0] == {
+        "cursor": encode_cursor("event", first),
+        "id": str(first),
+        "type": "complaint.filed",
+        "siteId": site,
+        "complaintId": "7",
+        "occurredAt": got[0]["occurredAt"],
+        "payload": {"number": "2611-0001"},
+    }
+    assert datetime.fromisoformat(got[0]["occurredAt"]).tzinfo is not None
+    assert got[1]["type"] == "complaint.acknowledged" and got[1]["payload"] == {"by": "Li"}
+
+
+async def test_without_site_every_site_is_streamed_and_other_streams_are_not(fd, site, url, token):
+    other = await make_site(Client(fd), "Harbour Club")
+    async with GqlWs.connect(url, token) as ws:
+        await ws.subscribe(UPDATES, {})
+        await asyncio.sleep(0.2)
+        a = await complaint_event(fd, site)
+        async with fd.write() as s:  # a visit event is not a complaint event
+            await record_event(s, stream="visits", type="visit.checked_in", now=FIXED_NOW)
+        b = await complaint_event(fd, other)
+        assert ids(await ws.events(2)) == [a, b]
+        await ws.silent_for(0.2)
+
+
+async def test_the_fast_path_sends_exactly_what_graphql_execution_sends(fd, site, url, token):
+    async with GqlWs.connect(url, token) as fast, GqlWs.connect(url, token) as slow:
+        await fast.subscribe(UPDATES, {"site": site})
+        await slow.subscribe(UPDATES_SLOW, {"site": site})
+        aliased = "subscription { u: complaintUpdates { t: type __typename id } }"
+        await fast.subscribe(aliased, {}, op="2")
+        await asyncio.sleep(0.2)
+        await complaint_event(fd, site, note="ünïcode ✓", nested={"a": [1, 2.5, None, True]})
+        by_op = {m["id"]: m for m in [await fast.receive(), await fast.receive()]}
+        assert [by_op["1"]["payload"]["data"]["complaintUpdates"]] == await slow.events(1)
+        aliased_data = by_op["2"]["payload"]["data"]["u"]
+        assert list(aliased_data) == ["t", "__typename", "id"]
+        assert aliased_data["__typename"] == "ComplaintEvent"
+
+
+# --- after: replay, then live, without duplicates or gaps ------------------------------------
+
+
+async def test_after_replays_what_was_missed_then_goes_live(fd, site, url, token):
+    stored = [await complaint_event(fd, site, complaint=n) for n in range(1, 5)]
+    after = encode_cursor("event", stored[0])
+    for query in (UPDATES, UPDATES_SLOW):
+        async with GqlWs.connect(url, token) as ws:
+            await ws.subscribe(query, {"site": site, "after": after})
+            assert ids(await ws.events(len(stored) - 1)) == stored[1:]
+            live = await complaint_event(fd, site)
+            assert ids(await ws.events(1)) == [live]
+            await ws.silent_for(0.2)
+        stored.append(live)
+
+
+async def test_seam_under_concurrent_writes_has_no_duplicate_and_no_gap(fd, site, url, token):
+    """Events keep committing while the subscriber replays its backlog."""
+    first = await complaint_event(fd, site)
+    written: list[int] = [first]
+
+    async def writer() -> None:
+        for _ in range(40):
+            written.append(await complaint_event(fd, site))
+            await asyncio.sleep(0.005)
+
+    task = asyncio.create_task(writer())
+    await asyncio.sleep(0.05)
+    async with GqlWs.connect(url, token) as ws:
+        await ws.subscribe(UPDATES, {"site": site, "after": encode_cursor("event", first)})
+        await task
+        got = ids(await ws.events(len(written) - 1))
+        await ws.silent_for(0.3)
+    assert got == written[1:]
+
+
+async def test_a_bus_publishing_out_of_order_or_losing_events_changes_nothing(
+    fd, site, url, token
+):
+    async with GqlWs.connect(url, token) as ws:
+        await ws.subscribe(UPDATES, {"site": site})
+        await asyncio.sleep(0.2)
+        published = []
+        for _ in range(3):  # three commits, not published yet
+            async with fd.db.transaction() as s:
+                await record_event(
+                    s, stream="complaints", type="complaint.filed", now=FIXED_NOW, site_id=int(site)
+                )
+            published.append(take_pending_events(s)[0])
+        # The bus hears the third before the first, and never hears the second.
+        await fd.publish([published[2]])
+        await fd.publish([published[0]])
+        assert ids(await ws.events(3)) == [e.id for e in published]
+        await ws.silent_for(0.2)
+
+
+async def test_a_slow_subscriber_whose_queue_overflows_reads_the_store(fd, site):
+    feed = await subscriptions.stored_stream(fd, "complaints")
+    feed._listeners._queue_size = 3  # this subscriber can hold 3 events
+    stream = subscriptions.stream_events(fd, "complaints", site_id=int(site), after=None)
+    first = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0.05)  # subscribed, waiting
+    written = [await complaint_event(fd, site) for _ in range(12)]
+    await asyncio.sleep(0.1)  # the feed emitted all 12; the queue kept 3 and overflowed
+    got = [(await first).id] + [(await anext(stream)).id for _ in range(11)]
+    await stream.aclose()
+    assert got == written
+
+
+# --- errors --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", [UPDATES, UPDATES_SLOW])
+async def test_bad_cursor_unknown_site_and_missing_permission_are_errors(fd, site, url, query):
+    staff = await make_token(fd, "staff")
+    board = await make_token(fd, "frontend")
+    cases = [
+        (staff, {"after": "nonsense"}, "INVALID_CURSOR"),
+        (staff, {"site": "999"}, "SITE_NOT_FOUND"),
+        (board, {"site": site}, "FORBIDDEN"),  # C-13: a read-only front end cannot subscribe
+    ]
+    for token, variables, code in cases:
+        async with GqlWs.connect(url, token) as ws:
+            await ws.subscribe(query, variables)
+            message = await ws.receive()
+            errors = message["payload"] if message["type"] == "error" else message["payload"][
+                "errors"
+            ]
+            assert errors[0]["extensions"]["code"] == code, message
+
+
+# --- commit order on PostgreSQL ----------------------------------------------------------
+
+
+@pytest.mark.postgres
+async def test_event_ids_follow_commit_order_on_postgresql(pg_url):
+    """A later transaction waits for the earlier one's commit before its event gets an id."""
+    fd = await start_frontdesk(pg_url)
+    try:
+        hold = asyncio.Event()
+        inserted = asyncio.Event()
+
+        async def slow_writer() -> int:
+            async with fd.write() as s:
+                event = await record_event(s, stream="complaints", type="a", now=FIXED_NOW)
+                inserted.set()
+                await hold.wait()  # committed only when released
+            return event.id
+
+        async def fast_writer() -> int:
+            await inserted.wait()
+            async with fd.write() as s:
+                event = await record_event(s, stream="visits", type="b", now=FIXED_NOW)
+            return event.id
+
+        slow = asyncio.create_task(slow_writer())
+        fast = asyncio.create_task(fast_writer())
+        await asyncio.sleep(0.3)
+        assert not fast.done(), "the second writer must wait for the first commit"
+        hold.set()
+        assert await slow < await fast
+    finally:
+        await fd.stop()
+
+
+@pytest.mark.postgres
+async def test_concurrent_writers_on_postgresql_reach_a_subscriber_in_order(pg_url):
+    fd = await start_frontdesk(pg_url)
+    try:
+        site = await make_site(Client(fd))
+        token = await make_token(fd)
+        async with serve(fd) as url, GqlWs.connect(url, token) as ws:
+            await ws.subscribe(UPDATES, {"site": site})
+            await asyncio.sleep(0.2)
+
+            async def writer(n: int) -> int:
+                await asyncio.sleep(0.002 * (n % 7))
+                return await complaint_event(fd, site, complaint=n)
+
+            written = await asyncio.gather(*(writer(n) for n in range(30)))
+            got = ids(await ws.events(30))
+        assert got == sorted(written)
+    finally:
+        await fd.stop()
