@@ -15,6 +15,8 @@ does the same in process.  Each patch corresponds to a diff in bench/proposals/.
   instead of ORM entities (no identity map, no instance state, no ``unique()``).
 * ``auth-cache`` - core/app.py: remember a bearer token's actor for a few seconds instead of
   one more session + SELECT on every request (revocation then takes up to the TTL).
+* ``gc-freeze`` - core/app.py: ``gc.freeze()`` once started, so that full collections stop
+  re-walking the long-lived schema/mapper/module objects.
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ def _set(obj: Any, name: str, value: Any) -> None:
 def undo_all() -> None:
     while _UNDO:
         obj, name, original = _UNDO.pop()
+        if name == "_bench_unfreeze":
+            obj.unfreeze()
+            continue
         setattr(obj, name, original)
 
 
@@ -196,11 +201,40 @@ def auth_cache() -> None:
     _set(FrontdeskGraphQL, "_authenticate", _authenticate)
 
 
+# --- gc-freeze ------------------------------------------------------------------------------
+
+
+def gc_freeze() -> None:
+    """After start-up (schema built), move everything alive into the permanent generation.
+
+    The schema, the mappers, strawberry's and graphql-core's type objects and the imported
+    modules are hundreds of thousands of objects that every full (generation 2) collection
+    walks again; per request a page allocates enough to trigger such collections regularly.
+    """
+    import gc
+
+    from core.runtime import Frontdesk
+
+    original = Frontdesk.start
+
+    async def start(self: Any, *args: Any, **kwargs: Any) -> None:
+        await original(self, *args, **kwargs)
+        _ = self.schema  # build it now, before freezing
+        gc.collect()
+        gc.freeze()
+
+    _set(Frontdesk, "start", start)
+    gc.collect()
+    gc.freeze()  # for an already started process (profile_visits --ab)
+    _UNDO.append((gc, "_bench_unfreeze", None))
+
+
 PATCHES: dict[str, Callable[[], None]] = {
     "validation-cache": validation_cache,
     "fast-fields": fast_fields,
     "core-rows": core_rows,
     "auth-cache": auth_cache,
+    "gc-freeze": gc_freeze,
 }
 
 

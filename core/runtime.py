@@ -47,6 +47,7 @@ class Frontdesk:
             self._tasks.append(asyncio.create_task(self._watch_plugin_events()))
             self._tasks.append(asyncio.create_task(self._poll_plugin_state()))
             self._tasks.append(asyncio.create_task(run_webhook_dispatcher(self)))
+            self._tasks.append(asyncio.create_task(self._sweep_overdue_complaints()))
         self.started = True
 
     async def stop(self) -> None:
@@ -78,6 +79,21 @@ class Frontdesk:
                     await self.refresh_plugins()
         finally:
             sub.close()
+
+    async def _sweep_overdue_complaints(self) -> None:
+        """C-8 / C-11: raise ``complaint.overdue`` once when a deadline passes (idempotent,
+        SKIP LOCKED, so several server processes may sweep at once)."""
+        from datetime import UTC, datetime
+
+        from core.services.complaints import sweep_overdue
+
+        while True:
+            await asyncio.sleep(self.settings.overdue_sweep_seconds)
+            try:
+                async with self.write() as session:
+                    await sweep_overdue(session, datetime.now(UTC))
+            except Exception:  # noqa: BLE001 - retried on the next tick
+                log.exception("overdue sweep failed")
 
     async def _poll_plugin_state(self) -> None:
         # A safety net for changes made while the bus was down (or by an older CLI).

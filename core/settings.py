@@ -20,6 +20,8 @@ class Settings:
     # How often a server re-reads which business lines are enabled, as a safety net behind the
     # event bus notification (seconds).
     plugin_state_poll_seconds: float = 2.0
+    # How often each server checks complaint deadlines (C-8, C-11).
+    overdue_sweep_seconds: float = 60.0
     # C-13: every operation needs an API token.  Only for local experiments, never production.
     auth_required: bool = True
     extra: dict[str, str] = field(default_factory=dict)

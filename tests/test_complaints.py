@@ -809,7 +809,7 @@ async def test_C_10_escalation_needs_a_reason_and_an_open_complaint(fd, office):
     assert EscalationError.code == "ALREADY_AT_TOP"
 
 
-async def test_assigning_a_handler_is_recorded(client, fd, office):
+async def test_C_9_C_10_assigning_a_handler_is_recorded(client, fd, office):
     c = await _file(fd, office["site"], office["li"])
     data = await client.data(
         ASSIGN, {"id": str(c.id), "handler": str(office["wang"]), "actor": str(office["zhao"])}
@@ -981,7 +981,9 @@ query($site: ID!, $first: Int!, $after: String, $status: ComplaintStatus) {
 }"""
 
 
-async def test_complaints_connection_pages_filters_and_loads_history_without_n_plus_1(fd, office):
+async def test_C_9_complaints_connection_pages_filters_and_loads_history_without_n_plus_1(
+    fd, office
+):
     site, li = office["site"], office["li"]
     ids = [(await _file(fd, site, li)).id for _ in range(6)]
     for cid in ids[:4]:
@@ -1020,7 +1022,7 @@ async def test_complaints_connection_pages_filters_and_loads_history_without_n_p
     assert [n["number"] for n in received["complaints"]["nodes"]] == ["2611-0006", "2611-0005"]
 
 
-async def test_complaint_by_id_and_number_with_overdue_field(fd, office):
+async def test_C_6_C_8_C_11_complaint_by_id_and_number_with_overdue_field(fd, office):
     c = await _file(fd, office["site"], office["li"])
     client = Client(fd, now=FIXED_NOW + timedelta(days=5))
     data = await client.data(

@@ -51,7 +51,6 @@ from core.models import (
     ComplaintHistoryEntry,
     ComplaintPause,
     ComplaintSerial,
-    ComplaintSeverity,
     Customer,
     Event,
     Penalty,
@@ -76,12 +75,14 @@ __all__ = [
     "OverdueKind",
     "OverdueMark",
     "StatisticsPeriod",
+    "allocate_serial",
     "assign_complaint",
     "complaint_statistics",
     "deadlines_of",
     "escalate_complaint",
     "file_complaint",
     "overdue_condition",
+    "overdue_decisions",
     "site_calendar",
     "sweep_overdue",
     "targets_from_policy",
@@ -228,21 +229,17 @@ def targets_of(complaint: Complaint) -> ComplaintTargets:
     )
 
 
-def deadlines_of(complaint: Complaint, calendar: WorkingCalendar | None = None) -> Deadlines:
-    """The stored due times as a :class:`Deadlines` (for :func:`overdue_reasons`)."""
-    targets = targets_of(complaint)
+def deadlines_of(complaint: Complaint) -> Deadlines | None:
+    """The stored due times as a :class:`Deadlines` (for :func:`overdue_reasons`).
+
+    None for a row filed before due times were stored (migration c0002): its deadlines are
+    computed, with its site's calendar, at its next change.
+    """
     if complaint.first_response_due is None:
-        # A row from before due times were stored: only its first cycle without pauses is
-        # known, which is what the rules compute.
-        return compute_deadlines(
-            complaint.cycle_started_at,
-            targets,
-            calendar or calendar_for(),
-            resolved_at=complaint.resolved_at,
-        )
+        return None
     return Deadlines(
         filed_at=complaint.cycle_started_at,
-        targets=targets,
+        targets=targets_of(complaint),
         first_response_due=complaint.first_response_due,
         resolution_due=complaint.resolution_due,
         special_case_due=complaint.special_case_due,
@@ -1039,8 +1036,12 @@ def overdue_condition(now: datetime, kind: OverdueKind | None = None) -> ColumnE
 
 
 def overdue_decisions(complaint: Complaint, now: datetime) -> tuple[Reason, ...]:
-    """Every deadline the complaint has missed at ``now`` (the pure rule on stored dues)."""
-    return overdue_reasons(deadlines_of(complaint), complaint.status, now)
+    """Every deadline the complaint has missed at ``now`` (the pure rule on stored dues);
+    agrees with :func:`overdue_condition`."""
+    deadlines = deadlines_of(complaint)
+    if deadlines is None:
+        return ()
+    return overdue_reasons(deadlines, complaint.status, now)
 
 
 async def sweep_overdue(
@@ -1185,7 +1186,3 @@ async def complaint_statistics(
         reason=reason,
         handlers=handlers,
     )
-
-
-# Severity values the policy may answer with (PM-4); kept here for callers that validate.
-SEVERITIES: Final = tuple(s.value for s in ComplaintSeverity)
