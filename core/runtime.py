@@ -92,7 +92,7 @@ class Frontdesk:
             try:
                 async with self.write() as session:
                     await sweep_overdue(session, datetime.now(UTC))
-            except Exception:  # noqa: BLE001 - retried on the next tick
+            except Exception:
                 log.exception("overdue sweep failed")
 
     async def _poll_plugin_state(self) -> None:
