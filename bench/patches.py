@@ -104,36 +104,44 @@ def _builder(model: Any, offset: int) -> Callable[[Any], Any]:
     return ns["build"]
 
 
-async def load_rows(session: Any, stmt: Any, model: Any, type_name: str,
-                    fields: Sequence[Any]) -> list[Any]:
-    """The page as row objects: one SELECT with the selected to-one relations joined."""
+@functools.cache
+def _join_plan(model: Any, relations: tuple[str, ...]) -> tuple[Any, list[Any], list[Any]]:
+    """Columns and outer joins for ``model`` with the named to-one relations (built once)."""
     from sqlalchemy import and_, inspect
 
-    from core.graphql.loading import RELATIONS
-
-    _cls, _keys, columns = _row_plan(model)
-    table = inspect(model).local_table
     mapper = inspect(model)
-    names = {f.name for f in fields}
+    table = mapper.local_table
+    _cls, _keys, columns = _row_plan(model)
     select_columns = list(columns)
-    joins = []  # (attr, related model, offset, pk position)
-    for gql_name, (attr, _child) in RELATIONS.get(type_name, {}).items():
-        if gql_name not in names:
-            continue
+    joins, related = [], []
+    for attr in relations:
         rel = mapper.relationships[attr]
         target = rel.mapper.class_
         _tcls, tkeys, tcolumns = _row_plan(target)
         alias = rel.mapper.local_table.alias(f"r_{attr}")
         onclause = and_(*(local == alias.c[remote.key] for local, remote in rel.local_remote_pairs))
-        stmt = stmt.outerjoin_from(table, alias, onclause)
+        joins.append((alias, onclause))
         offset = len(select_columns)
         select_columns += [alias.c[c.key] for c in tcolumns]
-        pk = tkeys.index(rel.mapper.primary_key[0].key)
-        joins.append((attr, target, offset, offset + pk))
+        pk = offset + tkeys.index(rel.mapper.primary_key[0].key)
+        related.append((attr, _builder(target, offset), pk))
+    return table, select_columns, [joins, related]
+
+
+async def load_rows(session: Any, stmt: Any, model: Any, type_name: str,
+                    fields: Sequence[Any]) -> list[Any]:
+    """The page as row objects: one SELECT with the selected to-one relations joined."""
+    from core.graphql.loading import RELATIONS
+
+    names = {f.name for f in fields}
+    relations = tuple(attr for gql_name, (attr, _child) in RELATIONS.get(type_name, {}).items()
+                      if gql_name in names)
+    table, select_columns, (joins, related) = _join_plan(model, relations)
+    for alias, onclause in joins:
+        stmt = stmt.outerjoin_from(table, alias, onclause)
     stmt = stmt.with_only_columns(*select_columns, maintain_column_froms=False)
     rows = (await session.execute(stmt)).all()
     build = _builder(model, 0)
-    related = [(attr, _builder(target, offset), pk) for attr, target, offset, pk in joins]
     out = []
     for row in rows:
         obj = build(row)
@@ -143,13 +151,28 @@ async def load_rows(session: Any, stmt: Any, model: Any, type_name: str,
     return out
 
 
+# Connection types whose pages load as rows (their GraphQL types only read columns and the
+# to-one relations in RELATIONS); a statement that carries ORM loader options (complaints'
+# history, for instance) keeps the ORM path.
+ROW_TYPES = frozenset({"Visit", "Customer", "Staff", "Site", "Penalty"})
+
+
 def core_rows() -> None:
-    from core.graphql import loading, queries
+    import sys
+
+    import schema.build  # noqa: F401 - imports every root module that imports paginate
+    from core.graphql import loading
     from core.graphql.types import Connection, Edge, PageInfo, decode_cursor, encode_cursor
+
+    original = loading.paginate
 
     async def paginate(info: Any, session: Any, stmt: Any, *, model: Any, type_name: str,
                        cursor_kind: str, first: int, after: str | None,
                        max_page_size: int) -> Connection:
+        if type_name not in ROW_TYPES or stmt._with_options:
+            return await original(info, session, stmt, model=model, type_name=type_name,
+                                  cursor_kind=cursor_kind, first=first, after=after,
+                                  max_page_size=max_page_size)
         from core.errors import InvalidInput
 
         if not 0 <= first <= max_page_size:
@@ -172,8 +195,12 @@ def core_rows() -> None:
                                end_cursor=edges[-1].cursor if edges else None),
         )
 
-    _set(loading, "paginate", paginate)
-    _set(queries, "paginate", paginate)
+    # Every module that imported the name (queries, complaints, admin, plugins ...).
+    for module in list(sys.modules.values()):
+        if getattr(module, "paginate", None) is original and module.__name__.startswith(
+            ("core.", "plugins.", "schema.")
+        ):
+            _set(module, "paginate", paginate)
 
 
 # --- auth-cache -----------------------------------------------------------------------------
@@ -238,10 +265,17 @@ PATCHES: dict[str, Callable[[], None]] = {
 }
 
 
+# What "all" applies.  auth-cache is left out: with a TTL cache a revoked token keeps working
+# for up to the TTL, which C-13 (and tests/test_access_control.py) forbid.  gc-freeze is left
+# out: since core raised the gen-0 threshold to 50,000 (tune_gc_for_long_lived_connections)
+# full collections are rare and freezing no longer measurably helps.
+RECOMMENDED = ["validation-cache", "fast-fields", "core-rows"]
+
+
 def apply(names: Sequence[str]) -> None:
     for name in names:
         if name == "all":
-            apply(list(PATCHES))
+            apply(RECOMMENDED)
             continue
         try:
             PATCHES[name]()

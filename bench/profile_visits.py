@@ -110,6 +110,12 @@ async def _setup(url: str, patches: list[str]) -> Any:
 
     fd = Frontdesk(Settings(database_url=url, plugin_state_poll_seconds=3600.0))
     await fd.start(watch=False)
+    try:  # what the app's lifespan does in a serving process, when this core has it
+        from core.graphql.subscriptions import tune_gc_for_long_lived_connections
+    except ImportError:
+        pass
+    else:
+        tune_gc_for_long_lived_connections()
     return fd
 
 

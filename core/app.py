@@ -21,7 +21,10 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 
 from core.graphql.context import Context
-from core.graphql.subscriptions import FrontdeskTransportWSHandler
+from core.graphql.subscriptions import (
+    FrontdeskTransportWSHandler,
+    tune_gc_for_long_lived_connections,
+)
 from core.runtime import Frontdesk
 
 
@@ -100,6 +103,7 @@ def create_app(frontdesk: Frontdesk | None = None) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if not frontdesk.started:
             await frontdesk.start()
+        tune_gc_for_long_lived_connections()  # p99 of subscription fan-out (bench/fanout.py)
         yield
         await frontdesk.stop()
 

@@ -111,14 +111,10 @@ class LocalBus:
     async def close(self) -> None:
         self._subscribers.clear()
 
-    def subscribe(self, maxsize: int | None = None) -> Subscription:
-        sub = Subscription(self, maxsize or self._queue_size)
+    def subscribe(self) -> Subscription:
+        sub = Subscription(self, self._queue_size)
         self._subscribers.add(sub)
         return sub
-
-    @property
-    def subscriber_count(self) -> int:
-        return len(self._subscribers)
 
     def _fan_out(self, event: DomainEvent) -> None:
         for sub in list(self._subscribers):
@@ -150,6 +146,8 @@ class RedisBus(LocalBus):
         self._ready = asyncio.Event()
 
     async def start(self) -> None:
+        if self._task is not None and not self._task.done():
+            return  # already listening
         import redis.asyncio as redis
 
         # The health check notices a silently dead pub/sub connection (no RST from a crashed

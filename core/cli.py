@@ -288,7 +288,11 @@ def serve(
     os.environ["FRONTDESK_DATABASE_URL"] = database_url
     fd = Frontdesk(Settings.from_env(database_url=database_url, redis_url=redis_url))
     console.print(f"Frontdesk GraphiQL: [bold]http://{host}:{port}/graphql[/]")
-    uvicorn.run(create_app(fd), host=host, port=port, log_level="info")
+    # Subscriptions send one shared, pre-encoded payload to every socket; per-message deflate
+    # would compress it again for each of them.
+    uvicorn.run(
+        create_app(fd), host=host, port=port, log_level="info", ws_per_message_deflate=False
+    )
 
 
 @schema_app.command("export")

@@ -460,19 +460,25 @@ class WebhookDispatcher:
         return max(wait, 0.01)
 
     async def _heads(self) -> list[tuple[int, datetime]]:
+        """(endpoint, when its head is due) for every active endpoint that is owed something.
+
+        One index lookup per endpoint (endpoints are few; a backlog can be large)."""
         d = WebhookDelivery
-        first_pending = (
-            select(d.endpoint_id, d.next_attempt_at, d.event_id)
-            .join(WebhookEndpoint, WebhookEndpoint.id == d.endpoint_id)
-            .where(d.status == PENDING, WebhookEndpoint.active.is_(True))
-            .order_by(d.endpoint_id, d.event_id, d.id)
-        )
-        heads: dict[int, datetime] = {}
+        heads: list[tuple[int, datetime]] = []
         async with self.fd.db.session() as s:
-            # Few endpoints have a backlog at once; the head is the first row per endpoint.
-            for endpoint_id, due_at, _event_id in (await s.execute(first_pending)).all():
-                heads.setdefault(endpoint_id, due_at)
-        return list(heads.items())
+            endpoints = (
+                await s.scalars(select(WebhookEndpoint.id).where(WebhookEndpoint.active.is_(True)))
+            ).all()
+            for endpoint_id in endpoints:
+                due_at = await s.scalar(
+                    select(d.next_attempt_at)
+                    .where(d.endpoint_id == endpoint_id, d.status == PENDING)
+                    .order_by(d.event_id, d.id)
+                    .limit(1)
+                )
+                if due_at is not None:
+                    heads.append((endpoint_id, due_at))
+        return heads
 
     async def _claim(self, endpoint_id: int) -> bool:
         """Take (or renew) the lease on an endpoint; False if another process holds it."""

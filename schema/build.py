@@ -11,6 +11,7 @@ their annotations evaluated to the classes built for this schema.
 
 import copy
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +150,8 @@ class FrontdeskSchema(strawberry.Schema):
         operation_name = kwargs.get("operation_name", args[3] if len(args) > 3 else None)
         denied = self.access_error(query, operation_name, context)
         if denied is not None:
-            return PreExecutionError(data=None, errors=[denied])
+            # Transports iterate what ``stream`` returns; the refusal is its first result.
+            return _refusal_stream(PreExecutionError(data=None, errors=[denied]))
         return await super().stream(query, *args, **kwargs)
 
     def process_errors(self, errors: list[Any], execution_context: Any = None) -> None:
@@ -166,6 +168,10 @@ class FrontdeskSchema(strawberry.Schema):
 
 
 _PARSE = _get_parse_cache(512)
+
+
+async def _refusal_stream(result: PreExecutionError) -> AsyncIterator[PreExecutionError]:
+    yield result
 
 
 def _root_fields(document: DocumentNode, operation_name: str | None) -> list[tuple[str, str]]:

@@ -89,8 +89,8 @@ class Server:
         self.log.seek(0)
         return self.log.read().decode(errors="replace")[-3000:]
 
-    async def ready(self, timeout: float = 20.0) -> None:
-        deadline = time.monotonic() + timeout
+    async def ready(self, within: float = 20.0) -> None:
+        deadline = time.monotonic() + within
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:
                 assert self.process.poll() is None, f"server exited:\n{self.output()}"
@@ -100,7 +100,7 @@ class Server:
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.1)
-        raise AssertionError(f"server not ready in {timeout}s:\n{self.output()}")
+        raise AssertionError(f"server not ready in {within}s:\n{self.output()}")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -204,8 +204,8 @@ async def test_a_complaint_filed_on_one_server_reaches_a_subscriber_on_the_other
     assert after["complaintId"] == live
 
 
-async def _wait_for(condition, timeout: float = 8.0) -> None:
-    deadline = time.monotonic() + timeout
+async def _wait_for(condition, within: float = 8.0) -> None:
+    deadline = time.monotonic() + within
     while not await condition():
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.1)

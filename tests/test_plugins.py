@@ -576,8 +576,10 @@ async def test_frontdesk_graphql_subscriptions_adds_root_subscription_fields(
     anonymous = await fd.schema.subscribe(
         "subscription { ticks }", context_value=Context(app=fd, fixed_now=FIXED_NOW)
     )
-    assert isinstance(anonymous, PreExecutionError)
-    assert anonymous.errors[0].extensions["code"] == "UNAUTHENTICATED"
+    # Transports iterate the result: the refusal is its first and only item.
+    [refusal] = [r async for r in anonymous]
+    assert isinstance(refusal, PreExecutionError)
+    assert refusal.errors[0].extensions["code"] == "UNAUTHENTICATED"
 
 
 def test_frontdesk_complaint_policy_is_answered_through_the_host() -> None:

@@ -107,9 +107,7 @@ class Receiver:
                 }
                 body = await reader.readexactly(int(headers.get("content-length", 0)))
                 status = self._receive(headers, body)
-                writer.write(
-                    f"HTTP/1.1 {status} X\r\ncontent-length: 2\r\n\r\nok".encode()
-                )
+                writer.write(f"HTTP/1.1 {status} X\r\ncontent-length: 2\r\n\r\nok".encode())
                 await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError):
             pass
@@ -164,8 +162,8 @@ async def complaint_events(fd: Frontdesk, site: str, count: int, kind: str = "co
     return written
 
 
-async def eventually(condition, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
+async def eventually(condition, within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.02)
@@ -328,7 +326,7 @@ async def test_two_dispatchers_on_one_database_deliver_in_order_once(pg_url):
         written: list[int] = []
         for fd in (one, two, one, two):
             written += await complaint_events(fd, site, 5)
-        await eventually(lambda: receiver.seen_ids == written, timeout=15)
+        await eventually(lambda: receiver.seen_ids == written, within=15)
         await asyncio.sleep(0.3)
     finally:
         await receiver.stop()
