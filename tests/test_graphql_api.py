@@ -125,6 +125,7 @@ async def test_depth_limit_rejects_deep_queries_with_a_clear_code(fd):
     from dataclasses import replace
 
     from conftest import ADMIN
+
     from core.graphql.context import Context
     from schema.build import build_schema
 

@@ -203,7 +203,9 @@ class CoreMutation:
             )
         return await reload(info, models.Staff, "Staff", staff.id, selection(info))
 
-    @strawberry.mutation(description="C-4: record a correction of a register entry.", metadata=MANAGE)
+    @strawberry.mutation(
+        description="C-4: record a correction of a register entry.", metadata=MANAGE
+    )
     async def correct_visit(self, info: Info, input: CorrectVisitInput) -> Visit:
         ctx = info.context
         async with ctx.app.write() as s:
@@ -221,7 +223,9 @@ class CoreMutation:
             )
         return await reload(info, models.Visit, "Visit", visit.id, selection(info))
 
-    @strawberry.mutation(description="Issue a penalty under a rule of the site's penalty table.", metadata=MANAGE)
+    @strawberry.mutation(
+        description="Issue a penalty under a rule of the site's penalty table.", metadata=MANAGE
+    )
     async def issue_penalty(self, info: Info, input: IssuePenaltyInput) -> Penalty:
         ctx = info.context
         async with ctx.app.write() as s:
