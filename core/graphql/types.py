@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 from datetime import date, datetime
-from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Generic, TypeVar
 
 import strawberry
@@ -18,6 +17,7 @@ from strawberry.types import Info
 from core import complaint_rules, models
 from core.auth import Permission
 from core.graphql.scalars import Money
+from core.hosting import escorts_for, hosting_budget
 from core.phone import mask_phone
 
 if TYPE_CHECKING:
@@ -138,16 +138,7 @@ class Customer:
 
     @strawberry.field(description="C-1: hosting budget per person in CNY.")
     def hosting_budget(self) -> Money:
-        return HOSTING_BUDGET[models.CustomerClass(self.customer_class)]
-
-
-HOSTING_BUDGET: dict[models.CustomerClass, Decimal] = {
-    # C-1: budget per person by class; policy data shared by every line.
-    models.CustomerClass.A: Decimal("500"),
-    models.CustomerClass.B: Decimal("300"),
-    models.CustomerClass.C: Decimal("200"),
-    models.CustomerClass.D: Decimal("150"),
-}
+        return hosting_budget(models.CustomerClass(self.customer_class))[0]
 
 
 @strawberry.type(description="An entry of the append-only visit register (C-4).")
@@ -169,6 +160,10 @@ class Visit:
     corrects_id: strawberry.ID | None = strawberry.field(
         description="The entry this one corrects (C-4), if it is a correction."
     )
+
+    @strawberry.field(description="C-2: escorts for this party (1 under 5, 2 up to 10, 3+).")
+    def escorts_needed(self) -> int:
+        return escorts_for(self.party_size)[0]
 
     @strawberry.field(description="Who decided the receiver, and why.")
     def decision(self) -> Decision | None:
