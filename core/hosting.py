@@ -44,9 +44,5 @@ def escorts_for(guests: int) -> tuple[int, Reason]:
     """C-2: escorts for a hosted group: under 5 guests 1, 5–10 guests 2, over 10 at least 3."""
     if guests < 1:
         raise ValueError("guests must be at least 1")
-    for largest, escorts in ESCORT_STEPS:
-        if guests <= largest:
-            break
-    else:
-        escorts = LARGE_GROUP_ESCORTS
+    escorts = next((n for largest, n in ESCORT_STEPS if guests <= largest), LARGE_GROUP_ESCORTS)
     return escorts, Reason("C-2", f"a group of {guests} is accompanied by {escorts} escort(s)")
