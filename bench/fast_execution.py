@@ -179,7 +179,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             completed = self.collect_and_execute_subfields(
                 object_type, details, field_path, value, position_context
             )
-        except Exception as raw_error:
+        except Exception as raw_error:  # noqa: BLE001 - located and recorded
             self.handle_field_error(raw_error, _field_type(parent_type, details), details,
                                     field_path)
             return None
@@ -188,7 +188,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
             async def await_completed() -> Any:
                 try:
                     return await completed
-                except Exception as raw_error:
+                except Exception as raw_error:  # noqa: BLE001 - located and recorded
                     self.handle_field_error(raw_error, _field_type(parent_type, details),
                                             details, field_path)
                     return None
@@ -223,14 +223,14 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     completed = self.collect_and_execute_subfields(
                         object_type, details, item_path, item, position_context
                     )
-                except Exception as raw_error:
+                except Exception as raw_error:  # noqa: BLE001 - located and recorded
                     self.handle_field_error(raw_error, item_type, details, item_path)
                     completed = None
                 if self.is_awaitable(completed):
                     completed = self._await_item(completed, item_type, details, item_path)
                     pending.append(index)
                 out.append(completed)
-        except Exception as raw_error:
+        except Exception as raw_error:  # noqa: BLE001 - located and recorded
             if pending:
                 self.settle_in_background([out[i] for i in pending])
             self.handle_field_error(raw_error, field_def.type, details, field_path)
@@ -243,7 +243,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 awaited = await gather_with_cancel(*(out[i] for i in pending))
                 for i, value in zip(pending, awaited, strict=True):
                     out[i] = value
-            except Exception as raw_error:
+            except Exception as raw_error:  # noqa: BLE001 - located and recorded
                 self.handle_field_error(raw_error, field_def.type, details, field_path)
                 return None  # type: ignore[return-value]
             return out
@@ -254,7 +254,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                           item_path: Path) -> Any:
         try:
             return await completed
-        except Exception as raw_error:
+        except Exception as raw_error:  # noqa: BLE001 - located and recorded
             self.handle_field_error(raw_error, item_type, details, item_path)
             return None
 

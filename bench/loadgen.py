@@ -67,7 +67,7 @@ class RawClient:
         self.concurrency = concurrency
         self.all: list[asyncio.StreamWriter] = []
 
-    async def _conn(self, host: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    async def _conn(self, host: str, port: int) -> tuple[Any, Any]:
         if self.free.empty() and self.opened < self.concurrency:
             self.opened += 1
             reader, writer = await asyncio.open_connection(host, port)
@@ -82,28 +82,38 @@ class RawClient:
         head = (f"POST {path} HTTP/1.1\r\nHost: {hostport}\r\n"
                 + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
                 + f"Content-Length: {len(content)}\r\n\r\n").encode()
-        reader, writer = await self._conn(host, int(port))
-        try:
-            writer.write(head + content)
-            status_line = await reader.readuntil(b"\r\n")
-            status = int(status_line.split(b" ", 2)[1])
-            length = None
-            while True:
-                line = await reader.readuntil(b"\r\n")
-                if line == b"\r\n":
-                    break
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value.strip())
-            if length is None:
-                raise RuntimeError("response without Content-Length (chunked is not supported)")
-            body = await reader.readexactly(length)
-        except BaseException:
-            writer.close()
-            self.opened -= 1
-            raise
-        self.free.put_nowait((reader, writer))
-        return Reply(status, body)
+        for attempt in (1, 2):
+            reader, writer = await self._conn(host, int(port))
+            try:
+                writer.write(head + content)
+                status_line = await reader.readuntil(b"\r\n")
+            except (ConnectionError, asyncio.IncompleteReadError):
+                # A kept-alive connection the server closed while idle: reconnect once.
+                writer.close()
+                self.opened -= 1
+                if attempt == 2:
+                    raise
+                continue
+            try:
+                status = int(status_line.split(b" ", 2)[1])
+                length = None
+                while True:
+                    line = await reader.readuntil(b"\r\n")
+                    if line == b"\r\n":
+                        break
+                    name, _, value = line.partition(b":")
+                    if name.strip().lower() == b"content-length":
+                        length = int(value.strip())
+                if length is None:
+                    raise RuntimeError("response without Content-Length (chunked unsupported)")
+                body = await reader.readexactly(length)
+            except BaseException:
+                writer.close()
+                self.opened -= 1
+                raise
+            self.free.put_nowait((reader, writer))
+            return Reply(status, body)
+        raise AssertionError("unreachable")
 
     async def aclose(self) -> None:
         for writer in self.all:

@@ -45,8 +45,9 @@ def undo_all() -> None:
 
 
 def validation_cache() -> None:
-    import schema.build as build
     from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
+
+    import schema.build as build
 
     @functools.cache
     def rules(kind: type, items: tuple[tuple[str, Any], ...]) -> tuple[type, ...]:
@@ -100,7 +101,7 @@ def _builder(model: Any, offset: int) -> Callable[[Any], Any]:
     lines += [f"    o.{k} = row[{offset + i}]" for i, k in enumerate(keys)]
     lines.append("    return o")
     ns: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    exec("\n".join(lines), ns)  # noqa: S102 - generated from mapper attribute names only
+    exec("\n".join(lines), ns)  # generated from mapper attribute names only
     return ns["build"]
 
 

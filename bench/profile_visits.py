@@ -95,7 +95,8 @@ def instrument() -> None:
     sa_session.AsyncSession.scalars = _timed(  # type: ignore[method-assign]
         "2b   SQL + ORM hydration (AsyncSession.scalars)",
         sa_session.AsyncSession.scalars, is_async=True)
-    queries.paginate = _timed("2a   root resolver (paginate: SQL, hydrate, prefetch)", loading.paginate, is_async=True)
+    queries.paginate = _timed(
+        "2a   root resolver (paginate: SQL, hydrate, prefetch)", loading.paginate, is_async=True)
     core_app.FrontdeskGraphQL.encode_json = _timed(  # type: ignore[method-assign]
         "3 encode_json (orjson)", core_app.FrontdeskGraphQL.encode_json, is_async=False)
 

@@ -79,7 +79,9 @@ def start(target: Target, db_url: str) -> None:
     env = {**os.environ, "BENCH_DATABASE_URL": db_url, "PYTHONPATH": str(ROOT), **target.env}
     target.proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", target.factory, "--factory", "--host", HOST,
-         "--port", str(target.port), "--log-level", "warning", "--no-access-log"],
+         "--port", str(target.port), "--log-level", "warning", "--no-access-log",
+         # Connections idle while the other target is loaded: keep them (both servers alike).
+         "--timeout-keep-alive", "120"],
         cwd=ROOT, env=env,
     )
 
@@ -156,7 +158,7 @@ def main() -> int:
     global TOKEN
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--db", choices=["sqlite", "postgres"], default=None,
-                    help="default: PostgreSQL at %s if reachable, else SQLite" % PG_SERVER_URL)
+                    help=f"default: PostgreSQL at {PG_SERVER_URL} if reachable, else SQLite")
     ap.add_argument("--pg-url", default=PG_SERVER_URL, help="PostgreSQL server (a fresh "
                     "database is created there and dropped at the end)")
     ap.add_argument("--rounds", type=int, default=3)
@@ -231,13 +233,15 @@ def main() -> int:
             parent_conn, child_conn = ctx.Pipe()
             from bench.loadgen import serve
 
-            loader = ctx.Process(target=serve, args=(child_conn, args.concurrency, args.client), daemon=True)
+            loader = ctx.Process(target=serve, daemon=True,
+                                 args=(child_conn, args.concurrency, args.client))
             loader.start()
             body = orjson.dumps(request_body(args.first))
 
             def run(t: Target, duration: float) -> dict[str, Any]:
                 assert parent_conn is not None
-                parent_conn.send(("run", f"{t.url}/graphql", body, headers(TOKEN), expected, duration))
+                url = f"{t.url}/graphql"
+                parent_conn.send(("run", url, body, headers(TOKEN), expected, duration))
                 return parent_conn.recv()
 
             for t in targets:
@@ -270,9 +274,9 @@ def main() -> int:
 
     # 4. Summary.
     print()
-    print(f"visits page: first={args.first}, {args.concurrency} in flight ({args.client} client), {args.rounds} rounds x "
-          f"{args.duration:g}s per target, db={kind}, python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} cpus")
+    print(f"visits page: first={args.first}, {args.concurrency} in flight ({args.client} "
+          f"client), {args.rounds} rounds x {args.duration:g}s per target, db={kind}, "
+          f"python {sys.version.split()[0]}, {os.cpu_count()} cpus")
     head = (f"{'target':<18} {'req/s':>8} {'(min-max)':>15} {'p50 ms':>7} {'p99 ms':>7} "
             f"{'srv cpu ms/req':>14} {'sql/req@10':>10} {'sql/req@100':>11} {'peak RSS MiB':>12} "
             f"{'errors':>6}")
@@ -291,11 +295,12 @@ def main() -> int:
     bad = any(t.errors or t.mismatched for t in targets)
     for t in targets[1:]:
         ratio = rps[t.name] / floor_rps
-        cpu_ratio = (t.server_cpu / max(t.requests, 1)) / (floor.server_cpu / max(floor.requests, 1))
-        verdict = "meets" if ratio >= 0.25 else "BELOW"
+        cpu_per = t.server_cpu / max(t.requests, 1)
+        cpu_ratio = cpu_per / (floor.server_cpu / max(floor.requests, 1))
+        verdict = "meets the 0.25 target" if ratio >= 0.25 else "BELOW the 0.25 target"
         if bad or not ok_all:
-            verdict = "INVALID: errors or different bytes"
-        print(f"ratio {t.name}/floor (req/s): {ratio:.3f}  ({verdict} the 0.25 target); "
+            verdict = "INVALID run: errors or different bytes"
+        print(f"ratio {t.name}/floor (req/s): {ratio:.3f}  ({verdict}); "
               f"server CPU per request {cpu_ratio:.1f}x the floor's")
     for t in targets:
         if t.statements[10] != t.statements[100]:
