@@ -26,6 +26,7 @@ from graphql import (
     OperationDefinitionNode,
 )
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -41,6 +42,7 @@ from strawberry.types.field import StrawberryField
 from core.auth import DEFAULT_ROOT_PERMISSION, Permission, record_audit, require
 from core.errors import FrontdeskError, PluginError
 from core.graphql.errors import classify
+from core.graphql.execution import FastExecutionContext
 from core.graphql.mutations import CHECK_IN_CORE_FIELDS, check_in_visit_resolver
 from core.graphql.roots import MUTATION_MIXINS, QUERY_MIXINS, SUBSCRIPTION_MIXINS
 from core.graphql.scalars import SCALAR_MAP
@@ -354,6 +356,10 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
         for t in types
     ]
 
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
     schema = FrontdeskSchema(
         query=query,
         mutation=mutation,
@@ -365,10 +371,14 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
         extensions=[
             lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
             _parser_cache,
-            lambda: QueryDepthLimiter(max_depth=settings.max_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            # The same rule classes for every request: QueryDepthLimiter/MaxAliasesLimiter
+            # create a new rule class per instance, and ValidationCache is keyed on the rule
+            # classes, so constructing them per request made every request re-validate.
+            lambda: AddValidationRules(limit_rules),
             _validation_cache,
         ],
+        # Plain attribute fields skip graphql-core's per-field work (core/graphql/execution.py).
+        execution_context_class=FastExecutionContext,
     )
     for type_name, cls in EXTENSIBLE_TYPES.items():
         for f in schema.get_fields(cls.__strawberry_definition__):
