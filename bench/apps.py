@@ -50,8 +50,13 @@ class BenchShim:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == SQL_COUNT_PATH:
             body = orjson.dumps({"statements": self.counter.statements, "pid": os.getpid()})
-            await send({"type": "http.response.start", "status": 200,
-                        "headers": [(b"content-type", b"application/json")]})
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-type", b"application/json")],
+                }
+            )
             await send({"type": "http.response.body", "body": body})
             return
         await self.app(scope, receive, send)
@@ -71,8 +76,9 @@ def frontdesk_app() -> ASGIApp:
         apply(patches)
     # A long plugin-state poll so that the background re-read does not pollute the statement
     # count; everything else is the default configuration.
-    fd = Frontdesk(Settings(database_url=os.environ["BENCH_DATABASE_URL"],
-                            plugin_state_poll_seconds=3600.0))
+    fd = Frontdesk(
+        Settings(database_url=os.environ["BENCH_DATABASE_URL"], plugin_state_poll_seconds=3600.0)
+    )
     counter = Counter()
     event.listen(fd.db.engine.sync_engine, "before_cursor_execute", counter)
     return BenchShim(create_app(fd), counter)
@@ -109,20 +115,31 @@ def page_json(rows: list[Any], first: int, iso: Any) -> bytes:
     has_next = len(rows) > first
     rows = rows[:first]
     edges = [
-        {"node": {
-            "id": str(vid),
-            "arrivedAt": iso(arrived),
-            "counted": bool(counted),
-            "customer": {"id": str(cid), "name": cname} if cid is not None else None,
-            "receiver": {"id": str(sid), "name": sname} if sid is not None else None,
-            "realestate": {"madeUpTurn": bool(made_up)} if rid is not None else None,
-        }}
+        {
+            "node": {
+                "id": str(vid),
+                "arrivedAt": iso(arrived),
+                "counted": bool(counted),
+                "customer": {"id": str(cid), "name": cname} if cid is not None else None,
+                "receiver": {"id": str(sid), "name": sname} if sid is not None else None,
+                "realestate": {"madeUpTurn": bool(made_up)} if rid is not None else None,
+            }
+        }
         for vid, arrived, counted, cid, cname, sid, sname, rid, made_up in rows
     ]
-    return orjson.dumps({"data": {"visits": {
-        "edges": edges,
-        "pageInfo": {"endCursor": _cursor(rows[-1][0]) if rows else None, "hasNextPage": has_next},
-    }}})
+    return orjson.dumps(
+        {
+            "data": {
+                "visits": {
+                    "edges": edges,
+                    "pageInfo": {
+                        "endCursor": _cursor(rows[-1][0]) if rows else None,
+                        "hasNextPage": has_next,
+                    },
+                }
+            }
+        }
+    )
 
 
 class _SqlitePool:

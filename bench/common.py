@@ -118,8 +118,9 @@ async def _create_token(url: str) -> str | None:
     fd = Frontdesk(Settings(database_url=url))
     try:
         async with fd.write() as s:
-            _token, raw = await create_token(s, name="bench", role="frontend",
-                                             now=datetime.now(UTC))
+            _token, raw = await create_token(
+                s, name="bench", role="frontend", now=datetime.now(UTC)
+            )
         return raw
     finally:
         await fd.stop()
@@ -156,10 +157,17 @@ def seed(url: str, *, seed_value: int = 20261124) -> Seeded:
 
         engine = create_engine(sync_url(url))
         with engine.begin() as conn:
-            conn.execute(insert(PluginState.__table__), [{
-                "name": "realestate", "enabled": True, "changed_at": datetime.now(UTC),
-                "settings": {},
-            }])
+            conn.execute(
+                insert(PluginState.__table__),
+                [
+                    {
+                        "name": "realestate",
+                        "enabled": True,
+                        "changed_at": datetime.now(UTC),
+                        "settings": {},
+                    }
+                ],
+            )
         engine.dispose()
 
     rnd = random.Random(seed_value)
@@ -168,51 +176,94 @@ def seed(url: str, *, seed_value: int = 20261124) -> Seeded:
     with engine.begin() as conn:
         conn.execute(
             insert(Site.__table__),
-            [{"id": SITE_ID, "name": "Bench Sales Office", "business_line": "realestate",
-              "timezone": "Asia/Shanghai", "calendar_region": "CN", "created_at": base}],
+            [
+                {
+                    "id": SITE_ID,
+                    "name": "Bench Sales Office",
+                    "business_line": "realestate",
+                    "timezone": "Asia/Shanghai",
+                    "calendar_region": "CN",
+                    "created_at": base,
+                }
+            ],
         )
         conn.execute(
             insert(Staff.__table__),
-            [{"id": i, "site_id": SITE_ID, "name": f"Salesperson {i:02d}", "role": "salesperson",
-              "employment_status": "active", "phone": None, "joined_on": None,
-              "created_at": base} for i in range(1, N_STAFF + 1)],
+            [
+                {
+                    "id": i,
+                    "site_id": SITE_ID,
+                    "name": f"Salesperson {i:02d}",
+                    "role": "salesperson",
+                    "employment_status": "active",
+                    "phone": None,
+                    "joined_on": None,
+                    "created_at": base,
+                }
+                for i in range(1, N_STAFF + 1)
+            ],
         )
         conn.execute(
             insert(Customer.__table__),
-            [{"id": i, "site_id": SITE_ID, "name": f"Customer {i:04d} 客户",
-              "phone": f"+86138{i:08d}", "customer_class": "ABCD"[i % 4], "group_id": None,
-              "owner_staff_id": 1 + i % N_STAFF, "created_at": base}
-             for i in range(1, N_CUSTOMERS + 1)],
+            [
+                {
+                    "id": i,
+                    "site_id": SITE_ID,
+                    "name": f"Customer {i:04d} 客户",
+                    "phone": f"+86138{i:08d}",
+                    "customer_class": "ABCD"[i % 4],
+                    "group_id": None,
+                    "owner_staff_id": 1 + i % N_STAFF,
+                    "created_at": base,
+                }
+                for i in range(1, N_CUSTOMERS + 1)
+            ],
         )
         visits, receptions = [], []
         for i in range(1, N_VISITS + 1):
             arrived = base + timedelta(seconds=i * 700, microseconds=rnd.randrange(1_000_000))
             directions = rnd.random() < 0.05  # asks the way: no customer, not counted, no receiver
-            visits.append({
-                "id": i, "site_id": SITE_ID,
-                "customer_id": None if directions else rnd.randint(1, N_CUSTOMERS),
-                "channel": "walk_in", "inquiry_kind": "consultation",
-                "visitor_kind": "directions" if directions else "customer",
-                "arrived_at": arrived, "business_date": (arrived + timedelta(hours=8)).date(),
-                "party_size": 1, "named_staff_id": None,
-                "receiver_id": None if directions else rnd.randint(1, N_STAFF),
-                "counted": not directions, "decision_rule": None if directions else "RE-1",
-                "decision_reason": None if directions else "next in the rotation",
-                "notes": None, "corrects_id": None, "recorded_at": arrived,
-            })
+            visits.append(
+                {
+                    "id": i,
+                    "site_id": SITE_ID,
+                    "customer_id": None if directions else rnd.randint(1, N_CUSTOMERS),
+                    "channel": "walk_in",
+                    "inquiry_kind": "consultation",
+                    "visitor_kind": "directions" if directions else "customer",
+                    "arrived_at": arrived,
+                    "business_date": (arrived + timedelta(hours=8)).date(),
+                    "party_size": 1,
+                    "named_staff_id": None,
+                    "receiver_id": None if directions else rnd.randint(1, N_STAFF),
+                    "counted": not directions,
+                    "decision_rule": None if directions else "RE-1",
+                    "decision_reason": None if directions else "next in the rotation",
+                    "notes": None,
+                    "corrects_id": None,
+                    "recorded_at": arrived,
+                }
+            )
             if not directions:
-                receptions.append({
-                    "visit_id": i, "made_up_turn": rnd.random() < 0.1, "new_registration": True,
-                    "units_requested": None, "skipped": [],
-                })
+                receptions.append(
+                    {
+                        "visit_id": i,
+                        "made_up_turn": rnd.random() < 0.1,
+                        "new_registration": True,
+                        "units_requested": None,
+                        "skipped": [],
+                    }
+                )
         conn.execute(insert(Visit.__table__), visits)
         conn.execute(insert(VisitReception.__table__), receptions)
         if conn.dialect.name == "postgresql":
             for table in ("sites", "staff", "customers", "visits"):
-                conn.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT max(id) FROM {table}))"
-                ))
+                conn.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT max(id) FROM {table}))"
+                    )
+                )
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
@@ -221,5 +272,6 @@ def seed(url: str, *, seed_value: int = 20261124) -> Seeded:
             conn.execute(text("ANALYZE"))
     engine.dispose()
     token = asyncio.run(_create_token(url))
-    return Seeded(url=url, site_id=SITE_ID, visits=len(visits), receptions=len(receptions),
-                  token=token)
+    return Seeded(
+        url=url, site_id=SITE_ID, visits=len(visits), receptions=len(receptions), token=token
+    )

@@ -15,8 +15,15 @@ import time
 from typing import Any
 
 
-async def _run(client: Any, url: str, body: bytes, headers: dict[str, str],
-               expected: bytes | None, duration: float, concurrency: int) -> dict[str, Any]:
+async def _run(
+    client: Any,
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    expected: bytes | None,
+    duration: float,
+    concurrency: int,
+) -> dict[str, Any]:
     latencies: list[float] = []
     errors = 0
     mismatched = 0
@@ -79,9 +86,11 @@ class RawClient:
         _scheme, _, hostport, path = url.split("/", 3)  # http://host:port/path
         path = "/" + path
         host, port = hostport.rsplit(":", 1)
-        head = (f"POST {path} HTTP/1.1\r\nHost: {hostport}\r\n"
-                + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-                + f"Content-Length: {len(content)}\r\n\r\n").encode()
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: {hostport}\r\n"
+            + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            + f"Content-Length: {len(content)}\r\n\r\n"
+        ).encode()
         for attempt in (1, 2):
             reader, writer = await self._conn(host, int(port))
             try:
@@ -143,12 +152,15 @@ def serve(conn: Any, concurrency: int, kind: str = "raw") -> None:
             client = clients.get(base)
             if client is None:
                 client = clients[base] = (
-                    RawClient(concurrency) if kind == "raw"
+                    RawClient(concurrency)
+                    if kind == "raw"
                     else httpx.AsyncClient(limits=limits, timeout=30.0)
                 )
-            conn.send(loop.run_until_complete(
-                _run(client, url, body, headers, expected, duration, concurrency)
-            ))
+            conn.send(
+                loop.run_until_complete(
+                    _run(client, url, body, headers, expected, duration, concurrency)
+                )
+            )
     finally:
         for client in clients.values():
             loop.run_until_complete(client.aclose())

@@ -129,14 +129,18 @@ def _join_plan(model: Any, relations: tuple[str, ...]) -> tuple[Any, list[Any], 
     return table, select_columns, [joins, related]
 
 
-async def load_rows(session: Any, stmt: Any, model: Any, type_name: str,
-                    fields: Sequence[Any]) -> list[Any]:
+async def load_rows(
+    session: Any, stmt: Any, model: Any, type_name: str, fields: Sequence[Any]
+) -> list[Any]:
     """The page as row objects: one SELECT with the selected to-one relations joined."""
     from core.graphql.loading import RELATIONS
 
     names = {f.name for f in fields}
-    relations = tuple(attr for gql_name, (attr, _child) in RELATIONS.get(type_name, {}).items()
-                      if gql_name in names)
+    relations = tuple(
+        attr
+        for gql_name, (attr, _child) in RELATIONS.get(type_name, {}).items()
+        if gql_name in names
+    )
     table, select_columns, (joins, related) = _join_plan(model, relations)
     for alias, onclause in joins:
         stmt = stmt.outerjoin_from(table, alias, onclause)
@@ -167,18 +171,36 @@ def core_rows() -> None:
 
     original = loading.paginate
 
-    async def paginate(info: Any, session: Any, stmt: Any, *, model: Any, type_name: str,
-                       cursor_kind: str, first: int, after: str | None,
-                       max_page_size: int) -> Connection:
+    async def paginate(
+        info: Any,
+        session: Any,
+        stmt: Any,
+        *,
+        model: Any,
+        type_name: str,
+        cursor_kind: str,
+        first: int,
+        after: str | None,
+        max_page_size: int,
+    ) -> Connection:
         if type_name not in ROW_TYPES or stmt._with_options:
-            return await original(info, session, stmt, model=model, type_name=type_name,
-                                  cursor_kind=cursor_kind, first=first, after=after,
-                                  max_page_size=max_page_size)
+            return await original(
+                info,
+                session,
+                stmt,
+                model=model,
+                type_name=type_name,
+                cursor_kind=cursor_kind,
+                first=first,
+                after=after,
+                max_page_size=max_page_size,
+            )
         from core.errors import InvalidInput
 
         if not 0 <= first <= max_page_size:
             raise InvalidInput(
-                f"first must be between 0 and {max_page_size}", code="INVALID_PAGE_SIZE",
+                f"first must be between 0 and {max_page_size}",
+                code="INVALID_PAGE_SIZE",
                 field="first",
             )
         fields = loading.node_fields(info)
@@ -192,8 +214,9 @@ def core_rows() -> None:
         edges = [Edge(cursor=encode_cursor(cursor_kind, r.id), node=r) for r in rows]
         return Connection(
             edges=edges,
-            page_info=PageInfo(has_next_page=has_next,
-                               end_cursor=edges[-1].cursor if edges else None),
+            page_info=PageInfo(
+                has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None
+            ),
         )
 
     # Every module that imported the name (queries, complaints, admin, plugins ...).

@@ -45,6 +45,7 @@ PHASES: dict[str, float] = defaultdict(float)
 
 def _timed(name: str, fn: Any, *, is_async: bool) -> Any:
     if is_async:
+
         async def wrapper(*a: Any, **kw: Any) -> Any:
             t0 = time.perf_counter()
             try:
@@ -52,12 +53,14 @@ def _timed(name: str, fn: Any, *, is_async: bool) -> Any:
             finally:
                 PHASES[name] += time.perf_counter() - t0
     else:
+
         def wrapper(*a: Any, **kw: Any) -> Any:
             t0 = time.perf_counter()
             try:
                 return fn(*a, **kw)
             finally:
                 PHASES[name] += time.perf_counter() - t0
+
     wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
     return wrapper
 
@@ -86,19 +89,23 @@ def instrument() -> None:
     from schema.build import FrontdeskSchema
 
     FrontdeskSchema._prepare_operation_async = _timed(  # type: ignore[method-assign]
-        "1 parse + validate (+ extensions)", FrontdeskSchema._prepare_operation_async,
-        is_async=True)
+        "1 parse + validate (+ extensions)", FrontdeskSchema._prepare_operation_async, is_async=True
+    )
     FrontdeskSchema._execute_operation = _timed(  # type: ignore[method-assign]
-        "2 execute (graphql-core + resolvers)", FrontdeskSchema._execute_operation,
-        is_async=True)
+        "2 execute (graphql-core + resolvers)", FrontdeskSchema._execute_operation, is_async=True
+    )
     # The root statement (execute + ORM hydration) happens in AsyncSession.scalars.
     sa_session.AsyncSession.scalars = _timed(  # type: ignore[method-assign]
         "2b   SQL + ORM hydration (AsyncSession.scalars)",
-        sa_session.AsyncSession.scalars, is_async=True)
+        sa_session.AsyncSession.scalars,
+        is_async=True,
+    )
     queries.paginate = _timed(
-        "2a   root resolver (paginate: SQL, hydrate, prefetch)", loading.paginate, is_async=True)
+        "2a   root resolver (paginate: SQL, hydrate, prefetch)", loading.paginate, is_async=True
+    )
     core_app.FrontdeskGraphQL.encode_json = _timed(  # type: ignore[method-assign]
-        "3 encode_json (orjson)", core_app.FrontdeskGraphQL.encode_json, is_async=False)
+        "3 encode_json (orjson)", core_app.FrontdeskGraphQL.encode_json, is_async=False
+    )
 
 
 async def _setup(url: str, patches: list[str]) -> Any:
@@ -120,8 +127,9 @@ async def _setup(url: str, patches: list[str]) -> Any:
     return fd
 
 
-async def _loop(fd: Any, mode: str, n: int, first: int, prof: cProfile.Profile | None,
-                token: str | None) -> float:
+async def _loop(
+    fd: Any, mode: str, n: int, first: int, prof: cProfile.Profile | None, token: str | None
+) -> float:
     from core.graphql.context import Context
 
     if mode == "schema":
@@ -136,8 +144,9 @@ async def _loop(fd: Any, mode: str, n: int, first: int, prof: cProfile.Profile |
             pass
 
         async def one() -> None:
-            result = await schema.execute(QUERY, variable_values=vars_,
-                                          context_value=Context(app=fd, **extra))
+            result = await schema.execute(
+                QUERY, variable_values=vars_, context_value=Context(app=fd, **extra)
+            )
             assert not result.errors, result.errors
             orjson.dumps({"data": result.data})
     else:
@@ -146,9 +155,17 @@ async def _loop(fd: Any, mode: str, n: int, first: int, prof: cProfile.Profile |
         app = create_app(fd)
         body = orjson.dumps(request_body(first))
         scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-            "scheme": "http", "path": "/graphql", "raw_path": b"/graphql", "query_string": b"",
-            "root_path": "", "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 1),
+            "type": "http",
+            "asgi": {"version": "3.0"},
+            "http_version": "1.1",
+            "method": "POST",
+            "scheme": "http",
+            "path": "/graphql",
+            "raw_path": b"/graphql",
+            "query_string": b"",
+            "root_path": "",
+            "server": ("127.0.0.1", 8000),
+            "client": ("127.0.0.1", 1),
             "headers": [(b"host", b"127.0.0.1"), (b"content-length", str(len(body)).encode())]
             + [(k.encode(), v.encode()) for k, v in headers(token).items()],
         }
@@ -217,13 +234,17 @@ async def _ab(url: str, token: str | None, args: Any, kind: str) -> None:
     finally:
         await fd.stop()
     base = statistics.median(cpus[labels[0]])
-    print(f"db={kind} mode={args.mode} first={args.first}: {args.rounds} alternating rounds x "
-          f"{args.n} requests per patch set (one at a time, in process)")
+    print(
+        f"db={kind} mode={args.mode} first={args.first}: {args.rounds} alternating rounds x "
+        f"{args.n} requests per patch set (one at a time, in process)"
+    )
     print(f"  {'patch set':<44} {'wall ms':>8} {'CPU ms':>8} {'CPU min':>8} {'vs first':>9}")
     for label in labels:
         med = statistics.median(cpus[label])
-        print(f"  {label:<44} {statistics.median(walls[label]):8.3f} {med:8.3f} "
-              f"{min(cpus[label]):8.3f} {med / base:8.2f}x")
+        print(
+            f"  {label:<44} {statistics.median(walls[label]):8.3f} {med:8.3f} "
+            f"{min(cpus[label]):8.3f} {med / base:8.2f}x"
+        )
 
 
 def main() -> int:
@@ -238,9 +259,13 @@ def main() -> int:
     ap.add_argument("--profile", choices=["cprofile", "none"], default="cprofile")
     ap.add_argument("--sort", default="tottime", help="pstats sort key (tottime, cumulative)")
     ap.add_argument("--top", type=int, default=30)
-    ap.add_argument("--ab", default="", help="compare patch sets in one process, e.g. "
-                    "'none;validation-cache;all' (each set comma-separated); passes alternate "
-                    "between the sets, --rounds times")
+    ap.add_argument(
+        "--ab",
+        default="",
+        help="compare patch sets in one process, e.g. "
+        "'none;validation-cache;all' (each set comma-separated); passes alternate "
+        "between the sets, --rounds times",
+    )
     ap.add_argument("--rounds", type=int, default=5)
     args = ap.parse_args()
     kind = args.db or ("postgres" if pg_reachable(args.pg_url) else "sqlite")
@@ -265,10 +290,12 @@ def main() -> int:
                         best = (elapsed, cpu, dict(PHASES))
                 assert best is not None
                 elapsed, cpu, phases = best
-                print(f"db={kind} mode={args.mode} first={args.first} patches={patches or '-'}: "
-                      f"{elapsed / args.n * 1e3:.3f} ms/request wall, "
-                      f"{cpu / args.n * 1e3:.3f} ms CPU (process, all threads), "
-                      f"best of {args.repeat}")
+                print(
+                    f"db={kind} mode={args.mode} first={args.first} patches={patches or '-'}: "
+                    f"{elapsed / args.n * 1e3:.3f} ms/request wall, "
+                    f"{cpu / args.n * 1e3:.3f} ms CPU (process, all threads), "
+                    f"best of {args.repeat}"
+                )
                 for name, total in sorted(phases.items()):
                     print(f"  {name:<52} {total / args.n * 1e3:7.3f} ms/request")
                 if args.profile == "cprofile":

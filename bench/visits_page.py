@@ -78,11 +78,25 @@ def start(target: Target, db_url: str) -> None:
     target.port = free_port()
     env = {**os.environ, "BENCH_DATABASE_URL": db_url, "PYTHONPATH": str(ROOT), **target.env}
     target.proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", target.factory, "--factory", "--host", HOST,
-         "--port", str(target.port), "--log-level", "warning", "--no-access-log",
-         # Connections idle while the other target is loaded: keep them (both servers alike).
-         "--timeout-keep-alive", "120"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            target.factory,
+            "--factory",
+            "--host",
+            HOST,
+            "--port",
+            str(target.port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            # Connections idle while the other target is loaded: keep them (both servers alike).
+            "--timeout-keep-alive",
+            "120",
+        ],
+        cwd=ROOT,
+        env=env,
     )
 
 
@@ -135,8 +149,12 @@ TOKEN: str | None = None
 
 
 def post(target: Target, first: int) -> bytes:
-    r = httpx.post(f"{target.url}/graphql", content=orjson.dumps(request_body(first)),
-                   headers=headers(TOKEN), timeout=30.0)
+    r = httpx.post(
+        f"{target.url}/graphql",
+        content=orjson.dumps(request_body(first)),
+        headers=headers(TOKEN),
+        timeout=30.0,
+    )
     r.raise_for_status()
     return r.content
 
@@ -157,19 +175,33 @@ def pct(values: list[float], q: float) -> float:
 def main() -> int:
     global TOKEN
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("--db", choices=["sqlite", "postgres"], default=None,
-                    help=f"default: PostgreSQL at {PG_SERVER_URL} if reachable, else SQLite")
-    ap.add_argument("--pg-url", default=PG_SERVER_URL, help="PostgreSQL server (a fresh "
-                    "database is created there and dropped at the end)")
+    ap.add_argument(
+        "--db",
+        choices=["sqlite", "postgres"],
+        default=None,
+        help=f"default: PostgreSQL at {PG_SERVER_URL} if reachable, else SQLite",
+    )
+    ap.add_argument(
+        "--pg-url",
+        default=PG_SERVER_URL,
+        help="PostgreSQL server (a fresh database is created there and dropped at the end)",
+    )
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--duration", type=float, default=5.0, help="seconds per target per round")
     ap.add_argument("--warmup", type=float, default=1.0, help="seconds per target, not counted")
     ap.add_argument("--concurrency", type=int, default=8, help="requests in flight")
-    ap.add_argument("--client", choices=["raw", "httpx"], default="raw",
-                    help="load client: a minimal keep-alive HTTP/1.1 client (default) or httpx")
+    ap.add_argument(
+        "--client",
+        choices=["raw", "httpx"],
+        default="raw",
+        help="load client: a minimal keep-alive HTTP/1.1 client (default) or httpx",
+    )
     ap.add_argument("--first", type=int, default=100, help="page size of the loaded query")
-    ap.add_argument("--patches", default="", help="comma-separated bench/patches.py names; "
-                    "adds a 'frontdesk+patches' target")
+    ap.add_argument(
+        "--patches",
+        default="",
+        help="comma-separated bench/patches.py names; adds a 'frontdesk+patches' target",
+    )
     args = ap.parse_args()
 
     if args.db is None:
@@ -188,17 +220,22 @@ def main() -> int:
         Target("frontdesk", "bench.apps:frontdesk_app"),
     ]
     if args.patches:
-        targets.append(Target("frontdesk+patches", "bench.apps:frontdesk_app",
-                              env={"BENCH_PATCHES": args.patches}))
+        targets.append(
+            Target(
+                "frontdesk+patches", "bench.apps:frontdesk_app", env={"BENCH_PATCHES": args.patches}
+            )
+        )
 
     t_begin = time.monotonic()
     with fresh_database(kind, args.pg_url) as db_url:
         t0 = time.monotonic()
         seeded = seed(db_url)
         TOKEN = seeded.token
-        print(f"seeded {seeded.visits} visits ({seeded.receptions} receptions), 1000 customers, "
-              f"20 staff in {time.monotonic() - t0:.1f}s"
-              + (" (+ a read-only API token)" if seeded.token else ""))
+        print(
+            f"seeded {seeded.visits} visits ({seeded.receptions} receptions), 1000 customers, "
+            f"20 staff in {time.monotonic() - t0:.1f}s"
+            + (" (+ a read-only API token)" if seeded.token else "")
+        )
         loader = None
         parent_conn = None
         try:
@@ -216,8 +253,10 @@ def main() -> int:
                     body = post(t, first)
                     same = body == reference
                     ok_all &= same
-                    print(f"byte-equal first={first:<3} {t.name} vs floor: "
-                          f"{'yes' if same else 'NO'} ({len(body)} vs {len(reference)} bytes)")
+                    print(
+                        f"byte-equal first={first:<3} {t.name} vs floor: "
+                        f"{'yes' if same else 'NO'} ({len(body)} vs {len(reference)} bytes)"
+                    )
                     if not same:
                         print("  frontdesk:", body[:300])
                         print("  floor:    ", reference[:300])
@@ -233,8 +272,9 @@ def main() -> int:
             parent_conn, child_conn = ctx.Pipe()
             from bench.loadgen import serve
 
-            loader = ctx.Process(target=serve, daemon=True,
-                                 args=(child_conn, args.concurrency, args.client))
+            loader = ctx.Process(
+                target=serve, daemon=True, args=(child_conn, args.concurrency, args.client)
+            )
             loader.start()
             body = orjson.dumps(request_body(args.first))
 
@@ -260,8 +300,10 @@ def main() -> int:
                     t.mismatched += res["mismatched"]
                     t.client_cpu.append(res["client_cpu"])
                     t.round_rps.append(len(res["latencies"]) / res["elapsed"])
-                    print(f"round {rnd + 1}/{args.rounds} {t.name:<18} "
-                          f"{t.round_rps[-1]:8.1f} req/s  (client cpu {res['client_cpu']:.0%})")
+                    print(
+                        f"round {rnd + 1}/{args.rounds} {t.name:<18} "
+                        f"{t.round_rps[-1]:8.1f} req/s  (client cpu {res['client_cpu']:.0%})"
+                    )
             parent_conn.send(("stop",))
             loader.join(timeout=10)
 
@@ -274,23 +316,29 @@ def main() -> int:
 
     # 4. Summary.
     print()
-    print(f"visits page: first={args.first}, {args.concurrency} in flight ({args.client} "
-          f"client), {args.rounds} rounds x {args.duration:g}s per target, db={kind}, "
-          f"python {sys.version.split()[0]}, {os.cpu_count()} cpus")
-    head = (f"{'target':<18} {'req/s':>8} {'(min-max)':>15} {'p50 ms':>7} {'p99 ms':>7} "
-            f"{'srv cpu ms/req':>14} {'sql/req@10':>10} {'sql/req@100':>11} {'peak RSS MiB':>12} "
-            f"{'errors':>6}")
+    print(
+        f"visits page: first={args.first}, {args.concurrency} in flight ({args.client} "
+        f"client), {args.rounds} rounds x {args.duration:g}s per target, db={kind}, "
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cpus"
+    )
+    head = (
+        f"{'target':<18} {'req/s':>8} {'(min-max)':>15} {'p50 ms':>7} {'p99 ms':>7} "
+        f"{'srv cpu ms/req':>14} {'sql/req@10':>10} {'sql/req@100':>11} {'peak RSS MiB':>12} "
+        f"{'errors':>6}"
+    )
     print(head)
     print("-" * len(head))
     rps: dict[str, float] = {}
     for t in targets:
         rps[t.name] = t.requests / t.seconds if t.seconds else float("nan")
         spread = f"{min(t.round_rps):.0f}-{max(t.round_rps):.0f}" if t.round_rps else "-"
-        print(f"{t.name:<18} {rps[t.name]:8.1f} {spread:>15} {pct(t.latencies, .5) * 1e3:7.2f} "
-              f"{pct(t.latencies, .99) * 1e3:7.2f} "
-              f"{t.server_cpu / max(t.requests, 1) * 1e3:14.3f} {t.statements[10]:>10} "
-              f"{t.statements[100]:>11} {peaks.get(t.name, float('nan')):12.1f} "
-              f"{t.errors + t.mismatched:>6}")
+        print(
+            f"{t.name:<18} {rps[t.name]:8.1f} {spread:>15} {pct(t.latencies, 0.5) * 1e3:7.2f} "
+            f"{pct(t.latencies, 0.99) * 1e3:7.2f} "
+            f"{t.server_cpu / max(t.requests, 1) * 1e3:14.3f} {t.statements[10]:>10} "
+            f"{t.statements[100]:>11} {peaks.get(t.name, float('nan')):12.1f} "
+            f"{t.errors + t.mismatched:>6}"
+        )
     floor_rps = rps["floor"]
     bad = any(t.errors or t.mismatched for t in targets)
     for t in targets[1:]:
@@ -300,18 +348,26 @@ def main() -> int:
         verdict = "meets the 0.25 target" if ratio >= 0.25 else "BELOW the 0.25 target"
         if bad or not ok_all:
             verdict = "INVALID run: errors or different bytes"
-        print(f"ratio {t.name}/floor (req/s): {ratio:.3f}  ({verdict}); "
-              f"server CPU per request {cpu_ratio:.1f}x the floor's")
+        print(
+            f"ratio {t.name}/floor (req/s): {ratio:.3f}  ({verdict}); "
+            f"server CPU per request {cpu_ratio:.1f}x the floor's"
+        )
     for t in targets:
         if t.statements[10] != t.statements[100]:
-            print(f"WARNING {t.name}: statements per request depend on page size "
-                  f"({t.statements[10]} at 10, {t.statements[100]} at 100)")
+            print(
+                f"WARNING {t.name}: statements per request depend on page size "
+                f"({t.statements[10]} at 10, {t.statements[100]} at 100)"
+            )
     busy = [t.name for t in targets if t.client_cpu and statistics.mean(t.client_cpu) > 0.9]
     if busy:
-        print(f"note: the load generator was CPU-bound against {', '.join(busy)}; "
-              f"their req/s is a lower bound (see 'srv cpu ms/req')")
-    print(f"byte-equal responses: {'yes' if ok_all else 'NO'}; total time "
-          f"{time.monotonic() - t_begin:.0f}s")
+        print(
+            f"note: the load generator was CPU-bound against {', '.join(busy)}; "
+            f"their req/s is a lower bound (see 'srv cpu ms/req')"
+        )
+    print(
+        f"byte-equal responses: {'yes' if ok_all else 'NO'}; total time "
+        f"{time.monotonic() - t_begin:.0f}s"
+    )
     return 0 if ok_all and not bad else 1
 
 

@@ -122,17 +122,35 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         result = Undefined
                 elif kind == OBJECT:
                     result = self._fast_object(
-                        parent_type, source_value, path, response_name, details, getter, attr,
-                        object_type, position_context,
+                        parent_type,
+                        source_value,
+                        path,
+                        response_name,
+                        details,
+                        getter,
+                        attr,
+                        object_type,
+                        position_context,
                     )
                 elif kind == OBJECT_LIST:
                     result = self._fast_list(
-                        parent_type, source_value, path, response_name, details, getter, attr,
-                        extra, object_type, position_context,
+                        parent_type,
+                        source_value,
+                        path,
+                        response_name,
+                        details,
+                        getter,
+                        attr,
+                        extra,
+                        object_type,
+                        position_context,
                     )
                 if result is Undefined:
                     result = self.execute_field(
-                        parent_type, source_value, details, Path(path, response_name, type_name),
+                        parent_type,
+                        source_value,
+                        details,
+                        Path(path, response_name, type_name),
                         position_context,
                     )
                     if result is Undefined:
@@ -158,9 +176,18 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         return get_results()
 
-    def _fast_object(self, parent_type: GraphQLObjectType, source: Any, path: Path | None,
-                     response_name: str, details: Any, getter: Any, attr: str,
-                     object_type: GraphQLObjectType, position_context: Any) -> Any:
+    def _fast_object(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        path: Path | None,
+        response_name: str,
+        details: Any,
+        getter: Any,
+        attr: str,
+        object_type: GraphQLObjectType,
+        position_context: Any,
+    ) -> Any:
         try:
             value = getter(source, attr)
         except Exception:  # noqa: BLE001
@@ -168,19 +195,28 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if value is None:
             return Undefined if extra_nonnull(parent_type, details) else None
         field_path = Path(path, response_name, parent_type.name)
-        return self._complete_object(parent_type, details, field_path, object_type, value,
-                                     position_context, response_name)
+        return self._complete_object(
+            parent_type, details, field_path, object_type, value, position_context, response_name
+        )
 
-    def _complete_object(self, parent_type: GraphQLObjectType, details: Any, field_path: Path,
-                         object_type: GraphQLObjectType, value: Any, position_context: Any,
-                         response_name: str) -> Any:
+    def _complete_object(
+        self,
+        parent_type: GraphQLObjectType,
+        details: Any,
+        field_path: Path,
+        object_type: GraphQLObjectType,
+        value: Any,
+        position_context: Any,
+        response_name: str,
+    ) -> Any:
         try:
             completed = self.collect_and_execute_subfields(
                 object_type, details, field_path, value, position_context
             )
         except Exception as raw_error:  # noqa: BLE001 - located and recorded
-            self.handle_field_error(raw_error, _field_type(parent_type, details), details,
-                                    field_path)
+            self.handle_field_error(
+                raw_error, _field_type(parent_type, details), details, field_path
+            )
             return None
         if self.is_awaitable(completed):
 
@@ -188,16 +224,27 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 try:
                     return await completed
                 except Exception as raw_error:  # noqa: BLE001 - located and recorded
-                    self.handle_field_error(raw_error, _field_type(parent_type, details),
-                                            details, field_path)
+                    self.handle_field_error(
+                        raw_error, _field_type(parent_type, details), details, field_path
+                    )
                     return None
 
             return await_completed()
         return completed
 
-    def _fast_list(self, parent_type: GraphQLObjectType, source: Any, path: Path | None,
-                   response_name: str, details: Any, getter: Any, attr: str, item_nonnull: bool,
-                   object_type: GraphQLObjectType, position_context: Any) -> Any:
+    def _fast_list(
+        self,
+        parent_type: GraphQLObjectType,
+        source: Any,
+        path: Path | None,
+        response_name: str,
+        details: Any,
+        getter: Any,
+        attr: str,
+        item_nonnull: bool,
+        object_type: GraphQLObjectType,
+        position_context: Any,
+    ) -> Any:
         try:
             items = getter(source, attr)
         except Exception:  # noqa: BLE001
@@ -249,8 +296,9 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
         return await_items()
 
-    async def _await_item(self, completed: Any, item_type: Any, details: Any,
-                          item_path: Path) -> Any:
+    async def _await_item(
+        self, completed: Any, item_type: Any, details: Any, item_path: Path
+    ) -> Any:
         try:
             return await completed
         except Exception as raw_error:  # noqa: BLE001 - located and recorded
