@@ -167,7 +167,14 @@ async def authenticate(session: AsyncSession, header: str | None) -> Actor | Non
     raw = header.strip()
     if raw.lower().startswith("bearer "):
         raw = raw[7:].strip()
-    token = await session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw)))
+    # Columns, not the entity: one row read per request, no identity map needed.
+    token = (
+        await session.execute(
+            select(
+                ApiToken.id, ApiToken.role, ApiToken.name, ApiToken.staff_id, ApiToken.revoked_at
+            ).where(ApiToken.token_hash == hash_token(raw))
+        )
+    ).first()
     if token is None or token.revoked_at is not None:
         raise Unauthenticated(
             "the API token is unknown or revoked; ask an administrator for a new one"

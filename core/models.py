@@ -8,7 +8,7 @@ is ``Numeric`` mapped to ``Decimal``.  The visit register and the penalty ledger
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -47,17 +47,16 @@ class UTCDateTime(TypeDecorator[datetime]):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the database; times must be timezone-aware")
-        from datetime import UTC
-
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        from datetime import UTC
-
-        if value.tzinfo is None:
+        tz = value.tzinfo
+        if tz is None:
             return value.replace(tzinfo=UTC)
+        if tz is UTC:  # what asyncpg returns: already the answer
+            return value
         return value.astimezone(UTC)
 
 

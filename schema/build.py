@@ -63,6 +63,8 @@ class FrontdeskSchema(strawberry.Schema):
         self.enabled_plugins = enabled
         self.auth_required = auth_required
         self.frontdesk_prefetch: dict[str, dict[str, tuple[str, Any]]] = {}
+        # Type -> GraphQL field -> (prefetch key, JoinedPrefetch) for loaders that can join.
+        self.frontdesk_prefetch_joins: dict[str, dict[str, tuple[str, Any]]] = {}
         # (root type, GraphQL field name) -> permission it requires (C-13).
         self.root_permissions: dict[tuple[str, str], Permission] = {}
         super().__init__(*args, **kwargs)
@@ -386,10 +388,11 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
             if loader is not None:
                 owner = f.metadata[PLUGIN_KEY]
                 gql = f.graphql_name or _camel(f.python_name)
-                schema.frontdesk_prefetch.setdefault(type_name, {})[gql] = (
-                    f"{owner}.{type_name}.{gql}",
-                    loader,
-                )
+                key = f"{owner}.{type_name}.{gql}"
+                schema.frontdesk_prefetch.setdefault(type_name, {})[gql] = (key, loader)
+                joined = f.metadata.get("prefetch_join")
+                if joined is not None:
+                    schema.frontdesk_prefetch_joins.setdefault(type_name, {})[gql] = (key, joined)
     return schema
 
 

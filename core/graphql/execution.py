@@ -35,6 +35,8 @@ from graphql.pyutils import Path, Undefined
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
+from core.graphql.compiled import Completion, compiled_completion
+
 DEFINITION_BACKREF = "strawberry-definition"
 
 SLOW, LEAF, OBJECT, OBJECT_LIST = 0, 1, 2, 3
@@ -45,8 +47,23 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         super().__init__(*args, **kwargs)
         # id(grouped field set) -> (grouped field set kept alive, plan or None)
         self._fast_plans: dict[int, tuple[Any, Any]] = {}
+        # id(grouped field set) -> (grouped field set kept alive, compiled completion or None)
+        self._compiled: dict[int, tuple[Any, Completion | None]] = {}
         manager = self.middleware_manager
         self._fast_enabled = not (manager is not None and manager.middlewares)
+        # Per-request results of plugin batch loaders, read by compiled plugin fields.
+        self._prefetched = getattr(self.context_value, "prefetched", None)
+        self._compile_enabled = self._fast_enabled and isinstance(self._prefetched, dict)
+
+    def _compiled_for(
+        self, parent_type: GraphQLObjectType, grouped_field_set: Any
+    ) -> Completion | None:
+        hit = self._compiled.get(id(grouped_field_set))
+        if hit is not None:
+            return hit[1]
+        completion = compiled_completion(self, parent_type, grouped_field_set)
+        self._compiled[id(grouped_field_set)] = (grouped_field_set, completion)
+        return completion
 
     # --- planning ---------------------------------------------------------------------------
     def _fast_plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Any:
@@ -97,6 +114,13 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         grouped_field_set: Any,
         position_context: Any,
     ) -> Any:
+        if self._compile_enabled and path is not None:
+            completion = self._compiled_for(parent_type, grouped_field_set)
+            if completion is not None:
+                try:
+                    return completion(source_value, self._prefetched)  # type: ignore[arg-type]
+                except Exception:  # noqa: BLE001 - graphql-core below reports it exactly
+                    pass
         plan = self._fast_plan(parent_type, grouped_field_set)
         if plan is None:
             return super().execute_fields(

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, and_, inspect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +21,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 from core.graphql.types import Connection, Edge, PageInfo, decode_cursor, encode_cursor
 
 Selection = SelectedField | FragmentSpread | InlineFragment
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _flatten(selections: Iterable[Selection]) -> list[SelectedField]:
@@ -100,9 +102,42 @@ async def prefetch(
             await prefetch(info, session, child_type, sub, list(nested.values()))
 
 
+def _joined_prefetches(
+    info: Info, type_name: str, fields: Sequence[SelectedField]
+) -> list[tuple[str, JoinedPrefetch]]:
+    """(key, join) of the selected plugin fields on ``type_name`` that declare a join."""
+    registry: dict[str, dict[str, tuple[str, JoinedPrefetch]]] = getattr(
+        info.schema, "frontdesk_prefetch_joins", {}
+    )
+    joins = registry.get(type_name)
+    if not joins:
+        return []
+    names = {f.name for f in fields}
+    return [entry for gql_name, entry in joins.items() if gql_name in names]
+
+
 def prefetched(info: Info, key: str, root: Any) -> Any:
     """The value a plugin field's batch loader produced for ``root`` in this request."""
     return info.context.prefetched.get((key, root.id))
+
+
+PREFETCH_MARK = "__frontdesk_prefetched__"
+
+
+def reads_prefetched(key: str) -> Callable[[F], F]:
+    """Mark a resolver that only returns ``prefetched(info, key, root)``.
+
+    A field declaring a batch loader (``metadata={"prefetch": loader}``) whose resolver carries
+    this mark, with the key ``schema.build`` gives the loader (``plugin.Type.field``), is read
+    straight from the request's prefetched values by compiled completions
+    (``core.graphql.compiled``), without calling the resolver.
+    """
+
+    def mark(resolver: F) -> F:
+        setattr(resolver, PREFETCH_MARK, key)
+        return resolver
+
+    return mark
 
 
 # --- pages as rows ---------------------------------------------------------------------------
@@ -137,9 +172,29 @@ def _builder(model: Any, offset: int) -> Callable[[Any], Any]:
     return namespace["build"]
 
 
+@dataclass(frozen=True)
+class JoinedPrefetch:
+    """A plugin field's batch load expressed as one outer join onto the page's SELECT.
+
+    Declared next to the batch loader: ``metadata={"prefetch": loader, "prefetch_join":
+    JoinedPrefetch(Model, "root_id", build)}``.  ``Model`` has at most one row per root (its
+    ``root_id`` column is unique, typically its primary key); ``build`` turns a row with
+    ``Model``'s column attributes into the field's value, exactly as the loader does for an
+    ORM entity.  Pages loaded as rows (:func:`load_rows`) join it instead of running the
+    loader; the field's value is None for roots without a row, as with the loader.
+    """
+
+    model: Any
+    root_key: str
+    build: Callable[[Any], Any]
+
+
 @functools.cache
-def _join_plan(model: Any, relations: tuple[str, ...]) -> tuple[Any, list[Any], list, list]:
-    """Columns and outer joins for ``model`` with the named to-one relations (built once)."""
+def _join_plan(
+    model: Any, relations: tuple[str, ...], extra: tuple[JoinedPrefetch, ...] = ()
+) -> tuple[Any, list[Any], list, list, list]:
+    """Columns and outer joins for ``model`` with the named to-one relations and the joined
+    prefetches (built once)."""
     mapper = inspect(model)
     _cls, _keys, columns = _row_plan(model)
     select_columns = list(columns)
@@ -155,28 +210,56 @@ def _join_plan(model: Any, relations: tuple[str, ...]) -> tuple[Any, list[Any], 
         select_columns += [alias.c[c.key] for c in tcolumns]
         pk = offset + tkeys.index(rel.mapper.primary_key[0].key)
         related.append((attr, _builder(target, offset), pk))
-    return mapper.local_table, select_columns, joins, related
+    extras = []
+    for n, joined in enumerate(extra):
+        _tcls, tkeys, tcolumns = _row_plan(joined.model)
+        alias = inspect(joined.model).local_table.alias(f"p_{n}")
+        joins.append((alias, alias.c[joined.root_key] == mapper.local_table.c.id))
+        offset = len(select_columns)
+        select_columns += [alias.c[c.key] for c in tcolumns]
+        present = offset + tkeys.index(joined.root_key)
+        extras.append((_builder(joined.model, offset), present, joined.build))
+    return mapper.local_table, select_columns, joins, related, extras
 
 
 async def load_rows(
-    session: AsyncSession, stmt: Select, model: Any, type_name: str, fields: Sequence[SelectedField]
-) -> list[Any]:
-    """The page as row objects: one SELECT with the selected to-one relations joined."""
+    session: AsyncSession,
+    stmt: Select,
+    model: Any,
+    type_name: str,
+    fields: Sequence[SelectedField],
+    joined: tuple[JoinedPrefetch, ...] = (),
+) -> tuple[list[Any], list[tuple[Any, ...]]]:
+    """The page as row objects: one SELECT with the selected to-one relations joined.
+
+    Also returns, per row, the values of the ``joined`` prefetches (in their order).
+    """
     names = {f.name for f in fields}
     wanted = RELATIONS.get(type_name, {})
     relations = tuple(attr for gql_name, (attr, _child) in wanted.items() if gql_name in names)
-    table, select_columns, joins, related = _join_plan(model, relations)
+    table, select_columns, joins, related, extras = _join_plan(model, relations, joined)
     for alias, onclause in joins:
         stmt = stmt.outerjoin_from(table, alias, onclause)
     stmt = stmt.with_only_columns(*select_columns, maintain_column_froms=False)
     build = _builder(model, 0)
     out = []
-    for row in (await session.execute(stmt)).all():
+    values = []
+    # Through the session's connection: a Core statement needs none of the ORM's result
+    # handling (same rows, same transaction).
+    connection = await session.connection()
+    for row in (await connection.execute(stmt)).all():
         obj = build(row)
         for attr, build_related, pk in related:
             setattr(obj, attr, build_related(row) if row[pk] is not None else None)
         out.append(obj)
-    return out
+        if extras:
+            values.append(
+                tuple(
+                    make(build_row(row)) if row[present] is not None else None
+                    for build_row, present, make in extras
+                )
+            )
+    return out, values
 
 
 async def paginate(
@@ -203,7 +286,15 @@ async def paginate(
         stmt = stmt.where(model.id < decode_cursor(cursor_kind, after))
     stmt = stmt.order_by(model.id.desc()).limit(first + 1)
     if type_name in ROW_TYPES and not stmt._with_options:
-        rows = await load_rows(session, stmt, model, type_name, fields)
+        joins = _joined_prefetches(info, type_name, fields)
+        rows, values = await load_rows(
+            session, stmt, model, type_name, fields, tuple(j for _, j in joins)
+        )
+        if joins:
+            store = info.context.prefetched
+            for r, row_values in zip(rows[:first], values, strict=False):
+                for (key, _joined), value in zip(joins, row_values, strict=True):
+                    store.setdefault((key, r.id), value)
     else:
         options = plan_eager(model, type_name, fields)
         if options:

@@ -16,6 +16,7 @@ from strawberry.types import Info
 
 from core.decisions import Reason
 from core.errors import Conflict, FrontdeskError, InvalidInput, NotFound
+from core.graphql.loading import JoinedPrefetch
 from core.graphql.queries import parse_id
 from core.graphql.types import Decision
 from core.hookspecs import hookimpl
@@ -317,25 +318,27 @@ async def _attribute(context: SaleContext) -> SaleAttribution:
 # --- GraphQL --------------------------------------------------------------------------------
 
 
+def _reception(r: Any) -> Any:
+    """``Visit.realestate`` from a ``re_visit_receptions`` row (entity or joined row)."""
+    return gql.RealEstateReception(
+        made_up_turn=r.made_up_turn,
+        new_registration=r.new_registration,
+        units_requested=r.units_requested,
+        skipped=[
+            gql.SkippedSalesperson(
+                staff_id=strawberry.ID(s["staff_id"]),
+                decision=Decision(rule=s["rule"], message=s["message"]),
+            )
+            for s in r.skipped
+        ],
+    )
+
+
 async def _prefetch_receptions(session: AsyncSession, visits: list[Any]) -> dict[int, Any]:
     rows = await session.scalars(
         select(VisitReception).where(VisitReception.visit_id.in_([v.id for v in visits]))
     )
-    return {
-        r.visit_id: gql.RealEstateReception(
-            made_up_turn=r.made_up_turn,
-            new_registration=r.new_registration,
-            units_requested=r.units_requested,
-            skipped=[
-                gql.SkippedSalesperson(
-                    staff_id=strawberry.ID(s["staff_id"]),
-                    decision=Decision(rule=s["rule"], message=s["message"]),
-                )
-                for s in r.skipped
-            ],
-        )
-        for r in rows
-    }
+    return {r.visit_id: _reception(r) for r in rows}
 
 
 @hookimpl
@@ -346,7 +349,11 @@ def frontdesk_graphql_type_fields() -> dict[str, list[Any]]:
                 resolver=gql.reception_field_resolver,
                 name="realestate",
                 description="Real-estate reception details (make-up turn, who was skipped).",
-                metadata={"prefetch": _prefetch_receptions},
+                metadata={
+                    "prefetch": _prefetch_receptions,
+                    # Pages loaded as rows join re_visit_receptions instead (one statement).
+                    "prefetch_join": JoinedPrefetch(VisitReception, "visit_id", _reception),
+                },
             )
         ]
     }

@@ -8,7 +8,7 @@ from datetime import date
 import strawberry
 from strawberry.types import Info
 
-from core.graphql.loading import prefetched
+from core.graphql.loading import prefetched, reads_prefetched
 from core.graphql.types import Decision
 from plugins.realestate import rules
 
@@ -87,10 +87,11 @@ class OrderGrabbingResult:
     decision: Decision
 
 
+RECEPTION_KEY = "realestate.Visit.realestate"
+
+
+@reads_prefetched(RECEPTION_KEY)
 def reception_field_resolver(
     root: strawberry.Parent[object], info: Info
 ) -> RealEstateReception | None:
     return prefetched(info, RECEPTION_KEY, root)
-
-
-RECEPTION_KEY = "realestate.Visit.realestate"

@@ -1,0 +1,205 @@
+"""Compiled completions (core/graphql/compiled.py) answer exactly what graphql-core answers.
+
+Every operation runs twice on the same data: with compiled completions, and with them switched
+off (graphql-core plus the per-field fast path); the JSON of data and errors must be identical.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import pytest
+from helpers import add_staff, check_in, make_site, register
+
+from core.graphql import execution, loading
+
+PAGE = """
+query($site: ID!, $first: Int!, $after: String) {
+  visits(siteId: $site, first: $first, after: $after) {
+    __typename
+    edges { __typename cursor node {
+      __typename id siteId channel inquiryKind visitorKind arrivedAt businessDate partySize
+      counted notes recordedAt correctsId escortsNeeded
+      customer { __typename id siteId name customerClass groupId ownerStaffId createdAt
+                 hostingBudget }
+      receiver { id siteId name role employmentStatus }
+      namedStaff { id name }
+      decision { rule message }
+      realestate { __typename madeUpTurn newRegistration unitsRequested
+                   skipped { staffId decision { rule message } } }
+    } }
+    pageInfo { __typename hasNextPage endCursor }
+  }
+}"""
+
+OPERATIONS: list[tuple[str, dict[str, Any]]] = [
+    (PAGE, {"first": 100}),
+    (PAGE, {"first": 3}),
+    (PAGE, {"first": 0}),
+    # aliases, the same field selected twice (merged), nodes instead of edges
+    (
+        """query($site: ID!) { page: visits(siteId: $site, first: 5) {
+             rows: edges { n: node { key: id who: customer { nm: name } } }
+             edges { node { counted customer { id } re: realestate { madeUpTurn } } }
+             nodes { id receiver { name } }
+             info: pageInfo { more: hasNextPage } } }""",
+        {},
+    ),
+    # named, nested and inline fragments
+    (
+        """fragment Who on Staff { id name }
+           fragment V on Visit { id receiver { ...Who } namedStaff { ...Who }
+                                 ... on Visit { counted realestate { ...R } } }
+           fragment R on RealEstateReception { madeUpTurn skipped { staffId } }
+           query($site: ID!) { visits(siteId: $site, first: 20) {
+             edges { node { ...V customer { ... on Customer { id name } } } }
+             ... on VisitConnection { pageInfo { endCursor } } } }""",
+        {},
+    ),
+    # directives are not compiled: graphql-core answers, the same way
+    (
+        """query($site: ID!, $yes: Boolean!) { visits(siteId: $site, first: 10) {
+             edges { node { id customer @include(if: $yes) { name } receiver @skip(if: $yes) {
+               id } } } } }""",
+        {"yes": True},
+    ),
+    # a field needing Info (phone masking) is not compiled either
+    (
+        """query($site: ID!) { visits(siteId: $site, first: 10) {
+             edges { node { id customer { name phone } } } } }""",
+        {},
+    ),
+    # other connections
+    (
+        """query($site: ID!) {
+             customers(siteId: $site, first: 10) { edges { cursor node { id name customerClass
+               ownerStaffId createdAt hostingBudget } } pageInfo { hasNextPage endCursor } }
+             staff(siteId: $site, first: 10) { nodes { id name role employmentStatus } }
+             sites(first: 10) { edges { node { id name businessLine timezone calendarRegion
+               createdAt } } }
+             penalties(siteId: $site, first: 10) { edges { node { id } } } }""",
+        {},
+    ),
+    # errors: before and during execution
+    (PAGE, {"first": 10, "after": "not-a-cursor"}),
+    (PAGE, {"first": 1000}),
+    (PAGE, {"first": 10, "site": "abc"}),
+    (PAGE, {"first": "ten"}),
+    ("""query { visits(siteId: "1", first: 5) { edges { node { nope } } } }""", {}),
+    # single objects
+    (
+        """query($id: ID!) { visit(id: $id) { id customer { id name } receiver { id }
+             realestate { madeUpTurn newRegistration skipped { staffId decision { rule } } } } }""",
+        {"id": "2"},
+    ),
+]
+
+
+MARK = """
+mutation($site: ID!, $staff: ID!, $status: SalespersonStatus!) {
+  markSalesperson(siteId: $site, staffId: $staff, status: $status) { nextStaffId } }"""
+
+
+@pytest.fixture
+async def site(client) -> str:
+    site = await make_site(client)
+    staff = [await add_staff(client, site, name) for name in ("Li", "Wang", "Zhao")]
+    customers = [await register(client, site, f"Customer {i}") for i in range(3)]
+    for i in range(12):
+        if i in (2, 7):  # Li busy: skipped (RE-2) for these visits, then a make-up turn
+            await client.data(MARK, {"site": site, "staff": staff[0], "status": "BUSINESS_CALL"})
+        if i in (4, 9):
+            await client.data(MARK, {"site": site, "staff": staff[0], "status": "AVAILABLE"})
+        fields: dict[str, Any] = {}
+        if i % 3:
+            fields["customerId"] = customers[i % 3]["id"]
+        if i % 4 == 1:
+            fields["partySize"] = 6
+        await check_in(client, site, **fields)
+    return site
+
+
+def _json(result: Any) -> bytes:
+    errors = [e.formatted for e in result.errors] if result.errors else None
+    return orjson.dumps({"data": result.data, "errors": errors})
+
+
+class Spy:
+    """Counts the compiled completions handed out (to prove the compiled path ran)."""
+
+    def __init__(self, real: Any) -> None:
+        self.real = real
+        self.compiled = 0
+
+    def __call__(self, *args: Any) -> Any:
+        completion = self.real(*args)
+        self.compiled += completion is not None
+        return completion
+
+
+async def _both(client, monkeypatch, query: str, variables: dict[str, Any]) -> tuple[bytes, ...]:
+    spy = Spy(execution.compiled_completion)
+    monkeypatch.setattr(execution, "compiled_completion", spy)
+    compiled = _json(await client.execute(query, variables))
+    again = _json(await client.execute(query, variables))  # from the cache
+    monkeypatch.setattr(execution, "compiled_completion", lambda *_args: None)
+    plain = _json(await client.execute(query, variables))
+    monkeypatch.setattr(execution, "compiled_completion", spy.real)
+    return compiled, again, plain, spy.compiled
+
+
+async def test_compiled_completions_answer_exactly_like_graphql_core(client, site, monkeypatch):
+    used = 0
+    for query, extra in OPERATIONS:
+        variables = {"site": site, **extra}
+        if "$site" not in query:
+            variables.pop("site")
+        if "$id" not in query:
+            variables.pop("id", None)
+        compiled, again, plain, n = await _both(client, monkeypatch, query, variables)
+        assert compiled == plain, query
+        assert again == plain, query
+        used += n
+    assert used >= 8  # most of the battery did go through compiled completions
+
+
+async def test_the_second_page_follows_the_cursor_identically(client, site, monkeypatch):
+    first = await client.data(PAGE, {"site": site, "first": 5})
+    after = first["visits"]["pageInfo"]["endCursor"]
+    compiled, _again, plain, n = await _both(
+        client, monkeypatch, PAGE, {"site": site, "first": 5, "after": after}
+    )
+    assert compiled == plain
+    assert n >= 1
+    assert orjson.loads(compiled)["data"]["visits"]["edges"]
+
+
+async def test_a_null_for_a_non_null_field_falls_back_to_graphql_core(client, site, monkeypatch):
+    real = loading.encode_cursor
+    broken = {"visit:3"}
+
+    def encode(kind: str, key: int) -> Any:
+        return None if f"{kind}:{key}" in broken else real(kind, key)
+
+    monkeypatch.setattr(loading, "encode_cursor", encode)
+    compiled, again, plain, n = await _both(client, monkeypatch, PAGE, {"site": site, "first": 20})
+    assert compiled == plain == again
+    assert n >= 1
+    errors = orjson.loads(plain)["errors"]
+    assert errors and errors[0]["path"][:2] == ["visits", "edges"]
+
+
+async def test_joined_reception_equals_the_batch_loader(client, site):
+    """Pages join re_visit_receptions; single visits run the loader: the same values."""
+    page = await client.data(PAGE, {"site": site, "first": 100})
+    nodes = [e["node"] for e in page["visits"]["edges"]]
+    assert any(n["realestate"]["skipped"] for n in nodes)
+    for node in nodes:
+        one = await client.data(
+            """query($id: ID!) { visit(id: $id) { realestate { __typename madeUpTurn
+                 newRegistration unitsRequested skipped { staffId decision { rule message } }
+            } } }""",
+            {"id": node["id"]},
+        )
+        assert one["visit"]["realestate"] == node["realestate"]
