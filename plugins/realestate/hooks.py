@@ -3,6 +3,7 @@ contexts, the pure rules in :mod:`plugins.realestate.rules`, and the ``re_`` tab
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -155,6 +156,49 @@ async def rotation_day(
     return row, state
 
 
+class StaffRef(str):
+    """A staff id that reads as the person's name in a rule's sentence.
+
+    It equals, hashes and serialises (JSON, ``int()``) as the plain id, so the pure rules and
+    the stored rotation never see a difference; only ``format()``/``str()`` — what the rules'
+    reason sentences use — give the name a manager recognises.
+    """
+
+    name: str
+
+    def __new__(cls, staff_id: str, name: str) -> StaffRef:
+        ref = super().__new__(cls, staff_id)
+        ref.name = name
+        return ref
+
+    def __format__(self, spec: str) -> str:
+        return format(self.name, spec)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+async def _names(session: AsyncSession, ids: set[str]) -> dict[str, str]:
+    rows = await session.execute(
+        select(Staff.id, Staff.name).where(Staff.id.in_([int(i) for i in ids if i]))
+    )
+    return {str(i): name for i, name in rows.all()}
+
+
+def _named_state(state: rules.RotationState, names: dict[str, str]) -> rules.RotationState:
+    def ref(staff: str) -> StaffRef:
+        return StaffRef(staff, names.get(staff, f"staff {staff}"))
+
+    return replace(
+        state,
+        order=tuple(ref(x) for x in state.order),
+        make_up_queue=tuple(ref(x) for x in state.make_up_queue),
+        statuses=tuple((ref(x), st) for x, st in state.statuses),
+        suspensions=tuple((ref(x), d) for x, d in state.suspensions),
+        reception_counts=tuple((ref(x), c) for x, c in state.reception_counts),
+    )
+
+
 def _save(row: RotationDay, state: rules.RotationState, now: datetime) -> None:
     row.state = state.to_json()
     row.updated_at = now
@@ -204,6 +248,20 @@ async def _receive(context: ReceptionContext) -> ReceptionOutcome:
     row, state = await rotation_day(session, site, context.business_date, context.now)
     try:
         facts = _facts(context)
+        wanted = {*state.order, facts.named_staff_id or "", facts.original_staff_id or ""}
+        names = await _names(session, wanted)
+        state = _named_state(state, names)
+        facts = replace(
+            facts,
+            named_staff_id=StaffRef(facts.named_staff_id, names.get(facts.named_staff_id, "?"))
+            if facts.named_staff_id
+            else None,
+            original_staff_id=StaffRef(
+                facts.original_staff_id, names.get(facts.original_staff_id, "?")
+            )
+            if facts.original_staff_id
+            else None,
+        )
         decision, new_state = rules.decide_reception(state, facts, local_now, policy=policy)
     except rules.RotationError as exc:
         raise _rule_error(exc) from exc
@@ -553,7 +611,13 @@ async def report_order_grabbing(
             raise Conflict(f"visit {visit.id} was already ruled on (RE-5)", code="ALREADY_RULED")
         policy = await load_policy(s)
         day = rules.business_date_for(_local(site, now))
-        decision = rules.order_grabbing(str(visit.receiver_id), str(named.id), day, policy)
+        grabber = await s.get(Staff, visit.receiver_id)
+        decision = rules.order_grabbing(
+            StaffRef(str(visit.receiver_id), grabber.name if grabber else "?"),
+            StaffRef(str(named.id), named.name),
+            day,
+            policy,
+        )
         row, state = await rotation_day(s, site, day, now)
         if str(visit.receiver_id) in state.order:
             _save(row, rules.apply_suspension(state, decision), now)
@@ -581,11 +645,11 @@ async def report_order_grabbing(
         s.add(grab)
         await s.flush()
         return gql.OrderGrabbingResult(
-            grabber_id=strawberry.ID(decision.grabber_id),
-            named_staff_id=strawberry.ID(decision.named_staff_id),
+            grabber_id=strawberry.ID(str(visit.receiver_id)),
+            named_staff_id=strawberry.ID(str(named.id)),
             suspended_from=decision.suspended_from,
             suspended_until=decision.suspended_until,
-            deal_credited_to=strawberry.ID(decision.deal_credited_to),
+            deal_credited_to=strawberry.ID(str.__str__(decision.deal_credited_to)),
             penalty_id=strawberry.ID(str(penalty.id)),
             decision=Decision(rule=decision.reason.rule, message=decision.reason.message),
         )

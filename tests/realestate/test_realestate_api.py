@@ -39,6 +39,8 @@ async def test_RE_1_manager_sets_the_order_for_the_day(client):
     first = await check_in(client, site)
     assert first["visit"]["receiver"]["id"] == zhao
     assert first["decision"]["rule"] == "RE-1"
+    # The reason is a sentence a manager can read: people by name, not by id.
+    assert first["decision"]["message"].startswith("Zhao is next in the rotation order")
 
 
 async def test_RE_1_order_cannot_be_reset_after_the_first_reception(client):
@@ -107,6 +109,7 @@ async def test_RE_5_order_grabbing_suspends_a_day_and_moves_the_deal(client):
     ruling = data["reportOrderGrabbing"]
     assert ruling["grabberId"] == li and ruling["dealCreditedTo"] == wang
     assert ruling["decision"]["rule"] == "RE-5"
+    assert "Li received a customer who named Wang" in ruling["decision"]["message"]
     assert ruling["suspendedFrom"] == "2026-11-25" and ruling["suspendedUntil"] == "2026-11-25"
     ledger = await client.data(PENALTIES, {"site": site})
     [entry] = [e["node"] for e in ledger["penalties"]["edges"]]
