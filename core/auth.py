@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import JSON, Boolean, ForeignKey, String, bindparam, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base
@@ -160,26 +160,33 @@ async def revoke_token(session: AsyncSession, token_id: int, now: datetime) -> A
     return token
 
 
-async def authenticate(session: AsyncSession, header: str | None) -> Actor | None:
-    """The actor for an ``Authorization: Bearer …`` value (or a bare token), else None."""
+async def authenticate(
+    executor: AsyncSession | AsyncConnection, header: str | None
+) -> Actor | None:
+    """The actor for an ``Authorization: Bearer …`` value (or a bare token), else None.
+
+    ``executor`` is a session or, on the per-request path, a bare pooled connection
+    (``Database.read_one``): the lookup is one Core SELECT and needs nothing from the ORM.
+    """
     if not header:
         return None
     raw = header.strip()
     if raw.lower().startswith("bearer "):
         raw = raw[7:].strip()
-    # Columns, not the entity: one row read per request, no identity map needed.
-    token = (
-        await session.execute(
-            select(
-                ApiToken.id, ApiToken.role, ApiToken.name, ApiToken.staff_id, ApiToken.revoked_at
-            ).where(ApiToken.token_hash == hash_token(raw))
-        )
-    ).first()
+    token = (await executor.execute(_TOKEN_LOOKUP, {"token_hash": hash_token(raw)})).first()
     if token is None or token.revoked_at is not None:
         raise Unauthenticated(
             "the API token is unknown or revoked; ask an administrator for a new one"
         )
     return Actor(role=Role(token.role), name=token.name, token_id=token.id, staff_id=token.staff_id)
+
+
+# Table columns, not the entity: one row read per request, no identity map or ORM result
+# handling needed (and one cached statement for every request).
+_TOKENS = ApiToken.__table__.c
+_TOKEN_LOOKUP = select(
+    _TOKENS.id, _TOKENS.role, _TOKENS.name, _TOKENS.staff_id, _TOKENS.revoked_at
+).where(_TOKENS.token_hash == bindparam("token_hash"))
 
 
 def require(actor: Actor | None, permission: Permission, what: str) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -93,6 +94,11 @@ class Database:
         # SQLite allows one writer; two deferred transactions that both upgrade to writing fail
         # with "database is locked" instead of waiting.  Serialise writers in-process there.
         self._write_lock: asyncio.Lock | None = asyncio.Lock() if self.sqlite else None
+        self._read_one_engine = (
+            self.engine
+            if self.sqlite
+            else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
 
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
@@ -108,6 +114,18 @@ class Database:
             return
         async with self._write_lock, self.sessions() as session, session.begin():
             yield session
+
+    @asynccontextmanager
+    async def read_one(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection for ONE Core SELECT: no ORM session, and no transaction.
+
+        For hot single-statement reads (the API-token lookup of every request).  On
+        PostgreSQL the connection is in autocommit, which saves the BEGIN and ROLLBACK round
+        trips; a single statement reads exactly what it would read in a transaction of its
+        own.  (SQLite's driver opens no transaction for a SELECT anyway.)  Never write here.
+        """
+        async with self._read_one_engine.connect() as connection:
+            yield connection
 
     async def dispose(self) -> None:
         await self.engine.dispose()
