@@ -263,7 +263,7 @@ def main() -> int:
         "--ab",
         default="",
         help="compare patch sets in one process, e.g. "
-        "'none;validation-cache;all' (each set comma-separated); passes alternate "
+        "'none;auth-cache' (each set comma-separated); passes alternate "
         "between the sets, --rounds times",
     )
     ap.add_argument("--rounds", type=int, default=5)
