@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -83,6 +83,21 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(url, **kwargs)
 
 
+class ReadOnlySession(Session):
+    """The ORM session behind :meth:`Database.read`: flushing changes raises."""
+
+
+@event.listens_for(ReadOnlySession, "before_flush")
+def _refuse_flush(session: Session, _flush_context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        from core.errors import FrontdeskError
+
+        raise FrontdeskError(
+            "a read-only session cannot write; use Database.transaction()",
+            code="READ_ONLY_SESSION",
+        )
+
+
 class Database:
     """One engine and its session factory; services receive sessions, never engines."""
 
@@ -98,6 +113,12 @@ class Database:
             self.engine
             if self.sqlite
             else self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        )
+        self._read_sessions = async_sessionmaker(
+            self._read_one_engine,
+            expire_on_commit=False,
+            autoflush=False,
+            sync_session_class=ReadOnlySession,
         )
 
     @asynccontextmanager
@@ -126,6 +147,19 @@ class Database:
         """
         async with self._read_one_engine.connect() as connection:
             yield connection
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for read-only GraphQL queries: its statements run in autocommit.
+
+        On PostgreSQL a query resolver's session would otherwise cost a BEGIN and a ROLLBACK
+        round trip around its SELECTs.  Under READ COMMITTED (PostgreSQL's default, which
+        Frontdesk uses) every statement takes its own snapshot even inside a transaction, so
+        the reads see exactly what they would have seen in one.  Flushing (writing through the
+        ORM) raises READ_ONLY_SESSION: writes belong in :meth:`transaction`.
+        """
+        async with self._read_sessions() as session:
+            yield session
 
     async def dispose(self) -> None:
         await self.engine.dispose()

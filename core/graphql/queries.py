@@ -79,7 +79,7 @@ class CoreQuery:
         stmt = select(models.Site)
         if business_line is not None:
             stmt = stmt.where(models.Site.business_line == business_line)
-        async with info.context.db.session() as s:
+        async with info.context.db.read() as s:
             return await paginate(
                 info,
                 s,
@@ -115,7 +115,7 @@ class CoreQuery:
             stmt = stmt.where(m.customer_class == customer_class)
         if owner_staff_id is not None:
             stmt = stmt.where(m.owner_staff_id == parse_id(owner_staff_id, "ownerStaffId"))
-        async with info.context.db.session() as s:
+        async with info.context.db.read() as s:
             return await paginate(
                 info,
                 s,
@@ -148,7 +148,7 @@ class CoreQuery:
             stmt = stmt.where(m.role == role)
         if employment_status is not None:
             stmt = stmt.where(m.employment_status == employment_status)
-        async with info.context.db.session() as s:
+        async with info.context.db.read() as s:
             return await paginate(
                 info,
                 s,
@@ -190,7 +190,7 @@ class CoreQuery:
             stmt = stmt.where(m.customer_id == parse_id(customer_id, "customerId"))
         if counted is not None:
             stmt = stmt.where(m.counted.is_(counted))
-        async with info.context.db.session() as s:
+        async with info.context.db.read() as s:
             return await paginate(
                 info,
                 s,
@@ -223,7 +223,7 @@ class CoreQuery:
             stmt = stmt.where(m.staff_id == parse_id(staff_id, "staffId"))
         if rule is not None:
             stmt = stmt.join(models.PenaltyRule).where(models.PenaltyRule.rule == rule)
-        async with info.context.db.session() as s:
+        async with info.context.db.read() as s:
             return await paginate(
                 info,
                 s,
@@ -239,7 +239,7 @@ class CoreQuery:
     @strawberry.field(description="A business line's penalty table.")
     async def penalty_rules(self, info: Info, business_line: str) -> list[PenaltyRule]:
         m = models.PenaltyRule
-        async with info.context.db.session() as s:
+        async with info.context.db.read() as s:
             rows = await s.scalars(
                 select(m)
                 .where(m.business_line == business_line, m.active.is_(True))
@@ -292,7 +292,7 @@ async def _one(info: Info, model: type, type_name: str, key: int) -> object | No
     options = plan_eager(model, type_name, fields)
     if options:
         stmt = stmt.options(*options)
-    async with info.context.db.session() as s:
+    async with info.context.db.read() as s:
         obj = (await s.scalars(stmt)).unique().one_or_none()
         if obj is not None:
             await prefetch(info, s, type_name, fields, [obj])

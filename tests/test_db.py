@@ -1,0 +1,49 @@
+"""core.db: the read-only session GraphQL queries use, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import select, text
+
+from core import models
+from core.db import Database
+from core.errors import FrontdeskError
+
+
+async def _now_twice(session) -> tuple[object, object]:
+    first = (await session.execute(text("SELECT now()"))).scalar_one()
+    await asyncio.sleep(0.01)
+    second = (await session.execute(text("SELECT now()"))).scalar_one()
+    return first, second
+
+
+async def test_read_session_runs_each_statement_in_autocommit_on_postgres(pg_url: str) -> None:
+    db = Database(pg_url)
+    try:
+        # now() is the start of the transaction: equal twice in one, different in autocommit.
+        async with db.session() as s:
+            first, second = await _now_twice(s)
+        assert first == second
+        async with db.read() as s:
+            first, second = await _now_twice(s)
+        assert first != second, "Database.read() opened a transaction (BEGIN/ROLLBACK trips)"
+    finally:
+        await db.dispose()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+async def test_read_session_refuses_to_write(backend: str, request: pytest.FixtureRequest) -> None:
+    url = request.getfixturevalue("sqlite_url" if backend == "sqlite" else "pg_url")
+    db = Database(url)
+    try:
+        async with db.read() as s:
+            s.add(models.Site(name="x", business_line="realestate", timezone="Asia/Shanghai"))
+            with pytest.raises(FrontdeskError) as excinfo:
+                await s.flush()
+            assert excinfo.value.code == "READ_ONLY_SESSION"
+        async with db.read() as s:
+            assert (await s.scalars(select(models.Site))).all() == []
+    finally:
+        await db.dispose()
