@@ -151,6 +151,10 @@ def frontdesk_graphql_type_fields() -> dict[str, list[Any]]:
     ``Complaint``.  Give each field an explicit ``name``.  A field that needs the database
     carries ``metadata={"prefetch": async_fn}``: core calls ``await async_fn(session, roots)``
     once per page and the resolver reads the result from ``info.context`` — no N+1.
+    Pages select only the columns their selection reads: the roots a loader receives carry
+    ``id`` and the selected columns, so a loader (or a resolver) reading more declares it with
+    ``metadata=needs("party_size", ...)`` (``core.graphql.loading.needs``); a resolver that
+    declares nothing makes the page load every column.
     Two enabled plugins adding the same field name to one type is a start-up error.
     """
 

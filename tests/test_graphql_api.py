@@ -53,6 +53,76 @@ async def test_a_page_costs_the_same_statements_for_10_and_100_visits(client, fd
     assert counts[100] <= 2, counts
 
 
+class StatementRecorder(StatementCounter):
+    """Counts statements and keeps their SQL text."""
+
+    def __init__(self, engine) -> None:
+        super().__init__(engine)
+        self.sql: list[str] = []
+
+    def _count(self, _conn: object, _cursor: object, statement: str, *args: object) -> None:
+        self.count += 1
+        self.sql.append(statement)
+
+
+def _visits_select(recorder: StatementRecorder) -> str:
+    (sql,) = [s for s in recorder.sql if "FROM visits" in s]
+    return sql.split(" FROM ")[0]
+
+
+async def test_a_page_selects_only_the_columns_its_selection_reads(client, fd):
+    site = await _seed_visits(client, 4)
+    with StatementRecorder(fd.db.engine) as recorder:
+        data = await client.data(
+            """query($s: ID!) { visits(siteId: $s, first: 3) { nodes {
+                 id arrivedAt escortsNeeded customer { name } } } }""",
+            {"s": site},
+        )
+    columns = _visits_select(recorder)
+    # plain fields read their column; escortsNeeded declares needs("party_size")
+    for wanted in ("visits.id", "visits.arrived_at", "visits.party_size", "r_customer.name"):
+        assert wanted in columns, columns
+    # nothing else: no notes, no decision text, no phone number, no receiver join
+    for unwanted in ("visits.notes", "decision_reason", "r_customer.phone", "r_receiver"):
+        assert unwanted not in columns, columns
+    assert [n["escortsNeeded"] for n in data["visits"]["nodes"]] == [1, 1, 1]
+
+
+async def test_narrow_and_full_pages_answer_the_same(client):
+    site = await _seed_visits(client, 6)
+    full = await client.data(
+        """query($s: ID!) { visits(siteId: $s) { nodes {
+             id siteId channel inquiryKind visitorKind arrivedAt businessDate partySize counted
+             notes recordedAt correctsId escortsNeeded decision { rule message }
+             customer { id siteId name phone customerClass groupId ownerStaffId createdAt
+                        hostingBudget }
+             receiver { id siteId name role employmentStatus } namedStaff { id name }
+             realestate { madeUpTurn newRegistration unitsRequested } } } }""",
+        {"s": site},
+    )
+    nodes = full["visits"]["nodes"]
+    assert any(n["customer"] for n in nodes) and any(n["decision"] for n in nodes)
+    for fields in (
+        ["arrivedAt", "counted"],
+        ["decision { rule message }", "escortsNeeded"],
+        ["customer { phone hostingBudget }", "receiver { name }"],
+        ["realestate { madeUpTurn }", "businessDate"],
+    ):
+        narrow = await client.data(
+            f"query($s: ID!) {{ visits(siteId: $s) {{ nodes {{ id {' '.join(fields)} }} }} }}",
+            {"s": site},
+        )
+        for a, b in zip(narrow["visits"]["nodes"], nodes, strict=True):
+            assert a == _restrict(b, a)
+
+
+def _restrict(full: object, shape: object) -> object:
+    """``full`` cut down to the keys of ``shape`` (recursively)."""
+    if isinstance(shape, dict) and isinstance(full, dict):
+        return {k: _restrict(full[k], v) for k, v in shape.items()}
+    return full
+
+
 async def test_cursor_pagination_walks_the_register_without_gaps(client):
     site = await _seed_visits(client, 7)
     seen, after = [], None

@@ -16,6 +16,7 @@ import pytest
 import strawberry
 from conftest import ADMIN, FIXED_NOW, SHANGHAI, Client
 from helpers import CREATE_SITE, add_staff, check_in, make_site, register
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from strawberry.types.execution import PreExecutionError
 
@@ -364,6 +365,37 @@ async def test_third_party_type_field_and_type_appear_when_enabled(launch: Launc
     await _enable(fd, "weather_a", False)
     error = await client.error("query($v: ID!) { visit(id: $v) { weather } }", {"v": visit})
     assert error.extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
+
+
+async def test_a_plugin_resolver_that_declares_no_needs_gets_every_column(launch: Launch) -> None:
+    """frontdesk_graphql_type_fields: pages select only the columns a selection reads; a
+    spliced resolver that does not declare ``needs(...)`` may read anything, so its page
+    loads every column (and one that declares them gets just those)."""
+    fd = await launch(WeatherPlugin("weather_b"), enable=("realestate", "weather_b"))
+    client = Client(fd)
+    site = await make_site(client)
+    await add_staff(client, site, "Li")
+    visit = (await check_in(client, site, partySize=3))["visit"]["id"]
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(statement)
+
+    engine = fd.db.engine.sync_engine
+    sa_event.listen(engine, "before_cursor_execute", record)
+    try:
+        data = await client.data(
+            "query($s: ID!) { visits(siteId: $s) { nodes { weather } } }", {"s": site}
+        )
+        wide = [s for s in seen if "FROM visits" in s][-1]
+        seen.clear()
+        await client.data("query($s: ID!) { visits(siteId: $s) { nodes { id } } }", {"s": site})
+        narrow = [s for s in seen if "FROM visits" in s][-1]
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", record)
+    assert data["visits"]["nodes"] == [{"weather": f"sunny over visit {visit}"}]
+    assert "visits.notes" in wide and "visits.party_size" in wide
+    assert "visits.notes" not in narrow and "visits.party_size" not in narrow
 
 
 def test_two_plugins_adding_one_field_is_a_SCHEMA_FIELD_CLASH_naming_both() -> None:

@@ -18,7 +18,17 @@ from sqlalchemy.orm import joinedload
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
-from core.graphql.types import Connection, Edge, PageInfo, decode_cursor, encode_cursor
+from core.graphql.types import (
+    NEEDS,
+    Connection,
+    Edge,
+    PageInfo,
+    decode_cursor,
+    encode_cursor,
+)
+from core.graphql.types import (
+    needs as needs,
+)
 
 Selection = SelectedField | FragmentSpread | InlineFragment
 F = TypeVar("F", bound=Callable[..., Any])
@@ -160,16 +170,69 @@ def _row_plan(model: Any) -> tuple[type, list[str], list[Any]]:
     return cls, keys, columns
 
 
-@functools.cache
-def _builder(model: Any, offset: int) -> Callable[[Any], Any]:
-    """``row -> object`` for ``model``'s columns starting at ``offset`` (generated once)."""
-    cls, keys, _ = _row_plan(model)
+@functools.lru_cache(maxsize=1024)
+def _builder(model: Any, offset: int, keys: tuple[str, ...] | None = None) -> Callable[[Any], Any]:
+    """``row -> object`` setting ``keys`` (default: every column attribute of ``model``) from
+    consecutive row positions starting at ``offset`` (generated once per shape)."""
+    cls, all_keys, _ = _row_plan(model)
+    keys = tuple(all_keys) if keys is None else keys
     lines = ["def build(row):", "    o = new(cls)"]
     lines += [f"    o.{k} = row[{offset + i}]" for i, k in enumerate(keys)]
     lines.append("    return o")
     namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
     exec("\n".join(lines), namespace)  # generated from mapper attribute names only
     return namespace["build"]
+
+
+# --- which columns a selection reads ---------------------------------------------------------
+# A page selects only the columns its GraphQL selection reads: fewer bytes from the database,
+# and no type conversion (enums, UTC datetimes, JSON) of values nobody asked for.  A field
+# reads a column when it has no resolver and its Python name is a column attribute; a field
+# with a resolver declares what it reads with ``metadata=needs("party_size")``; a field that
+# declares a batch loader reads ``id`` (plus its ``needs``: the loader gets the page's rows).
+# Anything else (an undeclared resolver, a name that is
+# not a column) makes the page load every column, as before: narrowing is an optimisation
+# that never changes an answer.
+DEFINITION_BACKREF = "strawberry-definition"
+
+
+@functools.lru_cache(maxsize=1024)
+def _columns_read(gql_type: Any, model: Any, names: frozenset[str]) -> tuple[str, ...] | None:
+    """The column attributes of ``model`` that fields ``names`` of ``gql_type`` read, in
+    mapper order and always with ``id``; None when that cannot be known (read them all)."""
+    _cls, keys, _columns = _row_plan(model)
+    column_keys = set(keys)
+    relations = RELATIONS.get(gql_type.name, {})
+    wanted = {"id"}
+    for name in names:
+        if name == "__typename" or name in relations:
+            continue  # relations are joined by their own columns
+        field = gql_type.fields.get(name)
+        definition = field.extensions.get(DEFINITION_BACKREF) if field is not None else None
+        if definition is None:
+            return None
+        metadata = definition.metadata or {}
+        if "prefetch" in metadata:
+            wanted.update(metadata.get(NEEDS, ()))  # loaders are keyed on id
+            continue
+        if definition.base_resolver is None:
+            if definition.python_name not in column_keys:
+                return None
+            wanted.add(definition.python_name)
+        elif NEEDS in metadata:
+            wanted.update(metadata[NEEDS])
+        else:
+            return None
+    if not wanted <= column_keys:
+        return None
+    return tuple(k for k in keys if k in wanted)
+
+
+def _read_keys(info: Info, type_name: str, model: Any, fields: Sequence[SelectedField]) -> Any:
+    gql_type = info.schema._schema.type_map.get(type_name)
+    if gql_type is None:
+        return None
+    return _columns_read(gql_type, model, frozenset(f.name for f in fields))
 
 
 @dataclass(frozen=True)
@@ -189,27 +252,39 @@ class JoinedPrefetch:
     build: Callable[[Any], Any]
 
 
-@functools.cache
+def _pick(model: Any, keys: tuple[str, ...] | None) -> tuple[tuple[str, ...], list[Any]]:
+    """(attribute keys, their columns) of ``model``: ``keys`` or, for None, all of them."""
+    _cls, all_keys, columns = _row_plan(model)
+    if keys is None:
+        return tuple(all_keys), list(columns)
+    by_key = dict(zip(all_keys, columns, strict=True))
+    return keys, [by_key[k] for k in keys]
+
+
+@functools.lru_cache(maxsize=1024)
 def _join_plan(
-    model: Any, relations: tuple[str, ...], extra: tuple[JoinedPrefetch, ...] = ()
-) -> tuple[Any, list[Any], list, list, list]:
-    """Columns and outer joins for ``model`` with the named to-one relations and the joined
-    prefetches (built once)."""
+    model: Any,
+    keys: tuple[str, ...] | None,
+    relations: tuple[tuple[str, tuple[str, ...] | None], ...],
+    extra: tuple[JoinedPrefetch, ...] = (),
+) -> tuple[Any, list[Any], list, Callable[[Any], Any], list, list]:
+    """Columns and outer joins for ``model``'s ``keys`` (None: all columns) with the named
+    to-one relations (each with its keys) and the joined prefetches (built once per shape)."""
     mapper = inspect(model)
-    _cls, _keys, columns = _row_plan(model)
-    select_columns = list(columns)
+    keys, select_columns = _pick(model, keys)
+    build = _builder(model, 0, keys)
     joins, related = [], []
-    for attr in relations:
+    for attr, rel_keys in relations:
         rel = mapper.relationships[attr]
         target = rel.mapper.class_
-        _tcls, tkeys, tcolumns = _row_plan(target)
+        tkeys, tcolumns = _pick(target, rel_keys)
         alias = rel.mapper.local_table.alias(f"r_{attr}")
         onclause = and_(*(local == alias.c[remote.key] for local, remote in rel.local_remote_pairs))
         joins.append((alias, onclause))
         offset = len(select_columns)
         select_columns += [alias.c[c.key] for c in tcolumns]
         pk = offset + tkeys.index(rel.mapper.primary_key[0].key)
-        related.append((attr, _builder(target, offset), pk))
+        related.append((attr, _builder(target, offset, tkeys), pk))
     extras = []
     for n, joined in enumerate(extra):
         _tcls, tkeys, tcolumns = _row_plan(joined.model)
@@ -219,10 +294,11 @@ def _join_plan(
         select_columns += [alias.c[c.key] for c in tcolumns]
         present = offset + tkeys.index(joined.root_key)
         extras.append((_builder(joined.model, offset), present, joined.build))
-    return mapper.local_table, select_columns, joins, related, extras
+    return mapper.local_table, select_columns, joins, build, related, extras
 
 
 async def load_rows(
+    info: Info,
     session: AsyncSession,
     stmt: Select,
     model: Any,
@@ -235,13 +311,19 @@ async def load_rows(
     Also returns, per row, the values of the ``joined`` prefetches (in their order).
     """
     names = {f.name for f in fields}
-    wanted = RELATIONS.get(type_name, {})
-    relations = tuple(attr for gql_name, (attr, _child) in wanted.items() if gql_name in names)
-    table, select_columns, joins, related, extras = _join_plan(model, relations, joined)
+    relations = tuple(
+        (attr, _read_keys(info, child, inspect(model).relationships[attr].mapper.class_, sub))
+        for gql_name, (attr, child) in RELATIONS.get(type_name, {}).items()
+        if gql_name in names
+        for sub in [children(fields, gql_name)]
+    )
+    keys = _read_keys(info, type_name, model, fields)
+    table, select_columns, joins, build, related, extras = _join_plan(
+        model, keys, relations, joined
+    )
     for alias, onclause in joins:
         stmt = stmt.outerjoin_from(table, alias, onclause)
     stmt = stmt.with_only_columns(*select_columns, maintain_column_froms=False)
-    build = _builder(model, 0)
     out = []
     values = []
     # Through the session's connection: a Core statement needs none of the ORM's result
@@ -288,7 +370,7 @@ async def paginate(
     if type_name in ROW_TYPES and not stmt._with_options:
         joins = _joined_prefetches(info, type_name, fields)
         rows, values = await load_rows(
-            session, stmt, model, type_name, fields, tuple(j for _, j in joins)
+            info, session, stmt, model, type_name, fields, tuple(j for _, j in joins)
         )
         if joins:
             store = info.context.prefetched

@@ -58,6 +58,18 @@ class Edge(Generic[T]):
     node: T
 
 
+NEEDS = "frontdesk_needs"
+
+
+def needs(*attributes: str) -> dict[str, tuple[str, ...]]:
+    """Field metadata declaring the model attributes a resolver reads (for narrow pages).
+
+    ``@strawberry.field(metadata=needs("decision_rule", "decision_reason"))``: pages select
+    only the columns their selection reads (``core.graphql.loading``).
+    """
+    return {NEEDS: attributes}
+
+
 @strawberry.type(description="A page of results; pass `pageInfo.endCursor` as `after`.")
 class Connection(Generic[T]):
     edges: list[Edge[T]]
@@ -130,13 +142,16 @@ class Customer:
     created_at: datetime
 
     @strawberry.field(
-        description="E.164. Private (C-13): masked (+86*******8001) for roles without it."
+        description="E.164. Private (C-13): masked (+86*******8001) for roles without it.",
+        metadata=needs("phone"),
     )
     def phone(self, info: Info) -> str | None:
         raw = self.phone  # self is the loaded row
         return raw if info.context.can(Permission.PRIVATE) else mask_phone(raw)
 
-    @strawberry.field(description="C-1: hosting budget per person in CNY.")
+    @strawberry.field(
+        description="C-1: hosting budget per person in CNY.", metadata=needs("customer_class")
+    )
     def hosting_budget(self) -> Money:
         return hosting_budget(models.CustomerClass(self.customer_class))[0]
 
@@ -161,11 +176,17 @@ class Visit:
         description="The entry this one corrects (C-4), if it is a correction."
     )
 
-    @strawberry.field(description="C-2: escorts for this party (1 under 5, 2 up to 10, 3+).")
+    @strawberry.field(
+        description="C-2: escorts for this party (1 under 5, 2 up to 10, 3+).",
+        metadata=needs("party_size"),
+    )
     def escorts_needed(self) -> int:
         return escorts_for(self.party_size)[0]
 
-    @strawberry.field(description="Who decided the receiver, and why.")
+    @strawberry.field(
+        description="Who decided the receiver, and why.",
+        metadata=needs("decision_rule", "decision_reason"),
+    )
     def decision(self) -> Decision | None:
         if self.decision_rule is None:  # type: ignore[attr-defined]
             return None
