@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -151,6 +152,69 @@ def plugins_disable(name: str, database_url: DatabaseOption = DEFAULT_DATABASE_U
         console.print(f"[red]{exc.code}[/]: {exc.message}")
         raise typer.Exit(2) from exc
     console.print(f"[yellow]disabled[/] {name} (its data is kept)")
+
+
+def _setting_value(raw: str) -> Any:
+    """``KEY=VALUE``'s value: JSON when it parses (2, true, ["a"]), else the text ("06:00")."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+async def _configure(url: str, name: str, changes: dict[str, Any]) -> dict[str, Any]:
+    from core.runtime import Frontdesk
+    from core.services.plugin_state import configure_plugin, load_settings, require_installed
+    from core.settings import Settings
+
+    fd = Frontdesk(Settings.from_env(database_url=url))
+    await fd.bus.start()
+    try:
+        if not changes:  # show only
+            require_installed(fd.host, name)
+            async with fd.db.read() as s:
+                return (await load_settings(s)).get(name, {})
+        async with fd.write() as s:
+            state = await configure_plugin(s, fd.host, name, changes, datetime.now(UTC))
+            return dict(state.settings)
+    finally:
+        await fd.stop()
+
+
+@plugins_app.command("configure")
+def plugins_configure(
+    name: str,
+    assignments: Annotated[
+        list[str] | None,
+        typer.Argument(help="KEY=VALUE pairs, e.g. business_day_starts_at=06:00 suspension_days=2"),
+    ] = None,
+    unset: Annotated[
+        list[str] | None, typer.Option("--unset", help="A key to reset to its default.")
+    ] = None,
+    database_url: DatabaseOption = DEFAULT_DATABASE_URL,
+) -> None:
+    """Change a plugin's settings (validated by the plugin); prints what is stored.
+
+    Values are read as JSON when they parse (2, true) and as text otherwise (06:00).
+    Without assignments it only shows the settings.  A line's penalty table follows at once.
+    """
+    from core.errors import FrontdeskError, InvalidInput
+
+    changes: dict[str, Any] = {key: None for key in unset or []}
+    try:
+        for item in assignments or []:
+            key, sep, raw = item.partition("=")
+            if not sep or not key:
+                raise InvalidInput(
+                    f"{item!r} is not KEY=VALUE (e.g. business_day_starts_at=06:00)",
+                    code="INVALID_SETTINGS",
+                )
+            changes[key] = _setting_value(raw)
+        stored = asyncio.run(_configure(database_url, name, changes))
+    except FrontdeskError as exc:
+        console.print(f"[red]{exc.code}[/]: {exc.message}")
+        raise typer.Exit(2) from exc
+    typer.echo(f"{name} settings: {json.dumps(stored, ensure_ascii=False, sort_keys=True)}")
 
 
 @app.command("demo")

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pluggy
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable
+    from collections.abc import Awaitable, Mapping
     from datetime import date, datetime
 
     from core.models import Site
@@ -75,15 +75,31 @@ def frontdesk_migrations() -> MigrationBranch | None:
     """
 
 
+@hookspec(firstresult=True)
+def frontdesk_validate_settings(plugin: str, settings: dict[str, Any]) -> dict[str, Any] | None:
+    """Check an operator's settings for ``plugin`` and return them normalised, if it is you.
+
+    Return ``None`` when ``plugin`` is not your code.  Otherwise raise ``ValueError`` with a
+    message naming the bad key (core answers INVALID_SETTINGS and stores nothing) or return
+    the settings as they should be stored (JSON values).  Operators change settings with
+    ``frontdesk plugins configure`` or the ``configurePlugin`` mutation; called for disabled
+    plugins too, so a line can be configured before it is switched on.  Hooks that depend on
+    settings receive every plugin's stored settings as ``settings`` (``{code: {...}}``).
+    """
+
+
 # --- Business rules ------------------------------------------------------------------------
 
 
 @hookspec(firstresult=True)
-def frontdesk_business_date(site: Site, moment: datetime) -> date | None:
+def frontdesk_business_date(
+    site: Site, moment: datetime, settings: Mapping[str, Mapping[str, Any]]
+) -> date | None:
     """Return the business day ``moment`` belongs to at ``site``, or ``None`` if not yours.
 
     Default (no answer): the calendar date in the site's time zone.  KTV-1 answers with the
-    previous day for moments before the venue closes at 02:00.
+    previous day for moments before the venue closes at 02:00.  ``settings`` holds every
+    plugin's stored settings (read in the caller's transaction); take yours by your code.
     """
 
 
@@ -117,8 +133,12 @@ def frontdesk_attribute_sale(context: SaleContext) -> Awaitable[SaleAttribution]
 
 
 @hookspec
-def frontdesk_penalty_table(business_line: str) -> list[PenaltyRuleSpec] | None:
+def frontdesk_penalty_table(
+    business_line: str, settings: Mapping[str, Mapping[str, Any]]
+) -> list[PenaltyRuleSpec] | None:
     """Return the penalty table of ``business_line`` if it is yours, else ``None``.
+
+    ``settings`` holds every plugin's stored settings (an operator may have tuned the table).
 
     Entries are policy data (:class:`core.penalties.PenaltyRuleSpec`): fines in CNY as
     ``Decimal``, points, suspension days, with bounds.  Core syncs them into the

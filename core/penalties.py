@@ -110,10 +110,17 @@ class PenaltyRuleSpec:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> PenaltyRuleSpec:
         """Build a spec from JSON-like data (amounts as strings or ints, never floats)."""
+        if not isinstance(data, Mapping):
+            raise ValueError(
+                f"a penalty spec is an object with code, rule, title, kind; got {data!r}"
+            )
         allowed = {"code", "rule", "title", "kind", "min_amount", "max_amount"}
         unknown = sorted(set(data) - allowed)
         if unknown:
             raise ValueError(f"unknown penalty spec key(s): {', '.join(unknown)}")
+        missing = [key for key in ("code", "rule", "title", "kind") if key not in data]
+        if missing:
+            raise ValueError(f"penalty spec lacks {', '.join(missing)}")
         bounds = {
             key: None if data.get(key) is None else _as_decimal(data[key], key)
             for key in ("min_amount", "max_amount")
@@ -125,6 +132,17 @@ class PenaltyRuleSpec:
             kind=data["kind"],
             **bounds,
         )
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-like data :meth:`from_dict` reads back (amounts as decimal strings)."""
+        return {
+            "code": self.code,
+            "rule": self.rule,
+            "title": self.title,
+            "kind": self.kind,
+            "min_amount": None if self.min_amount is None else str(self.min_amount),
+            "max_amount": None if self.max_amount is None else str(self.max_amount),
+        }
 
 
 def check_amount(spec: PenaltyRuleSpec, amount: Decimal | None) -> Decimal | None:

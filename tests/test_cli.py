@@ -122,6 +122,28 @@ def test_demo_loads_data_idempotently_and_disable_keeps_it(db: list[str]) -> Non
     assert RE_TABLES <= _tables(url)
 
 
+def test_plugins_configure_sets_shows_and_unsets_settings(db: list[str]) -> None:
+    run("db", "upgrade", *db)
+    run("plugins", "enable", "realestate", *db)
+    out = run("plugins", "configure", "realestate", "business_day_starts_at=06:00",
+              "suspension_days=2", *db)  # fmt: skip
+    assert 'realestate settings: {"business_day_starts_at": "06:00", "suspension_days": 2}' in out
+    assert "suspension_days" in run("plugins", "configure", "realestate", *db)
+    engine = create_engine(sync_url(_url(db)))
+    try:
+        with engine.connect() as c:
+            re5 = c.execute(text("SELECT min_amount FROM penalty_rules WHERE code = 'RE-5'"))
+            assert re5.scalar_one() == 2  # the penalty table followed (RE-5)
+    finally:
+        engine.dispose()
+    out = run("plugins", "configure", "realestate", "suspension_days=-1", *db, ok=False)
+    assert "INVALID_SETTINGS" in out and "suspension_days" in out
+    out = run("plugins", "configure", "realestate", "--unset", "suspension_days", *db)
+    assert 'realestate settings: {"business_day_starts_at": "06:00"}' in out
+    assert "UNKNOWN_PLUGIN" in run("plugins", "configure", "nosuch", *db, ok=False)
+    assert "INVALID_SETTINGS" in run("plugins", "configure", "realestate", "oops", *db, ok=False)
+
+
 def test_db_downgrade_plugin_base_drops_only_its_tables(db: list[str]) -> None:
     url = _url(db)
     run("demo", *db)

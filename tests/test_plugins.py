@@ -398,6 +398,65 @@ async def test_a_plugin_resolver_that_declares_no_needs_gets_every_column(launch
     assert "visits.notes" not in narrow and "visits.party_size" not in narrow
 
 
+class TunablePlugin:
+    """frontdesk_validate_settings: takes one key, ``greeting``, stored stripped."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    @hookimpl
+    def frontdesk_plugin_info(self) -> PluginInfo:
+        return _info(self.code)
+
+    @hookimpl
+    def frontdesk_validate_settings(
+        self, plugin: str, settings: dict[str, Any]
+    ) -> dict[str, Any] | None:
+        if plugin != self.code:
+            return None
+        unknown = sorted(set(settings) - {"greeting"})
+        if unknown:
+            raise ValueError(f"unknown key(s): {', '.join(unknown)}")
+        return {k: str(v).strip() for k, v in settings.items()}
+
+
+CONFIGURE = """mutation($code: String!, $settings: JSON!) {
+  configurePlugin(code: $code, settings: $settings) { code enabled settings } }"""
+
+
+async def test_frontdesk_validate_settings_normalises_or_refuses(launch: Launch) -> None:
+    fd = await launch(TunablePlugin("tunable"), WeatherPlugin("weather_c"))
+    client = Client(fd)
+    # Configurable while disabled; stored as the plugin normalised it.
+    data = await client.data(CONFIGURE, {"code": "tunable", "settings": {"greeting": " hi "}})
+    assert data["configurePlugin"] == {
+        "code": "tunable",
+        "enabled": False,
+        "settings": {"greeting": "hi"},
+    }
+    err = await client.error(CONFIGURE, {"code": "tunable", "settings": {"colour": "red"}})
+    assert err.extensions["code"] == "INVALID_SETTINGS" and "colour" in err.message
+    # A plugin without the hook takes no settings.
+    err = await client.error(CONFIGURE, {"code": "weather_c", "settings": {"city": "Shanghai"}})
+    assert err.extensions["code"] == "INVALID_SETTINGS"
+    assert "weather_c takes no settings" in err.message
+    err = await client.error(CONFIGURE, {"code": "nosuch", "settings": {}})
+    assert err.extensions["code"] == "UNKNOWN_PLUGIN"
+    # Only an administrator configures plugins (C-13).
+    from core.auth import Actor, Role
+
+    clerk = Client(fd, actor=Actor(role=Role.CLERK, name="clerk"))
+    err = await clerk.error(CONFIGURE, {"code": "tunable", "settings": {"greeting": "yo"}})
+    assert err.extensions["code"] == "FORBIDDEN"
+    plugins = (await client.data("query { plugins { code settings } }"))["plugins"]
+    settings = {p["code"]: p["settings"] for p in plugins}
+    assert settings["tunable"] == {"greeting": "hi"} and settings["weather_c"] == {}
+    # Enabling keeps the settings.
+    await _enable(fd, "tunable")
+    async with fd.db.session() as s:
+        assert (await s.get(PluginState, "tunable")).settings == {"greeting": "hi"}
+
+
 def test_two_plugins_adding_one_field_is_a_SCHEMA_FIELD_CLASH_naming_both() -> None:
     host = PluginHost(
         create_plugin_manager(extra=[WeatherPlugin("clash_one"), WeatherPlugin("clash_two")])
@@ -564,9 +623,13 @@ async def test_frontdesk_penalty_table_is_synced_when_the_line_is_enabled(launch
     assert {"code": "RE-5", "rule": "RE-5", "kind": "SUSPENSION", "active": True} in rules
     assert {r["rule"] for r in rules} >= {"RE-5", "C-14"}
     # The table answered by the hook is the one synced.
-    [table] = [t for t in fd.host.pm.hook.frontdesk_penalty_table(business_line="realestate") if t]
+    [table] = [
+        t
+        for t in fd.host.pm.hook.frontdesk_penalty_table(business_line="realestate", settings={})
+        if t
+    ]
     assert {r["code"] for r in rules} == {spec.code for spec in table}
-    assert not any(fd.host.pm.hook.frontdesk_penalty_table(business_line="nosuchline"))
+    assert not any(fd.host.pm.hook.frontdesk_penalty_table(business_line="nosuchline", settings={}))
 
 
 async def test_frontdesk_event_is_called_after_commit(launch: Launch) -> None:

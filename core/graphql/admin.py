@@ -8,14 +8,15 @@ from datetime import datetime
 import strawberry
 from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from core import auth, migrate, models
 from core.errors import InvalidInput, NotFound
 from core.graphql.loading import paginate
 from core.graphql.queries import parse_id
-from core.graphql.types import Connection, Plugin
-from core.services.plugin_state import set_plugin_enabled
+from core.graphql.types import Connection, Plugin, plugin_view
+from core.services.plugin_state import configure_plugin, load_settings, set_plugin_enabled
 
 ADMIN = {"permission": "admin"}
 EXPORT = {"permission": "export"}
@@ -175,12 +176,24 @@ class AdminMutation:
             await set_plugin_enabled(s, host, code, enabled, ctx.now())
         await ctx.app.refresh_plugins()
         await asyncio.sleep(0)
-        p = host.installed[code]
-        return Plugin(
-            code=code,
-            name=p.info.name,
-            version=p.info.version,
-            description=p.info.description,
-            business_line=p.info.business_line,
-            enabled=code in host.enabled,
-        )
+        async with ctx.db.read() as s:
+            return plugin_view(host, code, await load_settings(s))
+
+    @strawberry.mutation(
+        description="Change a plugin's settings (admin): the keys given replace the stored "
+        "ones, a null removes a key.  The plugin validates the result (INVALID_SETTINGS, "
+        "nothing stored); an enabled line's penalty table follows at once.",
+        metadata=ADMIN,
+    )
+    async def configure_plugin(self, info: Info, code: str, settings: JSON) -> Plugin:
+        ctx = info.context
+        if not isinstance(settings, dict):
+            raise InvalidInput(
+                "settings must be an object of keys to set (null removes a key)",
+                code="INVALID_SETTINGS",
+                field="settings",
+            )
+        async with ctx.app.write() as s:
+            await configure_plugin(s, ctx.host, code, settings, ctx.now())
+        async with ctx.db.read() as s:
+            return plugin_view(ctx.host, code, await load_settings(s))

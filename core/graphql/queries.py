@@ -29,8 +29,10 @@ from core.graphql.types import (
     StaffConnection,
     Visit,
     VisitConnection,
+    plugin_view,
 )
 from core.plugin_api import SaleContext
+from core.services.plugin_state import load_settings
 
 DEFAULT_PAGE = 20
 
@@ -53,20 +55,12 @@ def _max(info: Info) -> int:
 
 @strawberry.type
 class CoreQuery:
-    @strawberry.field(description="Installed plugins and whether each is enabled.")
-    def plugins(self, info: Info) -> list[Plugin]:
+    @strawberry.field(description="Installed plugins, whether each is enabled, its settings.")
+    async def plugins(self, info: Info) -> list[Plugin]:
         host = info.context.host
-        return [
-            Plugin(
-                code=name,
-                name=p.info.name,
-                version=p.info.version,
-                description=p.info.description,
-                business_line=p.info.business_line,
-                enabled=name in host.enabled,
-            )
-            for name, p in sorted(host.installed.items())
-        ]
+        async with info.context.db.read() as s:
+            settings = await load_settings(s)
+        return [plugin_view(host, code, settings) for code in sorted(host.installed)]
 
     @strawberry.field(description="Sites, newest first.")
     async def sites(

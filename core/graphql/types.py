@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import base64
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Generic, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
 
 import strawberry
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from core import complaint_rules, models
@@ -337,6 +338,24 @@ class Plugin:
     description: str
     business_line: str | None
     enabled: bool
+    settings: JSON = strawberry.field(
+        description="The operator's settings for this plugin (`configurePlugin`, `frontdesk "
+        "plugins configure`); {} when it runs on its defaults."
+    )
+
+
+def plugin_view(host: Any, code: str, settings: dict[str, dict[str, Any]]) -> Plugin:
+    """The ``Plugin`` object of installed plugin ``code``."""
+    p = host.installed[code]
+    return Plugin(
+        code=code,
+        name=p.info.name,
+        version=p.info.version,
+        description=p.info.description,
+        business_line=p.info.business_line,
+        enabled=code in host.enabled,
+        settings=settings.get(code, {}),
+    )
 
 
 @strawberry.type(description="An alert raised by a rule (e.g. RE-14 report to the manager).")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,11 +17,18 @@ from core.penalties import PenaltyRuleSpec, check_amount
 from core.plugins import PluginHost
 
 
-def penalty_specs(host: PluginHost, line: str, *, include_disabled: bool = False) -> list:
+def penalty_specs(
+    host: PluginHost,
+    line: str,
+    settings: Mapping[str, Mapping[str, Any]],
+    *,
+    include_disabled: bool = False,
+) -> list:
+    """The penalty table of ``line`` as its plugin gives it, with the operators' settings."""
     if include_disabled:
-        results = host.pm.hook.frontdesk_penalty_table(business_line=line)
+        results = host.pm.hook.frontdesk_penalty_table(business_line=line, settings=settings)
     else:
-        results = host.call("frontdesk_penalty_table", business_line=line)
+        results = host.call("frontdesk_penalty_table", business_line=line, settings=settings)
     specs: list[PenaltyRuleSpec] = []
     for table in results:
         if table:
@@ -35,7 +44,12 @@ async def sync_penalty_table(
     Rules that left the table are deactivated, never deleted: issued penalties keep pointing
     at them.
     """
-    specs = {s.code: s for s in penalty_specs(host, line, include_disabled=include_disabled)}
+    from core.services.plugin_state import load_settings
+
+    settings = await load_settings(session)
+    specs = {
+        s.code: s for s in penalty_specs(host, line, settings, include_disabled=include_disabled)
+    }
     existing = {
         r.code: r
         for r in (

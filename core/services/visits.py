@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -25,6 +26,7 @@ from core.models import (
 from core.plugin_api import ReceptionContext, ReceptionOutcome, VisitRecorded
 from core.plugins import PluginHost
 from core.services.directory import get_site, get_staff_at
+from core.services.plugin_state import load_settings
 
 MAX_PARTY_SIZE = 500
 
@@ -45,9 +47,12 @@ class CheckIn:
     line_input: dict[str, Any] = field(default_factory=dict)
 
 
-def business_date_of(host: PluginHost, site: Site, moment: datetime) -> date:
-    """The business day ``moment`` belongs to (the line may say otherwise, KTV-1)."""
-    answer = host.call("frontdesk_business_date", site=site, moment=moment)
+def business_date_of(
+    host: PluginHost, site: Site, moment: datetime, settings: Mapping[str, Mapping[str, Any]]
+) -> date:
+    """The business day ``moment`` belongs to (the line may say otherwise: RE-1's configured
+    start of day, KTV-1), with the plugins' ``settings`` read in the caller's transaction."""
+    answer = host.call("frontdesk_business_date", site=site, moment=moment, settings=settings)
     if answer is not None:
         return answer
     return moment.astimezone(ZoneInfo(site.timezone)).date()
@@ -97,7 +102,7 @@ async def check_in_visit(
             owner_from_group = owner_staff_id is not None
     if check_in.named_staff_id is not None:
         await get_staff_at(session, check_in.named_staff_id, site.id, "namedStaffId")
-    business_date = business_date_of(host, site, arrived_at)
+    business_date = business_date_of(host, site, arrived_at, await load_settings(session))
     context = ReceptionContext(
         session=session,
         site=site,

@@ -3,8 +3,9 @@ contexts, the pure rules in :mod:`plugins.realestate.rules`, and the ``re_`` tab
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -84,12 +85,23 @@ def _ours(site: Site) -> bool:
     return site.business_line == CODE
 
 
-async def load_policy(session: AsyncSession) -> RealEstatePolicy:
-    state = await session.get(PluginState, CODE)
+def policy_of(settings: Mapping[str, Mapping[str, Any]] | None) -> RealEstatePolicy:
+    """The line's policy with the operator's stored settings (``{code: {...}}``) applied."""
     try:
-        return RealEstatePolicy.from_overrides((state.settings if state else None) or {})
+        return RealEstatePolicy.from_overrides(((settings or {}).get(CODE)) or {})
     except ValueError as exc:
         raise FrontdeskError(str(exc), code="INVALID_POLICY") from exc
+
+
+async def load_policy(session: AsyncSession) -> RealEstatePolicy:
+    """The policy as stored now (read in the caller's transaction)."""
+    state = await session.get(PluginState, CODE)
+    return policy_of({CODE: state.settings} if state is not None and state.settings else None)
+
+
+async def _today(session: AsyncSession, site: Site, now: datetime) -> date:
+    """RE-1: the business day ``now`` belongs to at ``site``, by the configured start of day."""
+    return rules.business_date_for(_local(site, now), await load_policy(session))
 
 
 def _local(site: Site, moment: datetime) -> datetime:
@@ -228,10 +240,29 @@ def _facts(context: ReceptionContext) -> rules.VisitFacts:
 
 
 @hookimpl
-def frontdesk_business_date(site: Site, moment: datetime) -> date | None:
+def frontdesk_validate_settings(plugin: str, settings: dict[str, Any]) -> dict[str, Any] | None:
+    """The real-estate policy keys an operator may set (see ``RealEstatePolicy``)."""
+    if plugin != CODE:
+        return None
+    RealEstatePolicy.from_overrides(settings)  # ValueError naming the key when wrong
+    normalised = dict(settings)
+    starts_at = normalised.get("business_day_starts_at")
+    if isinstance(starts_at, time):
+        normalised["business_day_starts_at"] = starts_at.isoformat(timespec="minutes")
+    if "penalties" in normalised:
+        normalised["penalties"] = [
+            spec.to_dict() for spec in RealEstatePolicy.from_overrides(settings).penalties
+        ]
+    return normalised
+
+
+@hookimpl
+def frontdesk_business_date(
+    site: Site, moment: datetime, settings: Mapping[str, Mapping[str, Any]]
+) -> date | None:
     if not _ours(site):
         return None
-    return rules.business_date_for(_local(site, moment))
+    return rules.business_date_for(_local(site, moment), policy_of(settings))
 
 
 @hookimpl
@@ -305,10 +336,12 @@ async def _record(event: VisitRecorded) -> None:
 
 
 @hookimpl
-def frontdesk_penalty_table(business_line: str) -> list | None:
+def frontdesk_penalty_table(
+    business_line: str, settings: Mapping[str, Mapping[str, Any]]
+) -> list | None:
     if business_line != CODE:
         return None
-    return list(rules.penalty_table())
+    return list(rules.penalty_table(policy_of(settings)))
 
 
 @hookimpl
@@ -472,7 +505,7 @@ async def rotation_query(
     ctx = info.context
     async with ctx.db.session() as s:
         site = await _site(s, site_id)
-        day = business_date or rules.business_date_for(_local(site, ctx.now()))
+        day = business_date or await _today(s, site, ctx.now())
         _row, state = await rotation_day(s, site, day, ctx.now(), create=False)
         return await _rotation_view(s, site, state) if state else None
 
@@ -501,7 +534,7 @@ async def set_rotation_order(
                     f"staff {i} is not an active salesperson; only they join the rotation",
                     code="NOT_A_SALESPERSON",
                 )
-        day = rules.business_date_for(_local(site, now))
+        day = await _today(s, site, now)
         row = await s.get(RotationDay, (site.id, day))
         if row is not None:
             current = rules.RotationState.from_json(row.state)
@@ -545,7 +578,7 @@ async def mark_salesperson(
     now = ctx.now()
     async with ctx.app.write() as s:
         site = await _site(s, site_id, lock=True)
-        day = rules.business_date_for(_local(site, now))
+        day = await _today(s, site, now)
         row, state = await rotation_day(s, site, day, now)
         try:
             new_state = rules.set_status(
@@ -610,7 +643,7 @@ async def report_order_grabbing(
         if await s.scalar(select(OrderGrab.id).where(OrderGrab.visit_id == visit.id)):
             raise Conflict(f"visit {visit.id} was already ruled on (RE-5)", code="ALREADY_RULED")
         policy = await load_policy(s)
-        day = rules.business_date_for(_local(site, now))
+        day = await _today(s, site, now)
         grabber = await s.get(Staff, visit.receiver_id)
         decision = rules.order_grabbing(
             StaffRef(str(visit.receiver_id), grabber.name if grabber else "?"),
@@ -671,7 +704,7 @@ async def discount_surveyor(info: Info, visit_id: strawberry.ID, reason: str) ->
             raise InvalidInput(
                 "this visit was not counted; nothing to discount (RE-8)", code="NOTHING_TO_DISCOUNT"
             )
-        day = rules.business_date_for(_local(site, now))
+        day = await _today(s, site, now)
         if visit.business_date != day:
             raise InvalidInput(
                 "only today's receptions can be discounted (RE-8)", code="WRONG_BUSINESS_DAY"

@@ -1,0 +1,108 @@
+"""Real-estate numbers an operator changes without code (``configurePlugin``, validated by
+``frontdesk_validate_settings``): RE-1's start of the business day, RE-5's suspension."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from conftest import FIXED_NOW, SHANGHAI, Client
+from helpers import add_staff, check_in, make_site, register
+from sqlalchemy import func, select
+
+from core.models import Event
+
+CONFIGURE = """
+mutation($settings: JSON!) { configurePlugin(code: "realestate", settings: $settings) {
+  code enabled settings } }"""
+SETTINGS = "query { plugins { code settings } }"
+BUSINESS_DATE = """
+query($v: ID!) { visit(id: $v) { businessDate } }"""
+ROTATION = "query($s: ID!) { rotation(siteId: $s) { businessDate upcoming } }"
+RE5_RULE = """
+query { penaltyRules(businessLine: "realestate") { code rule kind minAmount maxAmount } }"""
+GRAB = """
+mutation($visit: ID!, $named: ID!) { reportOrderGrabbing(visitId: $visit, namedStaffId: $named)
+  { suspendedFrom suspendedUntil decision { rule message } } }"""
+
+
+async def _settings(client: Client) -> dict:
+    plugins = (await client.data(SETTINGS))["plugins"]
+    return next(p["settings"] for p in plugins if p["code"] == "realestate")
+
+
+async def _re5(client: Client) -> dict:
+    rules = (await client.data(RE5_RULE))["penaltyRules"]
+    return next(r for r in rules if r["code"] == "RE-5")
+
+
+async def test_RE_1_the_business_day_starts_when_the_operator_says(client: Client) -> None:
+    site = await make_site(client)
+    li = await add_staff(client, site, "Li")
+    early = Client(client.app, datetime(2026, 11, 25, 5, 30, tzinfo=SHANGHAI))
+    # Default: the business day starts at midnight, so 05:30 on the 25th is the 25th.
+    visit = (await check_in(early, site))["visit"]["id"]
+    assert (await early.data(BUSINESS_DATE, {"v": visit}))["visit"]["businessDate"] == "2026-11-25"
+
+    data = await client.data(CONFIGURE, {"settings": {"business_day_starts_at": "06:00"}})
+    assert data["configurePlugin"]["settings"] == {"business_day_starts_at": "06:00"}
+
+    # RE-1: with a 06:00 start, 05:30 still belongs to the 24th's rotation ...
+    visit = (await check_in(early, site))["visit"]["id"]
+    assert (await early.data(BUSINESS_DATE, {"v": visit}))["visit"]["businessDate"] == "2026-11-24"
+    assert (await early.data(ROTATION, {"s": site}))["rotation"]["businessDate"] == "2026-11-24"
+    # ... and 06:30 is the 25th, whose rotation was already started by the first visit.
+    later = Client(client.app, datetime(2026, 11, 25, 6, 30, tzinfo=SHANGHAI))
+    rotation = (await later.data(ROTATION, {"s": site}))["rotation"]
+    assert rotation["businessDate"] == "2026-11-25" and rotation["upcoming"] == [li]
+
+
+async def test_RE_5_suspension_days_follow_the_setting_into_the_penalty_table(
+    client: Client,
+) -> None:
+    assert (await _re5(client))["minAmount"] == "1.00"
+    await client.data(CONFIGURE, {"settings": {"suspension_days": 2}})
+    assert await _settings(client) == {"suspension_days": 2}
+    # The penalty table follows at once (RE-5's entry is the suspension of that many days).
+    assert (await _re5(client))["minAmount"] == (await _re5(client))["maxAmount"] == "2.00"
+
+    site = await make_site(client)
+    li = await add_staff(client, site, "Li")
+    wang = await add_staff(client, site, "Wang")
+    customer = await register(client, site, "Sun Hao", phone="13800138001")
+    grabbed = await check_in(client, site, customerId=customer["id"])
+    assert grabbed["visit"]["receiver"]["id"] == li
+    ruling = (await client.data(GRAB, {"visit": grabbed["visit"]["id"], "named": wang}))[
+        "reportOrderGrabbing"
+    ]
+    assert ruling["decision"]["rule"] == "RE-5"
+    assert (ruling["suspendedFrom"], ruling["suspendedUntil"]) == ("2026-11-25", "2026-11-26")
+    in_two_days = Client(client.app, FIXED_NOW + timedelta(days=2))
+    assert li not in (await in_two_days.data(ROTATION, {"s": site}))["rotation"]["upcoming"]
+
+    # null resets a key to its default, and the table follows back.
+    await client.data(CONFIGURE, {"settings": {"suspension_days": None}})
+    assert await _settings(client) == {}
+    assert (await _re5(client))["minAmount"] == "1.00"
+
+
+async def test_bad_settings_get_INVALID_SETTINGS_and_nothing_is_stored(client, fd) -> None:
+    await client.data(CONFIGURE, {"settings": {"bulk_units_threshold": 4}})
+
+    async def events() -> int:
+        async with fd.db.session() as s:
+            return await s.scalar(select(func.count()).select_from(Event))
+
+    before = await events()
+    for bad, named in (
+        ({"business_day_start": "06:00"}, "business_day_start"),  # misspelled key
+        ({"business_day_starts_at": "six"}, "six"),
+        ({"suspension_days": 0}, "suspension_days"),
+        ({"penalties": [{"code": "RE-5"}]}, "lacks"),
+    ):
+        err = await client.error(CONFIGURE, {"settings": bad})
+        assert err.extensions["code"] == "INVALID_SETTINGS", (bad, err.message)
+        assert named in err.message, err.message
+    err = await client.error(CONFIGURE, {"settings": ["suspension_days", 2]})
+    assert err.extensions["code"] == "INVALID_SETTINGS"
+    assert await _settings(client) == {"bulk_units_threshold": 4}
+    assert await events() == before
