@@ -70,12 +70,34 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _skip_idle_rollbacks(engine: AsyncEngine) -> None:
+    """aiosqlite: don't send ROLLBACK to a connection that has no transaction open.
+
+    Every connection SQLAlchemy releases is rolled back, and through aiosqlite each rollback
+    is a round trip to the connection's thread; a read-only request paid three of them for
+    nothing (sqlite3 opens no transaction for a SELECT).  ``sqlite3.Connection.in_transaction``
+    says whether there is anything to roll back; if the driver's shape is not the expected
+    one, every rollback is sent as before.
+    """
+    dialect = engine.sync_engine.dialect
+    send_rollback = dialect.do_rollback
+
+    def do_rollback(dbapi_connection: Any) -> None:
+        raw = getattr(getattr(dbapi_connection, "_connection", None), "_connection", None)
+        if raw is not None and raw.in_transaction is False:
+            return
+        send_rollback(dbapi_connection)
+
+    dialect.do_rollback = do_rollback  # type: ignore[method-assign]
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url`` with the pragmas and pool settings Frontdesk relies on."""
     url = async_url(url)
     if is_sqlite(url):
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        _skip_idle_rollbacks(engine)
         return engine
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 40)

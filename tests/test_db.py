@@ -47,3 +47,41 @@ async def test_read_session_refuses_to_write(backend: str, request: pytest.Fixtu
             assert (await s.scalars(select(models.Site))).all() == []
     finally:
         await db.dispose()
+
+
+async def test_sqlite_sends_rollback_only_when_a_transaction_is_open(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aiosqlite
+
+    sent: list[str] = []
+    rollback = aiosqlite.Connection.rollback
+
+    async def counting_rollback(self: aiosqlite.Connection) -> None:
+        sent.append("rollback")
+        await rollback(self)
+
+    monkeypatch.setattr(aiosqlite.Connection, "rollback", counting_rollback)
+    db = Database(sqlite_url)
+    try:
+        async with db.read() as s:
+            assert (await s.scalars(select(models.Site))).all() == []
+        async with db.read_one() as c:
+            await c.execute(text("SELECT 1"))
+        assert sent == [], "a read paid for ROLLBACK round trips with nothing to roll back"
+
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as s:
+                await s.execute(
+                    text(
+                        "INSERT INTO sites (name, business_line, timezone, calendar_region, "
+                        "created_at) VALUES ('x', 'realestate', 'Asia/Shanghai', 'CN', "
+                        "'2026-11-24 02:00:00')"
+                    )
+                )
+                raise RuntimeError("fail after writing")
+        assert sent, "an open write transaction must still be rolled back"
+        async with db.read() as s:
+            assert (await s.scalars(select(models.Site))).all() == []
+    finally:
+        await db.dispose()
