@@ -109,15 +109,25 @@ class ReadOnlySession(Session):
     """The ORM session behind :meth:`Database.read`: flushing changes raises."""
 
 
+def _read_only_error() -> Exception:
+    from core.errors import FrontdeskError
+
+    return FrontdeskError(
+        "a read-only session cannot write; use Database.transaction()", code="READ_ONLY_SESSION"
+    )
+
+
 @event.listens_for(ReadOnlySession, "before_flush")
 def _refuse_flush(session: Session, _flush_context: Any, _instances: Any) -> None:
     if session.new or session.dirty or session.deleted:
-        from core.errors import FrontdeskError
+        raise _read_only_error()
 
-        raise FrontdeskError(
-            "a read-only session cannot write; use Database.transaction()",
-            code="READ_ONLY_SESSION",
-        )
+
+@event.listens_for(ReadOnlySession, "do_orm_execute")
+def _refuse_writes(state: Any) -> None:
+    # INSERT / UPDATE / DELETE statements, ORM-enabled or not, through session.execute().
+    if state.is_insert or state.is_update or state.is_delete:
+        raise _read_only_error()
 
 
 class Database:
@@ -177,8 +187,9 @@ class Database:
         On PostgreSQL a query resolver's session would otherwise cost a BEGIN and a ROLLBACK
         round trip around its SELECTs.  Under READ COMMITTED (PostgreSQL's default, which
         Frontdesk uses) every statement takes its own snapshot even inside a transaction, so
-        the reads see exactly what they would have seen in one.  Flushing (writing through the
-        ORM) raises READ_ONLY_SESSION: writes belong in :meth:`transaction`.
+        the reads see exactly what they would have seen in one.  Flushing changes and executing
+        INSERT, UPDATE or DELETE raise READ_ONLY_SESSION: writes belong in :meth:`transaction`
+        (a raw SQL string of a write is not recognised: don't).
         """
         async with self._read_sessions() as session:
             yield session

@@ -39,6 +39,10 @@ class PenaltyAmountError(InvalidInput, ValueError):
         super().__init__(message, code=code)
 
 
+MAX_AMOUNT = Decimal(10) ** 10
+CENT = Decimal("0.01")
+
+
 def _as_decimal(value: Any, what: str) -> Decimal:
     # Money is never float: a float has already lost the cents it was meant to carry.
     if isinstance(value, bool) or isinstance(value, float):
@@ -74,9 +78,15 @@ class PenaltyRuleSpec:
     max_amount: Decimal | None = None
 
     def __post_init__(self) -> None:
-        for name in ("code", "rule", "title"):
-            if not getattr(self, name):
-                raise ValueError(f"penalty spec needs a non-empty {name}")
+        # The limits of the ``penalty_rules`` columns the table is synced into.
+        for name, longest in (("code", 32), ("rule", 16), ("title", 200)):
+            value = getattr(self, name)
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"penalty spec needs a non-empty text {name}, got {value!r}")
+            if len(value) > longest:
+                raise ValueError(
+                    f"penalty spec {name} is at most {longest} characters, got {len(value)}"
+                )
         if self.kind not in PENALTY_KINDS:
             raise ValueError(
                 f"penalty spec {self.code}: unknown kind {self.kind!r}; "
@@ -94,6 +104,12 @@ class PenaltyRuleSpec:
             raise ValueError(
                 f"penalty spec {self.code}: bounds must satisfy 0 <= min <= max, got {low}..{high}"
             )
+        for bound in (low, high):  # NUMERIC(12, 2)
+            if bound >= MAX_AMOUNT or bound != bound.quantize(CENT):
+                raise ValueError(
+                    f"penalty spec {self.code}: amounts are below {MAX_AMOUNT} with at most "
+                    f"2 decimals, got {bound}"
+                )
         object.__setattr__(self, "min_amount", low)
         object.__setattr__(self, "max_amount", high)
 

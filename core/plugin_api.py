@@ -6,7 +6,7 @@ Plain dataclasses: a plugin's ``rules.py`` never imports the ORM or the web laye
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -61,6 +61,9 @@ class ReceptionContext:
     line_input: Any = None
     # Whether ``owner_staff_id`` came from the customer's company/family group (RE-11).
     owner_from_group: bool = False
+    # Every plugin's stored settings ({code: {...}}), read once in this check-in's
+    # transaction; ``business_date`` was computed from the same read.
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

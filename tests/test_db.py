@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text, update
 
 from core import models
 from core.db import Database
@@ -43,6 +44,20 @@ async def test_read_session_refuses_to_write(backend: str, request: pytest.Fixtu
             with pytest.raises(FrontdeskError) as excinfo:
                 await s.flush()
             assert excinfo.value.code == "READ_ONLY_SESSION"
+        async with db.read() as s:
+            with pytest.raises(FrontdeskError) as excinfo:
+                await s.execute(
+                    insert(models.Site).values(
+                        name="x",
+                        business_line="realestate",
+                        timezone="Asia/Shanghai",
+                        calendar_region="CN",
+                        created_at=datetime(2026, 11, 24, tzinfo=UTC),
+                    )
+                )
+            assert excinfo.value.code == "READ_ONLY_SESSION"
+            with pytest.raises(FrontdeskError):
+                await s.execute(update(models.Site).values(name="y"))
         async with db.read() as s:
             assert (await s.scalars(select(models.Site))).all() == []
     finally:

@@ -109,3 +109,20 @@ def test_penalty_spec_from_dict_reads_json_amounts():
         PenaltyRuleSpec.from_dict(
             {"code": "c", "rule": "r", "title": "t", "kind": "fine", "colour": "red"}
         )
+
+
+def test_a_spec_fits_the_penalty_rules_columns() -> None:
+    base = {"code": "X-1", "rule": "X-1", "title": "t", "kind": "fine",
+            "min_amount": "1", "max_amount": "2"}  # fmt: skip
+    for bad, message in (
+        ({"title": "t" * 201}, "at most 200"),
+        ({"code": "c" * 33}, "at most 32"),
+        ({"rule": {"a": 1}}, "non-empty text rule"),
+        ({"max_amount": "1e20"}, "below"),
+        ({"max_amount": "2.001"}, "at most 2 decimals"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            PenaltyRuleSpec.from_dict({**base, **bad})
+    with pytest.raises(ValueError, match="lacks kind"):
+        PenaltyRuleSpec.from_dict({k: v for k, v in base.items() if k != "kind"})
+    assert PenaltyRuleSpec.from_dict(base).to_dict() == {**base}

@@ -102,7 +102,8 @@ async def check_in_visit(
             owner_from_group = owner_staff_id is not None
     if check_in.named_staff_id is not None:
         await get_staff_at(session, check_in.named_staff_id, site.id, "namedStaffId")
-    business_date = business_date_of(host, site, arrived_at, await load_settings(session))
+    settings = await load_settings(session)
+    business_date = business_date_of(host, site, arrived_at, settings)
     context = ReceptionContext(
         session=session,
         site=site,
@@ -117,6 +118,7 @@ async def check_in_visit(
         owner_staff_id=owner_staff_id,
         line_input=check_in.line_input.get(site.business_line),
         owner_from_group=owner_from_group,
+        settings=settings,
     )
     outcome: ReceptionOutcome | None = await host.acall("frontdesk_receive_visit", context=context)
     if outcome is None:

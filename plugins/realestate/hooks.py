@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -99,9 +99,11 @@ async def load_policy(session: AsyncSession) -> RealEstatePolicy:
     return policy_of({CODE: state.settings} if state is not None and state.settings else None)
 
 
-async def _today(session: AsyncSession, site: Site, now: datetime) -> date:
-    """RE-1: the business day ``now`` belongs to at ``site``, by the configured start of day."""
-    return rules.business_date_for(_local(site, now), await load_policy(session))
+async def _today(session: AsyncSession, site: Site, now: datetime) -> tuple[date, RealEstatePolicy]:
+    """RE-1: the business day ``now`` belongs to at ``site`` by the configured start of day,
+    with the policy it was read from (hand that same policy to the rules)."""
+    policy = await load_policy(session)
+    return rules.business_date_for(_local(site, now), policy), policy
 
 
 def _local(site: Site, moment: datetime) -> datetime:
@@ -244,14 +246,18 @@ def frontdesk_validate_settings(plugin: str, settings: dict[str, Any]) -> dict[s
     """The real-estate policy keys an operator may set (see ``RealEstatePolicy``)."""
     if plugin != CODE:
         return None
-    RealEstatePolicy.from_overrides(settings)  # ValueError naming the key when wrong
+    policy = RealEstatePolicy.from_overrides(settings)  # ValueError naming the key if wrong
     normalised = dict(settings)
-    starts_at = normalised.get("business_day_starts_at")
-    if isinstance(starts_at, time):
-        normalised["business_day_starts_at"] = starts_at.isoformat(timespec="minutes")
+    if "business_day_starts_at" in normalised:
+        starts_at = policy.business_day_starts_at
+        whole_minute = starts_at.second == 0 and starts_at.microsecond == 0
+        normalised["business_day_starts_at"] = starts_at.isoformat(
+            timespec="minutes" if whole_minute else "auto"
+        )
     if "penalties" in normalised:
+        # Stored without RE-5's entry, which follows suspension_days (so either may change).
         normalised["penalties"] = [
-            spec.to_dict() for spec in RealEstatePolicy.from_overrides(settings).penalties
+            spec.to_dict() for spec in policy.penalties if spec.code != ORDER_GRABBING_CODE
         ]
     return normalised
 
@@ -274,7 +280,8 @@ def frontdesk_receive_visit(context: ReceptionContext) -> Any:
 
 async def _receive(context: ReceptionContext) -> ReceptionOutcome:
     session, site = context.session, context.site
-    policy = await load_policy(session)
+    # The settings core read for this check-in (the business date came from the same read).
+    policy = policy_of(context.settings)
     local_now = _local(site, context.now)
     row, state = await rotation_day(session, site, context.business_date, context.now)
     try:
@@ -505,7 +512,7 @@ async def rotation_query(
     ctx = info.context
     async with ctx.db.session() as s:
         site = await _site(s, site_id)
-        day = business_date or await _today(s, site, ctx.now())
+        day = business_date or (await _today(s, site, ctx.now()))[0]
         _row, state = await rotation_day(s, site, day, ctx.now(), create=False)
         return await _rotation_view(s, site, state) if state else None
 
@@ -534,7 +541,7 @@ async def set_rotation_order(
                     f"staff {i} is not an active salesperson; only they join the rotation",
                     code="NOT_A_SALESPERSON",
                 )
-        day = await _today(s, site, now)
+        day, _policy = await _today(s, site, now)
         row = await s.get(RotationDay, (site.id, day))
         if row is not None:
             current = rules.RotationState.from_json(row.state)
@@ -578,7 +585,7 @@ async def mark_salesperson(
     now = ctx.now()
     async with ctx.app.write() as s:
         site = await _site(s, site_id, lock=True)
-        day = await _today(s, site, now)
+        day, policy = await _today(s, site, now)
         row, state = await rotation_day(s, site, day, now)
         try:
             new_state = rules.set_status(
@@ -586,6 +593,7 @@ async def mark_salesperson(
                 str(parse_id(staff_id, "staffId")),
                 rules.SalespersonStatus(status),
                 _local(site, now),
+                policy=policy,
             )
         except rules.RotationError as exc:
             raise _rule_error(exc) from exc
@@ -642,8 +650,7 @@ async def report_order_grabbing(
             )
         if await s.scalar(select(OrderGrab.id).where(OrderGrab.visit_id == visit.id)):
             raise Conflict(f"visit {visit.id} was already ruled on (RE-5)", code="ALREADY_RULED")
-        policy = await load_policy(s)
-        day = await _today(s, site, now)
+        day, policy = await _today(s, site, now)
         grabber = await s.get(Staff, visit.receiver_id)
         decision = rules.order_grabbing(
             StaffRef(str(visit.receiver_id), grabber.name if grabber else "?"),
@@ -704,7 +711,7 @@ async def discount_surveyor(info: Info, visit_id: strawberry.ID, reason: str) ->
             raise InvalidInput(
                 "this visit was not counted; nothing to discount (RE-8)", code="NOTHING_TO_DISCOUNT"
             )
-        day = await _today(s, site, now)
+        day, policy = await _today(s, site, now)
         if visit.business_date != day:
             raise InvalidInput(
                 "only today's receptions can be discounted (RE-8)", code="WRONG_BUSINESS_DAY"
@@ -712,7 +719,7 @@ async def discount_surveyor(info: Info, visit_id: strawberry.ID, reason: str) ->
         row, state = await rotation_day(s, site, day, now)
         try:
             why, new_state = rules.discount_surveyor(
-                state, str(visit.receiver_id), _local(site, now)
+                state, str(visit.receiver_id), _local(site, now), policy=policy
             )
         except rules.RotationError as exc:
             raise _rule_error(exc) from exc

@@ -54,9 +54,16 @@ DEFAULT_PENALTIES: tuple[PenaltyRuleSpec, ...] = (
 )
 
 
+# Upper bounds that keep every number meaningful (and every date computable).
+MOST = {"suspension_days": 30, "bulk_units_threshold": 1000}
+
+
 def _positive_int(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"real-estate policy {name} must be a whole number >= 1, got {value!r}")
+    most = MOST[name]
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
+        raise ValueError(
+            f"real-estate policy {name} must be a whole number from 1 to {most}, got {value!r}"
+        )
     return value
 
 
@@ -92,6 +99,11 @@ class RealEstatePolicy:
         duplicates = sorted({code for code in codes if codes.count(code) > 1})
         if duplicates:
             raise ValueError(f"real-estate penalty table repeats code(s): {duplicates}")
+        for code in (C14_STAFF_CODE, C14_MANAGER_CODE):
+            # C-14: a verified complaint fines the person and the first-responsible manager.
+            spec = self.penalty(code)
+            if spec.rule != "C-14" or spec.kind != "fine":
+                raise ValueError(f"real-estate penalty {code} must be a C-14 fine")
         grabbing = self.penalty(ORDER_GRABBING_CODE)
         if (
             grabbing.rule != "RE-5"
@@ -117,8 +129,9 @@ class RealEstatePolicy:
 
         Unknown keys raise ValueError naming them. ``business_day_starts_at`` may be an
         ``"HH:MM"`` string; ``penalties`` may be a list of dicts for
-        :meth:`PenaltyRuleSpec.from_dict`. Overriding only ``suspension_days`` rewrites the
-        RE-5 entry of the table to match.
+        :meth:`PenaltyRuleSpec.from_dict`. The RE-5 entry follows ``suspension_days``: a
+        ``penalties`` list without it gets it, and overriding only ``suspension_days``
+        rewrites it to match.
         """
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(overrides) - known)
@@ -133,7 +146,14 @@ class RealEstatePolicy:
         if isinstance(starts_at, str):
             values["business_day_starts_at"] = time.fromisoformat(starts_at)
         if "penalties" in values:
-            values["penalties"] = _penalty_table(values["penalties"])
+            table = _penalty_table(values["penalties"])
+            if all(spec.code != ORDER_GRABBING_CODE for spec in table):
+                # RE-5's entry follows suspension_days unless the table spells it out.
+                days = _positive_int(
+                    "suspension_days", values.get("suspension_days", base.suspension_days)
+                )
+                table = (order_grabbing_spec(days), *table)
+            values["penalties"] = table
         elif "suspension_days" in values:
             days = _positive_int("suspension_days", values["suspension_days"])
             values["penalties"] = tuple(

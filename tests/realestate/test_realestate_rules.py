@@ -812,8 +812,44 @@ def test_RE_5_C_14_penalty_table_is_policy_data():
                     "min_amount": "300",
                     "max_amount": "800",
                 },
+                MANAGER_FINE,
             ]
         }
     )
     assert policy.penalty("C-14-staff").max_amount == Decimal(800)
-    assert len(penalty_table(policy)) == 2
+    assert len(penalty_table(policy)) == 3
+
+
+MANAGER_FINE = {
+    "code": "C-14-manager",
+    "rule": "C-14",
+    "title": "Manager fine",
+    "kind": "fine",
+    "min_amount": "100",
+    "max_amount": "500",
+}
+
+
+def test_RE_5_C_14_the_table_keeps_its_C_14_fines_and_RE_5_follows_suspension_days():
+    # C-14 fines both the person and the first-responsible manager: neither may be dropped.
+    with pytest.raises(ValueError, match="C-14-staff"):
+        RealEstatePolicy.from_overrides({"penalties": [MANAGER_FINE]})
+    with pytest.raises(ValueError, match="C-14-manager"):
+        RealEstatePolicy.from_overrides(
+            {
+                "penalties": [
+                    {**MANAGER_FINE, "code": "C-14-staff"},
+                    {**MANAGER_FINE, "kind": "points"},
+                ]
+            }
+        )
+    # RE-5's entry is derived from suspension_days when the table leaves it out.
+    policy = RealEstatePolicy.from_overrides(
+        {"suspension_days": 3, "penalties": [{**MANAGER_FINE, "code": "C-14-staff"}, MANAGER_FINE]}
+    )
+    assert policy.penalty("RE-5").min_amount == policy.penalty("RE-5").max_amount == Decimal(3)
+    # Numbers stay meaningful: at most 30 days' suspension, 1000 units.
+    with pytest.raises(ValueError, match="from 1 to 30"):
+        RealEstatePolicy.from_overrides({"suspension_days": 10**7})
+    with pytest.raises(ValueError, match="from 1 to 1000"):
+        RealEstatePolicy.from_overrides({"bulk_units_threshold": 5000})

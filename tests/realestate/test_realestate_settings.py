@@ -20,6 +20,9 @@ query($v: ID!) { visit(id: $v) { businessDate } }"""
 ROTATION = "query($s: ID!) { rotation(siteId: $s) { businessDate upcoming } }"
 RE5_RULE = """
 query { penaltyRules(businessLine: "realestate") { code rule kind minAmount maxAmount } }"""
+MARK = """
+mutation($s: ID!, $staff: ID!) { markSalesperson(siteId: $s, staffId: $staff, status: BUSINESS_CALL,
+  reason: "with a client") { members { staffId status } } }"""
 GRAB = """
 mutation($visit: ID!, $named: ID!) { reportOrderGrabbing(visitId: $visit, namedStaffId: $named)
   { suspendedFrom suspendedUntil decision { rule message } } }"""
@@ -50,6 +53,8 @@ async def test_RE_1_the_business_day_starts_when_the_operator_says(client: Clien
     visit = (await check_in(early, site))["visit"]["id"]
     assert (await early.data(BUSINESS_DATE, {"v": visit}))["visit"]["businessDate"] == "2026-11-24"
     assert (await early.data(ROTATION, {"s": site}))["rotation"]["businessDate"] == "2026-11-24"
+    marked = await early.data(MARK, {"s": site, "staff": li})  # the 24th's rotation, too
+    assert marked["markSalesperson"]["members"] == [{"staffId": li, "status": "BUSINESS_CALL"}]
     # ... and 06:30 is the 25th, whose rotation was already started by the first visit.
     later = Client(client.app, datetime(2026, 11, 25, 6, 30, tzinfo=SHANGHAI))
     rotation = (await later.data(ROTATION, {"s": site}))["rotation"]
@@ -106,3 +111,31 @@ async def test_bad_settings_get_INVALID_SETTINGS_and_nothing_is_stored(client, f
     assert err.extensions["code"] == "INVALID_SETTINGS"
     assert await _settings(client) == {"bulk_units_threshold": 4}
     assert await events() == before
+
+
+async def test_settings_are_stored_normalised_and_merge_key_by_key(client: Client) -> None:
+    table = [
+        {"code": "C-14-staff", "rule": "C-14", "title": "Service fine", "kind": "fine",
+         "min_amount": 300, "max_amount": "800"},
+        {"code": "C-14-manager", "rule": "C-14", "title": "Manager fine", "kind": "fine",
+         "min_amount": "100", "max_amount": "500.5"},
+    ]  # fmt: skip
+    data = await client.data(
+        CONFIGURE, {"settings": {"business_day_starts_at": "0600", "penalties": table}}
+    )
+    stored = data["configurePlugin"]["settings"]
+    assert stored["business_day_starts_at"] == "06:00"
+    # Amounts as decimal strings; RE-5's entry is not stored: it follows suspension_days.
+    assert [(p["code"], p["min_amount"], p["max_amount"]) for p in stored["penalties"]] == [
+        ("C-14-staff", "300", "800"),
+        ("C-14-manager", "100", "500.5"),
+    ]
+    # So suspension_days can change on its own after a whole table was set (and back).
+    await client.data(CONFIGURE, {"settings": {"suspension_days": 3}})
+    assert (await _re5(client))["minAmount"] == "3.00"
+    rules = (await client.data(RE5_RULE))["penaltyRules"]
+    assert {r["code"]: r["maxAmount"] for r in rules} == {
+        "RE-5": "3.00",
+        "C-14-staff": "800.00",
+        "C-14-manager": "500.50",
+    }
