@@ -47,9 +47,8 @@ from graphql import (
 from graphql.pyutils import Undefined
 from graphql.type.scalars import serialize_boolean, serialize_id, serialize_string
 
-from core.graphql.loading import PREFETCH_MARK
+from core.graphql.loading import DEFINITION_BACKREF, PREFETCH_MARK
 
-DEFINITION_BACKREF = "strawberry-definition"
 CACHE_SIZE = 512
 
 Completion = Callable[[Any, dict[Any, Any]], dict[str, Any]]

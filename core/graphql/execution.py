@@ -36,8 +36,7 @@ from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from core.graphql.compiled import Completion, compiled_completion
-
-DEFINITION_BACKREF = "strawberry-definition"
+from core.graphql.loading import DEFINITION_BACKREF
 
 SLOW, LEAF, OBJECT, OBJECT_LIST = 0, 1, 2, 3
 

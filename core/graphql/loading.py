@@ -18,17 +18,7 @@ from sqlalchemy.orm import joinedload
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
-from core.graphql.types import (
-    NEEDS,
-    Connection,
-    Edge,
-    PageInfo,
-    decode_cursor,
-    encode_cursor,
-)
-from core.graphql.types import (
-    needs as needs,
-)
+from core.graphql.types import NEEDS, Connection, Edge, PageInfo, decode_cursor, encode_cursor
 
 Selection = SelectedField | FragmentSpread | InlineFragment
 F = TypeVar("F", bound=Callable[..., Any])
@@ -190,10 +180,9 @@ def _builder(model: Any, offset: int, keys: tuple[str, ...] | None = None) -> Ca
 # reads a column when it has no resolver and its Python name is a column attribute; a field
 # with a resolver declares what it reads with ``metadata=needs("party_size")``; a field that
 # declares a batch loader reads ``id`` (plus its ``needs``: the loader gets the page's rows).
-# Anything else (an undeclared resolver, a name that is
-# not a column) makes the page load every column, as before: narrowing is an optimisation
-# that never changes an answer.
-DEFINITION_BACKREF = "strawberry-definition"
+# Anything else (an undeclared resolver, a name that is not a column) makes the page load
+# every column, as before: narrowing is an optimisation that never changes an answer.
+DEFINITION_BACKREF = "strawberry-definition"  # graphql-core field -> strawberry field
 
 
 @functools.lru_cache(maxsize=1024)
