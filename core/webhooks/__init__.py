@@ -2,11 +2,12 @@
 
 Design (why it cannot lose, reorder or — for an idempotent receiver — duplicate an event):
 
-* **Outbox rows in the event's transaction.**  ``core.events.record_event`` calls
-  :func:`enqueue_deliveries`, which adds one ``webhook_deliveries`` row per active endpoint
-  whose ``event_types`` match, in the same transaction as the event.  A committed event has
-  its deliveries; a rolled-back one has none.  Nothing depends on the in-process bus or the
-  ``frontdesk_event`` hook, which may miss events (a crash between commit and publish).
+* **Outbox rows in the event's transaction.**  :func:`enqueue_deliveries` listens to
+  ``core.events.record_event`` (the runtime subscribes it; events know no consumer) and adds
+  one ``webhook_deliveries`` row per active endpoint whose ``event_types`` match, in the same
+  transaction as the event.  A committed event has its deliveries; a rolled-back one has none.
+  Nothing depends on the in-process bus or the ``frontdesk_event`` hook, which may miss
+  events (a crash between commit and publish).
 * **In order per endpoint.**  The dispatcher only ever sends an endpoint's *head*: its
   pending delivery with the lowest event id.  Delivery N+1 waits until N succeeded (2xx).
   Event ids are handed out in commit order (``core.events``), so a delivery row never

@@ -12,14 +12,14 @@ import time
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from sqlalchemy import (
-    select,
-    update,
-)
+from sqlalchemy import select, update
 
+from core.bus import LocalBus
+from core.db import Database
 from core.models import Event
+from core.settings import Settings
 from core.webhooks.signing import event_body, signature
 from core.webhooks.tables import (
     DELIVERED,
@@ -29,11 +29,15 @@ from core.webhooks.tables import (
     WebhookEndpoint,
 )
 
-if TYPE_CHECKING:
-    from core.runtime import Frontdesk
-
-
 log = logging.getLogger("frontdesk.webhooks")
+
+
+class RunningFrontdesk(Protocol):
+    """What the dispatcher uses of the running Frontdesk (``core.runtime``, a layer above)."""
+
+    settings: Settings
+    db: Database
+    bus: LocalBus
 
 
 # --- configuration ---------------------------------------------------------------------------
@@ -81,7 +85,7 @@ class _Outcome:
 class WebhookDispatcher:
     """Sends each endpoint's pending deliveries, oldest event first, one at a time."""
 
-    def __init__(self, frontdesk: Frontdesk, config: WebhookConfig | None = None) -> None:
+    def __init__(self, frontdesk: RunningFrontdesk, config: WebhookConfig | None = None) -> None:
         self.fd = frontdesk
         self.config = config or WebhookConfig.from_settings(frontdesk.settings)
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -113,8 +117,12 @@ class WebhookDispatcher:
                 except Exception:
                     log.exception("webhook dispatch failed; retrying")
                     wait = 1.0
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for can swallow the
+                # cancellation of Frontdesk.stop() when the wake-up lands at the same moment,
+                # and this loop would then run on with stop() waiting for it forever.
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=wait)
+                    async with asyncio.timeout(wait):
+                        await self._wake.wait()
         finally:
             doorbell.cancel()
             tasks = [doorbell, *self._draining.values()]
@@ -296,12 +304,12 @@ class WebhookDispatcher:
 _dispatchers: dict[int, WebhookDispatcher] = {}
 
 
-def wake_dispatcher(frontdesk: Frontdesk) -> None:
+def wake_dispatcher(frontdesk: RunningFrontdesk) -> None:
     dispatcher = _dispatchers.get(id(frontdesk))
     if dispatcher is not None:
         dispatcher.wake()
 
 
-async def run_webhook_dispatcher(frontdesk: Frontdesk) -> None:
+async def run_webhook_dispatcher(frontdesk: RunningFrontdesk) -> None:
     """The background task ``Frontdesk.start`` runs."""
     await WebhookDispatcher(frontdesk).run()
