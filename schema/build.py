@@ -41,8 +41,8 @@ from strawberry.types.field import StrawberryField
 
 from core.auth import DEFAULT_ROOT_PERMISSION, Permission, record_audit, require
 from core.errors import FrontdeskError, PluginError
+from core.graphql.accel import execution_context_class
 from core.graphql.errors import classify
-from core.graphql.execution import FastExecutionContext
 from core.graphql.mutations import CHECK_IN_CORE_FIELDS, check_in_visit_resolver
 from core.graphql.roots import MUTATION_MIXINS, QUERY_MIXINS, SUBSCRIPTION_MIXINS
 from core.graphql.scalars import SCALAR_MAP
@@ -379,8 +379,10 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
             lambda: AddValidationRules(limit_rules),
             _validation_cache,
         ],
-        # Plain attribute fields skip graphql-core's per-field work (core/graphql/execution.py).
-        execution_context_class=FastExecutionContext,
+        # The speed layer (core/graphql/accel/), or graphql-core's own with Settings.accel off.
+        execution_context_class=execution_context_class(
+            settings.accel, strict=settings.accel_strict
+        ),
     )
     for type_name, cls in EXTENSIBLE_TYPES.items():
         for f in schema.get_fields(cls.__strawberry_definition__):

@@ -130,7 +130,7 @@ def reads_prefetched(key: str) -> Callable[[F], F]:
     A field declaring a batch loader (``metadata={"prefetch": loader}``) whose resolver carries
     this mark, with the key ``schema.build`` gives the loader (``plugin.Type.field``), is read
     straight from the request's prefetched values by compiled completions
-    (``core.graphql.compiled``), without calling the resolver.
+    (``core.graphql.accel.compiled``), without calling the resolver.
     """
 
     def mark(resolver: F) -> F:
