@@ -53,6 +53,7 @@ from core.graphql.context import Context
 from core.graphql.types import encode_cursor
 from core.models import Event
 from core.runtime import Frontdesk
+from core.settings import Settings
 from schema.build import SDL_PATH
 
 ADMIN = Actor(role=Role.ADMIN, name="identity admin")
@@ -496,3 +497,15 @@ async def test_stock_settings_build_a_stock_schema(fd):
     stock = Frontdesk(replace(fd.settings, accel=False))
     assert stock.schema.execution_context_class.__name__ == "StrawberryGraphQLCoreExecutionContext"
     assert not issubclass(stock.schema.execution_context_class, executor.FastExecutionContext)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, True), ("1", True), ("0", False), ("off", False), ("", True)]
+)
+def test_frontdesk_accel_switches_the_speed_layer(monkeypatch, value, expected):
+    if value is None:
+        monkeypatch.delenv("FRONTDESK_ACCEL", raising=False)
+    else:
+        monkeypatch.setenv("FRONTDESK_ACCEL", value)
+    assert Settings().accel is expected
+    assert Settings.from_env().accel is expected

@@ -125,9 +125,13 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if hit is not None:
             return hit[1]
         plan: list[tuple[Any, ...]] | None = []
-        for response_name, details in grouped_field_set.items():
-            plan.append((response_name, details, *self._fast_field(parent_type, details)))
-        if not any(step[2] != SLOW for step in plan):
+        try:
+            for response_name, details in grouped_field_set.items():
+                plan.append((response_name, details, *self._fast_field(parent_type, details)))
+        except Exception as exc:  # noqa: BLE001 - a planning bug: counted, raised when strict
+            STATS.error("executor-plan", exc, strict=self.strict)
+            plan = None
+        if plan is not None and not any(step[2] != SLOW for step in plan):
             plan = None  # nothing to gain: use graphql-core's loop as is
         self._fast_plans[id(grouped_field_set)] = (grouped_field_set, plan)
         return plan

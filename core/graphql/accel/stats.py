@@ -3,7 +3,12 @@
 A *fallback* is the speed layer declining something it was not built for (a selection with a
 directive, a field needing ``Info``, a batched HTTP request, a subscription with fragments …):
 stock strawberry / graphql-core serves it, the answer is the same, only slower.  Each one is
-counted and logged at debug level (logger ``frontdesk.accel``).
+counted and logged at debug level (logger ``frontdesk.accel``).  Reasons are prefixed by the
+part that declined: ``compiled:<what>`` once per selection set and request the compiler does
+not handle, ``compiled-bail:<what>`` when a compiled function leaves an object's data to
+graphql-core, ``executor:redo-field`` when the per-field fast path leaves a field to it,
+``http:<what>`` per HTTP request left to strawberry's view, ``subscriptions:<what>`` per
+subscription left to strawberry's handler.
 
 An *error* is an exception inside the speed layer that stock execution does not raise: a bug,
 or a strawberry / graphql-core internal the layer relies on having changed.  It is counted;
