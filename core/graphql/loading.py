@@ -116,6 +116,15 @@ def _joined_prefetches(
     return [entry for gql_name, entry in joins.items() if gql_name in names]
 
 
+#: Metadata keys core understands on plugin fields; anything else is a declaration error.
+KNOWN_METADATA = frozenset({"permission", "prefetch", "prefetch_join", NEEDS, "frontdesk_plugin"})
+
+
+def prefetch_key(type_name: str, field_name: str) -> str:
+    """The request-scoped key of a batch-loaded field's values (unique within a schema)."""
+    return f"{type_name}.{field_name}"
+
+
 def prefetched(info: Info, key: str, root: Any) -> Any:
     """The value a plugin field's batch loader produced for ``root`` in this request."""
     return info.context.prefetched.get((key, root.id))
@@ -128,7 +137,7 @@ def reads_prefetched(key: str) -> Callable[[F], F]:
     """Mark a resolver that only returns ``prefetched(info, key, root)``.
 
     A field declaring a batch loader (``metadata={"prefetch": loader}``) whose resolver carries
-    this mark, with the key ``schema.build`` gives the loader (``plugin.Type.field``), is read
+    this mark, with the key ``schema.build`` gives the loader (``prefetch_key``), is read
     straight from the request's prefetched values by compiled completions
     (``core.graphql.accel.compiled``), without calling the resolver.
     """
@@ -138,6 +147,13 @@ def reads_prefetched(key: str) -> Callable[[F], F]:
         return resolver
 
     return mark
+
+
+# A field extension whose class sets this attribute to True only hands the resolver a view of
+# its source that exposes at least ``id`` (the plugin API's row view): a field marked with
+# :func:`reads_prefetched` still answers ``prefetched(info, key, root)`` through it, so
+# compiled completions may read the prefetched value directly as well.
+SOURCE_VIEW_ONLY = "frontdesk_source_view_only"
 
 
 # --- pages as rows ---------------------------------------------------------------------------

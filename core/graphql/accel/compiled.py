@@ -8,7 +8,8 @@ the whole selection under the object consists of fields whose value needs no ``I
 * resolvers that only take ``self`` (``Connection.nodes``, ``Visit.escortsNeeded`` …), sync;
 * plugin fields declaring a batch loader (``metadata={"prefetch": loader}``) whose resolver is
   marked with :func:`core.graphql.loading.reads_prefetched` for the same key: the value the
-  loader produced for the root in this request (``context.prefetched``);
+  loader produced for the root in this request (``context.prefetched``); their only allowed
+  field extensions are source views (``loading.SOURCE_VIEW_ONLY``, the plugin API's row view);
 * ``__typename``;
 
 and their types are scalars, enums, object types without ``is_type_of`` and lists of those,
@@ -54,7 +55,7 @@ from graphql.pyutils import Undefined
 from graphql.type.scalars import serialize_boolean, serialize_id, serialize_string
 
 from core.graphql.accel.stats import STATS
-from core.graphql.loading import DEFINITION_BACKREF, PREFETCH_MARK
+from core.graphql.loading import DEFINITION_BACKREF, PREFETCH_MARK, SOURCE_VIEW_ONLY
 
 CACHE_SIZE = 512
 
@@ -211,9 +212,15 @@ class _Compiler:
         sfield = (field_def.extensions or {}).get(DEFINITION_BACKREF)
         if sfield is None:
             raise Unsupported("not-a-strawberry-field")
-        if sfield.extensions:
-            raise Unsupported("field-extension")
         resolver = sfield.base_resolver
+        if sfield.extensions:
+            # Only a batch-loaded field read from the prefetched values (below) may have
+            # extensions, and only ones that merely hand the resolver a view of its source.
+            mark = getattr(resolver.wrapped_func, PREFETCH_MARK, None) if resolver else None
+            if mark is None or not all(
+                getattr(e, SOURCE_VIEW_ONLY, False) is True for e in sfield.extensions
+            ):
+                raise Unsupported("field-extension")
         if resolver is None:
             if not getattr(field_def.resolve, "_is_default", False):
                 raise Unsupported("custom-resolve")
@@ -236,6 +243,8 @@ class _Compiler:
             if entry is None or entry[0] != mark:
                 raise Unsupported("prefetch-mismatch")
             return f"pf.get(({self._const(mark)}, src.id))"
+        if sfield.extensions:
+            raise Unsupported("field-extension")
         if (
             resolver.self_parameter is None
             or resolver.info_parameter is not None

@@ -31,6 +31,7 @@ from graphql.execution.values import get_argument_values, get_variable_values
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Operation
 
+from core.contracts import DomainEvent
 from core.errors import FrontdeskError
 from core.graphql.accel.stats import STATS
 from core.graphql.subscriptions import (
@@ -41,7 +42,6 @@ from core.graphql.subscriptions import (
     stream_events,
 )
 from core.graphql.types import encode_cursor
-from core.plugin_api import DomainEvent
 
 
 def event_values(e: DomainEvent) -> dict[str, Any]:
