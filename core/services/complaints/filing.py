@@ -19,6 +19,7 @@ from core.complaint_rules import (
     format_complaint_number,
     validate_channel_details,
 )
+from core.contracts import ComplaintPolicy, Notification
 from core.decisions import Reason
 from core.errors import InvalidInput, NotFound, PluginError
 from core.events import record_event
@@ -29,7 +30,6 @@ from core.models import (
     Customer,
     Visit,
 )
-from core.plugin_api import ComplaintPolicy, Notification
 from core.plugins import PluginHost
 from core.services.complaints.common import _aware, _due_payload, _record, site_calendar
 from core.services.directory import get_site, get_staff_at
@@ -248,7 +248,9 @@ async def file_complaint(
         "visit_id": visit.id if visit else None,
         "received_at": received_at,
     }
-    policy = await host.acall("frontdesk_complaint_policy", site=site, complaint=facts)
+    policy = await host.acall_line(
+        site.business_line, "frontdesk_complaint_policy", site=site, complaint=facts
+    )
     targets, policy_reason, notify = targets_from_policy(policy)
 
     calendar = site_calendar(site)
