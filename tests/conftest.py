@@ -145,6 +145,8 @@ class Client:
     def __init__(
         self, app: Frontdesk, now: datetime = FIXED_NOW, actor: Actor | None = ADMIN
     ) -> None:
+        if app.schema_factory is None:  # the client serves, so it composes, like create_app
+            app.schema_factory = build_schema
         self.app = app
         self.now = now
         self.actor = actor
