@@ -31,6 +31,8 @@ ADMIN = Actor(role=Role.ADMIN, name="test admin")
 REQUIRE_SERVICES = os.environ.get("FRONTDESK_REQUIRE_SERVICES") == "1"
 PG_URL = os.environ.get("FRONTDESK_TEST_POSTGRES_URL")
 REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS_URL")
+# The example line is a project of its own: test_example_line.py installs it and runs its tests.
+collect_ignore = ["example_line"]
 
 
 def all_plugins_host() -> PluginHost:

@@ -1,0 +1,177 @@
+"""Car wash: the only module with ``@hookimpl`` -- glue between core's hook values, the pure
+rules in :mod:`frontdesk_carwash.rules` and the ``cw_washes`` table."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.errors import Conflict  # TODO(plugin-api): from core.plugin_api import Conflict
+from core.hookspecs import hookimpl  # TODO(plugin-api): from core.plugin_api import hookimpl
+from core.models import Staff  # TODO(plugin-api): from core.plugin_api import Staff
+from core.penalties import PenaltyRuleSpec  # TODO(plugin-api): from core.plugin_api import ...
+from core.plugin_api import (
+    MigrationBranch,
+    PluginInfo,
+    ReceptionContext,
+    ReceptionOutcome,
+    VisitRecorded,
+)
+from frontdesk_carwash import CODE, NAME, VERSION, rules
+from frontdesk_carwash.models import Wash
+
+# TODO(plugin-api): "attendant", declared through core's staff-roles hook once it exists.
+ATTENDANT_ROLES = ("technician",)
+
+
+@hookimpl
+def frontdesk_plugin_info() -> PluginInfo:
+    return PluginInfo(
+        code=CODE,
+        name=NAME,
+        version=VERSION,
+        description="Cars go to the least busy attendant and the next bay.",
+        business_line=CODE,
+    )
+
+
+@hookimpl
+def frontdesk_migrations() -> MigrationBranch:
+    return MigrationBranch("carwash", Path(__file__).parent / "migrations" / "versions")
+
+
+# --- reception (CW-1, CW-2, CW-3) ------------------------------------------------------------
+
+
+@hookimpl
+def frontdesk_receive_visit(context: ReceptionContext) -> Any:
+    # TODO(plugin-api): an ``async def`` without this guard once core dispatches by line.
+    if context.site.business_line != CODE:
+        return None
+    return _receive(context)
+
+
+async def _receive(context: ReceptionContext) -> ReceptionOutcome:
+    attendants = await _attendants(context.session, context.site.id, context.business_date)
+    washes_today = sum(a.washes_today for a in attendants)
+    try:
+        decided = rules.assign(context.visitor_kind, attendants, washes_today)
+    except rules.NoAttendant as exc:
+        raise Conflict(str(exc), code="CARWASH_NO_ATTENDANT", rule="CW-1") from exc
+    return ReceptionOutcome(
+        receiver_id=decided.attendant_id,
+        counted=decided.counted,
+        reason=decided.reason,
+        line_data=decided.bay,
+    )
+
+
+async def _attendants(session: AsyncSession, site_id: int, day: Any) -> list[rules.Attendant]:
+    washes = (
+        select(Wash.attendant_id, func.count().label("n"))
+        .where(Wash.site_id == site_id, Wash.business_date == day)
+        .group_by(Wash.attendant_id)
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Staff.id, Staff.name, func.coalesce(washes.c.n, 0))
+        .outerjoin(washes, washes.c.attendant_id == Staff.id)
+        .where(
+            Staff.site_id == site_id,
+            Staff.role.in_(ATTENDANT_ROLES),
+            Staff.employment_status == "active",
+        )
+    )
+    return [rules.Attendant(staff_id, name, n) for staff_id, name, n in rows.all()]
+
+
+@hookimpl
+def frontdesk_visit_recorded(event: VisitRecorded) -> Any:
+    # TODO(plugin-api): no guard once core dispatches by line.
+    if event.site.business_line != CODE or event.outcome is None:
+        return None
+    bay = event.outcome.line_data
+    if bay is None:  # CW-2: nobody washes a car that is not there
+        return None
+    return _store_wash(event, bay)
+
+
+async def _store_wash(event: VisitRecorded, bay: int) -> None:
+    visit = event.visit
+    event.session.add(
+        Wash(
+            visit_id=visit.id,
+            site_id=visit.site_id,
+            business_date=visit.business_date,
+            attendant_id=visit.receiver_id,
+            bay=bay,
+            washed_at=event.now,
+        )
+    )
+    await event.session.flush()
+
+
+# --- penalties (CW-4) ------------------------------------------------------------------------
+
+
+@hookimpl
+def frontdesk_penalty_table(
+    business_line: str, settings: Mapping[str, Mapping[str, Any]]
+) -> list[PenaltyRuleSpec] | None:
+    if business_line != CODE:
+        return None
+    low, high = rules.UNWASHED_FINE
+    return [
+        PenaltyRuleSpec(
+            code="CW-4",
+            rule="CW-4",
+            title="car handed back unwashed",
+            kind="fine",
+            min_amount=low,
+            max_amount=high,
+        )
+    ]
+
+
+# --- GraphQL: Visit.carwash ------------------------------------------------------------------
+
+
+@strawberry.type(name="CarWash", description="Who washed the car, in which bay (CW-1, CW-3).")
+class WashDetails:
+    bay: int
+    attendant_id: strawberry.ID
+
+
+async def _load_washes(session: AsyncSession, visits: list[Any]) -> dict[int, WashDetails]:
+    rows = await session.scalars(select(Wash).where(Wash.visit_id.in_([v.id for v in visits])))
+    return {
+        w.visit_id: WashDetails(bay=w.bay, attendant_id=strawberry.ID(str(w.attendant_id)))
+        for w in rows
+    }
+
+
+WASH_KEY = "carwash.Visit.carwash"
+
+
+def _wash(root: strawberry.Parent[Any], info: strawberry.Info) -> WashDetails | None:
+    # TODO(plugin-api): the typed field declaration and ``prefetched`` from core.plugin_api.
+    return info.context.prefetched.get((WASH_KEY, root.id))
+
+
+@hookimpl
+def frontdesk_graphql_type_fields() -> dict[str, list[Any]]:
+    return {
+        "Visit": [
+            strawberry.field(
+                resolver=_wash,
+                name="carwash",
+                description="The wash of this visit (none for CW-2 visits).",
+                metadata={"prefetch": _load_washes},  # TODO(plugin-api): typed declaration
+            )
+        ]
+    }

@@ -1,0 +1,124 @@
+"""The car wash tested through Frontdesk's kit: no conftest, only the kit's fixtures.
+
+``frontdesk_lines = ["carwash"]`` in pyproject.toml enables the line in ``frontdesk_app``.
+"""
+
+from decimal import Decimal
+
+CHECK_IN = """mutation($site: ID!, $kind: VisitorKind) {
+  checkInVisit(input: {siteId: $site, visitorKind: $kind}) {
+    visit { id counted receiver { name } carwash { bay attendantId } }
+    decision { rule message }
+  }
+}"""
+
+
+async def test_CW_1_the_least_busy_attendant_takes_the_car_in_the_next_bay(
+    frontdesk_client, make_site, make_staff
+):
+    site = await make_site("Harbour Wash")
+    fai = await make_staff(site, "Ah Fai", role="technician")
+    ming = await make_staff(site, "Ah Ming", role="technician")
+    visits = [
+        (await frontdesk_client.data(CHECK_IN, {"site": site.id}))["checkInVisit"] for _ in range(4)
+    ]
+    assert [v["visit"]["receiver"]["name"] for v in visits] == [
+        "Ah Fai",  # both have washed none: the one hired first
+        "Ah Ming",
+        "Ah Fai",
+        "Ah Ming",
+    ]
+    assert [v["visit"]["carwash"]["bay"] for v in visits] == [1, 2, 3, 1]  # CW-3
+    assert [v["visit"]["carwash"]["attendantId"] for v in visits] == [
+        str(fai.id),
+        str(ming.id),
+        str(fai.id),
+        str(ming.id),
+    ]
+    assert {v["decision"]["rule"] for v in visits} == {"CW-1"}
+    assert all(v["visit"]["counted"] for v in visits)
+
+
+async def test_CW_2_asking_the_way_is_registered_but_not_washed(
+    frontdesk_client, make_site, make_staff
+):
+    site = await make_site()
+    await make_staff(site, "Ah Fai", role="technician")
+    data = await frontdesk_client.data(CHECK_IN, {"site": site.id, "kind": "DIRECTIONS"})
+    visit = data["checkInVisit"]["visit"]
+    assert (visit["counted"], visit["carwash"]) == (False, None)
+    assert visit["receiver"] == {"name": "Ah Fai"}
+    assert data["checkInVisit"]["decision"]["rule"] == "CW-2"
+    # The next car still gets bay 1: only washes take bays.
+    data = await frontdesk_client.data(CHECK_IN, {"site": site.id})
+    assert data["checkInVisit"]["visit"]["carwash"]["bay"] == 1
+
+
+async def test_CW_1_without_an_attendant_the_check_in_is_refused_and_nothing_written(
+    frontdesk_client, make_site, make_staff
+):
+    site = await make_site()
+    await make_staff(site, "Mr Chen", role="front_desk")  # not an attendant
+    error = await frontdesk_client.error(CHECK_IN, {"site": site.id})
+    assert error.extensions["code"] == "CARWASH_NO_ATTENDANT"
+    visits = "query($s: ID!) { visits(siteId: $s) { nodes { id } } }"
+    assert (await frontdesk_client.data(visits, {"s": site.id}))["visits"]["nodes"] == []
+
+
+async def test_Visit_carwash_reads_the_same_in_a_page_and_alone(
+    frontdesk_client, make_site, make_staff
+):
+    site = await make_site()
+    await make_staff(site, "Ah Fai", role="technician")
+    for _ in range(2):
+        await frontdesk_client.data(CHECK_IN, {"site": site.id})
+    page = await frontdesk_client.data(
+        "query($s: ID!) { visits(siteId: $s) { nodes { id carwash { bay } } } }", {"s": site.id}
+    )
+    nodes = page["visits"]["nodes"]
+    assert sorted(n["carwash"]["bay"] for n in nodes) == [1, 2]
+    for node in nodes:
+        alone = await frontdesk_client.data(
+            "query($v: ID!) { visit(id: $v) { carwash { bay } } }", {"v": node["id"]}
+        )
+        assert alone["visit"]["carwash"] == node["carwash"]
+
+
+async def test_CW_4_is_in_the_penalty_table_with_its_bounds(
+    frontdesk_client, make_site, make_staff
+):
+    rules = await frontdesk_client.data(
+        'query { penaltyRules(businessLine: "carwash") { code kind minAmount maxAmount } }'
+    )
+    [cw4] = [r for r in rules["penaltyRules"] if r["code"] == "CW-4"]
+    assert cw4["kind"] == "FINE"
+    assert (Decimal(cw4["minAmount"]), Decimal(cw4["maxAmount"])) == (50, 200)
+    site = await make_site()
+    fai = await make_staff(site, "Ah Fai", role="technician")
+    issue = """mutation($s: ID!, $amount: Money!) { issuePenalty(input: {staffId: $s,
+      ruleCode: "CW-4", amount: $amount, reason: "mirror still dirty"}) { id } }"""
+    assert (await frontdesk_client.data(issue, {"s": fai.id, "amount": "80"}))["issuePenalty"]
+    error = await frontdesk_client.error(issue, {"s": fai.id, "amount": "500"})
+    assert error.extensions["code"] == "PENALTY_AMOUNT_OUT_OF_RANGE"
+
+
+async def test_a_desk_token_checks_cars_in_over_http(
+    frontdesk_http, frontdesk_token, make_site, make_staff
+):
+    site = await make_site()
+    await make_staff(site, "Ah Fai", role="technician")
+    desk = await frontdesk_token("staff")
+    response = await frontdesk_http.post(
+        "/graphql",
+        json={"query": CHECK_IN, "variables": {"site": str(site.id)}},
+        headers=desk.headers,
+    )
+    assert response.status_code == 200
+    assert response.json()["data"]["checkInVisit"]["decision"]["rule"] == "CW-1"
+    board = await frontdesk_token("frontend")  # read-only (C-13)
+    response = await frontdesk_http.post(
+        "/graphql",
+        json={"query": CHECK_IN, "variables": {"site": str(site.id)}},
+        headers=board.headers,
+    )
+    assert response.json()["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -1,0 +1,167 @@
+"""The out-of-tree example line (``tests/example_line``, a car wash) installed as its own
+distribution, tested with its own tests through the kit, and without effect on the product.
+
+The example is copied to a temporary directory and ``pip install --no-deps --target``-ed from
+there (never into the shared virtualenv); its source package is then removed from the copy,
+so what the subprocesses import is the installed distribution, found through ``PYTHONPATH``
+(``importlib.metadata`` sees its ``.dist-info`` and so its ``frontdesk`` entry point).
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib.metadata import distributions
+from pathlib import Path
+
+import pytest
+
+from schema.build import SDL_PATH
+
+EXAMPLE = Path(__file__).parent / "example_line"
+PACKAGE = "frontdesk_carwash"
+BIN = Path(sys.executable).parent
+
+
+@dataclass(frozen=True)
+class Installed:
+    site: Path  # the --target directory holding the package and its .dist-info
+    project: Path  # a copy of the example without its source package: pyproject + tests
+
+    def env(self, **overrides: str | None) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
+        env["PYTHONPATH"] = str(self.site)
+        for key, value in overrides.items():
+            if value is None:
+                env.pop(key, None)
+            else:
+                env[key] = value
+        return env
+
+
+def _run(cmd: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    # -P: the working directory is not put on sys.path; only the installed copy is importable.
+    return subprocess.run(
+        cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
+    root = tmp_path_factory.mktemp("carwash")
+    project = root / "project"
+    shutil.copytree(
+        EXAMPLE, project, ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info")
+    )
+    site = root / "site-packages"
+    result = _run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",  # the pinned setuptools of frontdesk[test]; no index
+            "--no-index",
+            "--target",
+            str(site),
+            str(project),
+        ],
+        cwd=root,
+        env=dict(os.environ),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    shutil.rmtree(project / PACKAGE)
+    shutil.rmtree(project / "build", ignore_errors=True)
+    yield Installed(site=site, project=project)
+
+
+def test_the_example_installs_as_its_own_distribution_with_its_entry_point(
+    installed: Installed,
+) -> None:
+    [dist] = [d for d in distributions(path=[str(installed.site)])]
+    assert (dist.metadata["Name"], dist.version) == ("frontdesk-carwash", "1.0.0")
+    [ep] = [ep for ep in dist.entry_points if ep.group == "frontdesk"]
+    assert (ep.name, ep.value) == ("carwash", "frontdesk_carwash.hooks")
+    # Its migration branch ships with it.
+    assert (installed.site / PACKAGE / "migrations" / "versions" / "cw0001_washes.py").exists()
+    # Not in this process: the product's own tests never see the car wash.
+    assert not any(ep.name == "carwash" for d in distributions() for ep in d.entry_points)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_example_passes_its_own_tests_through_the_kit(
+    installed: Installed, backend: str, request: pytest.FixtureRequest
+) -> None:
+    server = request.getfixturevalue("pg_server_url") if backend == "postgresql" else None
+    result = _run(
+        [sys.executable, "-P", "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rfEs"],
+        cwd=installed.project,
+        env=installed.env(FRONTDESK_TEST_POSTGRES_URL=server),
+    )
+    out = result.stdout + result.stderr
+    assert result.returncode == 0, out
+    expected = _count_tests(EXAMPLE / "tests")
+    summary = out.strip().splitlines()[-1]
+    assert summary.startswith(f"{expected} passed"), out
+    assert "skipped" not in summary and "error" not in summary, out
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="schema export still switches on every installed plugin; the lead is making "
+    "`frontdesk schema export` use the built-in lines only (issue 7, schema composition)",
+)
+def test_schema_export_with_the_example_installed_equals_the_committed_sdl(
+    installed: Installed, tmp_path: Path
+) -> None:
+    out = tmp_path / "frontdesk.graphql"
+    result = _run(
+        [str(BIN / "frontdesk"), "schema", "export", "--output", str(out)],
+        cwd=tmp_path,
+        env=installed.env(),
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert out.read_text(encoding="utf-8") == SDL_PATH.read_text(encoding="utf-8")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="core.plugin_api (issue 7, lead) does not yet export hookimpl, Base, UTCDateTime, "
+    "Staff, PenaltyRuleSpec, Conflict and the typed field declaration",
+)
+def test_the_example_imports_from_core_only_the_public_plugin_api() -> None:
+    imported = _core_imports(EXAMPLE / PACKAGE)
+    assert imported and imported <= {"core.plugin_api"}, imported
+
+
+def _core_imports(package: Path) -> set[str]:
+    found: set[str] = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module]
+            found |= {n for n in names if n == "core" or n.startswith("core.")}
+    return found
+
+
+def _count_tests(folder: Path) -> int:
+    count = 0
+    for path in folder.glob("test_*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        count += sum(
+            1
+            for node in tree.body
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            and node.name.startswith("test_")
+        )
+    return count
