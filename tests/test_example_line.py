@@ -165,3 +165,115 @@ def _count_tests(folder: Path) -> int:
             and node.name.startswith("test_")
         )
     return count
+
+
+# --- the README's "Writing a business line" is the example ---------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+SECTION = "## Writing a business line"
+
+
+def _section() -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(f"\n{SECTION}\n")
+    end = text.find("\n## ", start + len(SECTION) + 2)
+    return text[start : end if end != -1 else len(text)]
+
+
+def _fenced_blocks(markdown: str) -> list[tuple[str, list[str]]]:
+    blocks: list[tuple[str, list[str]]] = []
+    lines = iter(markdown.splitlines())
+    for line in lines:
+        if line.startswith("```"):
+            body = []
+            for inner in lines:
+                if inner.startswith("```"):
+                    break
+                body.append(inner)
+            blocks.append((line[3:].strip(), body))
+    return blocks
+
+
+def test_readme_code_blocks_are_copied_from_the_example_files() -> None:
+    """Every block headed ``# <file>`` is a verbatim run of whole lines of that file."""
+    shown: set[str] = set()
+    for lang, body in _fenced_blocks(_section()):
+        if lang not in {"python", "toml"}:
+            continue
+        assert body and body[0].startswith("# "), f"a {lang} block names no file: {body[:2]}"
+        name = body[0][2:].strip()
+        path = EXAMPLE / name
+        assert path.is_file(), f"README shows {name}, which tests/example_line does not have"
+        excerpt = "\n".join(body[1:]) + "\n"
+        source = "\n" + path.read_text(encoding="utf-8")
+        assert "\n" + excerpt in source, (
+            f"README's block of {name} differs from tests/example_line/{name}; copy it again:\n"
+            f"{excerpt}"
+        )
+        shown.add(name)
+    assert shown >= {
+        "pyproject.toml",
+        "frontdesk_carwash/rules.py",
+        "frontdesk_carwash/hooks.py",
+        "frontdesk_carwash/models.py",
+        "frontdesk_carwash/migrations/versions/cw0001_washes.py",
+        "tests/test_carwash.py",
+    }, shown
+    # The whole pyproject.toml is shown: it is what makes the package install.
+    [toml] = [body for lang, body in _fenced_blocks(_section()) if lang == "toml"]
+    assert "\n".join(toml[1:]) + "\n" == (EXAMPLE / "pyproject.toml").read_text(encoding="utf-8")
+
+
+def test_readme_operator_commands_work_with_the_example_installed(
+    installed: Installed, tmp_path: Path
+) -> None:
+    """The README's install-and-enable block, run line by line on a fresh SQLite database
+    (the ``pip install`` line is what the ``installed`` fixture did)."""
+    from sqlalchemy import create_engine, inspect
+
+    [commands] = [
+        body
+        for lang, body in _fenced_blocks(_section())
+        if lang == "bash" and body[0].startswith("pip install ./frontdesk-carwash")
+    ]
+    database = tmp_path / "frontdesk.sqlite3"
+    env = installed.env(FRONTDESK_DATABASE_URL=f"sqlite:///{database}")
+    ran = []
+    for line in commands[1:]:
+        argv = line.split("#", 1)[0].split()
+        assert argv[0] == "frontdesk", line
+        result = _run([str(BIN / "frontdesk"), *argv[1:]], cwd=tmp_path, env=env)
+        assert result.returncode == 0, f"{line}\n{result.stdout}{result.stderr}"
+        ran.append(argv[1:3])
+        if argv[1:3] == ["db", "current"]:
+            assert "carwash: cw0001" in result.stdout, result.stdout
+            engine = create_engine(f"sqlite:///{database}")
+            assert "cw_washes" in inspect(engine).get_table_names()
+            engine.dispose()
+    assert ["plugins", "enable"] in ran and ["db", "downgrade"] in ran
+    engine = create_engine(f"sqlite:///{database}")
+    tables = inspect(engine).get_table_names()
+    engine.dispose()
+    assert "cw_washes" not in tables and "visits" in tables
+
+
+def _kit_fixtures() -> dict[str, str]:
+    """Fixture name -> docstring, for every public fixture of ``core.testing``."""
+    source = (Path(__file__).resolve().parent.parent / "core" / "testing.py").read_text()
+    found = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and any(
+            "fixture" in ast.unparse(d) for d in node.decorator_list
+        ):
+            if not node.name.startswith("_"):
+                found[node.name] = ast.get_docstring(node) or ""
+    return found
+
+
+def test_every_kit_fixture_has_a_docstring_and_is_in_the_readme() -> None:
+    fixtures = _kit_fixtures()
+    assert {"frontdesk_app", "frontdesk_client", "frontdesk_token", "make_site"} <= set(fixtures)
+    section = _section()
+    for name, doc in fixtures.items():
+        assert len(doc) > 60, f"core/testing.py: fixture {name} needs a docstring"
+        assert f"`{name}`" in section, f"README's kit table does not name {name}"

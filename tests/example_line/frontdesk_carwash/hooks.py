@@ -96,7 +96,7 @@ def frontdesk_visit_recorded(event: VisitRecorded) -> Any:
     if event.site.business_line != CODE or event.outcome is None:
         return None
     bay = event.outcome.line_data
-    if bay is None:  # CW-2: nobody washes a car that is not there
+    if bay is None:  # CW-2: showing the way takes no bay and leaves no wash
         return None
     return _store_wash(event, bay)
 

@@ -19,24 +19,26 @@ async def test_CW_1_the_least_busy_attendant_takes_the_car_in_the_next_bay(
     site = await make_site("Harbour Wash")
     fai = await make_staff(site, "Ah Fai", role="technician")
     ming = await make_staff(site, "Ah Ming", role="technician")
-    visits = [
-        (await frontdesk_client.data(CHECK_IN, {"site": site.id}))["checkInVisit"] for _ in range(4)
+    washes = []
+    for _car in range(4):
+        data = await frontdesk_client.data(CHECK_IN, {"site": site.id})
+        washes.append(data["checkInVisit"])
+    # Both have washed none: the one hired first, then whoever has washed fewer (CW-1).
+    assert [w["visit"]["receiver"]["name"] for w in washes] == [
+        fai.name,
+        ming.name,
+        fai.name,
+        ming.name,
     ]
-    assert [v["visit"]["receiver"]["name"] for v in visits] == [
-        "Ah Fai",  # both have washed none: the one hired first
-        "Ah Ming",
-        "Ah Fai",
-        "Ah Ming",
-    ]
-    assert [v["visit"]["carwash"]["bay"] for v in visits] == [1, 2, 3, 1]  # CW-3
-    assert [v["visit"]["carwash"]["attendantId"] for v in visits] == [
+    assert [w["visit"]["carwash"]["bay"] for w in washes] == [1, 2, 3, 1]  # CW-3
+    assert [w["visit"]["carwash"]["attendantId"] for w in washes] == [
         str(fai.id),
         str(ming.id),
         str(fai.id),
         str(ming.id),
     ]
-    assert {v["decision"]["rule"] for v in visits} == {"CW-1"}
-    assert all(v["visit"]["counted"] for v in visits)
+    assert {w["decision"]["rule"] for w in washes} == {"CW-1"}
+    assert all(w["visit"]["counted"] for w in washes)
 
 
 async def test_CW_2_asking_the_way_is_registered_but_not_washed(
