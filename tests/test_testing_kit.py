@@ -35,7 +35,7 @@ def test_the_kit_is_a_pytest11_entry_point_of_the_frontdesk_distribution(
 async def test_database_is_migrated_for_the_enabled_lines_and_empty(
     frontdesk_app: Any, frontdesk_database_url: str, frontdesk_lines: tuple[str, ...]
 ) -> None:
-    assert frontdesk_lines == ("realestate",)  # every installed plugin, by default
+    assert frontdesk_lines == ("realestate",)  # pyproject.toml: frontdesk_lines
     backend = "postgresql" if os.environ.get(POSTGRES_URL_ENV) else "sqlite"
     assert frontdesk_database_url.startswith(backend)
     async with frontdesk_app.db.session() as s:
