@@ -3,7 +3,7 @@ rules in :mod:`frontdesk_carwash.rules` and the ``cw_washes`` table."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,21 +11,24 @@ import strawberry
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Conflict  # TODO(plugin-api): from core.plugin_api import Conflict
-from core.hookspecs import hookimpl  # TODO(plugin-api): from core.plugin_api import hookimpl
-from core.models import Staff  # TODO(plugin-api): from core.plugin_api import Staff
-from core.penalties import PenaltyRuleSpec  # TODO(plugin-api): from core.plugin_api import ...
 from core.plugin_api import (
+    Conflict,
+    EmploymentStatus,
+    Join,
     MigrationBranch,
+    PenaltyRuleSpec,
     PluginInfo,
     ReceptionContext,
     ReceptionOutcome,
+    Staff,
     VisitRecorded,
+    hookimpl,
+    line_field,
 )
 from frontdesk_carwash import CODE, NAME, VERSION, rules
 from frontdesk_carwash.models import Wash
 
-# TODO(plugin-api): "attendant", declared through core's staff-roles hook once it exists.
+# TODO(plugin-api): a role "attendant" of the line's own, once core has a hook to declare it.
 ATTENDANT_ROLES = ("technician",)
 
 
@@ -49,14 +52,7 @@ def frontdesk_migrations() -> MigrationBranch:
 
 
 @hookimpl
-def frontdesk_receive_visit(context: ReceptionContext) -> Any:
-    # TODO(plugin-api): an ``async def`` without this guard once core dispatches by line.
-    if context.site.business_line != CODE:
-        return None
-    return _receive(context)
-
-
-async def _receive(context: ReceptionContext) -> ReceptionOutcome:
+async def frontdesk_receive_visit(context: ReceptionContext) -> ReceptionOutcome:
     attendants = await _attendants(context.session, context.site.id, context.business_date)
     washes_today = sum(a.washes_today for a in attendants)
     try:
@@ -71,7 +67,7 @@ async def _receive(context: ReceptionContext) -> ReceptionOutcome:
     )
 
 
-async def _attendants(session: AsyncSession, site_id: int, day: Any) -> list[rules.Attendant]:
+async def _attendants(session: AsyncSession, site_id: int, day: date) -> list[rules.Attendant]:
     washes = (
         select(Wash.attendant_id, func.count().label("n"))
         .where(Wash.site_id == site_id, Wash.business_date == day)
@@ -84,24 +80,17 @@ async def _attendants(session: AsyncSession, site_id: int, day: Any) -> list[rul
         .where(
             Staff.site_id == site_id,
             Staff.role.in_(ATTENDANT_ROLES),
-            Staff.employment_status == "active",
+            Staff.employment_status == EmploymentStatus.ACTIVE,
         )
     )
     return [rules.Attendant(staff_id, name, n) for staff_id, name, n in rows.all()]
 
 
 @hookimpl
-def frontdesk_visit_recorded(event: VisitRecorded) -> Any:
-    # TODO(plugin-api): no guard once core dispatches by line.
-    if event.site.business_line != CODE or event.outcome is None:
-        return None
-    bay = event.outcome.line_data
+async def frontdesk_visit_recorded(event: VisitRecorded) -> None:
+    bay = event.outcome.line_data if event.outcome is not None else None
     if bay is None:  # CW-2: showing the way takes no bay and leaves no wash
-        return None
-    return _store_wash(event, bay)
-
-
-async def _store_wash(event: VisitRecorded, bay: int) -> None:
+        return
     visit = event.visit
     event.session.add(
         Wash(
@@ -120,11 +109,7 @@ async def _store_wash(event: VisitRecorded, bay: int) -> None:
 
 
 @hookimpl
-def frontdesk_penalty_table(
-    business_line: str, settings: Mapping[str, Mapping[str, Any]]
-) -> list[PenaltyRuleSpec] | None:
-    if business_line != CODE:
-        return None
+def frontdesk_penalty_table() -> list[PenaltyRuleSpec]:
     low, high = rules.UNWASHED_FINE
     return [
         PenaltyRuleSpec(
@@ -147,31 +132,25 @@ class WashDetails:
     attendant_id: strawberry.ID
 
 
+def _details(wash: Any) -> WashDetails:
+    return WashDetails(bay=wash.bay, attendant_id=strawberry.ID(str(wash.attendant_id)))
+
+
 async def _load_washes(session: AsyncSession, visits: list[Any]) -> dict[int, WashDetails]:
     rows = await session.scalars(select(Wash).where(Wash.visit_id.in_([v.id for v in visits])))
-    return {
-        w.visit_id: WashDetails(bay=w.bay, attendant_id=strawberry.ID(str(w.attendant_id)))
-        for w in rows
-    }
-
-
-WASH_KEY = "carwash.Visit.carwash"
-
-
-def _wash(root: strawberry.Parent[Any], info: strawberry.Info) -> WashDetails | None:
-    # TODO(plugin-api): the typed field declaration and ``prefetched`` from core.plugin_api.
-    return info.context.prefetched.get((WASH_KEY, root.id))
+    return {wash.visit_id: _details(wash) for wash in rows}
 
 
 @hookimpl
-def frontdesk_graphql_type_fields() -> dict[str, list[Any]]:
-    return {
-        "Visit": [
-            strawberry.field(
-                resolver=_wash,
-                name="carwash",
-                description="The wash of this visit (none for CW-2 visits).",
-                metadata={"prefetch": _load_washes},  # TODO(plugin-api): typed declaration
-            )
-        ]
-    }
+def frontdesk_graphql_type_fields() -> list[Any]:
+    return [
+        line_field(
+            on="Visit",
+            name="carwash",
+            type=WashDetails,
+            description="The wash of this visit (none when CW-2 applied).",
+            loader=_load_washes,
+            # Pages read cw_washes in their own SELECT; visit(id:) runs the loader.
+            join=Join(Wash, "visit_id", _details),
+        )
+    ]

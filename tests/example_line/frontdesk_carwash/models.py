@@ -7,8 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base  # TODO(plugin-api): from core.plugin_api import Base
-from core.models import UTCDateTime  # TODO(plugin-api): from core.plugin_api import UTCDateTime
+from core.plugin_api import Base, UTCDateTime
 
 
 class Wash(Base):

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from core.plugin_api import Reason
+from core.plugin_api.rules import Reason
 
 BAYS = 3
 UNWASHED_FINE = (Decimal("50"), Decimal("200"))  # CW-4, CNY
