@@ -10,6 +10,7 @@ so what the subprocesses import is the installed distribution, found through ``P
 from __future__ import annotations
 
 import ast
+import asyncio
 import os
 import shutil
 import subprocess
@@ -223,7 +224,7 @@ def test_readme_operator_commands_work_with_the_example_installed(
 ) -> None:
     """The README's install-and-enable block, run line by line on a fresh SQLite database
     (the ``pip install`` line is what the ``installed`` fixture did)."""
-    from sqlalchemy import create_engine, inspect
+    from sqlalchemy import create_engine, inspect, text
 
     [commands] = [
         body
@@ -243,12 +244,36 @@ def test_readme_operator_commands_work_with_the_example_installed(
             assert "carwash: cw0001" in result.stdout, result.stdout
             engine = create_engine(f"sqlite:///{database}")
             assert "cw_washes" in inspect(engine).get_table_names()
+            # Stored as enabled, yet ignored by a server without the package (this process).
+            with engine.connect() as conn:
+                states = dict(conn.execute(text("SELECT name, enabled FROM plugin_states")).all())
             engine.dispose()
+            assert states == {"carwash": True}
+            served = asyncio.run(_served_without_the_package(f"sqlite+aiosqlite:///{database}"))
+            assert served == (frozenset(), {"realestate": False})
     assert ["plugins", "enable"] in ran and ["db", "downgrade"] in ran
     engine = create_engine(f"sqlite:///{database}")
     tables = inspect(engine).get_table_names()
     engine.dispose()
     assert "cw_washes" not in tables and "visits" in tables
+
+
+async def _served_without_the_package(url: str) -> tuple[frozenset[str], dict[str, bool]]:
+    """A server started on ``url`` in this process (which lacks the package): the plugins it
+    serves, and the ``plugins`` query's answer."""
+    from core.auth import Actor, Role
+    from core.runtime import Frontdesk
+    from core.settings import Settings
+    from core.testing import FIXED_NOW, FrontdeskClient
+
+    app = Frontdesk(Settings(database_url=url))
+    await app.start(watch=False)
+    try:
+        client = FrontdeskClient(app, FIXED_NOW, Actor(role=Role.ADMIN, name="probe"))
+        listed = (await client.data("{ plugins { code enabled } }"))["plugins"]
+        return app.host.enabled, {p["code"]: p["enabled"] for p in listed}
+    finally:
+        await app.stop()
 
 
 def _kit_fixtures() -> dict[str, str]:
