@@ -7,7 +7,7 @@ tokens by role and site/staff/customer factories::
 
     async def test_a_car_gets_a_bay(frontdesk_client, make_site, make_staff):
         site = await make_site()                      # the first enabled business line
-        await make_staff(site, "Ah Fai", role="attendant")
+        await make_staff(site, "Ah Fai", role="technician")
         data = await frontdesk_client.data(
             "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { decision { rule } } }",
             {"s": site.id},
@@ -15,9 +15,10 @@ tokens by role and site/staff/customer factories::
         assert data["checkInVisit"]["decision"]["rule"] == "CW-1"
 
 Choose the plugins to enable with the ``frontdesk_lines`` ini option (``frontdesk_lines =
-carwash`` under ``[tool.pytest.ini_options]``) or by overriding the ``frontdesk_lines`` fixture;
+["carwash"]`` under ``[tool.pytest.ini_options]``) or by overriding the ``frontdesk_lines`` fixture;
 by default every installed plugin is enabled.  Async fixtures need ``pytest-asyncio`` (in
 ``frontdesk[test]``); they follow the project's ``asyncio_default_fixture_loop_scope``.
+With ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` set, load the kit with ``-p core.testing``.
 
 The database is a SQLite file per test, copied from a template migrated once per session.  Set
 ``FRONTDESK_TEST_POSTGRES_URL`` (a server URL, e.g. ``postgresql://postgres@127.0.0.1/postgres``)

@@ -8,6 +8,8 @@ The database backend follows ``FRONTDESK_TEST_POSTGRES_URL`` (SQLite without it)
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -30,6 +32,18 @@ def test_the_kit_is_a_pytest11_entry_point_of_the_frontdesk_distribution(
     assert ep.value == "core.testing"
     assert ep.dist is not None and ep.dist.name == "frontdesk"
     assert pytestconfig.pluginmanager.has_plugin("frontdesk")
+
+
+def test_loading_the_kit_imports_neither_the_orm_nor_the_schema() -> None:
+    """pytest loads the kit in every project of an environment with frontdesk installed."""
+    probe = (
+        "import sys, core.testing; "
+        "print(sorted(m for m in ('sqlalchemy', 'strawberry', 'core.runtime') if m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert result.stdout.strip() == "[]", result.stdout + result.stderr
 
 
 async def test_database_is_migrated_for_the_enabled_lines_and_empty(
