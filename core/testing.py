@@ -7,7 +7,7 @@ tokens by role and site/staff/customer factories::
 
     async def test_a_car_gets_a_bay(frontdesk_client, make_site, make_staff):
         site = await make_site()                      # the first enabled business line
-        await make_staff(site, "Ah Fai", role="technician")
+        await make_staff(site, "Ah Fai", role="attendant")
         data = await frontdesk_client.data(
             "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { decision { rule } } }",
             {"s": site.id},
@@ -439,10 +439,11 @@ def make_site(
 def make_staff(
     frontdesk_app: Frontdesk, frontdesk_now: datetime
 ) -> Callable[..., Awaitable[Staff]]:
-    """Add a staff member through ``core.services.directory.add_staff`` (role checked as by
-    ``addStaff``): ``await make_staff(site, "Ah Fai", role="attendant", phone=None)``.
-    ``site`` is a ``Site`` row or its id; the default role is ``"front_desk"``.  Returns the
-    committed ``Staff`` row."""
+    """Add a staff member through ``core.services.directory.add_staff``, the role checked as
+    by ``addStaff`` (core's roles, and those the site's line declares with
+    ``frontdesk_staff_roles``): ``await make_staff(site, "Ah Fai", role="attendant")``.
+    ``site`` is a ``Site`` row or its id; the default role is ``"front_desk"``; ``phone=`` is
+    optional.  Returns the committed ``Staff`` row."""
     from core.services.directory import add_staff
 
     async def make(
@@ -450,7 +451,13 @@ def make_staff(
     ) -> Staff:
         async with frontdesk_app.write() as session:
             return await add_staff(
-                session, site_id=_id(site), name=name, role=role, phone=phone, now=frontdesk_now
+                session,
+                site_id=_id(site),
+                name=name,
+                role=role,
+                phone=phone,
+                now=frontdesk_now,
+                host=frontdesk_app.host,
             )
 
     return make

@@ -21,6 +21,7 @@ from core.plugin_api import (
     ReceptionContext,
     ReceptionOutcome,
     Staff,
+    StaffRole,
     VisitRecorded,
     hookimpl,
     line_field,
@@ -28,8 +29,7 @@ from core.plugin_api import (
 from frontdesk_carwash import CODE, NAME, VERSION, rules
 from frontdesk_carwash.models import Wash
 
-# TODO(plugin-api): a role "attendant" of the line's own, once core has a hook to declare it.
-ATTENDANT_ROLES = ("technician",)
+ATTENDANT = "attendant"
 
 
 @hookimpl
@@ -46,6 +46,11 @@ def frontdesk_plugin_info() -> PluginInfo:
 @hookimpl
 def frontdesk_migrations() -> MigrationBranch:
     return MigrationBranch("carwash", Path(__file__).parent / "migrations" / "versions")
+
+
+@hookimpl
+def frontdesk_staff_roles() -> list[StaffRole]:
+    return [StaffRole(ATTENDANT, "Attendant", "washes cars; takes them in turn (CW-1)")]
 
 
 # --- reception (CW-1, CW-2, CW-3) ------------------------------------------------------------
@@ -79,7 +84,7 @@ async def _attendants(session: AsyncSession, site_id: int, day: date) -> list[ru
         .outerjoin(washes, washes.c.attendant_id == Staff.id)
         .where(
             Staff.site_id == site_id,
-            Staff.role.in_(ATTENDANT_ROLES),
+            Staff.role == ATTENDANT,
             Staff.employment_status == EmploymentStatus.ACTIVE,
         )
     )
