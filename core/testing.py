@@ -250,8 +250,8 @@ async def frontdesk_app(
 
     No background tasks run (no plugin-state polling, webhook dispatch or overdue sweep), so
     nothing happens that the test did not ask for.  ``frontdesk_app.schema`` is the schema of
-    the enabled plugins; enable another one during a test with
-    ``set_plugin_enabled`` and ``await frontdesk_app.refresh_plugins()``.  Stopped afterwards.
+    the enabled plugins; switch one on or off during a test with ``frontdesk_switch``.
+    Stopped afterwards.
     """
     from core.plugins import create_plugin_manager
     from core.runtime import Frontdesk
@@ -270,6 +270,24 @@ async def frontdesk_app(
         yield app
     finally:
         await app.stop()
+
+
+@pytest.fixture
+def frontdesk_switch(
+    frontdesk_app: Frontdesk, frontdesk_now: datetime
+) -> Callable[..., Awaitable[frozenset[str]]]:
+    """Switch a plugin on or off in the running ``frontdesk_app`` as ``frontdesk plugins
+    enable``/``disable`` does, without a restart: ``await frontdesk_switch("carwash",
+    False)`` returns the plugins enabled afterwards; the next operation gets the schema
+    without (or with) the line's fields.  An unknown code raises ``UNKNOWN_PLUGIN``."""
+    from core.services.plugin_state import set_plugin_enabled
+
+    async def switch(name: str, enabled: bool = True) -> frozenset[str]:
+        async with frontdesk_app.write() as session:
+            await set_plugin_enabled(session, frontdesk_app.host, name, enabled, frontdesk_now)
+        return await frontdesk_app.refresh_plugins()
+
+    return switch
 
 
 class GraphQLErrors(AssertionError):

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import inspect as sa_inspect
 
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, NotFound
 from core.models import PluginState, Site
 from core.testing import FIXED_NOW, POSTGRES_URL_ENV, FrontdeskClient, GraphQLErrors
 
@@ -162,3 +162,18 @@ def test_an_unknown_line_is_a_usage_error(
     assert frontdesk_lines == ("nosuchline",)
     with pytest.raises(pytest.UsageError, match="not installed: nosuchline"):
         request.getfixturevalue("frontdesk_database_url")
+
+
+async def test_frontdesk_switch_turns_a_line_off_and_on_in_the_running_app(
+    frontdesk_app: Any, frontdesk_switch: Any, frontdesk_client: FrontdeskClient
+) -> None:
+    assert "rotation(" in frontdesk_app.schema.as_str()
+    assert await frontdesk_switch("realestate", False) == frozenset()
+    assert "rotation(" not in frontdesk_app.schema.as_str()
+    error = await frontdesk_client.error('{ rotation(siteId: "1") { siteId } }')
+    assert error.extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert await frontdesk_switch("realestate") == {"realestate"}
+    assert "rotation(" in frontdesk_app.schema.as_str()
+    with pytest.raises(NotFound) as excinfo:
+        await frontdesk_switch("nosuch")
+    assert excinfo.value.code == "UNKNOWN_PLUGIN"

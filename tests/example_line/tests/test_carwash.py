@@ -140,3 +140,18 @@ async def test_attendant_is_a_role_of_car_wash_sites(frontdesk_client, make_site
     error = await frontdesk_client.error(add, {"s": site.id, "role": "valet"})
     assert error.extensions["code"] == "UNKNOWN_ROLE"
     assert "attendant" in error.message
+
+
+async def test_switching_the_line_off_and_on_needs_no_restart(
+    frontdesk_client, frontdesk_switch, make_site, make_staff
+):
+    site = await make_site()
+    await make_staff(site, "Ah Fai", role="attendant")
+    visit = (await frontdesk_client.data(CHECK_IN, {"site": site.id}))["checkInVisit"]["visit"]
+    query = "query($v: ID!) { visit(id: $v) { carwash { bay } } }"
+    assert await frontdesk_switch("carwash", False) == frozenset()
+    error = await frontdesk_client.error(query, {"v": visit["id"]})
+    assert error.extensions["code"] == "GRAPHQL_VALIDATION_FAILED"  # the field is gone
+    assert await frontdesk_switch("carwash") == {"carwash"}
+    data = await frontdesk_client.data(query, {"v": visit["id"]})
+    assert data["visit"]["carwash"] == {"bay": 1}  # the rows stayed
