@@ -37,7 +37,9 @@ collect_ignore = ["example_line"]
 
 
 def all_plugins_host() -> PluginHost:
-    host = PluginHost(create_plugin_manager())
+    """Every built-in line, enabled.  Third-party packages installed beside Frontdesk are left
+    out, so installing one changes neither the migrated schema nor the product's tests."""
+    host = PluginHost(create_plugin_manager(entry_points_group=None))
     host.set_enabled(host.installed.keys())
     return host
 
