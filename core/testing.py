@@ -257,10 +257,12 @@ async def frontdesk_app(
     from core.runtime import Frontdesk
     from core.services.plugin_state import set_plugin_enabled
     from core.settings import Settings
+    from schema.build import build_schema
 
     app = Frontdesk(
         Settings(database_url=frontdesk_database_url),
         pm=create_plugin_manager(extra=frontdesk_extra_plugins),
+        schema_factory=build_schema,
     )
     try:
         for name in frontdesk_lines:

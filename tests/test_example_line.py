@@ -265,8 +265,9 @@ async def _served_without_the_package(url: str) -> tuple[frozenset[str], dict[st
     from core.runtime import Frontdesk
     from core.settings import Settings
     from core.testing import FIXED_NOW, FrontdeskClient
+    from schema.build import build_schema
 
-    app = Frontdesk(Settings(database_url=url))
+    app = Frontdesk(Settings(database_url=url), schema_factory=build_schema)
     await app.start(watch=False)
     try:
         client = FrontdeskClient(app, FIXED_NOW, Actor(role=Role.ADMIN, name="probe"))
