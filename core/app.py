@@ -29,6 +29,7 @@ from core.graphql.subscriptions import (
     FrontdeskTransportWSHandler,
     tune_gc_for_long_lived_connections,
 )
+from core.httpguard import BodyLimit, JSONTooDeep, decode_json
 from core.runtime import Frontdesk
 
 # What strawberry's view allows over POST (``OperationType.from_http("POST")``).
@@ -40,8 +41,23 @@ class FrontdeskGraphQL(GraphQL):
     graphql_transport_ws_handler_class = FrontdeskTransportWSHandler
 
     def __init__(self, frontdesk: Frontdesk, schema: Any) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
+        # Production mode: no IDE (a GET from a browser is a 404).
+        ide = None if frontdesk.settings.production else "graphiql"
+        super().__init__(schema, graphql_ide=ide)
         self.frontdesk = frontdesk
+        self.max_json_depth = frontdesk.settings.max_json_depth
+
+    def decode_json(self, data: str | bytes) -> object:
+        # Depth-checked before decoding (core/httpguard.py); also for WebSocket messages.
+        return decode_json(data, self.max_json_depth)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return self.decode_json(data)
+        except JSONTooDeep as exc:
+            raise HTTPException(400, exc.msg) from exc
+        except ValueError as exc:
+            raise HTTPException(400, "Unable to parse request body as JSON") from exc
 
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
         context = Context(app=self.frontdesk, request=request, response=response)
@@ -210,7 +226,12 @@ def create_app(frontdesk: Frontdesk | None = None) -> Starlette:
         routes=[
             Route("/", root),
             Route("/healthz", health),
-            Route("/graphql", router, methods=["GET", "POST"]),
+            # Bounded before parsed: the body is read within Settings.max_body_bytes (413).
+            Route(
+                "/graphql",
+                BodyLimit(router, frontdesk.settings.max_body_bytes),
+                methods=["GET", "POST"],
+            ),
             WebSocketRoute("/graphql", router),
         ],
         lifespan=lifespan,

@@ -17,6 +17,20 @@ class Settings:
     max_aliases: int = 30
     max_tokens: int = 2000
     max_page_size: int = 100
+    # Bounded before parsed: a request body larger than this is refused while it is read (413);
+    # a GraphQL document longer than ``max_query_bytes`` (comments and whitespace count) is
+    # refused before the parser sees it; JSON nested deeper than ``max_json_depth`` is a 400.
+    max_body_bytes: int = 256 * 1024
+    max_query_bytes: int = 64 * 1024
+    max_json_depth: int = 32
+    # Source bytes of validated documents kept parsed (per schema); only valid ones are kept.
+    parse_cache_bytes: int = 1024 * 1024
+    # Production mode: no GraphiQL, introspection only for ``introspection_roles``, no "Did
+    # you mean" suggestions, anonymous callers refused before their document is parsed.
+    production: bool = False
+    introspection_roles: frozenset[str] = frozenset({"admin"})
+    # Webhook receivers on private networks, allowed on purpose (CIDRs or host names).
+    webhook_allow: tuple[str, ...] = ()
     # How often a server re-reads which business lines are enabled, as a safety net behind the
     # event bus notification (seconds).
     plugin_state_poll_seconds: float = 2.0
@@ -32,6 +46,25 @@ class Settings:
             "database_url": os.environ.get("FRONTDESK_DATABASE_URL", DEFAULT_DATABASE_URL),
             "redis_url": os.environ.get("FRONTDESK_REDIS_URL") or None,
             "auth_required": os.environ.get("FRONTDESK_AUTH", "required") != "off",
+            "production": _flag(os.environ.get("FRONTDESK_PRODUCTION")),
         }
+        for name in ("max_body_bytes", "max_query_bytes", "max_json_depth", "parse_cache_bytes"):
+            raw = os.environ.get(f"FRONTDESK_{name.upper()}")
+            if raw:
+                values[name] = int(raw)
+        roles = os.environ.get("FRONTDESK_INTROSPECTION_ROLES")
+        if roles is not None:
+            values["introspection_roles"] = frozenset(_items(roles))
+        allow = os.environ.get("FRONTDESK_WEBHOOK_ALLOW")
+        if allow is not None:
+            values["webhook_allow"] = tuple(_items(allow))
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]
+
+
+def _flag(raw: str | None) -> bool:
+    return (raw or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _items(raw: str) -> list[str]:
+    return [item.strip() for item in raw.split(",") if item.strip()]

@@ -25,24 +25,23 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
 )
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
-from strawberry.extensions.parser_cache import _get_parse_cache
+from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.field import StrawberryField
 
-from core.auth import DEFAULT_ROOT_PERMISSION, Permission, record_audit, require
+from core.auth import (
+    DEFAULT_ROOT_PERMISSION,
+    Permission,
+    Unauthenticated,
+    record_audit,
+    require,
+)
 from core.errors import FrontdeskError, PluginError
 from core.graphql.errors import classify
 from core.graphql.execution import FastExecutionContext
+from core.graphql.limits import DocumentGate, ValidatedDocuments, bounded_parse, stash
 from core.graphql.mutations import CHECK_IN_CORE_FIELDS, check_in_visit_resolver
 from core.graphql.roots import MUTATION_MIXINS, QUERY_MIXINS, SUBSCRIPTION_MIXINS
 from core.graphql.scalars import SCALAR_MAP
@@ -58,10 +57,20 @@ class FrontdeskSchema(strawberry.Schema):
     """A strawberry schema that shows core fields and the enabled plugins' fields only."""
 
     def __init__(
-        self, *args: Any, enabled: frozenset[str], auth_required: bool = True, **kwargs: Any
+        self,
+        *args: Any,
+        enabled: frozenset[str],
+        auth_required: bool = True,
+        settings: Settings | None = None,
+        **kwargs: Any,
     ) -> None:
         self.enabled_plugins = enabled
         self.auth_required = auth_required
+        self.frontdesk_settings = settings = settings or Settings(auth_required=auth_required)
+        # Production mode: no "Did you mean …?" in validation messages.
+        self.hide_suggestions = settings.production
+        # Bounded before parsed (core/graphql/limits.py): only validated documents are kept.
+        self.validated = ValidatedDocuments(settings.parse_cache_bytes)
         self.frontdesk_prefetch: dict[str, dict[str, tuple[str, Any]]] = {}
         # Type -> GraphQL field -> (prefetch key, JoinedPrefetch) for loaders that can join.
         self.frontdesk_prefetch_joins: dict[str, dict[str, tuple[str, Any]]] = {}
@@ -81,32 +90,60 @@ class FrontdeskSchema(strawberry.Schema):
                     Permission(wanted)
                 )
 
+    def bounded_parse(self, query: str) -> tuple[DocumentNode, bool]:
+        """The document for ``query`` within the size and token limits, and whether it is
+        already known valid (core/graphql/limits.py)."""
+        settings = self.frontdesk_settings
+        return bounded_parse(
+            query,
+            self.validated,
+            max_bytes=settings.max_query_bytes,
+            max_tokens=settings.max_tokens,
+        )
+
     def access_error(
         self, query: str | None, operation_name: str | None, context: Any
     ) -> GraphQLError | None:
-        """C-13: refuse before execution when the caller lacks a root field's permission."""
-        if not self.auth_required or query is None:
+        """C-13: refuse before execution when the caller lacks a root field's permission.
+
+        Cheapest checks first: a bad token (and, in production mode, no token) is refused
+        before the document is even parsed; the parse itself is bounded (size, tokens)."""
+        if query is None:
             return None
-        try:
-            document = _PARSE(query)
-        except GraphQLError:
-            return None  # the normal pipeline reports the syntax error
         auth_error = getattr(context, "auth_error", None)
         actor = getattr(context, "actor", None)
+        settings = self.frontdesk_settings
+        if self.auth_required and auth_error is not None:
+            return _refusal(auth_error)
+        if self.auth_required and actor is None and settings.production:
+            return _refusal(
+                Unauthenticated(
+                    "this server needs an API token for every operation: send "
+                    "'Authorization: Bearer <token>'"
+                )
+            )
+        try:
+            document, valid = self.bounded_parse(query)
+        except GraphQLError as error:
+            classify(error)
+            return error  # reported here: the document is not parsed a second time
+        stash(context, query, document, valid)
         for root_name, field_name in _root_fields(document, operation_name):
             if field_name.startswith("__"):
+                if field_name != "__typename" and settings.production:
+                    introspection = _introspection_error(actor, settings)
+                    if introspection is not None:
+                        return introspection
                 continue  # introspection is schema, not data
+            if not self.auth_required:
+                continue
             permission = self.root_permissions.get((root_name, field_name))
             if permission is None:
                 continue  # unknown field: validation reports it
             try:
-                if auth_error is not None:
-                    raise auth_error
                 require(actor, permission, f"{root_name}.{field_name}")
             except FrontdeskError as exc:
-                error = GraphQLError(exc.message, original_error=exc)
-                classify(error)
-                return error
+                return _refusal(exc)
         return None
 
     async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> Any:
@@ -125,10 +162,11 @@ class FrontdeskSchema(strawberry.Schema):
         self, query: str, operation_name: str | None, context: Any, result: Any
     ) -> None:
         """C-13: one audit row per root mutation field, refused or not."""
-        try:
-            fields = [f for r, f in _root_fields(_PARSE(query), operation_name) if r == "Mutation"]
-        except GraphQLError:
-            return
+        stashed = getattr(context, "frontdesk_document", None)
+        if stashed is None or stashed[0] is not query:
+            return  # refused before it parsed (token, size, syntax): nothing ran
+        document = stashed[1]
+        fields = [f for r, f in _root_fields(document, operation_name) if r == "Mutation"]
         if not fields:
             return
         failed = {
@@ -171,7 +209,22 @@ class FrontdeskSchema(strawberry.Schema):
         ]
 
 
-_PARSE = _get_parse_cache(512)
+def _refusal(exc: FrontdeskError) -> GraphQLError:
+    error = GraphQLError(exc.message, original_error=exc)
+    classify(error)
+    return error
+
+
+def _introspection_error(actor: Any, settings: Settings) -> GraphQLError | None:
+    """Production mode: the schema is described only to roles that need it."""
+    if actor is not None and actor.role.value in settings.introspection_roles:
+        return None
+    error = GraphQLError(
+        "introspection is not available to this token in production mode; ask an "
+        "administrator for the committed SDL (schema/frontdesk.graphql)",
+        extensions={"code": "INTROSPECTION_DISABLED"},
+    )
+    return error
 
 
 async def _refusal_stream(result: PreExecutionError) -> AsyncIterator[PreExecutionError]:
@@ -369,15 +422,14 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
         types=extra_types,
         enabled=enabled,
         auth_required=settings.auth_required,
+        settings=settings,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
-            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            _parser_cache,
             # The same rule classes for every request: QueryDepthLimiter/MaxAliasesLimiter
-            # create a new rule class per instance, and ValidationCache is keyed on the rule
-            # classes, so constructing them per request made every request re-validate.
+            # create a new rule class per instance.
             lambda: AddValidationRules(limit_rules),
-            _validation_cache,
+            # Bounded parse, validation, and a byte-bounded cache of valid documents only.
+            DocumentGate,
         ],
         # Plain attribute fields skip graphql-core's per-field work (core/graphql/execution.py).
         execution_context_class=FastExecutionContext,
@@ -399,14 +451,6 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
 @strawberry.type
 class _EmptySubscription:
     pass
-
-
-def _parser_cache() -> ParserCache:
-    return ParserCache(maxsize=512)
-
-
-def _validation_cache() -> ValidationCache:
-    return ValidationCache(maxsize=512)
 
 
 def export_sdl(host: PluginHost) -> str:
