@@ -60,6 +60,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from core import netguard
 from core.db import Base
 from core.errors import InvalidInput, NotFound
 from core.models import Event, UTCDateTime
@@ -306,9 +307,12 @@ async def register_endpoint(
     secret: str | None = None,
     active: bool = True,
     description: str | None = None,
+    allow: netguard.AllowList | None = None,
 ) -> WebhookEndpoint:
+    # SSRF: the host must be public unless the operator allowed it (core/netguard.py).
+    url = await netguard.check_url(_check_url(url), allow or netguard.AllowList())
     endpoint = WebhookEndpoint(
-        url=_check_url(url),
+        url=url,
         secret=_check_secret(secret) if secret else "whsec_" + secrets.token_urlsafe(32),
         event_types=_check_types(event_types),
         active=active,
@@ -340,12 +344,13 @@ async def update_endpoint(
     secret: str | None = None,
     active: bool | None = None,
     description: str | None = None,
+    allow: netguard.AllowList | None = None,
 ) -> WebhookEndpoint:
     """Change an endpoint.  Pausing (``active=False``) keeps its pending deliveries queued;
     they resume in order when it is switched on again."""
     endpoint = await get_endpoint(session, endpoint_id)
     if url is not None:
-        endpoint.url = _check_url(url)
+        endpoint.url = await netguard.check_url(_check_url(url), allow or netguard.AllowList())
     if event_types is not None:
         endpoint.event_types = _check_types(event_types)
     if secret is not None:
@@ -395,6 +400,7 @@ class WebhookDispatcher:
         self._wake = asyncio.Event()
         self._draining: dict[int, asyncio.Task[None]] = {}
         self._client: Any = None
+        self.allow = netguard.AllowList.parse(getattr(frontdesk.settings, "webhook_allow", ()))
 
     def wake(self) -> None:
         self._wake.set()
@@ -561,18 +567,34 @@ class WebhookDispatcher:
         }
         started = time.perf_counter()
         try:
-            response = await self._client.post(url, content=body, headers=headers)
+            # SSRF: resolved and checked again now (DNS may have changed since registration),
+            # and the connection goes to the checked address (core/netguard.py).
+            target = await netguard.pin(url, self.allow)
+        except netguard.UnsafeAddress as exc:
+            return _Outcome(False, None, f"refused: {exc.message}"[:500], 0)
+        headers["Host"] = target.host_header
+        extensions = {"sni_hostname": target.server_name} if url.startswith("https") else {}
+        try:
+            # The reply's body is never read (nor stored): only its status code counts.
+            async with self._client.stream(
+                "POST", target.url, content=body, headers=headers, extensions=extensions
+            ) as response:
+                status = response.status_code
         except Exception as exc:  # noqa: BLE001 - down, refused, timed out: all retried
             return _Outcome(
                 False,
                 None,
-                f"{type(exc).__name__}: {exc}"[:500],
+                _failure_reason(exc, self.config.timeout),
                 int((time.perf_counter() - started) * 1000),
             )
         elapsed = int((time.perf_counter() - started) * 1000)
-        ok = 200 <= response.status_code < 300
-        error = None if ok else f"HTTP {response.status_code}: {response.text[:200]}"
-        return _Outcome(ok, response.status_code, error, elapsed)
+        ok = 200 <= status < 300
+        error = None
+        if not ok:
+            error = f"HTTP {status}"
+            if 300 <= status < 400:
+                error += " (redirects are not followed)"
+        return _Outcome(ok, status, error, elapsed)
 
     async def _record(self, delivery_id: int, attempts: int, outcome: _Outcome) -> None:
         now = datetime.now(UTC)
@@ -597,6 +619,19 @@ class WebhookDispatcher:
             else:
                 delay = self.config.backoff(attempts + 1)
                 delivery.next_attempt_at = now + timedelta(seconds=delay)
+
+
+def _failure_reason(exc: Exception, timeout: float) -> str:
+    """A fixed sentence per kind of failure: nothing the receiver sent is stored."""
+    import httpx
+
+    if isinstance(exc, httpx.TimeoutException):
+        return f"Timeout: no answer within {timeout:g} s"
+    if isinstance(exc, httpx.ConnectError):
+        return "ConnectError: could not connect to the receiver"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "ProtocolError: the receiver's answer was not valid HTTP"
+    return f"{type(exc).__name__}: the request failed"
 
 
 # The running dispatcher of each Frontdesk in this process (to wake it after a replay).
