@@ -22,6 +22,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 from strawberry.types.graphql import OperationType
 
 from core.graphql.context import Context
@@ -29,7 +30,15 @@ from core.graphql.subscriptions import (
     FrontdeskTransportWSHandler,
     tune_gc_for_long_lived_connections,
 )
-from core.httpguard import BodyLimit, JSONTooDeep, decode_json
+from core.httpguard import (
+    ACCEPT_KEY,
+    GRAPHQL_RESPONSE,
+    BodyLimit,
+    JSONTooDeep,
+    MediaTypes,
+    decode_json,
+    graphql_response_status,
+)
 from core.runtime import Frontdesk
 
 # What strawberry's view allows over POST (``OperationType.from_http("POST")``).
@@ -43,9 +52,39 @@ class FrontdeskGraphQL(GraphQL):
     def __init__(self, frontdesk: Frontdesk, schema: Any) -> None:
         # Production mode: no IDE (a GET from a browser is a 404).
         ide = None if frontdesk.settings.production else "graphiql"
-        super().__init__(schema, graphql_ide=ide)
+        # The legacy graphql-ws subprotocol only when a setting keeps it for old clients.
+        protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
+        if frontdesk.settings.legacy_websocket_protocol:
+            protocols += (GRAPHQL_WS_PROTOCOL,)
+        super().__init__(schema, graphql_ide=ide, subscription_protocols=protocols)
         self.frontdesk = frontdesk
         self.max_json_depth = frontdesk.settings.max_json_depth
+
+    async def get_sub_response(self, request: Any) -> Response:
+        sub_response = await super().get_sub_response(request)
+        # GraphQL over HTTP: the media type negotiated by MediaTypes (core/httpguard.py).
+        request.scope["frontdesk.sub_response"] = sub_response
+        if request.scope.get(ACCEPT_KEY) == "graphql-response":
+            sub_response.frontdesk_media = f"{GRAPHQL_RESPONSE}; charset=utf-8"  # type: ignore[attr-defined]
+        return sub_response
+
+    async def process_result(self, request: Any, result: Any) -> Any:
+        data = await super().process_result(request=request, result=result)
+        if request.scope.get(ACCEPT_KEY) == "graphql-response":
+            status = graphql_response_status(result)
+            sub_response = request.scope.get("frontdesk.sub_response")
+            if sub_response is not None and status != 200:
+                sub_response.status_code = status
+            if status != 200:
+                data.pop("data", None)  # it never executed: no data entry at all
+        return data
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        media = getattr(sub_response, "frontdesk_media", None)
+        if media:
+            response.headers["content-type"] = media
+        return response
 
     def decode_json(self, data: str | bytes) -> object:
         # Depth-checked before decoding (core/httpguard.py); also for WebSocket messages.
@@ -226,10 +265,10 @@ def create_app(frontdesk: Frontdesk | None = None) -> Starlette:
         routes=[
             Route("/", root),
             Route("/healthz", health),
-            # Bounded before parsed: the body is read within Settings.max_body_bytes (413).
+            # Media types negotiated (406), then the body read within max_body_bytes (413).
             Route(
                 "/graphql",
-                BodyLimit(router, frontdesk.settings.max_body_bytes),
+                MediaTypes(BodyLimit(router, frontdesk.settings.max_body_bytes)),
                 methods=["GET", "POST"],
             ),
             WebSocketRoute("/graphql", router),

@@ -139,6 +139,13 @@ async def create_token(
         ) from exc
     if not name.strip():
         raise InvalidInput("name the token (who or what uses it)", code="NAME_REQUIRED")
+    if staff_id is not None:
+        from core.models import Staff
+
+        if await session.get(Staff, staff_id) is None:
+            raise NotFound(
+                f"staff member {staff_id} does not exist", code="STAFF_NOT_FOUND", field="staffId"
+            )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         name=name.strip(),

@@ -149,3 +149,94 @@ def decode_json(data: str | bytes, limit: int) -> object:
         return json.loads(data)
     except RecursionError as exc:  # pragma: no cover - the depth check comes first
         raise JSONTooDeep(limit, data) from exc
+
+
+# --- GraphQL over HTTP: media types --------------------------------------------------------
+
+GRAPHQL_RESPONSE = "application/graphql-response+json"
+ACCEPT_KEY = "frontdesk.accept"  # in the ASGI scope: "graphql-response" or "json"
+
+
+def accepted(header: str | None) -> str | None:
+    """What to answer for an ``Accept`` header: ``"graphql-response"``
+    (application/graphql-response+json), ``"json"`` (application/json, also for ``*/*`` and a
+    missing header), or None when neither is acceptable (406).  Case-insensitive, q-values
+    honoured; on a tie the GraphQL media type wins."""
+    if header is None or not header.strip():
+        return "json"
+    best: dict[str, float] = {"graphql-response": 0.0, "json": 0.0}
+    for part in header.split(","):
+        media, *params = part.split(";")
+        media = media.strip().lower()
+        q = 1.0
+        for param in params:
+            key, _, value = param.partition("=")
+            if key.strip().lower() == "q":
+                try:
+                    q = float(value.strip())
+                except ValueError:
+                    q = 0.0
+        if media == GRAPHQL_RESPONSE:
+            best["graphql-response"] = max(best["graphql-response"], q)
+        elif media in ("application/json", "application/*", "*/*"):
+            best["json"] = max(best["json"], q)
+    if best["graphql-response"] > 0 and best["graphql-response"] >= best["json"]:
+        return "graphql-response"
+    return "json" if best["json"] > 0 else None
+
+
+class MediaTypes:
+    """ASGI middleware: media types matched case-insensitively (``APPLICATION/JSON``), the
+    answer's media type negotiated from ``Accept`` (stored in the scope), 406 when the client
+    accepts neither JSON media type.  A browser's GET without a query is left to the IDE."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = []
+        accept = None
+        for name, value in scope.get("headers", ()):
+            if name == b"content-type":
+                media, sep, params = value.partition(b";")
+                value = media.strip().lower() + sep + params
+            elif name == b"accept":
+                accept = value.decode("latin-1")
+            headers.append((name, value))
+        mode = accepted(accept)
+        if mode is None:
+            ide = scope["method"] == "GET" and b"query=" not in scope.get("query_string", b"")
+            if not ide:
+                await send_error(
+                    send,
+                    406,
+                    "This endpoint answers application/graphql-response+json or "
+                    "application/json; send one of them in Accept.",
+                    "NOT_ACCEPTABLE",
+                )
+                return
+            mode = "json"
+        await self.app({**scope, "headers": headers, ACCEPT_KEY: mode}, receive, send)
+
+
+# Codes of refusals made before execution and the status they get with
+# application/graphql-response+json (everything else that cannot execute is a 400).
+_AUTH_STATUS = {"UNAUTHENTICATED": 401, "FORBIDDEN": 403, "INTROSPECTION_DISABLED": 403}
+
+
+def graphql_response_status(result: Any) -> int:
+    """The HTTP status of ``result`` for application/graphql-response+json: 200 once execution
+    started (even with field errors, even with ``data: null`` from one); before it (parse,
+    validation, variable coercion, a refusal) 401/403 for authentication/permission, else
+    400."""
+    errors = result.errors or []
+    if result.data is not None or not errors or any(e.path is not None for e in errors):
+        return 200
+    for error in errors:
+        status = _AUTH_STATUS.get((error.extensions or {}).get("code"))
+        if status is not None:
+            return status
+    return 400

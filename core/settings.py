@@ -29,6 +29,8 @@ class Settings:
     # you mean" suggestions, anonymous callers refused before their document is parsed.
     production: bool = False
     introspection_roles: frozenset[str] = frozenset({"admin"})
+    # Accept the legacy ``graphql-ws`` WebSocket subprotocol (graphql-transport-ws only if not).
+    legacy_websocket_protocol: bool = False
     # Webhook receivers on private networks, allowed on purpose (CIDRs or host names).
     webhook_allow: tuple[str, ...] = ()
     # How often a server re-reads which business lines are enabled, as a safety net behind the
@@ -47,6 +49,7 @@ class Settings:
             "redis_url": os.environ.get("FRONTDESK_REDIS_URL") or None,
             "auth_required": os.environ.get("FRONTDESK_AUTH", "required") != "off",
             "production": _flag(os.environ.get("FRONTDESK_PRODUCTION")),
+            "legacy_websocket_protocol": _flag(os.environ.get("FRONTDESK_LEGACY_WS")),
         }
         for name in ("max_body_bytes", "max_query_bytes", "max_json_depth", "parse_cache_bytes"):
             raw = os.environ.get(f"FRONTDESK_{name.upper()}")

@@ -10,6 +10,7 @@ their annotations evaluated to the classes built for this schema.
 """
 
 import copy
+import re
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -200,6 +201,9 @@ class FrontdeskSchema(strawberry.Schema):
         # Every error leaves with a stable code; only unexpected ones are logged as errors.
         for error in errors:
             classify(error)
+            if self.hide_suggestions and "Did you mean" in error.message:
+                # Production mode: coercion errors (enum values) suggest too; drop it.
+                error.message = _SUGGESTION.sub("", error.message)
 
     def get_fields(self, type_definition: Any) -> list[StrawberryField]:
         return [
@@ -207,6 +211,9 @@ class FrontdeskSchema(strawberry.Schema):
             for f in type_definition.fields
             if (f.metadata or {}).get(PLUGIN_KEY) in (None, *self.enabled_plugins)
         ]
+
+
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
 def _refusal(exc: FrontdeskError) -> GraphQLError:
