@@ -39,6 +39,7 @@ from core.httpguard import (
     decode_json,
     graphql_response_status,
 )
+from core.ratelimit import RateLimit, SlidingWindow, record_failed_authentication
 from core.runtime import Frontdesk
 
 # What strawberry's view allows over POST (``OperationType.from_http("POST")``).
@@ -108,6 +109,7 @@ class FrontdeskGraphQL(GraphQL):
                 context.actor = await self._authenticate(header)
             except FrontdeskError as exc:
                 context.auth_error = exc
+                await record_failed_authentication(self.frontdesk, request.scope)
         return context
 
     async def _authenticate(self, header: str) -> Any:
@@ -128,6 +130,8 @@ class FrontdeskGraphQL(GraphQL):
         try:
             context.actor = await self._authenticate(header) if header else None
         except FrontdeskError as exc:
+            request = context.request
+            await record_failed_authentication(self.frontdesk, getattr(request, "scope", None))
             raise ConnectionRejectionError({"code": exc.code, "message": exc.message}) from exc
         if context.actor is None:
             raise ConnectionRejectionError(
@@ -246,6 +250,9 @@ class SchemaRouter:
 def create_app(frontdesk: Frontdesk | None = None) -> Starlette:
     frontdesk = frontdesk or Frontdesk()
     router = SchemaRouter(frontdesk)
+    settings = frontdesk.settings
+    # Rate limits (core/ratelimit.py): shared through Redis when configured.
+    frontdesk.rate_limiter = SlidingWindow(settings.redis_url) if settings.rate_limited else None
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -254,6 +261,8 @@ def create_app(frontdesk: Frontdesk | None = None) -> Starlette:
         tune_gc_for_long_lived_connections()  # p99 of subscription fan-out (bench/fanout.py)
         yield
         await frontdesk.stop()
+        if frontdesk.rate_limiter is not None:
+            await frontdesk.rate_limiter.close()
 
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse({"status": "ok", "plugins": sorted(frontdesk.host.enabled)})
@@ -265,13 +274,13 @@ def create_app(frontdesk: Frontdesk | None = None) -> Starlette:
         routes=[
             Route("/", root),
             Route("/healthz", health),
-            # Media types negotiated (406), then the body read within max_body_bytes (413).
+            # Rate limits (429), media types (406), the body within max_body_bytes (413).
             Route(
                 "/graphql",
-                MediaTypes(BodyLimit(router, frontdesk.settings.max_body_bytes)),
+                RateLimit(MediaTypes(BodyLimit(router, settings.max_body_bytes)), frontdesk),
                 methods=["GET", "POST"],
             ),
-            WebSocketRoute("/graphql", router),
+            WebSocketRoute("/graphql", RateLimit(router, frontdesk)),
         ],
         lifespan=lifespan,
     )

@@ -37,6 +37,8 @@ class Frontdesk:
         self.bus = bus or make_bus(self.settings.redis_url)
         self._schemas: dict[frozenset[str], Any] = {}
         self._tasks: list[asyncio.Task[Any]] = []
+        # Set by core.app.create_app when requests are rate limited (core/ratelimit.py).
+        self.rate_limiter: Any = None
         self.started = False
 
     # --- lifecycle -------------------------------------------------------------------------

@@ -31,6 +31,12 @@ class Settings:
     introspection_roles: frozenset[str] = frozenset({"admin"})
     # Accept the legacy ``graphql-ws`` WebSocket subprotocol (graphql-transport-ws only if not).
     legacy_websocket_protocol: bool = False
+    # Rate limits (core/ratelimit.py), per sliding window; on by default in production mode.
+    rate_limit: bool | None = None
+    rate_limit_window_seconds: float = 60.0
+    rate_limit_per_address: int = 600
+    rate_limit_per_token: int = 600
+    rate_limit_failed_auth: int = 10
     # Webhook receivers on private networks, allowed on purpose (CIDRs or host names).
     webhook_allow: tuple[str, ...] = ()
     # How often a server re-reads which business lines are enabled, as a safety net behind the
@@ -42,6 +48,11 @@ class Settings:
     auth_required: bool = True
     extra: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def rate_limited(self) -> bool:
+        """Whether requests are rate limited (explicit setting, else production mode)."""
+        return self.production if self.rate_limit is None else self.rate_limit
+
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         values: dict[str, object] = {
@@ -51,10 +62,24 @@ class Settings:
             "production": _flag(os.environ.get("FRONTDESK_PRODUCTION")),
             "legacy_websocket_protocol": _flag(os.environ.get("FRONTDESK_LEGACY_WS")),
         }
-        for name in ("max_body_bytes", "max_query_bytes", "max_json_depth", "parse_cache_bytes"):
+        for name in (
+            "max_body_bytes",
+            "max_query_bytes",
+            "max_json_depth",
+            "parse_cache_bytes",
+            "rate_limit_per_address",
+            "rate_limit_per_token",
+            "rate_limit_failed_auth",
+        ):
             raw = os.environ.get(f"FRONTDESK_{name.upper()}")
             if raw:
                 values[name] = int(raw)
+        if os.environ.get("FRONTDESK_RATE_LIMIT_WINDOW_SECONDS"):
+            values["rate_limit_window_seconds"] = float(
+                os.environ["FRONTDESK_RATE_LIMIT_WINDOW_SECONDS"]
+            )
+        if os.environ.get("FRONTDESK_RATE_LIMIT"):
+            values["rate_limit"] = _flag(os.environ["FRONTDESK_RATE_LIMIT"])
         roles = os.environ.get("FRONTDESK_INTROSPECTION_ROLES")
         if roles is not None:
             values["introspection_roles"] = frozenset(_items(roles))
