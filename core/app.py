@@ -254,6 +254,9 @@ def create_app(frontdesk: Frontdesk | None = None) -> Starlette:
     # Rate limits (core/ratelimit.py): shared through Redis when configured.
     frontdesk.rate_limiter = SlidingWindow(settings.redis_url) if settings.rate_limited else None
 
+    def limited(app: Any) -> Any:
+        return RateLimit(app, frontdesk) if frontdesk.rate_limiter is not None else app
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if not frontdesk.started:
@@ -277,10 +280,10 @@ def create_app(frontdesk: Frontdesk | None = None) -> Starlette:
             # Rate limits (429), media types (406), the body within max_body_bytes (413).
             Route(
                 "/graphql",
-                RateLimit(MediaTypes(BodyLimit(router, settings.max_body_bytes)), frontdesk),
+                limited(MediaTypes(BodyLimit(router, settings.max_body_bytes))),
                 methods=["GET", "POST"],
             ),
-            WebSocketRoute("/graphql", RateLimit(router, frontdesk)),
+            WebSocketRoute("/graphql", limited(router)),
         ],
         lifespan=lifespan,
     )
