@@ -40,6 +40,7 @@ from core.httpguard import (
     graphql_response_status,
 )
 from core.ratelimit import RateLimit, SlidingWindow, record_failed_authentication
+from core.revocation import sockets_of
 from core.runtime import Frontdesk
 
 # What strawberry's view allows over POST (``OperationType.from_http("POST")``).
@@ -126,6 +127,7 @@ class FrontdeskGraphQL(GraphQL):
         params = context.connection_params or {}
         header = params.get("authorization") or params.get("Authorization") or params.get("token")
         if header is None and context.actor is not None:
+            sockets_of(self.frontdesk).track(context)  # closed (4403) when it is revoked
             return None
         try:
             context.actor = await self._authenticate(header) if header else None
@@ -137,6 +139,7 @@ class FrontdeskGraphQL(GraphQL):
             raise ConnectionRejectionError(
                 {"code": "UNAUTHENTICATED", "message": "send {authorization: 'Bearer <token>'}"}
             )
+        sockets_of(self.frontdesk).track(context)  # closed (4403) when it is revoked
         return None
 
     def encode_json(self, data: object) -> bytes:

@@ -321,6 +321,17 @@ def tokens_revoke(token_id: int, database_url: DatabaseOption = DEFAULT_DATABASE
                 await revoke_token(s, token_id, datetime.now(UTC))
         finally:
             await db.dispose()
+        redis_url = os.environ.get("FRONTDESK_REDIS_URL")
+        if redis_url:  # servers close its sockets now (they also notice within seconds)
+            from core.bus import make_bus
+            from core.revocation import announce_revoked
+
+            bus = make_bus(redis_url)
+            await bus.start()
+            try:
+                await announce_revoked(bus, token_id)
+            finally:
+                await bus.close()
 
     try:
         asyncio.run(run())
