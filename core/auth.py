@@ -47,6 +47,9 @@ class Permission(enum.StrEnum):
     WEBHOOKS = "webhooks"
     EXPORT = "export"  # bulk export (C-13: admin only)
     ADMIN = "admin"  # switch business lines, tokens, audit log
+    # Record a change as made by another staff member than the token's own (a clerk entering
+    # what a manager decided on paper); audited as "on behalf of".
+    ACT_FOR = "act_for"
 
 
 # C-13 as data: what each role may do.
@@ -60,6 +63,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PRIVATE,
             Permission.SUBSCRIBE,
             Permission.WEBHOOKS,
+            Permission.ACT_FOR,
         }
     ),
     Role.STAFF: frozenset(

@@ -181,6 +181,8 @@ class FrontdeskSchema(strawberry.Schema):
         }
         refused = None in failed and failed[None]
         now = context.now()
+        # "X on behalf of Y": the token acted as another staff member (act_for).
+        on_behalf = getattr(context, "on_behalf_of", None)
         async with context.app.db.transaction() as session:
             for name in fields:
                 code = failed.get(name) or refused
@@ -190,7 +192,10 @@ class FrontdeskSchema(strawberry.Schema):
                     action=name,
                     succeeded=not code and not (result.errors and result.data is None),
                     now=now,
-                    details={"code": code} if code else {},
+                    details={
+                        **({"code": code} if code else {}),
+                        **({"onBehalfOfStaffId": on_behalf} if on_behalf else {}),
+                    },
                 )
 
     async def stream(self, query: str | None, *args: Any, **kwargs: Any) -> Any:
