@@ -27,6 +27,7 @@ from core.runtime import Frontdesk
 from core.services.plugin_state import set_plugin_enabled
 from core.settings import Settings
 from core.webhooks import WebhookEndpoint
+from schema.build import build_schema
 
 INTEGRATOR = Actor(role=Role.INTEGRATOR, name="crm")
 FAST = {"webhook_backoff_base": "30", "webhook_timeout": "2", "webhook_poll_seconds": "0.2"}
@@ -116,7 +117,10 @@ async def test_the_allow_list_admits_private_receivers_on_purpose(sqlite_url):
     assert await netguard.check_url("http://10.20.3.4/h", allow) == "http://10.20.3.4/h"
     with pytest.raises(netguard.UnsafeAddress):
         await netguard.check_url("http://10.21.3.4/h", allow)
-    fd = Frontdesk(Settings(database_url=sqlite_url, webhook_allow=("10.20.0.0/16",)))
+    fd = Frontdesk(
+        Settings(database_url=sqlite_url, webhook_allow=("10.20.0.0/16",)),
+        schema_factory=build_schema,
+    )
     await fd.start(watch=False)
     try:
         client = Client(fd, actor=INTEGRATOR)
@@ -179,7 +183,9 @@ async def _eventually(check: Callable[[], Any]) -> Any:
 
 
 async def _dispatching(sqlite_url: str, **settings: Any) -> Frontdesk:
-    fd = Frontdesk(Settings(database_url=sqlite_url, extra=FAST, **settings))
+    fd = Frontdesk(
+        Settings(database_url=sqlite_url, extra=FAST, **settings), schema_factory=build_schema
+    )
     async with fd.write() as s:
         await set_plugin_enabled(s, fd.host, "realestate", True, FIXED_NOW)
     await fd.start(watch=True)
