@@ -68,6 +68,7 @@ LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             # Checks on what is written (before_flush) and where webhooks may go.
             "core.textguard",
             "core.netguard",
+            "core.trusted",
         ),
     ),
 )

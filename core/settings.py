@@ -37,6 +37,10 @@ class Settings:
     rate_limit_per_address: int = 600
     rate_limit_per_token: int = 600
     rate_limit_failed_auth: int = 10
+    # Trusted documents mode (core/trusted.py): a persisted-documents manifest; only its
+    # documents run, except for these roles.
+    trusted_documents: str | None = None
+    trusted_documents_exempt_roles: frozenset[str] = frozenset({"admin"})
     # Webhook receivers on private networks, allowed on purpose (CIDRs or host names).
     webhook_allow: tuple[str, ...] = ()
     # How often a server re-reads which business lines are enabled, as a safety net behind the
@@ -83,6 +87,8 @@ class Settings:
         roles = os.environ.get("FRONTDESK_INTROSPECTION_ROLES")
         if roles is not None:
             values["introspection_roles"] = frozenset(_items(roles))
+        if os.environ.get("FRONTDESK_TRUSTED_DOCUMENTS"):
+            values["trusted_documents"] = os.environ["FRONTDESK_TRUSTED_DOCUMENTS"]
         allow = os.environ.get("FRONTDESK_WEBHOOK_ALLOW")
         if allow is not None:
             values["webhook_allow"] = tuple(_items(allow))

@@ -50,6 +50,7 @@ from core.graphql.scalars import SCALAR_MAP
 from core.graphql.types import EXTENSIBLE_TYPES, CheckInResult
 from core.plugins import PluginHost, create_plugin_manager
 from core.settings import Settings
+from core.trusted import check_trusted
 
 PLUGIN_KEY = "frontdesk_plugin"
 SDL_PATH = Path(__file__).parent / "frontdesk.graphql"
@@ -128,6 +129,17 @@ class FrontdeskSchema(strawberry.Schema):
                     "'Authorization: Bearer <token>'"
                 )
             )
+        if settings.trusted_documents:
+            # Trusted documents mode: only registered documents, checked by hash before parsing.
+            try:
+                check_trusted(
+                    query,
+                    settings.trusted_documents,
+                    actor.role.value if actor is not None else None,
+                    settings.trusted_documents_exempt_roles,
+                )
+            except FrontdeskError as exc:
+                return _refusal(exc)
         try:
             document, valid = self.bounded_parse(query)
         except GraphQLError as error:
