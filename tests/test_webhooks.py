@@ -26,7 +26,6 @@ from core.runtime import Frontdesk
 from core.services.plugin_state import set_plugin_enabled
 from core.settings import Settings
 from core.webhooks import WebhookDelivery, verify_signature
-from schema.build import build_schema
 
 FAST = {
     "webhook_backoff_base": "0.05",
@@ -139,10 +138,7 @@ class Receiver:
 async def webhook_frontdesk(url: str, *, enable: bool = True) -> Frontdesk:
     """A Frontdesk with its background tasks (the webhook dispatcher among them)."""
     # The receivers listen on loopback: allowed on purpose (core/netguard.py).
-    fd = Frontdesk(
-        Settings(database_url=url, extra=FAST, webhook_allow=("127.0.0.1/32",)),
-        schema_factory=build_schema,
-    )
+    fd = Frontdesk(Settings(database_url=url, extra=FAST, webhook_allow=("127.0.0.1/32",)))
     if enable:
         async with fd.write() as s:
             await set_plugin_enabled(s, fd.host, "realestate", True, FIXED_NOW)
