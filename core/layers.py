@@ -27,7 +27,11 @@ from typing import Final
 # matching prefix fails tests/test_layers.py until it is placed here.
 LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     # core.testing: the pytest kit for lines (starts a Frontdesk, serves the app over httpx).
-    ("app and CLI", ("core.app", "core.cli", "core.demo", "core.testing")),
+    # HTTP edges (body limit, media types, rate limits) sit with the app that mounts them.
+    (
+        "app and CLI",
+        ("core.app", "core.cli", "core.demo", "core.testing", "core.httpguard", "core.ratelimit"),
+    ),
     ("schema composition and the plugin API", ("schema", "core.plugin_api")),
     ("GraphQL glue", ("core.graphql",)),
     ("runtime", ("core.runtime",)),
@@ -39,6 +43,7 @@ LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             "core.auth",
             "core.migrate",
             "core.migrations",
+            "core.revocation",
         ),
     ),
     ("plugin host, events, bus", ("core.plugins", "core.hookspecs", "core.events", "core.bus")),
@@ -57,7 +62,20 @@ LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             "core.webhooks.signing",
         ),
     ),
-    ("db, settings, errors", ("core", "core.db", "core.settings", "core.errors", "core.layers")),
+    (
+        "db, settings, errors",
+        (
+            "core",
+            "core.db",
+            "core.settings",
+            "core.errors",
+            "core.layers",
+            # Checks on what is written (before_flush) and where webhooks may go.
+            "core.textguard",
+            "core.netguard",
+            "core.trusted",
+        ),
+    ),
 )
 
 ROOT: Final = "core"
