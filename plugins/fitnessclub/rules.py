@@ -80,6 +80,8 @@ class LeadKind(StrEnum):
 
     PHONE_INQUIRY = "phone_inquiry"
     FLYER = "flyer"
+    # FC-11: a trial voucher shown at the door (stored with the leads; not an FC-12 lead).
+    TRIAL_VOUCHER = "trial_voucher"
 
 
 class Question(StrEnum):
@@ -824,6 +826,7 @@ def _decide_claim(facts: ClaimFacts, policy: FitnessClubPolicy) -> ClaimDecision
         lead
         for lead in facts.leads
         if lead.consultant == facts.claimant
+        and lead.kind is not LeadKind.TRIAL_VOUCHER
         and lead.customer == sale.customer
         and local_date(lead.at, facts.tz) == sale_day
     ]

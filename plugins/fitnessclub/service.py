@@ -1,0 +1,793 @@
+"""Fitness-club resolvers: read the customer's own evidence, hand it to the pure rules in
+:mod:`plugins.fitnessclub.rules`, store the decision. Every write runs in one transaction
+(``ctx.app.write()``): a refused input leaves nothing half written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import strawberry
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from plugins import fitnessclub
+from plugins.fitnessclub import rules
+from plugins.fitnessclub import schema as gql
+from plugins.fitnessclub._core import (
+    Conflict,
+    Customer,
+    Decision,
+    FrontdeskError,
+    InvalidInput,
+    NotFound,
+    PluginState,
+    Site,
+    Staff,
+    Visit,
+    get_site,
+    issue_penalty,
+    parse_id,
+    record_event,
+)
+from plugins.fitnessclub.models import (
+    Appointment,
+    CardSale,
+    Claim,
+    FollowUpSheet,
+    Lead,
+    MonthClose,
+)
+from plugins.fitnessclub.policy import FitnessClubPolicy
+
+CODE = fitnessclub.CODE
+STREAM = "fitnessclub"
+CENT = Decimal("0.01")
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def policy_of(settings: Mapping[str, Mapping[str, Any]] | None) -> FitnessClubPolicy:
+    """The line's policy with the operator's stored settings (``{code: {...}}``) applied."""
+    try:
+        return FitnessClubPolicy.from_overrides(((settings or {}).get(CODE)) or {})
+    except ValueError as exc:
+        raise FrontdeskError(str(exc), code="INVALID_POLICY") from exc
+
+
+async def load_policy(session: AsyncSession) -> FitnessClubPolicy:
+    state = await session.get(PluginState, CODE)
+    return policy_of({CODE: state.settings} if state is not None and state.settings else None)
+
+
+def tz_of(site: Site) -> ZoneInfo:
+    return ZoneInfo(site.timezone)
+
+
+def _decision(reason: rules.Reason) -> Decision:
+    return Decision(rule=reason.rule, message=reason.message)
+
+
+def _rule_error(exc: rules.FitnessRuleError) -> InvalidInput:
+    return InvalidInput(exc.message, code=exc.code)
+
+
+async def club(session: AsyncSession, site_id: Any, *, lock: bool = False) -> Site:
+    site = await get_site(session, parse_id(site_id, "siteId"), lock=lock)
+    if site.business_line != CODE:
+        raise InvalidInput(
+            f"site {site.id} is a {site.business_line} site, not a fitness club",
+            code="WRONG_BUSINESS_LINE",
+        )
+    return site
+
+
+async def _staff(session: AsyncSession, site: Site, raw: Any, field: str) -> Staff:
+    staff = await session.get(Staff, parse_id(raw, field))
+    if staff is None or staff.site_id != site.id:
+        raise NotFound(
+            f"staff {raw} does not work at site {site.id}", code="STAFF_NOT_FOUND", field=field
+        )
+    return staff
+
+
+async def _customer(session: AsyncSession, site: Site, raw: Any, field: str) -> Customer:
+    customer = await session.get(Customer, parse_id(raw, field))
+    if customer is None or customer.site_id != site.id:
+        raise NotFound(
+            f"customer {raw} is not at site {site.id}", code="CUSTOMER_NOT_FOUND", field=field
+        )
+    return customer
+
+
+def _text(value: str, field: str, longest: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(f"{field} must not be empty", code="VALUE_REQUIRED", field=field)
+    if len(value) > longest:
+        raise InvalidInput(
+            f"{field} is longer than {longest} characters", code="VALUE_TOO_LONG", field=field
+        )
+    return value
+
+
+async def _names(session: AsyncSession, ids: Iterable[int]) -> dict[str, str]:
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(wanted)))
+    return {str(i): name for i, name in rows.all()}
+
+
+def _shares(raw: list[dict[str, Any]]) -> list[gql.FitnessShare]:
+    return [
+        gql.FitnessShare(staff_id=strawberry.ID(str(s["staff_id"])), share=Decimal(s["share"]))
+        for s in raw
+    ]
+
+
+def _rule_shares(decision: rules.ClaimDecision) -> list[dict[str, Any]]:
+    return [{"staff_id": int(s.consultant), "share": str(s.fraction)} for s in decision.shares]
+
+
+def sale_view(sale: CardSale, fines: list[gql.FitnessFine] | None = None) -> gql.FitnessSale:
+    return gql.FitnessSale(
+        id=strawberry.ID(str(sale.id)),
+        site_id=strawberry.ID(str(sale.site_id)),
+        closer_id=strawberry.ID(str(sale.closer_id)),
+        buyer_id=strawberry.ID(str(sale.buyer_id)),
+        user_id=strawberry.ID(str(sale.user_id)) if sale.user_id else None,
+        kind=rules.SaleKind(sale.kind),
+        card_type=sale.card_type,
+        price=sale.price,
+        group_size=sale.group_size,
+        registered=sale.registered,
+        sold_at=sale.sold_at,
+        shares=_shares(sale.shares),
+        follow_up_holder_id=strawberry.ID(str(sale.follow_up_holder_id)),
+        decision=Decision(rule=sale.decision_rule, message=sale.decision_message),
+        fines=fines or [],
+    )
+
+
+def claim_view(claim: Claim) -> gql.FitnessClaim:
+    return gql.FitnessClaim(
+        id=strawberry.ID(str(claim.id)),
+        sale_id=strawberry.ID(str(claim.sale_id)),
+        claimant_id=strawberry.ID(str(claim.claimant_id)),
+        found_at=claim.found_at,
+        outcome=rules.Outcome(claim.outcome),
+        shares=_shares(claim.shares),
+        evidence=list(claim.evidence),
+        decision=Decision(rule=claim.rule, message=claim.message),
+    )
+
+
+def _phone(sheet: FollowUpSheet) -> rules.Phone:
+    return rules.Phone(
+        surname=sheet.surname,
+        number=sheet.phone,
+        legible=sheet.legible,
+        altered=sheet.altered,
+        unreachable_since=sheet.unreachable_since,
+    )
+
+
+def _sheet_fact(sheet: FollowUpSheet) -> rules.FollowUpSheet:
+    return rules.FollowUpSheet(
+        consultant=str(sheet.consultant_id),
+        customer=str(sheet.customer_id),
+        phone=_phone(sheet),
+        created_at=sheet.created_at,
+        made_after_shown=sheet.made_after_shown,
+    )
+
+
+def _appointment_fact(row: Appointment) -> rules.Appointment:
+    return rules.Appointment(
+        consultant=str(row.consultant_id),
+        customer=str(row.customer_id),
+        phone=row.phone,
+        visit_date=row.visit_date,
+        entered_at=row.entered_at,
+        signature=rules.Signature(row.signature),
+    )
+
+
+def sheet_view(
+    row: FollowUpSheet, site: Site, now: datetime, policy: FitnessClubPolicy
+) -> gql.FitnessFollowUpSheet:
+    tz = tz_of(site)
+    fact = _sheet_fact(row)
+    verdict = rules.sheet_validity(fact, rules.local_date(now, tz), now, tz, policy)
+    return gql.FitnessFollowUpSheet(
+        id=strawberry.ID(str(row.id)),
+        consultant_id=strawberry.ID(str(row.consultant_id)),
+        customer_id=strawberry.ID(str(row.customer_id)),
+        surname=row.surname,
+        created_at=row.created_at,
+        valid_through=rules.sheet_valid_through(fact, tz, policy),
+        decision=_decision(verdict.reason),
+        full_phone=row.phone,
+        owner=row.consultant_id,
+    )
+
+
+def appointment_view(
+    row: Appointment, sheets: Iterable[rules.FollowUpSheet]
+) -> gql.FitnessAppointment:
+    verdict = rules.appointment_validity(_appointment_fact(row), row.visit_date, sheets)
+    return gql.FitnessAppointment(
+        id=strawberry.ID(str(row.id)),
+        consultant_id=strawberry.ID(str(row.consultant_id)),
+        customer_id=strawberry.ID(str(row.customer_id)),
+        visit_date=row.visit_date,
+        signature=rules.Signature(row.signature),
+        entered_at=row.entered_at,
+        decision=_decision(verdict.reason),
+        full_phone=row.phone,
+        owner=row.consultant_id,
+    )
+
+
+def lead_view(row: Lead) -> gql.FitnessLead:
+    return gql.FitnessLead(
+        id=strawberry.ID(str(row.id)),
+        consultant_id=strawberry.ID(str(row.consultant_id)),
+        customer_id=strawberry.ID(str(row.customer_id)),
+        kind=rules.LeadKind(row.kind),
+        at=row.at,
+    )
+
+
+# --- records --------------------------------------------------------------------------------
+
+
+async def add_follow_up_sheet(
+    session: AsyncSession, data: gql.FollowUpSheetInput, now: datetime
+) -> tuple[FollowUpSheet, Site, FitnessClubPolicy, list[gql.FitnessFine]]:
+    """FC-3 / FC-5 / FC-20: record a follow-up sheet; one made after a colleague showed an
+    earlier sheet is stored as invalid and its consultant fined (FC-20)."""
+    site = await club(session, data.site_id)
+    consultant = await _staff(session, site, data.consultant_id, "consultantId")
+    customer = await _customer(session, site, data.customer_id, "customerId")
+    policy = await load_policy(session)
+    row = FollowUpSheet(
+        site_id=site.id,
+        consultant_id=consultant.id,
+        customer_id=customer.id,
+        surname=_text(data.surname, "surname", 40),
+        phone=_text(data.phone, "phone", 32),
+        legible=data.legible,
+        altered=data.altered,
+        made_after_shown=False,
+        created_at=now,
+    )
+    fines: list[gql.FitnessFine] = []
+    if data.colleague_showed_earlier_sheet:
+        earlier = (
+            await session.scalars(
+                select(FollowUpSheet).where(
+                    FollowUpSheet.customer_id == customer.id,
+                    FollowUpSheet.consultant_id != consultant.id,
+                    FollowUpSheet.created_at <= now,
+                )
+            )
+        ).all()
+        verdict, finding = rules.follow_up_sheet_check(
+            _sheet_fact(row),
+            [_sheet_fact(s) for s in earlier],
+            {str(s.consultant_id): now for s in earlier},
+            policy,
+        )
+        if not verdict.ok and finding is not None:
+            row.made_after_shown = True
+            fines.append(await _issue(session, site, consultant.id, finding, now))
+        elif not earlier:
+            raise InvalidInput(
+                "no colleague holds an earlier follow-up sheet on this customer (FC-20)",
+                code="NO_EARLIER_SHEET",
+                field="colleagueShowedEarlierSheet",
+            )
+    session.add(row)
+    await session.flush()
+    await record_event(
+        session,
+        stream=STREAM,
+        type="follow_up_sheet.recorded",
+        now=now,
+        site_id=site.id,
+        subject_id=row.id,
+        payload={"consultant_id": consultant.id, "customer_id": customer.id},
+    )
+    return row, site, policy, fines
+
+
+async def _issue(
+    session: AsyncSession, site: Site, staff_id: int, finding: rules.Finding, now: datetime
+) -> gql.FitnessFine:
+    penalty = await issue_penalty(
+        session,
+        site_id=site.id,
+        staff_id=staff_id,
+        rule_code=finding.code,
+        amount=finding.amount,
+        reason=finding.reason.message,
+        issued_by_id=None,
+        now=now,
+    )
+    return gql.FitnessFine(
+        penalty_id=strawberry.ID(str(penalty.id)),
+        staff_id=strawberry.ID(str(staff_id)),
+        code=finding.code,
+        amount=Decimal(penalty.amount).quantize(CENT),
+        decision=_decision(finding.reason),
+    )
+
+
+async def add_appointment(
+    session: AsyncSession, data: gql.AppointmentInput, now: datetime
+) -> gql.FitnessAppointment:
+    site = await club(session, data.site_id)
+    consultant = await _staff(session, site, data.consultant_id, "consultantId")
+    customer = await _customer(session, site, data.customer_id, "customerId")
+    row = Appointment(
+        site_id=site.id,
+        consultant_id=consultant.id,
+        customer_id=customer.id,
+        phone=_text(data.phone, "phone", 32),
+        visit_date=data.visit_date,
+        signature=rules.Signature(data.signature).value,
+        entered_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    sheets = (
+        await session.scalars(select(FollowUpSheet).where(FollowUpSheet.customer_id == customer.id))
+    ).all()
+    return appointment_view(row, [_sheet_fact(s) for s in sheets])
+
+
+async def add_lead(session: AsyncSession, data: gql.LeadInput, now: datetime) -> Lead:
+    site = await club(session, data.site_id)
+    consultant = await _staff(session, site, data.consultant_id, "consultantId")
+    customer = await _customer(session, site, data.customer_id, "customerId")
+    row = Lead(
+        site_id=site.id,
+        consultant_id=consultant.id,
+        customer_id=customer.id,
+        kind=rules.LeadKind(data.kind).value,
+        at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+def _price(value: Any) -> Decimal:
+    try:
+        price = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise InvalidInput(f"{value!r} is not a price", code="INVALID_AMOUNT") from exc
+    if price < 0 or price >= Decimal(10) ** 10 or price != price.quantize(CENT):
+        raise InvalidInput(
+            "a price is at least 0, below 10 000 000 000, with at most 2 decimals",
+            code="INVALID_AMOUNT",
+            field="price",
+        )
+    return price
+
+
+async def add_card_sale(
+    session: AsyncSession, data: gql.CardSaleInput, now: datetime
+) -> gql.FitnessSale:
+    """Record a card sale: the closer holds it until a claim decides otherwise; a renewal or
+    upgrade goes to the member's consultant (FC-17); a sale without the customer's own valid
+    number is fined at once (FC-16, 200)."""
+    site = await club(session, data.site_id, lock=True)
+    closer = await _staff(session, site, data.closer_id, "closerId")
+    buyer = await _customer(session, site, data.buyer_id, "buyerId")
+    user = await _customer(session, site, data.user_id, "userId") if data.user_id else None
+    if data.group_size < 1 or data.group_size > 1000:
+        raise InvalidInput(
+            "groupSize is from 1 to 1000", code="INVALID_GROUP_SIZE", field="groupSize"
+        )
+    policy = await load_policy(session)
+    customer = user or buyer
+    registered = (
+        await session.scalar(
+            select(Visit.id)
+            .where(
+                Visit.site_id == site.id,
+                Visit.customer_id == customer.id,
+                Visit.arrived_at <= now,
+            )
+            .limit(1)
+        )
+    ) is not None
+    kind = rules.SaleKind(data.kind)
+    holder, reason = (
+        closer.id,
+        rules.Reason(
+            "FC-8",
+            f"{closer.name} received and closed the sale; it is {closer.name}'s unless a claim "
+            "decides otherwise.",
+        ),
+    )
+    if kind is not rules.SaleKind.NEW:
+        previous = await session.scalar(
+            select(CardSale)
+            .where(CardSale.site_id == site.id, CardSale.buyer_id == customer.id)
+            .order_by(CardSale.sold_at.desc(), CardSale.id.desc())
+            .limit(1)
+        )
+        if previous is None:
+            raise InvalidInput(
+                f"{customer.name} has no earlier card to {kind.value} (FC-17)",
+                code="NO_MEMBERSHIP",
+                field="kind",
+            )
+        member_consultant = await session.get(Staff, previous.follow_up_holder_id)
+        assert member_consultant is not None
+        names = await _names(session, [member_consultant.id, closer.id])
+        winner, reason = rules.decide_renewal(
+            rules.Membership(
+                consultant=str(member_consultant.id),
+                consultant_employed=member_consultant.employment_status == "active",
+                valid_until=previous.valid_until or rules.local_date(previous.sold_at, tz_of(site)),
+            ),
+            rules.local_date(now, tz_of(site)),
+            closer=str(closer.id),
+            names=names,
+        )
+        holder = int(winner)
+    row = CardSale(
+        site_id=site.id,
+        closer_id=closer.id,
+        buyer_id=buyer.id,
+        user_id=user.id if user else None,
+        kind=kind.value,
+        card_type=_text(data.card_type, "cardType", 80),
+        price=_price(data.price),
+        phone=_text(data.phone, "phone", 32),
+        group_size=data.group_size,
+        valid_until=None,
+        registered=registered,
+        sold_at=now,
+        shares=[{"staff_id": holder, "share": "1"}],
+        follow_up_holder_id=holder,
+        decision_rule=reason.rule,
+        decision_message=reason.message,
+    )
+    session.add(row)
+    await session.flush()
+    fines = [
+        await _issue(session, site, closer.id, finding, now)
+        for finding in rules.sale_phone_findings(
+            closer.name,
+            rules.Phone(surname=data.surname, number=data.phone),
+            None,
+            now,
+            None,
+            now,
+            tz_of(site),
+            policy,
+        )
+    ]
+    await record_event(
+        session,
+        stream=STREAM,
+        type="sale.recorded",
+        now=now,
+        site_id=site.id,
+        subject_id=row.id,
+        payload={"closer_id": closer.id, "buyer_id": buyer.id, "rule": reason.rule},
+    )
+    return sale_view(row, fines)
+
+
+# --- claims (对单) ---------------------------------------------------------------------------
+
+
+async def evidence_of(
+    session: AsyncSession, site: Site, customer_id: int, sold_at: datetime
+) -> dict[str, Any]:
+    """The customer's own evidence: a fixed number of statements whatever the club's size."""
+    sheets = (
+        await session.scalars(
+            select(FollowUpSheet)
+            .where(FollowUpSheet.customer_id == customer_id, FollowUpSheet.site_id == site.id)
+            .order_by(FollowUpSheet.created_at, FollowUpSheet.id)
+        )
+    ).all()
+    appointments = (
+        await session.scalars(
+            select(Appointment)
+            .where(Appointment.customer_id == customer_id, Appointment.site_id == site.id)
+            .order_by(Appointment.entered_at, Appointment.id)
+        )
+    ).all()
+    leads = (
+        await session.scalars(
+            select(Lead)
+            .where(Lead.customer_id == customer_id, Lead.site_id == site.id)
+            .order_by(Lead.at, Lead.id)
+        )
+    ).all()
+    visits = (
+        await session.execute(
+            select(Visit.receiver_id, Visit.named_staff_id, Visit.arrived_at).where(
+                Visit.customer_id == customer_id,
+                Visit.site_id == site.id,
+                Visit.arrived_at <= sold_at,
+                Visit.corrects_id.is_(None),
+            )
+        )
+    ).all()
+    return {"sheets": sheets, "appointments": appointments, "leads": leads, "visits": visits}
+
+
+async def claim_sale(
+    session: AsyncSession, data: gql.ClaimSaleInput, now: datetime
+) -> gql.FitnessClaimResult:
+    """A consultant claims a sale (对单): the rules decide on the customer's own evidence."""
+    sale = await session.get(CardSale, parse_id(data.sale_id, "saleId"))
+    if sale is None:
+        raise NotFound(f"sale {data.sale_id} does not exist", code="SALE_NOT_FOUND")
+    site = await club(session, sale.site_id, lock=True)
+    await session.refresh(sale)
+    claimant = await _staff(session, site, data.claimant_id, "claimantId")
+    tz = tz_of(site)
+    if sale.decision_rule not in ("FC-8", "FC-17") and any(
+        int(s["staff_id"]) != sale.closer_id for s in sale.shares
+    ):
+        raise Conflict(
+            f"sale {sale.id} was already decided by a claim ({sale.decision_rule}); a change "
+            "now needs a change form (FC-22)",
+            code="SALE_ALREADY_CLAIMED",
+            rule="FC-22",
+        )
+    policy = await load_policy(session)
+    customer_id = sale.user_id or sale.buyer_id
+    found = await evidence_of(session, site, customer_id, sale.sold_at)
+    sale_month = rules.local_date(sale.sold_at, tz).replace(day=1)
+    closed = await session.get(MonthClose, (site.id, sale_month)) is not None
+    names = await _names(
+        session, [claimant.id, sale.closer_id, *(s.consultant_id for s in found["sheets"])]
+    )
+    key = str(customer_id)
+    facts = rules.ClaimFacts(
+        sale=rules.Sale(
+            sale_id=str(sale.id),
+            closer=str(sale.closer_id),
+            buyer=str(sale.buyer_id),
+            user=str(sale.user_id) if sale.user_id else None,
+            sold_at=sale.sold_at,
+            kind=rules.SaleKind(sale.kind),
+            group_size=sale.group_size,
+            registered=sale.registered,
+        ),
+        claimant=str(claimant.id),
+        found_at=now,
+        tz=tz,
+        sheets=tuple(_sheet_fact(s) for s in found["sheets"]),
+        appointments=tuple(_appointment_fact(a) for a in found["appointments"]),
+        vouchers=tuple(
+            rules.TrialVoucher(str(x.consultant_id), key, x.at)
+            for x in found["leads"]
+            if x.kind == "trial_voucher"
+        ),
+        leads=tuple(
+            rules.Lead(str(x.consultant_id), key, rules.LeadKind(x.kind), x.at)
+            for x in found["leads"]
+            if x.kind != "trial_voucher"
+        ),
+        register=tuple(
+            rules.RegisterEntry(
+                customer=key,
+                registered_by=str(v.receiver_id) if v.receiver_id else "desk",
+                at=v.arrived_at,
+                named_consultant=str(v.named_staff_id) if v.named_staff_id else None,
+            )
+            for v in found["visits"]
+        ),
+        month_closed=closed,
+        names=names,
+    )
+    try:
+        decision = rules.decide_claim(facts, policy)
+    except rules.FitnessRuleError as exc:
+        raise _rule_error(exc) from exc
+    claim = Claim(
+        site_id=site.id,
+        sale_id=sale.id,
+        claimant_id=claimant.id,
+        found_at=now,
+        outcome=decision.outcome.value,
+        shares=_rule_shares(decision),
+        evidence=list(decision.evidence),
+        rule=decision.reason.rule,
+        message=decision.reason.message,
+    )
+    session.add(claim)
+    if decision.outcome in (rules.Outcome.WHOLE, rules.Outcome.HALF):
+        sale.shares = _rule_shares(decision)
+        sale.follow_up_holder_id = int(decision.follow_up_holder)
+        sale.decision_rule = decision.reason.rule
+        sale.decision_message = decision.reason.message
+    await session.flush()
+    await record_event(
+        session,
+        stream=STREAM,
+        type="claim.decided",
+        now=now,
+        site_id=site.id,
+        subject_id=sale.id,
+        payload={
+            "claim_id": claim.id,
+            "claimant_id": claimant.id,
+            "outcome": decision.outcome.value,
+            "rule": decision.reason.rule,
+        },
+    )
+    return gql.FitnessClaimResult(
+        claim=claim_view(claim),
+        sale=sale_view(sale),
+        follow_up_rights=_decision(rules.follow_up_rights(decision, names)),
+    )
+
+
+async def close_month(
+    session: AsyncSession, data: gql.CloseMonthInput, now: datetime
+) -> gql.FitnessMonthClose:
+    """FC-22: the month closes on its last day (site time); afterwards claims and change
+    forms on its sales are refused (FC-7 claims excepted)."""
+    site = await club(session, data.site_id, lock=True)
+    month = data.month.replace(day=1)
+    verdict = rules.month_close_check(month, now, tz_of(site))
+    if not verdict.ok:
+        raise InvalidInput(verdict.reason.message, code="MONTH_NOT_OVER", field="month")
+    if await session.get(MonthClose, (site.id, month)) is not None:
+        raise Conflict(
+            f"{month:%Y-%m} is already closed (FC-22)", code="MONTH_ALREADY_CLOSED", rule="FC-22"
+        )
+    row = MonthClose(site_id=site.id, month=month, closed_at=now, closed_by_id=None)
+    session.add(row)
+    await session.flush()
+    await record_event(
+        session,
+        stream=STREAM,
+        type="month.closed",
+        now=now,
+        site_id=site.id,
+        payload={"month": month.isoformat()},
+    )
+    return gql.FitnessMonthClose(
+        site_id=strawberry.ID(str(site.id)),
+        month=month,
+        closed_at=now,
+        decision=_decision(verdict.reason),
+    )
+
+
+# --- GraphQL entry points ---------------------------------------------------------------------
+
+
+async def record_follow_up_sheet(
+    info: Info, input: gql.FollowUpSheetInput
+) -> gql.FitnessFollowUpSheet:
+    """FC-3: a follow-up sheet (FC-20: fined and invalid after a colleague showed theirs)."""
+    ctx = info.context
+    now = ctx.now()
+    async with ctx.app.write() as s:
+        row, site, policy, _fines = await add_follow_up_sheet(s, input, now)
+        return sheet_view(row, site, now, policy)
+
+
+async def record_appointment(info: Info, input: gql.AppointmentInput) -> gql.FitnessAppointment:
+    """FC-3 / FC-6: a line of the appointment book."""
+    ctx = info.context
+    async with ctx.app.write() as s:
+        return await add_appointment(s, input, ctx.now())
+
+
+async def record_lead(info: Info, input: gql.LeadInput) -> gql.FitnessLead:
+    """FC-12: a same-day phone inquiry or flyer number."""
+    ctx = info.context
+    async with ctx.app.write() as s:
+        return lead_view(await add_lead(s, input, ctx.now()))
+
+
+async def record_card_sale(info: Info, input: gql.CardSaleInput) -> gql.FitnessSale:
+    """A card sale (FC-16 fine for a number that is not the customer's own, FC-17)."""
+    ctx = info.context
+    async with ctx.app.write() as s:
+        return await add_card_sale(s, input, ctx.now())
+
+
+async def claim_sale_mutation(info: Info, input: gql.ClaimSaleInput) -> gql.FitnessClaimResult:
+    """对单: FC-3 … FC-23 decide whose sale it is, in what shares, and why."""
+    ctx = info.context
+    async with ctx.app.write() as s:
+        return await claim_sale(s, input, ctx.now())
+
+
+async def close_month_mutation(info: Info, input: gql.CloseMonthInput) -> gql.FitnessMonthClose:
+    """FC-22: close a month on or after its last day."""
+    ctx = info.context
+    async with ctx.app.write() as s:
+        return await close_month(s, input, ctx.now())
+
+
+async def fitness_sale(info: Info, id: strawberry.ID) -> gql.FitnessSale | None:
+    """One card sale with whose it is and why."""
+    ctx = info.context
+    async with ctx.db.session() as s:
+        sale = await s.get(CardSale, parse_id(id, "id"))
+        return sale_view(sale) if sale is not None else None
+
+
+async def fitness_sales(
+    info: Info, site_id: strawberry.ID, month: date | None = None
+) -> list[gql.FitnessSale]:
+    """A club's sales of a month (the site's local month; this month by default)."""
+    ctx = info.context
+    async with ctx.db.session() as s:
+        site = await club(s, site_id)
+        tz = tz_of(site)
+        first = (month or rules.local_date(ctx.now(), tz)).replace(day=1)
+        after = rules.add_months(first, 1)
+        start = datetime(first.year, first.month, 1, tzinfo=tz)
+        end = datetime(after.year, after.month, 1, tzinfo=tz)
+        rows = await s.scalars(
+            select(CardSale)
+            .where(CardSale.site_id == site.id, CardSale.sold_at >= start, CardSale.sold_at < end)
+            .order_by(CardSale.sold_at, CardSale.id)
+        )
+        return [sale_view(r) for r in rows.all()]
+
+
+async def fitness_claims(info: Info, sale_id: strawberry.ID) -> list[gql.FitnessClaim]:
+    """Every claim on a sale, oldest first, with its decision."""
+    ctx = info.context
+    async with ctx.db.session() as s:
+        rows = await s.scalars(
+            select(Claim)
+            .where(Claim.sale_id == parse_id(sale_id, "saleId"))
+            .order_by(Claim.found_at, Claim.id)
+        )
+        return [claim_view(c) for c in rows.all()]
+
+
+async def fitness_evidence(
+    info: Info, site_id: strawberry.ID, customer_id: strawberry.ID
+) -> gql.FitnessEvidence:
+    """A customer's evidence timeline: sheets, appointments, leads and sales."""
+    ctx = info.context
+    now = ctx.now()
+    async with ctx.db.session() as s:
+        site = await club(s, site_id)
+        customer = await _customer(s, site, customer_id, "customerId")
+        policy = await load_policy(s)
+        found = await evidence_of(s, site, customer.id, now)
+        sheets = [_sheet_fact(x) for x in found["sheets"]]
+        sales = await s.scalars(
+            select(CardSale)
+            .where(
+                CardSale.site_id == site.id,
+                (CardSale.buyer_id == customer.id) | (CardSale.user_id == customer.id),
+            )
+            .order_by(CardSale.sold_at, CardSale.id)
+        )
+        return gql.FitnessEvidence(
+            customer_id=strawberry.ID(str(customer.id)),
+            follow_up_sheets=[sheet_view(x, site, now, policy) for x in found["sheets"]],
+            appointments=[appointment_view(x, sheets) for x in found["appointments"]],
+            leads=[lead_view(x) for x in found["leads"]],
+            sales=[sale_view(x) for x in sales.all()],
+        )

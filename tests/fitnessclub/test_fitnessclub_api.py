@@ -1,0 +1,286 @@
+"""The fitness-club line end to end through GraphQL: records, claims (对单), fines, month
+close. The clock is the client's ``now`` (Asia/Shanghai); a sale's date is day 1."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any
+
+import pytest
+from conftest import SHANGHAI, Client, start_frontdesk
+from helpers import add_staff, make_site, register
+
+from core.auth import Actor, Role
+from core.runtime import Frontdesk
+
+SHEET = """
+mutation($input: FollowUpSheetInput!) { recordFollowUpSheet(input: $input) {
+  id consultantId phone validThrough decision { rule message } } }"""
+APPOINTMENT = """
+mutation($input: AppointmentInput!) { recordAppointment(input: $input) {
+  id phone visitDate decision { rule message } } }"""
+SALE = """
+mutation($input: CardSaleInput!) { recordCardSale(input: $input) {
+  id closerId registered followUpHolderId shares { staffId share }
+  decision { rule message } fines { code amount staffId decision { rule message } } } }"""
+CLAIM = """
+mutation($sale: ID!, $claimant: ID!) { claimSale(input: {saleId: $sale, claimantId: $claimant}) {
+  claim { outcome evidence shares { staffId share } decision { rule message } }
+  sale { followUpHolderId shares { staffId share } decision { rule } }
+  followUpRights { rule message } } }"""
+CLOSE = """
+mutation($site: ID!, $month: Date!) { closeMonth(input: {siteId: $site, month: $month}) {
+  month decision { rule message } } }"""
+CHECK_IN = """
+mutation($input: CheckInVisitInput!) { checkInVisit(input: $input) { visit { id } } }"""
+PENALTIES = """
+query($site: ID!) { penalties(siteId: $site) { edges { node {
+  amount staff { id } penaltyRule { code rule } } } } }"""
+EVIDENCE = """
+query($site: ID!, $customer: ID!) { fitnessEvidence(siteId: $site, customerId: $customer) {
+  followUpSheets { consultantId phone decision { rule } }
+  sales { id decision { rule } } } }"""
+
+
+def at(month: int, day: int, hour: int = 10, minute: int = 0) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=SHANGHAI)
+
+
+@pytest.fixture
+async def club_app(sqlite_url: str) -> AsyncIterator[Frontdesk]:
+    app = await start_frontdesk(sqlite_url, enable=("realestate", "fitnessclub"))
+    yield app
+    await app.stop()
+
+
+class Club:
+    def __init__(self, app: Frontdesk) -> None:
+        self.app = app
+        self.site = ""
+        self.wang = self.zhao = ""
+
+    def at(self, moment: datetime, actor: Actor | None = None) -> Client:
+        return Client(self.app, now=moment, **({"actor": actor} if actor else {}))
+
+    async def customer(self, name: str, phone: str) -> str:
+        return (await register(self.at(at(11, 1, 8)), self.site, name, phone=phone))["id"]
+
+    async def sheet(self, who: str, customer: str, when: datetime, **kw: Any) -> dict:
+        data = {"siteId": self.site, "consultantId": who, "customerId": customer}
+        data |= {"surname": "Liu", "phone": "13812345678", **kw}
+        return (await self.at(when).data(SHEET, {"input": data}))["recordFollowUpSheet"]
+
+    async def visit(self, customer: str, receiver: str, when: datetime) -> None:
+        data = {"siteId": self.site, "customerId": customer, "receiverId": receiver}
+        await self.at(when).data(CHECK_IN, {"input": {**data, "arrivedAt": when.isoformat()}})
+
+    async def sale(self, closer: str, buyer: str, when: datetime, **kw: Any) -> dict:
+        data = {"siteId": self.site, "closerId": closer, "buyerId": buyer}
+        data |= {"price": "3680.00", "surname": "Liu", "phone": "13812345678", **kw}
+        return (await self.at(when).data(SALE, {"input": data}))["recordCardSale"]
+
+    async def claim(self, sale: str, who: str, when: datetime) -> dict:
+        return (await self.at(when).data(CLAIM, {"sale": sale, "claimant": who}))["claimSale"]
+
+
+@pytest.fixture
+async def club(club_app: Frontdesk) -> Club:
+    c = Club(club_app)
+    admin = c.at(at(11, 1, 8))
+    c.site = await make_site(admin, "Iron Temple Fitness", line="fitnessclub")
+    c.wang = await add_staff(admin, c.site, "Wang Li")
+    c.zhao = await add_staff(admin, c.site, "Zhao Min")
+    return c
+
+
+async def _contested(club: Club, name: str, phone: str = "13812345678") -> str:
+    """Wang follows the customer since 11-01; Zhao receives them on 11-02 and closes."""
+    customer = await club.customer(name, phone)
+    await club.sheet(club.wang, customer, at(11, 1, 9), phone=phone)
+    await club.visit(customer, club.zhao, at(11, 2, 14))
+    return (await club.sale(club.zhao, customer, at(11, 2, 15), phone=phone))["id"]
+
+
+async def test_FC_4_whole_on_day_7_half_on_day_8_through_graphql(club):
+    day7 = await _contested(club, "Liu A", "13812345671")
+    whole = await club.claim(day7, club.wang, at(11, 8, 23, 59))
+    assert whole["claim"]["outcome"] == "WHOLE"
+    assert whole["claim"]["decision"]["rule"] == "FC-4"
+    assert "found on day 7" in whole["claim"]["decision"]["message"]
+    assert "the whole sale goes to Wang Li" in whole["claim"]["decision"]["message"]
+    assert whole["sale"]["shares"] == [{"staffId": club.wang, "share": "1"}]
+    # FC-13: the whole sale carries the follow-up rights.
+    assert whole["sale"]["followUpHolderId"] == club.wang
+    assert whole["followUpRights"]["rule"] == "FC-13"
+    day8 = await _contested(club, "Liu B", "13812345672")
+    half = await club.claim(day8, club.wang, at(11, 9, 0, 0))
+    assert half["claim"]["outcome"] == "HALF"
+    assert "found on day 8" in half["claim"]["decision"]["message"]
+    assert half["sale"]["shares"] == [
+        {"staffId": club.wang, "share": "0.5"},
+        {"staffId": club.zhao, "share": "0.5"},
+    ]
+    assert half["sale"]["followUpHolderId"] == club.zhao
+    assert "closer Zhao Min keeps serving" in half["followUpRights"]["message"]
+
+
+async def test_FC_4_after_day_15_the_sale_stays_and_is_not_changed(club):
+    sale = await _contested(club, "Liu C")
+    late = await club.claim(sale, club.wang, at(11, 17, 0, 0))
+    assert late["claim"]["outcome"] == "STAYS" and late["claim"]["decision"]["rule"] == "FC-4"
+    assert late["sale"]["shares"] == [{"staffId": club.zhao, "share": "1"}]
+    assert late["sale"]["decision"]["rule"] == "FC-8"
+
+
+async def test_FC_22_claims_across_months_refused_and_month_close(club):
+    sale = await _contested(club, "Liu D")
+    refused = await club.claim(sale, club.wang, at(12, 1, 0, 0))
+    assert refused["claim"]["outcome"] == "REFUSED"
+    assert refused["claim"]["decision"]["rule"] == "FC-22"
+    early = await club.at(at(11, 29, 23, 59)).error(
+        CLOSE, {"site": club.site, "month": "2026-11-05"}
+    )
+    assert early.extensions["code"] == "MONTH_NOT_OVER"
+    assert "closes on its last day, 2026-11-30" in early.message
+    closed = await club.at(at(11, 30, 0, 0)).data(CLOSE, {"site": club.site, "month": "2026-11-05"})
+    assert closed["closeMonth"]["month"] == "2026-11-01"
+    assert closed["closeMonth"]["decision"]["rule"] == "FC-22"
+    again = await club.at(at(11, 30, 1)).error(CLOSE, {"site": club.site, "month": "2026-11-30"})
+    assert again.extensions["code"] == "MONTH_ALREADY_CLOSED"
+    # Closed: even a same-day claim on a sale of the last day is refused.
+    customer = await club.customer("Liu E", "13812345675")
+    await club.visit(customer, club.zhao, at(11, 30, 9))
+    late_sale = (await club.sale(club.zhao, customer, at(11, 30, 10)))["id"]
+    frozen = await club.claim(late_sale, club.wang, at(11, 30, 12))
+    assert frozen["claim"]["outcome"] == "REFUSED"
+    assert "has been closed" in frozen["claim"]["decision"]["message"]
+
+
+async def test_FC_7_unregistered_visitor_claim_survives_the_month(club):
+    customer = await club.customer("Liu F", "13812345676")
+    await club.sheet(club.wang, customer, at(11, 1, 9))
+    sale = await club.sale(club.zhao, customer, at(11, 2, 15))  # no visit registered
+    assert sale["registered"] is False
+    decided = await club.claim(sale["id"], club.wang, at(12, 20))
+    assert decided["claim"]["outcome"] == "WHOLE"
+    assert decided["claim"]["decision"]["rule"] == "FC-7"
+
+
+async def test_FC_16_a_sale_without_the_customers_own_number_is_fined_200(club):
+    customer = await club.customer("Liu G", "13812345677")
+    await club.visit(customer, club.zhao, at(11, 2, 14))
+    sale = await club.sale(club.zhao, customer, at(11, 2, 15), phone="1381234")
+    [fine] = sale["fines"]
+    assert fine["code"] == "FC-16-own-number" and fine["amount"] == "200.00"
+    assert fine["staffId"] == club.zhao and fine["decision"]["rule"] == "FC-16"
+    ledger = await club.at(at(11, 2, 16)).data(PENALTIES, {"site": club.site})
+    [entry] = [e["node"] for e in ledger["penalties"]["edges"]]
+    assert entry["penaltyRule"] == {"code": "FC-16-own-number", "rule": "FC-16"}
+    assert entry["amount"] == "200.00" and entry["staff"]["id"] == club.zhao
+
+
+async def test_FC_20_sheet_after_a_colleague_showed_theirs_is_invalid_and_fined(club):
+    customer = await club.customer("Liu H", "13812345678")
+    await club.sheet(club.zhao, customer, at(11, 1, 9))
+    late = await club.sheet(club.wang, customer, at(11, 3, 9), colleagueShowedEarlierSheet=True)
+    assert late["decision"]["rule"] == "FC-20"
+    ledger = await club.at(at(11, 3, 10)).data(PENALTIES, {"site": club.site})
+    [entry] = [e["node"] for e in ledger["penalties"]["edges"]]
+    assert entry["penaltyRule"]["rule"] == "FC-20" and entry["amount"] == "100.00"
+    assert entry["staff"]["id"] == club.wang
+    other = await club.customer("Liu I", "13812345679")
+    err = await club.at(at(11, 3, 9)).error(
+        SHEET,
+        {
+            "input": {
+                "siteId": club.site,
+                "consultantId": club.wang,
+                "customerId": other,
+                "surname": "Liu",
+                "phone": "13812345679",
+                "colleagueShowedEarlierSheet": True,
+            }
+        },
+    )
+    assert err.extensions["code"] == "NO_EARLIER_SHEET"
+
+
+async def test_FC_23_same_day_sheets_split_the_sale(club):
+    customer = await club.customer("Liu J", "13812345670")
+    await club.sheet(club.wang, customer, at(11, 1, 9))
+    await club.sheet(club.zhao, customer, at(11, 1, 20))
+    await club.visit(customer, club.zhao, at(11, 2, 14))
+    sale = (await club.sale(club.zhao, customer, at(11, 2, 15)))["id"]
+    tie = await club.claim(sale, club.wang, at(11, 3))
+    assert tie["claim"]["outcome"] == "HALF" and tie["claim"]["decision"]["rule"] == "FC-23"
+    assert "half each" in tie["claim"]["decision"]["message"]
+
+
+async def test_FC_6_masked_appointment_without_own_sheet_is_invalid(club):
+    customer = await club.customer("Liu K", "13812345611")
+    data = {
+        "siteId": club.site,
+        "consultantId": club.wang,
+        "customerId": customer,
+        "phone": "138****5611",
+        "visitDate": "2026-11-02",
+        "signature": "DIRECTOR",
+    }
+    bare = (await club.at(at(11, 1)).data(APPOINTMENT, {"input": data}))["recordAppointment"]
+    assert bare["decision"]["rule"] == "FC-6"
+    assert "it is invalid" in bare["decision"]["message"]
+    await club.sheet(club.wang, customer, at(11, 1, 9), phone="13812345611")
+    ok = (await club.at(at(11, 1, 10)).data(APPOINTMENT, {"input": data}))["recordAppointment"]
+    assert ok["decision"]["rule"] == "FC-6"
+    assert "so it counts" in ok["decision"]["message"]
+
+
+async def test_FC_17_renewal_goes_to_the_members_consultant(club):
+    customer = await club.customer("Liu L", "13812345612")
+    await club.visit(customer, club.wang, at(11, 2, 9))
+    await club.sale(club.wang, customer, at(11, 2, 10))
+    renewal = await club.sale(club.zhao, customer, at(11, 20), kind="RENEWAL")
+    assert renewal["decision"]["rule"] == "FC-17"
+    assert renewal["shares"] == [{"staffId": club.wang, "share": "1"}]
+    assert "Wang Li" in renewal["decision"]["message"]
+
+
+async def test_consultants_see_only_their_own_customers_full_numbers(club):
+    customer = await club.customer("Liu M", "13812345613")
+    await club.sheet(club.wang, customer, at(11, 1, 9), phone="13812345613")
+    wang = Actor(role=Role.STAFF, name="wang", staff_id=int(club.wang))
+    zhao = Actor(role=Role.STAFF, name="zhao", staff_id=int(club.zhao))
+    variables = {"site": club.site, "customer": customer}
+    own = await club.at(at(11, 2), wang).data(EVIDENCE, variables)
+    assert own["fitnessEvidence"]["followUpSheets"][0]["phone"] == "13812345613"
+    other = await club.at(at(11, 2), zhao).data(EVIDENCE, variables)
+    assert other["fitnessEvidence"]["followUpSheets"][0]["phone"] == "138****5613"
+
+
+async def test_bad_input_gets_stable_codes_and_writes_nothing(club):
+    customer = await club.customer("Liu N", "13812345614")
+    sale = await club.sale(club.zhao, customer, at(11, 2, 15))
+    own = await club.at(at(11, 3)).error(CLAIM, {"sale": sale["id"], "claimant": club.zhao})
+    assert own.extensions["code"] == "CLAIM_OWN_SALE"
+    missing = await club.at(at(11, 3)).error(CLAIM, {"sale": "999", "claimant": club.wang})
+    assert missing.extensions["code"] == "SALE_NOT_FOUND"
+    bad_price = await club.at(at(11, 3)).error(
+        SALE,
+        {
+            "input": {
+                "siteId": club.site,
+                "closerId": club.zhao,
+                "buyerId": customer,
+                "price": "1.001",
+                "surname": "Liu",
+                "phone": "13812345614",
+            }
+        },
+    )
+    assert bad_price.extensions["code"] == "INVALID_AMOUNT"
+    evidence = await club.at(at(11, 3)).data(EVIDENCE, {"site": club.site, "customer": customer})
+    assert [s["id"] for s in evidence["fitnessEvidence"]["sales"]] == [sale["id"]]
+    wrong = await make_site(club.at(at(11, 1)), "Sunrise Sales")
+    err = await club.at(at(11, 3)).error(EVIDENCE, {"site": wrong, "customer": customer})
+    assert err.extensions["code"] == "WRONG_BUSINESS_LINE"
