@@ -9,7 +9,7 @@ from typing import Any
 
 import strawberry
 
-from core.plugin_api import DemoContext, MigrationBranch, PluginInfo
+from core.plugin_api import DemoContext, MigrationBranch, PluginInfo, SaleContext
 from plugins import fitnessclub
 from plugins.fitnessclub import rules, service
 from plugins.fitnessclub import schema as gql
@@ -61,6 +61,14 @@ def frontdesk_penalty_table(
 
 
 @hookimpl
+def frontdesk_attribute_sale(context: SaleContext) -> Any:
+    # Until the plugin API dispatches line hooks to the owning line only (issue 7).
+    if context.site.business_line != CODE:
+        return None
+    return service.attribute_sale(context)
+
+
+@hookimpl
 def frontdesk_graphql_types() -> list[type]:
     return [gql.FitnessSale, gql.FitnessClaim, gql.FitnessEvidence]
 
@@ -85,6 +93,11 @@ def frontdesk_graphql_mutations() -> list[Any]:
         strawberry.mutation(resolver=service.claim_sale_mutation, name="claimSale"),
         strawberry.mutation(
             resolver=service.close_month_mutation, name="closeMonth", metadata=MANAGE
+        ),
+        strawberry.mutation(
+            resolver=service.change_consultant_mutation,
+            name="changeSaleConsultant",
+            metadata=MANAGE,
         ),
     ]
 

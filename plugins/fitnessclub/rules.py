@@ -612,7 +612,7 @@ def _window(
     """FC-4's windows: day 1 … whole_claim_days whole, … half_claim_days half, then none."""
     names = facts.names
     claimant, closer = _name(names, facts.claimant), _name(names, facts.sale.closer)
-    found = f"found on day {day_no} after the sale (the sale's date is day 1)"
+    found = f"found on day {day_no} (the sale's date is day 1)"
     if day_no <= policy.whole_claim_days:
         return _decision(
             facts,

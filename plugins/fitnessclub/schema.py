@@ -230,3 +230,22 @@ class FitnessEvidence:
     appointments: list[FitnessAppointment]
     leads: list[FitnessLead]
     sales: list[FitnessSale]
+
+
+@strawberry.input(
+    description="FC-22: a change of consultant on a sale (業績更改單): agreed by both, signed "
+    "by the other party's manager and then by the director."
+)
+class ChangeFormInput:
+    sale_id: strawberry.ID
+    from_consultant_id: strawberry.ID
+    to_consultant_id: strawberry.ID
+    agreed_by_both: bool
+    manager_signed_at: datetime | None = None
+    director_signed_at: datetime | None = None
+
+
+@strawberry.type(description="FC-22: a change form that took effect, and the sale after it.")
+class FitnessChangeResult:
+    sale: FitnessSale
+    decision: Decision

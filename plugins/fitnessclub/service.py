@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
+from core.plugin_api import SaleAttribution, SaleContext, SaleShare
 from plugins import fitnessclub
 from plugins.fitnessclub import rules
 from plugins.fitnessclub import schema as gql
@@ -200,11 +201,15 @@ def _appointment_fact(row: Appointment) -> rules.Appointment:
 
 
 def sheet_view(
-    row: FollowUpSheet, site: Site, now: datetime, policy: FitnessClubPolicy
+    row: FollowUpSheet,
+    site: Site,
+    now: datetime,
+    policy: FitnessClubPolicy,
+    names: Mapping[str, str],
 ) -> gql.FitnessFollowUpSheet:
     tz = tz_of(site)
     fact = _sheet_fact(row)
-    verdict = rules.sheet_validity(fact, rules.local_date(now, tz), now, tz, policy)
+    verdict = rules.sheet_validity(fact, rules.local_date(now, tz), now, tz, policy, names)
     return gql.FitnessFollowUpSheet(
         id=strawberry.ID(str(row.id)),
         consultant_id=strawberry.ID(str(row.consultant_id)),
@@ -219,9 +224,9 @@ def sheet_view(
 
 
 def appointment_view(
-    row: Appointment, sheets: Iterable[rules.FollowUpSheet]
+    row: Appointment, sheets: Iterable[rules.FollowUpSheet], names: Mapping[str, str]
 ) -> gql.FitnessAppointment:
-    verdict = rules.appointment_validity(_appointment_fact(row), row.visit_date, sheets)
+    verdict = rules.appointment_validity(_appointment_fact(row), row.visit_date, sheets, names)
     return gql.FitnessAppointment(
         id=strawberry.ID(str(row.id)),
         consultant_id=strawberry.ID(str(row.consultant_id)),
@@ -350,7 +355,8 @@ async def add_appointment(
     sheets = (
         await session.scalars(select(FollowUpSheet).where(FollowUpSheet.customer_id == customer.id))
     ).all()
-    return appointment_view(row, [_sheet_fact(s) for s in sheets])
+    names = {str(consultant.id): consultant.name}
+    return appointment_view(row, [_sheet_fact(s) for s in sheets], names)
 
 
 async def add_lead(session: AsyncSession, data: gql.LeadInput, now: datetime) -> Lead:
@@ -532,6 +538,104 @@ async def evidence_of(
     return {"sheets": sheets, "appointments": appointments, "leads": leads, "visits": visits}
 
 
+def _claim_facts(
+    sale: rules.Sale,
+    claimant: str,
+    found_at: datetime,
+    tz: ZoneInfo,
+    found: Mapping[str, Any],
+    month_closed: bool,
+    names: Mapping[str, str],
+) -> rules.ClaimFacts:
+    key = sale.customer
+    return rules.ClaimFacts(
+        sale=sale,
+        claimant=claimant,
+        found_at=found_at,
+        tz=tz,
+        sheets=tuple(_sheet_fact(s) for s in found["sheets"]),
+        appointments=tuple(_appointment_fact(a) for a in found["appointments"]),
+        vouchers=tuple(
+            rules.TrialVoucher(str(x.consultant_id), key, x.at)
+            for x in found["leads"]
+            if x.kind == rules.LeadKind.TRIAL_VOUCHER.value
+        ),
+        leads=tuple(
+            rules.Lead(str(x.consultant_id), key, rules.LeadKind(x.kind), x.at)
+            for x in found["leads"]
+            if x.kind != rules.LeadKind.TRIAL_VOUCHER.value
+        ),
+        register=tuple(
+            rules.RegisterEntry(
+                customer=key,
+                registered_by=str(v.receiver_id) if v.receiver_id else "desk",
+                at=v.arrived_at,
+                named_consultant=str(v.named_staff_id) if v.named_staff_id else None,
+            )
+            for v in found["visits"]
+        ),
+        month_closed=month_closed,
+        names=names,
+    )
+
+
+async def attribute_sale(context: SaleContext) -> SaleAttribution:
+    """Core's ``saleAttribution``: whose a sale to the customer would be if the consultant
+    with the earliest follow-up sheet claimed it now (FC-3 … FC-23); the closer's when
+    nobody else follows the customer (FC-8)."""
+    session, site = context.session, context.site
+    customer = await session.get(Customer, context.customer_id)
+    if customer is None or customer.site_id != site.id:
+        raise NotFound(
+            f"customer {context.customer_id} is not at this site", code="CUSTOMER_NOT_FOUND"
+        )
+    closer = await _staff(session, site, context.closed_by_id, "closedById")
+    if context.sold_at.tzinfo is None:
+        raise InvalidInput("soldAt must carry an offset", code="NAIVE_DATETIME", field="soldAt")
+    tz = tz_of(site)
+    found = await evidence_of(session, site, customer.id, context.sold_at)
+    others = [s for s in found["sheets"] if s.consultant_id != closer.id]
+    if not others:
+        return SaleAttribution(
+            shares=(SaleShare(staff_id=closer.id, share=Decimal(1)),),
+            reason=rules.Reason(
+                "FC-8",
+                f"No colleague of {closer.name} follows this customer; whoever receives gets "
+                f"the sale: {closer.name}.",
+            ),
+        )
+    claimant = others[0].consultant_id
+    policy = await load_policy(session)
+    sale_month = rules.local_date(context.sold_at, tz).replace(day=1)
+    closed = await session.get(MonthClose, (site.id, sale_month)) is not None
+    names = await _names(session, [closer.id, *(s.consultant_id for s in found["sheets"])])
+    facts = _claim_facts(
+        rules.Sale(
+            sale_id="-",
+            closer=str(closer.id),
+            buyer=str(customer.id),
+            sold_at=context.sold_at,
+            registered=bool(found["visits"]),
+        ),
+        str(claimant),
+        max(context.now, context.sold_at),
+        tz,
+        found,
+        closed,
+        names,
+    )
+    try:
+        decision = rules.decide_claim(facts, policy)
+    except rules.FitnessRuleError as exc:
+        raise _rule_error(exc) from exc
+    return SaleAttribution(
+        shares=tuple(
+            SaleShare(staff_id=int(x.consultant), share=x.fraction) for x in decision.shares
+        ),
+        reason=decision.reason,
+    )
+
+
 async def claim_sale(
     session: AsyncSession, data: gql.ClaimSaleInput, now: datetime
 ) -> gql.FitnessClaimResult:
@@ -560,9 +664,8 @@ async def claim_sale(
     names = await _names(
         session, [claimant.id, sale.closer_id, *(s.consultant_id for s in found["sheets"])]
     )
-    key = str(customer_id)
-    facts = rules.ClaimFacts(
-        sale=rules.Sale(
+    facts = _claim_facts(
+        rules.Sale(
             sale_id=str(sale.id),
             closer=str(sale.closer_id),
             buyer=str(sale.buyer_id),
@@ -572,32 +675,12 @@ async def claim_sale(
             group_size=sale.group_size,
             registered=sale.registered,
         ),
-        claimant=str(claimant.id),
-        found_at=now,
-        tz=tz,
-        sheets=tuple(_sheet_fact(s) for s in found["sheets"]),
-        appointments=tuple(_appointment_fact(a) for a in found["appointments"]),
-        vouchers=tuple(
-            rules.TrialVoucher(str(x.consultant_id), key, x.at)
-            for x in found["leads"]
-            if x.kind == "trial_voucher"
-        ),
-        leads=tuple(
-            rules.Lead(str(x.consultant_id), key, rules.LeadKind(x.kind), x.at)
-            for x in found["leads"]
-            if x.kind != "trial_voucher"
-        ),
-        register=tuple(
-            rules.RegisterEntry(
-                customer=key,
-                registered_by=str(v.receiver_id) if v.receiver_id else "desk",
-                at=v.arrived_at,
-                named_consultant=str(v.named_staff_id) if v.named_staff_id else None,
-            )
-            for v in found["visits"]
-        ),
-        month_closed=closed,
-        names=names,
+        str(claimant.id),
+        now,
+        tz,
+        found,
+        closed,
+        names,
     )
     try:
         decision = rules.decide_claim(facts, policy)
@@ -675,6 +758,79 @@ async def close_month(
     )
 
 
+async def change_consultant(
+    session: AsyncSession, data: gql.ChangeFormInput, now: datetime
+) -> gql.FitnessChangeResult:
+    """FC-22: a change form moves ``from``'s share of a sale to ``to``; refused (nothing
+    written) unless complete and while the sale may still change (same month, not closed, in
+    the month's last days only a same-day sale)."""
+    sale = await session.get(CardSale, parse_id(data.sale_id, "saleId"))
+    if sale is None:
+        raise NotFound(f"sale {data.sale_id} does not exist", code="SALE_NOT_FOUND")
+    site = await club(session, sale.site_id, lock=True)
+    await session.refresh(sale)
+    giver = await _staff(session, site, data.from_consultant_id, "fromConsultantId")
+    taker = await _staff(session, site, data.to_consultant_id, "toConsultantId")
+    if all(int(x["staff_id"]) != giver.id for x in sale.shares):
+        raise InvalidInput(
+            f"{giver.name} holds no share of sale {sale.id}",
+            code="NO_SHARE_TO_CHANGE",
+            field="fromConsultantId",
+        )
+    tz = tz_of(site)
+    sale_day = rules.local_date(sale.sold_at, tz)
+    closed = await session.get(MonthClose, (site.id, sale_day.replace(day=1))) is not None
+    policy = await load_policy(session)
+    for moment, field in (
+        (data.manager_signed_at, "managerSignedAt"),
+        (data.director_signed_at, "directorSignedAt"),
+    ):
+        if moment is not None and (moment.tzinfo is None or moment > now):
+            raise InvalidInput(
+                f"{field} must carry an offset and not be in the future",
+                code="INVALID_SIGNATURE_TIME",
+                field=field,
+            )
+    try:
+        verdict = rules.decide_change_form(
+            rules.ChangeForm(
+                sale_day=sale_day,
+                from_consultant=giver.name,
+                to_consultant=taker.name,
+                agreed_by_both=data.agreed_by_both,
+                manager_signed_at=data.manager_signed_at,
+                director_signed_at=data.director_signed_at,
+            ),
+            rules.local_date(now, tz),
+            closed,
+            policy,
+        )
+    except rules.FitnessRuleError as exc:
+        raise _rule_error(exc) from exc
+    if not verdict.ok:
+        raise Conflict(verdict.reason.message, code="CHANGE_REFUSED", rule="FC-22")
+    merged: dict[int, Decimal] = {}
+    for share in sale.shares:
+        who = taker.id if int(share["staff_id"]) == giver.id else int(share["staff_id"])
+        merged[who] = merged.get(who, Decimal(0)) + Decimal(share["share"])
+    sale.shares = [{"staff_id": k, "share": str(v)} for k, v in merged.items()]
+    if sale.follow_up_holder_id == giver.id:
+        sale.follow_up_holder_id = taker.id
+    sale.decision_rule = verdict.reason.rule
+    sale.decision_message = verdict.reason.message
+    await session.flush()
+    await record_event(
+        session,
+        stream=STREAM,
+        type="sale.changed",
+        now=now,
+        site_id=site.id,
+        subject_id=sale.id,
+        payload={"from_id": giver.id, "to_id": taker.id},
+    )
+    return gql.FitnessChangeResult(sale=sale_view(sale), decision=_decision(verdict.reason))
+
+
 # --- GraphQL entry points ---------------------------------------------------------------------
 
 
@@ -686,7 +842,7 @@ async def record_follow_up_sheet(
     now = ctx.now()
     async with ctx.app.write() as s:
         row, site, policy, _fines = await add_follow_up_sheet(s, input, now)
-        return sheet_view(row, site, now, policy)
+        return sheet_view(row, site, now, policy, await _names(s, [row.consultant_id]))
 
 
 async def record_appointment(info: Info, input: gql.AppointmentInput) -> gql.FitnessAppointment:
@@ -722,6 +878,15 @@ async def close_month_mutation(info: Info, input: gql.CloseMonthInput) -> gql.Fi
     ctx = info.context
     async with ctx.app.write() as s:
         return await close_month(s, input, ctx.now())
+
+
+async def change_consultant_mutation(
+    info: Info, input: gql.ChangeFormInput
+) -> gql.FitnessChangeResult:
+    """FC-22: change the consultant on a sale with a complete change form."""
+    ctx = info.context
+    async with ctx.app.write() as s:
+        return await change_consultant(s, input, ctx.now())
 
 
 async def fitness_sale(info: Info, id: strawberry.ID) -> gql.FitnessSale | None:
@@ -776,6 +941,11 @@ async def fitness_evidence(
         policy = await load_policy(s)
         found = await evidence_of(s, site, customer.id, now)
         sheets = [_sheet_fact(x) for x in found["sheets"]]
+        names = await _names(
+            s,
+            [x.consultant_id for x in found["sheets"]]
+            + [x.consultant_id for x in found["appointments"]],
+        )
         sales = await s.scalars(
             select(CardSale)
             .where(
@@ -786,8 +956,8 @@ async def fitness_evidence(
         )
         return gql.FitnessEvidence(
             customer_id=strawberry.ID(str(customer.id)),
-            follow_up_sheets=[sheet_view(x, site, now, policy) for x in found["sheets"]],
-            appointments=[appointment_view(x, sheets) for x in found["appointments"]],
+            follow_up_sheets=[sheet_view(x, site, now, policy, names) for x in found["sheets"]],
+            appointments=[appointment_view(x, sheets, names) for x in found["appointments"]],
             leads=[lead_view(x) for x in found["leads"]],
             sales=[sale_view(x) for x in sales.all()],
         )
