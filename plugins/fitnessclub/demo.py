@@ -81,7 +81,14 @@ async def load(context: DemoContext, site: Site) -> None:
             s,
             context.host,
             CheckIn(
-                site_id=site.id, customer_id=customer.id, receiver_id=zhao.id, arrived_at=at(2, 14)
+                site_id=site.id,
+                customer_id=customer.id,
+                arrived_at=at(2, 14),
+                line_input={
+                    "fitnessclub": gql.FitnessVisitFactsInput(
+                        receiver_id=strawberry.ID(str(zhao.id))
+                    )
+                },
             ),
             at(2, 14),
         )

@@ -9,7 +9,14 @@ from typing import Any
 
 import strawberry
 
-from core.plugin_api import DemoContext, MigrationBranch, PluginInfo, SaleContext
+from core.plugin_api import (
+    DemoContext,
+    MigrationBranch,
+    PluginInfo,
+    ReceptionContext,
+    SaleContext,
+    VisitRecorded,
+)
 from plugins import fitnessclub
 from plugins.fitnessclub import rules, service
 from plugins.fitnessclub import schema as gql
@@ -58,6 +65,29 @@ def frontdesk_penalty_table(
     if business_line != CODE:
         return None
     return list(rules.penalty_table(service.policy_of(settings)))
+
+
+@hookimpl
+def frontdesk_receive_visit(context: ReceptionContext) -> Any:
+    if context.site.business_line != CODE:  # until issue 7 dispatches to the owning line
+        return None
+    return service.receive(context)
+
+
+@hookimpl
+def frontdesk_visit_recorded(event: VisitRecorded) -> Any:
+    if event.site.business_line != CODE or event.outcome is None:
+        return None
+    return service.visit_recorded(event)
+
+
+@hookimpl
+def frontdesk_graphql_input_fields() -> dict[str, list[Any]]:
+    return {
+        "CheckInVisitInput": [
+            ("fitnessclub", gql.FitnessVisitFactsInput, "Fitness-club facts (FC-2, FC-8 … FC-18).")
+        ]
+    }
 
 
 @hookimpl

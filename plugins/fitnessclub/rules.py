@@ -662,10 +662,10 @@ def decide_claim(facts: ClaimFacts, policy: FitnessClubPolicy = DEFAULT_POLICY) 
     freeze (*Decided*: 上報后不存在對單期, 處理完為止 — such a claim is handled whenever it is
     reported, even in a later month); then FC-22 (month boundaries); FC-15 (group sales,
     sale day only); FC-23 (both hold sheets); FC-4 (the claimant's earlier sheet); FC-12
-    (a lead starting on the sale day); FC-19 (registered earlier the same day); FC-10 / FC-11 /
-    FC-18 (named consultant, member, trial voucher — only without sheets); FC-8 (nothing: the
-    receiver keeps it). With a card bought for another person the evidence is that of the
-    card's user and the reason names FC-21.
+    (a lead starting on the sale day); FC-10 / FC-18 / FC-11 (named consultant, member, trial
+    voucher — only without sheets, with FC-4's windows); FC-19 (registered earlier the same
+    day); FC-8 (nothing: the receiver keeps it). With a card bought for another person the
+    evidence is that of the card's user and the reason names FC-21.
     """
     sale = facts.sale
     if facts.claimant == sale.closer:
@@ -896,39 +896,6 @@ def _decide_claim(facts: ClaimFacts, policy: FitnessClubPolicy) -> ClaimDecision
         (e for e in facts.register if e.customer == sale.customer and e.at <= sale.sold_at),
         key=lambda e: e.at,
     )
-    # FC-19: the claimant registered the visitor earlier the same day.
-    same_day = [
-        e
-        for e in register
-        if e.registered_by == facts.claimant and local_date(e.at, facts.tz) == sale_day
-    ]
-    if same_day:
-        evidence = [f"visitor register entry by {claimant} at {same_day[0].at.isoformat()}"]
-        what = f"{claimant} registered the visitor on {_fmt(sale_day)} before {closer} closed"
-        if day_no == 1:
-            return _decision(
-                facts,
-                Outcome.WHOLE,
-                "FC-19",
-                f"{what}; found the same day: {claimant}'s.",
-                evidence,
-            )
-        if day_no <= policy.register_half_days:
-            return _decision(
-                facts,
-                Outcome.HALF,
-                "FC-19",
-                f"{what}; found the next day: half to {claimant}, half to {closer}.",
-                evidence,
-            )
-        return _decision(
-            facts,
-            Outcome.STAYS,
-            "FC-19",
-            f"{what}; found on day {day_no}, after the next day: the sale stays with {closer}.",
-            evidence,
-        )
-
     # FC-10 / FC-18: the visitor asked for the claimant (or a member whose consultant it is).
     for entry in register:
         if entry.named_consultant == facts.claimant:
@@ -977,6 +944,39 @@ def _decide_claim(facts: ClaimFacts, policy: FitnessClubPolicy) -> ClaimDecision
             [f"trial voucher of {claimant} shown {vouchers[0].shown_at.isoformat()}"],
             policy,
             rule="FC-11",
+        )
+
+    # FC-19: the claimant registered the visitor earlier the same day.
+    same_day = [
+        e
+        for e in register
+        if e.registered_by == facts.claimant and local_date(e.at, facts.tz) == sale_day
+    ]
+    if same_day:
+        evidence = [f"visitor register entry by {claimant} at {same_day[0].at.isoformat()}"]
+        what = f"{claimant} registered the visitor on {_fmt(sale_day)} before {closer} closed"
+        if day_no == 1:
+            return _decision(
+                facts,
+                Outcome.WHOLE,
+                "FC-19",
+                f"{what}; found the same day: {claimant}'s.",
+                evidence,
+            )
+        if day_no <= policy.register_half_days:
+            return _decision(
+                facts,
+                Outcome.HALF,
+                "FC-19",
+                f"{what}; found the next day: half to {claimant}, half to {closer}.",
+                evidence,
+            )
+        return _decision(
+            facts,
+            Outcome.STAYS,
+            "FC-19",
+            f"{what}; found on day {day_no}, after the next day: the sale stays with {closer}.",
+            evidence,
         )
 
     # FC-8: no voucher, no appointment, no sheet: whoever received keeps it.

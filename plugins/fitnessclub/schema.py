@@ -24,6 +24,11 @@ LeadKind = strawberry.enum(
     name="FitnessLeadKind",
     description="FC-12: a same-day phone inquiry or flyer number; FC-11: a trial voucher.",
 )
+Question = strawberry.enum(
+    rules.Question,
+    name="FitnessReceptionQuestion",
+    description="FC-2: looking for someone? been here before? appointment?",
+)
 ClaimOutcome = strawberry.enum(
     rules.Outcome,
     name="FitnessClaimOutcome",
@@ -249,3 +254,29 @@ class ChangeFormInput:
 class FitnessChangeResult:
     sale: FitnessSale
     decision: Decision
+
+
+@strawberry.input(description="Fitness-club facts of a walk-in at the desk (FC-2, FC-8 … FC-18).")
+class FitnessVisitFactsInput:
+    receiver_id: strawberry.ID | None = strawberry.field(
+        default=None, description="FC-8: the consultant who receives at the desk."
+    )
+    named_by_staff: bool = strawberry.field(
+        default=False,
+        description="FC-10: namedStaffId was suggested by staff during reception (not counted).",
+    )
+    voucher_consultant_id: strawberry.ID | None = strawberry.field(
+        default=None, description="FC-11: the consultant on the trial voucher shown."
+    )
+    asked_for_member_consultant_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="FC-18: the visitor asked for a member; that member's consultant.",
+    )
+    brought_by_member_consultant_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="FC-18: a member brought this friend; that member's consultant.",
+    )
+    questions_asked: list[Question] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description="FC-2: the questions reception asked; missing ones fine the receiver.",
+    )

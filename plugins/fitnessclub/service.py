@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -15,7 +16,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from core.plugin_api import SaleAttribution, SaleContext, SaleShare
+from core.plugin_api import (
+    Notification,
+    ReceptionContext,
+    ReceptionOutcome,
+    SaleAttribution,
+    SaleContext,
+    SaleShare,
+    VisitRecorded,
+)
 from plugins import fitnessclub
 from plugins.fitnessclub import rules
 from plugins.fitnessclub import schema as gql
@@ -829,6 +838,136 @@ async def change_consultant(
         payload={"from_id": giver.id, "to_id": taker.id},
     )
     return gql.FitnessChangeResult(sale=sale_view(sale), decision=_decision(verdict.reason))
+
+
+async def receive(context: ReceptionContext) -> ReceptionOutcome:
+    """A walk-in at the club desk: a valid follow-up sheet decides (FC-3), else FC-18, FC-10,
+    FC-11, a signed appointment for today, FC-8 (whoever receives). FC-2 findings are fined
+    once the visit is recorded."""
+    session, site = context.session, context.site
+    line = context.line_input
+    tz = tz_of(site)
+    today = rules.local_date(context.now, tz)
+    policy = policy_of(context.settings)
+
+    async def staff_id(raw: Any, field: str) -> str | None:
+        if raw is None:
+            return None
+        return str((await _staff(session, site, raw, f"fitnessclub.{field}")).id)
+
+    receiver = await staff_id(getattr(line, "receiver_id", None), "receiverId")
+    sheet_holder = appointment_holder = None
+    if context.customer_id is not None:
+        found = await evidence_of(session, site, context.customer_id, context.now)
+        for sheet in found["sheets"]:
+            fact = _sheet_fact(sheet)
+            if rules.sheet_validity(fact, today, context.now, tz, policy).ok:
+                sheet_holder = fact.consultant
+                break
+        facts = [_sheet_fact(x) for x in found["sheets"]]
+        for row in found["appointments"]:
+            if rules.appointment_validity(_appointment_fact(row), today, facts).ok:
+                appointment_holder = str(row.consultant_id)
+                break
+    named = str(context.named_staff_id) if context.named_staff_id else None
+    facts_in = rules.ReceptionFacts(
+        receiver=receiver or "",
+        sheet_holder=sheet_holder,
+        appointment_holder=appointment_holder,
+        named_consultant=named,
+        named_by_staff=bool(getattr(line, "named_by_staff", False)),
+        asked_for_member_of=await staff_id(
+            getattr(line, "asked_for_member_consultant_id", None), "askedForMemberConsultantId"
+        ),
+        brought_by_member_of=await staff_id(
+            getattr(line, "brought_by_member_consultant_id", None),
+            "broughtByMemberConsultantId",
+        ),
+        voucher_consultant=await staff_id(
+            getattr(line, "voucher_consultant_id", None), "voucherConsultantId"
+        ),
+    )
+    ids = [
+        int(x)
+        for x in (
+            receiver,
+            sheet_holder,
+            appointment_holder,
+            named,
+            facts_in.asked_for_member_of,
+            facts_in.brought_by_member_of,
+            facts_in.voucher_consultant,
+        )
+        if x
+    ]
+    names = await _names(session, ids)
+    decision = rules.decide_reception(replace(facts_in, names=names))
+    if not decision.consultant:
+        raise InvalidInput(
+            "say who receives at the desk (fitnessclub.receiverId): nobody holds this customer "
+            "(FC-8)",
+            code="RECEIVER_REQUIRED",
+            field="fitnessclub.receiverId",
+        )
+    notifications = ()
+    if decision.notify and decision.notify != receiver:
+        notifications = (
+            Notification(
+                kind="fitnessclub.customer_arrived",
+                message=f"Tell {names.get(decision.notify, decision.notify)}: "
+                f"{decision.reason.message}",
+                rule=decision.reason.rule,
+            ),
+        )
+    asked = getattr(line, "questions_asked", None)
+    finding = None
+    if asked is not None and receiver:
+        finding = rules.reception_questions_finding(
+            names.get(receiver, receiver), [rules.Question(q) for q in asked], policy
+        )
+    return ReceptionOutcome(
+        receiver_id=int(decision.consultant),
+        counted=True,
+        reason=decision.reason,
+        notifications=notifications,
+        line_data={
+            "receiver": receiver,
+            "finding": finding,
+            "voucher": facts_in.voucher_consultant,
+        },
+    )
+
+
+async def visit_recorded(event: VisitRecorded) -> None:
+    """After a club check-in: the FC-2 fine, and a shown trial voucher kept as FC-11 evidence."""
+    data = event.outcome.line_data if event.outcome is not None else None
+    if not data:
+        return
+    session, site = event.session, event.site
+    if data["voucher"] and event.visit.customer_id is not None:
+        session.add(
+            Lead(
+                site_id=site.id,
+                consultant_id=int(data["voucher"]),
+                customer_id=event.visit.customer_id,
+                kind=rules.LeadKind.TRIAL_VOUCHER.value,
+                at=event.visit.arrived_at,
+            )
+        )
+        await session.flush()
+    finding: rules.Finding | None = data["finding"]
+    if finding is not None:
+        await issue_penalty(
+            session,
+            site_id=site.id,
+            staff_id=int(data["receiver"]),
+            rule_code=finding.code,
+            amount=finding.amount,
+            reason=finding.reason.message,
+            issued_by_id=None,
+            now=event.now,
+            visit_id=event.visit.id,
+        )
 
 
 # --- GraphQL entry points ---------------------------------------------------------------------

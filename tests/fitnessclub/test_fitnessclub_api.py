@@ -74,7 +74,11 @@ class Club:
         return (await self.at(when).data(SHEET, {"input": data}))["recordFollowUpSheet"]
 
     async def visit(self, customer: str, receiver: str, when: datetime) -> None:
-        data = {"siteId": self.site, "customerId": customer, "receiverId": receiver}
+        data = {
+            "siteId": self.site,
+            "customerId": customer,
+            "fitnessclub": {"receiverId": receiver},
+        }
         await self.at(when).data(CHECK_IN, {"input": {**data, "arrivedAt": when.isoformat()}})
 
     async def sale(self, closer: str, buyer: str, when: datetime, **kw: Any) -> dict:
@@ -411,3 +415,71 @@ async def test_core_sale_attribution_asks_the_club_rules(club):
         {"staffId": club.wang, "share": "0.5"},
         {"staffId": club.zhao, "share": "0.5"},
     ]
+
+
+RECEIVE = """
+mutation($input: CheckInVisitInput!) { checkInVisit(input: $input) {
+  visit { id receiver { id name } } decision { rule message }
+  notifications { kind rule message } } }"""
+
+
+async def _arrive(club: Club, when: datetime, **fields: Any) -> dict:
+    data = {"siteId": club.site, **fields}
+    return (await club.at(when).data(RECEIVE, {"input": data}))["checkInVisit"]
+
+
+async def test_FC_8_reception_whoever_receives_and_FC_2_questions_fine(club):
+    customer = await club.customer("Liu S", "13812345619")
+    facts = {"receiverId": club.zhao, "questionsAsked": ["LOOKING_FOR_SOMEONE", "APPOINTMENT"]}
+    got = await _arrive(club, at(11, 3, 10), customerId=customer, fitnessclub=facts)
+    assert got["visit"]["receiver"]["id"] == club.zhao
+    assert got["decision"]["rule"] == "FC-8"
+    assert "whoever receives gets the customer, Zhao Min" in got["decision"]["message"]
+    ledger = await club.at(at(11, 3, 11)).data(PENALTIES, {"site": club.site})
+    [entry] = [e["node"] for e in ledger["penalties"]["edges"]]
+    assert entry["penaltyRule"]["rule"] == "FC-2" and entry["amount"] == "100.00"
+    assert entry["staff"]["id"] == club.zhao
+    err = await club.at(at(11, 3, 12)).error(RECEIVE, {"input": {"siteId": club.site}})
+    assert err.extensions["code"] == "RECEIVER_REQUIRED"
+
+
+async def test_FC_11_trial_voucher_at_the_desk_notifies_and_wins_the_claim(club):
+    customer = await club.customer("Liu T", "13812345620")
+    facts = {"receiverId": club.zhao, "voucherConsultantId": club.wang}
+    got = await _arrive(club, at(11, 3, 10), customerId=customer, fitnessclub=facts)
+    assert got["visit"]["receiver"]["id"] == club.wang
+    assert got["decision"]["rule"] == "FC-11"
+    [note] = got["notifications"]
+    assert note["rule"] == "FC-11" and note["message"].startswith("Tell Wang Li")
+    sale = (await club.sale(club.zhao, customer, at(11, 3, 15)))["id"]
+    decided = await club.claim(sale, club.wang, at(11, 5))
+    assert decided["claim"]["outcome"] == "WHOLE"
+    assert decided["claim"]["decision"]["rule"] == "FC-11"
+
+
+async def test_FC_3_and_FC_10_at_the_desk(club):
+    followed = await club.customer("Liu U", "13812345621")
+    await club.sheet(club.wang, followed, at(11, 1, 9), phone="13812345621")
+    got = await _arrive(
+        club, at(11, 3, 10), customerId=followed, fitnessclub={"receiverId": club.zhao}
+    )
+    assert got["visit"]["receiver"]["id"] == club.wang and got["decision"]["rule"] == "FC-3"
+    named = await club.customer("Liu V", "13812345622")
+    asked = await _arrive(
+        club,
+        at(11, 3, 11),
+        customerId=named,
+        namedStaffId=club.wang,
+        fitnessclub={"receiverId": club.zhao},
+    )
+    assert asked["visit"]["receiver"]["id"] == club.wang
+    assert asked["decision"]["rule"] == "FC-10"
+    suggested = await _arrive(
+        club,
+        at(11, 3, 12),
+        customerId=await club.customer("Liu W", "13812345623"),
+        namedStaffId=club.wang,
+        fitnessclub={"receiverId": club.zhao, "namedByStaff": True},
+    )
+    assert suggested["visit"]["receiver"]["id"] == club.zhao
+    assert "suggested by staff does not count" in suggested["decision"]["message"]
