@@ -26,8 +26,8 @@ import core.webhooks
 import plugins.fitnessclub.models
 import plugins.realestate.models
 from core import migrate
+from core.contracts import MigrationBranch
 from core.db import Base, sync_url
-from core.plugin_api import MigrationBranch
 from core.plugins import PluginHost, create_plugin_manager
 
 CORE_TABLES = {

@@ -9,15 +9,17 @@ from decimal import Decimal
 
 import strawberry
 
-from core.plugin_api import DemoContext
-from plugins.fitnessclub import rules, service
-from plugins.fitnessclub import schema as gql
-from plugins.fitnessclub._core import (  # TODO(plugin-api): services for demo loaders
+from core.plugin_api import (
+    CheckIn,
     CustomerClass,
+    DemoContext,
     Site,
     add_staff,
+    check_in_visit,
     register_customer,
 )
+from plugins.fitnessclub import rules, service
+from plugins.fitnessclub import schema as gql
 
 DEMO_STAFF = [
     ("Wang Fang", "salesperson"),
@@ -34,8 +36,6 @@ DEMO_CONTESTS = [
 
 
 async def load(context: DemoContext, site: Site) -> None:
-    from core.services.visits import CheckIn, check_in_visit  # TODO(plugin-api)
-
     s, now = context.session, context.now
     tz = service.tz_of(site)
     context.progress("fitness club: staff")

@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import strawberry
-
 from core.plugin_api import (
     DemoContext,
     MigrationBranch,
@@ -16,16 +14,16 @@ from core.plugin_api import (
     ReceptionContext,
     SaleContext,
     VisitRecorded,
+    hookimpl,
+    line_mutation,
+    line_query,
 )
 from plugins import fitnessclub
 from plugins.fitnessclub import rules, service
 from plugins.fitnessclub import schema as gql
-from plugins.fitnessclub._core import hookimpl
 from plugins.fitnessclub.policy import FitnessClubPolicy
 
 CODE = fitnessclub.CODE
-# C-13: closing a month is a manager's decision; desk work needs "create".
-MANAGE = {"permission": "manage"}
 
 
 @hookimpl
@@ -62,21 +60,17 @@ def frontdesk_validate_settings(plugin: str, settings: dict[str, Any]) -> dict[s
 def frontdesk_penalty_table(
     business_line: str, settings: Mapping[str, Mapping[str, Any]]
 ) -> list | None:
-    if business_line != CODE:
-        return None
     return list(rules.penalty_table(service.policy_of(settings)))
 
 
 @hookimpl
 def frontdesk_receive_visit(context: ReceptionContext) -> Any:
-    if context.site.business_line != CODE:  # until issue 7 dispatches to the owning line
-        return None
     return service.receive(context)
 
 
 @hookimpl
 def frontdesk_visit_recorded(event: VisitRecorded) -> Any:
-    if event.site.business_line != CODE or event.outcome is None:
+    if event.outcome is None:
         return None
     return service.visit_recorded(event)
 
@@ -92,9 +86,6 @@ def frontdesk_graphql_input_fields() -> dict[str, list[Any]]:
 
 @hookimpl
 def frontdesk_attribute_sale(context: SaleContext) -> Any:
-    # Until the plugin API dispatches line hooks to the owning line only (issue 7).
-    if context.site.business_line != CODE:
-        return None
     return service.attribute_sale(context)
 
 
@@ -106,28 +97,71 @@ def frontdesk_graphql_types() -> list[type]:
 @hookimpl
 def frontdesk_graphql_queries() -> list[Any]:
     return [
-        strawberry.field(resolver=service.fitness_sale, name="fitnessSale"),
-        strawberry.field(resolver=service.fitness_sales, name="fitnessSales"),
-        strawberry.field(resolver=service.fitness_claims, name="fitnessClaims"),
-        strawberry.field(resolver=service.fitness_evidence, name="fitnessEvidence"),
+        line_query(
+            service.fitness_sale,
+            name="fitnessSale",
+            description="A club's card sale: whose it is, in what shares, and why.",
+        ),
+        line_query(
+            service.fitness_sales,
+            name="fitnessSales",
+            description="A club's sales of a month (the site's local month; this one by default).",
+        ),
+        line_query(
+            service.fitness_claims,
+            name="fitnessClaims",
+            description="The claims (对单) on a sale, oldest first, each with its decision.",
+        ),
+        line_query(
+            service.fitness_evidence,
+            name="fitnessEvidence",
+            description="A customer's evidence: follow-up sheets, appointments, leads, sales.",
+        ),
     ]
 
 
 @hookimpl
 def frontdesk_graphql_mutations() -> list[Any]:
+    # C-13: closing a month and changing a sale's consultant are a manager's decisions.
     return [
-        strawberry.mutation(resolver=service.record_follow_up_sheet, name="recordFollowUpSheet"),
-        strawberry.mutation(resolver=service.record_appointment, name="recordAppointment"),
-        strawberry.mutation(resolver=service.record_lead, name="recordLead"),
-        strawberry.mutation(resolver=service.record_card_sale, name="recordCardSale"),
-        strawberry.mutation(resolver=service.claim_sale_mutation, name="claimSale"),
-        strawberry.mutation(
-            resolver=service.close_month_mutation, name="closeMonth", metadata=MANAGE
+        line_mutation(
+            service.record_follow_up_sheet,
+            name="recordFollowUpSheet",
+            description="FC-3: a follow-up sheet (FC-20: invalid and fined after a colleague "
+            "showed an earlier one).",
         ),
-        strawberry.mutation(
-            resolver=service.change_consultant_mutation,
+        line_mutation(
+            service.record_appointment,
+            name="recordAppointment",
+            description="FC-3 / FC-6: a line of the appointment book.",
+        ),
+        line_mutation(
+            service.record_lead,
+            name="recordLead",
+            description="FC-12: a same-day phone inquiry or flyer number (FC-11: trial voucher).",
+        ),
+        line_mutation(
+            service.record_card_sale,
+            name="recordCardSale",
+            description="A card sale (FC-16: fined without the customer's own valid number; "
+            "FC-17: renewals).",
+        ),
+        line_mutation(
+            service.claim_sale_mutation,
+            name="claimSale",
+            description="对单: FC-3 … FC-23 decide whose sale it is, in what shares, and why.",
+        ),
+        line_mutation(
+            service.close_month_mutation,
+            name="closeMonth",
+            description="FC-22: close a month on or after its last day; attributions freeze.",
+            permission="manage",
+        ),
+        line_mutation(
+            service.change_consultant_mutation,
             name="changeSaleConsultant",
-            metadata=MANAGE,
+            description="FC-22: change the consultant on a sale with a complete change form.",
+            permission="manage",
         ),
     ]
 

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from plugins.fitnessclub._core import Base, UTCDateTime
+from core.plugin_api import Base, UTCDateTime
 
 
 class FollowUpSheet(Base):

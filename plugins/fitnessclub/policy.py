@@ -1,8 +1,8 @@
-"""Fitness-club numbers an operator can see and override (DOMAIN.md FC-1 … FC-23, C-14).
+"""Fitness-club numbers an operator can see and override (DOMAIN.md FC-1 … FC-23).
 
 Rules in :mod:`plugins.fitnessclub.rules` read every number from a :class:`FitnessClubPolicy`;
-``DEFAULT_POLICY`` holds the values of the club's house rules (seed 000 篇八) and the C-14
-complaint fines (seed 004). Money is :class:`~decimal.Decimal`, never float.
+``DEFAULT_POLICY`` holds the values of the club's house rules (seed 000 篇八); core adds its
+C-14 complaint fines to every line's table. Money is :class:`~decimal.Decimal`, never float.
 """
 
 from __future__ import annotations
@@ -12,9 +12,7 @@ from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from typing import Any
 
-# TODO(plugin-api): switch to ``from core.plugin_api import PenaltyRuleSpec`` once issue 7
-# exports it (core/plugin_api is still a module without it on main).
-from core.penalties import PenaltyRuleSpec
+from core.plugin_api.rules import PenaltyRuleSpec
 
 # Penalty codes of the line's table (stable: stored on issued penalties).
 UNREGISTERED_TOUR = "FC-1"  # 不做來訪登記進場參觀 50
@@ -25,8 +23,6 @@ PHONE_NOT_OWN = "FC-16-own-number"  # 成單號碼非本人有效號碼 200
 RENEWAL_PRICE_CUT = "FC-17"  # 低價爭取續卡 100
 STEERING_FRIEND = "FC-18"  # 干涉會友找會員 100
 LATE_FOLLOW_UP_SHEET = "FC-20"  # 他人跟進在先仍做跟進表 100
-C14_STAFF_CODE = "C-14-staff"
-C14_MANAGER_CODE = "C-14-manager"
 
 
 def _fine(code: str, rule: str, title: str, amount: int) -> PenaltyRuleSpec:
@@ -64,23 +60,6 @@ DEFAULT_PENALTIES: tuple[PenaltyRuleSpec, ...] = (
         "Follow-up sheet made after a colleague had shown an earlier one",
         100,
     ),
-    PenaltyRuleSpec(
-        code=C14_STAFF_CODE,
-        rule="C-14",
-        title="Complaint verified as caused by the staff member's service: fine",
-        kind="fine",
-        min_amount=Decimal(200),
-        max_amount=Decimal(1000),
-    ),
-    PenaltyRuleSpec(
-        code=C14_MANAGER_CODE,
-        rule="C-14",
-        title="Complaint verified as caused by a staff member: fine on the first-responsible "
-        "manager",
-        kind="fine",
-        min_amount=Decimal(100),
-        max_amount=Decimal(500),
-    ),
 )
 
 # Every code the rules issue must stay in the table, as a fine of its rule.
@@ -93,8 +72,6 @@ REQUIRED_FINES: dict[str, str] = {
     RENEWAL_PRICE_CUT: "FC-17",
     STEERING_FRIEND: "FC-18",
     LATE_FOLLOW_UP_SHEET: "FC-20",
-    C14_STAFF_CODE: "C-14",
-    C14_MANAGER_CODE: "C-14",
 }
 
 # (smallest, largest) allowed value of each whole-number setting.
@@ -139,7 +116,7 @@ class FitnessClubPolicy:
     - ``month_end_freeze_days``: the last days of a month in which only same-day sales can
       change hands (FC-22, 3).
     - ``penalties``: the line's penalty table (FC-1 50, FC-2 100, FC-9 300, FC-16 100 and
-      200, FC-17 100, FC-18 100, FC-20 100, C-14).
+      200, FC-17 100, FC-18 100, FC-20 100; core adds C-14).
     """
 
     follow_up_valid_months: int = 1
@@ -165,6 +142,12 @@ class FitnessClubPolicy:
         duplicates = sorted({code for code in codes if codes.count(code) > 1})
         if duplicates:
             raise ValueError(f"fitness-club penalty table repeats code(s): {duplicates}")
+        for spec in self.penalties:
+            if spec.rule == "C-14":
+                raise ValueError(
+                    f"fitness-club penalty {spec.code}: C-14 entries belong to core, which adds "
+                    "them to every line's table"
+                )
         for code, rule in REQUIRED_FINES.items():
             spec = self.penalty(code)
             if spec.rule != rule or spec.kind != "fine":

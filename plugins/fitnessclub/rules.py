@@ -27,10 +27,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 
-# TODO(plugin-api): switch to ``from core.plugin_api import Reason, PenaltyRuleSpec`` once
-# issue 7 exports them (core/plugin_api is still a module without them on main).
-from core.decisions import Reason
-from core.penalties import PenaltyRuleSpec
+from core.plugin_api.rules import PenaltyRuleSpec, Reason
 from plugins.fitnessclub.policy import (
     DEFAULT_POLICY,
     LATE_FOLLOW_UP_SHEET,
@@ -1546,5 +1543,6 @@ def month_close_check(month: date, now: datetime, tz: tzinfo) -> Verdict:
 
 
 def penalty_table(policy: FitnessClubPolicy = DEFAULT_POLICY) -> tuple[PenaltyRuleSpec, ...]:
-    """The fitness-club penalty table (FC-1, FC-2, FC-9, FC-16, FC-17, FC-18, FC-20, C-14)."""
+    """The fitness-club penalty table (FC-1, FC-2, FC-9, FC-16, FC-17, FC-18, FC-20); core
+    adds its C-14 entries."""
     return policy.penalties

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 import strawberry
 from strawberry.types import Info
 
+from core.plugin_api import Decision
 from plugins.fitnessclub import rules
-from plugins.fitnessclub._core import Decision, Money
 
 Signature = strawberry.enum(
     rules.Signature,
@@ -145,7 +146,7 @@ class CardSaleInput:
     )
     kind: SaleKind = rules.SaleKind.NEW  # type: ignore[valid-type]
     card_type: str = "annual"
-    price: Money = strawberry.field(description="Decimal string, CNY.")
+    price: Decimal = strawberry.field(description="Decimal string, CNY.")
     surname: str = strawberry.field(description="FC-16: the buyer's surname on the sale.")
     phone: str = strawberry.field(description="FC-16: the customer's own valid mobile.")
     group_size: int = strawberry.field(
@@ -156,7 +157,7 @@ class CardSaleInput:
 @strawberry.type
 class FitnessShare:
     staff_id: strawberry.ID
-    share: Money = strawberry.field(description="1 = the whole sale, 0.5 = half.")
+    share: Decimal = strawberry.field(description="1 = the whole sale, 0.5 = half.")
 
 
 @strawberry.type(description="A fine a rule detected and issued (FC-16 …).")
@@ -164,7 +165,7 @@ class FitnessFine:
     penalty_id: strawberry.ID
     staff_id: strawberry.ID
     code: str
-    amount: Money
+    amount: Decimal
     decision: Decision
 
 
@@ -189,7 +190,7 @@ class FitnessSale:
     user_id: strawberry.ID | None
     kind: SaleKind  # type: ignore[valid-type]
     card_type: str
-    price: Money
+    price: Decimal
     group_size: int
     registered: bool = strawberry.field(description="FC-7: the visitor was registered first.")
     sold_at: datetime

@@ -17,33 +17,31 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from core.plugin_api import (
-    Notification,
-    ReceptionContext,
-    ReceptionOutcome,
-    SaleAttribution,
-    SaleContext,
-    SaleShare,
-    VisitRecorded,
-)
-from plugins import fitnessclub
-from plugins.fitnessclub import rules
-from plugins.fitnessclub import schema as gql
-from plugins.fitnessclub._core import (
     Conflict,
     Customer,
     Decision,
     FrontdeskError,
     InvalidInput,
     NotFound,
-    PluginState,
+    Notification,
+    ReceptionContext,
+    ReceptionOutcome,
+    SaleAttribution,
+    SaleContext,
+    SaleShare,
     Site,
     Staff,
     Visit,
+    VisitRecorded,
     get_site,
     issue_penalty,
     parse_id,
+    plugin_settings,
     record_event,
 )
+from plugins import fitnessclub
+from plugins.fitnessclub import rules
+from plugins.fitnessclub import schema as gql
 from plugins.fitnessclub.models import (
     Appointment,
     CardSale,
@@ -71,8 +69,7 @@ def policy_of(settings: Mapping[str, Mapping[str, Any]] | None) -> FitnessClubPo
 
 
 async def load_policy(session: AsyncSession) -> FitnessClubPolicy:
-    state = await session.get(PluginState, CODE)
-    return policy_of({CODE: state.settings} if state is not None and state.settings else None)
+    return policy_of({CODE: await plugin_settings(session, CODE)})
 
 
 def tz_of(site: Site) -> ZoneInfo:
