@@ -147,6 +147,18 @@ def frontdesk_graphql_mutations() -> list[Any]:
             "FC-17: renewals).",
         ),
         line_mutation(
+            service.copy_phone_mutation,
+            name="copySalePhoneToRegister",
+            description="FC-16: the closer copied the sale's number into the visitor register.",
+        ),
+        line_mutation(
+            service.check_phones_mutation,
+            name="checkSalePhones",
+            description="FC-16: fine (100) the closers of a finished day whose sale's number "
+            "differs from the register and was not copied there that day.",
+            permission="manage",
+        ),
+        line_mutation(
             service.claim_sale_mutation,
             name="claimSale",
             description="对单: FC-3 … FC-23 decide whose sale it is, in what shares, and why.",

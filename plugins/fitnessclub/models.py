@@ -78,6 +78,11 @@ class CardSale(Base):
     card_type: Mapped[str] = mapped_column(String(80))
     price: Mapped[Decimal] = mapped_column(Numeric(12, 2))
     phone: Mapped[str] = mapped_column(String(32))
+    # FC-16: the customer's number in the register when it differs from the sale's, when the
+    # closer copied the sale's number into the register, and the fine for not doing it.
+    register_phone: Mapped[str | None] = mapped_column(String(32))
+    phone_fixed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    phone_fine_id: Mapped[int | None] = mapped_column(ForeignKey("penalties.id"))
     group_size: Mapped[int] = mapped_column(Integer, default=1)
     # FC-17: the card's last valid day, for a later upgrade or renewal.
     valid_until: Mapped[date | None] = mapped_column(Date)

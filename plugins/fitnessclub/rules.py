@@ -321,6 +321,12 @@ def _digits(number: str) -> str:
     return _DIGITS.sub("", number)
 
 
+def national(number: str) -> str:
+    """The digits of a mainland mobile without the +86 country code (E.164 or as written)."""
+    digits = _digits(number)
+    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
+
+
 def is_masked(number: str) -> bool:
     """An 11-digit mobile with its middle four digits left out (138****5678, FC-6)."""
     compact = number.replace(" ", "").replace("-", "")
@@ -1375,7 +1381,7 @@ def sale_phone_findings(
                 f"({validity.reason.message}): fine {policy.fine(PHONE_NOT_OWN)}.",
             )
         )
-    if register_phone is not None and _digits(register_phone) != _digits(sale_phone.number):
+    if register_phone is not None and national(register_phone) != national(sale_phone.number):
         sale_day = local_date(sold_at, tz)
         late = fixed_at is not None and local_date(fixed_at, tz) > sale_day
         over = fixed_at is None and local_date(now, tz) > sale_day

@@ -193,6 +193,12 @@ class FitnessSale:
     price: Decimal
     group_size: int
     registered: bool = strawberry.field(description="FC-7: the visitor was registered first.")
+    register_phone_differs: bool = strawberry.field(
+        description="FC-16: the sale's number differs from the register's."
+    )
+    phone_copied_at: datetime | None = strawberry.field(
+        description="FC-16: when the closer copied the sale's number into the register."
+    )
     sold_at: datetime
     shares: list[FitnessShare]
     follow_up_holder_id: strawberry.ID = strawberry.field(
@@ -281,3 +287,14 @@ class FitnessVisitFactsInput:
         default=None,
         description="FC-2: the questions reception asked; missing ones fine the receiver.",
     )
+
+
+@strawberry.input(description="FC-16: a sale whose number the closer copied to the register.")
+class SalePhoneInput:
+    sale_id: strawberry.ID
+
+
+@strawberry.input(description="FC-16: fine the sales of a finished day left unfixed.")
+class CheckSalePhonesInput:
+    site_id: strawberry.ID
+    day: date = strawberry.field(description="The sales' date (site time); must be over.")

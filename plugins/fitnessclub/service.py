@@ -1,12 +1,12 @@
 """Fitness-club resolvers: read the customer's own evidence, hand it to the pure rules in
 :mod:`plugins.fitnessclub.rules`, store the decision. Every write runs in one transaction
-(``ctx.app.write()``): a refused input leaves nothing half written."""
+(``write_session``): a refused input leaves nothing half written."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -37,8 +37,11 @@ from core.plugin_api import (
     issue_penalty,
     parse_id,
     plugin_settings,
+    read_session,
     record_event,
+    write_session,
 )
+from core.plugin_api import now as clock
 from plugins import fitnessclub
 from plugins.fitnessclub import rules
 from plugins.fitnessclub import schema as gql
@@ -50,7 +53,7 @@ from plugins.fitnessclub.models import (
     Lead,
     MonthClose,
 )
-from plugins.fitnessclub.policy import FitnessClubPolicy
+from plugins.fitnessclub.policy import PHONE_NOT_COPIED, FitnessClubPolicy
 
 CODE = fitnessclub.CODE
 STREAM = "fitnessclub"
@@ -154,6 +157,8 @@ def sale_view(sale: CardSale, fines: list[gql.FitnessFine] | None = None) -> gql
         price=sale.price,
         group_size=sale.group_size,
         registered=sale.registered,
+        register_phone_differs=sale.register_phone is not None,
+        phone_copied_at=sale.phone_fixed_at,
         sold_at=sale.sold_at,
         shares=_shares(sale.shares),
         follow_up_holder_id=strawberry.ID(str(sale.follow_up_holder_id)),
@@ -470,6 +475,11 @@ async def add_card_sale(
         group_size=data.group_size,
         valid_until=None,
         registered=registered,
+        register_phone=(
+            customer.phone
+            if customer.phone and rules.national(customer.phone) != rules.national(data.phone)
+            else None
+        ),
         sold_at=now,
         shares=[{"staff_id": holder, "share": "1"}],
         follow_up_holder_id=holder,
@@ -967,6 +977,75 @@ async def visit_recorded(event: VisitRecorded) -> None:
         )
 
 
+async def copy_phone_to_register(
+    session: AsyncSession, data: gql.SalePhoneInput, now: datetime
+) -> gql.FitnessSale:
+    """FC-16: the closer copied the sale's number into the visitor register, noting that it
+    is the same person (in time when done by the end of the sale day, site time)."""
+    sale = await session.get(CardSale, parse_id(data.sale_id, "saleId"))
+    if sale is None:
+        raise NotFound(f"sale {data.sale_id} does not exist", code="SALE_NOT_FOUND")
+    await club(session, sale.site_id, lock=True)
+    await session.refresh(sale)
+    if sale.register_phone is None:
+        raise InvalidInput(
+            "the sale's number already matches the register (FC-16)", code="PHONE_MATCHES"
+        )
+    if sale.phone_fixed_at is not None:
+        raise Conflict("the number was already copied (FC-16)", code="PHONE_ALREADY_COPIED")
+    sale.phone_fixed_at = now
+    await session.flush()
+    return sale_view(sale)
+
+
+async def check_sale_phones(
+    session: AsyncSession, data: gql.CheckSalePhonesInput, now: datetime
+) -> list[gql.FitnessFine]:
+    """FC-16: fine (100) every closer of ``day`` whose sale's number differs from the register
+    and was not copied there that day; only once the day is over, and once per sale."""
+    site = await club(session, data.site_id, lock=True)
+    tz = tz_of(site)
+    policy = await load_policy(session)
+    start = datetime(data.day.year, data.day.month, data.day.day, tzinfo=tz)
+    end = start + timedelta(days=1)
+    sales = (
+        await session.scalars(
+            select(CardSale)
+            .where(
+                CardSale.site_id == site.id,
+                CardSale.register_phone.is_not(None),
+                CardSale.phone_fine_id.is_(None),
+                CardSale.sold_at >= start,
+                CardSale.sold_at < end,
+            )
+            .order_by(CardSale.sold_at, CardSale.id)
+        )
+    ).all()
+    names = await _names(session, [x.closer_id for x in sales])
+    fines = []
+    for sale in sales:
+        findings = [
+            f
+            for f in rules.sale_phone_findings(
+                names.get(str(sale.closer_id), str(sale.closer_id)),
+                rules.Phone(surname="-", number=sale.phone),
+                sale.register_phone,
+                sale.sold_at,
+                sale.phone_fixed_at,
+                now,
+                tz,
+                policy,
+            )
+            if f.code == PHONE_NOT_COPIED
+        ]
+        for finding in findings:
+            fine = await _issue(session, site, sale.closer_id, finding, now)
+            sale.phone_fine_id = int(fine.penalty_id)
+            fines.append(fine)
+    await session.flush()
+    return fines
+
+
 # --- GraphQL entry points ---------------------------------------------------------------------
 
 
@@ -974,61 +1053,65 @@ async def record_follow_up_sheet(
     info: Info, input: gql.FollowUpSheetInput
 ) -> gql.FitnessFollowUpSheet:
     """FC-3: a follow-up sheet (FC-20: fined and invalid after a colleague showed theirs)."""
-    ctx = info.context
-    now = ctx.now()
-    async with ctx.app.write() as s:
+    now = clock(info)
+    async with write_session(info) as s:
         row, site, policy, _fines = await add_follow_up_sheet(s, input, now)
         return sheet_view(row, site, now, policy, await _names(s, [row.consultant_id]))
 
 
 async def record_appointment(info: Info, input: gql.AppointmentInput) -> gql.FitnessAppointment:
     """FC-3 / FC-6: a line of the appointment book."""
-    ctx = info.context
-    async with ctx.app.write() as s:
-        return await add_appointment(s, input, ctx.now())
+    async with write_session(info) as s:
+        return await add_appointment(s, input, clock(info))
 
 
 async def record_lead(info: Info, input: gql.LeadInput) -> gql.FitnessLead:
     """FC-12: a same-day phone inquiry or flyer number."""
-    ctx = info.context
-    async with ctx.app.write() as s:
-        return lead_view(await add_lead(s, input, ctx.now()))
+    async with write_session(info) as s:
+        return lead_view(await add_lead(s, input, clock(info)))
 
 
 async def record_card_sale(info: Info, input: gql.CardSaleInput) -> gql.FitnessSale:
     """A card sale (FC-16 fine for a number that is not the customer's own, FC-17)."""
-    ctx = info.context
-    async with ctx.app.write() as s:
-        return await add_card_sale(s, input, ctx.now())
+    async with write_session(info) as s:
+        return await add_card_sale(s, input, clock(info))
 
 
 async def claim_sale_mutation(info: Info, input: gql.ClaimSaleInput) -> gql.FitnessClaimResult:
     """对单: FC-3 … FC-23 decide whose sale it is, in what shares, and why."""
-    ctx = info.context
-    async with ctx.app.write() as s:
-        return await claim_sale(s, input, ctx.now())
+    async with write_session(info) as s:
+        return await claim_sale(s, input, clock(info))
 
 
 async def close_month_mutation(info: Info, input: gql.CloseMonthInput) -> gql.FitnessMonthClose:
     """FC-22: close a month on or after its last day."""
-    ctx = info.context
-    async with ctx.app.write() as s:
-        return await close_month(s, input, ctx.now())
+    async with write_session(info) as s:
+        return await close_month(s, input, clock(info))
 
 
 async def change_consultant_mutation(
     info: Info, input: gql.ChangeFormInput
 ) -> gql.FitnessChangeResult:
     """FC-22: change the consultant on a sale with a complete change form."""
-    ctx = info.context
-    async with ctx.app.write() as s:
-        return await change_consultant(s, input, ctx.now())
+    async with write_session(info) as s:
+        return await change_consultant(s, input, clock(info))
+
+
+async def copy_phone_mutation(info: Info, input: gql.SalePhoneInput) -> gql.FitnessSale:
+    async with write_session(info) as s:
+        return await copy_phone_to_register(s, input, clock(info))
+
+
+async def check_phones_mutation(
+    info: Info, input: gql.CheckSalePhonesInput
+) -> list[gql.FitnessFine]:
+    async with write_session(info) as s:
+        return await check_sale_phones(s, input, clock(info))
 
 
 async def fitness_sale(info: Info, id: strawberry.ID) -> gql.FitnessSale | None:
     """One card sale with whose it is and why."""
-    ctx = info.context
-    async with ctx.db.session() as s:
+    async with read_session(info) as s:
         sale = await s.get(CardSale, parse_id(id, "id"))
         return sale_view(sale) if sale is not None else None
 
@@ -1037,11 +1120,10 @@ async def fitness_sales(
     info: Info, site_id: strawberry.ID, month: date | None = None
 ) -> list[gql.FitnessSale]:
     """A club's sales of a month (the site's local month; this month by default)."""
-    ctx = info.context
-    async with ctx.db.session() as s:
+    async with read_session(info) as s:
         site = await club(s, site_id)
         tz = tz_of(site)
-        first = (month or rules.local_date(ctx.now(), tz)).replace(day=1)
+        first = (month or rules.local_date(clock(info), tz)).replace(day=1)
         after = rules.add_months(first, 1)
         start = datetime(first.year, first.month, 1, tzinfo=tz)
         end = datetime(after.year, after.month, 1, tzinfo=tz)
@@ -1055,8 +1137,7 @@ async def fitness_sales(
 
 async def fitness_claims(info: Info, sale_id: strawberry.ID) -> list[gql.FitnessClaim]:
     """Every claim on a sale, oldest first, with its decision."""
-    ctx = info.context
-    async with ctx.db.session() as s:
+    async with read_session(info) as s:
         rows = await s.scalars(
             select(Claim)
             .where(Claim.sale_id == parse_id(sale_id, "saleId"))
@@ -1069,9 +1150,8 @@ async def fitness_evidence(
     info: Info, site_id: strawberry.ID, customer_id: strawberry.ID
 ) -> gql.FitnessEvidence:
     """A customer's evidence timeline: sheets, appointments, leads and sales."""
-    ctx = info.context
-    now = ctx.now()
-    async with ctx.db.session() as s:
+    now = clock(info)
+    async with read_session(info) as s:
         site = await club(s, site_id)
         customer = await _customer(s, site, customer_id, "customerId")
         policy = await load_policy(s)

@@ -483,3 +483,33 @@ async def test_FC_3_and_FC_10_at_the_desk(club):
     )
     assert suggested["visit"]["receiver"]["id"] == club.zhao
     assert "suggested by staff does not count" in suggested["decision"]["message"]
+
+
+COPY = """
+mutation($sale: ID!) { copySalePhoneToRegister(input: {saleId: $sale}) {
+  registerPhoneDiffers phoneCopiedAt } }"""
+CHECK_PHONES = """
+mutation($site: ID!, $day: Date!) { checkSalePhones(input: {siteId: $site, day: $day}) {
+  staffId code amount decision { rule message } } }"""
+
+
+async def test_FC_16_number_not_copied_to_the_register_that_day_is_fined_100(club):
+    fixed = await club.customer("Liu X", "13812345624")
+    forgot = await club.customer("Liu Y", "13812345625")
+    same = await club.customer("Liu Z", "13812345626")
+    sale_fixed = await club.sale(club.zhao, fixed, at(11, 2, 15), phone="13900000001")
+    sale_forgot = await club.sale(club.wang, forgot, at(11, 2, 16), phone="13900000002")
+    await club.sale(club.zhao, same, at(11, 2, 17), phone="13812345626")
+    assert sale_forgot["id"] != sale_fixed["id"]
+    copied = await club.at(at(11, 2, 23, 59)).data(COPY, {"sale": sale_fixed["id"]})
+    assert copied["copySalePhoneToRegister"]["registerPhoneDiffers"] is True
+    variables = {"site": club.site, "day": "2026-11-02"}
+    # Still the sale day: nobody is fined yet.
+    early = await club.at(at(11, 2, 23, 59)).data(CHECK_PHONES, variables)
+    assert early["checkSalePhones"] == []
+    [fine] = (await club.at(at(11, 3, 0, 0)).data(CHECK_PHONES, variables))["checkSalePhones"]
+    assert fine["staffId"] == club.wang and fine["code"] == "FC-16-register"
+    assert fine["amount"] == "100.00" and fine["decision"]["rule"] == "FC-16"
+    assert "differs from the visitor register" in fine["decision"]["message"]
+    # Once per sale.
+    assert (await club.at(at(11, 4)).data(CHECK_PHONES, variables))["checkSalePhones"] == []

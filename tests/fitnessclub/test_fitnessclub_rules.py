@@ -820,3 +820,11 @@ def test_policy_overrides_are_validated_and_fines_follow_the_table():
         FitnessClubPolicy(penalties=tuple(s for s in DEFAULT_POLICY.penalties if s.code != "FC-9"))
     with pytest.raises(ValueError, match="whole number"):
         FitnessClubPolicy(group_sale_size=True)  # type: ignore[arg-type]
+
+
+def test_FC_16_register_numbers_in_e164_compare_with_the_national_number():
+    sold = at(SALE_DAY, 15)
+    later = at(d(3, 4))
+    assert sale_phone_findings("zhao", phone(), "+8613812345678", sold, None, later, TZ) == ()
+    fined = sale_phone_findings("zhao", phone(), "+8613900000000", sold, None, later, TZ)
+    assert [f.code for f in fined] == ["FC-16-register"]
