@@ -231,6 +231,8 @@ class ClaimFacts:
     register: tuple[RegisterEntry, ...] = ()
     month_closed: bool = False
     names: Mapping[str, str] = field(default_factory=dict)
+    # Customers' names for the sentences (customer keys are not staff ids).
+    customer_names: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         _require_aware(self.found_at, "found_at")
@@ -678,10 +680,12 @@ def decide_claim(facts: ClaimFacts, policy: FitnessClubPolicy = DEFAULT_POLICY) 
     decision = _decide_claim(facts, policy)
     if sale.user and sale.user != sale.buyer and decision.outcome in (Outcome.WHOLE, Outcome.HALF):
         # FC-21: the card's user is the customer; a consultant following them claims it.
+        buyer = _name(facts.customer_names, sale.buyer)
+        user = _name(facts.customer_names, sale.user)
         message = (
-            f"The card was bought by {sale.buyer} for {sale.user} to use, so it is {sale.user}'s "
-            f"sale and {_name(facts.names, facts.claimant)}, who follows {sale.user}, may claim "
-            f"it. {decision.reason.message}"
+            f"The card was bought by {buyer} for {user} to use, so it is {user}'s sale and "
+            f"{_name(facts.names, facts.claimant)}, who follows {user}, may claim it. "
+            f"{decision.reason.message}"
         )
         decision = ClaimDecision(
             decision.outcome,

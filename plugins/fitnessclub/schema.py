@@ -152,6 +152,9 @@ class CardSaleInput:
     group_size: int = strawberry.field(
         default=1, description="FC-15: people signing up together (8 or more: group sale)."
     )
+    valid_until: date | None = strawberry.field(
+        default=None, description="FC-17: the card's last valid day (for later renewals)."
+    )
 
 
 @strawberry.type

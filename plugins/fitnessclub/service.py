@@ -134,6 +134,12 @@ async def _names(session: AsyncSession, ids: Iterable[int]) -> dict[str, str]:
     return {str(i): name for i, name in rows.all()}
 
 
+async def _customer_names(session: AsyncSession, ids: Iterable[int | None]) -> dict[str, str]:
+    wanted = sorted({i for i in ids if i is not None})
+    rows = await session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(wanted)))
+    return {str(i): name for i, name in rows.all()}
+
+
 def _shares(raw: list[dict[str, Any]]) -> list[gql.FitnessShare]:
     return [
         gql.FitnessShare(staff_id=strawberry.ID(str(s["staff_id"])), share=Decimal(s["share"]))
@@ -473,7 +479,7 @@ async def add_card_sale(
         price=_price(data.price),
         phone=_text(data.phone, "phone", 32),
         group_size=data.group_size,
-        valid_until=None,
+        valid_until=data.valid_until,
         registered=registered,
         register_phone=(
             customer.phone
@@ -562,6 +568,7 @@ def _claim_facts(
     found: Mapping[str, Any],
     month_closed: bool,
     names: Mapping[str, str],
+    customer_names: Mapping[str, str] | None = None,
 ) -> rules.ClaimFacts:
     key = sale.customer
     return rules.ClaimFacts(
@@ -592,6 +599,7 @@ def _claim_facts(
         ),
         month_closed=month_closed,
         names=names,
+        customer_names=customer_names or {},
     )
 
 
@@ -697,6 +705,7 @@ async def claim_sale(
         found,
         closed,
         names,
+        await _customer_names(session, [sale.buyer_id, sale.user_id]),
     )
     try:
         decision = rules.decide_claim(facts, policy)

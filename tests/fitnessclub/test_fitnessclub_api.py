@@ -513,3 +513,32 @@ async def test_FC_16_number_not_copied_to_the_register_that_day_is_fined_100(clu
     assert "differs from the visitor register" in fine["decision"]["message"]
     # Once per sale.
     assert (await club.at(at(11, 4)).data(CHECK_PHONES, variables))["checkSalePhones"] == []
+
+
+async def test_FC_17_renewal_within_validity_and_FC_21_card_for_another(club):
+    member = await club.customer("Ma A", "13812345627")
+    await club.sale(club.wang, member, at(11, 1, 10), validUntil="2026-11-30")
+    renewal = await club.sale(club.zhao, member, at(11, 30, 10), kind="RENEWAL")
+    assert renewal["decision"]["rule"] == "FC-17"
+    assert "within validity (valid until 2026-11-30)" in renewal["decision"]["message"]
+    buyer = await club.customer("Ma B", "13812345628")
+    user = await club.customer("Ma C", "13812345629")
+    await club.sheet(club.wang, user, at(11, 1, 9), phone="13812345629")
+    await club.visit(user, club.zhao, at(11, 2, 14))
+    gift = await club.sale(club.zhao, buyer, at(11, 2, 15), userId=user, phone="13812345629")
+    decided = await club.claim(gift["id"], club.wang, at(11, 4))
+    assert decided["claim"]["outcome"] == "WHOLE"
+    assert decided["claim"]["decision"]["rule"] == "FC-21"
+    assert "bought by Ma B for Ma C to use" in decided["claim"]["decision"]["message"]
+
+
+async def test_FC_15_group_sale_claimed_only_on_its_day(club):
+    customer = await club.customer("Ma D", "13812345630")
+    await club.sheet(club.wang, customer, at(11, 1, 9), phone="13812345630")
+    await club.visit(customer, club.zhao, at(11, 2, 14))
+    group = (await club.sale(club.zhao, customer, at(11, 2, 15), groupSize=8))["id"]
+    late = await club.claim(group, club.wang, at(11, 3, 0, 0))
+    assert late["claim"]["outcome"] == "REFUSED" and late["claim"]["decision"]["rule"] == "FC-15"
+    same_day = await club.claim(group, club.wang, at(11, 2, 23, 59))
+    assert same_day["claim"]["outcome"] == "WHOLE"
+    assert same_day["claim"]["decision"]["rule"] == "FC-15"
