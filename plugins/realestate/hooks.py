@@ -29,6 +29,7 @@ from core.plugin_api import (
     InquiryKind,
     InvalidInput,
     Join,
+    LineInput,
     MigrationBranch,
     NotFound,
     Notification,
@@ -464,12 +465,15 @@ def frontdesk_graphql_type_fields() -> list[Any]:
 
 
 @hookimpl
-def frontdesk_graphql_input_fields() -> dict[str, list[Any]]:
-    return {
-        "CheckInVisitInput": [
-            ("realestate", gql.RealEstateVisitFactsInput, "Real-estate facts (RE-6 … RE-14).")
-        ]
-    }
+def frontdesk_graphql_input_fields() -> list[LineInput]:
+    return [
+        LineInput(
+            "CheckInVisitInput",
+            "realestate",
+            gql.RealEstateVisitFactsInput,
+            "Real-estate facts (RE-6 … RE-14).",
+        )
+    ]
 
 
 async def _site(session: AsyncSession, site_id: Any, *, lock: bool = False) -> Site:
