@@ -9,6 +9,7 @@ from typing import Any
 
 from core.plugin_api import (
     DemoContext,
+    LineInput,
     MigrationBranch,
     PluginInfo,
     ReceptionContext,
@@ -76,12 +77,15 @@ def frontdesk_visit_recorded(event: VisitRecorded) -> Any:
 
 
 @hookimpl
-def frontdesk_graphql_input_fields() -> dict[str, list[Any]]:
-    return {
-        "CheckInVisitInput": [
-            ("fitnessclub", gql.FitnessVisitFactsInput, "Fitness-club facts (FC-2, FC-8 … FC-18).")
-        ]
-    }
+def frontdesk_graphql_input_fields() -> list[LineInput]:
+    return [
+        LineInput(
+            "CheckInVisitInput",
+            "fitnessclub",
+            gql.FitnessVisitFactsInput,
+            "Fitness-club facts (FC-2, FC-8 … FC-18).",
+        )
+    ]
 
 
 @hookimpl
