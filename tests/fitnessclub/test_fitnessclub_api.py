@@ -542,3 +542,41 @@ async def test_FC_15_group_sale_claimed_only_on_its_day(club):
     same_day = await club.claim(group, club.wang, at(11, 2, 23, 59))
     assert same_day["claim"]["outcome"] == "WHOLE"
     assert same_day["claim"]["decision"]["rule"] == "FC-15"
+
+
+LEAD = """
+mutation($input: LeadInput!) { recordLead(input: $input) { id kind at } }"""
+
+
+async def test_FC_12_same_day_inquiry_with_appointment_found_the_same_day(club):
+    customer = await club.customer("Qin A", "13812345631")
+    ids = {"siteId": club.site, "consultantId": club.wang, "customerId": customer}
+    lead = {**ids, "kind": "PHONE_INQUIRY"}
+    await club.at(at(11, 2, 9)).data(LEAD, {"input": lead})
+    book = {**ids, "phone": "13812345631", "visitDate": "2026-11-02", "signature": "DIRECTOR"}
+    await club.at(at(11, 2, 9, 5)).data(APPOINTMENT, {"input": book})
+    await club.visit(customer, club.zhao, at(11, 2, 14))
+    sale = (await club.sale(club.zhao, customer, at(11, 2, 15), phone="13812345631"))["id"]
+    decided = await club.claim(sale, club.wang, at(11, 2, 23, 59))
+    assert decided["claim"]["outcome"] == "WHOLE"
+    assert decided["claim"]["decision"]["rule"] == "FC-12"
+    assert "same-day phone inquiry" in decided["claim"]["decision"]["message"]
+
+
+async def test_FC_19_registered_in_the_morning_closed_by_another_found_next_day(club):
+    customer = await club.customer("Qin B", "13812345632")
+    await club.visit(customer, club.wang, at(11, 2, 9))
+    await club.visit(customer, club.zhao, at(11, 2, 14))
+    sale = (await club.sale(club.zhao, customer, at(11, 2, 15), phone="13812345632"))["id"]
+    decided = await club.claim(sale, club.wang, at(11, 3, 10))
+    assert decided["claim"]["outcome"] == "HALF"
+    assert decided["claim"]["decision"]["rule"] == "FC-19"
+    assert "found the next day: half" in decided["claim"]["decision"]["message"]
+
+
+async def test_FC_18_friend_asking_for_a_member_goes_to_the_members_consultant(club):
+    customer = await club.customer("Qin C", "13812345633")
+    facts = {"receiverId": club.zhao, "askedForMemberConsultantId": club.wang}
+    got = await _arrive(club, at(11, 3, 10), customerId=customer, fitnessclub=facts)
+    assert got["visit"]["receiver"]["id"] == club.wang
+    assert got["decision"]["rule"] == "FC-18"
