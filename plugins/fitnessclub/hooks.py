@@ -112,6 +112,11 @@ def frontdesk_graphql_queries() -> list[Any]:
             description="A club's sales of a month (the site's local month; this one by default).",
         ),
         line_query(
+            service.consultant_month,
+            name="fitnessConsultantMonth",
+            description="A consultant's month: the sales they hold a share of, and the sum.",
+        ),
+        line_query(
             service.fitness_claims,
             name="fitnessClaims",
             description="The claims (对单) on a sale, oldest first, each with its decision.",

@@ -301,3 +301,12 @@ class SalePhoneInput:
 class CheckSalePhonesInput:
     site_id: strawberry.ID
     day: date = strawberry.field(description="The sales' date (site time); must be over.")
+
+
+@strawberry.type(description="A consultant's month: the sales they hold a share of, and the sum.")
+class FitnessConsultantMonth:
+    staff_id: strawberry.ID
+    month: date
+    sales: list[FitnessSale]
+    total_share: Decimal = strawberry.field(description="Sum of shares (1 per whole sale).")
+    follow_up_rights: int = strawberry.field(description="FC-13: sales whose member they serve.")

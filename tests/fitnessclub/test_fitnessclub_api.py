@@ -580,3 +580,23 @@ async def test_FC_18_friend_asking_for_a_member_goes_to_the_members_consultant(c
     got = await _arrive(club, at(11, 3, 10), customerId=customer, fitnessclub=facts)
     assert got["visit"]["receiver"]["id"] == club.wang
     assert got["decision"]["rule"] == "FC-18"
+
+
+MONTH = """
+query($site: ID!, $staff: ID!) {
+  fitnessConsultantMonth(siteId: $site, staffId: $staff, month: "2026-11-15") {
+    month totalShare followUpRights sales { id } } }"""
+
+
+async def test_a_consultants_month_sums_whole_and_half_shares(club):
+    whole = await _contested(club, "Qin D", "13812345634")
+    half = await _contested(club, "Qin E", "13812345635")
+    await club.claim(whole, club.wang, at(11, 3))
+    await club.claim(half, club.wang, at(11, 10))
+    wang = await club.at(at(11, 20)).data(MONTH, {"site": club.site, "staff": club.wang})
+    month = wang["fitnessConsultantMonth"]
+    assert month["month"] == "2026-11-01"
+    assert [x["id"] for x in month["sales"]] == [whole, half]
+    assert month["totalShare"] == "1.5" and month["followUpRights"] == 1
+    zhao = await club.at(at(11, 20)).data(MONTH, {"site": club.site, "staff": club.zhao})
+    assert zhao["fitnessConsultantMonth"]["totalShare"] == "0.5"
