@@ -3,6 +3,23 @@
 Database I/O is async (SQLAlchemy asyncio over asyncpg or aiosqlite) so that a slow query never
 blocks the event loop serving other requests and subscriptions.  Migrations and the CLI use the
 matching sync driver (psycopg / pysqlite) through :func:`sync_url`.
+
+Lock order (PostgreSQL; every write path follows it, so no two transactions wait on each
+other in a cycle):
+
+1. the site row, ``FOR NO KEY UPDATE`` (check-ins and the real-estate rotation mutations,
+   ``directory.get_site(lock=True)``);
+2. the complaint being changed, ``FOR NO KEY UPDATE`` (``complaints._lock_complaint``; the
+   overdue sweep with ``SKIP LOCKED``), or the month's complaint serial row (filing, C-6);
+3. rows the transaction inserts or updates itself (visits, history, penalties, events,
+   webhook deliveries, the audit row) -- no lock is taken on other transactions' rows.
+
+Row locks that guard application state (whose turn it is, a complaint's status) are ``FOR NO
+KEY UPDATE``, never ``FOR UPDATE``: the foreign-key check of an insert referencing the row
+(an event or a penalty of that site, a history entry of that complaint) takes ``FOR KEY
+SHARE``, which conflicts with ``FOR UPDATE`` but not with ``FOR NO KEY UPDATE``.  A
+transaction that held an event-order lock and then inserted an event of a site could
+otherwise wait for a check-in holding that site row, while the check-in waited for it.
 """
 
 from __future__ import annotations

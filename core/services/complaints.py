@@ -339,7 +339,7 @@ async def _lock_complaint(session: AsyncSession, complaint_id: int) -> Complaint
     complaint = await session.scalar(
         select(Complaint)
         .where(Complaint.id == complaint_id)
-        .with_for_update()
+        .with_for_update(key_share=True)  # NO KEY UPDATE: see "Lock order" in core.db
         .execution_options(populate_existing=True)
     )
     if complaint is None:
@@ -1060,7 +1060,7 @@ async def sweep_overdue(
             select(Complaint)
             .where(overdue_condition(now, kind), watch.mark.is_(None))
             .order_by(Complaint.id)
-            .with_for_update(skip_locked=True)
+            .with_for_update(key_share=True, skip_locked=True)
         )
         if site_id is not None:
             stmt = stmt.where(Complaint.site_id == site_id)
