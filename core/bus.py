@@ -221,9 +221,9 @@ class StoredStream:
     commits, in any order) and the bus can lose events (full queues, Redis reconnects).  So
     the bus only rings the bell; on each ring for an id beyond what was emitted, this reads
     ``id > last`` from the store once for the whole process and emits what it finds, in id
-    order.  Event ids are assigned in commit order (``core.events.record_event`` serialises
-    inserts), so when event N is visible every event below N is visible too: a read never
-    skips an event that commits later.  A periodic read catches a bell that never rang.
+    order.  ``load_after`` reads up to the event horizon only (``core.events``: every event
+    up to it is final), so a read never skips an event that commits later.  A periodic read
+    catches a bell that never rang.
     """
 
     def __init__(

@@ -368,8 +368,8 @@ class PluginState(Base):
 class Event(Base):
     """A domain event, written in the same transaction as the change it describes.
 
-    ``id`` is the cursor: strictly increasing in commit order within a stream is guaranteed by
-    taking the stream's lock before inserting (see ``core.events``).
+    ``id`` is the cursor: readers read up to the event horizon only, below which every id
+    is final, so a cursor never skips an event that commits later (see ``core.events``).
     """
 
     __tablename__ = "events"

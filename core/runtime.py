@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.bus import LocalBus, make_bus
 from core.db import Database
-from core.events import take_pending_events
+from core.events import EventHorizon, take_pending_events
 from core.plugins import PluginHost, create_plugin_manager
 from core.services.plugin_state import load_enabled
 from core.settings import Settings
@@ -33,6 +33,8 @@ class Frontdesk:
     ) -> None:
         self.settings = settings or Settings.from_env()
         self.db = Database(self.settings.database_url)
+        # Readers of the event log read up to here only (core.events: no global write lock).
+        self.horizon = EventHorizon(self.db)
         self.host = PluginHost(pm or create_plugin_manager())
         self.bus = bus or make_bus(self.settings.redis_url)
         self._schemas: dict[frozenset[str], Any] = {}

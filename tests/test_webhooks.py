@@ -169,6 +169,18 @@ async def eventually(condition, within: float = 10.0) -> None:
         await asyncio.sleep(0.02)
 
 
+async def recorded(client: Client, endpoint: str, within: float = 10.0) -> list[dict]:
+    """The endpoint's deliveries once none is pending: the receiver hears a request before
+    the dispatcher records its answer, so wait for the record (state, not time)."""
+    deadline = time.monotonic() + within
+    while True:
+        nodes = (await client.data(DELIVERIES, {"endpoint": endpoint}))["webhookDeliveries"]
+        if all(n["status"] != "PENDING" for n in nodes["nodes"]):
+            return nodes["nodes"]
+        assert time.monotonic() < deadline, "deliveries still pending"
+        await asyncio.sleep(0.02)
+
+
 async def register(client: Client, receiver: Receiver, types: list[str]) -> str:
     data = await client.data(REGISTER, {"url": receiver.url, "types": types})
     receiver.secret = data["registerWebhookEndpoint"]["secret"]
@@ -209,8 +221,7 @@ async def test_a_receiver_down_then_failing_gets_every_event_in_order_exactly_on
     # 500s were retried: the first event was requested more than once.
     assert [i for i, status in receiver.requests if status == 500] == [written[0]] * 3
 
-    data = await client.data(DELIVERIES, {"endpoint": endpoint})
-    nodes = data["webhookDeliveries"]["nodes"]
+    nodes = await recorded(client, endpoint)
     assert [int(n["eventId"]) for n in nodes] == list(reversed(written + more))  # newest first
     assert {n["status"] for n in nodes} == {"DELIVERED"}
     first = nodes[-1]
@@ -239,9 +250,9 @@ async def test_replaying_a_delivery_sends_it_again_with_the_same_event_id(wfd):
         await receiver.stop()
     assert receiver.requests == [(event_id, 200), (event_id, 200)]
     assert receiver.seen_ids == [event_id]  # the idempotent receiver ignores the copy
-    nodes = (await client.data(DELIVERIES, {"endpoint": endpoint}))["webhookDeliveries"]
-    assert nodes["nodes"][0]["status"] == "DELIVERED"
-    assert nodes["nodes"][0]["attemptCount"] == 2
+    nodes = await recorded(client, endpoint)
+    assert nodes[0]["status"] == "DELIVERED"
+    assert nodes[0]["attemptCount"] == 2
 
 
 async def test_rolled_back_events_are_never_delivered_and_paused_endpoints_wait(wfd):
