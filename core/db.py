@@ -20,6 +20,7 @@ KEY UPDATE``, never ``FOR UPDATE``: the foreign-key check of an insert referenci
 SHARE``, which conflicts with ``FOR UPDATE`` but not with ``FOR NO KEY UPDATE``.  A
 transaction that held an event-order lock and then inserted an event of a site could
 otherwise wait for a check-in holding that site row, while the check-in waited for it.
+Event inserts take no lock that writers wait on (``core.events``).
 """
 
 from __future__ import annotations

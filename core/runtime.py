@@ -7,11 +7,15 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import pluggy
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.auth import record_audit
 from core.bus import LocalBus, make_bus
 from core.db import Database
 from core.events import EventHorizon, take_pending_events
@@ -21,6 +25,24 @@ from core.settings import Settings
 from core.webhooks import run_webhook_dispatcher
 
 log = logging.getLogger("frontdesk")
+
+
+@dataclass
+class MutationFrame:
+    """One root mutation field being run: its audit row (C-13) goes into the field's own
+    transaction (:meth:`Frontdesk.write`), so it commits exactly when the mutation does."""
+
+    action: str  # the root field's name
+    response_key: str  # its alias, or the name
+    actor: Any
+    now: datetime
+    task: asyncio.Task[Any] | None = field(default_factory=asyncio.current_task)
+    audited: bool = False  # the audit row committed with the mutation
+    error_code: str | None = None  # the field failed with this code
+
+
+# The root mutation field the current task runs (set by schema.build around its resolver).
+CURRENT_MUTATION: ContextVar[MutationFrame | None] = ContextVar("frontdesk_mutation", default=None)
 
 
 class Frontdesk:
@@ -121,12 +143,30 @@ class Frontdesk:
     # --- writes ----------------------------------------------------------------------------
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """One transaction; its events are published after it commits (never before)."""
+        """One transaction; its events are published after it commits (never before).
+
+        Inside a root mutation field, the field's audit row (C-13) is written in this
+        transaction: it commits with the mutation or not at all (an audit insert that fails
+        rolls the mutation back).  What follows the commit (publishing) never raises.
+        """
+        frame = CURRENT_MUTATION.get()
+        if frame is not None and (frame.audited or frame.task is not asyncio.current_task()):
+            frame = None  # audited already (a second transaction), or another task's frame
         async with self.db.transaction() as session:
             yield session
+            if frame is not None:
+                await record_audit(
+                    session, actor=frame.actor, action=frame.action, succeeded=True, now=frame.now
+                )
+                await session.flush()
+        if frame is not None:
+            frame.audited = True
         events = take_pending_events(session)
         if events:
-            await self.publish(events)
+            try:
+                await self.publish(events)
+            except Exception:  # pragma: no cover - publish logs its own failures
+                log.exception("publishing after commit failed; the change is saved")
 
     async def publish(self, events: list[Any]) -> None:
         try:

@@ -10,6 +10,8 @@ their annotations evaluated to the classes built for this schema.
 """
 
 import copy
+import inspect
+import logging
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -48,6 +50,7 @@ from core.graphql.roots import MUTATION_MIXINS, QUERY_MIXINS, SUBSCRIPTION_MIXIN
 from core.graphql.scalars import SCALAR_MAP
 from core.graphql.types import EXTENSIBLE_TYPES, CheckInResult
 from core.plugins import PluginHost
+from core.runtime import CURRENT_MUTATION, MutationFrame
 from core.settings import Settings
 
 PLUGIN_KEY = "frontdesk_plugin"
@@ -80,6 +83,11 @@ class FrontdeskSchema(strawberry.Schema):
                 self.root_permissions[(root_name, f.graphql_name or _camel(f.python_name))] = (
                     Permission(wanted)
                 )
+        mutation_type = self._schema.mutation_type
+        if mutation_type is not None:
+            for name, gql_field in mutation_type.fields.items():
+                if gql_field.resolve is not None:
+                    gql_field.resolve = _audited(name, gql_field.resolve)
 
     def access_error(
         self, query: str | None, operation_name: str | None, context: Any
@@ -124,30 +132,46 @@ class FrontdeskSchema(strawberry.Schema):
     async def _audit(
         self, query: str, operation_name: str | None, context: Any, result: Any
     ) -> None:
-        """C-13: one audit row per root mutation field, refused or not."""
-        try:
-            fields = [f for r, f in _root_fields(_PARSE(query), operation_name) if r == "Mutation"]
-        except GraphQLError:
-            return
-        if not fields:
-            return
-        failed = {
-            str(e.path[0]) if e.path else None: e.extensions.get("code") if e.extensions else None
-            for e in result.errors or ()
-        }
-        refused = None in failed and failed[None]
+        """C-13: one audit row per root mutation field, refused or not.
+
+        A field that committed wrote its row in its own transaction (``Frontdesk.write``);
+        here are the rest: fields that failed, in a transaction of their own, and every field
+        of an operation refused before it ran.  A failure here is logged, never answered: the
+        client's answer is already decided.
+        """
+        frames = getattr(context, "mutation_frames", None) or []
         now = context.now()
-        async with context.app.db.transaction() as session:
-            for name in fields:
-                code = failed.get(name) or refused
-                await record_audit(
-                    session,
-                    actor=getattr(context, "actor", None),
-                    action=name,
-                    succeeded=not code and not (result.errors and result.data is None),
-                    now=now,
-                    details={"code": code} if code else {},
-                )
+        actor = getattr(context, "actor", None)
+        rows: list[tuple[str, bool, str | None]] = []
+        if frames:
+            for frame in frames:
+                if not frame.audited:
+                    rows.append((frame.action, frame.error_code is None, frame.error_code))
+        else:
+            try:
+                document = _PARSE(query)
+            except GraphQLError:
+                return
+            fields = [f for r, f in _root_fields(document, operation_name) if r == "Mutation"]
+            if not fields or not result.errors:
+                return
+            code = next((e.extensions.get("code") for e in result.errors if e.extensions), None)
+            rows = [(name, False, code) for name in fields]
+        if not rows:
+            return
+        try:
+            async with context.app.db.transaction() as session:
+                for action, succeeded, code in rows:
+                    await record_audit(
+                        session,
+                        actor=actor,
+                        action=action,
+                        succeeded=succeeded,
+                        now=now,
+                        details={"code": code} if code else {},
+                    )
+        except Exception:  # noqa: BLE001 - logged; the answer stands
+            _log.exception("could not write %d audit rows of refused mutations", len(rows))
 
     async def stream(self, query: str | None, *args: Any, **kwargs: Any) -> Any:
         context = kwargs.get("context_value", args[1] if len(args) > 1 else None)
@@ -172,6 +196,33 @@ class FrontdeskSchema(strawberry.Schema):
 
 
 _PARSE = _get_parse_cache(512)
+_log = logging.getLogger("frontdesk.audit")
+
+
+def _audited(name: str, resolve: Any) -> Any:
+    """Run a root mutation field inside a :class:`MutationFrame` (its audit row, C-13)."""
+
+    async def run(source: Any, info: Any, **kwargs: Any) -> Any:
+        context = info.context
+        frame = MutationFrame(
+            action=name, response_key=str(info.path.key), actor=context.actor, now=context.now()
+        )
+        frames = getattr(context, "mutation_frames", None)
+        if frames is not None:
+            frames.append(frame)
+        token = CURRENT_MUTATION.set(frame)
+        try:
+            value = resolve(source, info, **kwargs)
+            if inspect.isawaitable(value):
+                value = await value
+            return value
+        except Exception as exc:
+            frame.error_code = exc.code if isinstance(exc, FrontdeskError) else "INTERNAL_ERROR"
+            raise
+        finally:
+            CURRENT_MUTATION.reset(token)
+
+    return run
 
 
 async def _refusal_stream(result: PreExecutionError) -> AsyncIterator[PreExecutionError]:

@@ -11,12 +11,15 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 
+import httpx
 import pytest
 from conftest import Client, start_frontdesk
 from helpers import add_staff, make_site
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from test_subscriptions import make_token
 
 from core import models
+from core.app import create_app
 from core.auth import AuditEntry
 
 pytestmark = pytest.mark.postgres
@@ -102,7 +105,59 @@ async def test_mixed_writes_at_one_site_run_without_deadlocks_or_errors(pg_clien
         numbers = (await s.scalars(select(models.Complaint.number))).all()
         assert len(set(numbers)) == 50
         assert await s.scalar(select(func.count()).select_from(models.Penalty)) == 20
-        audited = await s.scalar(
-            select(func.count()).select_from(AuditEntry).where(AuditEntry.succeeded.is_(True))
+        audit = Counter((await s.execute(select(AuditEntry.action, AuditEntry.succeeded))).all())
+    # C-13: exactly one row per mutation, committed with it.
+    assert audit == {
+        ("createSite", True): 1,
+        ("addStaff", True): 6,
+        ("fileComplaint", True): 50,
+        ("checkInVisit", True): 30,
+        ("transitionComplaint", True): 20,
+        ("escalateComplaint", True): 20,
+        ("issuePenalty", True): 20,
+    }
+
+
+async def test_an_audit_insert_that_fails_rolls_the_mutation_back_and_answers_json(pg_client):
+    """C-13: the audit row is in the mutation's transaction.  When the audit store refuses
+    the row, nothing of the filing commits and the client gets INTERNAL_ERROR as GraphQL
+    JSON; the refusal's own audit row commits on its own."""
+    client = pg_client
+    fd = client.app
+    site = await make_site(client)
+    staff = await add_staff(client, site, "Li")
+    token = await make_token(fd, "admin")
+    async with fd.db.transaction() as s:
+        await s.execute(
+            text(
+                "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$"
+                " BEGIN IF NEW.succeeded THEN RAISE EXCEPTION 'audit store refuses'; END IF;"
+                " RETURN NEW; END $$"
+            )
         )
-    assert audited >= 140
+        await s.execute(
+            text(
+                "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_log"
+                " FOR EACH ROW EXECUTE FUNCTION refuse_audit()"
+            )
+        )
+    async with fd.db.session() as s:
+        events_before = await s.scalar(select(func.count()).select_from(models.Event))
+    transport = httpx.ASGITransport(app=create_app(fd))
+    async with httpx.AsyncClient(transport=transport, base_url="http://fd") as http:
+        response = await http.post(
+            "/graphql",
+            json={"query": FILE, "variables": {"site": site, "staff": staff}},
+            headers={"Authorization": token},
+        )
+    assert response.headers["content-type"].startswith("application/json")
+    body = response.json()
+    assert body["data"] is None
+    assert [e["extensions"]["code"] for e in body["errors"]] == ["INTERNAL_ERROR"]
+    async with fd.db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(models.Complaint)) == 0
+        assert await s.scalar(select(func.count()).select_from(models.Event)) == events_before
+        refused = (
+            await s.scalars(select(AuditEntry).where(AuditEntry.action == "fileComplaint"))
+        ).all()
+    assert [(a.succeeded, a.details) for a in refused] == [(False, {"code": "INTERNAL_ERROR"})]

@@ -27,6 +27,8 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # A token that was sent but is unknown or revoked: every operation answers with it.
     auth_error: Exception | None = None
+    # The root mutation fields run in this request, in order (core.runtime.MutationFrame).
+    mutation_frames: list[Any] = field(default_factory=list)
 
     @property
     def db(self) -> Any:

@@ -1,0 +1,108 @@
+"""The write path on SQLite: each mutation's answer comes from its own transaction, its audit
+row (C-13) commits with it, and nothing after the commit can turn it into an error."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from helpers import CHECK_IN, add_staff, make_site
+from sqlalchemy import func, select
+
+from core import models
+from core.auth import AuditEntry
+
+FILE = """
+mutation($site: ID!, $staff: ID!) {
+  fileComplaint(input: {siteId: $site, channel: IN_PERSON, category: "service",
+                        description: "slow", customerName: "Sun Hao", takenById: $staff}) {
+    complaint { id number status handler { name } complaintHistory { action actor { name } } }
+    decision { rule }
+  }
+}"""
+TRANSITION = """
+mutation($id: ID!, $actor: ID!) {
+  transitionComplaint(input: {complaintId: $id, to: ACKNOWLEDGED, actorStaffId: $actor}) {
+    complaint { id status complaintHistory { action toValue } }
+  }
+}"""
+PENALTY = """
+mutation($staff: ID!) {
+  issuePenalty(input: {staffId: $staff, ruleCode: "C-14-staff", amount: "300", reason: "rude"}) {
+    id amount staff { name } penaltyRule { rule }
+  }
+}"""
+
+
+async def _audit(fd) -> list[tuple[str, bool, dict]]:
+    async with fd.db.session() as s:
+        rows = (await s.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
+    return [(a.action, a.succeeded, a.details) for a in rows]
+
+
+async def test_answers_are_read_in_the_mutations_own_transaction(client, monkeypatch):
+    """After the commit a mutation opens no session: a database that fails every new read
+    session cannot turn a saved check-in, filing, transition or penalty into an error."""
+    site = await make_site(client)
+    li = await add_staff(client, site, "Li")
+    db = client.app.db
+
+    @asynccontextmanager
+    async def refuse():
+        raise AssertionError("a mutation re-read its answer in a new session after commit")
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(db, "session", refuse)
+    monkeypatch.setattr(db, "read", refuse)
+    visit = (await client.data(CHECK_IN, {"input": {"siteId": site}}))["checkInVisit"]
+    assert visit["visit"]["receiver"]["id"] == li
+    filed = (await client.data(FILE, {"site": site, "staff": li}))["fileComplaint"]
+    assert filed["complaint"]["complaintHistory"] == [{"action": "FILED", "actor": {"name": "Li"}}]
+    moved = (await client.data(TRANSITION, {"id": filed["complaint"]["id"], "actor": li}))[
+        "transitionComplaint"
+    ]
+    assert moved["complaint"]["status"] == "ACKNOWLEDGED"
+    assert "acknowledged" in [h["toValue"] for h in moved["complaint"]["complaintHistory"]]
+    fined = (await client.data(PENALTY, {"staff": li}))["issuePenalty"]
+    assert fined["amount"] == "300.00" and fined["penaltyRule"]["rule"] == "C-14"
+
+
+async def test_a_publish_failure_after_commit_is_logged_and_the_client_gets_success(
+    client, monkeypatch, caplog
+):
+    site = await make_site(client)
+    li = await add_staff(client, site, "Li")
+
+    async def broken(events):
+        raise ConnectionError("bus down")
+
+    monkeypatch.setattr(client.app.bus, "publish", broken)
+    filed = (await client.data(FILE, {"site": site, "staff": li}))["fileComplaint"]
+    assert filed["complaint"]["number"] == "2611-0001"
+    assert "publishing 1 events failed" in caplog.text
+    async with client.app.db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(models.Complaint)) == 1
+    assert (await _audit(client.app))[-1] == ("fileComplaint", True, {})
+
+
+async def test_C_13_refused_mutations_are_audited_on_their_own(client):
+    site = await make_site(client)
+    err = await client.error(FILE, {"site": site, "staff": "999999"})
+    assert err.extensions["code"] == "STAFF_NOT_FOUND"
+    assert (await _audit(client.app))[-1] == (
+        "fileComplaint",
+        False,
+        {"code": "STAFF_NOT_FOUND"},
+    )
+
+
+async def test_C_13_every_successful_mutation_has_exactly_one_audit_row(client):
+    n = 3
+    site = await make_site(client)
+    li = await add_staff(client, site, "Li")
+    for _ in range(n):
+        await client.data(FILE, {"site": site, "staff": li})
+    rows = await _audit(client.app)
+    assert (
+        rows
+        == [("createSite", True, {}), ("addStaff", True, {})] + [("fileComplaint", True, {})] * n
+    )
