@@ -121,6 +121,8 @@ class FrontdeskSchema(strawberry.Schema):
         context = kwargs.get("context_value", args[1] if len(args) > 1 else None)
         operation_name = kwargs.get("operation_name", args[3] if len(args) > 3 else None)
         denied = self.access_error(query, operation_name, context)
+        if denied is None and query is not None and "mutation" in query:
+            denied = _several_mutations_error(query, operation_name)
         if denied is not None:
             result = ExecutionResult(data=None, errors=[denied])
         else:
@@ -197,6 +199,34 @@ class FrontdeskSchema(strawberry.Schema):
 
 _PARSE = _get_parse_cache(512)
 _log = logging.getLogger("frontdesk.audit")
+
+
+def _several_mutations_error(query: str, operation_name: str | None) -> GraphQLError | None:
+    """One root mutation field per operation; a document with more is refused before anything
+    runs (MULTIPLE_MUTATIONS).
+
+    Each mutation field commits in its own transaction, and every mutation payload is
+    non-null: a failure in a later field would null the whole ``data`` and hide that an
+    earlier field committed.  Send one mutation per request (retry safely with an
+    ``Idempotency-Key``).
+    """
+    try:
+        document = _PARSE(query)
+    except GraphQLError:
+        return None  # the normal pipeline reports the syntax error
+    roots = _root_fields(document, operation_name)
+    fields = [f for r, f in roots if r == "Mutation" and f != "__typename"]
+    if len(fields) <= 1:
+        return None
+    exc = FrontdeskError(
+        f"this operation has {len(fields)} mutation fields ({', '.join(reversed(fields))}); "
+        "send one mutation field per operation: each commits on its own, and a failure in "
+        "one would hide another's commit",
+        code="MULTIPLE_MUTATIONS",
+    )
+    error = GraphQLError(exc.message, original_error=exc)
+    classify(error)
+    return error
 
 
 def _audited(name: str, resolve: Any) -> Any:

@@ -106,3 +106,35 @@ async def test_C_13_every_successful_mutation_has_exactly_one_audit_row(client):
         rows
         == [("createSite", True, {}), ("addStaff", True, {})] + [("fileComplaint", True, {})] * n
     )
+
+
+async def test_a_document_with_two_mutation_fields_is_refused_before_anything_runs(client):
+    """One mutation field per operation (README, Errors): a: valid + b: failing used to answer
+    data null while a had committed.  Now neither runs, and both are audited as refused."""
+    site = await make_site(client)
+    li = await add_staff(client, site, "Li")
+    two = """
+    mutation($site: ID!, $staff: ID!) {
+      a: fileComplaint(input: {siteId: $site, channel: IN_PERSON, category: "service",
+                               description: "slow", customerName: "Sun", takenById: $staff}) {
+        complaint { id } }
+      b: fileComplaint(input: {siteId: $site, channel: IN_PERSON, category: "service",
+                               description: "slow", customerName: "Sun", takenById: "999999"}) {
+        complaint { id } }
+    }"""
+    result = await client.execute(two, {"site": site, "staff": li})
+    assert result.data is None
+    assert [e.extensions["code"] for e in result.errors] == ["MULTIPLE_MUTATIONS"]
+    async with client.app.db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(models.Complaint)) == 0
+    assert (await _audit(client.app))[-2:] == [
+        ("fileComplaint", False, {"code": "MULTIPLE_MUTATIONS"})
+    ] * 2
+    # One field (with __typename beside it) runs as usual.
+    one = await client.data(
+        "mutation($s: ID!, $t: ID!) { __typename fileComplaint(input: {siteId: $s, "
+        'channel: IN_PERSON, category: "x", description: "y", customerName: "Sun", '
+        "takenById: $t}) { complaint { number } } }",
+        {"s": site, "t": li},
+    )
+    assert one["fileComplaint"]["complaint"]["number"] == "2611-0001"
