@@ -53,8 +53,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.contracts import DomainEvent
 from core.models import Event
-from core.plugin_api import DomainEvent
 
 if TYPE_CHECKING:
     from core.db import Database

@@ -203,6 +203,7 @@ class CoreMutation:
                 role=input.role,
                 phone=input.phone,
                 now=ctx.now(),
+                host=ctx.host,
             )
             return await reload(info, models.Staff, "Staff", staff.id, selection(info), s)
 

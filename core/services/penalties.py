@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Conflict, InvalidInput, NotFound
+from core.contracts import PenaltyBounds
+from core.errors import Conflict, InvalidInput, NotFound, PluginError
 from core.events import record_event
 from core.models import Penalty, PenaltyKind, PenaltyRule, Site, Staff
-from core.penalties import PenaltyRuleSpec, check_amount
+from core.penalties import C14_CODES, PenaltyRuleSpec, c14_specs, check_amount
 from core.plugins import PluginHost
 
 
@@ -25,15 +26,31 @@ def penalty_specs(
     include_disabled: bool = False,
 ) -> list:
     """The penalty table of ``line`` as its plugin gives it, with the operators' settings."""
-    if include_disabled:
-        results = host.pm.hook.frontdesk_penalty_table(business_line=line, settings=settings)
-    else:
-        results = host.call("frontdesk_penalty_table", business_line=line, settings=settings)
-    specs: list[PenaltyRuleSpec] = []
-    for table in results:
-        if table:
-            specs.extend(table)
-    return specs
+    table = host.call_line(
+        line,
+        "frontdesk_penalty_table",
+        include_disabled=include_disabled,
+        business_line=line,
+        settings=settings,
+    )
+    own = list(table or ())
+    clash = sorted(spec.code for spec in own if spec.code in C14_CODES)
+    if clash:
+        raise PluginError(
+            f"the {line} penalty table declares {', '.join(clash)}: C-14 entries belong to "
+            "core; adjust their bounds with frontdesk_c14_bounds",
+            code="PLUGIN_CONTRACT_VIOLATION",
+        )
+    # C-14 belongs to core: every line's table has it, with the bounds the line adjusted.
+    bounds = host.chain(
+        "frontdesk_c14_bounds",
+        PenaltyBounds(),
+        line=line,
+        include_disabled=include_disabled,
+        business_line=line,
+        settings=settings,
+    )
+    return [*own, *c14_specs(bounds)]
 
 
 async def sync_penalty_table(
