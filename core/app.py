@@ -45,6 +45,7 @@ class FrontdeskGraphQL(GraphQL):
 
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
         context = Context(app=self.frontdesk, request=request, response=response)
+        context.idempotency_key = request.headers.get("idempotency-key")
         header = request.headers.get("authorization")
         if header:
             from core.errors import FrontdeskError

@@ -148,6 +148,38 @@ def _refuse_writes(state: Any) -> None:
         raise _read_only_error()
 
 
+class OpenTransaction:
+    """A write transaction finished later than the block that wrote it (:meth:`Database.begin`):
+    used when the mutation's answer is stored with it (idempotency keys)."""
+
+    def __init__(self, session: AsyncSession, lock: asyncio.Lock | None) -> None:
+        self.session = session
+        self._lock = lock
+        self._open = True
+
+    async def commit(self) -> None:
+        try:
+            await self.session.commit()
+        finally:
+            await self._close()
+
+    async def abort(self) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self._close()
+
+    async def _close(self) -> None:
+        if not self._open:
+            return
+        self._open = False
+        try:
+            await self.session.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+
+
 class Database:
     """One engine and its session factory; services receive sessions, never engines."""
 
@@ -185,6 +217,12 @@ class Database:
             return
         async with self._write_lock, self.sessions() as session, session.begin():
             yield session
+
+    async def begin(self) -> OpenTransaction:
+        """A session in a transaction that the caller finishes later (commit or abort)."""
+        if self._write_lock is not None:
+            await self._write_lock.acquire()
+        return OpenTransaction(self.sessions(), self._write_lock)
 
     @asynccontextmanager
     async def read_one(self) -> AsyncIterator[AsyncConnection]:

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pluggy
@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.auth import record_audit
 from core.bus import LocalBus, make_bus
-from core.db import Database
+from core.db import Database, OpenTransaction
 from core.events import EventHorizon, take_pending_events
 from core.plugins import PluginHost, create_plugin_manager
 from core.services.plugin_state import load_enabled
@@ -39,6 +39,20 @@ class MutationFrame:
     task: asyncio.Task[Any] | None = field(default_factory=asyncio.current_task)
     audited: bool = False  # the audit row committed with the mutation
     error_code: str | None = None  # the field failed with this code
+    # With an Idempotency-Key the transaction stays open until the answer is known, and the
+    # answer is stored in it (:meth:`Frontdesk.settle`).
+    idempotency: Idempotency | None = None
+    pending: OpenTransaction | None = None
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    scope: str  # whose key ("token:<id>")
+    key: str
+    request_hash: str
+
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
 
 
 # The root mutation field the current task runs (set by schema.build around its resolver).
@@ -150,8 +164,27 @@ class Frontdesk:
         rolls the mutation back).  What follows the commit (publishing) never raises.
         """
         frame = CURRENT_MUTATION.get()
-        if frame is not None and (frame.audited or frame.task is not asyncio.current_task()):
+        if frame is not None and (
+            frame.audited or frame.pending is not None or frame.task is not asyncio.current_task()
+        ):
             frame = None  # audited already (a second transaction), or another task's frame
+        if frame is not None and frame.idempotency is not None:
+            opened = await self.db.begin()
+            try:
+                yield opened.session
+                await record_audit(
+                    opened.session,
+                    actor=frame.actor,
+                    action=frame.action,
+                    succeeded=True,
+                    now=frame.now,
+                )
+                await opened.session.flush()
+            except BaseException:
+                await opened.abort()
+                raise
+            frame.pending = opened  # committed by settle() with the answer
+            return
         async with self.db.transaction() as session:
             yield session
             if frame is not None:
@@ -161,6 +194,61 @@ class Frontdesk:
                 await session.flush()
         if frame is not None:
             frame.audited = True
+        events = take_pending_events(session)
+        if events:
+            try:
+                await self.publish(events)
+            except Exception:  # pragma: no cover - publish logs its own failures
+                log.exception("publishing after commit failed; the change is saved")
+
+    async def settle(self, frame: MutationFrame, answer: dict[str, Any] | None) -> None:
+        """Finish a mutation kept open for its idempotency key: store ``answer`` under the key
+        and commit, or (``answer`` None: the field failed) roll back."""
+        from sqlalchemy import delete
+        from sqlalchemy.exc import IntegrityError
+
+        from core.errors import Conflict
+        from core.models import IdempotencyKey
+
+        opened, frame.pending = frame.pending, None
+        if opened is None:
+            return
+        if answer is None or frame.idempotency is None:
+            await opened.abort()
+            return
+        idem = frame.idempotency
+        session = opened.session
+        try:
+            await session.execute(
+                delete(IdempotencyKey).where(
+                    IdempotencyKey.scope == idem.scope,
+                    IdempotencyKey.key == idem.key,
+                    IdempotencyKey.created_at < frame.now - IDEMPOTENCY_TTL,
+                )
+            )
+            session.add(
+                IdempotencyKey(
+                    scope=idem.scope,
+                    key=idem.key,
+                    request_hash=idem.request_hash,
+                    action=frame.action,
+                    response=answer,
+                    created_at=frame.now,
+                )
+            )
+            await session.flush()
+        except IntegrityError as exc:
+            await opened.abort()
+            raise Conflict(
+                f"another request with Idempotency-Key {idem.key!r} is running or has just "
+                "finished; retry to get its answer",
+                code="IDEMPOTENCY_KEY_IN_USE",
+            ) from exc
+        except BaseException:
+            await opened.abort()
+            raise
+        await opened.commit()
+        frame.audited = True
         events = take_pending_events(session)
         if events:
             try:

@@ -10,6 +10,7 @@ their annotations evaluated to the classes built for this schema.
 """
 
 import copy
+import hashlib
 import inspect
 import logging
 from collections import defaultdict
@@ -17,6 +18,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import strawberry
 from graphql import (
     DocumentNode,
@@ -42,7 +44,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.field import StrawberryField
 
 from core.auth import DEFAULT_ROOT_PERMISSION, Permission, record_audit, require
-from core.errors import FrontdeskError, PluginError
+from core.errors import Conflict, FrontdeskError, InvalidInput, PluginError
 from core.graphql.errors import classify
 from core.graphql.execution import FastExecutionContext
 from core.graphql.loading import KNOWN_METADATA, prefetch_key
@@ -130,12 +132,25 @@ class FrontdeskSchema(strawberry.Schema):
         context = kwargs.get("context_value", args[1] if len(args) > 1 else None)
         operation_name = kwargs.get("operation_name", args[3] if len(args) > 3 else None)
         denied = self.access_error(query, operation_name, context)
-        if denied is None and query is not None and "mutation" in query:
+        mutation = query is not None and "mutation" in query
+        if denied is None and mutation:
             denied = _several_mutations_error(query, operation_name)
+        if denied is None and mutation and getattr(context, "idempotency_key", None):
+            variables = kwargs.get("variable_values", args[2] if len(args) > 2 else None)
+            replay, denied = await _idempotent_replay(query, variables, operation_name, context)
+            if replay is not None:
+                return replay  # the first answer; nothing is written
         if denied is not None:
             result = ExecutionResult(data=None, errors=[denied])
         else:
-            result = await super().execute(query, *args, **kwargs)
+            try:
+                result = await super().execute(query, *args, **kwargs)
+                result = await _settle(context, result)
+            finally:
+                # Cancelled or failed before settling: nothing kept open commits.
+                for frame in getattr(context, "mutation_frames", None) or ():
+                    if frame.pending is not None:
+                        await context.app.settle(frame, None)
         if query is not None and context is not None and "mutation" in query:
             await self._audit(query, operation_name, context, result)
         return result
@@ -209,6 +224,84 @@ _PARSE = _get_parse_cache(512)
 _log = logging.getLogger("frontdesk.audit")
 
 
+def _frontdesk_error(exc: FrontdeskError) -> GraphQLError:
+    error = GraphQLError(exc.message, original_error=exc)
+    classify(error)
+    return error
+
+
+async def _idempotent_replay(
+    query: str, variables: Any, operation_name: str | None, context: Any
+) -> tuple[ExecutionResult | None, GraphQLError | None]:
+    """The stored answer of an ``Idempotency-Key`` seen within 24 hours (same token, same
+    operation), or an IDEMPOTENCY_KEY_REUSED refusal; else arm the key for this run."""
+
+    from core.models import IdempotencyKey
+    from core.runtime import IDEMPOTENCY_TTL, Idempotency
+
+    key = context.idempotency_key.strip()
+    if not key or len(key) > 200:
+        return None, _frontdesk_error(
+            InvalidInput(
+                "the Idempotency-Key header must be 1 to 200 characters (e.g. a UUID)",
+                code="INVALID_IDEMPOTENCY_KEY",
+            )
+        )
+    actor = getattr(context, "actor", None)
+    scope = (
+        f"token:{actor.token_id}"
+        if actor is not None and actor.token_id is not None
+        else f"actor:{actor.name if actor is not None else 'anonymous'}"
+    )[:220]
+    digest = hashlib.sha256(
+        orjson.dumps(
+            {"query": query, "variables": variables or {}, "operationName": operation_name},
+            option=orjson.OPT_SORT_KEYS,
+            default=str,
+        )
+    ).hexdigest()
+    async with context.app.db.read() as session:
+        found = await session.get(IdempotencyKey, (scope, key))
+    if found is not None and found.created_at >= context.now() - IDEMPOTENCY_TTL:
+        if found.request_hash != digest:
+            return None, _frontdesk_error(
+                Conflict(
+                    f"Idempotency-Key {key!r} was used for a different operation "
+                    f"({found.action}) within 24 hours; use a new key for a new request",
+                    code="IDEMPOTENCY_KEY_REUSED",
+                )
+            )
+        return ExecutionResult(data=found.response, errors=None), None
+    context.idempotency = Idempotency(scope=scope, key=key, request_hash=digest)
+    return None, None
+
+
+async def _settle(context: Any, result: Any) -> Any:
+    """Commit (answer stored under the key) or roll back the mutations kept open for their
+    idempotency key; a failure to commit becomes the answer."""
+    for frame in getattr(context, "mutation_frames", None) or ():
+        if frame.pending is None:
+            continue
+        failed = [e for e in result.errors or () if e.path and str(e.path[0]) == frame.response_key]
+        if failed or result.data is None:
+            if frame.error_code is None and failed:
+                classify(failed[0])
+                frame.error_code = (failed[0].extensions or {}).get("code", "INTERNAL_ERROR")
+            await context.app.settle(frame, None)
+            continue
+        try:
+            await context.app.settle(frame, result.data)
+        except FrontdeskError as exc:
+            frame.error_code = exc.code
+            return ExecutionResult(data=None, errors=[_frontdesk_error(exc)])
+        except Exception as exc:  # noqa: BLE001 - answered INTERNAL_ERROR, logged by classify
+            frame.error_code = "INTERNAL_ERROR"
+            error = GraphQLError("commit failed", path=[frame.response_key], original_error=exc)
+            classify(error)
+            return ExecutionResult(data=None, errors=[error])
+    return result
+
+
 def _several_mutations_error(query: str, operation_name: str | None) -> GraphQLError | None:
     """One root mutation field per operation; a document with more is refused before anything
     runs (MULTIPLE_MUTATIONS).
@@ -226,7 +319,7 @@ def _several_mutations_error(query: str, operation_name: str | None) -> GraphQLE
     fields = [f for r, f in roots if r == "Mutation" and f != "__typename"]
     if len(fields) <= 1:
         return None
-    exc = FrontdeskError(
+    exc: FrontdeskError = FrontdeskError(
         f"this operation has {len(fields)} mutation fields ({', '.join(reversed(fields))}); "
         "send one mutation field per operation: each commits on its own, and a failure in "
         "one would hide another's commit",
@@ -243,7 +336,11 @@ def _audited(name: str, resolve: Any) -> Any:
     async def run(source: Any, info: Any, **kwargs: Any) -> Any:
         context = info.context
         frame = MutationFrame(
-            action=name, response_key=str(info.path.key), actor=context.actor, now=context.now()
+            action=name,
+            response_key=str(info.path.key),
+            actor=context.actor,
+            now=context.now(),
+            idempotency=getattr(context, "idempotency", None),
         )
         frames = getattr(context, "mutation_frames", None)
         if frames is not None:

@@ -4,6 +4,7 @@ row (C-13) commits with it, and nothing after the commit can turn it into an err
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from helpers import CHECK_IN, add_staff, make_site
 from sqlalchemy import func, select
@@ -138,3 +139,74 @@ async def test_a_document_with_two_mutation_fields_is_refused_before_anything_ru
         {"s": site, "t": li},
     )
     assert one["fileComplaint"]["complaint"]["number"] == "2611-0001"
+
+
+# --- idempotent retries ------------------------------------------------------------------------
+
+
+async def _keyed(client, key: str | None, query: str, variables: dict, actor=None):
+    from conftest import ADMIN
+
+    from core.graphql.context import Context
+
+    context = Context(
+        app=client.app, fixed_now=client.now, actor=actor or ADMIN, idempotency_key=key
+    )
+    return await client.app.schema.execute(query, variable_values=variables, context_value=context)
+
+
+async def _count(fd, model) -> int:
+    async with fd.db.session() as s:
+        return await s.scalar(select(func.count()).select_from(model))
+
+
+async def test_a_retry_with_the_same_idempotency_key_returns_the_first_answer_and_writes_nothing(
+    client,
+):
+    site = await make_site(client)
+    li = await add_staff(client, site, "Li")
+    variables = {"site": site, "staff": li}
+    first = await _keyed(client, "k-1", FILE, variables)
+    assert first.errors is None
+    audit_rows = len(await _audit(client.app))
+    events = await _count(client.app, models.Event)
+    again = await _keyed(client, "k-1", FILE, variables)
+    assert again.errors is None and again.data == first.data
+    assert await _count(client.app, models.Complaint) == 1
+    assert await _count(client.app, models.Event) == events
+    assert len(await _audit(client.app)) == audit_rows  # the replay writes nothing
+    # Another key is another request.
+    other = await _keyed(client, "k-2", FILE, variables)
+    assert other.data["fileComplaint"]["complaint"]["number"] == "2611-0002"
+    # Another token's key is its own, even with the same text.
+    from core.auth import Actor, Role
+
+    clerk = Actor(role=Role.CLERK, name="clerk", token_id=None)
+    theirs = await _keyed(client, "k-1", FILE, variables, actor=clerk)
+    assert theirs.data["fileComplaint"]["complaint"]["number"] == "2611-0003"
+
+
+async def test_the_same_idempotency_key_with_another_document_is_refused(client):
+    site = await make_site(client)
+    li = await add_staff(client, site, "Li")
+    await _keyed(client, "k-1", FILE, {"site": site, "staff": li})
+    other = await _keyed(client, "k-1", CHECK_IN, {"input": {"siteId": site}})
+    assert [e.extensions["code"] for e in other.errors] == ["IDEMPOTENCY_KEY_REUSED"]
+    async with client.app.db.session() as s:
+        assert await s.scalar(select(func.count()).select_from(models.Visit)) == 0
+    # After 24 hours the key is free again.
+    client.now = client.now + timedelta(hours=24, seconds=1)
+    later = await _keyed(client, "k-1", CHECK_IN, {"input": {"siteId": site}})
+    assert later.errors is None
+
+
+async def test_a_failed_mutation_under_a_key_writes_nothing_and_can_be_retried(client):
+    site = await make_site(client)
+    li = await add_staff(client, site, "Li")
+    bad = await _keyed(client, "k-1", FILE, {"site": site, "staff": "999999"})
+    assert [e.extensions["code"] for e in bad.errors] == ["STAFF_NOT_FOUND"]
+    assert await _count(client.app, models.Complaint) == 0
+    assert (await _audit(client.app))[-1] == ("fileComplaint", False, {"code": "STAFF_NOT_FOUND"})
+    good = await _keyed(client, "k-1", FILE, {"site": site, "staff": li})
+    assert good.errors is None
+    assert await _count(client.app, models.Complaint) == 1

@@ -161,3 +161,63 @@ async def test_an_audit_insert_that_fails_rolls_the_mutation_back_and_answers_js
             await s.scalars(select(AuditEntry).where(AuditEntry.action == "fileComplaint"))
         ).all()
     assert [(a.succeeded, a.details) for a in refused] == [(False, {"code": "INTERNAL_ERROR"})]
+
+
+class Killed(BaseException):
+    """The process dies: nothing after this point runs (not even except Exception)."""
+
+
+async def test_a_server_killed_between_commit_and_answer_retried_with_the_key_writes_once(
+    pg_url,
+):
+    """Idempotency-Key: the answer is stored in the mutation's own transaction, so a server
+    that dies right after the commit (before answering) leaves the key with the first answer;
+    the retry on another server gets that answer and files nothing twice."""
+    first = await start_frontdesk(pg_url)
+    client = Client(first)
+    site = await make_site(client)
+    staff = await add_staff(client, site, "Li")
+    token = await make_token(first, "staff")
+    request = {"query": FILE, "variables": {"site": site, "staff": staff}}
+    headers = {"Authorization": token, "Idempotency-Key": "3f1c-retry-me"}
+
+    async def die(_events):
+        raise Killed
+
+    first.publish = die  # the first thing after the commit
+    try:
+        transport = httpx.ASGITransport(app=create_app(first))
+        async with httpx.AsyncClient(transport=transport, base_url="http://fd") as http:
+            with pytest.raises(Killed):
+                await http.post("/graphql", json=request, headers=headers)
+    finally:
+        await first.stop()
+
+    second = await start_frontdesk(pg_url, enable=())
+    try:
+        transport = httpx.ASGITransport(app=create_app(second))
+        async with httpx.AsyncClient(transport=transport, base_url="http://fd") as http:
+            answers = [
+                (await http.post("/graphql", json=request, headers=headers)).json()
+                for _ in range(2)
+            ]
+            reused = await http.post(
+                "/graphql",
+                json={"query": CHECK_IN, "variables": {"site": site}},
+                headers=headers,
+            )
+        async with second.db.session() as s:
+            complaints = (await s.scalars(select(models.Complaint))).all()
+            audited = (
+                await s.scalars(select(AuditEntry).where(AuditEntry.action == "fileComplaint"))
+            ).all()
+    finally:
+        await second.stop()
+    assert len(complaints) == 1 and complaints[0].number.endswith("-0001")
+    assert [a.succeeded for a in audited] == [True]
+    assert answers[0] == answers[1]
+    assert answers[0]["data"]["fileComplaint"]["complaint"] == {
+        "id": str(complaints[0].id),
+        "number": complaints[0].number,
+    }
+    assert reused.json()["errors"][0]["extensions"]["code"] == "IDEMPOTENCY_KEY_REUSED"
