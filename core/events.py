@@ -39,16 +39,18 @@ property of the database, and every process computes the same horizon.  SQLite n
 this: it has one writer at a time, holding the database lock from its first write until
 commit, so ids are in commit order.
 
-In the same transaction, ``record_event`` queues a webhook delivery for every active
-endpoint that wants the event type (``core.webhooks``): a committed event always has its
-deliveries, a rolled-back one never does.
+Consumers that must act in the event's own transaction subscribe as *listeners*: the
+runtime gives its database the session info of :func:`listening` (webhooks queue their
+deliveries that way, ``core.webhooks.enqueue_deliveries``: a committed event always has its
+deliveries, a rolled-back one never does).  This module knows no consumer.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -61,6 +63,19 @@ if TYPE_CHECKING:
 
 # Ids read per horizon step (a page of the primary key index).
 _HORIZON_PAGE = 5_000
+
+# ``Session.info`` key of the listeners ``record_event`` calls with each event it records.
+LISTENERS_KEY: Final = "frontdesk_event_listeners"
+
+EventListener = Callable[[AsyncSession, Event], Awaitable[None]]
+"""Called with the session and the flushed event, in the event's transaction, in order; what
+it adds to the session commits or rolls back with the event."""
+
+
+def listening(*listeners: EventListener) -> dict[str, Any]:
+    """Session info under which :func:`record_event` calls ``listeners`` (for
+    ``Database(session_info=...)``)."""
+    return {LISTENERS_KEY: tuple(listeners)}
 
 
 # The shared advisory lock every event-writing transaction holds (see above): the bigint key
@@ -168,8 +183,6 @@ async def record_event(
     subject_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> Event:
-    from core.webhooks import enqueue_deliveries
-
     await _announce_writer(session)
     event = Event(
         stream=stream,
@@ -183,7 +196,8 @@ async def record_event(
     await session.flush()
     pending = session.info.setdefault("frontdesk_events", [])
     pending.append(event)
-    await enqueue_deliveries(session, event)
+    for listener in session.info.get(LISTENERS_KEY, ()):
+        await listener(session, event)
     return event
 
 

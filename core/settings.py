@@ -8,6 +8,14 @@ from dataclasses import dataclass, field
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./frontdesk.sqlite3"
 
 
+def env_flag(name: str, default: bool) -> bool:
+    """A boolean from the environment: 0/false/off/no (any case) is False, unset is ``default``."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    return value.strip().lower() not in ("0", "false", "off", "no")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -24,6 +32,13 @@ class Settings:
     overdue_sweep_seconds: float = 60.0
     # C-13: every operation needs an API token.  Only for local experiments, never production.
     auth_required: bool = True
+    # The speed layer (core/graphql/accel/): on by default; FRONTDESK_ACCEL=0 serves every
+    # request with stock strawberry / graphql-core.  Read from the environment even when
+    # Settings is built in code, so one variable switches a whole test run or server.
+    accel: bool = field(default_factory=lambda: env_flag("FRONTDESK_ACCEL", True))
+    # An exception inside the speed layer raises (the test suite sets FRONTDESK_ACCEL_STRICT=1)
+    # instead of being logged as a warning while stock execution serves the request.
+    accel_strict: bool = field(default_factory=lambda: env_flag("FRONTDESK_ACCEL_STRICT", False))
     extra: dict[str, str] = field(default_factory=dict)
 
     @classmethod

@@ -17,6 +17,7 @@ from core.runtime import Frontdesk
 from core.services.penalties import penalty_specs
 from core.services.plugin_state import set_plugin_enabled
 from core.settings import Settings
+from schema.build import build_schema
 
 RULES = """query($l: String!) {
   penaltyRules(businessLine: $l) { code rule kind minAmount maxAmount } }"""
@@ -77,6 +78,7 @@ async def fd(sqlite_url: str) -> AsyncIterator[Frontdesk]:
     app = Frontdesk(
         Settings(database_url=sqlite_url),
         pm=create_plugin_manager(extra=[CarWash(), StrictSpa()]),
+        schema_factory=build_schema,
     )
     async with app.write() as s:
         for name in ("realestate", "carwash", "spa"):

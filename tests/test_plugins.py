@@ -44,7 +44,11 @@ async def launch(sqlite_url: str) -> AsyncIterator[Launch]:
     started: list[Frontdesk] = []
 
     async def _launch(*extra: Any, enable: tuple[str, ...] = ("realestate",)) -> Frontdesk:
-        fd = Frontdesk(Settings(database_url=sqlite_url), pm=create_plugin_manager(extra=extra))
+        fd = Frontdesk(
+            Settings(database_url=sqlite_url),
+            pm=create_plugin_manager(extra=extra),
+            schema_factory=build_schema,
+        )
         for name in enable:
             async with fd.write() as s:
                 await set_plugin_enabled(s, fd.host, name, True, FIXED_NOW)

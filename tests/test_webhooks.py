@@ -169,15 +169,16 @@ async def eventually(condition, within: float = 10.0) -> None:
         await asyncio.sleep(0.02)
 
 
-async def recorded(client: Client, endpoint: str, within: float = 10.0) -> list[dict]:
-    """The endpoint's deliveries once none is pending: the receiver hears a request before
-    the dispatcher records its answer, so wait for the record (state, not time)."""
+async def settled_deliveries(client: Client, endpoint: str, within: float = 10.0) -> list[Any]:
+    """The endpoint's deliveries once none is pending: a receiver counts a request before the
+    dispatcher has recorded its answer, so wait on the stored state."""
     deadline = time.monotonic() + within
     while True:
-        nodes = (await client.data(DELIVERIES, {"endpoint": endpoint}))["webhookDeliveries"]
-        if all(n["status"] != "PENDING" for n in nodes["nodes"]):
-            return nodes["nodes"]
-        assert time.monotonic() < deadline, "deliveries still pending"
+        data = await client.data(DELIVERIES, {"endpoint": endpoint})
+        nodes = data["webhookDeliveries"]["nodes"]
+        if all(n["status"] != "PENDING" for n in nodes):
+            return nodes
+        assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.02)
 
 
@@ -221,7 +222,7 @@ async def test_a_receiver_down_then_failing_gets_every_event_in_order_exactly_on
     # 500s were retried: the first event was requested more than once.
     assert [i for i, status in receiver.requests if status == 500] == [written[0]] * 3
 
-    nodes = await recorded(client, endpoint)
+    nodes = await settled_deliveries(client, endpoint)
     assert [int(n["eventId"]) for n in nodes] == list(reversed(written + more))  # newest first
     assert {n["status"] for n in nodes} == {"DELIVERED"}
     first = nodes[-1]
@@ -250,7 +251,7 @@ async def test_replaying_a_delivery_sends_it_again_with_the_same_event_id(wfd):
         await receiver.stop()
     assert receiver.requests == [(event_id, 200), (event_id, 200)]
     assert receiver.seen_ids == [event_id]  # the idempotent receiver ignores the copy
-    nodes = await recorded(client, endpoint)
+    nodes = await settled_deliveries(client, endpoint)
     assert nodes[0]["status"] == "DELIVERED"
     assert nodes[0]["attemptCount"] == 2
 

@@ -16,6 +16,7 @@ from core.events import record_event
 from core.models import Penalty, PenaltyKind, PenaltyRule, Site, Staff
 from core.penalties import C14_CODES, PenaltyRuleSpec, c14_specs, check_amount
 from core.plugins import PluginHost
+from core.services.plugin_settings import load_settings
 
 
 def penalty_specs(
@@ -61,8 +62,6 @@ async def sync_penalty_table(
     Rules that left the table are deactivated, never deleted: issued penalties keep pointing
     at them.
     """
-    from core.services.plugin_state import load_settings
-
     settings = await load_settings(session)
     specs = {
         s.code: s for s in penalty_specs(host, line, settings, include_disabled=include_disabled)
