@@ -121,8 +121,43 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 40)
-    kwargs.setdefault("pool_pre_ping", False)
+    # A connection the server terminated (restart, failover, pg_terminate_backend) is
+    # noticed at checkout and replaced, instead of failing the request that drew it.
+    kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means "the database cannot be reached" (retryable), not a bad request.
+
+    Refused or dropped connections, a terminated backend, a pool that timed out, and the
+    driver's protocol errors on a connection that died mid-operation.
+    """
+    from sqlalchemy import exc as sa_exc
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(
+            current,
+            sa_exc.OperationalError
+            | sa_exc.InterfaceError
+            | sa_exc.TimeoutError
+            | sa_exc.DisconnectionError
+            | ConnectionError
+            | TimeoutError,
+        ):
+            return True
+        if isinstance(current, OSError) and not isinstance(current, FileNotFoundError):
+            return True
+        name = type(current).__name__
+        if name in {"CannotConnectNowError", "ConnectionDoesNotExistError", "AdminShutdownError"}:
+            return True  # asyncpg, when not wrapped
+        current = current.__cause__ or current.__context__
+    return False
 
 
 class ReadOnlySession(Session):

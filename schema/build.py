@@ -46,7 +46,13 @@ from strawberry.types.field import StrawberryField
 
 from core.auth import DEFAULT_ROOT_PERMISSION, Permission, record_audit, require
 from core.contracts import LineInput
-from core.errors import Conflict, FrontdeskError, InvalidInput, PluginError
+from core.errors import (
+    RETRY_AFTER_SECONDS,
+    Conflict,
+    FrontdeskError,
+    InvalidInput,
+    PluginError,
+)
 from core.graphql.accel import execution_context_class
 from core.graphql.complaints import FileComplaintInput
 from core.graphql.errors import classify
@@ -173,6 +179,7 @@ class FrontdeskSchema(strawberry.Schema):
                         await context.app.settle(frame, None)
         if query is not None and context is not None and "mutation" in query:
             await self._audit(query, operation_name, context, result)
+        _retry_after(context, result)
         return result
 
     async def _audit(
@@ -242,6 +249,16 @@ class FrontdeskSchema(strawberry.Schema):
 
 _PARSE = _get_parse_cache(512)
 _log = logging.getLogger("frontdesk.audit")
+
+
+def _retry_after(context: Any, result: Any) -> None:
+    """A SERVICE_UNAVAILABLE answer tells HTTP clients when to retry (``Retry-After``)."""
+    response = getattr(context, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None or not getattr(result, "errors", None):
+        return
+    if any((e.extensions or {}).get("code") == "SERVICE_UNAVAILABLE" for e in result.errors):
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
 
 
 def _frontdesk_error(exc: FrontdeskError) -> GraphQLError:
