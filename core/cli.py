@@ -339,6 +339,14 @@ def serve(
         str | None, typer.Option(envvar="FRONTDESK_REDIS_URL", help="Fan-out across processes")
     ] = None,
     upgrade: Annotated[bool, typer.Option(help="Run db upgrade first")] = True,
+    workers: Annotated[
+        int,
+        typer.Option(
+            envvar="FRONTDESK_WORKERS",
+            min=1,
+            help="Server processes sharing the port (give them --redis-url for live updates)",
+        ),
+    ] = 1,
 ) -> None:
     """Serve GraphQL (HTTP, GraphiQL, WebSocket subscriptions) with uvicorn."""
     import uvicorn
@@ -350,8 +358,27 @@ def serve(
     if upgrade:
         _upgrade(database_url)
     os.environ["FRONTDESK_DATABASE_URL"] = database_url
-    fd = Frontdesk(Settings.from_env(database_url=database_url, redis_url=redis_url))
     console.print(f"Frontdesk GraphiQL: [bold]http://{host}:{port}/graphql[/]")
+    if workers > 1:
+        # Each worker process builds its own Frontdesk from the environment (the factory).
+        if redis_url:
+            os.environ["FRONTDESK_REDIS_URL"] = redis_url
+        else:
+            console.print(
+                "[yellow]no --redis-url: a subscriber hears other workers' events through the "
+                "store poll (seconds), not at once[/]"
+            )
+        uvicorn.run(
+            "core.app:create_app",
+            factory=True,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="info",
+            ws_per_message_deflate=False,
+        )
+        return
+    fd = Frontdesk(Settings.from_env(database_url=database_url, redis_url=redis_url))
     # Subscriptions send one shared, pre-encoded payload to every socket; per-message deflate
     # would compress it again for each of them.
     uvicorn.run(
