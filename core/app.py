@@ -137,10 +137,10 @@ class SchemaRouter:
         try:
             await self.view()(scope, receive, tracked)
         except Exception as exc:
-            if started:
-                raise
-            # Never plain text or a dropped connection: a GraphQL JSON answer with a code.
             unavailable = is_unavailable(exc)
+            if started or (self.frontdesk.settings.accel_strict and not unavailable):
+                raise  # strict mode (tests, development) surfaces the bug itself
+            # Never plain text or a dropped connection: a GraphQL JSON answer with a code.
             if unavailable:
                 log.warning("database unavailable: %r", exc)
             else:
