@@ -372,6 +372,9 @@ def serve(
             "core.app:create_app",
             factory=True,
             workers=workers,
+            # A worker imports and builds the schema before it answers the supervisor's
+            # health check; on a busy machine that takes longer than uvicorn's default 5 s.
+            timeout_worker_healthcheck=60,
             host=host,
             port=port,
             log_level="info",
