@@ -138,9 +138,9 @@ class SchemaRouter:
             await self.view()(scope, receive, tracked)
         except Exception as exc:
             unavailable = is_unavailable(exc)
-            if started or (self.frontdesk.settings.accel_strict and not unavailable):
-                raise  # strict mode (tests, development) surfaces the bug itself
-            # Never plain text or a dropped connection: a GraphQL JSON answer with a code.
+            if started or not unavailable:
+                raise  # a bug: the server's own error handling (and strict mode) see it
+            # A database outage: never plain text or a dropped connection, but GraphQL JSON.
             if unavailable:
                 log.warning("database unavailable: %r", exc)
             else:

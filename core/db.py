@@ -154,7 +154,12 @@ def is_unavailable(exc: BaseException) -> bool:
         if isinstance(current, OSError) and not isinstance(current, FileNotFoundError):
             return True
         name = type(current).__name__
-        if name in {"CannotConnectNowError", "ConnectionDoesNotExistError", "AdminShutdownError"}:
+        if name in {
+            "CannotConnectNowError",
+            "ConnectionDoesNotExistError",
+            "AdminShutdownError",
+            "TooManyConnectionsError",
+        }:
             return True  # asyncpg, when not wrapped
         current = current.__cause__ or current.__context__
     return False
