@@ -10,6 +10,7 @@ operator enables a business line, the next request is served by a schema with it
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -26,7 +27,13 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from core.auth import authenticate
-from core.errors import FrontdeskError
+from core.db import is_unavailable
+from core.errors import (
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE_MESSAGE,
+    FrontdeskError,
+    ServiceUnavailable,
+)
 from core.graphql.accel import STATS as ACCEL_STATS
 from core.graphql.accel.http import SlimJSONPost
 from core.graphql.accel.subscriptions import AccelTransportWSHandler
@@ -48,6 +55,8 @@ from core.ratelimit import RateLimit, SlidingWindow, record_failed_authenticatio
 from core.revocation import sockets_of
 from core.runtime import Frontdesk
 from schema.build import build_schema
+
+log = logging.getLogger("frontdesk.http")
 
 
 class FrontdeskGraphQL(GraphQL):
@@ -105,6 +114,7 @@ class FrontdeskGraphQL(GraphQL):
 
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
         context = Context(app=self.frontdesk, request=request, response=response)
+        context.idempotency_key = request.headers.get("idempotency-key")
         header = request.headers.get("authorization")
         if header:
             try:
@@ -112,6 +122,10 @@ class FrontdeskGraphQL(GraphQL):
             except FrontdeskError as exc:
                 context.auth_error = exc
                 await record_failed_authentication(self.frontdesk, request.scope)
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    raise
+                context.auth_error = ServiceUnavailable(UNAVAILABLE_MESSAGE)
         return context
 
     async def _authenticate(self, header: str) -> Any:
@@ -173,7 +187,38 @@ class SchemaRouter:
         return view
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.view()(scope, receive, send)
+        if scope["type"] != "http":
+            await self.view()(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Any) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.view()(scope, receive, tracked)
+        except Exception as exc:
+            unavailable = is_unavailable(exc)
+            if started or not unavailable:
+                raise  # a bug: the server's own error handling (and strict mode) see it
+            # A database outage: never plain text or a dropped connection, but GraphQL JSON.
+            if unavailable:
+                log.warning("database unavailable: %r", exc)
+            else:
+                log.exception("unexpected error serving %s", scope.get("path"))
+            code = "SERVICE_UNAVAILABLE" if unavailable else "INTERNAL_ERROR"
+            message = (
+                UNAVAILABLE_MESSAGE
+                if unavailable
+                else "Internal error; it was logged. Try again, or report it if it persists."
+            )
+            await JSONResponse(
+                {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]},
+                status_code=503 if unavailable else 500,
+                headers={"Retry-After": str(RETRY_AFTER_SECONDS)} if unavailable else None,
+            )(scope, receive, send)
 
 
 def create_app(frontdesk: Frontdesk | None = None) -> Starlette:

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -137,13 +138,68 @@ class LocalBus:
             self._fan_out(e)
 
 
+class _Outage:
+    """Logs a Redis outage once when it starts, a reminder at most every ``remind`` seconds,
+    and once when it ends -- never per request or per reconnect attempt."""
+
+    def __init__(self, remind: float) -> None:
+        self.since: float | None = None
+        self._remind = remind
+        self._reminded = 0.0
+
+    def down(self, what: str, exc: BaseException) -> None:
+        now = time.monotonic()
+        if self.since is None:
+            self.since = self._reminded = now
+            log.warning(
+                "redis unreachable (%s: %r); serving on, this process hears its own events and "
+                "other processes catch up from the store",
+                what,
+                exc,
+            )
+        elif now - self._reminded >= self._remind:
+            self._reminded = now
+            log.warning("redis still unreachable after %.0f s (%r)", now - self.since, exc)
+
+    def up(self) -> None:
+        if self.since is not None:
+            log.warning("redis reachable again after %.1f s", time.monotonic() - self.since)
+            self.since = None
+
+
 class RedisBus(LocalBus):
-    def __init__(self, url: str, queue_size: int = 10_000) -> None:
+    """Redis pub/sub as a doorbell between processes; never on a request's path.
+
+    ``publish`` only queues: one background task sends each transaction's events with a short
+    timeout, and when Redis is down or hung it fans them out locally instead (this process
+    still hears its own events; other processes re-read the store when their listener
+    reconnects).  The server starts while Redis is down; the listener reconnects with backoff.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        queue_size: int = 10_000,
+        *,
+        publish_timeout: float = 1.0,
+        remind_seconds: float = 60.0,
+        start_wait: float = 2.0,
+    ) -> None:
         super().__init__(queue_size)
         self.url = url
-        self._redis: Any = None
+        self._redis: Any = None  # the listener's connection (no read timeout: it waits)
+        self._pub: Any = None  # the publisher's connection (short timeouts)
         self._task: asyncio.Task[None] | None = None
+        self._publisher: asyncio.Task[None] | None = None
+        self._outbox: asyncio.Queue[list[DomainEvent]] = asyncio.Queue(maxsize=queue_size)
         self._ready = asyncio.Event()
+        self._timeout = publish_timeout
+        self._start_wait = start_wait
+        self.outage = _Outage(remind_seconds)
+
+    @property
+    def connected(self) -> bool:
+        return self._ready.is_set()
 
     async def start(self) -> None:
         if self._task is not None and not self._task.done():
@@ -152,17 +208,28 @@ class RedisBus(LocalBus):
 
         # The health check notices a silently dead pub/sub connection (no RST from a crashed
         # Redis host) instead of listening to it forever.
-        self._redis = redis.from_url(self.url, health_check_interval=15)
+        self._redis = redis.from_url(
+            self.url, health_check_interval=15, socket_connect_timeout=self._timeout
+        )
+        self._pub = redis.from_url(
+            self.url, socket_connect_timeout=self._timeout, socket_timeout=self._timeout
+        )
         self._task = asyncio.create_task(self._listen(), name="frontdesk-redis-bus")
-        await asyncio.wait_for(self._ready.wait(), timeout=10)
+        self._publisher = asyncio.create_task(self._publish_loop(), name="frontdesk-redis-pub")
+        # Give a reachable Redis a moment, so the first events go through it; never fail.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ready.wait(), timeout=self._start_wait)
 
     async def _listen(self) -> None:
         failed = False
+        delay = 0.5
         while True:
             pubsub = self._redis.pubsub()
             try:
                 await pubsub.subscribe(CHANNEL)
                 self._ready.set()
+                self.outage.up()
+                delay = 0.5
                 if failed:
                     # Whatever was published while we were away is only in the store.
                     self._signal_loss()
@@ -172,35 +239,75 @@ class RedisBus(LocalBus):
                         self._fan_out(decode_event(message["data"]))
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                log.exception("redis bus listener failed; reconnecting")
+            except Exception as exc:  # noqa: BLE001 - any failure: logged once, reconnect
+                self._ready.clear()
+                self.outage.down("listener", exc)
                 failed = True
-                await asyncio.sleep(0.5)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
             finally:
                 with contextlib.suppress(Exception):
                     await pubsub.aclose()
 
     async def publish(self, events: list[DomainEvent]) -> None:
+        """Queue ``events`` for Redis and return at once (the request never waits on Redis)."""
+        if not events:
+            return
+        if self._publisher is None or self._publisher.done():
+            for e in events:
+                self._fan_out(e)  # not started (or closed): this process only
+            return
         try:
-            # One round trip per transaction, in commit order.
-            async with self._redis.pipeline(transaction=False) as pipe:
-                for e in events:
-                    pipe.publish(CHANNEL, encode_event(e))
-                await pipe.execute()
-        except Exception:
-            # Redis is down: this process still hears its own events; other processes catch
-            # up from the store (their listeners resync when Redis comes back).
+            self._outbox.put_nowait(list(events))
+        except asyncio.QueueFull:
+            # Redis has been hung long enough to fill the queue: hear them here at least.
             for e in events:
                 self._fan_out(e)
-            raise
+
+    async def _publish_loop(self) -> None:
+        while True:
+            batch = await self._outbox.get()
+            taken = 1
+            while len(batch) < 500:
+                try:
+                    batch.extend(self._outbox.get_nowait())
+                    taken += 1
+                except asyncio.QueueEmpty:
+                    break
+            try:
+                # One round trip for what is queued, in commit order, with a short timeout.
+                async with self._pub.pipeline(transaction=False) as pipe:
+                    for e in batch:
+                        pipe.publish(CHANNEL, encode_event(e))
+                    await asyncio.wait_for(pipe.execute(), timeout=self._timeout)
+                self.outage.up()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - any failure: logged once, fan out here
+                self.outage.down("publish", exc)
+                # This process still hears its own events; other processes catch up from the
+                # store (their listeners resync when Redis comes back).
+                for e in batch:
+                    self._fan_out(e)
+            finally:
+                for _ in range(taken):
+                    self._outbox.task_done()
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
-        if self._redis is not None:
-            await self._redis.aclose()
+        # Send what is queued first (a CLI command exits right after its change).
+        if self._publisher is not None and not self._publisher.done():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._outbox.join(), timeout=self._timeout * 2)
+        for task in (self._publisher, self._task):
+            # redis-py may swallow a cancellation that lands inside its connection code: cancel
+            # until the task is really done.
+            while task is not None and not task.done():
+                task.cancel()
+                await asyncio.wait({task}, timeout=0.5)
+        for client in (self._pub, self._redis):
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await client.aclose()
         await super().close()
 
 
@@ -221,9 +328,9 @@ class StoredStream:
     commits, in any order) and the bus can lose events (full queues, Redis reconnects).  So
     the bus only rings the bell; on each ring for an id beyond what was emitted, this reads
     ``id > last`` from the store once for the whole process and emits what it finds, in id
-    order.  Event ids are assigned in commit order (``core.events.record_event`` serialises
-    inserts), so when event N is visible every event below N is visible too: a read never
-    skips an event that commits later.  A periodic read catches a bell that never rang.
+    order.  ``load_after`` reads up to the event horizon only (``core.events``: every event
+    up to it is final), so a read never skips an event that commits later.  A periodic read
+    catches a bell that never rang.
     """
 
     def __init__(

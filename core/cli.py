@@ -358,6 +358,14 @@ def serve(
             help="No GraphiQL, introspection for admins only, no field suggestions",
         ),
     ] = False,
+    workers: Annotated[
+        int,
+        typer.Option(
+            envvar="FRONTDESK_WORKERS",
+            min=1,
+            help="Server processes sharing the port (give them --redis-url for live updates)",
+        ),
+    ] = 1,
 ) -> None:
     """Serve GraphQL (HTTP, GraphiQL, WebSocket subscriptions) with uvicorn."""
     import uvicorn
@@ -369,6 +377,32 @@ def serve(
     if upgrade:
         _upgrade(database_url)
     os.environ["FRONTDESK_DATABASE_URL"] = database_url
+    if production:
+        os.environ["FRONTDESK_PRODUCTION"] = "1"
+    if workers > 1:
+        # Each worker process builds its own Frontdesk from the environment (the factory).
+        if redis_url:
+            os.environ["FRONTDESK_REDIS_URL"] = redis_url
+        else:
+            console.print(
+                "[yellow]no --redis-url: a subscriber hears other workers' events through the "
+                "store poll (seconds), not at once[/]"
+            )
+        mode = "Frontdesk (production mode)" if production else "Frontdesk GraphiQL"
+        console.print(f"{mode}: [bold]http://{host}:{port}/graphql[/]")
+        uvicorn.run(
+            "core.app:create_app",
+            factory=True,
+            workers=workers,
+            # A worker imports and builds the schema before it answers the supervisor's
+            # health check; on a busy machine that takes longer than uvicorn's default 5 s.
+            timeout_worker_healthcheck=60,
+            host=host,
+            port=port,
+            log_level="info",
+            ws_per_message_deflate=False,
+        )
+        return
     fd = Frontdesk(
         Settings.from_env(
             database_url=database_url, redis_url=redis_url, production=production or None

@@ -3,6 +3,24 @@
 Database I/O is async (SQLAlchemy asyncio over asyncpg or aiosqlite) so that a slow query never
 blocks the event loop serving other requests and subscriptions.  Migrations and the CLI use the
 matching sync driver (psycopg / pysqlite) through :func:`sync_url`.
+
+Lock order (PostgreSQL; every write path follows it, so no two transactions wait on each
+other in a cycle):
+
+1. the site row, ``FOR NO KEY UPDATE`` (check-ins and the real-estate rotation mutations,
+   ``directory.get_site(lock=True)``);
+2. the complaint being changed, ``FOR NO KEY UPDATE`` (``complaints._lock_complaint``; the
+   overdue sweep with ``SKIP LOCKED``), or the month's complaint serial row (filing, C-6);
+3. rows the transaction inserts or updates itself (visits, history, penalties, events,
+   webhook deliveries, the audit row) -- no lock is taken on other transactions' rows.
+
+Row locks that guard application state (whose turn it is, a complaint's status) are ``FOR NO
+KEY UPDATE``, never ``FOR UPDATE``: the foreign-key check of an insert referencing the row
+(an event or a penalty of that site, a history entry of that complaint) takes ``FOR KEY
+SHARE``, which conflicts with ``FOR UPDATE`` but not with ``FOR NO KEY UPDATE``.  A
+transaction that held an event-order lock and then inserted an event of a site could
+otherwise wait for a check-in holding that site row, while the check-in waited for it.
+Event inserts take no lock that writers wait on (``core.events``).
 """
 
 from __future__ import annotations
@@ -105,8 +123,48 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         return engine
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 40)
-    kwargs.setdefault("pool_pre_ping", False)
+    # A connection the server terminated (restart, failover, pg_terminate_backend) is
+    # noticed at checkout and replaced, instead of failing the request that drew it.
+    kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means "the database cannot be reached" (retryable), not a bad request.
+
+    Refused or dropped connections, a terminated backend, a pool that timed out, and the
+    driver's protocol errors on a connection that died mid-operation.
+    """
+    from sqlalchemy import exc as sa_exc
+
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        if isinstance(
+            current,
+            sa_exc.OperationalError
+            | sa_exc.InterfaceError
+            | sa_exc.TimeoutError
+            | sa_exc.DisconnectionError
+            | ConnectionError
+            | TimeoutError,
+        ):
+            return True
+        if isinstance(current, OSError) and not isinstance(current, FileNotFoundError):
+            return True
+        name = type(current).__name__
+        if name in {
+            "CannotConnectNowError",
+            "ConnectionDoesNotExistError",
+            "AdminShutdownError",
+            "TooManyConnectionsError",
+        }:
+            return True  # asyncpg, when not wrapped
+        current = current.__cause__ or current.__context__
+    return False
 
 
 class ReadOnlySession(Session):
@@ -130,6 +188,38 @@ def _refuse_writes(state: Any) -> None:
     # INSERT / UPDATE / DELETE statements, ORM-enabled or not, through session.execute().
     if state.is_insert or state.is_update or state.is_delete:
         raise _read_only_error()
+
+
+class OpenTransaction:
+    """A write transaction finished later than the block that wrote it (:meth:`Database.begin`):
+    used when the mutation's answer is stored with it (idempotency keys)."""
+
+    def __init__(self, session: AsyncSession, lock: asyncio.Lock | None) -> None:
+        self.session = session
+        self._lock = lock
+        self._open = True
+
+    async def commit(self) -> None:
+        try:
+            await self.session.commit()
+        finally:
+            await self._close()
+
+    async def abort(self) -> None:
+        try:
+            await self.session.rollback()
+        finally:
+            await self._close()
+
+    async def _close(self) -> None:
+        if not self._open:
+            return
+        self._open = False
+        try:
+            await self.session.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
 
 
 class Database:
@@ -176,6 +266,12 @@ class Database:
             return
         async with self._write_lock, self.sessions() as session, session.begin():
             yield session
+
+    async def begin(self) -> OpenTransaction:
+        """A session in a transaction that the caller finishes later (commit or abort)."""
+        if self._write_lock is not None:
+            await self._write_lock.acquire()
+        return OpenTransaction(self.sessions(), self._write_lock)
 
     @asynccontextmanager
     async def read_one(self) -> AsyncIterator[AsyncConnection]:

@@ -44,3 +44,17 @@ class PermissionDenied(FrontdeskError):
 
 class PluginError(FrontdeskError):
     code = "PLUGIN_ERROR"
+
+
+class ServiceUnavailable(FrontdeskError):
+    """The database cannot be reached right now: retry (the answer carries ``Retry-After``)."""
+
+    code = "SERVICE_UNAVAILABLE"
+
+
+# Seconds a client should wait before retrying a SERVICE_UNAVAILABLE answer.
+RETRY_AFTER_SECONDS = 2
+UNAVAILABLE_MESSAGE = (
+    "the database is unavailable right now; nothing was written -- retry in a few seconds "
+    "(with the same Idempotency-Key, a retried mutation is never applied twice)"
+)

@@ -3,17 +3,41 @@
 The row id is the stream cursor.  After commit, the event is published to the event bus so
 subscriptions and plugins (``frontdesk_event``) hear of it.
 
-Ids are handed out in commit order.  A sequence hands out ids at INSERT, and on PostgreSQL
-two transactions can commit in the other order (id 8 visible, id 7 not yet): a reader with
-cursor 8 would then never see 7.  So ``record_event`` first takes one transaction-scoped
-advisory lock for all event inserts; it is held until commit, so the next event-writing
-transaction gets its id only after this one committed or rolled back.  Consequence relied on
-by subscriptions and webhooks: once event N is visible, every event below N is visible or
-never will be.  One lock for every stream (not one per stream) because a transaction may
-write several streams (a visit and its notifications); per-stream locks taken in different
-orders could deadlock.  Services record their events last, so the lock is held for the few
-statements before commit.  SQLite needs nothing: it has one writer at a time, holding the
-database lock from its first write until commit.
+**No lock shared by all sites.**  Event ids come from a sequence at INSERT, and on PostgreSQL
+two transactions can commit in the other order (id 8 visible, id 7 not yet).  Writers do not
+queue on each other for that; instead, readers never read past the *horizon*: the largest id
+H such that every id up to H is final (committed, or never will be).  Subscriptions, the
+stored-stream reader and the webhook dispatcher read ``id <= H`` only
+(:meth:`EventHorizon.safe_id`), so a reader whose cursor is N has seen every event below N
+that will ever exist, and delivers each event once, in id order.
+
+Why :meth:`EventHorizon.safe_id` is safe (PostgreSQL):
+
+1. Before it takes its first event id, a writer takes the *shared* advisory lock
+   ``EVENT_WRITER_KEY`` for the rest of its transaction (:func:`_announce_writer`).  Shared
+   locks never conflict with each other and nothing takes this one exclusively, so writers
+   never wait on it; it only marks "this transaction may hold event ids" in ``pg_locks``
+   (advisory locks are per database).
+2. The sequence hands out increasing values (``CACHE 1``, the default), so if id ``m`` is
+   visible, every id ``g < m`` was handed out before ``m`` committed, i.e. before the
+   snapshot P of the read that saw ``m``.
+3. The reader reads ``id > H`` in one statement (snapshot P).  Ids visible in P that continue
+   H without a hole are committed: H moves over them.
+4. A hole ``g`` below a visible ``m`` belongs to a transaction that took ``g`` before P and
+   held the writer lock since.  After P, the reader lists the transactions holding the writer
+   lock (``pg_locks.virtualtransaction``).  The owner of ``g`` is either among them, or has
+   ended (committed: ``g`` is visible from now on; rolled back: ``g`` stays a hole forever).
+   The reader waits until none of the listed transactions holds the lock any more; then every
+   id up to ``m`` is final and H moves to ``m``.  Writers that start later take ids above
+   ``m`` and are not waited for.
+
+The wait in 4 lasts as long as the event-writing transactions in flight at that moment
+(milliseconds; a transaction left open after recording an event holds readers, never
+writers).  Writers never wait for each other here: each site's writes only meet on that
+site's rows (see "Lock order" in ``core.db``).  The guarantee holds across processes: it is a
+property of the database, and every process computes the same horizon.  SQLite needs none of
+this: it has one writer at a time, holding the database lock from its first write until
+commit, so ids are in commit order.
 
 Consumers that must act in the event's own transaction subscribe as *listeners*: the
 runtime gives its database the session info of :func:`listening` (webhooks queue their
@@ -23,9 +47,10 @@ deliveries, a rolled-back one never does).  This module knows no consumer.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,8 +58,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.contracts import DomainEvent
 from core.models import Event
 
-# pg_advisory_xact_lock key serialising event inserts (see above); any constant unused elsewhere.
-EVENTS_LOCK_KEY = 0x46_44_45_56_4E_54  # "FDEVNT"
+if TYPE_CHECKING:
+    from core.db import Database
+
+# Ids read per horizon step (a page of the primary key index).
+_HORIZON_PAGE = 5_000
 
 # ``Session.info`` key of the listeners ``record_event`` calls with each event it records.
 LISTENERS_KEY: Final = "frontdesk_event_listeners"
@@ -50,14 +78,99 @@ def listening(*listeners: EventListener) -> dict[str, Any]:
     return {LISTENERS_KEY: tuple(listeners)}
 
 
-async def lock_event_order(session: AsyncSession) -> None:
-    """Take the event-order lock for the rest of this transaction (once; PostgreSQL only)."""
+# The shared advisory lock every event-writing transaction holds (see above): the bigint key
+# K is listed in pg_locks as classid = K >> 32, objid = K & 0xffffffff, objsubid = 1.
+EVENT_WRITER_KEY = 0x46444556  # "FDEV"
+_WRITERS = (
+    "SELECT virtualtransaction FROM pg_locks WHERE locktype = 'advisory'"
+    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    f" AND classid = 0 AND objid = {EVENT_WRITER_KEY} AND objsubid = 1 AND granted"
+)
+
+
+async def _announce_writer(session: AsyncSession) -> None:
+    """Mark the transaction as an event writer before it takes an event id (once; PostgreSQL).
+
+    A shared lock: it never waits (nothing takes it exclusively); step 1 above.
+    """
     transaction = session.get_transaction()
-    if session.info.get("frontdesk_event_lock") is transaction and transaction is not None:
+    if session.info.get("frontdesk_event_writer") is transaction and transaction is not None:
         return
     if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": EVENTS_LOCK_KEY})
-    session.info["frontdesk_event_lock"] = session.get_transaction()
+        await session.execute(text(f"SELECT pg_advisory_xact_lock_shared({EVENT_WRITER_KEY})"))
+    session.info["frontdesk_event_writer"] = session.get_transaction()
+
+
+class EventHorizon:
+    """The largest event id up to which every event is final (see the module docstring).
+
+    One per process and database; it only moves forward.  ``safe_id`` returns None on SQLite
+    (every visible id is final there: no bound is needed).
+    """
+
+    def __init__(self, db: Database, *, poll_max: float = 0.05) -> None:
+        self._db = db
+        self._lock = asyncio.Lock()
+        self._safe = 0
+        self._started = False
+        self._poll_max = poll_max
+        # The writer transactions a reader is waiting for (diagnostics and tests).
+        self.waiting_for: list[str] = []
+
+    @property
+    def current(self) -> int:
+        return self._safe
+
+    async def safe_id(self) -> int | None:
+        """Move the horizon as far as it goes now and return it (None on SQLite)."""
+        if self._db.sqlite:
+            return None
+        async with self._lock:
+            if not self._started:
+                async with self._db.read_one() as conn:
+                    top = await conn.scalar(text("SELECT max(id) FROM events"))
+                await self._wait_for_writers()
+                self._safe = max(self._safe, int(top or 0))
+                self._started = True
+            while True:
+                async with self._db.read_one() as conn:
+                    ids = list(
+                        (
+                            await conn.scalars(
+                                text("SELECT id FROM events WHERE id > :h ORDER BY id LIMIT :n"),
+                                {"h": self._safe, "n": _HORIZON_PAGE},
+                            )
+                        ).all()
+                    )
+                safe = self._safe
+                for i in ids:
+                    if i != safe + 1:
+                        break
+                    safe = i
+                self._safe = safe
+                if not ids or safe == ids[-1]:
+                    if len(ids) < _HORIZON_PAGE:
+                        return self._safe
+                    continue  # a full page without holes: read on
+                # A hole below a visible id: wait for the writers in flight now (step 4).
+                await self._wait_for_writers()
+                self._safe = max(self._safe, ids[-1])
+
+    async def _wait_for_writers(self) -> None:
+        async with self._db.read_one() as conn:
+            waiting = list((await conn.scalars(text(_WRITERS))).all())
+        delay = 0.001
+        self.waiting_for = waiting
+        try:
+            while waiting:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._poll_max)
+                async with self._db.read_one() as conn:
+                    still = set((await conn.scalars(text(_WRITERS))).all())
+                waiting = [w for w in waiting if w in still]
+                self.waiting_for = waiting
+        finally:
+            self.waiting_for = []
 
 
 async def record_event(
@@ -70,7 +183,7 @@ async def record_event(
     subject_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> Event:
-    await lock_event_order(session)
+    await _announce_writer(session)
     event = Event(
         stream=stream,
         type=type,

@@ -369,8 +369,8 @@ class PluginState(Base):
 class Event(Base):
     """A domain event, written in the same transaction as the change it describes.
 
-    ``id`` is the cursor: strictly increasing in commit order within a stream is guaranteed by
-    taking the stream's lock before inserting (see ``core.events``).
+    ``id`` is the cursor: readers read up to the event horizon only, below which every id
+    is final, so a cursor never skips an event that commits later (see ``core.events``).
     """
 
     __tablename__ = "events"
@@ -493,3 +493,23 @@ class ComplaintSerial(Base):
     last_serial: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (CheckConstraint("last_serial >= 1", name="last_serial"),)
+
+
+class IdempotencyKey(Base):
+    """A mutation's answer under the client's ``Idempotency-Key`` (per token, 24 hours).
+
+    Inserted, answer included, in the mutation's own transaction: a committed mutation always
+    has its key, so a retry after a lost answer gets the first answer and writes nothing.
+    """
+
+    __tablename__ = "idempotency_keys"
+
+    # Whose key: "token:<id>" (or the actor's name when tokens are not required).
+    scope: Mapped[str] = mapped_column(String(220), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    # SHA-256 of the operation (query, variables, operation name): a different document under
+    # the same key is refused (IDEMPOTENCY_KEY_REUSED).
+    request_hash: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(100))
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

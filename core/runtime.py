@@ -9,15 +9,18 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pluggy
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.auth import record_audit
 from core.bus import LocalBus, make_bus
-from core.db import Database
-from core.events import listening, take_pending_events
+from core.db import Database, OpenTransaction
+from core.events import EventHorizon, listening, take_pending_events
 from core.plugins import PluginHost, create_plugin_manager
 from core.services.complaints import sweep_overdue
 from core.services.plugin_state import load_enabled
@@ -28,6 +31,44 @@ log = logging.getLogger("frontdesk")
 
 # Builds the schema of the host's enabled plugins (``schema.build.build_schema``).
 SchemaFactory = Callable[[PluginHost, Settings], Any]
+
+
+@dataclass
+class MutationFrame:
+    """One root mutation field being run: its audit row (C-13) goes into the field's own
+    transaction (:meth:`Frontdesk.write`), so it commits exactly when the mutation does."""
+
+    action: str  # the root field's name
+    response_key: str  # its alias, or the name
+    actor: Any
+    now: datetime
+    task: asyncio.Task[Any] | None = field(default_factory=asyncio.current_task)
+    audited: bool = False  # the audit row committed with the mutation
+    error_code: str | None = None  # the field failed with this code
+    # With an Idempotency-Key the transaction stays open until the answer is known, and the
+    # answer is stored in it (:meth:`Frontdesk.settle`).
+    idempotency: Idempotency | None = None
+    pending: OpenTransaction | None = None
+    # "X on behalf of Y" (C-13 act_for): the staff member the token recorded the change for.
+    on_behalf_of: int | None = None
+
+    @property
+    def audit_details(self) -> dict[str, Any]:
+        return {"onBehalfOfStaffId": self.on_behalf_of} if self.on_behalf_of else {}
+
+
+@dataclass(frozen=True)
+class Idempotency:
+    scope: str  # whose key ("token:<id>")
+    key: str
+    request_hash: str
+
+
+IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+# The root mutation field the current task runs (set by schema.build around its resolver).
+CURRENT_MUTATION: ContextVar[MutationFrame | None] = ContextVar("frontdesk_mutation", default=None)
 
 
 class Frontdesk:
@@ -42,6 +83,8 @@ class Frontdesk:
         self.settings = settings or Settings.from_env()
         # Webhooks queue their deliveries in each event's transaction (core.events listeners).
         self.db = Database(self.settings.database_url, session_info=listening(enqueue_deliveries))
+        # Readers of the event log read up to here only (core.events: no global write lock).
+        self.horizon = EventHorizon(self.db)
         self.host = PluginHost(pm or create_plugin_manager())
         self.bus = bus or make_bus(self.settings.redis_url)
         self.schema_factory = schema_factory
@@ -131,12 +174,110 @@ class Frontdesk:
     # --- writes ----------------------------------------------------------------------------
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """One transaction; its events are published after it commits (never before)."""
+        """One transaction; its events are published after it commits (never before).
+
+        Inside a root mutation field, the field's audit row (C-13) is written in this
+        transaction: it commits with the mutation or not at all (an audit insert that fails
+        rolls the mutation back).  What follows the commit (publishing) never raises.
+        """
+        frame = CURRENT_MUTATION.get()
+        if frame is not None and (
+            frame.audited or frame.pending is not None or frame.task is not asyncio.current_task()
+        ):
+            frame = None  # audited already (a second transaction), or another task's frame
+        if frame is not None and frame.idempotency is not None:
+            opened = await self.db.begin()
+            try:
+                yield opened.session
+                await record_audit(
+                    opened.session,
+                    actor=frame.actor,
+                    action=frame.action,
+                    succeeded=True,
+                    now=frame.now,
+                    details=frame.audit_details,
+                )
+                await opened.session.flush()
+            except BaseException:
+                await opened.abort()
+                raise
+            frame.pending = opened  # committed by settle() with the answer
+            return
         async with self.db.transaction() as session:
             yield session
+            if frame is not None:
+                await record_audit(
+                    session,
+                    actor=frame.actor,
+                    action=frame.action,
+                    succeeded=True,
+                    now=frame.now,
+                    details=frame.audit_details,
+                )
+                await session.flush()
+        if frame is not None:
+            frame.audited = True
         events = take_pending_events(session)
         if events:
-            await self.publish(events)
+            try:
+                await self.publish(events)
+            except Exception:  # pragma: no cover - publish logs its own failures
+                log.exception("publishing after commit failed; the change is saved")
+
+    async def settle(self, frame: MutationFrame, answer: dict[str, Any] | None) -> None:
+        """Finish a mutation kept open for its idempotency key: store ``answer`` under the key
+        and commit, or (``answer`` None: the field failed) roll back."""
+        from sqlalchemy import delete
+        from sqlalchemy.exc import IntegrityError
+
+        from core.errors import Conflict
+        from core.models import IdempotencyKey
+
+        opened, frame.pending = frame.pending, None
+        if opened is None:
+            return
+        if answer is None or frame.idempotency is None:
+            await opened.abort()
+            return
+        idem = frame.idempotency
+        session = opened.session
+        try:
+            await session.execute(
+                delete(IdempotencyKey).where(
+                    IdempotencyKey.scope == idem.scope,
+                    IdempotencyKey.key == idem.key,
+                    IdempotencyKey.created_at < frame.now - IDEMPOTENCY_TTL,
+                )
+            )
+            session.add(
+                IdempotencyKey(
+                    scope=idem.scope,
+                    key=idem.key,
+                    request_hash=idem.request_hash,
+                    action=frame.action,
+                    response=answer,
+                    created_at=frame.now,
+                )
+            )
+            await session.flush()
+        except IntegrityError as exc:
+            await opened.abort()
+            raise Conflict(
+                f"another request with Idempotency-Key {idem.key!r} is running or has just "
+                "finished; retry to get its answer",
+                code="IDEMPOTENCY_KEY_IN_USE",
+            ) from exc
+        except BaseException:
+            await opened.abort()
+            raise
+        await opened.commit()
+        frame.audited = True
+        events = take_pending_events(session)
+        if events:
+            try:
+                await self.publish(events)
+            except Exception:  # pragma: no cover - publish logs its own failures
+                log.exception("publishing after commit failed; the change is saved")
 
     async def publish(self, events: list[Any]) -> None:
         try:

@@ -10,12 +10,16 @@ their annotations evaluated to the classes built for this schema.
 """
 
 import copy
+import hashlib
+import inspect
+import logging
 import re
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import strawberry
 from graphql import (
     DocumentNode,
@@ -41,7 +45,13 @@ from core.auth import (
     require,
 )
 from core.contracts import LineInput
-from core.errors import FrontdeskError, PluginError
+from core.errors import (
+    RETRY_AFTER_SECONDS,
+    Conflict,
+    FrontdeskError,
+    InvalidInput,
+    PluginError,
+)
 from core.graphql.accel import execution_context_class
 from core.graphql.complaints import FileComplaintInput
 from core.graphql.errors import classify
@@ -59,6 +69,7 @@ from core.graphql.roots import MUTATION_MIXINS, QUERY_MIXINS, SUBSCRIPTION_MIXIN
 from core.graphql.scalars import SCALAR_MAP
 from core.graphql.types import EXTENSIBLE_TYPES, CheckInResult
 from core.plugins import PluginHost, create_plugin_manager
+from core.runtime import CURRENT_MUTATION, MutationFrame
 from core.settings import Settings
 from core.trusted import check_trusted
 
@@ -116,6 +127,11 @@ class FrontdeskSchema(strawberry.Schema):
                 self.root_permissions[(root_name, f.graphql_name or _camel(f.python_name))] = (
                     Permission(wanted)
                 )
+        mutation_type = self._schema.mutation_type
+        if mutation_type is not None:
+            for name, gql_field in mutation_type.fields.items():
+                if gql_field.resolve is not None:
+                    gql_field.resolve = _audited(name, gql_field.resolve)
 
     def bounded_parse(self, query: str) -> tuple[DocumentNode, bool]:
         """The document for ``query`` within the size and token limits, and whether it is
@@ -188,47 +204,77 @@ class FrontdeskSchema(strawberry.Schema):
         context = kwargs.get("context_value", args[1] if len(args) > 1 else None)
         operation_name = kwargs.get("operation_name", args[3] if len(args) > 3 else None)
         denied = self.access_error(query, operation_name, context)
+        mutation = query is not None and "mutation" in query
+        if denied is None and mutation:
+            denied = _several_mutations_error(_stashed_document(context, query), operation_name)
+        if denied is None and mutation and getattr(context, "idempotency_key", None):
+            variables = kwargs.get("variable_values", args[2] if len(args) > 2 else None)
+            replay, denied = await _idempotent_replay(query, variables, operation_name, context)
+            if replay is not None:
+                return replay  # the first answer; nothing is written
         if denied is not None:
             result = ExecutionResult(data=None, errors=[denied])
         else:
-            result = await super().execute(query, *args, **kwargs)
+            try:
+                result = await super().execute(query, *args, **kwargs)
+                result = await _settle(context, result)
+            finally:
+                # Cancelled or failed before settling: nothing kept open commits.
+                for frame in getattr(context, "mutation_frames", None) or ():
+                    if frame.pending is not None:
+                        await context.app.settle(frame, None)
         if query is not None and context is not None and "mutation" in query:
             await self._audit(query, operation_name, context, result)
+        _retry_after(context, result)
         return result
 
     async def _audit(
         self, query: str, operation_name: str | None, context: Any, result: Any
     ) -> None:
-        """C-13: one audit row per root mutation field, refused or not."""
-        stashed = getattr(context, "frontdesk_document", None)
-        if stashed is None or stashed[0] is not query:
-            return  # refused before it parsed (token, size, syntax): nothing ran
-        document = stashed[1]
-        fields = [f for r, f in _root_fields(document, operation_name) if r == "Mutation"]
-        if not fields:
-            return
-        failed = {
-            str(e.path[0]) if e.path else None: e.extensions.get("code") if e.extensions else None
-            for e in result.errors or ()
-        }
-        refused = None in failed and failed[None]
+        """C-13: one audit row per root mutation field, refused or not.
+
+        A field that committed wrote its row in its own transaction (``Frontdesk.write``);
+        here are the rest: fields that failed, in a transaction of their own, and every field
+        of an operation refused before it ran.  A failure here is logged, never answered: the
+        client's answer is already decided.
+        """
+        frames = getattr(context, "mutation_frames", None) or []
         now = context.now()
+        actor = getattr(context, "actor", None)
         # "X on behalf of Y": the token acted as another staff member (act_for).
         on_behalf = getattr(context, "on_behalf_of", None)
-        async with context.app.db.transaction() as session:
-            for name in fields:
-                code = failed.get(name) or refused
-                await record_audit(
-                    session,
-                    actor=getattr(context, "actor", None),
-                    action=name,
-                    succeeded=not code and not (result.errors and result.data is None),
-                    now=now,
-                    details={
-                        **({"code": code} if code else {}),
-                        **({"onBehalfOfStaffId": on_behalf} if on_behalf else {}),
-                    },
-                )
+        rows: list[tuple[str, bool, str | None]] = []
+        if frames:
+            for frame in frames:
+                if not frame.audited:
+                    rows.append((frame.action, frame.error_code is None, frame.error_code))
+        else:
+            document = _stashed_document(context, query)
+            if document is None:
+                return  # refused before it parsed (token, size, syntax): nothing ran
+            fields = [f for r, f in _root_fields(document, operation_name) if r == "Mutation"]
+            if not fields or not result.errors:
+                return
+            code = next((e.extensions.get("code") for e in result.errors if e.extensions), None)
+            rows = [(name, False, code) for name in fields]
+        if not rows:
+            return
+        try:
+            async with context.app.db.transaction() as session:
+                for action, succeeded, code in rows:
+                    await record_audit(
+                        session,
+                        actor=actor,
+                        action=action,
+                        succeeded=succeeded,
+                        now=now,
+                        details={
+                            **({"code": code} if code else {}),
+                            **({"onBehalfOfStaffId": on_behalf} if on_behalf else {}),
+                        },
+                    )
+        except Exception:  # noqa: BLE001 - logged; the answer stands
+            _log.exception("could not write %d audit rows of refused mutations", len(rows))
 
     async def stream(self, query: str | None, *args: Any, **kwargs: Any) -> Any:
         context = kwargs.get("context_value", args[1] if len(args) > 1 else None)
@@ -257,6 +303,27 @@ class FrontdeskSchema(strawberry.Schema):
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
 
 
+_log = logging.getLogger("frontdesk.audit")
+
+
+def _retry_after(context: Any, result: Any) -> None:
+    """A SERVICE_UNAVAILABLE answer tells HTTP clients when to retry (``Retry-After``)."""
+    response = getattr(context, "response", None)
+    headers = getattr(response, "headers", None)
+    if headers is None or not getattr(result, "errors", None):
+        return
+    if any((e.extensions or {}).get("code") == "SERVICE_UNAVAILABLE" for e in result.errors):
+        headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+
+
+def _stashed_document(context: Any, query: str | None) -> DocumentNode | None:
+    """The document ``access_error`` parsed (bounded) for this very query, if any."""
+    stashed = getattr(context, "frontdesk_document", None)
+    if stashed is None or query is None or stashed[0] is not query:
+        return None
+    return stashed[1]
+
+
 def _refusal(exc: FrontdeskError) -> GraphQLError:
     error = GraphQLError(exc.message, original_error=exc)
     classify(error)
@@ -273,6 +340,136 @@ def _introspection_error(actor: Any, settings: Settings) -> GraphQLError | None:
         extensions={"code": "INTROSPECTION_DISABLED"},
     )
     return error
+
+
+async def _idempotent_replay(
+    query: str, variables: Any, operation_name: str | None, context: Any
+) -> tuple[ExecutionResult | None, GraphQLError | None]:
+    """The stored answer of an ``Idempotency-Key`` seen within 24 hours (same token, same
+    operation), or an IDEMPOTENCY_KEY_REUSED refusal; else arm the key for this run."""
+
+    from core.models import IdempotencyKey
+    from core.runtime import IDEMPOTENCY_TTL, Idempotency
+
+    key = context.idempotency_key.strip()
+    if not key or len(key) > 200:
+        return None, _refusal(
+            InvalidInput(
+                "the Idempotency-Key header must be 1 to 200 characters (e.g. a UUID)",
+                code="INVALID_IDEMPOTENCY_KEY",
+            )
+        )
+    actor = getattr(context, "actor", None)
+    scope = (
+        f"token:{actor.token_id}"
+        if actor is not None and actor.token_id is not None
+        else f"actor:{actor.name if actor is not None else 'anonymous'}"
+    )[:220]
+    digest = hashlib.sha256(
+        orjson.dumps(
+            {"query": query, "variables": variables or {}, "operationName": operation_name},
+            option=orjson.OPT_SORT_KEYS,
+            default=str,
+        )
+    ).hexdigest()
+    async with context.app.db.read() as session:
+        found = await session.get(IdempotencyKey, (scope, key))
+    if found is not None and found.created_at >= context.now() - IDEMPOTENCY_TTL:
+        if found.request_hash != digest:
+            return None, _refusal(
+                Conflict(
+                    f"Idempotency-Key {key!r} was used for a different operation "
+                    f"({found.action}) within 24 hours; use a new key for a new request",
+                    code="IDEMPOTENCY_KEY_REUSED",
+                )
+            )
+        return ExecutionResult(data=found.response, errors=None), None
+    context.idempotency = Idempotency(scope=scope, key=key, request_hash=digest)
+    return None, None
+
+
+async def _settle(context: Any, result: Any) -> Any:
+    """Commit (answer stored under the key) or roll back the mutations kept open for their
+    idempotency key; a failure to commit becomes the answer."""
+    for frame in getattr(context, "mutation_frames", None) or ():
+        if frame.pending is None:
+            continue
+        failed = [e for e in result.errors or () if e.path and str(e.path[0]) == frame.response_key]
+        if failed or result.data is None:
+            if frame.error_code is None and failed:
+                classify(failed[0])
+                frame.error_code = (failed[0].extensions or {}).get("code", "INTERNAL_ERROR")
+            await context.app.settle(frame, None)
+            continue
+        try:
+            await context.app.settle(frame, result.data)
+        except FrontdeskError as exc:
+            frame.error_code = exc.code
+            return ExecutionResult(data=None, errors=[_refusal(exc)])
+        except Exception as exc:  # noqa: BLE001 - answered INTERNAL_ERROR, logged by classify
+            frame.error_code = "INTERNAL_ERROR"
+            error = GraphQLError("commit failed", path=[frame.response_key], original_error=exc)
+            classify(error)
+            return ExecutionResult(data=None, errors=[error])
+    return result
+
+
+def _several_mutations_error(
+    document: DocumentNode | None, operation_name: str | None
+) -> GraphQLError | None:
+    """One root mutation field per operation; a document with more is refused before anything
+    runs (MULTIPLE_MUTATIONS).
+
+    Each mutation field commits in its own transaction, and every mutation payload is
+    non-null: a failure in a later field would null the whole ``data`` and hide that an
+    earlier field committed.  Send one mutation per request (retry safely with an
+    ``Idempotency-Key``).
+    """
+    if document is None:
+        return None  # the normal pipeline reports the syntax error
+    roots = _root_fields(document, operation_name)
+    fields = [f for r, f in roots if r == "Mutation" and f != "__typename"]
+    if len(fields) <= 1:
+        return None
+    exc: FrontdeskError = FrontdeskError(
+        f"this operation has {len(fields)} mutation fields ({', '.join(reversed(fields))}); "
+        "send one mutation field per operation: each commits on its own, and a failure in "
+        "one would hide another's commit",
+        code="MULTIPLE_MUTATIONS",
+    )
+    error = GraphQLError(exc.message, original_error=exc)
+    classify(error)
+    return error
+
+
+def _audited(name: str, resolve: Any) -> Any:
+    """Run a root mutation field inside a :class:`MutationFrame` (its audit row, C-13)."""
+
+    async def run(source: Any, info: Any, **kwargs: Any) -> Any:
+        context = info.context
+        frame = MutationFrame(
+            action=name,
+            response_key=str(info.path.key),
+            actor=context.actor,
+            now=context.now(),
+            idempotency=getattr(context, "idempotency", None),
+        )
+        frames = getattr(context, "mutation_frames", None)
+        if frames is not None:
+            frames.append(frame)
+        token = CURRENT_MUTATION.set(frame)
+        try:
+            value = resolve(source, info, **kwargs)
+            if inspect.isawaitable(value):
+                value = await value
+            return value
+        except Exception as exc:
+            frame.error_code = exc.code if isinstance(exc, FrontdeskError) else "INTERNAL_ERROR"
+            raise
+        finally:
+            CURRENT_MUTATION.reset(token)
+
+    return run
 
 
 async def _refusal_stream(result: PreExecutionError) -> AsyncIterator[PreExecutionError]:

@@ -6,6 +6,7 @@ its demo site with staff, customers and visits through it.
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -178,3 +179,24 @@ def test_db_upgrade_and_plugins_enable_on_postgresql(pg_empty_url: str) -> None:
     listing = CliRunner().invoke(app, ["plugins", "list", *db]).output
     assert _enabled_column(ANSI.sub("", listing), "realestate") == "yes"
     assert _counts(pg_empty_url, "penalty_rules")["penalty_rules"] > 0
+
+
+def test_serve_with_workers_runs_that_many_processes_from_the_app_factory(db, monkeypatch):
+    """``frontdesk serve --workers N``: uvicorn starts N processes, each building its own
+    Frontdesk from the environment (``core.app:create_app``); the Redis URL goes with it."""
+    import uvicorn
+
+    calls: list[tuple[tuple, dict]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.append((a, kw)))
+    monkeypatch.delenv("FRONTDESK_REDIS_URL", raising=False)
+    monkeypatch.setenv("FRONTDESK_DATABASE_URL", "unset")  # restored after the test
+    out = run("serve", *db, "--workers", "3", "--redis-url", "redis://127.0.0.1:6379/5")
+    assert "GraphiQL" in out
+    ((args, kwargs),) = calls
+    assert args == ("core.app:create_app",)
+    assert kwargs["factory"] is True and kwargs["workers"] == 3
+    assert os.environ["FRONTDESK_REDIS_URL"] == "redis://127.0.0.1:6379/5"
+    assert os.environ["FRONTDESK_DATABASE_URL"] == db[1]
+    monkeypatch.delenv("FRONTDESK_REDIS_URL")
+    monkeypatch.delenv("FRONTDESK_DATABASE_URL")
+    run("serve", *db, "--workers", "0", ok=False)  # at least one

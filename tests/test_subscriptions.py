@@ -278,29 +278,39 @@ async def test_when_the_bus_says_it_lost_events_subscribers_read_the_store(fd, s
 
 
 @pytest.mark.redis
-async def test_a_process_hears_its_own_events_while_redis_is_unreachable(redis_url):
+async def test_a_process_hears_its_own_events_while_redis_is_unreachable(redis_url, caplog):
+    """Redis is a doorbell: the bus starts with Redis down, publish never waits on it, this
+    process hears its own events, and the outage is logged once (not per event)."""
     from core.bus import RedisBus
     from core.contracts import DomainEvent
 
-    bus = RedisBus(redis_url)
-    await bus.start()
+    bus = RedisBus("redis://127.0.0.1:1/0", publish_timeout=0.2, start_wait=0.1)
+    await bus.start()  # nothing listens there: starts all the same
     sub = bus.subscribe()
     try:
-        event = DomainEvent(1, "complaints", "complaint.filed", None, None, {}, FIXED_NOW)
-        await bus.publish([event])
-        assert (await asyncio.wait_for(sub.queue.get(), 5)) == event  # through Redis
-        healthy = bus._redis
-        import redis.asyncio as redis
-
-        bus._redis = redis.from_url("redis://127.0.0.1:1/0")  # nothing listens there
-        with pytest.raises(Exception):  # noqa: B017 - logged by Frontdesk.publish
-            await bus.publish([event])
-        assert sub.queue.get_nowait() == event  # fanned out locally all the same
-        await bus._redis.aclose()
-        bus._redis = healthy
+        for n in range(1, 4):
+            event = DomainEvent(n, "complaints", "complaint.filed", None, None, {}, FIXED_NOW)
+            await asyncio.wait_for(bus.publish([event]), 0.05)  # queued, not sent inline
+            assert (await asyncio.wait_for(sub.queue.get(), 5)) == event  # fanned out here
+        assert not bus.connected
+        outages = [r for r in caplog.records if "redis unreachable" in r.getMessage()]
+        assert len(outages) == 1
     finally:
         sub.close()
         await bus.close()
+
+    healthy = RedisBus(redis_url)
+    await healthy.start()
+    sub = healthy.subscribe()
+    try:
+        assert healthy.connected
+        event = DomainEvent(7, "complaints", "complaint.filed", None, None, {}, FIXED_NOW)
+        await healthy.publish([event])
+        assert (await asyncio.wait_for(sub.queue.get(), 5)) == event  # through Redis, once
+        assert sub.queue.empty()
+    finally:
+        sub.close()
+        await healthy.close()
 
 
 async def test_a_slow_subscriber_whose_queue_overflows_reads_the_store(fd, site):
@@ -342,34 +352,72 @@ async def test_bad_cursor_unknown_site_and_missing_permission_are_errors(fd, sit
 
 
 @pytest.mark.postgres
-async def test_event_ids_follow_commit_order_on_postgresql(pg_url):
-    """A later transaction waits for the earlier one's commit before its event gets an id."""
-    fd = await start_frontdesk(pg_url)
+async def test_events_committed_out_of_id_order_reach_a_resuming_subscriber_once_in_order(
+    pg_url,
+):
+    """No global lock: a second writer commits while the first holds a lower event id.  A
+    reader in another Frontdesk (another engine, as another process) waits at the hole, then
+    delivers both once each, in id order; resuming from either cursor misses nothing."""
+    writer_fd = await start_frontdesk(pg_url)
+    reader_fd = await start_frontdesk(pg_url)
+    hold = asyncio.Event()
+    inserted = asyncio.Event()
     try:
-        hold = asyncio.Event()
-        inserted = asyncio.Event()
+        site = int(await make_site(Client(writer_fd)))
+        before = await reader_fd.horizon.safe_id()
 
         async def slow_writer() -> int:
-            async with fd.write() as s:
-                event = await record_event(s, stream="complaints", type="a", now=FIXED_NOW)
+            async with writer_fd.write() as s:
+                event = await record_event(
+                    s, stream="complaints", type="slow", now=FIXED_NOW, site_id=site
+                )
                 inserted.set()
                 await hold.wait()  # committed only when released
             return event.id
 
         async def fast_writer() -> int:
             await inserted.wait()
-            async with fd.write() as s:
-                event = await record_event(s, stream="visits", type="b", now=FIXED_NOW)
+            async with writer_fd.write() as s:
+                event = await record_event(
+                    s, stream="complaints", type="fast", now=FIXED_NOW, site_id=site
+                )
             return event.id
 
         slow = asyncio.create_task(slow_writer())
-        fast = asyncio.create_task(fast_writer())
-        await asyncio.sleep(0.3)
-        assert not fast.done(), "the second writer must wait for the first commit"
+        # The later id commits first, without waiting for the earlier one.
+        fast_id = await asyncio.wait_for(fast_writer(), timeout=30)
+        assert not slow.done()
+
+        got: list[tuple[int, str]] = []
+
+        async def resume() -> None:
+            async for e in subscriptions.stream_events(
+                reader_fd, "complaints", site_id=site, after=before
+            ):
+                got.append((e.id, e.type))
+                if len(got) == 2:
+                    return
+
+        reader = asyncio.create_task(resume())
+        # The reader sees the committed higher id above a hole and waits there.
+        async with asyncio.timeout(30):
+            while not reader_fd.horizon.waiting_for:  # noqa: ASYNC110 - state, not time
+                await asyncio.sleep(0.01)
+        assert got == []
         hold.set()
-        assert await slow < await fast
+        slow_id = await slow
+        await asyncio.wait_for(reader, timeout=30)
+        assert slow_id < fast_id
+        assert got == [(slow_id, "slow"), (fast_id, "fast")]
+        # Resuming from each cursor: exactly the events after it.
+        after_slow = [
+            e.id for e in await subscriptions.load_events(reader_fd, "complaints", slow_id, 10)
+        ]
+        assert after_slow == [fast_id]
     finally:
-        await fd.stop()
+        hold.set()
+        await writer_fd.stop()
+        await reader_fd.stop()
 
 
 @pytest.mark.postgres

@@ -20,6 +20,7 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, selectinload
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
@@ -44,6 +45,7 @@ from core.graphql.types import (
     Staff,
     require_aware,
 )
+from core.runtime import CURRENT_MUTATION
 from core.services import complaints as service
 from core.services.directory import get_site
 
@@ -173,15 +175,24 @@ def complaint_options(fields: Sequence[SelectedField]) -> list[Any]:
 
 
 async def load_complaints(
-    info: Info, ids: Sequence[int], fields: Sequence[SelectedField]
+    info: Info,
+    ids: Sequence[int],
+    fields: Sequence[SelectedField],
+    session: AsyncSession | None = None,
 ) -> dict[int, models.Complaint]:
-    """The complaints ``ids`` with the selected relations, in a fresh session."""
+    """The complaints ``ids`` with the selected relations: in ``session`` (a mutation's own
+    transaction, so its answer is what commits), else in a fresh session."""
     if not ids:
         return {}
     stmt = select(models.Complaint).where(models.Complaint.id.in_(list(ids)))
     options = complaint_options(fields)
     if options:
         stmt = stmt.options(*options)
+    if session is not None:
+        stmt = stmt.execution_options(populate_existing=True)
+        rows = list((await session.scalars(stmt)).unique().all())
+        await prefetch(info, session, "Complaint", fields, rows)
+        return {r.id: r for r in rows}
     async with info.context.db.session() as s:
         rows = list((await s.scalars(stmt)).unique().all())
         await prefetch(info, s, "Complaint", fields, rows)
@@ -208,6 +219,9 @@ def _actor_id(info: Info, given: strawberry.ID | None, field: str = "actorStaffI
             )
         # Audited as "<token> on behalf of staff member N" (schema.build._audit).
         info.context.on_behalf_of = staff_id
+        frame = CURRENT_MUTATION.get(None)
+        if frame is not None:
+            frame.on_behalf_of = staff_id
         return staff_id
     if own is not None:
         return int(own)
@@ -305,9 +319,11 @@ class VerifyComplaintFaultInput:
 # Roots
 
 
-async def _result(info: Info, change: service.ComplaintChange) -> ComplaintResult:
+async def _result(
+    info: Info, change: service.ComplaintChange, session: AsyncSession
+) -> ComplaintResult:
     fields = children(selection(info), "complaint")
-    loaded = await load_complaints(info, [change.complaint.id], fields)
+    loaded = await load_complaints(info, [change.complaint.id], fields, session)
     return ComplaintResult(
         complaint=loaded[change.complaint.id],  # type: ignore[arg-type]
         decision=_decision(change.decision),
@@ -483,7 +499,7 @@ class ComplaintMutation:
                 subject_id=key,
                 now=now,
             )
-        loaded = await load_complaints(info, [key], children(selection(info), "complaint"))
+            loaded = await load_complaints(info, [key], children(selection(info), "complaint"), s)
         return FileComplaintResult(
             complaint=loaded[key],  # type: ignore[arg-type]
             decision=_decision(filed.decision),
@@ -512,7 +528,7 @@ class ComplaintMutation:
                 input.reason,
                 ctx.now(),
             )
-        return await _result(info, change)
+            return await _result(info, change, s)
 
     @strawberry.mutation(description="Give a complaint to a handler at its site.")
     async def assign_complaint(self, info: Info, input: AssignComplaintInput) -> ComplaintResult:
@@ -527,7 +543,7 @@ class ComplaintMutation:
                 input.reason,
                 ctx.now(),
             )
-        return await _result(info, change)
+            return await _result(info, change, s)
 
     @strawberry.mutation(
         description="C-10: escalate one level (handler → site head → vice president → general "
@@ -542,7 +558,7 @@ class ComplaintMutation:
             change = await service.escalate_complaint(
                 s, parse_id(input.complaint_id, "complaintId"), actor, input.reason, ctx.now()
             )
-        return await _result(info, change)
+            return await _result(info, change, s)
 
     @strawberry.mutation(
         description="C-14: record that a staff member's service caused the complaint and fine "
@@ -569,9 +585,8 @@ class ComplaintMutation:
             )
             key = verified.complaint.id
             penalty_ids = [p.id for p in verified.penalties]
-        sel = selection(info)
-        loaded = await load_complaints(info, [key], children(sel, "complaint"))
-        async with ctx.db.session() as s:
+            sel = selection(info)
+            loaded = await load_complaints(info, [key], children(sel, "complaint"), s)
             penalties = {
                 p.id: p
                 for p in (
@@ -582,6 +597,7 @@ class ComplaintMutation:
                             joinedload(models.Penalty.staff),
                             joinedload(models.Penalty.penalty_rule),
                         )
+                        .execution_options(populate_existing=True)
                     )
                 ).all()
             }
@@ -605,8 +621,8 @@ class ComplaintMutation:
                 s, ctx.now(), site_id=_optional_id(site_id, "siteId")
             )
             found = [(m.complaint.id, m.kind, m.due, m.reason) for m in marks]
-        fields = children(children(selection(info), "marked"), "complaint")
-        loaded = await load_complaints(info, sorted({f[0] for f in found}), fields)
+            fields = children(children(selection(info), "marked"), "complaint")
+            loaded = await load_complaints(info, sorted({f[0] for f in found}), fields, s)
         return OverdueSweepResult(
             count=len(found),
             marked=[

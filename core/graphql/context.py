@@ -29,6 +29,11 @@ class Context:
     auth_error: Exception | None = None
     # A change recorded for another staff member than the token's own (act_for): audited.
     on_behalf_of: int | None = None
+    # The root mutation fields run in this request, in order (core.runtime.MutationFrame).
+    mutation_frames: list[Any] = field(default_factory=list)
+    # The client's Idempotency-Key header (a retried mutation returns the first answer).
+    idempotency_key: str | None = None
+    idempotency: Any = None  # core.runtime.Idempotency once checked
 
     @property
     def db(self) -> Any:

@@ -3,6 +3,7 @@
 * Our own errors (:class:`core.errors.FrontdeskError`) keep their message and code.
 * Parse and validation failures get ``GRAPHQL_PARSE_FAILED`` / ``GRAPHQL_VALIDATION_FAILED``,
   or the limit they hit: ``QUERY_TOO_DEEP``, ``TOO_MANY_ALIASES``, ``TOO_MANY_TOKENS``.
+* A database that cannot be reached is ``SERVICE_UNAVAILABLE`` (retryable, ``retryAfter``).
 * Anything unexpected is masked as ``INTERNAL_ERROR`` (and logged), never a stack trace.
 """
 
@@ -12,7 +13,13 @@ import logging
 
 from graphql import GraphQLError
 
-from core.errors import FrontdeskError
+from core.db import is_unavailable
+from core.errors import (
+    RETRY_AFTER_SECONDS,
+    UNAVAILABLE_MESSAGE,
+    FrontdeskError,
+    ServiceUnavailable,
+)
 
 log = logging.getLogger("frontdesk.graphql")
 
@@ -34,6 +41,11 @@ def classify(error: GraphQLError) -> None:
         for key, value in original.details.items():
             ext.setdefault(key, value)
         error.message = original.message
+    elif original is not None and is_unavailable(original):
+        log.warning("database unavailable in %s: %r", error.path, original)
+        error.message = UNAVAILABLE_MESSAGE
+        ext.setdefault("code", ServiceUnavailable.code)
+        ext.setdefault("retryAfter", RETRY_AFTER_SECONDS)
     elif original is not None and _client_input_error(error, original):
         # Variable coercion, enum and input errors: graphql-core's own message, no traceback.
         ext.setdefault(

@@ -7,6 +7,7 @@ from typing import Any
 
 import strawberry
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from core import models
@@ -35,16 +36,19 @@ from core.services import directory, penalties, visits
 MANAGE = {"permission": "manage"}
 
 
-async def reload(info: Info, model: Any, type_name: str, key: int, fields: list) -> Any:
-    """Read back what a mutation wrote, with the relations the client selected."""
-    stmt = select(model).where(model.id == key)
+async def reload(
+    info: Info, model: Any, type_name: str, key: int, fields: list, session: AsyncSession
+) -> Any:
+    """Read back what a mutation wrote, with the relations the client selected, inside the
+    mutation's own transaction: the answer is what commits, and nothing read after the
+    commit can turn a saved mutation into an error."""
+    stmt = select(model).where(model.id == key).execution_options(populate_existing=True)
     options = plan_eager(model, type_name, fields)
     if options:
         stmt = stmt.options(*options)
-    async with info.context.db.session() as s:
-        obj = (await s.scalars(stmt)).unique().one()
-        await prefetch(info, s, type_name, fields, [obj])
-        return obj
+    obj = (await session.scalars(stmt)).unique().one()
+    await prefetch(info, session, type_name, fields, [obj])
+    return obj
 
 
 @strawberry.input
@@ -142,10 +146,9 @@ async def check_in_visit_resolver(info: Info, input: Any) -> CheckInResult:
     )
     async with ctx.app.write() as s:
         visit, outcome = await visits.check_in_visit(s, ctx.host, check_in, ctx.now())
-        visit_id = visit.id
         decision = Decision(rule=visit.decision_rule or "", message=visit.decision_reason or "")
-    fields = children(selection(info), "visit")
-    loaded = await reload(info, models.Visit, "Visit", visit_id, fields)
+        fields = children(selection(info), "visit")
+        loaded = await reload(info, models.Visit, "Visit", visit.id, fields, s)
     return CheckInResult(
         visit=loaded,
         decision=decision,
@@ -174,7 +177,7 @@ class CoreMutation:
             await deliver_line_inputs(
                 info, s, "CreateSiteInput", input, site=site, subject_id=site.id, now=ctx.now()
             )
-        return await reload(info, models.Site, "Site", site.id, selection(info))
+            return await reload(info, models.Site, "Site", site.id, selection(info), s)
 
     @strawberry.mutation(description="Register a customer at a site (C-1 class, RE-11 group).")
     async def register_customer(self, info: Info, input: RegisterCustomerInput) -> Customer:
@@ -199,7 +202,7 @@ class CoreMutation:
                 subject_id=customer.id,
                 now=ctx.now(),
             )
-        return await reload(info, models.Customer, "Customer", customer.id, selection(info))
+            return await reload(info, models.Customer, "Customer", customer.id, selection(info), s)
 
     @strawberry.mutation(description="Add a staff member to a site.", metadata=MANAGE)
     async def add_staff(self, info: Info, input: AddStaffInput) -> Staff:
@@ -223,7 +226,7 @@ class CoreMutation:
                 subject_id=staff.id,
                 now=ctx.now(),
             )
-        return await reload(info, models.Staff, "Staff", staff.id, selection(info))
+            return await reload(info, models.Staff, "Staff", staff.id, selection(info), s)
 
     @strawberry.mutation(
         description="C-4: record a correction of a register entry.", metadata=MANAGE
@@ -243,7 +246,7 @@ class CoreMutation:
                 if input.customer_id
                 else None,
             )
-        return await reload(info, models.Visit, "Visit", visit.id, selection(info))
+            return await reload(info, models.Visit, "Visit", visit.id, selection(info), s)
 
     @strawberry.mutation(
         description="Issue a penalty under a rule of the site's penalty table.", metadata=MANAGE
@@ -270,7 +273,7 @@ class CoreMutation:
                 else None,
                 visit_id=parse_id(input.visit_id, "visitId") if input.visit_id else None,
             )
-        return await reload(info, models.Penalty, "Penalty", penalty.id, selection(info))
+            return await reload(info, models.Penalty, "Penalty", penalty.id, selection(info), s)
 
     @strawberry.mutation(description="Revoke a penalty with a new ledger entry.", metadata=MANAGE)
     async def revoke_penalty(self, info: Info, input: RevokePenaltyInput) -> Penalty:
@@ -285,4 +288,4 @@ class CoreMutation:
                 else None,
                 now=ctx.now(),
             )
-        return await reload(info, models.Penalty, "Penalty", penalty.id, selection(info))
+            return await reload(info, models.Penalty, "Penalty", penalty.id, selection(info), s)

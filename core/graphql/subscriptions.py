@@ -11,8 +11,9 @@ the seam:
 3. deliver live events, dropping those at or below the last id delivered (they were in the
    backlog); if the subscriber's queue overflowed (a slow client), re-read from the store.
 
-Event ids are handed out in commit order (``core.events``), so "every event after the cursor"
-is well defined and a replay never skips an event that commits later.
+Reads stop at the event horizon (``core.events.EventHorizon``): every event up to it is final,
+so "every event after the cursor" is well defined and a replay never skips an event that
+commits later, although ids may commit out of order on PostgreSQL.
 
 :class:`FrontdeskTransportWSHandler` sends text frames and refuses (C-13) before execution.
 With ``Settings.accel`` on, its subclass in ``core.graphql.accel.subscriptions`` also serves
@@ -77,8 +78,11 @@ def _to_domain(e: models.Event) -> DomainEvent:
 async def load_events(
     fd: Frontdesk, stream: str, after: int, limit: int, site_id: int | None = None
 ) -> list[DomainEvent]:
-    """Stored events of ``stream`` with id > ``after``, oldest first."""
+    """Stored events of ``stream`` with id > ``after`` up to the horizon, oldest first."""
     stmt = select(models.Event).where(models.Event.stream == stream, models.Event.id > after)
+    horizon = await fd.horizon.safe_id()
+    if horizon is not None:
+        stmt = stmt.where(models.Event.id <= horizon)
     if site_id is not None:
         stmt = stmt.where(models.Event.site_id == site_id)
     stmt = stmt.order_by(models.Event.id).limit(limit)
@@ -87,6 +91,9 @@ async def load_events(
 
 
 async def _stream_head(fd: Frontdesk, stream: str) -> int:
+    horizon = await fd.horizon.safe_id()
+    if horizon is not None:
+        return horizon  # every event up to it is final; newer ones come through the bell
     async with fd.db.session() as s:
         head = await s.scalar(
             select(func.max(models.Event.id)).where(models.Event.stream == stream)

@@ -107,7 +107,11 @@ async def get_site(session: AsyncSession, site_id: int, *, lock: bool = False) -
     stmt = select(Site).where(Site.id == site_id)
     if lock:
         # Serialises check-ins at one site (a rotation must never hand out a turn twice).
-        stmt = stmt.with_for_update()
+        # FOR NO KEY UPDATE: the lock guards application state (the rotation), not the key, so
+        # it does not conflict with the KEY SHARE lock that every foreign-key check on
+        # ``sites`` takes (inserting an event, a complaint serial, a penalty of this site).
+        # See "Lock order" in ``core.db``.
+        stmt = stmt.with_for_update(key_share=True)
     site = await session.scalar(stmt)
     if site is None:
         raise NotFound(f"site {site_id} does not exist", code="SITE_NOT_FOUND", field="siteId")

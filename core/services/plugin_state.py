@@ -79,7 +79,7 @@ async def configure_plugin(
     ``plugin.configured`` event tells every server process.
     """
     require_installed(host, name)
-    state = await session.get(PluginState, name, with_for_update=True)
+    state = await session.get(PluginState, name, with_for_update={"key_share": True})
     merged = dict(state.settings or {}) if state is not None else {}
     for key, value in changes.items():
         if value is None:

@@ -10,8 +10,9 @@ Design (why it cannot lose, reorder or — for an idempotent receiver — duplic
   events (a crash between commit and publish).
 * **In order per endpoint.**  The dispatcher only ever sends an endpoint's *head*: its
   pending delivery with the lowest event id.  Delivery N+1 waits until N succeeded (2xx).
-  Event ids are handed out in commit order (``core.events``), so a delivery row never
-  appears behind one that was already sent, within a stream and across streams.
+  The dispatcher reads deliveries up to the event horizon only (``core.events``: every
+  event up to it is final), so a delivery row never appears behind one that was already
+  sent, within a stream and across streams.
 * **At least once, with a stable id.**  A delivery is marked delivered only after the
   receiver answered 2xx; a crash in between resends it with the same
   ``Frontdesk-Event-Id``.  A receiver that ignores ids it has seen therefore sees every

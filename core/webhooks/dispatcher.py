@@ -168,17 +168,18 @@ class WebhookDispatcher:
         One index lookup per endpoint (endpoints are few; a backlog can be large)."""
         d = WebhookDelivery
         heads: list[tuple[int, datetime]] = []
+        horizon = await self.fd.horizon.safe_id()
         async with self.fd.db.session() as s:
             endpoints = (
                 await s.scalars(select(WebhookEndpoint.id).where(WebhookEndpoint.active.is_(True)))
             ).all()
             for endpoint_id in endpoints:
-                due_at = await s.scalar(
-                    select(d.next_attempt_at)
-                    .where(d.endpoint_id == endpoint_id, d.status == PENDING)
-                    .order_by(d.event_id, d.id)
-                    .limit(1)
+                stmt = select(d.next_attempt_at).where(
+                    d.endpoint_id == endpoint_id, d.status == PENDING
                 )
+                if horizon is not None:
+                    stmt = stmt.where(d.event_id <= horizon)
+                due_at = await s.scalar(stmt.order_by(d.event_id, d.id).limit(1))
                 if due_at is not None:
                     heads.append((endpoint_id, due_at))
         return heads
@@ -217,21 +218,19 @@ class WebhookDispatcher:
     async def _drain(self, endpoint_id: int) -> None:
         try:
             while await self._claim(endpoint_id):
+                horizon = await self.fd.horizon.safe_id()
                 async with self.fd.db.session() as s:
                     endpoint = await s.get(WebhookEndpoint, endpoint_id)
                     if endpoint is None or not endpoint.active:
                         return
-                    head = (
-                        await s.scalars(
-                            select(WebhookDelivery)
-                            .where(
-                                WebhookDelivery.endpoint_id == endpoint_id,
-                                WebhookDelivery.status == PENDING,
-                            )
-                            .order_by(WebhookDelivery.event_id, WebhookDelivery.id)
-                            .limit(1)
-                        )
-                    ).first()
+                    stmt = select(WebhookDelivery).where(
+                        WebhookDelivery.endpoint_id == endpoint_id,
+                        WebhookDelivery.status == PENDING,
+                    )
+                    if horizon is not None:
+                        stmt = stmt.where(WebhookDelivery.event_id <= horizon)
+                    stmt = stmt.order_by(WebhookDelivery.event_id, WebhookDelivery.id).limit(1)
+                    head = (await s.scalars(stmt)).first()
                     if head is None or head.next_attempt_at > datetime.now(UTC):
                         return  # nothing owed, or backing off: dispatch_due comes back
                     event = await s.get(Event, head.event_id)

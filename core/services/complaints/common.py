@@ -99,7 +99,7 @@ async def _lock_complaint(session: AsyncSession, complaint_id: int) -> Complaint
     complaint = await session.scalar(
         select(Complaint)
         .where(Complaint.id == complaint_id)
-        .with_for_update()
+        .with_for_update(key_share=True)  # NO KEY UPDATE: see "Lock order" in core.db
         .execution_options(populate_existing=True)
     )
     if complaint is None:

@@ -120,7 +120,7 @@ async def sweep_overdue(
             select(Complaint)
             .where(overdue_condition(now, kind), watch.mark.is_(None))
             .order_by(Complaint.id)
-            .with_for_update(skip_locked=True)
+            .with_for_update(key_share=True, skip_locked=True)
         )
         if site_id is not None:
             stmt = stmt.where(Complaint.site_id == site_id)

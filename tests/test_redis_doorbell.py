@@ -1,0 +1,103 @@
+"""Redis is only a doorbell: servers start and serve while it is down, never wait on it, and
+catch up across processes when it returns (through a proxy we can switch off and on)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import pytest
+from conftest import Client, start_frontdesk
+from helpers import make_site
+from test_subscriptions import complaint_event
+
+from core.graphql import subscriptions
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+class Switch:
+    """A TCP proxy in front of Redis: ``off`` refuses and cuts connections, ``on`` forwards."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.server: asyncio.Server | None = None
+        self.port = 0
+        self.links: set[asyncio.StreamWriter] = set()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def reserve(self) -> None:
+        await self.on()
+        await self.off()
+
+    async def on(self) -> None:
+        self.server = await asyncio.start_server(self._link, "127.0.0.1", self.port)
+        self.port = self.server.sockets[0].getsockname()[1]
+
+    async def off(self) -> None:
+        if self.server is not None:
+            self.server.close()
+            await self.server.wait_closed()
+            self.server = None
+        for writer in list(self.links):
+            writer.close()
+        self.links.clear()
+
+    async def _link(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self.links |= {writer, up_writer}
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(Exception):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+
+
+async def _next(feed, within: float = 30.0):
+    return await asyncio.wait_for(feed.__anext__(), within)
+
+
+async def test_servers_start_and_serve_with_redis_down_and_catch_up_when_it_returns(
+    pg_url, redis_url, caplog
+):
+    caplog.set_level(logging.WARNING, logger="frontdesk.bus")
+    from sqlalchemy.engine import make_url
+
+    switch = Switch(make_url(redis_url).port or 6379)
+    await switch.reserve()  # a port where Redis will be, currently refusing
+    one = await start_frontdesk(pg_url, redis_url=switch.url)
+    two = await start_frontdesk(pg_url, enable=(), redis_url=switch.url)
+    try:
+        assert not one.bus.connected and not two.bus.connected
+        site = await make_site(Client(one))  # a mutation, served with Redis down
+        before = await one.horizon.safe_id()
+        mine = subscriptions.stream_events(one, "complaints", site_id=int(site), after=before)
+        theirs = subscriptions.stream_events(two, "complaints", site_id=int(site), after=before)
+        first = await complaint_event(one, site, complaint=1)
+        assert (await _next(mine)).id == first
+        second = await complaint_event(one, site, complaint=2)
+        assert (await _next(mine)).id == second  # live on this process, Redis still down
+        await switch.on()
+        # The other process catches up from the store, in order, once each.
+        assert [(await _next(theirs)).id for _ in range(2)] == [first, second]
+        async with asyncio.timeout(30):
+            while not (one.bus.connected and two.bus.connected):  # noqa: ASYNC110 - state
+                await asyncio.sleep(0.05)
+        third = await complaint_event(one, site, complaint=3)
+        assert (await _next(theirs)).id == third
+        assert (await _next(mine)).id == third
+        messages = [r.getMessage() for r in caplog.records]
+        assert sum("redis unreachable (" in m for m in messages) == 2  # once per process
+        assert sum("redis reachable again" in m for m in messages) >= 2
+    finally:
+        await one.stop()
+        await two.stop()
+        await switch.off()
