@@ -811,12 +811,15 @@ async def _demo(context: DemoContext, site: Site) -> None:
             )
         )
     host: PluginHost = context.host  # type: ignore[attr-defined]
-    context.progress("real estate: today's visits")
-    # Arrivals over the last minutes, all in today's business day.
-    local = _local(site, now)
-    minutes = max(0, min(len(customers) + 4, (local.hour * 60 + local.minute) - 1))
+    context.progress("real estate: yesterday's register")
+    # The register holds the previous business day, at fixed local times, so the demo is the
+    # same whenever it is loaded and today's rotation has not started: the README walkthrough
+    # sets today's order (RE-1) before the first walk-in, as a sales manager does.
+    today, policy = await _today(s, site, now)
+    opened = datetime.combine(
+        today - timedelta(days=1), policy.business_day_starts_at, ZoneInfo(site.timezone)
+    ) + timedelta(hours=4)
     for i, customer in enumerate(customers):
-        arrived = now - timedelta(minutes=max(0, minutes - i))
         named = staff[1].id if i == 5 else None
         await check_in_visit(
             s,
@@ -826,7 +829,7 @@ async def _demo(context: DemoContext, site: Site) -> None:
                 customer_id=customer.id,
                 named_staff_id=named,
                 inquiry_kind=InquiryKind.CONSULTATION,
-                arrived_at=arrived,
+                arrived_at=opened + timedelta(minutes=12 * i),
             ),
             now,
         )
@@ -838,6 +841,7 @@ async def _demo(context: DemoContext, site: Site) -> None:
             visitor_kind=VisitorKind.DIRECTIONS,
             inquiry_kind=InquiryKind.HELP_REQUEST,
             channel=VisitChannel.WALK_IN,
+            arrived_at=opened + timedelta(minutes=12 * len(customers)),
         ),
         now,
     )
