@@ -3,14 +3,41 @@
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./frontdesk.sqlite3"
+
+def data_dir() -> Path:
+    """Where Frontdesk keeps its default SQLite database, the same from any directory:
+    ``$FRONTDESK_DATA_DIR``, else ``$XDG_DATA_HOME/frontdesk`` (``~/.local/share/frontdesk``;
+    ``%LOCALAPPDATA%\\frontdesk`` on Windows)."""
+    explicit = os.environ.get("FRONTDESK_DATA_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "frontdesk"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / "frontdesk"
+
+
+def default_database_url() -> str:
+    """The SQLite file in :func:`data_dir` (used when no database URL is configured)."""
+    return f"sqlite+aiosqlite:///{data_dir() / 'frontdesk.sqlite3'}"
+
+
+def database_url_from_env() -> str:
+    """``FRONTDESK_DATABASE_URL``, else :func:`default_database_url`."""
+    return os.environ.get("FRONTDESK_DATABASE_URL") or default_database_url()
+
+
+# Kept for callers that imported the old constant; resolved when this module is imported.
+DEFAULT_DATABASE_URL = default_database_url()
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = DEFAULT_DATABASE_URL
+    database_url: str = field(default_factory=default_database_url)
     redis_url: str | None = None
     # Query limits, on by default (a public GraphQL API must bound the work one request asks).
     max_depth: int = 10
@@ -29,7 +56,7 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         values: dict[str, object] = {
-            "database_url": os.environ.get("FRONTDESK_DATABASE_URL", DEFAULT_DATABASE_URL),
+            "database_url": database_url_from_env(),
             "redis_url": os.environ.get("FRONTDESK_REDIS_URL") or None,
             "auth_required": os.environ.get("FRONTDESK_AUTH", "required") != "off",
         }
