@@ -17,13 +17,15 @@ from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from core.graphiql import ASSETS_PATH, assets_dir, graphiql_html
 from core.graphql.context import Context
 from core.graphql.subscriptions import (
     FrontdeskTransportWSHandler,
@@ -79,6 +81,11 @@ class FrontdeskGraphQL(GraphQL):
                 {"code": "UNAUTHENTICATED", "message": "send {authorization: 'Bearer <token>'}"}
             )
         return None
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL from the installed assets package, titled Frontdesk (core/graphiql.py)."""
+        return graphiql_html()
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
@@ -211,6 +218,8 @@ def create_app(frontdesk: Frontdesk | None = None) -> Starlette:
             Route("/", root),
             Route("/healthz", health),
             Route("/graphql", router, methods=["GET", "POST"]),
+            # GraphiQL's browser assets, from an installed package (works offline).
+            Mount(ASSETS_PATH, StaticFiles(directory=assets_dir()), name="graphiql-assets"),
             WebSocketRoute("/graphql", router),
         ],
         lifespan=lifespan,

@@ -338,10 +338,13 @@ def demo(
         return
     secret = asyncio.run(_create_token(database_url, DEMO_TOKEN_NAME, "admin", None))
     console.print(
-        "Admin token for this demo (C-13: every request needs one; shown only now). In "
-        'GraphiQL open "Headers" and paste:\n'
+        "Admin token for this demo (C-13: every request needs one; shown only now).  Open "
+        "GraphiQL with it filled in (the part after # never reaches the server):\n"
+        f"  http://127.0.0.1:8000/graphql#token={secret}\n"
+        'or paste this in GraphiQL\'s "Headers" tab:\n'
         f'  {{"Authorization": "Bearer {secret}"}}',
         soft_wrap=True,
+        highlight=False,
     )
 
 
