@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from core.plugin_api import DomainEvent
+from core.contracts import DomainEvent
 
 log = logging.getLogger("frontdesk.bus")
 CHANNEL = "frontdesk:events"

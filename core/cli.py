@@ -492,7 +492,7 @@ def schema_export(
     """Write the SDL with every installed plugin enabled."""
     from schema.build import export_sdl
 
-    output.write_text(export_sdl(_host()), encoding="utf-8")
+    output.write_text(export_sdl(), encoding="utf-8")
     console.print(f"wrote {output}")
 
 

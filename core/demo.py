@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from core.contracts import DemoContext
 from core.models import Site
-from core.plugin_api import DemoContext
 from core.runtime import Frontdesk
 from core.services.directory import create_site
 from core.services.plugin_state import set_plugin_enabled

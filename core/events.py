@@ -28,8 +28,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.contracts import DomainEvent
 from core.models import Event
-from core.plugin_api import DomainEvent
 
 # pg_advisory_xact_lock key serialising event inserts (see above); any constant unused elsewhere.
 EVENTS_LOCK_KEY = 0x46_44_45_56_4E_54  # "FDEVNT"

@@ -7,12 +7,13 @@ third-party packages that declare an entry point in the ``frontdesk`` group.
 Conventions (after pytest and Datasette):
 
 * Hook names say what you return: ``frontdesk_penalty_table`` returns a penalty table.
-* Hooks that concern one business line receive the ``site`` (or the business-line code) and
-  return ``None`` when the site is not theirs, so several lines coexist without ``if`` chains
-  in core.  Those marked ``firstresult`` stop at the first non-``None`` answer.
-* Hooks that need the database return an *awaitable* (a coroutine) instead of a value; core
+* **Line hooks** (:data:`LINE_HOOKS`) concern one business line.  Core calls them only on
+  the plugin that owns the site's business line (``PluginInfo.business_line``), never on any
+  other: a line cannot answer for another line's sites, whatever it returns, and needs no
+  "is this site mine?" guard.  Exactly one plugin may claim a business line.
+* Hooks that need the database may be written ``async def`` (or return an awaitable); core
   awaits it inside the caller's transaction, so the plugin's rows commit or roll back with the
-  core change.
+  core change.  :func:`frontdesk_business_date` is the exception: it must answer synchronously.
 * Disabled plugins are left out of every call except the metadata and migration hooks, so a
   disabled business line changes nothing while its data stays in place.
 
@@ -30,9 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Awaitable, Mapping
     from datetime import date, datetime
 
-    from core.models import Site
-    from core.penalties import PenaltyRuleSpec
-    from core.plugin_api import (
+    from core.contracts import (
         ComplaintPolicy,
         DemoContext,
         DomainEvent,
@@ -44,8 +43,22 @@ if TYPE_CHECKING:
         SaleContext,
         VisitRecorded,
     )
+    from core.models import Site
+    from core.penalties import PenaltyRuleSpec
 
 PROJECT = "frontdesk"
+
+#: Hooks dispatched only to the plugin owning the business line concerned (see above).
+LINE_HOOKS: frozenset[str] = frozenset(
+    {
+        "frontdesk_business_date",
+        "frontdesk_receive_visit",
+        "frontdesk_visit_recorded",
+        "frontdesk_attribute_sale",
+        "frontdesk_penalty_table",
+        "frontdesk_complaint_policy",
+    }
+)
 
 hookspec = pluggy.HookspecMarker(PROJECT)
 hookimpl = pluggy.HookimplMarker(PROJECT)
@@ -95,10 +108,10 @@ def frontdesk_validate_settings(plugin: str, settings: dict[str, Any]) -> dict[s
 def frontdesk_business_date(
     site: Site, moment: datetime, settings: Mapping[str, Mapping[str, Any]]
 ) -> date | None:
-    """Return the business day ``moment`` belongs to at ``site``, or ``None`` if not yours.
+    """Line hook (synchronous): the business day ``moment`` belongs to at your ``site``.
 
-    Default (no answer): the calendar date in the site's time zone.  KTV-1 answers with the
-    previous day for moments before the venue closes at 02:00.  ``settings`` holds every
+    Default (no answer, ``None``): the calendar date in the site's time zone.  KTV-1 answers
+    with the previous day for moments before the venue closes at 02:00.  ``settings`` holds every
     plugin's stored settings (read in the caller's transaction); take yours by your code.
     """
 
@@ -107,20 +120,20 @@ def frontdesk_business_date(
 def frontdesk_receive_visit(context: ReceptionContext) -> Awaitable[ReceptionOutcome] | None:
     """Decide who receives an arriving visitor and whether the visit counts as a turn.
 
-    Return ``None`` unless ``context.site`` is of your business line; otherwise return an
-    awaitable resolving to a :class:`~core.plugin_api.ReceptionOutcome` whose ``reason``
-    names the deciding rule (``RE-2``…).  Runs inside the check-in transaction, after core has
+    Line hook: called only for sites of your business line.  Return (or, ``async def``,
+    resolve to) a :class:`~core.plugin_api.ReceptionOutcome` whose ``reason`` names the
+    deciding rule (``RE-2``…).  Runs inside the check-in transaction, after core has
     taken the site's reception lock, so reading and advancing a rotation is race-free.
-    Raise :class:`core.errors.FrontdeskError` to refuse the check-in (nothing is written).
+    Raise :class:`core.plugin_api.FrontdeskError` to refuse the check-in (nothing is written).
     """
 
 
 @hookspec
 def frontdesk_visit_recorded(event: VisitRecorded) -> Awaitable[None] | None:
-    """React to a visit just written to the register, inside the same transaction.
+    """Line hook: react to a visit just written at your site, inside the same transaction.
 
     Use it to store the line's own facts about the visit (its rotation bookkeeping, a
-    notification row).  Return an awaitable, or ``None`` to do nothing.
+    notification row).  Sync or ``async def``.
     """
 
 
@@ -128,7 +141,7 @@ def frontdesk_visit_recorded(event: VisitRecorded) -> Awaitable[None] | None:
 def frontdesk_attribute_sale(context: SaleContext) -> Awaitable[SaleAttribution] | None:
     """Decide who gets credit for a sale (RE-13, FC-4 …): staff and shares, with the reason.
 
-    Return ``None`` unless ``context.site`` is of your business line.
+    Line hook: called only for sites of your business line; sync or ``async def``.
     """
 
 
@@ -136,7 +149,10 @@ def frontdesk_attribute_sale(context: SaleContext) -> Awaitable[SaleAttribution]
 def frontdesk_penalty_table(
     business_line: str, settings: Mapping[str, Mapping[str, Any]]
 ) -> list[PenaltyRuleSpec] | None:
-    """Return the penalty table of ``business_line`` if it is yours, else ``None``.
+    """Line hook: return your line's penalty table (``business_line`` is always yours).
+
+    Core adds the cross-line C-14 entries to every line's table (see
+    :func:`frontdesk_c14_bounds` to adjust their amounts); do not declare them here.
 
     ``settings`` holds every plugin's stored settings (an operator may have tuned the table).
 
@@ -148,10 +164,11 @@ def frontdesk_penalty_table(
 
 @hookspec(firstresult=True)
 def frontdesk_complaint_policy(site: Site, complaint: dict[str, Any]) -> ComplaintPolicy | None:
-    """Return the severity and the deadline targets of a complaint at ``site``, or ``None``.
+    """Line hook: the severity and the deadline targets of a complaint at your ``site``.
 
     ``complaint`` holds the filed facts (category, description, channel, households …).
-    Default: general severity with the C-8 / C-11 targets.  PM-4 / PM-5 answer here.
+    Default (``None``): general severity with the C-8 / C-11 targets.  PM-4 / PM-5 answer
+    here.  Sync or ``async def``.
     """
 
 

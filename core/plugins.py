@@ -17,8 +17,8 @@ from typing import Any
 import pluggy
 
 from core import hookspecs
+from core.contracts import MigrationBranch, PluginInfo
 from core.errors import PluginError
-from core.plugin_api import MigrationBranch, PluginInfo
 
 ENTRY_POINT_GROUP = "frontdesk"
 
@@ -63,6 +63,14 @@ def _register(pm: pluggy.PluginManager, plugin: Any, name: str | None = None) ->
         )
     if pm.get_plugin(name) is not None:
         raise PluginError(f"two plugins claim the code {name!r}")
+    if info.business_line is not None:
+        for other_name, other in pm.list_name_plugin():
+            other_info = _info_of(other)
+            if other_info is not None and other_info.business_line == info.business_line:
+                raise PluginError(
+                    f"plugins {other_name!r} and {name!r} both claim the business line "
+                    f"{info.business_line!r}; a line has exactly one owner"
+                )
     pm.register(plugin, name=name)
 
 
@@ -126,10 +134,70 @@ class PluginHost:
         return caller
 
     def call(self, name: str, **kwargs: Any) -> Any:
+        if name in hookspecs.LINE_HOOKS:
+            raise PluginError(f"{name} concerns one business line: use call_line/acall_line")
         return self.hook(name)(**kwargs)
+
+    # --- line dispatch ----------------------------------------------------------------------
+    def line_owner(self, line: str | None, *, include_disabled: bool = False) -> Any | None:
+        """The plugin object owning business line ``line`` (enabled only, unless asked)."""
+        if line is None:
+            return None
+        for name, installed in self.installed.items():
+            if installed.info.business_line == line and (include_disabled or name in self._enabled):
+                return installed.plugin
+        return None
+
+    def _line_impl(self, line: str | None, name: str, include_disabled: bool) -> Any | None:
+        if name not in hookspecs.LINE_HOOKS:
+            raise PluginError(f"{name} is not a business-line hook; use call/acall")
+        owner = self.line_owner(line, include_disabled=include_disabled)
+        if owner is None:
+            return None
+        for impl in getattr(self.pm.hook, name).get_hookimpls():
+            if impl.plugin is owner:
+                return impl
+        return None
+
+    def call_line(
+        self, line: str | None, name: str, *, include_disabled: bool = False, **kwargs: Any
+    ) -> Any:
+        """Call hook ``name`` on the plugin owning ``line`` only, synchronously.
+
+        Other plugins are never asked, so nothing another line returns (a coroutine, a stray
+        answer) can decide for this line's sites.  ``None`` when the line's plugin is not
+        enabled or does not implement the hook.  An ``async def`` implementation is refused
+        here: synchronous hooks must answer synchronously.
+        """
+        impl = self._line_impl(line, name, include_disabled)
+        if impl is None:
+            return None
+        result = impl.function(*(kwargs[arg] for arg in impl.argnames))
+        if inspect.isawaitable(result):
+            if inspect.iscoroutine(result):
+                result.close()
+            raise PluginError(
+                f"plugin {self.pm.get_name(impl.plugin)!r} answered {name} with an awaitable; "
+                "this hook is synchronous",
+                code="PLUGIN_CONTRACT_VIOLATION",
+            )
+        return result
+
+    async def acall_line(
+        self, line: str | None, name: str, *, include_disabled: bool = False, **kwargs: Any
+    ) -> Any:
+        """Call hook ``name`` on the plugin owning ``line`` only; sync and async
+        implementations alike (an awaitable answer is awaited)."""
+        impl = self._line_impl(line, name, include_disabled)
+        if impl is None:
+            return None
+        result = impl.function(*(kwargs[arg] for arg in impl.argnames))
+        return await result if inspect.isawaitable(result) else result
 
     async def acall(self, name: str, **kwargs: Any) -> Any:
         """Call a hook whose implementations may return awaitables; await them in order."""
+        if name in hookspecs.LINE_HOOKS:
+            raise PluginError(f"{name} concerns one business line: use call_line/acall_line")
         result = self.hook(name)(**kwargs)
         if isinstance(result, list):
             out = []

@@ -43,11 +43,12 @@ from core.auth import DEFAULT_ROOT_PERMISSION, Permission, record_audit, require
 from core.errors import FrontdeskError, PluginError
 from core.graphql.errors import classify
 from core.graphql.execution import FastExecutionContext
+from core.graphql.loading import KNOWN_METADATA, prefetch_key
 from core.graphql.mutations import CHECK_IN_CORE_FIELDS, check_in_visit_resolver
 from core.graphql.roots import MUTATION_MIXINS, QUERY_MIXINS, SUBSCRIPTION_MIXINS
 from core.graphql.scalars import SCALAR_MAP
 from core.graphql.types import EXTENSIBLE_TYPES, CheckInResult
-from core.plugins import PluginHost
+from core.plugins import PluginHost, create_plugin_manager
 from core.settings import Settings
 
 PLUGIN_KEY = "frontdesk_plugin"
@@ -58,9 +59,17 @@ class FrontdeskSchema(strawberry.Schema):
     """A strawberry schema that shows core fields and the enabled plugins' fields only."""
 
     def __init__(
-        self, *args: Any, enabled: frozenset[str], auth_required: bool = True, **kwargs: Any
+        self,
+        *args: Any,
+        enabled: frozenset[str],
+        auth_required: bool = True,
+        line_fields: dict[str, list[StrawberryField]] | None = None,
+        **kwargs: Any,
     ) -> None:
         self.enabled_plugins = enabled
+        # Fields the enabled lines add to core types, for this schema only: the core classes
+        # are never changed, so building one schema changes nothing for another.
+        self.line_fields: dict[str, list[StrawberryField]] = line_fields or {}
         self.auth_required = auth_required
         self.frontdesk_prefetch: dict[str, dict[str, tuple[str, Any]]] = {}
         # Type -> GraphQL field -> (prefetch key, JoinedPrefetch) for loaders that can join.
@@ -164,11 +173,10 @@ class FrontdeskSchema(strawberry.Schema):
             classify(error)
 
     def get_fields(self, type_definition: Any) -> list[StrawberryField]:
-        return [
-            f
-            for f in type_definition.fields
-            if (f.metadata or {}).get(PLUGIN_KEY) in (None, *self.enabled_plugins)
-        ]
+        extra = self.line_fields.get(type_definition.name)
+        if not extra or type_definition.is_input:
+            return list(type_definition.fields)
+        return [*type_definition.fields, *extra]
 
 
 _PARSE = _get_parse_cache(512)
@@ -241,12 +249,22 @@ def _check_clashes(type_name: str, owners: dict[str, list[str]]) -> None:
             )
 
 
-def _attach_type_fields(host: PluginHost) -> None:
-    """Splice every installed plugin's fields into the core types (tagged with the plugin)."""
-    for plugin, mapping in _contributions(
-        host, "frontdesk_graphql_type_fields", enabled_only=False
+def _line_type_fields(host: PluginHost) -> dict[str, list[StrawberryField]]:
+    """The enabled lines' fields on core types, as copies owned by the schema being built."""
+    out: dict[str, list[StrawberryField]] = defaultdict(list)
+    owners: dict[str, dict[str, list[str]]] = {name: defaultdict(list) for name in EXTENSIBLE_TYPES}
+    for type_name, cls in EXTENSIBLE_TYPES.items():
+        for f in cls.__strawberry_definition__.fields:
+            owners[type_name][f.graphql_name or _camel(f.python_name)].append("core")
+    for plugin, declared in _contributions(
+        host, "frontdesk_graphql_type_fields", enabled_only=True
     ):
-        for type_name, fields in mapping.items():
+        pairs = (
+            [(t, f) for t, fields in declared.items() for f in fields]
+            if isinstance(declared, dict)
+            else list(declared)
+        )
+        for type_name, field in pairs:
             cls = EXTENSIBLE_TYPES.get(type_name)
             if cls is None:
                 raise PluginError(
@@ -254,31 +272,39 @@ def _attach_type_fields(host: PluginHost) -> None:
                     f"plugins extend (extensible: {', '.join(EXTENSIBLE_TYPES)})",
                     code="NOT_EXTENSIBLE",
                 )
-            definition = cls.__strawberry_definition__
-            for field in fields:
-                name = _field_name(field)
-                field.python_name = name
-                field.origin = cls
-                field.metadata = {**(field.metadata or {}), PLUGIN_KEY: plugin}
-                definition.fields = [
-                    f
-                    for f in definition.fields
-                    if not ((f.metadata or {}).get(PLUGIN_KEY) == plugin and f.python_name == name)
-                ] + [field]
+            _check_metadata(plugin, f"{type_name}.{_field_name(field)}", field)
+            field = copy.copy(field)
+            name = _field_name(field)
+            field.python_name = name
+            field.origin = cls
+            field.metadata = {**(field.metadata or {}), PLUGIN_KEY: plugin}
+            owners[type_name][field.graphql_name or _camel(name)].append(f"plugin {plugin!r}")
+            out[type_name].append(field)
+    for type_name, per in owners.items():
+        _check_clashes(type_name, per)
+    return dict(out)
 
 
-def _visible_type_fields(schema_enabled: frozenset[str]) -> dict[str, dict[str, list[str]]]:
-    owners: dict[str, dict[str, list[str]]] = {}
-    for type_name, cls in EXTENSIBLE_TYPES.items():
-        per: dict[str, list[str]] = defaultdict(list)
-        for f in cls.__strawberry_definition__.fields:
-            owner = (f.metadata or {}).get(PLUGIN_KEY)
-            if owner is None or owner in schema_enabled:
-                per[f.graphql_name or _camel(f.python_name)].append(
-                    f"plugin {owner!r}" if owner else "core"
-                )
-        owners[type_name] = per
-    return owners
+def _check_metadata(plugin: str, where: str, field: Any) -> None:
+    """A misspelled declaration is a start-up error, never a silent default (C-13)."""
+    metadata = field.metadata or {}
+    unknown = set(metadata) - KNOWN_METADATA
+    if unknown:
+        raise PluginError(
+            f"plugin {plugin!r} declares {where} with unknown metadata "
+            f"{', '.join(sorted(unknown))}; declare fields with core.plugin_api.line_field / "
+            "line_query / line_mutation",
+            code="UNKNOWN_FIELD_METADATA",
+        )
+    if "permission" in metadata:
+        try:
+            Permission(metadata["permission"])
+        except ValueError:
+            raise PluginError(
+                f"plugin {plugin!r} declares {where} with unknown permission "
+                f"{metadata['permission']!r}",
+                code="UNKNOWN_PERMISSION",
+            ) from None
 
 
 def _root(name: str, bases: list[type], plugin_fields: list[tuple[str, Any]]) -> type:
@@ -289,6 +315,8 @@ def _root(name: str, bases: list[type], plugin_fields: list[tuple[str, Any]]) ->
             owners[f.graphql_name or _camel(f.python_name)].append(f"core {base.__name__}")
     for plugin, fields in plugin_fields:
         for field in fields:
+            if plugin != "core":
+                _check_metadata(plugin, f"{name}.{_field_name(field)}", field)
             field = copy.copy(field)
             attr = _field_name(field)
             owners[field.graphql_name or _camel(attr)].append(f"plugin {plugin!r}")
@@ -336,9 +364,7 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
     """The schema for the host's enabled plugins."""
     settings = settings or Settings()
     enabled = frozenset(host.enabled)
-    _attach_type_fields(host)
-    for type_name, owners in _visible_type_fields(enabled).items():
-        _check_clashes(type_name, owners)
+    line_fields = _line_type_fields(host)
 
     query = _root(
         "Query", QUERY_MIXINS, _contributions(host, "frontdesk_graphql_queries", enabled_only=True)
@@ -368,6 +394,7 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
         subscription=subscription,
         types=extra_types,
         enabled=enabled,
+        line_fields=line_fields,
         auth_required=settings.auth_required,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
@@ -382,13 +409,12 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
         # Plain attribute fields skip graphql-core's per-field work (core/graphql/execution.py).
         execution_context_class=FastExecutionContext,
     )
-    for type_name, cls in EXTENSIBLE_TYPES.items():
-        for f in schema.get_fields(cls.__strawberry_definition__):
+    for type_name, fields in line_fields.items():
+        for f in fields:
             loader = (f.metadata or {}).get("prefetch")
             if loader is not None:
-                owner = f.metadata[PLUGIN_KEY]
                 gql = f.graphql_name or _camel(f.python_name)
-                key = f"{owner}.{type_name}.{gql}"
+                key = prefetch_key(type_name, gql)
                 schema.frontdesk_prefetch.setdefault(type_name, {})[gql] = (key, loader)
                 joined = f.metadata.get("prefetch_join")
                 if joined is not None:
@@ -409,9 +435,12 @@ def _validation_cache() -> ValidationCache:
     return ValidationCache(maxsize=512)
 
 
-def export_sdl(host: PluginHost) -> str:
-    """The SDL with every installed plugin enabled (what ``schema/frontdesk.graphql`` holds)."""
-    from core.plugins import PluginHost as _Host
+def export_sdl() -> str:
+    """The SDL with every built-in line enabled (what ``schema/frontdesk.graphql`` holds).
 
-    everything = _Host(host.pm, enabled=host.installed.keys())
-    return build_schema(everything).as_str() + "\n"
+    Only the code in this repository decides it: third-party lines installed beside
+    Frontdesk never reach the committed SDL.
+    """
+    builtins = PluginHost(create_plugin_manager(entry_points_group=None))
+    builtins.set_enabled(builtins.installed.keys())
+    return build_schema(builtins).as_str() + "\n"

@@ -29,6 +29,7 @@ from core.complaint_rules import (
     InvalidChannelDetails,
     ReasonRequired,
 )
+from core.contracts import ComplaintPolicy, PluginInfo
 from core.db import sync_url
 from core.decisions import Reason
 from core.errors import Conflict, FrontdeskError, InvalidInput
@@ -41,7 +42,6 @@ from core.models import (
     Event,
     Penalty,
 )
-from core.plugin_api import ComplaintPolicy, PluginInfo
 from core.plugins import create_plugin_manager
 from core.runtime import Frontdesk
 from core.services import complaints as svc
@@ -61,14 +61,18 @@ def sh(y: int, mo: int, d: int, h: int = 0, mi: int = 0) -> datetime:
 
 
 async def _site(
-    fd: Frontdesk, name: str = "Sunrise", tz: str = "Asia/Shanghai", region: str = "CN"
+    fd: Frontdesk,
+    name: str = "Sunrise",
+    tz: str = "Asia/Shanghai",
+    region: str = "CN",
+    line: str = "realestate",
 ) -> int:
     async with fd.write() as s:
         site = await directory.create_site(
             s,
             fd.host,
             name=name,
-            business_line="realestate",
+            business_line=line,
             timezone=tz,
             calendar_region=region,
             now=FIXED_NOW,
@@ -434,12 +438,14 @@ async def test_C_6_a_rolled_back_filing_gives_its_serial_back(fd, office):
 
 
 class MajorIncidentPolicy:
-    """A test line policy: PM-4 major for 3+ households or a fire, PM-5 targets."""
+    """A test line's policy: PM-4 major for 3+ households or a fire, PM-5 targets.
+
+    Asked only for its own line's sites (issue 7, line dispatch)."""
 
     @hookimpl
     def frontdesk_plugin_info(self) -> PluginInfo:
         return PluginInfo(
-            code="pm4-test", name="PM-4 test policy", version="1", enabled_by_default=True
+            code="pm4test", name="PM-4 test line", version="1", business_line="pm4test"
         )
 
     @hookimpl
@@ -465,6 +471,7 @@ async def fd_policy(sqlite_url: str) -> AsyncIterator[Frontdesk]:
     )
     async with app.write() as s:
         await set_plugin_enabled(s, app.host, "realestate", True, FIXED_NOW)
+        await set_plugin_enabled(s, app.host, "pm4test", True, FIXED_NOW)
     await app.start(watch=False)
     yield app
     await app.stop()
@@ -472,7 +479,11 @@ async def fd_policy(sqlite_url: str) -> AsyncIterator[Frontdesk]:
 
 async def test_PM_4_PM_5_the_lines_policy_makes_a_collective_complaint_major(fd_policy):
     fd = fd_policy
-    site = await _site(fd)
+    # Another line's policy never decides for a real-estate site: general, C-8 targets.
+    estate = await _site(fd, "Sunrise")
+    other = await _file(fd, estate, await _staff(fd, estate, "Wu"), households=3)
+    assert other.severity == "general"
+    site = await _site(fd, "Harbour", line="pm4test")
     li = await _staff(fd, site, "Li")
     client = Client(fd)
     data = await client.data(FILE, {"input": _phone_input(str(site), str(li), households=3)})
@@ -494,7 +505,7 @@ async def test_PM_4_PM_5_the_lines_policy_makes_a_collective_complaint_major(fd_
 
 
 async def test_PM_4_an_invalid_policy_answer_is_a_plugin_error(fd_policy):
-    site = await _site(fd_policy)
+    site = await _site(fd_policy, line="pm4test")
     li = await _staff(fd_policy, site, "Li")
     with pytest.raises(FrontdeskError) as exc:
         await _file(fd_policy, site, li, flags=("bogus",))

@@ -25,8 +25,8 @@ import core.models
 import core.webhooks
 import plugins.realestate.models
 from core import migrate
+from core.contracts import MigrationBranch
 from core.db import Base, sync_url
-from core.plugin_api import MigrationBranch
 from core.plugins import PluginHost, create_plugin_manager
 
 CORE_TABLES = {

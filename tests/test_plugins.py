@@ -20,13 +20,13 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from strawberry.types.execution import PreExecutionError
 
+from core.contracts import ComplaintPolicy, PluginInfo, ReceptionOutcome
 from core.decisions import Reason
 from core.errors import InvalidInput, NotFound, PluginError
 from core.events import record_event
 from core.graphql.context import Context
 from core.hookspecs import hookimpl
 from core.models import Event, PluginState, Site, Staff, Visit
-from core.plugin_api import ComplaintPolicy, PluginInfo, ReceptionOutcome
 from core.plugins import PluginHost, create_plugin_manager
 from core.runtime import Frontdesk
 from core.services.plugin_state import set_plugin_enabled
@@ -623,13 +623,15 @@ async def test_frontdesk_penalty_table_is_synced_when_the_line_is_enabled(launch
     assert {"code": "RE-5", "rule": "RE-5", "kind": "SUSPENSION", "active": True} in rules
     assert {r["rule"] for r in rules} >= {"RE-5", "C-14"}
     # The table answered by the hook is the one synced.
-    [table] = [
-        t
-        for t in fd.host.pm.hook.frontdesk_penalty_table(business_line="realestate", settings={})
-        if t
-    ]
+    table = fd.host.call_line(
+        "realestate", "frontdesk_penalty_table", business_line="realestate", settings={}
+    )
     assert {r["code"] for r in rules} == {spec.code for spec in table}
-    assert not any(fd.host.pm.hook.frontdesk_penalty_table(business_line="nosuchline", settings={}))
+    # Line dispatch: a line nobody owns has no table, whatever the installed lines answer.
+    no_owner = fd.host.call_line(
+        "nosuchline", "frontdesk_penalty_table", business_line="nosuchline", settings={}
+    )
+    assert no_owner is None
 
 
 async def test_frontdesk_event_is_called_after_commit(launch: Launch) -> None:
@@ -694,9 +696,16 @@ def test_frontdesk_complaint_policy_is_answered_through_the_host() -> None:
         created_at=FIXED_NOW,
     )
     # Disabled: left out of the call.
-    assert host.call("frontdesk_complaint_policy", site=ours, complaint={"households": 4}) is None
+    assert (
+        host.call_line(
+            ours.business_line, "frontdesk_complaint_policy", site=ours, complaint={"households": 4}
+        )
+        is None
+    )
     host.set_enabled({"estates", "realestate"})
-    policy = host.call("frontdesk_complaint_policy", site=ours, complaint={"households": 4})
+    policy = host.call_line(
+        ours.business_line, "frontdesk_complaint_policy", site=ours, complaint={"households": 4}
+    )
     assert isinstance(policy, ComplaintPolicy)
     assert (policy.severity, policy.reason.rule, policy.resolution_working_days) == (
         "major",
@@ -704,9 +713,14 @@ def test_frontdesk_complaint_policy_is_answered_through_the_host() -> None:
         1,
     )
     assert policy.notify_immediately is True
-    policy = host.call("frontdesk_complaint_policy", site=ours, complaint={"households": 1})
+    policy = host.call_line(
+        ours.business_line, "frontdesk_complaint_policy", site=ours, complaint={"households": 1}
+    )
     assert (policy.severity, policy.first_response) == ("general", timedelta(hours=24))
-    assert host.call("frontdesk_complaint_policy", site=other, complaint={}) is None
+    assert (
+        host.call_line(other.business_line, "frontdesk_complaint_policy", site=other, complaint={})
+        is None
+    )
 
 
 FILE_COMPLAINT = """mutation($s: ID!, $by: ID!, $n: Int) {

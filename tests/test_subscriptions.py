@@ -280,7 +280,7 @@ async def test_when_the_bus_says_it_lost_events_subscribers_read_the_store(fd, s
 @pytest.mark.redis
 async def test_a_process_hears_its_own_events_while_redis_is_unreachable(redis_url):
     from core.bus import RedisBus
-    from core.plugin_api import DomainEvent
+    from core.contracts import DomainEvent
 
     bus = RedisBus(redis_url)
     await bus.start()

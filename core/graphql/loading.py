@@ -116,6 +116,15 @@ def _joined_prefetches(
     return [entry for gql_name, entry in joins.items() if gql_name in names]
 
 
+#: Metadata keys core understands on plugin fields; anything else is a declaration error.
+KNOWN_METADATA = frozenset({"permission", "prefetch", "prefetch_join", NEEDS, "frontdesk_plugin"})
+
+
+def prefetch_key(type_name: str, field_name: str) -> str:
+    """The request-scoped key of a batch-loaded field's values (unique within a schema)."""
+    return f"{type_name}.{field_name}"
+
+
 def prefetched(info: Info, key: str, root: Any) -> Any:
     """The value a plugin field's batch loader produced for ``root`` in this request."""
     return info.context.prefetched.get((key, root.id))

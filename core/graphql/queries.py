@@ -9,6 +9,7 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from core import models
+from core.contracts import SaleContext
 from core.errors import InvalidInput, NotFound
 from core.graphql.loading import node_fields, paginate, plan_eager, prefetch, selection
 from core.graphql.types import (
@@ -31,7 +32,6 @@ from core.graphql.types import (
     VisitConnection,
     plugin_view,
 )
-from core.plugin_api import SaleContext
 from core.services.plugin_state import load_settings
 
 DEFAULT_PAGE = 20
@@ -255,7 +255,8 @@ class CoreQuery:
             site = await s.get(models.Site, parse_id(site_id, "siteId"))
             if site is None:
                 raise NotFound(f"site {site_id} does not exist", code="SITE_NOT_FOUND")
-            result = await ctx.host.acall(
+            result = await ctx.host.acall_line(
+                site.business_line,
                 "frontdesk_attribute_sale",
                 context=SaleContext(
                     session=s,

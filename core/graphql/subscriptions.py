@@ -56,10 +56,10 @@ from strawberry.types import Info
 
 from core import models
 from core.bus import StoredStream
+from core.contracts import DomainEvent
 from core.errors import NotFound
 from core.graphql.queries import parse_id
 from core.graphql.types import decode_cursor, encode_cursor
-from core.plugin_api import DomainEvent
 
 if TYPE_CHECKING:
     from core.runtime import Frontdesk

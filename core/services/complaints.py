@@ -42,6 +42,7 @@ from core.complaint_rules import (
     transition,
     validate_channel_details,
 )
+from core.contracts import ComplaintPolicy, Notification
 from core.decisions import Reason
 from core.errors import Conflict, InvalidInput, NotFound, PluginError
 from core.events import record_event
@@ -58,7 +59,6 @@ from core.models import (
     Staff,
     Visit,
 )
-from core.plugin_api import ComplaintPolicy, Notification
 from core.plugins import PluginHost
 from core.services.directory import get_site, get_staff_at
 from core.services.penalties import issue_penalty
@@ -581,7 +581,9 @@ async def file_complaint(
         "visit_id": visit.id if visit else None,
         "received_at": received_at,
     }
-    policy = await host.acall("frontdesk_complaint_policy", site=site, complaint=facts)
+    policy = await host.acall_line(
+        site.business_line, "frontdesk_complaint_policy", site=site, complaint=facts
+    )
     targets, policy_reason, notify = targets_from_policy(policy)
 
     calendar = site_calendar(site)

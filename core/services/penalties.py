@@ -25,15 +25,14 @@ def penalty_specs(
     include_disabled: bool = False,
 ) -> list:
     """The penalty table of ``line`` as its plugin gives it, with the operators' settings."""
-    if include_disabled:
-        results = host.pm.hook.frontdesk_penalty_table(business_line=line, settings=settings)
-    else:
-        results = host.call("frontdesk_penalty_table", business_line=line, settings=settings)
-    specs: list[PenaltyRuleSpec] = []
-    for table in results:
-        if table:
-            specs.extend(table)
-    return specs
+    table = host.call_line(
+        line,
+        "frontdesk_penalty_table",
+        include_disabled=include_disabled,
+        business_line=line,
+        settings=settings,
+    )
+    return list(table or ())
 
 
 async def sync_penalty_table(

@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.contracts import ReceptionContext, ReceptionOutcome, VisitRecorded
 from core.decisions import Reason
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotFound, PluginError
 from core.events import record_event
 from core.models import (
     Customer,
@@ -23,7 +24,6 @@ from core.models import (
     VisitChannel,
     VisitorKind,
 )
-from core.plugin_api import ReceptionContext, ReceptionOutcome, VisitRecorded
 from core.plugins import PluginHost
 from core.services.directory import get_site, get_staff_at
 from core.services.plugin_state import load_settings
@@ -52,7 +52,9 @@ def business_date_of(
 ) -> date:
     """The business day ``moment`` belongs to (the line may say otherwise: RE-1's configured
     start of day, KTV-1), with the plugins' ``settings`` read in the caller's transaction."""
-    answer = host.call("frontdesk_business_date", site=site, moment=moment, settings=settings)
+    answer = host.call_line(
+        site.business_line, "frontdesk_business_date", site=site, moment=moment, settings=settings
+    )
     if answer is not None:
         return answer
     return moment.astimezone(ZoneInfo(site.timezone)).date()
@@ -120,7 +122,13 @@ async def check_in_visit(
         owner_from_group=owner_from_group,
         settings=settings,
     )
-    outcome: ReceptionOutcome | None = await host.acall("frontdesk_receive_visit", context=context)
+    outcome = await host.acall_line(site.business_line, "frontdesk_receive_visit", context=context)
+    if outcome is not None and not isinstance(outcome, ReceptionOutcome):
+        raise PluginError(
+            f"the {site.business_line} line answered frontdesk_receive_visit with "
+            f"{type(outcome).__name__}, not a ReceptionOutcome",
+            code="PLUGIN_CONTRACT_VIOLATION",
+        )
     if outcome is None:
         receiver_id = check_in.receiver_id
         if receiver_id is not None:
@@ -163,7 +171,8 @@ async def check_in_visit(
             group = await session.get(CustomerGroup, customer.group_id)
             if group is not None and group.owner_staff_id is None:
                 group.owner_staff_id = receiver_id
-    await host.acall(
+    await host.acall_line(
+        site.business_line,
         "frontdesk_visit_recorded",
         event=VisitRecorded(session=session, site=site, visit=visit, outcome=outcome, now=now),
     )

@@ -16,35 +16,48 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
-from core.decisions import Reason
-from core.errors import Conflict, FrontdeskError, InvalidInput, NotFound
-from core.graphql.loading import JoinedPrefetch
-from core.graphql.queries import parse_id
-from core.graphql.types import Decision
-from core.hookspecs import hookimpl
-from core.models import (
+from core.plugin_api import (
+    CheckIn,
+    Conflict,
     Customer,
+    CustomerClass,
+    Decision,
+    DemoContext,
     EmploymentStatus,
+    FrontdeskError,
     GroupKind,
     InquiryKind,
-    PluginState,
-    Site,
-    Staff,
-    Visit,
-    VisitChannel,
-    VisitorKind,
-)
-from core.plugin_api import (
-    DemoContext,
+    InvalidInput,
+    Join,
     MigrationBranch,
+    NotFound,
     Notification,
     PluginInfo,
+    Reason,
     ReceptionContext,
     ReceptionOutcome,
     SaleAttribution,
     SaleContext,
     SaleShare,
+    Site,
+    Staff,
+    Visit,
+    VisitChannel,
+    VisitorKind,
     VisitRecorded,
+    add_staff,
+    check_in_visit,
+    correct_visit,
+    get_site,
+    hookimpl,
+    issue_penalty,
+    line_field,
+    line_mutation,
+    line_query,
+    parse_id,
+    plugin_settings,
+    record_event,
+    register_customer,
 )
 from plugins import realestate
 from plugins.realestate import rules
@@ -53,8 +66,6 @@ from plugins.realestate.models import OrderGrab, RotationDay, VisitReception
 from plugins.realestate.policy import ORDER_GRABBING_CODE, RealEstatePolicy
 
 CODE = realestate.CODE
-# C-13: the sales manager's decisions need the "manage" permission; desk work needs "create".
-MANAGE = {"permission": "manage"}
 SALES_ROLES = ("salesperson",)
 
 
@@ -81,10 +92,6 @@ def frontdesk_migrations() -> MigrationBranch:
 # --- helpers --------------------------------------------------------------------------------
 
 
-def _ours(site: Site) -> bool:
-    return site.business_line == CODE
-
-
 def policy_of(settings: Mapping[str, Mapping[str, Any]] | None) -> RealEstatePolicy:
     """The line's policy with the operator's stored settings (``{code: {...}}``) applied."""
     try:
@@ -95,8 +102,7 @@ def policy_of(settings: Mapping[str, Mapping[str, Any]] | None) -> RealEstatePol
 
 async def load_policy(session: AsyncSession) -> RealEstatePolicy:
     """The policy as stored now (read in the caller's transaction)."""
-    state = await session.get(PluginState, CODE)
-    return policy_of({CODE: state.settings} if state is not None and state.settings else None)
+    return policy_of({CODE: await plugin_settings(session, CODE)})
 
 
 async def _today(session: AsyncSession, site: Site, now: datetime) -> tuple[date, RealEstatePolicy]:
@@ -265,20 +271,12 @@ def frontdesk_validate_settings(plugin: str, settings: dict[str, Any]) -> dict[s
 @hookimpl
 def frontdesk_business_date(
     site: Site, moment: datetime, settings: Mapping[str, Mapping[str, Any]]
-) -> date | None:
-    if not _ours(site):
-        return None
+) -> date:
     return rules.business_date_for(_local(site, moment), policy_of(settings))
 
 
 @hookimpl
-def frontdesk_receive_visit(context: ReceptionContext) -> Any:
-    if not _ours(context.site):
-        return None
-    return _receive(context)
-
-
-async def _receive(context: ReceptionContext) -> ReceptionOutcome:
+async def frontdesk_receive_visit(context: ReceptionContext) -> ReceptionOutcome:
     session, site = context.session, context.site
     # The settings core read for this check-in (the business date came from the same read).
     policy = policy_of(context.settings)
@@ -318,13 +316,9 @@ async def _receive(context: ReceptionContext) -> ReceptionOutcome:
 
 
 @hookimpl
-def frontdesk_visit_recorded(event: VisitRecorded) -> Any:
-    if not _ours(event.site) or event.outcome is None:
-        return None
-    return _record(event)
-
-
-async def _record(event: VisitRecorded) -> None:
+async def frontdesk_visit_recorded(event: VisitRecorded) -> None:
+    if event.outcome is None:
+        return
     row, new_state, decision, facts = event.outcome.line_data  # type: ignore[union-attr]
     _save(row, new_state, event.now)
     event.session.add(
@@ -343,22 +337,12 @@ async def _record(event: VisitRecorded) -> None:
 
 
 @hookimpl
-def frontdesk_penalty_table(
-    business_line: str, settings: Mapping[str, Mapping[str, Any]]
-) -> list | None:
-    if business_line != CODE:
-        return None
+def frontdesk_penalty_table(business_line: str, settings: Mapping[str, Mapping[str, Any]]) -> list:
     return list(rules.penalty_table(policy_of(settings)))
 
 
 @hookimpl
-def frontdesk_attribute_sale(context: SaleContext) -> Any:
-    if not _ours(context.site):
-        return None
-    return _attribute(context)
-
-
-async def _attribute(context: SaleContext) -> SaleAttribution:
+async def frontdesk_attribute_sale(context: SaleContext) -> SaleAttribution:
     session = context.session
     customer = await session.get(Customer, context.customer_id)
     if customer is None or customer.site_id != context.site.id:
@@ -440,21 +424,18 @@ async def _prefetch_receptions(session: AsyncSession, visits: list[Any]) -> dict
 
 
 @hookimpl
-def frontdesk_graphql_type_fields() -> dict[str, list[Any]]:
-    return {
-        "Visit": [
-            strawberry.field(
-                resolver=gql.reception_field_resolver,
-                name="realestate",
-                description="Real-estate reception details (make-up turn, who was skipped).",
-                metadata={
-                    "prefetch": _prefetch_receptions,
-                    # Pages loaded as rows join re_visit_receptions instead (one statement).
-                    "prefetch_join": JoinedPrefetch(VisitReception, "visit_id", _reception),
-                },
-            )
-        ]
-    }
+def frontdesk_graphql_type_fields() -> list[Any]:
+    return [
+        line_field(
+            on="Visit",
+            name="realestate",
+            type=gql.RealEstateReception,
+            description="Real-estate reception details (make-up turn, who was skipped).",
+            loader=_prefetch_receptions,
+            # Pages join re_visit_receptions into their own SELECT (one statement).
+            join=Join(VisitReception, "visit_id", _reception),
+        )
+    ]
 
 
 @hookimpl
@@ -467,10 +448,8 @@ def frontdesk_graphql_input_fields() -> dict[str, list[Any]]:
 
 
 async def _site(session: AsyncSession, site_id: Any, *, lock: bool = False) -> Site:
-    from core.services.directory import get_site
-
     site = await get_site(session, parse_id(site_id, "siteId"), lock=lock)
-    if not _ours(site):
+    if site.business_line != CODE:
         raise InvalidInput(
             f"site {site.id} is a {site.business_line} site, not a real-estate sales office",
             code="WRONG_BUSINESS_LINE",
@@ -602,8 +581,6 @@ async def mark_salesperson(
                 f"staff {staff_id} is not in today's rotation", code="NOT_IN_ROTATION"
             ) from exc
         _save(row, new_state, now)
-        from core.events import record_event
-
         await record_event(
             s,
             stream="realestate",
@@ -625,8 +602,6 @@ async def report_order_grabbing(
 ) -> gql.OrderGrabbingResult:
     """RE-5: the on-turn salesperson received a customer who named someone else without
     telling them: one-day suspension (停牌) and the deal goes to the named salesperson."""
-    from core.services.penalties import issue_penalty
-
     ctx = info.context
     now = ctx.now()
     async with ctx.app.write() as s:
@@ -698,8 +673,6 @@ async def report_order_grabbing(
 async def discount_surveyor(info: Info, visit_id: strawberry.ID, reason: str) -> Decision:
     """RE-8: an undeclared surveyor confirmed with the manager: the reception is not
     counted (a C-4 correction entry) and the salesperson gets a make-up turn."""
-    from core.services.visits import correct_visit
-
     ctx = info.context
     now = ctx.now()
     async with ctx.app.write() as s:
@@ -733,18 +706,43 @@ async def discount_surveyor(info: Info, visit_id: strawberry.ID, reason: str) ->
 
 @hookimpl
 def frontdesk_graphql_queries() -> list[Any]:
-    return [strawberry.field(resolver=rotation_query, name="rotation")]
+    return [
+        line_query(
+            rotation_query,
+            name="rotation",
+            description="RE-1: a site's reception rotation for a business day (default today).",
+        )
+    ]
 
 
 @hookimpl
 def frontdesk_graphql_mutations() -> list[Any]:
+    # C-13: the sales manager's decisions need "manage"; desk work needs "create".
     return [
-        strawberry.mutation(resolver=set_rotation_order, name="setRotationOrder", metadata=MANAGE),
-        strawberry.mutation(resolver=mark_salesperson, name="markSalesperson"),
-        strawberry.mutation(
-            resolver=report_order_grabbing, name="reportOrderGrabbing", metadata=MANAGE
+        line_mutation(
+            set_rotation_order,
+            name="setRotationOrder",
+            description="RE-1: the sales manager sets today's order before the first reception.",
+            permission="manage",
         ),
-        strawberry.mutation(resolver=discount_surveyor, name="discountSurveyor", metadata=MANAGE),
+        line_mutation(
+            mark_salesperson,
+            name="markSalesperson",
+            description="RE-2 … RE-4: a salesperson goes away (make-up turn, forfeit, leave) or "
+            "comes back.",
+        ),
+        line_mutation(
+            report_order_grabbing,
+            name="reportOrderGrabbing",
+            description="RE-5: rule on order-grabbing: suspension and the deal's credit.",
+            permission="manage",
+        ),
+        line_mutation(
+            discount_surveyor,
+            name="discountSurveyor",
+            description="RE-8: a visitor found to be a surveyor does not count as a reception.",
+            permission="manage",
+        ),
     ]
 
 
@@ -784,11 +782,6 @@ def frontdesk_demo_data(context: DemoContext) -> Any:
 
 
 async def _demo(context: DemoContext, site: Site) -> None:
-    from core.models import CustomerClass
-    from core.plugins import PluginHost
-    from core.services.directory import add_staff, register_customer
-    from core.services.visits import CheckIn, check_in_visit
-
     s, now = context.session, context.now
     context.progress("real estate: staff")
     staff = [
@@ -810,7 +803,7 @@ async def _demo(context: DemoContext, site: Site) -> None:
                 now=now,
             )
         )
-    host: PluginHost = context.host  # type: ignore[attr-defined]
+    host = context.host
     context.progress("real estate: yesterday's register")
     # The register holds the previous business day, at fixed local times, so the demo is the
     # same whenever it is loaded and today's rotation has not started: the README walkthrough

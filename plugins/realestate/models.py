@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.db import Base
-from core.models import UTCDateTime
+from core.plugin_api import Base, UTCDateTime
 
 
 class RotationDay(Base):

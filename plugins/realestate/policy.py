@@ -13,7 +13,7 @@ from datetime import time
 from decimal import Decimal
 from typing import Any
 
-from core.penalties import PenaltyRuleSpec
+from core.plugin_api.rules import PenaltyRuleSpec
 
 ORDER_GRABBING_CODE = "RE-5"
 C14_STAFF_CODE = "C-14-staff"

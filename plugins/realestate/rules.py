@@ -22,8 +22,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from core.decisions import Reason
-from core.penalties import PenaltyRuleSpec
+from core.plugin_api.rules import PenaltyRuleSpec, Reason
 from plugins.realestate.policy import (
     DEFAULT_POLICY,
     ORDER_GRABBING_CODE,

@@ -6,10 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 import strawberry
-from strawberry.types import Info
 
-from core.graphql.loading import prefetched, reads_prefetched
-from core.graphql.types import Decision
+from core.plugin_api import Decision
 from plugins.realestate import rules
 
 SalespersonStatus = strawberry.enum(
@@ -85,13 +83,3 @@ class OrderGrabbingResult:
     deal_credited_to: strawberry.ID
     penalty_id: strawberry.ID
     decision: Decision
-
-
-RECEPTION_KEY = "realestate.Visit.realestate"
-
-
-@reads_prefetched(RECEPTION_KEY)
-def reception_field_resolver(
-    root: strawberry.Parent[object], info: Info
-) -> RealEstateReception | None:
-    return prefetched(info, RECEPTION_KEY, root)

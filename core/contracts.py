@@ -144,3 +144,44 @@ class DemoContext:
     sites: dict[str, Site] = field(default_factory=dict)
     # The plugin host, for demo loaders that go through core services (check-ins).
     host: Any = None
+
+
+@dataclass(frozen=True)
+class StaffRole:
+    """A staff role a line brings (membership consultant, technician, night duty manager …).
+
+    ``code`` is what ``addStaff(role:)`` takes; core's own roles stay available everywhere.
+    """
+
+    code: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class PenaltyBounds:
+    """C-14: the bounds of core's cross-line fines, in CNY.
+
+    Every line's penalty table has them; a line adjusts them through the chain hook
+    ``frontdesk_c14_bounds`` (it receives the previous bounds and returns new ones).
+    """
+
+    staff_fine_min: Decimal = Decimal(200)
+    staff_fine_max: Decimal = Decimal(1000)
+    manager_fine_min: Decimal = Decimal(100)
+    manager_fine_max: Decimal = Decimal(500)
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """A line's field on a core input type, e.g. ``CheckInVisitInput.realestate``.
+
+    ``input`` is one of ``CheckInVisitInput``, ``CreateSiteInput``, ``AddStaffInput``,
+    ``RegisterCustomerInput``, ``FileComplaintInput``; name the field after your line; ``type``
+    is a strawberry input class.  The value reaches the line as ``line_input``.
+    """
+
+    input: str
+    name: str
+    type: Any
+    description: str

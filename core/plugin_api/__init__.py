@@ -1,0 +1,157 @@
+"""The public plugin API: the one door from a business line into core.
+
+A business line (built-in under ``plugins/`` or a third-party package) imports from core
+**only** this package: ``from core.plugin_api import hookimpl, Reason, ...``.  Everything
+else in core is private and may change any day; ``tests/test_plugin_api.py`` fails when a
+module under ``plugins/`` imports anything else from core.  What a line needs and does not
+find here is a gap in the API: add it here, documented and tested, rather than reaching in.
+
+What is here, by purpose:
+
+* **Hooks** — :data:`hookimpl` marks implementations of the specs in ``core/hookspecs.py``.
+  Line hooks (:data:`LINE_HOOKS`) are called only for sites of the implementing plugin's
+  business line; sync and ``async def`` implementations both work.
+* **Hook values** — :class:`PluginInfo`, :class:`MigrationBranch`, :class:`ReceptionContext`
+  / :class:`ReceptionOutcome` / :class:`Notification`, :class:`VisitRecorded`,
+  :class:`SaleContext` / :class:`SaleAttribution` / :class:`SaleShare`,
+  :class:`ComplaintPolicy`, :class:`DomainEvent`, :class:`DemoContext`, :class:`StaffRole`,
+  :class:`PenaltyBounds`, :class:`LineInput`.
+* **Rules** — :class:`Reason` (a decision's rule id and sentence), :class:`PenaltyRuleSpec`
+  (an entry of a penalty table).
+* **Errors** — :class:`FrontdeskError` and its kinds, each with a stable ``code``.
+* **GraphQL** — :class:`Decision`, :func:`parse_id`, :func:`line_field`,
+  :func:`line_query`, :func:`line_mutation`, :func:`line_subscription`, :class:`Join`,
+  :func:`prefetched`, and the per-request helpers :func:`now`, :func:`read_session`,
+  :func:`write_session`.
+* **Tables** — :data:`Base` (put your tables on it, prefixed with your line code),
+  :class:`UTCDateTime`, and core's ORM models for reads and foreign keys.
+* **Services** (in the caller's transaction) — :func:`get_site`, :func:`get_staff`,
+  :func:`add_staff`, :func:`register_customer`, :class:`CheckIn`, :func:`check_in_visit`,
+  :func:`correct_visit`, :func:`issue_penalty`, :func:`revoke_penalty`,
+  :func:`record_event`, :func:`plugin_settings`.
+"""
+
+from __future__ import annotations
+
+from core.contracts import (
+    ComplaintPolicy,
+    DemoContext,
+    DomainEvent,
+    LineInput,
+    MigrationBranch,
+    Notification,
+    PenaltyBounds,
+    PluginInfo,
+    ReceptionContext,
+    ReceptionOutcome,
+    SaleAttribution,
+    SaleContext,
+    SaleShare,
+    StaffRole,
+    VisitRecorded,
+)
+from core.db import Base
+from core.decisions import Reason
+from core.errors import Conflict, FrontdeskError, InvalidInput, NotFound, PermissionDenied
+from core.hookspecs import LINE_HOOKS, hookimpl
+from core.models import (
+    Customer,
+    CustomerClass,
+    EmploymentStatus,
+    GroupKind,
+    InquiryKind,
+    Site,
+    Staff,
+    UTCDateTime,
+    Visit,
+    VisitChannel,
+    VisitorKind,
+)
+from core.penalties import PenaltyRuleSpec
+from core.plugin_api.graphql import (
+    Decision,
+    Join,
+    line_field,
+    line_mutation,
+    line_query,
+    line_subscription,
+    now,
+    parse_id,
+    prefetched,
+    read_session,
+    write_session,
+)
+from core.plugin_api.services import (
+    CheckIn,
+    add_staff,
+    check_in_visit,
+    correct_visit,
+    get_site,
+    get_staff,
+    issue_penalty,
+    plugin_settings,
+    record_event,
+    register_customer,
+    revoke_penalty,
+)
+
+__all__ = [
+    "LINE_HOOKS",
+    "Base",
+    "CheckIn",
+    "ComplaintPolicy",
+    "Conflict",
+    "Customer",
+    "CustomerClass",
+    "Decision",
+    "DemoContext",
+    "DomainEvent",
+    "EmploymentStatus",
+    "FrontdeskError",
+    "GroupKind",
+    "InquiryKind",
+    "InvalidInput",
+    "Join",
+    "LineInput",
+    "MigrationBranch",
+    "NotFound",
+    "Notification",
+    "PenaltyBounds",
+    "PenaltyRuleSpec",
+    "PermissionDenied",
+    "PluginInfo",
+    "Reason",
+    "ReceptionContext",
+    "ReceptionOutcome",
+    "SaleAttribution",
+    "SaleContext",
+    "SaleShare",
+    "Site",
+    "Staff",
+    "StaffRole",
+    "UTCDateTime",
+    "Visit",
+    "VisitChannel",
+    "VisitRecorded",
+    "VisitorKind",
+    "add_staff",
+    "check_in_visit",
+    "correct_visit",
+    "get_site",
+    "get_staff",
+    "hookimpl",
+    "issue_penalty",
+    "line_field",
+    "line_mutation",
+    "line_query",
+    "line_subscription",
+    "now",
+    "parse_id",
+    "plugin_settings",
+    "prefetched",
+    "read_session",
+    "record_event",
+    "register_customer",
+    "revoke_penalty",
+    "write_session",
+]

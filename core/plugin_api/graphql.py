@@ -1,0 +1,223 @@
+"""GraphQL pieces of the public plugin API: typed field declarations and request helpers.
+
+A line declares every GraphQL field it contributes with one of :func:`line_field` (a field
+on a core type), :func:`line_query`, :func:`line_mutation` or :func:`line_subscription`:
+typed keyword arguments instead of ``metadata`` string keys, checked when declared (an unknown
+permission is an error at start-up, never a silent default).
+
+**What a line's field receives.**  A field on a core type (``Visit``, ``Customer``,
+``Staff``, ``Site``, ``Complaint``) receives as its root a :class:`RowView`: the object's
+``id`` and the columns named in ``needs``, nothing else — the same in a page, a single
+fetch, a mutation payload and a subscription.  Reading anything else (``root.customer``)
+raises :class:`AttributeError` naming ``needs`` in every path, so a field cannot work in one
+query shape and fail in another.  Its batch loader receives the same views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import strawberry
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.extensions import FieldExtension
+from strawberry.types import Info
+
+from core.auth import Permission
+from core.errors import PluginError
+from core.graphql.loading import JoinedPrefetch, prefetch_key, prefetched, reads_prefetched
+from core.graphql.queries import parse_id
+from core.graphql.types import NEEDS, Decision
+
+__all__ = [
+    "Decision",
+    "Join",
+    "RowView",
+    "line_field",
+    "line_mutation",
+    "line_query",
+    "line_subscription",
+    "now",
+    "parse_id",
+    "prefetched",
+    "read_session",
+    "write_session",
+]
+
+
+class RowView:
+    """A core object as a line's field sees it: ``id`` plus the declared ``needs``."""
+
+    __slots__ = ("_allowed", "_root", "_type")
+
+    def __init__(self, root: Any, allowed: frozenset[str], type_name: str) -> None:
+        object.__setattr__(self, "_root", root)
+        object.__setattr__(self, "_allowed", allowed)
+        object.__setattr__(self, "_type", type_name)
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._allowed:
+            return getattr(self._root, name)
+        raise AttributeError(
+            f"{self._type}.{name} is not available to this field: declare it with "
+            f"line_field(..., needs=({name!r},)); relations are not loaded for line fields, "
+            "read them by id in a batch loader"
+        )
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"{self._type} rows are read-only for line fields")
+
+    def __repr__(self) -> str:
+        return f"<{self._type} row id={getattr(self._root, 'id', None)}>"
+
+
+def _view(root: Any, allowed: frozenset[str], type_name: str) -> Any:
+    if root is None or isinstance(root, RowView):
+        return root
+    return RowView(root, allowed, type_name)
+
+
+class _RowViewExtension(FieldExtension):
+    def __init__(self, allowed: frozenset[str], type_name: str) -> None:
+        self.allowed = allowed
+        self.type_name = type_name
+
+    def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
+        return next_(_view(source, self.allowed, self.type_name), info, **kwargs)
+
+    async def resolve_async(
+        self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
+    ) -> Any:
+        result = next_(_view(source, self.allowed, self.type_name), info, **kwargs)
+        return await result if hasattr(result, "__await__") else result
+
+
+@dataclass(frozen=True)
+class Join:
+    """A batch load expressed as one outer join onto the page's SELECT (faster than a loader).
+
+    ``model`` has at most one row per root (``root_key`` is unique, typically its primary
+    key); ``build`` turns a row of ``model``'s columns into the field's value, exactly as the
+    loader does.  Pages join it; single fetches run the loader; the answer is the same.
+    """
+
+    model: Any
+    root_key: str
+    build: Callable[[Any], Any]
+
+
+def line_field(
+    resolver: Callable[..., Any] | None = None,
+    *,
+    on: str,
+    name: str,
+    description: str,
+    type: Any = None,
+    needs: Iterable[str] = (),
+    loader: Callable[[AsyncSession, list[Any]], Awaitable[dict[Any, Any]]] | None = None,
+    join: Join | None = None,
+) -> tuple[str, Any]:
+    """A field a line adds to core type ``on`` (``"Visit"``, ``"Customer"`` …).
+
+    Either a ``resolver(root, info)`` — it receives a :class:`RowView` (``id`` + ``needs``)
+    — or a batch ``loader`` with the field's ``type``: core calls
+    ``await loader(session, roots)`` once per page (roots are views too; return
+    ``{root id: value}``) and the field answers the loader's value for its root; ``join``
+    lets pages fetch the same value in the page's own SELECT.  Return these from
+    ``frontdesk_graphql_type_fields`` as a list.
+    """
+    needs = tuple(needs)
+    allowed = frozenset({"id", *needs})
+    metadata: dict[str, Any] = {NEEDS: needs} if needs else {}
+    if join is not None and loader is None:
+        raise PluginError(f"{on}.{name}: a join needs the loader it replaces")
+    if (resolver is None) == (loader is None):
+        raise PluginError(f"{on}.{name}: give either a resolver or a loader (with type=)")
+    if loader is not None:
+        if type is None:
+            raise PluginError(f"{on}.{name}: a loaded field needs type=")
+        key = prefetch_key(on, name)
+
+        async def load(session: AsyncSession, roots: Sequence[Any]) -> dict[Any, Any]:
+            return await loader(session, [_view(r, allowed, on) for r in roots])
+
+        def loaded(root: strawberry.Parent[Any], info: Info) -> Any:
+            return prefetched(info, key, root)
+
+        loaded.__annotations__["return"] = type | None
+        resolver = reads_prefetched(key)(loaded)
+        metadata["prefetch"] = load
+        if join is not None:
+            metadata["prefetch_join"] = JoinedPrefetch(join.model, join.root_key, join.build)
+    field = strawberry.field(
+        resolver=resolver,
+        name=name,
+        description=description,
+        metadata=metadata,
+        extensions=[_RowViewExtension(allowed, on)],
+    )
+    return (on, field)
+
+
+def _root_field(
+    make: Callable[..., Any],
+    resolver: Callable[..., Any],
+    name: str,
+    description: str,
+    permission: str | Permission,
+) -> Any:
+    try:
+        wanted = Permission(permission)
+    except ValueError:
+        raise PluginError(
+            f"field {name!r}: unknown permission {permission!r} "
+            f"(one of {', '.join(p.value for p in Permission)})",
+            code="UNKNOWN_PERMISSION",
+        ) from None
+    return make(
+        resolver=resolver,
+        name=name,
+        description=description,
+        metadata={"permission": wanted.value},
+    )
+
+
+def line_query(
+    resolver: Callable[..., Any], *, name: str, description: str, permission: str = "read"
+) -> Any:
+    """A root ``Query`` field; ``permission`` is checked before it runs (C-13)."""
+    return _root_field(strawberry.field, resolver, name, description, permission)
+
+
+def line_mutation(
+    resolver: Callable[..., Any], *, name: str, description: str, permission: str = "create"
+) -> Any:
+    """A root ``Mutation`` field (default permission ``create``; ``manage`` for a manager's
+    decisions)."""
+    return _root_field(strawberry.mutation, resolver, name, description, permission)
+
+
+def line_subscription(
+    resolver: Callable[..., Any], *, name: str, description: str, permission: str = "subscribe"
+) -> Any:
+    """A root ``Subscription`` field."""
+    return _root_field(strawberry.subscription, resolver, name, description, permission)
+
+
+def now(info: Info) -> datetime:
+    """The request's clock (fixed in tests): pass it to rules, never call ``datetime.now``."""
+    return info.context.now()
+
+
+def read_session(info: Info) -> AbstractAsyncContextManager[AsyncSession]:
+    """A read-only session for a query resolver (``async with read_session(info) as s``)."""
+    return info.context.db.session()
+
+
+def write_session(info: Info) -> AbstractAsyncContextManager[AsyncSession]:
+    """The write transaction of a mutation: commits on success, rolls back on error, and
+    publishes the events recorded in it after commit."""
+    return info.context.app.write()

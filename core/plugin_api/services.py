@@ -1,0 +1,46 @@
+"""The core services a business line may call, each inside the caller's transaction.
+
+They validate like the GraphQL API does (same errors, same codes) and record the same
+events, so a line's mutation that registers a customer or issues a penalty is
+indistinguishable from core's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.events import record_event
+from core.models import PluginState
+from core.services.directory import add_staff, get_site, get_staff_at, register_customer
+from core.services.penalties import issue_penalty, revoke_penalty
+from core.services.visits import CheckIn, check_in_visit, correct_visit
+
+__all__ = [
+    "CheckIn",
+    "add_staff",
+    "check_in_visit",
+    "correct_visit",
+    "get_site",
+    "get_staff",
+    "issue_penalty",
+    "plugin_settings",
+    "record_event",
+    "register_customer",
+    "revoke_penalty",
+]
+
+
+async def get_staff(session: AsyncSession, staff_id: int, site_id: int, field: str) -> Any:
+    """The staff member ``staff_id`` of site ``site_id``, or STAFF_NOT_FOUND naming
+    ``field`` (the input that carried the id)."""
+    return await get_staff_at(session, staff_id, site_id, field)
+
+
+async def plugin_settings(session: AsyncSession, code: str) -> Mapping[str, Any]:
+    """The operator's stored settings of plugin ``code`` (``{}`` when none), read in the
+    caller's transaction."""
+    state = await session.get(PluginState, code)
+    return dict(state.settings) if state is not None and state.settings else {}

@@ -1,0 +1,85 @@
+"""Issue 7, one public plugin API: a business line reaches core only through
+``core.plugin_api``, and what that API promises holds."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import core.plugin_api as api
+from core.errors import PluginError
+
+ROOT = Path(__file__).resolve().parents[1]
+LINE_DIRS = [ROOT / "plugins", ROOT / "tests" / "example_line"]
+PUBLIC = "core.plugin_api"
+
+
+def _core_imports(path: Path) -> list[tuple[int, str]]:
+    """Every ``core`` module ``path`` imports, at any level (functions, TYPE_CHECKING too)."""
+    out = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = [node.module] + (
+                [f"{node.module}.{a.name}" for a in node.names] if node.module == "core" else []
+            )
+        else:
+            continue
+        out += [(node.lineno, n) for n in names if n == "core" or n.startswith("core.")]
+    return out
+
+
+def _allowed(module: str) -> bool:
+    return module == PUBLIC or module.startswith(PUBLIC + ".") or module == "core"
+
+
+def test_lines_import_nothing_from_core_but_the_public_api() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for base in LINE_DIRS
+        if base.exists()
+        for path in sorted(base.rglob("*.py"))
+        for line, module in _core_imports(path)
+        if not _allowed(module)
+    ]
+    # ``from core import X`` names a submodule X: only plugin_api is allowed.
+    offenders += [
+        f"{path.relative_to(ROOT)}:{node.lineno} imports core.{alias.name}"
+        for base in LINE_DIRS
+        if base.exists()
+        for path in sorted(base.rglob("*.py"))
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom) and node.module == "core" and node.level == 0
+        for alias in node.names
+        if alias.name != "plugin_api"
+    ]
+    assert not offenders, "a line reaches core only through core.plugin_api:\n" + "\n".join(
+        offenders
+    )
+
+
+def test_the_import_check_catches_a_private_import(tmp_path: Path) -> None:
+    bad = tmp_path / "hooks.py"
+    bad.write_text(
+        "from core.plugin_api import hookimpl\n"
+        "def f():\n    from core.services.visits import check_in_visit\n"
+    )
+    assert [m for _, m in _core_imports(bad) if not _allowed(m)] == ["core.services.visits"]
+
+
+def test_every_exported_name_exists_and_is_documented() -> None:
+    missing = [name for name in api.__all__ if not hasattr(api, name)]
+    assert not missing
+    assert all(name in (api.__doc__ or "") for name in ("line_field", "hookimpl", "Reason"))
+
+
+def test_a_misspelled_permission_fails_when_declared() -> None:
+    async def resolver() -> int:
+        return 1
+
+    with pytest.raises(PluginError) as caught:
+        api.line_mutation(resolver, name="x", description="x", permission="mange")
+    assert caught.value.code == "UNKNOWN_PERMISSION"
