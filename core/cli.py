@@ -18,7 +18,7 @@ from rich.table import Table
 
 from core import migrate
 from core.plugins import PluginHost, create_plugin_manager
-from core.settings import default_database_url
+from core.settings import Settings
 
 app = typer.Typer(help="Frontdesk: GraphQL reception platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations (core + one branch per plugin).")
@@ -29,6 +29,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(plugins_app, name="plugins")
 app.add_typer(schema_app, name="schema")
 app.add_typer(tokens_app, name="tokens")
+config_app = typer.Typer(help="The effective settings (flags, FRONTDESK_* variables, file).")
+app.add_typer(config_app, name="config")
 console = Console()
 err_console = Console(stderr=True)
 
@@ -53,6 +55,20 @@ class DatabaseProblem(Exception):
     """The database is missing, unreachable or not migrated: one line saying what to run."""
 
 
+def _settings(**overrides: object) -> Settings:
+    """The one settings object (flags > FRONTDESK_* variables > config file > defaults);
+    a bad value is one line naming the setting."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings.from_env(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise DatabaseProblem(f"invalid setting ({problems}); see `frontdesk config show`") from exc
+
+
 def _shown(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -72,7 +88,7 @@ def _database(url: str | None, *, create: bool = False) -> str:
     """The database URL a command uses (``--database-url``, ``FRONTDESK_DATABASE_URL``, else
     the default SQLite file); a missing SQLite file is created only by commands that migrate
     (``create``), the others say what to run instead of creating an empty file."""
-    url = url or default_database_url()
+    url = url or _settings().database_url
     path = _sqlite_path(url)
     if path is not None and not path.exists():
         if create:
@@ -89,7 +105,7 @@ def _migrated(url: str | None) -> str:
     """:func:`_database`, and core's migrations applied (else one line: what to run)."""
     url = _database(url)
     if not migrate.core_is_current(url, _host()):
-        flag = "" if url == default_database_url() else f" --database-url {_shown(url)}"
+        flag = "" if url == _settings().database_url else f" --database-url {_shown(url)}"
         raise DatabaseProblem(
             f"the database {_shown(url)} is not migrated to this version of Frontdesk: run "
             f"`frontdesk db upgrade{flag}`"
@@ -455,10 +471,12 @@ def tokens_revoke(token_id: int, database_url: DatabaseOption = None) -> None:
 @friendly
 def serve(
     database_url: DatabaseOption = None,
-    host: Annotated[str, typer.Option(envvar="FRONTDESK_HOST")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(envvar="FRONTDESK_PORT")] = 8000,
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind [default: settings, 127.0.0.1]")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: settings, 8000]")] = None,
     redis_url: Annotated[
-        str | None, typer.Option(envvar="FRONTDESK_REDIS_URL", help="Fan-out across processes")
+        str | None, typer.Option(help="Fan-out across processes [default: settings]")
     ] = None,
     upgrade: Annotated[bool, typer.Option(help="Run db upgrade first")] = True,
 ) -> None:
@@ -467,7 +485,6 @@ def serve(
 
     from core.app import create_app
     from core.runtime import Frontdesk
-    from core.settings import Settings
 
     database_url = _database(database_url, create=upgrade)
     if upgrade:
@@ -475,13 +492,57 @@ def serve(
     else:
         _migrated(database_url)
     os.environ["FRONTDESK_DATABASE_URL"] = database_url
-    fd = Frontdesk(Settings.from_env(database_url=database_url, redis_url=redis_url))
+    settings = _settings(database_url=database_url, redis_url=redis_url, host=host, port=port)
+    host, port = settings.host, settings.port
+    fd = Frontdesk(settings)
     console.print(f"Frontdesk GraphiQL: [bold]http://{host}:{port}/graphql[/]")
     # Subscriptions send one shared, pre-encoded payload to every socket; per-message deflate
     # would compress it again for each of them.
     uvicorn.run(
         create_app(fd), host=host, port=port, log_level="info", ws_per_message_deflate=False
     )
+
+
+@config_app.command("show")
+@friendly
+def config_show(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
+) -> None:
+    """Print every setting's effective value (passwords hidden) and the config file read."""
+    from core.settings import config_file, data_dir
+
+    shown = _settings().shown()
+    path = config_file()
+    if as_json:
+        typer.echo(json.dumps(shown, indent=2, sort_keys=False))
+        return
+    # TOML lines: what a config file holds; FRONTDESK_<NAME> overrides each.
+    for name, value in shown.items():
+        if value is None:
+            typer.echo(f"# {name} is unset")
+        else:
+            typer.echo(f"{name} = {json.dumps(value, ensure_ascii=False)}")
+    console.print(f"# data directory: {data_dir()}", soft_wrap=True, highlight=False)
+    where = path or "none (FRONTDESK_CONFIG, or frontdesk.toml in the data directory)"
+    console.print(
+        f"# config file: {where}",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+@config_app.command("reference")
+@friendly
+def config_reference(
+    output: Annotated[Path, typer.Option("--output", "-o")] = Path("docs/configuration.md"),
+) -> None:
+    """Write the configuration reference generated from the settings (a test keeps the
+    committed docs/configuration.md current)."""
+    from core.settings import reference_markdown
+
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(reference_markdown(), encoding="utf-8")
+    console.print(f"wrote {output}")
 
 
 @schema_app.command("export")

@@ -1,11 +1,19 @@
-"""Runtime settings, read from the environment (flags on the CLI override them)."""
+"""Runtime settings: one object, from flags, ``FRONTDESK_*`` variables and a config file."""
 
 from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 
 def data_dir() -> Path:
@@ -35,30 +43,158 @@ def database_url_from_env() -> str:
 DEFAULT_DATABASE_URL = default_database_url()
 
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str = field(default_factory=default_database_url)
-    redis_url: str | None = None
-    # Query limits, on by default (a public GraphQL API must bound the work one request asks).
-    max_depth: int = 10
-    max_aliases: int = 30
-    max_tokens: int = 2000
-    max_page_size: int = 100
-    # How often a server re-reads which business lines are enabled, as a safety net behind the
-    # event bus notification (seconds).
-    plugin_state_poll_seconds: float = 2.0
-    # How often each server checks complaint deadlines (C-8, C-11).
-    overdue_sweep_seconds: float = 60.0
-    # C-13: every operation needs an API token.  Only for local experiments, never production.
-    auth_required: bool = True
-    extra: dict[str, str] = field(default_factory=dict)
+SECRET_FIELDS = frozenset({"database_url", "redis_url"})
+
+
+def config_file() -> Path | None:
+    """The optional TOML config file: ``$FRONTDESK_CONFIG``, else ``frontdesk.toml`` in
+    :func:`data_dir` when it exists."""
+    explicit = os.environ.get("FRONTDESK_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    candidate = data_dir() / "frontdesk.toml"
+    return candidate if candidate.exists() else None
+
+
+class Settings(BaseSettings):
+    """Every runtime setting of Frontdesk, in one place.
+
+    Each field is read, highest priority first, from: the arguments given in code (the CLI's
+    flags), the environment variable ``FRONTDESK_<FIELD>`` (e.g. ``FRONTDESK_MAX_DEPTH``), the
+    TOML config file (:func:`config_file`, keys are the field names), then the default.
+    ``frontdesk config show`` prints the effective values with secrets hidden, and
+    ``docs/configuration.md`` is generated from these fields (a test keeps it current).
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="FRONTDESK_", frozen=True, extra="ignore", validate_default=True
+    )
+
+    database_url: str = Field(
+        default_factory=default_database_url,
+        description=(
+            "SQLAlchemy URL of the database: `postgresql://user@host/db` in production; "
+            "default the SQLite file `frontdesk.sqlite3` in the data directory "
+            "(`FRONTDESK_DATA_DIR`, else `~/.local/share/frontdesk`)."
+        ),
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL carrying events between several server processes; unset: "
+        "in-process only (one server).",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `frontdesk serve` binds.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `frontdesk serve` binds.")
+    auth: Literal["required", "off"] = Field(
+        default="required",
+        description="`required`: every operation needs an API token (C-13). `off` only for "
+        "local experiments, never in production.",
+    )
+    max_depth: int = Field(default=10, ge=1, description="Deepest selection a query may nest.")
+    max_aliases: int = Field(default=30, ge=1, description="Most aliases in one operation.")
+    max_tokens: int = Field(default=2000, ge=1, description="Most lexical tokens in a document.")
+    max_page_size: int = Field(default=100, ge=1, description="Largest `first` of a page.")
+    plugin_state_poll_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often a server re-reads which business lines are enabled, behind "
+        "the event bus notification (seconds).",
+    )
+    overdue_sweep_seconds: float = Field(
+        default=60.0, gt=0, description="How often a server checks complaint deadlines (C-8)."
+    )
+    webhook_backoff_base: float = Field(
+        default=1.0, gt=0, description="First retry delay of a failing webhook (seconds)."
+    )
+    webhook_backoff_cap: float = Field(
+        default=600.0, gt=0, description="Longest delay between webhook retries (seconds)."
+    )
+    webhook_timeout: float = Field(
+        default=10.0, gt=0, description="Timeout of one webhook request (seconds)."
+    )
+    webhook_poll_seconds: float = Field(
+        default=5.0, gt=0, description="How often the dispatcher looks for due deliveries."
+    )
+    webhook_lease_seconds: float = Field(
+        default=60.0, gt=0, description="How long a process holds an endpoint's sending lease."
+    )
+    extra: dict[str, str] = Field(
+        default_factory=dict,
+        description="Free-form overrides for tests and experiments (not read from the "
+        "environment).",
+        exclude=True,
+    )
+
+    @property
+    def auth_required(self) -> bool:
+        return self.auth != "off"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        values: dict[str, object] = {
-            "database_url": database_url_from_env(),
-            "redis_url": os.environ.get("FRONTDESK_REDIS_URL") or None,
-            "auth_required": os.environ.get("FRONTDESK_AUTH", "required") != "off",
-        }
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)  # type: ignore[arg-type]
+        """The settings with ``overrides`` (``None`` meaning "not given") on top."""
+        return cls(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` (validated)."""
+        return type(self).model_validate({**self.model_dump(), "extra": self.extra, **changes})
+
+    def shown(self) -> dict[str, Any]:
+        """The effective settings, passwords in URLs hidden (``frontdesk config show``)."""
+        from sqlalchemy.engine import make_url
+
+        out: dict[str, Any] = {}
+        for name, value in self.model_dump().items():
+            if name in SECRET_FIELDS and isinstance(value, str):
+                try:
+                    value = make_url(value).render_as_string(hide_password=True)
+                except Exception:  # noqa: BLE001 - not a URL SQLAlchemy knows: hide it whole
+                    value = "***"
+            out[name] = value
+        return out
+
+
+def reference_markdown() -> str:
+    """docs/configuration.md: every setting with its variable, default and meaning."""
+    lines = [
+        "# Configuration reference",
+        "",
+        "<!-- Generated from core/settings.py by `frontdesk config reference`; "
+        "a test fails when it is stale. -->",
+        "",
+        "Every setting is read, highest priority first, from a command's flags, the environment "
+        "variable `FRONTDESK_<NAME>`, the TOML config file (`$FRONTDESK_CONFIG`, else "
+        "`frontdesk.toml` in the data directory; keys are the names below), then the default. "
+        "`frontdesk config show` prints the effective values, passwords hidden. The data "
+        "directory is `$FRONTDESK_DATA_DIR`, else `$XDG_DATA_HOME/frontdesk` "
+        "(`~/.local/share/frontdesk`).",
+        "",
+        "| name | environment variable | default | meaning |",
+        "|---|---|---|---|",
+    ]
+    for name, info in Settings.model_fields.items():
+        if name == "extra":
+            continue
+        if info.default_factory is not None:
+            default = "see meaning"
+        elif info.default is None:
+            default = "unset"
+        else:
+            default = f"`{info.default}`"
+        meaning = (info.description or "").replace("|", "\\|")
+        lines.append(f"| `{name}` | `FRONTDESK_{name.upper()}` | {default} | {meaning} |")
+    return "\n".join(lines) + "\n"

@@ -195,14 +195,12 @@ async def test_alias_and_token_limits_are_on_by_default_with_clear_codes(client)
 
 
 async def test_depth_limit_rejects_deep_queries_with_a_clear_code(fd):
-    from dataclasses import replace
-
     from conftest import ADMIN
 
     from core.graphql.context import Context
     from schema.build import build_schema
 
-    shallow = build_schema(fd.host, replace(fd.settings, max_depth=3))
+    shallow = build_schema(fd.host, fd.settings.replace(max_depth=3))
     query = "query { visits(siteId: 1) { edges { node { customer { id } } } } }"
     result = await shallow.execute(query, context_value=Context(app=fd, actor=ADMIN))
     [err] = result.errors
