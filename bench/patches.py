@@ -76,7 +76,8 @@ def gc_freeze() -> None:
 
     async def start(self: Any, *args: Any, **kwargs: Any) -> None:
         await original(self, *args, **kwargs)
-        _ = self.schema  # build it now, before freezing
+        if getattr(self, "schema_factory", True) is not None:  # the app may hand it in later
+            _ = self.schema  # build it now, before freezing
         gc.collect()
         gc.freeze()
 

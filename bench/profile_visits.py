@@ -117,6 +117,10 @@ async def _setup(url: str, patches: list[str]) -> Any:
     from core.settings import Settings
 
     fd = Frontdesk(Settings(database_url=url, plugin_state_poll_seconds=3600.0))
+    if getattr(fd, "schema_factory", False) is None:  # this core's app composes the schema
+        from schema.build import build_schema
+
+        fd.schema_factory = build_schema
     await fd.start(watch=False)
     try:  # what the app's lifespan does in a serving process, when this core has it
         from core.graphql.subscriptions import tune_gc_for_long_lived_connections

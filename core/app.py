@@ -25,6 +25,8 @@ from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types.graphql import OperationType
 
+from core.auth import authenticate
+from core.errors import FrontdeskError
 from core.graphiql import ASSETS_PATH, assets_dir, graphiql_html
 from core.graphql.context import Context
 from core.graphql.subscriptions import (
@@ -32,6 +34,7 @@ from core.graphql.subscriptions import (
     tune_gc_for_long_lived_connections,
 )
 from core.runtime import Frontdesk
+from schema.build import build_schema
 
 # What strawberry's view allows over POST (``OperationType.from_http("POST")``).
 _POST_OPERATION_TYPES = frozenset(OperationType.from_http("POST"))
@@ -49,8 +52,6 @@ class FrontdeskGraphQL(GraphQL):
         context = Context(app=self.frontdesk, request=request, response=response)
         header = request.headers.get("authorization")
         if header:
-            from core.errors import FrontdeskError
-
             try:
                 context.actor = await self._authenticate(header)
             except FrontdeskError as exc:
@@ -58,7 +59,6 @@ class FrontdeskGraphQL(GraphQL):
         return context
 
     async def _authenticate(self, header: str) -> Any:
-        from core.auth import authenticate
 
         # One Core SELECT on a pooled connection: no ORM session, no BEGIN/ROLLBACK.
         async with self.frontdesk.db.read_one() as connection:
@@ -66,7 +66,6 @@ class FrontdeskGraphQL(GraphQL):
 
     async def on_ws_connect(self, context: Context) -> Any:  # type: ignore[override]
         """graphql-transport-ws: authenticate from connection_init (4403 when wrong)."""
-        from core.errors import FrontdeskError
 
         params = context.connection_params or {}
         header = params.get("authorization") or params.get("Authorization") or params.get("token")
@@ -196,7 +195,11 @@ class SchemaRouter:
 
 
 def create_app(frontdesk: Frontdesk | None = None) -> Starlette:
-    frontdesk = frontdesk or Frontdesk()
+    """The ASGI app serving ``frontdesk``; the app composes the schema (it hands the runtime
+    ``schema.build.build_schema`` unless the Frontdesk was given another factory)."""
+    frontdesk = frontdesk or Frontdesk(schema_factory=build_schema)
+    if frontdesk.schema_factory is None:
+        frontdesk.schema_factory = build_schema
     router = SchemaRouter(frontdesk)
 
     @asynccontextmanager

@@ -8,7 +8,7 @@ matching sync driver (psycopg / pysqlite) through :func:`sync_url`.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import DeclarativeBase, Session
+
+from core.errors import FrontdeskError
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -110,8 +112,6 @@ class ReadOnlySession(Session):
 
 
 def _read_only_error() -> Exception:
-    from core.errors import FrontdeskError
-
     return FrontdeskError(
         "a read-only session cannot write; use Database.transaction()", code="READ_ONLY_SESSION"
     )
@@ -133,10 +133,17 @@ def _refuse_writes(state: Any) -> None:
 class Database:
     """One engine and its session factory; services receive sessions, never engines."""
 
-    def __init__(self, url: str, **engine_kwargs: Any) -> None:
+    def __init__(
+        self, url: str, *, session_info: Mapping[str, Any] | None = None, **engine_kwargs: Any
+    ) -> None:
+        """``session_info`` is copied into the ``info`` of every session of :meth:`session`
+        and :meth:`transaction` (the runtime puts the event listeners of ``core.events``
+        there)."""
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
-        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sessions = async_sessionmaker(
+            self.engine, expire_on_commit=False, info=dict(session_info or {})
+        )
         self.sqlite = is_sqlite(url)
         # SQLite allows one writer; two deferred transactions that both upgrade to writing fail
         # with "database is locked" instead of waiting.  Serialise writers in-process there.

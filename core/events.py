@@ -15,15 +15,17 @@ orders could deadlock.  Services record their events last, so the lock is held f
 statements before commit.  SQLite needs nothing: it has one writer at a time, holding the
 database lock from its first write until commit.
 
-In the same transaction, ``record_event`` queues a webhook delivery for every active
-endpoint that wants the event type (``core.webhooks``): a committed event always has its
-deliveries, a rolled-back one never does.
+Consumers that must act in the event's own transaction subscribe as *listeners*: the
+runtime gives its database the session info of :func:`listening` (webhooks queue their
+deliveries that way, ``core.webhooks.enqueue_deliveries``: a committed event always has its
+deliveries, a rolled-back one never does).  This module knows no consumer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +35,19 @@ from core.models import Event
 
 # pg_advisory_xact_lock key serialising event inserts (see above); any constant unused elsewhere.
 EVENTS_LOCK_KEY = 0x46_44_45_56_4E_54  # "FDEVNT"
+
+# ``Session.info`` key of the listeners ``record_event`` calls with each event it records.
+LISTENERS_KEY: Final = "frontdesk_event_listeners"
+
+EventListener = Callable[[AsyncSession, Event], Awaitable[None]]
+"""Called with the session and the flushed event, in the event's transaction, in order; what
+it adds to the session commits or rolls back with the event."""
+
+
+def listening(*listeners: EventListener) -> dict[str, Any]:
+    """Session info under which :func:`record_event` calls ``listeners`` (for
+    ``Database(session_info=...)``)."""
+    return {LISTENERS_KEY: tuple(listeners)}
 
 
 async def lock_event_order(session: AsyncSession) -> None:
@@ -55,8 +70,6 @@ async def record_event(
     subject_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> Event:
-    from core.webhooks import enqueue_deliveries
-
     await lock_event_order(session)
     event = Event(
         stream=stream,
@@ -70,7 +83,8 @@ async def record_event(
     await session.flush()
     pending = session.info.setdefault("frontdesk_events", [])
     pending.append(event)
-    await enqueue_deliveries(session, event)
+    for listener in session.info.get(LISTENERS_KEY, ()):
+        await listener(session, event)
     return event
 
 

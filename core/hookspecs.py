@@ -36,11 +36,13 @@ if TYPE_CHECKING:
         DemoContext,
         DomainEvent,
         MigrationBranch,
+        PenaltyBounds,
         PluginInfo,
         ReceptionContext,
         ReceptionOutcome,
         SaleAttribution,
         SaleContext,
+        StaffRole,
         VisitRecorded,
     )
     from core.models import Site
@@ -57,6 +59,7 @@ LINE_HOOKS: frozenset[str] = frozenset(
         "frontdesk_attribute_sale",
         "frontdesk_penalty_table",
         "frontdesk_complaint_policy",
+        "frontdesk_staff_roles",
     }
 )
 
@@ -169,6 +172,30 @@ def frontdesk_complaint_policy(site: Site, complaint: dict[str, Any]) -> Complai
     ``complaint`` holds the filed facts (category, description, channel, households …).
     Default (``None``): general severity with the C-8 / C-11 targets.  PM-4 / PM-5 answer
     here.  Sync or ``async def``.
+    """
+
+
+@hookspec
+def frontdesk_c14_bounds(
+    bounds: PenaltyBounds, business_line: str, settings: Mapping[str, Mapping[str, Any]]
+) -> PenaltyBounds | None:
+    """Chain hook: adjust the bounds of core's C-14 fines for ``business_line``.
+
+    C-14 entries (fine on the person at fault, fine on the first-responsible manager, the
+    compensation of a financial loss) belong to core and every line's table has them.  Core
+    calls this on the owner of ``business_line`` and on plugins that are not business lines,
+    in registration order: each receives the previous ``bounds`` and returns new ones (or
+    ``None`` to keep them), as Saleor's plugins reduce one value.  Bounds are CNY ``Decimal``.
+    """
+
+
+@hookspec
+def frontdesk_staff_roles() -> list[StaffRole]:
+    """Line hook: the staff roles your line brings (membership consultant, night duty
+    manager, host …).
+
+    Sites of your line accept them in ``addStaff(role:)`` beside core's roles; a role that
+    is neither answers UNKNOWN_ROLE listing what the site accepts.
     """
 
 

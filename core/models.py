@@ -125,6 +125,7 @@ class PenaltyKind(enum.StrEnum):
     SUSPENSION = "suspension"
     DISMISSAL = "dismissal"
     WAGE_DEDUCTION = "wage_deduction"
+    COMPENSATION = "compensation"  # C-14: a financial loss charged to the person at fault
 
 
 class Site(Base):

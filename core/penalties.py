@@ -14,16 +14,18 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.contracts import PenaltyBounds
 from core.errors import InvalidInput
 
 PENALTY_KINDS: frozenset[str] = frozenset(
-    {"fine", "points", "suspension", "dismissal", "wage_deduction"}
+    {"fine", "points", "suspension", "dismissal", "wage_deduction", "compensation"}
 )
 
 # Dismissal has no amount; every other kind is measured in the unit named here.
 _UNITS: dict[str, str] = {
     "fine": "CNY",
     "wage_deduction": "CNY",
+    "compensation": "CNY",
     "points": "points",
     "suspension": "days",
 }
@@ -192,3 +194,45 @@ def check_amount(spec: PenaltyRuleSpec, amount: Decimal | None) -> Decimal | Non
             f"{allowed}. Issue an amount within it.",
         )
     return value
+
+
+# --- C-14: core's cross-line entries ---------------------------------------------------------
+C14_STAFF_CODE = "C-14-staff"
+C14_MANAGER_CODE = "C-14-manager"
+C14_COMPENSATION_CODE = "C-14-compensation"
+C14_CODES = frozenset({C14_STAFF_CODE, C14_MANAGER_CODE, C14_COMPENSATION_CODE})
+# A financial loss is charged as it is: any amount a NUMERIC(12, 2) column holds.
+_LARGEST_LOSS = MAX_AMOUNT - CENT
+
+
+def c14_specs(bounds: PenaltyBounds) -> tuple[PenaltyRuleSpec, ...]:
+    """C-14, for every line: a complaint verified as caused by one staff member's service
+    fines the person and the site's first-responsible manager, and any financial loss is
+    charged to the person as a compensation entry (seed 004 五)."""
+    return (
+        PenaltyRuleSpec(
+            code=C14_STAFF_CODE,
+            rule="C-14",
+            title="Complaint verified as caused by the staff member's service: fine",
+            kind="fine",
+            min_amount=bounds.staff_fine_min,
+            max_amount=bounds.staff_fine_max,
+        ),
+        PenaltyRuleSpec(
+            code=C14_MANAGER_CODE,
+            rule="C-14",
+            title="Complaint verified as caused by a staff member: fine on the "
+            "first-responsible manager",
+            kind="fine",
+            min_amount=bounds.manager_fine_min,
+            max_amount=bounds.manager_fine_max,
+        ),
+        PenaltyRuleSpec(
+            code=C14_COMPENSATION_CODE,
+            rule="C-14",
+            title="Financial loss caused by the staff member's service: compensation",
+            kind="compensation",
+            min_amount=CENT,
+            max_amount=_LARGEST_LOSS,
+        ),
+    )

@@ -183,6 +183,36 @@ class PluginHost:
             )
         return result
 
+    def chain(
+        self,
+        name: str,
+        value: Any,
+        *,
+        line: str | None,
+        include_disabled: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """Reduce ``value`` through hook ``name`` (Saleor's previous-value chain): first the
+        owner of ``line``, then every enabled plugin that is no business line, in registration
+        order.  Each gets the previous value as the spec's first argument and returns a new
+        one, or ``None`` to keep it.  Other lines are never asked."""
+        owner = self.line_owner(line, include_disabled=include_disabled)
+        argname = next(iter(getattr(self.pm.hook, name).spec.argnames))
+        impls = getattr(self.pm.hook, name).get_hookimpls()  # registration order
+        line_first = [i for i in impls if owner is not None and i.plugin is owner]
+        company_wide = [
+            i
+            for i in impls
+            if self.pm.get_name(i.plugin) in self._enabled
+            and self.installed[self.pm.get_name(i.plugin)].info.business_line is None
+        ]
+        for impl in [*line_first, *company_wide]:
+            args = {**kwargs, argname: value}
+            result = impl.function(*(args[a] for a in impl.argnames))
+            if result is not None:
+                value = result
+        return value
+
     async def acall_line(
         self, line: str | None, name: str, *, include_disabled: bool = False, **kwargs: Any
     ) -> Any:

@@ -1,12 +1,15 @@
-"""The running Frontdesk: settings, database, plugin host, event bus and the served schema."""
+"""The running Frontdesk: settings, database, plugin host, event bus, background tasks, and
+the served schema, built by the factory the app hands in (the runtime does not compose
+schemas: ``schema/`` is above it, see ``core/layers.py``)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import pluggy
@@ -14,13 +17,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.bus import LocalBus, make_bus
 from core.db import Database
-from core.events import take_pending_events
+from core.events import listening, take_pending_events
 from core.plugins import PluginHost, create_plugin_manager
+from core.services.complaints import sweep_overdue
 from core.services.plugin_state import load_enabled
 from core.settings import Settings
-from core.webhooks import run_webhook_dispatcher
+from core.webhooks import enqueue_deliveries, run_webhook_dispatcher
 
 log = logging.getLogger("frontdesk")
+
+# Builds the schema of the host's enabled plugins (``schema.build.build_schema``).
+SchemaFactory = Callable[[PluginHost, Settings], Any]
 
 
 class Frontdesk:
@@ -30,11 +37,14 @@ class Frontdesk:
         *,
         pm: pluggy.PluginManager | None = None,
         bus: LocalBus | None = None,
+        schema_factory: SchemaFactory | None = None,
     ) -> None:
         self.settings = settings or Settings.from_env()
-        self.db = Database(self.settings.database_url)
+        # Webhooks queue their deliveries in each event's transaction (core.events listeners).
+        self.db = Database(self.settings.database_url, session_info=listening(enqueue_deliveries))
         self.host = PluginHost(pm or create_plugin_manager())
         self.bus = bus or make_bus(self.settings.redis_url)
+        self.schema_factory = schema_factory
         self._schemas: dict[frozenset[str], Any] = {}
         self._tasks: list[asyncio.Task[Any]] = []
         self.started = False
@@ -83,10 +93,6 @@ class Frontdesk:
     async def _sweep_overdue_complaints(self) -> None:
         """C-8 / C-11: raise ``complaint.overdue`` once when a deadline passes (idempotent,
         SKIP LOCKED, so several server processes may sweep at once)."""
-        from datetime import UTC, datetime
-
-        from core.services.complaints import sweep_overdue
-
         while True:
             await asyncio.sleep(self.settings.overdue_sweep_seconds)
             try:
@@ -110,9 +116,13 @@ class Frontdesk:
         key = self.host.enabled
         schema = self._schemas.get(key)
         if schema is None:
-            from schema.build import build_schema
-
-            schema = build_schema(self.host, self.settings)
+            if self.schema_factory is None:
+                raise RuntimeError(
+                    "this Frontdesk was made without a schema factory: the app composes the "
+                    "schema (core.app.create_app hands in schema.build.build_schema), or pass "
+                    "Frontdesk(schema_factory=build_schema)"
+                )
+            schema = self.schema_factory(self.host, self.settings)
             self._schemas[key] = schema
         return schema
 

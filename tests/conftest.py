@@ -23,6 +23,7 @@ from core.plugins import PluginHost, create_plugin_manager
 from core.runtime import Frontdesk
 from core.services.plugin_state import set_plugin_enabled
 from core.settings import Settings
+from schema.build import build_schema
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # A Tuesday morning, an ordinary working day in Shanghai.
@@ -114,7 +115,7 @@ def redis_url() -> str:
 async def start_frontdesk(
     url: str, *, enable: tuple[str, ...] = ("realestate",), **kw: Any
 ) -> Frontdesk:
-    fd = Frontdesk(Settings(database_url=url, **kw))
+    fd = Frontdesk(Settings(database_url=url, **kw), schema_factory=build_schema)
     for name in enable:
         async with fd.write() as s:
             await set_plugin_enabled(s, fd.host, name, True, FIXED_NOW)

@@ -30,6 +30,7 @@ from core.plugins import PluginHost, create_plugin_manager
 from core.runtime import Frontdesk
 from core.services.plugin_state import set_plugin_enabled
 from core.settings import Settings
+from schema.build import build_schema
 
 
 async def _first_staff(context: ReceptionContext) -> int | None:
@@ -83,7 +84,11 @@ async def started(sqlite_url: str) -> AsyncIterator[list[Frontdesk]]:
 
 
 async def _launch(url: str, extra: list[Any], apps: list[Frontdesk]) -> Frontdesk:
-    fd = Frontdesk(Settings(database_url=url), pm=create_plugin_manager(extra=extra))
+    fd = Frontdesk(
+        Settings(database_url=url),
+        pm=create_plugin_manager(extra=extra),
+        schema_factory=build_schema,
+    )
     async with fd.write() as s:
         for name in ("realestate", *(p.frontdesk_plugin_info().code for p in extra)):
             await set_plugin_enabled(s, fd.host, name, True, FIXED_NOW)

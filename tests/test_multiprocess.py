@@ -89,7 +89,7 @@ class Server:
         self.log.seek(0)
         return self.log.read().decode(errors="replace")[-3000:]
 
-    async def ready(self, within: float = 90.0) -> None:  # a bound, not a wait: loaded CI
+    async def ready(self, within: float = 90.0) -> None:
         deadline = time.monotonic() + within
         async with httpx.AsyncClient() as client:
             while time.monotonic() < deadline:

@@ -27,6 +27,7 @@ from core.events import record_event
 from core.graphql.context import Context
 from core.hookspecs import hookimpl
 from core.models import Event, PluginState, Site, Staff, Visit
+from core.penalties import C14_CODES
 from core.plugins import PluginHost, create_plugin_manager
 from core.runtime import Frontdesk
 from core.services.plugin_state import set_plugin_enabled
@@ -43,7 +44,11 @@ async def launch(sqlite_url: str) -> AsyncIterator[Launch]:
     started: list[Frontdesk] = []
 
     async def _launch(*extra: Any, enable: tuple[str, ...] = ("realestate",)) -> Frontdesk:
-        fd = Frontdesk(Settings(database_url=sqlite_url), pm=create_plugin_manager(extra=extra))
+        fd = Frontdesk(
+            Settings(database_url=sqlite_url),
+            pm=create_plugin_manager(extra=extra),
+            schema_factory=build_schema,
+        )
         for name in enable:
             async with fd.write() as s:
                 await set_plugin_enabled(s, fd.host, name, True, FIXED_NOW)
@@ -626,7 +631,8 @@ async def test_frontdesk_penalty_table_is_synced_when_the_line_is_enabled(launch
     table = fd.host.call_line(
         "realestate", "frontdesk_penalty_table", business_line="realestate", settings={}
     )
-    assert {r["code"] for r in rules} == {spec.code for spec in table}
+    # The line's own entries plus core's C-14 entries (issue 7: core owns C-14).
+    assert {r["code"] for r in rules} == {spec.code for spec in table} | set(C14_CODES)
     # Line dispatch: a line nobody owns has no table, whatever the installed lines answer.
     no_owner = fd.host.call_line(
         "nosuchline", "frontdesk_penalty_table", business_line="nosuchline", settings={}

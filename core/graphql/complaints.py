@@ -1,4 +1,5 @@
-"""The complaints API (C-5 .. C-14): root queries and mutations, and the complaint's own types.
+"""The complaints API (C-5 .. C-14): root queries and mutations and their result types (the
+``Complaint`` type and the types of its fields are in :mod:`core.graphql.types`).
 
 Resolvers are thin: they parse ids, call :mod:`core.services.complaints` inside one
 ``ctx.app.write()`` transaction, then read the complaints back with exactly the relations the
@@ -24,8 +25,6 @@ from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
 from core import models
-from core.auth import Permission
-from core.complaint_rules import ComplaintTargets as RuleTargets
 from core.decisions import Reason
 from core.errors import InvalidInput
 from core.graphql.loading import children, node_fields, paginate, prefetch, selection
@@ -41,15 +40,13 @@ from core.graphql.types import (
     Notification,
     Penalty,
     Staff,
+    require_aware,
 )
 from core.services import complaints as service
 
 MANAGE = {"permission": "manage"}
 ADMIN = {"permission": "admin"}
 
-ComplaintAction = strawberry.enum(
-    models.ComplaintAction, description="What a history entry records (C-9)."
-)
 OverdueKind = strawberry.enum(
     service.OverdueKind,
     description="The watched deadlines: first response (C-8), resolution (C-11), revisit (C-9).",
@@ -61,39 +58,6 @@ StatisticsPeriod = strawberry.enum(
 
 # ---------------------------------------------------------------------------------------------
 # Types
-
-
-@strawberry.type(description="One change of a complaint: who, when, why, from what to what.")
-class ComplaintHistoryEntry:
-    id: strawberry.ID
-    cycle: int
-    action: ComplaintAction
-    from_value: str | None
-    to_value: str | None
-    actor: Staff | None = strawberry.field(description="None for the system (overdue sweep).")
-    note: str = strawberry.field(description="The human why, as given.")
-    occurred_at: datetime
-
-    @strawberry.field(description="The rule and the readable sentence of the change.")
-    def decision(self) -> Decision:
-        return Decision(rule=self.rule, message=self.message)  # type: ignore[attr-defined]
-
-
-@strawberry.type(description="C-7 details recorded for the channel (names masked per C-13).")
-class ComplaintChannelDetails:
-    caller_company: str | None
-    caller_name: str | None
-    customer_name: str | None
-    received_at: datetime | None
-    taken_by_id: strawberry.ID | None
-
-
-@strawberry.type(description="The numbers behind a complaint's deadlines (C-8, C-11, PM-5).")
-class ComplaintTargets:
-    first_response_minutes: int
-    resolution_working_days: int
-    special_case_max_working_days: int
-    revisit_days: int = strawberry.field(description="Calendar days after the fix.")
 
 
 @strawberry.type
@@ -171,82 +135,12 @@ class ComplaintStatistics:
     decision: Decision
 
 
-# ---------------------------------------------------------------------------------------------
-# Field helpers used by core.graphql.types.Complaint (no I/O unless a caller skipped planning)
-
-
-def _mask(name: str | None) -> str | None:
-    # C-13: a person's name is private data like a phone number.
-    if not name:
-        return name
-    return name[0] + "*" * (len(name) - 1)
-
-
-def channel_details_of(complaint: Any, info: Info | None = None) -> ComplaintChannelDetails:
-    details = dict(complaint.channel_details or {})
-    received = details.get("received_at")
-    private = True if info is None else info.context.can(Permission.PRIVATE)
-    names = {
-        key: details.get(key) if private else _mask(details.get(key))
-        for key in ("caller_name", "customer_name")
-    }
-    taken_by = details.get("taken_by")
-    return ComplaintChannelDetails(
-        caller_company=details.get("caller_company"),
-        caller_name=names["caller_name"],
-        customer_name=names["customer_name"],
-        received_at=datetime.fromisoformat(received) if isinstance(received, str) else None,
-        taken_by_id=strawberry.ID(str(taken_by)) if taken_by is not None else None,
-    )
-
-
-def targets_type_of(complaint: Any) -> ComplaintTargets:
-    targets: RuleTargets = service.targets_of(complaint)
-    return ComplaintTargets(
-        first_response_minutes=complaint.first_response_minutes,
-        resolution_working_days=targets.resolution_working_days,
-        special_case_max_working_days=targets.special_case_max_working_days,
-        revisit_days=targets.revisit_days,
-    )
-
-
-def overdue_of(complaint: Any, info: Info, now: datetime | None) -> list[Decision]:
-    moment = _aware(now, "now") if now is not None else info.context.now()
-    return _decisions(service.overdue_decisions(complaint, moment))
-
-
-async def history_of(complaint: Any, info: Info) -> list[Any]:
-    from sqlalchemy import inspect
-
-    if "history" not in inspect(complaint).unloaded:
-        return list(complaint.history)
-    # Only a caller that returned a Complaint without load_complaints() gets here.
-    async with info.context.db.session() as s:
-        rows = await s.scalars(
-            select(models.ComplaintHistoryEntry)
-            .where(models.ComplaintHistoryEntry.complaint_id == complaint.id)
-            .options(joinedload(models.ComplaintHistoryEntry.actor))
-            .order_by(models.ComplaintHistoryEntry.id)
-        )
-        return list(rows.all())
-
-
 def _decision(reason: Reason) -> Decision:
     return Decision(rule=reason.rule, message=reason.message)
 
 
 def _decisions(reasons: Iterable[Reason]) -> list[Decision]:
     return [_decision(r) for r in reasons]
-
-
-def _aware(moment: datetime, field: str) -> datetime:
-    if moment.tzinfo is None or moment.utcoffset() is None:
-        raise InvalidInput(
-            f"{field} needs a time zone offset, e.g. 2026-11-24T10:00:00+08:00",
-            code="NAIVE_DATETIME",
-            field=field,
-        )
-    return moment
 
 
 # ---------------------------------------------------------------------------------------------
@@ -469,7 +363,7 @@ class ComplaintQuery:
         now: datetime | None = None,
         first: int = 100,
     ) -> list[OverdueComplaint]:
-        moment = _aware(now, "now") if now is not None else info.context.now()
+        moment = require_aware(now, "now") if now is not None else info.context.now()
         limit = info.context.app.settings.max_page_size
         if not 0 <= first <= limit:
             raise InvalidInput(
@@ -545,7 +439,9 @@ class ComplaintMutation:
             channel=input.channel.value,
             category=input.category,
             description=input.description,
-            received_at=_aware(input.received_at, "receivedAt") if input.received_at else now,
+            received_at=require_aware(input.received_at, "receivedAt")
+            if input.received_at
+            else now,
             taken_by_id=_actor_id(info, input.taken_by_id),
             caller_company=input.caller_company,
             caller_name=input.caller_name,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
+from core.errors import InvalidInput
 from core.graphql.types import NEEDS, Connection, Edge, PageInfo, decode_cursor, encode_cursor
 
 Selection = SelectedField | FragmentSpread | InlineFragment
@@ -355,7 +356,6 @@ async def paginate(
     max_page_size: int,
 ) -> Connection:
     """Keyset pagination on ``id`` (newest first), eager loading planned from the selection."""
-    from core.errors import InvalidInput
 
     if not 0 <= first <= max_page_size:
         raise InvalidInput(

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from core import models
+from core.errors import NotFound
 from core.graphql.loading import children, plan_eager, prefetch, selection
 from core.graphql.queries import parse_id
 from core.graphql.scalars import Money
@@ -200,6 +201,7 @@ class CoreMutation:
                 role=input.role,
                 phone=input.phone,
                 now=ctx.now(),
+                host=ctx.host,
             )
         return await reload(info, models.Staff, "Staff", staff.id, selection(info))
 
@@ -231,8 +233,6 @@ class CoreMutation:
         async with ctx.app.write() as s:
             staff = await s.get(models.Staff, parse_id(input.staff_id, "staffId"))
             if staff is None:
-                from core.errors import NotFound
-
                 raise NotFound(f"staff {input.staff_id} does not exist", code="STAFF_NOT_FOUND")
             penalty = await penalties.issue_penalty(
                 s,

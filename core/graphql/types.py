@@ -9,24 +9,21 @@ from __future__ import annotations
 
 import base64
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
+from sqlalchemy import inspect, select
+from sqlalchemy.orm import joinedload
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from core import complaint_rules, models
 from core.auth import Permission
+from core.errors import InvalidInput
 from core.graphql.scalars import Money
 from core.hosting import escorts_for, hosting_budget
 from core.phone import mask_phone
-
-if TYPE_CHECKING:
-    from core.graphql.complaints import (
-        ComplaintChannelDetails,
-        ComplaintHistoryEntry,
-        ComplaintTargets,
-    )
+from core.services import complaints as complaint_service
 
 CustomerClass = strawberry.enum(models.CustomerClass, description="C-1 customer classes.")
 GroupKind = strawberry.enum(models.GroupKind, description="RE-11 one company or one family.")
@@ -86,8 +83,6 @@ def encode_cursor(kind: str, key: int) -> str:
 
 
 def decode_cursor(kind: str, cursor: str) -> int:
-    from core.errors import InvalidInput
-
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         prefix, _, key = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
@@ -208,7 +203,114 @@ EscalationLevel = strawberry.enum(
     description="C-10 escalation chain: handler, site head, vice president, general manager.",
 )
 
-_LAZY = "core.graphql.complaints"
+ComplaintAction = strawberry.enum(
+    models.ComplaintAction, description="What a history entry records (C-9)."
+)
+
+
+@strawberry.type(description="One change of a complaint: who, when, why, from what to what.")
+class ComplaintHistoryEntry:
+    id: strawberry.ID
+    cycle: int
+    action: ComplaintAction
+    from_value: str | None
+    to_value: str | None
+    actor: Staff | None = strawberry.field(description="None for the system (overdue sweep).")
+    note: str = strawberry.field(description="The human why, as given.")
+    occurred_at: datetime
+
+    @strawberry.field(description="The rule and the readable sentence of the change.")
+    def decision(self) -> Decision:
+        return Decision(rule=self.rule, message=self.message)  # type: ignore[attr-defined]
+
+
+@strawberry.type(description="C-7 details recorded for the channel (names masked per C-13).")
+class ComplaintChannelDetails:
+    caller_company: str | None
+    caller_name: str | None
+    customer_name: str | None
+    received_at: datetime | None
+    taken_by_id: strawberry.ID | None
+
+
+@strawberry.type(description="The numbers behind a complaint's deadlines (C-8, C-11, PM-5).")
+class ComplaintTargets:
+    first_response_minutes: int
+    resolution_working_days: int
+    special_case_max_working_days: int
+    revisit_days: int = strawberry.field(description="Calendar days after the fix.")
+
+
+def require_aware(moment: datetime, field: str) -> datetime:
+    """``moment`` if it has a time zone offset, else NAIVE_DATETIME naming ``field``."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidInput(
+            f"{field} needs a time zone offset, e.g. 2026-11-24T10:00:00+08:00",
+            code="NAIVE_DATETIME",
+            field=field,
+        )
+    return moment
+
+
+# ---------------------------------------------------------------------------------------------
+# Fields of a Complaint (no I/O unless a caller skipped planning)
+
+
+def _mask(name: str | None) -> str | None:
+    # C-13: a person's name is private data like a phone number.
+    if not name:
+        return name
+    return name[0] + "*" * (len(name) - 1)
+
+
+def channel_details_of(complaint: Any, info: Info | None = None) -> ComplaintChannelDetails:
+    details = dict(complaint.channel_details or {})
+    received = details.get("received_at")
+    private = True if info is None else info.context.can(Permission.PRIVATE)
+    names = {
+        key: details.get(key) if private else _mask(details.get(key))
+        for key in ("caller_name", "customer_name")
+    }
+    taken_by = details.get("taken_by")
+    return ComplaintChannelDetails(
+        caller_company=details.get("caller_company"),
+        caller_name=names["caller_name"],
+        customer_name=names["customer_name"],
+        received_at=datetime.fromisoformat(received) if isinstance(received, str) else None,
+        taken_by_id=strawberry.ID(str(taken_by)) if taken_by is not None else None,
+    )
+
+
+def targets_type_of(complaint: Any) -> ComplaintTargets:
+    targets: complaint_rules.ComplaintTargets = complaint_service.targets_of(complaint)
+    return ComplaintTargets(
+        first_response_minutes=complaint.first_response_minutes,
+        resolution_working_days=targets.resolution_working_days,
+        special_case_max_working_days=targets.special_case_max_working_days,
+        revisit_days=targets.revisit_days,
+    )
+
+
+def overdue_of(complaint: Any, info: Info, now: datetime | None) -> list[Decision]:
+    moment = require_aware(now, "now") if now is not None else info.context.now()
+    return [
+        Decision(rule=r.rule, message=r.message)
+        for r in complaint_service.overdue_decisions(complaint, moment)
+    ]
+
+
+async def history_of(complaint: Any, info: Info) -> list[Any]:
+    if "history" not in inspect(complaint).unloaded:
+        return list(complaint.history)
+    # Only a caller that returned a Complaint without load_complaints() gets here.
+    async with info.context.db.session() as s:
+        rows = await s.scalars(
+            select(models.ComplaintHistoryEntry)
+            .where(models.ComplaintHistoryEntry.complaint_id == complaint.id)
+            .options(joinedload(models.ComplaintHistoryEntry.actor))
+            .order_by(models.ComplaintHistoryEntry.id)
+        )
+        return list(rows.all())
 
 
 @strawberry.type(
@@ -258,11 +360,7 @@ class Complaint:
     )
 
     @strawberry.field(description="C-7: the details recorded for the complaint's channel.")
-    def channel_details(
-        self, info: Info
-    ) -> Annotated[ComplaintChannelDetails, strawberry.lazy(_LAZY)]:
-        from core.graphql.complaints import channel_details_of
-
+    def channel_details(self, info: Info) -> ComplaintChannelDetails:
         return channel_details_of(self, info)
 
     @strawberry.field(description="Why the complaint got its severity and targets (PM-4/C-11).")
@@ -270,9 +368,7 @@ class Complaint:
         return Decision(rule=self.policy_rule, message=self.policy_reason)  # type: ignore[attr-defined]
 
     @strawberry.field(description="The targets its deadlines come from (C-8, C-11, PM-5).")
-    def targets(self) -> Annotated[ComplaintTargets, strawberry.lazy(_LAZY)]:
-        from core.graphql.complaints import targets_type_of
-
+    def targets(self) -> ComplaintTargets:
         return targets_type_of(self)
 
     @strawberry.field(description="C-11: the resolution clock stands still (waiting on customer).")
@@ -287,16 +383,10 @@ class Complaint:
         description="Every deadline missed at `now` (default: the request time), with its rule."
     )
     def overdue(self, info: Info, now: datetime | None = None) -> list[Decision]:
-        from core.graphql.complaints import overdue_of
-
         return overdue_of(self, info, now)
 
     @strawberry.field(description="C-9: who changed what, when and why, oldest first.")
-    async def complaint_history(
-        self, info: Info
-    ) -> list[Annotated[ComplaintHistoryEntry, strawberry.lazy(_LAZY)]]:
-        from core.graphql.complaints import history_of
-
+    async def complaint_history(self, info: Info) -> list[ComplaintHistoryEntry]:
         return await history_of(self, info)
 
 

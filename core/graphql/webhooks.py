@@ -10,6 +10,7 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from core import webhooks
+from core.errors import InvalidInput
 from core.graphql.queries import parse_id
 from core.graphql.types import Connection, Edge, PageInfo, decode_cursor, encode_cursor
 
@@ -178,7 +179,6 @@ class WebhookQuery:
         first: int = 20,
         after: str | None = None,
     ) -> WebhookDeliveryConnection:
-        from core.errors import InvalidInput
 
         limit = info.context.app.settings.max_page_size
         if not 0 <= first <= limit:

@@ -114,6 +114,14 @@ async def get_site(session: AsyncSession, site_id: int, *, lock: bool = False) -
     return site
 
 
+def site_roles(host: PluginHost | None, site: Site) -> tuple[str, ...]:
+    """The roles ``site`` accepts: core's, then those its business line declares
+    (``frontdesk_staff_roles``)."""
+    declared = host.call_line(site.business_line, "frontdesk_staff_roles") if host else None
+    extra = [r.code for r in declared or () if r.code not in CORE_ROLES]
+    return (*CORE_ROLES, *extra)
+
+
 async def add_staff(
     session: AsyncSession,
     *,
@@ -122,12 +130,15 @@ async def add_staff(
     role: str,
     phone: str | None,
     now: datetime,
+    host: PluginHost | None = None,
 ) -> Staff:
     site = await get_site(session, site_id)
     name = _require_name(name, "staff name")
-    if role not in CORE_ROLES:
+    accepted = site_roles(host, site)
+    if role not in accepted:
         raise InvalidInput(
-            f"unknown role {role!r}; choose one of: {', '.join(CORE_ROLES)}",
+            f"unknown role {role!r} at a {site.business_line} site; choose one of: "
+            f"{', '.join(accepted)}",
             code="UNKNOWN_ROLE",
             field="role",
         )

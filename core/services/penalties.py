@@ -10,11 +10,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.errors import Conflict, InvalidInput, NotFound
+from core.contracts import PenaltyBounds
+from core.errors import Conflict, InvalidInput, NotFound, PluginError
 from core.events import record_event
 from core.models import Penalty, PenaltyKind, PenaltyRule, Site, Staff
-from core.penalties import PenaltyRuleSpec, check_amount
+from core.penalties import C14_CODES, PenaltyRuleSpec, c14_specs, check_amount
 from core.plugins import PluginHost
+from core.services.plugin_settings import load_settings
 
 
 def penalty_specs(
@@ -32,7 +34,24 @@ def penalty_specs(
         business_line=line,
         settings=settings,
     )
-    return list(table or ())
+    own = list(table or ())
+    clash = sorted(spec.code for spec in own if spec.code in C14_CODES)
+    if clash:
+        raise PluginError(
+            f"the {line} penalty table declares {', '.join(clash)}: C-14 entries belong to "
+            "core; adjust their bounds with frontdesk_c14_bounds",
+            code="PLUGIN_CONTRACT_VIOLATION",
+        )
+    # C-14 belongs to core: every line's table has it, with the bounds the line adjusted.
+    bounds = host.chain(
+        "frontdesk_c14_bounds",
+        PenaltyBounds(),
+        line=line,
+        include_disabled=include_disabled,
+        business_line=line,
+        settings=settings,
+    )
+    return [*own, *c14_specs(bounds)]
 
 
 async def sync_penalty_table(
@@ -43,8 +62,6 @@ async def sync_penalty_table(
     Rules that left the table are deactivated, never deleted: issued penalties keep pointing
     at them.
     """
-    from core.services.plugin_state import load_settings
-
     settings = await load_settings(session)
     specs = {
         s.code: s for s in penalty_specs(host, line, settings, include_disabled=include_disabled)

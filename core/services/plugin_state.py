@@ -15,6 +15,7 @@ from core.events import record_event
 from core.models import PluginState
 from core.plugins import PluginHost
 from core.services.penalties import sync_penalty_table
+from core.services.plugin_settings import load_settings as load_settings  # re-exported
 
 
 async def load_enabled(session: AsyncSession, host: PluginHost) -> set[str]:
@@ -25,12 +26,6 @@ async def load_enabled(session: AsyncSession, host: PluginHost) -> set[str]:
         for name, plugin in host.installed.items()
         if rows.get(name, plugin.info.enabled_by_default)
     }
-
-
-async def load_settings(session: AsyncSession) -> dict[str, dict[str, Any]]:
-    """Every plugin's stored settings, ``{code: {...}}`` (plugins never configured: absent)."""
-    rows = (await session.execute(select(PluginState.name, PluginState.settings))).all()
-    return {name: dict(settings) for name, settings in rows if settings}
 
 
 def require_installed(host: PluginHost, name: str) -> None:

@@ -32,6 +32,7 @@ from core.plugin_api import (
     MigrationBranch,
     NotFound,
     Notification,
+    PenaltyBounds,
     PluginInfo,
     Reason,
     ReceptionContext,
@@ -63,7 +64,12 @@ from plugins import realestate
 from plugins.realestate import rules
 from plugins.realestate import schema as gql
 from plugins.realestate.models import OrderGrab, RotationDay, VisitReception
-from plugins.realestate.policy import ORDER_GRABBING_CODE, RealEstatePolicy
+from plugins.realestate.policy import (
+    C14_MANAGER_CODE,
+    C14_STAFF_CODE,
+    ORDER_GRABBING_CODE,
+    RealEstatePolicy,
+)
 
 CODE = realestate.CODE
 SALES_ROLES = ("salesperson",)
@@ -339,6 +345,25 @@ async def frontdesk_visit_recorded(event: VisitRecorded) -> None:
 @hookimpl
 def frontdesk_penalty_table(business_line: str, settings: Mapping[str, Mapping[str, Any]]) -> list:
     return list(rules.penalty_table(policy_of(settings)))
+
+
+@hookimpl
+def frontdesk_c14_bounds(
+    bounds: PenaltyBounds, business_line: str, settings: Mapping[str, Mapping[str, Any]]
+) -> PenaltyBounds | None:
+    # Called for real-estate sites only (the chain asks the owner of the line).
+    overrides = rules.c14_bounds_overrides(policy_of(settings))
+    if not overrides:
+        return None
+    staff = overrides.get(C14_STAFF_CODE, (bounds.staff_fine_min, bounds.staff_fine_max))
+    manager = overrides.get(C14_MANAGER_CODE, (bounds.manager_fine_min, bounds.manager_fine_max))
+    return replace(
+        bounds,
+        staff_fine_min=staff[0],
+        staff_fine_max=staff[1],
+        manager_fine_min=manager[0],
+        manager_fine_max=manager[1],
+    )
 
 
 @hookimpl

@@ -32,26 +32,10 @@ def order_grabbing_spec(suspension_days: int) -> PenaltyRuleSpec:
     )
 
 
-DEFAULT_PENALTIES: tuple[PenaltyRuleSpec, ...] = (
-    order_grabbing_spec(1),
-    PenaltyRuleSpec(
-        code=C14_STAFF_CODE,
-        rule="C-14",
-        title="Complaint verified as caused by the staff member's service: fine",
-        kind="fine",
-        min_amount=Decimal(200),
-        max_amount=Decimal(1000),
-    ),
-    PenaltyRuleSpec(
-        code=C14_MANAGER_CODE,
-        rule="C-14",
-        title="Complaint verified as caused by a staff member: fine on the first-responsible "
-        "manager",
-        kind="fine",
-        min_amount=Decimal(100),
-        max_amount=Decimal(500),
-    ),
-)
+# C-14's fines belong to core and are in every line's table; an operator may still narrow
+# their bounds for real-estate sites by storing C-14-staff / C-14-manager entries here
+# (they reach core through frontdesk_c14_bounds).
+DEFAULT_PENALTIES: tuple[PenaltyRuleSpec, ...] = (order_grabbing_spec(1),)
 
 
 # Upper bounds that keep every number meaningful (and every date computable).
@@ -99,11 +83,17 @@ class RealEstatePolicy:
         duplicates = sorted({code for code in codes if codes.count(code) > 1})
         if duplicates:
             raise ValueError(f"real-estate penalty table repeats code(s): {duplicates}")
-        for code in (C14_STAFF_CODE, C14_MANAGER_CODE):
-            # C-14: a verified complaint fines the person and the first-responsible manager.
-            spec = self.penalty(code)
-            if spec.rule != "C-14" or spec.kind != "fine":
-                raise ValueError(f"real-estate penalty {code} must be a C-14 fine")
+        for spec in self.penalties:
+            # C-14 bounds overrides: the fine on the person / on the first-responsible manager.
+            if spec.code in (C14_STAFF_CODE, C14_MANAGER_CODE) and (
+                spec.rule != "C-14" or spec.kind != "fine"
+            ):
+                raise ValueError(f"real-estate penalty {spec.code} must be a C-14 fine")
+            if spec.rule == "C-14" and spec.code not in (C14_STAFF_CODE, C14_MANAGER_CODE):
+                raise ValueError(
+                    f"real-estate penalty {spec.code}: C-14 entries belong to core; only the "
+                    f"bounds of {C14_STAFF_CODE} and {C14_MANAGER_CODE} can be set here"
+                )
         grabbing = self.penalty(ORDER_GRABBING_CODE)
         if (
             grabbing.rule != "RE-5"

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, NamedTuple
 
@@ -1023,5 +1024,14 @@ def credit_for_deal(
 
 
 def penalty_table(policy: RealEstatePolicy = DEFAULT_POLICY) -> tuple[PenaltyRuleSpec, ...]:
-    """The real-estate penalty table: order-grabbing (RE-5) and the C-14 fines."""
-    return policy.penalties
+    """The real-estate penalty table: order-grabbing (RE-5).  Core adds C-14's entries."""
+    return tuple(spec for spec in policy.penalties if spec.rule != "C-14")
+
+
+def c14_bounds_overrides(policy: RealEstatePolicy) -> dict[str, tuple[Decimal, Decimal]]:
+    """C-14: the fine bounds an operator stored for real-estate sites, by entry code."""
+    return {
+        spec.code: (spec.min_amount, spec.max_amount)
+        for spec in policy.penalties
+        if spec.rule == "C-14" and spec.min_amount is not None and spec.max_amount is not None
+    }

@@ -22,6 +22,7 @@ from plugins.realestate.rules import (
     VisitorKind,
     apply_suspension,
     business_date_for,
+    c14_bounds_overrides,
     credit_for_deal,
     current_order,
     decide_reception,
@@ -788,10 +789,9 @@ def test_RE_5_RE_14_policy_overrides_reject_unknown_keys():
 
 def test_RE_5_C_14_penalty_table_is_policy_data():
     table = penalty_table(DEFAULT_POLICY)
+    # The line's own table is RE-5 only: C-14's entries belong to core (issue 7).
     assert [(spec.code, spec.rule, spec.kind) for spec in table] == [
         ("RE-5", "RE-5", "suspension"),
-        ("C-14-staff", "C-14", "fine"),
-        ("C-14-manager", "C-14", "fine"),
     ]
     policy = RealEstatePolicy.from_overrides(
         {
@@ -817,7 +817,12 @@ def test_RE_5_C_14_penalty_table_is_policy_data():
         }
     )
     assert policy.penalty("C-14-staff").max_amount == Decimal(800)
-    assert len(penalty_table(policy)) == 3
+    # Stored C-14 entries are bound overrides handed to core, not table entries of the line.
+    assert [spec.code for spec in penalty_table(policy)] == ["RE-5"]
+    assert c14_bounds_overrides(policy) == {
+        "C-14-staff": (Decimal(300), Decimal(800)),
+        "C-14-manager": (Decimal(100), Decimal(500)),
+    }
 
 
 MANAGER_FINE = {
@@ -830,10 +835,12 @@ MANAGER_FINE = {
 }
 
 
-def test_RE_5_C_14_the_table_keeps_its_C_14_fines_and_RE_5_follows_suspension_days():
-    # C-14 fines both the person and the first-responsible manager: neither may be dropped.
-    with pytest.raises(ValueError, match="C-14-staff"):
-        RealEstatePolicy.from_overrides({"penalties": [MANAGER_FINE]})
+def test_RE_5_C_14_bounds_overrides_are_C_14_fines_and_RE_5_follows_suspension_days():
+    # C-14 belongs to core (issue 7): the line's table may leave it out entirely...
+    assert RealEstatePolicy.from_overrides({"penalties": [MANAGER_FINE]})
+    # ...and what it stores for C-14 must be one of its two fines, as fines.
+    with pytest.raises(ValueError, match="C-14 entries belong to core"):
+        RealEstatePolicy.from_overrides({"penalties": [{**MANAGER_FINE, "code": "C-14-x"}]})
     with pytest.raises(ValueError, match="C-14-manager"):
         RealEstatePolicy.from_overrides(
             {

@@ -1,0 +1,151 @@
+"""C-14 fault and fines: verifying that a complaint was caused by a staff member's service."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Final
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.decisions import Reason
+from core.errors import Conflict, InvalidInput
+from core.models import (
+    Complaint,
+    ComplaintAction,
+    Penalty,
+)
+from core.services.complaints.common import _actor, _aware, _check_order, _lock_complaint, _record
+from core.services.directory import get_staff_at
+from core.services.penalties import issue_penalty
+
+# C-14 entries of a business line's penalty table carry these codes (the real-estate table
+# does; every line that fines under C-14 must use the same two).
+C14_STAFF_CODE: Final = "C-14-staff"
+C14_MANAGER_CODE: Final = "C-14-manager"
+
+
+@dataclass(frozen=True)
+class FaultVerification:
+    complaint: Complaint
+    penalties: tuple[Penalty, ...]
+    decision: Reason
+
+
+def _money(amount: Decimal | None) -> str | None:
+    # As the ledger stores it (Numeric(12, 2)): 300 → "300.00".
+    return None if amount is None else f"{amount:.2f}"
+
+
+async def verify_complaint_fault(
+    session: AsyncSession,
+    *,
+    complaint_id: int,
+    staff_id: int,
+    fine_amount: Decimal | None,
+    reason: str,
+    actor_staff_id: int,
+    now: datetime,
+    manager_id: int | None = None,
+    manager_fine_amount: Decimal | None = None,
+) -> FaultVerification:
+    """C-14: the complaint was caused by ``staff_id``'s service.  Fines them (and the site's
+    first-responsible manager, when given) from the site's penalty table, in this
+    transaction, with the complaint as the penalties' reason.  Amounts outside the table's
+    bounds raise ``PENALTY_AMOUNT_OUT_OF_RANGE`` and, the transaction rolling back, nothing
+    is written."""
+    _aware(now, "now")
+    complaint = await _lock_complaint(session, complaint_id)
+    actor = await _actor(session, actor_staff_id, complaint.site_id)
+    _check_order(complaint, now)
+    why = (reason or "").strip()
+    if not why:
+        raise InvalidInput(
+            "say why the complaint is the staff member's fault (reason)",
+            code="REASON_REQUIRED",
+            field="reason",
+        )
+    if complaint.staff_at_fault_id is not None:
+        raise Conflict(
+            f"complaint {complaint.number} was already verified as staff "
+            f"{complaint.staff_at_fault_id}'s fault; revoke its penalties to correct it",
+            code="FAULT_ALREADY_VERIFIED",
+        )
+    if (manager_id is None) != (manager_fine_amount is None):
+        raise InvalidInput(
+            "give both managerId and managerFineAmount (C-14 fines the first-responsible "
+            "manager too), or neither",
+            code="MANAGER_FINE_INCOMPLETE",
+            field="managerFineAmount",
+        )
+    if manager_id is not None and manager_id == staff_id:
+        raise InvalidInput(
+            "the staff member at fault cannot also be fined as their own first-responsible manager",
+            code="MANAGER_IS_STAFF_AT_FAULT",
+            field="managerId",
+        )
+    staff = await get_staff_at(session, staff_id, complaint.site_id, "staffId")
+    manager = None
+    if manager_id is not None:
+        manager = await get_staff_at(session, manager_id, complaint.site_id, "managerId")
+    issued: list[Penalty] = [
+        await issue_penalty(
+            session,
+            site_id=complaint.site_id,
+            staff_id=staff.id,
+            rule_code=C14_STAFF_CODE,
+            amount=fine_amount,
+            reason=f"C-14: complaint {complaint.number} was caused by {staff.name}'s service: "
+            f"{why}",
+            issued_by_id=actor.id,
+            now=now,
+            complaint_id=complaint.id,
+        )
+    ]
+    if manager is not None:
+        issued.append(
+            await issue_penalty(
+                session,
+                site_id=complaint.site_id,
+                staff_id=manager.id,
+                rule_code=C14_MANAGER_CODE,
+                amount=manager_fine_amount,
+                reason=f"C-14: first-responsible manager for complaint {complaint.number} "
+                f"caused by {staff.name}: {why}",
+                issued_by_id=actor.id,
+                now=now,
+                complaint_id=complaint.id,
+            )
+        )
+    complaint.staff_at_fault_id = staff.id
+    complaint.fault_verified_at = now
+    complaint.fault_verified_by_id = actor.id
+    complaint.updated_at = now
+    amounts = [_money(p.amount) for p in issued]
+    fined = f"{staff.name} fined {amounts[0]} CNY"
+    if manager is not None:
+        fined += f", first-responsible manager {manager.name} fined {amounts[1]} CNY"
+    decision = Reason(
+        "C-14",
+        f"{actor.name} verified that complaint {complaint.number} was caused by {staff.name}'s "
+        f"service; {fined}: {why}",
+    )
+    await _record(
+        session,
+        complaint,
+        event_type="complaint.fault_verified",
+        action=ComplaintAction.FAULT_VERIFIED,
+        reason=decision,
+        now=now,
+        actor=actor,
+        note=why,
+        to_value=str(staff.id),
+        payload={
+            "staff_id": staff.id,
+            "manager_id": manager.id if manager else None,
+            "penalty_ids": [p.id for p in issued],
+            "amounts": amounts,
+        },
+    )
+    return FaultVerification(complaint=complaint, penalties=tuple(issued), decision=decision)

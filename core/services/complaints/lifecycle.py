@@ -1,0 +1,174 @@
+"""C-9 lifecycle: status transitions (with C-11 pauses and reopened cycles) and assignment."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.complaint_rules import (
+    ComplaintStatus,
+    transition,
+)
+from core.decisions import Reason
+from core.errors import Conflict
+from core.models import (
+    ComplaintAction,
+    ComplaintPause,
+    Site,
+)
+from core.services.complaints.common import (
+    ComplaintChange,
+    _actor,
+    _aware,
+    _check_order,
+    _due_payload,
+    _lock_complaint,
+    _record,
+    _refresh_deadlines,
+    site_calendar,
+)
+from core.services.directory import get_staff_at
+
+
+async def transition_complaint(
+    session: AsyncSession,
+    complaint_id: int,
+    target: ComplaintStatus | str,
+    actor_staff_id: int,
+    reason: str | None,
+    now: datetime,
+) -> ComplaintChange:
+    """Move a complaint along its lifecycle (C-9) with the pure :func:`transition`.
+
+    Raises the rule's :class:`~core.complaint_rules.IllegalTransition` (``ILLEGAL_TRANSITION``)
+    or ``REASON_REQUIRED`` before anything is written.  Waiting on the customer opens a pause
+    and resuming closes it (C-11: the resolution clock stands still in between); resolving
+    starts the revisit window; reopening starts a new deadline cycle.  Acknowledging a
+    complaint that has no handler makes the acknowledging staff member its handler.
+    """
+    _aware(now, "now")
+    complaint = await _lock_complaint(session, complaint_id)
+    actor = await _actor(session, actor_staff_id, complaint.site_id)
+    _check_order(complaint, now)
+    decision = transition(complaint.status, target, actor=actor.name, reason=reason or "", now=now)
+    site = await session.get_one(Site, complaint.site_id)
+    previous, goal = decision.previous, decision.status
+
+    if decision.pauses_clock:
+        session.add(
+            ComplaintPause(complaint_id=complaint.id, cycle=complaint.cycle, started_at=now)
+        )
+    if decision.resumes_clock:
+        open_pause = await session.scalar(
+            select(ComplaintPause).where(
+                ComplaintPause.complaint_id == complaint.id,
+                ComplaintPause.cycle == complaint.cycle,
+                ComplaintPause.ended_at.is_(None),
+            )
+        )
+        if open_pause is not None:
+            open_pause.ended_at = now
+    if goal is ComplaintStatus.ACKNOWLEDGED or (
+        goal is ComplaintStatus.IN_PROGRESS and previous is ComplaintStatus.REOPENED
+    ):
+        # C-8: the first response of the cycle (a reopened complaint answers again).
+        complaint.first_responded_at = now
+    elif goal is ComplaintStatus.RESOLVED:
+        complaint.resolved_at = now
+    elif goal is ComplaintStatus.REVISITED:
+        complaint.revisited_at = now
+    elif goal is ComplaintStatus.CLOSED:
+        complaint.closed_at = now
+    elif goal is ComplaintStatus.REOPENED:
+        # seed 003 制度1 第九条(八): a reopened complaint is investigated again as a new
+        # case: new deadlines from now, no pauses, and its overdue reports start afresh.
+        complaint.cycle += 1
+        complaint.cycle_started_at = now
+        complaint.first_responded_at = None
+        complaint.resolved_at = None
+        complaint.revisited_at = None
+        complaint.first_response_overdue_at = None
+        complaint.resolution_overdue_at = None
+        complaint.revisit_overdue_at = None
+    complaint.status = goal.value
+    complaint.updated_at = now
+    await _refresh_deadlines(session, complaint, site_calendar(site))
+
+    await _record(
+        session,
+        complaint,
+        event_type=f"complaint.{goal.value}",
+        action=ComplaintAction.TRANSITION,
+        reason=decision.reason,
+        now=now,
+        actor=actor,
+        note=decision.note,
+        from_value=previous.value,
+        to_value=goal.value,
+        payload=_due_payload(complaint),
+    )
+    if goal is ComplaintStatus.ACKNOWLEDGED and complaint.handler_id is None:
+        complaint.handler_id = actor.id
+        await _record(
+            session,
+            complaint,
+            event_type="complaint.assigned",
+            action=ComplaintAction.ASSIGNED,
+            reason=Reason(
+                "C-9",
+                f"{actor.name} gave the first response to an unassigned complaint and handles it",
+            ),
+            now=now,
+            actor=actor,
+            to_value=str(actor.id),
+            payload={"handler_id": actor.id},
+        )
+    return ComplaintChange(complaint=complaint, decision=decision.reason)
+
+
+async def assign_complaint(
+    session: AsyncSession,
+    complaint_id: int,
+    handler_id: int,
+    actor_staff_id: int,
+    reason: str | None,
+    now: datetime,
+) -> ComplaintChange:
+    """Give a complaint to a handler (the first level of C-10) at its site."""
+    _aware(now, "now")
+    complaint = await _lock_complaint(session, complaint_id)
+    actor = await _actor(session, actor_staff_id, complaint.site_id)
+    _check_order(complaint, now)
+    handler = await get_staff_at(session, handler_id, complaint.site_id, "handlerId")
+    if complaint.status == ComplaintStatus.CLOSED:
+        raise Conflict(
+            f"complaint {complaint.number} is closed; reopen it before assigning it",
+            code="COMPLAINT_CLOSED",
+        )
+    if complaint.handler_id == handler.id:
+        raise Conflict(
+            f"{handler.name} already handles complaint {complaint.number}",
+            code="ALREADY_HANDLER",
+        )
+    why = (reason or "").strip()
+    previous = complaint.handler_id
+    complaint.handler_id = handler.id
+    complaint.updated_at = now
+    message = f"{actor.name} gave complaint {complaint.number} to {handler.name}"
+    decision = Reason("C-9", f"{message}: {why}" if why else message)
+    await _record(
+        session,
+        complaint,
+        event_type="complaint.assigned",
+        action=ComplaintAction.ASSIGNED,
+        reason=decision,
+        now=now,
+        actor=actor,
+        note=why,
+        from_value=str(previous) if previous is not None else None,
+        to_value=str(handler.id),
+        payload={"handler_id": handler.id, "previous_handler_id": previous},
+    )
+    return ComplaintChange(complaint=complaint, decision=decision)
