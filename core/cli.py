@@ -531,18 +531,19 @@ def config_show(
     )
 
 
-@config_app.command("reference")
+@app.command("docs")
 @friendly
-def config_reference(
-    output: Annotated[Path, typer.Option("--output", "-o")] = Path("docs/configuration.md"),
+def docs(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder")] = Path("docs"),
 ) -> None:
-    """Write the configuration reference generated from the settings (a test keeps the
-    committed docs/configuration.md current)."""
+    """Write the reference docs generated from the code: configuration.md (the settings) and
+    cli.md (these commands); tests fail when the committed ones are stale."""
     from core.settings import reference_markdown
 
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(reference_markdown(), encoding="utf-8")
-    console.print(f"wrote {output}")
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "configuration.md").write_text(reference_markdown(), encoding="utf-8")
+    (output / "cli.md").write_text(cli_reference_markdown(), encoding="utf-8")
+    console.print(f"wrote {output / 'configuration.md'} and {output / 'cli.md'}")
 
 
 @schema_app.command("export")
@@ -559,3 +560,49 @@ def schema_export(
 
 def main() -> None:
     app()
+
+
+def cli_reference_markdown() -> str:
+    """docs/cli.md: every command with its arguments and options, from the Typer app."""
+    from typer.main import get_command
+
+    lines = [
+        "# CLI reference",
+        "",
+        "<!-- Generated from core/cli.py by `frontdesk docs`; a test fails when it is stale. -->",
+        "",
+        "Run `frontdesk COMMAND --help` for the same text in a terminal. Every error a user can "
+        "act on ends a command with one line and exit status 2.",
+    ]
+
+    # Typer carries its own click: groups and parameters are recognised by what they do.
+    def walk(command: Any, path: list[str]) -> None:
+        ctx = command.context_class(command, info_name=path[-1] if path else "frontdesk")
+        if hasattr(command, "list_commands"):
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                if sub is not None and not sub.hidden:
+                    walk(sub, [*path, name])
+            return
+        lines.extend(["", f"## `frontdesk {' '.join(path)}`", ""])
+        lines.append(" ".join((command.help or "").split("\n\n")[0].split()))
+        rows = []
+        for param in command.params:
+            if param.param_type_name == "argument":
+                help_text = " ".join((getattr(param, "help", None) or "argument").split())
+                rows.append((f"`{param.name.upper()}`", help_text, ""))
+                continue
+            if param.param_type_name != "option" or param.hidden:
+                continue
+            names = ", ".join(f"`{o}`" for o in [*param.opts, *param.secondary_opts])
+            default = param.default
+            shown = "" if default in (None, False, "", ()) or callable(default) else f"`{default}`"
+            if param.envvar:
+                names += f" (`{param.envvar}`)"
+            rows.append((names, " ".join((param.help or "").split()), shown))
+        if rows:
+            lines.extend(["", "| argument / option | meaning | default |", "|---|---|---|"])
+            lines.extend(f"| {n} | {h.replace('|', '/')} | {d} |" for n, h, d in rows)
+
+    walk(get_command(app), [])
+    return "\n".join(lines) + "\n"

@@ -173,7 +173,7 @@ def reference_markdown() -> str:
     lines = [
         "# Configuration reference",
         "",
-        "<!-- Generated from core/settings.py by `frontdesk config reference`; "
+        "<!-- Generated from core/settings.py by `frontdesk docs`; "
         "a test fails when it is stale. -->",
         "",
         "Every setting is read, highest priority first, from a command's flags, the environment "

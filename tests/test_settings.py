@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from core.cli import app
+from core.cli import app, cli_reference_markdown
 from core.settings import Settings, reference_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +81,15 @@ def test_webhook_settings_reach_the_dispatcher(env: Path, monkeypatch: pytest.Mo
 def test_the_configuration_reference_is_current() -> None:
     committed = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     assert committed == reference_markdown(), (
-        "docs/configuration.md is stale: run `frontdesk config reference` and commit it"
+        "docs/configuration.md is stale: run `frontdesk docs` and commit it"
     )
     for name, field in Settings.model_fields.items():
         assert field.description, f"setting {name} has no description"
+
+
+def test_the_cli_reference_is_current_and_lists_every_command() -> None:
+    generated = cli_reference_markdown()
+    committed = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
+    assert committed == generated, "docs/cli.md is stale: run `frontdesk docs` and commit it"
+    for command in ("db upgrade", "tokens list", "config show", "plugins configure", "serve"):
+        assert f"## `frontdesk {command}`" in generated
