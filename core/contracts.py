@@ -185,3 +185,19 @@ class LineInput:
     name: str
     type: Any
     description: str
+
+
+@dataclass(frozen=True)
+class LineInputReceived:
+    """A line's field on a core input reached core (``frontdesk_line_input_received``).
+
+    Core has written the entity (``subject_id``: the new site, staff member, customer or
+    complaint) in ``session``; store the line's facts in the same transaction.
+    """
+
+    session: AsyncSession
+    site: Site
+    input: str
+    subject_id: int
+    value: Any
+    now: datetime

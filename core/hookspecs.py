@@ -35,6 +35,8 @@ if TYPE_CHECKING:
         ComplaintPolicy,
         DemoContext,
         DomainEvent,
+        LineInput,
+        LineInputReceived,
         MigrationBranch,
         PenaltyBounds,
         PluginInfo,
@@ -60,6 +62,7 @@ LINE_HOOKS: frozenset[str] = frozenset(
         "frontdesk_penalty_table",
         "frontdesk_complaint_policy",
         "frontdesk_staff_roles",
+        "frontdesk_line_input_received",
     }
 )
 
@@ -224,11 +227,24 @@ def frontdesk_graphql_type_fields() -> dict[str, list[Any]]:
 
 
 @hookspec
-def frontdesk_graphql_input_fields() -> dict[str, list[Any]]:
-    """Return fields to add to core input types: ``{"CheckInVisitInput": [...]}``.
+def frontdesk_graphql_input_fields() -> list[LineInput]:
+    """Return :class:`~core.plugin_api.LineInput` fields to add to core inputs.
 
-    The line reads its own facts back from ``context.line_input`` in
-    ``frontdesk_receive_visit``.  Name the field after the line (``realestate``).
+    One field type for every extensible input: ``CheckInVisitInput``, ``CreateSiteInput``,
+    ``AddStaffInput``, ``RegisterCustomerInput``, ``FileComplaintInput``; name the field after
+    the line (``realestate``).  A check-in's value reaches ``frontdesk_receive_visit`` as
+    ``context.line_input``; the others reach ``frontdesk_line_input_received`` after core
+    wrote the entity.  A value set for another line than the site's is LINE_INPUT_MISMATCH.
+    """
+
+
+@hookspec
+def frontdesk_line_input_received(received: LineInputReceived) -> Awaitable[None] | None:
+    """Line hook: your field on a core input was set; store your facts about the entity.
+
+    ``received`` carries the session (the mutation's transaction), the site, the input's
+    name, the new entity's id and your value.  Raise a ``FrontdeskError`` to refuse the whole
+    mutation (nothing is written).  Sync or ``async def``.
     """
 
 

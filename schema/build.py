@@ -25,6 +25,7 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
 )
+from strawberry.annotation import StrawberryAnnotation
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
@@ -40,11 +41,20 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.field import StrawberryField
 
 from core.auth import DEFAULT_ROOT_PERMISSION, Permission, record_audit, require
+from core.contracts import LineInput
 from core.errors import FrontdeskError, PluginError
+from core.graphql.complaints import FileComplaintInput
 from core.graphql.errors import classify
 from core.graphql.execution import FastExecutionContext
+from core.graphql.line_inputs import EXTENSIBLE_INPUTS
 from core.graphql.loading import KNOWN_METADATA, prefetch_key
-from core.graphql.mutations import CHECK_IN_CORE_FIELDS, check_in_visit_resolver
+from core.graphql.mutations import (
+    CHECK_IN_CORE_FIELDS,
+    AddStaffInput,
+    CreateSiteInput,
+    RegisterCustomerInput,
+    check_in_visit_resolver,
+)
 from core.graphql.roots import MUTATION_MIXINS, QUERY_MIXINS, SUBSCRIPTION_MIXINS
 from core.graphql.scalars import SCALAR_MAP
 from core.graphql.types import EXTENSIBLE_TYPES, CheckInResult
@@ -52,6 +62,13 @@ from core.plugins import PluginHost, create_plugin_manager
 from core.settings import Settings
 
 PLUGIN_KEY = "frontdesk_plugin"
+# The core inputs (besides the dynamically built CheckInVisitInput) lines may extend.
+CORE_INPUTS: tuple[type, ...] = (
+    CreateSiteInput,
+    AddStaffInput,
+    RegisterCustomerInput,
+    FileComplaintInput,
+)
 SDL_PATH = Path(__file__).parent / "frontdesk.graphql"
 
 
@@ -64,8 +81,11 @@ class FrontdeskSchema(strawberry.Schema):
         enabled: frozenset[str],
         auth_required: bool = True,
         line_fields: dict[str, list[StrawberryField]] | None = None,
+        line_inputs: dict[str, dict[str, str]] | None = None,
         **kwargs: Any,
     ) -> None:
+        # {input name: {line field: business line}} for core.graphql.line_inputs.
+        self.line_inputs: dict[str, dict[str, str]] = line_inputs or {}
         self.enabled_plugins = enabled
         # Fields the enabled lines add to core types, for this schema only: the core classes
         # are never changed, so building one schema changes nothing for another.
@@ -307,8 +327,13 @@ def _check_metadata(plugin: str, where: str, field: Any) -> None:
             ) from None
 
 
-def _root(name: str, bases: list[type], plugin_fields: list[tuple[str, Any]]) -> type:
-    namespace: dict[str, Any] = {}
+def _root(
+    name: str,
+    bases: list[type],
+    plugin_fields: list[tuple[str, Any]],
+    overrides: dict[str, Any] | None = None,
+) -> type:
+    namespace: dict[str, Any] = dict(overrides or {})
     owners: dict[str, list[str]] = defaultdict(list)
     for base in bases:
         for f in base.__strawberry_definition__.fields:
@@ -325,7 +350,55 @@ def _root(name: str, bases: list[type], plugin_fields: list[tuple[str, Any]]) ->
     return strawberry.type(type(name, tuple(bases), namespace), name=name)
 
 
-def _check_in_input(host: PluginHost) -> type:
+def _line_inputs(host: PluginHost) -> dict[str, list[tuple[str, LineInput]]]:
+    """``{input name: [(plugin, LineInput)]}`` of the enabled lines, checked."""
+    out: dict[str, list[tuple[str, LineInput]]] = defaultdict(list)
+    for plugin, declared in _contributions(
+        host, "frontdesk_graphql_input_fields", enabled_only=True
+    ):
+        if not isinstance(declared, list | tuple) or not all(
+            isinstance(d, LineInput) for d in declared
+        ):
+            raise PluginError(
+                f"plugin {plugin!r}: frontdesk_graphql_input_fields returns a list of "
+                "core.plugin_api.LineInput",
+                code="PLUGIN_CONTRACT_VIOLATION",
+            )
+        for line_input in declared:
+            if line_input.input not in EXTENSIBLE_INPUTS:
+                raise PluginError(
+                    f"plugin {plugin!r} adds {line_input.name!r} to {line_input.input!r}, "
+                    f"which core does not let lines extend ({', '.join(EXTENSIBLE_INPUTS)})",
+                    code="NOT_EXTENSIBLE",
+                )
+            out[line_input.input].append((plugin, line_input))
+    return dict(out)
+
+
+def _input_namespace(
+    input_name: str, existing: set[str], extra: list[tuple[str, LineInput]], host: PluginHost
+) -> tuple[dict[str, Any], dict[str, str]]:
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"__annotations__": annotations}
+    owners: dict[str, str] = {}
+    for plugin, line_input in extra:
+        if line_input.name in existing or line_input.name in annotations:
+            raise PluginError(
+                f"{input_name}.{line_input.name} from plugin {plugin!r} clashes with an "
+                "existing field",
+                code="SCHEMA_FIELD_CLASH",
+            )
+        annotations[line_input.name] = line_input.type | None
+        namespace[line_input.name] = strawberry.field(
+            default=None, description=line_input.description
+        )
+        owners[line_input.name] = host.installed[plugin].info.business_line or plugin
+    return namespace, owners
+
+
+def _check_in_input(
+    host: PluginHost, extra: list[tuple[str, LineInput]]
+) -> tuple[type, dict[str, str]]:
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {"__annotations__": annotations}
     for attr, typ, default, description in CHECK_IN_CORE_FIELDS:
@@ -335,19 +408,50 @@ def _check_in_input(host: PluginHost) -> type:
             if default is strawberry.UNSET
             else strawberry.field(default=default, description=description)
         )
-    for plugin, mapping in _contributions(
-        host, "frontdesk_graphql_input_fields", enabled_only=True
-    ):
-        for attr, typ, description in mapping.get("CheckInVisitInput", []):
-            if attr in annotations:
-                raise PluginError(
-                    f"CheckInVisitInput.{attr} from plugin {plugin!r} clashes with an existing "
-                    "field",
-                    code="SCHEMA_FIELD_CLASH",
-                )
-            annotations[attr] = typ | None
-            namespace[attr] = strawberry.field(default=None, description=description)
-    return strawberry.input(type("CheckInVisitInput", (), namespace), name="CheckInVisitInput")
+    line_namespace, owners = _input_namespace("CheckInVisitInput", set(annotations), extra, host)
+    annotations.update(line_namespace.pop("__annotations__"))
+    namespace.update(line_namespace)
+    cls = strawberry.input(type("CheckInVisitInput", (), namespace), name="CheckInVisitInput")
+    return cls, owners
+
+
+def _extended_inputs(
+    host: PluginHost, declared: dict[str, list[tuple[str, LineInput]]]
+) -> tuple[dict[type, type], dict[str, dict[str, str]]]:
+    """Per-schema subclasses of the core inputs the enabled lines extend (core's classes are
+    never changed), and ``{input name: {field: line}}`` for the resolvers."""
+    classes: dict[type, type] = {}
+    owners: dict[str, dict[str, str]] = {}
+    for base in CORE_INPUTS:
+        name = base.__strawberry_definition__.name
+        extra = declared.get(name)
+        if not extra:
+            continue
+        existing = {f.python_name for f in base.__strawberry_definition__.fields}
+        namespace, owners[name] = _input_namespace(name, existing, extra, host)
+        classes[base] = strawberry.input(type(name, (base,), namespace), name=name)
+    return classes, owners
+
+
+def _retargeted(bases: list[type], classes: dict[type, type]) -> dict[str, Any]:
+    """Copies of the core root fields whose ``input`` argument is an extended input, taking
+    this schema's subclass instead."""
+    out: dict[str, Any] = {}
+    for base in bases:
+        for field in base.__strawberry_definition__.fields:
+            arguments = field.arguments
+            if not any(a.type in classes for a in arguments):
+                continue
+            field = copy.copy(field)
+            replaced = []
+            for argument in arguments:
+                if argument.type in classes:
+                    argument = copy.copy(argument)
+                    argument.type_annotation = StrawberryAnnotation(classes[argument.type])
+                replaced.append(argument)
+            field.arguments = replaced
+            out[field.python_name] = field
+    return out
 
 
 def _check_in_field(input_cls: type) -> Any:
@@ -370,8 +474,19 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
         "Query", QUERY_MIXINS, _contributions(host, "frontdesk_graphql_queries", enabled_only=True)
     )
     mutation_fields = _contributions(host, "frontdesk_graphql_mutations", enabled_only=True)
-    check_in = ("core", [_check_in_field(_check_in_input(host))])
-    mutation = _root("Mutation", MUTATION_MIXINS, [check_in, *mutation_fields])
+    declared_inputs = _line_inputs(host)
+    check_in_cls, check_in_owners = _check_in_input(
+        host, declared_inputs.get("CheckInVisitInput", [])
+    )
+    input_classes, line_inputs = _extended_inputs(host, declared_inputs)
+    line_inputs["CheckInVisitInput"] = check_in_owners
+    check_in = ("core", [_check_in_field(check_in_cls)])
+    mutation = _root(
+        "Mutation",
+        MUTATION_MIXINS,
+        [check_in, *mutation_fields],
+        _retargeted(MUTATION_MIXINS, input_classes),
+    )
     subscription_fields = _contributions(host, "frontdesk_graphql_subscriptions", enabled_only=True)
     subscription = None
     if subscription_fields or SUBSCRIPTION_MIXINS:
@@ -395,6 +510,7 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
         types=extra_types,
         enabled=enabled,
         line_fields=line_fields,
+        line_inputs=line_inputs,
         auth_required=settings.auth_required,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[

@@ -27,6 +27,7 @@ from strawberry.types.nodes import SelectedField
 from core import models
 from core.decisions import Reason
 from core.errors import InvalidInput
+from core.graphql.line_inputs import deliver_line_inputs
 from core.graphql.loading import children, node_fields, paginate, prefetch, selection
 from core.graphql.queries import parse_id
 from core.graphql.scalars import Money
@@ -43,6 +44,7 @@ from core.graphql.types import (
     require_aware,
 )
 from core.services import complaints as service
+from core.services.directory import get_site
 
 MANAGE = {"permission": "manage"}
 ADMIN = {"permission": "admin"}
@@ -455,6 +457,15 @@ class ComplaintMutation:
         async with ctx.app.write() as s:
             filed = await service.file_complaint(s, ctx.host, filing, now)
             key = filed.complaint.id
+            await deliver_line_inputs(
+                info,
+                s,
+                "FileComplaintInput",
+                input,
+                site=await get_site(s, filed.complaint.site_id),
+                subject_id=key,
+                now=now,
+            )
         loaded = await load_complaints(info, [key], children(selection(info), "complaint"))
         return FileComplaintResult(
             complaint=loaded[key],  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from core import models
 from core.errors import NotFound
+from core.graphql.line_inputs import deliver_line_inputs, line_values
 from core.graphql.loading import children, plan_eager, prefetch, selection
 from core.graphql.queries import parse_id
 from core.graphql.scalars import Money
@@ -122,9 +123,7 @@ CHECK_IN_CORE_FIELDS: list[tuple[str, Any, Any, str]] = [
 async def check_in_visit_resolver(info: Info, input: Any) -> CheckInResult:
     ctx = info.context
     line_input = {
-        line: getattr(input, line)
-        for line in ctx.host.business_lines()
-        if getattr(input, line, None) is not None
+        line: value for line, value in line_values(info, "CheckInVisitInput", input).values()
     }
     check_in = visits.CheckIn(
         site_id=parse_id(input.site_id, "siteId"),
@@ -172,6 +171,9 @@ class CoreMutation:
                 calendar_region=input.calendar_region,
                 now=ctx.now(),
             )
+            await deliver_line_inputs(
+                info, s, "CreateSiteInput", input, site=site, subject_id=site.id, now=ctx.now()
+            )
         return await reload(info, models.Site, "Site", site.id, selection(info))
 
     @strawberry.mutation(description="Register a customer at a site (C-1 class, RE-11 group).")
@@ -188,6 +190,15 @@ class CoreMutation:
                 group_name=input.group_name,
                 now=ctx.now(),
             )
+            await deliver_line_inputs(
+                info,
+                s,
+                "RegisterCustomerInput",
+                input,
+                site=await directory.get_site(s, customer.site_id),
+                subject_id=customer.id,
+                now=ctx.now(),
+            )
         return await reload(info, models.Customer, "Customer", customer.id, selection(info))
 
     @strawberry.mutation(description="Add a staff member to a site.", metadata=MANAGE)
@@ -202,6 +213,15 @@ class CoreMutation:
                 phone=input.phone,
                 now=ctx.now(),
                 host=ctx.host,
+            )
+            await deliver_line_inputs(
+                info,
+                s,
+                "AddStaffInput",
+                input,
+                site=await directory.get_site(s, staff.site_id),
+                subject_id=staff.id,
+                now=ctx.now(),
             )
         return await reload(info, models.Staff, "Staff", staff.id, selection(info))
 

@@ -15,13 +15,13 @@ What is here, by purpose:
   / :class:`ReceptionOutcome` / :class:`Notification`, :class:`VisitRecorded`,
   :class:`SaleContext` / :class:`SaleAttribution` / :class:`SaleShare`,
   :class:`ComplaintPolicy`, :class:`DomainEvent`, :class:`DemoContext`, :class:`StaffRole`,
-  :class:`PenaltyBounds`, :class:`LineInput`.
+  :class:`PenaltyBounds`, :class:`LineInput`, :class:`LineInputReceived`.
 * **Rules** — :class:`Reason` (a decision's rule id and sentence), :class:`PenaltyRuleSpec`
   (an entry of a penalty table).
 * **Errors** — :class:`FrontdeskError` and its kinds, each with a stable ``code``.
-* **GraphQL** — :class:`Decision`, :func:`parse_id`, :func:`line_field`,
-  :func:`line_query`, :func:`line_mutation`, :func:`line_subscription`, :class:`Join`,
-  :func:`prefetched`, and the per-request helpers :func:`now`, :func:`read_session`,
+* **GraphQL** — :class:`Decision`, :data:`Money` (CNY decimal scalar), :func:`parse_id`,
+  :func:`line_field`, :func:`line_query`, :func:`line_mutation`, :func:`line_subscription`,
+  :class:`Join`, :func:`prefetched`, and the per-request helpers :func:`now`, :func:`read_session`,
   :func:`write_session`.
 * **Tables** — :data:`Base` (put your tables on it, prefixed with your line code),
   :class:`UTCDateTime`, and core's ORM models for reads and foreign keys.
@@ -38,6 +38,7 @@ from core.contracts import (
     DemoContext,
     DomainEvent,
     LineInput,
+    LineInputReceived,
     MigrationBranch,
     Notification,
     PenaltyBounds,
@@ -71,6 +72,7 @@ from core.penalties import PenaltyRuleSpec
 from core.plugin_api.graphql import (
     Decision,
     Join,
+    Money,
     line_field,
     line_mutation,
     line_query,
@@ -113,7 +115,9 @@ __all__ = [
     "InvalidInput",
     "Join",
     "LineInput",
+    "LineInputReceived",
     "MigrationBranch",
+    "Money",
     "NotFound",
     "Notification",
     "PenaltyBounds",

@@ -30,11 +30,13 @@ from core.auth import Permission
 from core.errors import PluginError
 from core.graphql.loading import JoinedPrefetch, prefetch_key, prefetched, reads_prefetched
 from core.graphql.queries import parse_id
+from core.graphql.scalars import Money
 from core.graphql.types import NEEDS, Decision
 
 __all__ = [
     "Decision",
     "Join",
+    "Money",
     "RowView",
     "line_field",
     "line_mutation",

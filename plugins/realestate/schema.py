@@ -4,11 +4,43 @@ the ``Visit.realestate`` field and the ``CheckInVisitInput.realestate`` facts.""
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import strawberry
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
 
-from core.plugin_api import Decision
+from core.plugin_api import (
+    Conflict,
+    Decision,
+    EmploymentStatus,
+    InvalidInput,
+    NotFound,
+    Site,
+    Staff,
+    Visit,
+    correct_visit,
+    issue_penalty,
+    parse_id,
+    record_event,
+)
 from plugins.realestate import rules
+from plugins.realestate.models import OrderGrab, RotationDay, VisitReception
+from plugins.realestate.policy import (
+    ORDER_GRABBING_CODE,
+)
+from plugins.realestate.service import (
+    SALES_ROLES,
+    StaffRef,
+    carried_suspensions,
+    local_time,
+    realestate_site,
+    rotation_day,
+    rule_error,
+    save_state,
+    today,
+)
 
 SalespersonStatus = strawberry.enum(
     rules.SalespersonStatus, description="RE-2 owed make-up / RE-3 forfeited / RE-4 leave."
@@ -83,3 +115,274 @@ class OrderGrabbingResult:
     deal_credited_to: strawberry.ID
     penalty_id: strawberry.ID
     decision: Decision
+
+
+# --- resolvers and builders ------------------------------------------------------------
+
+
+def reception_value(r: Any) -> Any:
+    """``Visit.realestate`` from a ``re_visit_receptions`` row (entity or joined row)."""
+    return RealEstateReception(
+        made_up_turn=r.made_up_turn,
+        new_registration=r.new_registration,
+        units_requested=r.units_requested,
+        skipped=[
+            SkippedSalesperson(
+                staff_id=strawberry.ID(s["staff_id"]),
+                decision=Decision(rule=s["rule"], message=s["message"]),
+            )
+            for s in r.skipped
+        ],
+    )
+
+
+async def load_receptions(session: AsyncSession, visits: list[Any]) -> dict[int, Any]:
+    rows = await session.scalars(
+        select(VisitReception).where(VisitReception.visit_id.in_([v.id for v in visits]))
+    )
+    return {r.visit_id: reception_value(r) for r in rows}
+
+
+async def rotation_view(session: AsyncSession, site: Site, state: rules.RotationState) -> Rotation:
+    ids = [int(s) for s in state.order]
+    names = dict(
+        (await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(ids)))).all()
+    )
+    nxt = rules.next_receiver(state)
+    return Rotation(
+        site_id=strawberry.ID(str(site.id)),
+        business_date=state.business_date,
+        members=[
+            RotationMember(
+                staff_id=strawberry.ID(s),
+                name=names.get(int(s), "?"),
+                status=state.status_of(s),
+                receptions=state.count_of(s),
+                suspended_until=state.suspended_until(s),
+            )
+            for s in state.order
+        ],
+        next_staff_id=strawberry.ID(nxt) if nxt else None,
+        make_up_queue=[strawberry.ID(s) for s in state.make_up_queue],
+        upcoming=[strawberry.ID(s) for s in rules.current_order(state)],
+    )
+
+
+async def rotation_query(
+    info: Info, site_id: strawberry.ID, business_date: date | None = None
+) -> Rotation | None:
+    """RE-1: the site's rotation for a business day (today by default)."""
+    ctx = info.context
+    async with ctx.db.session() as s:
+        site = await realestate_site(s, site_id)
+        day = business_date or (await today(s, site, ctx.now()))[0]
+        _row, state = await rotation_day(s, site, day, ctx.now(), create=False)
+        return await rotation_view(s, site, state) if state else None
+
+
+async def set_rotation_order(
+    info: Info,
+    site_id: strawberry.ID,
+    staff_ids: list[strawberry.ID],
+    on_leave: list[strawberry.ID] | None = None,
+) -> Rotation:
+    """RE-1 / RE-4: the sales manager sets today's order and who is on leave."""
+    ctx = info.context
+    now = ctx.now()
+    async with ctx.app.write() as s:
+        site = await realestate_site(s, site_id, lock=True)
+        ids = [parse_id(x, "staffIds") for x in staff_ids]
+        staff = {
+            st.id: st for st in (await s.scalars(select(Staff).where(Staff.id.in_(ids)))).all()
+        }
+        for i in ids:
+            st = staff.get(i)
+            if st is None or st.site_id != site.id:
+                raise NotFound(f"staff {i} does not work at site {site.id}", code="STAFF_NOT_FOUND")
+            if st.role not in SALES_ROLES or st.employment_status != EmploymentStatus.ACTIVE:
+                raise InvalidInput(
+                    f"staff {i} is not an active salesperson; only they join the rotation",
+                    code="NOT_A_SALESPERSON",
+                )
+        day, _policy = await today(s, site, now)
+        row = await s.get(RotationDay, (site.id, day))
+        if row is not None:
+            current = rules.RotationState.from_json(row.state)
+            if any(c for _, c in current.reception_counts) or current.make_up_queue:
+                raise Conflict(
+                    "today's rotation has already received customers; the order is set before "
+                    "the first reception (RE-1)",
+                    code="ROTATION_ALREADY_STARTED",
+                    rule="RE-1",
+                )
+        suspended = await carried_suspensions(s, site.id, day)
+        if row is not None:
+            suspended.update(dict(rules.RotationState.from_json(row.state).suspensions))
+        try:
+            state = rules.start_day(
+                [str(i) for i in ids],
+                day,
+                on_leave=[str(parse_id(x, "onLeave")) for x in on_leave or []],
+                suspended={k: v for k, v in suspended.items() if int(k) in ids},
+            )
+        except rules.RotationError as exc:
+            raise rule_error(exc) from exc
+        if row is None:
+            row = RotationDay(site_id=site.id, business_date=day, state={}, updated_at=now)
+            s.add(row)
+        save_state(row, state, now)
+        await s.flush()
+        return await rotation_view(s, site, state)
+
+
+async def mark_salesperson(
+    info: Info,
+    site_id: strawberry.ID,
+    staff_id: strawberry.ID,
+    status: SalespersonStatus,  # type: ignore[valid-type]
+    reason: str | None = None,
+) -> Rotation:
+    """RE-2 / RE-3 / RE-4: mark a salesperson away (busy, business call, company business,
+    private errand, leave) or back (AVAILABLE)."""
+    ctx = info.context
+    now = ctx.now()
+    async with ctx.app.write() as s:
+        site = await realestate_site(s, site_id, lock=True)
+        day, policy = await today(s, site, now)
+        row, state = await rotation_day(s, site, day, now)
+        try:
+            new_state = rules.set_status(
+                state,
+                str(parse_id(staff_id, "staffId")),
+                rules.SalespersonStatus(status),
+                local_time(site, now),
+                policy=policy,
+            )
+        except rules.RotationError as exc:
+            raise rule_error(exc) from exc
+        except KeyError as exc:
+            raise NotFound(
+                f"staff {staff_id} is not in today's rotation", code="NOT_IN_ROTATION"
+            ) from exc
+        save_state(row, new_state, now)
+        await record_event(
+            s,
+            stream="realestate",
+            type="salesperson.status",
+            now=now,
+            site_id=site.id,
+            subject_id=int(staff_id),
+            payload={"status": str(rules.SalespersonStatus(status)), "reason": reason or ""},
+        )
+        return await rotation_view(s, site, new_state)
+
+
+async def report_order_grabbing(
+    info: Info,
+    visit_id: strawberry.ID,
+    named_staff_id: strawberry.ID,
+    note: str | None = None,
+    issued_by_id: strawberry.ID | None = None,
+) -> OrderGrabbingResult:
+    """RE-5: the on-turn salesperson received a customer who named someone else without
+    telling them: one-day suspension (停牌) and the deal goes to the named salesperson."""
+    ctx = info.context
+    now = ctx.now()
+    async with ctx.app.write() as s:
+        visit = await s.get(Visit, parse_id(visit_id, "visitId"))
+        if visit is None:
+            raise NotFound(f"visit {visit_id} does not exist", code="VISIT_NOT_FOUND")
+        site = await realestate_site(s, visit.site_id, lock=True)
+        named = await s.get(Staff, parse_id(named_staff_id, "namedStaffId"))
+        if named is None or named.site_id != site.id:
+            raise NotFound(
+                f"staff {named_staff_id} does not work at site {site.id}", code="STAFF_NOT_FOUND"
+            )
+        if visit.receiver_id is None:
+            raise InvalidInput(
+                "this visit had no receiver; nothing was grabbed (RE-5)", code="NOT_GRABBED"
+            )
+        if named.id == visit.receiver_id:
+            raise InvalidInput(
+                "the named salesperson received this customer; nothing was grabbed (RE-5)",
+                code="NOT_GRABBED",
+            )
+        if await s.scalar(select(OrderGrab.id).where(OrderGrab.visit_id == visit.id)):
+            raise Conflict(f"visit {visit.id} was already ruled on (RE-5)", code="ALREADY_RULED")
+        day, policy = await today(s, site, now)
+        grabber = await s.get(Staff, visit.receiver_id)
+        decision = rules.order_grabbing(
+            StaffRef(str(visit.receiver_id), grabber.name if grabber else "?"),
+            StaffRef(str(named.id), named.name),
+            day,
+            policy,
+        )
+        row, state = await rotation_day(s, site, day, now)
+        if str(visit.receiver_id) in state.order:
+            save_state(row, rules.apply_suspension(state, decision), now)
+        penalty = await issue_penalty(
+            s,
+            site_id=site.id,
+            staff_id=visit.receiver_id,
+            rule_code=ORDER_GRABBING_CODE,
+            amount=None,
+            reason=f"{decision.reason.message} {note or ''}".strip(),
+            issued_by_id=parse_id(issued_by_id, "issuedById") if issued_by_id else None,
+            now=now,
+            visit_id=visit.id,
+        )
+        grab = OrderGrab(
+            site_id=site.id,
+            visit_id=visit.id,
+            grabber_id=visit.receiver_id,
+            named_id=named.id,
+            suspended_until=decision.suspended_until,
+            penalty_id=penalty.id,
+            reported_at=now,
+            note=note,
+        )
+        s.add(grab)
+        await s.flush()
+        return OrderGrabbingResult(
+            grabber_id=strawberry.ID(str(visit.receiver_id)),
+            named_staff_id=strawberry.ID(str(named.id)),
+            suspended_from=decision.suspended_from,
+            suspended_until=decision.suspended_until,
+            deal_credited_to=strawberry.ID(str.__str__(decision.deal_credited_to)),
+            penalty_id=strawberry.ID(str(penalty.id)),
+            decision=Decision(rule=decision.reason.rule, message=decision.reason.message),
+        )
+
+
+async def discount_surveyor(info: Info, visit_id: strawberry.ID, reason: str) -> Decision:
+    """RE-8: an undeclared surveyor confirmed with the manager: the reception is not
+    counted (a C-4 correction entry) and the salesperson gets a make-up turn."""
+    ctx = info.context
+    now = ctx.now()
+    async with ctx.app.write() as s:
+        visit = await s.get(Visit, parse_id(visit_id, "visitId"))
+        if visit is None:
+            raise NotFound(f"visit {visit_id} does not exist", code="VISIT_NOT_FOUND")
+        site = await realestate_site(s, visit.site_id, lock=True)
+        if not visit.counted or visit.receiver_id is None:
+            raise InvalidInput(
+                "this visit was not counted; nothing to discount (RE-8)", code="NOTHING_TO_DISCOUNT"
+            )
+        day, policy = await today(s, site, now)
+        if visit.business_date != day:
+            raise InvalidInput(
+                "only today's receptions can be discounted (RE-8)", code="WRONG_BUSINESS_DAY"
+            )
+        row, state = await rotation_day(s, site, day, now)
+        try:
+            why, new_state = rules.discount_surveyor(
+                state, str(visit.receiver_id), local_time(site, now), policy=policy
+            )
+        except rules.RotationError as exc:
+            raise rule_error(exc) from exc
+        await correct_visit(
+            s, visit_id=visit.id, reason=reason, now=now, counted=False, decision=why
+        )
+        save_state(row, new_state, now)
+        await s.flush()
+        return Decision(rule=why.rule, message=why.message)

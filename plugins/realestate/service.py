@@ -1,0 +1,321 @@
+"""Real-estate reads and writes, in the caller's transaction: the day's rotation, check-in
+reception, deal credit.  No GraphQL here (``schema``), no decisions (``rules``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.plugin_api import (
+    Conflict,
+    Customer,
+    EmploymentStatus,
+    FrontdeskError,
+    InvalidInput,
+    NotFound,
+    Notification,
+    ReceptionContext,
+    ReceptionOutcome,
+    SaleAttribution,
+    SaleContext,
+    SaleShare,
+    Site,
+    Staff,
+    Visit,
+    VisitRecorded,
+    get_site,
+    parse_id,
+    plugin_settings,
+)
+from plugins import realestate
+from plugins.realestate import rules
+from plugins.realestate.models import OrderGrab, RotationDay, VisitReception
+from plugins.realestate.policy import (
+    RealEstatePolicy,
+)
+
+CODE = realestate.CODE
+SALES_ROLES = ("salesperson",)
+
+
+def policy_of(settings: Mapping[str, Mapping[str, Any]] | None) -> RealEstatePolicy:
+    """The line's policy with the operator's stored settings (``{code: {...}}``) applied."""
+    try:
+        return RealEstatePolicy.from_overrides(((settings or {}).get(CODE)) or {})
+    except ValueError as exc:
+        raise FrontdeskError(str(exc), code="INVALID_POLICY") from exc
+
+
+async def load_policy(session: AsyncSession) -> RealEstatePolicy:
+    """The policy as stored now (read in the caller's transaction)."""
+    return policy_of({CODE: await plugin_settings(session, CODE)})
+
+
+async def today(session: AsyncSession, site: Site, now: datetime) -> tuple[date, RealEstatePolicy]:
+    """RE-1: the business day ``now`` belongs to at ``site`` by the configured start of day,
+    with the policy it was read from (hand that same policy to the rules)."""
+    policy = await load_policy(session)
+    return rules.business_date_for(local_time(site, now), policy), policy
+
+
+def local_time(site: Site, moment: datetime) -> datetime:
+    return moment.astimezone(ZoneInfo(site.timezone))
+
+
+def rule_error(exc: rules.RotationError) -> FrontdeskError:
+    return InvalidInput(str(exc.args[-1]) if exc.args else str(exc), code=exc.code)
+
+
+async def default_order(session: AsyncSession, site_id: int) -> list[str]:
+    ids = await session.scalars(
+        select(Staff.id)
+        .where(
+            Staff.site_id == site_id,
+            Staff.role.in_(SALES_ROLES),
+            Staff.employment_status == EmploymentStatus.ACTIVE,
+        )
+        .order_by(Staff.id)
+    )
+    return [str(i) for i in ids]
+
+
+async def carried_suspensions(session: AsyncSession, site_id: int, day: date) -> dict[str, date]:
+    previous = await session.scalar(
+        select(RotationDay)
+        .where(RotationDay.site_id == site_id, RotationDay.business_date < day)
+        .order_by(RotationDay.business_date.desc())
+        .limit(1)
+    )
+    if previous is None:
+        return {}
+    return dict(rules.RotationState.from_json(previous.state).suspensions)
+
+
+async def rotation_day(
+    session: AsyncSession, site: Site, day: date, now: datetime, *, create: bool = True
+) -> tuple[RotationDay | None, rules.RotationState | None]:
+    """The stored rotation of ``day``; RE-1 default order (staff id order) if none was set."""
+    row = await session.get(RotationDay, (site.id, day))
+    if row is not None:
+        return row, rules.RotationState.from_json(row.state)
+    order = await default_order(session, site.id)
+    if not order:
+        if not create:
+            return None, None
+        raise Conflict(
+            f"site {site.id} has no active salesperson to put in a rotation (RE-1); add staff "
+            "with role 'salesperson'",
+            code="EMPTY_ROTATION",
+            rule="RE-1",
+        )
+    suspended = await carried_suspensions(session, site.id, day)
+    order_in = [s for s in order]
+    for staff in suspended:
+        if staff not in order_in:
+            suspended = {k: v for k, v in suspended.items() if k in order_in}
+    state = rules.start_day(order_in, day, suspended=suspended)
+    if not create:
+        return None, state
+    row = RotationDay(site_id=site.id, business_date=day, state=state.to_json(), updated_at=now)
+    session.add(row)
+    await session.flush()
+    return row, state
+
+
+class StaffRef(str):
+    """A staff id that reads as the person's name in a rule's sentence.
+
+    It equals, hashes and serialises (JSON, ``int()``) as the plain id, so the pure rules and
+    the stored rotation never see a difference; only ``format()``/``str()`` — what the rules'
+    reason sentences use — give the name a manager recognises.
+    """
+
+    name: str
+
+    def __new__(cls, staff_id: str, name: str) -> StaffRef:
+        ref = super().__new__(cls, staff_id)
+        ref.name = name
+        return ref
+
+    def __format__(self, spec: str) -> str:
+        return format(self.name, spec)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+async def staff_names(session: AsyncSession, ids: set[str]) -> dict[str, str]:
+    rows = await session.execute(
+        select(Staff.id, Staff.name).where(Staff.id.in_([int(i) for i in ids if i]))
+    )
+    return {str(i): name for i, name in rows.all()}
+
+
+def named_state(state: rules.RotationState, names: dict[str, str]) -> rules.RotationState:
+    def ref(staff: str) -> StaffRef:
+        return StaffRef(staff, names.get(staff, f"staff {staff}"))
+
+    return replace(
+        state,
+        order=tuple(ref(x) for x in state.order),
+        make_up_queue=tuple(ref(x) for x in state.make_up_queue),
+        statuses=tuple((ref(x), st) for x, st in state.statuses),
+        suspensions=tuple((ref(x), d) for x, d in state.suspensions),
+        reception_counts=tuple((ref(x), c) for x, c in state.reception_counts),
+    )
+
+
+def save_state(row: RotationDay, state: rules.RotationState, now: datetime) -> None:
+    row.state = state.to_json()
+    row.updated_at = now
+
+
+def visit_facts(context: ReceptionContext) -> rules.VisitFacts:
+    line = context.line_input
+    related = getattr(line, "related_party", None)
+    owner = str(context.owner_staff_id) if context.owner_staff_id else None
+    return rules.VisitFacts(
+        channel=rules.Channel(context.channel),
+        visitor_kind=rules.VisitorKind(context.visitor_kind),
+        related_party=rules.RelatedParty(related.value) if related else None,
+        named_staff_id=str(context.named_staff_id) if context.named_staff_id else None,
+        original_staff_id=owner,
+        # RE-11: the owner came from the customer's company or family group.
+        same_group_as_existing=owner is not None and context.owner_from_group,
+        claims_prior_contact_absent=bool(getattr(line, "claims_prior_contact_absent", False)),
+        # A customer the register already has an owner for is not on a first visit (RE-6/7).
+        first_visit=bool(getattr(line, "first_visit", True)) and owner is None,
+        units_requested=int(getattr(line, "units_requested", 0) or 0),
+        brought_by_existing_customer=bool(getattr(line, "brought_by_existing_customer", False)),
+    )
+
+
+async def realestate_site(session: AsyncSession, site_id: Any, *, lock: bool = False) -> Site:
+    site = await get_site(session, parse_id(site_id, "siteId"), lock=lock)
+    if site.business_line != CODE:
+        raise InvalidInput(
+            f"site {site.id} is a {site.business_line} site, not a real-estate sales office",
+            code="WRONG_BUSINESS_LINE",
+        )
+    return site
+
+
+async def receive_visit(context: ReceptionContext) -> ReceptionOutcome:
+    session, site = context.session, context.site
+    # The settings core read for this check-in (the business date came from the same read).
+    policy = policy_of(context.settings)
+    local_now = local_time(site, context.now)
+    row, state = await rotation_day(session, site, context.business_date, context.now)
+    try:
+        facts = visit_facts(context)
+        wanted = {*state.order, facts.named_staff_id or "", facts.original_staff_id or ""}
+        names = await staff_names(session, wanted)
+        state = named_state(state, names)
+        facts = replace(
+            facts,
+            named_staff_id=StaffRef(facts.named_staff_id, names.get(facts.named_staff_id, "?"))
+            if facts.named_staff_id
+            else None,
+            original_staff_id=StaffRef(
+                facts.original_staff_id, names.get(facts.original_staff_id, "?")
+            )
+            if facts.original_staff_id
+            else None,
+        )
+        decision, new_state = rules.decide_reception(state, facts, local_now, policy=policy)
+    except rules.RotationError as exc:
+        raise rule_error(exc) from exc
+    except ValueError as exc:
+        raise InvalidInput(str(exc), code="INVALID_VISIT_FACTS") from exc
+    return ReceptionOutcome(
+        receiver_id=int(decision.receiver_id) if decision.receiver_id else None,
+        counted=decision.counted,
+        reason=decision.reason,
+        notifications=tuple(
+            Notification(kind=n.kind, message=n.message, rule=n.rule)
+            for n in decision.notifications
+        ),
+        line_data=(row, new_state, decision, facts),
+    )
+
+
+async def record_visit(event: VisitRecorded) -> None:
+    if event.outcome is None:
+        return
+    row, new_state, decision, facts = event.outcome.line_data  # type: ignore[union-attr]
+    save_state(row, new_state, event.now)
+    event.session.add(
+        VisitReception(
+            visit_id=event.visit.id,
+            made_up_turn=decision.made_up_turn,
+            new_registration=decision.new_registration,
+            units_requested=facts.units_requested or None,
+            skipped=[
+                {"staff_id": s.staff_id, "rule": s.reason.rule, "message": s.reason.message}
+                for s in decision.skipped
+            ],
+        )
+    )
+    await event.session.flush()
+
+
+async def attribute_sale(context: SaleContext) -> SaleAttribution:
+    session = context.session
+    customer = await session.get(Customer, context.customer_id)
+    if customer is None or customer.site_id != context.site.id:
+        raise NotFound(
+            f"customer {context.customer_id} is not at this site", code="CUSTOMER_NOT_FOUND"
+        )
+    # RE-11: one company or family is one customer: the register of the whole group counts.
+    if customer.group_id is not None:
+        members = select(Customer.id).where(Customer.group_id == customer.group_id)
+        key = f"group:{customer.group_id}"
+    else:
+        members = select(Customer.id).where(Customer.id == customer.id)
+        key = f"customer:{customer.id}"
+    visits = (
+        await session.scalars(
+            select(Visit)
+            .where(
+                Visit.customer_id.in_(members),
+                Visit.receiver_id.is_not(None),
+                Visit.counted.is_(True),
+                Visit.corrects_id.is_(None),
+                Visit.arrived_at <= context.sold_at,
+            )
+            .order_by(Visit.arrived_at, Visit.id)
+        )
+    ).all()
+    grabs = {
+        g.visit_id: g
+        for g in (
+            await session.scalars(
+                select(OrderGrab).where(OrderGrab.visit_id.in_([v.id for v in visits]))
+            )
+        ).all()
+    }
+    register = [
+        rules.RegisterEntry(
+            staff_id=str(v.receiver_id),
+            customer_key=key,
+            registered_at=v.arrived_at,
+            named_staff_id=str(grabs[v.id].named_id) if v.id in grabs else None,
+            grabbed=v.id in grabs,
+            channel=rules.Channel(v.channel.value),
+        )
+        for v in visits
+    ]
+    decision = rules.credit_for_deal(register, key, context.sold_at)
+    shares = (
+        (SaleShare(staff_id=int(decision.staff_id), share=Decimal(1)),)
+        if decision.staff_id
+        else (SaleShare(staff_id=context.closed_by_id, share=Decimal(1)),)
+    )
+    return SaleAttribution(shares=shares, reason=decision.reason)
