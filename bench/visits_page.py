@@ -4,10 +4,12 @@
                                           [--concurrency C] [--patches a,b]
 
 Seeds 1,000 customers, 20 salespersons and 10,000 visits (with their real-estate receptions) at
-one real-estate site in a fresh database built by the real migrations, serves Frontdesk and the
-floor with one uvicorn worker each, checks both answer the same bytes, and loads them in turn
-from a separate process.  ``--patches`` adds a third target: Frontdesk with proposed core
-changes applied by monkeypatching (see bench/patches.py), so their effect is measured here.
+one real-estate site in a fresh database built by the real migrations, serves the floor,
+Frontdesk and Frontdesk with the speed layer off (``FRONTDESK_ACCEL=0``: stock strawberry /
+graphql-core) with one uvicorn worker each, checks they answer the same bytes, and loads them
+in turn from a separate process; prints each Frontdesk target's ratio to the floor.
+``--patches`` adds a target: Frontdesk with proposed core changes applied by monkeypatching
+(see bench/patches.py), so their effect is measured here.
 Only loopback addresses are used; the run stops by itself (about a minute by default).
 """
 
@@ -51,6 +53,7 @@ class Target:
     name: str
     factory: str
     env: dict[str, str] = field(default_factory=dict)
+    root: Path = ROOT  # the checkout whose code the server runs
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
     latencies: list[float] = field(default_factory=list)
@@ -76,7 +79,12 @@ def free_port() -> int:
 
 def start(target: Target, db_url: str) -> None:
     target.port = free_port()
-    env = {**os.environ, "BENCH_DATABASE_URL": db_url, "PYTHONPATH": str(ROOT), **target.env}
+    env = {
+        **os.environ,
+        "BENCH_DATABASE_URL": db_url,
+        "PYTHONPATH": str(target.root),
+        **target.env,
+    }
     target.proc = subprocess.Popen(
         [
             sys.executable,
@@ -95,7 +103,7 @@ def start(target: Target, db_url: str) -> None:
             "--timeout-keep-alive",
             "120",
         ],
-        cwd=ROOT,
+        cwd=target.root,
         env=env,
     )
 
@@ -202,6 +210,13 @@ def main() -> int:
         default="",
         help="comma-separated bench/patches.py names; adds a 'frontdesk+patches' target",
     )
+    ap.add_argument(
+        "--baseline",
+        type=Path,
+        default=None,
+        help="another checkout (e.g. a `git worktree` of main): adds a 'baseline' target "
+        "serving Frontdesk from its code, to compare before/after in one run",
+    )
     args = ap.parse_args()
 
     if args.db is None:
@@ -217,12 +232,18 @@ def main() -> int:
 
     targets = [
         Target("floor", "bench.apps:floor_app"),
-        Target("frontdesk", "bench.apps:frontdesk_app"),
+        Target("frontdesk", "bench.apps:frontdesk_app", env={"FRONTDESK_ACCEL": "1"}),
+        # The same app with the speed layer off: stock strawberry / graphql-core execution.
+        Target("frontdesk-stock", "bench.apps:frontdesk_app", env={"FRONTDESK_ACCEL": "0"}),
     ]
+    if args.baseline is not None:
+        targets.append(Target("baseline", "bench.apps:frontdesk_app", root=args.baseline.resolve()))
     if args.patches:
         targets.append(
             Target(
-                "frontdesk+patches", "bench.apps:frontdesk_app", env={"BENCH_PATCHES": args.patches}
+                "frontdesk+patches",
+                "bench.apps:frontdesk_app",
+                env={"BENCH_PATCHES": args.patches, "FRONTDESK_ACCEL": "1"},
             )
         )
 

@@ -59,13 +59,11 @@ LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     ("db, settings, errors", ("core", "core.db", "core.settings", "core.errors", "core.layers")),
 )
 
-# ``core.plugin_api`` is the facade business lines import (top, beside schema composition;
-# nothing in core imports it but the hook specifications, for types).  While it is still the
-# single module holding the hook value dataclasses (before they move to ``core.contracts``),
-# it sits with the models instead: see :func:`layer_of`.
 ROOT: Final = "core"
+
+# ``core.plugin_api`` is the facade business lines import (top, beside schema composition);
+# no core module imports it, but the hook specifications may, for types only.
 PLUGIN_API: Final = "core.plugin_api"
-LEGACY_PLUGIN_API_LAYER: Final = "models, rules, calendar"
 
 # (importer, imported) pairs allowed under ``if TYPE_CHECKING:`` only, whatever the layers.
 TYPE_ONLY_EXCEPTIONS: Final[frozenset[tuple[str, str]]] = frozenset(
@@ -73,10 +71,8 @@ TYPE_ONLY_EXCEPTIONS: Final[frozenset[tuple[str, str]]] = frozenset(
 )
 
 
-def layer_of(module: str, *, plugin_api_is_package: bool = True) -> int | None:
+def layer_of(module: str) -> int | None:
     """The index in :data:`LAYERS` (0 is the top) of a dotted module name, None if unplaced."""
-    if not plugin_api_is_package and (module == PLUGIN_API or module.startswith(PLUGIN_API + ".")):
-        return next(i for i, (name, _) in enumerate(LAYERS) if name == LEGACY_PLUGIN_API_LAYER)
     best: tuple[int, int] | None = None  # (prefix length, layer)
     for index, (_name, prefixes) in enumerate(LAYERS):
         for prefix in prefixes:

@@ -67,7 +67,11 @@ class Settings(BaseSettings):
     """
 
     model_config = SettingsConfigDict(
-        env_prefix="FRONTDESK_", frozen=True, extra="ignore", validate_default=True
+        env_prefix="FRONTDESK_",
+        env_ignore_empty=True,
+        frozen=True,
+        extra="ignore",
+        validate_default=True,
     )
 
     database_url: str = Field(
@@ -117,6 +121,17 @@ class Settings(BaseSettings):
     )
     webhook_lease_seconds: float = Field(
         default=60.0, gt=0, description="How long a process holds an endpoint's sending lease."
+    )
+    accel: bool = Field(
+        default=True,
+        description="The speed layer (core/graphql/accel/): `false` (`FRONTDESK_ACCEL=0`) "
+        "serves every request with stock strawberry / graphql-core.",
+    )
+    accel_strict: bool = Field(
+        default=False,
+        description="An exception inside the speed layer raises (the test suite sets "
+        "`FRONTDESK_ACCEL_STRICT=1`) instead of being logged while stock execution serves "
+        "the request.",
     )
     extra: dict[str, str] = Field(
         default_factory=dict,

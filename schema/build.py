@@ -43,9 +43,9 @@ from strawberry.types.field import StrawberryField
 from core.auth import DEFAULT_ROOT_PERMISSION, Permission, record_audit, require
 from core.contracts import LineInput
 from core.errors import FrontdeskError, PluginError
+from core.graphql.accel import execution_context_class
 from core.graphql.complaints import FileComplaintInput
 from core.graphql.errors import classify
-from core.graphql.execution import FastExecutionContext
 from core.graphql.line_inputs import EXTENSIBLE_INPUTS
 from core.graphql.loading import KNOWN_METADATA, prefetch_key
 from core.graphql.mutations import (
@@ -522,8 +522,10 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
             lambda: AddValidationRules(limit_rules),
             _validation_cache,
         ],
-        # Plain attribute fields skip graphql-core's per-field work (core/graphql/execution.py).
-        execution_context_class=FastExecutionContext,
+        # The speed layer (core/graphql/accel/), or graphql-core's own with Settings.accel off.
+        execution_context_class=execution_context_class(
+            settings.accel, strict=settings.accel_strict
+        ),
     )
     for type_name, fields in line_fields.items():
         for f in fields:

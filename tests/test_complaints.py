@@ -48,7 +48,6 @@ from core.services import complaints as svc
 from core.services import directory
 from core.services.plugin_state import set_plugin_enabled
 from core.settings import Settings
-from schema.build import build_schema
 
 S = ComplaintStatus
 
@@ -469,7 +468,6 @@ async def fd_policy(sqlite_url: str) -> AsyncIterator[Frontdesk]:
     app = Frontdesk(
         Settings(database_url=sqlite_url),
         pm=create_plugin_manager(extra=[MajorIncidentPolicy()]),
-        schema_factory=build_schema,
     )
     async with app.write() as s:
         await set_plugin_enabled(s, app.host, "realestate", True, FIXED_NOW)

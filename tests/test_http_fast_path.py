@@ -8,16 +8,26 @@ query, batches, other content types) must reach strawberry's pipeline.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from conftest import start_frontdesk
 from sqlalchemy import func, select
 from starlette.testclient import TestClient
 
 from core.app import FrontdeskGraphQL, SchemaRouter, create_app
 from core.auth import AuditEntry, create_token
+from core.runtime import Frontdesk
+
+
+@pytest.fixture
+async def fd(sqlite_url: str) -> AsyncIterator[Frontdesk]:
+    """The speed layer on, whatever FRONTDESK_ACCEL says (this file tests it)."""
+    app = await start_frontdesk(sqlite_url, accel=True)
+    yield app
+    await app.stop()
 
 
 @pytest.fixture

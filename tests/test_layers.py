@@ -41,8 +41,8 @@ class Import:
     type_only: bool
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+def module_name(path: Path, root: Path = ROOT) -> str:
+    parts = list(path.relative_to(root).with_suffix("").parts)
     if parts[-1] == "__init__":
         parts.pop()
     return ".".join(parts)
@@ -53,7 +53,7 @@ def source_modules(root: Path = ROOT) -> dict[str, str]:
     found: dict[str, str] = {}
     for package in PACKAGES:
         for path in sorted((root / package).rglob("*.py")):
-            found[module_name(path)] = path.read_text(encoding="utf-8")
+            found[module_name(path, root)] = path.read_text(encoding="utf-8")
     return found
 
 
@@ -135,25 +135,20 @@ def all_imports(modules: Mapping[str, str]) -> list[Import]:
     return list(dict.fromkeys(found))  # ``from m import a, b`` is one import of m
 
 
-def plugin_api_is_package(modules: Mapping[str, str]) -> bool:
-    return any(m.startswith(PLUGIN_API + ".") for m in modules)
-
-
 def _allowed_type_only(edge: Import) -> bool:
     return edge.type_only and (edge.importer, edge.imported) in TYPE_ONLY_EXCEPTIONS
 
 
 def layering_violations(modules: Mapping[str, str]) -> list[str]:
-    facade = plugin_api_is_package(modules)
     problems = []
     for name in modules:
-        if layer_of(name, plugin_api_is_package=facade) is None:
+        if layer_of(name) is None:
             problems.append(f"{name} has no layer: add its prefix to core.layers.LAYERS")
     for edge in all_imports(modules):
         if _allowed_type_only(edge):
             continue
-        low = layer_of(edge.importer, plugin_api_is_package=facade)
-        high = layer_of(edge.imported, plugin_api_is_package=facade)
+        low = layer_of(edge.importer)
+        high = layer_of(edge.imported)
         if low is None or high is None:
             continue
         if high < low:
@@ -161,11 +156,9 @@ def layering_violations(modules: Mapping[str, str]) -> list[str]:
                 f"{edge.importer}:{edge.line} ({LAYERS[low][0]}) imports {edge.imported} "
                 f"({LAYERS[high][0]}), a higher layer" + (" [TYPE_CHECKING]" * edge.type_only)
             )
-        elif (
-            facade
-            and (edge.imported == PLUGIN_API or edge.imported.startswith(PLUGIN_API + "."))
-            and not (edge.importer + ".").startswith(PLUGIN_API + ".")
-        ):
+        elif (edge.imported + ".").startswith(PLUGIN_API + ".") and not (
+            edge.importer + "."
+        ).startswith(PLUGIN_API + "."):
             problems.append(
                 f"{edge.importer}:{edge.line} imports {edge.imported}: the plugin API is for "
                 "plugins; core imports what it re-exports from where it lives"
@@ -319,7 +312,7 @@ def test_the_checker_finds_a_cycle_within_one_layer_and_unplaced_modules() -> No
     ]
 
 
-def test_the_plugin_api_is_imported_by_no_core_module_once_it_is_the_facade() -> None:
+def test_the_checker_lets_no_core_module_import_the_plugin_api() -> None:
     modules = _with(
         core__plugin_api="from core.plugin_api.hooks import hookimpl\n",
         core__plugin_api__hooks="from core.models import Event\n",

@@ -26,7 +26,6 @@ from core.runtime import Frontdesk
 from core.services.plugin_state import set_plugin_enabled
 from core.settings import Settings
 from core.webhooks import WebhookDelivery, verify_signature
-from schema.build import build_schema
 
 FAST = {
     "webhook_backoff_base": "0.05",
@@ -138,7 +137,7 @@ class Receiver:
 
 async def webhook_frontdesk(url: str, *, enable: bool = True) -> Frontdesk:
     """A Frontdesk with its background tasks (the webhook dispatcher among them)."""
-    fd = Frontdesk(Settings(database_url=url, extra=FAST), schema_factory=build_schema)
+    fd = Frontdesk(Settings(database_url=url, extra=FAST))
     if enable:
         async with fd.write() as s:
             await set_plugin_enabled(s, fd.host, "realestate", True, FIXED_NOW)

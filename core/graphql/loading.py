@@ -138,9 +138,9 @@ def reads_prefetched(key: str) -> Callable[[F], F]:
     """Mark a resolver that only returns ``prefetched(info, key, root)``.
 
     A field declaring a batch loader (``metadata={"prefetch": loader}``) whose resolver carries
-    this mark, with the key ``schema.build`` gives the loader (``plugin.Type.field``), is read
+    this mark, with the key ``schema.build`` gives the loader (``prefetch_key``), is read
     straight from the request's prefetched values by compiled completions
-    (``core.graphql.compiled``), without calling the resolver.
+    (``core.graphql.accel.compiled``), without calling the resolver.
     """
 
     def mark(resolver: F) -> F:
@@ -148,6 +148,13 @@ def reads_prefetched(key: str) -> Callable[[F], F]:
         return resolver
 
     return mark
+
+
+# A field extension whose class sets this attribute to True only hands the resolver a view of
+# its source that exposes at least ``id`` (the plugin API's row view): a field marked with
+# :func:`reads_prefetched` still answers ``prefetched(info, key, root)`` through it, so
+# compiled completions may read the prefetched value directly as well.
+SOURCE_VIEW_ONLY = "frontdesk_source_view_only"
 
 
 # --- pages as rows ---------------------------------------------------------------------------

@@ -14,36 +14,23 @@ the seam:
 Event ids are handed out in commit order (``core.events``), so "every event after the cursor"
 is well defined and a replay never skips an event that commits later.
 
-:class:`FrontdeskTransportWSHandler` also serves the common shape of this subscription (one
-``complaintUpdates`` field selecting plain fields) without running GraphQL per subscriber:
-each event's ``next`` payload is serialised once per distinct selection and the same text is
-sent to every subscriber — the cost of 1,000 subscribers is 1,000 socket writes.
+:class:`FrontdeskTransportWSHandler` sends text frames and refuses (C-13) before execution.
+With ``Settings.accel`` on, its subclass in ``core.graphql.accel.subscriptions`` also serves
+the common shape of this subscription without running GraphQL per subscriber.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 import weakref
-from collections import OrderedDict
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import strawberry
-from graphql import (
-    DocumentNode,
-    FieldNode,
-    GraphQLError,
-    OperationDefinitionNode,
-    OperationType,
-    parse,
-    validate,
-)
-from graphql.execution.values import get_argument_values, get_variable_values
 from sqlalchemy import func, select
 from starlette.websockets import WebSocketDisconnect
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -71,7 +58,7 @@ CURSOR_KIND = "event"
 REPLAY_PAGE = 500
 
 
-# --- the stream, shared by the GraphQL resolver and the fast path -----------------------------
+# --- the stream, shared by the GraphQL resolver and the fast path (core.graphql.accel) --------
 
 
 def _to_domain(e: models.Event) -> DomainEvent:
@@ -195,20 +182,6 @@ async def parse_arguments(
 # --- GraphQL -----------------------------------------------------------------------------------
 
 
-def event_values(e: DomainEvent) -> dict[str, Any]:
-    """ComplaintEvent's fields, serialised as GraphQL serialises them (by GraphQL name)."""
-    return {
-        "__typename": "ComplaintEvent",
-        "cursor": encode_cursor(CURSOR_KIND, e.id),
-        "id": str(e.id),
-        "type": e.type,
-        "siteId": str(e.site_id) if e.site_id is not None else None,
-        "complaintId": str(e.subject_id) if e.subject_id is not None else None,
-        "occurredAt": e.occurred_at.isoformat(),
-        "payload": e.payload,
-    }
-
-
 @strawberry.type(description="One change in a complaint's life (C-9), from the event log.")
 class ComplaintEvent:
     cursor: str = strawberry.field(
@@ -256,126 +229,6 @@ class ComplaintSubscription:
             await events.aclose()
 
 
-# --- the fast path -------------------------------------------------------------------------------
-
-FAST_FIELD = "complaintUpdates"
-_FAST_LEAVES = frozenset(
-    ("__typename", "cursor", "id", "type", "siteId", "complaintId", "occurredAt", "payload")
-)
-
-
-class _Plan:
-    """A validated ``complaintUpdates`` operation whose result is a flat projection."""
-
-    __slots__ = ("field_def", "field_node", "key", "operation", "root", "selection")
-
-    def __init__(
-        self,
-        operation: OperationDefinitionNode,
-        field_node: FieldNode,
-        field_def: Any,
-        selection: tuple[tuple[str, str], ...],
-    ) -> None:
-        self.operation = operation
-        self.field_node = field_node
-        self.field_def = field_def
-        self.root = field_node.alias.value if field_node.alias else field_node.name.value
-        self.selection = selection
-        self.key = (self.root, selection)
-
-    def payload(self, e: DomainEvent) -> str:
-        values = event_values(e)
-        data = {self.root: {alias: values[name] for alias, name in self.selection}}
-        return orjson.dumps({"data": data}).decode()
-
-
-_plans: weakref.WeakKeyDictionary[Any, dict[tuple[str, str | None], _Plan | None]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def fast_plan(
-    schema: Any, query: str, operation_name: str | None, max_fields: int = 30
-) -> _Plan | None:
-    """A plan if the document is a valid subscription to ``complaintUpdates`` selecting plain
-    fields only (no fragments, directives or sub-selections); None sends it down the ordinary
-    GraphQL path, which handles — and reports errors for — everything else."""
-    cache = _plans.setdefault(schema, {})
-    key = (query, operation_name)
-    if key in cache:
-        return cache[key]
-    plan = _make_plan(schema, query, operation_name, max_fields)
-    if len(cache) > 256:
-        cache.clear()
-    cache[key] = plan
-    return plan
-
-
-def _make_plan(
-    schema: Any, query: str, operation_name: str | None, max_fields: int
-) -> _Plan | None:
-    if len(query) > 4000:
-        return None
-    try:
-        document: DocumentNode = parse(query)
-    except GraphQLError:
-        return None
-    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
-    if len(operations) != len(document.definitions):
-        return None  # fragment definitions
-    if operation_name is not None:
-        operations = [o for o in operations if o.name and o.name.value == operation_name]
-    if len(operations) != 1:
-        return None
-    op = operations[0]
-    if op.operation is not OperationType.SUBSCRIPTION or op.directives:
-        return None
-    roots = op.selection_set.selections
-    if len(roots) != 1 or not isinstance(roots[0], FieldNode):
-        return None
-    root = roots[0]
-    if root.name.value != FAST_FIELD or root.directives or root.selection_set is None:
-        return None
-    selection: list[tuple[str, str]] = []
-    for node in root.selection_set.selections:
-        if not isinstance(node, FieldNode) or node.directives or node.arguments:
-            return None
-        if node.selection_set is not None or node.name.value not in _FAST_LEAVES:
-            return None
-        selection.append((node.alias.value if node.alias else node.name.value, node.name.value))
-    if len(selection) > max_fields:
-        return None  # the ordinary path applies the alias limit and says so
-    gql_schema = schema._schema
-    if validate(gql_schema, document):
-        return None
-    subscription_type = gql_schema.subscription_type
-    if subscription_type is None or FAST_FIELD not in subscription_type.fields:
-        return None
-    return _Plan(op, root, subscription_type.fields[FAST_FIELD], tuple(selection))
-
-
-class _PayloadCache:
-    """Each event's ``next`` payload, serialised once per distinct selection."""
-
-    def __init__(self, size: int = 2048) -> None:
-        self._size = size
-        self._items: OrderedDict[tuple[int, Any], str] = OrderedDict()
-
-    def get(self, plan: _Plan, e: DomainEvent) -> str:
-        key = (e.id, plan.key)
-        text = self._items.get(key)
-        if text is None:
-            text = plan.payload(e)
-            self._items[key] = text
-            if len(self._items) > self._size:
-                self._items.popitem(last=False)
-        return text
-
-
-# Per Frontdesk (event ids are per database).
-_payloads: weakref.WeakKeyDictionary[Any, _PayloadCache] = weakref.WeakKeyDictionary()
-
-
 # gen0 collections this rare let the objects of an in-flight fan-out die young instead of being
 # promoted; the promotions are what trigger full collections, and a full collection walks every
 # long-lived connection's objects (measured: 100-200 ms with 1,000 sockets, stalling delivery).
@@ -389,7 +242,11 @@ def tune_gc_for_long_lived_connections() -> None:
 
 
 class FrontdeskTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
-    """graphql-transport-ws with text frames and the ``complaintUpdates`` fast path."""
+    """graphql-transport-ws with text frames and the C-13 refusal before execution.
+
+    With ``Settings.accel`` on, the view uses the subclass in
+    ``core.graphql.accel.subscriptions``, which adds the ``complaintUpdates`` fast path.
+    """
 
     async def send_text(self, text: str) -> None:
         ws = getattr(self.websocket, "ws", None)
@@ -415,56 +272,8 @@ class FrontdeskTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
             # C-13 refusal before execution: the protocol's "error" message for the operation.
             await operation.send_initial_errors([denied])
             return
-        plan = fast_plan(
-            self.schema,
-            operation.query,
-            operation.operation_name,
-            self.context.app.settings.max_aliases,
-        )
-        arguments = None
-        if plan is not None:
-            arguments = await self._fast_arguments(plan, operation)
-        if plan is None or arguments is None:
-            await super().run_operation(operation)
-            return
-        await self._run_fast(plan, operation, *arguments)
+        await self.run_permitted_operation(operation)
 
-    async def _fast_arguments(
-        self, plan: _Plan, operation: Operation[Any, Any]
-    ) -> tuple[int | None, int | None] | None:
-        """Coerced (siteId, after); None when anything is off (the slow path reports it)."""
-        try:
-            variables = get_variable_values(
-                self.schema._schema,
-                plan.operation.variable_definitions or (),
-                operation.variables or {},
-            )
-            if isinstance(variables, list):
-                return None
-            args = get_argument_values(plan.field_def, plan.field_node, variables)
-            return await parse_arguments(self.context.app, args.get("siteId"), args.get("after"))
-        except Exception:  # noqa: BLE001 - the ordinary path produces the proper error
-            return None
-
-    async def _run_fast(
-        self, plan: _Plan, operation: Operation[Any, Any], site: int | None, after: int | None
-    ) -> None:
-        prefix = '{"id":' + orjson.dumps(operation.id).decode() + ',"type":"next","payload":'
-        fd = self.context.app
-        cache = _payloads.setdefault(fd, _PayloadCache())
-        events = stream_events(fd, COMPLAINTS, site_id=site, after=after)
-        try:
-            async for e in events:
-                if operation.completed:
-                    return
-                await self.send_text(prefix + cache.get(plan, e) + "}")
-        except WebSocketDisconnected:
-            return
-        except Exception as error:  # pragma: no cover - mirrors the base handler
-            await self.handle_task_exception(error)
-            with contextlib.suppress(Exception):
-                await operation.send_operation_message({"id": operation.id, "type": "complete"})
-            self.operations.pop(operation.id, None)
-            raise
-        finally:
-            await events.aclose()
+    async def run_permitted_operation(self, operation: Operation[Any, Any]) -> None:
+        """An operation the caller may run: strawberry's own handling."""
+        await super().run_operation(operation)

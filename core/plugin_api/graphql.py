@@ -83,17 +83,29 @@ def _view(root: Any, allowed: frozenset[str], type_name: str) -> Any:
 
 
 class _RowViewExtension(FieldExtension):
+    # Only wraps the source in a view (with ``id``): compiled completions may still read a
+    # batch-loaded field's value straight from the prefetched values (core.graphql.loading).
+    frontdesk_source_view_only = True
+
     def __init__(self, allowed: frozenset[str], type_name: str) -> None:
         self.allowed = allowed
         self.type_name = type_name
 
+    def _viewed(self, source: Any, kwargs: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        # Strawberry hands a resolver its root through the keyword of its root/parent
+        # parameter, not through ``source``: replace both.
+        view = _view(source, self.allowed, self.type_name)
+        return view, {k: view if v is source else v for k, v in kwargs.items()}
+
     def resolve(self, next_: Callable[..., Any], source: Any, info: Info, **kwargs: Any) -> Any:
-        return next_(_view(source, self.allowed, self.type_name), info, **kwargs)
+        view, kwargs = self._viewed(source, kwargs)
+        return next_(view, info, **kwargs)
 
     async def resolve_async(
         self, next_: Callable[..., Awaitable[Any]], source: Any, info: Info, **kwargs: Any
     ) -> Any:
-        result = next_(_view(source, self.allowed, self.type_name), info, **kwargs)
+        view, kwargs = self._viewed(source, kwargs)
+        result = next_(view, info, **kwargs)
         return await result if hasattr(result, "__await__") else result
 
 

@@ -1,6 +1,6 @@
 """Compiled completion: a generated function per (object type, selection), shared by requests.
 
-:class:`core.graphql.execution.FastExecutionContext` asks :func:`compiled_completion` for the
+:class:`core.graphql.accel.executor.FastExecutionContext` asks :func:`compiled_completion` for the
 object values it completes (a connection page returned by a root resolver, typically).  When
 the whole selection under the object consists of fields whose value needs no ``Info``:
 
@@ -8,7 +8,8 @@ the whole selection under the object consists of fields whose value needs no ``I
 * resolvers that only take ``self`` (``Connection.nodes``, ``Visit.escortsNeeded`` …), sync;
 * plugin fields declaring a batch loader (``metadata={"prefetch": loader}``) whose resolver is
   marked with :func:`core.graphql.loading.reads_prefetched` for the same key: the value the
-  loader produced for the root in this request (``context.prefetched``);
+  loader produced for the root in this request (``context.prefetched``); their only allowed
+  field extensions are source views (``loading.SOURCE_VIEW_ONLY``, the plugin API's row view);
 * ``__typename``;
 
 and their types are scalars, enums, object types without ``is_type_of`` and lists of those,
@@ -18,11 +19,17 @@ the document's field nodes (the parser cache returns the same document for the s
 Selections with directives, arguments, defer, abstract types or any other field are not
 compiled: graphql-core (and the per-field fast path) completes them as before.
 
-A compiled function only ever raises on data it does not handle the way graphql-core would
-(a null for a non-null field, a value a scalar refuses, a non-list for a list …).  The caller
-then completes the same object through graphql-core, which reports exactly the usual error,
-path and null propagation; every value read here is side-effect free, so reading it twice is
-harmless.  The output is therefore identical to graphql-core's (tests/test_compiled_path.py).
+A compiled function raises :class:`Bail` on data it does not handle the way graphql-core would
+(a null for a non-null field, a value a scalar refuses, a non-list for a list …); a resolver it
+calls may raise too.  The caller then completes the same object through graphql-core, which
+reports exactly the usual error, path and null propagation; every value read here is
+side-effect free, so reading it twice is harmless.  The output is therefore identical to
+graphql-core's (tests/test_compiled_path.py, tests/test_accel_identity.py).
+
+A selection the compiler does not handle raises :class:`Unsupported` with a reason: the
+caller counts it as a fallback (``core.graphql.accel.stats``).  Any other exception while
+compiling is a bug (or a changed strawberry / graphql-core internal): counted as an error,
+raised in strict mode, else logged as a warning and the selection is left to graphql-core.
 """
 
 from __future__ import annotations
@@ -47,7 +54,8 @@ from graphql import (
 from graphql.pyutils import Undefined
 from graphql.type.scalars import serialize_boolean, serialize_id, serialize_string
 
-from core.graphql.loading import DEFINITION_BACKREF, PREFETCH_MARK
+from core.graphql.accel.stats import STATS
+from core.graphql.loading import DEFINITION_BACKREF, PREFETCH_MARK, SOURCE_VIEW_ONLY
 
 CACHE_SIZE = 512
 
@@ -64,7 +72,11 @@ _SHORTCUTS: dict[Any, tuple[str, str]] = {
 
 
 class Unsupported(Exception):
-    """The selection uses something this compiler does not handle."""
+    """The selection uses something this compiler does not handle (the reason is its text)."""
+
+
+class Bail(Exception):
+    """A compiled function met data it leaves to graphql-core (the reason is its text)."""
 
 
 class _Cache:
@@ -94,11 +106,12 @@ _CACHES: WeakKeyDictionary[GraphQLSchema, _Cache] = WeakKeyDictionary()
 
 def compiled_completion(
     context: Any, parent_type: GraphQLObjectType, grouped_field_set: Any
-) -> Completion | None:
-    """The compiled completion of ``grouped_field_set`` on ``parent_type``, or None.
+) -> tuple[Completion | None, str | None]:
+    """The compiled completion of ``grouped_field_set`` on ``parent_type``, or (None, why not).
 
     ``context`` is the graphql-core execution context of the current request; it is used to
-    collect sub-selections the first time a selection is compiled.
+    collect sub-selections the first time a selection is compiled, and its ``strict`` says
+    whether an exception inside the compiler raises (tests) or is logged (production).
     """
     schema = context.schema
     cache = _CACHES.get(schema)
@@ -110,9 +123,15 @@ def compiled_completion(
     if found:
         return value
     try:
-        value = _Compiler(context).compile(parent_type, grouped_field_set)
-    except Unsupported:
-        value = None
+        value: tuple[Completion | None, str | None] = (
+            _Compiler(context).compile(parent_type, grouped_field_set),
+            None,
+        )
+    except Unsupported as exc:
+        value = (None, f"compiled:{exc}")
+    except Exception as exc:  # noqa: BLE001 - a compiler bug: counted, raised when strict
+        STATS.error("compiler", exc, strict=getattr(context, "strict", True))
+        value = (None, "compiled:compiler-error")
     cache.put(key, nodes, value)
     return value
 
@@ -121,14 +140,16 @@ class _Compiler:
     def __init__(self, context: Any) -> None:
         self.context = context
         self.lines: list[str] = []
-        self.namespace: dict[str, Any] = {"Bail": Unsupported, "Undefined": Undefined}
+        self.namespace: dict[str, Any] = {"Bail": Bail, "Undefined": Undefined}
         self.functions = 0
 
     def compile(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Completion:
         for details in grouped_field_set.values():
             for d in details:
-                if d.defer_usage is not None or self._has_directives(d.node):
-                    raise Unsupported
+                if d.defer_usage is not None:
+                    raise Unsupported("defer")
+                if self._has_directives(d.node):
+                    raise Unsupported("directive")
         name = self._object(parent_type, grouped_field_set)
         exec("\n".join(self.lines), self.namespace)  # generated from the schema, names bound
         return self.namespace[name]
@@ -161,11 +182,11 @@ class _Compiler:
         """Emit ``def oN(src, pf)`` completing ``object_type``; returns its name."""
         name = f"o{self.functions}"
         self.functions += 1
-        body = ["    if src is None:", "        raise Bail", "    out = {}"]
+        body = ["    if src is None:", "        raise Bail('null-item')", "    out = {}"]
         for response_name, details in grouped_field_set.items():
             for d in details:
                 if d.defer_usage is not None:
-                    raise Unsupported
+                    raise Unsupported("defer")
             body += self._field(object_type, response_name, details)
         body.append("    return out")
         self.lines += [f"def {name}(src, pf):", *body, ""]
@@ -177,10 +198,10 @@ class _Compiler:
         if node.name.value == "__typename":
             return [f"    out[{key}] = {self._const(parent.name)}"]
         if any(d.node.arguments for d in details):
-            raise Unsupported
+            raise Unsupported("argument")
         field_def = parent.fields.get(node.name.value)
         if field_def is None:
-            raise Unsupported
+            raise Unsupported("unknown-field")
         read = self._read(parent, field_def)
         lines = [f"    v = {read}"]
         lines += self._complete(field_def.type, details, "v", f"out[{key}]", "    ")
@@ -189,18 +210,28 @@ class _Compiler:
     def _read(self, parent: GraphQLObjectType, field_def: Any) -> str:
         """An expression reading the field's value from ``src``."""
         sfield = (field_def.extensions or {}).get(DEFINITION_BACKREF)
-        if sfield is None or sfield.extensions:
-            raise Unsupported
+        if sfield is None:
+            raise Unsupported("not-a-strawberry-field")
         resolver = sfield.base_resolver
+        if sfield.extensions:
+            # Only a batch-loaded field read from the prefetched values (below) may have
+            # extensions, and only ones that merely hand the resolver a view of its source.
+            mark = getattr(resolver.wrapped_func, PREFETCH_MARK, None) if resolver else None
+            if mark is None or not all(
+                getattr(e, SOURCE_VIEW_ONLY, False) is True for e in sfield.extensions
+            ):
+                raise Unsupported("field-extension")
         if resolver is None:
             if not getattr(field_def.resolve, "_is_default", False):
-                raise Unsupported
+                raise Unsupported("custom-resolve")
             attr = sfield.python_name
             if sfield.default_resolver is builtins.getattr and attr.isidentifier():
                 return f"src.{attr}"
             return f"{self._const(sfield.default_resolver)}(src, {self._const(attr)})"
-        if resolver.is_async or resolver.arguments or sfield.arguments:
-            raise Unsupported
+        if resolver.is_async:
+            raise Unsupported("async-resolver")
+        if resolver.arguments or sfield.arguments:
+            raise Unsupported("resolver-arguments")
         func = resolver.wrapped_func
         mark = getattr(func, PREFETCH_MARK, None)
         loader = (sfield.metadata or {}).get("prefetch")
@@ -210,8 +241,10 @@ class _Compiler:
             registry = getattr(strawberry_schema, "frontdesk_prefetch", {})
             entry = _registry_entry(registry, parent.name, loader)
             if entry is None or entry[0] != mark:
-                raise Unsupported
+                raise Unsupported("prefetch-mismatch")
             return f"pf.get(({self._const(mark)}, src.id))"
+        if sfield.extensions:
+            raise Unsupported("field-extension")
         if (
             resolver.self_parameter is None
             or resolver.info_parameter is not None
@@ -219,7 +252,7 @@ class _Compiler:
             or resolver.parent_parameter is not None
             or len(resolver.signature.parameters) != 1
         ):
-            raise Unsupported
+            raise Unsupported("resolver-needs-info")
         return f"{self._const(func)}(src)"
 
     def _complete(
@@ -229,7 +262,11 @@ class _Compiler:
         non_null = is_non_null_type(gql_type)
         inner = gql_type.of_type if non_null else gql_type
         lines = [f"{indent}if {value} is None:"]
-        lines.append(f"{indent}    raise Bail" if non_null else f"{indent}    {target} = None")
+        lines.append(
+            f"{indent}    raise Bail('null-for-non-null')"
+            if non_null
+            else f"{indent}    {target} = None"
+        )
         lines.append(f"{indent}else:")
         deeper = indent + "    "
         if is_leaf_type(inner):
@@ -247,13 +284,13 @@ class _Compiler:
             lines += [
                 f"{deeper}{value} = {coerce}({value})",
                 f"{deeper}if {value} is None or {value} is Undefined:",
-                f"{deeper}    raise Bail",
+                f"{deeper}    raise Bail('scalar-refused')",
                 f"{deeper}{target} = {value}",
             ]
             return lines
         if is_object_type(inner):
             if inner.is_type_of:
-                raise Unsupported
+                raise Unsupported("is-type-of")
             sub = self._object(inner, self._subfields(inner, details))
             lines.append(f"{deeper}{target} = {sub}({value}, pf)")
             return lines
@@ -263,7 +300,7 @@ class _Compiler:
             item_inner = item.of_type if item_non_null else item
             lines += [
                 f"{deeper}if type({value}) is not list and type({value}) is not tuple:",
-                f"{deeper}    raise Bail",
+                f"{deeper}    raise Bail('not-a-list')",
             ]
             if is_object_type(item_inner) and not item_inner.is_type_of:
                 sub = self._object(item_inner, self._subfields(item_inner, details))
@@ -278,13 +315,13 @@ class _Compiler:
                 coerce = self._const(_leaf_items(item_inner.coerce_output_value, item_non_null))
                 lines.append(f"{deeper}{target} = {coerce}({value})")
                 return lines
-        raise Unsupported
+        raise Unsupported("abstract-or-nested-list-type")
 
     def _subfields(self, object_type: GraphQLObjectType, details: Any) -> Any:
         collected = self.context.collect_subfields(object_type, details)
         grouped_field_set, new_defer_usages = collected[0], collected[1]
         if new_defer_usages:
-            raise Unsupported
+            raise Unsupported("defer")
         return grouped_field_set
 
 
@@ -303,16 +340,16 @@ def _leaf_items(coerce: Callable[[Any], Any], non_null: bool) -> Callable[[Itera
         for item in items:
             if item is None:
                 if non_null:
-                    raise Unsupported
+                    raise Bail("null-for-non-null")
                 out.append(None)
                 continue
             value = coerce(item)
             if value is None or value is Undefined:
-                raise Unsupported
+                raise Bail("scalar-refused")
             out.append(value)
         return out
 
     return complete
 
 
-__all__ = ["Completion", "compiled_completion"]
+__all__ = ["Bail", "Completion", "Unsupported", "compiled_completion"]

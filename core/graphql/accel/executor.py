@@ -1,6 +1,8 @@
 """A graphql-core executor that completes plain attribute fields without per-field machinery.
 
-Passed as ``execution_context_class`` by ``schema/build.py``.
+Passed as ``execution_context_class`` by ``schema/build.py`` when ``Settings.accel`` is on
+(a subclass made by :func:`core.graphql.accel.execution_context_class` carries the setting
+``accel_strict`` as ``strict``).
 
 Almost every field of a page is a "basic" strawberry field: no resolver, no field extension,
 the value is ``getattr(source, python_name)``.  graphql-core still builds a ``ResolveInfo``, a
@@ -16,7 +18,10 @@ keyed on it) and then, per object:
 
 Whenever the fast path meets something unusual - an exception, a null for a non-null field, a
 value that is not a list - it re-runs that one field through ``execute_field`` (basic fields are
-side-effect free), so errors, paths and null propagation are exactly graphql-core's.
+side-effect free), so errors, paths and null propagation are exactly graphql-core's.  Such a
+re-run is counted as a fallback; a re-run that then succeeds without an error means the fast
+path raised where graphql-core does not: that is counted as an error of the speed layer
+(raised in strict mode, a warning otherwise; see ``core.graphql.accel.stats``).
 """
 
 from __future__ import annotations
@@ -35,13 +40,19 @@ from graphql.pyutils import Path, Undefined
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from core.graphql.compiled import Completion, compiled_completion
+from core.graphql.accel.compiled import Bail, Completion, compiled_completion
+from core.graphql.accel.stats import STATS
 from core.graphql.loading import DEFINITION_BACKREF
 
 SLOW, LEAF, OBJECT, OBJECT_LIST = 0, 1, 2, 3
 
 
 class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
+    # An exception inside the fast path raises AccelError (tests) instead of a warning.
+    strict: bool = False
+    # Compiled completions on (off: the per-field fast path only; tests compare both).
+    compile: bool = True
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # id(grouped field set) -> (grouped field set kept alive, plan or None)
@@ -50,9 +61,13 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._compiled: dict[int, tuple[Any, Completion | None]] = {}
         manager = self.middleware_manager
         self._fast_enabled = not (manager is not None and manager.middlewares)
+        if not self._fast_enabled:
+            STATS.fallback("executor:middleware")
         # Per-request results of plugin batch loaders, read by compiled plugin fields.
         self._prefetched = getattr(self.context_value, "prefetched", None)
-        self._compile_enabled = self._fast_enabled and isinstance(self._prefetched, dict)
+        self._compile_enabled = (
+            self.compile and self._fast_enabled and isinstance(self._prefetched, dict)
+        )
 
     def _compiled_for(
         self, parent_type: GraphQLObjectType, grouped_field_set: Any
@@ -60,9 +75,49 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         hit = self._compiled.get(id(grouped_field_set))
         if hit is not None:
             return hit[1]
-        completion = compiled_completion(self, parent_type, grouped_field_set)
+        completion, reason = compiled_completion(self, parent_type, grouped_field_set)
+        if reason is not None:
+            STATS.fallback(reason)  # once per selection set and request
         self._compiled[id(grouped_field_set)] = (grouped_field_set, completion)
         return completion
+
+    def _errors_now(self) -> int:
+        return len(self.collected_errors.errors)
+
+    def _check_redo(self, where: str, exc: Exception, before: int, result: Any, path: Any) -> None:
+        """After graphql-core redid what the fast path raised on: the same input must give an
+        error there too, else the fast path itself is wrong (counted; raised when strict)."""
+        if self.is_awaitable(result) or self._errors_now() > before:
+            return
+        if self.collected_errors.has_nulled_position(path):
+            return
+        STATS.error(where, exc, strict=self.strict)
+
+    def _complete_compiled(
+        self,
+        completion: Completion,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Path,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        failed: Exception | None = None
+        try:
+            return completion(source_value, self._prefetched)  # type: ignore[arg-type]
+        except Bail as bail:  # data the compiled code leaves to graphql-core
+            STATS.fallback(f"compiled-bail:{bail}")
+        except Exception as exc:  # noqa: BLE001 - graphql-core below reports it exactly
+            STATS.fallback("compiled-bail:exception")
+            failed = exc
+        # Outside the except blocks: graphql-core's errors are not chained to ours.
+        before = self._errors_now()
+        result = super().execute_fields(
+            parent_type, source_value, path, grouped_field_set, position_context
+        )
+        if failed is not None:
+            self._check_redo("compiled", failed, before, result, path)
+        return result
 
     # --- planning ---------------------------------------------------------------------------
     def _fast_plan(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> Any:
@@ -70,9 +125,13 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if hit is not None:
             return hit[1]
         plan: list[tuple[Any, ...]] | None = []
-        for response_name, details in grouped_field_set.items():
-            plan.append((response_name, details, *self._fast_field(parent_type, details)))
-        if not any(step[2] != SLOW for step in plan):
+        try:
+            for response_name, details in grouped_field_set.items():
+                plan.append((response_name, details, *self._fast_field(parent_type, details)))
+        except Exception as exc:  # noqa: BLE001 - a planning bug: counted, raised when strict
+            STATS.error("executor-plan", exc, strict=self.strict)
+            plan = None
+        if plan is not None and not any(step[2] != SLOW for step in plan):
             plan = None  # nothing to gain: use graphql-core's loop as is
         self._fast_plans[id(grouped_field_set)] = (grouped_field_set, plan)
         return plan
@@ -116,10 +175,9 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if self._compile_enabled and path is not None:
             completion = self._compiled_for(parent_type, grouped_field_set)
             if completion is not None:
-                try:
-                    return completion(source_value, self._prefetched)  # type: ignore[arg-type]
-                except Exception:  # noqa: BLE001 - graphql-core below reports it exactly
-                    pass
+                return self._complete_compiled(
+                    completion, parent_type, source_value, path, grouped_field_set, position_context
+                )
         plan = self._fast_plan(parent_type, grouped_field_set)
         if plan is None:
             return super().execute_fields(
@@ -132,6 +190,7 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         try:
             for response_name, details, kind, getter, attr, extra, object_type in plan:
                 result: Any = Undefined
+                failed: Exception | None = None
                 if kind == LEAF:
                     try:
                         value = getter(source_value, attr)
@@ -141,8 +200,8 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                             coerced = extra(value)
                             if coerced is not None and coerced is not Undefined:
                                 result = coerced
-                    except Exception:  # noqa: BLE001 - redone below for the exact error
-                        result = Undefined
+                    except Exception as exc:  # noqa: BLE001 - redone below for the exact error
+                        failed = exc
                 elif kind == OBJECT:
                     result = self._fast_object(
                         parent_type,
@@ -168,14 +227,16 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
                         object_type,
                         position_context,
                     )
+                if result is Undefined and kind != SLOW:
+                    STATS.fallback("executor:redo-field")
                 if result is Undefined:
+                    before = self._errors_now()
+                    field_path = Path(path, response_name, type_name)
                     result = self.execute_field(
-                        parent_type,
-                        source_value,
-                        details,
-                        Path(path, response_name, type_name),
-                        position_context,
+                        parent_type, source_value, details, field_path, position_context
                     )
+                    if failed is not None:
+                        self._check_redo("executor", failed, before, result, field_path)
                     if result is Undefined:
                         continue
                 results[response_name] = result
