@@ -20,7 +20,8 @@ from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -34,6 +35,7 @@ from core.errors import (
     FrontdeskError,
     ServiceUnavailable,
 )
+from core.graphiql import ASSETS_PATH, assets_dir, graphiql_html
 from core.graphql.accel import STATS as ACCEL_STATS
 from core.graphql.accel.http import SlimJSONPost
 from core.graphql.accel.subscriptions import AccelTransportWSHandler
@@ -155,6 +157,11 @@ class FrontdeskGraphQL(GraphQL):
         sockets_of(self.frontdesk).track(context)  # closed (4403) when it is revoked
         return None
 
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL from the installed assets package, titled Frontdesk (core/graphiql.py)."""
+        return graphiql_html()
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
 
@@ -268,6 +275,8 @@ def create_app(frontdesk: Frontdesk | None = None) -> Starlette:
                 limited(MediaTypes(BodyLimit(router, settings.max_body_bytes))),
                 methods=["GET", "POST"],
             ),
+            # GraphiQL's browser assets, from an installed package (works offline).
+            Mount(ASSETS_PATH, StaticFiles(directory=assets_dir()), name="graphiql-assets"),
             WebSocketRoute("/graphql", limited(router)),
         ],
         lifespan=lifespan,

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -16,7 +18,7 @@ from rich.table import Table
 
 from core import migrate
 from core.plugins import PluginHost, create_plugin_manager
-from core.settings import DEFAULT_DATABASE_URL
+from core.settings import Settings
 
 app = typer.Typer(help="Frontdesk: GraphQL reception platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations (core + one branch per plugin).")
@@ -27,16 +29,121 @@ app.add_typer(db_app, name="db")
 app.add_typer(plugins_app, name="plugins")
 app.add_typer(schema_app, name="schema")
 app.add_typer(tokens_app, name="tokens")
+config_app = typer.Typer(help="The effective settings (flags, FRONTDESK_* variables, file).")
+app.add_typer(config_app, name="config")
 console = Console()
+err_console = Console(stderr=True)
 
 DatabaseOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--database-url",
         envvar="FRONTDESK_DATABASE_URL",
-        help="SQLAlchemy URL; SQLite by default, e.g. postgresql://postgres@127.0.0.1/frontdesk",
+        show_default=False,
+        help=(
+            "SQLAlchemy URL, e.g. postgresql://postgres@127.0.0.1/frontdesk.  Default: the "
+            "SQLite file in the data directory ($FRONTDESK_DATA_DIR, else "
+            "~/.local/share/frontdesk), the same from any directory."
+        ),
     ),
 ]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+class DatabaseProblem(Exception):
+    """The database is missing, unreachable or not migrated: one line saying what to run."""
+
+
+def _settings(**overrides: object) -> Settings:
+    """The one settings object (flags > FRONTDESK_* variables > config file > defaults);
+    a bad value is one line naming the setting."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings.from_env(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        raise DatabaseProblem(f"invalid setting ({problems}); see `frontdesk config show`") from exc
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _sqlite_path(url: str) -> Path | None:
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or u.database in (None, "", ":memory:"):
+        return None
+    return Path(u.database)
+
+
+def _database(url: str | None, *, create: bool = False) -> str:
+    """The database URL a command uses (``--database-url``, ``FRONTDESK_DATABASE_URL``, else
+    the default SQLite file); a missing SQLite file is created only by commands that migrate
+    (``create``), the others say what to run instead of creating an empty file."""
+    url = url or _settings().database_url
+    path = _sqlite_path(url)
+    if path is not None and not path.exists():
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        else:
+            raise DatabaseProblem(
+                f"no Frontdesk database at {path}: run `frontdesk db upgrade` (or `frontdesk "
+                "demo`) to create it, or point --database-url / FRONTDESK_DATABASE_URL at yours"
+            )
+    return url
+
+
+def _migrated(url: str | None) -> str:
+    """:func:`_database`, and core's migrations applied (else one line: what to run)."""
+    url = _database(url)
+    if not migrate.core_is_current(url, _host()):
+        flag = "" if url == _settings().database_url else f" --database-url {_shown(url)}"
+        raise DatabaseProblem(
+            f"the database {_shown(url)} is not migrated to this version of Frontdesk: run "
+            f"`frontdesk db upgrade{flag}`"
+        )
+    return url
+
+
+def _fail(message: str) -> None:
+    err_console.print(message, soft_wrap=True, highlight=False, markup=False)
+
+
+def friendly(command: Callable[P, R]) -> Callable[P, R]:
+    """Errors a user can act on end a command with one line and exit status 2, never a
+    traceback: Frontdesk errors (``CODE: message``), a missing or unmigrated database, and
+    a database that cannot be reached."""
+    from sqlalchemy.exc import DBAPIError
+
+    from core.errors import FrontdeskError
+
+    @functools.wraps(command)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except FrontdeskError as exc:
+            _fail(f"{exc.code}: {exc.message}")
+            raise typer.Exit(2) from exc
+        except DatabaseProblem as exc:
+            _fail(str(exc))
+            raise typer.Exit(2) from exc
+        except (DBAPIError, OSError) as exc:
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            _fail(
+                f"the database could not be used ({reason}); check --database-url / "
+                "FRONTDESK_DATABASE_URL, then run `frontdesk db upgrade`"
+            )
+            raise typer.Exit(2) from exc
+
+    return run
 
 
 def _host() -> PluginHost:
@@ -66,26 +173,30 @@ def _upgrade(url: str) -> list[str]:
 
 
 @db_app.command("upgrade")
-def db_upgrade(database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
-    """Bring the database to the heads of core and every enabled plugin."""
-    labels = _upgrade(database_url)
+@friendly
+def db_upgrade(database_url: DatabaseOption = None) -> None:
+    """Bring the database to the heads of core and every enabled plugin (creates the default
+    SQLite file if there is none)."""
+    labels = _upgrade(_database(database_url, create=True))
     console.print(f"[green]upgraded[/] branches: {', '.join(labels)}")
 
 
 @db_app.command("downgrade")
+@friendly
 def db_downgrade(
     target: Annotated[str, typer.Argument(help="e.g. realestate@base, or a revision id")],
-    database_url: DatabaseOption = DEFAULT_DATABASE_URL,
+    database_url: DatabaseOption = None,
 ) -> None:
     """Downgrade to a revision; ``<plugin>@base`` removes one plugin's tables."""
-    migrate.downgrade(database_url, _host(), target)
+    migrate.downgrade(_migrated(database_url), _host(), target)
     console.print(f"[yellow]downgraded[/] to {target}")
 
 
 @db_app.command("current")
-def db_current(database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
+@friendly
+def db_current(database_url: DatabaseOption = None) -> None:
     """Show the revision of each applied branch."""
-    for label, rev in migrate.describe_current(database_url, _host()):
+    for label, rev in migrate.describe_current(_database(database_url), _host()):
         console.print(f"{label}: {rev}")
 
 
@@ -104,9 +215,10 @@ async def _set_enabled(url: str, name: str, enabled: bool) -> None:
 
 
 @plugins_app.command("list")
-def plugins_list(database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
+@friendly
+def plugins_list(database_url: DatabaseOption = None) -> None:
     """Installed plugins and whether each is enabled."""
-    host = asyncio.run(_enabled_host(database_url))
+    host = asyncio.run(_enabled_host(_migrated(database_url)))
     table = Table("code", "name", "version", "business line", "enabled")
     for name, p in sorted(host.installed.items()):
         table.add_row(
@@ -120,37 +232,30 @@ def plugins_list(database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
 
 
 @plugins_app.command("enable")
-def plugins_enable(name: str, database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
+@friendly
+def plugins_enable(name: str, database_url: DatabaseOption = None) -> None:
     """Enable a plugin: migrate its tables, sync its penalty table, show its fields."""
-    from core.errors import FrontdeskError, NotFound
+    from core.errors import NotFound
 
-    try:
-        host = _host()
-        if name not in host.installed:
-            # The same code and message as `plugins disable` (set_plugin_enabled).
-            known = ", ".join(sorted(host.installed)) or "none"
-            raise NotFound(
-                f"no plugin named {name!r} is installed (installed: {known})",
-                code="UNKNOWN_PLUGIN",
-            )
-        migrate.upgrade(database_url, host, plugins=[name])
-        asyncio.run(_set_enabled(database_url, name, True))
-    except FrontdeskError as exc:
-        console.print(f"[red]{exc.code}[/]: {exc.message}")
-        raise typer.Exit(2) from exc
+    host = _host()
+    if name not in host.installed:
+        # The same code and message as `plugins disable` (set_plugin_enabled).
+        known = ", ".join(sorted(host.installed)) or "none"
+        raise NotFound(
+            f"no plugin named {name!r} is installed (installed: {known})",
+            code="UNKNOWN_PLUGIN",
+        )
+    url = _database(database_url, create=True)
+    migrate.upgrade(url, host, plugins=[name])
+    asyncio.run(_set_enabled(url, name, True))
     console.print(f"[green]enabled[/] {name}")
 
 
 @plugins_app.command("disable")
-def plugins_disable(name: str, database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
+@friendly
+def plugins_disable(name: str, database_url: DatabaseOption = None) -> None:
     """Disable a plugin: its fields disappear, no new sites; all its data stays."""
-    from core.errors import FrontdeskError
-
-    try:
-        asyncio.run(_set_enabled(database_url, name, False))
-    except FrontdeskError as exc:
-        console.print(f"[red]{exc.code}[/]: {exc.message}")
-        raise typer.Exit(2) from exc
+    asyncio.run(_set_enabled(_migrated(database_url), name, False))
     console.print(f"[yellow]disabled[/] {name} (its data is kept)")
 
 
@@ -182,6 +287,7 @@ async def _configure(url: str, name: str, changes: dict[str, Any]) -> dict[str, 
 
 
 @plugins_app.command("configure")
+@friendly
 def plugins_configure(
     name: str,
     assignments: Annotated[
@@ -191,40 +297,38 @@ def plugins_configure(
     unset: Annotated[
         list[str] | None, typer.Option("--unset", help="A key to reset to its default.")
     ] = None,
-    database_url: DatabaseOption = DEFAULT_DATABASE_URL,
+    database_url: DatabaseOption = None,
 ) -> None:
     """Change a plugin's settings (validated by the plugin); prints what is stored.
 
     Values are read as JSON when they parse (2, true) and as text otherwise (06:00).
     Without assignments it only shows the settings.  A line's penalty table follows at once.
     """
-    from core.errors import FrontdeskError, InvalidInput
+    from core.errors import InvalidInput
 
     changes: dict[str, Any] = {key: None for key in unset or []}
-    try:
-        for item in assignments or []:
-            key, sep, raw = item.partition("=")
-            if not sep or not key:
-                raise InvalidInput(
-                    f"{item!r} is not KEY=VALUE (e.g. business_day_starts_at=06:00)",
-                    code="INVALID_SETTINGS",
-                )
-            changes[key] = _setting_value(raw)
-        stored = asyncio.run(_configure(database_url, name, changes))
-    except FrontdeskError as exc:
-        console.print(f"[red]{exc.code}[/]: {exc.message}")
-        raise typer.Exit(2) from exc
+    for item in assignments or []:
+        key, sep, raw = item.partition("=")
+        if not sep or not key:
+            raise InvalidInput(
+                f"{item!r} is not KEY=VALUE (e.g. business_day_starts_at=06:00)",
+                code="INVALID_SETTINGS",
+            )
+        changes[key] = _setting_value(raw)
+    stored = asyncio.run(_configure(_migrated(database_url), name, changes))
     typer.echo(f"{name} settings: {json.dumps(stored, ensure_ascii=False, sort_keys=True)}")
 
 
 @app.command("demo")
+@friendly
 def demo(
-    database_url: DatabaseOption = DEFAULT_DATABASE_URL,
+    database_url: DatabaseOption = None,
     lines: Annotated[str, typer.Option(help="Comma-separated lines to enable")] = "realestate",
 ) -> None:
     """Create the schema, enable lines, and load demo data for them (idempotent)."""
     from core.demo import load_demo
 
+    database_url = _database(database_url, create=True)
     host = _host()
     migrate.upgrade(database_url, host, plugins=[])
     wanted = [x.strip() for x in lines.split(",") if x.strip()]
@@ -238,12 +342,49 @@ def demo(
 
         summary = asyncio.run(load_demo(database_url, wanted, report))
     console.print(f"[green]demo ready[/]: {summary}")
-    secret = asyncio.run(_create_token(database_url, "demo admin", "admin", None))
+    existing = asyncio.run(_demo_token_id(database_url))
+    if existing is not None:
+        # Only a token's hash is stored: its secret was shown once, when it was created.
+        console.print(
+            f"The demo's admin token ({DEMO_TOKEN_NAME!r}, id {existing}) was printed when the "
+            "demo was first loaded; `frontdesk tokens list` lists it.  Lost it?  "
+            "`frontdesk tokens create --name me --role admin` prints a new one.",
+            soft_wrap=True,
+        )
+        return
+    secret = asyncio.run(_create_token(database_url, DEMO_TOKEN_NAME, "admin", None))
     console.print(
-        "Admin token for this demo (C-13: every request needs one). In GraphiQL open "
-        '"Headers" and paste:\n'
-        f'  {{"Authorization": "Bearer {secret}"}}'
+        "Admin token for this demo (C-13: every request needs one; shown only now).  Open "
+        "GraphiQL with it filled in (the part after # never reaches the server):\n"
+        f"  http://127.0.0.1:8000/graphql#token={secret}\n"
+        'or paste this in GraphiQL\'s "Headers" tab:\n'
+        f'  {{"Authorization": "Bearer {secret}"}}',
+        soft_wrap=True,
+        highlight=False,
     )
+
+
+DEMO_TOKEN_NAME = "demo admin"
+
+
+async def _demo_token_id(url: str) -> int | None:
+    """The demo's admin token, if an earlier ``frontdesk demo`` made one (not revoked)."""
+    from sqlalchemy import select
+
+    from core.auth import ApiToken
+    from core.db import Database
+
+    db = Database(url)
+    try:
+        async with db.session() as s:
+            return await s.scalar(
+                select(ApiToken.id)
+                .where(ApiToken.name == DEMO_TOKEN_NAME, ApiToken.revoked_at.is_(None))
+                .order_by(ApiToken.id)
+                .limit(1)
+            )
+    finally:
+        await db.dispose()
 
 
 async def _create_token(url: str, name: str, role: str, staff_id: int | None) -> str:
@@ -262,33 +403,31 @@ async def _create_token(url: str, name: str, role: str, staff_id: int | None) ->
 
 
 @tokens_app.command("create")
+@friendly
 def tokens_create(
     name: Annotated[str, typer.Option(help="Who or what uses the token")],
     role: Annotated[str, typer.Option(help="admin, clerk, staff, integrator or frontend")],
     staff_id: Annotated[int | None, typer.Option(help="The staff member it acts for")] = None,
-    database_url: DatabaseOption = DEFAULT_DATABASE_URL,
+    database_url: DatabaseOption = None,
 ) -> None:
     """Create an API token; its secret is printed once and only its hash is stored."""
-    from core.errors import FrontdeskError
-
-    try:
-        secret = asyncio.run(_create_token(database_url, name, role, staff_id))
-    except FrontdeskError as exc:
-        console.print(f"[red]{exc.code}[/]: {exc.message}")
-        raise typer.Exit(2) from exc
-    console.print(secret)
+    secret = asyncio.run(_create_token(_migrated(database_url), name, role, staff_id))
+    console.print(secret, soft_wrap=True)
 
 
 @tokens_app.command("list")
-def tokens_list(database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
+@friendly
+def tokens_list(database_url: DatabaseOption = None) -> None:
     """API tokens (never their secrets)."""
     from sqlalchemy import select
 
     from core.auth import ApiToken
     from core.db import Database
 
+    url = _migrated(database_url)
+
     async def rows() -> list[ApiToken]:
-        db = Database(database_url)
+        db = Database(url)
         try:
             async with db.session() as s:
                 return list((await s.scalars(select(ApiToken).order_by(ApiToken.id))).all())
@@ -308,14 +447,16 @@ def tokens_list(database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
 
 
 @tokens_app.command("revoke")
-def tokens_revoke(token_id: int, database_url: DatabaseOption = DEFAULT_DATABASE_URL) -> None:
+@friendly
+def tokens_revoke(token_id: int, database_url: DatabaseOption = None) -> None:
     """Revoke a token at once."""
     from core.auth import revoke_token
     from core.db import Database
-    from core.errors import FrontdeskError
+
+    url = _migrated(database_url)
 
     async def run() -> None:
-        db = Database(database_url)
+        db = Database(url)
         try:
             async with db.transaction() as s:
                 await revoke_token(s, token_id, datetime.now(UTC))
@@ -333,21 +474,20 @@ def tokens_revoke(token_id: int, database_url: DatabaseOption = DEFAULT_DATABASE
             finally:
                 await bus.close()
 
-    try:
-        asyncio.run(run())
-    except FrontdeskError as exc:
-        console.print(f"[red]{exc.code}[/]: {exc.message}")
-        raise typer.Exit(2) from exc
+    asyncio.run(run())
     console.print(f"revoked token {token_id}")
 
 
 @app.command("serve")
+@friendly
 def serve(
-    database_url: DatabaseOption = DEFAULT_DATABASE_URL,
-    host: Annotated[str, typer.Option(envvar="FRONTDESK_HOST")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(envvar="FRONTDESK_PORT")] = 8000,
+    database_url: DatabaseOption = None,
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind [default: settings, 127.0.0.1]")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default: settings, 8000]")] = None,
     redis_url: Annotated[
-        str | None, typer.Option(envvar="FRONTDESK_REDIS_URL", help="Fan-out across processes")
+        str | None, typer.Option(help="Fan-out across processes [default: settings]")
     ] = None,
     upgrade: Annotated[bool, typer.Option(help="Run db upgrade first")] = True,
     production: Annotated[
@@ -372,14 +512,25 @@ def serve(
 
     from core.app import create_app
     from core.runtime import Frontdesk
-    from core.settings import Settings
 
+    database_url = _database(database_url, create=upgrade)
     if upgrade:
         _upgrade(database_url)
+    else:
+        _migrated(database_url)
     os.environ["FRONTDESK_DATABASE_URL"] = database_url
-    if production:
-        os.environ["FRONTDESK_PRODUCTION"] = "1"
+    settings = _settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        host=host,
+        port=port,
+        production=production or None,
+    )
+    host, port = settings.host, settings.port
     if workers > 1:
+        if settings.production:
+            # Worker processes build their settings from the environment.
+            os.environ["FRONTDESK_PRODUCTION"] = "1"
         # Each worker process builds its own Frontdesk from the environment (the factory).
         if redis_url:
             os.environ["FRONTDESK_REDIS_URL"] = redis_url
@@ -388,7 +539,7 @@ def serve(
                 "[yellow]no --redis-url: a subscriber hears other workers' events through the "
                 "store poll (seconds), not at once[/]"
             )
-        mode = "Frontdesk (production mode)" if production else "Frontdesk GraphiQL"
+        mode = "Frontdesk (production mode)" if settings.production else "Frontdesk GraphiQL"
         console.print(f"{mode}: [bold]http://{host}:{port}/graphql[/]")
         uvicorn.run(
             "core.app:create_app",
@@ -403,11 +554,7 @@ def serve(
             ws_per_message_deflate=False,
         )
         return
-    fd = Frontdesk(
-        Settings.from_env(
-            database_url=database_url, redis_url=redis_url, production=production or None
-        )
-    )
+    fd = Frontdesk(settings)
     if fd.settings.production:
         console.print(f"Frontdesk (production mode): [bold]http://{host}:{port}/graphql[/]")
     else:
@@ -425,7 +572,51 @@ def serve(
     )
 
 
+@config_app.command("show")
+@friendly
+def config_show(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table")] = False,
+) -> None:
+    """Print every setting's effective value (passwords hidden) and the config file read."""
+    from core.settings import config_file, data_dir
+
+    shown = _settings().shown()
+    path = config_file()
+    if as_json:
+        typer.echo(json.dumps(shown, indent=2, sort_keys=False))
+        return
+    # TOML lines: what a config file holds; FRONTDESK_<NAME> overrides each.
+    for name, value in shown.items():
+        if value is None:
+            typer.echo(f"# {name} is unset")
+        else:
+            typer.echo(f"{name} = {json.dumps(value, ensure_ascii=False)}")
+    console.print(f"# data directory: {data_dir()}", soft_wrap=True, highlight=False)
+    where = path or "none (FRONTDESK_CONFIG, or frontdesk.toml in the data directory)"
+    console.print(
+        f"# config file: {where}",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+@app.command("docs")
+@friendly
+def docs(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Folder")] = Path("docs"),
+) -> None:
+    """Write the reference docs generated from the code: configuration.md (the settings) and
+    cli.md (these commands); tests fail when the committed ones are stale."""
+    from core.settings import reference_markdown
+
+    output.mkdir(parents=True, exist_ok=True)
+    (output / "configuration.md").write_text(reference_markdown(), encoding="utf-8")
+    (output / "cli.md").write_text(cli_reference_markdown(), encoding="utf-8")
+    console.print(f"wrote {output / 'configuration.md'} and {output / 'cli.md'}")
+
+
 @schema_app.command("export")
+@friendly
 def schema_export(
     output: Annotated[Path, typer.Option("--output", "-o")] = Path("schema/frontdesk.graphql"),
 ) -> None:
@@ -438,3 +629,49 @@ def schema_export(
 
 def main() -> None:
     app()
+
+
+def cli_reference_markdown() -> str:
+    """docs/cli.md: every command with its arguments and options, from the Typer app."""
+    from typer.main import get_command
+
+    lines = [
+        "# CLI reference",
+        "",
+        "<!-- Generated from core/cli.py by `frontdesk docs`; a test fails when it is stale. -->",
+        "",
+        "Run `frontdesk COMMAND --help` for the same text in a terminal. Every error a user can "
+        "act on ends a command with one line and exit status 2.",
+    ]
+
+    # Typer carries its own click: groups and parameters are recognised by what they do.
+    def walk(command: Any, path: list[str]) -> None:
+        ctx = command.context_class(command, info_name=path[-1] if path else "frontdesk")
+        if hasattr(command, "list_commands"):
+            for name in command.list_commands(ctx):
+                sub = command.get_command(ctx, name)
+                if sub is not None and not sub.hidden:
+                    walk(sub, [*path, name])
+            return
+        lines.extend(["", f"## `frontdesk {' '.join(path)}`", ""])
+        lines.append(" ".join((command.help or "").split("\n\n")[0].split()))
+        rows = []
+        for param in command.params:
+            if param.param_type_name == "argument":
+                help_text = " ".join((getattr(param, "help", None) or "argument").split())
+                rows.append((f"`{param.name.upper()}`", help_text, ""))
+                continue
+            if param.param_type_name != "option" or param.hidden:
+                continue
+            names = ", ".join(f"`{o}`" for o in [*param.opts, *param.secondary_opts])
+            default = param.default
+            shown = "" if default in (None, False, "", ()) or callable(default) else f"`{default}`"
+            if param.envvar:
+                names += f" (`{param.envvar}`)"
+            rows.append((names, " ".join((param.help or "").split()), shown))
+        if rows:
+            lines.extend(["", "| argument / option | meaning | default |", "|---|---|---|"])
+            lines.extend(f"| {n} | {h.replace('|', '/')} | {d} |" for n, h, d in rows)
+
+    walk(get_command(app), [])
+    return "\n".join(lines) + "\n"

@@ -1,6 +1,7 @@
 """How core is layered; a module imports only from its own layer or the layers below it.
 
-1. app, CLI, test kit (``core.app``, ``core.cli``, ``core.demo``, ``core.testing``) →
+1. app, CLI, test kit, GraphiQL page (``core.app``, ``core.cli``, ``core.demo``,
+   ``core.testing``, ``core.graphiql``) →
 2. schema composition (``schema/``) and the plugins' facade ``core.plugin_api`` →
 3. GraphQL glue (``core.graphql``) →
 4. the runtime (``core.runtime``) → 5. services (``core.services``, webhook services and
@@ -30,7 +31,15 @@ LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
     # HTTP edges (body limit, media types, rate limits) sit with the app that mounts them.
     (
         "app and CLI",
-        ("core.app", "core.cli", "core.demo", "core.testing", "core.httpguard", "core.ratelimit"),
+        (
+            "core.app",
+            "core.cli",
+            "core.demo",
+            "core.testing",
+            "core.graphiql",
+            "core.httpguard",
+            "core.ratelimit",
+        ),
     ),
     ("schema composition and the plugin API", ("schema", "core.plugin_api")),
     ("GraphQL glue", ("core.graphql",)),

@@ -91,6 +91,17 @@ def describe_current(url: str, host: PluginHost) -> list[tuple[str, str]]:
     return out
 
 
+def core_is_current(url: str, host: PluginHost) -> bool:
+    """Whether the database has core's head revision (``frontdesk db upgrade`` has run with
+    this version of Frontdesk)."""
+    script = ScriptDirectory.from_config(alembic_config(url, host))
+    head = script.get_revision(f"{CORE_BRANCH}@head")
+    if head is None:
+        return True
+    have = current_heads(url, host)
+    return head.revision in have or _applied_beyond(script, head.revision, have)
+
+
 def pending(url: str, host: PluginHost) -> bool:
     """Whether enabled branches have revisions the database lacks."""
     script = ScriptDirectory.from_config(alembic_config(url, host))

@@ -1,119 +1,288 @@
-"""Runtime settings, read from the environment (flags on the CLI override them)."""
+"""Runtime settings: one object, from flags, ``FRONTDESK_*`` variables and a config file."""
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Literal
 
-DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./frontdesk.sqlite3"
+from pydantic import Field, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
 
-def env_flag(name: str, default: bool) -> bool:
-    """A boolean from the environment: 0/false/off/no (any case) is False, unset is ``default``."""
-    value = os.environ.get(name)
-    if value is None or not value.strip():
-        return default
-    return value.strip().lower() not in ("0", "false", "off", "no")
+def data_dir() -> Path:
+    """Where Frontdesk keeps its default SQLite database, the same from any directory:
+    ``$FRONTDESK_DATA_DIR``, else ``$XDG_DATA_HOME/frontdesk`` (``~/.local/share/frontdesk``;
+    ``%LOCALAPPDATA%\\frontdesk`` on Windows)."""
+    explicit = os.environ.get("FRONTDESK_DATA_DIR")
+    if explicit:
+        return Path(explicit).expanduser()
+    if sys.platform == "win32" and os.environ.get("LOCALAPPDATA"):
+        return Path(os.environ["LOCALAPPDATA"]) / "frontdesk"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).expanduser() / "frontdesk"
 
 
-@dataclass(frozen=True)
-class Settings:
-    database_url: str = DEFAULT_DATABASE_URL
-    redis_url: str | None = None
-    # Query limits, on by default (a public GraphQL API must bound the work one request asks).
-    max_depth: int = 10
-    max_aliases: int = 30
-    max_tokens: int = 2000
-    max_page_size: int = 100
-    # Bounded before parsed: a request body larger than this is refused while it is read (413);
-    # a GraphQL document longer than ``max_query_bytes`` (comments and whitespace count) is
-    # refused before the parser sees it; JSON nested deeper than ``max_json_depth`` is a 400.
-    max_body_bytes: int = 256 * 1024
-    max_query_bytes: int = 64 * 1024
-    max_json_depth: int = 32
-    # Source bytes of validated documents kept parsed (per schema); only valid ones are kept.
-    parse_cache_bytes: int = 1024 * 1024
-    # Production mode: no GraphiQL, introspection only for ``introspection_roles``, no "Did
-    # you mean" suggestions, anonymous callers refused before their document is parsed.
-    production: bool = False
-    introspection_roles: frozenset[str] = frozenset({"admin"})
-    # Accept the legacy ``graphql-ws`` WebSocket subprotocol (graphql-transport-ws only if not).
-    legacy_websocket_protocol: bool = False
-    # Rate limits (core/ratelimit.py), per sliding window; on by default in production mode.
-    rate_limit: bool | None = None
-    rate_limit_window_seconds: float = 60.0
-    rate_limit_per_address: int = 600
-    rate_limit_per_token: int = 600
-    rate_limit_failed_auth: int = 10
-    # Trusted documents mode (core/trusted.py): a persisted-documents manifest; only its
-    # documents run, except for these roles.
-    trusted_documents: str | None = None
-    trusted_documents_exempt_roles: frozenset[str] = frozenset({"admin"})
-    # Webhook receivers on private networks, allowed on purpose (CIDRs or host names).
-    webhook_allow: tuple[str, ...] = ()
-    # How often a server re-reads which business lines are enabled, as a safety net behind the
-    # event bus notification (seconds).
-    plugin_state_poll_seconds: float = 2.0
-    # How often each server checks complaint deadlines (C-8, C-11).
-    overdue_sweep_seconds: float = 60.0
-    # C-13: every operation needs an API token.  Only for local experiments, never production.
-    auth_required: bool = True
-    # The speed layer (core/graphql/accel/): on by default; FRONTDESK_ACCEL=0 serves every
-    # request with stock strawberry / graphql-core.  Read from the environment even when
-    # Settings is built in code, so one variable switches a whole test run or server.
-    accel: bool = field(default_factory=lambda: env_flag("FRONTDESK_ACCEL", True))
-    # An exception inside the speed layer raises (the test suite sets FRONTDESK_ACCEL_STRICT=1)
-    # instead of being logged as a warning while stock execution serves the request.
-    accel_strict: bool = field(default_factory=lambda: env_flag("FRONTDESK_ACCEL_STRICT", False))
-    extra: dict[str, str] = field(default_factory=dict)
+def default_database_url() -> str:
+    """The SQLite file in :func:`data_dir` (used when no database URL is configured)."""
+    return f"sqlite+aiosqlite:///{data_dir() / 'frontdesk.sqlite3'}"
+
+
+def database_url_from_env() -> str:
+    """``FRONTDESK_DATABASE_URL``, else :func:`default_database_url`."""
+    return os.environ.get("FRONTDESK_DATABASE_URL") or default_database_url()
+
+
+# Kept for callers that imported the old constant; resolved when this module is imported.
+DEFAULT_DATABASE_URL = default_database_url()
+
+
+SECRET_FIELDS = frozenset({"database_url", "redis_url"})
+
+
+def config_file() -> Path | None:
+    """The optional TOML config file: ``$FRONTDESK_CONFIG``, else ``frontdesk.toml`` in
+    :func:`data_dir` when it exists."""
+    explicit = os.environ.get("FRONTDESK_CONFIG")
+    if explicit:
+        return Path(explicit).expanduser()
+    candidate = data_dir() / "frontdesk.toml"
+    return candidate if candidate.exists() else None
+
+
+class Settings(BaseSettings):
+    """Every runtime setting of Frontdesk, in one place.
+
+    Each field is read, highest priority first, from: the arguments given in code (the CLI's
+    flags), the environment variable ``FRONTDESK_<FIELD>`` (e.g. ``FRONTDESK_MAX_DEPTH``), the
+    TOML config file (:func:`config_file`, keys are the field names), then the default.
+    ``frontdesk config show`` prints the effective values with secrets hidden, and
+    ``docs/configuration.md`` is generated from these fields (a test keeps it current).
+    """
+
+    model_config = SettingsConfigDict(
+        env_prefix="FRONTDESK_",
+        env_ignore_empty=True,
+        frozen=True,
+        extra="ignore",
+        validate_default=True,
+    )
+
+    database_url: str = Field(
+        default_factory=default_database_url,
+        description=(
+            "SQLAlchemy URL of the database: `postgresql://user@host/db` in production; "
+            "default the SQLite file `frontdesk.sqlite3` in the data directory "
+            "(`FRONTDESK_DATA_DIR`, else `~/.local/share/frontdesk`)."
+        ),
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis URL carrying events between several server processes; unset: "
+        "in-process only (one server).",
+    )
+    host: str = Field(default="127.0.0.1", description="Address `frontdesk serve` binds.")
+    port: int = Field(default=8000, ge=1, le=65535, description="Port `frontdesk serve` binds.")
+    auth: Literal["required", "off"] = Field(
+        default="required",
+        description="`required`: every operation needs an API token (C-13). `off` only for "
+        "local experiments, never in production.",
+    )
+    max_depth: int = Field(default=10, ge=1, description="Deepest selection a query may nest.")
+    max_aliases: int = Field(default=30, ge=1, description="Most aliases in one operation.")
+    max_tokens: int = Field(default=2000, ge=1, description="Most lexical tokens in a document.")
+    max_page_size: int = Field(default=100, ge=1, description="Largest `first` of a page.")
+    # Bounded before parsed (issue 9): a body larger than ``max_body_bytes`` is refused while it
+    # is read (413); a document longer than ``max_query_bytes`` (comments and whitespace
+    # count) before the parser sees it; JSON nested deeper than ``max_json_depth`` is a 400.
+    max_body_bytes: int = Field(
+        default=256 * 1024, ge=1, description="Largest request body (bytes), else 413."
+    )
+    max_query_bytes: int = Field(
+        default=64 * 1024, ge=1, description="Longest GraphQL document (bytes), before parsing."
+    )
+    max_json_depth: int = Field(default=32, ge=2, description="Deepest JSON nesting, else 400.")
+    parse_cache_bytes: int = Field(
+        default=1024 * 1024,
+        ge=0,
+        description="Memory for parsed, validated documents (bytes); only valid ones are kept.",
+    )
+    production: bool = Field(
+        default=False,
+        description="Production mode: no GraphiQL, introspection only for "
+        "`introspection_roles`, no field suggestions, a token required for everything.",
+    )
+    introspection_roles: Annotated[frozenset[str], NoDecode] = Field(
+        default=frozenset({"admin"}),
+        description="Roles that may introspect in production mode (comma-separated).",
+    )
+    legacy_websocket_protocol: bool = Field(
+        default=False,
+        description="Also accept the legacy `graphql-ws` WebSocket subprotocol.",
+    )
+    rate_limit: bool | None = Field(
+        default=None,
+        description="Rate limiting per token and client address; unset: on in production mode.",
+    )
+    rate_limit_window_seconds: float = Field(
+        default=60.0, gt=0, description="The sliding window of the rate limits (seconds)."
+    )
+    rate_limit_per_address: int = Field(
+        default=600, ge=1, description="Requests per window from one client address."
+    )
+    rate_limit_per_token: int = Field(
+        default=600, ge=1, description="Requests per window with one API token."
+    )
+    rate_limit_failed_auth: int = Field(
+        default=10, ge=1, description="Failed authentications per window from one address."
+    )
+    trusted_documents: str | None = Field(
+        default=None,
+        description="A JSON file of registered documents (hash -> document); when set, only "
+        "those run, by hash.",
+    )
+    trusted_documents_exempt_roles: Annotated[frozenset[str], NoDecode] = Field(
+        default=frozenset({"admin"}),
+        description="Roles that may send any document in trusted-documents mode (comma-separated).",
+    )
+    webhook_allow: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="Private networks or hosts webhooks may reach (comma-separated CIDRs or "
+        "names), for receivers on a company network.",
+    )
+    plugin_state_poll_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often a server re-reads which business lines are enabled, behind "
+        "the event bus notification (seconds).",
+    )
+    overdue_sweep_seconds: float = Field(
+        default=60.0, gt=0, description="How often a server checks complaint deadlines (C-8)."
+    )
+    webhook_backoff_base: float = Field(
+        default=1.0, gt=0, description="First retry delay of a failing webhook (seconds)."
+    )
+    webhook_backoff_cap: float = Field(
+        default=600.0, gt=0, description="Longest delay between webhook retries (seconds)."
+    )
+    webhook_timeout: float = Field(
+        default=10.0, gt=0, description="Timeout of one webhook request (seconds)."
+    )
+    webhook_poll_seconds: float = Field(
+        default=5.0, gt=0, description="How often the dispatcher looks for due deliveries."
+    )
+    webhook_lease_seconds: float = Field(
+        default=60.0, gt=0, description="How long a process holds an endpoint's sending lease."
+    )
+    accel: bool = Field(
+        default=True,
+        description="The speed layer (core/graphql/accel/): `false` (`FRONTDESK_ACCEL=0`) "
+        "serves every request with stock strawberry / graphql-core.",
+    )
+    accel_strict: bool = Field(
+        default=False,
+        description="An exception inside the speed layer raises (the test suite sets "
+        "`FRONTDESK_ACCEL_STRICT=1`) instead of being logged while stock execution serves "
+        "the request.",
+    )
+    extra: dict[str, str] = Field(
+        default_factory=dict,
+        description="Free-form overrides for tests and experiments (not read from the "
+        "environment).",
+        exclude=True,
+    )
+
+    @property
+    def auth_required(self) -> bool:
+        return self.auth != "off"
 
     @property
     def rate_limited(self) -> bool:
         """Whether requests are rate limited (explicit setting, else production mode)."""
         return self.production if self.rate_limit is None else self.rate_limit
 
+    @field_validator(
+        "introspection_roles", "trusted_documents_exempt_roles", "webhook_allow", mode="before"
+    )
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = config_file()
+        if path is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        values: dict[str, object] = {
-            "database_url": os.environ.get("FRONTDESK_DATABASE_URL", DEFAULT_DATABASE_URL),
-            "redis_url": os.environ.get("FRONTDESK_REDIS_URL") or None,
-            "auth_required": os.environ.get("FRONTDESK_AUTH", "required") != "off",
-            "production": _flag(os.environ.get("FRONTDESK_PRODUCTION")),
-            "legacy_websocket_protocol": _flag(os.environ.get("FRONTDESK_LEGACY_WS")),
-        }
-        for name in (
-            "max_body_bytes",
-            "max_query_bytes",
-            "max_json_depth",
-            "parse_cache_bytes",
-            "rate_limit_per_address",
-            "rate_limit_per_token",
-            "rate_limit_failed_auth",
-        ):
-            raw = os.environ.get(f"FRONTDESK_{name.upper()}")
-            if raw:
-                values[name] = int(raw)
-        if os.environ.get("FRONTDESK_RATE_LIMIT_WINDOW_SECONDS"):
-            values["rate_limit_window_seconds"] = float(
-                os.environ["FRONTDESK_RATE_LIMIT_WINDOW_SECONDS"]
-            )
-        if os.environ.get("FRONTDESK_RATE_LIMIT"):
-            values["rate_limit"] = _flag(os.environ["FRONTDESK_RATE_LIMIT"])
-        roles = os.environ.get("FRONTDESK_INTROSPECTION_ROLES")
-        if roles is not None:
-            values["introspection_roles"] = frozenset(_items(roles))
-        if os.environ.get("FRONTDESK_TRUSTED_DOCUMENTS"):
-            values["trusted_documents"] = os.environ["FRONTDESK_TRUSTED_DOCUMENTS"]
-        allow = os.environ.get("FRONTDESK_WEBHOOK_ALLOW")
-        if allow is not None:
-            values["webhook_allow"] = tuple(_items(allow))
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)  # type: ignore[arg-type]
+        """The settings with ``overrides`` (``None`` meaning "not given") on top."""
+        return cls(**{k: v for k, v in overrides.items() if v is not None})  # type: ignore[arg-type]
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with ``changes`` (validated)."""
+        return type(self).model_validate({**self.model_dump(), "extra": self.extra, **changes})
+
+    def shown(self) -> dict[str, Any]:
+        """The effective settings, passwords in URLs hidden (``frontdesk config show``)."""
+        from sqlalchemy.engine import make_url
+
+        out: dict[str, Any] = {}
+        for name, value in self.model_dump().items():
+            if name in SECRET_FIELDS and isinstance(value, str):
+                try:
+                    value = make_url(value).render_as_string(hide_password=True)
+                except Exception:  # noqa: BLE001 - not a URL SQLAlchemy knows: hide it whole
+                    value = "***"
+            out[name] = value
+        return out
 
 
-def _flag(raw: str | None) -> bool:
-    return (raw or "").strip().lower() in ("1", "true", "yes", "on")
-
-
-def _items(raw: str) -> list[str]:
-    return [item.strip() for item in raw.split(",") if item.strip()]
+def reference_markdown() -> str:
+    """docs/configuration.md: every setting with its variable, default and meaning."""
+    lines = [
+        "# Configuration reference",
+        "",
+        "<!-- Generated from core/settings.py by `frontdesk docs`; "
+        "a test fails when it is stale. -->",
+        "",
+        "Every setting is read, highest priority first, from a command's flags, the environment "
+        "variable `FRONTDESK_<NAME>`, the TOML config file (`$FRONTDESK_CONFIG`, else "
+        "`frontdesk.toml` in the data directory; keys are the names below), then the default. "
+        "`frontdesk config show` prints the effective values, passwords hidden. The data "
+        "directory is `$FRONTDESK_DATA_DIR`, else `$XDG_DATA_HOME/frontdesk` "
+        "(`~/.local/share/frontdesk`).",
+        "",
+        "| name | environment variable | default | meaning |",
+        "|---|---|---|---|",
+    ]
+    for name, info in Settings.model_fields.items():
+        if name == "extra":
+            continue
+        if info.default_factory is not None:
+            default = "see meaning"
+        elif info.default is None:
+            default = "unset"
+        else:
+            default = f"`{info.default}`"
+        meaning = (info.description or "").replace("|", "\\|")
+        lines.append(f"| `{name}` | `FRONTDESK_{name.upper()}` | {default} | {meaning} |")
+    return "\n".join(lines) + "\n"

@@ -104,7 +104,9 @@ class FrontdeskSchema(strawberry.Schema):
         # are never changed, so building one schema changes nothing for another.
         self.line_fields: dict[str, list[StrawberryField]] = line_fields or {}
         self.auth_required = auth_required
-        self.frontdesk_settings = settings = settings or Settings(auth_required=auth_required)
+        self.frontdesk_settings = settings = settings or Settings(
+            auth="required" if auth_required else "off"
+        )
         # Production mode: no "Did you mean …?" in validation messages.
         self.hide_suggestions = settings.production
         # Bounded before parsed (core/graphql/limits.py): only validated documents are kept.

@@ -7,7 +7,6 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -183,7 +182,7 @@ def client(fd: Frontdesk) -> Client:
 @pytest.fixture
 async def stock_fd(fd: Frontdesk) -> AsyncIterator[Frontdesk]:
     """A second Frontdesk on ``fd``'s database with the speed layer off (stock strawberry)."""
-    app = Frontdesk(replace(fd.settings, accel=False))
+    app = Frontdesk(fd.settings.replace(accel=False))
     await app.start(watch=False)
     assert app.host.enabled == fd.host.enabled
     yield app

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -495,7 +495,7 @@ async def test_the_subscription_fast_path_sends_what_stock_sends(fd, stock_fd, w
 
 
 async def test_stock_settings_build_a_stock_schema(fd):
-    stock = Frontdesk(replace(fd.settings, accel=False), schema_factory=compose_schema)
+    stock = Frontdesk(fd.settings.replace(accel=False), schema_factory=compose_schema)
     assert stock.schema.execution_context_class.__name__ == "StrawberryGraphQLCoreExecutionContext"
     assert not issubclass(stock.schema.execution_context_class, executor.FastExecutionContext)
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,7 @@ from core.db import sync_url
 from core.plugins import PluginHost, create_plugin_manager
 from schema.build import SDL_PATH, export_sdl
 
+ROOT = Path(__file__).resolve().parent.parent
 RE_TABLES = {"re_rotation_days", "re_visit_receptions", "re_order_grabs"}
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -200,3 +203,90 @@ def test_serve_with_workers_runs_that_many_processes_from_the_app_factory(db, mo
     monkeypatch.delenv("FRONTDESK_REDIS_URL")
     monkeypatch.delenv("FRONTDESK_DATABASE_URL")
     run("serve", *db, "--workers", "0", ok=False)  # at least one
+
+
+# --- from a normal shell (issue 10, finding 3) -------------------------------------------------
+
+
+def shell(*args: str, cwd: Path, data_dir: Path, **env: str) -> tuple[int, list[str]]:
+    """``frontdesk ARGS`` as a separate process from ``cwd``; its exit status and the
+    non-empty lines it printed (stdout and stderr)."""
+    environment = {
+        k: v for k, v in os.environ.items() if k not in ("FRONTDESK_DATABASE_URL", "COLUMNS")
+    }
+    environment.update(FRONTDESK_DATA_DIR=str(data_dir), PYTHONPATH=str(ROOT), HOME=str(cwd), **env)
+    done = subprocess.run(
+        [sys.executable, "-c", "from core.cli import main; main()", *args],
+        cwd=cwd, env=environment, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    lines = [ln for ln in ANSI.sub("", done.stdout + done.stderr).splitlines() if ln.strip()]
+    return done.returncode, lines
+
+
+def test_a_missing_database_is_one_line_saying_what_to_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = tmp_path / "data"
+    # What a newcomer types in their home directory: a separate process, one line, no file.
+    status, lines = shell("tokens", "list", cwd=tmp_path, data_dir=data)
+    assert status == 2, lines
+    assert lines == [
+        f"no Frontdesk database at {data / 'frontdesk.sqlite3'}: run `frontdesk db upgrade` "
+        "(or `frontdesk demo`) to create it, or point --database-url / FRONTDESK_DATABASE_URL "
+        "at yours"
+    ]
+    monkeypatch.setenv("FRONTDESK_DATA_DIR", str(data))
+    monkeypatch.delenv("FRONTDESK_DATABASE_URL", raising=False)
+    monkeypatch.chdir(tmp_path)
+    for args in (["plugins", "list"], ["tokens", "create", "--name", "x", "--role", "admin"],
+                 ["tokens", "revoke", "1"], ["plugins", "configure", "realestate"]):  # fmt: skip
+        out = run(*args, ok=False)
+        assert out.startswith("no Frontdesk database at") and "frontdesk db upgrade" in out, out
+    assert not data.exists()  # nothing created by a command that only reads
+    assert not list(tmp_path.rglob("*.sqlite3"))
+
+
+def test_an_unmigrated_database_says_to_run_db_upgrade(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.sqlite3"
+    create_engine(f"sqlite:///{empty}").connect().close()  # an empty SQLite file
+    url = f"sqlite:///{empty}"
+    out = run("tokens", "list", "--database-url", url, ok=False)
+    assert out == (
+        f"the database {url} is not migrated to this version of Frontdesk: run "
+        f"`frontdesk db upgrade --database-url {url}`"
+    )
+    assert "Traceback" not in out
+
+
+def test_an_unreachable_database_is_one_line() -> None:
+    unreachable = "postgresql://postgres@127.0.0.1:1/none"
+    out = run("tokens", "list", "--database-url", unreachable, ok=False)
+    assert out.startswith("the database could not be used (") and "--database-url" in out, out
+    assert "Traceback" not in out
+
+
+def test_the_default_database_is_found_from_any_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data, one, two = tmp_path / "data", tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+    monkeypatch.setenv("FRONTDESK_DATA_DIR", str(data))
+    monkeypatch.delenv("FRONTDESK_DATABASE_URL", raising=False)
+    monkeypatch.chdir(one)
+    run("db", "upgrade")
+    assert (data / "frontdesk.sqlite3").exists()
+    monkeypatch.chdir(two)
+    assert run("tokens", "create", "--name", "me", "--role", "admin").startswith("fd_")
+    monkeypatch.chdir(one)
+    assert "│ me │ admin" in run("tokens", "list")
+    assert not list(one.glob("*.sqlite3")) and not list(two.glob("*.sqlite3"))
+
+
+def test_demo_makes_one_admin_token_and_says_how_to_find_it_again(db: list[str]) -> None:
+    first = run("demo", *db)
+    assert re.search(r'"Authorization": "Bearer fd_[A-Za-z0-9_-]+"', first), first
+    again = run("demo", *db)
+    assert "Bearer fd_" not in again
+    assert "frontdesk tokens list" in again and "frontdesk tokens create" in again
+    assert _counts(_url(db), "api_tokens") == {"api_tokens": 1}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime
 
 import pytest
@@ -15,7 +14,10 @@ from core.errors import FrontdeskError
 
 async def _now_twice(session) -> tuple[object, object]:
     first = (await session.execute(text("SELECT now()"))).scalar_one()
-    await asyncio.sleep(0.01)
+    # Wait on the server's clock, not ours: until it has moved past the first now().
+    moved = text("SELECT clock_timestamp() > :first")
+    while not (await session.execute(moved, {"first": first})).scalar_one():
+        pass
     second = (await session.execute(text("SELECT now()"))).scalar_one()
     return first, second
 

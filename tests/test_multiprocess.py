@@ -178,11 +178,29 @@ async def _file(cluster: Cluster, server: Server, site: str, staff: str, text: s
     return data["fileComplaint"]["complaint"]["id"]
 
 
+async def _live(cluster: Cluster, ws: GqlWs, site: str, staff: str) -> None:
+    """Wait until a new subscription on server 1 hears server 2, on observed state: probe
+    complaints are filed through server 2 until one arrives (a probe committed before the
+    subscription listened is never sent; every later one is), then the rest are drained."""
+    probes: list[str] = []
+    for n in range(40):
+        probes.append(await _file(cluster, cluster.two, site, staff, f"probe {n}"))
+        try:
+            message = await ws.receive(within=0.5)
+        except TimeoutError:
+            continue
+        got = message["payload"]["data"]["complaintUpdates"]["complaintId"]
+        while got != probes[-1]:  # the probes after the first one heard all follow, in order
+            got = (await ws.events(1))[0]["complaintId"]
+        return
+    raise AssertionError("the subscription on server 1 never heard server 2")
+
+
 async def test_a_complaint_filed_on_one_server_reaches_a_subscriber_on_the_other(cluster):
     site, staff = await _site_and_staff(cluster, cluster.two)
     async with GqlWs.connect(cluster.one.ws, cluster.token) as ws:
         await ws.subscribe(UPDATES, {"site": site})
-        await asyncio.sleep(0.3)  # listening
+        await _live(cluster, ws, site, staff)
         complaint = await _file(cluster, cluster.two, site, staff, "the lift smells")
         (event,) = await ws.events(1)
         await ws.silent_for(0.3)
@@ -216,7 +234,8 @@ async def test_switching_a_business_line_on_one_process_changes_the_others_schem
 
     # Off through the CLI (a third process), then on through server 2's mutation.
     cli = await asyncio.create_subprocess_exec(
-        str(ROOT / ".venv" / "bin" / "frontdesk"), "plugins", "disable", "realestate",
+        sys.executable, "-c", "from core.cli import main; main()",
+        "plugins", "disable", "realestate",
         "--database-url", cluster.env["FRONTDESK_DATABASE_URL"],
         env=cluster.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )  # fmt: skip

@@ -106,7 +106,7 @@ def test_serve_production_flag_turns_it_on(monkeypatch, tmp_path):
     url = f"sqlite+aiosqlite:///{tmp_path / 'p.sqlite3'}"
     monkeypatch.setenv("FRONTDESK_DATABASE_URL", url)  # serve sets it; restored afterwards
     monkeypatch.delenv("FRONTDESK_PRODUCTION", raising=False)
-    args = ["serve", "--database-url", url, "--no-upgrade"]
+    args = ["serve", "--database-url", url]
     result = CliRunner().invoke(cli.app, [*args, "--production"])
     assert result.exit_code == 0, result.output
     assert "production mode" in result.output

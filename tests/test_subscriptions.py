@@ -22,7 +22,7 @@ from conftest import FIXED_NOW, Client, start_frontdesk
 from helpers import make_site
 from websockets.asyncio.client import ClientConnection, connect
 
-from core import auth
+from core import auth, models
 from core.app import create_app
 from core.events import record_event, take_pending_events
 from core.graphql import subscriptions
@@ -135,6 +135,17 @@ async def complaint_event(
     return event.id
 
 
+async def listening(fd: Frontdesk, count: int = 1, within: float = 5.0) -> None:
+    """Wait until ``count`` subscriptions in this process listen to the complaints feed:
+    the server's state, not a guess at how long subscribing takes."""
+    feed = await subscriptions.stored_stream(fd, "complaints")
+    for _ in range(int(within / 0.005)):
+        if len(feed._listeners._subscribers) >= count:
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"fewer than {count} subscriptions listening after {within}s")
+
+
 def ids(events: list[dict[str, Any]]) -> list[int]:
     return [int(e["id"]) for e in events]
 
@@ -162,20 +173,22 @@ async def test_C_9_live_complaint_events_arrive_in_order_with_every_field(fd, si
     other = await make_site(Client(fd), "Harbour Club")
     async with GqlWs.connect(url, token) as ws:
         await ws.subscribe(UPDATES, {"site": site})
-        await asyncio.sleep(0.2)  # the subscription is listening
+        await listening(fd)
         first = await complaint_event(fd, site, "complaint.filed", 7, number="2611-0001")
         await complaint_event(fd, other, "complaint.filed", 8)  # another site: filtered out
         second = await complaint_event(fd, site, "complaint.acknowledged", 7, by="Li")
         got = await ws.events(2)
         await ws.silent_for(0.3)
     assert ids(got) == [first, second]
+    async with fd.db.session() as s:
+        stored = (await s.get(models.Event, first)).occurred_at
     assert got[0] == {
         "cursor": encode_cursor("event", first),
         "id": str(first),
         "type": "complaint.filed",
         "siteId": site,
         "complaintId": "7",
-        "occurredAt": got[0]["occurredAt"],
+        "occurredAt": stored.isoformat(),
         "payload": {"number": "2611-0001"},
     }
     assert datetime.fromisoformat(got[0]["occurredAt"]).tzinfo is not None
@@ -186,7 +199,7 @@ async def test_without_site_every_site_is_streamed_and_other_streams_are_not(fd,
     other = await make_site(Client(fd), "Harbour Club")
     async with GqlWs.connect(url, token) as ws:
         await ws.subscribe(UPDATES, {})
-        await asyncio.sleep(0.2)
+        await listening(fd)
         a = await complaint_event(fd, site)
         async with fd.write() as s:  # a visit event is not a complaint event
             await record_event(s, stream="visits", type="visit.checked_in", now=FIXED_NOW)
@@ -201,7 +214,7 @@ async def test_the_fast_path_sends_exactly_what_graphql_execution_sends(fd, site
         await slow.subscribe(UPDATES_SLOW, {"site": site})
         aliased = "subscription { u: complaintUpdates { t: type __typename id } }"
         await fast.subscribe(aliased, {}, op="2")
-        await asyncio.sleep(0.2)
+        await listening(fd, 3)
         await complaint_event(fd, site, note="ünïcode ✓", nested={"a": [1, 2.5, None, True]})
         by_op = {m["id"]: m for m in [await fast.receive(), await fast.receive()]}
         assert [by_op["1"]["payload"]["data"]["complaintUpdates"]] == await slow.events(1)
@@ -237,7 +250,10 @@ async def test_seam_under_concurrent_writes_has_no_duplicate_and_no_gap(fd, site
             await asyncio.sleep(0.005)
 
     task = asyncio.create_task(writer())
-    await asyncio.sleep(0.05)
+    for _ in range(1000):  # the writer is under way before the subscriber connects
+        if len(written) >= 3:
+            break
+        await asyncio.sleep(0.005)
     async with GqlWs.connect(url, token) as ws:
         await ws.subscribe(UPDATES, {"site": site, "after": encode_cursor("event", first)})
         await task
@@ -249,7 +265,7 @@ async def test_seam_under_concurrent_writes_has_no_duplicate_and_no_gap(fd, site
 async def test_a_bus_publishing_out_of_order_or_losing_events_changes_nothing(fd, site, url, token):
     async with GqlWs.connect(url, token) as ws:
         await ws.subscribe(UPDATES, {"site": site})
-        await asyncio.sleep(0.2)
+        await listening(fd)
         published = []
         for _ in range(3):  # three commits, not published yet
             async with fd.db.transaction() as s:
@@ -267,7 +283,7 @@ async def test_a_bus_publishing_out_of_order_or_losing_events_changes_nothing(fd
 async def test_when_the_bus_says_it_lost_events_subscribers_read_the_store(fd, site, url, token):
     async with GqlWs.connect(url, token) as ws:
         await ws.subscribe(UPDATES, {"site": site})
-        await asyncio.sleep(0.2)
+        await listening(fd)
         async with fd.db.transaction() as s:  # committed while Redis was away: never published
             event = await record_event(
                 s, stream="complaints", type="complaint.filed", now=FIXED_NOW, site_id=int(site)
@@ -318,9 +334,15 @@ async def test_a_slow_subscriber_whose_queue_overflows_reads_the_store(fd, site)
     feed._listeners._queue_size = 3  # this subscriber can hold 3 events
     stream = subscriptions.stream_events(fd, "complaints", site_id=int(site), after=None)
     first = asyncio.ensure_future(anext(stream))
-    await asyncio.sleep(0.05)  # subscribed, waiting
+    await listening(fd)
+    (sub,) = feed._listeners._subscribers
     written = [await complaint_event(fd, site) for _ in range(12)]
-    await asyncio.sleep(0.1)  # the feed emitted all 12; the queue kept 3 and overflowed
+    for _ in range(1000):  # until the feed has emitted all 12
+        if feed.last_id >= written[-1]:
+            break
+        await asyncio.sleep(0.005)
+    assert feed.last_id == written[-1]
+    assert sub.overflowed, "the queue of 3 must have overflowed"
     got = [(await first).id] + [(await anext(stream)).id for _ in range(11)]
     await stream.aclose()
     assert got == written
@@ -428,7 +450,7 @@ async def test_concurrent_writers_on_postgresql_reach_a_subscriber_in_order(pg_u
         token = await make_token(fd)
         async with serve(fd) as url, GqlWs.connect(url, token) as ws:
             await ws.subscribe(UPDATES, {"site": site})
-            await asyncio.sleep(0.2)
+            await listening(fd)
 
             async def writer(n: int) -> int:
                 await asyncio.sleep(0.002 * (n % 7))

@@ -164,8 +164,17 @@ async def complaint_events(fd: Frontdesk, site: str, count: int, kind: str = "co
 
 
 async def eventually(condition, within: float = 10.0) -> None:
+    """Wait on state (checked every 20 ms), failing after ``within`` seconds."""
     deadline = time.monotonic() + within
     while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def until(check, within: float = 10.0) -> None:
+    """:func:`eventually` for an async check (e.g. reading the deliveries' stored state)."""
+    deadline = time.monotonic() + within
+    while not await check():
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.02)
 
@@ -181,6 +190,16 @@ async def settled_deliveries(client: Client, endpoint: str, within: float = 10.0
             return nodes
         assert time.monotonic() < deadline, "timed out"
         await asyncio.sleep(0.02)
+
+
+async def stored_deliveries(fd: Frontdesk) -> list[WebhookDelivery]:
+    async with fd.db.session() as s:
+        return list((await s.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))).all())
+
+
+async def all_delivered(fd: Frontdesk, count: int) -> bool:
+    rows = await stored_deliveries(fd)
+    return len(rows) == count and all(r.status == "delivered" for r in rows)
 
 
 async def register(client: Client, receiver: Receiver, types: list[str]) -> str:
@@ -207,12 +226,21 @@ async def test_a_receiver_down_then_failing_gets_every_event_in_order_exactly_on
         assert time.monotonic() - started < 2, "writes must not wait for the receiver"
         async with wfd.write() as s:  # not a complaint: not for this endpoint
             await record_event(s, stream="visits", type="visit.checked_in", now=FIXED_NOW)
-        await asyncio.sleep(0.4)  # a few refused attempts with backoff
-        assert receiver.requests == []
+
+        async def refused_twice() -> bool:  # the dispatcher retried the head with backoff
+            rows = await stored_deliveries(wfd)
+            return bool(rows) and rows[0].attempt_count >= 2
+
+        await until(refused_twice)
+        head = (await stored_deliveries(wfd))[0]
+        assert head.status == "pending" and head.last_status_code is None
+        assert "Connect" in (head.last_error or ""), head.last_error
         await receiver.start()
         await eventually(lambda: receiver.seen_ids == written)
         more = await complaint_events(wfd, site, 2, "complaint.acknowledged")
         await eventually(lambda: receiver.seen_ids == written + more)
+        # The receiver has the requests before the dispatcher stores its answers.
+        await until(lambda: all_delivered(wfd, len(written + more)))
     finally:
         await receiver.stop()
     assert receiver.bad_signatures == 0 and receiver.violations == []
@@ -242,12 +270,14 @@ async def test_replaying_a_delivery_sends_it_again_with_the_same_event_id(wfd):
     try:
         endpoint = await register(client, receiver, ["complaint.filed"])
         (event_id,) = await complaint_events(wfd, site, 1)
-        await eventually(lambda: len(receiver.requests) == 1)
+        await until(lambda: all_delivered(wfd, 1))
         nodes = (await client.data(DELIVERIES, {"endpoint": endpoint}))["webhookDeliveries"]
         delivery = nodes["nodes"][0]
+        assert delivery["status"] == "DELIVERED"
         replayed = await client.data(REPLAY, {"id": delivery["id"]})
         assert replayed["replayWebhookDelivery"]["status"] == "PENDING"
         await eventually(lambda: len(receiver.requests) == 2)
+        await until(lambda: all_delivered(wfd, 1))
     finally:
         await receiver.stop()
     assert receiver.requests == [(event_id, 200), (event_id, 200)]
@@ -275,8 +305,7 @@ async def test_rolled_back_events_are_never_delivered_and_paused_endpoints_wait(
     await receiver.start()
     try:
         while_paused = await complaint_events(wfd, site, 1)  # a paused endpoint gets nothing
-        await asyncio.sleep(0.3)
-        assert receiver.requests == []
+        assert await stored_deliveries(wfd) == []  # not even a queued delivery to send later
         await client.data(pause, {"id": endpoint, "on": True})
         after_resume = await complaint_events(wfd, site, 1)
         await eventually(lambda: receiver.seen_ids == after_resume)
@@ -340,7 +369,7 @@ async def test_two_dispatchers_on_one_database_deliver_in_order_once(pg_url):
         for fd in (one, two, one, two):
             written += await complaint_events(fd, site, 5)
         await eventually(lambda: receiver.seen_ids == written, within=15)
-        await asyncio.sleep(0.3)
+        await until(lambda: all_delivered(one, len(written)))  # nothing left to send
     finally:
         await receiver.stop()
         await one.stop()

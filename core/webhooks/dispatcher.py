@@ -46,8 +46,8 @@ class RunningFrontdesk(Protocol):
 
 @dataclass(frozen=True)
 class WebhookConfig:
-    """Dispatcher knobs; from ``Settings.extra`` (``webhook_backoff_base`` …) or the
-    environment (``FRONTDESK_WEBHOOK_BACKOFF_BASE`` …), in seconds."""
+    """Dispatcher knobs, in seconds: ``Settings.webhook_*`` (``FRONTDESK_WEBHOOK_BACKOFF_BASE``
+    …, or the config file), ``Settings.extra`` overriding them in tests."""
 
     backoff_base: float = 1.0
     backoff_cap: float = 600.0
@@ -60,9 +60,7 @@ class WebhookConfig:
         extra = getattr(settings, "extra", None) or {}
         values: dict[str, float] = {}
         for name in ("backoff_base", "backoff_cap", "timeout", "poll_seconds", "lease_seconds"):
-            raw = extra.get(f"webhook_{name}") or os.environ.get(
-                f"FRONTDESK_WEBHOOK_{name.upper()}"
-            )
+            raw = extra.get(f"webhook_{name}") or getattr(settings, f"webhook_{name}", None)
             if raw not in (None, ""):
                 values[name] = float(raw)
         return cls(**values)

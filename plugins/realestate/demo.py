@@ -1,8 +1,9 @@
-"""Real-estate demo data: a sales office with salespeople, customers and today's visits."""
+"""Real-estate demo data: a sales office with salespeople, customers and yesterday's visits."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from core.plugin_api import (
     CheckIn,
@@ -18,7 +19,7 @@ from core.plugin_api import (
     check_in_visit,
     register_customer,
 )
-from plugins.realestate.service import local_time
+from plugins.realestate.service import today
 
 DEMO_STAFF = [
     ("Li Na", "salesperson"),
@@ -65,12 +66,15 @@ async def load_demo(context: DemoContext, site: Site) -> None:
             )
         )
     host = context.host
-    context.progress("real estate: today's visits")
-    # Arrivals over the last minutes, all in today's business day.
-    local = local_time(site, now)
-    minutes = max(0, min(len(customers) + 4, (local.hour * 60 + local.minute) - 1))
+    context.progress("real estate: yesterday's register")
+    # The register holds the previous business day, at fixed local times, so the demo is the
+    # same whenever it is loaded and today's rotation has not started: the README walkthrough
+    # sets today's order (RE-1) before the first walk-in, as a sales manager does.
+    day, policy = await today(s, site, now)
+    opened = datetime.combine(
+        day - timedelta(days=1), policy.business_day_starts_at, ZoneInfo(site.timezone)
+    ) + timedelta(hours=4)
     for i, customer in enumerate(customers):
-        arrived = now - timedelta(minutes=max(0, minutes - i))
         named = staff[1].id if i == 5 else None
         await check_in_visit(
             s,
@@ -80,7 +84,7 @@ async def load_demo(context: DemoContext, site: Site) -> None:
                 customer_id=customer.id,
                 named_staff_id=named,
                 inquiry_kind=InquiryKind.CONSULTATION,
-                arrived_at=arrived,
+                arrived_at=opened + timedelta(minutes=12 * i),
             ),
             now,
         )
@@ -92,6 +96,7 @@ async def load_demo(context: DemoContext, site: Site) -> None:
             visitor_kind=VisitorKind.DIRECTIONS,
             inquiry_kind=InquiryKind.HELP_REQUEST,
             channel=VisitChannel.WALK_IN,
+            arrived_at=opened + timedelta(minutes=12 * len(customers)),
         ),
         now,
     )
