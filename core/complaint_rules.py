@@ -307,12 +307,15 @@ def validate_channel_details(channel: ComplaintChannel | str, details: Mapping[s
 # ---------------------------------------------------------------------------------------------
 # C-6 numbering
 
-_NUMBER_PATTERN = re.compile(r"(\d{2})(\d{2})-(\d{4,})")
+# Seed 003 客户管理制度1 第八条: 年度(××)月份(××)流水編號(××) — no separator (revised
+# 2026-12-01). The legacy form YYMM-NNNN (issued before) is still read, never written.
+_NUMBER_PATTERN = re.compile(r"(\d{2})(\d{2})(\d{2,})")
+_LEGACY_PATTERN = re.compile(r"(\d{2})(\d{2})-(\d{4,})")
 
 
 @dataclass(frozen=True, slots=True, order=True)
 class ComplaintNumber:
-    """A parsed complaint number (C-6): YYMM-serial, the serial restarting every month."""
+    """A parsed complaint number (C-6): YYMM then the serial, restarting every month."""
 
     year: int
     month: int
@@ -326,10 +329,15 @@ class ComplaintNumber:
         """The first day of the numbering month: the key of the monthly serial counter."""
         return date(self.year, self.month, 1)
 
+    @property
+    def legacy(self) -> str:
+        """The number as issued before 2026-12-01 (``2611-0007``), for old references."""
+        return f"{self.year % 100:02d}{self.month:02d}-{self.serial:04d}"
+
 
 def format_complaint_number(local_date: date, serial: int) -> str:
-    """``2611-0007``: two-digit year and month of the site's local date, then the serial
-    (at least four digits, more once a month passes 9999) — C-6."""
+    """``261107``: two-digit year and month of the site's local date, then the serial with
+    at least two digits (``2611123`` for the 123rd), no separator — C-6."""
     if isinstance(local_date, datetime) or not isinstance(local_date, date):
         raise TypeError(
             f"local_date must be a date (the site's local date), got {local_date!r}; "
@@ -339,26 +347,32 @@ def format_complaint_number(local_date: date, serial: int) -> str:
         raise ValueError(f"a two-digit year cannot represent {local_date.year}")
     if isinstance(serial, bool) or not isinstance(serial, int) or serial < 1:
         raise ValueError(f"serial must be a positive integer, got {serial!r}")
-    return f"{local_date.year % 100:02d}{local_date.month:02d}-{serial:04d}"
+    return f"{local_date.year % 100:02d}{local_date.month:02d}{serial:02d}"
 
 
-def parse_complaint_number(text: str) -> ComplaintNumber:
-    """Parse ``YYMM-serial`` (C-6); only the canonical form is accepted."""
-    match = _NUMBER_PATTERN.fullmatch(text.strip()) if isinstance(text, str) else None
-    if match is None:
+def parse_complaint_number(text: str, *, legacy: bool = False) -> ComplaintNumber:
+    """Parse ``YYMMNN…`` (C-6); only the canonical form is accepted. With ``legacy`` the
+    form issued before 2026-12-01 (``YYMM-NNNN``, canonical too) is read as well, so a
+    client that stored an old number still finds its complaint."""
+    stripped = text.strip() if isinstance(text, str) else ""
+    match = _NUMBER_PATTERN.fullmatch(stripped)
+    old = None if match or not legacy else _LEGACY_PATTERN.fullmatch(stripped)
+    if match is None and old is None:
         raise InvalidComplaintNumber(
-            f"{text!r} is not a complaint number; expected YYMM-NNNN such as 2611-0007",
+            f"{text!r} is not a complaint number; expected YYMM then the serial, such as "
+            "261107 (the 7th of November 2026) or 2611123",
             value=str(text),
         )
-    yy, mm, serial_text = match.groups()
+    yy, mm, serial_text = (match or old).groups()  # type: ignore[union-attr]
     month, serial = int(mm), int(serial_text)
     if not 1 <= month <= 12 or serial < 1:
         raise InvalidComplaintNumber(
             f"{text!r} has month {mm} or serial {serial_text} out of range", value=text
         )
     number = ComplaintNumber(2000 + int(yy), month, serial)
-    if str(number) != text.strip():
-        # "2611-00007" would sort and compare differently from "2611-0007"; refuse it.
+    canonical = str(number) if match else number.legacy
+    if canonical != stripped:
+        # "2611007" would sort and compare differently from "261107"; refuse it.
         raise InvalidComplaintNumber(
             f"{text!r} is not in canonical form; write it as {number}", value=text
         )

@@ -427,6 +427,8 @@ class ComplaintAction(enum.StrEnum):
     ESCALATED = "escalated"
     FAULT_VERIFIED = "fault_verified"
     OVERDUE = "overdue"
+    # C-6: the number was rewritten to the revised form (from_value old, to_value new).
+    RENUMBERED = "renumbered"
 
 
 class ComplaintHistoryEntry(Base):

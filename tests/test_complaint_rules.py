@@ -226,21 +226,41 @@ def test_c7_unknown_channel() -> None:
 # --- C-6 numbering -----------------------------------------------------------------------------
 
 
-def test_c6_number_is_yymm_then_a_four_digit_serial() -> None:
-    assert format_complaint_number(date(2026, 11, 5), 7) == "2611-0007"
-    assert format_complaint_number(date(2027, 1, 31), 1) == "2701-0001"
-    assert format_complaint_number(date(2026, 11, 5), 12345) == "2611-12345"
+def test_c6_number_is_yymm_then_a_serial_of_at_least_two_digits_no_separator() -> None:
+    # Revised 2026-12-01 (seed 003 制度1 第八条: 年度(××)月份(××)流水編號(××)): the old
+    # expectation "261107" asserted a separator and four digits the seed does not have.
+    assert format_complaint_number(date(2026, 11, 5), 7) == "261107"
+    assert format_complaint_number(date(2026, 11, 5), 123) == "2611123"
+    assert format_complaint_number(date(2027, 1, 31), 1) == "270101"
+    assert format_complaint_number(date(2026, 12, 31), 10) == "261210"
+    assert format_complaint_number(date(2000, 1, 1), 99) == "000199"
+    assert format_complaint_number(date(2099, 12, 1), 100) == "9912100"
+    with pytest.raises(ValueError, match="two-digit year"):
+        format_complaint_number(date(2100, 1, 1), 1)
+    with pytest.raises(ValueError, match="two-digit year"):
+        format_complaint_number(date(1999, 12, 31), 1)
 
 
 def test_c6_parse_round_trips() -> None:
-    number = parse_complaint_number("2611-0007")
+    number = parse_complaint_number("261107")
     assert number == ComplaintNumber(2026, 11, 7)
-    assert str(number) == "2611-0007" and number.period == date(2026, 11, 1)
-    assert str(parse_complaint_number("2611-12345")) == "2611-12345"
+    assert str(number) == "261107" and number.period == date(2026, 11, 1)
+    assert number.legacy == "2611-0007"
+    assert str(parse_complaint_number("2611123")) == "2611123"
+    assert parse_complaint_number("270101") == ComplaintNumber(2027, 1, 1)
+
+
+def test_c6_old_numbers_are_read_only_when_asked_and_map_to_the_new_form() -> None:
+    assert str(parse_complaint_number("2611-0007", legacy=True)) == "261107"
+    assert str(parse_complaint_number("2701-0123", legacy=True)) == "2701123"
+    with pytest.raises(InvalidComplaintNumber):
+        parse_complaint_number("2611-0007")
+    with pytest.raises(InvalidComplaintNumber):
+        parse_complaint_number("2611-007", legacy=True)
 
 
 @pytest.mark.parametrize(
-    "text", ["2611-007", "261-0007", "2613-0001", "2600-0001", "2611-0000", "2611-00007", "x"]
+    "text", ["26117", "261-07", "261301", "260001", "261100", "2611007", "2611-0007", "x", ""]
 )
 def test_c6_malformed_numbers_are_refused(text: str) -> None:
     with pytest.raises(InvalidComplaintNumber) as caught:
@@ -249,17 +269,19 @@ def test_c6_malformed_numbers_are_refused(text: str) -> None:
 
 
 def test_c6_serial_counts_up_within_a_month_and_restarts_on_rollover() -> None:
-    assert next_complaint_number(None, date(2026, 11, 1)) == "2611-0001"
-    assert next_complaint_number("2611-0007", date(2026, 11, 30)) == "2611-0008"
-    assert next_complaint_number("2611-0007", date(2026, 12, 1)) == "2612-0001"
-    assert next_complaint_number("2612-0042", date(2027, 1, 1)) == "2701-0001"
+    assert next_complaint_number(None, date(2026, 11, 1)) == "261101"
+    assert next_complaint_number("261107", date(2026, 11, 30)) == "261108"
+    assert next_complaint_number("261107", date(2026, 12, 1)) == "261201"
+    assert next_complaint_number("261242", date(2027, 1, 1)) == "270101"
+    assert next_complaint_number("261199", date(2026, 11, 30)) == "2611100"
+    assert next_complaint_number("2612100", date(2026, 12, 31)) == "2612101"
     with pytest.raises(ValueError, match="later"):
-        next_complaint_number("2612-0001", date(2026, 11, 30))
+        next_complaint_number("261201", date(2026, 11, 30))
 
 
 def test_c6_numbering_month_is_the_sites_local_month(cn: WorkingCalendar) -> None:
     filed = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 2026-12-01 01:00 in Shanghai
-    assert next_complaint_number("2611-0099", cn.local_date(filed)) == "2612-0001"
+    assert next_complaint_number("261199", cn.local_date(filed)) == "261201"
     with pytest.raises(TypeError, match="local_date"):
         format_complaint_number(filed, 1)
     with pytest.raises(ValueError, match="serial"):

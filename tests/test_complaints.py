@@ -292,7 +292,7 @@ async def test_C_5_C_7_C_8_C_11_file_a_phone_complaint_through_graphql(client, f
     data = await client.data(FILE, {"input": _phone_input(site, li)})
     result = data["fileComplaint"]
     c = result["complaint"]
-    assert c["number"] == "2611-0001"
+    assert c["number"] == "261101"
     assert (c["status"], c["severity"], c["channel"]) == ("RECEIVED", "GENERAL", "PHONE")
     assert c["escalationLevel"] == "HANDLER"
     assert c["allowedTransitions"] == ["ACKNOWLEDGED"]
@@ -312,12 +312,12 @@ async def test_C_5_C_7_C_8_C_11_file_a_phone_complaint_through_graphql(client, f
     assert c["channelDetails"]["takenById"] == li
     assert datetime.fromisoformat(c["channelDetails"]["receivedAt"]) == FIXED_NOW
     assert result["decision"]["rule"] == "C-11"
-    assert "2611-0001" in result["decision"]["message"]
+    assert "261101" in result["decision"]["message"]
     assert result["notifications"] == []
     [filed] = c["complaintHistory"]
     assert filed["action"] == "FILED" and filed["actor"] == {"id": li, "name": "Li"}
     [ev] = await _events(fd, "complaint.filed")
-    assert ev.payload["number"] == "2611-0001" and ev.payload["actor_staff_id"] == int(li)
+    assert ev.payload["number"] == "261101" and ev.payload["actor_staff_id"] == int(li)
 
 
 async def test_C_7_missing_phone_details_are_all_named_and_nothing_is_written(client, fd):
@@ -388,10 +388,10 @@ async def test_C_7_received_in_the_future_or_naive_is_refused(fd, office):
 
 async def test_C_6_serials_count_up_per_site_and_month(fd, office):
     numbers = [(await _file(fd, office["site"], office["li"])).number for _ in range(3)]
-    assert numbers == ["2611-0001", "2611-0002", "2611-0003"]
+    assert numbers == ["261101", "261102", "261103"]
     other = await _site(fd, "Moonlight")
     taker = await _staff(fd, other, "Qian")
-    assert (await _file(fd, other, taker)).number == "2611-0001"
+    assert (await _file(fd, other, taker)).number == "261101"
 
 
 async def test_C_6_month_rollover_follows_the_sites_time_zone(fd, office):
@@ -399,16 +399,16 @@ async def test_C_6_month_rollover_follows_the_sites_time_zone(fd, office):
     li = office["li"]
     before_midnight = datetime(2026, 11, 30, 15, 59, tzinfo=UTC)  # 23:59 in Shanghai
     after_midnight = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # 00:00 on 1 December
-    assert (await _file(fd, office["site"], li, before_midnight)).number == "2611-0001"
-    assert (await _file(fd, office["site"], li, after_midnight)).number == "2612-0001"
-    assert (await _file(fd, office["site"], li, after_midnight)).number == "2612-0002"
+    assert (await _file(fd, office["site"], li, before_midnight)).number == "261101"
+    assert (await _file(fd, office["site"], li, after_midnight)).number == "261201"
+    assert (await _file(fd, office["site"], li, after_midnight)).number == "261202"
     # A November complaint recorded late still takes November's next serial.
     late = await _file(fd, office["site"], li, before_midnight, now=after_midnight)
-    assert late.number == "2611-0002"
+    assert late.number == "261102"
     # The same instant is still 30 November (11:00) in New York.
     ny = await _site(fd, "Hudson", tz="America/New_York", region="US")
     ny_taker = await _staff(fd, ny, "Smith")
-    assert (await _file(fd, ny, ny_taker, after_midnight)).number == "2611-0001"
+    assert (await _file(fd, ny, ny_taker, after_midnight)).number == "261101"
 
 
 async def test_C_6_a_rolled_back_filing_gives_its_serial_back(fd, office):
@@ -430,7 +430,7 @@ async def test_C_6_a_rolled_back_filing_gives_its_serial_back(fd, office):
                 FIXED_NOW,
             )
             raise RuntimeError("the request failed after numbering")
-    assert (await _file(fd, office["site"], office["li"])).number == "2611-0001"
+    assert (await _file(fd, office["site"], office["li"])).number == "261101"
 
 
 # --------------------------------------------------------------------------------------------
@@ -556,7 +556,7 @@ async def test_C_9_every_allowed_transition_through_graphql(fd, office):
         "to": "closed",
         "actor": "Wang",
         "reason": "step to closed",
-        "number": "2611-0001",
+        "number": "261101",
         "rule": "C-9",
     }
     assert {k: last.payload[k] for k in expected} == expected
@@ -643,7 +643,7 @@ async def test_C_11_resolution_due_skips_national_day_2026(fd, office):
     """30 Sep 15:00 + 3 working days: 1–7 Oct are holidays, 8 and 9 Oct count, Saturday 10 Oct
     is a make-up working day (调休) and counts → due 24:00 on 10 Oct."""
     c = await _file(fd, office["site"], office["li"], sh(2026, 9, 30, 15))
-    assert c.number == "2609-0001"
+    assert c.number == "260901"
     assert c.resolution_due == sh(2026, 10, 11)
     assert c.special_case_due == sh(2026, 10, 16)
     assert c.first_response_due == sh(2026, 10, 1, 15)
@@ -733,8 +733,8 @@ async def test_C_8_C_11_overdue_is_queryable_and_the_sweep_raises_each_deadline_
     result = await Client(fd, now=saturday).data(SWEEP)
     marked = result["sweepOverdueComplaints"]["marked"]
     assert sorted((m["complaint"]["number"], m["kind"]) for m in marked) == [
-        ("2611-0001", "RESOLUTION"),
-        ("2611-0002", "RESOLUTION"),
+        ("261101", "RESOLUTION"),
+        ("261102", "RESOLUTION"),
     ]
     assert all(m["decision"]["rule"] == "C-11" for m in marked)
     assert (await Client(fd, now=saturday).data(SWEEP))["sweepOverdueComplaints"]["count"] == 0
@@ -828,7 +828,7 @@ async def test_C_9_C_10_assigning_a_handler_is_recorded(client, fd, office):
     assert data["assignComplaint"]["complaint"]["handler"]["name"] == "Wang"
     assert data["assignComplaint"]["decision"] == {
         "rule": "C-9",
-        "message": "Zhao gave complaint 2611-0001 to Wang: knows the customer",
+        "message": "Zhao gave complaint 261101 to Wang: knows the customer",
     }
     err = await client.error(
         ASSIGN, {"id": str(c.id), "handler": str(office["wang"]), "actor": str(office["zhao"])}
@@ -1016,7 +1016,7 @@ async def test_C_9_complaints_connection_pages_filters_and_loads_history_without
         event.remove(fd.db.engine.sync_engine, "before_cursor_execute", count)
     assert n_small == n_large <= 3
     assert [n["number"] for n in large["complaints"]["nodes"]] == [
-        f"2611-000{i}" for i in range(6, 0, -1)
+        f"26110{i}" for i in range(6, 0, -1)
     ]
     assert small["complaints"]["pageInfo"]["hasNextPage"] is True
     assert len(large["complaints"]["nodes"][-1]["complaintHistory"]) == 4  # filed, ack, assign, ip
@@ -1028,9 +1028,9 @@ async def test_C_9_complaints_connection_pages_filters_and_loads_history_without
             "after": small["complaints"]["pageInfo"]["endCursor"],
         },
     )
-    assert [n["number"] for n in nxt["complaints"]["nodes"]] == ["2611-0004", "2611-0003"]
+    assert [n["number"] for n in nxt["complaints"]["nodes"]] == ["261104", "261103"]
     received = await client.data(LIST, {"site": str(site), "first": 10, "status": "RECEIVED"})
-    assert [n["number"] for n in received["complaints"]["nodes"]] == ["2611-0006", "2611-0005"]
+    assert [n["number"] for n in received["complaints"]["nodes"]] == ["261106", "261105"]
 
 
 async def test_C_6_C_8_C_11_complaint_by_id_and_number_with_overdue_field(fd, office):
@@ -1038,14 +1038,19 @@ async def test_C_6_C_8_C_11_complaint_by_id_and_number_with_overdue_field(fd, of
     client = Client(fd, now=FIXED_NOW + timedelta(days=5))
     data = await client.data(
         "query($id: ID!, $s: ID!) { complaint(id: $id) { number overdue { rule } }"
-        ' complaintByNumber(siteId: $s, number: "2611-0001") { id } }',
+        ' complaintByNumber(siteId: $s, number: "261101") { id }'
+        ' old: complaintByNumber(siteId: $s, number: "2611-0001") { id }'
+        ' bad: complaintByNumber(siteId: $s, number: "2611001") { id } }',
         {"id": str(c.id), "s": str(office["site"])},
     )
     assert data["complaint"] == {
-        "number": "2611-0001",
+        "number": "261101",
         "overdue": [{"rule": "C-8"}, {"rule": "C-11"}],
     }
+    # C-6 revised: the new number, and the form a client stored before, find it.
     assert data["complaintByNumber"] == {"id": str(c.id)}
+    assert data["old"] == {"id": str(c.id)}
+    assert data["bad"] is None
 
 
 async def test_C_13_caller_names_are_masked_for_roles_without_private_access(fd, office):

@@ -205,3 +205,80 @@ def test_models_match_migrations(empty_url: str, engine: Engine) -> None:
         )
         diffs = compare_metadata(context, Base.metadata)
     assert diffs == [], "models and migrations disagree:\n" + "\n".join(map(repr, diffs))
+
+
+def test_C_6_migration_renumbers_stored_complaints_and_records_the_mapping(
+    empty_url: str, engine: Engine
+) -> None:
+    """C-6 (revised 2026-12-01): c0012 rewrites YYMM-NNNN to YYMMNN…, keeps every number
+    unique, writes old -> new into each complaint's history, and maps back on downgrade."""
+    host = _host()
+    migrate.upgrade(empty_url, host, plugins=[])
+    migrate.downgrade(empty_url, host, "c0001")
+    with engine.begin() as conn:
+        for site in (1, 2):
+            conn.execute(
+                text(
+                    "INSERT INTO sites (id, name, business_line, timezone, calendar_region,"
+                    f" created_at) VALUES ({site}, 'Old {site}', 'realestate', 'Asia/Shanghai',"
+                    " 'CN', '2026-11-24T02:00:00Z')"
+                )
+            )
+        for cid, site, number in [
+            (1, 1, "2611-0007"),
+            (2, 1, "2611-0123"),
+            (3, 1, "2612-0007"),
+            (4, 2, "2611-0007"),
+            (5, 1, "2611-12345"),
+        ]:
+            conn.execute(
+                text(
+                    "INSERT INTO complaints (id, site_id, number, channel, channel_details,"
+                    " category, severity, status, description, filed_at, escalation_level)"
+                    f" VALUES ({cid}, {site}, '{number}', 'phone', '{{}}', 'service', 'general',"
+                    " 'received', 'old', '2026-11-24T02:00:00Z', 0)"
+                )
+            )
+    migrate.upgrade(empty_url, host, plugins=[])
+    with engine.connect() as conn:
+        numbers = dict(conn.execute(text("SELECT id, number FROM complaints")).all())
+        assert numbers == {1: "261107", 2: "2611123", 3: "261207", 4: "261107", 5: "261112345"}
+        mapping = conn.execute(
+            text(
+                "SELECT complaint_id, from_value, to_value, rule FROM complaint_history"
+                " WHERE action = 'renumbered' ORDER BY complaint_id"
+            )
+        ).all()
+        assert [tuple(row) for row in mapping] == [
+            (1, "2611-0007", "261107", "C-6"),
+            (2, "2611-0123", "2611123", "C-6"),
+            (3, "2612-0007", "261207", "C-6"),
+            (4, "2611-0007", "261107", "C-6"),
+            (5, "2611-12345", "261112345", "C-6"),
+        ]
+    # Upgrading again changes nothing and records nothing twice.
+    migrate.upgrade(empty_url, host, plugins=[])
+    with engine.connect() as conn:
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM complaint_history WHERE action = 'renumbered'")
+            ).scalar_one()
+            == 5
+        )
+    migrate.downgrade(empty_url, host, "c0010")
+    with engine.connect() as conn:
+        numbers = dict(conn.execute(text("SELECT id, number FROM complaints")).all())
+        assert numbers == {
+            1: "2611-0007",
+            2: "2611-0123",
+            3: "2612-0007",
+            4: "2611-0007",
+            5: "2611-12345",
+        }
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM complaint_history WHERE action = 'renumbered'")
+            ).scalar_one()
+            == 0
+        )
+    migrate.upgrade(empty_url, host, plugins=[])

@@ -27,6 +27,7 @@ from strawberry.types.nodes import SelectedField
 
 from core import models
 from core.auth import Forbidden, Permission
+from core.complaint_rules import InvalidComplaintNumber, parse_complaint_number
 from core.decisions import Reason
 from core.errors import InvalidInput
 from core.graphql.line_inputs import deliver_line_inputs
@@ -337,15 +338,22 @@ class ComplaintQuery:
         key = parse_id(id, "id")
         return (await load_complaints(info, [key], selection(info))).get(key)  # type: ignore[return-value]
 
-    @strawberry.field(description="C-6: a complaint by its number at a site, e.g. 2611-0007.")
+    @strawberry.field(
+        description="C-6: a complaint by its number at a site, e.g. 261107; a number in the "
+        "form issued before 2026-12-01 (2611-0007) finds the same complaint."
+    )
     async def complaint_by_number(
         self, info: Info, site_id: strawberry.ID, number: str
     ) -> Complaint | None:
+        try:
+            wanted = str(parse_complaint_number(number, legacy=True))
+        except InvalidComplaintNumber:
+            return None
         async with info.context.db.session() as s:
             key = await s.scalar(
                 select(models.Complaint.id).where(
                     models.Complaint.site_id == parse_id(site_id, "siteId"),
-                    models.Complaint.number == number.strip(),
+                    models.Complaint.number == wanted,
                 )
             )
         if key is None:

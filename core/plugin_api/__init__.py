@@ -27,7 +27,7 @@ What is here, by purpose:
   :class:`UTCDateTime`, and core's ORM models for reads and foreign keys.
 * **Services** (in the caller's transaction) — :func:`get_site`, :func:`get_staff`,
   :func:`add_staff`, :func:`register_customer`, :class:`CheckIn`, :func:`check_in_visit`,
-  :func:`correct_visit`, :func:`issue_penalty`, :func:`revoke_penalty`,
+  :func:`correct_visit`, :func:`issue_penalty`, :func:`revoke_penalty`, :func:`revoked_penalties`,
   :func:`record_event`, :func:`plugin_settings`.
 """
 
@@ -95,6 +95,7 @@ from core.plugin_api.services import (
     record_event,
     register_customer,
     revoke_penalty,
+    revoked_penalties,
 )
 
 __all__ = [
@@ -157,5 +158,6 @@ __all__ = [
     "record_event",
     "register_customer",
     "revoke_penalty",
+    "revoked_penalties",
     "write_session",
 ]

@@ -7,13 +7,14 @@ indistinguishable from core's own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.events import record_event
-from core.models import PluginState
+from core.models import Penalty, PluginState
 from core.services.directory import add_staff, get_site, get_staff_at, register_customer
 from core.services.penalties import issue_penalty, revoke_penalty
 from core.services.visits import CheckIn, check_in_visit, correct_visit
@@ -30,6 +31,7 @@ __all__ = [
     "record_event",
     "register_customer",
     "revoke_penalty",
+    "revoked_penalties",
 ]
 
 
@@ -44,3 +46,13 @@ async def plugin_settings(session: AsyncSession, code: str) -> Mapping[str, Any]
     caller's transaction."""
     state = await session.get(PluginState, code)
     return dict(state.settings) if state is not None and state.settings else {}
+
+
+async def revoked_penalties(session: AsyncSession, penalty_ids: Iterable[int]) -> set[int]:
+    """Which of the ledger entries ``penalty_ids`` a later entry revoked (read in the
+    caller's transaction); a line undoes what the penalty caused (e.g. RE-5's suspension)."""
+    ids = [i for i in penalty_ids if i is not None]
+    if not ids:
+        return set()
+    rows = await session.scalars(select(Penalty.revokes_id).where(Penalty.revokes_id.in_(ids)))
+    return {int(i) for i in rows.all() if i is not None}

@@ -98,10 +98,20 @@ async def check_in_visit(
                 field="customerId",
             )
         owner_staff_id = customer.owner_staff_id
-        if owner_staff_id is None and customer.group_id is not None:
-            group = await session.get(CustomerGroup, customer.group_id)
-            owner_staff_id = group.owner_staff_id if group else None
-            owner_from_group = owner_staff_id is not None
+        if customer.group_id is not None:
+            # RE-11: a member on their first reception (registered after the group's first
+            # reception, perhaps with the group's owner copied in) belongs to the group's
+            # first receiver; the decision names RE-11, not RE-6 (revised 2026-12-01).
+            received_before = await session.scalar(
+                select(Visit.id)
+                .where(Visit.customer_id == customer.id, Visit.receiver_id.is_not(None))
+                .limit(1)
+            )
+            if received_before is None or owner_staff_id is None:
+                group = await session.get(CustomerGroup, customer.group_id)
+                if group is not None and group.owner_staff_id is not None:
+                    owner_staff_id = group.owner_staff_id
+                    owner_from_group = True
     if check_in.named_staff_id is not None:
         await get_staff_at(session, check_in.named_staff_id, site.id, "namedStaffId")
     settings = await load_settings(session)

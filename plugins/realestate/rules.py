@@ -47,6 +47,11 @@ class SalespersonStatus(StrEnum):
 
     AVAILABLE = "available"
     RECEIVING = "receiving"
+    # RE-2: serving a customer who has already bought (after-sale service): owed a make-up.
+    AFTER_SALE = "after_sale"
+    # RE-2 / RE-6: serving an old customer who has not yet bought: that reception already
+    # counted as their turn, so a skip owes nothing.
+    SERVING_OLD_CUSTOMER = "serving_old_customer"
     BUSINESS_CALL = "business_call"
     COMPANY_BUSINESS = "company_business"
     PRIVATE_AWAY = "private_away"
@@ -86,10 +91,13 @@ class RelatedParty(StrEnum):
 
 _PASSERS_BY = frozenset({VisitorKind.DIRECTIONS, VisitorKind.LOOKING_FOR_SOMEONE})
 
-# RE-2: busy for the company, so the skipped turn is owed back (补接).
+# RE-2: busy for the company, so the skipped turn is owed back (补接). Seed 000 篇三 1:
+# 正在接待其他客戶、接電話或其他公務離開前臺,則跳過,以后再補; 篇三 7: 接待的為已成交客戶 …
+# 不計接待次數. Not SERVING_OLD_CUSTOMER: 未成交老客戶 … 該則計一次接待任務 (no make-up).
 _OWED_MAKE_UP = frozenset(
     {
         SalespersonStatus.RECEIVING,
+        SalespersonStatus.AFTER_SALE,
         SalespersonStatus.BUSINESS_CALL,
         SalespersonStatus.COMPANY_BUSINESS,
     }
@@ -99,6 +107,8 @@ _ON_SITE = frozenset(
     {
         SalespersonStatus.AVAILABLE,
         SalespersonStatus.RECEIVING,
+        SalespersonStatus.AFTER_SALE,
+        SalespersonStatus.SERVING_OLD_CUSTOMER,
         SalespersonStatus.BUSINESS_CALL,
         SalespersonStatus.SUSPENDED,
     }
@@ -111,6 +121,8 @@ _OUT_OF_ROTATION = frozenset({SalespersonStatus.ON_LEAVE, SalespersonStatus.SUSP
 _STATUS_WORDS: dict[SalespersonStatus, str] = {
     SalespersonStatus.AVAILABLE: "available",
     SalespersonStatus.RECEIVING: "receiving another customer",
+    SalespersonStatus.AFTER_SALE: "serving a customer who has already bought (after-sale service)",
+    SalespersonStatus.SERVING_OLD_CUSTOMER: "serving an old customer who has not yet bought",
     SalespersonStatus.BUSINESS_CALL: "on a business call",
     SalespersonStatus.COMPANY_BUSINESS: "out on company business",
     SalespersonStatus.PRIVATE_AWAY: "away for a private reason",
@@ -147,6 +159,8 @@ class RotationState:
     - ``reception_counts``: (staff id, counted receptions today) in ``order`` (RE-15).
     - ``phone_next_index``: whose turn it is to answer the next phone inquiry (seed 000
       篇三 3, 按顺序轮流接听电话); phone calls never move the walk-in rotation.
+    - ``passes_owed``: salespeople whose returning customer used their turn (RE-6): the
+      next time the rotation reaches them they are passed over once; once per reception.
 
     Build one with :func:`start_day`; store it with :meth:`to_json`.
     """
@@ -159,6 +173,7 @@ class RotationState:
     suspensions: tuple[tuple[str, date], ...]
     reception_counts: tuple[tuple[str, int], ...]
     phone_next_index: int = 0
+    passes_owed: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.order:
@@ -183,11 +198,11 @@ class RotationState:
                 "INVALID_ROTATION_STATE",
                 "reception_counts must give a count >= 0 for everyone in the order, in order",
             )
-        strangers = set(self.make_up_queue) - set(self.order)
+        strangers = (set(self.make_up_queue) | set(self.passes_owed)) - set(self.order)
         if strangers:
             raise RotationError(
                 "INVALID_ROTATION_STATE",
-                f"make-up turns owed to staff not in the order: {sorted(strangers)}",
+                f"make-up turns or passes owed to staff not in the order: {sorted(strangers)}",
             )
 
     def status_of(self, staff_id: str) -> SalespersonStatus:
@@ -217,6 +232,7 @@ class RotationState:
             "next_index": self.next_index,
             "phone_next_index": self.phone_next_index,
             "make_up_queue": list(self.make_up_queue),
+            "passes_owed": list(self.passes_owed),
             "statuses": {staff: status.value for staff, status in self.statuses},
             "suspensions": {staff: until.isoformat() for staff, until in self.suspensions},
             "reception_counts": dict(self.reception_counts),
@@ -240,6 +256,8 @@ class RotationState:
                 next_index=int(data["next_index"]),
                 phone_next_index=int(data["phone_next_index"]),
                 make_up_queue=tuple(str(staff) for staff in data["make_up_queue"]),
+                # Absent in states stored before RE-6 used the turn (2026-12-01).
+                passes_owed=tuple(str(staff) for staff in data.get("passes_owed", ())),
                 statuses=tuple((staff, SalespersonStatus(statuses[staff])) for staff in order),
                 suspensions=tuple(
                     sorted(
@@ -273,6 +291,8 @@ class VisitFacts:
       not identified is received in rotation, RE-15).
     - ``units_requested``: units the customer asks for at once, 0 if not said (RE-14).
     - ``brought_by_existing_customer``: an old customer brought this new one (RE-12).
+    - ``has_bought``: the returning customer (``original_staff_id``) has already bought, so
+      their salesperson gives after-sale service: not counted, turn not used (RE-2, RE-6).
     - ``related_party``: with ``VisitorKind.RELATED_PARTY``, which company (RE-9).
     """
 
@@ -286,6 +306,7 @@ class VisitFacts:
     first_visit: bool = True
     units_requested: int = 0
     brought_by_existing_customer: bool = False
+    has_bought: bool = False
 
     def __post_init__(self) -> None:
         if self.units_requested < 0:
@@ -339,7 +360,9 @@ class RegisterEntry:
 
     ``customer_key`` identifies the customer's group: the same company or family shares
     one key (RE-11). ``grabbed`` marks an entry made by an order-grab that the manager
-    ruled on, crediting ``named_staff_id`` instead (RE-5).
+    ruled on, crediting ``named_staff_id`` instead (RE-5). ``uncounted`` marks an entry a
+    later correction took back (RE-8: a surveyor found out during reception): the register
+    as corrected no longer credits it (RE-13).
     """
 
     staff_id: str
@@ -348,6 +371,7 @@ class RegisterEntry:
     named_staff_id: str | None = None
     grabbed: bool = False
     channel: Channel = Channel.WALK_IN
+    uncounted: bool = False
 
     def __post_init__(self) -> None:
         _require_aware(self.registered_at, "registered_at")
@@ -481,13 +505,16 @@ def set_status(
 def current_order(state: RotationState) -> tuple[str, ...]:
     """Who receives the coming new customers, first to last (RE-1, RE-2).
 
-    Make-up turns owed come first, then the rotation from whoever's turn is next; everyone
-    in the rotation appears once, whatever their status; leave and suspension are left out
-    (RE-4, RE-5).
+    Make-up turns owed come first, then the rotation from whoever's turn is next; a
+    salesperson whose returning customer used their turn (RE-6) is passed over once, so
+    they come last; everyone in the rotation appears once, whatever their status; leave and
+    suspension are left out (RE-4, RE-5).
     """
     statuses = dict(state.statuses)
     count = len(state.order)
     rotation = [state.order[(state.next_index + step) % count] for step in range(count)]
+    passed = [staff for staff in rotation if staff in state.passes_owed]
+    rotation = [staff for staff in rotation if staff not in state.passes_owed] + passed
     result: list[str] = []
     for staff in (*state.make_up_queue, *rotation):
         if staff not in result and statuses[staff] not in _OUT_OF_ROTATION:
@@ -522,6 +549,9 @@ class _Pick(NamedTuple):
     skipped: tuple[Skip, ...]
     next_index: int
     make_up_queue: tuple[str, ...]
+    passes_owed: tuple[str, ...]
+    # RE-3: skipped for a private reason; each such turn counts as taken.
+    forfeited: tuple[str, ...] = ()
 
 
 def _skip_reason(state: RotationState, staff: str, status: SalespersonStatus) -> Reason:
@@ -531,10 +561,17 @@ def _skip_reason(state: RotationState, staff: str, status: SalespersonStatus) ->
             "RE-2",
             f"{staff} was {words} when their turn came: skipped and owed a make-up turn (补接).",
         )
+    if status is SalespersonStatus.SERVING_OLD_CUSTOMER:
+        return Reason(
+            "RE-2",
+            f"{staff} was {words} when their turn came: skipped without a make-up turn, that "
+            "reception already counted as their turn (RE-6).",
+        )
     if status is SalespersonStatus.PRIVATE_AWAY:
         return Reason(
             "RE-3",
-            f"{staff} was {words} when their turn came: the turn counts as taken, no make-up.",
+            f"{staff} was {words} when their turn came: the turn counts as taken (one "
+            "reception for them, 算已接待一個客戶名額) and there is no make-up.",
         )
     if status is SalespersonStatus.ON_LEAVE:
         return Reason("RE-4", f"{staff} is on leave today and out of the rotation.")
@@ -544,28 +581,62 @@ def _skip_reason(state: RotationState, staff: str, status: SalespersonStatus) ->
     )
 
 
+def _without_one(queue: tuple[str, ...], staff_id: str) -> tuple[str, ...]:
+    position = queue.index(staff_id)
+    return queue[:position] + queue[position + 1 :]
+
+
 def _pick_in_rotation(state: RotationState) -> _Pick | None:
     statuses = dict(state.statuses)
     # RE-2: a salesperson back from company business takes the first new customer before
     # the normal order goes on (篇5 7: 补给当时来访的第一批客户).
-    for position, staff in enumerate(state.make_up_queue):
+    for staff in state.make_up_queue:
         if statuses[staff] is SalespersonStatus.AVAILABLE:
-            queue = state.make_up_queue[:position] + state.make_up_queue[position + 1 :]
-            return _Pick(staff, True, (), state.next_index, queue)
+            queue = _without_one(state.make_up_queue, staff)
+            return _Pick(staff, True, (), state.next_index, queue, state.passes_owed)
     count = len(state.order)
     skipped: list[Skip] = []
     owed: list[str] = []
-    for step in range(count):
+    forfeited: list[str] = []
+    passes = state.passes_owed
+    # Two rounds at most: a salesperson passed over once (RE-6) may take the turn on the
+    # second round when everyone else is busy.
+    for step in range(2 * count):
         index = (state.next_index + step) % count
         staff = state.order[index]
         status = statuses[staff]
+        if staff in passes and status not in _OUT_OF_ROTATION:
+            # RE-6 (seed 001 篇5 9: 无论新老客户均计有效接待一次,按顺序轮下一位): their
+            # returning customer already used this turn; passed over once, no make-up.
+            passes = _without_one(passes, staff)
+            skipped.append(
+                Skip(
+                    staff,
+                    Reason(
+                        "RE-6",
+                        f"{staff} received their own returning customer earlier, which used "
+                        "their turn: passed over once, counted as taken, no make-up.",
+                    ),
+                )
+            )
+            continue
         if status is SalespersonStatus.AVAILABLE:
             return _Pick(
-                staff, False, tuple(skipped), (index + 1) % count, state.make_up_queue + tuple(owed)
+                staff,
+                False,
+                tuple(skipped),
+                (index + 1) % count,
+                state.make_up_queue + tuple(owed),
+                passes,
+                tuple(forfeited),
             )
+        if step >= count:
+            continue
         skipped.append(Skip(staff, _skip_reason(state, staff, status)))
         if status in _OWED_MAKE_UP:
             owed.append(staff)
+        elif status is SalespersonStatus.PRIVATE_AWAY:
+            forfeited.append(staff)
     return None
 
 
@@ -590,11 +661,8 @@ def _nobody(state: RotationState, what: str) -> ReceptionDecision:
     )
 
 
-def _counted_for(state: RotationState, staff_id: str) -> tuple[tuple[str, int], ...]:
-    return tuple(
-        (staff, count + 1 if staff == staff_id else count)
-        for staff, count in state.reception_counts
-    )
+def _counted_for(state: RotationState, *staff_ids: str) -> tuple[tuple[str, int], ...]:
+    return tuple((staff, count + staff_ids.count(staff)) for staff, count in state.reception_counts)
 
 
 _ROTATION_REASONS: dict[str, str] = {
@@ -636,7 +704,9 @@ def _receive_in_rotation(
         state,
         next_index=pick.next_index,
         make_up_queue=pick.make_up_queue,
-        reception_counts=_counted_for(state, receiver),
+        passes_owed=pick.passes_owed,
+        # RE-3: a turn forfeited for a private reason counts as one reception of theirs.
+        reception_counts=_counted_for(state, receiver, *pick.forfeited),
     )
     return decision, new_state
 
@@ -673,7 +743,22 @@ def _receive_own_customer(
         else f"a returning customer registered by {owner}"
     )
     if _status_or_absent(state, owner) in _FREE_FOR_OWN_CUSTOMER:
-        # 篇5 9: 无论新老客户均计有效接待一次 — it counts, but it is not a rotation turn.
+        if facts.has_bought:
+            # RE-2 (seed 000 篇三 7: 接待的為已成交客戶 … 不計接待次數): after-sale service.
+            decision = ReceptionDecision(
+                receiver_id=owner,
+                counted=False,
+                new_registration=False,
+                made_up_turn=False,
+                reason=Reason(
+                    rule,
+                    f"The visitor is {whose} and has already bought, so {owner} gives "
+                    "after-sale service: not counted and their turn is not used (RE-2).",
+                ),
+            )
+            return decision, state
+        # RE-6, seed 001 篇5 9: 无论新老客户均计有效接待一次,按顺序轮下一位 — it counts and
+        # uses their turn: the next time the rotation reaches them they are passed over once.
         decision = ReceptionDecision(
             receiver_id=owner,
             counted=True,
@@ -682,10 +767,18 @@ def _receive_own_customer(
             reason=Reason(
                 rule,
                 f"The visitor is {whose}, so {owner} receives them; it counts as one reception "
-                "but is not a rotation turn and makes no new registration.",
+                "and uses their turn: the next time the rotation reaches them they are passed "
+                "over once. No new registration.",
             ),
         )
-        return decision, replace(state, reception_counts=_counted_for(state, owner))
+        return decision, replace(
+            state,
+            reception_counts=_counted_for(state, owner),
+            # A suspended salesperson (RE-5) has no turn today to use.
+            passes_owed=state.passes_owed
+            if state.status_of(owner) in _OUT_OF_ROTATION
+            else (*state.passes_owed, owner),
+        )
     assistant = _last_available(state, exclude=owner)
     if assistant is None:
         return _nobody(state, f"{whose}"), state
@@ -697,7 +790,7 @@ def _receive_own_customer(
         reason=Reason(
             rule,
             f"The visitor is {whose}, who is absent or busy: {assistant}, last in the current "
-            "order, assists; not counted as a turn and no new registration (RE-6).",
+            f"order, assists; not counted as a turn and no new registration ({rule}).",
         ),
         notifications=(
             Notification(
@@ -970,23 +1063,67 @@ def apply_suspension(state: RotationState, decision: OrderGrabbingDecision) -> R
     return state
 
 
+def lift_suspension(
+    state: RotationState, staff_id: str, still_until: date | None = None
+) -> tuple[Reason, RotationState]:
+    """Revoking an RE-5 penalty entry lifts the suspension it caused (DOMAIN RE-5, *Decided*).
+
+    ``still_until`` is the last day of any other order-grabbing suspension of the same
+    salesperson that was not revoked (None if none): that one keeps running. When the
+    suspension no longer covers ``state.business_date``, a suspended salesperson is back in
+    the rotation, available, from now on (the turns passed meanwhile are not owed back).
+    """
+    running = dict(state.suspensions)
+    if staff_id not in running:
+        raise RotationError(
+            "NOT_SUSPENDED", f"{staff_id} has no order-grabbing suspension to lift (RE-5)."
+        )
+    if still_until is not None and still_until >= state.business_date:
+        running[staff_id] = still_until
+    else:
+        running.pop(staff_id)
+    new_state = replace(state, suspensions=tuple(sorted(running.items())))
+    back = (
+        staff_id in state.order
+        and state.status_of(staff_id) is SalespersonStatus.SUSPENDED
+        and staff_id not in running
+    )
+    if back:
+        new_state = replace(
+            new_state,
+            statuses=_with_status(new_state, staff_id, SalespersonStatus.AVAILABLE),
+        )
+    if staff_id in running:
+        message = (
+            f"The order-grabbing penalty of {staff_id} was revoked, but another ruling keeps "
+            f"them suspended until {running[staff_id]} (RE-5)."
+        )
+    else:
+        message = (
+            f"The order-grabbing penalty of {staff_id} was revoked: the suspension (停牌) is "
+            "lifted and they are back in the rotation."
+        )
+    return Reason("RE-5", message), new_state
+
+
 def credit_for_deal(
     register: Sequence[RegisterEntry], customer_key: str, deal_at: datetime
 ) -> CreditDecision:
     """Who gets a deal with ``customer_key`` closed at ``deal_at`` (RE-13, RE-11, RE-5).
 
-    The earliest walk-in register entry of that customer or group before the deal wins
-    (RE-13 by name and time; RE-11 one company or family is one customer). Phone entries
-    only decide when the customer never walked in (seed 000 篇三 22: the rotation
-    salesperson registers a walk-in unless the customer asks for the phone contact). An
-    entry made by a ruled order-grab credits the salesperson who was named (RE-5). Ties
-    go to the entry listed first.
+    The earliest register entry of that customer or group before the deal wins, phone
+    entries included (RE-13 by name and time, revised 2026-12-01; RE-11 one company or
+    family is one customer), as the register stands after its corrections: an entry later
+    uncounted under RE-8 earns no credit. An entry made by a ruled order-grab credits the
+    salesperson who was named (RE-5). Ties go to the entry listed first.
     """
     _require_aware(deal_at, "deal_at")
     entries = [
         entry
         for entry in register
-        if entry.customer_key == customer_key and entry.registered_at <= deal_at
+        if entry.customer_key == customer_key
+        and entry.registered_at <= deal_at
+        and not entry.uncounted
     ]
     if not entries:
         return CreditDecision(
@@ -998,9 +1135,9 @@ def credit_for_deal(
                 "nobody can be credited until the register is corrected.",
             ),
         )
-    walk_ins = [entry for entry in entries if entry.channel is Channel.WALK_IN]
-    first = min(walk_ins or entries, key=lambda entry: entry.registered_at)
+    first = min(entries, key=lambda entry: entry.registered_at)
     when = first.registered_at.isoformat()
+    how = "by phone" if first.channel is Channel.PHONE else "at the office"
     if first.grabbed and first.named_staff_id:
         return CreditDecision(
             staff_id=first.named_staff_id,
@@ -1018,7 +1155,8 @@ def credit_for_deal(
         reason=Reason(
             "RE-13",
             f"{first.staff_id} registered customer {customer_key} (the same company or family "
-            f"counts as one, RE-11) first, at {when}; the deal is credited to them.",
+            f"counts as one, RE-11) first, {how} at {when}, in the register as corrected; the "
+            "deal is credited to them.",
         ),
     )
 

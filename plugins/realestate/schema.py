@@ -43,7 +43,9 @@ from plugins.realestate.service import (
 )
 
 SalespersonStatus = strawberry.enum(
-    rules.SalespersonStatus, description="RE-2 owed make-up / RE-3 forfeited / RE-4 leave."
+    rules.SalespersonStatus,
+    description="RE-2 owed make-up (RECEIVING, AFTER_SALE, BUSINESS_CALL, COMPANY_BUSINESS) or "
+    "not (SERVING_OLD_CUSTOMER, RE-6) / RE-3 forfeited, counted / RE-4 leave / RE-5 suspended.",
 )
 
 
@@ -66,6 +68,11 @@ class RealEstateVisitFactsInput:
     )
     brought_by_existing_customer: bool = strawberry.field(
         default=False, description="RE-12: an old customer brought this new one."
+    )
+    has_bought: bool = strawberry.field(
+        default=False,
+        description="RE-2/RE-6: the returning customer has already bought; their salesperson "
+        "gives after-sale service, not counted and not using their turn.",
     )
 
 
@@ -101,6 +108,10 @@ class Rotation:
         description="Who receives the next new walk-in customer."
     )
     make_up_queue: list[strawberry.ID] = strawberry.field(description="RE-2 turns owed.")
+    passes_owed: list[strawberry.ID] = strawberry.field(
+        description="RE-6: passed over once when the rotation next reaches them (their "
+        "returning customer used the turn)."
+    )
     upcoming: list[strawberry.ID] = strawberry.field(
         description="Who receives the coming new customers, first to last."
     )
@@ -164,6 +175,7 @@ async def rotation_view(session: AsyncSession, site: Site, state: rules.Rotation
         ],
         next_staff_id=strawberry.ID(nxt) if nxt else None,
         make_up_queue=[strawberry.ID(s) for s in state.make_up_queue],
+        passes_owed=[strawberry.ID(s) for s in state.passes_owed],
         upcoming=[strawberry.ID(s) for s in rules.current_order(state)],
     )
 

@@ -33,6 +33,7 @@ from core.plugin_api import (
     get_site,
     parse_id,
     plugin_settings,
+    revoked_penalties,
 )
 from plugins import realestate
 from plugins.realestate import rules
@@ -104,7 +105,11 @@ async def rotation_day(
     """The stored rotation of ``day``; RE-1 default order (staff id order) if none was set."""
     row = await session.get(RotationDay, (site.id, day))
     if row is not None:
-        return row, rules.RotationState.from_json(row.state)
+        state = rules.RotationState.from_json(row.state)
+        lifted = await lift_revoked_suspensions(session, site.id, state)
+        if lifted is not state:
+            save_state(row, lifted, now)
+        return row, lifted
     order = await default_order(session, site.id)
     if not order:
         if not create:
@@ -120,13 +125,51 @@ async def rotation_day(
     for staff in suspended:
         if staff not in order_in:
             suspended = {k: v for k, v in suspended.items() if k in order_in}
-    state = rules.start_day(order_in, day, suspended=suspended)
+    state = await lift_revoked_suspensions(
+        session, site.id, rules.start_day(order_in, day, suspended=suspended)
+    )
     if not create:
         return None, state
     row = RotationDay(site_id=site.id, business_date=day, state=state.to_json(), updated_at=now)
     session.add(row)
     await session.flush()
     return row, state
+
+
+async def lift_revoked_suspensions(
+    session: AsyncSession, site_id: int, state: rules.RotationState
+) -> rules.RotationState:
+    """RE-5 (*Decided*): a suspension whose penalty entry was revoked is lifted; another
+    ruling on the same salesperson that still stands keeps its own suspension."""
+    if not state.suspensions:
+        return state
+    suspended = {int(staff) for staff, _ in state.suspensions}
+    grabs = (
+        await session.scalars(
+            select(OrderGrab).where(
+                OrderGrab.site_id == site_id,
+                OrderGrab.grabber_id.in_(suspended),
+                OrderGrab.suspended_until >= state.business_date,
+            )
+        )
+    ).all()
+    revoked = await revoked_penalties(session, [g.penalty_id for g in grabs if g.penalty_id])
+    standing: dict[str, date] = {}
+    lifted: set[str] = set()
+    for grab in grabs:
+        staff = str(grab.grabber_id)
+        if grab.penalty_id in revoked:
+            lifted.add(staff)
+        else:
+            standing[staff] = max(standing.get(staff, grab.suspended_until), grab.suspended_until)
+    for staff in sorted(lifted):
+        if state.suspended_until(staff) is None:
+            continue
+        until = standing.get(staff)
+        if until is not None and until >= state.suspended_until(staff):  # type: ignore[operator]
+            continue
+        _, state = rules.lift_suspension(state, staff, until)
+    return state
 
 
 class StaffRef(str):
@@ -166,6 +209,7 @@ def named_state(state: rules.RotationState, names: dict[str, str]) -> rules.Rota
         state,
         order=tuple(ref(x) for x in state.order),
         make_up_queue=tuple(ref(x) for x in state.make_up_queue),
+        passes_owed=tuple(ref(x) for x in state.passes_owed),
         statuses=tuple((ref(x), st) for x, st in state.statuses),
         suspensions=tuple((ref(x), d) for x, d in state.suspensions),
         reception_counts=tuple((ref(x), c) for x, c in state.reception_counts),
@@ -194,6 +238,7 @@ def visit_facts(context: ReceptionContext) -> rules.VisitFacts:
         first_visit=bool(getattr(line, "first_visit", True)) and owner is None,
         units_requested=int(getattr(line, "units_requested", 0) or 0),
         brought_by_existing_customer=bool(getattr(line, "brought_by_existing_customer", False)),
+        has_bought=bool(getattr(line, "has_bought", False)),
     )
 
 
@@ -280,38 +325,56 @@ async def attribute_sale(context: SaleContext) -> SaleAttribution:
     else:
         members = select(Customer.id).where(Customer.id == customer.id)
         key = f"customer:{customer.id}"
+    # RE-13: the register as it stands after its corrections (C-4): only the newest entry of
+    # each correction chain, phone entries included; a walk-in a correction uncounted (RE-8)
+    # earns no credit.
     visits = (
         await session.scalars(
             select(Visit)
             .where(
                 Visit.customer_id.in_(members),
                 Visit.receiver_id.is_not(None),
-                Visit.counted.is_(True),
-                Visit.corrects_id.is_(None),
                 Visit.arrived_at <= context.sold_at,
             )
             .order_by(Visit.arrived_at, Visit.id)
         )
     ).all()
+    ids = [v.id for v in visits]
+    corrected = set(
+        (await session.scalars(select(Visit.corrects_id).where(Visit.corrects_id.in_(ids)))).all()
+    )
     grabs = {
         g.visit_id: g
-        for g in (
-            await session.scalars(
-                select(OrderGrab).where(OrderGrab.visit_id.in_([v.id for v in visits]))
-            )
-        ).all()
+        for g in (await session.scalars(select(OrderGrab).where(OrderGrab.visit_id.in_(ids)))).all()
     }
-    register = [
-        rules.RegisterEntry(
-            staff_id=str(v.receiver_id),
-            customer_key=key,
-            registered_at=v.arrived_at,
-            named_staff_id=str(grabs[v.id].named_id) if v.id in grabs else None,
-            grabbed=v.id in grabs,
-            channel=rules.Channel(v.channel.value),
+    previous = {v.id: v.corrects_id for v in visits}
+
+    def grab_of(visit_id: int | None) -> OrderGrab | None:
+        while visit_id is not None:
+            if visit_id in grabs:
+                return grabs[visit_id]
+            visit_id = previous.get(visit_id)
+        return None
+
+    register = []
+    for v in visits:
+        if v.id in corrected:
+            continue
+        phone = v.channel.value == rules.Channel.PHONE.value
+        if phone and v.visitor_kind.value != rules.VisitorKind.CUSTOMER.value:
+            continue
+        grab = grab_of(v.id)
+        register.append(
+            rules.RegisterEntry(
+                staff_id=str(v.receiver_id),
+                customer_key=key,
+                registered_at=v.arrived_at,
+                named_staff_id=str(grab.named_id) if grab else None,
+                grabbed=grab is not None,
+                channel=rules.Channel(v.channel.value),
+                uncounted=not phone and not v.counted,
+            )
         )
-        for v in visits
-    ]
     decision = rules.credit_for_deal(register, key, context.sold_at)
     shares = (
         (SaleShare(staff_id=int(decision.staff_id), share=Decimal(1)),)

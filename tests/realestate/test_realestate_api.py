@@ -6,7 +6,7 @@ from helpers import add_staff, check_in, make_site, register
 
 ROTATION = """
 query($site: ID!) { rotation(siteId: $site) {
-  businessDate nextStaffId makeUpQueue upcoming
+  businessDate nextStaffId makeUpQueue passesOwed upcoming
   members { staffId name status receptions suspendedUntil } } }"""
 MARK = """
 mutation($site: ID!, $staff: ID!, $status: SalespersonStatus!, $reason: String) {
@@ -71,7 +71,7 @@ async def test_RE_2_busy_salesperson_is_skipped_and_owed_a_make_up_turn(client):
     assert third["visit"]["receiver"]["id"] == zhao
 
 
-async def test_RE_3_private_absence_forfeits_the_turn(client):
+async def test_RE_3_private_absence_forfeits_the_turn_and_counts_it(client):
     site, (li, wang, _zhao) = await _office(client)
     await client.data(
         MARK, {"site": site, "staff": li, "status": "PRIVATE_AWAY", "reason": "restroom"}
@@ -81,6 +81,39 @@ async def test_RE_3_private_absence_forfeits_the_turn(client):
     assert first["visit"]["realestate"]["skipped"][0]["decision"]["rule"] == "RE-3"
     back = await client.data(MARK, {"site": site, "staff": li, "status": "AVAILABLE"})
     assert back["markSalesperson"]["makeUpQueue"] == []
+    # Revised 2026-12-01 (算已接待一個客戶名額): Li's forfeited turn is one reception.
+    rot = await client.data(ROTATION, {"site": site})
+    receptions = {m["staffId"]: m["receptions"] for m in rot["rotation"]["members"]}
+    assert receptions == {li: 1, wang: 1, _zhao: 0}
+
+
+async def test_RE_2_after_sale_service_owes_a_make_up_but_an_unbought_old_customer_not(client):
+    site, (li, wang, zhao) = await _office(client)
+    await client.data(MARK, {"site": site, "staff": li, "status": "AFTER_SALE"})
+    await client.data(MARK, {"site": site, "staff": wang, "status": "SERVING_OLD_CUSTOMER"})
+    first = await check_in(client, site)
+    assert first["visit"]["receiver"]["id"] == zhao
+    skipped = first["visit"]["realestate"]["skipped"]
+    assert [(s["staffId"], s["decision"]["rule"]) for s in skipped] == [
+        (li, "RE-2"),
+        (wang, "RE-2"),
+    ]
+    rot = await client.data(ROTATION, {"site": site})
+    # Only the after-sale skip is owed back.
+    assert rot["rotation"]["makeUpQueue"] == [li]
+
+
+async def test_RE_2_a_returning_customer_who_has_bought_is_after_sale_uncounted(client):
+    site, (li, wang, _zhao) = await _office(client)
+    customer = await register(client, site, "Sun Hao", phone="13800138001")
+    await check_in(client, site, customerId=customer["id"])  # Li registers Sun Hao
+    again = await check_in(client, site, customerId=customer["id"], realestate={"hasBought": True})
+    assert again["visit"]["receiver"]["id"] == li
+    assert again["visit"]["counted"] is False
+    assert "after-sale service" in again["decision"]["message"]
+    rot = await client.data(ROTATION, {"site": site})
+    assert rot["rotation"]["passesOwed"] == []
+    assert rot["rotation"]["nextStaffId"] == wang
 
 
 async def test_RE_4_leave_takes_a_salesperson_out_of_the_day(client):
@@ -139,6 +172,56 @@ async def test_RE_5_order_grabbing_suspends_a_day_and_moves_the_deal(client):
     assert (await check_in(tomorrow, site))["visit"]["receiver"]["id"] == wang
 
 
+async def test_RE_5_revoking_the_penalty_lifts_the_suspension(client):
+    from datetime import timedelta
+
+    from conftest import FIXED_NOW, Client
+
+    site, (li, wang, zhao) = await _office(client)
+    grabbed = await check_in(client, site)
+    assert grabbed["visit"]["receiver"]["id"] == li
+    ruling = (await client.data(GRAB, {"visit": grabbed["visit"]["id"], "named": wang}))[
+        "reportOrderGrabbing"
+    ]
+    tomorrow = Client(client.app, FIXED_NOW + timedelta(days=1))
+    before = await tomorrow.data(ROTATION, {"site": site})
+    assert {m["staffId"]: m["status"] for m in before["rotation"]["members"]}[li] == "SUSPENDED"
+    revoked = await tomorrow.data(
+        """mutation($p: ID!) { revokePenalty(input: {penaltyId: $p, reason: "Wang was told"}) {
+             revokesId } }""",
+        {"p": ruling["penaltyId"]},
+    )
+    assert revoked["revokePenalty"]["revokesId"] == ruling["penaltyId"]
+    after = await tomorrow.data(ROTATION, {"site": site})
+    members = {m["staffId"]: m for m in after["rotation"]["members"]}
+    assert members[li]["status"] == "AVAILABLE"
+    assert members[li]["suspendedUntil"] is None
+    assert after["rotation"]["upcoming"] == [li, wang, zhao]
+    assert (await check_in(tomorrow, site))["visit"]["receiver"]["id"] == li
+
+
+async def test_RE_5_revoked_the_same_day_no_suspension_tomorrow(client):
+    from datetime import timedelta
+
+    from conftest import FIXED_NOW, Client
+
+    site, (li, wang, _zhao) = await _office(client)
+    grabbed = await check_in(client, site)
+    ruling = (await client.data(GRAB, {"visit": grabbed["visit"]["id"], "named": wang}))[
+        "reportOrderGrabbing"
+    ]
+    await client.data(
+        """mutation($p: ID!) { revokePenalty(input: {penaltyId: $p, reason: "appeal"}) {
+             id } }""",
+        {"p": ruling["penaltyId"]},
+    )
+    today = await client.data(ROTATION, {"site": site})
+    assert {m["staffId"]: m["suspendedUntil"] for m in today["rotation"]["members"]}[li] is None
+    tomorrow = Client(client.app, FIXED_NOW + timedelta(days=1))
+    rot = await tomorrow.data(ROTATION, {"site": site})
+    assert {m["staffId"]: m["status"] for m in rot["rotation"]["members"]}[li] == "AVAILABLE"
+
+
 async def test_RE_6_returning_customer_goes_to_the_original_salesperson(client):
     site, (li, _wang, _zhao) = await _office(client)
     customer = await register(client, site, "Sun Hao", phone="13800138001")
@@ -148,7 +231,17 @@ async def test_RE_6_returning_customer_goes_to_the_original_salesperson(client):
     again = await check_in(client, site, customerId=customer["id"])
     assert again["visit"]["receiver"]["id"] == li
     assert again["decision"]["rule"] == "RE-6"
+    assert again["visit"]["counted"] is True
     assert again["visit"]["realestate"]["newRegistration"] is False
+    # Revised 2026-12-01 (seed 001 篇5 9): it used Li's turn, so the next time the rotation
+    # reaches Li they are passed over once (it used not to move).
+    rot = await client.data(ROTATION, {"site": site})
+    assert rot["rotation"]["passesOwed"] == [li]
+    assert rot["rotation"]["upcoming"] == [_zhao, _wang, li]
+    receivers = [(await check_in(client, site))["visit"]["receiver"]["id"] for _ in range(4)]
+    assert receivers == [_zhao, _wang, _zhao, li]
+    passed = await client.data(ROTATION, {"site": site})
+    assert passed["rotation"]["passesOwed"] == []
 
 
 async def test_RE_6_absent_original_is_assisted_by_the_last_in_order_not_counted(client):
@@ -211,6 +304,22 @@ async def test_RE_10_directions_are_not_counted_and_do_not_move_the_rotation(cli
     assert (await check_in(client, site))["visit"]["receiver"]["id"] == li
 
 
+async def test_RE_11_member_registered_after_the_first_reception_names_RE_11(client):
+    site, (li, _wang, _zhao) = await _office(client)
+    husband = await register(client, site, "Zhou Qiang", groupKind="FAMILY", groupName="Zhou")
+    first = await check_in(client, site, customerId=husband["id"])
+    assert first["visit"]["receiver"]["id"] == li
+    wife = await register(client, site, "Zhou Fang", groupKind="FAMILY", groupName="Zhou")
+    second = await check_in(client, site, customerId=wife["id"])
+    assert second["visit"]["receiver"]["id"] == li
+    assert second["decision"]["rule"] == "RE-11"
+    assert "company or family group Li received first" in second["decision"]["message"]
+    assert "returning customer" not in second["decision"]["message"]
+    # Her own next visit is a returning customer's (RE-6).
+    third = await check_in(client, site, customerId=wife["id"])
+    assert third["decision"]["rule"] == "RE-6"
+
+
 async def test_RE_11_same_family_belongs_to_the_first_receiver(client):
     site, (li, _wang, _zhao) = await _office(client)
     husband = await register(client, site, "Zhou Qiang", groupKind="FAMILY", groupName="Zhou")
@@ -236,6 +345,45 @@ async def test_RE_13_deal_credit_goes_by_the_register(client):
     attribution = data["saleAttribution"]
     assert attribution["shares"] == [{"staffId": li, "share": "1"}]
     assert attribution["decision"]["rule"] == "RE-13"
+
+
+SALE_CREDIT = """query($s: ID!, $c: ID!, $by: ID!) {
+  saleAttribution(siteId: $s, customerId: $c, closedById: $by,
+                  soldAt: "2026-11-24T11:00:00+08:00") {
+    shares { staffId } decision { rule message } } }"""
+
+
+async def test_RE_13_a_phone_entry_first_in_the_register_gets_the_credit(client):
+    site, (li, wang, _zhao) = await _office(client)
+    customer = await register(client, site, "Sun Hao", phone="13800138001")
+    call = await check_in(client, site, customerId=customer["id"], channel="PHONE")
+    assert call["visit"]["receiver"]["id"] == li
+    await check_in(client, site, namedStaffId=wang)  # Wang's unrelated named customer
+    walk_in = await check_in(client, site, customerId=customer["id"], namedStaffId=wang)
+    assert walk_in["visit"]["receiver"]["id"] == wang
+    data = await client.data(SALE_CREDIT, {"s": site, "c": customer["id"], "by": wang})
+    attribution = data["saleAttribution"]
+    # Revised 2026-12-01: phone entries count in the register (it used to go to Wang).
+    assert attribution["shares"] == [{"staffId": li}]
+    assert attribution["decision"]["rule"] == "RE-13"
+    assert "by phone" in attribution["decision"]["message"]
+
+
+async def test_RE_13_a_visit_uncounted_under_RE_8_earns_no_credit(client):
+    site, (li, wang, _zhao) = await _office(client)
+    customer = await register(client, site, "Sun Hao", phone="13800138001")
+    first = await check_in(client, site, customerId=customer["id"])
+    assert first["visit"]["receiver"]["id"] == li
+    await client.data(
+        """mutation($v: ID!) { discountSurveyor(visitId: $v, reason: "confirmed") { rule } }""",
+        {"v": first["visit"]["id"]},
+    )
+    data = await client.data(SALE_CREDIT, {"s": site, "c": customer["id"], "by": wang})
+    # The register as corrected has no counted entry: the closer keeps the sale (it used to
+    # go to Li by the uncounted entry).
+    assert data["saleAttribution"]["shares"] == [{"staffId": wang}]
+    assert data["saleAttribution"]["decision"]["rule"] == "RE-13"
+    assert "no entry" in data["saleAttribution"]["decision"]["message"]
 
 
 async def test_RE_14_three_units_notifies_the_sales_manager(client):

@@ -27,6 +27,7 @@ from plugins.realestate.rules import (
     current_order,
     decide_reception,
     discount_surveyor,
+    lift_suspension,
     next_receiver,
     order_grabbing,
     penalty_table,
@@ -209,21 +210,92 @@ def test_RE_2_make_up_owed_to_someone_still_busy_lets_the_next_owed_go_first():
     assert state.make_up_queue == ("A",)
 
 
+def test_RE_2_serving_a_customer_who_has_already_bought_is_owed_a_make_up():
+    state = mark(day(), "A", S.AFTER_SALE)
+    decision, state = arrive(state)
+    assert decision.receiver_id == "B"
+    [skip] = decision.skipped
+    assert (skip.staff_id, skip.reason.rule) == ("A", "RE-2")
+    assert "already bought" in skip.reason.message and "owed a make-up" in skip.reason.message
+    assert state.make_up_queue == ("A",)
+    assert counts(state)["A"] == 0
+
+
+def test_RE_2_serving_an_old_customer_not_yet_bought_is_skipped_without_make_up():
+    # Revised 2026-12-01 (seed 000 篇三 7: 未成交老客戶 … 該則計一次接待任務): that reception
+    # already counted as the turn; it used to be owed a make-up like any RECEIVING.
+    state = mark(day(), "A", S.SERVING_OLD_CUSTOMER)
+    decision, state = arrive(state)
+    assert decision.receiver_id == "B"
+    [skip] = decision.skipped
+    assert (skip.staff_id, skip.reason.rule) == ("A", "RE-2")
+    assert "without a make-up" in skip.reason.message
+    assert state.make_up_queue == ()
+    assert counts(state)["A"] == 0
+    state = mark(state, "A", S.AVAILABLE)
+    receivers, _ = walk_ins(state, 3)
+    assert receivers == ["C", "D", "A"]
+
+
+def test_RE_2_a_returning_customer_who_has_bought_is_after_sale_service_not_counted():
+    state = day()
+    decision, after = arrive(state, original_staff_id="C", first_visit=False, has_bought=True)
+    assert decision.receiver_id == "C"
+    assert decision.reason.rule == "RE-6"
+    assert "after-sale service" in decision.reason.message and "RE-2" in decision.reason.message
+    assert not decision.counted and not decision.new_registration
+    # Neither counted nor using C's turn.
+    assert after == state
+    assert current_order(after) == ORDER
+
+
+def test_RE_2_a_bought_customer_whose_salesperson_is_busy_is_assisted_uncounted():
+    state = mark(day(), "C", S.AFTER_SALE)
+    decision, after = arrive(state, original_staff_id="C", first_visit=False, has_bought=True)
+    assert decision.receiver_id == "D" and not decision.counted
+    assert after == state
+
+
 # RE-3 -----------------------------------------------------------------------------------
 
 
-def test_RE_3_private_absence_forfeits_the_turn_without_make_up():
+def test_RE_3_private_absence_forfeits_the_turn_without_make_up_and_counts_it():
+    # Revised 2026-12-01 (seed 000 篇三 1: 算已接待一個客戶名額): the forfeited turn adds one
+    # to the salesperson's receptions; it used to leave them at 0.
     state = mark(day(), "A", S.PRIVATE_AWAY)
 
     decision, state = arrive(state)
     assert decision.receiver_id == "B"
-    assert [(s.staff_id, s.reason.rule) for s in decision.skipped] == [("A", "RE-3")]
+    [skip] = decision.skipped
+    assert (skip.staff_id, skip.reason.rule) == ("A", "RE-3")
+    assert "counts as taken (one reception for them" in skip.reason.message
     assert state.make_up_queue == ()
+    assert counts(state) == {"A": 1, "B": 1, "C": 0, "D": 0}
 
     state = mark(state, "A", S.AVAILABLE)
     receivers, state = walk_ins(state, 3)
     assert receivers == ["C", "D", "A"]
-    assert counts(state)["A"] == 1
+    assert counts(state)["A"] == 2
+
+
+def test_RE_3_each_forfeit_counts_once_and_asking_who_is_next_counts_nothing():
+    state = mark(day(), "A", S.PRIVATE_AWAY)
+    state = mark(state, "B", S.PRIVATE_AWAY)
+    assert next_receiver(state) == "C"
+    assert counts(state) == {"A": 0, "B": 0, "C": 0, "D": 0}
+
+    receivers, state = walk_ins(state, 2)
+    assert receivers == ["C", "D"]
+    # Skipped once each (on the first arrival); the second arrival reached D directly.
+    assert counts(state) == {"A": 1, "B": 1, "C": 1, "D": 1}
+
+
+def test_RE_3_nobody_available_counts_no_forfeit():
+    state = mark(day(("A", "B")), "A", S.PRIVATE_AWAY)
+    state = mark(state, "B", S.BUSINESS_CALL)
+    decision, after = arrive(state)
+    assert decision.receiver_id is None
+    assert after == state
 
 
 # RE-4 -----------------------------------------------------------------------------------
@@ -348,6 +420,42 @@ def test_RE_5_suspension_applied_on_a_suspended_day_drops_make_up_turns():
     assert caught.value.code == "STAFF_SUSPENDED"
 
 
+def test_RE_5_revoking_the_penalty_lifts_the_suspension():
+    ruling = order_grabbing("A", "C", DAY)
+    tomorrow_now = NOW + timedelta(days=1)
+    state = start_day(ORDER, DAY + timedelta(days=1), suspended={"A": ruling.suspended_until})
+    assert state.status_of("A") is S.SUSPENDED
+
+    reason, state = lift_suspension(state, "A")
+
+    assert reason.rule == "RE-5" and "lifted" in reason.message
+    assert state.status_of("A") is S.AVAILABLE
+    assert state.suspended_until("A") is None
+    assert current_order(state) == ORDER
+    decision, _ = decide_reception(state, VisitFacts(), tomorrow_now)
+    assert decision.receiver_id == "A"
+    with pytest.raises(RotationError) as caught:
+        lift_suspension(state, "A")
+    assert caught.value.code == "NOT_SUSPENDED"
+
+
+def test_RE_5_another_standing_ruling_keeps_its_suspension():
+    tomorrow = DAY + timedelta(days=1)
+    state = start_day(ORDER, tomorrow, suspended={"A": tomorrow + timedelta(days=1)})
+    reason, state = lift_suspension(state, "A", still_until=tomorrow)
+    assert state.status_of("A") is S.SUSPENDED
+    assert state.suspended_until("A") == tomorrow
+    assert "keeps them suspended" in reason.message
+
+
+def test_RE_5_revoked_before_the_suspension_starts_leaves_nothing_for_tomorrow():
+    state = apply_suspension(day(), order_grabbing("A", "C", DAY))
+    _, state = lift_suspension(state, "A")
+    assert state.status_of("A") is S.AVAILABLE
+    tomorrow = start_day(ORDER, DAY + timedelta(days=1), suspended=dict(state.suspensions))
+    assert tomorrow.status_of("A") is S.AVAILABLE
+
+
 def test_RE_5_suspension_only_comes_from_a_ruling():
     with pytest.raises(RotationError) as caught:
         mark(day(), "A", S.SUSPENDED)
@@ -385,9 +493,90 @@ def test_RE_6_returning_customer_goes_to_the_original_salesperson():
 
     assert decision.receiver_id == "A"
     assert decision.reason.rule == "RE-6"
+    assert "uses their turn" in decision.reason.message
     assert decision.counted and not decision.new_registration
     assert counts(state) == {"A": 2, "B": 1, "C": 0, "D": 0}
     assert next_receiver(state) == "C"
+    # Revised 2026-12-01 (seed 001 篇5 9: 按顺序轮下一位): the reception used A's turn, so the
+    # next time the rotation reaches A they are passed over once (it used not to move).
+    assert state.passes_owed == ("A",)
+    assert current_order(state) == ("C", "D", "B", "A")
+
+    receivers, state = walk_ins(state, 3)
+    assert receivers == ["C", "D", "B"]
+    assert state.passes_owed == ()
+    assert counts(state) == {"A": 2, "B": 2, "C": 1, "D": 1}
+
+
+def test_RE_6_the_pass_is_a_skip_naming_RE_6_without_make_up():
+    state = day()
+    decision, state = arrive(state, original_staff_id="A", first_visit=False)
+    assert next_receiver(state) == "B"
+    decision, state = arrive(state)
+    assert decision.receiver_id == "B"
+    [skip] = decision.skipped
+    assert (skip.staff_id, skip.reason.rule) == ("A", "RE-6")
+    assert "passed over once" in skip.reason.message
+    assert state.make_up_queue == ()
+    assert counts(state) == {"A": 1, "B": 1, "C": 0, "D": 0}
+    # After the pass, A takes the next turn that reaches them.
+    receivers, state = walk_ins(state, 3)
+    assert receivers == ["C", "D", "A"]
+
+
+def test_RE_6_two_returning_customers_use_two_turns():
+    state = day(("A", "B"))
+    _, state = arrive(state, original_staff_id="A", first_visit=False)
+    _, state = arrive(state, original_staff_id="A", first_visit=False)
+    assert state.passes_owed == ("A", "A")
+    receivers, state = walk_ins(state, 3)
+    assert receivers == ["B", "B", "A"]
+
+
+def test_RE_6_passed_salesperson_alone_available_still_receives():
+    state = day(("A", "B"))
+    _, state = arrive(state, original_staff_id="A", first_visit=False)
+    state = mark(state, "B", S.COMPANY_BUSINESS)
+    decision, state = arrive(state)
+    assert decision.receiver_id == "A"
+    assert [(s.staff_id, s.reason.rule) for s in decision.skipped] == [
+        ("A", "RE-6"),
+        ("B", "RE-2"),
+    ]
+    assert state.passes_owed == ()
+    assert state.make_up_queue == ("B",)
+
+
+def test_RE_6_pass_while_serving_that_customer_is_one_skip_not_two():
+    # Seed 000 篇三 7: 若該接待銷售員的為未成交老客戶,則由下一個位接待,該則計一次接待任務.
+    state = day()
+    _, state = arrive(state, original_staff_id="A", first_visit=False)
+    state = mark(state, "A", S.SERVING_OLD_CUSTOMER)
+    _, state = arrive(state)
+    assert state.passes_owed == ()
+    state = mark(state, "A", S.AVAILABLE)
+    receivers, state = walk_ins(state, 3)
+    assert receivers == ["C", "D", "A"]
+    assert state.make_up_queue == ()
+
+
+def test_RE_6_suspended_original_receives_without_a_pass():
+    state = start_day(ORDER, DAY, suspended={"A": DAY})
+    decision, state = arrive(state, original_staff_id="A", first_visit=False)
+    assert decision.receiver_id == "A" and decision.counted
+    assert state.passes_owed == ()
+
+
+def test_RE_6_passes_survive_storage():
+    _, state = arrive(day(), original_staff_id="C", first_visit=False)
+    stored = json.loads(json.dumps(state.to_json()))
+    assert RotationState.from_json(stored) == state
+    older = dict(stored)
+    older.pop("passes_owed")
+    assert RotationState.from_json(older).passes_owed == ()
+    with pytest.raises(RotationError) as caught:
+        replace(state, passes_owed=("Z",))
+    assert caught.value.code == "INVALID_ROTATION_STATE"
 
 
 def test_RE_6_original_busy_last_in_current_order_assists_uncounted():
@@ -400,6 +589,7 @@ def test_RE_6_original_busy_last_in_current_order_assists_uncounted():
     assert decision.receiver_id == "B"
     assert decision.reason.rule == "RE-6"
     assert not decision.counted and not decision.new_registration
+    assert after.passes_owed == ()
     [inform] = decision.notifications
     assert inform.kind == "inform_original_salesperson" and inform.rule == "RE-6"
     assert "tell A afterwards" in inform.message
@@ -545,6 +735,8 @@ def test_RE_11_family_member_belongs_to_the_salesperson_who_received_them_first(
 
     assert decision.receiver_id == "C"
     assert decision.reason.rule == "RE-11"
+    assert "company or family group C received first" in decision.reason.message
+    assert "returning customer" not in decision.reason.message
     assert decision.counted and not decision.new_registration
     assert next_receiver(state) == "B"
 
@@ -554,6 +746,9 @@ def test_RE_11_family_member_with_owner_away_is_assisted_uncounted():
     decision, after = arrive(state, original_staff_id="C", same_group_as_existing=True)
     assert decision.receiver_id == "D"
     assert decision.reason.rule == "RE-11"
+    # The sentence names RE-11 too, not RE-6 (revised 2026-12-01).
+    assert decision.reason.message.endswith("(RE-11).")
+    assert "RE-6" not in decision.reason.message
     assert not decision.counted
     assert after == state
 
@@ -611,13 +806,35 @@ def test_RE_13_deal_is_credited_by_name_and_time_in_the_register():
     assert late.staff_id is None and late.reason.rule == "RE-13"
 
 
-def test_RE_13_walk_in_registration_beats_an_earlier_phone_inquiry():
+def test_RE_13_an_earlier_phone_entry_is_credited_like_a_walk_in():
+    # Revised 2026-12-01: phone entries are in the register and credit goes by name and time
+    # (it used to prefer the later walk-in, crediting the closer).
     register = [
         RegisterEntry("A", "cust-2", at(9), channel=Channel.PHONE),
         RegisterEntry("B", "cust-2", at(11)),
     ]
-    assert credit_for_deal(register, "cust-2", at(12)).staff_id == "B"
-    assert credit_for_deal(register[:1], "cust-2", at(12)).staff_id == "A"
+    credit = credit_for_deal(register, "cust-2", at(12))
+    assert credit.staff_id == "A" and credit.entry == register[0]
+    assert credit.reason.rule == "RE-13"
+    assert "by phone at" in credit.reason.message
+    later_phone = [
+        RegisterEntry("B", "cust-2", at(9)),
+        RegisterEntry("A", "cust-2", at(10), channel=Channel.PHONE),
+    ]
+    credit = credit_for_deal(later_phone, "cust-2", at(12))
+    assert credit.staff_id == "B" and "at the office at" in credit.reason.message
+
+
+def test_RE_13_an_entry_uncounted_by_a_correction_earns_no_credit():
+    register = [
+        RegisterEntry("A", "cust-5", at(9), uncounted=True),
+        RegisterEntry("B", "cust-5", at(11)),
+    ]
+    credit = credit_for_deal(register, "cust-5", at(12))
+    assert credit.staff_id == "B" and credit.entry == register[1]
+    assert "as corrected" in credit.reason.message
+    nobody = credit_for_deal(register[:1], "cust-5", at(12))
+    assert nobody.staff_id is None and nobody.reason.rule == "RE-13"
 
 
 def test_RE_13_equal_registration_times_go_to_the_entry_listed_first():
@@ -732,7 +949,8 @@ def test_RE_2_make_up_turns_keep_the_rotation_fair_through_busy_spells(seed: int
     rng = random.Random(seed)
     order = tuple(f"s{i}" for i in range(rng.randint(2, 6)))
     state = start_day(order, DAY)
-    busy = [S.RECEIVING, S.BUSINESS_CALL, S.COMPANY_BUSINESS]
+    # RE-3: a private absence counts the turn as a reception, so it keeps the fairness too.
+    busy = [S.RECEIVING, S.AFTER_SALE, S.BUSINESS_CALL, S.COMPANY_BUSINESS, S.PRIVATE_AWAY]
     for _ in range(1000):
         staff = rng.choice(order)
         state = mark(state, staff, rng.choice([S.AVAILABLE, S.AVAILABLE, *busy]))
