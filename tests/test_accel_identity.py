@@ -55,6 +55,7 @@ from core.models import Event
 from core.runtime import Frontdesk
 from core.settings import Settings
 from schema.build import SDL_PATH
+from schema.build import build_schema as compose_schema
 
 ADMIN = Actor(role=Role.ADMIN, name="identity admin")
 FRONTEND = Actor(role=Role.FRONTEND, name="identity front end")
@@ -498,7 +499,7 @@ async def test_the_subscription_fast_path_sends_what_stock_sends(fd, stock_fd, w
 
 
 async def test_stock_settings_build_a_stock_schema(fd):
-    stock = Frontdesk(replace(fd.settings, accel=False))
+    stock = Frontdesk(replace(fd.settings, accel=False), schema_factory=compose_schema)
     assert stock.schema.execution_context_class.__name__ == "StrawberryGraphQLCoreExecutionContext"
     assert not issubclass(stock.schema.execution_context_class, executor.FastExecutionContext)
 
