@@ -186,6 +186,14 @@ class WorkforcePolicy:
     swap_limit_per_month: int = 3
     swap_fine: Decimal | None = None
     min_rest_minutes: int = 60
+    # Leave and absenteeism (KTV-4, PM-9); None: the line has no such rule.  ``leave_lead_days``:
+    # leave is requested before the start of the business day that many days before it
+    # (KTV-4: 1); ``absenteeism_wage_days``: days of the daily wage deducted per day of
+    # absenteeism (KTV-4: 4); ``absenteeism_days_ending_employment``: days of absenteeism in
+    # one calendar month that end the employment (KTV-4: 3).
+    leave_lead_days: int | None = None
+    absenteeism_wage_days: Decimal | None = None
+    absenteeism_days_ending_employment: int | None = None
 
 
 @dataclass(frozen=True)

@@ -198,7 +198,8 @@ def frontdesk_workforce_policy(
     policy: WorkforcePolicy, site: Site, settings: Mapping[str, Mapping[str, Any]]
 ) -> WorkforcePolicy | None:
     """Chain hook: adjust core's workforce numbers (C-15 swap limit and fine, the rest that
-    separates two shifts) for ``site``.
+    separates two shifts; KTV-4 leave lead days, wage days per day of absenteeism, days of
+    absenteeism that end employment) for ``site``.
 
     Rosters and the swap register belong to core.  Core calls this on the owner of the site's
     business line, then on plugins that are no business line, in registration order: each

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from core.contracts import WorkforcePolicy
@@ -172,3 +173,79 @@ def swap_refusal(
                     ),
                 )
     return None
+
+
+# --- leave and absenteeism (KTV-4, C-15, PM-9) ---------------------------------------------
+
+
+def leave_request_deadline(
+    leave_date: date, lead_days: int, business_day_starts: time, zone: ZoneInfo
+) -> datetime:
+    """KTV-4 *Decided*: leave "one day ahead" is in time strictly before the start of the
+    business day ``lead_days`` before the leave (the KTV's business day starts at its 06:00
+    cutoff: 05:59 in time, 06:00 late)."""
+    return datetime.combine(
+        leave_date - timedelta(days=lead_days), business_day_starts, tzinfo=zone
+    )
+
+
+@dataclass(frozen=True)
+class LeaveFacts:
+    """A leave (or 调休) on one business day as the rules see it."""
+
+    staff_id: int
+    business_date: date
+    requested_at: datetime
+    approved: bool
+    on_public_holiday_duty: bool = False
+    on_swapped_shift: bool = False  # the day is a swapped or pay-back shift of a C-15 swap
+
+
+def leave_absenteeism(leave: LeaveFacts, deadline: datetime | None) -> Reason | None:
+    """Why a leave counts as absenteeism (旷工), or None when it is a proper leave.
+
+    In order: public-holiday duty allows no leave (C-15); leave on a swapped or pay-back shift
+    is absenteeism (C-15); a request at or after the line's deadline is absenteeism (KTV-4);
+    leave without prior approval is absenteeism (PM-9).
+    """
+    day = leave.business_date.isoformat()
+    if leave.on_public_holiday_duty:
+        return Reason("C-15", f"leave on {day}: staff on public-holiday duty may not take leave")
+    if leave.on_swapped_shift:
+        return Reason(
+            "C-15", f"leave on {day} falls on a swapped or pay-back shift: it is absenteeism"
+        )
+    if deadline is not None and leave.requested_at >= deadline:
+        return Reason(
+            "KTV-4",
+            f"leave for {day} was requested at {leave.requested_at.isoformat()}, not before "
+            f"{deadline.isoformat()}: it is absenteeism",
+        )
+    if not leave.approved:
+        return Reason("PM-9", f"leave on {day} without prior approval is absenteeism")
+    return None
+
+
+def absenteeism_wage_deduction(daily_wage: Decimal, wage_days: Decimal) -> Decimal:
+    """KTV-4: a day of absenteeism deducts ``wage_days`` days of the daily wage (CNY, cents)."""
+    if daily_wage < 0 or wage_days < 0:
+        raise ValueError("a daily wage and a number of wage days are never negative")
+    return (daily_wage * wage_days).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def employment_ended_by_absenteeism(
+    absenteeism_days: Iterable[date], month: date, limit: int | None
+) -> Reason | None:
+    """KTV-4: ``limit`` days of absenteeism within one calendar month (by business date) is
+    automatic resignation; None below it or when the line has no such rule."""
+    if limit is None:
+        return None
+    first = month.replace(day=1)
+    days = sorted({d for d in absenteeism_days if d.replace(day=1) == first})
+    if len(days) < limit:
+        return None
+    return Reason(
+        "KTV-4",
+        f"{len(days)} days of absenteeism in {first:%Y-%m} "
+        f"({', '.join(d.isoformat() for d in days)}): {limit} end the employment",
+    )
