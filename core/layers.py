@@ -49,6 +49,7 @@ LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             "core.calendar",
             "core.complaint_rules",
             "core.workforce_rules",
+            "core.appointment_rules",
             "core.penalties",
             "core.hosting",
             "core.phone",
