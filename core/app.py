@@ -15,13 +15,15 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+from cross_web import HTTPException
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
 
 from core.auth import authenticate
 from core.errors import FrontdeskError
@@ -33,6 +35,17 @@ from core.graphql.subscriptions import (
     FrontdeskTransportWSHandler,
     tune_gc_for_long_lived_connections,
 )
+from core.httpguard import (
+    ACCEPT_KEY,
+    GRAPHQL_RESPONSE,
+    BodyLimit,
+    JSONTooDeep,
+    MediaTypes,
+    decode_json,
+    graphql_response_status,
+)
+from core.ratelimit import RateLimit, SlidingWindow, record_failed_authentication
+from core.revocation import sockets_of
 from core.runtime import Frontdesk
 from schema.build import build_schema
 
@@ -42,8 +55,53 @@ class FrontdeskGraphQL(GraphQL):
     graphql_transport_ws_handler_class = FrontdeskTransportWSHandler
 
     def __init__(self, frontdesk: Frontdesk, schema: Any) -> None:
-        super().__init__(schema, graphql_ide="graphiql")
+        # Production mode: no IDE (a GET from a browser is a 404).
+        ide = None if frontdesk.settings.production else "graphiql"
+        # The legacy graphql-ws subprotocol only when a setting keeps it for old clients.
+        protocols = (GRAPHQL_TRANSPORT_WS_PROTOCOL,)
+        if frontdesk.settings.legacy_websocket_protocol:
+            protocols += (GRAPHQL_WS_PROTOCOL,)
+        super().__init__(schema, graphql_ide=ide, subscription_protocols=protocols)
         self.frontdesk = frontdesk
+        self.max_json_depth = frontdesk.settings.max_json_depth
+
+    async def get_sub_response(self, request: Any) -> Response:
+        sub_response = await super().get_sub_response(request)
+        # GraphQL over HTTP: the media type negotiated by MediaTypes (core/httpguard.py).
+        request.scope["frontdesk.sub_response"] = sub_response
+        if request.scope.get(ACCEPT_KEY) == "graphql-response":
+            sub_response.frontdesk_media = f"{GRAPHQL_RESPONSE}; charset=utf-8"  # type: ignore[attr-defined]
+        return sub_response
+
+    async def process_result(self, request: Any, result: Any) -> Any:
+        data = await super().process_result(request=request, result=result)
+        if request.scope.get(ACCEPT_KEY) == "graphql-response":
+            status = graphql_response_status(result)
+            sub_response = request.scope.get("frontdesk.sub_response")
+            if sub_response is not None and status != 200:
+                sub_response.status_code = status
+            if status != 200:
+                data.pop("data", None)  # it never executed: no data entry at all
+        return data
+
+    def create_response(self, response_data: Any, sub_response: Response) -> Response:
+        response = super().create_response(response_data, sub_response)
+        media = getattr(sub_response, "frontdesk_media", None)
+        if media:
+            response.headers["content-type"] = media
+        return response
+
+    def decode_json(self, data: str | bytes) -> object:
+        # Depth-checked before decoding (core/httpguard.py); also for WebSocket messages.
+        return decode_json(data, self.max_json_depth)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return self.decode_json(data)
+        except JSONTooDeep as exc:
+            raise HTTPException(400, exc.msg) from exc
+        except ValueError as exc:
+            raise HTTPException(400, "Unable to parse request body as JSON") from exc
 
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
         context = Context(app=self.frontdesk, request=request, response=response)
@@ -53,6 +111,7 @@ class FrontdeskGraphQL(GraphQL):
                 context.actor = await self._authenticate(header)
             except FrontdeskError as exc:
                 context.auth_error = exc
+                await record_failed_authentication(self.frontdesk, request.scope)
         return context
 
     async def _authenticate(self, header: str) -> Any:
@@ -67,15 +126,19 @@ class FrontdeskGraphQL(GraphQL):
         params = context.connection_params or {}
         header = params.get("authorization") or params.get("Authorization") or params.get("token")
         if header is None and context.actor is not None:
+            sockets_of(self.frontdesk).track(context)  # closed (4403) when it is revoked
             return None
         try:
             context.actor = await self._authenticate(header) if header else None
         except FrontdeskError as exc:
+            request = context.request
+            await record_failed_authentication(self.frontdesk, getattr(request, "scope", None))
             raise ConnectionRejectionError({"code": exc.code, "message": exc.message}) from exc
         if context.actor is None:
             raise ConnectionRejectionError(
                 {"code": "UNAUTHENTICATED", "message": "send {authorization: 'Bearer <token>'}"}
             )
+        sockets_of(self.frontdesk).track(context)  # closed (4403) when it is revoked
         return None
 
     def encode_json(self, data: object) -> bytes:
@@ -120,6 +183,12 @@ def create_app(frontdesk: Frontdesk | None = None) -> Starlette:
     if frontdesk.schema_factory is None:
         frontdesk.schema_factory = build_schema
     router = SchemaRouter(frontdesk)
+    settings = frontdesk.settings
+    # Rate limits (core/ratelimit.py): shared through Redis when configured.
+    frontdesk.rate_limiter = SlidingWindow(settings.redis_url) if settings.rate_limited else None
+
+    def limited(app: Any) -> Any:
+        return RateLimit(app, frontdesk) if frontdesk.rate_limiter is not None else app
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -128,6 +197,8 @@ def create_app(frontdesk: Frontdesk | None = None) -> Starlette:
         tune_gc_for_long_lived_connections()  # p99 of subscription fan-out (bench/fanout.py)
         yield
         await frontdesk.stop()
+        if frontdesk.rate_limiter is not None:
+            await frontdesk.rate_limiter.close()
 
     async def health(_request: Request) -> JSONResponse:
         return JSONResponse(
@@ -146,8 +217,13 @@ def create_app(frontdesk: Frontdesk | None = None) -> Starlette:
         routes=[
             Route("/", root),
             Route("/healthz", health),
-            Route("/graphql", router, methods=["GET", "POST"]),
-            WebSocketRoute("/graphql", router),
+            # Rate limits (429), media types (406), the body within max_body_bytes (413).
+            Route(
+                "/graphql",
+                limited(MediaTypes(BodyLimit(router, settings.max_body_bytes))),
+                methods=["GET", "POST"],
+            ),
+            WebSocketRoute("/graphql", limited(router)),
         ],
         lifespan=lifespan,
     )

@@ -47,6 +47,9 @@ class Permission(enum.StrEnum):
     WEBHOOKS = "webhooks"
     EXPORT = "export"  # bulk export (C-13: admin only)
     ADMIN = "admin"  # switch business lines, tokens, audit log
+    # Record a change as made by another staff member than the token's own (a clerk entering
+    # what a manager decided on paper); audited as "on behalf of".
+    ACT_FOR = "act_for"
 
 
 # C-13 as data: what each role may do.
@@ -60,6 +63,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.PRIVATE,
             Permission.SUBSCRIBE,
             Permission.WEBHOOKS,
+            Permission.ACT_FOR,
         }
     ),
     Role.STAFF: frozenset(
@@ -139,6 +143,13 @@ async def create_token(
         ) from exc
     if not name.strip():
         raise InvalidInput("name the token (who or what uses it)", code="NAME_REQUIRED")
+    if staff_id is not None:
+        from core.models import Staff
+
+        if await session.get(Staff, staff_id) is None:
+            raise NotFound(
+                f"staff member {staff_id} does not exist", code="STAFF_NOT_FOUND", field="staffId"
+            )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         name=name.strip(),

@@ -321,6 +321,17 @@ def tokens_revoke(token_id: int, database_url: DatabaseOption = DEFAULT_DATABASE
                 await revoke_token(s, token_id, datetime.now(UTC))
         finally:
             await db.dispose()
+        redis_url = os.environ.get("FRONTDESK_REDIS_URL")
+        if redis_url:  # servers close its sockets now (they also notice within seconds)
+            from core.bus import make_bus
+            from core.revocation import announce_revoked
+
+            bus = make_bus(redis_url)
+            await bus.start()
+            try:
+                await announce_revoked(bus, token_id)
+            finally:
+                await bus.close()
 
     try:
         asyncio.run(run())
@@ -339,6 +350,14 @@ def serve(
         str | None, typer.Option(envvar="FRONTDESK_REDIS_URL", help="Fan-out across processes")
     ] = None,
     upgrade: Annotated[bool, typer.Option(help="Run db upgrade first")] = True,
+    production: Annotated[
+        bool,
+        typer.Option(
+            "--production",
+            envvar="FRONTDESK_PRODUCTION",
+            help="No GraphiQL, introspection for admins only, no field suggestions",
+        ),
+    ] = False,
 ) -> None:
     """Serve GraphQL (HTTP, GraphiQL, WebSocket subscriptions) with uvicorn."""
     import uvicorn
@@ -350,12 +369,25 @@ def serve(
     if upgrade:
         _upgrade(database_url)
     os.environ["FRONTDESK_DATABASE_URL"] = database_url
-    fd = Frontdesk(Settings.from_env(database_url=database_url, redis_url=redis_url))
-    console.print(f"Frontdesk GraphiQL: [bold]http://{host}:{port}/graphql[/]")
+    fd = Frontdesk(
+        Settings.from_env(
+            database_url=database_url, redis_url=redis_url, production=production or None
+        )
+    )
+    if fd.settings.production:
+        console.print(f"Frontdesk (production mode): [bold]http://{host}:{port}/graphql[/]")
+    else:
+        console.print(f"Frontdesk GraphiQL: [bold]http://{host}:{port}/graphql[/]")
     # Subscriptions send one shared, pre-encoded payload to every socket; per-message deflate
     # would compress it again for each of them.
     uvicorn.run(
-        create_app(fd), host=host, port=port, log_level="info", ws_per_message_deflate=False
+        create_app(fd),
+        host=host,
+        port=port,
+        log_level="info",
+        ws_per_message_deflate=False,
+        # A WebSocket message is bounded like an HTTP body (Settings.max_body_bytes).
+        ws_max_size=fd.settings.max_body_bytes,
     )
 
 

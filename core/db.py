@@ -23,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import DeclarativeBase, Session
 
+# Registers the before_flush check of every text written (length, control characters).
+from core import textguard  # noqa: F401
 from core.errors import FrontdeskError
 
 NAMING_CONVENTION = {

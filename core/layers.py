@@ -1,7 +1,8 @@
 """How core is layered; a module imports only from its own layer or the layers below it.
 
-1. app, CLI (``core.app``, ``core.cli``, ``core.demo``) → 2. schema composition (``schema/``)
-   and the plugins' facade ``core.plugin_api`` → 3. GraphQL glue (``core.graphql``) →
+1. app, CLI, test kit (``core.app``, ``core.cli``, ``core.demo``, ``core.testing``) →
+2. schema composition (``schema/``) and the plugins' facade ``core.plugin_api`` →
+3. GraphQL glue (``core.graphql``) →
 4. the runtime (``core.runtime``) → 5. services (``core.services``, webhook services and
    dispatcher, ``core.auth``, ``core.migrate``) → 6. plugin host, events, bus →
 7. models, rules, calendar → 8. db, settings, errors.
@@ -25,7 +26,12 @@ from typing import Final
 # matches it; ``core`` itself (the root package) matches only itself.  A new module with no
 # matching prefix fails tests/test_layers.py until it is placed here.
 LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
-    ("app and CLI", ("core.app", "core.cli", "core.demo")),
+    # core.testing: the pytest kit for lines (starts a Frontdesk, serves the app over httpx).
+    # HTTP edges (body limit, media types, rate limits) sit with the app that mounts them.
+    (
+        "app and CLI",
+        ("core.app", "core.cli", "core.demo", "core.testing", "core.httpguard", "core.ratelimit"),
+    ),
     ("schema composition and the plugin API", ("schema", "core.plugin_api")),
     ("GraphQL glue", ("core.graphql",)),
     ("runtime", ("core.runtime",)),
@@ -37,6 +43,7 @@ LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             "core.auth",
             "core.migrate",
             "core.migrations",
+            "core.revocation",
         ),
     ),
     ("plugin host, events, bus", ("core.plugins", "core.hookspecs", "core.events", "core.bus")),
@@ -57,7 +64,20 @@ LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             "core.webhooks.signing",
         ),
     ),
-    ("db, settings, errors", ("core", "core.db", "core.settings", "core.errors", "core.layers")),
+    (
+        "db, settings, errors",
+        (
+            "core",
+            "core.db",
+            "core.settings",
+            "core.errors",
+            "core.layers",
+            # Checks on what is written (before_flush) and where webhooks may go.
+            "core.textguard",
+            "core.netguard",
+            "core.trusted",
+        ),
+    ),
 )
 
 ROOT: Final = "core"

@@ -47,6 +47,8 @@ class Frontdesk:
         self.schema_factory = schema_factory
         self._schemas: dict[frozenset[str], Any] = {}
         self._tasks: list[asyncio.Task[Any]] = []
+        # Set by core.app.create_app when requests are rate limited (core/ratelimit.py).
+        self.rate_limiter: Any = None
         self.started = False
 
     # --- lifecycle -------------------------------------------------------------------------

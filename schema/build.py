@@ -10,6 +10,7 @@ their annotations evaluated to the classes built for this schema.
 """
 
 import copy
+import re
 from collections import defaultdict
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -26,26 +27,25 @@ from graphql import (
     OperationDefinitionNode,
 )
 from strawberry.annotation import StrawberryAnnotation
-from strawberry.extensions import (
-    AddValidationRules,
-    MaxAliasesLimiter,
-    MaxTokensLimiter,
-    ParserCache,
-    QueryDepthLimiter,
-    ValidationCache,
-)
-from strawberry.extensions.parser_cache import _get_parse_cache
+from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.field import StrawberryField
 
-from core.auth import DEFAULT_ROOT_PERMISSION, Permission, record_audit, require
+from core.auth import (
+    DEFAULT_ROOT_PERMISSION,
+    Permission,
+    Unauthenticated,
+    record_audit,
+    require,
+)
 from core.contracts import LineInput
 from core.errors import FrontdeskError, PluginError
 from core.graphql.accel import execution_context_class
 from core.graphql.complaints import FileComplaintInput
 from core.graphql.errors import classify
+from core.graphql.limits import DocumentGate, ValidatedDocuments, bounded_parse, stash
 from core.graphql.line_inputs import EXTENSIBLE_INPUTS
 from core.graphql.loading import KNOWN_METADATA, prefetch_key
 from core.graphql.mutations import (
@@ -60,6 +60,7 @@ from core.graphql.scalars import SCALAR_MAP
 from core.graphql.types import EXTENSIBLE_TYPES, CheckInResult
 from core.plugins import PluginHost, create_plugin_manager
 from core.settings import Settings
+from core.trusted import check_trusted
 
 PLUGIN_KEY = "frontdesk_plugin"
 # The core inputs (besides the dynamically built CheckInVisitInput) lines may extend.
@@ -80,6 +81,7 @@ class FrontdeskSchema(strawberry.Schema):
         *args: Any,
         enabled: frozenset[str],
         auth_required: bool = True,
+        settings: Settings | None = None,
         line_fields: dict[str, list[StrawberryField]] | None = None,
         line_inputs: dict[str, dict[str, str]] | None = None,
         **kwargs: Any,
@@ -91,6 +93,11 @@ class FrontdeskSchema(strawberry.Schema):
         # are never changed, so building one schema changes nothing for another.
         self.line_fields: dict[str, list[StrawberryField]] = line_fields or {}
         self.auth_required = auth_required
+        self.frontdesk_settings = settings = settings or Settings(auth_required=auth_required)
+        # Production mode: no "Did you mean …?" in validation messages.
+        self.hide_suggestions = settings.production
+        # Bounded before parsed (core/graphql/limits.py): only validated documents are kept.
+        self.validated = ValidatedDocuments(settings.parse_cache_bytes)
         self.frontdesk_prefetch: dict[str, dict[str, tuple[str, Any]]] = {}
         # Type -> GraphQL field -> (prefetch key, JoinedPrefetch) for loaders that can join.
         self.frontdesk_prefetch_joins: dict[str, dict[str, tuple[str, Any]]] = {}
@@ -110,32 +117,71 @@ class FrontdeskSchema(strawberry.Schema):
                     Permission(wanted)
                 )
 
+    def bounded_parse(self, query: str) -> tuple[DocumentNode, bool]:
+        """The document for ``query`` within the size and token limits, and whether it is
+        already known valid (core/graphql/limits.py)."""
+        settings = self.frontdesk_settings
+        return bounded_parse(
+            query,
+            self.validated,
+            max_bytes=settings.max_query_bytes,
+            max_tokens=settings.max_tokens,
+        )
+
     def access_error(
         self, query: str | None, operation_name: str | None, context: Any
     ) -> GraphQLError | None:
-        """C-13: refuse before execution when the caller lacks a root field's permission."""
-        if not self.auth_required or query is None:
+        """C-13: refuse before execution when the caller lacks a root field's permission.
+
+        Cheapest checks first: a bad token (and, in production mode, no token) is refused
+        before the document is even parsed; the parse itself is bounded (size, tokens)."""
+        if query is None:
             return None
-        try:
-            document = _PARSE(query)
-        except GraphQLError:
-            return None  # the normal pipeline reports the syntax error
         auth_error = getattr(context, "auth_error", None)
         actor = getattr(context, "actor", None)
+        settings = self.frontdesk_settings
+        if self.auth_required and auth_error is not None:
+            return _refusal(auth_error)
+        if self.auth_required and actor is None and settings.production:
+            return _refusal(
+                Unauthenticated(
+                    "this server needs an API token for every operation: send "
+                    "'Authorization: Bearer <token>'"
+                )
+            )
+        if settings.trusted_documents:
+            # Trusted documents mode: only registered documents, checked by hash before parsing.
+            try:
+                check_trusted(
+                    query,
+                    settings.trusted_documents,
+                    actor.role.value if actor is not None else None,
+                    settings.trusted_documents_exempt_roles,
+                )
+            except FrontdeskError as exc:
+                return _refusal(exc)
+        try:
+            document, valid = self.bounded_parse(query)
+        except GraphQLError as error:
+            classify(error)
+            return error  # reported here: the document is not parsed a second time
+        stash(context, query, document, valid)
         for root_name, field_name in _root_fields(document, operation_name):
             if field_name.startswith("__"):
+                if field_name != "__typename" and settings.production:
+                    introspection = _introspection_error(actor, settings)
+                    if introspection is not None:
+                        return introspection
                 continue  # introspection is schema, not data
+            if not self.auth_required:
+                continue
             permission = self.root_permissions.get((root_name, field_name))
             if permission is None:
                 continue  # unknown field: validation reports it
             try:
-                if auth_error is not None:
-                    raise auth_error
                 require(actor, permission, f"{root_name}.{field_name}")
             except FrontdeskError as exc:
-                error = GraphQLError(exc.message, original_error=exc)
-                classify(error)
-                return error
+                return _refusal(exc)
         return None
 
     async def execute(self, query: str | None, *args: Any, **kwargs: Any) -> Any:
@@ -154,10 +200,11 @@ class FrontdeskSchema(strawberry.Schema):
         self, query: str, operation_name: str | None, context: Any, result: Any
     ) -> None:
         """C-13: one audit row per root mutation field, refused or not."""
-        try:
-            fields = [f for r, f in _root_fields(_PARSE(query), operation_name) if r == "Mutation"]
-        except GraphQLError:
-            return
+        stashed = getattr(context, "frontdesk_document", None)
+        if stashed is None or stashed[0] is not query:
+            return  # refused before it parsed (token, size, syntax): nothing ran
+        document = stashed[1]
+        fields = [f for r, f in _root_fields(document, operation_name) if r == "Mutation"]
         if not fields:
             return
         failed = {
@@ -166,6 +213,8 @@ class FrontdeskSchema(strawberry.Schema):
         }
         refused = None in failed and failed[None]
         now = context.now()
+        # "X on behalf of Y": the token acted as another staff member (act_for).
+        on_behalf = getattr(context, "on_behalf_of", None)
         async with context.app.db.transaction() as session:
             for name in fields:
                 code = failed.get(name) or refused
@@ -175,7 +224,10 @@ class FrontdeskSchema(strawberry.Schema):
                     action=name,
                     succeeded=not code and not (result.errors and result.data is None),
                     now=now,
-                    details={"code": code} if code else {},
+                    details={
+                        **({"code": code} if code else {}),
+                        **({"onBehalfOfStaffId": on_behalf} if on_behalf else {}),
+                    },
                 )
 
     async def stream(self, query: str | None, *args: Any, **kwargs: Any) -> Any:
@@ -191,6 +243,9 @@ class FrontdeskSchema(strawberry.Schema):
         # Every error leaves with a stable code; only unexpected ones are logged as errors.
         for error in errors:
             classify(error)
+            if self.hide_suggestions and "Did you mean" in error.message:
+                # Production mode: coercion errors (enum values) suggest too; drop it.
+                error.message = _SUGGESTION.sub("", error.message)
 
     def get_fields(self, type_definition: Any) -> list[StrawberryField]:
         extra = self.line_fields.get(type_definition.name)
@@ -199,7 +254,25 @@ class FrontdeskSchema(strawberry.Schema):
         return [*type_definition.fields, *extra]
 
 
-_PARSE = _get_parse_cache(512)
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+
+
+def _refusal(exc: FrontdeskError) -> GraphQLError:
+    error = GraphQLError(exc.message, original_error=exc)
+    classify(error)
+    return error
+
+
+def _introspection_error(actor: Any, settings: Settings) -> GraphQLError | None:
+    """Production mode: the schema is described only to roles that need it."""
+    if actor is not None and actor.role.value in settings.introspection_roles:
+        return None
+    error = GraphQLError(
+        "introspection is not available to this token in production mode; ask an "
+        "administrator for the committed SDL (schema/frontdesk.graphql)",
+        extensions={"code": "INTROSPECTION_DISABLED"},
+    )
+    return error
 
 
 async def _refusal_stream(result: PreExecutionError) -> AsyncIterator[PreExecutionError]:
@@ -512,15 +585,14 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
         line_fields=line_fields,
         line_inputs=line_inputs,
         auth_required=settings.auth_required,
+        settings=settings,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
         extensions=[
-            lambda: MaxTokensLimiter(max_token_count=settings.max_tokens),
-            _parser_cache,
             # The same rule classes for every request: QueryDepthLimiter/MaxAliasesLimiter
-            # create a new rule class per instance, and ValidationCache is keyed on the rule
-            # classes, so constructing them per request made every request re-validate.
+            # create a new rule class per instance.
             lambda: AddValidationRules(limit_rules),
-            _validation_cache,
+            # Bounded parse, validation, and a byte-bounded cache of valid documents only.
+            DocumentGate,
         ],
         # The speed layer (core/graphql/accel/), or graphql-core's own with Settings.accel off.
         execution_context_class=execution_context_class(
@@ -543,14 +615,6 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
 @strawberry.type
 class _EmptySubscription:
     pass
-
-
-def _parser_cache() -> ParserCache:
-    return ParserCache(maxsize=512)
-
-
-def _validation_cache() -> ValidationCache:
-    return ValidationCache(maxsize=512)
 
 
 def export_sdl() -> str:

@@ -30,7 +30,7 @@ class CarWash:
 
     @hookimpl
     def frontdesk_plugin_info(self) -> PluginInfo:
-        return PluginInfo(code="carwash", name="Car wash", version="1", business_line="carwash")
+        return PluginInfo(code="autowash", name="Auto wash", version="1", business_line="autowash")
 
     @hookimpl
     def frontdesk_staff_roles(self) -> list[StaffRole]:
@@ -81,7 +81,7 @@ async def fd(sqlite_url: str) -> AsyncIterator[Frontdesk]:
         schema_factory=build_schema,
     )
     async with app.write() as s:
-        for name in ("realestate", "carwash", "spa"):
+        for name in ("realestate", "autowash", "spa"):
             await set_plugin_enabled(s, app.host, name, True, FIXED_NOW)
     await app.start(watch=False)
     yield app
@@ -98,7 +98,7 @@ def _by_code(rules: list[dict[str, Any]]) -> dict[str, tuple[str, str, str]]:
 
 async def test_C_14_entries_are_core_and_every_line_has_them(fd: Frontdesk) -> None:
     client = Client(fd)
-    carwash = _by_code((await client.data(RULES, {"l": "carwash"}))["penaltyRules"])
+    carwash = _by_code((await client.data(RULES, {"l": "autowash"}))["penaltyRules"])
     # C-14: person 200–1000, first-responsible manager 100–500, compensation of the loss.
     assert carwash == {
         "C-14-staff": ("C-14", "200.00", "1000.00"),
@@ -108,7 +108,7 @@ async def test_C_14_entries_are_core_and_every_line_has_them(fd: Frontdesk) -> N
     estate = _by_code((await client.data(RULES, {"l": "realestate"}))["penaltyRules"])
     assert set(estate) == {"RE-5", *carwash}
 
-    site = await make_site(client, "Sparkle", "carwash")
+    site = await make_site(client, "Sparkle", "autowash")
     washer = await add_staff(client, site, "Ding", "attendant")
     issued = await client.data(
         ISSUE,
@@ -154,7 +154,7 @@ async def test_C_14_a_line_adjusts_its_bounds_for_its_own_sites_only(fd: Frontde
     assert spa["C-14-staff"] == ("C-14", "300.00", "600.00")
     assert spa["SPA-1"] == ("SPA-1", "10.00", "10.00")
     # The spa's adjustment never reaches another line's sites.
-    carwash = _by_code((await client.data(RULES, {"l": "carwash"}))["penaltyRules"])
+    carwash = _by_code((await client.data(RULES, {"l": "autowash"}))["penaltyRules"])
     assert carwash["C-14-staff"] == ("C-14", "200.00", "1000.00")
 
 
@@ -164,7 +164,7 @@ def test_C_14_bounds_are_a_chain_line_first_then_company_wide_plugins() -> None:
     spa = {s.code: s for s in penalty_specs(host, "spa", {})}
     # The spa narrowed to 300–600; the company-wide plugin then raised the minimum to 400.
     assert (spa["C-14-staff"].min_amount, spa["C-14-staff"].max_amount) == (400, 600)
-    carwash = {s.code: s for s in penalty_specs(host, "carwash", {})}
+    carwash = {s.code: s for s in penalty_specs(host, "autowash", {})}
     assert (carwash["C-14-staff"].min_amount, carwash["C-14-staff"].max_amount) == (400, 1000)
 
 
@@ -179,12 +179,12 @@ def test_C_14_a_line_cannot_redeclare_core_entries() -> None:
     host = PluginHost(create_plugin_manager(extra=[Redeclares()]))
     host.set_enabled(host.installed)
     with pytest.raises(PluginError, match="C-14 entries belong to core"):
-        penalty_specs(host, "carwash", {})
+        penalty_specs(host, "autowash", {})
 
 
 async def test_a_line_declares_its_staff_roles_for_its_own_sites(fd: Frontdesk) -> None:
     client = Client(fd)
-    wash = await make_site(client, "Sparkle", "carwash")
+    wash = await make_site(client, "Sparkle", "autowash")
     assert await add_staff(client, wash, "Ding", "attendant")
     estate = await make_site(client, "Sunrise", "realestate")
     error = await client.error(

@@ -16,6 +16,7 @@ from core.errors import InvalidInput, NotFound
 from core.graphql.loading import paginate
 from core.graphql.queries import parse_id
 from core.graphql.types import Connection, Plugin, plugin_view
+from core.revocation import announce_revoked
 from core.services.plugin_state import configure_plugin, load_settings, set_plugin_enabled
 
 ADMIN = {"permission": "admin"}
@@ -152,7 +153,10 @@ class AdminMutation:
     async def revoke_api_token(self, info: Info, id: strawberry.ID) -> ApiToken:
         ctx = info.context
         async with ctx.app.write() as s:
-            return await auth.revoke_token(s, parse_id(id, "id"), ctx.now())
+            token = await auth.revoke_token(s, parse_id(id, "id"), ctx.now())
+        # Its open WebSockets close now, on every server process (core/revocation.py).
+        await announce_revoked(ctx.app.bus, token.id)
+        return token
 
     @strawberry.mutation(
         description="Switch a business line (or any plugin) on or off (admin). Enabling runs "

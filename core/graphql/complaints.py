@@ -25,6 +25,7 @@ from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
 from core import models
+from core.auth import Forbidden, Permission
 from core.decisions import Reason
 from core.errors import InvalidInput
 from core.graphql.line_inputs import deliver_line_inputs
@@ -210,13 +211,29 @@ async def load_complaints(
     return {r.id: r for r in rows}
 
 
-def _actor_id(info: Info, given: strawberry.ID | None) -> int:
-    """C-9 "who": the given staff id, else the staff member the API token belongs to."""
-    if given is not None:
-        return parse_id(given, "actorStaffId")
+def _actor_id(info: Info, given: strawberry.ID | None, field: str = "actorStaffId") -> int:
+    """C-9 "who": the token's own staff member.  Naming someone else is acting on their
+    behalf: it needs the ``act_for`` permission (admin, clerk) and is audited as such."""
     actor = info.context.actor
-    if actor is not None and actor.staff_id is not None:
-        return int(actor.staff_id)
+    own = actor.staff_id if actor is not None else None
+    if given is not None:
+        staff_id = parse_id(given, field)
+        if own is not None and staff_id == own:
+            return staff_id
+        if actor is not None and not actor.can(Permission.ACT_FOR):
+            whose = f"staff member {own}" if own is not None else "no staff member"
+            raise Forbidden(
+                f"this token acts as {whose}; recording a change as staff member {staff_id} "
+                "needs the 'act_for' permission (C-13): omit the field to act as yourself",
+                permission=Permission.ACT_FOR.value,
+                role=actor.role.value,
+                field=field,
+            )
+        # Audited as "<token> on behalf of staff member N" (schema.build._audit).
+        info.context.on_behalf_of = staff_id
+        return staff_id
+    if own is not None:
+        return int(own)
     raise InvalidInput(
         "say who makes this change (actorStaffId), or use an API token bound to a staff "
         "member (C-9: every change records who made it)",
@@ -492,7 +509,7 @@ class ComplaintMutation:
             received_at=require_aware(input.received_at, "receivedAt")
             if input.received_at
             else now,
-            taken_by_id=_actor_id(info, input.taken_by_id),
+            taken_by_id=_actor_id(info, input.taken_by_id, "takenById"),
             caller_company=input.caller_company,
             caller_name=input.caller_name,
             customer_name=input.customer_name,

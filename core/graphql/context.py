@@ -27,6 +27,8 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # A token that was sent but is unknown or revoked: every operation answers with it.
     auth_error: Exception | None = None
+    # A change recorded for another staff member than the token's own (act_for): audited.
+    on_behalf_of: int | None = None
 
     @property
     def db(self) -> Any:

@@ -34,6 +34,19 @@ def classify(error: GraphQLError) -> None:
         for key, value in original.details.items():
             ext.setdefault(key, value)
         error.message = original.message
+    elif original is not None and _client_input_error(error, original):
+        # Variable coercion, enum and input errors: graphql-core's own message, no traceback.
+        ext.setdefault(
+            "code",
+            "BAD_USER_INPUT"
+            if error.message.startswith("Variable ")
+            else "GRAPHQL_VALIDATION_FAILED",
+        )
+    elif original is not None and (mapped := _database_refusal(original)) is not None:
+        code, message = mapped
+        log.warning("refused by the database in %s: %s", error.path, code)
+        error.message = message
+        ext.setdefault("code", code)
     elif original is not None:
         log.error("unexpected error in %s", error.path, exc_info=original)
         error.message = "Internal error; it was logged. Try again, or report it if it persists."
@@ -49,3 +62,25 @@ def classify(error: GraphQLError) -> None:
                 code = limit_code
         ext.setdefault("code", code)
     error.extensions = ext
+
+
+def _client_input_error(error: GraphQLError, original: BaseException) -> bool:
+    """An error graphql-core raised about the request itself, before any resolver ran: a
+    variable that does not coerce (``Int`` given "abc", an unknown enum value, a missing
+    input field, a null for a non-null) or a literal a scalar refused during validation."""
+    if error.path is not None:
+        return False
+    return isinstance(original, GraphQLError | ValueError | TypeError | ArithmeticError)
+
+
+def _database_refusal(original: BaseException) -> tuple[str, str] | None:
+    """Constraint violations the services did not anticipate, by kind, on SQLite and
+    PostgreSQL alike (the services check the common cases first, with a precise code)."""
+    from sqlalchemy.exc import DataError, IntegrityError
+
+    text = str(getattr(original, "orig", original)).lower()
+    if isinstance(original, IntegrityError) and "foreign key" in text:
+        return "REFERENCE_NOT_FOUND", "a record this change refers to does not exist"
+    if isinstance(original, DataError) and ("too long" in text or "right truncation" in text):
+        return "VALUE_TOO_LONG", "a value is longer than its field allows"
+    return None

@@ -33,8 +33,13 @@ from core.graphql.types import (
     plugin_view,
 )
 from core.services.plugin_state import load_settings
+from core.textguard import refuse_control_characters
 
 DEFAULT_PAGE = 20
+
+
+# Ids are 64-bit signed integers in both databases; a larger number is no id at all.
+MAX_ID = 2**63 - 1
 
 
 def parse_id(value: strawberry.ID | str | int, field: str) -> int:
@@ -46,6 +51,10 @@ def parse_id(value: strawberry.ID | str | int, field: str) -> int:
         ) from exc
     if number <= 0:
         raise InvalidInput(f"{field} must be positive", code="INVALID_ID", field=field)
+    if number > MAX_ID:
+        raise InvalidInput(
+            f"{field} {number} does not exist (ids are below 2^63)", code="INVALID_ID", field=field
+        )
     return number
 
 
@@ -104,6 +113,7 @@ class CoreQuery:
         m = models.Customer
         stmt = select(m).where(m.site_id == parse_id(site_id, "siteId"))
         if name_contains:
+            refuse_control_characters(name_contains, "nameContains")
             stmt = stmt.where(m.name.contains(name_contains, autoescape=True))
         if customer_class is not None:
             stmt = stmt.where(m.customer_class == customer_class)

@@ -47,6 +47,7 @@ from core.contracts import DomainEvent
 from core.errors import NotFound
 from core.graphql.queries import parse_id
 from core.graphql.types import decode_cursor, encode_cursor
+from core.revocation import CLOSE_CODE, CLOSE_REASON, still_valid
 
 if TYPE_CHECKING:
     from core.runtime import Frontdesk
@@ -264,6 +265,10 @@ class FrontdeskTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         await self.send_text(orjson.dumps(message).decode())
 
     async def run_operation(self, operation: Operation[Any, Any]) -> None:
+        if not await still_valid(self.context.app, self.context):
+            # Revoked since the socket opened: nothing more runs on it (core/revocation.py).
+            await self.websocket.close(CLOSE_CODE, CLOSE_REASON)
+            return
         access_error = getattr(self.schema, "access_error", None)
         denied = access_error and access_error(
             operation.query, operation.operation_name, self.context

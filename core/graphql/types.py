@@ -88,7 +88,10 @@ def decode_cursor(kind: str, cursor: str) -> int:
         prefix, _, key = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
         if prefix != kind:
             raise ValueError(prefix)
-        return int(key)
+        number = int(key)
+        if not 0 <= number < 2**63:  # ids are 64-bit: a larger key is no cursor of ours
+            raise ValueError(key)
+        return number
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidInput(
             f"cursor {cursor!r} is not a {kind} cursor; pass pageInfo.endCursor from a "

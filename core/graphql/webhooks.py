@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
-from core import webhooks
+from core import netguard, webhooks
 from core.errors import InvalidInput
 from core.graphql.queries import parse_id
 from core.graphql.types import Connection, Edge, PageInfo, decode_cursor, encode_cursor
@@ -228,6 +229,7 @@ class WebhookMutation:
                 active=input.active,
                 description=input.description,
                 now=ctx.now(),
+                allow=_allow(ctx),
             )
         return WebhookEndpointRegistration(
             endpoint=WebhookEndpoint.from_row(row), secret=row.secret
@@ -250,6 +252,7 @@ class WebhookMutation:
                 secret=input.secret,
                 active=input.active,
                 description=input.description,
+                allow=_allow(ctx),
             )
         webhooks.wake_dispatcher(ctx.app)
         return WebhookEndpoint.from_row(row)
@@ -267,3 +270,8 @@ class WebhookMutation:
             row = await webhooks.replay_delivery(s, parse_id(id, "id"))
         webhooks.wake_dispatcher(ctx.app)
         return (await _deliveries(info, [row]))[0]
+
+
+def _allow(ctx: Any) -> netguard.AllowList:
+    """Private receivers the operator allowed (Settings.webhook_allow, core/netguard.py)."""
+    return netguard.AllowList.parse(getattr(ctx.app.settings, "webhook_allow", ()))

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import select, update
 
+from core import netguard
 from core.bus import LocalBus
 from core.db import Database
 from core.models import Event
@@ -92,6 +93,7 @@ class WebhookDispatcher:
         self._wake = asyncio.Event()
         self._draining: dict[int, asyncio.Task[None]] = {}
         self._client: Any = None
+        self.allow = netguard.AllowList.parse(getattr(frontdesk.settings, "webhook_allow", ()))
 
     def wake(self) -> None:
         self._wake.set()
@@ -262,18 +264,34 @@ class WebhookDispatcher:
         }
         started = time.perf_counter()
         try:
-            response = await self._client.post(url, content=body, headers=headers)
+            # SSRF: resolved and checked again now (DNS may have changed since registration),
+            # and the connection goes to the checked address (core/netguard.py).
+            target = await netguard.pin(url, self.allow)
+        except netguard.UnsafeAddress as exc:
+            return _Outcome(False, None, f"refused: {exc.message}"[:500], 0)
+        headers["Host"] = target.host_header
+        extensions = {"sni_hostname": target.server_name} if url.startswith("https") else {}
+        try:
+            # The reply's body is never read (nor stored): only its status code counts.
+            async with self._client.stream(
+                "POST", target.url, content=body, headers=headers, extensions=extensions
+            ) as response:
+                status = response.status_code
         except Exception as exc:  # noqa: BLE001 - down, refused, timed out: all retried
             return _Outcome(
                 False,
                 None,
-                f"{type(exc).__name__}: {exc}"[:500],
+                _failure_reason(exc, self.config.timeout),
                 int((time.perf_counter() - started) * 1000),
             )
         elapsed = int((time.perf_counter() - started) * 1000)
-        ok = 200 <= response.status_code < 300
-        error = None if ok else f"HTTP {response.status_code}: {response.text[:200]}"
-        return _Outcome(ok, response.status_code, error, elapsed)
+        ok = 200 <= status < 300
+        error = None
+        if not ok:
+            error = f"HTTP {status}"
+            if 300 <= status < 400:
+                error += " (redirects are not followed)"
+        return _Outcome(ok, status, error, elapsed)
 
     async def _record(self, delivery_id: int, attempts: int, outcome: _Outcome) -> None:
         now = datetime.now(UTC)
@@ -313,3 +331,16 @@ def wake_dispatcher(frontdesk: RunningFrontdesk) -> None:
 async def run_webhook_dispatcher(frontdesk: RunningFrontdesk) -> None:
     """The background task ``Frontdesk.start`` runs."""
     await WebhookDispatcher(frontdesk).run()
+
+
+def _failure_reason(exc: Exception, timeout: float) -> str:
+    """A fixed sentence per kind of failure: nothing the receiver sent is stored."""
+    import httpx
+
+    if isinstance(exc, httpx.TimeoutException):
+        return f"Timeout: no answer within {timeout:g} s"
+    if isinstance(exc, httpx.ConnectError):
+        return "ConnectError: could not connect to the receiver"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "ProtocolError: the receiver's answer was not valid HTTP"
+    return f"{type(exc).__name__}: the request failed"

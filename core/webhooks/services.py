@@ -12,6 +12,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core import netguard
 from core.errors import InvalidInput, NotFound
 from core.models import Event
 from core.webhooks.tables import PENDING, WebhookDelivery, WebhookEndpoint
@@ -111,9 +112,12 @@ async def register_endpoint(
     secret: str | None = None,
     active: bool = True,
     description: str | None = None,
+    allow: netguard.AllowList | None = None,
 ) -> WebhookEndpoint:
+    # SSRF: the host must be public unless the operator allowed it (core/netguard.py).
+    url = await netguard.check_url(_check_url(url), allow or netguard.AllowList())
     endpoint = WebhookEndpoint(
-        url=_check_url(url),
+        url=url,
         secret=_check_secret(secret) if secret else "whsec_" + secrets.token_urlsafe(32),
         event_types=_check_types(event_types),
         active=active,
@@ -145,12 +149,13 @@ async def update_endpoint(
     secret: str | None = None,
     active: bool | None = None,
     description: str | None = None,
+    allow: netguard.AllowList | None = None,
 ) -> WebhookEndpoint:
     """Change an endpoint.  Pausing (``active=False``) keeps its pending deliveries queued;
     they resume in order when it is switched on again."""
     endpoint = await get_endpoint(session, endpoint_id)
     if url is not None:
-        endpoint.url = _check_url(url)
+        endpoint.url = await netguard.check_url(_check_url(url), allow or netguard.AllowList())
     if event_types is not None:
         endpoint.event_types = _check_types(event_types)
     if secret is not None:

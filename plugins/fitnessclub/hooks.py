@@ -1,0 +1,197 @@
+"""Fitness-club line: the only module with ``@hookimpl``. Thin glue between core's hooks,
+the resolvers in :mod:`plugins.fitnessclub.service` and the pure rules."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from core.plugin_api import (
+    DemoContext,
+    LineInput,
+    MigrationBranch,
+    PluginInfo,
+    ReceptionContext,
+    SaleContext,
+    VisitRecorded,
+    hookimpl,
+    line_mutation,
+    line_query,
+)
+from plugins import fitnessclub
+from plugins.fitnessclub import rules, service
+from plugins.fitnessclub import schema as gql
+from plugins.fitnessclub.policy import FitnessClubPolicy
+
+CODE = fitnessclub.CODE
+
+
+@hookimpl
+def frontdesk_plugin_info() -> PluginInfo:
+    return PluginInfo(
+        code=CODE,
+        name=fitnessclub.NAME,
+        version=fitnessclub.VERSION,
+        description="Membership-sale claims (对单) with follow-up sheets and the appointment "
+        "book, month close, consultants' penalty table.",
+        business_line=CODE,
+        default_settings=dict(fitnessclub.DEFAULT_SETTINGS),
+    )
+
+
+@hookimpl
+def frontdesk_migrations() -> MigrationBranch:
+    return MigrationBranch("fitnessclub", Path(__file__).parent / "migrations" / "versions")
+
+
+@hookimpl
+def frontdesk_validate_settings(plugin: str, settings: dict[str, Any]) -> dict[str, Any] | None:
+    """The fitness-club policy keys an operator may set (see ``FitnessClubPolicy``)."""
+    if plugin != CODE:
+        return None
+    policy = FitnessClubPolicy.from_overrides(settings)  # ValueError naming the key if wrong
+    normalised = dict(settings)
+    if "penalties" in normalised:
+        normalised["penalties"] = [spec.to_dict() for spec in policy.penalties]
+    return normalised
+
+
+@hookimpl
+def frontdesk_penalty_table(
+    business_line: str, settings: Mapping[str, Mapping[str, Any]]
+) -> list | None:
+    return list(rules.penalty_table(service.policy_of(settings)))
+
+
+@hookimpl
+def frontdesk_receive_visit(context: ReceptionContext) -> Any:
+    return service.receive(context)
+
+
+@hookimpl
+def frontdesk_visit_recorded(event: VisitRecorded) -> Any:
+    if event.outcome is None:
+        return None
+    return service.visit_recorded(event)
+
+
+@hookimpl
+def frontdesk_graphql_input_fields() -> list[LineInput]:
+    return [
+        LineInput(
+            "CheckInVisitInput",
+            "fitnessclub",
+            gql.FitnessVisitFactsInput,
+            "Fitness-club facts (FC-2, FC-8 … FC-18).",
+        )
+    ]
+
+
+@hookimpl
+def frontdesk_attribute_sale(context: SaleContext) -> Any:
+    return service.attribute_sale(context)
+
+
+@hookimpl
+def frontdesk_graphql_types() -> list[type]:
+    return [gql.FitnessSale, gql.FitnessClaim, gql.FitnessEvidence]
+
+
+@hookimpl
+def frontdesk_graphql_queries() -> list[Any]:
+    return [
+        line_query(
+            service.fitness_sale,
+            name="fitnessSale",
+            description="A club's card sale: whose it is, in what shares, and why.",
+        ),
+        line_query(
+            service.fitness_sales,
+            name="fitnessSales",
+            description="A club's sales of a month (the site's local month; this one by default).",
+        ),
+        line_query(
+            service.consultant_month,
+            name="fitnessConsultantMonth",
+            description="A consultant's month: the sales they hold a share of, and the sum.",
+        ),
+        line_query(
+            service.fitness_claims,
+            name="fitnessClaims",
+            description="The claims (对单) on a sale, oldest first, each with its decision.",
+        ),
+        line_query(
+            service.fitness_evidence,
+            name="fitnessEvidence",
+            description="A customer's evidence: follow-up sheets, appointments, leads, sales.",
+        ),
+    ]
+
+
+@hookimpl
+def frontdesk_graphql_mutations() -> list[Any]:
+    # C-13: closing a month and changing a sale's consultant are a manager's decisions.
+    return [
+        line_mutation(
+            service.record_follow_up_sheet,
+            name="recordFollowUpSheet",
+            description="FC-3: a follow-up sheet (FC-20: invalid and fined after a colleague "
+            "showed an earlier one).",
+        ),
+        line_mutation(
+            service.record_appointment,
+            name="recordAppointment",
+            description="FC-3 / FC-6: a line of the appointment book.",
+        ),
+        line_mutation(
+            service.record_lead,
+            name="recordLead",
+            description="FC-12: a same-day phone inquiry or flyer number (FC-11: trial voucher).",
+        ),
+        line_mutation(
+            service.record_card_sale,
+            name="recordCardSale",
+            description="A card sale (FC-16: fined without the customer's own valid number; "
+            "FC-17: renewals).",
+        ),
+        line_mutation(
+            service.copy_phone_mutation,
+            name="copySalePhoneToRegister",
+            description="FC-16: the closer copied the sale's number into the visitor register.",
+        ),
+        line_mutation(
+            service.check_phones_mutation,
+            name="checkSalePhones",
+            description="FC-16: fine (100) the closers of a finished day whose sale's number "
+            "differs from the register and was not copied there that day.",
+            permission="manage",
+        ),
+        line_mutation(
+            service.claim_sale_mutation,
+            name="claimSale",
+            description="对单: FC-3 … FC-23 decide whose sale it is, in what shares, and why.",
+        ),
+        line_mutation(
+            service.close_month_mutation,
+            name="closeMonth",
+            description="FC-22: close a month on or after its last day; attributions freeze.",
+            permission="manage",
+        ),
+        line_mutation(
+            service.change_consultant_mutation,
+            name="changeSaleConsultant",
+            description="FC-22: change the consultant on a sale with a complete change form.",
+            permission="manage",
+        ),
+    ]
+
+
+@hookimpl
+def frontdesk_demo_data(context: DemoContext) -> Any:
+    site = context.sites.get(CODE)
+    if site is None:
+        return None
+    from plugins.fitnessclub.demo import load
+
+    return load(context, site)

@@ -1,0 +1,312 @@
+"""Fitness-club GraphQL: follow-up sheets, the appointment book, leads, card sales, claims
+(对单) with their Decision, month closes, and the inputs of their mutations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import strawberry
+from strawberry.types import Info
+
+from core.plugin_api import Decision
+from plugins.fitnessclub import rules
+
+Signature = strawberry.enum(
+    rules.Signature,
+    name="FitnessAppointmentSignature",
+    description="FC-3: who made an appointment effective (director, general manager, SMS).",
+)
+SaleKind = strawberry.enum(
+    rules.SaleKind, name="FitnessSaleKind", description="FC-17: new card, upgrade or renewal."
+)
+LeadKind = strawberry.enum(
+    rules.LeadKind,
+    name="FitnessLeadKind",
+    description="FC-12: a same-day phone inquiry or flyer number; FC-11: a trial voucher.",
+)
+Question = strawberry.enum(
+    rules.Question,
+    name="FitnessReceptionQuestion",
+    description="FC-2: looking for someone? been here before? appointment?",
+)
+ClaimOutcome = strawberry.enum(
+    rules.Outcome,
+    name="FitnessClaimOutcome",
+    description="WHOLE / HALF to the claimant, STAYS with the closer, REFUSED (FC-15, FC-22).",
+)
+
+
+def masked(phone: str) -> str:
+    """A mobile with its middle four digits hidden (138****5678)."""
+    return phone[:3] + "****" + phone[7:] if len(phone) == 11 else "****"
+
+
+def _sees_full_number(info: Info, consultant_id: int) -> bool:
+    """Consultants see their own customers' full numbers; clerks and admins see all."""
+    actor = info.context.actor
+    if actor is None:
+        return False
+    if actor.staff_id is not None:
+        return actor.staff_id == consultant_id
+    return actor.can("private")
+
+
+@strawberry.input(description="A follow-up sheet (跟進表): valid evidence for one month (FC-3).")
+class FollowUpSheetInput:
+    site_id: strawberry.ID
+    consultant_id: strawberry.ID
+    customer_id: strawberry.ID
+    surname: str = strawberry.field(description="FC-5: surname plus the customer's own mobile.")
+    phone: str = strawberry.field(description="The customer's own full mobile (11 digits).")
+    legible: bool = True
+    altered: bool = strawberry.field(default=False, description="FC-5: written over (涂改).")
+    colleague_showed_earlier_sheet: bool = strawberry.field(
+        default=False,
+        description="FC-20: a colleague had already shown an earlier sheet on this customer; "
+        "the new sheet is invalid and its consultant is fined.",
+    )
+
+
+@strawberry.type(description="A follow-up sheet (跟進表, FC-3).")
+class FitnessFollowUpSheet:
+    id: strawberry.ID
+    consultant_id: strawberry.ID
+    customer_id: strawberry.ID
+    surname: str
+    created_at: datetime
+    valid_through: date = strawberry.field(description="FC-3: last sale date it counts for.")
+    decision: Decision = strawberry.field(description="Whether it counts today, and why.")
+    full_phone: strawberry.Private[str]
+    owner: strawberry.Private[int]
+
+    @strawberry.field(description="Full for the consultant's own customers, else masked.")
+    def phone(self, info: Info) -> str:
+        return self.full_phone if _sees_full_number(info, self.owner) else masked(self.full_phone)
+
+
+@strawberry.input(description="A line of the appointment book (預約表, FC-3, FC-6).")
+class AppointmentInput:
+    site_id: strawberry.ID
+    consultant_id: strawberry.ID
+    customer_id: strawberry.ID
+    phone: str = strawberry.field(
+        description="Full mobile; the middle four may be '****' only when the consultant's "
+        "own follow-up sheet holds the full number (FC-6)."
+    )
+    visit_date: date
+    signature: Signature = strawberry.field(  # type: ignore[valid-type]
+        description="Director's or general manager's signature, or SMS when both are away."
+    )
+
+
+@strawberry.type(description="A line of the appointment book (預約表).")
+class FitnessAppointment:
+    id: strawberry.ID
+    consultant_id: strawberry.ID
+    customer_id: strawberry.ID
+    visit_date: date
+    signature: Signature  # type: ignore[valid-type]
+    entered_at: datetime
+    decision: Decision = strawberry.field(description="FC-3 / FC-6: valid on its day or not.")
+    full_phone: strawberry.Private[str]
+    owner: strawberry.Private[int]
+
+    @strawberry.field(description="Full for the consultant's own customers, else masked.")
+    def phone(self, info: Info) -> str:
+        if "*" in self.full_phone:
+            return self.full_phone
+        return self.full_phone if _sees_full_number(info, self.owner) else masked(self.full_phone)
+
+
+@strawberry.input(description="A same-day phone inquiry or flyer number (FC-12).")
+class LeadInput:
+    site_id: strawberry.ID
+    consultant_id: strawberry.ID
+    customer_id: strawberry.ID
+    kind: LeadKind  # type: ignore[valid-type]
+
+
+@strawberry.type(description="A same-day lead (FC-12).")
+class FitnessLead:
+    id: strawberry.ID
+    consultant_id: strawberry.ID
+    customer_id: strawberry.ID
+    kind: LeadKind  # type: ignore[valid-type]
+    at: datetime
+
+
+@strawberry.input(description="A card sale (開單).")
+class CardSaleInput:
+    site_id: strawberry.ID
+    closer_id: strawberry.ID = strawberry.field(description="The consultant who closed.")
+    buyer_id: strawberry.ID
+    user_id: strawberry.ID | None = strawberry.field(
+        default=None, description="FC-21: the card's user when someone else bought it."
+    )
+    kind: SaleKind = rules.SaleKind.NEW  # type: ignore[valid-type]
+    card_type: str = "annual"
+    price: Decimal = strawberry.field(description="Decimal string, CNY.")
+    surname: str = strawberry.field(description="FC-16: the buyer's surname on the sale.")
+    phone: str = strawberry.field(description="FC-16: the customer's own valid mobile.")
+    group_size: int = strawberry.field(
+        default=1, description="FC-15: people signing up together (8 or more: group sale)."
+    )
+    valid_until: date | None = strawberry.field(
+        default=None, description="FC-17: the card's last valid day (for later renewals)."
+    )
+
+
+@strawberry.type
+class FitnessShare:
+    staff_id: strawberry.ID
+    share: Decimal = strawberry.field(description="1 = the whole sale, 0.5 = half.")
+
+
+@strawberry.type(description="A fine a rule detected and issued (FC-16 …).")
+class FitnessFine:
+    penalty_id: strawberry.ID
+    staff_id: strawberry.ID
+    code: str
+    amount: Decimal
+    decision: Decision
+
+
+@strawberry.type(description="A claim (对单) and the rule that decided it.")
+class FitnessClaim:
+    id: strawberry.ID
+    sale_id: strawberry.ID
+    claimant_id: strawberry.ID
+    found_at: datetime
+    outcome: ClaimOutcome  # type: ignore[valid-type]
+    shares: list[FitnessShare]
+    evidence: list[str] = strawberry.field(description="The records the decision used.")
+    decision: Decision
+
+
+@strawberry.type(description="A membership card sale and whose it is now.")
+class FitnessSale:
+    id: strawberry.ID
+    site_id: strawberry.ID
+    closer_id: strawberry.ID
+    buyer_id: strawberry.ID
+    user_id: strawberry.ID | None
+    kind: SaleKind  # type: ignore[valid-type]
+    card_type: str
+    price: Decimal
+    group_size: int
+    registered: bool = strawberry.field(description="FC-7: the visitor was registered first.")
+    register_phone_differs: bool = strawberry.field(
+        description="FC-16: the sale's number differs from the register's."
+    )
+    phone_copied_at: datetime | None = strawberry.field(
+        description="FC-16: when the closer copied the sale's number into the register."
+    )
+    sold_at: datetime
+    shares: list[FitnessShare]
+    follow_up_holder_id: strawberry.ID = strawberry.field(
+        description="FC-13: who serves the member (whole sale: the claimant; half: the closer)."
+    )
+    decision: Decision = strawberry.field(description="Why the sale is whose it is.")
+    fines: list[FitnessFine] = strawberry.field(description="FC-16 fines issued at the sale.")
+
+
+@strawberry.type(description="The outcome of a claim: the decision and the sale after it.")
+class FitnessClaimResult:
+    claim: FitnessClaim
+    sale: FitnessSale
+    follow_up_rights: Decision = strawberry.field(description="FC-13: who keeps serving.")
+
+
+@strawberry.input(description="FC-22: close a month (on or after its last day).")
+class CloseMonthInput:
+    site_id: strawberry.ID
+    month: date = strawberry.field(description="Any date in the month to close.")
+
+
+@strawberry.type(description="FC-22: a closed month; its attributions are frozen.")
+class FitnessMonthClose:
+    site_id: strawberry.ID
+    month: date
+    closed_at: datetime
+    decision: Decision
+
+
+@strawberry.input(description="A claim (对单) by a consultant on a sale closed by another.")
+class ClaimSaleInput:
+    sale_id: strawberry.ID
+    claimant_id: strawberry.ID
+
+
+@strawberry.type(description="A customer's evidence, oldest first (FC-3 … FC-23).")
+class FitnessEvidence:
+    customer_id: strawberry.ID
+    follow_up_sheets: list[FitnessFollowUpSheet]
+    appointments: list[FitnessAppointment]
+    leads: list[FitnessLead]
+    sales: list[FitnessSale]
+
+
+@strawberry.input(
+    description="FC-22: a change of consultant on a sale (業績更改單): agreed by both, signed "
+    "by the other party's manager and then by the director."
+)
+class ChangeFormInput:
+    sale_id: strawberry.ID
+    from_consultant_id: strawberry.ID
+    to_consultant_id: strawberry.ID
+    agreed_by_both: bool
+    manager_signed_at: datetime | None = None
+    director_signed_at: datetime | None = None
+
+
+@strawberry.type(description="FC-22: a change form that took effect, and the sale after it.")
+class FitnessChangeResult:
+    sale: FitnessSale
+    decision: Decision
+
+
+@strawberry.input(description="Fitness-club facts of a walk-in at the desk (FC-2, FC-8 … FC-18).")
+class FitnessVisitFactsInput:
+    receiver_id: strawberry.ID | None = strawberry.field(
+        default=None, description="FC-8: the consultant who receives at the desk."
+    )
+    named_by_staff: bool = strawberry.field(
+        default=False,
+        description="FC-10: namedStaffId was suggested by staff during reception (not counted).",
+    )
+    voucher_consultant_id: strawberry.ID | None = strawberry.field(
+        default=None, description="FC-11: the consultant on the trial voucher shown."
+    )
+    asked_for_member_consultant_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="FC-18: the visitor asked for a member; that member's consultant.",
+    )
+    brought_by_member_consultant_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="FC-18: a member brought this friend; that member's consultant.",
+    )
+    questions_asked: list[Question] | None = strawberry.field(  # type: ignore[valid-type]
+        default=None,
+        description="FC-2: the questions reception asked; missing ones fine the receiver.",
+    )
+
+
+@strawberry.input(description="FC-16: a sale whose number the closer copied to the register.")
+class SalePhoneInput:
+    sale_id: strawberry.ID
+
+
+@strawberry.input(description="FC-16: fine the sales of a finished day left unfixed.")
+class CheckSalePhonesInput:
+    site_id: strawberry.ID
+    day: date = strawberry.field(description="The sales' date (site time); must be over.")
+
+
+@strawberry.type(description="A consultant's month: the sales they hold a share of, and the sum.")
+class FitnessConsultantMonth:
+    staff_id: strawberry.ID
+    month: date
+    sales: list[FitnessSale]
+    total_share: Decimal = strawberry.field(description="Sum of shares (1 per whole sale).")
+    follow_up_rights: int = strawberry.field(description="FC-13: sales whose member they serve.")

@@ -1,0 +1,1233 @@
+"""Fitness-club resolvers: read the customer's own evidence, hand it to the pure rules in
+:mod:`plugins.fitnessclub.rules`, store the decision. Every write runs in one transaction
+(``write_session``): a refused input leaves nothing half written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import strawberry
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.types import Info
+
+from core.plugin_api import (
+    Conflict,
+    Customer,
+    Decision,
+    FrontdeskError,
+    InvalidInput,
+    NotFound,
+    Notification,
+    ReceptionContext,
+    ReceptionOutcome,
+    SaleAttribution,
+    SaleContext,
+    SaleShare,
+    Site,
+    Staff,
+    Visit,
+    VisitRecorded,
+    get_site,
+    issue_penalty,
+    parse_id,
+    plugin_settings,
+    read_session,
+    record_event,
+    write_session,
+)
+from core.plugin_api import now as clock
+from plugins import fitnessclub
+from plugins.fitnessclub import rules
+from plugins.fitnessclub import schema as gql
+from plugins.fitnessclub.models import (
+    Appointment,
+    CardSale,
+    Claim,
+    FollowUpSheet,
+    Lead,
+    MonthClose,
+)
+from plugins.fitnessclub.policy import PHONE_NOT_COPIED, FitnessClubPolicy
+
+CODE = fitnessclub.CODE
+STREAM = "fitnessclub"
+CENT = Decimal("0.01")
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def policy_of(settings: Mapping[str, Mapping[str, Any]] | None) -> FitnessClubPolicy:
+    """The line's policy with the operator's stored settings (``{code: {...}}``) applied."""
+    try:
+        return FitnessClubPolicy.from_overrides(((settings or {}).get(CODE)) or {})
+    except ValueError as exc:
+        raise FrontdeskError(str(exc), code="INVALID_POLICY") from exc
+
+
+async def load_policy(session: AsyncSession) -> FitnessClubPolicy:
+    return policy_of({CODE: await plugin_settings(session, CODE)})
+
+
+def tz_of(site: Site) -> ZoneInfo:
+    return ZoneInfo(site.timezone)
+
+
+def _decision(reason: rules.Reason) -> Decision:
+    return Decision(rule=reason.rule, message=reason.message)
+
+
+def _rule_error(exc: rules.FitnessRuleError) -> InvalidInput:
+    return InvalidInput(exc.message, code=exc.code)
+
+
+async def club(session: AsyncSession, site_id: Any, *, lock: bool = False) -> Site:
+    site = await get_site(session, parse_id(site_id, "siteId"), lock=lock)
+    if site.business_line != CODE:
+        raise InvalidInput(
+            f"site {site.id} is a {site.business_line} site, not a fitness club",
+            code="WRONG_BUSINESS_LINE",
+        )
+    return site
+
+
+async def _staff(session: AsyncSession, site: Site, raw: Any, field: str) -> Staff:
+    staff = await session.get(Staff, parse_id(raw, field))
+    if staff is None or staff.site_id != site.id:
+        raise NotFound(
+            f"staff {raw} does not work at site {site.id}", code="STAFF_NOT_FOUND", field=field
+        )
+    return staff
+
+
+async def _customer(session: AsyncSession, site: Site, raw: Any, field: str) -> Customer:
+    customer = await session.get(Customer, parse_id(raw, field))
+    if customer is None or customer.site_id != site.id:
+        raise NotFound(
+            f"customer {raw} is not at site {site.id}", code="CUSTOMER_NOT_FOUND", field=field
+        )
+    return customer
+
+
+def _text(value: str, field: str, longest: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise InvalidInput(f"{field} must not be empty", code="VALUE_REQUIRED", field=field)
+    if len(value) > longest:
+        raise InvalidInput(
+            f"{field} is longer than {longest} characters", code="VALUE_TOO_LONG", field=field
+        )
+    return value
+
+
+async def _names(session: AsyncSession, ids: Iterable[int]) -> dict[str, str]:
+    wanted = sorted({i for i in ids if i is not None})
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(wanted)))
+    return {str(i): name for i, name in rows.all()}
+
+
+async def _customer_names(session: AsyncSession, ids: Iterable[int | None]) -> dict[str, str]:
+    wanted = sorted({i for i in ids if i is not None})
+    rows = await session.execute(select(Customer.id, Customer.name).where(Customer.id.in_(wanted)))
+    return {str(i): name for i, name in rows.all()}
+
+
+def _shares(raw: list[dict[str, Any]]) -> list[gql.FitnessShare]:
+    return [
+        gql.FitnessShare(staff_id=strawberry.ID(str(s["staff_id"])), share=Decimal(s["share"]))
+        for s in raw
+    ]
+
+
+def _rule_shares(decision: rules.ClaimDecision) -> list[dict[str, Any]]:
+    return [{"staff_id": int(s.consultant), "share": str(s.fraction)} for s in decision.shares]
+
+
+def sale_view(sale: CardSale, fines: list[gql.FitnessFine] | None = None) -> gql.FitnessSale:
+    return gql.FitnessSale(
+        id=strawberry.ID(str(sale.id)),
+        site_id=strawberry.ID(str(sale.site_id)),
+        closer_id=strawberry.ID(str(sale.closer_id)),
+        buyer_id=strawberry.ID(str(sale.buyer_id)),
+        user_id=strawberry.ID(str(sale.user_id)) if sale.user_id else None,
+        kind=rules.SaleKind(sale.kind),
+        card_type=sale.card_type,
+        price=sale.price,
+        group_size=sale.group_size,
+        registered=sale.registered,
+        register_phone_differs=sale.register_phone is not None,
+        phone_copied_at=sale.phone_fixed_at,
+        sold_at=sale.sold_at,
+        shares=_shares(sale.shares),
+        follow_up_holder_id=strawberry.ID(str(sale.follow_up_holder_id)),
+        decision=Decision(rule=sale.decision_rule, message=sale.decision_message),
+        fines=fines or [],
+    )
+
+
+def claim_view(claim: Claim) -> gql.FitnessClaim:
+    return gql.FitnessClaim(
+        id=strawberry.ID(str(claim.id)),
+        sale_id=strawberry.ID(str(claim.sale_id)),
+        claimant_id=strawberry.ID(str(claim.claimant_id)),
+        found_at=claim.found_at,
+        outcome=rules.Outcome(claim.outcome),
+        shares=_shares(claim.shares),
+        evidence=list(claim.evidence),
+        decision=Decision(rule=claim.rule, message=claim.message),
+    )
+
+
+def _phone(sheet: FollowUpSheet) -> rules.Phone:
+    return rules.Phone(
+        surname=sheet.surname,
+        number=sheet.phone,
+        legible=sheet.legible,
+        altered=sheet.altered,
+        unreachable_since=sheet.unreachable_since,
+    )
+
+
+def _sheet_fact(sheet: FollowUpSheet) -> rules.FollowUpSheet:
+    return rules.FollowUpSheet(
+        consultant=str(sheet.consultant_id),
+        customer=str(sheet.customer_id),
+        phone=_phone(sheet),
+        created_at=sheet.created_at,
+        made_after_shown=sheet.made_after_shown,
+    )
+
+
+def _appointment_fact(row: Appointment) -> rules.Appointment:
+    return rules.Appointment(
+        consultant=str(row.consultant_id),
+        customer=str(row.customer_id),
+        phone=row.phone,
+        visit_date=row.visit_date,
+        entered_at=row.entered_at,
+        signature=rules.Signature(row.signature),
+    )
+
+
+def sheet_view(
+    row: FollowUpSheet,
+    site: Site,
+    now: datetime,
+    policy: FitnessClubPolicy,
+    names: Mapping[str, str],
+) -> gql.FitnessFollowUpSheet:
+    tz = tz_of(site)
+    fact = _sheet_fact(row)
+    verdict = rules.sheet_validity(fact, rules.local_date(now, tz), now, tz, policy, names)
+    return gql.FitnessFollowUpSheet(
+        id=strawberry.ID(str(row.id)),
+        consultant_id=strawberry.ID(str(row.consultant_id)),
+        customer_id=strawberry.ID(str(row.customer_id)),
+        surname=row.surname,
+        created_at=row.created_at,
+        valid_through=rules.sheet_valid_through(fact, tz, policy),
+        decision=_decision(verdict.reason),
+        full_phone=row.phone,
+        owner=row.consultant_id,
+    )
+
+
+def appointment_view(
+    row: Appointment, sheets: Iterable[rules.FollowUpSheet], names: Mapping[str, str]
+) -> gql.FitnessAppointment:
+    verdict = rules.appointment_validity(_appointment_fact(row), row.visit_date, sheets, names)
+    return gql.FitnessAppointment(
+        id=strawberry.ID(str(row.id)),
+        consultant_id=strawberry.ID(str(row.consultant_id)),
+        customer_id=strawberry.ID(str(row.customer_id)),
+        visit_date=row.visit_date,
+        signature=rules.Signature(row.signature),
+        entered_at=row.entered_at,
+        decision=_decision(verdict.reason),
+        full_phone=row.phone,
+        owner=row.consultant_id,
+    )
+
+
+def lead_view(row: Lead) -> gql.FitnessLead:
+    return gql.FitnessLead(
+        id=strawberry.ID(str(row.id)),
+        consultant_id=strawberry.ID(str(row.consultant_id)),
+        customer_id=strawberry.ID(str(row.customer_id)),
+        kind=rules.LeadKind(row.kind),
+        at=row.at,
+    )
+
+
+# --- records --------------------------------------------------------------------------------
+
+
+async def add_follow_up_sheet(
+    session: AsyncSession, data: gql.FollowUpSheetInput, now: datetime
+) -> tuple[FollowUpSheet, Site, FitnessClubPolicy, list[gql.FitnessFine]]:
+    """FC-3 / FC-5 / FC-20: record a follow-up sheet; one made after a colleague showed an
+    earlier sheet is stored as invalid and its consultant fined (FC-20)."""
+    site = await club(session, data.site_id)
+    consultant = await _staff(session, site, data.consultant_id, "consultantId")
+    customer = await _customer(session, site, data.customer_id, "customerId")
+    policy = await load_policy(session)
+    row = FollowUpSheet(
+        site_id=site.id,
+        consultant_id=consultant.id,
+        customer_id=customer.id,
+        surname=_text(data.surname, "surname", 40),
+        phone=_text(data.phone, "phone", 32),
+        legible=data.legible,
+        altered=data.altered,
+        made_after_shown=False,
+        created_at=now,
+    )
+    fines: list[gql.FitnessFine] = []
+    if data.colleague_showed_earlier_sheet:
+        earlier = (
+            await session.scalars(
+                select(FollowUpSheet).where(
+                    FollowUpSheet.customer_id == customer.id,
+                    FollowUpSheet.consultant_id != consultant.id,
+                    FollowUpSheet.created_at <= now,
+                )
+            )
+        ).all()
+        verdict, finding = rules.follow_up_sheet_check(
+            _sheet_fact(row),
+            [_sheet_fact(s) for s in earlier],
+            {str(s.consultant_id): now for s in earlier},
+            policy,
+        )
+        if not verdict.ok and finding is not None:
+            row.made_after_shown = True
+            fines.append(await _issue(session, site, consultant.id, finding, now))
+        elif not earlier:
+            raise InvalidInput(
+                "no colleague holds an earlier follow-up sheet on this customer (FC-20)",
+                code="NO_EARLIER_SHEET",
+                field="colleagueShowedEarlierSheet",
+            )
+    session.add(row)
+    await session.flush()
+    await record_event(
+        session,
+        stream=STREAM,
+        type="follow_up_sheet.recorded",
+        now=now,
+        site_id=site.id,
+        subject_id=row.id,
+        payload={"consultant_id": consultant.id, "customer_id": customer.id},
+    )
+    return row, site, policy, fines
+
+
+async def _issue(
+    session: AsyncSession, site: Site, staff_id: int, finding: rules.Finding, now: datetime
+) -> gql.FitnessFine:
+    penalty = await issue_penalty(
+        session,
+        site_id=site.id,
+        staff_id=staff_id,
+        rule_code=finding.code,
+        amount=finding.amount,
+        reason=finding.reason.message,
+        issued_by_id=None,
+        now=now,
+    )
+    return gql.FitnessFine(
+        penalty_id=strawberry.ID(str(penalty.id)),
+        staff_id=strawberry.ID(str(staff_id)),
+        code=finding.code,
+        amount=Decimal(penalty.amount).quantize(CENT),
+        decision=_decision(finding.reason),
+    )
+
+
+async def add_appointment(
+    session: AsyncSession, data: gql.AppointmentInput, now: datetime
+) -> gql.FitnessAppointment:
+    site = await club(session, data.site_id)
+    consultant = await _staff(session, site, data.consultant_id, "consultantId")
+    customer = await _customer(session, site, data.customer_id, "customerId")
+    row = Appointment(
+        site_id=site.id,
+        consultant_id=consultant.id,
+        customer_id=customer.id,
+        phone=_text(data.phone, "phone", 32),
+        visit_date=data.visit_date,
+        signature=rules.Signature(data.signature).value,
+        entered_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    sheets = (
+        await session.scalars(select(FollowUpSheet).where(FollowUpSheet.customer_id == customer.id))
+    ).all()
+    names = {str(consultant.id): consultant.name}
+    return appointment_view(row, [_sheet_fact(s) for s in sheets], names)
+
+
+async def add_lead(session: AsyncSession, data: gql.LeadInput, now: datetime) -> Lead:
+    site = await club(session, data.site_id)
+    consultant = await _staff(session, site, data.consultant_id, "consultantId")
+    customer = await _customer(session, site, data.customer_id, "customerId")
+    row = Lead(
+        site_id=site.id,
+        consultant_id=consultant.id,
+        customer_id=customer.id,
+        kind=rules.LeadKind(data.kind).value,
+        at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+def _price(value: Any) -> Decimal:
+    try:
+        price = Decimal(value)
+    except (InvalidOperation, TypeError, ValueError) as exc:
+        raise InvalidInput(f"{value!r} is not a price", code="INVALID_AMOUNT") from exc
+    if price < 0 or price >= Decimal(10) ** 10 or price != price.quantize(CENT):
+        raise InvalidInput(
+            "a price is at least 0, below 10 000 000 000, with at most 2 decimals",
+            code="INVALID_AMOUNT",
+            field="price",
+        )
+    return price
+
+
+async def add_card_sale(
+    session: AsyncSession, data: gql.CardSaleInput, now: datetime
+) -> gql.FitnessSale:
+    """Record a card sale: the closer holds it until a claim decides otherwise; a renewal or
+    upgrade goes to the member's consultant (FC-17); a sale without the customer's own valid
+    number is fined at once (FC-16, 200)."""
+    site = await club(session, data.site_id, lock=True)
+    closer = await _staff(session, site, data.closer_id, "closerId")
+    buyer = await _customer(session, site, data.buyer_id, "buyerId")
+    user = await _customer(session, site, data.user_id, "userId") if data.user_id else None
+    if data.group_size < 1 or data.group_size > 1000:
+        raise InvalidInput(
+            "groupSize is from 1 to 1000", code="INVALID_GROUP_SIZE", field="groupSize"
+        )
+    policy = await load_policy(session)
+    customer = user or buyer
+    registered = (
+        await session.scalar(
+            select(Visit.id)
+            .where(
+                Visit.site_id == site.id,
+                Visit.customer_id == customer.id,
+                Visit.arrived_at <= now,
+            )
+            .limit(1)
+        )
+    ) is not None
+    kind = rules.SaleKind(data.kind)
+    holder, reason = (
+        closer.id,
+        rules.Reason(
+            "FC-8",
+            f"{closer.name} received and closed the sale; it is {closer.name}'s unless a claim "
+            "decides otherwise.",
+        ),
+    )
+    if kind is not rules.SaleKind.NEW:
+        previous = await session.scalar(
+            select(CardSale)
+            .where(CardSale.site_id == site.id, CardSale.buyer_id == customer.id)
+            .order_by(CardSale.sold_at.desc(), CardSale.id.desc())
+            .limit(1)
+        )
+        if previous is None:
+            raise InvalidInput(
+                f"{customer.name} has no earlier card to {kind.value} (FC-17)",
+                code="NO_MEMBERSHIP",
+                field="kind",
+            )
+        member_consultant = await session.get(Staff, previous.follow_up_holder_id)
+        assert member_consultant is not None
+        names = await _names(session, [member_consultant.id, closer.id])
+        winner, reason = rules.decide_renewal(
+            rules.Membership(
+                consultant=str(member_consultant.id),
+                consultant_employed=member_consultant.employment_status == "active",
+                valid_until=previous.valid_until or rules.local_date(previous.sold_at, tz_of(site)),
+            ),
+            rules.local_date(now, tz_of(site)),
+            closer=str(closer.id),
+            names=names,
+        )
+        holder = int(winner)
+    row = CardSale(
+        site_id=site.id,
+        closer_id=closer.id,
+        buyer_id=buyer.id,
+        user_id=user.id if user else None,
+        kind=kind.value,
+        card_type=_text(data.card_type, "cardType", 80),
+        price=_price(data.price),
+        phone=_text(data.phone, "phone", 32),
+        group_size=data.group_size,
+        valid_until=data.valid_until,
+        registered=registered,
+        register_phone=(
+            customer.phone
+            if customer.phone and rules.national(customer.phone) != rules.national(data.phone)
+            else None
+        ),
+        sold_at=now,
+        shares=[{"staff_id": holder, "share": "1"}],
+        follow_up_holder_id=holder,
+        decision_rule=reason.rule,
+        decision_message=reason.message,
+    )
+    session.add(row)
+    await session.flush()
+    fines = [
+        await _issue(session, site, closer.id, finding, now)
+        for finding in rules.sale_phone_findings(
+            closer.name,
+            rules.Phone(surname=data.surname, number=data.phone),
+            None,
+            now,
+            None,
+            now,
+            tz_of(site),
+            policy,
+        )
+    ]
+    await record_event(
+        session,
+        stream=STREAM,
+        type="sale.recorded",
+        now=now,
+        site_id=site.id,
+        subject_id=row.id,
+        payload={"closer_id": closer.id, "buyer_id": buyer.id, "rule": reason.rule},
+    )
+    return sale_view(row, fines)
+
+
+# --- claims (对单) ---------------------------------------------------------------------------
+
+
+async def evidence_of(
+    session: AsyncSession, site: Site, customer_id: int, sold_at: datetime
+) -> dict[str, Any]:
+    """The customer's own evidence: a fixed number of statements whatever the club's size."""
+    sheets = (
+        await session.scalars(
+            select(FollowUpSheet)
+            .where(FollowUpSheet.customer_id == customer_id, FollowUpSheet.site_id == site.id)
+            .order_by(FollowUpSheet.created_at, FollowUpSheet.id)
+        )
+    ).all()
+    appointments = (
+        await session.scalars(
+            select(Appointment)
+            .where(Appointment.customer_id == customer_id, Appointment.site_id == site.id)
+            .order_by(Appointment.entered_at, Appointment.id)
+        )
+    ).all()
+    leads = (
+        await session.scalars(
+            select(Lead)
+            .where(Lead.customer_id == customer_id, Lead.site_id == site.id)
+            .order_by(Lead.at, Lead.id)
+        )
+    ).all()
+    visits = (
+        await session.execute(
+            select(Visit.receiver_id, Visit.named_staff_id, Visit.arrived_at).where(
+                Visit.customer_id == customer_id,
+                Visit.site_id == site.id,
+                Visit.arrived_at <= sold_at,
+                Visit.corrects_id.is_(None),
+            )
+        )
+    ).all()
+    return {"sheets": sheets, "appointments": appointments, "leads": leads, "visits": visits}
+
+
+def _claim_facts(
+    sale: rules.Sale,
+    claimant: str,
+    found_at: datetime,
+    tz: ZoneInfo,
+    found: Mapping[str, Any],
+    month_closed: bool,
+    names: Mapping[str, str],
+    customer_names: Mapping[str, str] | None = None,
+) -> rules.ClaimFacts:
+    key = sale.customer
+    return rules.ClaimFacts(
+        sale=sale,
+        claimant=claimant,
+        found_at=found_at,
+        tz=tz,
+        sheets=tuple(_sheet_fact(s) for s in found["sheets"]),
+        appointments=tuple(_appointment_fact(a) for a in found["appointments"]),
+        vouchers=tuple(
+            rules.TrialVoucher(str(x.consultant_id), key, x.at)
+            for x in found["leads"]
+            if x.kind == rules.LeadKind.TRIAL_VOUCHER.value
+        ),
+        leads=tuple(
+            rules.Lead(str(x.consultant_id), key, rules.LeadKind(x.kind), x.at)
+            for x in found["leads"]
+            if x.kind != rules.LeadKind.TRIAL_VOUCHER.value
+        ),
+        register=tuple(
+            rules.RegisterEntry(
+                customer=key,
+                registered_by=str(v.receiver_id) if v.receiver_id else "desk",
+                at=v.arrived_at,
+                named_consultant=str(v.named_staff_id) if v.named_staff_id else None,
+            )
+            for v in found["visits"]
+        ),
+        month_closed=month_closed,
+        names=names,
+        customer_names=customer_names or {},
+    )
+
+
+async def attribute_sale(context: SaleContext) -> SaleAttribution:
+    """Core's ``saleAttribution``: whose a sale to the customer would be if the consultant
+    with the earliest follow-up sheet claimed it now (FC-3 … FC-23); the closer's when
+    nobody else follows the customer (FC-8)."""
+    session, site = context.session, context.site
+    customer = await session.get(Customer, context.customer_id)
+    if customer is None or customer.site_id != site.id:
+        raise NotFound(
+            f"customer {context.customer_id} is not at this site", code="CUSTOMER_NOT_FOUND"
+        )
+    closer = await _staff(session, site, context.closed_by_id, "closedById")
+    if context.sold_at.tzinfo is None:
+        raise InvalidInput("soldAt must carry an offset", code="NAIVE_DATETIME", field="soldAt")
+    tz = tz_of(site)
+    found = await evidence_of(session, site, customer.id, context.sold_at)
+    others = [s for s in found["sheets"] if s.consultant_id != closer.id]
+    if not others:
+        return SaleAttribution(
+            shares=(SaleShare(staff_id=closer.id, share=Decimal(1)),),
+            reason=rules.Reason(
+                "FC-8",
+                f"No colleague of {closer.name} follows this customer; whoever receives gets "
+                f"the sale: {closer.name}.",
+            ),
+        )
+    claimant = others[0].consultant_id
+    policy = await load_policy(session)
+    sale_month = rules.local_date(context.sold_at, tz).replace(day=1)
+    closed = await session.get(MonthClose, (site.id, sale_month)) is not None
+    names = await _names(session, [closer.id, *(s.consultant_id for s in found["sheets"])])
+    facts = _claim_facts(
+        rules.Sale(
+            sale_id="-",
+            closer=str(closer.id),
+            buyer=str(customer.id),
+            sold_at=context.sold_at,
+            registered=bool(found["visits"]),
+        ),
+        str(claimant),
+        max(context.now, context.sold_at),
+        tz,
+        found,
+        closed,
+        names,
+    )
+    try:
+        decision = rules.decide_claim(facts, policy)
+    except rules.FitnessRuleError as exc:
+        raise _rule_error(exc) from exc
+    return SaleAttribution(
+        shares=tuple(
+            SaleShare(staff_id=int(x.consultant), share=x.fraction) for x in decision.shares
+        ),
+        reason=decision.reason,
+    )
+
+
+async def claim_sale(
+    session: AsyncSession, data: gql.ClaimSaleInput, now: datetime
+) -> gql.FitnessClaimResult:
+    """A consultant claims a sale (对单): the rules decide on the customer's own evidence."""
+    sale = await session.get(CardSale, parse_id(data.sale_id, "saleId"))
+    if sale is None:
+        raise NotFound(f"sale {data.sale_id} does not exist", code="SALE_NOT_FOUND")
+    site = await club(session, sale.site_id, lock=True)
+    await session.refresh(sale)
+    claimant = await _staff(session, site, data.claimant_id, "claimantId")
+    tz = tz_of(site)
+    if sale.decision_rule not in ("FC-8", "FC-17") and any(
+        int(s["staff_id"]) != sale.closer_id for s in sale.shares
+    ):
+        raise Conflict(
+            f"sale {sale.id} was already decided by a claim ({sale.decision_rule}); a change "
+            "now needs a change form (FC-22)",
+            code="SALE_ALREADY_CLAIMED",
+            rule="FC-22",
+        )
+    policy = await load_policy(session)
+    customer_id = sale.user_id or sale.buyer_id
+    found = await evidence_of(session, site, customer_id, sale.sold_at)
+    sale_month = rules.local_date(sale.sold_at, tz).replace(day=1)
+    closed = await session.get(MonthClose, (site.id, sale_month)) is not None
+    names = await _names(
+        session, [claimant.id, sale.closer_id, *(s.consultant_id for s in found["sheets"])]
+    )
+    facts = _claim_facts(
+        rules.Sale(
+            sale_id=str(sale.id),
+            closer=str(sale.closer_id),
+            buyer=str(sale.buyer_id),
+            user=str(sale.user_id) if sale.user_id else None,
+            sold_at=sale.sold_at,
+            kind=rules.SaleKind(sale.kind),
+            group_size=sale.group_size,
+            registered=sale.registered,
+        ),
+        str(claimant.id),
+        now,
+        tz,
+        found,
+        closed,
+        names,
+        await _customer_names(session, [sale.buyer_id, sale.user_id]),
+    )
+    try:
+        decision = rules.decide_claim(facts, policy)
+    except rules.FitnessRuleError as exc:
+        raise _rule_error(exc) from exc
+    claim = Claim(
+        site_id=site.id,
+        sale_id=sale.id,
+        claimant_id=claimant.id,
+        found_at=now,
+        outcome=decision.outcome.value,
+        shares=_rule_shares(decision),
+        evidence=list(decision.evidence),
+        rule=decision.reason.rule,
+        message=decision.reason.message,
+    )
+    session.add(claim)
+    if decision.outcome in (rules.Outcome.WHOLE, rules.Outcome.HALF):
+        sale.shares = _rule_shares(decision)
+        sale.follow_up_holder_id = int(decision.follow_up_holder)
+        sale.decision_rule = decision.reason.rule
+        sale.decision_message = decision.reason.message
+    await session.flush()
+    await record_event(
+        session,
+        stream=STREAM,
+        type="claim.decided",
+        now=now,
+        site_id=site.id,
+        subject_id=sale.id,
+        payload={
+            "claim_id": claim.id,
+            "claimant_id": claimant.id,
+            "outcome": decision.outcome.value,
+            "rule": decision.reason.rule,
+        },
+    )
+    return gql.FitnessClaimResult(
+        claim=claim_view(claim),
+        sale=sale_view(sale),
+        follow_up_rights=_decision(rules.follow_up_rights(decision, names)),
+    )
+
+
+async def close_month(
+    session: AsyncSession, data: gql.CloseMonthInput, now: datetime
+) -> gql.FitnessMonthClose:
+    """FC-22: the month closes on its last day (site time); afterwards claims and change
+    forms on its sales are refused (FC-7 claims excepted)."""
+    site = await club(session, data.site_id, lock=True)
+    month = data.month.replace(day=1)
+    verdict = rules.month_close_check(month, now, tz_of(site))
+    if not verdict.ok:
+        raise InvalidInput(verdict.reason.message, code="MONTH_NOT_OVER", field="month")
+    if await session.get(MonthClose, (site.id, month)) is not None:
+        raise Conflict(
+            f"{month:%Y-%m} is already closed (FC-22)", code="MONTH_ALREADY_CLOSED", rule="FC-22"
+        )
+    row = MonthClose(site_id=site.id, month=month, closed_at=now, closed_by_id=None)
+    session.add(row)
+    await session.flush()
+    await record_event(
+        session,
+        stream=STREAM,
+        type="month.closed",
+        now=now,
+        site_id=site.id,
+        payload={"month": month.isoformat()},
+    )
+    return gql.FitnessMonthClose(
+        site_id=strawberry.ID(str(site.id)),
+        month=month,
+        closed_at=now,
+        decision=_decision(verdict.reason),
+    )
+
+
+async def change_consultant(
+    session: AsyncSession, data: gql.ChangeFormInput, now: datetime
+) -> gql.FitnessChangeResult:
+    """FC-22: a change form moves ``from``'s share of a sale to ``to``; refused (nothing
+    written) unless complete and while the sale may still change (same month, not closed, in
+    the month's last days only a same-day sale)."""
+    sale = await session.get(CardSale, parse_id(data.sale_id, "saleId"))
+    if sale is None:
+        raise NotFound(f"sale {data.sale_id} does not exist", code="SALE_NOT_FOUND")
+    site = await club(session, sale.site_id, lock=True)
+    await session.refresh(sale)
+    giver = await _staff(session, site, data.from_consultant_id, "fromConsultantId")
+    taker = await _staff(session, site, data.to_consultant_id, "toConsultantId")
+    if all(int(x["staff_id"]) != giver.id for x in sale.shares):
+        raise InvalidInput(
+            f"{giver.name} holds no share of sale {sale.id}",
+            code="NO_SHARE_TO_CHANGE",
+            field="fromConsultantId",
+        )
+    tz = tz_of(site)
+    sale_day = rules.local_date(sale.sold_at, tz)
+    closed = await session.get(MonthClose, (site.id, sale_day.replace(day=1))) is not None
+    policy = await load_policy(session)
+    for moment, field in (
+        (data.manager_signed_at, "managerSignedAt"),
+        (data.director_signed_at, "directorSignedAt"),
+    ):
+        if moment is not None and (moment.tzinfo is None or moment > now):
+            raise InvalidInput(
+                f"{field} must carry an offset and not be in the future",
+                code="INVALID_SIGNATURE_TIME",
+                field=field,
+            )
+    try:
+        verdict = rules.decide_change_form(
+            rules.ChangeForm(
+                sale_day=sale_day,
+                from_consultant=giver.name,
+                to_consultant=taker.name,
+                agreed_by_both=data.agreed_by_both,
+                manager_signed_at=data.manager_signed_at,
+                director_signed_at=data.director_signed_at,
+            ),
+            rules.local_date(now, tz),
+            closed,
+            policy,
+        )
+    except rules.FitnessRuleError as exc:
+        raise _rule_error(exc) from exc
+    if not verdict.ok:
+        raise Conflict(verdict.reason.message, code="CHANGE_REFUSED", rule="FC-22")
+    merged: dict[int, Decimal] = {}
+    for share in sale.shares:
+        who = taker.id if int(share["staff_id"]) == giver.id else int(share["staff_id"])
+        merged[who] = merged.get(who, Decimal(0)) + Decimal(share["share"])
+    sale.shares = [{"staff_id": k, "share": str(v)} for k, v in merged.items()]
+    if sale.follow_up_holder_id == giver.id:
+        sale.follow_up_holder_id = taker.id
+    sale.decision_rule = verdict.reason.rule
+    sale.decision_message = verdict.reason.message
+    await session.flush()
+    await record_event(
+        session,
+        stream=STREAM,
+        type="sale.changed",
+        now=now,
+        site_id=site.id,
+        subject_id=sale.id,
+        payload={"from_id": giver.id, "to_id": taker.id},
+    )
+    return gql.FitnessChangeResult(sale=sale_view(sale), decision=_decision(verdict.reason))
+
+
+async def receive(context: ReceptionContext) -> ReceptionOutcome:
+    """A walk-in at the club desk: a valid follow-up sheet decides (FC-3), else FC-18, FC-10,
+    FC-11, a signed appointment for today, FC-8 (whoever receives). FC-2 findings are fined
+    once the visit is recorded."""
+    session, site = context.session, context.site
+    line = context.line_input
+    tz = tz_of(site)
+    today = rules.local_date(context.now, tz)
+    policy = policy_of(context.settings)
+
+    async def staff_id(raw: Any, field: str) -> str | None:
+        if raw is None:
+            return None
+        return str((await _staff(session, site, raw, f"fitnessclub.{field}")).id)
+
+    receiver = await staff_id(getattr(line, "receiver_id", None), "receiverId")
+    sheet_holder = appointment_holder = None
+    if context.customer_id is not None:
+        found = await evidence_of(session, site, context.customer_id, context.now)
+        for sheet in found["sheets"]:
+            fact = _sheet_fact(sheet)
+            if rules.sheet_validity(fact, today, context.now, tz, policy).ok:
+                sheet_holder = fact.consultant
+                break
+        facts = [_sheet_fact(x) for x in found["sheets"]]
+        for row in found["appointments"]:
+            if rules.appointment_validity(_appointment_fact(row), today, facts).ok:
+                appointment_holder = str(row.consultant_id)
+                break
+    named = str(context.named_staff_id) if context.named_staff_id else None
+    facts_in = rules.ReceptionFacts(
+        receiver=receiver or "",
+        sheet_holder=sheet_holder,
+        appointment_holder=appointment_holder,
+        named_consultant=named,
+        named_by_staff=bool(getattr(line, "named_by_staff", False)),
+        asked_for_member_of=await staff_id(
+            getattr(line, "asked_for_member_consultant_id", None), "askedForMemberConsultantId"
+        ),
+        brought_by_member_of=await staff_id(
+            getattr(line, "brought_by_member_consultant_id", None),
+            "broughtByMemberConsultantId",
+        ),
+        voucher_consultant=await staff_id(
+            getattr(line, "voucher_consultant_id", None), "voucherConsultantId"
+        ),
+    )
+    ids = [
+        int(x)
+        for x in (
+            receiver,
+            sheet_holder,
+            appointment_holder,
+            named,
+            facts_in.asked_for_member_of,
+            facts_in.brought_by_member_of,
+            facts_in.voucher_consultant,
+        )
+        if x
+    ]
+    names = await _names(session, ids)
+    decision = rules.decide_reception(replace(facts_in, names=names))
+    if not decision.consultant:
+        raise InvalidInput(
+            "say who receives at the desk (fitnessclub.receiverId): nobody holds this customer "
+            "(FC-8)",
+            code="RECEIVER_REQUIRED",
+            field="fitnessclub.receiverId",
+        )
+    notifications = ()
+    if decision.notify and decision.notify != receiver:
+        notifications = (
+            Notification(
+                kind="fitnessclub.customer_arrived",
+                message=f"Tell {names.get(decision.notify, decision.notify)}: "
+                f"{decision.reason.message}",
+                rule=decision.reason.rule,
+            ),
+        )
+    asked = getattr(line, "questions_asked", None)
+    finding = None
+    if asked is not None and receiver:
+        finding = rules.reception_questions_finding(
+            names.get(receiver, receiver), [rules.Question(q) for q in asked], policy
+        )
+    return ReceptionOutcome(
+        receiver_id=int(decision.consultant),
+        counted=True,
+        reason=decision.reason,
+        notifications=notifications,
+        line_data={
+            "receiver": receiver,
+            "finding": finding,
+            "voucher": facts_in.voucher_consultant,
+        },
+    )
+
+
+async def visit_recorded(event: VisitRecorded) -> None:
+    """After a club check-in: the FC-2 fine, and a shown trial voucher kept as FC-11 evidence."""
+    data = event.outcome.line_data if event.outcome is not None else None
+    if not data:
+        return
+    session, site = event.session, event.site
+    if data["voucher"] and event.visit.customer_id is not None:
+        session.add(
+            Lead(
+                site_id=site.id,
+                consultant_id=int(data["voucher"]),
+                customer_id=event.visit.customer_id,
+                kind=rules.LeadKind.TRIAL_VOUCHER.value,
+                at=event.visit.arrived_at,
+            )
+        )
+        await session.flush()
+    finding: rules.Finding | None = data["finding"]
+    if finding is not None:
+        await issue_penalty(
+            session,
+            site_id=site.id,
+            staff_id=int(data["receiver"]),
+            rule_code=finding.code,
+            amount=finding.amount,
+            reason=finding.reason.message,
+            issued_by_id=None,
+            now=event.now,
+            visit_id=event.visit.id,
+        )
+
+
+async def copy_phone_to_register(
+    session: AsyncSession, data: gql.SalePhoneInput, now: datetime
+) -> gql.FitnessSale:
+    """FC-16: the closer copied the sale's number into the visitor register, noting that it
+    is the same person (in time when done by the end of the sale day, site time)."""
+    sale = await session.get(CardSale, parse_id(data.sale_id, "saleId"))
+    if sale is None:
+        raise NotFound(f"sale {data.sale_id} does not exist", code="SALE_NOT_FOUND")
+    await club(session, sale.site_id, lock=True)
+    await session.refresh(sale)
+    if sale.register_phone is None:
+        raise InvalidInput(
+            "the sale's number already matches the register (FC-16)", code="PHONE_MATCHES"
+        )
+    if sale.phone_fixed_at is not None:
+        raise Conflict("the number was already copied (FC-16)", code="PHONE_ALREADY_COPIED")
+    sale.phone_fixed_at = now
+    await session.flush()
+    return sale_view(sale)
+
+
+async def check_sale_phones(
+    session: AsyncSession, data: gql.CheckSalePhonesInput, now: datetime
+) -> list[gql.FitnessFine]:
+    """FC-16: fine (100) every closer of ``day`` whose sale's number differs from the register
+    and was not copied there that day; only once the day is over, and once per sale."""
+    site = await club(session, data.site_id, lock=True)
+    tz = tz_of(site)
+    policy = await load_policy(session)
+    start = datetime(data.day.year, data.day.month, data.day.day, tzinfo=tz)
+    end = start + timedelta(days=1)
+    sales = (
+        await session.scalars(
+            select(CardSale)
+            .where(
+                CardSale.site_id == site.id,
+                CardSale.register_phone.is_not(None),
+                CardSale.phone_fine_id.is_(None),
+                CardSale.sold_at >= start,
+                CardSale.sold_at < end,
+            )
+            .order_by(CardSale.sold_at, CardSale.id)
+        )
+    ).all()
+    names = await _names(session, [x.closer_id for x in sales])
+    fines = []
+    for sale in sales:
+        findings = [
+            f
+            for f in rules.sale_phone_findings(
+                names.get(str(sale.closer_id), str(sale.closer_id)),
+                rules.Phone(surname="-", number=sale.phone),
+                sale.register_phone,
+                sale.sold_at,
+                sale.phone_fixed_at,
+                now,
+                tz,
+                policy,
+            )
+            if f.code == PHONE_NOT_COPIED
+        ]
+        for finding in findings:
+            fine = await _issue(session, site, sale.closer_id, finding, now)
+            sale.phone_fine_id = int(fine.penalty_id)
+            fines.append(fine)
+    await session.flush()
+    return fines
+
+
+# --- GraphQL entry points ---------------------------------------------------------------------
+
+
+async def record_follow_up_sheet(
+    info: Info, input: gql.FollowUpSheetInput
+) -> gql.FitnessFollowUpSheet:
+    """FC-3: a follow-up sheet (FC-20: fined and invalid after a colleague showed theirs)."""
+    now = clock(info)
+    async with write_session(info) as s:
+        row, site, policy, _fines = await add_follow_up_sheet(s, input, now)
+        return sheet_view(row, site, now, policy, await _names(s, [row.consultant_id]))
+
+
+async def record_appointment(info: Info, input: gql.AppointmentInput) -> gql.FitnessAppointment:
+    """FC-3 / FC-6: a line of the appointment book."""
+    async with write_session(info) as s:
+        return await add_appointment(s, input, clock(info))
+
+
+async def record_lead(info: Info, input: gql.LeadInput) -> gql.FitnessLead:
+    """FC-12: a same-day phone inquiry or flyer number."""
+    async with write_session(info) as s:
+        return lead_view(await add_lead(s, input, clock(info)))
+
+
+async def record_card_sale(info: Info, input: gql.CardSaleInput) -> gql.FitnessSale:
+    """A card sale (FC-16 fine for a number that is not the customer's own, FC-17)."""
+    async with write_session(info) as s:
+        return await add_card_sale(s, input, clock(info))
+
+
+async def claim_sale_mutation(info: Info, input: gql.ClaimSaleInput) -> gql.FitnessClaimResult:
+    """对单: FC-3 … FC-23 decide whose sale it is, in what shares, and why."""
+    async with write_session(info) as s:
+        return await claim_sale(s, input, clock(info))
+
+
+async def close_month_mutation(info: Info, input: gql.CloseMonthInput) -> gql.FitnessMonthClose:
+    """FC-22: close a month on or after its last day."""
+    async with write_session(info) as s:
+        return await close_month(s, input, clock(info))
+
+
+async def change_consultant_mutation(
+    info: Info, input: gql.ChangeFormInput
+) -> gql.FitnessChangeResult:
+    """FC-22: change the consultant on a sale with a complete change form."""
+    async with write_session(info) as s:
+        return await change_consultant(s, input, clock(info))
+
+
+async def copy_phone_mutation(info: Info, input: gql.SalePhoneInput) -> gql.FitnessSale:
+    async with write_session(info) as s:
+        return await copy_phone_to_register(s, input, clock(info))
+
+
+async def check_phones_mutation(
+    info: Info, input: gql.CheckSalePhonesInput
+) -> list[gql.FitnessFine]:
+    async with write_session(info) as s:
+        return await check_sale_phones(s, input, clock(info))
+
+
+async def fitness_sale(info: Info, id: strawberry.ID) -> gql.FitnessSale | None:
+    """One card sale with whose it is and why."""
+    async with read_session(info) as s:
+        sale = await s.get(CardSale, parse_id(id, "id"))
+        return sale_view(sale) if sale is not None else None
+
+
+async def fitness_sales(
+    info: Info, site_id: strawberry.ID, month: date | None = None
+) -> list[gql.FitnessSale]:
+    """A club's sales of a month (the site's local month; this month by default)."""
+    async with read_session(info) as s:
+        site = await club(s, site_id)
+        tz = tz_of(site)
+        first = (month or rules.local_date(clock(info), tz)).replace(day=1)
+        after = rules.add_months(first, 1)
+        start = datetime(first.year, first.month, 1, tzinfo=tz)
+        end = datetime(after.year, after.month, 1, tzinfo=tz)
+        rows = await s.scalars(
+            select(CardSale)
+            .where(CardSale.site_id == site.id, CardSale.sold_at >= start, CardSale.sold_at < end)
+            .order_by(CardSale.sold_at, CardSale.id)
+        )
+        return [sale_view(r) for r in rows.all()]
+
+
+async def _month_sales(session: AsyncSession, site: Site, month: date) -> list[CardSale]:
+    tz = tz_of(site)
+    first = month.replace(day=1)
+    after = rules.add_months(first, 1)
+    start = datetime(first.year, first.month, 1, tzinfo=tz)
+    end = datetime(after.year, after.month, 1, tzinfo=tz)
+    rows = await session.scalars(
+        select(CardSale)
+        .where(CardSale.site_id == site.id, CardSale.sold_at >= start, CardSale.sold_at < end)
+        .order_by(CardSale.sold_at, CardSale.id)
+    )
+    return list(rows.all())
+
+
+async def consultant_month(
+    info: Info, site_id: strawberry.ID, staff_id: strawberry.ID, month: date | None = None
+) -> gql.FitnessConsultantMonth:
+    """A consultant's month (site time): every sale they hold a share of, in one statement."""
+    async with read_session(info) as s:
+        site = await club(s, site_id)
+        staff = await _staff(s, site, staff_id, "staffId")
+        first = (month or rules.local_date(clock(info), tz_of(site))).replace(day=1)
+        mine = [
+            sale
+            for sale in await _month_sales(s, site, first)
+            if any(int(x["staff_id"]) == staff.id for x in sale.shares)
+        ]
+        total = sum(
+            (
+                Decimal(x["share"])
+                for sale in mine
+                for x in sale.shares
+                if int(x["staff_id"]) == staff.id
+            ),
+            Decimal(0),
+        )
+        return gql.FitnessConsultantMonth(
+            staff_id=strawberry.ID(str(staff.id)),
+            month=first,
+            sales=[sale_view(x) for x in mine],
+            total_share=total,
+            follow_up_rights=sum(1 for x in mine if x.follow_up_holder_id == staff.id),
+        )
+
+
+async def fitness_claims(info: Info, sale_id: strawberry.ID) -> list[gql.FitnessClaim]:
+    """Every claim on a sale, oldest first, with its decision."""
+    async with read_session(info) as s:
+        rows = await s.scalars(
+            select(Claim)
+            .where(Claim.sale_id == parse_id(sale_id, "saleId"))
+            .order_by(Claim.found_at, Claim.id)
+        )
+        return [claim_view(c) for c in rows.all()]
+
+
+async def fitness_evidence(
+    info: Info, site_id: strawberry.ID, customer_id: strawberry.ID
+) -> gql.FitnessEvidence:
+    """A customer's evidence timeline: sheets, appointments, leads and sales."""
+    now = clock(info)
+    async with read_session(info) as s:
+        site = await club(s, site_id)
+        customer = await _customer(s, site, customer_id, "customerId")
+        policy = await load_policy(s)
+        found = await evidence_of(s, site, customer.id, now)
+        sheets = [_sheet_fact(x) for x in found["sheets"]]
+        names = await _names(
+            s,
+            [x.consultant_id for x in found["sheets"]]
+            + [x.consultant_id for x in found["appointments"]],
+        )
+        sales = await s.scalars(
+            select(CardSale)
+            .where(
+                CardSale.site_id == site.id,
+                (CardSale.buyer_id == customer.id) | (CardSale.user_id == customer.id),
+            )
+            .order_by(CardSale.sold_at, CardSale.id)
+        )
+        return gql.FitnessEvidence(
+            customer_id=strawberry.ID(str(customer.id)),
+            follow_up_sheets=[sheet_view(x, site, now, policy, names) for x in found["sheets"]],
+            appointments=[appointment_view(x, sheets, names) for x in found["appointments"]],
+            leads=[lead_view(x) for x in found["leads"]],
+            sales=[sale_view(x) for x in sales.all()],
+        )
