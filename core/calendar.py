@@ -157,6 +157,11 @@ class WorkingCalendar:
         """24:00 of ``day``: the instant 00:00 of the next day, in the site's time zone."""
         return self._day_start_utc(day + timedelta(days=1)).astimezone(self._zone)
 
+    def is_public_holiday(self, d: date) -> bool:
+        """Whether ``d`` is a public holiday of the site's region (C-15: staff on
+        public-holiday duty may neither swap nor take leave); weekends are not."""
+        return d in _holidays_for(self.region, self.subdivision, d.year)
+
     def is_working_day(self, d: date) -> bool:
         """Whether ``d`` is a working day: not a weekend unless a make-up working day (调休),
         not a public holiday, not a site closure (C-11)."""

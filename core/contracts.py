@@ -173,6 +173,30 @@ class PenaltyBounds:
 
 
 @dataclass(frozen=True)
+class WorkforcePolicy:
+    """Core's workforce numbers for one site; a line lowers or changes them through the chain
+    hook ``frontdesk_workforce_policy`` (it receives the previous policy, returns a new one).
+
+    ``swap_limit_per_month``: C-15 at most 3 swaps per person per month (seed 002 篇12: 2);
+    ``swap_fine``: the fine a line attaches to a swap (CNY, None: no fine);
+    ``min_rest_minutes``: two shifts of one person with less rest between them than this are
+    "in a row" (C-15: neither party may end up working two shifts in a row).
+    """
+
+    swap_limit_per_month: int = 3
+    swap_fine: Decimal | None = None
+    min_rest_minutes: int = 60
+    # Leave and absenteeism (KTV-4, PM-9); None: the line has no such rule.  ``leave_lead_days``:
+    # leave is requested before the start of the business day that many days before it
+    # (KTV-4: 1); ``absenteeism_wage_days``: days of the daily wage deducted per day of
+    # absenteeism (KTV-4: 4); ``absenteeism_days_ending_employment``: days of absenteeism in
+    # one calendar month that end the employment (KTV-4: 3).
+    leave_lead_days: int | None = None
+    absenteeism_wage_days: Decimal | None = None
+    absenteeism_days_ending_employment: int | None = None
+
+
+@dataclass(frozen=True)
 class LineInput:
     """A line's field on a core input type, e.g. ``CheckInVisitInput.realestate``.
 

@@ -46,6 +46,7 @@ if TYPE_CHECKING:
         SaleContext,
         StaffRole,
         VisitRecorded,
+        WorkforcePolicy,
     )
     from core.models import Site
     from core.penalties import PenaltyRuleSpec
@@ -189,6 +190,21 @@ def frontdesk_c14_bounds(
     calls this on the owner of ``business_line`` and on plugins that are not business lines,
     in registration order: each receives the previous ``bounds`` and returns new ones (or
     ``None`` to keep them), as Saleor's plugins reduce one value.  Bounds are CNY ``Decimal``.
+    """
+
+
+@hookspec
+def frontdesk_workforce_policy(
+    policy: WorkforcePolicy, site: Site, settings: Mapping[str, Mapping[str, Any]]
+) -> WorkforcePolicy | None:
+    """Chain hook: adjust core's workforce numbers (C-15 swap limit and fine, the rest that
+    separates two shifts; KTV-4 leave lead days, wage days per day of absenteeism, days of
+    absenteeism that end employment) for ``site``.
+
+    Rosters and the swap register belong to core.  Core calls this on the owner of the site's
+    business line, then on plugins that are no business line, in registration order: each
+    receives the previous ``policy`` and returns a new one (``dataclasses.replace``) or
+    ``None`` to keep it.  Seed 002 篇12 lowers the monthly limit to 2 with a 20 CNY fine.
     """
 
 

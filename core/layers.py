@@ -64,6 +64,8 @@ LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             "core.decisions",
             "core.calendar",
             "core.complaint_rules",
+            "core.workforce_rules",
+            "core.appointment_rules",
             "core.penalties",
             "core.hosting",
             "core.phone",

@@ -192,6 +192,22 @@ class Staff(Base):
     phone: Mapped[str | None] = mapped_column(String(32))
     joined_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # C-12: the department the staff member belongs to (None for staff recorded before
+    # departments existed, until someone assigns them).
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+
+
+class Department(Base):
+    """A department of a site (C-12: complaint statistics are made weekly per department)."""
+
+    __tablename__ = "departments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (UniqueConstraint("site_id", "name"),)
 
 
 class Visit(Base):
@@ -515,3 +531,71 @@ class IdempotencyKey(Base):
     action: Mapped[str] = mapped_column(String(100))
     response: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+# --- workforce: rosters and shift swaps (C-15, PM-1, KTV-1) ------------------------------------
+
+
+class Shift(Base):
+    """One shift of one staff member on one business day of the roster.
+
+    ``starts_at``/``ends_at`` are instants (a shift may cross midnight: KTV-1 19:30–02:00,
+    PM-1 night duty 20:00–08:00); ``business_date`` is the day it belongs to by the line's
+    business-day rule.  ``duty_role`` is the role the person holds on this shift (PM-1: the
+    night duty manager), by default their staff role.  An approved C-15 swap moves a shift to
+    the other party; the swap register keeps who held it before.
+    """
+
+    __tablename__ = "shifts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    business_date: Mapped[date] = mapped_column(Date)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duty_role: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_shifts_site_starts", "site_id", "starts_at"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
+
+
+class SwapStatus(enum.StrEnum):
+    """C-15: requested (the requester's consent) → agreed (the other party's) → approved by
+    the manager; or refused / withdrawn."""
+
+    REQUESTED = "requested"
+    AGREED = "agreed"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class ShiftSwap(Base):
+    """One entry of the C-15 swap register (换班登记表).
+
+    The requester gives ``shift`` to the counterpart and takes the counterpart's pay-back
+    shift (还班) ``payback_shift``.  ``month`` is the first day of the month of the swapped
+    shift's business date: the monthly limit counts per it.
+    """
+
+    __tablename__ = "shift_swaps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    counterpart_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"))
+    payback_shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"))
+    status: Mapped[SwapStatus] = mapped_column(_enum(SwapStatus, "swap_status"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    agreed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decision_rule: Mapped[str | None] = mapped_column(String(16))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_shift_swaps_site_status", "site_id", "status"),)

@@ -91,6 +91,10 @@ ROOT_ARGUMENTS: dict[str, str] = {
     "overdueComplaints": '(siteId: "{site}", now: "2026-12-24T10:00:00+08:00")',
     "complaintStatistics": '(siteId: "{site}", period: MONTH, start: "2026-11-01")',
     "rotation": '(siteId: "{site}", businessDate: "2026-11-24")',
+    "departments": '(siteId: "{site}")',
+    "shifts": '(siteId: "{site}", fromDate: "2026-11-01", toDate: "2026-11-30")',
+    "onDuty": '(siteId: "{site}", at: "2026-11-24T12:00:00+08:00")',
+    "shiftSwaps": '(siteId: "{site}")',
 }
 # Root fields deliberately not in the battery, each with the reason.
 EXEMPT: dict[str, str] = {}

@@ -40,6 +40,9 @@ CORE_TABLES = {
     "penalties",
     "plugin_states",
     "events",
+    "departments",
+    "shifts",
+    "shift_swaps",
 }
 RE_TABLES = {"re_rotation_days", "re_visit_receptions", "re_order_grabs"}
 

@@ -120,6 +120,18 @@ class HandlerCount:
     count: int
 
 
+@strawberry.type
+class DepartmentCount:
+    department_id: strawberry.ID | None
+    count: int
+
+
+@strawberry.type
+class StaffAtFaultCount:
+    staff: Staff | None = strawberry.field(description="None: no staff member at fault.")
+    count: int
+
+
 @strawberry.type(description="C-12 statistics of complaints filed in one week or month.")
 class ComplaintStatistics:
     site_id: strawberry.ID
@@ -133,6 +145,17 @@ class ComplaintStatistics:
     by_severity: list[ComplaintCount]
     by_status: list[ComplaintCount]
     by_handler: list[HandlerCount]
+    by_department: list[DepartmentCount] = strawberry.field(
+        description="C-12: by responsible department (the staff at fault's, else the "
+        "handler's); departmentId null: staff in no department."
+    )
+    by_staff_at_fault: list[StaffAtFaultCount]
+    department_id: strawberry.ID | None = strawberry.field(
+        description="The department these statistics are restricted to (null: whole site)."
+    )
+    report_due_on: date | None = strawberry.field(
+        description="C-12: a week's report is due the following Monday."
+    )
     resolved: int
     resolved_on_time: int
     on_time_rate: float | None = strawberry.field(
@@ -436,15 +459,26 @@ class ComplaintQuery:
         ]
 
     @strawberry.field(
-        description="C-12: counts by category, severity, handler and status, and the on-time "
-        "rate, of the complaints filed in the week or month containing `start` (site-local)."
+        description="C-12: counts by category, severity, handler, department, staff at fault "
+        "and status, and the on-time rate, of the complaints filed in the week or month "
+        "containing `start` (site-local); `departmentId` gives one department's weekly "
+        "statistics."
     )
     async def complaint_statistics(
-        self, info: Info, site_id: strawberry.ID, period: StatisticsPeriod, start: date
+        self,
+        info: Info,
+        site_id: strawberry.ID,
+        period: StatisticsPeriod,
+        start: date,
+        department_id: strawberry.ID | None = None,
     ) -> ComplaintStatistics:
         async with info.context.db.session() as s:
             stats = await service.complaint_statistics(
-                s, parse_id(site_id, "siteId"), service.StatisticsPeriod(period), start
+                s,
+                parse_id(site_id, "siteId"),
+                service.StatisticsPeriod(period),
+                start,
+                department_id=_optional_id(department_id, "departmentId"),
             )
         return ComplaintStatistics(
             site_id=strawberry.ID(str(stats.site_id)),
@@ -461,6 +495,20 @@ class ComplaintQuery:
                 HandlerCount(handler=stats.handlers.get(h) if h else None, count=n)  # type: ignore[arg-type]
                 for h, n in stats.by_handler
             ],
+            by_department=[
+                DepartmentCount(
+                    department_id=strawberry.ID(str(d)) if d is not None else None, count=n
+                )
+                for d, n in stats.by_department
+            ],
+            by_staff_at_fault=[
+                StaffAtFaultCount(staff=stats.handlers.get(h) if h else None, count=n)  # type: ignore[arg-type]
+                for h, n in stats.by_staff_at_fault
+            ],
+            department_id=(
+                strawberry.ID(str(stats.department_id)) if stats.department_id else None
+            ),
+            report_due_on=stats.report_due_on,
             resolved=stats.resolved,
             resolved_on_time=stats.resolved_on_time,
             on_time_rate=stats.on_time_rate,

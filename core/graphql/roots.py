@@ -12,7 +12,14 @@ from core.graphql.mutations import CoreMutation
 from core.graphql.queries import CoreQuery
 from core.graphql.subscriptions import ComplaintSubscription
 from core.graphql.webhooks import WebhookMutation, WebhookQuery
+from core.graphql.workforce import WorkforceMutation, WorkforceQuery
 
-QUERY_MIXINS: list[type] = [CoreQuery, AdminQuery, WebhookQuery, ComplaintQuery]
-MUTATION_MIXINS: list[type] = [CoreMutation, AdminMutation, WebhookMutation, ComplaintMutation]
+QUERY_MIXINS: list[type] = [CoreQuery, AdminQuery, WebhookQuery, ComplaintQuery, WorkforceQuery]
+MUTATION_MIXINS: list[type] = [
+    CoreMutation,
+    AdminMutation,
+    WebhookMutation,
+    ComplaintMutation,
+    WorkforceMutation,
+]
 SUBSCRIPTION_MIXINS: list[type] = [ComplaintSubscription]

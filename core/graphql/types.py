@@ -118,6 +118,9 @@ class Staff:
     name: str
     role: str
     employment_status: EmploymentStatus
+    department_id: strawberry.ID | None = strawberry.field(
+        default=None, description="C-12: the department the staff member belongs to."
+    )
 
 
 @strawberry.type(description="RE-11: a company or family counted as one customer.")

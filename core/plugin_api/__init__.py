@@ -15,7 +15,7 @@ What is here, by purpose:
   / :class:`ReceptionOutcome` / :class:`Notification`, :class:`VisitRecorded`,
   :class:`SaleContext` / :class:`SaleAttribution` / :class:`SaleShare`,
   :class:`ComplaintPolicy`, :class:`DomainEvent`, :class:`DemoContext`, :class:`StaffRole`,
-  :class:`PenaltyBounds`, :class:`LineInput`, :class:`LineInputReceived`.
+  :class:`PenaltyBounds`, :class:`WorkforcePolicy`, :class:`LineInput`, :class:`LineInputReceived`.
 * **Rules** — :class:`Reason` (a decision's rule id and sentence), :class:`PenaltyRuleSpec`
   (an entry of a penalty table).
 * **Errors** — :class:`FrontdeskError` and its kinds, each with a stable ``code``.
@@ -50,6 +50,7 @@ from core.contracts import (
     SaleShare,
     StaffRole,
     VisitRecorded,
+    WorkforcePolicy,
 )
 from core.db import Base
 from core.decisions import Reason
@@ -139,6 +140,7 @@ __all__ = [
     "VisitChannel",
     "VisitRecorded",
     "VisitorKind",
+    "WorkforcePolicy",
     "add_staff",
     "check_in_visit",
     "correct_visit",

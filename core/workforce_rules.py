@@ -1,0 +1,251 @@
+"""Roster and shift-swap rules as pure functions of facts (PM-1, KTV-1, C-15).
+
+Nothing here reads the database or the clock: the service gathers the facts (the shifts, the
+swap register, the site's calendar and the line's :class:`~core.contracts.WorkforcePolicy`)
+and passes them in, so every rule is tested with plain values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from core.contracts import WorkforcePolicy
+from core.decisions import Reason
+
+
+def shift_window(
+    business_date: date, start: time, end: time, zone: ZoneInfo
+) -> tuple[datetime, datetime]:
+    """The instants a shift of ``business_date`` runs, from local ``start`` to local ``end``.
+
+    The shift starts on the business date; an ``end`` at or before ``start`` is on the next
+    calendar day, so a shift may cross midnight (KTV-1 19:30–02:00, PM-1 night duty
+    20:00–08:00).  The instants are computed in the site's time zone, so a shift over a
+    daylight-saving change lasts its real length.
+    """
+    if start.tzinfo is not None or end.tzinfo is not None:
+        raise ValueError("shift times are local wall-clock times of the site, without a zone")
+    starts_at = datetime.combine(business_date, start, tzinfo=zone)
+    end_day = business_date + timedelta(days=1) if end <= start else business_date
+    ends_at = datetime.combine(end_day, end, tzinfo=zone)
+    return starts_at, ends_at
+
+
+@dataclass(frozen=True)
+class ShiftFacts:
+    """One shift as the rules see it."""
+
+    id: int
+    staff_id: int
+    business_date: date
+    starts_at: datetime
+    ends_at: datetime
+    public_holiday: bool = False
+
+
+@dataclass(frozen=True)
+class SwapFacts:
+    """An active entry of the swap register (requested, agreed or approved)."""
+
+    id: int
+    requester_id: int
+    counterpart_id: int
+    shift_date: date
+    payback_date: date
+
+    def parties(self) -> tuple[int, int]:
+        return self.requester_id, self.counterpart_id
+
+    def dates(self) -> tuple[date, date]:
+        return self.shift_date, self.payback_date
+
+
+@dataclass(frozen=True)
+class SwapRefusal:
+    """Why a swap may not happen: a stable error code and the C-15 reason."""
+
+    code: str
+    reason: Reason
+
+
+def overlaps(a: ShiftFacts, b: ShiftFacts) -> bool:
+    return a.starts_at < b.ends_at and b.starts_at < a.ends_at
+
+
+def in_a_row(a: ShiftFacts, b: ShiftFacts, min_rest: timedelta) -> bool:
+    """C-15: two shifts are "in a row" when they overlap or the rest between them is shorter
+    than ``min_rest`` (the line's ``min_rest_minutes``)."""
+    if overlaps(a, b):
+        return True
+    gap = b.starts_at - a.ends_at if a.starts_at <= b.starts_at else a.starts_at - b.ends_at
+    return gap < min_rest
+
+
+def on_duty(shifts: Iterable[ShiftFacts], moment: datetime) -> list[ShiftFacts]:
+    """PM-1: the shifts running at ``moment`` (start inclusive, end exclusive)."""
+    return [s for s in shifts if s.starts_at <= moment < s.ends_at]
+
+
+def _month(d: date) -> date:
+    return d.replace(day=1)
+
+
+def swap_refusal(
+    *,
+    requester_id: int,
+    counterpart_id: int,
+    shift: ShiftFacts,
+    payback: ShiftFacts,
+    requester_shifts: Sequence[ShiftFacts],
+    counterpart_shifts: Sequence[ShiftFacts],
+    other_swaps: Sequence[SwapFacts],
+    policy: WorkforcePolicy,
+) -> SwapRefusal | None:
+    """C-15: None when the requester may give ``shift`` to the counterpart and take the
+    counterpart's pay-back shift ``payback``; else the first reason it is refused.
+
+    ``requester_shifts`` / ``counterpart_shifts`` are each party's other rostered shifts near
+    the two dates; ``other_swaps`` the active register entries involving either party (this
+    swap excluded).  Checked in order: public-holiday duty, the monthly limit (each party,
+    by the month of the swapped shift's business date, pending entries included so a limit
+    cannot be overrun by requests in flight), consecutive swaps (another swap of either party
+    on the same or an adjacent business day), and two shifts in a row after the exchange.
+    """
+    for s in (shift, payback):
+        if s.public_holiday:
+            return SwapRefusal(
+                "SWAP_HOLIDAY_DUTY",
+                Reason(
+                    "C-15",
+                    f"the shift of {s.business_date.isoformat()} is public-holiday duty: staff "
+                    "on public-holiday duty may neither swap nor take leave",
+                ),
+            )
+    month = _month(shift.business_date)
+    limit = policy.swap_limit_per_month
+    for person in (requester_id, counterpart_id):
+        used = sum(
+            1 for w in other_swaps if person in w.parties() and _month(w.shift_date) == month
+        )
+        if used >= limit:
+            return SwapRefusal(
+                "SWAP_LIMIT_REACHED",
+                Reason(
+                    "C-15",
+                    f"staff {person} already has {used} swaps in {month:%Y-%m}; at most "
+                    f"{limit} swaps per person per month",
+                ),
+            )
+    mine = (shift.business_date, payback.business_date)
+    for w in other_swaps:
+        for person in (requester_id, counterpart_id):
+            if person not in w.parties():
+                continue
+            if any(abs((a - b).days) <= 1 for a in mine for b in w.dates()):
+                return SwapRefusal(
+                    "SWAP_CONSECUTIVE",
+                    Reason(
+                        "C-15",
+                        f"staff {person} already swaps on {w.shift_date.isoformat()} (swap "
+                        f"{w.id}); consecutive swaps are not allowed",
+                    ),
+                )
+    rest = timedelta(minutes=policy.min_rest_minutes)
+    for person, taken, kept in (
+        (requester_id, payback, [s for s in requester_shifts if s.id != shift.id]),
+        (counterpart_id, shift, [s for s in counterpart_shifts if s.id != payback.id]),
+    ):
+        for other in kept:
+            if in_a_row(taken, other, rest):
+                return SwapRefusal(
+                    "SWAP_SHIFTS_IN_A_ROW",
+                    Reason(
+                        "C-15",
+                        f"after the swap staff {person} would work the shift of "
+                        f"{taken.business_date.isoformat()} right next to the shift of "
+                        f"{other.business_date.isoformat()} (less than "
+                        f"{policy.min_rest_minutes} minutes' rest): neither party may end up "
+                        "working two shifts in a row",
+                    ),
+                )
+    return None
+
+
+# --- leave and absenteeism (KTV-4, C-15, PM-9) ---------------------------------------------
+
+
+def leave_request_deadline(
+    leave_date: date, lead_days: int, business_day_starts: time, zone: ZoneInfo
+) -> datetime:
+    """KTV-4 *Decided*: leave "one day ahead" is in time strictly before the start of the
+    business day ``lead_days`` before the leave (the KTV's business day starts at its 06:00
+    cutoff: 05:59 in time, 06:00 late)."""
+    return datetime.combine(
+        leave_date - timedelta(days=lead_days), business_day_starts, tzinfo=zone
+    )
+
+
+@dataclass(frozen=True)
+class LeaveFacts:
+    """A leave (or 调休) on one business day as the rules see it."""
+
+    staff_id: int
+    business_date: date
+    requested_at: datetime
+    approved: bool
+    on_public_holiday_duty: bool = False
+    on_swapped_shift: bool = False  # the day is a swapped or pay-back shift of a C-15 swap
+
+
+def leave_absenteeism(leave: LeaveFacts, deadline: datetime | None) -> Reason | None:
+    """Why a leave counts as absenteeism (旷工), or None when it is a proper leave.
+
+    In order: public-holiday duty allows no leave (C-15); leave on a swapped or pay-back shift
+    is absenteeism (C-15); a request at or after the line's deadline is absenteeism (KTV-4);
+    leave without prior approval is absenteeism (PM-9).
+    """
+    day = leave.business_date.isoformat()
+    if leave.on_public_holiday_duty:
+        return Reason("C-15", f"leave on {day}: staff on public-holiday duty may not take leave")
+    if leave.on_swapped_shift:
+        return Reason(
+            "C-15", f"leave on {day} falls on a swapped or pay-back shift: it is absenteeism"
+        )
+    if deadline is not None and leave.requested_at >= deadline:
+        return Reason(
+            "KTV-4",
+            f"leave for {day} was requested at {leave.requested_at.isoformat()}, not before "
+            f"{deadline.isoformat()}: it is absenteeism",
+        )
+    if not leave.approved:
+        return Reason("PM-9", f"leave on {day} without prior approval is absenteeism")
+    return None
+
+
+def absenteeism_wage_deduction(daily_wage: Decimal, wage_days: Decimal) -> Decimal:
+    """KTV-4: a day of absenteeism deducts ``wage_days`` days of the daily wage (CNY, cents)."""
+    if daily_wage < 0 or wage_days < 0:
+        raise ValueError("a daily wage and a number of wage days are never negative")
+    return (daily_wage * wage_days).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def employment_ended_by_absenteeism(
+    absenteeism_days: Iterable[date], month: date, limit: int | None
+) -> Reason | None:
+    """KTV-4: ``limit`` days of absenteeism within one calendar month (by business date) is
+    automatic resignation; None below it or when the line has no such rule."""
+    if limit is None:
+        return None
+    first = month.replace(day=1)
+    days = sorted({d for d in absenteeism_days if d.replace(day=1) == first})
+    if len(days) < limit:
+        return None
+    return Reason(
+        "KTV-4",
+        f"{len(days)} days of absenteeism in {first:%Y-%m} "
+        f"({', '.join(d.isoformat() for d in days)}): {limit} end the employment",
+    )
