@@ -97,7 +97,17 @@ ROOT_ARGUMENTS: dict[str, str] = {
     "shiftSwaps": '(siteId: "{site}")',
 }
 # Root fields deliberately not in the battery, each with the reason.
-EXEMPT: dict[str, str] = {}
+FITNESS_EXEMPT = (
+    "the battery enables only real estate; the fitness line's queries are tested in "
+    "tests/fitnessclub (to do: a club site in the battery)"
+)
+EXEMPT: dict[str, str] = {
+    "fitnessSale": FITNESS_EXEMPT,
+    "fitnessSales": FITNESS_EXEMPT,
+    "fitnessClaims": FITNESS_EXEMPT,
+    "fitnessEvidence": FITNESS_EXEMPT,
+    "fitnessConsultantMonth": FITNESS_EXEMPT,
+}
 
 HAND_WRITTEN: list[tuple[str, dict[str, Any]]] = [
     # fragments (named, nested, inline), aliases, the same field twice
