@@ -250,7 +250,10 @@ def test_readme_operator_commands_work_with_the_example_installed(
             engine.dispose()
             assert states == {"carwash": True}
             served = asyncio.run(_served_without_the_package(f"sqlite+aiosqlite:///{database}"))
-            assert served == (frozenset(), {"realestate": False})
+            # No line enabled: the built-in lines are installed but off, carwash ignored.
+            enabled, lines = served
+            assert enabled == frozenset() and "carwash" not in lines
+            assert lines and not any(lines.values())
     assert ["plugins", "enable"] in ran and ["db", "downgrade"] in ran
     engine = create_engine(f"sqlite:///{database}")
     tables = inspect(engine).get_table_names()
