@@ -244,11 +244,15 @@ def create_app(frontdesk: Frontdesk | None = None) -> Starlette:
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        if not frontdesk.started:
+        # Stop only what this lifespan started: a Frontdesk started by its owner (a test, an
+        # embedding program) runs on the owner's event loop and is stopped by it.
+        started_here = not frontdesk.started
+        if started_here:
             await frontdesk.start()
         tune_gc_for_long_lived_connections()  # p99 of subscription fan-out (bench/fanout.py)
         yield
-        await frontdesk.stop()
+        if started_here:
+            await frontdesk.stop()
         if frontdesk.rate_limiter is not None:
             await frontdesk.rate_limiter.close()
 
