@@ -252,6 +252,8 @@ class Settings(BaseSettings):
                     value = make_url(value).render_as_string(hide_password=True)
                 except Exception:  # noqa: BLE001 - not a URL SQLAlchemy knows: hide it whole
                     value = "***"
+            if isinstance(value, frozenset | set | tuple):
+                value = sorted(value)  # JSON-friendly, stable
             out[name] = value
         return out
 

@@ -83,7 +83,7 @@ async def test_a_publish_failure_after_commit_is_logged_and_the_client_gets_succ
 
     monkeypatch.setattr(client.app.bus, "publish", broken)
     filed = (await client.data(FILE, {"site": site, "staff": li}))["fileComplaint"]
-    assert filed["complaint"]["number"] == "2611-0001"
+    assert filed["complaint"]["number"] == "261101"
     assert "publishing 1 events failed" in caplog.text
     async with client.app.db.session() as s:
         assert await s.scalar(select(func.count()).select_from(models.Complaint)) == 1
@@ -143,7 +143,7 @@ async def test_a_document_with_two_mutation_fields_is_refused_before_anything_ru
         "takenById: $t}) { complaint { number } } }",
         {"s": site, "t": li},
     )
-    assert one["fileComplaint"]["complaint"]["number"] == "2611-0001"
+    assert one["fileComplaint"]["complaint"]["number"] == "261101"
 
 
 # --- idempotent retries ------------------------------------------------------------------------
@@ -182,13 +182,13 @@ async def test_a_retry_with_the_same_idempotency_key_returns_the_first_answer_an
     assert len(await _audit(client.app)) == audit_rows  # the replay writes nothing
     # Another key is another request.
     other = await _keyed(client, "k-2", FILE, variables)
-    assert other.data["fileComplaint"]["complaint"]["number"] == "2611-0002"
+    assert other.data["fileComplaint"]["complaint"]["number"] == "261102"
     # Another token's key is its own, even with the same text.
     from core.auth import Actor, Role
 
     clerk = Actor(role=Role.CLERK, name="clerk", token_id=None)
     theirs = await _keyed(client, "k-1", FILE, variables, actor=clerk)
-    assert theirs.data["fileComplaint"]["complaint"]["number"] == "2611-0003"
+    assert theirs.data["fileComplaint"]["complaint"]["number"] == "261103"
 
 
 async def test_the_same_idempotency_key_with_another_document_is_refused(client):

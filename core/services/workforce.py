@@ -36,6 +36,7 @@ ACTIVE_SWAP: Final = (SwapStatus.REQUESTED, SwapStatus.AGREED, SwapStatus.APPROV
 SWAP_APPROVER_ROLES: Final = frozenset(
     {
         "supervisor",
+        "sales_manager",  # the sales office's department manager
         "department_manager",
         "department_director",
         "site_head",
