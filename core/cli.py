@@ -20,16 +20,25 @@ from core import migrate
 from core.plugins import PluginHost, create_plugin_manager
 from core.settings import Settings
 
-app = typer.Typer(help="Frontdesk: GraphQL reception platform.", no_args_is_help=True)
-db_app = typer.Typer(help="Database migrations (core + one branch per plugin).")
-plugins_app = typer.Typer(help="Switch business lines on and off (state lives in the database).")
-schema_app = typer.Typer(help="The GraphQL schema as a product.")
-tokens_app = typer.Typer(help="API tokens bound to roles (C-13).")
+# Plain help (no Rich panels): Rich truncates long defaults with "…" in a narrow terminal.
+app = typer.Typer(
+    help="Frontdesk: GraphQL reception platform.", no_args_is_help=True, rich_markup_mode=None
+)
+db_app = typer.Typer(
+    help="Database migrations (core + one branch per plugin).", rich_markup_mode=None
+)
+plugins_app = typer.Typer(
+    help="Switch business lines on and off (state lives in the database).", rich_markup_mode=None
+)
+schema_app = typer.Typer(help="The GraphQL schema as a product.", rich_markup_mode=None)
+tokens_app = typer.Typer(help="API tokens bound to roles (C-13).", rich_markup_mode=None)
 app.add_typer(db_app, name="db")
 app.add_typer(plugins_app, name="plugins")
 app.add_typer(schema_app, name="schema")
 app.add_typer(tokens_app, name="tokens")
-config_app = typer.Typer(help="The effective settings (flags, FRONTDESK_* variables, file).")
+config_app = typer.Typer(
+    help="The effective settings (flags, FRONTDESK_* variables, file).", rich_markup_mode=None
+)
 app.add_typer(config_app, name="config")
 console = Console()
 err_console = Console(stderr=True)
