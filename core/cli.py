@@ -6,6 +6,7 @@ import asyncio
 import functools
 import json
 import os
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -679,15 +680,46 @@ def config_show(
 @friendly
 def docs(
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder")] = Path("docs"),
+    domain: Annotated[
+        Path | None,
+        typer.Option(help="The rules file (DOMAIN.md) to publish as rules.md; default: beside"),
+    ] = None,
 ) -> None:
-    """Write the reference docs generated from the code: configuration.md (the settings) and
-    cli.md (these commands); tests fail when the committed ones are stale."""
+    """Write the reference docs generated from the code: configuration.md (the settings),
+    cli.md (these commands) and rules.md (the business rules, when DOMAIN.md is found); tests
+    fail when the committed ones are stale."""
     from core.settings import reference_markdown
 
     output.mkdir(parents=True, exist_ok=True)
     (output / "configuration.md").write_text(reference_markdown(), encoding="utf-8")
     (output / "cli.md").write_text(cli_reference_markdown(), encoding="utf-8")
-    console.print(f"wrote {output / 'configuration.md'} and {output / 'cli.md'}")
+    written = [output / "configuration.md", output / "cli.md"]
+    source = domain or DOMAIN_FILE
+    if source.exists():
+        (output / "rules.md").write_text(rules_markdown(source.read_text("utf-8")), "utf-8")
+        written.append(output / "rules.md")
+    console.print("wrote " + ", ".join(str(p) for p in written))
+
+
+RULE_LINE = re.compile(r"^- ((?:RE|FC|PM|KTV|C)-\d+)\b")
+DOMAIN_FILE = Path(__file__).resolve().parent.parent.parent / "shared" / "DOMAIN.md"
+
+
+def rules_markdown(domain: str) -> str:
+    """docs/rules.md: the business rules the product implements (the project's DOMAIN.md),
+    with an anchor per rule id so docs, decisions and errors can link ``rules.md#re-5``."""
+    lines = [
+        "<!-- Generated from DOMAIN.md by `frontdesk docs --domain PATH`; a test fails when "
+        "it is stale. -->",
+        "",
+    ]
+    for line in domain.splitlines():
+        match = RULE_LINE.match(line)
+        if match:
+            rule = match.group(1)
+            line = f'- <a id="{rule.lower()}"></a>**{rule}**{line[2 + len(rule) :]}'
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 @schema_app.command("export")
