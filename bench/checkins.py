@@ -35,6 +35,7 @@ from bench.common import PG_SERVER_URL, fresh_database
 from core import migrate
 from core.db import sync_url
 
+ROOT = Path(__file__).resolve().parent.parent
 CHECK_IN = "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } } }"
 FILE = (
     "mutation($s: ID!, $t: ID!) { fileComplaint(input: {siteId: $s, channel: IN_PERSON, "
@@ -116,6 +117,7 @@ async def _fire(
     base: str, token: str, jobs: list[tuple[str, dict[str, Any]]], concurrency: int
 ) -> dict[str, Any]:
     latencies: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     errors: list[Any] = []
     queue = list(reversed(jobs))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -136,6 +138,7 @@ async def _fire(
                 except Exception as exc:  # noqa: BLE001 - counted
                     errors.append(repr(exc))
                 latencies.append(time.perf_counter() - t0)
+                by_kind.setdefault(_kind(query), []).append(latencies[-1])
 
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -148,7 +151,12 @@ async def _fire(
         "p99_ms": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000,
         "errors": len(errors),
         "first_error": errors[0] if errors else None,
+        "p50_by_kind_ms": {k: statistics.median(v) * 1000 for k, v in sorted(by_kind.items())},
     }
+
+
+def _kind(query: str) -> str:
+    return query.split("{", 2)[1].split("(")[0].strip()
 
 
 def _double_turns(url: str) -> int:
@@ -182,11 +190,13 @@ async def main() -> None:
         port = _free_port()
         env = {**os.environ, "FRONTDESK_DATABASE_URL": url}
         env.pop("FRONTDESK_REDIS_URL", None)
-        frontdesk = str(Path(sys.executable).parent / "frontdesk")
+        # This checkout's code (not whichever checkout installed the `frontdesk` script).
+        root = str(ROOT)
+        env["PYTHONPATH"] = root
         server = subprocess.Popen(  # noqa: ASYNC220 - started once, before the measurement
-            [frontdesk, "serve", "--port", str(port), "--no-upgrade",
-             "--workers", str(args.workers)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [sys.executable, "-c", "from core.cli import main; main()", "serve",
+             "--port", str(port), "--no-upgrade", "--workers", str(args.workers)],
+            cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
             base = f"http://127.0.0.1:{port}"
@@ -217,6 +227,7 @@ async def main() -> None:
                 mixed.append((FILE, {"s": str(site), "t": str(people[1])}))
                 mixed.append((ACK, {"c": str(cid), "t": str(first_staff[csite])}))
             r3 = await _fire(base, token, mixed, args.concurrency)
+            doubles_after_mixed = _double_turns(url)
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -226,6 +237,9 @@ async def main() -> None:
     print(f"double turns: {doubles}")
     print(f"seed filings:        {_fmt(seeds)}")
     print(f"mixed (200 check-ins + 200 filings + 200 transitions): {_fmt(r3)}")
+    kinds = ", ".join(f"{k} {v:.0f} ms" for k, v in r3["p50_by_kind_ms"].items())
+    print(f"mixed p50 by kind: {kinds}")
+    print(f"double turns after the mixed run: {doubles_after_mixed}")
 
 
 def _fmt(r: dict[str, Any]) -> str:
