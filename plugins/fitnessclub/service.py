@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -20,7 +21,6 @@ from core.plugin_api import (
     Conflict,
     Customer,
     Decision,
-    FrontdeskError,
     InvalidInput,
     NotFound,
     Notification,
@@ -33,12 +33,15 @@ from core.plugin_api import (
     Staff,
     Visit,
     VisitRecorded,
-    get_site,
+    get_line_site,
     issue_penalty,
+    line_policy,
+    load_line_policy,
     parse_id,
-    plugin_settings,
     read_session,
     record_event,
+    site_zone,
+    staff_names,
     write_session,
 )
 from core.plugin_api import now as clock
@@ -65,36 +68,43 @@ CENT = Decimal("0.01")
 
 def policy_of(settings: Mapping[str, Mapping[str, Any]] | None) -> FitnessClubPolicy:
     """The line's policy with the operator's stored settings (``{code: {...}}``) applied."""
-    try:
-        return FitnessClubPolicy.from_overrides(((settings or {}).get(CODE)) or {})
-    except ValueError as exc:
-        raise FrontdeskError(str(exc), code="INVALID_POLICY") from exc
+    return line_policy(FitnessClubPolicy, CODE, settings)
 
 
 async def load_policy(session: AsyncSession) -> FitnessClubPolicy:
-    return policy_of({CODE: await plugin_settings(session, CODE)})
+    return await load_line_policy(session, FitnessClubPolicy, CODE)
 
 
-def tz_of(site: Site) -> ZoneInfo:
-    return ZoneInfo(site.timezone)
+tz_of = site_zone
 
 
 def _decision(reason: rules.Reason) -> Decision:
     return Decision(rule=reason.rule, message=reason.message)
 
 
-def _rule_error(exc: rules.FitnessRuleError) -> InvalidInput:
-    return InvalidInput(exc.message, code=exc.code)
+@contextmanager
+def _rule_errors() -> Iterator[None]:
+    """A pure rule that refuses its facts (FitnessRuleError) answers INVALID_INPUT with the
+    rule's own code: a client mistake, never INTERNAL_ERROR."""
+    try:
+        yield
+    except rules.FitnessRuleError as exc:
+        raise InvalidInput(exc.message, code=exc.code) from exc
 
 
 async def club(session: AsyncSession, site_id: Any, *, lock: bool = False) -> Site:
-    site = await get_site(session, parse_id(site_id, "siteId"), lock=lock)
-    if site.business_line != CODE:
-        raise InvalidInput(
-            f"site {site.id} is a {site.business_line} site, not a fitness club",
-            code="WRONG_BUSINESS_LINE",
-        )
-    return site
+    return await get_line_site(session, site_id, CODE, what="a fitness club", lock=lock)
+
+
+async def _sale_to_change(session: AsyncSession, raw: Any) -> tuple[CardSale, Site]:
+    """The sale ``raw`` (input ``saleId``) re-read under its club's lock, for a write that
+    decides on it (claims, change forms, the FC-16 copy); SALE_NOT_FOUND otherwise."""
+    sale = await session.get(CardSale, parse_id(raw, "saleId"))
+    if sale is None:
+        raise NotFound(f"sale {raw} does not exist", code="SALE_NOT_FOUND", field="saleId")
+    site = await club(session, sale.site_id, lock=True)
+    await session.refresh(sale)
+    return sale, site
 
 
 async def _staff(session: AsyncSession, site: Site, raw: Any, field: str) -> Staff:
@@ -124,14 +134,6 @@ def _text(value: str, field: str, longest: int) -> str:
             f"{field} is longer than {longest} characters", code="VALUE_TOO_LONG", field=field
         )
     return value
-
-
-async def _names(session: AsyncSession, ids: Iterable[int]) -> dict[str, str]:
-    wanted = sorted({i for i in ids if i is not None})
-    if not wanted:
-        return {}
-    rows = await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(wanted)))
-    return {str(i): name for i, name in rows.all()}
 
 
 async def _customer_names(session: AsyncSession, ids: Iterable[int | None]) -> dict[str, str]:
@@ -457,7 +459,7 @@ async def add_card_sale(
             )
         member_consultant = await session.get(Staff, previous.follow_up_holder_id)
         assert member_consultant is not None
-        names = await _names(session, [member_consultant.id, closer.id])
+        names = await staff_names(session, [member_consultant.id, closer.id])
         winner, reason = rules.decide_renewal(
             rules.Membership(
                 consultant=str(member_consultant.id),
@@ -632,7 +634,7 @@ async def attribute_sale(context: SaleContext) -> SaleAttribution:
     policy = await load_policy(session)
     sale_month = rules.local_date(context.sold_at, tz).replace(day=1)
     closed = await session.get(MonthClose, (site.id, sale_month)) is not None
-    names = await _names(session, [closer.id, *(s.consultant_id for s in found["sheets"])])
+    names = await staff_names(session, [closer.id, *(s.consultant_id for s in found["sheets"])])
     facts = _claim_facts(
         rules.Sale(
             sale_id="-",
@@ -648,10 +650,8 @@ async def attribute_sale(context: SaleContext) -> SaleAttribution:
         closed,
         names,
     )
-    try:
+    with _rule_errors():
         decision = rules.decide_claim(facts, policy)
-    except rules.FitnessRuleError as exc:
-        raise _rule_error(exc) from exc
     return SaleAttribution(
         shares=tuple(
             SaleShare(staff_id=int(x.consultant), share=x.fraction) for x in decision.shares
@@ -664,11 +664,7 @@ async def claim_sale(
     session: AsyncSession, data: gql.ClaimSaleInput, now: datetime
 ) -> gql.FitnessClaimResult:
     """A consultant claims a sale (对单): the rules decide on the customer's own evidence."""
-    sale = await session.get(CardSale, parse_id(data.sale_id, "saleId"))
-    if sale is None:
-        raise NotFound(f"sale {data.sale_id} does not exist", code="SALE_NOT_FOUND")
-    site = await club(session, sale.site_id, lock=True)
-    await session.refresh(sale)
+    sale, site = await _sale_to_change(session, data.sale_id)
     claimant = await _staff(session, site, data.claimant_id, "claimantId")
     tz = tz_of(site)
     if sale.decision_rule not in ("FC-8", "FC-17") and any(
@@ -685,7 +681,7 @@ async def claim_sale(
     found = await evidence_of(session, site, customer_id, sale.sold_at)
     sale_month = rules.local_date(sale.sold_at, tz).replace(day=1)
     closed = await session.get(MonthClose, (site.id, sale_month)) is not None
-    names = await _names(
+    names = await staff_names(
         session, [claimant.id, sale.closer_id, *(s.consultant_id for s in found["sheets"])]
     )
     facts = _claim_facts(
@@ -707,10 +703,8 @@ async def claim_sale(
         names,
         await _customer_names(session, [sale.buyer_id, sale.user_id]),
     )
-    try:
+    with _rule_errors():
         decision = rules.decide_claim(facts, policy)
-    except rules.FitnessRuleError as exc:
-        raise _rule_error(exc) from exc
     claim = Claim(
         site_id=site.id,
         sale_id=sale.id,
@@ -789,11 +783,7 @@ async def change_consultant(
     """FC-22: a change form moves ``from``'s share of a sale to ``to``; refused (nothing
     written) unless complete and while the sale may still change (same month, not closed, in
     the month's last days only a same-day sale)."""
-    sale = await session.get(CardSale, parse_id(data.sale_id, "saleId"))
-    if sale is None:
-        raise NotFound(f"sale {data.sale_id} does not exist", code="SALE_NOT_FOUND")
-    site = await club(session, sale.site_id, lock=True)
-    await session.refresh(sale)
+    sale, site = await _sale_to_change(session, data.sale_id)
     giver = await _staff(session, site, data.from_consultant_id, "fromConsultantId")
     taker = await _staff(session, site, data.to_consultant_id, "toConsultantId")
     if all(int(x["staff_id"]) != giver.id for x in sale.shares):
@@ -816,7 +806,7 @@ async def change_consultant(
                 code="INVALID_SIGNATURE_TIME",
                 field=field,
             )
-    try:
+    with _rule_errors():
         verdict = rules.decide_change_form(
             rules.ChangeForm(
                 sale_day=sale_day,
@@ -830,8 +820,6 @@ async def change_consultant(
             closed,
             policy,
         )
-    except rules.FitnessRuleError as exc:
-        raise _rule_error(exc) from exc
     if not verdict.ok:
         raise Conflict(verdict.reason.message, code="CHANGE_REFUSED", rule="FC-22")
     merged: dict[int, Decimal] = {}
@@ -916,7 +904,7 @@ async def receive(context: ReceptionContext) -> ReceptionOutcome:
         )
         if x
     ]
-    names = await _names(session, ids)
+    names = await staff_names(session, ids)
     decision = rules.decide_reception(replace(facts_in, names=names))
     if not decision.consultant:
         raise InvalidInput(
@@ -991,11 +979,7 @@ async def copy_phone_to_register(
 ) -> gql.FitnessSale:
     """FC-16: the closer copied the sale's number into the visitor register, noting that it
     is the same person (in time when done by the end of the sale day, site time)."""
-    sale = await session.get(CardSale, parse_id(data.sale_id, "saleId"))
-    if sale is None:
-        raise NotFound(f"sale {data.sale_id} does not exist", code="SALE_NOT_FOUND")
-    await club(session, sale.site_id, lock=True)
-    await session.refresh(sale)
+    sale, _site = await _sale_to_change(session, data.sale_id)
     if sale.register_phone is None:
         raise InvalidInput(
             "the sale's number already matches the register (FC-16)", code="PHONE_MATCHES"
@@ -1030,7 +1014,7 @@ async def check_sale_phones(
             .order_by(CardSale.sold_at, CardSale.id)
         )
     ).all()
-    names = await _names(session, [x.closer_id for x in sales])
+    names = await staff_names(session, [x.closer_id for x in sales])
     fines = []
     for sale in sales:
         findings = [
@@ -1057,65 +1041,81 @@ async def check_sale_phones(
 
 # --- GraphQL entry points ---------------------------------------------------------------------
 
+InputT = TypeVar("InputT")
+ResultT = TypeVar("ResultT")
+
+
+async def _write(
+    info: Info,
+    step: Callable[[AsyncSession, InputT, datetime], Awaitable[ResultT]],
+    data: InputT,
+) -> ResultT:
+    """Every mutation: ``step`` in one write transaction at the request's clock (a refused
+    input raises inside it, so nothing is half written)."""
+    async with write_session(info) as s:
+        return await step(s, data, clock(info))
+
+
+async def _sheet_with_decision(
+    session: AsyncSession, data: gql.FollowUpSheetInput, now: datetime
+) -> gql.FitnessFollowUpSheet:
+    row, site, policy, _fines = await add_follow_up_sheet(session, data, now)
+    return sheet_view(row, site, now, policy, await staff_names(session, [row.consultant_id]))
+
+
+async def _lead_view(session: AsyncSession, data: gql.LeadInput, now: datetime) -> gql.FitnessLead:
+    return lead_view(await add_lead(session, data, now))
+
 
 async def record_follow_up_sheet(
     info: Info, input: gql.FollowUpSheetInput
 ) -> gql.FitnessFollowUpSheet:
     """FC-3: a follow-up sheet (FC-20: fined and invalid after a colleague showed theirs)."""
-    now = clock(info)
-    async with write_session(info) as s:
-        row, site, policy, _fines = await add_follow_up_sheet(s, input, now)
-        return sheet_view(row, site, now, policy, await _names(s, [row.consultant_id]))
+    return await _write(info, _sheet_with_decision, input)
 
 
 async def record_appointment(info: Info, input: gql.AppointmentInput) -> gql.FitnessAppointment:
     """FC-3 / FC-6: a line of the appointment book."""
-    async with write_session(info) as s:
-        return await add_appointment(s, input, clock(info))
+    return await _write(info, add_appointment, input)
 
 
 async def record_lead(info: Info, input: gql.LeadInput) -> gql.FitnessLead:
     """FC-12: a same-day phone inquiry or flyer number."""
-    async with write_session(info) as s:
-        return lead_view(await add_lead(s, input, clock(info)))
+    return await _write(info, _lead_view, input)
 
 
 async def record_card_sale(info: Info, input: gql.CardSaleInput) -> gql.FitnessSale:
     """A card sale (FC-16 fine for a number that is not the customer's own, FC-17)."""
-    async with write_session(info) as s:
-        return await add_card_sale(s, input, clock(info))
+    return await _write(info, add_card_sale, input)
 
 
 async def claim_sale_mutation(info: Info, input: gql.ClaimSaleInput) -> gql.FitnessClaimResult:
     """对单: FC-3 … FC-23 decide whose sale it is, in what shares, and why."""
-    async with write_session(info) as s:
-        return await claim_sale(s, input, clock(info))
+    return await _write(info, claim_sale, input)
 
 
 async def close_month_mutation(info: Info, input: gql.CloseMonthInput) -> gql.FitnessMonthClose:
     """FC-22: close a month on or after its last day."""
-    async with write_session(info) as s:
-        return await close_month(s, input, clock(info))
+    return await _write(info, close_month, input)
 
 
 async def change_consultant_mutation(
     info: Info, input: gql.ChangeFormInput
 ) -> gql.FitnessChangeResult:
     """FC-22: change the consultant on a sale with a complete change form."""
-    async with write_session(info) as s:
-        return await change_consultant(s, input, clock(info))
+    return await _write(info, change_consultant, input)
 
 
 async def copy_phone_mutation(info: Info, input: gql.SalePhoneInput) -> gql.FitnessSale:
-    async with write_session(info) as s:
-        return await copy_phone_to_register(s, input, clock(info))
+    """FC-16: the closer copied the sale's number into the register."""
+    return await _write(info, copy_phone_to_register, input)
 
 
 async def check_phones_mutation(
     info: Info, input: gql.CheckSalePhonesInput
 ) -> list[gql.FitnessFine]:
-    async with write_session(info) as s:
-        return await check_sale_phones(s, input, clock(info))
+    """FC-16: fine the closers of a finished day whose number was not copied."""
+    return await _write(info, check_sale_phones, input)
 
 
 async def fitness_sale(info: Info, id: strawberry.ID) -> gql.FitnessSale | None:
@@ -1211,7 +1211,7 @@ async def fitness_evidence(
         policy = await load_policy(s)
         found = await evidence_of(s, site, customer.id, now)
         sheets = [_sheet_fact(x) for x in found["sheets"]]
-        names = await _names(
+        names = await staff_names(
             s,
             [x.consultant_id for x in found["sheets"]]
             + [x.consultant_id for x in found["appointments"]],
