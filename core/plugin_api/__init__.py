@@ -24,7 +24,9 @@ What is here, by purpose:
   :class:`Join`, :func:`prefetched`, and the per-request helpers :func:`now`, :func:`read_session`,
   :func:`write_session`.
 * **Tables** — :data:`Base` (put your tables on it, prefixed with your line code),
-  :class:`UTCDateTime`, and core's ORM models for reads and foreign keys.
+  :class:`UTCDateTime`, and core's ORM models for reads and foreign keys (:class:`Site`,
+  :class:`Staff`, :class:`Customer`, :class:`Visit`, the ledger's :class:`Penalty` and its
+  :class:`PenaltyRule`: read them, write through the services).
 * **Services** (in the caller's transaction) — :func:`get_site`, :func:`get_staff`,
   :func:`add_staff`, :func:`register_customer`, :class:`CheckIn`, :func:`check_in_visit`,
   :func:`correct_visit`, :func:`issue_penalty`, :func:`revoke_penalty`, :func:`revoked_penalties`,
@@ -66,6 +68,8 @@ from core.models import (
     EmploymentStatus,
     GroupKind,
     InquiryKind,
+    Penalty,
+    PenaltyRule,
     Site,
     Staff,
     UTCDateTime,
@@ -132,7 +136,9 @@ __all__ = [
     "Money",
     "NotFound",
     "Notification",
+    "Penalty",
     "PenaltyBounds",
+    "PenaltyRule",
     "PenaltyRuleSpec",
     "PermissionDenied",
     "PluginInfo",

@@ -117,6 +117,12 @@ def frontdesk_graphql_queries() -> list[Any]:
             description="A consultant's month: the sales they hold a share of, and the sum.",
         ),
         line_query(
+            service.fitness_open_claims,
+            name="fitnessOpenClaims",
+            description="Open claims: the club's sales a claim (对单) can still change today, "
+            "with who could claim each (only those of consultantId when given).",
+        ),
+        line_query(
             service.fitness_claims,
             name="fitnessClaims",
             description="The claims (对单) on a sale, oldest first, each with its decision.",
@@ -171,6 +177,18 @@ def frontdesk_graphql_mutations() -> list[Any]:
             service.claim_sale_mutation,
             name="claimSale",
             description="对单: FC-3 … FC-23 decide whose sale it is, in what shares, and why.",
+        ),
+        line_mutation(
+            service.claim_party_mutation,
+            name="claimPartySales",
+            description="FC-14: one claim on the sales of a party of three or more that came "
+            "in together; each sale is decided and stored.",
+        ),
+        line_mutation(
+            service.credit_group_joiner_mutation,
+            name="creditGroupJoiner",
+            description="FC-15: a same-day joiner of a group sale who arrived separately and "
+            "was received by another consultant: duty reception, the group's consultant's sale.",
         ),
         line_mutation(
             service.close_month_mutation,

@@ -24,6 +24,8 @@ from core.plugin_api import (
     InvalidInput,
     NotFound,
     Notification,
+    Penalty,
+    PenaltyRule,
     ReceptionContext,
     ReceptionOutcome,
     SaleAttribution,
@@ -40,6 +42,7 @@ from core.plugin_api import (
     parse_id,
     read_session,
     record_event,
+    revoked_penalties,
     site_zone,
     staff_names,
     write_session,
@@ -660,55 +663,78 @@ async def attribute_sale(context: SaleContext) -> SaleAttribution:
     )
 
 
-async def claim_sale(
-    session: AsyncSession, data: gql.ClaimSaleInput, now: datetime
-) -> gql.FitnessClaimResult:
-    """A consultant claims a sale (对单): the rules decide on the customer's own evidence."""
-    sale, site = await _sale_to_change(session, data.sale_id)
-    claimant = await _staff(session, site, data.claimant_id, "claimantId")
-    tz = tz_of(site)
-    if sale.decision_rule not in ("FC-8", "FC-17") and any(
+def _claimed(sale: CardSale) -> bool:
+    """A claim already moved (part of) the sale away from its closer; only a change form
+    (FC-22) changes it now. Renewals (FC-17) and the closer's own sales are still open."""
+    return sale.decision_rule not in ("FC-8", "FC-17") and any(
         int(s["staff_id"]) != sale.closer_id for s in sale.shares
-    ):
+    )
+
+
+def _refuse_claimed(sale: CardSale) -> None:
+    if _claimed(sale):
         raise Conflict(
             f"sale {sale.id} was already decided by a claim ({sale.decision_rule}); a change "
             "now needs a change form (FC-22)",
             code="SALE_ALREADY_CLAIMED",
             rule="FC-22",
         )
-    policy = await load_policy(session)
-    customer_id = sale.user_id or sale.buyer_id
-    found = await evidence_of(session, site, customer_id, sale.sold_at)
-    sale_month = rules.local_date(sale.sold_at, tz).replace(day=1)
-    closed = await session.get(MonthClose, (site.id, sale_month)) is not None
+
+
+async def _month_closed(session: AsyncSession, site: Site, sold_at: datetime) -> bool:
+    month = rules.local_date(sold_at, tz_of(site)).replace(day=1)
+    return await session.get(MonthClose, (site.id, month)) is not None
+
+
+def _sale_fact(sale: CardSale) -> rules.Sale:
+    return rules.Sale(
+        sale_id=str(sale.id),
+        closer=str(sale.closer_id),
+        buyer=str(sale.buyer_id),
+        user=str(sale.user_id) if sale.user_id else None,
+        sold_at=sale.sold_at,
+        kind=rules.SaleKind(sale.kind),
+        group_size=sale.group_size,
+        registered=sale.registered,
+    )
+
+
+async def _facts_of_claim(
+    session: AsyncSession, site: Site, sale: CardSale, claimant: Staff, now: datetime
+) -> rules.ClaimFacts:
+    """The claim's facts: the card's customer's own evidence (a fixed number of statements
+    whatever the club's history), the month close, the names for the sentence."""
+    found = await evidence_of(session, site, sale.user_id or sale.buyer_id, sale.sold_at)
     names = await staff_names(
         session, [claimant.id, sale.closer_id, *(s.consultant_id for s in found["sheets"])]
     )
-    facts = _claim_facts(
-        rules.Sale(
-            sale_id=str(sale.id),
-            closer=str(sale.closer_id),
-            buyer=str(sale.buyer_id),
-            user=str(sale.user_id) if sale.user_id else None,
-            sold_at=sale.sold_at,
-            kind=rules.SaleKind(sale.kind),
-            group_size=sale.group_size,
-            registered=sale.registered,
-        ),
+    return _claim_facts(
+        _sale_fact(sale),
         str(claimant.id),
         now,
-        tz,
+        tz_of(site),
         found,
-        closed,
+        await _month_closed(session, site, sale.sold_at),
         names,
         await _customer_names(session, [sale.buyer_id, sale.user_id]),
     )
-    with _rule_errors():
-        decision = rules.decide_claim(facts, policy)
+
+
+async def _settle(
+    session: AsyncSession,
+    site: Site,
+    sale: CardSale,
+    claimant_id: int,
+    decision: rules.ClaimDecision,
+    now: datetime,
+    names: Mapping[str, str],
+) -> gql.FitnessClaimResult:
+    """Store a decided claim; a WHOLE or HALF outcome moves the sale's shares and follow-up
+    rights (FC-13); every claim is an event ``claim.decided``."""
     claim = Claim(
         site_id=site.id,
         sale_id=sale.id,
-        claimant_id=claimant.id,
+        claimant_id=claimant_id,
         found_at=now,
         outcome=decision.outcome.value,
         shares=_rule_shares(decision),
@@ -732,7 +758,7 @@ async def claim_sale(
         subject_id=sale.id,
         payload={
             "claim_id": claim.id,
-            "claimant_id": claimant.id,
+            "claimant_id": claimant_id,
             "outcome": decision.outcome.value,
             "rule": decision.reason.rule,
         },
@@ -742,6 +768,203 @@ async def claim_sale(
         sale=sale_view(sale),
         follow_up_rights=_decision(rules.follow_up_rights(decision, names)),
     )
+
+
+async def claim_sale(
+    session: AsyncSession, data: gql.ClaimSaleInput, now: datetime
+) -> gql.FitnessClaimResult:
+    """A consultant claims a sale (对单): the rules decide on the customer's own evidence."""
+    sale, site = await _sale_to_change(session, data.sale_id)
+    claimant = await _staff(session, site, data.claimant_id, "claimantId")
+    _refuse_claimed(sale)
+    policy = await load_policy(session)
+    facts = await _facts_of_claim(session, site, sale, claimant, now)
+    with _rule_errors():
+        decision = rules.decide_claim(facts, policy)
+    return await _settle(session, site, sale, claimant.id, decision, now, facts.names)
+
+
+MAX_PARTY_SALES = 50
+
+
+async def claim_party(
+    session: AsyncSession, data: gql.PartyClaimInput, now: datetime
+) -> gql.FitnessPartyClaimResult:
+    """FC-14: one claim on the card sales of a party that came in together (three or more).
+    Each sale gets its own stored claim and decision; nothing is written when one input is
+    refused (one transaction)."""
+    raw = list(data.sale_ids)
+    if not 1 <= len(raw) <= MAX_PARTY_SALES:
+        raise InvalidInput(
+            f"saleIds takes 1 to {MAX_PARTY_SALES} sales", code="INVALID_PARTY", field="saleIds"
+        )
+    ids = [parse_id(x, "saleIds") for x in raw]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("saleIds repeats a sale", code="INVALID_PARTY", field="saleIds")
+    if not len(ids) <= data.party_size <= 1000:
+        raise InvalidInput(
+            f"partySize counts everyone who arrived together: at least the {len(ids)} sale(s) "
+            "claimed, at most 1000",
+            code="INVALID_PARTY_SIZE",
+            field="partySize",
+        )
+    _first, site = await _sale_to_change(session, ids[0])
+    rows = {r.id: r for r in (await session.scalars(select(CardSale).where(CardSale.id.in_(ids))))}
+    sales = []
+    for sale_id, raw_id in zip(ids, raw, strict=True):
+        sale = rows.get(sale_id)
+        if sale is None or sale.site_id != site.id:
+            raise NotFound(
+                f"sale {raw_id} does not exist at site {site.id}",
+                code="SALE_NOT_FOUND",
+                field="saleIds",
+            )
+        await session.refresh(sale)
+        _refuse_claimed(sale)
+        sales.append(sale)
+    tz = tz_of(site)
+    days = {rules.local_date(x.sold_at, tz) for x in sales}
+    if len(days) > 1:
+        raise InvalidInput(
+            "a party's sales are of one day (they came in together): got "
+            + ", ".join(sorted(d.isoformat() for d in days)),
+            code="PARTY_NOT_TOGETHER",
+            field="saleIds",
+        )
+    claimant = await _staff(session, site, data.claimant_id, "claimantId")
+    policy = await load_policy(session)
+    facts = [await _facts_of_claim(session, site, x, claimant, now) for x in sales]
+    with _rule_errors():
+        decisions = rules.decide_party_claim(
+            rules.PartyClaimFacts(claims=tuple(facts), party_size=data.party_size), policy
+        )
+    return gql.FitnessPartyClaimResult(
+        party_size=data.party_size,
+        results=[
+            await _settle(session, site, sale, claimant.id, decision, now, f.names)
+            for sale, decision, f in zip(sales, decisions, facts, strict=True)
+        ],
+    )
+
+
+async def credit_group_joiner(
+    session: AsyncSession, data: gql.GroupJoinerInput, now: datetime
+) -> gql.FitnessClaimResult:
+    """FC-15 注: a customer who joined a group sale on its day but arrived separately and was
+    received by another consultant: that reception was duty reception (义务接待), the sale
+    is the group's consultant's. Stored as a claim by the group's consultant."""
+    sale, site = await _sale_to_change(session, data.sale_id)
+    group = await session.get(CardSale, parse_id(data.group_sale_id, "groupSaleId"))
+    if group is None or group.site_id != site.id or group.id == sale.id:
+        raise NotFound(
+            f"group sale {data.group_sale_id} does not exist at site {site.id}",
+            code="SALE_NOT_FOUND",
+            field="groupSaleId",
+        )
+    policy = await load_policy(session)
+    if group.group_size < policy.group_sale_size:
+        raise InvalidInput(
+            f"sale {group.id} was sold to {group.group_size}; a group sale has at least "
+            f"{policy.group_sale_size} (FC-15)",
+            code="NOT_A_GROUP_SALE",
+            field="groupSaleId",
+        )
+    _refuse_claimed(sale)
+    tz = tz_of(site)
+    names = await staff_names(session, [sale.closer_id, group.follow_up_holder_id])
+    with _rule_errors():
+        decision = rules.decide_group_joiner(
+            _sale_fact(sale),
+            group_consultant=str(group.follow_up_holder_id),
+            group_sale_day=rules.local_date(group.sold_at, tz),
+            group_size=group.group_size,
+            arrived_separately=data.arrived_separately,
+            found_day=rules.local_date(now, tz),
+            month_closed=await _month_closed(session, site, sale.sold_at),
+            tz=tz,
+            names=names,
+            policy=policy,
+        )
+    return await _settle(session, site, sale, group.follow_up_holder_id, decision, now, names)
+
+
+async def open_claims(
+    session: AsyncSession, site: Site, now: datetime, consultant: Staff | None = None
+) -> list[gql.FitnessOpenClaim]:
+    """Open claims: the club's sales still with their closer that a claim can change today
+    (:func:`rules.claim_window`), oldest first, each with the consultants who hold evidence
+    on the card's customer (a follow-up sheet, an appointment, a lead) — with ``consultant``,
+    only the sales they could claim. Six statements whatever the number of sales or the
+    club's history (sales, month closes, and one per kind of evidence)."""
+    tz = tz_of(site)
+    today = rules.local_date(now, tz)
+    policy = await load_policy(session)
+    first_day = max(today - timedelta(days=policy.half_claim_days - 1), today.replace(day=1))
+    start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=tz)
+    tomorrow = today + timedelta(days=1)
+    end = datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=tz)
+    rows = await session.scalars(
+        select(CardSale)
+        .where(
+            CardSale.site_id == site.id,
+            CardSale.sold_at < end,
+            (CardSale.sold_at >= start) | CardSale.registered.is_(False),
+        )
+        .order_by(CardSale.sold_at, CardSale.id)
+    )
+    sales = [x for x in rows.all() if not _claimed(x) and x.sold_at <= now]
+    if not sales:
+        return []
+    months = {rules.local_date(x.sold_at, tz).replace(day=1) for x in sales}
+    closed = set(
+        (
+            await session.scalars(
+                select(MonthClose.month).where(
+                    MonthClose.site_id == site.id, MonthClose.month.in_(months)
+                )
+            )
+        ).all()
+    )
+    customers = {x.user_id or x.buyer_id for x in sales}
+    holders: dict[int, set[int]] = {}
+    for model in (FollowUpSheet, Appointment, Lead):
+        found = await session.execute(
+            select(model.customer_id, model.consultant_id).where(
+                model.site_id == site.id, model.customer_id.in_(customers)
+            )
+        )
+        for customer_id, consultant_id in found.all():
+            holders.setdefault(customer_id, set()).add(consultant_id)
+    out = []
+    for sale in sales:
+        sale_day = rules.local_date(sale.sold_at, tz)
+        with _rule_errors():
+            window = rules.claim_window(
+                sale_day,
+                today,
+                group_size=sale.group_size,
+                registered=sale.registered,
+                month_closed=sale_day.replace(day=1) in closed,
+                policy=policy,
+            )
+        if not window.open:
+            continue
+        contenders = sorted(
+            holders.get(sale.user_id or sale.buyer_id, set())
+            - {sale.closer_id, sale.follow_up_holder_id}
+        )
+        if consultant is not None and consultant.id not in contenders:
+            continue
+        out.append(
+            gql.FitnessOpenClaim(
+                sale=sale_view(sale),
+                open_through=window.last_day,
+                whole_through=window.whole_through,
+                contender_ids=[strawberry.ID(str(x)) for x in contenders],
+                decision=_decision(window.reason),
+            )
+        )
+    return out
 
 
 async def close_month(
@@ -1094,6 +1317,20 @@ async def claim_sale_mutation(info: Info, input: gql.ClaimSaleInput) -> gql.Fitn
     return await _write(info, claim_sale, input)
 
 
+async def claim_party_mutation(
+    info: Info, input: gql.PartyClaimInput
+) -> gql.FitnessPartyClaimResult:
+    """FC-14: a claim on the sales of a party of three or more that came in together."""
+    return await _write(info, claim_party, input)
+
+
+async def credit_group_joiner_mutation(
+    info: Info, input: gql.GroupJoinerInput
+) -> gql.FitnessClaimResult:
+    """FC-15: a same-day joiner of a group sale who arrived separately: duty reception."""
+    return await _write(info, credit_group_joiner, input)
+
+
 async def close_month_mutation(info: Info, input: gql.CloseMonthInput) -> gql.FitnessMonthClose:
     """FC-22: close a month on or after its last day."""
     return await _write(info, close_month, input)
@@ -1131,25 +1368,12 @@ async def fitness_sales(
     """A club's sales of a month (the site's local month; this month by default)."""
     async with read_session(info) as s:
         site = await club(s, site_id)
-        tz = tz_of(site)
-        first = (month or rules.local_date(clock(info), tz)).replace(day=1)
-        after = rules.add_months(first, 1)
-        start = datetime(first.year, first.month, 1, tzinfo=tz)
-        end = datetime(after.year, after.month, 1, tzinfo=tz)
-        rows = await s.scalars(
-            select(CardSale)
-            .where(CardSale.site_id == site.id, CardSale.sold_at >= start, CardSale.sold_at < end)
-            .order_by(CardSale.sold_at, CardSale.id)
-        )
-        return [sale_view(r) for r in rows.all()]
+        first = month or rules.local_date(clock(info), tz_of(site))
+        return [sale_view(r) for r in await _month_sales(s, site, first)]
 
 
 async def _month_sales(session: AsyncSession, site: Site, month: date) -> list[CardSale]:
-    tz = tz_of(site)
-    first = month.replace(day=1)
-    after = rules.add_months(first, 1)
-    start = datetime(first.year, first.month, 1, tzinfo=tz)
-    end = datetime(after.year, after.month, 1, tzinfo=tz)
+    start, end = _month_bounds(site, month)
     rows = await session.scalars(
         select(CardSale)
         .where(CardSale.site_id == site.id, CardSale.sold_at >= start, CardSale.sold_at < end)
@@ -1180,13 +1404,71 @@ async def consultant_month(
             ),
             Decimal(0),
         )
+        fines = await _month_fines(s, site, staff, first)
         return gql.FitnessConsultantMonth(
             staff_id=strawberry.ID(str(staff.id)),
             month=first,
             sales=[sale_view(x) for x in mine],
             total_share=total,
             follow_up_rights=sum(1 for x in mine if x.follow_up_holder_id == staff.id),
+            fines=fines,
+            total_fines=sum((f.amount for f in fines), Decimal(0)).quantize(CENT),
         )
+
+
+async def _month_fines(
+    session: AsyncSession, site: Site, staff: Staff, first: date
+) -> list[gql.FitnessFine]:
+    """The fines issued to ``staff`` in the month of ``first`` (site time), revoked entries
+    and revocations left out: two statements."""
+    start, end = _month_bounds(site, first)
+    rows = (
+        await session.execute(
+            select(Penalty, PenaltyRule.code, PenaltyRule.rule)
+            .join(PenaltyRule, Penalty.penalty_rule_id == PenaltyRule.id)
+            .where(
+                Penalty.site_id == site.id,
+                Penalty.staff_id == staff.id,
+                Penalty.revokes_id.is_(None),
+                Penalty.issued_at >= start,
+                Penalty.issued_at < end,
+            )
+            .order_by(Penalty.issued_at, Penalty.id)
+        )
+    ).all()
+    revoked = await revoked_penalties(session, [p.id for p, _code, _rule in rows])
+    return [
+        gql.FitnessFine(
+            penalty_id=strawberry.ID(str(p.id)),
+            staff_id=strawberry.ID(str(staff.id)),
+            code=code,
+            amount=Decimal(p.amount or 0).quantize(CENT),
+            decision=Decision(rule=rule, message=p.reason),
+        )
+        for p, code, rule in rows
+        if p.id not in revoked
+    ]
+
+
+def _month_bounds(site: Site, first: date) -> tuple[datetime, datetime]:
+    """The site-local month of ``first`` as [start, end) instants."""
+    tz = tz_of(site)
+    first = first.replace(day=1)
+    after = rules.add_months(first, 1)
+    return (
+        datetime(first.year, first.month, 1, tzinfo=tz),
+        datetime(after.year, after.month, 1, tzinfo=tz),
+    )
+
+
+async def fitness_open_claims(
+    info: Info, site_id: strawberry.ID, consultant_id: strawberry.ID | None = None
+) -> list[gql.FitnessOpenClaim]:
+    """Open claims: sales a claim (对单) can still change today, with who could claim."""
+    async with read_session(info) as s:
+        site = await club(s, site_id)
+        consultant = await _staff(s, site, consultant_id, "consultantId") if consultant_id else None
+        return await open_claims(s, site, clock(info), consultant)
 
 
 async def fitness_claims(info: Info, sale_id: strawberry.ID) -> list[gql.FitnessClaim]:

@@ -1,0 +1,213 @@
+"""Open claims, FC-14 party claims, FC-15 group joiners and a consultant's month with fines,
+through GraphQL (issue 14). Ids come from the responses; the clock is the client's ``now``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from test_fitnessclub_api import APPOINTMENT, PENALTIES, Club, _contested, at, club, club_app
+
+__all__ = ["club", "club_app"]  # the fixtures, shared with the line's main API tests
+
+OPEN = """
+query($site: ID!, $consultant: ID) { fitnessOpenClaims(siteId: $site, consultantId: $consultant) {
+  sale { id closerId } openThrough wholeThrough contenderIds decision { rule message } } }"""
+PARTY = """
+mutation($input: PartyClaimInput!) { claimPartySales(input: $input) { partySize results {
+  claim { outcome decision { rule message } } sale { id shares { staffId share } } } } }"""
+JOINER = """
+mutation($input: GroupJoinerInput!) { creditGroupJoiner(input: $input) {
+  claim { claimantId outcome evidence decision { rule message } }
+  sale { shares { staffId share } followUpHolderId decision { rule } } } }"""
+MONTH = """
+query($site: ID!, $staff: ID!) {
+  fitnessConsultantMonth(siteId: $site, staffId: $staff, month: "2026-11-15") {
+    totalShare totalFines fines { code amount staffId decision { rule message } } } }"""
+
+
+async def _open(club: Club, when: Any, consultant: str | None = None) -> list[dict]:
+    variables = {"site": club.site, "consultant": consultant}
+    return (await club.at(when).data(OPEN, variables))["fitnessOpenClaims"]
+
+
+async def test_open_claims_FC_4_lists_a_contested_sale_until_day_15_with_its_contender(club):
+    sale = await _contested(club, "Open A", "13812345681")
+    [row] = await _open(club, at(11, 8, 23, 59))  # day 7
+    assert row["sale"]["id"] == sale and row["contenderIds"] == [club.wang]
+    assert (row["openThrough"], row["wholeThrough"]) == ("2026-11-16", "2026-11-08")
+    assert row["decision"]["rule"] == "FC-4"
+    assert "Today is day 7 of the sale of 2026-11-02" in row["decision"]["message"]
+    [day8] = await _open(club, at(11, 9, 0, 0))
+    assert day8["wholeThrough"] is None and "takes half" in day8["decision"]["message"]
+    # Only the sales a consultant could claim: Zhao closed it, Wang follows the customer.
+    assert [r["sale"]["id"] for r in await _open(club, at(11, 9), club.wang)] == [sale]
+    assert await _open(club, at(11, 9), club.zhao) == []
+    assert [r["sale"]["id"] for r in await _open(club, at(11, 16, 23, 59))] == [sale]
+    assert await _open(club, at(11, 17, 0, 0)) == []  # day 16: shut (FC-4)
+    # A claim that moved the sale closes it: only a change form changes it now (FC-22).
+    await club.claim(sale, club.wang, at(11, 10))
+    assert await _open(club, at(11, 11)) == []
+
+
+async def test_open_claims_FC_22_the_month_end_freeze_and_FC_15_group_day(club):
+    sale = await _contested(club, "Open B", "13812345682")
+    group_buyer = await club.customer("Open C", "13812345683")
+    await club.visit(group_buyer, club.zhao, at(11, 2, 15, 30))
+    sold = await club.sale(club.zhao, group_buyer, at(11, 2, 16), groupSize=8, phone="13812345683")
+    group = sold["id"]
+    rows = await _open(club, at(11, 2, 20))
+    assert [r["sale"]["id"] for r in rows] == [sale, group]
+    assert rows[1]["openThrough"] == "2026-11-02" and rows[1]["decision"]["rule"] == "FC-15"
+    assert [r["sale"]["id"] for r in await _open(club, at(11, 3))] == [sale]
+    late = await _contested(club, "Open D", "13812345684")  # also sold 11-02
+    assert len(await _open(club, at(11, 3))) == 2 and late
+    # A sale of 11-20: November has 30 days, the freeze starts 11-28.
+    customer = await club.customer("Open E", "13812345685")
+    await club.sheet(club.wang, customer, at(11, 19, 9), phone="13812345685")
+    await club.visit(customer, club.zhao, at(11, 20, 14))
+    nov20 = (await club.sale(club.zhao, customer, at(11, 20, 15), phone="13812345685"))["id"]
+    [row] = await _open(club, at(11, 27, 23, 59))
+    assert row["sale"]["id"] == nov20 and row["openThrough"] == "2026-11-27"
+    assert row["decision"]["rule"] == "FC-22"
+    assert await _open(club, at(11, 28, 0, 0)) == []
+
+
+async def _party(club: Club, names: list[str], phones: list[str], hour: int) -> list[str]:
+    """Three visitors together on 11-02; Wang follows the first (sheet of 11-01, appointment
+    for 11-02); Zhao receives them and closes three cards."""
+    customers = [await club.customer(n, p) for n, p in zip(names, phones, strict=True)]
+    await club.sheet(club.wang, customers[0], at(11, 1, 9), phone=phones[0])
+    book = {
+        "siteId": club.site,
+        "consultantId": club.wang,
+        "customerId": customers[0],
+        "phone": phones[0],
+        "visitDate": "2026-11-02",
+        "signature": "DIRECTOR",
+    }
+    await club.at(at(11, 1, 10)).data(APPOINTMENT, {"input": book})
+    sales = []
+    for customer, phone in zip(customers, phones, strict=True):
+        await club.visit(customer, club.zhao, at(11, 2, hour))
+        sales.append((await club.sale(club.zhao, customer, at(11, 2, hour, 30), phone=phone))["id"])
+    return sales
+
+
+async def _claim_party(club: Club, sales: list[str], when: Any, size: int = 3) -> list[dict]:
+    data = {"saleIds": sales, "claimantId": club.wang, "partySize": size}
+    return (await club.at(when).data(PARTY, {"input": data}))["claimPartySales"]["results"]
+
+
+async def test_FC_14_party_found_the_same_day_with_an_appointment_is_all_the_claimants(club):
+    sales = await _party(club, ["Pa A", "Pa B", "Pa C"], ["13812345691", "13812345692",
+                                                          "13812345693"], 14)  # fmt: skip
+    results = await _claim_party(club, sales, at(11, 2, 23, 59))
+    assert [r["claim"]["outcome"] for r in results] == ["WHOLE", "WHOLE", "WHOLE"]
+    assert [r["claim"]["decision"]["rule"] for r in results] == ["FC-4", "FC-14", "FC-14"]
+    assert "the whole party is Wang Li's" in results[1]["claim"]["decision"]["message"]
+    assert all(r["sale"]["shares"] == [{"staffId": club.wang, "share": "1"}] for r in results)
+
+
+async def test_FC_14_party_found_the_next_day_gives_only_the_member_with_the_sheet(club):
+    sales = await _party(club, ["Pb A", "Pb B", "Pb C"], ["13812345694", "13812345695",
+                                                          "13812345696"], 15)  # fmt: skip
+    results = await _claim_party(club, sales, at(11, 3, 0, 0))
+    assert [r["claim"]["outcome"] for r in results] == ["WHOLE", "STAYS", "STAYS"]
+    assert results[0]["claim"]["decision"]["rule"] == "FC-4"
+    stays = results[2]["claim"]["decision"]
+    assert stays["rule"] == "FC-14"
+    assert "it was not found the same day" in stays["message"]
+    assert "Wang Li gets only the member with the follow-up sheet" in stays["message"]
+    assert results[2]["sale"]["shares"] == [{"staffId": club.zhao, "share": "1"}]
+    # Two visitors are no party (FC-14 from 3): each sale is an ordinary claim.
+    again = await _party(club, ["Pc A", "Pc B", "Pc C"], ["13812345697", "13812345698",
+                                                          "13812345699"], 16)  # fmt: skip
+    two = await _claim_party(club, again[:2], at(11, 2, 23), size=2)
+    assert [r["claim"]["decision"]["rule"] for r in two] == ["FC-4", "FC-8"]
+
+
+async def test_FC_14_party_input_errors_write_nothing(club):
+    sales = await _party(club, ["Pd A", "Pd B", "Pd C"], ["13812345601", "13812345602",
+                                                          "13812345603"], 14)  # fmt: skip
+    cases = [
+        ({"saleIds": sales, "claimantId": club.wang, "partySize": 2}, "INVALID_PARTY_SIZE"),
+        (
+            {"saleIds": [sales[0], sales[0]], "claimantId": club.wang, "partySize": 3},
+            "INVALID_PARTY",
+        ),
+        ({"saleIds": [], "claimantId": club.wang, "partySize": 3}, "INVALID_PARTY"),
+        (
+            {"saleIds": [*sales, "999999"], "claimantId": club.wang, "partySize": 4},
+            "SALE_NOT_FOUND",
+        ),
+    ]
+    for data, code in cases:
+        error = await club.at(at(11, 2, 20)).error(PARTY, {"input": data})
+        assert error.extensions["code"] == code, (data, error)
+    other_day = await _contested(club, "Pd D", "13812345604")  # sold 11-02 15:00
+    later = (await club.sale(club.zhao, await club.customer("Pd E", "13812345605"),
+                             at(11, 3, 10), phone="13812345605"))["id"]  # fmt: skip
+    error = await club.at(at(11, 3, 11)).error(
+        PARTY, {"input": {"saleIds": [other_day, later], "claimantId": club.wang, "partySize": 3}}
+    )
+    assert error.extensions["code"] == "PARTY_NOT_TOGETHER"
+    # Nothing was written: the party is still open to its claim.
+    assert len(await _open(club, at(11, 2, 21), club.wang)) == 2
+
+
+async def _group_and_joiner(club: Club, phone: str) -> tuple[str, str]:
+    """Wang sells a group of 8 on 11-02; a joiner arrives separately that afternoon, Zhao
+    receives them and closes their card."""
+    lead = await club.customer("Group Lead", "13812345610")
+    group = (await club.sale(club.wang, lead, at(11, 2, 10), groupSize=8,
+                             phone="13812345610"))["id"]  # fmt: skip
+    joiner = await club.customer("Joiner", phone)
+    await club.visit(joiner, club.zhao, at(11, 2, 14))
+    return group, (await club.sale(club.zhao, joiner, at(11, 2, 15), phone=phone))["id"]
+
+
+async def test_FC_15_a_same_day_joiner_received_by_another_is_duty_reception(club):
+    group, sale = await _group_and_joiner(club, "13812345611")
+    data = {"saleId": sale, "groupSaleId": group, "arrivedSeparately": True}
+    got = (await club.at(at(11, 2, 18)).data(JOINER, {"input": data}))["creditGroupJoiner"]
+    assert got["claim"]["outcome"] == "WHOLE" and got["claim"]["claimantId"] == club.wang
+    assert got["claim"]["decision"]["rule"] == "FC-15"
+    assert "Zhao Min's reception was duty reception" in got["claim"]["decision"]["message"]
+    assert got["claim"]["evidence"] == ["group sale of 8 by Wang Li on 2026-11-02"]
+    assert got["sale"]["shares"] == [{"staffId": club.wang, "share": "1"}]
+    assert got["sale"]["followUpHolderId"] == club.wang
+
+
+async def test_FC_15_a_joiner_who_came_with_the_group_stays_and_errors(club):
+    group, sale = await _group_and_joiner(club, "13812345612")
+    data = {"saleId": sale, "groupSaleId": group, "arrivedSeparately": False}
+    got = (await club.at(at(11, 2, 18)).data(JOINER, {"input": data}))["creditGroupJoiner"]
+    assert got["claim"]["outcome"] == "STAYS" and got["claim"]["decision"]["rule"] == "FC-15"
+    assert got["sale"]["shares"] == [{"staffId": club.zhao, "share": "1"}]
+    not_group = {"saleId": group, "groupSaleId": sale, "arrivedSeparately": True}
+    error = await club.at(at(11, 2, 19)).error(JOINER, {"input": not_group})
+    assert error.extensions["code"] == "NOT_A_GROUP_SALE"
+    missing = {"saleId": sale, "groupSaleId": "999999", "arrivedSeparately": True}
+    error = await club.at(at(11, 2, 19)).error(JOINER, {"input": missing})
+    assert error.extensions["code"] == "SALE_NOT_FOUND"
+    # Across the month boundary a joiner's card no longer changes hands (FC-22).
+    data["arrivedSeparately"] = True
+    late = (await club.at(at(12, 1, 9)).data(JOINER, {"input": data}))["creditGroupJoiner"]
+    assert late["claim"]["outcome"] == "REFUSED" and late["claim"]["decision"]["rule"] == "FC-22"
+
+
+async def test_a_consultants_month_lists_their_fines(club):
+    customer = await club.customer("Fine A", "13812345620")
+    await club.visit(customer, club.zhao, at(11, 2, 14))
+    await club.sale(club.zhao, customer, at(11, 2, 15), phone="1381234")  # FC-16: 200
+    zhao = await club.at(at(11, 20)).data(MONTH, {"site": club.site, "staff": club.zhao})
+    month = zhao["fitnessConsultantMonth"]
+    [fine] = month["fines"]
+    assert fine["code"] == "FC-16-own-number" and fine["amount"] == "200.00"
+    assert fine["staffId"] == club.zhao and fine["decision"]["rule"] == "FC-16"
+    assert month["totalFines"] == "200.00" and month["totalShare"] == "1"
+    ledger = await club.at(at(11, 20)).data(PENALTIES, {"site": club.site})
+    assert len(ledger["penalties"]["edges"]) == 1
+    wang = await club.at(at(11, 20)).data(MONTH, {"site": club.site, "staff": club.wang})
+    assert wang["fitnessConsultantMonth"]["fines"] == []
+    assert wang["fitnessConsultantMonth"]["totalFines"] == "0.00"
