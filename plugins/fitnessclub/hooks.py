@@ -14,6 +14,7 @@ from core.plugin_api import (
     PluginInfo,
     ReceptionContext,
     SaleContext,
+    StaffRole,
     VisitRecorded,
     hookimpl,
     line_mutation,
@@ -25,6 +26,24 @@ from plugins.fitnessclub import schema as gql
 from plugins.fitnessclub.policy import FitnessClubPolicy
 
 CODE = fitnessclub.CODE
+
+CLUB_ROLES = (
+    StaffRole(
+        "membership_consultant",
+        "Membership consultant (会籍顾问)",
+        "sells cards; keeps follow-up sheets and the appointment book, claims sales (FC-3 … FC-23)",
+    ),
+    StaffRole(
+        "membership_manager",
+        "Membership manager (会籍经理)",
+        "leads consultants; signs a change form for the other party (FC-22)",
+    ),
+    StaffRole(
+        "club_director",
+        "Club director (总监)",
+        "signs appointments (FC-3) and, after the manager, change forms (FC-22); closes the month",
+    ),
+)
 
 
 @hookimpl
@@ -43,6 +62,12 @@ def frontdesk_plugin_info() -> PluginInfo:
 @hookimpl
 def frontdesk_migrations() -> MigrationBranch:
     return MigrationBranch("fitnessclub", Path(__file__).parent / "migrations" / "versions")
+
+
+@hookimpl
+def frontdesk_staff_roles() -> list[StaffRole]:
+    """The club's own roles (seed 000 篇八), accepted by ``addStaff(role:)`` at club sites."""
+    return list(CLUB_ROLES)
 
 
 @hookimpl

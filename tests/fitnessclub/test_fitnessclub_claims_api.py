@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from helpers import make_site
 from test_fitnessclub_api import APPOINTMENT, PENALTIES, Club, _contested, at, club, club_app
 
 __all__ = ["club", "club_app"]  # the fixtures, shared with the line's main API tests
@@ -211,3 +212,23 @@ async def test_a_consultants_month_lists_their_fines(club):
     wang = await club.at(at(11, 20)).data(MONTH, {"site": club.site, "staff": club.wang})
     assert wang["fitnessConsultantMonth"]["fines"] == []
     assert wang["fitnessConsultantMonth"]["totalFines"] == "0.00"
+
+
+ROLE = """
+mutation($site: ID!, $role: String!) { addStaff(input: {siteId: $site, name: "Xu", role: $role}) {
+  id role } }"""
+
+
+async def test_the_club_declares_its_staff_roles(club):
+    admin = club.at(at(11, 1, 8))
+    for role in ("membership_consultant", "membership_manager", "club_director"):
+        added = await admin.data(ROLE, {"site": club.site, "role": role})
+        assert added["addStaff"]["role"] == role
+    # Core's roles stay available; the club's roles are the club's own.
+    assert (await admin.data(ROLE, {"site": club.site, "role": "front_desk"}))["addStaff"]
+    estate = await make_site(admin, "Sunrise Sales", line="realestate")
+    error = await admin.error(ROLE, {"site": estate, "role": "membership_consultant"})
+    assert error.extensions["code"] == "UNKNOWN_ROLE"
+    error = await admin.error(ROLE, {"site": club.site, "role": "night_porter"})
+    assert error.extensions["code"] == "UNKNOWN_ROLE"
+    assert "membership_consultant" in error.message and "club_director" in error.message
