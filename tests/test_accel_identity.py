@@ -105,6 +105,7 @@ ROOT_ARGUMENTS: dict[str, str] = {
         '(siteId: "{club}", staffId: "{club_staff}", month: "{club_month}")'
     ),
     "fitnessOpenClaims": '(siteId: "{club}")',
+    "fitnessMonthReport": '(siteId: "{club}", month: "{club_month}")',
 }
 # Root fields deliberately not in the battery, each with the reason (none at present).
 EXEMPT: dict[str, str] = {}

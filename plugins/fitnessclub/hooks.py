@@ -142,6 +142,12 @@ def frontdesk_graphql_queries() -> list[Any]:
             description="A consultant's month: the sales they hold a share of, and the sum.",
         ),
         line_query(
+            service.fitness_month_report,
+            name="fitnessMonthReport",
+            description="A month's attribution report: every consultant's sales, shares, "
+            "follow-up rights and fines (site time; this month by default).",
+        ),
+        line_query(
             service.fitness_open_claims,
             name="fitnessOpenClaims",
             description="Open claims: the club's sales a claim (对单) can still change today, "

@@ -364,3 +364,28 @@ class GroupJoinerInput:
     sale_id: strawberry.ID = strawberry.field(description="The joiner's own card sale.")
     group_sale_id: strawberry.ID = strawberry.field(description="The group sale (8 or more).")
     arrived_separately: bool
+
+
+@strawberry.type(description="A consultant's line of a month's attribution report.")
+class FitnessReportLine:
+    staff_id: strawberry.ID
+    name: str
+    sales: int = strawberry.field(description="Sales of the month they hold a share of.")
+    whole_sales: int
+    half_sales: int
+    total_share: Decimal = strawberry.field(description="Sum of shares (1 per whole sale).")
+    follow_up_rights: int = strawberry.field(description="FC-13: sales whose member they serve.")
+    fines: int = strawberry.field(description="Fines issued in the month, revoked ones left out.")
+    total_fines: Decimal = strawberry.field(description="Sum of those fines, CNY.")
+
+
+@strawberry.type(
+    description="A month's attribution report (site time): every consultant with a share or "
+    "a fine, in a fixed number of statements whatever the number of sales."
+)
+class FitnessMonthReport:
+    site_id: strawberry.ID
+    month: date
+    sales: int
+    total_price: Decimal = strawberry.field(description="Sum of the month's card prices, CNY.")
+    lines: list[FitnessReportLine] = strawberry.field(description="By staff id.")

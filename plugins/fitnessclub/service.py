@@ -1417,18 +1417,19 @@ async def consultant_month(
 
 
 async def _month_fines(
-    session: AsyncSession, site: Site, staff: Staff, first: date
+    session: AsyncSession, site: Site, staff: Staff | None, first: date
 ) -> list[gql.FitnessFine]:
-    """The fines issued to ``staff`` in the month of ``first`` (site time), revoked entries
-    and revocations left out: two statements."""
+    """The fines issued to ``staff`` (everyone at the site when None) in the month of
+    ``first`` (site time), revoked entries and revocations left out: two statements."""
     start, end = _month_bounds(site, first)
+    who = [Penalty.staff_id == staff.id] if staff is not None else []
     rows = (
         await session.execute(
             select(Penalty, PenaltyRule.code, PenaltyRule.rule)
             .join(PenaltyRule, Penalty.penalty_rule_id == PenaltyRule.id)
             .where(
                 Penalty.site_id == site.id,
-                Penalty.staff_id == staff.id,
+                *who,
                 Penalty.revokes_id.is_(None),
                 Penalty.issued_at >= start,
                 Penalty.issued_at < end,
@@ -1440,7 +1441,7 @@ async def _month_fines(
     return [
         gql.FitnessFine(
             penalty_id=strawberry.ID(str(p.id)),
-            staff_id=strawberry.ID(str(staff.id)),
+            staff_id=strawberry.ID(str(p.staff_id)),
             code=code,
             amount=Decimal(p.amount or 0).quantize(CENT),
             decision=Decision(rule=rule, message=p.reason),
@@ -1448,6 +1449,63 @@ async def _month_fines(
         for p, code, rule in rows
         if p.id not in revoked
     ]
+
+
+async def month_report(session: AsyncSession, site: Site, first: date) -> gql.FitnessMonthReport:
+    """The month's attribution report: per consultant, shares, follow-up rights and fines.
+    Five statements whatever the number of sales or consultants (sales, fines, revocations,
+    names; the site read by the caller): no N+1."""
+    first = first.replace(day=1)
+    sales = await _month_sales(session, site, first)
+    fines = await _month_fines(session, site, None, first)
+    lines: dict[int, dict[str, Any]] = {}
+
+    def line(staff_id: int) -> dict[str, Any]:
+        return lines.setdefault(
+            staff_id,
+            {"sales": 0, "whole": 0, "half": 0, "share": Decimal(0), "rights": 0, "fines": []},
+        )
+
+    for sale in sales:
+        for share in sale.shares:
+            row = line(int(share["staff_id"]))
+            fraction = Decimal(share["share"])
+            row["sales"] += 1
+            row["share"] += fraction
+            row["whole" if fraction == 1 else "half"] += 1
+        line(sale.follow_up_holder_id)["rights"] += 1
+    for fine in fines:
+        line(int(fine.staff_id))["fines"].append(fine.amount)
+    names = await staff_names(session, lines)
+    return gql.FitnessMonthReport(
+        site_id=strawberry.ID(str(site.id)),
+        month=first,
+        sales=len(sales),
+        total_price=sum((x.price for x in sales), Decimal(0)).quantize(CENT),
+        lines=[
+            gql.FitnessReportLine(
+                staff_id=strawberry.ID(str(staff_id)),
+                name=names.get(str(staff_id), str(staff_id)),
+                sales=row["sales"],
+                whole_sales=row["whole"],
+                half_sales=row["half"],
+                total_share=row["share"],
+                follow_up_rights=row["rights"],
+                fines=len(row["fines"]),
+                total_fines=sum(row["fines"], Decimal(0)).quantize(CENT),
+            )
+            for staff_id, row in sorted(lines.items())
+        ],
+    )
+
+
+async def fitness_month_report(
+    info: Info, site_id: strawberry.ID, month: date | None = None
+) -> gql.FitnessMonthReport:
+    """A month's attribution report (the site's local month; this one by default)."""
+    async with read_session(info) as s:
+        site = await club(s, site_id)
+        return await month_report(s, site, month or rules.local_date(clock(info), tz_of(site)))
 
 
 def _month_bounds(site: Site, first: date) -> tuple[datetime, datetime]:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers import make_site
+from helpers import add_staff, make_site
+from sqlalchemy import event
 from test_fitnessclub_api import APPOINTMENT, PENALTIES, Club, _contested, at, club, club_app
 
 __all__ = ["club", "club_app"]  # the fixtures, shared with the line's main API tests
@@ -232,3 +233,53 @@ async def test_the_club_declares_its_staff_roles(club):
     error = await admin.error(ROLE, {"site": club.site, "role": "night_porter"})
     assert error.extensions["code"] == "UNKNOWN_ROLE"
     assert "membership_consultant" in error.message and "club_director" in error.message
+
+
+REPORT = """
+query($site: ID!) { fitnessMonthReport(siteId: $site, month: "2026-11-30") {
+  month sales totalPrice lines { staffId name sales wholeSales halfSales totalShare
+    followUpRights fines totalFines } } }"""
+
+
+async def _report_statements(club: Club) -> tuple[int, dict]:
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    engine = club.app.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        report = await club.at(at(11, 20)).data(REPORT, {"site": club.site})
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(statements), report["fitnessMonthReport"]
+
+
+async def test_the_month_report_sums_each_consultant_in_constant_statements(club):
+    whole = await _contested(club, "Rep A", "13812345641")
+    half = await _contested(club, "Rep B", "13812345642")
+    await club.claim(whole, club.wang, at(11, 3))
+    await club.claim(half, club.wang, at(11, 10))
+    fined = await club.customer("Rep C", "13812345643")
+    await club.visit(fined, club.zhao, at(11, 4, 14))
+    await club.sale(club.zhao, fined, at(11, 4, 15), phone="1381234")  # FC-16: 200
+    few, report = await _report_statements(club)
+    assert report["month"] == "2026-11-01" and report["sales"] == 3
+    assert report["totalPrice"] == "11040.00"
+    wang, zhao = report["lines"]
+    assert (wang["staffId"], wang["name"]) == (club.wang, "Wang Li")
+    assert (wang["sales"], wang["wholeSales"], wang["halfSales"]) == (2, 1, 1)
+    assert wang["totalShare"] == "1.5" and wang["followUpRights"] == 1
+    assert (wang["fines"], wang["totalFines"]) == (0, "0.00")
+    assert (zhao["sales"], zhao["wholeSales"], zhao["halfSales"]) == (2, 1, 1)
+    assert zhao["totalShare"] == "1.5" and zhao["followUpRights"] == 2
+    assert (zhao["fines"], zhao["totalFines"]) == (1, "200.00")
+    for n in range(12):  # more sales and consultants: the same statements (no N+1)
+        who = await add_staff(club.at(at(11, 1, 8)), club.site, f"Extra {n}")
+        buyer = await club.customer(f"Rep X{n}", f"138123457{n:02d}")
+        await club.visit(buyer, who, at(11, 5, 10))
+        await club.sale(who, buyer, at(11, 5, 11), phone=f"138123457{n:02d}")
+    many, bigger = await _report_statements(club)
+    assert bigger["sales"] == 15 and len(bigger["lines"]) == 14
+    assert many == few
