@@ -177,6 +177,12 @@ def frontdesk_graphql_mutations() -> list[Any]:
             "showed an earlier one).",
         ),
         line_mutation(
+            service.report_unreachable_mutation,
+            name="reportUnreachablePhone",
+            description="FC-5: a follow-up sheet's number could not be reached; invalid 48 "
+            "hours after the first report.",
+        ),
+        line_mutation(
             service.record_appointment,
             name="recordAppointment",
             description="FC-3 / FC-6: a line of the appointment book.",

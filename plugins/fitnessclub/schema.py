@@ -389,3 +389,11 @@ class FitnessMonthReport:
     sales: int
     total_price: Decimal = strawberry.field(description="Sum of the month's card prices, CNY.")
     lines: list[FitnessReportLine] = strawberry.field(description="By staff id.")
+
+
+@strawberry.input(
+    description="FC-5: the number on a follow-up sheet could not be reached; it stays valid for "
+    "a 2-day grace from the first recorded failure, then is invalid."
+)
+class UnreachablePhoneInput:
+    sheet_id: strawberry.ID

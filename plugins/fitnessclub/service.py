@@ -1290,6 +1290,43 @@ async def _lead_view(session: AsyncSession, data: gql.LeadInput, now: datetime) 
     return lead_view(await add_lead(session, data, now))
 
 
+async def report_unreachable(
+    session: AsyncSession, data: gql.UnreachablePhoneInput, now: datetime
+) -> gql.FitnessFollowUpSheet:
+    """FC-5: record the first failure to reach a sheet's number (a later report keeps the
+    first: the 48-hour grace counts from it, *Decided*)."""
+    row = await session.get(FollowUpSheet, parse_id(data.sheet_id, "sheetId"))
+    if row is None:
+        raise NotFound(
+            f"follow-up sheet {data.sheet_id} does not exist",
+            code="SHEET_NOT_FOUND",
+            field="sheetId",
+        )
+    site = await club(session, row.site_id, lock=True)
+    await session.refresh(row)
+    if row.unreachable_since is None:
+        row.unreachable_since = now
+        await session.flush()
+        await record_event(
+            session,
+            stream=STREAM,
+            type="follow_up_sheet.unreachable",
+            now=now,
+            site_id=site.id,
+            subject_id=row.id,
+            payload={"consultant_id": row.consultant_id, "customer_id": row.customer_id},
+        )
+    policy = await load_policy(session)
+    return sheet_view(row, site, now, policy, await staff_names(session, [row.consultant_id]))
+
+
+async def report_unreachable_mutation(
+    info: Info, input: gql.UnreachablePhoneInput
+) -> gql.FitnessFollowUpSheet:
+    """FC-5: a follow-up sheet's number could not be reached."""
+    return await _write(info, report_unreachable, input)
+
+
 async def record_follow_up_sheet(
     info: Info, input: gql.FollowUpSheetInput
 ) -> gql.FitnessFollowUpSheet:

@@ -283,3 +283,99 @@ async def test_the_month_report_sums_each_consultant_in_constant_statements(club
     many, bigger = await _report_statements(club)
     assert bigger["sales"] == 15 and len(bigger["lines"]) == 14
     assert many == few
+
+
+UNREACHABLE = """
+mutation($sheet: ID!) { reportUnreachablePhone(input: {sheetId: $sheet}) {
+  id decision { rule message } } }"""
+SHEETS = """
+query($site: ID!, $customer: ID!) { fitnessEvidence(siteId: $site, customerId: $customer) {
+  followUpSheets { id decision { rule message } } } }"""
+
+
+async def test_FC_5_illegible_altered_or_unreachable_numbers_are_no_evidence(club):
+    customer = await club.customer("Five A", "13812345651")
+    illegible = await club.sheet(club.wang, customer, at(11, 1, 9), legible=False)
+    assert illegible["decision"]["rule"] == "FC-5"
+    assert "is illegible; such a number is invalid" in illegible["decision"]["message"]
+    altered = await club.sheet(club.wang, customer, at(11, 1, 9, 5), altered=True)
+    assert "is written over" in altered["decision"]["message"]
+    await club.visit(customer, club.zhao, at(11, 2, 14))
+    sale = (await club.sale(club.zhao, customer, at(11, 2, 15), phone="13812345651"))["id"]
+    decided = await club.claim(sale, club.wang, at(11, 3))
+    assert decided["claim"]["outcome"] != "WHOLE"
+    assert decided["sale"]["shares"] == [{"staffId": club.zhao, "share": "1"}]
+
+
+async def test_FC_5_an_unreachable_number_is_invalid_48_hours_after_the_first_report(club):
+    customer = await club.customer("Five B", "13812345652")
+    sheet = await club.sheet(club.wang, customer, at(11, 1, 9), phone="13812345652")
+    first = await club.at(at(11, 3, 9)).data(UNREACHABLE, {"sheet": sheet["id"]})
+    grace = first["reportUnreachablePhone"]["decision"]
+    assert grace["rule"] == "FC-3"  # still valid, within the grace
+    # A second report keeps the first failure: the grace counts from it.
+    await club.at(at(11, 4, 9)).data(UNREACHABLE, {"sheet": sheet["id"]})
+    variables = {"site": club.site, "customer": customer}
+    within = await club.at(at(11, 5, 8, 59)).data(SHEETS, variables)
+    assert within["fitnessEvidence"]["followUpSheets"][0]["decision"]["rule"] == "FC-3"
+    over = await club.at(at(11, 5, 9, 0)).data(SHEETS, variables)
+    decision = over["fitnessEvidence"]["followUpSheets"][0]["decision"]
+    assert decision["rule"] == "FC-5"
+    assert "after the 48-hour grace it is invalid" in decision["message"]
+    missing = await club.at(at(11, 5, 9)).error(UNREACHABLE, {"sheet": "999999"})
+    assert missing.extensions["code"] == "SHEET_NOT_FOUND"
+
+
+async def test_FC_13_follow_up_rights_go_with_a_whole_sale_and_stay_with_the_closer_on_half(
+    club,
+):
+    whole = await _contested(club, "Thirteen A", "13812345653")
+    half = await _contested(club, "Thirteen B", "13812345654")
+    got = await club.claim(whole, club.wang, at(11, 8, 23, 59))  # day 7
+    assert got["sale"]["followUpHolderId"] == club.wang
+    assert got["followUpRights"]["rule"] == "FC-13"
+    assert "Wang Li serves the member" in got["followUpRights"]["message"]
+    split = await club.claim(half, club.wang, at(11, 9, 0, 0))  # day 8
+    assert split["sale"]["followUpHolderId"] == club.zhao
+    assert "the closer Zhao Min keeps serving" in split["followUpRights"]["message"]
+    report = (await club.at(at(11, 20)).data(REPORT, {"site": club.site}))["fitnessMonthReport"]
+    rights = {line["staffId"]: line["followUpRights"] for line in report["lines"]}
+    assert rights == {club.wang: 1, club.zhao: 1}
+
+
+async def test_FC_4_day_15_is_half_and_day_16_stays_at_local_midnight_through_graphql(club):
+    day15 = await _contested(club, "Fifteen A", "13812345655")
+    half = await club.claim(day15, club.wang, at(11, 16, 23, 59))
+    assert (
+        half["claim"]["outcome"] == "HALF"
+        and "found on day 15" in (half["claim"]["decision"]["message"])
+    )
+    day16 = await _contested(club, "Fifteen B", "13812345656")
+    stays = await club.claim(day16, club.wang, at(11, 17, 0, 0))
+    assert (
+        stays["claim"]["outcome"] == "STAYS"
+        and "found on day 16" in (stays["claim"]["decision"]["message"])
+    )
+
+
+async def test_FC_22_claims_flip_at_the_month_end_freeze_and_the_month_boundary(club):
+    customer = await club.customer("Freeze A", "13812345657")
+    await club.sheet(club.wang, customer, at(11, 19, 9), phone="13812345657")
+    await club.visit(customer, club.zhao, at(11, 20, 14))
+    sale = (await club.sale(club.zhao, customer, at(11, 20, 15), phone="13812345657"))["id"]
+    frozen = await club.claim(sale, club.wang, at(11, 28, 0, 0))  # first of the last 3 days
+    assert frozen["claim"]["outcome"] == "REFUSED"
+    assert frozen["claim"]["decision"]["rule"] == "FC-22"
+    assert "last 3 days of the month" in frozen["claim"]["decision"]["message"]
+    before = await club.claim(sale, club.wang, at(11, 27, 23, 59))  # the day before: day 8
+    assert before["claim"]["outcome"] == "HALF" and before["claim"]["decision"]["rule"] == "FC-4"
+    # A sale of the month's last day: same day yes, next day (a new month) no.
+    other = await club.customer("Freeze B", "13812345658")
+    await club.sheet(club.wang, other, at(11, 29, 9), phone="13812345658")
+    await club.visit(other, club.zhao, at(11, 30, 14))
+    last = (await club.sale(club.zhao, other, at(11, 30, 15), phone="13812345658"))["id"]
+    across = await club.claim(last, club.wang, at(12, 1, 0, 0))
+    assert across["claim"]["outcome"] == "REFUSED"
+    assert "claims across months are refused" in across["claim"]["decision"]["message"]
+    same_day = await club.claim(last, club.wang, at(11, 30, 23, 59))
+    assert same_day["claim"]["outcome"] == "WHOLE"
