@@ -17,6 +17,7 @@ from core.plugin_api import (
     StaffRole,
     VisitRecorded,
     hookimpl,
+    line_field,
     line_mutation,
     line_query,
 )
@@ -116,6 +117,20 @@ def frontdesk_graphql_input_fields() -> list[LineInput]:
 @hookimpl
 def frontdesk_attribute_sale(context: SaleContext) -> Any:
     return service.attribute_sale(context)
+
+
+@hookimpl
+def frontdesk_graphql_type_fields() -> list[Any]:
+    return [
+        line_field(
+            on="Customer",
+            name="fitnessclub",
+            type=gql.FitnessMembership,
+            description="The club member's current card and who serves them (FC-13, FC-17); "
+            "null for a customer without a card.",
+            loader=service.load_memberships,
+        )
+    ]
 
 
 @hookimpl

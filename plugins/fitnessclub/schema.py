@@ -397,3 +397,19 @@ class FitnessMonthReport:
 )
 class UnreachablePhoneInput:
     sheet_id: strawberry.ID
+
+
+@strawberry.type(
+    description="A club member's current card (the latest sale they bought or use) and who "
+    "serves them (FC-13)."
+)
+class FitnessMembership:
+    sale_id: strawberry.ID
+    kind: SaleKind  # type: ignore[valid-type]
+    card_type: str
+    sold_at: datetime
+    valid_until: date | None = strawberry.field(description="FC-17: the card's last valid day.")
+    follow_up_holder_id: strawberry.ID = strawberry.field(
+        description="FC-13: who serves the member (whole sale: the claimant; half: the closer)."
+    )
+    decision: Decision = strawberry.field(description="Why the sale is whose it is.")

@@ -1262,6 +1262,32 @@ async def check_sale_phones(
     return fines
 
 
+async def load_memberships(session: AsyncSession, customers: list[Any]) -> dict[int, Any]:
+    """``Customer.fitnessclub``: each customer's latest card (bought or used), for a whole
+    page of customers in one statement."""
+    ids = [c.id for c in customers]
+    rows = await session.scalars(
+        select(CardSale)
+        .where(CardSale.buyer_id.in_(ids) | CardSale.user_id.in_(ids))
+        .order_by(CardSale.sold_at, CardSale.id)
+    )
+    latest: dict[int, CardSale] = {}
+    for sale in rows.all():  # oldest first: the last one written wins
+        latest[sale.user_id or sale.buyer_id] = sale
+    return {
+        customer_id: gql.FitnessMembership(
+            sale_id=strawberry.ID(str(sale.id)),
+            kind=rules.SaleKind(sale.kind),
+            card_type=sale.card_type,
+            sold_at=sale.sold_at,
+            valid_until=sale.valid_until,
+            follow_up_holder_id=strawberry.ID(str(sale.follow_up_holder_id)),
+            decision=Decision(rule=sale.decision_rule, message=sale.decision_message),
+        )
+        for customer_id, sale in latest.items()
+    }
+
+
 # --- GraphQL entry points ---------------------------------------------------------------------
 
 InputT = TypeVar("InputT")

@@ -379,3 +379,20 @@ async def test_FC_22_claims_flip_at_the_month_end_freeze_and_the_month_boundary(
     assert "claims across months are refused" in across["claim"]["decision"]["message"]
     same_day = await club.claim(last, club.wang, at(11, 30, 23, 59))
     assert same_day["claim"]["outcome"] == "WHOLE"
+
+
+MEMBERS = """
+query($site: ID!) { customers(siteId: $site, first: 20) { nodes { name fitnessclub {
+  saleId kind cardType validUntil followUpHolderId decision { rule message } } } } }"""
+
+
+async def test_FC_13_a_members_card_and_who_serves_them_on_core_customers(club):
+    whole = await _contested(club, "Member A", "13812345661")
+    await club.claim(whole, club.wang, at(11, 3))
+    await club.customer("Member B", "13812345662")  # no card
+    page = await club.at(at(11, 4)).data(MEMBERS, {"site": club.site})
+    members = {n["name"]: n["fitnessclub"] for n in page["customers"]["nodes"]}
+    card = members["Member A"]
+    assert card["saleId"] == whole and card["kind"] == "NEW" and card["cardType"] == "annual"
+    assert card["followUpHolderId"] == club.wang and card["decision"]["rule"] == "FC-4"
+    assert members["Member B"] is None
