@@ -106,6 +106,10 @@ ROOT_ARGUMENTS: dict[str, str] = {
     ),
     "fitnessOpenClaims": '(siteId: "{club}")',
     "fitnessMonthReport": '(siteId: "{club}", month: "{club_month}")',
+    "fitnessMayTakeOver": (
+        '(siteId: "{club}", consultantId: "{club_staff}", receiverId: "{club_closer}", '
+        "hasAppointment: true, receiverHasOwnCustomerInGroup: true)"
+    ),
 }
 # Root fields deliberately not in the battery, each with the reason (none at present).
 EXEMPT: dict[str, str] = {}
@@ -279,6 +283,7 @@ async def _club_ids(client: Client, club: str) -> dict[str, str]:
     return {
         "club": club,
         "club_staff": staff["Wang Fang"],
+        "club_closer": staff["Zhao Lei"],
         "club_customer": str(buyer),
         "club_sale": str(sale_id),
         "club_month": sold_at.astimezone(SHANGHAI).date().isoformat(),

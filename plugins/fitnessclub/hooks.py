@@ -169,6 +169,13 @@ def frontdesk_graphql_queries() -> list[Any]:
             "with who could claim each (only those of consultantId when given).",
         ),
         line_query(
+            service.fitness_may_take_over,
+            name="fitnessMayTakeOver",
+            description="FC-14: may a consultant who finds their own customer in another's "
+            "reception take over (an appointment; the receiver's consent when they have a "
+            "customer of their own in the group)?",
+        ),
+        line_query(
             service.fitness_claims,
             name="fitnessClaims",
             description="The claims (对单) on a sale, oldest first, each with its decision.",

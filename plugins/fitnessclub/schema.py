@@ -413,3 +413,9 @@ class FitnessMembership:
         description="FC-13: who serves the member (whole sale: the claimant; half: the closer)."
     )
     decision: Decision = strawberry.field(description="Why the sale is whose it is.")
+
+
+@strawberry.type(description="FC-14: may a consultant take over another's reception?")
+class FitnessTakeOver:
+    allowed: bool
+    decision: Decision

@@ -1600,6 +1600,40 @@ async def fitness_open_claims(
         return await open_claims(s, site, clock(info), consultant)
 
 
+async def fitness_may_take_over(
+    info: Info,
+    site_id: strawberry.ID,
+    consultant_id: strawberry.ID,
+    receiver_id: strawberry.ID,
+    has_appointment: bool,
+    receiver_has_own_customer_in_group: bool = False,
+    receiver_consents: bool = False,
+) -> gql.FitnessTakeOver:
+    """FC-14: a consultant who finds their own customer in another's reception may take over
+    only with an appointment (shown afterwards), and only with the first receiver's consent
+    when that receiver has a customer of their own in the group. Asked at the desk, before
+    the hand-over; nothing is written."""
+    async with read_session(info) as s:
+        site = await club(s, site_id)
+        taker = await _staff(s, site, consultant_id, "consultantId")
+        receiver = await _staff(s, site, receiver_id, "receiverId")
+        if taker.id == receiver.id:
+            raise InvalidInput(
+                "a consultant does not take over their own reception",
+                code="SAME_CONSULTANT",
+                field="consultantId",
+            )
+        verdict = rules.may_take_over(
+            str(taker.id),
+            str(receiver.id),
+            has_appointment,
+            receiver_has_own_customer_in_group,
+            receiver_consents,
+            {str(taker.id): taker.name, str(receiver.id): receiver.name},
+        )
+        return gql.FitnessTakeOver(allowed=verdict.ok, decision=_decision(verdict.reason))
+
+
 async def fitness_claims(info: Info, sale_id: strawberry.ID) -> list[gql.FitnessClaim]:
     """Every claim on a sale, oldest first, with its decision."""
     async with read_session(info) as s:

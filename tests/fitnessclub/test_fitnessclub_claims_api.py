@@ -396,3 +396,30 @@ async def test_FC_13_a_members_card_and_who_serves_them_on_core_customers(club):
     assert card["saleId"] == whole and card["kind"] == "NEW" and card["cardType"] == "annual"
     assert card["followUpHolderId"] == club.wang and card["decision"]["rule"] == "FC-4"
     assert members["Member B"] is None
+
+
+TAKE_OVER = """
+query($site: ID!, $me: ID!, $receiver: ID!, $appt: Boolean!, $own: Boolean!, $ok: Boolean!) {
+  fitnessMayTakeOver(siteId: $site, consultantId: $me, receiverId: $receiver,
+    hasAppointment: $appt, receiverHasOwnCustomerInGroup: $own, receiverConsents: $ok) {
+    allowed decision { rule message } } }"""
+
+
+async def test_FC_14_taking_over_anothers_reception_needs_an_appointment_and_consent(club):
+    async def ask(appt: bool, own: bool = False, ok: bool = False) -> dict:
+        variables = {"site": club.site, "me": club.wang, "receiver": club.zhao}
+        variables |= {"appt": appt, "own": own, "ok": ok}
+        return (await club.at(at(11, 2, 14)).data(TAKE_OVER, variables))["fitnessMayTakeOver"]
+
+    no_appt = await ask(False)
+    assert not no_appt["allowed"] and no_appt["decision"]["rule"] == "FC-14"
+    assert "Wang Li has no appointment for this customer" in no_appt["decision"]["message"]
+    assert (await ask(True))["allowed"]
+    refused = await ask(True, own=True)
+    assert not refused["allowed"]
+    assert "Zhao Min also has a customer of their own" in refused["decision"]["message"]
+    assert (await ask(True, own=True, ok=True))["allowed"]
+    same = {"site": club.site, "me": club.wang, "receiver": club.wang}
+    same |= {"appt": True, "own": False, "ok": False}
+    error = await club.at(at(11, 2, 14)).error(TAKE_OVER, same)
+    assert error.extensions["code"] == "SAME_CONSULTANT"
