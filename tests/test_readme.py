@@ -20,6 +20,9 @@ Markers, an HTML comment on the line(s) just before a fence:
 * ``<!-- readme-test: before: frontdesk demo --lines fitnessclub -->`` — before the block, run
   that ``frontdesk`` command on the served demo's database (as the reader does in their shell)
   and wait until the server serves the lines it enabled.
+* ``<!-- readme-test: cli -->`` on a ```` ```bash ```` block — run by bash in a fresh directory
+  with ``frontdesk`` being this checkout's CLI on the served demo's database (as after
+  ``source .venv/bin/activate``); it must exit 0.
 
 Blocks under "Writing a business line" (and its old title "Writing a plugin") are skipped:
 they are a plugin's source files, installed as a package, not requests to the demo; that
@@ -62,13 +65,14 @@ HEADING = re.compile(r"^(#+)\s+(.*?)\s*$")
 EXPECT_ERROR = re.compile(r"<!--\s*expect-error:\s*([A-Z0-9_]+)\s*-->")
 SKIP = re.compile(r"<!--\s*readme-test:\s*skip\b.*?-->")
 BEFORE = re.compile(r"<!--\s*readme-test:\s*before:\s*frontdesk\s+(.*?)\s*-->")
+CLI = re.compile(r"<!--\s*readme-test:\s*cli\s*-->")
 TOKEN_PLACEHOLDER = "fd_…"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass
 class Block:
-    kind: str  # graphql, curl, python
+    kind: str  # graphql, curl, python, cli
     code: str
     line: int  # 1-based line of the opening fence
     section: str
@@ -104,10 +108,6 @@ def readme_blocks(text: str) -> list[Block]:
         kind = {"graphql": "graphql", "python": "python"}.get(lang)
         if lang in ("bash", "sh", "shell") and re.search(r"^\s*curl\b", code, re.MULTILINE):
             kind = "curl"
-        if kind is None:
-            continue
-        if any(t.startswith(SKIPPED_SECTIONS) for _, t in headings):
-            continue
         # Markers: the comment lines right above the fence.
         above = []
         j = start - 1
@@ -115,6 +115,12 @@ def readme_blocks(text: str) -> list[Block]:
             above.append(lines[j])
             j -= 1
         markers = "\n".join(above)
+        if lang in ("bash", "sh", "shell") and CLI.search(markers):
+            kind = "cli"
+        if kind is None:
+            continue
+        if any(t.startswith(SKIPPED_SECTIONS) for _, t in headings):
+            continue
         if SKIP.search(markers):
             continue
         expected = EXPECT_ERROR.search(markers)
@@ -345,6 +351,21 @@ async def run_before(demo: Demo, block: Block) -> None:
             await asyncio.sleep(0.2)  # polling the server's state, bounded by the deadline
 
 
+async def run_cli(demo: Demo, block: Block, workdir: Path) -> None:
+    """A shell session with ``frontdesk`` on the demo's database, in its own directory."""
+    prelude = f'frontdesk() {{ "{sys.executable}" -c "from core.cli import main; main()" "$@"; }}\n'
+    process = await asyncio.create_subprocess_exec(
+        "bash", "-euo", "pipefail", "-c", prelude + block.code,
+        cwd=workdir, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        env={**os.environ, "FRONTDESK_DATABASE_URL": demo.url, "PYTHONPATH": str(ROOT),
+             "COLUMNS": "200"},
+    )  # fmt: skip
+    out, _ = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode == 0, (
+        f"{block.where()} exited {process.returncode}:\n{out.decode(errors='replace')}"
+    )
+
+
 def run_python(demo: Demo, block: Block) -> None:
     code = compile(block.code, block.where(), "exec")
     exec(code, demo.namespace)
@@ -372,6 +393,7 @@ def test_blocks_are_found_with_their_markers() -> None:
         "<!-- readme-test: skip (illustration) -->\n```graphql\n{ b }\n```\n"
         "<!-- readme-test: before: frontdesk demo --lines x -->\n```graphql\n{ c }\n```\n"
         "```bash\ncurl -s x\n```\n```bash\nls\n```\n"
+        "<!-- readme-test: cli -->\n```bash\nfrontdesk import sites s.csv\n```\n"
         "## Writing a business line\n```python\nimport x\n```\n## After\n```python\npass\n```\n"
     )
     parsed = readme_blocks(sample)
@@ -379,6 +401,7 @@ def test_blocks_are_found_with_their_markers() -> None:
         ("graphql", "SITE_NOT_FOUND", "{ a }"),
         ("graphql", None, "{ c }"),
         ("curl", None, "curl -s x"),
+        ("cli", None, "frontdesk import sites s.csv"),
         ("python", None, "pass"),
     ]
     assert parsed[1].before == ["demo", "--lines", "x"] and parsed[0].before is None
@@ -386,7 +409,7 @@ def test_blocks_are_found_with_their_markers() -> None:
     assert [op for op, _ in two] == [OperationType.MUTATION, OperationType.MUTATION]
 
 
-async def test_every_readme_example_runs_on_a_fresh_demo(demo: Demo) -> None:
+async def test_every_readme_example_runs_on_a_fresh_demo(demo: Demo, tmp_path: Path) -> None:
     if shutil.which("curl") is None:
         message = "curl is not installed (.ci/run installs it)"
         if REQUIRE_SERVICES:
@@ -402,6 +425,8 @@ async def test_every_readme_example_runs_on_a_fresh_demo(demo: Demo) -> None:
                 await run_graphql(demo, block, subscriptions)
             elif block.kind == "curl":
                 await run_curl(demo, block)
+            elif block.kind == "cli":
+                await run_cli(demo, block, tmp_path)
             else:
                 run_python(demo, block)
             for sub in subscriptions:
