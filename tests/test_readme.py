@@ -387,7 +387,7 @@ def test_blocks_are_found_with_their_markers() -> None:
         if len(skipped_section) == 2
         else 0
     )
-    assert len([b for b in blocks if b.kind != "curl"]) <= fenced - in_skipped
+    assert len([b for b in blocks if b.kind not in ("curl", "cli")]) <= fenced - in_skipped
     sample = (
         "# T\n<!-- expect-error: SITE_NOT_FOUND -->\n```graphql\n{ a }\n```\n"
         "<!-- readme-test: skip (illustration) -->\n```graphql\n{ b }\n```\n"
