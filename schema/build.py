@@ -70,6 +70,7 @@ from core.graphql.scalars import SCALAR_MAP
 from core.graphql.types import EXTENSIBLE_TYPES, CheckInResult
 from core.plugins import PluginHost, create_plugin_manager
 from core.runtime import CURRENT_MUTATION, MutationFrame
+from core.services.complaints.common import RECORDED_BY
 from core.settings import Settings
 from core.trusted import check_trusted
 
@@ -460,6 +461,7 @@ def _audited(name: str, resolve: Any) -> Any:
         if frames is not None:
             frames.append(frame)
         token = CURRENT_MUTATION.set(frame)
+        recorded_by = RECORDED_BY.set(None)  # set by the field if it acts for someone
         try:
             value = resolve(source, info, **kwargs)
             if inspect.isawaitable(value):
@@ -469,6 +471,7 @@ def _audited(name: str, resolve: Any) -> Any:
             frame.error_code = exc.code if isinstance(exc, FrontdeskError) else "INTERNAL_ERROR"
             raise
         finally:
+            RECORDED_BY.reset(recorded_by)
             CURRENT_MUTATION.reset(token)
 
     return run
