@@ -96,6 +96,12 @@ class Settings(BaseSettings):
         "local experiments, never in production.",
     )
     max_depth: int = Field(default=10, ge=1, description="Deepest selection a query may nest.")
+    max_introspection_depth: int = Field(
+        default=15,
+        ge=1,
+        description="Deepest `__schema` / `__type` selection (introspection has its own bound: "
+        "the standard introspection query nests 12-14 levels).",
+    )
     max_aliases: int = Field(default=30, ge=1, description="Most aliases in one operation.")
     max_tokens: int = Field(default=2000, ge=1, description="Most lexical tokens in a document.")
     max_page_size: int = Field(default=100, ge=1, description="Largest `first` of a page.")

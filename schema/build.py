@@ -30,6 +30,7 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
 )
+from graphql.validation import MaxIntrospectionDepthRule
 from strawberry.annotation import StrawberryAnnotation
 from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
@@ -55,7 +56,13 @@ from core.errors import (
 from core.graphql.accel import execution_context_class
 from core.graphql.complaints import FileComplaintInput
 from core.graphql.errors import classify
-from core.graphql.limits import DocumentGate, ValidatedDocuments, bounded_parse, stash
+from core.graphql.limits import (
+    DocumentGate,
+    ValidatedDocuments,
+    bounded_parse,
+    introspection_depth_rule,
+    stash,
+)
 from core.graphql.line_inputs import EXTENSIBLE_INPUTS
 from core.graphql.loading import KNOWN_METADATA, prefetch_key
 from core.graphql.mutations import (
@@ -777,6 +784,10 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
     limit_rules = [
         *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        # Introspection too (the depth limiter above skips `__` fields): its own depth bound,
+        # and graphql-core's limit on lists of types within lists of types.
+        introspection_depth_rule(settings.max_introspection_depth),
+        MaxIntrospectionDepthRule,
     ]
     schema = FrontdeskSchema(
         query=query,
