@@ -35,6 +35,7 @@ from core.errors import (
     FrontdeskError,
     ServiceUnavailable,
 )
+from core.forwarded import scope_client_address
 from core.graphiql import ASSETS_PATH, assets_dir, graphiql_html
 from core.graphql.accel import STATS as ACCEL_STATS
 from core.graphql.accel.http import SlimJSONPost
@@ -116,6 +117,8 @@ class FrontdeskGraphQL(GraphQL):
 
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
         context = Context(app=self.frontdesk, request=request, response=response)
+        # Behind Settings.trusted_proxies, the address they forward (core/forwarded.py).
+        context.client_address = scope_client_address(request.scope, self.frontdesk.settings)
         context.idempotency_key = request.headers.get("idempotency-key")
         header = request.headers.get("authorization")
         if header:

@@ -253,6 +253,7 @@ class FrontdeskSchema(strawberry.Schema):
         actor = getattr(context, "actor", None)
         # "X on behalf of Y": the token acted as another staff member (act_for).
         on_behalf = getattr(context, "on_behalf_of", None)
+        address = getattr(context, "client_address", None)
         rows: list[tuple[str, bool, str | None]] = []
         if frames:
             for frame in frames:
@@ -281,6 +282,7 @@ class FrontdeskSchema(strawberry.Schema):
                         details={
                             **({"code": code} if code else {}),
                             **({"onBehalfOfStaffId": on_behalf} if on_behalf else {}),
+                            **({"clientAddress": address} if address else {}),
                         },
                     )
         except Exception:  # noqa: BLE001 - logged; the answer stands
@@ -463,6 +465,7 @@ def _audited(name: str, resolve: Any) -> Any:
             actor=context.actor,
             now=context.now(),
             idempotency=getattr(context, "idempotency", None),
+            client_address=getattr(context, "client_address", None),
         )
         frames = getattr(context, "mutation_frames", None)
         if frames is not None:

@@ -122,7 +122,11 @@ async def test_a_clerk_records_a_managers_decision_on_their_behalf_and_it_is_aud
     log = await client.data("{ auditLog(first: 20) { nodes { actor action details } } }")
     entry = next(e for e in log["auditLog"]["nodes"] if e["action"] == "transitionComplaint")
     assert entry["actor"] == "clerk token"
-    assert entry["details"] == {"onBehalfOfStaffId": int(office["boss"])}
+    # Who, for whom, and from where (the client address, issue 9).
+    assert entry["details"] == {
+        "onBehalfOfStaffId": int(office["boss"]),
+        "clientAddress": "127.0.0.1",
+    }
 
 
 HISTORY = """query($id: ID!) { complaint(id: $id) { complaintHistory {
