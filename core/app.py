@@ -57,6 +57,7 @@ from core.httpguard import (
 from core.ratelimit import RateLimit, SlidingWindow, record_failed_authentication
 from core.revocation import sockets_of
 from core.runtime import Frontdesk
+from core.trusted import with_persisted_document
 from schema.build import build_schema
 
 log = logging.getLogger("frontdesk.http")
@@ -105,7 +106,14 @@ class FrontdeskGraphQL(GraphQL):
 
     def decode_json(self, data: str | bytes) -> object:
         # Depth-checked before decoding (core/httpguard.py); also for WebSocket messages.
-        return decode_json(data, self.max_json_depth)
+        decoded = decode_json(data, self.max_json_depth)
+        # A request naming a registered document by id only (core/trusted.py).
+        return with_persisted_document(decoded, self.frontdesk.settings.trusted_documents)
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        # GET /graphql?documentId=sha256:…&variables=… too.
+        parsed = super().parse_query_params(params)
+        return with_persisted_document(parsed, self.frontdesk.settings.trusted_documents)
 
     def parse_json(self, data: str | bytes) -> Any:
         try:

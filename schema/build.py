@@ -79,7 +79,7 @@ from core.plugins import PluginHost, create_plugin_manager
 from core.runtime import CURRENT_MUTATION, MutationFrame
 from core.services.complaints.common import RECORDED_BY
 from core.settings import Settings
-from core.trusted import check_trusted
+from core.trusted import check_trusted, unresolved_error
 
 PLUGIN_KEY = "frontdesk_plugin"
 # The core inputs (besides the dynamically built CheckInVisitInput) lines may extend.
@@ -214,6 +214,13 @@ class FrontdeskSchema(strawberry.Schema):
         context = kwargs.get("context_value", args[1] if len(args) > 1 else None)
         operation_name = kwargs.get("operation_name", args[3] if len(args) > 3 else None)
         denied = self.access_error(query, operation_name, context)
+        if query is None:
+            # A document id that named no registered document (core/trusted.py); the token
+            # is checked first, like any request.
+            unresolved = unresolved_error(kwargs.get("operation_extensions"))
+            auth_error = getattr(context, "auth_error", None)
+            if unresolved is not None:
+                denied = _refusal(auth_error if auth_error is not None else unresolved)
         mutation = query is not None and "mutation" in query
         if denied is None and mutation:
             denied = _several_mutations_error(_stashed_document(context, query), operation_name)
