@@ -107,8 +107,15 @@ class FrontdeskGraphQL(GraphQL):
     def decode_json(self, data: str | bytes) -> object:
         # Depth-checked before decoding (core/httpguard.py); also for WebSocket messages.
         decoded = decode_json(data, self.max_json_depth)
-        # A request naming a registered document by id only (core/trusted.py).
-        return with_persisted_document(decoded, self.frontdesk.settings.trusted_documents)
+        # A request naming a registered document by id only (core/trusted.py); over a
+        # WebSocket, a graphql-transport-ws `subscribe` message's payload.
+        manifest = self.frontdesk.settings.trusted_documents
+        if isinstance(decoded, dict) and decoded.get("type") == "subscribe":
+            payload = decoded.get("payload")
+            if isinstance(payload, dict) and "query" not in payload:
+                return {**decoded, "payload": with_persisted_document(payload, manifest)}
+            return decoded
+        return with_persisted_document(decoded, manifest)
 
     def parse_query_params(self, params: Any) -> dict[str, Any]:
         # GET /graphql?documentId=sha256:…&variables=… too.

@@ -4,12 +4,14 @@ documents.  Without the setting nothing changes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
 import pytest
 from conftest import start_frontdesk
 from served import make_token, serve, under_attack
+from websockets.asyncio.client import connect
 
 from core.trusted import document_hash, load_manifest
 
@@ -131,3 +133,44 @@ async def test_without_a_manifest_an_id_alone_is_not_found_with_a_4xx(sqlite_url
     assert answer.status_code == 400
     assert answer.json()["errors"][0]["extensions"]["code"] == "PERSISTED_DOCUMENT_NOT_FOUND"
     assert "data" not in answer.json()
+
+
+UPDATES = "subscription Updates { complaintUpdates { cursor type } }"
+
+
+async def test_a_websocket_subscribe_may_name_a_registered_document_by_id(sqlite_url, tmp_path):
+    path = tmp_path / "persisted-documents.json"
+    path.write_text(json.dumps({document_hash(UPDATES): UPDATES}))
+    fd = await start_frontdesk(sqlite_url, trusted_documents=str(path))
+    try:
+        async with serve(fd) as base:
+            token = await make_token(fd, "frontend")
+            async with connect(
+                base.replace("http", "ws") + "/graphql",
+                subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+                open_timeout=10,
+            ) as ws:
+                await ws.send(
+                    json.dumps({"type": "connection_init", "payload": {"authorization": token}})
+                )
+                assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+                for op, document_id in (
+                    ("known", f"sha256:{document_hash(UPDATES)}"),
+                    ("unknown", "sha256:" + "1" * 64),
+                ):
+                    await ws.send(
+                        json.dumps(
+                            {"id": op, "type": "subscribe", "payload": {"documentId": document_id}}
+                        )
+                    )
+                await ws.send(json.dumps({"type": "ping"}))
+                seen = []
+                async with asyncio.timeout(20):
+                    while (message := json.loads(await ws.recv()))["type"] != "pong":
+                        seen.append(message)
+    finally:
+        await fd.stop()
+    # The known id runs (a live subscription: nothing yet), the unknown one is refused.
+    [refused] = seen
+    assert (refused["id"], refused["type"]) == ("unknown", "error")
+    assert refused["payload"][0]["extensions"]["code"] == "PERSISTED_DOCUMENT_NOT_FOUND"

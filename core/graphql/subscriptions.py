@@ -51,6 +51,7 @@ from core.errors import NotFound
 from core.graphql.queries import parse_id
 from core.graphql.types import decode_cursor, encode_cursor
 from core.revocation import CLOSE_CODE, CLOSE_REASON, still_valid
+from core.trusted import unresolved_error
 
 if TYPE_CHECKING:
     from core.runtime import Frontdesk
@@ -300,6 +301,22 @@ class FrontdeskTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         # The protocol speaks text frames (browsers' graphql-ws rejects binary ones); the
         # view's JSON encoder returns bytes, which the ASGI adapter would send as binary.
         await self.send_text(orjson.dumps(message).decode())
+
+    async def handle_subscribe(self, message: Any) -> None:
+        payload = message.get("payload")
+        refusal = None
+        if isinstance(payload, dict) and payload.get("query") is None:
+            refusal = unresolved_error(payload.get("extensions"))
+        if refusal is not None:
+            # A document id that named no registered document (core/trusted.py): the
+            # protocol's "error" message for this id, like any refusal before execution.
+            if self.connection_acknowledged and message.get("id") not in self.operations:
+                error = GraphQLError(refusal.message, extensions={"code": refusal.code})
+                await self.send_message(
+                    {"id": message["id"], "type": "error", "payload": [error.formatted]}
+                )
+                return
+        await super().handle_subscribe(message)
 
     async def run_operation(self, operation: Operation[Any, Any]) -> None:
         limited = await subscription_rate_limited(self.context)
