@@ -452,6 +452,11 @@ class ComplaintHistoryEntry(Base):
 
     Append-only, written in the same transaction as the change and its event (``event_id``).
     ``actor_staff_id`` is None only for changes the system makes (the overdue sweep).
+
+    "X on behalf of Y" (C-13 act_for): when a token records a change for another staff member
+    (a clerk entering what a manager decided on paper), the actor is Y and ``recorded_by``
+    (the token's name, as in the audit log) and ``recorded_by_staff_id`` (its staff member,
+    if any) are X.  Both None when the actor recorded it themselves.
     """
 
     __tablename__ = "complaint_history"
@@ -463,6 +468,8 @@ class ComplaintHistoryEntry(Base):
     from_value: Mapped[str | None] = mapped_column(String(32))
     to_value: Mapped[str | None] = mapped_column(String(32))
     actor_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    recorded_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    recorded_by: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
     rule: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text)
@@ -472,7 +479,10 @@ class ComplaintHistoryEntry(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     complaint: Mapped[Complaint] = relationship(lazy="raise", back_populates="history")
-    actor: Mapped[Staff | None] = relationship(lazy="raise")
+    actor: Mapped[Staff | None] = relationship(lazy="raise", foreign_keys=[actor_staff_id])
+    recorded_by_staff: Mapped[Staff | None] = relationship(
+        lazy="raise", foreign_keys=[recorded_by_staff_id]
+    )
 
     __table_args__ = (Index("ix_complaint_history_complaint", "complaint_id", "id"),)
 
