@@ -7,6 +7,7 @@ type per root; plugins contribute through hooks instead.
 from __future__ import annotations
 
 from core.graphql.admin import AdminMutation, AdminQuery
+from core.graphql.attendance import AttendanceMutation, AttendanceQuery
 from core.graphql.complaints import ComplaintMutation, ComplaintQuery
 from core.graphql.mutations import CoreMutation
 from core.graphql.queries import CoreQuery
@@ -14,12 +15,20 @@ from core.graphql.subscriptions import ComplaintSubscription
 from core.graphql.webhooks import WebhookMutation, WebhookQuery
 from core.graphql.workforce import WorkforceMutation, WorkforceQuery
 
-QUERY_MIXINS: list[type] = [CoreQuery, AdminQuery, WebhookQuery, ComplaintQuery, WorkforceQuery]
+QUERY_MIXINS: list[type] = [
+    CoreQuery,
+    AdminQuery,
+    WebhookQuery,
+    ComplaintQuery,
+    WorkforceQuery,
+    AttendanceQuery,
+]
 MUTATION_MIXINS: list[type] = [
     CoreMutation,
     AdminMutation,
     WebhookMutation,
     ComplaintMutation,
     WorkforceMutation,
+    AttendanceMutation,
 ]
 SUBSCRIPTION_MIXINS: list[type] = [ComplaintSubscription]

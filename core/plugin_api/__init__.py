@@ -15,7 +15,9 @@ What is here, by purpose:
   / :class:`ReceptionOutcome` / :class:`Notification`, :class:`VisitRecorded`,
   :class:`SaleContext` / :class:`SaleAttribution` / :class:`SaleShare`,
   :class:`ComplaintPolicy`, :class:`DomainEvent`, :class:`DemoContext`, :class:`StaffRole`,
-  :class:`PenaltyBounds`, :class:`WorkforcePolicy`, :class:`LineInput`, :class:`LineInputReceived`.
+  :class:`PenaltyBounds`, :class:`WorkforcePolicy` (with :class:`PointsScheme` /
+  :class:`PointsItem`, PM-9's monthly points table), :class:`LineInput`,
+  :class:`LineInputReceived`.
 * **Rules** — :class:`Reason` (a decision's rule id and sentence), :class:`PenaltyRuleSpec`
   (an entry of a penalty table).
 * **Errors** — :class:`FrontdeskError` and its kinds, each with a stable ``code``.
@@ -28,7 +30,11 @@ What is here, by purpose:
 * **Services** (in the caller's transaction) — :func:`get_site`, :func:`get_staff`,
   :func:`add_staff`, :func:`register_customer`, :class:`CheckIn`, :func:`check_in_visit`,
   :func:`correct_visit`, :func:`issue_penalty`, :func:`revoke_penalty`, :func:`revoked_penalties`,
-  :func:`record_event`, :func:`plugin_settings`.
+  :func:`record_event`, :func:`plugin_settings`; the workforce (issue 12):
+  :func:`clock_in`, :func:`clock_out`, :func:`record_attendance`, :func:`request_leave`,
+  :func:`decide_leave`, :func:`issue_points`, :func:`revoke_points`, :func:`month_points`,
+  :func:`workforce_policy_of`.  Pure workforce rules (roll call, lateness, points) are in
+  :mod:`core.plugin_api.rules`.
 """
 
 from __future__ import annotations
@@ -43,6 +49,8 @@ from core.contracts import (
     Notification,
     PenaltyBounds,
     PluginInfo,
+    PointsItem,
+    PointsScheme,
     ReceptionContext,
     ReceptionOutcome,
     SaleAttribution,
@@ -88,15 +96,24 @@ from core.plugin_api.services import (
     CheckIn,
     add_staff,
     check_in_visit,
+    clock_in,
+    clock_out,
     correct_visit,
+    decide_leave,
     get_site,
     get_staff,
     issue_penalty,
+    issue_points,
+    month_points,
     plugin_settings,
+    record_attendance,
     record_event,
     register_customer,
+    request_leave,
     revoke_penalty,
+    revoke_points,
     revoked_penalties,
+    workforce_policy_of,
 )
 
 __all__ = [
@@ -126,6 +143,8 @@ __all__ = [
     "PenaltyRuleSpec",
     "PermissionDenied",
     "PluginInfo",
+    "PointsItem",
+    "PointsScheme",
     "Reason",
     "ReceptionContext",
     "ReceptionOutcome",
@@ -143,23 +162,32 @@ __all__ = [
     "WorkforcePolicy",
     "add_staff",
     "check_in_visit",
+    "clock_in",
+    "clock_out",
     "correct_visit",
+    "decide_leave",
     "get_site",
     "get_staff",
     "hookimpl",
     "issue_penalty",
+    "issue_points",
     "line_field",
     "line_mutation",
     "line_query",
     "line_subscription",
+    "month_points",
     "now",
     "parse_id",
     "plugin_settings",
     "prefetched",
     "read_session",
+    "record_attendance",
     "record_event",
     "register_customer",
+    "request_leave",
     "revoke_penalty",
+    "revoke_points",
     "revoked_penalties",
+    "workforce_policy_of",
     "write_session",
 ]

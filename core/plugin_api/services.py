@@ -15,6 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.events import record_event
 from core.models import Penalty, PluginState
+from core.services.attendance import (
+    clock_in,
+    clock_out,
+    decide_leave,
+    issue_points,
+    month_points,
+    request_leave,
+    revoke_points,
+    site_policy,
+)
+from core.services.attendance import record_day as record_attendance
 from core.services.directory import add_staff, get_site, get_staff_at, register_customer
 from core.services.penalties import issue_penalty, revoke_penalty
 from core.services.visits import CheckIn, check_in_visit, correct_visit
@@ -23,15 +34,24 @@ __all__ = [
     "CheckIn",
     "add_staff",
     "check_in_visit",
+    "clock_in",
+    "clock_out",
     "correct_visit",
+    "decide_leave",
     "get_site",
     "get_staff",
     "issue_penalty",
+    "issue_points",
+    "month_points",
     "plugin_settings",
+    "record_attendance",
     "record_event",
     "register_customer",
+    "request_leave",
     "revoke_penalty",
+    "revoke_points",
     "revoked_penalties",
+    "workforce_policy_of",
 ]
 
 
@@ -56,3 +76,10 @@ async def revoked_penalties(session: AsyncSession, penalty_ids: Iterable[int]) -
         return set()
     rows = await session.scalars(select(Penalty.revokes_id).where(Penalty.revokes_id.in_(ids)))
     return {int(i) for i in rows.all() if i is not None}
+
+
+async def workforce_policy_of(session: AsyncSession, host: Any, site: Any) -> Any:
+    """The :class:`~core.contracts.WorkforcePolicy` of ``site`` as its line and the
+    company-wide plugins set it (``frontdesk_workforce_policy``), read in the caller's
+    transaction."""
+    return await site_policy(session, host, site)
