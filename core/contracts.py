@@ -207,8 +207,10 @@ class WorkforcePolicy:
     absent_after_minutes_late: int | None = None
     forgotten_clock_in: str = "absence"
     days_off_per_month: int | None = None
-    # Meetings with a roll call (KTV-2, KTV-10): the roll closes this many minutes after the
-    # meeting starts (KTV-2: 19:30 → 20:00).
+    # Meetings with a roll call (KTV-2, KTV-10): ``meeting_time`` is the site-local start of
+    # the pre-shift meeting when a meeting is called without one (KTV-2: 19:30; None: give
+    # it each time); the roll closes ``roll_call_minutes`` after the start (KTV-2: 20:00).
+    meeting_time: time | None = None
     roll_call_minutes: int = 30
     # Monthly points (PM-9); None: the line keeps no points.
     points: PointsScheme | None = None

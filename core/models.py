@@ -734,3 +734,41 @@ class PointsEntry(Base):
     revokes_id: Mapped[int | None] = mapped_column(ForeignKey("points_entries.id"), unique=True)
 
     __table_args__ = (Index("ix_points_staff_month", "staff_id", "month"),)
+
+
+class Meeting(Base):
+    """A meeting with a roll call (KTV-2: the pre-shift meeting at 19:30, roll closing at
+    20:00).  Those rostered on its business day are expected; the roll is decided when it
+    closes (KTV-2, KTV-10)."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    business_date: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RollCallEntry(Base):
+    """One person's line on a meeting's roll: when they signed, whether a room booking for
+    the evening excuses them (KTV-10, signed afterwards) and when it was cancelled, and the
+    outcome once decided (present, late, excused, absent)."""
+
+    __tablename__ = "roll_call_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    room_booking: Mapped[bool] = mapped_column(Boolean, default=False)
+    booking_cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str | None] = mapped_column(String(16))
+    minutes_late: Mapped[int] = mapped_column(Integer, default=0)
+    rule: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("meeting_id", "staff_id"),)

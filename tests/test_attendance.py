@@ -94,6 +94,7 @@ POLICY = dataclasses.replace(
     absenteeism_wage_days=Decimal(4),
     absenteeism_days_ending_employment=3,
     points=PM9,
+    meeting_time=time(19, 30),
 )
 
 
@@ -210,6 +211,7 @@ class Teahouse:
             absenteeism_wage_days=POLICY.absenteeism_wage_days,
             absenteeism_days_ending_employment=POLICY.absenteeism_days_ending_employment,
             points=POLICY.points,
+            meeting_time=POLICY.meeting_time,
         )
 
 
@@ -259,6 +261,12 @@ async def _shift(
 ) -> str:
     i = {"staffId": staff, "businessDate": day, "start": start, "end": end}
     return (await client.data(SCHEDULE, {"i": i}))["scheduleShift"]["id"]
+
+
+def _pk(gid: str) -> int:
+    """The database id behind a GraphQL id (event payloads carry database ids); the one place
+    to change when output ids become opaque global IDs (issue 17)."""
+    return int(gid)
 
 
 async def _events(app: Frontdesk, prefix: str) -> list[tuple[str, dict[str, Any]]]:
@@ -353,7 +361,7 @@ async def test_KTV_4_leave_before_the_start_of_the_previous_business_day(app: Fr
     assert approved["status"] == "APPROVED" and approved["decision"] is None
     assert (
         "leave.decided",
-        {"staff": int(t["li"]), "approved": True, "attendance": "on_leave"},
+        {"staff": _pk(t["li"]), "approved": True, "attendance": "on_leave"},
     ) in [(k, p) for k, p in await _events(app, "leave.decided")]
     # 06:00 is late: approving it lets Wu stay away, but the day is absenteeism (KTV-4).
     shift = await _shift(client, t["wu"], "2026-12-12", "19:30", "02:00")
@@ -547,3 +555,75 @@ async def test_PM_9_points_stepped_discretionary_revoked(app: Frontdesk) -> None
     async with app.db.session() as s:
         count = (await s.execute(text("select count(*) from points_entries"))).scalar_one()
     assert count == 5
+
+
+CALL = """mutation($i: CallMeetingInput!) { callMeeting(input: $i) { id startsAt closesAt
+  roll { staffId status } } }"""
+SIGN = """mutation($i: SignRollInput!) { signRoll(input: $i) { staffId status } }"""
+BOOKING = (
+    """mutation($i: RoomBookingInput!) { noteRoomBooking(input: $i) { staffId roomBooking } }"""
+)
+CLOSE = """mutation($m: ID!) { closeRoll(meetingId: $m) { closedAt roll { staffId status
+  minutesLate decision { rule message } } } }"""
+
+
+async def test_KTV_2_and_KTV_10_meeting_roll_call(app: Frontdesk) -> None:
+    client = Client(app, now=sh(2026, 12, 7, 12))
+    t = await _team(client)
+    names = ["On time", "Late", "Away", "Booked", "Cancelled"]
+    staff = [await add_staff(client, t["site"], n, "host") for n in names]
+    for person in staff:
+        await _shift(client, person, "2026-12-07", "19:30", "02:00")
+    meeting = (await client.data(CALL, {"i": {"siteId": t["site"], "businessDate": "2026-12-07"}}))[
+        "callMeeting"
+    ]
+    # The line's meeting time (KTV-2: 19:30) and the roll closing 30 minutes later.
+    assert meeting["startsAt"].startswith("2026-12-07T11:30:00")
+    assert meeting["closesAt"].startswith("2026-12-07T12:00:00")
+    assert sorted(r["staffId"] for r in meeting["roll"]) == sorted(staff)
+    mid = meeting["id"]
+    await client.data(
+        SIGN, {"i": {"meetingId": mid, "staffId": staff[0], "at": "2026-12-07T19:30:00+08:00"}}
+    )
+    await client.data(
+        SIGN, {"i": {"meetingId": mid, "staffId": staff[1], "at": "2026-12-07T19:42:00+08:00"}}
+    )
+    await client.data(BOOKING, {"i": {"meetingId": mid, "staffId": staff[3]}})
+    await client.data(
+        BOOKING,
+        {"i": {"meetingId": mid, "staffId": staff[4], "cancelledAt": "2026-12-07T19:50:00+08:00"}},
+    )
+    early = Client(app, now=sh(2026, 12, 7, 19, 59))
+    assert (await early.error(CLOSE, {"m": mid})).extensions["code"] == "ROLL_STILL_OPEN"
+    closer = Client(app, now=sh(2026, 12, 7, 20))
+    closed = (await closer.data(CLOSE, {"m": mid}))["closeRoll"]
+    by_staff = {r["staffId"]: r for r in closed["roll"]}
+    assert by_staff[staff[0]]["status"] == "present"
+    assert (by_staff[staff[1]]["status"], by_staff[staff[1]]["minutesLate"]) == ("late", 12)
+    assert by_staff[staff[1]]["decision"]["rule"] == "KTV-2"
+    assert (by_staff[staff[2]]["status"], by_staff[staff[2]]["decision"]["rule"]) == (
+        "absent",
+        "KTV-2",
+    )
+    assert by_staff[staff[3]]["status"] is None  # excused: signs afterwards (补签)
+    assert (by_staff[staff[4]]["status"], by_staff[staff[4]]["decision"]["rule"]) == (
+        "absent",
+        "KTV-10",
+    )
+    later = (
+        await closer.data(
+            SIGN, {"i": {"meetingId": mid, "staffId": staff[3], "at": "2026-12-07T23:10:00+08:00"}}
+        )
+    )["signRoll"]
+    assert later["status"] == "excused"
+    events = [(k, p["staff"], p["rule"]) for k, p in await _events(app, "") if p.get("meeting")]
+    assert events == [
+        ("meeting.late", _pk(staff[1]), "KTV-2"),
+        ("absence.recorded", _pk(staff[2]), "KTV-2"),
+        ("absence.recorded", _pk(staff[4]), "KTV-10"),
+    ]
+    # Someone not rostered that day is not on the roll.
+    stranger = await client.error(
+        SIGN, {"i": {"meetingId": mid, "staffId": t["boss"], "at": "2026-12-07T19:00:00+08:00"}}
+    )
+    assert stranger.extensions["code"] == "NOT_ON_THE_ROLL"

@@ -7,11 +7,12 @@ and clerks only (the ``manage`` permission); other roles read them as null.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 import strawberry
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from core import models
@@ -126,6 +127,11 @@ class LeaveRequest:
         description="What the superior or the rules said (a refusal's reason)."
     )
     _reason: strawberry.Private[str]
+
+    @strawberry.field(description="KTV-2: a meeting and its roll.")
+    async def meeting(self, info: Info, id: strawberry.ID) -> Meeting:
+        async with info.context.db.session() as s:
+            return await _meeting_view(s, parse_id(id, "id"))
 
     @strawberry.field(
         description="Private (C-13): administrators and clerks only, null for other roles."
@@ -243,6 +249,98 @@ class MonthPoints:
         "threshold or below, else null (PM-9: 5 and 2, inclusive)."
     )
     entries: list[PointsEntry]
+
+
+@strawberry.type(description="One line of a meeting's roll (KTV-2, KTV-10).")
+class RollCallEntry:
+    staff_id: strawberry.ID
+    signed_at: datetime | None
+    room_booking: bool = strawberry.field(
+        description="KTV-10: a room booking for the evening lets them sign afterwards (补签)."
+    )
+    booking_cancelled_at: datetime | None
+    status: str | None = strawberry.field(
+        description="present, late, excused or absent once decided; null while open."
+    )
+    minutes_late: int
+    decision: Decision | None
+
+    @classmethod
+    def of(cls, row: models.RollCallEntry) -> RollCallEntry:
+        return cls(
+            staff_id=strawberry.ID(str(row.staff_id)),
+            signed_at=row.signed_at,
+            room_booking=row.room_booking,
+            booking_cancelled_at=row.booking_cancelled_at,
+            status=row.status,
+            minutes_late=row.minutes_late,
+            decision=_decision(row.rule, row.reason),
+        )
+
+
+@strawberry.type(description="A meeting with a roll call (KTV-2: 19:30, roll closing 20:00).")
+class Meeting:
+    id: strawberry.ID
+    site_id: strawberry.ID
+    business_date: date
+    title: str
+    starts_at: datetime
+    closes_at: datetime
+    closed_at: datetime | None
+    roll: list[RollCallEntry]
+
+    @classmethod
+    def of(cls, row: models.Meeting, roll: list[models.RollCallEntry]) -> Meeting:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            site_id=strawberry.ID(str(row.site_id)),
+            business_date=row.business_date,
+            title=row.title,
+            starts_at=row.starts_at,
+            closes_at=row.closes_at,
+            closed_at=row.closed_at,
+            roll=[RollCallEntry.of(e) for e in roll],
+        )
+
+
+async def _meeting_view(session: AsyncSession, meeting_id: int) -> Meeting:
+    meeting = await session.get(models.Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound(
+            f"meeting {meeting_id} does not exist", code="MEETING_NOT_FOUND", field="meetingId"
+        )
+    roll = await session.scalars(
+        select(models.RollCallEntry)
+        .where(models.RollCallEntry.meeting_id == meeting_id)
+        .order_by(models.RollCallEntry.staff_id)
+    )
+    return Meeting.of(meeting, list(roll.all()))
+
+
+@strawberry.input
+class CallMeetingInput:
+    site_id: strawberry.ID
+    business_date: date
+    start: time | None = strawberry.field(
+        default=None, description="Site-local; default: the line's meeting time (KTV-2: 19:30)."
+    )
+    title: str = ""
+
+
+@strawberry.input
+class SignRollInput:
+    meeting_id: strawberry.ID
+    staff_id: strawberry.ID
+    at: datetime
+
+
+@strawberry.input
+class RoomBookingInput:
+    meeting_id: strawberry.ID
+    staff_id: strawberry.ID
+    cancelled_at: datetime | None = strawberry.field(
+        default=None, description="When the booking was cancelled, if it was (KTV-10)."
+    )
 
 
 @strawberry.input
@@ -576,3 +674,62 @@ class AttendanceMutation:
                 now=ctx.now(),
             )
             return PointsEntry.of(row, False)
+
+    @strawberry.mutation(
+        description="KTV-2: call a meeting with a roll call; everyone rostered that business "
+        "day is on the roll.",
+        metadata=MANAGE,
+    )
+    async def call_meeting(self, info: Info, input: CallMeetingInput) -> Meeting:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            row = await service.call_meeting(
+                s,
+                ctx.host,
+                site_id=parse_id(input.site_id, "siteId"),
+                business_date=input.business_date,
+                start=input.start,
+                title=input.title,
+                now=ctx.now(),
+            )
+            return await _meeting_view(s, row.id)
+
+    @strawberry.mutation(description="KTV-2: sign a meeting's roll (KTV-10: 补签 afterwards).")
+    async def sign_roll(self, info: Info, input: SignRollInput) -> RollCallEntry:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            row = await service.sign_roll(
+                s,
+                meeting_id=parse_id(input.meeting_id, "meetingId"),
+                staff_id=parse_id(input.staff_id, "staffId"),
+                at=input.at,
+                now=ctx.now(),
+            )
+            return RollCallEntry.of(row)
+
+    @strawberry.mutation(
+        description="KTV-10: note a room booking for the evening (and its cancellation)."
+    )
+    async def note_room_booking(self, info: Info, input: RoomBookingInput) -> RollCallEntry:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            row = await service.note_room_booking(
+                s,
+                meeting_id=parse_id(input.meeting_id, "meetingId"),
+                staff_id=parse_id(input.staff_id, "staffId"),
+                cancelled_at=input.cancelled_at,
+                now=ctx.now(),
+            )
+            return RollCallEntry.of(row)
+
+    @strawberry.mutation(
+        description="KTV-2/KTV-10: close the roll and decide it (late and absent raise events).",
+        metadata=MANAGE,
+    )
+    async def close_roll(self, info: Info, meeting_id: strawberry.ID) -> Meeting:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            row = await service.close_roll(
+                s, meeting_id=parse_id(meeting_id, "meetingId"), now=ctx.now()
+            )
+            return await _meeting_view(s, row.id)

@@ -14,7 +14,7 @@ raises ``points.threshold_crossed`` (PM-9).
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Final
 
@@ -33,8 +33,10 @@ from core.models import (
     ExitPass,
     LeaveKind,
     LeaveRequest,
+    Meeting,
     PointsEntry,
     RequestStatus,
+    RollCallEntry,
     Shift,
     ShiftSwap,
     Site,
@@ -44,6 +46,7 @@ from core.models import (
 from core.plugins import PluginHost
 from core.services.directory import get_site, get_staff_at
 from core.services.plugin_settings import load_settings
+from core.services.visits import business_date_of
 from core.services.workforce import STREAM, SWAP_APPROVER_ROLES, workforce_policy
 from core.workforce_rules import (
     AttendanceDecision,
@@ -59,6 +62,7 @@ from core.workforce_rules import (
     leave_request_deadline,
     points_balance,
     points_threshold_crossed,
+    roll_call_status,
 )
 
 CENT: Final = Decimal("0.01")
@@ -909,3 +913,221 @@ async def month_points(
     scheme = scheme_of(await site_policy(session, host, site))
     entries, standing = await _standing(session, staff.id, _month(month))
     return scheme, points_balance(scheme, _occurrences(standing)), entries, standing
+
+
+# --- meetings with a roll call (KTV-2, KTV-10) -----------------------------------------------
+
+
+async def call_meeting(
+    session: AsyncSession,
+    host: PluginHost | None,
+    *,
+    site_id: int,
+    business_date: date,
+    start: time | None,
+    title: str,
+    now: datetime,
+) -> Meeting:
+    """Call a meeting with a roll call on ``business_date`` at the site-local ``start`` (by
+    default the line's ``meeting_time``, KTV-2: 19:30); the roll closes the line's
+    ``roll_call_minutes`` later and lists everyone rostered that business day."""
+    site = await get_site(session, site_id)
+    policy = await site_policy(session, host, site)
+    start = start or policy.meeting_time
+    if start is None:
+        raise InvalidInput(
+            "give the meeting's start (the line has no meeting time)",
+            code="MEETING_TIME_REQUIRED",
+            field="start",
+        )
+    zone = calendar_for(site.calendar_region, site.timezone).zone
+    starts_at = datetime.combine(business_date, start, tzinfo=zone)
+    if host is not None:
+        belongs = business_date_of(host, site, starts_at, await load_settings(session))
+        if belongs != business_date:
+            raise InvalidInput(
+                f"a meeting at {start.isoformat('minutes')} on {business_date.isoformat()} "
+                f"belongs to business day {belongs.isoformat()} (KTV-1)",
+                code="MEETING_OUTSIDE_BUSINESS_DAY",
+                field="businessDate",
+            )
+    meeting = Meeting(
+        site_id=site.id,
+        business_date=business_date,
+        title=(title or "").strip() or "Pre-shift meeting",
+        starts_at=starts_at.astimezone(UTC),
+        closes_at=(starts_at + timedelta(minutes=policy.roll_call_minutes)).astimezone(UTC),
+        created_at=now,
+    )
+    session.add(meeting)
+    await session.flush()
+    rostered = await session.scalars(
+        select(Shift.staff_id)
+        .join(Staff, Staff.id == Shift.staff_id)
+        .where(
+            Shift.site_id == site.id,
+            Shift.business_date == business_date,
+            Staff.employment_status == EmploymentStatus.ACTIVE,
+        )
+        .distinct()
+        .order_by(Shift.staff_id)
+    )
+    for staff_id in rostered.all():
+        session.add(RollCallEntry(meeting_id=meeting.id, staff_id=staff_id, room_booking=False))
+    await session.flush()
+    return meeting
+
+
+async def _meeting(session: AsyncSession, meeting_id: int) -> Meeting:
+    meeting = await session.scalar(
+        select(Meeting).where(Meeting.id == meeting_id).with_for_update()
+    )
+    if meeting is None:
+        raise NotFound(
+            f"meeting {meeting_id} does not exist", code="MEETING_NOT_FOUND", field="meetingId"
+        )
+    return meeting
+
+
+async def _roll_entry(session: AsyncSession, meeting: Meeting, staff_id: int) -> RollCallEntry:
+    entry = await session.scalar(
+        select(RollCallEntry).where(
+            RollCallEntry.meeting_id == meeting.id, RollCallEntry.staff_id == staff_id
+        )
+    )
+    if entry is None:
+        raise NotFound(
+            f"staff {staff_id} is not on the roll of meeting {meeting.id} (not rostered on "
+            f"{meeting.business_date.isoformat()})",
+            code="NOT_ON_THE_ROLL",
+            field="staffId",
+        )
+    return entry
+
+
+def _decide(meeting: Meeting, entry: RollCallEntry, now: datetime) -> AttendanceDecision | None:
+    return roll_call_status(
+        opens_at=meeting.starts_at,
+        closes_at=meeting.closes_at,
+        signed_at=entry.signed_at,
+        room_booking=entry.room_booking,
+        booking_cancelled_at=entry.booking_cancelled_at,
+        now=now,
+    )
+
+
+def _apply(entry: RollCallEntry, decision: AttendanceDecision) -> None:
+    entry.status = decision.status
+    entry.minutes_late = decision.minutes_late
+    entry.rule = decision.reason.rule if decision.reason else None
+    entry.reason = decision.reason.message if decision.reason else None
+
+
+async def sign_roll(
+    session: AsyncSession, *, meeting_id: int, staff_id: int, at: datetime, now: datetime
+) -> RollCallEntry:
+    """Sign the meeting's roll at ``at``: by the start on time, until the close late (KTV-2);
+    after the close only someone a room booking excuses signs (补签, KTV-10)."""
+    require_aware(at, "at")
+    meeting = await _meeting(session, meeting_id)
+    entry = await _roll_entry(session, meeting, staff_id)
+    if entry.signed_at is not None:
+        raise Conflict(
+            f"staff {staff_id} signed the roll at {entry.signed_at.isoformat()}",
+            code="ALREADY_SIGNED",
+            field="staffId",
+        )
+    if meeting.closed_at is not None and entry.status is not None:
+        raise Conflict(
+            f"the roll of meeting {meeting.id} is closed and staff {staff_id} is recorded "
+            f"{entry.status}",
+            code="ROLL_CLOSED",
+            field="meetingId",
+        )
+    entry.signed_at = at
+    if meeting.closed_at is not None:
+        decision = _decide(meeting, entry, now)
+        if decision is not None:
+            _apply(entry, decision)
+    await session.flush()
+    return entry
+
+
+async def note_room_booking(
+    session: AsyncSession,
+    *,
+    meeting_id: int,
+    staff_id: int,
+    cancelled_at: datetime | None,
+    now: datetime,
+) -> RollCallEntry:
+    """KTV-10: the person has a room booking for the evening (they may sign afterwards); with
+    ``cancelled_at``, the booking was cancelled then (while the roll was open and they stay
+    away, an absence)."""
+    meeting = await _meeting(session, meeting_id)
+    entry = await _roll_entry(session, meeting, staff_id)
+    if meeting.closed_at is not None and entry.status is not None:
+        raise Conflict(
+            f"the roll of meeting {meeting.id} is closed and staff {staff_id} is recorded "
+            f"{entry.status}",
+            code="ROLL_CLOSED",
+            field="meetingId",
+        )
+    entry.room_booking = True
+    if cancelled_at is not None:
+        require_aware(cancelled_at, "cancelledAt")
+        entry.booking_cancelled_at = cancelled_at
+    await session.flush()
+    return entry
+
+
+async def close_roll(session: AsyncSession, *, meeting_id: int, now: datetime) -> Meeting:
+    """Close the roll at or after its closing time and decide every line (KTV-2, KTV-10):
+    late and absent raise ``meeting.late`` / ``absence.recorded`` for the line's fines
+    (KTV-2: 30 and 50); someone excused by a room booking stays open until they sign."""
+    meeting = await _meeting(session, meeting_id)
+    if meeting.closed_at is not None:
+        raise Conflict(
+            f"the roll of meeting {meeting.id} was closed at {meeting.closed_at.isoformat()}",
+            code="ROLL_ALREADY_CLOSED",
+            field="meetingId",
+        )
+    if now < meeting.closes_at:
+        raise Conflict(
+            f"the roll of meeting {meeting.id} is open until {meeting.closes_at.isoformat()}",
+            code="ROLL_STILL_OPEN",
+            field="meetingId",
+        )
+    meeting.closed_at = now
+    entries = (
+        await session.scalars(
+            select(RollCallEntry)
+            .where(RollCallEntry.meeting_id == meeting.id)
+            .order_by(RollCallEntry.staff_id)
+        )
+    ).all()
+    for entry in entries:
+        decision = _decide(meeting, entry, now)
+        if decision is None:
+            continue
+        _apply(entry, decision)
+        if decision.status in ("late", "absent"):
+            await session.flush()
+            await record_event(
+                session,
+                stream=STREAM,
+                type="meeting.late" if decision.status == "late" else "absence.recorded",
+                now=now,
+                site_id=meeting.site_id,
+                subject_id=entry.id,
+                payload={
+                    "staff": entry.staff_id,
+                    "meeting": meeting.id,
+                    "business_date": meeting.business_date.isoformat(),
+                    "status": decision.status,
+                    "minutes_late": decision.minutes_late,
+                    "rule": entry.rule,
+                },
+            )
+    await session.flush()
+    return meeting

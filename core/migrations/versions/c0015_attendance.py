@@ -8,7 +8,8 @@ Create Date: 2026-12-02
 * ``staff.daily_wage`` (KTV-4's wage days are counted in it) and ``staff.superior_id`` (who
   approves leave and exit passes) are added NULL: existing staff keep their rows.
 * ``attendance_records``: one per rostered shift; ``leave_requests``; ``exit_passes``;
-  ``points_entries``: append-only, a revocation is a new entry.
+  ``points_entries``: append-only, a revocation is a new entry; ``meetings`` and their
+  ``roll_call_entries`` (KTV-2, KTV-10).
 
 SQLite cannot add a foreign key in place: the ``staff`` change runs in batch mode.
 """
@@ -148,9 +149,45 @@ def upgrade() -> None:
     with op.batch_alter_table("points_entries") as batch_op:
         batch_op.create_index(batch_op.f("ix_points_entries_site_id"), ["site_id"])
         batch_op.create_index("ix_points_staff_month", ["staff_id", "month"])
+    op.create_table(
+        "meetings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("business_date", sa.Date(), nullable=False),
+        sa.Column("title", sa.String(length=200), nullable=False),
+        sa.Column("starts_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closes_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        _fk("meetings", "site_id", "sites"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_meetings")),
+    )
+    with op.batch_alter_table("meetings") as batch_op:
+        batch_op.create_index(batch_op.f("ix_meetings_site_id"), ["site_id"])
+    op.create_table(
+        "roll_call_entries",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("meeting_id", sa.Integer(), nullable=False),
+        sa.Column("staff_id", sa.Integer(), nullable=False),
+        sa.Column("signed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("room_booking", sa.Boolean(), nullable=False),
+        sa.Column("booking_cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("status", sa.String(length=16), nullable=True),
+        sa.Column("minutes_late", sa.Integer(), nullable=False),
+        sa.Column("rule", sa.String(length=16), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=True),
+        _fk("roll_call_entries", "meeting_id", "meetings"),
+        _fk("roll_call_entries", "staff_id", "staff"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_roll_call_entries")),
+        sa.UniqueConstraint(
+            "meeting_id", "staff_id", name=op.f("uq_roll_call_entries_meeting_id_staff_id")
+        ),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("roll_call_entries")
+    op.drop_table("meetings")
     op.drop_table("points_entries")
     op.drop_table("exit_passes")
     op.drop_table("attendance_records")
