@@ -95,6 +95,11 @@ ROOT_ARGUMENTS: dict[str, str] = {
     "shifts": '(siteId: "{site}", fromDate: "2026-11-01", toDate: "2026-11-30")',
     "onDuty": '(siteId: "{site}", at: "2026-11-24T12:00:00+08:00")',
     "shiftSwaps": '(siteId: "{site}")',
+    "attendance": '(siteId: "{site}", fromDate: "2026-11-01", toDate: "2026-11-30")',
+    "leaveRequests": '(siteId: "{site}", fromDate: "2026-11-01", toDate: "2026-11-30")',
+    "monthPoints": '(staffId: "{staff}", month: "2026-11-01")',
+    "staffPay": '(staffId: "{staff}")',
+    "meeting": '(id: "{site}")',
 }
 # Root fields deliberately not in the battery, each with the reason.
 FITNESS_EXEMPT = (

@@ -21,6 +21,8 @@ from helpers import add_staff, make_site
 from sqlalchemy import select, text
 
 from core.auth import Actor, Role
+from core.graphql.context import Context
+from core.graphql.types import encode_cursor
 from core.models import Event, Site
 from core.plugin_api import (
     PluginInfo,
@@ -627,3 +629,24 @@ async def test_KTV_2_and_KTV_10_meeting_roll_call(app: Frontdesk) -> None:
         SIGN, {"i": {"meetingId": mid, "staffId": t["boss"], "at": "2026-12-07T19:00:00+08:00"}}
     )
     assert stranger.extensions["code"] == "NOT_ON_THE_ROLL"
+
+
+UPDATES = """subscription($s: ID, $a: String) { workforceUpdates(siteId: $s, after: $a) {
+  type payload } }"""
+
+
+async def test_workforce_events_reach_subscribers_from_a_cursor(app: Frontdesk) -> None:
+    client = Client(app)
+    t = await _team(client)
+    shift = await _shift(client, t["li"], "2026-12-07")
+    await client.data(CLOCK_IN, {"i": {"shiftId": shift, "at": "2026-12-07T08:05:00+08:00"}})
+    stream = await app.schema.subscribe(
+        UPDATES,
+        variable_values={"s": t["site"], "a": encode_cursor("event", 0)},
+        context_value=Context(app=app, fixed_now=client.now, actor=client.actor),
+    )
+    first = await anext(stream)  # type: ignore[arg-type]
+    await stream.aclose()  # type: ignore[union-attr]
+    assert not first.errors
+    update = first.data["workforceUpdates"]
+    assert update["type"] == "attendance.late" and update["payload"]["minutes_late"] == 5

@@ -7,20 +7,24 @@ and clerks only (the ``manage`` permission); other roles read them as null.
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from datetime import date, datetime, time
 from decimal import Decimal
 
 import strawberry
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from core import models
 from core.auth import Permission
+from core.contracts import DomainEvent
 from core.errors import NotFound
 from core.graphql.queries import parse_id
 from core.graphql.scalars import Money
-from core.graphql.types import Decision
+from core.graphql.subscriptions import CURSOR_KIND, parse_arguments, stream_events
+from core.graphql.types import Decision, encode_cursor
 from core.services import attendance as service
 
 MANAGE = {"permission": "manage"}
@@ -127,11 +131,6 @@ class LeaveRequest:
         description="What the superior or the rules said (a refusal's reason)."
     )
     _reason: strawberry.Private[str]
-
-    @strawberry.field(description="KTV-2: a meeting and its roll.")
-    async def meeting(self, info: Info, id: strawberry.ID) -> Meeting:
-        async with info.context.db.session() as s:
-            return await _meeting_view(s, parse_id(id, "id"))
 
     @strawberry.field(
         description="Private (C-13): administrators and clerks only, null for other roles."
@@ -482,15 +481,29 @@ class AttendanceQuery:
             )
             return [LeaveRequest.of(r) for r in rows.all()]
 
-    @strawberry.field(description="PM-9: a staff member's points for the month containing `month`.")
-    async def month_points(self, info: Info, staff_id: strawberry.ID, month: date) -> MonthPoints:
+    @strawberry.field(
+        description="PM-9: a staff member's points for the month containing `month`; null "
+        "when their line keeps no monthly points."
+    )
+    async def month_points(
+        self, info: Info, staff_id: strawberry.ID, month: date
+    ) -> MonthPoints | None:
         ctx = info.context
         sid = parse_id(staff_id, "staffId")
         async with ctx.db.session() as s:
-            scheme, balance, entries, _ = await service.month_points(
-                s, ctx.host, staff_id=sid, month=month
-            )
+            answer = await service.month_points(s, ctx.host, staff_id=sid, month=month)
+            if answer is None:
+                return None
+            scheme, balance, entries, _ = answer
             return _month_points(sid, month, scheme, balance, entries)
+
+    @strawberry.field(description="KTV-2: a meeting and its roll; null if there is none.")
+    async def meeting(self, info: Info, id: strawberry.ID) -> Meeting | None:
+        mid = parse_id(id, "id")
+        async with info.context.db.session() as s:
+            if await s.get(models.Meeting, mid) is None:
+                return None
+            return await _meeting_view(s, mid)
 
     @strawberry.field(
         description="Private (C-13): a staff member's daily wage and direct superior "
@@ -733,3 +746,55 @@ class AttendanceMutation:
                 s, meeting_id=parse_id(meeting_id, "meetingId"), now=ctx.now()
             )
             return await _meeting_view(s, row.id)
+
+
+@strawberry.type(
+    description="One workforce event (issue 12), from the event log: shift_swap.requested / "
+    ".agreed / .approved / .refused, leave.requested, leave.decided, attendance.late, "
+    "attendance.left_early, absence.recorded, meeting.late, points.threshold_crossed, "
+    "staff.employment_ended."
+)
+class WorkforceEvent:
+    cursor: str = strawberry.field(
+        description="Opaque; pass it as `after` to resume right after this event."
+    )
+    id: strawberry.ID
+    type: str
+    site_id: strawberry.ID | None
+    subject_id: strawberry.ID | None = strawberry.field(
+        description="The swap, leave request, attendance record, roll entry or staff member."
+    )
+    occurred_at: datetime
+    payload: JSON
+
+    @classmethod
+    def from_event(cls, e: DomainEvent) -> WorkforceEvent:
+        return cls(
+            cursor=encode_cursor(CURSOR_KIND, e.id),
+            id=strawberry.ID(str(e.id)),
+            type=e.type,
+            site_id=_id(e.site_id),
+            subject_id=_id(e.subject_id),
+            occurred_at=e.occurred_at,
+            payload=e.payload,
+        )
+
+
+@strawberry.type
+class AttendanceSubscription:
+    @strawberry.subscription(
+        description="Workforce events as they are committed (leave decided, absence "
+        "recorded, points threshold crossed, employment ended …), optionally for one site; "
+        "resumable from `after` like `complaintUpdates`."
+    )
+    async def workforce_updates(
+        self, info: Info, site_id: strawberry.ID | None = None, after: str | None = None
+    ) -> AsyncGenerator[WorkforceEvent, None]:
+        fd = info.context.app
+        site, after_id = await parse_arguments(fd, site_id, after)
+        events = stream_events(fd, service.STREAM, site_id=site, after=after_id)
+        try:
+            async for e in events:
+                yield WorkforceEvent.from_event(e)
+        finally:
+            await events.aclose()

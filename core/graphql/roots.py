@@ -7,7 +7,11 @@ type per root; plugins contribute through hooks instead.
 from __future__ import annotations
 
 from core.graphql.admin import AdminMutation, AdminQuery
-from core.graphql.attendance import AttendanceMutation, AttendanceQuery
+from core.graphql.attendance import (
+    AttendanceMutation,
+    AttendanceQuery,
+    AttendanceSubscription,
+)
 from core.graphql.complaints import ComplaintMutation, ComplaintQuery
 from core.graphql.mutations import CoreMutation
 from core.graphql.queries import CoreQuery
@@ -31,4 +35,4 @@ MUTATION_MIXINS: list[type] = [
     WorkforceMutation,
     AttendanceMutation,
 ]
-SUBSCRIPTION_MIXINS: list[type] = [ComplaintSubscription]
+SUBSCRIPTION_MIXINS: list[type] = [ComplaintSubscription, AttendanceSubscription]

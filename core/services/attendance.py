@@ -904,13 +904,16 @@ async def revoke_points(
 
 async def month_points(
     session: AsyncSession, host: PluginHost | None, *, staff_id: int, month: date
-) -> tuple[PointsScheme, Decimal, list[PointsEntry], list[PointsEntry]]:
-    """PM-9: the line's scheme, the month's balance, every entry and the standing ones."""
+) -> tuple[PointsScheme, Decimal, list[PointsEntry], list[PointsEntry]] | None:
+    """PM-9: the line's scheme, the month's balance, every entry and the standing ones; None
+    when the staff member's line keeps no monthly points."""
     staff = await session.get(Staff, staff_id)
     if staff is None:
         raise NotFound(f"staff {staff_id} does not exist", code="STAFF_NOT_FOUND", field="staffId")
     site = await get_site(session, staff.site_id)
-    scheme = scheme_of(await site_policy(session, host, site))
+    scheme = (await site_policy(session, host, site)).points
+    if scheme is None:
+        return None
     entries, standing = await _standing(session, staff.id, _month(month))
     return scheme, points_balance(scheme, _occurrences(standing)), entries, standing
 
