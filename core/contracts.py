@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.appointment_rules import DEFAULT_APPOINTMENT_KINDS, AppointmentKind
 from core.decisions import Reason
 
 if TYPE_CHECKING:
@@ -214,6 +215,11 @@ class WorkforcePolicy:
     roll_call_minutes: int = 30
     # Monthly points (PM-9); None: the line keeps no points.
     points: PointsScheme | None = None
+    # C-3 visit appointments: the kinds the line receives (lead time, approvers, minimum
+    # group size), by code.
+    appointment_kinds: Mapping[str, AppointmentKind] = field(
+        default_factory=lambda: DEFAULT_APPOINTMENT_KINDS
+    )
 
 
 #: What a forgotten clock-in may be recorded as (``WorkforcePolicy.forgotten_clock_in``).

@@ -772,3 +772,71 @@ class RollCallEntry(Base):
     reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (UniqueConstraint("meeting_id", "staff_id"),)
+
+
+# --- C-3 visit appointments and generic bookings ------------------------------------------------
+
+
+class AppointmentStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    ARRIVED = "arrived"
+    CANCELLED = "cancelled"
+
+
+class Appointment(Base):
+    """A visit appointment (C-3, 参观预约): organisation, head count, contact, areas, time,
+    approver and approval time, the general manager's approval of content and route, and
+    whether photography is allowed (default: no)."""
+
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    organisation: Mapped[str] = mapped_column(String(200))
+    head_count: Mapped[int] = mapped_column(Integer)
+    contact: Mapped[str] = mapped_column(String(200))
+    areas: Mapped[str] = mapped_column(Text, default="")
+    visit_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    made_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    photography_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[AppointmentStatus] = mapped_column(
+        _enum(AppointmentStatus, "appointment_status")
+    )
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    route_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class BookingStatus(enum.StrEnum):
+    HELD = "held"
+    HONOURED = "honoured"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+class Booking(Base):
+    """A generic booking (issue 12): who booked, for whom, which resource (a room, a table, a
+    time slot), which business day; held, then honoured, cancelled or a no-show.  The KTV's
+    rooms and tables (KTV-10, KTV-11: the booker receives the guest and is credited) and the
+    fitness club's appointment book are bookings of their kind."""
+
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    booked_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    guest_name: Mapped[str] = mapped_column(String(200), default="")
+    resource_kind: Mapped[str] = mapped_column(String(40))
+    resource: Mapped[str] = mapped_column(String(100))
+    business_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus, "booking_status"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_bookings_site_date", "site_id", "business_date"),)

@@ -100,6 +100,10 @@ ROOT_ARGUMENTS: dict[str, str] = {
     "monthPoints": '(staffId: "{staff}", month: "2026-11-01")',
     "staffPay": '(staffId: "{staff}")',
     "meeting": '(id: "{site}")',
+    "appointments": (
+        '(siteId: "{site}", fromAt: "2026-11-01T00:00:00+08:00", toAt: "2026-12-01T00:00:00+08:00")'
+    ),
+    "bookings": '(siteId: "{site}", businessDate: "2026-11-24")',
 }
 # Root fields deliberately not in the battery, each with the reason.
 FITNESS_EXEMPT = (

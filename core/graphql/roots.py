@@ -7,6 +7,7 @@ type per root; plugins contribute through hooks instead.
 from __future__ import annotations
 
 from core.graphql.admin import AdminMutation, AdminQuery
+from core.graphql.appointments import AppointmentMutation, AppointmentQuery
 from core.graphql.attendance import (
     AttendanceMutation,
     AttendanceQuery,
@@ -26,6 +27,7 @@ QUERY_MIXINS: list[type] = [
     ComplaintQuery,
     WorkforceQuery,
     AttendanceQuery,
+    AppointmentQuery,
 ]
 MUTATION_MIXINS: list[type] = [
     CoreMutation,
@@ -34,5 +36,6 @@ MUTATION_MIXINS: list[type] = [
     ComplaintMutation,
     WorkforceMutation,
     AttendanceMutation,
+    AppointmentMutation,
 ]
 SUBSCRIPTION_MIXINS: list[type] = [ComplaintSubscription, AttendanceSubscription]

@@ -33,7 +33,9 @@ What is here, by purpose:
   :func:`record_event`, :func:`plugin_settings`; the workforce (issue 12):
   :func:`clock_in`, :func:`clock_out`, :func:`record_attendance`, :func:`request_leave`,
   :func:`decide_leave`, :func:`issue_points`, :func:`revoke_points`, :func:`month_points`,
-  :func:`workforce_policy_of`.  Pure workforce rules (roll call, lateness, points) are in
+  :func:`workforce_policy_of`; C-3 appointments and bookings: :func:`make_appointment`,
+  :func:`approve_appointment`, :func:`check_in_appointment`, :func:`book`,
+  :func:`set_booking_status`.  Pure workforce rules (roll call, lateness, points) are in
   :mod:`core.plugin_api.rules`.
 """
 
@@ -95,6 +97,9 @@ from core.plugin_api.graphql import (
 from core.plugin_api.services import (
     CheckIn,
     add_staff,
+    approve_appointment,
+    book,
+    check_in_appointment,
     check_in_visit,
     clock_in,
     clock_out,
@@ -104,6 +109,7 @@ from core.plugin_api.services import (
     get_staff,
     issue_penalty,
     issue_points,
+    make_appointment,
     month_points,
     plugin_settings,
     record_attendance,
@@ -113,6 +119,7 @@ from core.plugin_api.services import (
     revoke_penalty,
     revoke_points,
     revoked_penalties,
+    set_booking_status,
     workforce_policy_of,
 )
 
@@ -161,6 +168,9 @@ __all__ = [
     "VisitorKind",
     "WorkforcePolicy",
     "add_staff",
+    "approve_appointment",
+    "book",
+    "check_in_appointment",
     "check_in_visit",
     "clock_in",
     "clock_out",
@@ -175,6 +185,7 @@ __all__ = [
     "line_mutation",
     "line_query",
     "line_subscription",
+    "make_appointment",
     "month_points",
     "now",
     "parse_id",
@@ -188,6 +199,7 @@ __all__ = [
     "revoke_penalty",
     "revoke_points",
     "revoked_penalties",
+    "set_booking_status",
     "workforce_policy_of",
     "write_session",
 ]

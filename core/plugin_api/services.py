@@ -15,6 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.events import record_event
 from core.models import Penalty, PluginState
+from core.services.appointments import (
+    approve_appointment,
+    book,
+    check_in_appointment,
+    make_appointment,
+    set_booking_status,
+)
 from core.services.attendance import (
     clock_in,
     clock_out,
@@ -33,6 +40,9 @@ from core.services.visits import CheckIn, check_in_visit, correct_visit
 __all__ = [
     "CheckIn",
     "add_staff",
+    "approve_appointment",
+    "book",
+    "check_in_appointment",
     "check_in_visit",
     "clock_in",
     "clock_out",
@@ -42,6 +52,7 @@ __all__ = [
     "get_staff",
     "issue_penalty",
     "issue_points",
+    "make_appointment",
     "month_points",
     "plugin_settings",
     "record_attendance",
@@ -51,6 +62,7 @@ __all__ = [
     "revoke_penalty",
     "revoke_points",
     "revoked_penalties",
+    "set_booking_status",
     "workforce_policy_of",
 ]
 

@@ -9,7 +9,7 @@ Create Date: 2026-12-02
   approves leave and exit passes) are added NULL: existing staff keep their rows.
 * ``attendance_records``: one per rostered shift; ``leave_requests``; ``exit_passes``;
   ``points_entries``: append-only, a revocation is a new entry; ``meetings`` and their
-  ``roll_call_entries`` (KTV-2, KTV-10).
+  ``roll_call_entries`` (KTV-2, KTV-10); C-3 ``appointments``; generic ``bookings``.
 
 SQLite cannot add a foreign key in place: the ``staff`` change runs in batch mode.
 """
@@ -25,6 +25,8 @@ depends_on = None
 ATTENDANCE = ("present", "late", "absent", "absenteeism", "time_off_in_lieu", "on_leave")
 REQUEST = ("requested", "approved", "refused")
 LEAVE = ("leave", "time_off_in_lieu")
+APPOINTMENT = ("requested", "approved", "refused", "arrived", "cancelled")
+BOOKING = ("held", "honoured", "cancelled", "no_show")
 
 
 def _enum(values: tuple[str, ...], name: str) -> sa.Enum:
@@ -183,9 +185,57 @@ def upgrade() -> None:
             "meeting_id", "staff_id", name=op.f("uq_roll_call_entries_meeting_id_staff_id")
         ),
     )
+    op.create_table(
+        "appointments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=40), nullable=False),
+        sa.Column("organisation", sa.String(length=200), nullable=False),
+        sa.Column("head_count", sa.Integer(), nullable=False),
+        sa.Column("contact", sa.String(length=200), nullable=False),
+        sa.Column("areas", sa.Text(), nullable=False),
+        sa.Column("visit_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("made_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("made_by_id", sa.Integer(), nullable=True),
+        sa.Column("photography_allowed", sa.Boolean(), nullable=False),
+        sa.Column("status", _enum(APPOINTMENT, "appointment_status"), nullable=False),
+        sa.Column("approved_by_id", sa.Integer(), nullable=True),
+        sa.Column("approved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("route_approved_by_id", sa.Integer(), nullable=True),
+        sa.Column("arrived_at", sa.DateTime(timezone=True), nullable=True),
+        _fk("appointments", "site_id", "sites"),
+        _fk("appointments", "made_by_id", "staff"),
+        _fk("appointments", "approved_by_id", "staff"),
+        _fk("appointments", "route_approved_by_id", "staff"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_appointments")),
+    )
+    with op.batch_alter_table("appointments") as batch_op:
+        batch_op.create_index(batch_op.f("ix_appointments_site_id"), ["site_id"])
+    op.create_table(
+        "bookings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("site_id", sa.Integer(), nullable=False),
+        sa.Column("booked_by_id", sa.Integer(), nullable=False),
+        sa.Column("customer_id", sa.Integer(), nullable=True),
+        sa.Column("guest_name", sa.String(length=200), nullable=False),
+        sa.Column("resource_kind", sa.String(length=40), nullable=False),
+        sa.Column("resource", sa.String(length=100), nullable=False),
+        sa.Column("business_date", sa.Date(), nullable=False),
+        sa.Column("status", _enum(BOOKING, "booking_status"), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        _fk("bookings", "site_id", "sites"),
+        _fk("bookings", "booked_by_id", "staff"),
+        _fk("bookings", "customer_id", "customers"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_bookings")),
+    )
+    with op.batch_alter_table("bookings") as batch_op:
+        batch_op.create_index("ix_bookings_site_date", ["site_id", "business_date"])
 
 
 def downgrade() -> None:
+    op.drop_table("bookings")
+    op.drop_table("appointments")
     op.drop_table("roll_call_entries")
     op.drop_table("meetings")
     op.drop_table("points_entries")
