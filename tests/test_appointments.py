@@ -43,10 +43,16 @@ class Gallery:
         return dataclasses.replace(policy, appointment_kinds=MappingProxyType(kinds))
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest) -> str:
+    """Every API test runs on SQLite and on PostgreSQL."""
+    return request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url")
+
+
 @pytest.fixture
-async def app(sqlite_url: str) -> AsyncIterator[Frontdesk]:
+async def app(db_url: str) -> AsyncIterator[Frontdesk]:
     fd = Frontdesk(
-        Settings(database_url=sqlite_url),
+        Settings(database_url=db_url),
         pm=create_plugin_manager(extra=[Gallery()]),
         schema_factory=build_schema,
     )
