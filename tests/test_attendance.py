@@ -656,3 +656,22 @@ async def test_workforce_events_reach_subscribers_from_a_cursor(app: Frontdesk) 
     assert not first.errors
     update = first.data["workforceUpdates"]
     assert update["type"] == "attendance.late" and update["payload"]["minutes_late"] == 5
+
+
+async def test_C_13_a_staff_token_acts_only_as_its_own_staff_member(app: Frontdesk) -> None:
+    client = Client(app)
+    t = await _team(client)
+    shift = await _shift(client, t["wu"], "2026-12-20")
+    li = Client(app, actor=Actor(role=Role.STAFF, name="Li's token", staff_id=_pk(t["li"])))
+    # Li cannot ask for leave in Wu's name …
+    other = await li.error(REQUEST_LEAVE, {"i": {"staffId": t["wu"], "shiftId": shift}})
+    assert other.extensions["code"] == "FORBIDDEN"
+    wu = Client(app, actor=Actor(role=Role.STAFF, name="Wu's token", staff_id=_pk(t["wu"])))
+    leave = (await wu.data(REQUEST_LEAVE, {"i": {"staffId": t["wu"], "shiftId": shift}}))[
+        "requestLeave"
+    ]
+    # … and deciding leave is a manager's (the manage permission: administrators, clerks).
+    denied = await wu.error(
+        DECIDE_LEAVE, {"i": {"leaveId": leave["id"], "managerId": t["boss"], "approve": True}}
+    )
+    assert denied.extensions["code"] == "FORBIDDEN"

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from core import models
+from core.graphql.complaints import _actor_id as acting
 from core.graphql.queries import parse_id
 from core.services import appointments as service
 
@@ -204,7 +205,7 @@ class AppointmentMutation:
                 s,
                 ctx.host,
                 appointment_id=parse_id(input.appointment_id, "appointmentId"),
-                manager_id=parse_id(input.manager_id, "managerId"),
+                manager_id=acting(info, input.manager_id, "managerId"),
                 route=input.route,
                 now=ctx.now(),
             )
@@ -235,7 +236,7 @@ class AppointmentMutation:
             row = await service.book(
                 s,
                 site_id=parse_id(input.site_id, "siteId"),
-                booked_by_id=parse_id(input.booked_by_id, "bookedById"),
+                booked_by_id=acting(info, input.booked_by_id, "bookedById"),
                 customer_id=parse_id(input.customer_id, "customerId")
                 if input.customer_id
                 else None,

@@ -21,6 +21,7 @@ from core import models
 from core.auth import Permission
 from core.contracts import DomainEvent
 from core.errors import NotFound
+from core.graphql.complaints import _actor_id as acting
 from core.graphql.queries import parse_id
 from core.graphql.scalars import Money
 from core.graphql.subscriptions import CURSOR_KIND, parse_arguments, stream_events
@@ -42,6 +43,14 @@ LeaveKind = strawberry.enum(
 
 def _id(value: int | None) -> strawberry.ID | None:
     return None if value is None else strawberry.ID(str(value))
+
+
+def _issuer(info: Info, given: strawberry.ID | None) -> int | None:
+    """Who issues a points entry: the named staff member (acting for them needs ``act_for``,
+    C-13), else the token's own staff member, else nobody recorded."""
+    if given is None and (info.context.actor is None or info.context.actor.staff_id is None):
+        return None
+    return acting(info, given, "issuedById")
 
 
 def _private(info: Info) -> bool:
@@ -564,7 +573,7 @@ class AttendanceMutation:
                 ctx.host,
                 shift_id=parse_id(input.shift_id, "shiftId"),
                 what=input.what,
-                manager_id=parse_id(input.manager_id, "managerId"),
+                manager_id=acting(info, input.manager_id, "managerId"),
                 note=input.note,
                 rule=input.rule,
                 now=ctx.now(),
@@ -581,7 +590,7 @@ class AttendanceMutation:
             row = await service.request_leave(
                 s,
                 ctx.host,
-                staff_id=parse_id(input.staff_id, "staffId"),
+                staff_id=acting(info, input.staff_id, "staffId"),
                 shift_id=parse_id(input.shift_id, "shiftId"),
                 kind=models.LeaveKind(input.kind),
                 reason=input.reason,
@@ -599,7 +608,7 @@ class AttendanceMutation:
                 s,
                 ctx.host,
                 leave_id=parse_id(input.leave_id, "leaveId"),
-                manager_id=parse_id(input.manager_id, "managerId"),
+                manager_id=acting(info, input.manager_id, "managerId"),
                 approve=input.approve,
                 reason=input.reason,
                 now=ctx.now(),
@@ -612,7 +621,7 @@ class AttendanceMutation:
         async with ctx.app.write() as s:
             row = await service.request_exit_pass(
                 s,
-                staff_id=parse_id(input.staff_id, "staffId"),
+                staff_id=acting(info, input.staff_id, "staffId"),
                 shift_id=parse_id(input.shift_id, "shiftId"),
                 reason=input.reason,
                 now=ctx.now(),
@@ -629,7 +638,7 @@ class AttendanceMutation:
             row = await service.decide_exit_pass(
                 s,
                 pass_id=parse_id(input.pass_id, "passId"),
-                manager_id=parse_id(input.manager_id, "managerId"),
+                manager_id=acting(info, input.manager_id, "managerId"),
                 approve=input.approve,
                 now=ctx.now(),
             )
@@ -666,9 +675,7 @@ class AttendanceMutation:
                 business_date=input.business_date,
                 points=input.points,
                 reason=input.reason,
-                issued_by_id=(
-                    parse_id(input.issued_by_id, "issuedById") if input.issued_by_id else None
-                ),
+                issued_by_id=_issuer(info, input.issued_by_id),
                 now=ctx.now(),
             )
             return PointsEntry.of(row, False)
@@ -681,9 +688,7 @@ class AttendanceMutation:
                 s,
                 entry_id=parse_id(input.entry_id, "entryId"),
                 reason=input.reason,
-                issued_by_id=(
-                    parse_id(input.issued_by_id, "issuedById") if input.issued_by_id else None
-                ),
+                issued_by_id=_issuer(info, input.issued_by_id),
                 now=ctx.now(),
             )
             return PointsEntry.of(row, False)
@@ -714,7 +719,7 @@ class AttendanceMutation:
             row = await service.sign_roll(
                 s,
                 meeting_id=parse_id(input.meeting_id, "meetingId"),
-                staff_id=parse_id(input.staff_id, "staffId"),
+                staff_id=acting(info, input.staff_id, "staffId"),
                 at=input.at,
                 now=ctx.now(),
             )
