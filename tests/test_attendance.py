@@ -675,3 +675,60 @@ async def test_C_13_a_staff_token_acts_only_as_its_own_staff_member(app: Frontde
         DECIDE_LEAVE, {"i": {"leaveId": leave["id"], "managerId": t["boss"], "approve": True}}
     )
     assert denied.extensions["code"] == "FORBIDDEN"
+
+
+BOOK = """mutation($i: BookInput!) { book(input: $i) { id } }"""
+SET_BOOKING = """mutation($b: ID!, $s: BookingStatus!) { setBookingStatus(bookingId: $b,
+  status: $s) { status } }"""
+
+
+async def test_KTV_10_room_bookings_in_the_book_excuse_table_bookings_do_not(
+    app: Frontdesk,
+) -> None:
+    client = Client(app, now=sh(2026, 12, 7, 12))
+    t = await _team(client)
+    room = await add_staff(client, t["site"], "Room", "host")
+    table = await add_staff(client, t["site"], "Table", "host")
+    cancelled = await add_staff(client, t["site"], "Cancelled", "host")
+    for person in (room, table, cancelled):
+        await _shift(client, person, "2026-12-07", "19:30", "02:00")
+
+    async def book(who: str, kind: str, resource: str) -> str:
+        i = {
+            "siteId": t["site"],
+            "bookedById": who,
+            "resourceKind": kind,
+            "resource": resource,
+            "businessDate": "2026-12-07",
+            "guestName": "Guest",
+        }
+        return (await client.data(BOOK, {"i": i}))["book"]["id"]
+
+    await book(room, "room", "V1")
+    await book(table, "table", "T1")
+    to_cancel = await book(cancelled, "room", "V2")
+    meeting = (await client.data(CALL, {"i": {"siteId": t["site"], "businessDate": "2026-12-07"}}))[
+        "callMeeting"
+    ]["id"]
+    # Cancelled at 19:50, while the roll is open, and they stay away: an absence (KTV-10).
+    await Client(app, now=sh(2026, 12, 7, 19, 50)).data(
+        SET_BOOKING, {"b": to_cancel, "s": "CANCELLED"}
+    )
+    closed = (await Client(app, now=sh(2026, 12, 7, 20, 0)).data(CLOSE, {"m": meeting}))[
+        "closeRoll"
+    ]
+    by_staff = {r["staffId"]: r for r in closed["roll"]}
+    assert by_staff[room]["status"] is None  # excused until they sign afterwards
+    assert (by_staff[table]["status"], by_staff[table]["decision"]["rule"]) == ("absent", "KTV-2")
+    assert (by_staff[cancelled]["status"], by_staff[cancelled]["decision"]["rule"]) == (
+        "absent",
+        "KTV-10",
+    )
+
+
+async def test_leave_is_asked_before_the_shift_ends(app: Frontdesk) -> None:
+    client = Client(app, now=sh(2026, 12, 8, 9))
+    t = await _team(client)
+    shift = await _shift(client, t["li"], "2026-12-07")
+    over = await client.error(REQUEST_LEAVE, {"i": {"staffId": t["li"], "shiftId": shift}})
+    assert over.extensions["code"] == "SHIFT_OVER"

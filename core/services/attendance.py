@@ -29,6 +29,8 @@ from core.events import record_event
 from core.models import (
     AttendanceRecord,
     AttendanceStatus,
+    Booking,
+    BookingStatus,
     EmploymentStatus,
     ExitPass,
     LeaveKind,
@@ -460,6 +462,13 @@ async def request_leave(
     existing = await _record_of(session, shift.id)
     if existing is not None:
         raise _already(existing)
+    if now >= shift.ends_at:
+        raise InvalidInput(
+            f"shift {shift.id} ended at {shift.ends_at.isoformat()}; leave is asked before "
+            "(a manager records the day instead)",
+            code="SHIFT_OVER",
+            field="shiftId",
+        )
     pending = await session.scalar(
         select(LeaveRequest.id).where(
             LeaveRequest.shift_id == shift.id,
@@ -1008,6 +1017,36 @@ async def _roll_entry(session: AsyncSession, meeting: Meeting, staff_id: int) ->
     return entry
 
 
+#: KTV-10: only a booking of this resource kind excuses from the meeting (a table does not).
+ROOM: Final = "room"
+
+
+async def _room_booking(session: AsyncSession, meeting: Meeting, entry: RollCallEntry) -> None:
+    """KTV-10: a room booking the person made for the meeting's business day (before the
+    roll closed) excuses them; when every such booking was cancelled, the latest
+    cancellation counts.  A booking noted by hand (``noteRoomBooking``) is kept as noted."""
+    if entry.room_booking:
+        return
+    rows = (
+        await session.execute(
+            select(Booking.status, Booking.updated_at).where(
+                Booking.site_id == meeting.site_id,
+                Booking.booked_by_id == entry.staff_id,
+                Booking.business_date == meeting.business_date,
+                Booking.resource_kind == ROOM,
+                Booking.created_at < meeting.closes_at,
+                Booking.status != BookingStatus.NO_SHOW,
+            )
+        )
+    ).all()
+    if not rows:
+        return
+    entry.room_booking = True
+    cancelled = [at for status, at in rows if status is BookingStatus.CANCELLED]
+    if len(cancelled) == len(rows):
+        entry.booking_cancelled_at = max(cancelled)
+
+
 def _decide(meeting: Meeting, entry: RollCallEntry, now: datetime) -> AttendanceDecision | None:
     return roll_call_status(
         opens_at=meeting.starts_at,
@@ -1049,6 +1088,7 @@ async def sign_roll(
         )
     entry.signed_at = at
     if meeting.closed_at is not None:
+        await _room_booking(session, meeting, entry)
         decision = _decide(meeting, entry, now)
         if decision is not None:
             _apply(entry, decision)
@@ -1085,8 +1125,9 @@ async def note_room_booking(
 
 
 async def close_roll(session: AsyncSession, *, meeting_id: int, now: datetime) -> Meeting:
-    """Close the roll at or after its closing time and decide every line (KTV-2, KTV-10):
-    late and absent raise ``meeting.late`` / ``absence.recorded`` for the line's fines
+    """Close the roll at or after its closing time and decide every line (KTV-2, KTV-10; a
+    room booking of the person's for the day, in the bookings or noted, excuses): late and
+    absent raise ``meeting.late`` / ``absence.recorded`` for the line's fines
     (KTV-2: 30 and 50); someone excused by a room booking stays open until they sign."""
     meeting = await _meeting(session, meeting_id)
     if meeting.closed_at is not None:
@@ -1110,6 +1151,7 @@ async def close_roll(session: AsyncSession, *, meeting_id: int, now: datetime) -
         )
     ).all()
     for entry in entries:
+        await _room_booking(session, meeting, entry)
         decision = _decide(meeting, entry, now)
         if decision is None:
             continue
