@@ -666,6 +666,11 @@ async def test_C_13_a_staff_token_acts_only_as_its_own_staff_member(app: Frontde
     # Li cannot ask for leave in Wu's name …
     other = await li.error(REQUEST_LEAVE, {"i": {"staffId": t["wu"], "shiftId": shift}})
     assert other.extensions["code"] == "FORBIDDEN"
+    # … nor clock in for Wu's shift.
+    clocking = await li.error(
+        CLOCK_IN, {"i": {"shiftId": shift, "at": "2026-12-20T08:00:00+08:00"}}
+    )
+    assert clocking.extensions["code"] == "FORBIDDEN"
     wu = Client(app, actor=Actor(role=Role.STAFF, name="Wu's token", staff_id=_pk(t["wu"])))
     leave = (await wu.data(REQUEST_LEAVE, {"i": {"staffId": t["wu"], "shiftId": shift}}))[
         "requestLeave"

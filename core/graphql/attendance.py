@@ -53,6 +53,16 @@ def _issuer(info: Info, given: strawberry.ID | None) -> int | None:
     return acting(info, given, "issuedById")
 
 
+async def _own_shift(info: Info, session: AsyncSession, given: strawberry.ID) -> int:
+    """C-13: one clocks in and out for one's own shift; a token bound to another staff member
+    needs ``act_for`` (audited as on behalf of the shift's holder)."""
+    shift_id = parse_id(given, "shiftId")
+    shift = await session.get(models.Shift, shift_id)
+    if shift is not None:
+        acting(info, strawberry.ID(str(shift.staff_id)), "shiftId")
+    return shift_id
+
+
 def _private(info: Info) -> bool:
     # C-13: wages and leave reasons: administrators and clerks only.
     return bool(info.context.can(Permission.MANAGE) and info.context.can(Permission.PRIVATE))
@@ -539,10 +549,11 @@ class AttendanceMutation:
     async def clock_in(self, info: Info, input: ClockInput) -> AttendanceRecord:
         ctx = info.context
         async with ctx.app.write() as s:
+            shift_id = await _own_shift(info, s, input.shift_id)
             row = await service.clock_in(
                 s,
                 ctx.host,
-                shift_id=parse_id(input.shift_id, "shiftId"),
+                shift_id=shift_id,
                 at=input.at,
                 now=ctx.now(),
             )
@@ -555,9 +566,8 @@ class AttendanceMutation:
     async def clock_out(self, info: Info, input: ClockInput) -> AttendanceRecord:
         ctx = info.context
         async with ctx.app.write() as s:
-            row = await service.clock_out(
-                s, shift_id=parse_id(input.shift_id, "shiftId"), at=input.at, now=ctx.now()
-            )
+            shift_id = await _own_shift(info, s, input.shift_id)
+            row = await service.clock_out(s, shift_id=shift_id, at=input.at, now=ctx.now())
             return AttendanceRecord.of(row)
 
     @strawberry.mutation(
