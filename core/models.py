@@ -278,12 +278,14 @@ class Visit(Base):
         Index("ix_visits_receiver_id_id", "receiver_id", "id"),
         Index("ix_visits_customer_id_id", "customer_id", "id"),
         # ``visits(counted: false)``: the few uncounted entries (RE-8/9/10 …), a partial index.
+        # The query writes the predicate as each database's index does: ``NOT counted``
+        # (PostgreSQL does not prove ``counted IS false`` implies it), ``counted = 0``.
         Index(
             "ix_visits_site_uncounted",
             "site_id",
             "id",
             postgresql_where=text("NOT counted"),
-            sqlite_where=text("NOT counted"),
+            sqlite_where=text("counted = 0"),
         ),
     )
 

@@ -7,13 +7,15 @@ Waits are on state (hooks between the sweep's statements), never on time.
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
-from conftest import FIXED_NOW, start_frontdesk
-from sqlalchemy import event, func, select, text
+from conftest import FIXED_NOW, Client, start_frontdesk
+from sqlalchemy import create_engine, event, func, select, text
 
+from bench.scale_data import Sizes, seed
+from core.db import sync_url
 from core.models import Complaint, Event
 from core.runtime import Frontdesk
 from core.services import complaints as svc
@@ -204,3 +206,184 @@ async def _explain(fd: Frontdesk, sql: str, params: Any) -> str:
         driver = raw.driver_connection
         rows = await driver.fetch("EXPLAIN " + sql, *(params or ()))
     return "\n".join(r[0] for r in rows)
+
+
+# --- every list seeks: EXPLAIN of the statements the schema's lists send -------------------------
+
+# Enough rows over enough sites that a scan and a seek differ (seeded in a few seconds).
+EXPLAIN_SIZES = Sizes(
+    sites=20,
+    staff_per_site=10,
+    customers=10_000,
+    visits=40_000,
+    complaints=5_000,
+    penalties=5_000,
+    events=40_000,
+)
+
+IDS = """query { sites(first: 1) { edges { node { id } } } }"""
+SITE_IDS = """query($site: ID!) {
+  visits(siteId: $site, first: 1) { edges { node { receiver { id } customer { id } } } } }"""
+VISITS = """query($site: ID!, $counted: Boolean, $receiver: ID, $customer: ID,
+  $from: DateTime, $before: DateTime) {
+  visits(siteId: $site, first: 100, counted: $counted, receiverId: $receiver,
+    customerId: $customer, arrivedFrom: $from, arrivedBefore: $before) {
+    edges { node { id arrivedAt counted customer { id name } receiver { id name } } } } }"""
+CUSTOMERS = """query($site: ID!, $name: String, $phone: String, $class: CustomerClass,
+  $owner: ID) {
+  customers(siteId: $site, first: 100, nameContains: $name, phone: $phone,
+    customerClass: $class, ownerStaffId: $owner) { edges { node { id name phone } } } }"""
+COMPLAINTS = """query($site: ID!, $status: ComplaintStatus, $severity: ComplaintSeverity,
+  $handler: ID) {
+  complaints(siteId: $site, first: 100, status: $status, severity: $severity,
+    handlerId: $handler) { edges { node { id number status } } } }"""
+PENALTIES = """query($site: ID!, $staff: ID) {
+  penalties(siteId: $site, first: 100, staffId: $staff) { edges { node { id amount } } } }"""
+
+
+@pytest.fixture
+async def seeded_fd(pg_url: str):
+    engine = create_engine(sync_url(pg_url))
+    try:
+        with engine.connect() as conn:
+            seed(conn, EXPLAIN_SIZES)
+    finally:
+        engine.dispose()
+    fd = await start_frontdesk(pg_url)
+    try:
+        yield fd
+    finally:
+        await fd.stop()
+
+
+def _list_statement(statements: list[tuple[str, Any]], table: str) -> tuple[str, Any]:
+    """The page's SELECT (the one reading ``table`` with ORDER BY … LIMIT)."""
+    pages = [
+        (sql, p)
+        for sql, p in statements
+        if f"FROM {table}" in sql and "ORDER BY" in sql and "LIMIT" in sql
+    ]
+    assert len(pages) == 1, statements
+    return pages[0]
+
+
+async def _graphql_statements(
+    fd: Frontdesk, query: str, variables: dict[str, Any]
+) -> list[tuple[str, Any]]:
+    seen: list[tuple[str, Any]] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(fd.db.engine.sync_engine, "before_cursor_execute", listen)
+    try:
+        await Client(fd).data(query, variables)
+    finally:
+        event.remove(fd.db.engine.sync_engine, "before_cursor_execute", listen)
+    return seen
+
+
+async def test_every_list_uses_its_index(seeded_fd):
+    """Issue 13: each list and filter of the schema reads its own index (no sequential scan of
+    the table): a page costs the same at 10,000 and at 10,000,000 rows."""
+    fd = seeded_fd
+    client = Client(fd)
+    site = (await client.data(IDS))["sites"]["edges"][0]["node"]["id"]
+    node = (await client.data(SITE_IDS, {"site": site}))["visits"]["edges"][0]["node"]
+    receiver, customer = node["receiver"]["id"], node["customer"]["id"]
+    cases: list[tuple[str, dict[str, Any], str, str | None]] = [
+        (VISITS, {}, "visits", "ix_visits_site_id_id"),
+        (VISITS, {"counted": False}, "visits", "ix_visits_site_uncounted"),
+        (VISITS, {"receiver": receiver}, "visits", "ix_visits_receiver_id_id"),
+        (VISITS, {"customer": customer}, "visits", "ix_visits_customer_id_id"),
+        (
+            VISITS,
+            {"from": "2026-01-01T00:00:00Z", "before": "2026-02-01T00:00:00Z"},
+            "visits",
+            None,  # a month: the (site, arrived_at, id) range or the (site, id) keyset
+        ),
+        (CUSTOMERS, {}, "customers", "ix_customers_site_id_id"),
+        (CUSTOMERS, {"name": "qqqzzz"}, "customers", "ix_customers_name_trgm"),
+        (CUSTOMERS, {"name": "Zh"}, "customers", None),  # prefix or keyset, never a scan
+        (CUSTOMERS, {"phone": "+8613800000001"}, "customers", "uq_customers_site_id_phone"),
+        (CUSTOMERS, {"class": "A"}, "customers", "ix_customers_site_class_id"),
+        (CUSTOMERS, {"owner": receiver}, "customers", "ix_customers_owner_staff_id_id"),
+        (COMPLAINTS, {}, "complaints", "ix_complaints_site_id_id"),
+        (COMPLAINTS, {"status": "RECEIVED"}, "complaints", "ix_complaints_site_status"),
+        (COMPLAINTS, {"severity": "MAJOR"}, "complaints", "ix_complaints_site_severity_id"),
+        (COMPLAINTS, {"handler": receiver}, "complaints", "ix_complaints_handler_id_id"),
+        (PENALTIES, {}, "penalties", "ix_penalties_site_id_id"),
+        (PENALTIES, {"staff": receiver}, "penalties", "ix_penalties_staff_id_id"),
+    ]
+    for query, variables, table, index in cases:
+        statements = await _graphql_statements(fd, query, {"site": site, **variables})
+        sql, params = _list_statement(statements, table)
+        plan = await _explain(fd, sql, params)
+        assert f"Seq Scan on {table}" not in plan, f"{variables}\n{plan}"
+        if index is not None:
+            assert index in plan, f"{variables}\n{plan}"
+
+
+async def test_one_site_subscription_resume_reads_only_that_sites_events(seeded_fd):
+    """Issue 13: resuming ``complaintUpdates(siteId)`` seeks (stream, site_id, id)."""
+    from core.graphql.subscriptions import load_events
+
+    async def resume(_session: Any) -> None:
+        await load_events(seeded_fd, "complaints", 0, 500, 3)
+
+    statements = await _captured(seeded_fd, resume)
+    [(sql, params)] = [(q, p) for q, p in statements if "FROM events" in q and "stream" in q]
+    plan = await _explain(seeded_fd, sql, params)
+    assert "ix_events_stream_site_id_id" in plan, plan
+    assert "Seq Scan on events" not in plan, plan
+
+
+# --- stable plans under prepared statements ---------------------------------------------------
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return f"'{value.isoformat()}'::timestamptz"
+    escaped = str(value).replace("'", "''")
+    return f"'{escaped}'"
+
+
+async def test_plans_stay_custom_and_indexed_after_many_executions_on_one_connection(seeded_fd):
+    """Issue 13: PostgreSQL may switch a prepared statement to a generic plan after five
+    executions.  The server's connections run with plan_cache_mode=force_custom_plan (and
+    JIT off, core.db): the same list statements, executed eight times on one connection,
+    are still planned with their values (no ``$n`` left in the plan) and still use their
+    index."""
+    fd = seeded_fd
+    client = Client(fd)
+    site = (await client.data(IDS))["sites"]["edges"][0]["node"]["id"]
+    month = {"from": "2026-01-01T00:00:00Z", "before": "2026-02-01T00:00:00Z"}
+    cases = [
+        (VISITS, {"counted": False}, "visits", "ix_visits_site_uncounted"),
+        (VISITS, {}, "visits", "ix_visits_site_id_id"),
+        (VISITS, month, "visits", None),
+        (CUSTOMERS, {"name": "qqqzzz"}, "customers", "ix_customers_name_trgm"),
+    ]
+    async with fd.db.engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert await driver.fetchval("SHOW plan_cache_mode") == "force_custom_plan"
+        assert await driver.fetchval("SHOW jit") == "off"
+        for n, (query, variables, table, index) in enumerate(cases):
+            statements = await _graphql_statements(fd, query, {"site": site, **variables})
+            sql, params = _list_statement(statements, table)
+            args = ", ".join(_literal(p) for p in params)
+            await driver.execute(f"PREPARE fd_page_{n} AS {sql}")
+            for _ in range(8):
+                await driver.fetch(f"EXECUTE fd_page_{n}({args})")
+            plan = "\n".join(
+                r[0] for r in await driver.fetch(f"EXPLAIN EXECUTE fd_page_{n}({args})")
+            )
+            assert "$1" not in plan, plan  # a custom plan: the values are in it
+            assert f"Seq Scan on {table}" not in plan and "Gather" not in plan, plan
+            if index is not None:
+                assert index in plan, plan
+            await driver.execute(f"DEALLOCATE fd_page_{n}")

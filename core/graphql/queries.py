@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated
 
 import strawberry
-from sqlalchemy import false, select
+from sqlalchemy import false, not_, select
 from strawberry.types import Info
 
 from core import models
@@ -207,7 +207,8 @@ class CoreQuery:
         if customer_id is not None:
             stmt = stmt.where(m.customer_id == parse_id(customer_id, "customerId"))
         if counted is not None:
-            stmt = stmt.where(m.counted.is_(counted))
+            # As the partial index ix_visits_site_uncounted is written (issue 13).
+            stmt = stmt.where(m.counted if counted else not_(m.counted))
         async with info.context.db.read() as s:
             return await paginate(
                 info,

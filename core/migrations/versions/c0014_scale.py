@@ -76,6 +76,10 @@ NEW_INDEXES: list[tuple[str, str, list[str], str | None]] = [
     ("ix_events_stream_site_id_id", "events", ["stream", "site_id", "id"], None),
 ]
 
+# SQLite uses a partial index only for a query term written like its WHERE; SQLAlchemy
+# writes ``NOT visits.counted`` there as ``visits.counted = 0``.
+SQLITE_WHERE = {"ix_visits_site_uncounted": "counted = 0"}
+
 # (name, table, column) — replaced by the indexes above; recreated by downgrade.
 OLD_INDEXES: list[tuple[str, str, str]] = [
     ("ix_visits_receiver_id", "visits", "receiver_id"),
@@ -148,7 +152,8 @@ def _create(name: str, table: str, columns: list[str], where: str | None) -> Non
         return
     kw: dict[str, object] = {}
     if where is not None:
-        kw = {"postgresql_where": sa.text(where), "sqlite_where": sa.text(where)}
+        sqlite_where = SQLITE_WHERE.get(name, where)
+        kw = {"postgresql_where": sa.text(where), "sqlite_where": sa.text(sqlite_where)}
     op.create_index(name, table, columns, postgresql_concurrently=True, **kw)
 
 
