@@ -184,7 +184,7 @@ class Customer(Base):
         UniqueConstraint("site_id", "phone"),
         Index("ix_customers_site_id_id", "site_id", "id"),
         Index("ix_customers_site_class_id", "site_id", "customer_class", "id"),
-        Index("ix_customers_owner_staff_id_id", "owner_staff_id", "id"),
+        Index("ix_customers_site_owner_id", "site_id", "owner_staff_id", "id"),
     )
 
 
@@ -275,7 +275,7 @@ class Visit(Base):
         Index("ix_visits_site_arrived", "site_id", "arrived_at", "id"),
         # Every list seeks (issue 13): the register's order is id, newest first.
         Index("ix_visits_site_id_id", "site_id", "id"),
-        Index("ix_visits_receiver_id_id", "receiver_id", "id"),
+        Index("ix_visits_site_receiver_id", "site_id", "receiver_id", "id"),
         Index("ix_visits_customer_id_id", "customer_id", "id"),
         # ``visits(counted: false)``: the few uncounted entries (RE-8/9/10 …), a partial index.
         # The query writes the predicate as each database's index does: ``NOT counted``
@@ -386,7 +386,7 @@ class Complaint(Base):
         # Every list seeks (issue 13): the list's order is id, newest first.
         Index("ix_complaints_site_id_id", "site_id", "id"),
         Index("ix_complaints_site_severity_id", "site_id", "severity", "id"),
-        Index("ix_complaints_handler_id_id", "handler_id", "id"),
+        Index("ix_complaints_site_handler_id", "site_id", "handler_id", "id"),
         # The overdue sweep (C-8, C-11, C-9 revisit): one partial index per watched deadline,
         # holding only complaints whose deadline can still be missed and is not reported yet,
         # in due order; a sweep batch is a range scan of due < now.
@@ -436,7 +436,7 @@ class Penalty(Base):
     __tablename__ = "penalties"
     __table_args__ = (
         Index("ix_penalties_site_id_id", "site_id", "id"),
-        Index("ix_penalties_staff_id_id", "staff_id", "id"),
+        Index("ix_penalties_site_staff_id", "site_id", "staff_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -311,14 +311,14 @@ def test_C_6_migration_renumbers_stored_complaints_and_records_the_mapping(
 LIST_INDEXES = {
     "visits": {
         "ix_visits_site_id_id",
-        "ix_visits_receiver_id_id",
+        "ix_visits_site_receiver_id",
         "ix_visits_customer_id_id",
         "ix_visits_site_uncounted",
     },
     "customers": {
         "ix_customers_site_id_id",
         "ix_customers_site_class_id",
-        "ix_customers_owner_staff_id_id",
+        "ix_customers_site_owner_id",
     },
     "complaints": {
         "ix_complaints_site_id_id",
@@ -326,7 +326,7 @@ LIST_INDEXES = {
         "ix_complaints_resolution_pending",
         "ix_complaints_revisit_pending",
     },
-    "penalties": {"ix_penalties_site_id_id", "ix_penalties_staff_id_id"},
+    "penalties": {"ix_penalties_site_id_id", "ix_penalties_site_staff_id"},
     "events": {"ix_events_stream_site_id_id"},
 }
 REPLACED = {"visits": {"ix_visits_receiver_id", "ix_visits_customer_id"}}

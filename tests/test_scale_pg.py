@@ -294,7 +294,7 @@ async def test_every_list_uses_its_index(seeded_fd):
     cases: list[tuple[str, dict[str, Any], str, str | None]] = [
         (VISITS, {}, "visits", "ix_visits_site_id_id"),
         (VISITS, {"counted": False}, "visits", "ix_visits_site_uncounted"),
-        (VISITS, {"receiver": receiver}, "visits", "ix_visits_receiver_id_id"),
+        (VISITS, {"receiver": receiver}, "visits", "ix_visits_site_receiver_id"),
         (VISITS, {"customer": customer}, "visits", "ix_visits_customer_id_id"),
         (
             VISITS,
@@ -307,13 +307,13 @@ async def test_every_list_uses_its_index(seeded_fd):
         (CUSTOMERS, {"name": "Zh"}, "customers", None),  # prefix or keyset, never a scan
         (CUSTOMERS, {"phone": "+8613800000001"}, "customers", "uq_customers_site_id_phone"),
         (CUSTOMERS, {"class": "A"}, "customers", "ix_customers_site_class_id"),
-        (CUSTOMERS, {"owner": receiver}, "customers", "ix_customers_owner_staff_id_id"),
+        (CUSTOMERS, {"owner": receiver}, "customers", "ix_customers_site_owner_id"),
         (COMPLAINTS, {}, "complaints", "ix_complaints_site_id_id"),
         (COMPLAINTS, {"status": "RECEIVED"}, "complaints", "ix_complaints_site_status"),
         (COMPLAINTS, {"severity": "MAJOR"}, "complaints", "ix_complaints_site_severity_id"),
-        (COMPLAINTS, {"handler": receiver}, "complaints", "ix_complaints_handler_id_id"),
+        (COMPLAINTS, {"handler": receiver}, "complaints", "ix_complaints_site_handler_id"),
         (PENALTIES, {}, "penalties", "ix_penalties_site_id_id"),
-        (PENALTIES, {"staff": receiver}, "penalties", "ix_penalties_staff_id_id"),
+        (PENALTIES, {"staff": receiver}, "penalties", "ix_penalties_site_staff_id"),
     ]
     for query, variables, table, index in cases:
         statements = await _graphql_statements(fd, query, {"site": site, **variables})
