@@ -681,13 +681,28 @@ class ComplaintMutation:
         self, info: Info, site_id: strawberry.ID | None = None
     ) -> OverdueSweepResult:
         ctx = info.context
-        async with ctx.app.write() as s:
-            marks = await service.sweep_overdue(
-                s, ctx.now(), site_id=_optional_id(site_id, "siteId")
+        site = _optional_id(site_id, "siteId")
+        fields = children(children(selection(info), "marked"), "complaint")
+        found: list[tuple[int, Any, Any, Any]] = []
+        frame = CURRENT_MUTATION.get(None)
+        if frame is not None and frame.idempotency is not None:
+            # Under an Idempotency-Key the first transaction stays open until the answer is
+            # stored with it: the sweep is that one transaction (a retry gets the same answer).
+            async with ctx.app.write() as s:
+                marks = await service.sweep_overdue(s, ctx.now(), site_id=site)
+                found = [(m.complaint.id, m.kind, m.due, m.reason) for m in marks]
+                loaded = await load_complaints(info, sorted({f[0] for f in found}), fields, s)
+        else:
+            # Issue 13: in batches, each its own short transaction (the first one carries
+            # the audit row); the answer is read once every batch has committed.
+
+            async def collect(_session: Any, marks: list[service.OverdueMark]) -> None:
+                found.extend((m.complaint.id, m.kind, m.due, m.reason) for m in marks)
+
+            await service.sweep_overdue_in_batches(
+                ctx.app.write, ctx.now(), site_id=site, on_batch=collect
             )
-            found = [(m.complaint.id, m.kind, m.due, m.reason) for m in marks]
-            fields = children(children(selection(info), "marked"), "complaint")
-            loaded = await load_complaints(info, sorted({f[0] for f in found}), fields, s)
+            loaded = await load_complaints(info, sorted({f[0] for f in found}), fields)
         return OverdueSweepResult(
             count=len(found),
             marked=[
