@@ -302,6 +302,16 @@ class Complaint(Base):
     first_response_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revisit_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # C-11 (revised): a complaint made during consumption is due at the time the customer
+    # asked for (recorded at filing); a special case (with a reason) at the hard cap.
+    customer_requested_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    special_case_reason: Mapped[str | None] = mapped_column(Text)
+    special_case_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # C-8 (revised): progress updates every ``progress_interval_minutes`` until resolved.
+    progress_interval_minutes: Mapped[int] = mapped_column(Integer, default=24 * 60)
+    last_progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    progress_update_due: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    progress_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # C-14: when and by whom the fault was verified (the fines point at this complaint).
     fault_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     fault_verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
@@ -445,6 +455,8 @@ class ComplaintAction(enum.StrEnum):
     OVERDUE = "overdue"
     # C-6: the number was rewritten to the revised form (from_value old, to_value new).
     RENUMBERED = "renumbered"
+    PROGRESS_UPDATE = "progress_update"  # C-8: the customer was told of the progress
+    SPECIAL_CASE = "special_case"  # C-11: marked a special case, with the reason
 
 
 class ComplaintHistoryEntry(Base):
