@@ -98,6 +98,51 @@ def _module_of(mutant: str) -> str:
     return head.replace(".", "/") + ".py"
 
 
+def _prose_only(mutated_source: Path) -> set[str]:
+    """Mutants that only rewrite a sentence (a string literal with a space: an error message
+    or a reason's text), not logic, codes or rule ids.  The issue's mutation model (comparison
+    and boolean swaps, constants, flags, table edits) leaves them out; they are counted apart.
+    """
+    import ast
+    import io
+    import textwrap
+    import tokenize
+
+    text = mutated_source.read_text("utf-8")
+    lines = text.splitlines()
+    functions = {
+        # The body only (the def line names the mutant); dedented for the tokenizer.
+        node.name: textwrap.dedent("\n".join(lines[node.body[0].lineno - 1 : node.end_lineno]))
+        for node in ast.walk(ast.parse(text))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and "__mutmut_" in node.name
+    }
+
+    def tokens(source: str, name: str) -> list[tuple[int, str]]:
+        out = []
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+            if tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT):
+                out.append((tok.type, tok.string))
+        return out
+
+    found: set[str] = set()
+    for name, source in functions.items():
+        if "__mutmut_" not in name or name.endswith("__mutmut_orig") or source is None:
+            continue
+        original = functions.get(name.rsplit("__mutmut_", 1)[0] + "__mutmut_orig")
+        if original is None:
+            continue
+        try:
+            mine, theirs = tokens(source, name), tokens(original, name)
+        except (tokenize.TokenError, SyntaxError, IndentationError):
+            continue
+        if len(mine) != len(theirs):
+            continue
+        changed = [(a, b) for a, b in zip(mine, theirs, strict=True) if a != b]
+        if changed and all(a[0] == b[0] == tokenize.STRING and " " in b[1] for a, b in changed):
+            found.add(name)
+    return found
+
+
 def run_mutants(args: list[str]) -> int:
     """Mutation-test the rule modules; returns the exit status (0: every score >= 95%)."""
     config = _mutation_config()
@@ -133,14 +178,18 @@ def run_mutants(args: list[str]) -> int:
     for module in modules:
         meta = work / "mutants" / (module + ".meta")
         codes = json.loads(meta.read_text())["exit_code_by_key"] if meta.exists() else {}
-        counted = {k: v for k, v in codes.items() if k not in equivalent}
+        prefix = module[: -len(".py")].replace("/", ".") + "."
+        prose = {prefix + n for n in _prose_only(work / "mutants" / module)} & set(codes)
+        counted = {k: v for k, v in codes.items() if k not in equivalent and k not in prose}
         killed = sum(1 for v in counted.values() if v in KILLED_CODES)
         survivors = sorted(k for k, v in counted.items() if v not in KILLED_CODES)
         score = killed / len(counted) if counted else 0.0
-        excluded = len(codes) - len(counted)
+        excluded = len(codes) - len(counted) - len(prose)
+        prose_killed = sum(1 for k in prose if codes[k] in KILLED_CODES)
         print(
             f"{module}: {killed}/{len(counted)} mutants killed = {score:.1%} "
-            f"({excluded} equivalent excluded)",
+            f"({excluded} equivalent excluded; sentence-only mutants, counted apart: "
+            f"{prose_killed}/{len(prose)} killed)",
             flush=True,
         )
         for name in survivors:
@@ -151,6 +200,7 @@ def run_mutants(args: list[str]) -> int:
             "sha256": _sha(ROOT / module),
             "mutants": len(codes),
             "equivalent": excluded,
+            "sentence_only": len(prose),
             "killed": killed,
             "score": round(score, 4),
         }
