@@ -285,3 +285,112 @@ def test_C_11_a_make_up_day_announced_with_the_next_years_holidays(cn: WorkingCa
     # The 2002 New Year holidays moved work to Saturday and Sunday 2001-12-29/30.
     assert cn.is_working_day(date(2001, 12, 29)) and cn.is_working_day(date(2001, 12, 30))
     assert not cn.is_working_day(date(2002, 1, 1))
+
+
+# --- errors are a contract: stable code, the facts in the details, a sentence naming them ----
+
+
+def test_C_7_an_unknown_channel_is_named_with_the_known_ones() -> None:
+    from core.complaint_rules import InvalidChannelDetails, validate_channel_details
+
+    with pytest.raises(InvalidChannelDetails) as refused:
+        validate_channel_details("fax", {})
+    assert refused.value.code == "UNKNOWN_CHANNEL"
+    assert refused.value.details == {"channel": "fax"}
+    assert refused.value.message == (
+        "unknown complaint channel 'fax'; use one of: in_person, phone, written"
+    )
+
+
+def test_C_7_missing_and_invalid_details_name_the_channel() -> None:
+    from core.complaint_rules import InvalidChannelDetails, validate_channel_details
+
+    with pytest.raises(InvalidChannelDetails) as missing:
+        validate_channel_details("in_person", {"received_at": sh(2026, 3, 2), "taken_by": 1})
+    assert missing.value.details == {"channel": "in_person", "missing": ["customer_name"]}
+    details = {"customer_name": "Wu", "received_at": "yesterday", "taken_by": 1}
+    with pytest.raises(InvalidChannelDetails) as invalid:
+        validate_channel_details("written", details)
+    assert invalid.value.code == "INVALID_CHANNEL_DETAILS"
+    assert invalid.value.details == {"channel": "written", "invalid": ["received_at"]}
+    assert invalid.value.message == "received_at must be a date and time, got 'yesterday'"
+
+
+def test_C_10_escalation_errors() -> None:
+    from core.complaint_rules import EscalationError, EscalationLevel, ReasonRequired, escalate
+
+    with pytest.raises(EscalationError) as top:
+        escalate(EscalationLevel.GENERAL_MANAGER, "still unhappy")
+    assert top.value.details == {"level": 3}
+    assert top.value.message.startswith("the complaint is already with the general manager")
+    with pytest.raises(ReasonRequired) as why:
+        escalate(EscalationLevel.HANDLER, " ")
+    assert why.value.details == {"action": "escalation"}
+    assert why.value.message == "escalation needs a reason: say why in a sentence"
+
+
+@pytest.mark.parametrize("text", ["26-11-07", "2611-0007", None, 261107])
+def test_C_6_a_wrong_number_says_what_is_expected(text: object) -> None:
+    with pytest.raises(InvalidComplaintNumber) as refused:
+        parse_complaint_number(text)  # type: ignore[arg-type]
+    assert refused.value.details == {"value": str(text)}
+    assert refused.value.message == (
+        f"{text!r} is not a complaint number; expected YYMM then the serial, such as "
+        "261107 (the 7th of November 2026) or 2611123"
+    )
+
+
+def test_C_6_out_of_range_and_non_canonical_numbers_say_why() -> None:
+    with pytest.raises(InvalidComplaintNumber) as month:
+        parse_complaint_number("261301")
+    assert month.value.details == {"value": "261301"}
+    assert month.value.message == "'261301' has month 13 or serial 01 out of range"
+    with pytest.raises(InvalidComplaintNumber) as padded:
+        parse_complaint_number("2611007")
+    assert padded.value.details == {"value": "2611007"}
+    assert padded.value.message == "'2611007' is not in canonical form; write it as 261107"
+
+
+def test_C_8_C_11_refusals_carry_the_status_and_name_the_field() -> None:
+    from core.complaint_rules import ReasonRequired, RuleError, progress_update, special_case
+
+    with pytest.raises(IllegalTransition) as closed:
+        progress_update(S.CLOSED, actor="Li", note="x", now=sh(2026, 3, 2))
+    assert closed.value.details == {"status": "closed"}
+    assert closed.value.message == (
+        "a progress update cannot be recorded on a closed complaint: it is closed"
+    )
+    with pytest.raises(ReasonRequired) as note:
+        progress_update(S.IN_PROGRESS, actor="Li", note="", now=sh(2026, 3, 2))
+    assert note.value.message == "a progress update needs a reason: say why in a sentence"
+    with pytest.raises(RuleError) as resolved:
+        special_case(S.RESOLVED, actor="Li", reason="r", already=False, now=sh(2026, 3, 2))
+    assert resolved.value.details == {"status": "resolved"}
+    assert resolved.value.message == (
+        "a resolved complaint cannot be marked a special case (C-11): only an unresolved "
+        "complaint has a resolution deadline"
+    )
+    with pytest.raises(ReasonRequired) as why:
+        special_case(S.IN_PROGRESS, actor="Li", reason="", already=False, now=sh(2026, 3, 2))
+    assert why.value.message == "marking a special case needs a reason: say why in a sentence"
+    for rule in (progress_update, special_case):
+        kwargs = {"note": "x"} if rule is progress_update else {"reason": "x", "already": False}
+        with pytest.raises(ValueError, match=r"^now must be timezone-aware"):
+            rule(S.IN_PROGRESS, actor="Li", now=datetime(2026, 3, 2), **kwargs)  # type: ignore[operator]
+        with pytest.raises(IllegalTransition, match=r"^unknown complaint status .lost. for status"):
+            rule("lost", actor="Li", now=sh(2026, 3, 2), **kwargs)  # type: ignore[operator]
+
+
+def test_C_8_naive_times_are_named() -> None:
+    from core.complaint_rules import progress_update_due
+
+    with pytest.raises(ValueError, match=r"^first_responded_at must be timezone-aware"):
+        progress_update_due(S.IN_PROGRESS, datetime(2026, 3, 2), None, timedelta(hours=1))
+    with pytest.raises(ValueError, match=r"^last_update_at must be timezone-aware"):
+        progress_update_due(S.IN_PROGRESS, sh(2026, 3, 2), datetime(2026, 3, 3), timedelta(hours=1))
+    with pytest.raises(IllegalTransition, match="for status"):
+        progress_update_due("lost", sh(2026, 3, 2), None, timedelta(hours=1))
+    # An update at the very instant of the first response counts from that instant.
+    assert progress_update_due(
+        S.IN_PROGRESS, sh(2026, 3, 2), sh(2026, 3, 2), timedelta(hours=1)
+    ) == sh(2026, 3, 2, 1)
