@@ -5,6 +5,7 @@
     python3 dev.py test     # venv + install + lint + the whole test suite
     python3 dev.py mutants  # mutation testing of the rule modules (mutmut), score >= 95%
                             #   --changed: only the rule modules changed since the recorded run
+                            #   --ratchet: below 95%, do not fall under the recorded score
 
 The virtual environment lives in .venv; it is reused while pyproject.toml is unchanged.
 """
@@ -194,7 +195,14 @@ def run_mutants(args: list[str]) -> int:
         )
         for name in survivors:
             print(f"  survived: {name}  (mutmut show {name}, in .mutation/)", flush=True)
-        if score < MUTATION_SCORE:
+        # --ratchet (CI): while a module's recorded score is below the goal, it must not fall
+        # more than a point below that record (new rules come with their tests).
+        recorded = baseline.get(module, {}).get("score")
+        floor = MUTATION_SCORE
+        if "--ratchet" in args and recorded is not None:
+            floor = min(MUTATION_SCORE, recorded - 0.01)
+        if score < floor:
+            print(f"  {module} scores below {floor:.1%}", flush=True)
             status = 1
         baseline[module] = {
             "sha256": _sha(ROOT / module),
