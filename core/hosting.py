@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
@@ -117,6 +118,12 @@ class HostingPolicy:
 
 
 DEFAULT_HOSTING_POLICY = HostingPolicy()
+
+# The policy of the Frontdesk serving the current request (set when its GraphQL context is
+# made), so field resolvers stay plain functions of the row (the compiled path needs that).
+CURRENT_POLICY: ContextVar[HostingPolicy] = ContextVar(
+    "frontdesk_hosting_policy", default=DEFAULT_HOSTING_POLICY
+)
 
 
 def hosting_budget(

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from core.auth import Actor, Permission, permissions_of
+from core.hosting import CURRENT_POLICY, DEFAULT_HOSTING_POLICY
 
 if TYPE_CHECKING:
     from core.runtime import Frontdesk
@@ -34,6 +35,10 @@ class Context:
     # The client's Idempotency-Key header (a retried mutation returns the first answer).
     idempotency_key: str | None = None
     idempotency: Any = None  # core.runtime.Idempotency once checked
+
+    def __post_init__(self) -> None:
+        # C-1: this Frontdesk's hosting policy for the resolvers of this request.
+        CURRENT_POLICY.set(getattr(self.app, "hosting_policy", DEFAULT_HOSTING_POLICY))
 
     @property
     def db(self) -> Any:

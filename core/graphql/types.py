@@ -158,16 +158,16 @@ class Customer:
         description="C-1: hosting budget per person in CNY (policy data: `hostingPolicy`).",
         metadata=needs("customer_class"),
     )
-    def hosting_budget(self, info: Info) -> Money:
-        policy = info.context.app.hosting_policy
+    def hosting_budget(self) -> Money:
+        policy = hosting.CURRENT_POLICY.get()
         return hosting_budget(models.CustomerClass(self.customer_class), policy=policy)[0]
 
     @strawberry.field(
         description="C-1: who receives this customer, by class (policy data).",
         metadata=needs("customer_class"),
     )
-    def received_by(self, info: Info) -> ReceiverLevel:
-        policy = info.context.app.hosting_policy
+    def received_by(self) -> ReceiverLevel:
+        policy = hosting.CURRENT_POLICY.get()
         return receiver_level(models.CustomerClass(self.customer_class), policy)[0]  # type: ignore[return-value]
 
 
