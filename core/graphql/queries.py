@@ -9,7 +9,7 @@ import strawberry
 from sqlalchemy import false, not_, select
 from strawberry.types import Info
 
-from core import models
+from core import hosting, models
 from core.contracts import SaleContext
 from core.errors import InvalidInput, NotFound
 from core.graphql.loading import node_fields, paginate, plan_eager, prefetch, selection
@@ -19,6 +19,7 @@ from core.graphql.types import (
     CustomerConnection,
     Decision,
     EmploymentStatus,
+    HostingClassPolicy,
     Penalty,
     PenaltyConnection,
     PenaltyRule,
@@ -66,6 +67,27 @@ def _max(info: Info) -> int:
 
 @strawberry.type
 class CoreQuery:
+    @strawberry.field(
+        description="C-1: hosting budget per person and receiver level of every customer "
+        "class, as the operator configured them (settings hosting_budgets / "
+        "hosting_receivers)."
+    )
+    def hosting_policy(self, info: Info) -> list[HostingClassPolicy]:
+        policy = info.context.app.hosting_policy
+        out = []
+        for klass in models.CustomerClass:
+            budget, reason = hosting.hosting_budget(klass, policy=policy)
+            level, _ = hosting.receiver_level(klass, policy)
+            out.append(
+                HostingClassPolicy(
+                    customer_class=klass,  # type: ignore[arg-type]
+                    budget_per_person=budget,
+                    received_by=level,  # type: ignore[arg-type]
+                    decision=Decision(rule=reason.rule, message=reason.message),
+                )
+            )
+        return out
+
     @strawberry.field(description="Installed plugins, whether each is enabled, its settings.")
     async def plugins(self, info: Info) -> list[Plugin]:
         host = info.context.host
