@@ -14,10 +14,10 @@ that will ever exist, and delivers each event once, in id order.
 Why :meth:`EventHorizon.safe_id` is safe (PostgreSQL):
 
 1. Before it takes its first event id, a writer takes the *shared* advisory lock
-   ``EVENT_WRITER_KEY`` for the rest of its transaction (:func:`_announce_writer`).  Shared
-   locks never conflict with each other and nothing takes this one exclusively, so writers
-   never wait on it; it only marks "this transaction may hold event ids" in ``pg_locks``
-   (advisory locks are per database).
+   ``EVENT_WRITER_KEY`` for the rest of its transaction (in its first event's own INSERT,
+   :func:`_event_insert`).  Shared locks never conflict with each other and nothing takes
+   this one exclusively, so writers never wait on it; it only marks "this transaction may
+   hold event ids" in ``pg_locks`` (advisory locks are per database).
 2. The sequence hands out increasing values (``CACHE 1``, the default), so if id ``m`` is
    visible, every id ``g < m`` was handed out before ``m`` committed, i.e. before the
    snapshot P of the read that saw ``m``.
@@ -52,7 +52,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import text
+from sqlalchemy import func, insert, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.contracts import DomainEvent
@@ -88,17 +88,30 @@ _WRITERS = (
 )
 
 
-async def _announce_writer(session: AsyncSession) -> None:
-    """Mark the transaction as an event writer before it takes an event id (once; PostgreSQL).
-
-    A shared lock: it never waits (nothing takes it exclusively); step 1 above.
-    """
+def _writer_announced(session: AsyncSession) -> bool:
     transaction = session.get_transaction()
-    if session.info.get("frontdesk_event_writer") is transaction and transaction is not None:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text(f"SELECT pg_advisory_xact_lock_shared({EVENT_WRITER_KEY})"))
-    session.info["frontdesk_event_writer"] = session.get_transaction()
+    return transaction is not None and session.info.get("frontdesk_event_writer") is transaction
+
+
+_EVENTS = Event.__table__
+_EVENT_COLUMNS = ("stream", "type", "site_id", "subject_id", "payload", "occurred_at")
+
+
+def _event_insert(values: dict[str, Any], *, announce: bool) -> Any:
+    """``INSERT INTO events … RETURNING id`` as one Core statement (no ORM unit of work on the
+    hot path).  With ``announce`` (PostgreSQL, the transaction's first event) the row comes
+    from ``SELECT … FROM (SELECT pg_advisory_xact_lock_shared(K))``: the shared writer lock is
+    taken by the subquery, which produces the row, before the row's default ``nextval`` is
+    evaluated, so step 1 above holds in one round trip instead of two."""
+    if not announce:
+        return insert(_EVENTS).values(values).returning(_EVENTS.c.id)
+    writer = select(func.pg_advisory_xact_lock_shared(EVENT_WRITER_KEY).label("w")).subquery(
+        "event_writer"
+    )
+    row = select(
+        *(literal(values[name], _EVENTS.c[name].type).label(name) for name in _EVENT_COLUMNS)
+    ).select_from(writer)
+    return insert(_EVENTS).from_select(list(_EVENT_COLUMNS), row).returning(_EVENTS.c.id)
 
 
 class EventHorizon:
@@ -193,17 +206,24 @@ async def record_event(
     subject_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> Event:
-    await _announce_writer(session)
-    event = Event(
-        stream=stream,
-        type=type,
-        site_id=site_id,
-        subject_id=subject_id,
-        payload=payload or {},
-        occurred_at=now,
-    )
-    session.add(event)
+    values = {
+        "stream": stream,
+        "type": type,
+        "site_id": site_id,
+        "subject_id": subject_id,
+        "payload": payload or {},
+        "occurred_at": now,
+    }
+    # What the transaction wrote before goes first (its rows, then the event: the lock order
+    # of ``core.db``); the event row itself is one Core INSERT, and on PostgreSQL the
+    # transaction's first one also takes the writer lock (step 1) in the same statement.
     await session.flush()
+    announce = not _writer_announced(session) and session.get_bind().dialect.name == "postgresql"
+    event_id = (await session.execute(_event_insert(values, announce=announce))).scalar_one()
+    session.info["frontdesk_event_writer"] = session.get_transaction()
+    # The row as written (not attached to the session: events are append-only, nothing
+    # changes it, and readers read the table).
+    event = Event(id=event_id, **values)
     pending = session.info.setdefault("frontdesk_events", [])
     pending.append(event)
     for listener in session.info.get(LISTENERS_KEY, ()):

@@ -32,7 +32,7 @@ mutation($site: ID!) {
 # site row FOR NO KEY UPDATE (with the plugins' settings), rotation day, staff names,
 # INSERT visit, UPDATE rotation day, INSERT reception, the event writer's shared advisory
 # lock, INSERT event, active webhook endpoints, the answer's re-read, INSERT audit.
-MAX_STATEMENTS = 12
+MAX_STATEMENTS = 11
 
 
 @contextmanager
