@@ -49,10 +49,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import func, insert, literal, select, text
+from sqlalchemy import ColumnElement, bindparam, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.contracts import DomainEvent
@@ -70,6 +71,22 @@ LISTENERS_KEY: Final = "frontdesk_event_listeners"
 EventListener = Callable[[AsyncSession, Event], Awaitable[None]]
 """Called with the session and the flushed event, in the event's transaction, in order; what
 it adds to the session commits or rolls back with the event."""
+
+
+@dataclass(frozen=True)
+class FirstEventRead:
+    """A read a listener wants done with its transaction's first event row (PostgreSQL).
+
+    ``column(dialect_name)`` is a scalar subquery (or None: read on its own) added to that
+    row's ``RETURNING``; its value, through ``load``, is kept as ``session.info[key] =
+    (transaction, value)``, where the listener looks first.  One round trip fewer per
+    transaction (issue 8); the subquery runs in the INSERT's own snapshot, exactly when a
+    separate read right after it would have run.
+    """
+
+    key: str
+    column: Callable[[str], ColumnElement[Any] | None]
+    load: Callable[[Any], Any]
 
 
 def listening(*listeners: EventListener) -> dict[str, Any]:
@@ -97,21 +114,33 @@ _EVENTS = Event.__table__
 _EVENT_COLUMNS = ("stream", "type", "site_id", "subject_id", "payload", "occurred_at")
 
 
-def _event_insert(values: dict[str, Any], *, announce: bool) -> Any:
+_STATEMENTS: dict[tuple[bool, str, tuple[FirstEventRead, ...]], Any] = {}
+
+
+def _event_insert(announce: bool, dialect: str, reads: tuple[FirstEventRead, ...]) -> Any:
     """``INSERT INTO events … RETURNING id`` as one Core statement (no ORM unit of work on the
-    hot path).  With ``announce`` (PostgreSQL, the transaction's first event) the row comes
-    from ``SELECT … FROM (SELECT pg_advisory_xact_lock_shared(K))``: the shared writer lock is
-    taken by the subquery, which produces the row, before the row's default ``nextval`` is
-    evaluated, so step 1 above holds in one round trip instead of two."""
+    hot path), built once per shape (the values are bound parameters).  With ``announce``
+    (PostgreSQL, the transaction's first event) the row comes from ``SELECT … FROM (SELECT
+    pg_advisory_xact_lock_shared(K))``: the shared writer lock is taken by the subquery,
+    which produces the row, before the row's default ``nextval`` is evaluated, so step 1
+    above holds in one round trip instead of two.  ``reads`` ride along in ``RETURNING``."""
+    key = (announce, dialect, reads)
+    statement = _STATEMENTS.get(key)
+    if statement is not None:
+        return statement
+    also = [r.column(dialect).label(f"read_{i}") for i, r in enumerate(reads)]  # type: ignore[union-attr]
+    params = {name: bindparam(name, type_=_EVENTS.c[name].type) for name in _EVENT_COLUMNS}
     if not announce:
-        return insert(_EVENTS).values(values).returning(_EVENTS.c.id)
-    writer = select(func.pg_advisory_xact_lock_shared(EVENT_WRITER_KEY).label("w")).subquery(
-        "event_writer"
-    )
-    row = select(
-        *(literal(values[name], _EVENTS.c[name].type).label(name) for name in _EVENT_COLUMNS)
-    ).select_from(writer)
-    return insert(_EVENTS).from_select(list(_EVENT_COLUMNS), row).returning(_EVENTS.c.id)
+        statement = insert(_EVENTS).values(params).returning(_EVENTS.c.id, *also)
+    else:
+        writer = select(func.pg_advisory_xact_lock_shared(EVENT_WRITER_KEY).label("w")).subquery(
+            "event_writer"
+        )
+        row = select(*(params[name].label(name) for name in _EVENT_COLUMNS)).select_from(writer)
+        insert_row = insert(_EVENTS).from_select(list(_EVENT_COLUMNS), row)
+        statement = insert_row.returning(_EVENTS.c.id, *also)
+    _STATEMENTS[key] = statement
+    return statement
 
 
 class EventHorizon:
@@ -218,9 +247,22 @@ async def record_event(
     # of ``core.db``); the event row itself is one Core INSERT, and on PostgreSQL the
     # transaction's first one also takes the writer lock (step 1) in the same statement.
     await session.flush()
-    announce = not _writer_announced(session) and session.get_bind().dialect.name == "postgresql"
-    event_id = (await session.execute(_event_insert(values, announce=announce))).scalar_one()
-    session.info["frontdesk_event_writer"] = session.get_transaction()
+    dialect = session.get_bind().dialect.name
+    first = not _writer_announced(session)
+    announce = first and dialect == "postgresql"
+    reads: list[FirstEventRead] = []
+    if first:
+        for listener in session.info.get(LISTENERS_KEY, ()):
+            read = getattr(listener, "first_event_read", None)
+            if read is not None and read.column(dialect) is not None:
+                reads.append(read)
+    statement = _event_insert(announce, dialect, tuple(reads))
+    row = (await session.execute(statement, values)).one()
+    event_id = row[0]
+    transaction = session.get_transaction()
+    session.info["frontdesk_event_writer"] = transaction
+    for i, read in enumerate(reads, start=1):
+        session.info[read.key] = (transaction, read.load(row[i]))
     # The row as written (not attached to the session: events are append-only, nothing
     # changes it, and readers read the table).
     event = Event(id=event_id, **values)
