@@ -36,10 +36,11 @@ from core.plugin_api import (
     local_time,
     set_booking_status,
 )
+from core.plugin_api.rules import AttendanceDecision
 from plugins import ktv
 from plugins.ktv import rules
 from plugins.ktv.models import BookingCredit, ConductRecord, KnowledgeCheck
-from plugins.ktv.policy import KtvPolicy
+from plugins.ktv.policy import ATTITUDE_CODE, KtvPolicy
 
 CODE = ktv.CODE
 WHAT = "a KTV venue"
@@ -377,3 +378,86 @@ async def record_conduct(
     session.add(record)
     await session.flush()
     return record, penalty
+
+
+async def fine_roll_call(
+    session: AsyncSession,
+    *,
+    site_id: int,
+    staff_id: int,
+    decision: AttendanceDecision | None,
+    issued_by_id: int | None,
+    now: datetime,
+) -> Penalty | None:
+    """KTV-2/KTV-10: fine a decided line of the roll (late 30, absent 50, KTV-10's absence
+    50); nothing for present, excused or undecided.  Core's ``close_roll`` decides the lines
+    and raises ``meeting.late`` / ``absence.recorded`` after commit; the line fines here."""
+    site, policy = await _site(session, site_id)
+    decided = rules.roll_call_penalty(decision, policy)
+    if decided is None:
+        return None
+    return await issue(
+        session,
+        site_id=site.id,
+        staff_id=staff_id,
+        penalise=decided,
+        issued_by_id=issued_by_id,
+        now=now,
+    )
+
+
+async def fine_leaving_post(
+    session: AsyncSession,
+    *,
+    site_id: int,
+    staff_id: int,
+    shift_ends_at: datetime,
+    left_at: datetime,
+    pass_approved_at: datetime | None,
+    issued_by_id: int | None,
+    now: datetime,
+) -> Penalty | None:
+    """KTV-5: leaving mid-shift without a pass approved at or before leaving: fine 100."""
+    site, policy = await _site(session, site_id)
+    decided = rules.leaving_post(shift_ends_at, left_at, pass_approved_at, policy)
+    if decided is None:
+        return None
+    return await issue(
+        session,
+        site_id=site.id,
+        staff_id=staff_id,
+        penalise=decided,
+        issued_by_id=issued_by_id,
+        now=now,
+    )
+
+
+async def fine_complaint(
+    session: AsyncSession,
+    *,
+    site_id: int,
+    staff_id: int,
+    category: str,
+    amount: Decimal | None,
+    issued_by_id: int | None,
+    now: datetime,
+    complaint_id: int | None = None,
+) -> Penalty:
+    """KTV-6 *Decided*: a verified attitude complaint is fined 100 under KTV-6 in place of
+    C-14's staff fine; any other verified service fault is C-14's staff fine (``amount``
+    within C-14's bounds)."""
+    site, policy = await _site(session, site_id)
+    code, reason = rules.complaint_fine_code(category)
+    if code == ATTITUDE_CODE:
+        decided = rules.attitude_fine(policy)
+    else:
+        decided = rules.Penalise(code, amount, reason)
+    return await issue(
+        session,
+        site_id=site.id,
+        staff_id=staff_id,
+        penalise=decided,
+        issued_by_id=issued_by_id,
+        now=now,
+        complaint_id=complaint_id,
+    )

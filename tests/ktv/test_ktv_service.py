@@ -315,3 +315,99 @@ async def test_KTV_policy_setting_refused_with_clear_error(frontdesk_app):
         hooks.frontdesk_validate_settings("ktv", {"late_fee": 1})
     stored = hooks.frontdesk_validate_settings("ktv", {"business_day_cutoff": "05:30:00"})
     assert stored == {"business_day_cutoff": "05:30"}
+
+
+async def test_KTV_2_and_KTV_10_roll_call_fines_issued_from_the_table(frontdesk_app, venue):
+    from plugins.ktv import rules
+
+    site, director, agent, other, _ = venue
+    opens, closes = at(11, 19, 30), at(11, 20, 0)
+    late = rules.roll_call(opens_at=opens, closes_at=closes, signed_at=at(11, 19, 31), now=closes)
+    on_time = rules.roll_call(opens_at=opens, closes_at=closes, signed_at=opens, now=closes)
+    cancelled = rules.roll_call(
+        opens_at=opens,
+        closes_at=closes,
+        signed_at=None,
+        room_booking=True,
+        booking_cancelled_at=at(11, 19, 40),
+        now=closes,
+    )
+    async with frontdesk_app.write() as session:
+        fine = await service.fine_roll_call(
+            session,
+            site_id=site.id,
+            staff_id=agent.id,
+            decision=late,
+            issued_by_id=director.id,
+            now=closes,
+        )
+        assert fine.amount == Decimal(30) and "[KTV-2]" in fine.reason
+        assert (
+            await service.fine_roll_call(
+                session,
+                site_id=site.id,
+                staff_id=agent.id,
+                decision=on_time,
+                issued_by_id=director.id,
+                now=closes,
+            )
+            is None
+        )
+        absent = await service.fine_roll_call(
+            session,
+            site_id=site.id,
+            staff_id=other.id,
+            decision=cancelled,
+            issued_by_id=director.id,
+            now=closes,
+        )
+        assert absent.amount == Decimal(50) and "[KTV-10]" in absent.reason
+
+
+async def test_KTV_5_leaving_post_and_KTV_6_attitude_complaint_fines(frontdesk_app, venue):
+    site, director, agent, *_ = venue
+    async with frontdesk_app.write() as session:
+        left = await service.fine_leaving_post(
+            session,
+            site_id=site.id,
+            staff_id=agent.id,
+            shift_ends_at=at(12, 2, 0),
+            left_at=at(11, 23, 0),
+            pass_approved_at=None,
+            issued_by_id=director.id,
+            now=at(11, 23, 5),
+        )
+        assert left.amount == Decimal(100) and "[KTV-5]" in left.reason
+        assert (
+            await service.fine_leaving_post(
+                session,
+                site_id=site.id,
+                staff_id=agent.id,
+                shift_ends_at=at(12, 2, 0),
+                left_at=at(11, 23, 0),
+                pass_approved_at=at(11, 22, 50),
+                issued_by_id=director.id,
+                now=at(11, 23, 5),
+            )
+            is None
+        )
+        attitude = await service.fine_complaint(
+            session,
+            site_id=site.id,
+            staff_id=agent.id,
+            category="attitude",
+            amount=None,
+            issued_by_id=director.id,
+            now=at(11, 23, 30),
+        )
+        assert attitude.amount == Decimal(100) and "[KTV-6]" in attitude.reason
+        fault = await service.fine_complaint(
+            session,
+            site_id=site.id,
+            staff_id=agent.id,
+            category="wrong order",
+            amount=Decimal(200),
+            issued_by_id=director.id,
+            now=at(11, 23, 30),
+        )
+        assert fault.amount == Decimal(200) and "[C-14]" in fault.reason
