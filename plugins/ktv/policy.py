@@ -157,6 +157,11 @@ class KtvPolicy:
             value = getattr(self, name)
             if not isinstance(value, time) or value.tzinfo is not None:
                 raise ValueError(f"ktv policy {name} must be a local time HH:MM")
+        if not self.business_day_cutoff <= min(self.opens_at, self.meeting_time):
+            # KTV-1: the evening's meeting and opening belong to the day they are on.
+            raise ValueError(
+                "ktv policy business_day_cutoff must be at or before opens_at and meeting_time"
+            )
         for name, (low, high) in _INTS.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:

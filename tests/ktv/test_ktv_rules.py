@@ -47,6 +47,8 @@ def test_KTV_1_cutoff_is_policy_data():
     assert rules.business_date_for(at(12, 4, 59), early) == date(2026, 12, 11)
     with pytest.raises(ValueError, match="business_day_cutoff"):
         KtvPolicy.from_overrides({"business_day_cutoff": "25:00"})
+    with pytest.raises(ValueError, match="business_day_cutoff must be at or before"):
+        KtvPolicy.from_overrides({"business_day_cutoff": "20:00"})
 
 
 def test_KTV_1_naive_moment_refused():
