@@ -27,7 +27,8 @@ What is here, by purpose:
   :func:`write_session`.
 * **Tables** — :data:`Base` (put your tables on it, prefixed with your line code),
   :class:`UTCDateTime`, and core's ORM models for reads and foreign keys (:class:`Site`,
-  :class:`Staff`, :class:`Customer`, :class:`Visit`, the ledger's :class:`Penalty` and its
+  :class:`Staff`, :class:`Customer`, :class:`Visit`, :class:`Complaint`, the roster's
+  :class:`Shift` (PM-1: who is on night duty), the ledger's :class:`Penalty` and its
   :class:`PenaltyRule`: read them, write through the services).
 * **Services** (in the caller's transaction) — :func:`get_site`, :func:`get_staff`,
   :func:`add_staff`, :func:`register_customer`, :class:`CheckIn`, :func:`check_in_visit`,
@@ -74,6 +75,7 @@ from core.decisions import Reason
 from core.errors import Conflict, FrontdeskError, InvalidInput, NotFound, PermissionDenied
 from core.hookspecs import LINE_HOOKS, hookimpl
 from core.models import (
+    Complaint,
     Customer,
     CustomerClass,
     EmploymentStatus,
@@ -81,6 +83,7 @@ from core.models import (
     InquiryKind,
     Penalty,
     PenaltyRule,
+    Shift,
     Site,
     Staff,
     UTCDateTime,
@@ -142,6 +145,7 @@ __all__ = [
     "LINE_HOOKS",
     "Base",
     "CheckIn",
+    "Complaint",
     "ComplaintPolicy",
     "Conflict",
     "Customer",
@@ -175,6 +179,7 @@ __all__ = [
     "SaleAttribution",
     "SaleContext",
     "SaleShare",
+    "Shift",
     "Site",
     "Staff",
     "StaffRole",
