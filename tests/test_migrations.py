@@ -6,6 +6,7 @@ with core, and downgraded on its own while core tables and their rows stay.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -199,7 +200,14 @@ def test_models_match_migrations(empty_url: str, engine: Engine) -> None:
     A difference means a model changed without a migration (or the reverse): add a revision
     to the owning branch (``core`` or the plugin's) rather than editing an applied one.
     """
-    host = _host()
+    # Lines whose hooks are not registered yet (issue 15's property line until the lead
+    # registers it) still put their tables on Base.metadata when any test imported them:
+    # register them here so their own branch is migrated and compared too.
+    from core.plugins import DEFAULT_PLUGINS
+
+    pending = [m for m in ("plugins.property.hooks",) if m not in DEFAULT_PLUGINS]
+    extra = [importlib.import_module(m) for m in pending]
+    host = PluginHost(create_plugin_manager(entry_points_group=None, extra=extra))
     host.set_enabled(host.installed)
     migrate.upgrade(empty_url, host)
     with engine.connect() as conn:
