@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from sqlalchemy import select
@@ -13,9 +14,18 @@ from strawberry.types import Info
 
 from core import auth, migrate, models
 from core.errors import InvalidInput, NotFound
+from core.graphql.ids import register_node
 from core.graphql.loading import paginate
 from core.graphql.queries import parse_id
-from core.graphql.types import Connection, Plugin, plugin_view
+from core.graphql.types import (
+    Connection,
+    Node,
+    Plugin,
+    legacy_id,
+    link_id,
+    node_id,
+    plugin_view,
+)
 from core.revocation import announce_revoked
 from core.services.plugin_state import configure_plugin, load_settings, set_plugin_enabled
 
@@ -26,11 +36,12 @@ Role = strawberry.enum(auth.Role, description="C-13 roles.")
 
 
 @strawberry.type(description="An API token (its secret is shown once, at creation).")
-class ApiToken:
-    id: strawberry.ID
+class ApiToken(Node):
+    global_id = node_id("ApiToken")
+    id: int = legacy_id()
     name: str
     role: Role
-    staff_id: strawberry.ID | None
+    staff_id = link_id("Staff", "staff_id", use="staff")
     created_at: datetime
     revoked_at: datetime | None
 
@@ -42,8 +53,9 @@ class CreatedApiToken:
 
 
 @strawberry.type(description="Who did what (C-13).")
-class AuditEntry:
-    id: strawberry.ID
+class AuditEntry(Node):
+    global_id = node_id("AuditEntry")
+    id: int = legacy_id()
     actor: str
     role: str | None
     action: str
@@ -59,6 +71,20 @@ class CustomerExportRow:
     phone: str | None
     customer_class: str
     owner_staff_id: strawberry.ID | None
+
+
+async def _token_node(info: Info, key: int) -> Any:
+    async with info.context.db.read() as s:
+        return await s.get(auth.ApiToken, key)
+
+
+async def _audit_node(info: Info, key: int) -> Any:
+    async with info.context.db.read() as s:
+        return await s.get(auth.AuditEntry, key)
+
+
+register_node("ApiToken", _token_node, permission="admin", model=auth.ApiToken)
+register_node("AuditEntry", _audit_node, permission="admin", model=auth.AuditEntry)
 
 
 @strawberry.type

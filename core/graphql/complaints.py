@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -30,14 +30,24 @@ from core.auth import Forbidden, Permission
 from core.complaint_rules import InvalidComplaintNumber, parse_complaint_number
 from core.decisions import Reason
 from core.errors import InvalidInput
+from core.graphql.ids import register_node
 from core.graphql.line_inputs import deliver_line_inputs
-from core.graphql.loading import children, node_fields, paginate, prefetch, selection
-from core.graphql.queries import parse_id
+from core.graphql.loading import (
+    children,
+    node_fields,
+    order_arg,
+    paginate,
+    plan_eager,
+    prefetch,
+    selection,
+)
+from core.graphql.queries import After, Before, First, Last, parse_id
 from core.graphql.scalars import Money
 from core.graphql.types import (
     Complaint,
     ComplaintChannel,
     ComplaintConnection,
+    ComplaintOrder,
     ComplaintSeverity,
     ComplaintStatus,
     Decision,
@@ -176,26 +186,21 @@ def _decisions(reasons: Iterable[Reason]) -> list[Decision]:
 # Loading planned from the selection
 
 
+def history_options(fields: Sequence[SelectedField]) -> list[Any]:
+    """The history a Complaint selection reads, in one more SELECT for the whole page."""
+    m = models.Complaint
+    history = children(fields, "complaintHistory")
+    if not history:
+        return []
+    option = selectinload(m.history)
+    if any(f.name == "actor" for f in history):
+        option = option.joinedload(models.ComplaintHistoryEntry.actor)
+    return [option]
+
+
 def complaint_options(fields: Sequence[SelectedField]) -> list[Any]:
     """Loader options for exactly the relations selected on a Complaint."""
-    names = {f.name for f in fields}
-    m = models.Complaint
-    options: list[Any] = [
-        joinedload(attr)
-        for gql, attr in (
-            ("customer", m.customer),
-            ("handler", m.handler),
-            ("staffAtFault", m.staff_at_fault),
-        )
-        if gql in names
-    ]
-    history = children(fields, "complaintHistory")
-    if history:
-        option = selectinload(m.history)
-        if any(f.name == "actor" for f in history):
-            option = option.joinedload(models.ComplaintHistoryEntry.actor)
-        options.append(option)
-    return options
+    return plan_eager(models.Complaint, "Complaint", fields) + history_options(fields)
 
 
 async def load_complaints(
@@ -354,11 +359,26 @@ async def _result(
     )
 
 
+async def _complaint_node(info: Info, key: int) -> Any:
+    return (await load_complaints(info, [key], selection(info))).get(key)
+
+
+async def _history_node(info: Info, key: int) -> Any:
+    m = models.ComplaintHistoryEntry
+    async with info.context.db.read() as s:
+        stmt = select(m).where(m.id == key).options(joinedload(m.actor))
+        return (await s.scalars(stmt)).unique().one_or_none()
+
+
+register_node("Complaint", _complaint_node, model=models.Complaint)
+register_node("ComplaintHistoryEntry", _history_node, model=models.ComplaintHistoryEntry)
+
+
 @strawberry.type
 class ComplaintQuery:
     @strawberry.field(description="One complaint.")
     async def complaint(self, info: Info, id: strawberry.ID) -> Complaint | None:
-        key = parse_id(id, "id")
+        key = parse_id(id, "id", of="Complaint")
         return (await load_complaints(info, [key], selection(info))).get(key)  # type: ignore[return-value]
 
     @strawberry.field(
@@ -391,8 +411,25 @@ class ComplaintQuery:
         status: ComplaintStatus | None = None,
         severity: ComplaintSeverity | None = None,
         handler_id: strawberry.ID | None = None,
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            ComplaintOrder | None,
+            strawberry.argument(description="Sort order (default: newest first)."),
+        ] = None,
+        customer_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only the complaints of this customer."),
+        ] = None,
+        filed_from: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only complaints filed (C-7) at or after this."),
+        ] = None,
+        filed_before: Annotated[
+            datetime | None, strawberry.argument(description="Only complaints filed before this.")
+        ] = None,
     ) -> ComplaintConnection:
         m = models.Complaint
         stmt = select(m).where(m.site_id == parse_id(site_id, "siteId"))
@@ -402,9 +439,12 @@ class ComplaintQuery:
             stmt = stmt.where(m.severity == severity.value)
         if handler_id is not None:
             stmt = stmt.where(m.handler_id == parse_id(handler_id, "handlerId"))
-        options = complaint_options(node_fields(info))
-        if options:
-            stmt = stmt.options(*options)
+        if customer_id is not None:
+            stmt = stmt.where(m.customer_id == parse_id(customer_id, "customerId"))
+        if filed_from is not None:
+            stmt = stmt.where(m.filed_at >= require_aware(filed_from, "filedFrom"))
+        if filed_before is not None:
+            stmt = stmt.where(m.filed_at < require_aware(filed_before, "filedBefore"))
         async with info.context.db.session() as s:
             return await paginate(
                 info,
@@ -415,7 +455,11 @@ class ComplaintQuery:
                 cursor_kind="complaint",
                 first=first,
                 after=after,
+                last=last,
+                before=before,
+                order=order_arg(order_by, m),
                 max_page_size=info.context.app.settings.max_page_size,
+                options=history_options(node_fields(info)),
             )
 
     @strawberry.field(

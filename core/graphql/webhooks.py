@@ -12,8 +12,18 @@ from strawberry.types import Info
 
 from core import netguard, webhooks
 from core.errors import InvalidInput
+from core.graphql.ids import register_node
 from core.graphql.queries import parse_id
-from core.graphql.types import Connection, Edge, PageInfo, decode_cursor, encode_cursor
+from core.graphql.types import (
+    Connection,
+    Edge,
+    Node,
+    PageInfo,
+    decode_cursor,
+    encode_cursor,
+    legacy_id,
+    node_id,
+)
 
 DELIVERY_CURSOR = "webhook-delivery"
 # C-13: administrators, clerks and integrators manage webhooks (core.auth.Permission.WEBHOOKS).
@@ -27,8 +37,9 @@ class WebhookDeliveryStatus(enum.Enum):
 
 
 @strawberry.type(description="A receiver of signed event notifications.")
-class WebhookEndpoint:
-    id: strawberry.ID
+class WebhookEndpoint(Node):
+    global_id = node_id("WebhookEndpoint")
+    id: int = legacy_id()
     url: str
     event_types: list[str] = strawberry.field(
         description='Exact types ("complaint.filed"), prefixes ("complaint.*") or "*".'
@@ -64,8 +75,9 @@ class WebhookAttempt:
 
 
 @strawberry.type(description="One event owed to one endpoint, and how sending it went.")
-class WebhookDelivery:
-    id: strawberry.ID
+class WebhookDelivery(Node):
+    global_id = node_id("WebhookDelivery")
+    id: int = legacy_id()
     endpoint_id: strawberry.ID
     event_id: strawberry.ID = strawberry.field(description="Sent as `Frontdesk-Event-Id`.")
     event_type: str
@@ -154,6 +166,22 @@ async def _deliveries(info: Info, rows: list[webhooks.WebhookDelivery]) -> list[
         )
         for r in rows
     ]
+
+
+async def _endpoint_node(info: Info, key: int) -> Any:
+    async with info.context.db.read() as s:
+        row = await s.get(webhooks.WebhookEndpoint, key)
+    return None if row is None else WebhookEndpoint.from_row(row)
+
+
+async def _delivery_node(info: Info, key: int) -> Any:
+    async with info.context.db.read() as s:
+        row = await s.get(webhooks.WebhookDelivery, key)
+    return None if row is None else (await _deliveries(info, [row]))[0]
+
+
+register_node("WebhookEndpoint", _endpoint_node, permission="webhooks")
+register_node("WebhookDelivery", _delivery_node, permission="webhooks")
 
 
 @strawberry.type

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 
 import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
 from core import models
+from core.graphql.ids import register_node
+from core.graphql.loading import plan_eager, selection
 from core.graphql.queries import parse_id
-from core.graphql.types import Decision, Staff
+from core.graphql.types import (
+    Decision,
+    Node,
+    Site,
+    Staff,
+    global_id_of,
+    legacy_id,
+    link_id,
+    node_id,
+)
 from core.services import workforce as service
 
 MANAGE = {"permission": "manage"}
@@ -18,28 +30,30 @@ MANAGE = {"permission": "manage"}
 SwapStatus = strawberry.enum(models.SwapStatus, description="C-15: where a swap stands.")
 
 
-def _id(value: int | None) -> strawberry.ID | None:
+def _id(value: int | None) -> strawberry.ID | None:  # legacy helper (mutations)
     return None if value is None else strawberry.ID(str(value))
 
 
 @strawberry.type(description="A department of a site (C-12).")
-class Department:
-    id: strawberry.ID
-    site_id: strawberry.ID
+class Department(Node):
+    global_id = node_id("Department")
+    id: int = legacy_id()
+    site_id = link_id("Site", "site_id", use="site", optional=False)
     name: str
+    site: Site = strawberry.field(description="The site the department belongs to.")
 
     @classmethod
     def of(cls, row: models.Department) -> Department:
-        return cls(
-            id=strawberry.ID(str(row.id)), site_id=strawberry.ID(str(row.site_id)), name=row.name
-        )
+        # Every field is a column or a relation: the row itself is the object (as in pages).
+        return row  # type: ignore[return-value]
 
 
 @strawberry.type(
     description="A rostered shift (may cross midnight: KTV-1 19:30–02:00, PM-1 20:00–08:00)."
 )
-class Shift:
-    id: strawberry.ID
+class Shift(Node):
+    global_id = node_id("Shift")
+    id: int = legacy_id()
     site_id: strawberry.ID
     staff_id: strawberry.ID
     business_date: date
@@ -50,9 +64,9 @@ class Shift:
     @classmethod
     def of(cls, row: models.Shift) -> Shift:
         return cls(
-            id=strawberry.ID(str(row.id)),
-            site_id=strawberry.ID(str(row.site_id)),
-            staff_id=strawberry.ID(str(row.staff_id)),
+            id=row.id,
+            site_id=global_id_of("Site", row.site_id),
+            staff_id=global_id_of("Staff", row.staff_id),
             business_date=row.business_date,
             starts_at=row.starts_at,
             ends_at=row.ends_at,
@@ -67,8 +81,9 @@ class OnDuty:
 
 
 @strawberry.type(description="An entry of the C-15 swap register (换班登记表).")
-class ShiftSwap:
-    id: strawberry.ID
+class ShiftSwap(Node):
+    global_id = node_id("ShiftSwap")
+    id: int = legacy_id()
     site_id: strawberry.ID
     requester_id: strawberry.ID
     counterpart_id: strawberry.ID
@@ -90,20 +105,41 @@ class ShiftSwap:
         if row.decision_rule:
             decision = Decision(rule=row.decision_rule, message=row.decision_reason or "")
         return cls(
-            id=strawberry.ID(str(row.id)),
-            site_id=strawberry.ID(str(row.site_id)),
-            requester_id=strawberry.ID(str(row.requester_id)),
-            counterpart_id=strawberry.ID(str(row.counterpart_id)),
-            shift_id=strawberry.ID(str(row.shift_id)),
-            payback_shift_id=strawberry.ID(str(row.payback_shift_id)),
+            id=row.id,
+            site_id=global_id_of("Site", row.site_id),
+            requester_id=global_id_of("Staff", row.requester_id),
+            counterpart_id=global_id_of("Staff", row.counterpart_id),
+            shift_id=global_id_of("Shift", row.shift_id),
+            payback_shift_id=global_id_of("Shift", row.payback_shift_id),
             status=row.status,
             reason=row.reason,
             requested_at=row.requested_at,
             agreed_at=row.agreed_at,
             decided_at=row.decided_at,
-            decided_by_id=_id(row.decided_by_id),
+            decided_by_id=global_id_of("Staff", row.decided_by_id),
             decision=decision,
         )
+
+
+def _row_node(model: type, view: Any) -> Any:
+    async def load(info: Info, key: int) -> Any:
+        async with info.context.db.read() as s:
+            row = await s.get(model, key)
+        return None if row is None else view(row)
+
+    return load
+
+
+async def _department_node(info: Info, key: int) -> Any:
+    m = models.Department
+    stmt = select(m).where(m.id == key).options(*plan_eager(m, "Department", selection(info)))
+    async with info.context.db.read() as s:
+        return (await s.scalars(stmt)).unique().one_or_none()
+
+
+register_node("Department", _department_node, model=models.Department)
+register_node("Shift", _row_node(models.Shift, Shift.of))
+register_node("ShiftSwap", _row_node(models.ShiftSwap, ShiftSwap.of))
 
 
 @strawberry.input
@@ -155,12 +191,14 @@ class WorkforceQuery:
     async def departments(self, info: Info, site_id: strawberry.ID) -> list[Department]:
         sid = parse_id(site_id, "siteId")
         async with info.context.db.session() as s:
-            rows = await s.scalars(
+            stmt = (
                 select(models.Department)
                 .where(models.Department.site_id == sid)
                 .order_by(models.Department.name)
+                .options(*plan_eager(models.Department, "Department", selection(info)))
             )
-            return [Department.of(r) for r in rows.all()]
+            rows = await s.scalars(stmt)
+            return [Department.of(r) for r in rows.unique().all()]
 
     @strawberry.field(description="The roster of a site from `fromDate` to `toDate` (inclusive).")
     async def shifts(

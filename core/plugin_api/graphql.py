@@ -28,26 +28,61 @@ from strawberry.types import Info
 
 from core.auth import Permission
 from core.errors import PluginError
+from core.graphql.ids import parse_id, register_node
 from core.graphql.loading import JoinedPrefetch, prefetch_key, prefetched, reads_prefetched
-from core.graphql.queries import parse_id
 from core.graphql.scalars import Money
-from core.graphql.types import NEEDS, Decision
+from core.graphql.types import NEEDS, Decision, Node, global_id_of, legacy_id, node_id
 
 __all__ = [
     "Decision",
     "Join",
     "Money",
+    "Node",
     "RowView",
+    "global_id",
+    "legacy_id",
     "line_field",
     "line_mutation",
+    "line_node",
     "line_query",
     "line_subscription",
+    "node_id",
     "now",
     "parse_id",
     "prefetched",
     "read_session",
     "write_session",
 ]
+
+
+def global_id(type_name: str, key: int | str | None) -> strawberry.ID | None:
+    """The opaque global id of ``type_name``'s row ``key`` (what its ``id`` field answers)."""
+    return global_id_of(type_name, key) if key is not None else None
+
+
+def line_node(
+    type_name: str,
+    load: Callable[[Info, int], Awaitable[Any]],
+    *,
+    permission: str | Permission = Permission.READ,
+    model: Any = None,
+) -> None:
+    """Make a line's ``Node`` type fetchable with ``node(id:)`` / ``nodes(ids:)``.
+
+    A line's entity type subclasses :class:`Node`, declares ``global_id = node_id("Type")``
+    and ``id: int = legacy_id()`` (the integer key, ``legacyId`` in the schema), and registers
+    ``await load(info, key)`` (the object as the type's resolvers expect it, or None) with the
+    ``permission`` of its own query.  Id arguments take either form through
+    :func:`parse_id` (``parse_id(value, "saleId", of="FitnessSale")``).  ``model``: the ORM
+    class when ``load`` returns ORM rows (to tell the type of a row).
+    """
+    try:
+        wanted = Permission(permission)
+    except ValueError:
+        raise PluginError(
+            f"node {type_name!r}: unknown permission {permission!r}", code="UNKNOWN_PERMISSION"
+        ) from None
+    register_node(type_name, load, permission=wanted.value, model=model)
 
 
 class RowView:

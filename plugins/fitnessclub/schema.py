@@ -9,7 +9,7 @@ from decimal import Decimal
 import strawberry
 from strawberry.types import Info
 
-from core.plugin_api import Decision
+from core.plugin_api import Decision, Node, legacy_id, node_id
 from plugins.fitnessclub import rules
 
 Signature = strawberry.enum(
@@ -69,8 +69,9 @@ class FollowUpSheetInput:
 
 
 @strawberry.type(description="A follow-up sheet (跟進表, FC-3).")
-class FitnessFollowUpSheet:
-    id: strawberry.ID
+class FitnessFollowUpSheet(Node):
+    global_id = node_id("FitnessFollowUpSheet")
+    id: int = legacy_id()
     consultant_id: strawberry.ID
     customer_id: strawberry.ID
     surname: str
@@ -101,8 +102,9 @@ class AppointmentInput:
 
 
 @strawberry.type(description="A line of the appointment book (預約表).")
-class FitnessAppointment:
-    id: strawberry.ID
+class FitnessAppointment(Node):
+    global_id = node_id("FitnessAppointment")
+    id: int = legacy_id()
     consultant_id: strawberry.ID
     customer_id: strawberry.ID
     visit_date: date
@@ -128,8 +130,9 @@ class LeadInput:
 
 
 @strawberry.type(description="A same-day lead (FC-12).")
-class FitnessLead:
-    id: strawberry.ID
+class FitnessLead(Node):
+    global_id = node_id("FitnessLead")
+    id: int = legacy_id()
     consultant_id: strawberry.ID
     customer_id: strawberry.ID
     kind: LeadKind  # type: ignore[valid-type]
@@ -173,8 +176,9 @@ class FitnessFine:
 
 
 @strawberry.type(description="A claim (对单) and the rule that decided it.")
-class FitnessClaim:
-    id: strawberry.ID
+class FitnessClaim(Node):
+    global_id = node_id("FitnessClaim")
+    id: int = legacy_id()
     sale_id: strawberry.ID
     claimant_id: strawberry.ID
     found_at: datetime
@@ -185,8 +189,9 @@ class FitnessClaim:
 
 
 @strawberry.type(description="A membership card sale and whose it is now.")
-class FitnessSale:
-    id: strawberry.ID
+class FitnessSale(Node):
+    global_id = node_id("FitnessSale")
+    id: int = legacy_id()
     site_id: strawberry.ID
     closer_id: strawberry.ID
     buyer_id: strawberry.ID

@@ -35,6 +35,7 @@ from core.plugin_api import (
     VisitRecorded,
     get_site,
     issue_penalty,
+    line_node,
     parse_id,
     plugin_settings,
     read_session,
@@ -98,7 +99,7 @@ async def club(session: AsyncSession, site_id: Any, *, lock: bool = False) -> Si
 
 
 async def _staff(session: AsyncSession, site: Site, raw: Any, field: str) -> Staff:
-    staff = await session.get(Staff, parse_id(raw, field))
+    staff = await session.get(Staff, parse_id(raw, field, of="Staff"))
     if staff is None or staff.site_id != site.id:
         raise NotFound(
             f"staff {raw} does not work at site {site.id}", code="STAFF_NOT_FOUND", field=field
@@ -107,7 +108,7 @@ async def _staff(session: AsyncSession, site: Site, raw: Any, field: str) -> Sta
 
 
 async def _customer(session: AsyncSession, site: Site, raw: Any, field: str) -> Customer:
-    customer = await session.get(Customer, parse_id(raw, field))
+    customer = await session.get(Customer, parse_id(raw, field, of="Customer"))
     if customer is None or customer.site_id != site.id:
         raise NotFound(
             f"customer {raw} is not at site {site.id}", code="CUSTOMER_NOT_FOUND", field=field
@@ -265,6 +266,23 @@ def lead_view(row: Lead) -> gql.FitnessLead:
         kind=rules.LeadKind(row.kind),
         at=row.at,
     )
+
+
+def _node(model: type, view: Any) -> Any:
+    async def load(info: Info, key: int) -> Any:
+        async with read_session(info) as s:
+            row = await s.get(model, key)
+            return None if row is None else view(row)
+
+    return load
+
+
+# Global object identification: node(id:) refetches the line's entities (read, like its
+# queries).  Follow-up sheets and appointments are judged against the club's policy and
+# sheets at read time, so they are refetched through fitnessEvidence instead.
+line_node("FitnessSale", _node(CardSale, sale_view))
+line_node("FitnessClaim", _node(Claim, claim_view))
+line_node("FitnessLead", _node(Lead, lead_view))
 
 
 # --- records --------------------------------------------------------------------------------
@@ -1121,7 +1139,7 @@ async def check_phones_mutation(
 async def fitness_sale(info: Info, id: strawberry.ID) -> gql.FitnessSale | None:
     """One card sale with whose it is and why."""
     async with read_session(info) as s:
-        sale = await s.get(CardSale, parse_id(id, "id"))
+        sale = await s.get(CardSale, parse_id(id, "id", of="FitnessSale"))
         return sale_view(sale) if sale is not None else None
 
 
