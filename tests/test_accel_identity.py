@@ -95,6 +95,8 @@ ROOT_ARGUMENTS: dict[str, str] = {
     "shifts": '(siteId: "{site}", fromDate: "2026-11-01", toDate: "2026-11-30")',
     "onDuty": '(siteId: "{site}", at: "2026-11-24T12:00:00+08:00")',
     "shiftSwaps": '(siteId: "{site}")',
+    "node": '(id: "{visit}")',
+    "nodes": '(ids: ["{site}", "{staff}", "{customer}", "{complaint}"])',
 }
 # Root fields deliberately not in the battery, each with the reason.
 FITNESS_EXEMPT = (

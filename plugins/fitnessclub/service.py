@@ -34,6 +34,7 @@ from core.plugin_api import (
     Visit,
     VisitRecorded,
     get_site,
+    global_id,
     issue_penalty,
     line_node,
     parse_id,
@@ -143,7 +144,7 @@ async def _customer_names(session: AsyncSession, ids: Iterable[int | None]) -> d
 
 def _shares(raw: list[dict[str, Any]]) -> list[gql.FitnessShare]:
     return [
-        gql.FitnessShare(staff_id=strawberry.ID(str(s["staff_id"])), share=Decimal(s["share"]))
+        gql.FitnessShare(staff_id=global_id("Staff", s["staff_id"]), share=Decimal(s["share"]))
         for s in raw
     ]
 
@@ -155,10 +156,10 @@ def _rule_shares(decision: rules.ClaimDecision) -> list[dict[str, Any]]:
 def sale_view(sale: CardSale, fines: list[gql.FitnessFine] | None = None) -> gql.FitnessSale:
     return gql.FitnessSale(
         id=strawberry.ID(str(sale.id)),
-        site_id=strawberry.ID(str(sale.site_id)),
-        closer_id=strawberry.ID(str(sale.closer_id)),
-        buyer_id=strawberry.ID(str(sale.buyer_id)),
-        user_id=strawberry.ID(str(sale.user_id)) if sale.user_id else None,
+        site_id=global_id("Site", sale.site_id),
+        closer_id=global_id("Staff", sale.closer_id),
+        buyer_id=global_id("Customer", sale.buyer_id),
+        user_id=global_id("Customer", sale.user_id) if sale.user_id else None,
         kind=rules.SaleKind(sale.kind),
         card_type=sale.card_type,
         price=sale.price,
@@ -168,7 +169,7 @@ def sale_view(sale: CardSale, fines: list[gql.FitnessFine] | None = None) -> gql
         phone_copied_at=sale.phone_fixed_at,
         sold_at=sale.sold_at,
         shares=_shares(sale.shares),
-        follow_up_holder_id=strawberry.ID(str(sale.follow_up_holder_id)),
+        follow_up_holder_id=global_id("Staff", sale.follow_up_holder_id),
         decision=Decision(rule=sale.decision_rule, message=sale.decision_message),
         fines=fines or [],
     )
@@ -177,8 +178,8 @@ def sale_view(sale: CardSale, fines: list[gql.FitnessFine] | None = None) -> gql
 def claim_view(claim: Claim) -> gql.FitnessClaim:
     return gql.FitnessClaim(
         id=strawberry.ID(str(claim.id)),
-        sale_id=strawberry.ID(str(claim.sale_id)),
-        claimant_id=strawberry.ID(str(claim.claimant_id)),
+        sale_id=global_id("FitnessSale", claim.sale_id),
+        claimant_id=global_id("Staff", claim.claimant_id),
         found_at=claim.found_at,
         outcome=rules.Outcome(claim.outcome),
         shares=_shares(claim.shares),
@@ -230,8 +231,8 @@ def sheet_view(
     verdict = rules.sheet_validity(fact, rules.local_date(now, tz), now, tz, policy, names)
     return gql.FitnessFollowUpSheet(
         id=strawberry.ID(str(row.id)),
-        consultant_id=strawberry.ID(str(row.consultant_id)),
-        customer_id=strawberry.ID(str(row.customer_id)),
+        consultant_id=global_id("Staff", row.consultant_id),
+        customer_id=global_id("Customer", row.customer_id),
         surname=row.surname,
         created_at=row.created_at,
         valid_through=rules.sheet_valid_through(fact, tz, policy),
@@ -247,8 +248,8 @@ def appointment_view(
     verdict = rules.appointment_validity(_appointment_fact(row), row.visit_date, sheets, names)
     return gql.FitnessAppointment(
         id=strawberry.ID(str(row.id)),
-        consultant_id=strawberry.ID(str(row.consultant_id)),
-        customer_id=strawberry.ID(str(row.customer_id)),
+        consultant_id=global_id("Staff", row.consultant_id),
+        customer_id=global_id("Customer", row.customer_id),
         visit_date=row.visit_date,
         signature=rules.Signature(row.signature),
         entered_at=row.entered_at,
@@ -261,8 +262,8 @@ def appointment_view(
 def lead_view(row: Lead) -> gql.FitnessLead:
     return gql.FitnessLead(
         id=strawberry.ID(str(row.id)),
-        consultant_id=strawberry.ID(str(row.consultant_id)),
-        customer_id=strawberry.ID(str(row.customer_id)),
+        consultant_id=global_id("Staff", row.consultant_id),
+        customer_id=global_id("Customer", row.customer_id),
         kind=rules.LeadKind(row.kind),
         at=row.at,
     )
@@ -362,8 +363,8 @@ async def _issue(
         now=now,
     )
     return gql.FitnessFine(
-        penalty_id=strawberry.ID(str(penalty.id)),
-        staff_id=strawberry.ID(str(staff_id)),
+        penalty_id=global_id("Penalty", penalty.id),
+        staff_id=global_id("Staff", staff_id),
         code=finding.code,
         amount=Decimal(penalty.amount).quantize(CENT),
         decision=_decision(finding.reason),
@@ -794,7 +795,7 @@ async def close_month(
         payload={"month": month.isoformat()},
     )
     return gql.FitnessMonthClose(
-        site_id=strawberry.ID(str(site.id)),
+        site_id=global_id("Site", site.id),
         month=month,
         closed_at=now,
         decision=_decision(verdict.reason),
@@ -1067,7 +1068,7 @@ async def check_sale_phones(
         ]
         for finding in findings:
             fine = await _issue(session, site, sale.closer_id, finding, now)
-            sale.phone_fine_id = int(fine.penalty_id)
+            sale.phone_fine_id = parse_id(fine.penalty_id, "penaltyId")
             fines.append(fine)
     await session.flush()
     return fines
@@ -1199,7 +1200,7 @@ async def consultant_month(
             Decimal(0),
         )
         return gql.FitnessConsultantMonth(
-            staff_id=strawberry.ID(str(staff.id)),
+            staff_id=global_id("Staff", staff.id),
             month=first,
             sales=[sale_view(x) for x in mine],
             total_share=total,
@@ -1243,7 +1244,7 @@ async def fitness_evidence(
             .order_by(CardSale.sold_at, CardSale.id)
         )
         return gql.FitnessEvidence(
-            customer_id=strawberry.ID(str(customer.id)),
+            customer_id=global_id("Customer", customer.id),
             follow_up_sheets=[sheet_view(x, site, now, policy, names) for x in found["sheets"]],
             appointments=[appointment_view(x, sheets, names) for x in found["appointments"]],
             leads=[lead_view(x) for x in found["leads"]],
