@@ -244,7 +244,7 @@ async def test_C_4_visits_cannot_be_edited_only_corrected(client, fd):
 
 
 ISSUE = """
-mutation($staff: ID!, $code: String!, $amount: Money, $reason: String!) {
+mutation($staff: ID!, $code: String!, $amount: Decimal, $reason: String!) {
   issuePenalty(input: {staffId: $staff, ruleCode: $code, amount: $amount, reason: $reason}) {
     id amount reason penaltyRule { code rule kind } revokesId } }"""
 

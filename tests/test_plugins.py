@@ -619,12 +619,12 @@ async def test_frontdesk_attribute_sale_through_saleAttribution(client: Client) 
 async def test_frontdesk_penalty_table_is_synced_when_the_line_is_enabled(launch: Launch) -> None:
     fd = await launch(enable=())
     client = Client(fd)
-    query = 'query { penaltyRules(businessLine: "realestate") { code rule kind active } }'
-    assert (await client.data(query))["penaltyRules"] == []
+    query = 'query { penaltyRules(businessLine: "realestate") { nodes { code rule kind active } } }'
+    assert (await client.data(query))["penaltyRules"]["nodes"] == []
 
     await _enable(fd, "realestate")
 
-    rules = (await client.data(query))["penaltyRules"]
+    rules = (await client.data(query))["penaltyRules"]["nodes"]
     assert {"code": "RE-5", "rule": "RE-5", "kind": "SUSPENSION", "active": True} in rules
     assert {r["rule"] for r in rules} >= {"RE-5", "C-14"}
     # The table answered by the hook is the one synced.

@@ -330,8 +330,8 @@ async def test_registering_checks_input_and_needs_the_webhooks_permission(wfd):
     registered = data["registerWebhookEndpoint"]
     assert registered["secret"].startswith("whsec_")
     assert registered["endpoint"]["secretHint"] == "…" + registered["secret"][-4:]
-    listed = await crm.data("{ webhookEndpoints { url eventTypes active } }")
-    assert listed["webhookEndpoints"] == [
+    listed = await crm.data("{ webhookEndpoints { nodes { url eventTypes active } } }")
+    assert listed["webhookEndpoints"]["nodes"] == [
         {"url": "http://127.0.0.1/x", "eventTypes": ["complaint.*"], "active": True}
     ]
 

@@ -15,12 +15,13 @@ from strawberry.types import Info
 from core import auth, migrate, models
 from core.errors import InvalidInput, NotFound
 from core.graphql.ids import register_node
-from core.graphql.loading import paginate
-from core.graphql.queries import parse_id
+from core.graphql.loading import order_of, paginate
+from core.graphql.queries import After, Before, First, Last, parse_id
 from core.graphql.types import (
     Connection,
     Node,
     Plugin,
+    Role,
     legacy_id,
     link_id,
     node_id,
@@ -31,8 +32,6 @@ from core.services.plugin_state import configure_plugin, load_settings, set_plug
 
 ADMIN = {"permission": "admin"}
 EXPORT = {"permission": "export"}
-
-Role = strawberry.enum(auth.Role, description="C-13 roles.")
 
 
 @strawberry.type(description="An API token (its secret is shown once, at creation).")
@@ -91,7 +90,12 @@ register_node("AuditEntry", _audit_node, permission="admin", model=auth.AuditEnt
 class AdminQuery:
     @strawberry.field(description="The audit log, newest first (admin).", metadata=ADMIN)
     async def audit_log(
-        self, info: Info, first: int = 50, after: str | None = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[AuditEntry]:
         async with info.context.db.session() as s:
             return await paginate(
@@ -103,14 +107,37 @@ class AdminQuery:
                 cursor_kind="audit",
                 first=first,
                 after=after,
+                last=last,
+                before=before,
+                default_page=50,
                 max_page_size=info.context.app.settings.max_page_size,
             )
 
-    @strawberry.field(description="API tokens (admin).", metadata=ADMIN)
-    async def api_tokens(self, info: Info) -> list[ApiToken]:
+    @strawberry.field(description="API tokens, oldest first (admin).", metadata=ADMIN)
+    async def api_tokens(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[ApiToken]:
         async with info.context.db.session() as s:
-            rows = await s.scalars(select(auth.ApiToken).order_by(auth.ApiToken.id))
-            return list(rows.all())
+            return await paginate(
+                info,
+                s,
+                select(auth.ApiToken),
+                model=auth.ApiToken,
+                type_name="ApiToken",
+                cursor_kind="token",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                order=order_of("id", False, auth.ApiToken),
+                max_page_size=info.context.app.settings.max_page_size,
+                default_page=info.context.app.settings.max_page_size,
+            )
 
     @strawberry.field(
         description="C-13 bulk export of a site's customers: admin only, and export outside "

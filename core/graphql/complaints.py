@@ -36,6 +36,7 @@ from core.graphql.loading import (
     children,
     node_fields,
     order_arg,
+    order_of,
     paginate,
     plan_eager,
     prefetch,
@@ -50,6 +51,7 @@ from core.graphql.types import (
     ComplaintOrder,
     ComplaintSeverity,
     ComplaintStatus,
+    Connection,
     Decision,
     Notification,
     Penalty,
@@ -471,36 +473,47 @@ class ComplaintQuery:
         info: Info,
         site_id: strawberry.ID,
         now: datetime | None = None,
-        first: int = 100,
-    ) -> list[OverdueComplaint]:
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="Forward: at most this many (default 100)."),
+        ] = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[OverdueComplaint]:
         moment = require_aware(now, "now") if now is not None else info.context.now()
-        limit = info.context.app.settings.max_page_size
-        if not 0 <= first <= limit:
-            raise InvalidInput(
-                f"first must be between 0 and {limit}", code="INVALID_PAGE_SIZE", field="first"
+        m = models.Complaint
+        stmt = select(m).where(
+            m.site_id == parse_id(site_id, "siteId"), service.overdue_condition(moment)
+        )
+        fields = children(node_fields(info), "complaint")
+
+        def view(complaint: Any) -> OverdueComplaint:
+            return OverdueComplaint(
+                complaint=complaint,
+                reasons=_decisions(service.overdue_decisions(complaint, moment)),
             )
+
         async with info.context.db.session() as s:
-            ids = list(
-                (
-                    await s.scalars(
-                        select(models.Complaint.id)
-                        .where(
-                            models.Complaint.site_id == parse_id(site_id, "siteId"),
-                            service.overdue_condition(moment),
-                        )
-                        .order_by(models.Complaint.id)
-                        .limit(first)
-                    )
-                ).all()
+            page = await paginate(
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="OverdueComplaint",
+                cursor_kind="overdue",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                order=order_of("id", False, m),
+                max_page_size=info.context.app.settings.max_page_size,
+                default_page=100,
+                options=complaint_options(fields),
+                view=view,
             )
-        loaded = await load_complaints(info, ids, children(selection(info), "complaint"))
-        return [
-            OverdueComplaint(
-                complaint=loaded[i],  # type: ignore[arg-type]
-                reasons=_decisions(service.overdue_decisions(loaded[i], moment)),
-            )
-            for i in ids
-        ]
+            await prefetch(info, s, "Complaint", fields, [e.node.complaint for e in page.edges])
+        return page
 
     @strawberry.field(
         description="C-12: counts by category, severity, handler, department, staff at fault "

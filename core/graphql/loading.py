@@ -527,6 +527,7 @@ async def paginate(
     order: Order = NEWEST_FIRST,
     default_page: int = 20,
     options: Sequence[Any] = (),
+    view: Callable[[Any], Any] | None = None,
 ) -> Connection:
     """Keyset pagination (Relay cursor connections) in ``order`` (default: newest first),
     eager loading planned from the selection: one SELECT per page (+ one COUNT when
@@ -575,15 +576,13 @@ async def paginate(
         rows.reverse()
     await prefetch(info, session, type_name, fields, rows)
     if order.attr == "id":
-        edges = [Edge(cursor=encode_cursor(cursor_kind, r.id), node=r) for r in rows]
+        cursors = [encode_cursor(cursor_kind, r.id) for r in rows]
     else:
-        edges = [
-            Edge(
-                cursor=encode_cursor(cursor_kind, r.id, getattr(r, order.attr), order.attr),
-                node=r,
-            )
-            for r in rows
+        cursors = [
+            encode_cursor(cursor_kind, r.id, getattr(r, order.attr), order.attr) for r in rows
         ]
+    nodes = rows if view is None else [view(r) for r in rows]
+    edges = [Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)]
     return Connection(
         edges=edges,
         page_info=PageInfo(

@@ -15,14 +15,17 @@ from core.contracts import SaleContext
 from core.errors import InvalidInput, NotFound
 from core.graphql.ids import NODE_TYPES, from_global_id, parse_id, register_node
 from core.graphql.loading import (
+    children,
     node_fields,
     order_arg,
+    order_of,
     paginate,
     plan_eager,
     prefetch,
     selection,
 )
 from core.graphql.types import (
+    Connection,
     Customer,
     CustomerClass,
     CustomerConnection,
@@ -43,6 +46,7 @@ from core.graphql.types import (
     Staff,
     StaffConnection,
     StaffOrder,
+    Viewer,
     Visit,
     VisitConnection,
     VisitOrder,
@@ -139,6 +143,24 @@ class CoreQuery:
             if from_global_id(str(value)) is None:
                 load_node_sync_check(value, f"ids[{i}]")
         return [load_node(info, value, f"ids[{i}]") for i, value in enumerate(ids)]  # type: ignore[misc]
+
+    @strawberry.field(
+        description="The caller: the API token's role, permissions and staff member (null "
+        "without a token, when the server runs without authentication)."
+    )
+    async def viewer(self, info: Info) -> Viewer | None:
+        actor = info.context.actor
+        if actor is None:
+            return None
+        staff = None
+        if actor.staff_id is not None:
+            staff = await _one(info, models.Staff, "Staff", actor.staff_id, under="staff")
+        return Viewer(
+            name=actor.name,
+            role=actor.role,
+            permissions=[p for p in Permission if actor.can(p)],
+            staff=staff,  # type: ignore[arg-type]
+        )
 
     @strawberry.field(description="Installed plugins, whether each is enabled, its settings.")
     async def plugins(self, info: Info) -> list[Plugin]:
@@ -372,16 +394,34 @@ class CoreQuery:
                 max_page_size=_max(info),
             )
 
-    @strawberry.field(description="A business line's penalty table.")
-    async def penalty_rules(self, info: Info, business_line: str) -> list[PenaltyRule]:
+    @strawberry.field(description="A business line's penalty table, by code.")
+    async def penalty_rules(
+        self,
+        info: Info,
+        business_line: str,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[PenaltyRule]:
         m = models.PenaltyRule
+        stmt = select(m).where(m.business_line == business_line, m.active.is_(True))
         async with info.context.db.read() as s:
-            rows = await s.scalars(
-                select(m)
-                .where(m.business_line == business_line, m.active.is_(True))
-                .order_by(m.code)
+            return await paginate(
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="PenaltyRule",
+                cursor_kind="penalty-rule",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                order=order_of("code", False, m),
+                max_page_size=_max(info),
+                default_page=_max(info),
             )
-            return list(rows.all())
 
     @strawberry.field(description="Who gets credit for a sale to a customer (RE-13, FC-4 …).")
     async def sale_attribution(
@@ -455,8 +495,12 @@ for _name, _model in (
 register_node("CustomerGroup", _group, model=models.CustomerGroup)
 
 
-async def _one(info: Info, model: type, type_name: str, key: int) -> object | None:
+async def _one(
+    info: Info, model: type, type_name: str, key: int, under: str | None = None
+) -> object | None:
     fields = selection(info)
+    if under is not None:
+        fields = children(fields, under)
     stmt = select(model).where(model.id == key)  # type: ignore[attr-defined]
     options = plan_eager(model, type_name, fields)
     if options:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import joinedload
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core import complaint_rules, models
+from core import auth, complaint_rules, models
 from core.auth import Permission
 from core.errors import InvalidInput
 from core.graphql.ids import MODEL_TYPES, to_global_id
@@ -37,6 +37,11 @@ VisitorKind = strawberry.enum(
     models.VisitorKind, description="Who is at the desk; the business line decides what counts."
 )
 PenaltyKind = strawberry.enum(models.PenaltyKind)
+
+Role = strawberry.enum(auth.Role, description="C-13 roles.")
+PermissionName = strawberry.enum(
+    auth.Permission, name="Permission", description="C-13 permissions; each role has a set."
+)
 
 T = TypeVar("T")
 
@@ -269,6 +274,33 @@ def decode_keyed_cursor(
         raise _cursor_error(kind, cursor, field) from exc
 
 
+CURRENCY = "CNY"
+MONEY_KINDS = frozenset(
+    {models.PenaltyKind.FINE, models.PenaltyKind.WAGE_DEDUCTION, models.PenaltyKind.COMPENSATION}
+)
+
+
+@strawberry.type(
+    name="Money",
+    description="An amount of money: a decimal string (never a float) and its currency.",
+)
+class MoneyAmount:
+    amount: Money = strawberry.field(description='The amount, e.g. "300.00".')
+    currency: str = strawberry.field(
+        description="ISO 4217 code: CNY for every amount Frontdesk records today."
+    )
+
+
+def cny(amount: Any) -> MoneyAmount | None:
+    """``amount`` (Decimal) in CNY; None for None."""
+    return None if amount is None else MoneyAmount(amount=amount, currency=CURRENCY)
+
+
+def is_money(kind: Any) -> bool:
+    """Whether amounts of penalty kind ``kind`` are money (else points or days)."""
+    return kind is not None and models.PenaltyKind(kind) in MONEY_KINDS
+
+
 @strawberry.type(description="A sales office, club, property project or venue.")
 class Site(Node):
     global_id = node_id("Site")
@@ -341,10 +373,18 @@ class Customer(Node):
         return raw if info.context.can(Permission.PRIVATE) else mask_phone(raw)
 
     @strawberry.field(
-        description="C-1: hosting budget per person in CNY.", metadata=needs("customer_class")
+        description="C-1: hosting budget per person in CNY.",
+        metadata=needs("customer_class"),
+        deprecation_reason="Use `hostingBudgetMoney`; removed in 2.0.",
     )
     def hosting_budget(self) -> Money:
         return hosting_budget(models.CustomerClass(self.customer_class))[0]
+
+    @strawberry.field(
+        description="C-1: hosting budget per person.", metadata=needs("customer_class")
+    )
+    def hosting_budget_money(self) -> MoneyAmount:
+        return cny(hosting_budget(models.CustomerClass(self.customer_class))[0])
 
 
 @strawberry.type(description="An entry of the append-only visit register (C-4).")
@@ -481,7 +521,7 @@ def channel_details_of(complaint: Any, info: Info | None = None) -> ComplaintCha
         caller_name=names["caller_name"],
         customer_name=names["customer_name"],
         received_at=datetime.fromisoformat(received) if isinstance(received, str) else None,
-        taken_by_id=strawberry.ID(str(taken_by)) if taken_by is not None else None,
+        taken_by_id=global_id_of("Staff", taken_by),
     )
 
 
@@ -606,9 +646,28 @@ class PenaltyRule(Node):
     rule: str
     title: str
     kind: PenaltyKind
-    min_amount: Money | None
-    max_amount: Money | None
+    min_amount: Money | None = strawberry.field(
+        description="The smallest amount: CNY, points or days depending on `kind`."
+    )
+    max_amount: Money | None = strawberry.field(
+        description="The largest amount: CNY, points or days depending on `kind`."
+    )
     active: bool
+
+    @strawberry.field(
+        description="The smallest amount of a money rule (fine, wage deduction, "
+        "compensation); null for points, suspensions and dismissals.",
+        metadata=needs("min_amount", "kind"),
+    )
+    def min_amount_money(self) -> MoneyAmount | None:
+        return cny(self.min_amount) if is_money(self.kind) else None
+
+    @strawberry.field(
+        description="The largest amount of a money rule; null for other kinds.",
+        metadata=needs("max_amount", "kind"),
+    )
+    def max_amount_money(self) -> MoneyAmount | None:
+        return cny(self.max_amount) if is_money(self.kind) else None
 
 
 @strawberry.type(description="An entry of the penalty ledger; revocations are entries too.")
@@ -760,3 +819,16 @@ ComplaintOrderField, ComplaintOrder = _order_type(
 PenaltyOrderField, PenaltyOrder = _order_type(
     "Penalty", {"ID": _ID, "ISSUED_AT": ("issued_at", "Issue time.")}
 )
+
+
+@strawberry.type(description="Who is calling: the API token's role, permissions and staff member.")
+class Viewer:
+    name: str = strawberry.field(description="The token's name (or the caller's, in tests).")
+    role: Role = strawberry.field(description="C-13: the token's role.")
+    permissions: list[PermissionName] = strawberry.field(
+        description="C-13: what the role may do, e.g. READ, CREATE, MANAGE, PRIVATE."
+    )
+    staff: Staff | None = strawberry.field(
+        description="The staff member the token acts as (who changes are recorded for); "
+        "null for a token bound to no staff member."
+    )

@@ -13,7 +13,8 @@ from strawberry.types import Info
 from core import netguard, webhooks
 from core.errors import InvalidInput
 from core.graphql.ids import register_node
-from core.graphql.queries import parse_id
+from core.graphql.loading import order_of, paginate
+from core.graphql.queries import After, Before, First, Last, parse_id
 from core.graphql.types import (
     Connection,
     Edge,
@@ -187,14 +188,31 @@ register_node("WebhookDelivery", _delivery_node, permission="webhooks")
 @strawberry.type
 class WebhookQuery:
     @strawberry.field(description="Registered webhook endpoints, oldest first.", metadata=WEBHOOKS)
-    async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
+    async def webhook_endpoints(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[WebhookEndpoint]:
         async with info.context.db.session() as s:
-            rows = (
-                await s.scalars(
-                    select(webhooks.WebhookEndpoint).order_by(webhooks.WebhookEndpoint.id)
-                )
-            ).all()
-        return [WebhookEndpoint.from_row(r) for r in rows]
+            return await paginate(
+                info,
+                s,
+                select(webhooks.WebhookEndpoint),
+                model=webhooks.WebhookEndpoint,
+                type_name="WebhookEndpoint",
+                cursor_kind="endpoint",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                order=order_of("id", False, webhooks.WebhookEndpoint),
+                max_page_size=info.context.app.settings.max_page_size,
+                default_page=info.context.app.settings.max_page_size,
+                view=WebhookEndpoint.from_row,
+            )
 
     @strawberry.field(
         description="An endpoint's deliveries, newest first, each with its attempts.",
@@ -230,7 +248,10 @@ class WebhookQuery:
         return Connection(
             edges=edges,
             page_info=PageInfo(
-                has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None
+                has_next_page=has_next,
+                end_cursor=edges[-1].cursor if edges else None,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
             ),
         )
 

@@ -11,9 +11,10 @@ from strawberry.types import Info
 
 from core import models
 from core.graphql.ids import register_node
-from core.graphql.loading import plan_eager, selection
-from core.graphql.queries import parse_id
+from core.graphql.loading import order_of, paginate, plan_eager, selection
+from core.graphql.queries import After, Before, First, Last, parse_id
 from core.graphql.types import (
+    Connection,
     Decision,
     Node,
     Site,
@@ -187,34 +188,70 @@ class DecideShiftSwapInput:
 
 @strawberry.type
 class WorkforceQuery:
-    @strawberry.field(description="C-12: the departments of a site.")
-    async def departments(self, info: Info, site_id: strawberry.ID) -> list[Department]:
-        sid = parse_id(site_id, "siteId")
+    @strawberry.field(description="C-12: the departments of a site, by name.")
+    async def departments(
+        self,
+        info: Info,
+        site_id: strawberry.ID,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Department]:
+        m = models.Department
+        stmt = select(m).where(m.site_id == parse_id(site_id, "siteId"))
         async with info.context.db.session() as s:
-            stmt = (
-                select(models.Department)
-                .where(models.Department.site_id == sid)
-                .order_by(models.Department.name)
-                .options(*plan_eager(models.Department, "Department", selection(info)))
+            return await paginate(
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="Department",
+                cursor_kind="department",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                order=order_of("name", False, m),
+                max_page_size=_max(info),
+                default_page=_max(info),
             )
-            rows = await s.scalars(stmt)
-            return [Department.of(r) for r in rows.unique().all()]
 
-    @strawberry.field(description="The roster of a site from `fromDate` to `toDate` (inclusive).")
+    @strawberry.field(
+        description="The roster of a site from `fromDate` to `toDate` (inclusive), by start."
+    )
     async def shifts(
-        self, info: Info, site_id: strawberry.ID, from_date: date, to_date: date
-    ) -> list[Shift]:
-        sid = parse_id(site_id, "siteId")
+        self,
+        info: Info,
+        site_id: strawberry.ID,
+        from_date: date,
+        to_date: date,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Shift]:
+        m = models.Shift
+        stmt = select(m).where(
+            m.site_id == parse_id(site_id, "siteId"), m.business_date.between(from_date, to_date)
+        )
         async with info.context.db.session() as s:
-            rows = await s.scalars(
-                select(models.Shift)
-                .where(
-                    models.Shift.site_id == sid,
-                    models.Shift.business_date.between(from_date, to_date),
-                )
-                .order_by(models.Shift.starts_at, models.Shift.id)
+            return await paginate(
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="Shift",
+                cursor_kind="shift",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                order=order_of("starts_at", False, m),
+                max_page_size=_max(info),
+                default_page=_max(info),
+                view=Shift.of,
             )
-            return [Shift.of(r) for r in rows.all()]
 
     @strawberry.field(
         description="PM-1: who is on duty at the site at moment `at` (a shift's start "
@@ -230,15 +267,37 @@ class WorkforceQuery:
             return [OnDuty(shift=Shift.of(shift), staff=staff) for shift, staff in rows]  # type: ignore[arg-type]
 
     @strawberry.field(description="C-15: the swap register of a site, newest first.")
-    async def shift_swaps(self, info: Info, site_id: strawberry.ID) -> list[ShiftSwap]:
-        sid = parse_id(site_id, "siteId")
+    async def shift_swaps(
+        self,
+        info: Info,
+        site_id: strawberry.ID,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[ShiftSwap]:
+        m = models.ShiftSwap
+        stmt = select(m).where(m.site_id == parse_id(site_id, "siteId"))
         async with info.context.db.session() as s:
-            rows = await s.scalars(
-                select(models.ShiftSwap)
-                .where(models.ShiftSwap.site_id == sid)
-                .order_by(models.ShiftSwap.id.desc())
+            return await paginate(
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="ShiftSwap",
+                cursor_kind="swap",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                max_page_size=_max(info),
+                default_page=_max(info),
+                view=ShiftSwap.of,
             )
-            return [ShiftSwap.of(r) for r in rows.all()]
+
+
+def _max(info: Info) -> int:
+    return info.context.app.settings.max_page_size
 
 
 @strawberry.type
