@@ -90,7 +90,8 @@ async def test_CW_4_is_in_the_penalty_table_with_its_bounds_beside_core_C_14(
     frontdesk_client, make_site, make_staff
 ):
     rules = await frontdesk_client.data(
-        'query { penaltyRules(businessLine: "carwash") { nodes { code kind minAmount maxAmount } } }'
+        'query { penaltyRules(businessLine: "carwash") {'
+        " nodes { code kind minAmount maxAmount } } }"
     )
     codes = {r["code"] for r in rules["penaltyRules"]["nodes"]}
     assert {"C-14-staff", "C-14-manager"} <= codes  # core's, in every line's table
