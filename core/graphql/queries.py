@@ -37,6 +37,7 @@ from core.graphql.types import (
     PenaltyConnection,
     PenaltyOrder,
     PenaltyRule,
+    PermissionName,
     Plugin,
     SaleAttribution,
     SaleShare,
@@ -158,7 +159,7 @@ class CoreQuery:
         return Viewer(
             name=actor.name,
             role=actor.role,
-            permissions=[p for p in Permission if actor.can(p)],
+            permissions=[PermissionName[p.name] for p in Permission if actor.can(p)],
             staff=staff,  # type: ignore[arg-type]
         )
 

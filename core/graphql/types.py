@@ -39,8 +39,27 @@ VisitorKind = strawberry.enum(
 PenaltyKind = strawberry.enum(models.PenaltyKind)
 
 Role = strawberry.enum(auth.Role, description="C-13 roles.")
+_PERMISSION_TEXT = {
+    auth.Permission.READ: "Read the data of every query (private data masked without PRIVATE).",
+    auth.Permission.CREATE: "Register customers, check visits in, file and work complaints.",
+    auth.Permission.MANAGE: "Manage sites, staff, penalties, rotations and corrections.",
+    auth.Permission.PRIVATE: "See phone numbers and names unmasked (C-13).",
+    auth.Permission.SUBSCRIBE: "Receive live updates (subscriptions).",
+    auth.Permission.WEBHOOKS: "Manage webhook endpoints and deliveries.",
+    auth.Permission.EXPORT: "Bulk export (C-13: admin only).",
+    auth.Permission.ADMIN: "Switch business lines, manage tokens, read the audit log.",
+    auth.Permission.ACT_FOR: "Record a change as made by another staff member (audited).",
+}
 PermissionName = strawberry.enum(
-    auth.Permission, name="Permission", description="C-13 permissions; each role has a set."
+    enum.Enum(  # type: ignore[misc]
+        "Permission",
+        {
+            p.name: strawberry.enum_value(p.value, description=_PERMISSION_TEXT[p])
+            for p in auth.Permission
+        },
+    ),
+    name="Permission",
+    description="C-13 permissions; each role has a fixed set.",
 )
 
 T = TypeVar("T")
@@ -333,8 +352,8 @@ class Staff(Node):
 class CustomerGroup(Node):
     global_id = node_id("CustomerGroup")
     id: int = legacy_id()
-    kind: GroupKind
-    name: str
+    kind: GroupKind = strawberry.field(description="RE-11: a company or a family.")
+    name: str = strawberry.field(description="The company's or family's name.")
     owner_staff_id = link_id("Staff", "owner_staff_id", use="ownerStaff")
     owner_staff: Staff | None = strawberry.field(
         description="RE-11: the salesperson who received the group first."

@@ -11,7 +11,6 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from core import netguard, webhooks
-from core.errors import InvalidInput
 from core.graphql.ids import register_node
 from core.graphql.loading import order_of, paginate
 from core.graphql.queries import After, Before, First, Last, parse_id
@@ -19,9 +18,6 @@ from core.graphql.types import (
     Connection,
     Edge,
     Node,
-    PageInfo,
-    decode_cursor,
-    encode_cursor,
     legacy_id,
     node_id,
 )
@@ -223,37 +219,35 @@ class WebhookQuery:
         info: Info,
         endpoint_id: strawberry.ID,
         status: WebhookDeliveryStatus | None = None,
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> WebhookDeliveryConnection:
-
-        limit = info.context.app.settings.max_page_size
-        if not 0 <= first <= limit:
-            raise InvalidInput(
-                f"first must be between 0 and {limit}", code="INVALID_PAGE_SIZE", field="first"
-            )
         d = webhooks.WebhookDelivery
         endpoint = parse_id(endpoint_id, "endpointId")
         stmt = select(d).where(d.endpoint_id == endpoint)
         if status is not None:
             stmt = stmt.where(d.status == status.value)
-        if after is not None:
-            stmt = stmt.where(d.id < decode_cursor(DELIVERY_CURSOR, after))
         async with info.context.db.session() as s:
             await webhooks.get_endpoint(s, endpoint)
-            rows = list((await s.scalars(stmt.order_by(d.id.desc()).limit(first + 1))).all())
-        has_next = len(rows) > first
-        nodes = await _deliveries(info, rows[:first])
-        edges = [Edge(cursor=encode_cursor(DELIVERY_CURSOR, int(n.id)), node=n) for n in nodes]
-        return Connection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=has_next,
-                end_cursor=edges[-1].cursor if edges else None,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-            ),
-        )
+            page = await paginate(
+                info,
+                s,
+                stmt,
+                model=d,
+                type_name="WebhookDelivery",
+                cursor_kind=DELIVERY_CURSOR,
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                max_page_size=info.context.app.settings.max_page_size,
+            )
+        # Each delivery with its attempts: one more SELECT for the page.
+        nodes = await _deliveries(info, [e.node for e in page.edges])
+        page.edges = [Edge(cursor=e.cursor, node=n) for e, n in zip(page.edges, nodes, strict=True)]
+        return page
 
 
 @strawberry.type
