@@ -109,8 +109,6 @@ LIST_EXEMPT = {
     "nodes": "Relay's nodes(ids:): one item per id asked for (at most 100)",
     "onDuty": "who is on duty at one instant: bounded by the shifts covering it",
     "exportCustomers": "C-13 bulk export: the whole site by design (admin, GM-approved)",
-    "fitnessSales": "the fitness line's month of sales (line API; to do: a connection)",
-    "fitnessClaims": "the claims of one sale: a handful",
 }
 
 

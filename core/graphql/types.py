@@ -337,7 +337,11 @@ class Staff(Node):
     id: int = legacy_id()
     site_id = link_id("Site", "site_id", use="site", optional=False)
     name: str
-    role: str
+    role: str = strawberry.field(
+        description="The staff role, e.g. salesperson, consultant, site_head. A String, not an "
+        "enum, by design: each business line adds its own roles (StaffRole, plugin contract) "
+        "and an enum would change with the installed lines."
+    )
     employment_status: EmploymentStatus
     department_id = link_id(
         "Department",
@@ -590,7 +594,10 @@ class Complaint(Node):
     site: Site = strawberry.field(description="The site the complaint was filed at.")
     visit: Visit | None = strawberry.field(description="The visit complained about, if any.")
     channel: ComplaintChannel
-    category: str
+    category: str = strawberry.field(
+        description="Free text given at filing (e.g. service, facilities, billing): a String by "
+        "design, the categories are the site's own."
+    )
     severity: ComplaintSeverity
     status: ComplaintStatus
     description: str
@@ -751,7 +758,10 @@ def plugin_view(host: Any, code: str, settings: dict[str, dict[str, Any]]) -> Pl
 
 @strawberry.type(description="An alert raised by a rule (e.g. RE-14 report to the manager).")
 class Notification:
-    kind: str
+    kind: str = strawberry.field(
+        description="What the alert is, e.g. manager_report: a String by design, each business "
+        "line raises its own kinds."
+    )
     message: str
     rule: str
 

@@ -21,7 +21,8 @@ What is here, by purpose:
 * **Errors** — :class:`FrontdeskError` and its kinds, each with a stable ``code``.
 * **GraphQL** — :class:`Decision`, :data:`Money` (CNY decimal scalar), global object
   identification (:class:`Node`, :func:`node_id`, :func:`legacy_id`, :func:`line_node`,
-  :func:`global_id`, :func:`parse_id` taking a global id or a legacy integer),
+  :func:`global_id`, :func:`parse_id` taking a global id or a legacy integer), cursor
+  connections (:class:`Connection`, :func:`line_page`),
   :func:`line_field`, :func:`line_query`, :func:`line_mutation`, :func:`line_subscription`,
   :class:`Join`, :func:`prefetched`, and the per-request helpers :func:`now`, :func:`read_session`,
   :func:`write_session`.
@@ -73,8 +74,13 @@ from core.models import (
 )
 from core.penalties import PenaltyRuleSpec
 from core.plugin_api.graphql import (
+    After,
+    Before,
+    Connection,
     Decision,
+    First,
     Join,
+    Last,
     Money,
     Node,
     global_id,
@@ -82,6 +88,7 @@ from core.plugin_api.graphql import (
     line_field,
     line_mutation,
     line_node,
+    line_page,
     line_query,
     line_subscription,
     node_id,
@@ -108,21 +115,26 @@ from core.plugin_api.services import (
 
 __all__ = [
     "LINE_HOOKS",
+    "After",
     "Base",
+    "Before",
     "CheckIn",
     "ComplaintPolicy",
     "Conflict",
+    "Connection",
     "Customer",
     "CustomerClass",
     "Decision",
     "DemoContext",
     "DomainEvent",
     "EmploymentStatus",
+    "First",
     "FrontdeskError",
     "GroupKind",
     "InquiryKind",
     "InvalidInput",
     "Join",
+    "Last",
     "LineInput",
     "LineInputReceived",
     "MigrationBranch",
@@ -161,6 +173,7 @@ __all__ = [
     "line_field",
     "line_mutation",
     "line_node",
+    "line_page",
     "line_query",
     "line_subscription",
     "node_id",

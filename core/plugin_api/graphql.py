@@ -29,13 +29,34 @@ from strawberry.types import Info
 from core.auth import Permission
 from core.errors import PluginError
 from core.graphql.ids import parse_id, register_node
-from core.graphql.loading import JoinedPrefetch, prefetch_key, prefetched, reads_prefetched
+from core.graphql.loading import (
+    JoinedPrefetch,
+    order_of,
+    paginate,
+    prefetch_key,
+    prefetched,
+    reads_prefetched,
+)
+from core.graphql.queries import After, Before, First, Last
 from core.graphql.scalars import Money
-from core.graphql.types import NEEDS, Decision, Node, global_id_of, legacy_id, node_id
+from core.graphql.types import (
+    NEEDS,
+    Connection,
+    Decision,
+    Node,
+    global_id_of,
+    legacy_id,
+    node_id,
+)
 
 __all__ = [
+    "After",
+    "Before",
+    "Connection",
     "Decision",
+    "First",
     "Join",
+    "Last",
     "Money",
     "Node",
     "RowView",
@@ -44,6 +65,7 @@ __all__ = [
     "line_field",
     "line_mutation",
     "line_node",
+    "line_page",
     "line_query",
     "line_subscription",
     "node_id",
@@ -83,6 +105,49 @@ def line_node(
             f"node {type_name!r}: unknown permission {permission!r}", code="UNKNOWN_PERMISSION"
         ) from None
     register_node(type_name, load, permission=wanted.value, model=model)
+
+
+async def line_page(
+    info: Info,
+    session: AsyncSession,
+    stmt: Any,
+    *,
+    model: Any,
+    type_name: str,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    order: str = "id",
+    descending: bool = True,
+    view: Callable[[Any], Any] | None = None,
+    default_page: int | None = None,
+) -> Connection[Any]:
+    """One page of a line's list as a Relay cursor connection (``Connection[YourType]``).
+
+    ``stmt`` selects ``model`` rows with the list's filters; the page is a keyset on column
+    ``order`` (ties by id), never OFFSET; ``view`` turns a row into the GraphQL object.  The
+    root field declares ``first/after/last/before`` and passes them on; INVALID_PAGE_SIZE and
+    INVALID_CURSOR come out as for core's lists.  ``default_page``: ``first`` when neither
+    ``first`` nor ``last`` is given (default 20).
+    """
+    limit = info.context.app.settings.max_page_size
+    return await paginate(
+        info,
+        session,
+        stmt,
+        model=model,
+        type_name=type_name,
+        cursor_kind=type_name,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        order=order_of(order, descending, model),
+        max_page_size=limit,
+        default_page=min(default_page or 20, limit),
+        view=view,
+    )
 
 
 class RowView:

@@ -17,11 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from core.plugin_api import (
+    After,
+    Before,
     Conflict,
+    Connection,
     Customer,
     Decision,
+    First,
     FrontdeskError,
     InvalidInput,
+    Last,
     NotFound,
     Notification,
     ReceptionContext,
@@ -37,6 +42,7 @@ from core.plugin_api import (
     global_id,
     issue_penalty,
     line_node,
+    line_page,
     parse_id,
     plugin_settings,
     read_session,
@@ -1145,22 +1151,40 @@ async def fitness_sale(info: Info, id: strawberry.ID) -> gql.FitnessSale | None:
 
 
 async def fitness_sales(
-    info: Info, site_id: strawberry.ID, month: date | None = None
-) -> list[gql.FitnessSale]:
-    """A club's sales of a month (the site's local month; this month by default)."""
+    info: Info,
+    site_id: strawberry.ID,
+    month: date | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+) -> Connection[gql.FitnessSale]:
+    """A club's sales of a month (the site's local month; this month by default), by sale time."""
     async with read_session(info) as s:
         site = await club(s, site_id)
         tz = tz_of(site)
-        first = (month or rules.local_date(clock(info), tz)).replace(day=1)
-        after = rules.add_months(first, 1)
-        start = datetime(first.year, first.month, 1, tzinfo=tz)
-        end = datetime(after.year, after.month, 1, tzinfo=tz)
-        rows = await s.scalars(
-            select(CardSale)
-            .where(CardSale.site_id == site.id, CardSale.sold_at >= start, CardSale.sold_at < end)
-            .order_by(CardSale.sold_at, CardSale.id)
+        start_day = (month or rules.local_date(clock(info), tz)).replace(day=1)
+        end_day = rules.add_months(start_day, 1)
+        start = datetime(start_day.year, start_day.month, 1, tzinfo=tz)
+        end = datetime(end_day.year, end_day.month, 1, tzinfo=tz)
+        stmt = select(CardSale).where(
+            CardSale.site_id == site.id, CardSale.sold_at >= start, CardSale.sold_at < end
         )
-        return [sale_view(r) for r in rows.all()]
+        return await line_page(
+            info,
+            s,
+            stmt,
+            model=CardSale,
+            type_name="FitnessSale",
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order="sold_at",
+            descending=False,
+            view=sale_view,
+            default_page=100,
+        )
 
 
 async def _month_sales(session: AsyncSession, site: Site, month: date) -> list[CardSale]:
@@ -1208,15 +1232,32 @@ async def consultant_month(
         )
 
 
-async def fitness_claims(info: Info, sale_id: strawberry.ID) -> list[gql.FitnessClaim]:
+async def fitness_claims(
+    info: Info,
+    sale_id: strawberry.ID,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+) -> Connection[gql.FitnessClaim]:
     """Every claim on a sale, oldest first, with its decision."""
     async with read_session(info) as s:
-        rows = await s.scalars(
-            select(Claim)
-            .where(Claim.sale_id == parse_id(sale_id, "saleId"))
-            .order_by(Claim.found_at, Claim.id)
+        stmt = select(Claim).where(Claim.sale_id == parse_id(sale_id, "saleId", of="FitnessSale"))
+        return await line_page(
+            info,
+            s,
+            stmt,
+            model=Claim,
+            type_name="FitnessClaim",
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order="found_at",
+            descending=False,
+            view=claim_view,
+            default_page=100,
         )
-        return [claim_view(c) for c in rows.all()]
 
 
 async def fitness_evidence(
