@@ -22,10 +22,12 @@ from core.graphql.types import (
     Node,
     Plugin,
     Role,
+    Staff,
     legacy_id,
     link_id,
     node_id,
     plugin_view,
+    view_link,
 )
 from core.revocation import announce_revoked
 from core.services.plugin_state import configure_plugin, load_settings, set_plugin_enabled
@@ -42,6 +44,9 @@ class ApiToken(Node):
     role: Role
     staff_id = link_id("Staff", "staff_id", use="staff")
     created_at: datetime
+    staff: Staff | None = view_link(
+        models.Staff, "staff_id", Staff | None, description="The staff member it acts as."
+    )
     revoked_at: datetime | None
 
 

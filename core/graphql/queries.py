@@ -51,6 +51,7 @@ from core.graphql.types import (
     Visit,
     VisitConnection,
     VisitOrder,
+    global_id_of,
     plugin_view,
     require_aware,
 )
@@ -457,7 +458,7 @@ class CoreQuery:
             )
         return SaleAttribution(
             shares=[
-                SaleShare(staff_id=strawberry.ID(str(x.staff_id)), share=x.share)
+                SaleShare(staff_id=global_id_of("Staff", x.staff_id), share=x.share)
                 for x in result.shares
             ],
             decision=Decision(rule=result.reason.rule, message=result.reason.message),

@@ -16,13 +16,14 @@ from typing import Any, Generic, TypeVar
 import strawberry
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload
+from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from core import auth, complaint_rules, models
 from core.auth import Permission
 from core.errors import InvalidInput
-from core.graphql.ids import MODEL_TYPES, to_global_id
+from core.graphql.ids import MODEL_TYPES, parse_id, to_global_id
 from core.graphql.scalars import Money
 from core.hosting import escorts_for, hosting_budget
 from core.phone import mask_phone
@@ -221,6 +222,70 @@ def link_id(
 def global_id_of(type_name: str, key: int | str | None) -> strawberry.ID | None:
     """The global id of ``type_name`` row ``key`` (None for None)."""
     return None if key is None else strawberry.ID(to_global_id(type_name, key))
+
+
+# --- object links of views (types built per request, not pages of rows) ---------------------
+# ``Shift.staff``, ``ShiftSwap.requester``, ``SaleShare.staff`` …: the view holds the key; the
+# object comes from one SELECT per model and event-loop tick for every view of the response
+# (a DataLoader per request), never one per view.  Staff come with their site and department
+# (the links a client selects on them most), so nothing below them loads lazily.
+_LINK_LOADERS = "frontdesk_link_loaders"
+
+
+def _link_options(model: Any) -> list[Any]:
+    mapper = inspect(model)
+    if "department" in mapper.relationships and "site" in mapper.relationships:
+        return [
+            joinedload(model.site),
+            joinedload(model.department).joinedload(
+                mapper.relationships["department"].mapper.class_.site
+            ),
+        ]
+    if "site" in mapper.relationships:
+        return [joinedload(model.site)]
+    return []
+
+
+def view_link(
+    model: Any,
+    attr: str,
+    returns: Any,
+    *,
+    description: str,
+    parse_as: str | None = None,
+    view: Any = None,
+) -> Any:
+    """An object field of a view whose key is attribute ``attr`` (an int, or a global id of
+    type ``parse_as``), loaded with :func:`load_linked` (and turned into ``view(row)``)."""
+
+    async def resolve(self: Any, info: Info) -> Any:
+        key = getattr(self, attr)
+        if key is None:
+            return None
+        row = await load_linked(info, model, parse_id(key, attr, of=parse_as))
+        return row if view is None or row is None else view(row)
+
+    resolve.__name__ = f"{attr}_object"
+    resolve.__annotations__ = {"info": Info, "return": returns}
+    return strawberry.field(resolver=resolve, description=description)
+
+
+async def load_linked(info: Info, model: Any, key: int | None) -> Any:
+    """The ``model`` row with id ``key`` (None for None), batched per request."""
+    if key is None:
+        return None
+    store = info.context.prefetched
+    loader = store.get((_LINK_LOADERS, model))
+    if loader is None:
+
+        async def batch(keys: list[int]) -> list[Any]:
+            stmt = select(model).where(model.id.in_(keys)).options(*_link_options(model))
+            async with info.context.db.read() as s:
+                rows = {r.id: r for r in (await s.scalars(stmt)).unique().all()}
+            return [rows.get(k) for k in keys]
+
+        loader = store[(_LINK_LOADERS, model)] = DataLoader(load_fn=batch)
+    return await loader.load(key)
 
 
 @strawberry.type(
@@ -497,7 +562,17 @@ class ComplaintChannelDetails:
     caller_name: str | None
     customer_name: str | None
     received_at: datetime | None
-    taken_by_id: strawberry.ID | None
+    taken_by_id: strawberry.ID | None = strawberry.field(
+        description="The global id of the staff member who took it (`takenBy`).",
+        deprecation_reason="Use `takenBy`; removed in 2.0.",
+    )
+    taken_by: Staff | None = view_link(
+        models.Staff,
+        "taken_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="C-7: the staff member who took the complaint.",
+    )
 
 
 @strawberry.type(description="The numbers behind a complaint's deadlines (C-8, C-11, PM-5).")
@@ -775,8 +850,14 @@ class CheckInResult:
 
 @strawberry.type
 class SaleShare:
-    staff_id: strawberry.ID
-    share: Money
+    staff_id: strawberry.ID = strawberry.field(
+        description="The staff member's global id (`staff`).",
+        deprecation_reason="Use `staff`; removed in 2.0.",
+    )
+    share: Money = strawberry.field(description="The fraction of the sale credited, 0–1.")
+    staff: Staff | None = view_link(
+        models.Staff, "staff_id", Staff | None, parse_as="Staff", description="Who is credited."
+    )
 
 
 @strawberry.type(description="Who gets credit for a sale, and why.")

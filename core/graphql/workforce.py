@@ -23,6 +23,7 @@ from core.graphql.types import (
     legacy_id,
     link_id,
     node_id,
+    view_link,
 )
 from core.services import workforce as service
 
@@ -55,12 +56,27 @@ class Department(Node):
 class Shift(Node):
     global_id = node_id("Shift")
     id: int = legacy_id()
-    site_id: strawberry.ID
-    staff_id: strawberry.ID
+    site_id: strawberry.ID = strawberry.field(
+        description="The site's global id.", deprecation_reason="Use `site`; removed in 2.0."
+    )
+    staff_id: strawberry.ID = strawberry.field(
+        description="The staff member's global id.",
+        deprecation_reason="Use `staff`; removed in 2.0.",
+    )
     business_date: date
     starts_at: datetime
     ends_at: datetime
     duty_role: str
+    site: Site | None = view_link(
+        models.Site, "site_id", Site | None, parse_as="Site", description="The site."
+    )
+    staff: Staff | None = view_link(
+        models.Staff,
+        "staff_id",
+        Staff | None,
+        parse_as="Staff",
+        description="Who works the shift.",
+    )
 
     @classmethod
     def of(cls, row: models.Shift) -> Shift:
@@ -85,20 +101,75 @@ class OnDuty:
 class ShiftSwap(Node):
     global_id = node_id("ShiftSwap")
     id: int = legacy_id()
-    site_id: strawberry.ID
-    requester_id: strawberry.ID
-    counterpart_id: strawberry.ID
-    shift_id: strawberry.ID = strawberry.field(description="The requester's shift given away.")
+    site_id: strawberry.ID = strawberry.field(
+        description="The site's global id.", deprecation_reason="Use `site`; removed in 2.0."
+    )
+    requester_id: strawberry.ID = strawberry.field(
+        description="The requester's global id.",
+        deprecation_reason="Use `requester`; removed in 2.0.",
+    )
+    counterpart_id: strawberry.ID = strawberry.field(
+        description="The counterpart's global id.",
+        deprecation_reason="Use `counterpart`; removed in 2.0.",
+    )
+    shift_id: strawberry.ID = strawberry.field(
+        description="The requester's shift given away.",
+        deprecation_reason="Use `shift`; removed in 2.0.",
+    )
     payback_shift_id: strawberry.ID = strawberry.field(
-        description="The pay-back shift (还班): the counterpart's shift the requester works."
+        description="The pay-back shift (还班): the counterpart's shift the requester works.",
+        deprecation_reason="Use `paybackShift`; removed in 2.0.",
     )
     status: SwapStatus
     reason: str
     requested_at: datetime
     agreed_at: datetime | None
     decided_at: datetime | None
-    decided_by_id: strawberry.ID | None
+    decided_by_id: strawberry.ID | None = strawberry.field(
+        description="The deciding manager's global id.",
+        deprecation_reason="Use `decidedBy`; removed in 2.0.",
+    )
     decision: Decision | None
+    site: Site | None = view_link(
+        models.Site, "site_id", Site | None, parse_as="Site", description="The site."
+    )
+    requester: Staff | None = view_link(
+        models.Staff,
+        "requester_id",
+        Staff | None,
+        parse_as="Staff",
+        description="C-15: who asked to swap.",
+    )
+    counterpart: Staff | None = view_link(
+        models.Staff,
+        "counterpart_id",
+        Staff | None,
+        parse_as="Staff",
+        description="C-15: who takes the requester's shift.",
+    )
+    shift: Shift | None = view_link(
+        models.Shift,
+        "shift_id",
+        Shift | None,
+        parse_as="Shift",
+        view=Shift.of,
+        description="The requester's shift given away.",
+    )
+    payback_shift: Shift | None = view_link(
+        models.Shift,
+        "payback_shift_id",
+        Shift | None,
+        parse_as="Shift",
+        view=Shift.of,
+        description="The pay-back shift (还班) the requester works.",
+    )
+    decided_by: Staff | None = view_link(
+        models.Staff,
+        "decided_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="The manager who approved or refused it.",
+    )
 
     @classmethod
     def of(cls, row: models.ShiftSwap) -> ShiftSwap:

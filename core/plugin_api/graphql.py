@@ -47,22 +47,34 @@ from core.graphql.types import (
     global_id_of,
     legacy_id,
     node_id,
+    view_link,
 )
+from core.graphql.types import Customer as CustomerType
+from core.graphql.types import Penalty as PenaltyType
+from core.graphql.types import Site as SiteType
+from core.graphql.types import Staff as StaffType
+from core.graphql.types import Visit as VisitType
 
 __all__ = [
     "After",
     "Before",
     "Connection",
+    "CustomerType",
     "Decision",
     "First",
     "Join",
     "Last",
     "Money",
     "Node",
+    "PenaltyType",
     "RowView",
+    "SiteType",
+    "StaffType",
+    "VisitType",
     "global_id",
     "legacy_id",
     "line_field",
+    "line_link",
     "line_mutation",
     "line_node",
     "line_page",
@@ -148,6 +160,22 @@ async def line_page(
         default_page=min(default_page or 20, limit),
         view=view,
     )
+
+
+def line_link(
+    model: Any,
+    attr: str,
+    returns: Any,
+    *,
+    description: str,
+    parse_as: str | None = None,
+    view: Callable[[Any], Any] | None = None,
+) -> Any:
+    """An object link on a line's type: the object whose key is attribute ``attr`` (an int or
+    a global id of type ``parse_as``), e.g. ``closer: StaffType | None = line_link(Staff,
+    "closer_id", StaffType | None, parse_as="Staff", description=...)``.  Loaded in one
+    SELECT per model for the whole response (batched per request), never one per object."""
+    return view_link(model, attr, returns, description=description, parse_as=parse_as, view=view)
 
 
 class RowView:

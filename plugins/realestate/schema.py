@@ -19,10 +19,12 @@ from core.plugin_api import (
     NotFound,
     Site,
     Staff,
+    StaffType,
     Visit,
     correct_visit,
     global_id,
     issue_penalty,
+    line_link,
     parse_id,
     record_event,
 )
@@ -79,8 +81,14 @@ class RealEstateVisitFactsInput:
 
 @strawberry.type(description="A salesperson passed over, and why (RE-2, RE-3, RE-4, RE-5).")
 class SkippedSalesperson:
-    staff_id: strawberry.ID
+    staff_id: strawberry.ID = strawberry.field(
+        description="The salesperson's global id.",
+        deprecation_reason="Use `staff`; removed in 2.0.",
+    )
     decision: Decision
+    staff: StaffType | None = line_link(
+        Staff, "staff_id", StaffType | None, parse_as="Staff", description="Who was passed over."
+    )
 
 
 @strawberry.type(description="How the rotation treated this visit.")
@@ -94,6 +102,9 @@ class RealEstateReception:
 @strawberry.type(description="A salesperson in the day's rotation (RE-1).")
 class RotationMember:
     staff_id: strawberry.ID = strawberry.field(description="The staff member's global id.")
+    staff: StaffType | None = line_link(
+        Staff, "staff_id", StaffType | None, parse_as="Staff", description="The salesperson."
+    )
     name: str
     status: SalespersonStatus
     receptions: int = strawberry.field(description="Counted receptions today (RE-15).")
