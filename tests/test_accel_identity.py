@@ -96,6 +96,7 @@ ROOT_ARGUMENTS: dict[str, str] = {
     "onDuty": '(siteId: "{site}", at: "2026-11-24T12:00:00+08:00")',
     "shiftSwaps": '(siteId: "{site}")',
     "node": '(id: "{visit}")',
+    "viewer": "",
     "nodes": '(ids: ["{site}", "{staff}", "{customer}", "{complaint}"])',
 }
 # Root fields deliberately not in the battery, each with the reason.

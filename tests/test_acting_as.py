@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 from conftest import FIXED_NOW, Client
-from helpers import add_staff, make_site
+from helpers import add_staff, legacy, make_site
 from served import make_token, serve, under_attack
 
 from core import auth
@@ -55,7 +55,7 @@ async def _office(client: Client) -> dict[str, Any]:
 async def _token(fd: Any, role: str, staff: str) -> str:
     async with fd.write() as s:
         _, raw = await auth.create_token(
-            s, name=f"{role} token", role=role, now=FIXED_NOW, staff_id=int(staff)
+            s, name=f"{role} token", role=role, now=FIXED_NOW, staff_id=legacy(staff)
         )
     return raw
 
@@ -122,4 +122,4 @@ async def test_a_clerk_records_a_managers_decision_on_their_behalf_and_it_is_aud
     log = await client.data("{ auditLog(first: 20) { nodes { actor action details } } }")
     entry = next(e for e in log["auditLog"]["nodes"] if e["action"] == "transitionComplaint")
     assert entry["actor"] == "clerk token"
-    assert entry["details"] == {"onBehalfOfStaffId": int(office["boss"])}
+    assert entry["details"] == {"onBehalfOfStaffId": legacy(office["boss"])}

@@ -92,7 +92,7 @@ async def test_line_fields_on_core_inputs_reach_the_sites_line(wash: Any) -> Non
         {"s": site_id},
     )
     assert line.received == [
-        ("CreateSiteInput", int(site_id), 4),
+        ("CreateSiteInput", legacy(site_id), 4),
         ("AddStaffInput", legacy(staff["addStaff"]["id"]), 2),
         ("RegisterCustomerInput", legacy(customer["registerCustomer"]["id"]), 1),
     ]

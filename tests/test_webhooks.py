@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from conftest import FIXED_NOW, Client
-from helpers import make_site
+from helpers import legacy, make_site
 from sqlalchemy import func, select
 
 from core.auth import Actor, Role
@@ -155,7 +155,7 @@ async def complaint_events(fd: Frontdesk, site: str, count: int, kind: str = "co
                 stream="complaints",
                 type=kind,
                 now=datetime.now(UTC),
-                site_id=int(site),
+                site_id=legacy(site),
                 subject_id=n + 1,
                 payload={"n": n},
             )

@@ -600,3 +600,31 @@ async def test_C_15_concurrent_requests_cannot_overrun_the_monthly_limit(pg_url:
         assert count == 2
     finally:
         await fd.stop()
+
+
+SHIFT_LINKS = """query($s: ID!) { shifts(siteId: $s, fromDate: "2026-12-01", toDate: "2026-12-31") {
+  totalCount nodes { id staff { name site { name } department { name } } site { name } } } }"""
+
+
+async def test_schema_1_0_shift_links_load_in_a_fixed_number_of_statements(
+    app: Frontdesk,
+) -> None:
+    # Issue 17: object links of views are batched per request, never one SELECT per shift.
+    from test_graphql_api import StatementCounter
+
+    client = Client(app)
+    site = await make_site(client, "Link Tower")
+    people = [await add_staff(client, site, n, "front_desk") for n in ("Ann", "Bo")]
+    counts = []
+    for days in (range(1, 3), range(3, 9)):
+        for day in days:
+            for who in people:
+                await _schedule(client, who, f"2026-12-{day:02d}", "08:00", "12:00")
+        with StatementCounter(app.db.engine) as counter:
+            data = await client.data(SHIFT_LINKS, {"s": site})
+        shifts = data["shifts"]["nodes"]
+        assert len(shifts) == data["shifts"]["totalCount"] == 2 * days.stop - 2
+        assert {s["staff"]["name"] for s in shifts} == {"Ann", "Bo"}
+        assert {s["site"]["name"] for s in shifts} == {"Link Tower"}
+        counts.append(counter.count)
+    assert counts[0] == counts[1] <= 4, counts  # count, page, staff batch, site batch

@@ -53,10 +53,13 @@ from core.graphql.types import (
     ComplaintStatus,
     Connection,
     Decision,
+    Department,
     Notification,
     Penalty,
     Staff,
+    global_id_of,
     require_aware,
+    view_link,
 )
 from core.runtime import CURRENT_MUTATION
 from core.services import complaints as service
@@ -134,8 +137,18 @@ class HandlerCount:
 
 @strawberry.type
 class DepartmentCount:
-    department_id: strawberry.ID | None
+    department_id: strawberry.ID | None = strawberry.field(
+        description="The department's global id (null: staff without a department).",
+        deprecation_reason="Use `department`; removed in 2.0.",
+    )
     count: int
+    department: Department | None = view_link(
+        models.Department,
+        "department_id",
+        Department | None,
+        parse_as="Department",
+        description="C-12: the department (null: staff without a department).",
+    )
 
 
 @strawberry.type
@@ -553,18 +566,14 @@ class ComplaintQuery:
                 for h, n in stats.by_handler
             ],
             by_department=[
-                DepartmentCount(
-                    department_id=strawberry.ID(str(d)) if d is not None else None, count=n
-                )
+                DepartmentCount(department_id=global_id_of("Department", d), count=n)
                 for d, n in stats.by_department
             ],
             by_staff_at_fault=[
                 StaffAtFaultCount(staff=stats.handlers.get(h) if h else None, count=n)  # type: ignore[arg-type]
                 for h, n in stats.by_staff_at_fault
             ],
-            department_id=(
-                strawberry.ID(str(stats.department_id)) if stats.department_id else None
-            ),
+            department_id=global_id_of("Department", stats.department_id or None),
             report_due_on=stats.report_due_on,
             resolved=stats.resolved,
             resolved_on_time=stats.resolved_on_time,

@@ -396,6 +396,20 @@ class Site(Node):
     created_at: datetime
 
 
+@strawberry.type(description="A department of a site (C-12).")
+class Department(Node):
+    global_id = node_id("Department")
+    id: int = legacy_id()
+    site_id = link_id("Site", "site_id", use="site", optional=False)
+    name: str
+    site: Site = strawberry.field(description="The site the department belongs to.")
+
+    @classmethod
+    def of(cls, row: Any) -> Department:
+        # Every field is a column or a relation: the row itself is the object (as in pages).
+        return row  # type: ignore[return-value]
+
+
 @strawberry.type(description="A staff member of one site.")
 class Staff(Node):
     global_id = node_id("Staff")
@@ -415,6 +429,9 @@ class Staff(Node):
         description="C-12: the department the staff member belongs to.",
     )
     site: Site = strawberry.field(description="The site the staff member works at.")
+    department: Department | None = strawberry.field(
+        description="C-12: the department the staff member belongs to."
+    )
 
 
 @strawberry.type(description="RE-11: a company or family counted as one customer.")

@@ -16,12 +16,12 @@ from core.graphql.queries import After, Before, First, Last, parse_id
 from core.graphql.types import (
     Connection,
     Decision,
+    Department,
     Node,
     Site,
     Staff,
     global_id_of,
     legacy_id,
-    link_id,
     node_id,
     view_link,
 )
@@ -34,20 +34,6 @@ SwapStatus = strawberry.enum(models.SwapStatus, description="C-15: where a swap 
 
 def _id(value: int | None) -> strawberry.ID | None:  # legacy helper (mutations)
     return None if value is None else strawberry.ID(str(value))
-
-
-@strawberry.type(description="A department of a site (C-12).")
-class Department(Node):
-    global_id = node_id("Department")
-    id: int = legacy_id()
-    site_id = link_id("Site", "site_id", use="site", optional=False)
-    name: str
-    site: Site = strawberry.field(description="The site the department belongs to.")
-
-    @classmethod
-    def of(cls, row: models.Department) -> Department:
-        # Every field is a column or a relation: the row itself is the object (as in pages).
-        return row  # type: ignore[return-value]
 
 
 @strawberry.type(

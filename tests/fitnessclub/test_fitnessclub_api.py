@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import SHANGHAI, Client, start_frontdesk
-from helpers import add_staff, make_site, register
+from helpers import add_staff, legacy, make_site, register
 from sqlalchemy import event, insert
 
 from core.auth import Actor, Role
@@ -256,8 +256,8 @@ async def test_FC_17_renewal_goes_to_the_members_consultant(club):
 async def test_consultants_see_only_their_own_customers_full_numbers(club):
     customer = await club.customer("Liu M", "13812345613")
     await club.sheet(club.wang, customer, at(11, 1, 9), phone="13812345613")
-    wang = Actor(role=Role.STAFF, name="wang", staff_id=int(club.wang))
-    zhao = Actor(role=Role.STAFF, name="zhao", staff_id=int(club.zhao))
+    wang = Actor(role=Role.STAFF, name="wang", staff_id=legacy(club.wang))
+    zhao = Actor(role=Role.STAFF, name="zhao", staff_id=legacy(club.zhao))
     variables = {"site": club.site, "customer": customer}
     own = await club.at(at(11, 2), wang).data(EVIDENCE, variables)
     assert own["fitnessEvidence"]["followUpSheets"][0]["phone"] == "13812345613"
@@ -346,9 +346,9 @@ async def test_FC_1_FC_2_FC_9_fines_from_the_table_issued_by_a_manager(club):
 async def _bulk_sheets(club: Club, customer: str, count: int) -> None:
     rows = [
         {
-            "site_id": int(club.site),
-            "consultant_id": int(club.wang if i % 2 else club.zhao),
-            "customer_id": int(customer),
+            "site_id": legacy(club.site),
+            "consultant_id": legacy(club.wang if i % 2 else club.zhao),
+            "customer_id": legacy(customer),
             "surname": "Ma",
             "phone": "13700000000",
             "legible": True,
