@@ -496,7 +496,7 @@ class Customer(Node):
 class Visit(Node):
     global_id = node_id("Visit")
     id: int = legacy_id()
-    site_id: strawberry.ID
+    site_id = link_id("Site", "site_id", use="site", optional=False)
     channel: VisitChannel
     inquiry_kind: InquiryKind
     visitor_kind: VisitorKind
