@@ -96,7 +96,7 @@ async def test_a_staff_token_cannot_act_as_another_staff_member(client, fd):
             error = answer["errors"][0]
             assert error["extensions"]["code"] == "FORBIDDEN"
             assert error["extensions"]["permission"] == "act_for"
-            assert f"acts as staff member {office['desk']}" in error["message"]
+            assert f"acts as staff member {legacy(office['desk'])}" in error["message"]
         unchanged = await client.data(STATUS, {"id": office["complaint"]})
         assert unchanged["complaint"] == {"status": "RECEIVED", "escalationLevel": "HANDLER"}
         # Acting as itself: without the field, or naming its own staff member.

@@ -397,7 +397,7 @@ async def report_order_grabbing(
             named_staff_id=global_id("Staff", named.id),
             suspended_from=decision.suspended_from,
             suspended_until=decision.suspended_until,
-            deal_credited_to=strawberry.ID(str.__str__(decision.deal_credited_to)),
+            deal_credited_to=global_id("Staff", str.__str__(decision.deal_credited_to)),
             penalty_id=global_id("Penalty", penalty.id),
             decision=Decision(rule=decision.reason.rule, message=decision.reason.message),
         )
