@@ -148,3 +148,21 @@ async def test_object_links_load_without_n_plus_1(client, fd):
         {"s": site},
     )
     assert more["penalties"]["nodes"] == [{"siteId": site, "issuedById": boss}]
+
+
+async def test_order_by_a_time_column_pages_forward_and_back(client):
+    site, _li, visits = await _site_with_visits(client, 5)
+    query = """query($s: ID!, $after: String, $before: String, $first: Int, $last: Int) {
+      visits(siteId: $s, first: $first, after: $after, last: $last, before: $before,
+             orderBy: {field: ARRIVED_AT, direction: ASC}) {
+        edges { node { id } } pageInfo { hasNextPage startCursor endCursor } } }"""
+    seen, after = [], None
+    while True:
+        page = (await client.data(query, {"s": site, "first": 2, "after": after}))["visits"]
+        seen += [e["node"]["id"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert seen == visits  # oldest first (ties on the same instant broken by id)
+    back = (await client.data(query, {"s": site, "last": 2, "before": after}))["visits"]
+    assert [e["node"]["id"] for e in back["edges"]] == visits[1:3]  # before the 4th

@@ -445,7 +445,9 @@ def order_of(attr: str, descending: bool, model: Any) -> Order:
     """The :class:`Order` on ``model.attr``, parsing cursor values by the column's type."""
     if attr == "id":
         return Order("id", descending)
-    python_type = getattr(model, attr).type.python_type
+    column_type = getattr(model, attr).type
+    # A TypeDecorator (UTCDateTime) reports ``object``: its implementation knows.
+    python_type = getattr(column_type, "impl", column_type).python_type
     parse: Callable[[Any], Any] = (
         _parse_datetime
         if python_type is datetime

@@ -284,12 +284,36 @@ def _node(model: type, view: Any) -> Any:
     return load
 
 
+async def _sheet_node(info: Info, key: int) -> Any:
+    now = clock(info)
+    async with read_session(info) as s:
+        row = await s.get(FollowUpSheet, key)
+        if row is None:
+            return None
+        site = await s.get(Site, row.site_id)
+        names = await _names(s, [row.consultant_id])
+        return sheet_view(row, site, now, await load_policy(s), names)
+
+
+async def _appointment_node(info: Info, key: int) -> Any:
+    now = clock(info)
+    async with read_session(info) as s:
+        row = await s.get(Appointment, key)
+        if row is None:
+            return None
+        site = await s.get(Site, row.site_id)
+        found = await evidence_of(s, site, row.customer_id, now)
+        names = await _names(s, [row.consultant_id, *(x.consultant_id for x in found["sheets"])])
+        return appointment_view(row, [_sheet_fact(x) for x in found["sheets"]], names)
+
+
 # Global object identification: node(id:) refetches the line's entities (read, like its
-# queries).  Follow-up sheets and appointments are judged against the club's policy and
-# sheets at read time, so they are refetched through fitnessEvidence instead.
+# queries); sheets and appointments are judged at read time, as fitnessEvidence does.
 line_node("FitnessSale", _node(CardSale, sale_view))
 line_node("FitnessClaim", _node(Claim, claim_view))
 line_node("FitnessLead", _node(Lead, lead_view))
+line_node("FitnessFollowUpSheet", _sheet_node)
+line_node("FitnessAppointment", _appointment_node)
 
 
 # --- records --------------------------------------------------------------------------------
