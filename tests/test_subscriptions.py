@@ -393,7 +393,7 @@ async def test_events_committed_out_of_id_order_reach_a_resuming_subscriber_once
     hold = asyncio.Event()
     inserted = asyncio.Event()
     try:
-        site = int(await make_site(Client(writer_fd)))
+        site = legacy(await make_site(Client(writer_fd)))
         before = await reader_fd.horizon.safe_id()
 
         async def slow_writer() -> int:
