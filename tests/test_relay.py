@@ -148,6 +148,15 @@ async def test_object_links_load_without_n_plus_1(client, fd):
         {"s": site},
     )
     assert more["penalties"]["nodes"] == [{"siteId": site, "issuedById": boss}]
+    money = await client.data(
+        "query($s: ID!) { penalties(siteId: $s, first: 2) {"
+        " nodes { amountMoney { amount currency } } } }",
+        {"s": site},
+    )
+    assert (
+        money["penalties"]["nodes"]
+        == [{"amountMoney": {"amount": "300.00", "currency": "CNY"}}] * 2
+    )
 
 
 async def test_order_by_a_time_column_pages_forward_and_back(client):

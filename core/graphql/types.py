@@ -795,7 +795,10 @@ class Penalty(Node):
     site_id = link_id("Site", "site_id", use="site", optional=False)
     staff: Staff
     penalty_rule: PenaltyRule
-    amount: Money | None
+    amount: Money | None = strawberry.field(
+        description="CNY for fines, wage deductions and compensation; points or days for the "
+        "other kinds (see `amountMoney`)."
+    )
     reason: str
     issued_by_id = link_id("Staff", "issued_by_id", use="issuedBy")
     issued_at: datetime
@@ -818,6 +821,18 @@ class Penalty(Node):
     revokes: Penalty | None = strawberry.field(
         description="Set on a revocation: the entry it revokes."
     )
+
+    @strawberry.field(
+        description="The amount as money for a money rule (fine, wage deduction, "
+        "compensation); null for points, suspensions and dismissals.",
+        metadata=needs("amount", "penalty_rule_id"),
+    )
+    async def amount_money(self, info: Info) -> MoneyAmount | None:
+        if self.amount is None:
+            return None
+        # The rule's kind decides; one batched SELECT of rules per response at most.
+        rule = await load_linked(info, models.PenaltyRule, self.penalty_rule_id)
+        return cny(self.amount) if rule is not None and is_money(rule.kind) else None
 
 
 @strawberry.type(description="An installed plugin, and whether an operator enabled it.")
