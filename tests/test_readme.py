@@ -16,7 +16,10 @@ Markers, an HTML comment on the line(s) just before a fence:
 
 * ``<!-- expect-error: CODE -->`` — the block shows an error: each of its operations must
   answer with ``extensions.code`` CODE;
-* ``<!-- readme-test: skip (why) -->`` — the block is not run.
+* ``<!-- readme-test: skip (why) -->`` — the block is not run;
+* ``<!-- readme-test: cli -->`` on a ```` ```bash ```` block — run by bash in a fresh directory
+  with ``frontdesk`` being this checkout's CLI on the served demo's database (as after
+  ``source .venv/bin/activate``); it must exit 0.
 
 Blocks under "Writing a business line" (and its old title "Writing a plugin") are skipped:
 they are a plugin's source files, installed as a package, not requests to the demo; that
@@ -58,13 +61,14 @@ FENCE = re.compile(r"^```(\w*)\s*$")
 HEADING = re.compile(r"^(#+)\s+(.*?)\s*$")
 EXPECT_ERROR = re.compile(r"<!--\s*expect-error:\s*([A-Z0-9_]+)\s*-->")
 SKIP = re.compile(r"<!--\s*readme-test:\s*skip\b.*?-->")
+CLI = re.compile(r"<!--\s*readme-test:\s*cli\s*-->")
 TOKEN_PLACEHOLDER = "fd_…"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass
 class Block:
-    kind: str  # graphql, curl, python
+    kind: str  # graphql, curl, python, cli
     code: str
     line: int  # 1-based line of the opening fence
     section: str
@@ -99,10 +103,6 @@ def readme_blocks(text: str) -> list[Block]:
         kind = {"graphql": "graphql", "python": "python"}.get(lang)
         if lang in ("bash", "sh", "shell") and re.search(r"^\s*curl\b", code, re.MULTILINE):
             kind = "curl"
-        if kind is None:
-            continue
-        if any(t.startswith(SKIPPED_SECTIONS) for _, t in headings):
-            continue
         # Markers: the comment lines right above the fence.
         above = []
         j = start - 1
@@ -110,6 +110,12 @@ def readme_blocks(text: str) -> list[Block]:
             above.append(lines[j])
             j -= 1
         markers = "\n".join(above)
+        if lang in ("bash", "sh", "shell") and CLI.search(markers):
+            kind = "cli"
+        if kind is None:
+            continue
+        if any(t.startswith(SKIPPED_SECTIONS) for _, t in headings):
+            continue
         if SKIP.search(markers):
             continue
         expected = EXPECT_ERROR.search(markers)
@@ -312,6 +318,21 @@ async def run_curl(demo: Demo, block: Block) -> None:
         _check(block, answer, stdout)
 
 
+async def run_cli(demo: Demo, block: Block, workdir: Path) -> None:
+    """A shell session with ``frontdesk`` on the demo's database, in its own directory."""
+    prelude = f'frontdesk() {{ "{sys.executable}" -c "from core.cli import main; main()" "$@"; }}\n'
+    process = await asyncio.create_subprocess_exec(
+        "bash", "-euo", "pipefail", "-c", prelude + block.code,
+        cwd=workdir, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        env={**os.environ, "FRONTDESK_DATABASE_URL": demo.url, "PYTHONPATH": str(ROOT),
+             "COLUMNS": "200"},
+    )  # fmt: skip
+    out, _ = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode == 0, (
+        f"{block.where()} exited {process.returncode}:\n{out.decode(errors='replace')}"
+    )
+
+
 def run_python(demo: Demo, block: Block) -> None:
     code = compile(block.code, block.where(), "exec")
     exec(code, demo.namespace)
@@ -338,19 +359,21 @@ def test_blocks_are_found_with_their_markers() -> None:
         "# T\n<!-- expect-error: SITE_NOT_FOUND -->\n```graphql\n{ a }\n```\n"
         "<!-- readme-test: skip (illustration) -->\n```graphql\n{ b }\n```\n"
         "```bash\ncurl -s x\n```\n```bash\nls\n```\n"
+        "<!-- readme-test: cli -->\n```bash\nfrontdesk import sites s.csv\n```\n"
         "## Writing a business line\n```python\nimport x\n```\n## After\n```python\npass\n```\n"
     )
     parsed = readme_blocks(sample)
     assert [(b.kind, b.expect_error, b.code.strip()) for b in parsed] == [
         ("graphql", "SITE_NOT_FOUND", "{ a }"),
         ("curl", None, "curl -s x"),
+        ("cli", None, "frontdesk import sites s.csv"),
         ("python", None, "pass"),
     ]
     two = operations(Block("graphql", "mutation { a } mutation { b }\n", 1, "t"))
     assert [op for op, _ in two] == [OperationType.MUTATION, OperationType.MUTATION]
 
 
-async def test_every_readme_example_runs_on_a_fresh_demo(demo: Demo) -> None:
+async def test_every_readme_example_runs_on_a_fresh_demo(demo: Demo, tmp_path: Path) -> None:
     if shutil.which("curl") is None:
         message = "curl is not installed (.ci/run installs it)"
         if REQUIRE_SERVICES:
@@ -364,6 +387,8 @@ async def test_every_readme_example_runs_on_a_fresh_demo(demo: Demo) -> None:
                 await run_graphql(demo, block, subscriptions)
             elif block.kind == "curl":
                 await run_curl(demo, block)
+            elif block.kind == "cli":
+                await run_cli(demo, block, tmp_path)
             else:
                 run_python(demo, block)
             for sub in subscriptions:
