@@ -551,7 +551,7 @@ class ComplaintQuery:
                 department_id=_optional_id(department_id, "departmentId"),
             )
         return ComplaintStatistics(
-            site_id=strawberry.ID(str(stats.site_id)),
+            site_id=global_id_of("Site", stats.site_id),
             period=stats.period,
             first_day=stats.first_day,
             last_day=stats.last_day,

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from core import netguard, webhooks
-from core.graphql.ids import register_node
+from core.graphql.ids import register_node, to_global_id
 from core.graphql.loading import order_of, paginate
 from core.graphql.queries import After, Before, First, Last, parse_id
 from core.graphql.types import (
@@ -149,7 +149,7 @@ async def _deliveries(info: Info, rows: list[webhooks.WebhookDelivery]) -> list[
     return [
         WebhookDelivery(
             id=strawberry.ID(str(r.id)),
-            endpoint_id=strawberry.ID(str(r.endpoint_id)),
+            endpoint_id=strawberry.ID(to_global_id("WebhookEndpoint", r.endpoint_id)),
             event_id=strawberry.ID(str(r.event_id)),
             event_type=r.event_type,
             status=WebhookDeliveryStatus(r.status),
