@@ -212,7 +212,7 @@ async def test_a_serve_process_killed_after_commit_mid_load_retried_with_keys_wr
     }
     # A retry of a committed request returns the first answer: the complaint saved before.
     for text, complaint_id in saved_before.items():
-        assert by_text[text]["id"] == str(complaint_id)
+        assert by_text[text]["id"] == gid("Complaint", complaint_id)
     for key, answer in answered.items():
         retry = retries[[k for k, _ in requests].index(key)]
         assert retry == answer
