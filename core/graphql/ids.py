@@ -62,6 +62,7 @@ STAFF_FIELDS = frozenset(
         "counterpartId",
         "ownerStaffId",
         "actorStaffId",
+        "actingStaffId",
         "takenById",
         "closedById",
         "approvedById",
