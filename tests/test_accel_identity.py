@@ -169,6 +169,25 @@ HAND_WRITTEN: list[tuple[str, dict[str, Any]]] = [
     ("query A { plugins { code } } query B { sites { nodes { id } } }", {"__operation": "B"}),
     # mixed: a permitted field next to an admin one (the front end is refused as a whole)
     ("{ plugins { code } auditLog(first: 1) { nodes { id } } }", {}),
+    # Schema 1.0: Relay refetch through the Node interface (an unknown type answers null)
+    (
+        """query($v: ID!, $s: ID!) {
+             node(id: $v) { __typename id ... on Visit { legacyId site { name }
+                                                         customer { id name phone } } }
+             nodes(ids: [$v, $s, "Tm9wZTox"]) { __typename id ... on Site { name } } }""",
+        {"v": "{visit}", "s": "{site}"},
+    ),
+    # backward pages in an order, totalCount, object links in a page
+    (
+        """query($site: ID!) {
+             visits(siteId: $site, last: 3, orderBy: {field: ARRIVED_AT, direction: ASC}) {
+               totalCount edges { cursor node { id legacyId site { id } corrects { id } } }
+               pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
+             penalties(siteId: $site, first: 5) {
+               nodes { id issuedBy { id name } revokes { id }
+                       amountMoney { amount currency } } } }""",
+        {"site": "{site}"},
+    ),
 ]
 
 
