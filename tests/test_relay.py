@@ -67,6 +67,8 @@ async def test_id_inputs_take_a_global_id_of_their_type_or_a_legacy_integer(clie
     assert "Site" in err.message and "Staff" in err.message
     err = await client.error(NODE, {"id": "not-an-id"})
     assert err.extensions["code"] == "INVALID_ID"
+    err = await client.error(NODE, {"id": str(legacy(site))})  # a number names no type
+    assert err.extensions["code"] == "INVALID_ID" and "global id" in err.message
     err = await client.error(NODES, {"ids": [site] * 101})
     assert err.extensions["code"] == "TOO_MANY_IDS"
 

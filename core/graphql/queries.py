@@ -86,6 +86,21 @@ MAX_NODES = 100
 """How many ids one ``nodes(ids:)`` call may ask for (each is one SELECT)."""
 
 
+def require_global(value: strawberry.ID, field: str) -> tuple[str, str]:
+    """(type, key) of global id ``value``; INVALID_ID for anything else (a legacy integer
+    does not say which type it belongs to)."""
+    decoded = from_global_id(str(value))
+    if decoded is None:
+        parse_id(value, field)  # garbage gets parse_id's own message
+        raise InvalidInput(
+            f"{field} must be a global id (from an `id` field): a bare number does not say "
+            "which type it belongs to",
+            code="INVALID_ID",
+            field=field,
+        )
+    return decoded
+
+
 async def load_node(info: Info, value: strawberry.ID, field: str) -> Any:
     """The object global id ``value`` names, permission-checked like its type's own query.
 
@@ -93,16 +108,7 @@ async def load_node(info: Info, value: strawberry.ID, field: str) -> Any:
     schema or of a row that does not exist answers null (Relay); a type whose query needs a
     permission the token lacks is refused (C-13) exactly as that query would be.
     """
-    decoded = from_global_id(str(value))
-    if decoded is None:
-        parse_id(value, field)  # a legacy integer or garbage: both say what to send
-        raise InvalidInput(
-            f"{field} must be a global id (from an `id` field): a bare number does not say "
-            "which type it belongs to",
-            code="INVALID_ID",
-            field=field,
-        )
-    type_name, _key = decoded
+    type_name, _key = require_global(value, field)
     node = NODE_TYPES.get(type_name)
     if node is None or type_name not in info.schema._schema.type_map:
         return None
@@ -141,9 +147,8 @@ class CoreQuery:
                 code="TOO_MANY_IDS",
                 field="ids",
             )
-        for i, value in enumerate(ids):
-            if from_global_id(str(value)) is None:
-                load_node_sync_check(value, f"ids[{i}]")
+        for i, value in enumerate(ids):  # every id checked before any is loaded
+            require_global(value, f"ids[{i}]")
         return [load_node(info, value, f"ids[{i}]") for i, value in enumerate(ids)]  # type: ignore[misc]
 
     @strawberry.field(
@@ -463,14 +468,6 @@ class CoreQuery:
             ],
             decision=Decision(rule=result.reason.rule, message=result.reason.message),
         )
-
-
-def load_node_sync_check(value: strawberry.ID, field: str) -> None:
-    """INVALID_ID for an id that is no global id (checked before any item is loaded)."""
-    parse_id(value, field)
-    raise InvalidInput(
-        f"{field} must be a global id (from an `id` field)", code="INVALID_ID", field=field
-    )
 
 
 def _loader(model: type, type_name: str) -> Any:
