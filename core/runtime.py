@@ -24,7 +24,7 @@ from core.bus import LocalBus, make_bus
 from core.db import Database, OpenTransaction
 from core.events import EventHorizon, listening, take_pending_events
 from core.plugins import PluginHost, create_plugin_manager
-from core.services.complaints import sweep_overdue
+from core.services.complaints import sweep_overdue_in_batches
 from core.services.plugin_state import load_enabled
 from core.settings import Settings
 from core.webhooks import enqueue_deliveries, run_webhook_dispatcher
@@ -58,10 +58,17 @@ class MutationFrame:
     pending: OpenTransaction | None = None
     # "X on behalf of Y" (C-13 act_for): the staff member the token recorded the change for.
     on_behalf_of: int | None = None
+    # Where the request came from (core/forwarded.py: behind trusted proxies, the client).
+    client_address: str | None = None
 
     @property
     def audit_details(self) -> dict[str, Any]:
-        return {"onBehalfOfStaffId": self.on_behalf_of} if self.on_behalf_of else {}
+        details: dict[str, Any] = {}
+        if self.on_behalf_of:
+            details["onBehalfOfStaffId"] = self.on_behalf_of
+        if self.client_address:
+            details["clientAddress"] = self.client_address
+        return details
 
 
 @dataclass(frozen=True)
@@ -152,12 +159,12 @@ class Frontdesk:
 
     async def _sweep_overdue_complaints(self) -> None:
         """C-8 / C-11: raise ``complaint.overdue`` once when a deadline passes (idempotent,
-        SKIP LOCKED, so several server processes may sweep at once)."""
+        SKIP LOCKED, so several server processes may sweep at once).  In bounded batches,
+        each its own short transaction (issue 13): a backlog never blocks other writes."""
         while True:
             await asyncio.sleep(self.settings.overdue_sweep_seconds)
             try:
-                async with self.write() as session:
-                    await sweep_overdue(session, datetime.now(UTC))
+                await sweep_overdue_in_batches(self.write, datetime.now(UTC))
             except Exception:
                 log.exception("overdue sweep failed")
 

@@ -63,6 +63,7 @@ from core.graphql.types import (
 )
 from core.runtime import CURRENT_MUTATION
 from core.services import complaints as service
+from core.services.complaints.common import RECORDED_BY, RecordedBy
 from core.services.directory import get_site
 
 MANAGE = {"permission": "manage"}
@@ -207,10 +208,13 @@ def history_options(fields: Sequence[SelectedField]) -> list[Any]:
     history = children(fields, "complaintHistory")
     if not history:
         return []
-    option = selectinload(m.history)
-    if any(f.name == "actor" for f in history):
-        option = option.joinedload(models.ComplaintHistoryEntry.actor)
-    return [option]
+    entry = models.ComplaintHistoryEntry
+    people = [
+        joinedload(attr)
+        for gql, attr in (("actor", entry.actor), ("recordedByStaff", entry.recorded_by_staff))
+        if any(f.name == gql for f in history)
+    ]
+    return [selectinload(m.history).options(*people) if people else selectinload(m.history)]
 
 
 def complaint_options(fields: Sequence[SelectedField]) -> list[Any]:
@@ -263,6 +267,9 @@ def _actor_id(info: Info, given: strawberry.ID | None, field: str = "actorStaffI
             )
         # Audited as "<token> on behalf of staff member N" (schema.build._audit).
         info.context.on_behalf_of = staff_id
+        if actor is not None:
+            # The history entries of this change name the token too ("X on behalf of Y").
+            RECORDED_BY.set(RecordedBy(token=actor.name, staff_id=own))
         frame = CURRENT_MUTATION.get(None)
         if frame is not None:
             frame.on_behalf_of = staff_id
@@ -738,13 +745,28 @@ class ComplaintMutation:
         self, info: Info, site_id: strawberry.ID | None = None
     ) -> OverdueSweepResult:
         ctx = info.context
-        async with ctx.app.write() as s:
-            marks = await service.sweep_overdue(
-                s, ctx.now(), site_id=_optional_id(site_id, "siteId")
+        site = _optional_id(site_id, "siteId")
+        fields = children(children(selection(info), "marked"), "complaint")
+        found: list[tuple[int, Any, Any, Any]] = []
+        frame = CURRENT_MUTATION.get(None)
+        if frame is not None and frame.idempotency is not None:
+            # Under an Idempotency-Key the first transaction stays open until the answer is
+            # stored with it: the sweep is that one transaction (a retry gets the same answer).
+            async with ctx.app.write() as s:
+                marks = await service.sweep_overdue(s, ctx.now(), site_id=site)
+                found = [(m.complaint.id, m.kind, m.due, m.reason) for m in marks]
+                loaded = await load_complaints(info, sorted({f[0] for f in found}), fields, s)
+        else:
+            # Issue 13: in batches, each its own short transaction (the first one carries
+            # the audit row); the answer is read once every batch has committed.
+
+            async def collect(_session: Any, marks: list[service.OverdueMark]) -> None:
+                found.extend((m.complaint.id, m.kind, m.due, m.reason) for m in marks)
+
+            await service.sweep_overdue_in_batches(
+                ctx.app.write, ctx.now(), site_id=site, on_batch=collect
             )
-            found = [(m.complaint.id, m.kind, m.due, m.reason) for m in marks]
-            fields = children(children(selection(info), "marked"), "complaint")
-            loaded = await load_complaints(info, sorted({f[0] for f in found}), fields, s)
+            loaded = await load_complaints(info, sorted({f[0] for f in found}), fields)
         return OverdueSweepResult(
             count=len(found),
             marked=[

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import false, not_, select
 from strawberry.types import Info
 
 from core import models
@@ -55,6 +55,7 @@ from core.graphql.types import (
     plugin_view,
     require_aware,
 )
+from core.services import directory
 from core.services.plugin_state import load_settings
 from core.textguard import refuse_control_characters
 
@@ -228,17 +229,29 @@ class CoreQuery:
         name_contains: str | None = None,
         customer_class: CustomerClass | None = None,
         owner_staff_id: strawberry.ID | None = None,
+        phone: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Exact phone number (any usual notation; numbers without "
+                "+country are read in the site's region). Shown masked as usual (C-13)."
+            ),
+        ] = None,
     ) -> CustomerConnection:
         m = models.Customer
-        stmt = select(m).where(m.site_id == parse_id(site_id, "siteId"))
+        site = parse_id(site_id, "siteId")
+        stmt = select(m).where(m.site_id == site)
         if name_contains:
             refuse_control_characters(name_contains, "nameContains")
-            stmt = stmt.where(m.name.contains(name_contains, autoescape=True))
+            stmt = stmt.where(directory.name_search(name_contains))
         if customer_class is not None:
             stmt = stmt.where(m.customer_class == customer_class)
         if owner_staff_id is not None:
             stmt = stmt.where(m.owner_staff_id == parse_id(owner_staff_id, "ownerStaffId"))
         async with info.context.db.read() as s:
+            if phone is not None:
+                refuse_control_characters(phone, "phone")
+                key = await directory.phone_search_key(s, site, phone)
+                stmt = stmt.where(m.phone == key) if key is not None else stmt.where(false())
             return await paginate(
                 info,
                 s,
@@ -330,7 +343,8 @@ class CoreQuery:
         if customer_id is not None:
             stmt = stmt.where(m.customer_id == parse_id(customer_id, "customerId"))
         if counted is not None:
-            stmt = stmt.where(m.counted.is_(counted))
+            # As the partial index ix_visits_site_uncounted is written (issue 13).
+            stmt = stmt.where(m.counted if counted else not_(m.counted))
         async with info.context.db.read() as s:
             return await paginate(
                 info,

@@ -7,6 +7,12 @@ type per root; plugins contribute through hooks instead.
 from __future__ import annotations
 
 from core.graphql.admin import AdminMutation, AdminQuery
+from core.graphql.appointments import AppointmentMutation, AppointmentQuery
+from core.graphql.attendance import (
+    AttendanceMutation,
+    AttendanceQuery,
+    AttendanceSubscription,
+)
 from core.graphql.complaints import ComplaintMutation, ComplaintQuery
 from core.graphql.mutations import CoreMutation
 from core.graphql.queries import CoreQuery
@@ -14,12 +20,22 @@ from core.graphql.subscriptions import ComplaintSubscription
 from core.graphql.webhooks import WebhookMutation, WebhookQuery
 from core.graphql.workforce import WorkforceMutation, WorkforceQuery
 
-QUERY_MIXINS: list[type] = [CoreQuery, AdminQuery, WebhookQuery, ComplaintQuery, WorkforceQuery]
+QUERY_MIXINS: list[type] = [
+    CoreQuery,
+    AdminQuery,
+    WebhookQuery,
+    ComplaintQuery,
+    WorkforceQuery,
+    AttendanceQuery,
+    AppointmentQuery,
+]
 MUTATION_MIXINS: list[type] = [
     CoreMutation,
     AdminMutation,
     WebhookMutation,
     ComplaintMutation,
     WorkforceMutation,
+    AttendanceMutation,
+    AppointmentMutation,
 ]
-SUBSCRIPTION_MIXINS: list[type] = [ComplaintSubscription]
+SUBSCRIPTION_MIXINS: list[type] = [ComplaintSubscription, AttendanceSubscription]

@@ -15,7 +15,9 @@ What is here, by purpose:
   / :class:`ReceptionOutcome` / :class:`Notification`, :class:`VisitRecorded`,
   :class:`SaleContext` / :class:`SaleAttribution` / :class:`SaleShare`,
   :class:`ComplaintPolicy`, :class:`DomainEvent`, :class:`DemoContext`, :class:`StaffRole`,
-  :class:`PenaltyBounds`, :class:`WorkforcePolicy`, :class:`LineInput`, :class:`LineInputReceived`.
+  :class:`PenaltyBounds`, :class:`WorkforcePolicy` (with :class:`PointsScheme` /
+  :class:`PointsItem`, PM-9's monthly points table), :class:`LineInput`,
+  :class:`LineInputReceived`.
 * **Rules** — :class:`Reason` (a decision's rule id and sentence), :class:`PenaltyRuleSpec`
   (an entry of a penalty table).
 * **Errors** — :class:`FrontdeskError` and its kinds, each with a stable ``code``.
@@ -27,11 +29,24 @@ What is here, by purpose:
   :class:`Join`, :func:`prefetched`, and the per-request helpers :func:`now`, :func:`read_session`,
   :func:`write_session`.
 * **Tables** — :data:`Base` (put your tables on it, prefixed with your line code),
-  :class:`UTCDateTime`, and core's ORM models for reads and foreign keys.
+  :class:`UTCDateTime`, and core's ORM models for reads and foreign keys (:class:`Site`,
+  :class:`Staff`, :class:`Customer`, :class:`Visit`, the ledger's :class:`Penalty` and its
+  :class:`PenaltyRule`: read them, write through the services).
 * **Services** (in the caller's transaction) — :func:`get_site`, :func:`get_staff`,
   :func:`add_staff`, :func:`register_customer`, :class:`CheckIn`, :func:`check_in_visit`,
   :func:`correct_visit`, :func:`issue_penalty`, :func:`revoke_penalty`, :func:`revoked_penalties`,
   :func:`record_event`, :func:`plugin_settings`.
+* **Service-module helpers** (what every line's ``service.py`` starts with) —
+  :func:`line_policy` / :func:`load_line_policy` (the line's policy with the operator's
+  settings, INVALID_POLICY when refused), :func:`get_line_site` (a site of your line, else
+  WRONG_BUSINESS_LINE), :func:`site_zone`, :func:`local_time`, :func:`staff_names`.
+  :func:`record_event`, :func:`plugin_settings`; the workforce (issue 12):
+  :func:`clock_in`, :func:`clock_out`, :func:`record_attendance`, :func:`request_leave`,
+  :func:`decide_leave`, :func:`issue_points`, :func:`revoke_points`, :func:`month_points`,
+  :func:`workforce_policy_of`; C-3 appointments and bookings: :func:`make_appointment`,
+  :func:`approve_appointment`, :func:`check_in_appointment`, :func:`book`,
+  :func:`set_booking_status`.  Pure workforce rules (roll call, lateness, points) are in
+  :mod:`core.plugin_api.rules`.
 """
 
 from __future__ import annotations
@@ -46,6 +61,8 @@ from core.contracts import (
     Notification,
     PenaltyBounds,
     PluginInfo,
+    PointsItem,
+    PointsScheme,
     ReceptionContext,
     ReceptionOutcome,
     SaleAttribution,
@@ -65,6 +82,8 @@ from core.models import (
     EmploymentStatus,
     GroupKind,
     InquiryKind,
+    Penalty,
+    PenaltyRule,
     Site,
     Staff,
     UTCDateTime,
@@ -107,16 +126,36 @@ from core.plugin_api.graphql import (
 from core.plugin_api.services import (
     CheckIn,
     add_staff,
+    approve_appointment,
+    book,
+    check_in_appointment,
     check_in_visit,
+    clock_in,
+    clock_out,
     correct_visit,
+    decide_leave,
+    get_line_site,
     get_site,
     get_staff,
     issue_penalty,
+    issue_points,
+    line_policy,
+    load_line_policy,
+    local_time,
+    make_appointment,
+    month_points,
     plugin_settings,
+    record_attendance,
     record_event,
     register_customer,
+    request_leave,
     revoke_penalty,
+    revoke_points,
     revoked_penalties,
+    set_booking_status,
+    site_zone,
+    staff_names,
+    workforce_policy_of,
 )
 
 __all__ = [
@@ -149,11 +188,15 @@ __all__ = [
     "Node",
     "NotFound",
     "Notification",
+    "Penalty",
     "PenaltyBounds",
+    "PenaltyRule",
     "PenaltyRuleSpec",
     "PenaltyType",
     "PermissionDenied",
     "PluginInfo",
+    "PointsItem",
+    "PointsScheme",
     "Reason",
     "ReceptionContext",
     "ReceptionOutcome",
@@ -173,30 +216,50 @@ __all__ = [
     "VisitorKind",
     "WorkforcePolicy",
     "add_staff",
+    "approve_appointment",
+    "book",
+    "check_in_appointment",
     "check_in_visit",
+    "clock_in",
+    "clock_out",
     "correct_visit",
+    "decide_leave",
+    "get_line_site",
     "get_site",
     "get_staff",
     "global_id",
     "hookimpl",
     "issue_penalty",
+    "issue_points",
     "legacy_id",
     "line_field",
     "line_link",
     "line_mutation",
     "line_node",
     "line_page",
+    "line_policy",
     "line_query",
     "line_subscription",
+    "load_line_policy",
+    "local_time",
+    "make_appointment",
+    "month_points",
     "node_id",
     "now",
     "parse_id",
     "plugin_settings",
     "prefetched",
     "read_session",
+    "record_attendance",
     "record_event",
     "register_customer",
+    "request_leave",
     "revoke_penalty",
+    "revoke_points",
     "revoked_penalties",
+    "set_booking_status",
+    "site_zone",
+    "staff_names",
+    "workforce_policy_of",
     "write_session",
 ]

@@ -59,11 +59,14 @@ from core.services.complaints.filing import (
 )
 from core.services.complaints.lifecycle import assign_complaint, transition_complaint
 from core.services.complaints.overdue import (
+    SWEEP_BATCH,
     OverdueKind,
     OverdueMark,
     overdue_condition,
     overdue_decisions,
     sweep_overdue,
+    sweep_overdue_batch,
+    sweep_overdue_in_batches,
 )
 from core.services.complaints.statistics import (
     ComplaintStatistics,
@@ -81,6 +84,7 @@ __all__ = [
     "MAX_FLAGS",
     "MAX_FLAG_LENGTH",
     "STREAM",
+    "SWEEP_BATCH",
     "ComplaintChange",
     "ComplaintFiling",
     "ComplaintStatistics",
@@ -100,6 +104,8 @@ __all__ = [
     "site_calendar",
     "statistics_window",
     "sweep_overdue",
+    "sweep_overdue_batch",
+    "sweep_overdue_in_batches",
     "targets_from_policy",
     "targets_of",
     "transition_complaint",
