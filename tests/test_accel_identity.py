@@ -465,7 +465,9 @@ async def test_masking_and_refusals_are_in_the_battery(fd, world):
     ]
     assert open_claim["contenderIds"] == [world.ids["club_staff"]]
     claims = next(q for label, q, _v, _o in battery(world) if label == "root fitnessClaims")
-    decided = orjson.loads(await _execute(fd, ADMIN, claims, {}, None))["data"]["fitnessClaims"]
+    decided = orjson.loads(await _execute(fd, ADMIN, claims, {}, None))["data"]["fitnessClaims"][
+        "nodes"
+    ]
     assert [c["decision"]["rule"] for c in decided] == ["FC-4"]
     audit = next(q for label, q, _v, _o in battery(world) if label == "root auditLog")
     refused = orjson.loads(await _execute(fd, FRONTEND, audit, {}, None))

@@ -1011,7 +1011,7 @@ async def open_claims(
                 sale=sale_view(sale),
                 open_through=window.last_day,
                 whole_through=window.whole_through,
-                contender_ids=[strawberry.ID(str(x)) for x in contenders],
+                contender_ids=[global_id("Staff", x) for x in contenders],
                 decision=_decision(window.reason),
             )
         )
@@ -1327,12 +1327,12 @@ async def load_memberships(session: AsyncSession, customers: list[Any]) -> dict[
         latest[sale.user_id or sale.buyer_id] = sale
     return {
         customer_id: gql.FitnessMembership(
-            sale_id=strawberry.ID(str(sale.id)),
+            sale_id=global_id("FitnessSale", sale.id),
             kind=rules.SaleKind(sale.kind),
             card_type=sale.card_type,
             sold_at=sale.sold_at,
             valid_until=sale.valid_until,
-            follow_up_holder_id=strawberry.ID(str(sale.follow_up_holder_id)),
+            follow_up_holder_id=global_id("Staff", sale.follow_up_holder_id),
             decision=Decision(rule=sale.decision_rule, message=sale.decision_message),
         )
         for customer_id, sale in latest.items()
@@ -1577,8 +1577,8 @@ async def _month_fines(
     revoked = await revoked_penalties(session, [p.id for p, _code, _rule in rows])
     return [
         gql.FitnessFine(
-            penalty_id=strawberry.ID(str(p.id)),
-            staff_id=strawberry.ID(str(p.staff_id)),
+            penalty_id=global_id("Penalty", p.id),
+            staff_id=global_id("Staff", p.staff_id),
             code=code,
             amount=Decimal(p.amount or 0).quantize(CENT),
             decision=Decision(rule=rule, message=p.reason),
@@ -1623,7 +1623,7 @@ async def month_report(session: AsyncSession, site: Site, first: date) -> gql.Fi
         line(int(fine.staff_id))["fines"].append(fine.amount)
     names = await staff_names(session, lines)
     return gql.FitnessMonthReport(
-        site_id=strawberry.ID(str(site.id)),
+        site_id=global_id("Site", site.id),
         month=first,
         sales=len(sales),
         total_price=sum((x.price for x in sales), Decimal(0)).quantize(CENT),
