@@ -1620,7 +1620,7 @@ async def month_report(session: AsyncSession, site: Site, first: date) -> gql.Fi
             row["whole" if fraction == 1 else "half"] += 1
         line(sale.follow_up_holder_id)["rights"] += 1
     for fine in fines:
-        line(int(fine.staff_id))["fines"].append(fine.amount)
+        line(parse_id(fine.staff_id, "staffId"))["fines"].append(fine.amount)
     names = await staff_names(session, lines)
     return gql.FitnessMonthReport(
         site_id=global_id("Site", site.id),
@@ -1629,7 +1629,7 @@ async def month_report(session: AsyncSession, site: Site, first: date) -> gql.Fi
         total_price=sum((x.price for x in sales), Decimal(0)).quantize(CENT),
         lines=[
             gql.FitnessReportLine(
-                staff_id=strawberry.ID(str(staff_id)),
+                staff_id=global_id("Staff", staff_id),
                 name=names.get(str(staff_id), str(staff_id)),
                 sales=row["sales"],
                 whole_sales=row["whole"],
