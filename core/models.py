@@ -318,11 +318,20 @@ class Visit(Base):
 # PostgreSQL and SQLite both see the index's predicate in it.
 OVERDUE_STATUSES: dict[str, tuple[str, ...]] = {
     "first_response": ("received", "reopened"),
+    # C-8: progress updates are owed while the complaint is being worked on.
+    "progress_update": ("acknowledged", "in_progress", "waiting_on_customer"),
     "resolution": ("received", "acknowledged", "in_progress", "waiting_on_customer", "reopened"),
     "revisit": ("resolved",),
 }
+# The column each watch marks once its deadline's miss is reported.
+OVERDUE_MARKS: dict[str, str] = {
+    "first_response": "first_response_overdue_at",
+    "progress_update": "progress_overdue_at",
+    "resolution": "resolution_overdue_at",
+    "revisit": "revisit_overdue_at",
+}
 OVERDUE_INDEXES: dict[str, str] = {
-    name: f"{name}_overdue_at IS NULL AND status IN ({', '.join(repr(s) for s in statuses)})"
+    name: f"{OVERDUE_MARKS[name]} IS NULL AND status IN ({', '.join(repr(s) for s in statuses)})"
     for name, statuses in OVERDUE_STATUSES.items()
 }
 
@@ -388,6 +397,17 @@ class Complaint(Base):
     first_response_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revisit_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # C-11 (revised): a complaint made during consumption is due at the time the customer
+    # asked for (recorded at filing); a special case (with a reason) at the hard cap.
+    customer_requested_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    special_case_reason: Mapped[str | None] = mapped_column(Text)
+    special_case_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # C-8 (revised): progress updates every ``progress_interval_minutes`` until resolved.
+    progress_interval_minutes: Mapped[int] = mapped_column(Integer, default=24 * 60)
+    last_progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Read by the overdue sweep through ``ix_complaints_progress_update_pending``.
+    progress_update_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    progress_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # C-14: when and by whom the fault was verified (the fines point at this complaint).
     fault_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     fault_verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
@@ -567,6 +587,8 @@ class ComplaintAction(enum.StrEnum):
     OVERDUE = "overdue"
     # C-6: the number was rewritten to the revised form (from_value old, to_value new).
     RENUMBERED = "renumbered"
+    PROGRESS_UPDATE = "progress_update"  # C-8: the customer was told of the progress
+    SPECIAL_CASE = "special_case"  # C-11: marked a special case, with the reason
 
 
 class ComplaintHistoryEntry(Base):

@@ -121,6 +121,7 @@ LIST_EXEMPT = {
     "nodes": "Relay's nodes(ids:): one item per id asked for (at most 100)",
     "onDuty": "who is on duty at one instant: bounded by the shifts covering it",
     "exportCustomers": "C-13 bulk export: the whole site by design (admin, GM-approved)",
+    "hostingPolicy": "C-1 policy: one entry per customer class (four), from settings",
     "attendance": MERGED_LATE,
     "leaveRequests": MERGED_LATE,
     "appointments": MERGED_LATE,

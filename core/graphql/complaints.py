@@ -324,6 +324,12 @@ class FileComplaintInput:
         description="PM-4 facts for the line's policy, e.g. fire, lift_trapped, flooding.",
     )
     handler_id: strawberry.ID | None = None
+    customer_requested_by: datetime | None = strawberry.field(
+        default=None,
+        description="C-11: a complaint made during consumption — the time the customer asks "
+        "it be handled by; the resolution is then due at that time.  Omit for a complaint "
+        "made after consumption (due in working days).",
+    )
 
 
 @strawberry.input(description="C-9: move a complaint to another state.")
@@ -333,6 +339,20 @@ class TransitionComplaintInput:
     reason: str | None = strawberry.field(
         default=None, description="Why; required to reopen or close."
     )
+    actor_staff_id: strawberry.ID | None = None
+
+
+@strawberry.input(description="C-8: a progress update given to the customer.")
+class RecordComplaintProgressInput:
+    complaint_id: strawberry.ID
+    note: str = strawberry.field(description="What the customer was told.")
+    actor_staff_id: strawberry.ID | None = None
+
+
+@strawberry.input(description="C-11: mark a complaint a special case (hard cap on resolution).")
+class MarkComplaintSpecialCaseInput:
+    complaint_id: strawberry.ID
+    reason: str = strawberry.field(description="Why it cannot be handled in the normal time.")
     actor_staff_id: strawberry.ID | None = None
 
 
@@ -362,6 +382,14 @@ class VerifyComplaintFaultInput:
     )
     manager_fine_amount: Money | None = strawberry.field(
         default=None, description="C-14: 100–500 CNY by default."
+    )
+    compensation_amount: Money | None = strawberry.field(
+        default=None,
+        description="C-14: the financial loss charged to the person at fault (CNY), recorded "
+        "as a compensation entry alongside the fines; give compensationReason with it.",
+    )
+    compensation_reason: str | None = strawberry.field(
+        default=None, description="C-14: what the financial loss was."
     )
     actor_staff_id: strawberry.ID | None = None
 
@@ -615,6 +643,9 @@ class ComplaintMutation:
             households=input.households,
             flags=tuple(input.flags),
             handler_id=_optional_id(input.handler_id, "handlerId"),
+            customer_requested_by=require_aware(input.customer_requested_by, "customerRequestedBy")
+            if input.customer_requested_by is not None
+            else None,
         )
         async with ctx.app.write() as s:
             filed = await service.file_complaint(s, ctx.host, filing, now)
@@ -659,6 +690,38 @@ class ComplaintMutation:
             )
             return await _result(info, change, s)
 
+    @strawberry.mutation(
+        description="C-8: record a progress update given to the customer; the next one is due "
+        "an interval later (NO_PROGRESS_UPDATE before the first response or once closed)."
+    )
+    async def record_complaint_progress(
+        self, info: Info, input: RecordComplaintProgressInput
+    ) -> ComplaintResult:
+        ctx = info.context
+        actor = _actor_id(info, input.actor_staff_id)
+        async with ctx.app.write() as s:
+            change = await service.record_progress_update(
+                s, parse_id(input.complaint_id, "complaintId"), actor, input.note, ctx.now()
+            )
+            return await _result(info, change, s)
+
+    @strawberry.mutation(
+        description="C-11: mark a complaint a special case with a reason: its resolution is "
+        "then due at the special-case limit (7 working days by default), a hard cap no pause "
+        "extends (SPECIAL_CASE_REFUSED once resolved or already marked).",
+        metadata=MANAGE,
+    )
+    async def mark_complaint_special_case(
+        self, info: Info, input: MarkComplaintSpecialCaseInput
+    ) -> ComplaintResult:
+        ctx = info.context
+        actor = _actor_id(info, input.actor_staff_id)
+        async with ctx.app.write() as s:
+            change = await service.mark_special_case(
+                s, parse_id(input.complaint_id, "complaintId"), actor, input.reason, ctx.now()
+            )
+            return await _result(info, change, s)
+
     @strawberry.mutation(description="Give a complaint to a handler at its site.")
     async def assign_complaint(self, info: Info, input: AssignComplaintInput) -> ComplaintResult:
         ctx = info.context
@@ -691,8 +754,8 @@ class ComplaintMutation:
 
     @strawberry.mutation(
         description="C-14: record that a staff member's service caused the complaint and fine "
-        "them (and the first-responsible manager) from the site's penalty table, all or "
-        "nothing.",
+        "them (and the first-responsible manager) from the site's penalty table, with the "
+        "financial loss charged to them as a compensation entry, all or nothing.",
         metadata=MANAGE,
     )
     async def verify_complaint_fault(
@@ -711,6 +774,8 @@ class ComplaintMutation:
                 now=ctx.now(),
                 manager_id=_optional_id(input.manager_id, "managerId"),
                 manager_fine_amount=input.manager_fine_amount,
+                compensation_amount=input.compensation_amount,
+                compensation_reason=input.compensation_reason,
             )
             key = verified.complaint.id
             penalty_ids = [p.id for p in verified.penalties]

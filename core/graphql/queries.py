@@ -9,7 +9,7 @@ import strawberry
 from sqlalchemy import false, not_, select
 from strawberry.types import Info
 
-from core import models
+from core import hosting, models
 from core.auth import Permission, require
 from core.contracts import SaleContext
 from core.errors import InvalidInput, NotFound
@@ -32,6 +32,7 @@ from core.graphql.types import (
     CustomerOrder,
     Decision,
     EmploymentStatus,
+    HostingClassPolicy,
     Node,
     Penalty,
     PenaltyConnection,
@@ -169,6 +170,27 @@ class CoreQuery:
             permissions=[PermissionName[p.name] for p in Permission if actor.can(p)],
             staff=staff,  # type: ignore[arg-type]
         )
+
+    @strawberry.field(
+        description="C-1: hosting budget per person and receiver level of every customer "
+        "class, as the operator configured them (settings hosting_budgets / "
+        "hosting_receivers)."
+    )
+    def hosting_policy(self, info: Info) -> list[HostingClassPolicy]:
+        policy = info.context.app.hosting_policy
+        out = []
+        for klass in models.CustomerClass:
+            budget, reason = hosting.hosting_budget(klass, policy=policy)
+            level, _ = hosting.receiver_level(klass, policy)
+            out.append(
+                HostingClassPolicy(
+                    customer_class=klass,  # type: ignore[arg-type]
+                    budget_per_person=budget,
+                    received_by=level,  # type: ignore[arg-type]
+                    decision=Decision(rule=reason.rule, message=reason.message),
+                )
+            )
+        return out
 
     @strawberry.field(description="Installed plugins, whether each is enabled, its settings.")
     async def plugins(self, info: Info) -> list[Plugin]:

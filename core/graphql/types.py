@@ -20,16 +20,19 @@ from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core import auth, complaint_rules, models
+from core import auth, complaint_rules, hosting, models
 from core.auth import Permission
 from core.errors import InvalidInput
 from core.graphql.ids import MODEL_TYPES, parse_id, to_global_id
 from core.graphql.scalars import Money
-from core.hosting import escorts_for, hosting_budget
+from core.hosting import escorts_for, hosting_budget, receiver_level
 from core.phone import mask_phone
 from core.services import complaints as complaint_service
 
 CustomerClass = strawberry.enum(models.CustomerClass, description="C-1 customer classes.")
+ReceiverLevel = strawberry.enum(
+    hosting.ReceiverLevel, description="C-1: who receives a class of customer."
+)
 GroupKind = strawberry.enum(models.GroupKind, description="RE-11 one company or one family.")
 EmploymentStatus = strawberry.enum(models.EmploymentStatus)
 VisitChannel = strawberry.enum(models.VisitChannel)
@@ -50,12 +53,13 @@ _PERMISSION_TEXT = {
     auth.Permission.EXPORT: "Bulk export (C-13: admin only).",
     auth.Permission.ADMIN: "Switch business lines, manage tokens, read the audit log.",
     auth.Permission.ACT_FOR: "Record a change as made by another staff member (audited).",
+    auth.Permission.IMPORT: "Bulk import (C-13: admin only).",
 }
 PermissionName = strawberry.enum(
     enum.Enum(  # type: ignore[misc]
         "Permission",
         {
-            p.name: strawberry.enum_value(p.value, description=_PERMISSION_TEXT[p])
+            p.name: strawberry.enum_value(p.value, description=_PERMISSION_TEXT.get(p, p.value))
             for p in auth.Permission
         },
     ),
@@ -478,18 +482,36 @@ class Customer(Node):
         return raw if info.context.can(Permission.PRIVATE) else mask_phone(raw)
 
     @strawberry.field(
-        description="C-1: hosting budget per person in CNY.",
+        description="C-1: hosting budget per person in CNY (policy data: `hostingPolicy`).",
         metadata=needs("customer_class"),
         deprecation_reason="Use `hostingBudgetMoney`; removed in 2.0.",
     )
     def hosting_budget(self) -> Money:
-        return hosting_budget(models.CustomerClass(self.customer_class))[0]
+        policy = hosting.CURRENT_POLICY.get()
+        return hosting_budget(models.CustomerClass(self.customer_class), policy=policy)[0]
+
+    @strawberry.field(
+        description="C-1: who receives this customer, by class (policy data).",
+        metadata=needs("customer_class"),
+    )
+    def received_by(self) -> ReceiverLevel:
+        policy = hosting.CURRENT_POLICY.get()
+        return receiver_level(models.CustomerClass(self.customer_class), policy)[0]  # type: ignore[return-value]
+
+
+@strawberry.type(description="C-1: the hosting policy of one customer class (policy data).")
+class HostingClassPolicy:
+    customer_class: CustomerClass
+    budget_per_person: Money = strawberry.field(description="CNY per person.")
+    received_by: ReceiverLevel
+    decision: Decision
 
     @strawberry.field(
         description="C-1: hosting budget per person.", metadata=needs("customer_class")
     )
     def hosting_budget_money(self) -> MoneyAmount:
-        return cny(hosting_budget(models.CustomerClass(self.customer_class))[0])
+        policy = hosting.CURRENT_POLICY.get()
+        return cny(hosting_budget(models.CustomerClass(self.customer_class), policy=policy)[0])
 
 
 @strawberry.type(description="An entry of the append-only visit register (C-4).")
@@ -539,6 +561,9 @@ class Visit(Node):
 
 ComplaintStatus = strawberry.enum(
     complaint_rules.ComplaintStatus, description="C-9 complaint lifecycle states."
+)
+ResolutionBasis = strawberry.enum(
+    complaint_rules.ResolutionBasis, description="C-11: which target a resolution is due by."
 )
 ComplaintChannel = strawberry.enum(
     complaint_rules.ComplaintChannel, description="C-7 complaint channels."
@@ -614,6 +639,9 @@ class ComplaintTargets:
     resolution_working_days: int
     special_case_max_working_days: int
     revisit_days: int = strawberry.field(description="Calendar days after the fix.")
+    progress_interval_minutes: int = strawberry.field(
+        description="C-8: minutes between progress updates to the customer (policy data)."
+    )
 
 
 def require_aware(moment: datetime, field: str) -> datetime:
@@ -663,6 +691,7 @@ def targets_type_of(complaint: Any) -> ComplaintTargets:
         resolution_working_days=targets.resolution_working_days,
         special_case_max_working_days=targets.special_case_max_working_days,
         revisit_days=targets.revisit_days,
+        progress_interval_minutes=complaint.progress_interval_minutes,
     )
 
 
@@ -699,7 +728,9 @@ class Complaint(Node):
     global_id = node_id("Complaint")
     id: int = legacy_id()
     site_id = link_id("Site", "site_id", use="site", optional=False)
-    number: str = strawberry.field(description="C-6: YYMM-serial in the site's local month.")
+    number: str = strawberry.field(
+        description="C-6: YYMM then the serial (at least 2 digits) in the site's local month."
+    )
     customer_id = link_id("Customer", "customer_id", use="customer")
     visit_id = link_id("Visit", "visit_id", use="visit")
     site: Site = strawberry.field(description="The site the complaint was filed at.")
@@ -737,11 +768,35 @@ class Complaint(Node):
         description="C-11: end of the n-th working day; null while waiting on the customer."
     )
     special_case_due: datetime | None = strawberry.field(
-        description="C-11: the hard limit for special cases."
+        description="C-11: the hard limit for special cases (no pause extends it)."
     )
     revisit_due: datetime | None = strawberry.field(
         description="C-9 / PM-5: revisit within n days of the fix; set once resolved."
     )
+    customer_requested_by: datetime | None = strawberry.field(
+        description="C-11: made during consumption — the time the customer asked it be "
+        "handled by (recorded at filing); the resolution is due then."
+    )
+    special_case_reason: str | None = strawberry.field(
+        description="C-11: why it was marked a special case (null: not marked)."
+    )
+    special_case_at: datetime | None = strawberry.field(
+        description="C-11: when it was marked a special case."
+    )
+    last_progress_at: datetime | None = strawberry.field(
+        description="C-8: when the customer was last updated on the progress."
+    )
+    progress_update_due: datetime | None = strawberry.field(
+        description="C-8: when the next progress update is due (null: none owed now)."
+    )
+
+    @strawberry.field(
+        description="C-11: the target `resolutionDue` applies (working days after consumption, "
+        "the customer's time during consumption, or the special-case hard cap).",
+        metadata=needs("special_case_at", "customer_requested_by", "cycle"),
+    )
+    def resolution_basis(self) -> ResolutionBasis:
+        return complaint_service.basis_of(self)  # type: ignore[arg-type]
 
     @strawberry.field(description="C-7: the details recorded for the complaint's channel.")
     def channel_details(self, info: Info) -> ComplaintChannelDetails:

@@ -35,6 +35,7 @@ from core.services.complaints.common import (
     COMPANY_WIDE_ROLES,
     STREAM,
     ComplaintChange,
+    basis_of,
     deadlines_of,
     site_calendar,
     targets_of,
@@ -57,7 +58,12 @@ from core.services.complaints.filing import (
     file_complaint,
     targets_from_policy,
 )
-from core.services.complaints.lifecycle import assign_complaint, transition_complaint
+from core.services.complaints.lifecycle import (
+    assign_complaint,
+    mark_special_case,
+    record_progress_update,
+    transition_complaint,
+)
 from core.services.complaints.overdue import (
     SWEEP_BATCH,
     OverdueKind,
@@ -95,12 +101,15 @@ __all__ = [
     "StatisticsPeriod",
     "allocate_serial",
     "assign_complaint",
+    "basis_of",
     "complaint_statistics",
     "deadlines_of",
     "escalate_complaint",
     "file_complaint",
+    "mark_special_case",
     "overdue_condition",
     "overdue_decisions",
+    "record_progress_update",
     "site_calendar",
     "statistics_window",
     "sweep_overdue",

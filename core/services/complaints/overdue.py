@@ -1,4 +1,5 @@
-"""Overdue (C-8, C-11, C-9 revisit): the SQL predicate, the pure check and the sweep."""
+"""Overdue (C-8 first response and progress updates, C-11, C-9 revisit): the SQL predicate,
+the pure check and the sweep."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.complaint_rules import (
+    PROGRESS_UPDATE_STATUSES,
     ComplaintStatus,
     overdue_reasons,
 )
@@ -31,6 +33,7 @@ class OverdueKind(enum.StrEnum):
     """The deadlines the overdue sweep watches, each reported once per cycle."""
 
     FIRST_RESPONSE = "first_response"  # C-8
+    PROGRESS_UPDATE = "progress_update"  # C-8: an update to the customer is late
     RESOLUTION = "resolution"  # C-11
     REVISIT = "revisit"  # C-9 / PM-5
 
@@ -49,6 +52,8 @@ class _Watch:
     statuses: frozenset[str]
     due: Any
     mark: Any
+    # The start of the pure rule's sentence for this deadline (two C-8 deadlines share a rule).
+    prefix: str = ""
 
 
 _S = ComplaintStatus
@@ -60,6 +65,14 @@ _WATCHES: Final[dict[OverdueKind, _Watch]] = {
         frozenset({_S.RECEIVED.value, _S.REOPENED.value}),
         Complaint.first_response_due,
         Complaint.first_response_overdue_at,
+        "no first response",
+    ),
+    OverdueKind.PROGRESS_UPDATE: _Watch(
+        "C-8",
+        frozenset(s.value for s in PROGRESS_UPDATE_STATUSES),
+        Complaint.progress_update_due,
+        Complaint.progress_overdue_at,
+        "no progress update",
     ),
     OverdueKind.RESOLUTION: _Watch(
         "C-11",
@@ -165,7 +178,11 @@ async def sweep_overdue_batch(
         for complaint in (await session.scalars(stmt)).all():
             due = getattr(complaint, watch.due.key)
             reason = next(
-                (r for r in overdue_decisions(complaint, now) if r.rule == watch.rule),
+                (
+                    r
+                    for r in overdue_decisions(complaint, now)
+                    if r.rule == watch.rule and r.message.startswith(watch.prefix)
+                ),
                 Reason(watch.rule, f"the {kind.value.replace('_', ' ')} was due {due}"),
             )
             setattr(complaint, watch.mark.key, now)
