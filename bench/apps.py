@@ -111,17 +111,24 @@ def _iso_sqlite(value: str) -> str:
     return datetime.fromisoformat(value).replace(tzinfo=UTC).isoformat()
 
 
+def _gid(type_name: str, key: int) -> str:
+    """Schema 1.0 global id, as the real app answers it."""
+    return base64.b64encode(f"{type_name}:{key}".encode()).decode()
+
+
 def page_json(rows: list[Any], first: int, iso: Any) -> bytes:
     has_next = len(rows) > first
     rows = rows[:first]
     edges = [
         {
             "node": {
-                "id": str(vid),
+                "id": _gid("Visit", vid),
                 "arrivedAt": iso(arrived),
                 "counted": bool(counted),
-                "customer": {"id": str(cid), "name": cname} if cid is not None else None,
-                "receiver": {"id": str(sid), "name": sname} if sid is not None else None,
+                "customer": {"id": _gid("Customer", cid), "name": cname}
+                if cid is not None
+                else None,
+                "receiver": {"id": _gid("Staff", sid), "name": sname} if sid is not None else None,
                 "realestate": {"madeUpTurn": bool(made_up)} if rid is not None else None,
             }
         }

@@ -155,6 +155,8 @@ class CustomerGroup(Base):
     name: Mapped[str] = mapped_column(String(200))
     owner_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
+    owner_staff: Mapped[Staff | None] = relationship(lazy="raise")
+
     __table_args__ = (UniqueConstraint("site_id", "kind", "name"),)
 
 
@@ -176,6 +178,11 @@ class Customer(Base):
 
     group: Mapped[CustomerGroup | None] = relationship(lazy="raise")
     owner: Mapped[Staff | None] = relationship(foreign_keys=[owner_staff_id], lazy="raise")
+    # Schema 1.0 object links (read-only: the *_id columns are what is written).
+    site: Mapped[Site] = relationship(lazy="raise", viewonly=True)
+    owner_staff: Mapped[Staff | None] = relationship(
+        foreign_keys=[owner_staff_id], lazy="raise", viewonly=True
+    )
 
     # Every list seeks (issue 13): each filter of ``customers`` has an index in the list's
     # order (id, newest first).  Name search uses PostgreSQL-only indexes made by migration
@@ -233,6 +240,9 @@ class Staff(Base):
     # manager of the site.
     superior_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
+    site: Mapped[Site] = relationship(lazy="raise", viewonly=True)
+    department: Mapped[Department | None] = relationship(lazy="raise", viewonly=True)
+
 
 class Department(Base):
     """A department of a site (C-12: complaint statistics are made weekly per department)."""
@@ -243,6 +253,8 @@ class Department(Base):
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    site: Mapped[Site] = relationship(lazy="raise", viewonly=True)
 
     __table_args__ = (UniqueConstraint("site_id", "name"),)
 
@@ -276,6 +288,10 @@ class Visit(Base):
     customer: Mapped[Customer | None] = relationship(lazy="raise")
     receiver: Mapped[Staff | None] = relationship(foreign_keys=[receiver_id], lazy="raise")
     named_staff: Mapped[Staff | None] = relationship(foreign_keys=[named_staff_id], lazy="raise")
+    site: Mapped[Site] = relationship(lazy="raise", viewonly=True)
+    corrects: Mapped[Visit | None] = relationship(
+        foreign_keys=[corrects_id], remote_side=[id], lazy="raise", viewonly=True
+    )
 
     __table_args__ = (
         Index("ix_visits_site_arrived", "site_id", "arrived_at", "id"),
@@ -404,6 +420,8 @@ class Complaint(Base):
     history: Mapped[list[ComplaintHistoryEntry]] = relationship(
         lazy="raise", order_by="ComplaintHistoryEntry.id", back_populates="complaint"
     )
+    site: Mapped[Site] = relationship(lazy="raise", viewonly=True)
+    visit: Mapped[Visit | None] = relationship(lazy="raise", viewonly=True)
 
     __table_args__ = (
         UniqueConstraint("site_id", "number"),
@@ -480,6 +498,15 @@ class Penalty(Base):
 
     staff: Mapped[Staff] = relationship(foreign_keys=[staff_id], lazy="raise")
     penalty_rule: Mapped[PenaltyRule] = relationship(lazy="raise")
+    site: Mapped[Site] = relationship(lazy="raise", viewonly=True)
+    issued_by: Mapped[Staff | None] = relationship(
+        foreign_keys=[issued_by_id], lazy="raise", viewonly=True
+    )
+    complaint: Mapped[Complaint | None] = relationship(lazy="raise", viewonly=True)
+    visit: Mapped[Visit | None] = relationship(lazy="raise", viewonly=True)
+    revokes: Mapped[Penalty | None] = relationship(
+        foreign_keys=[revokes_id], remote_side=[id], lazy="raise", viewonly=True
+    )
 
 
 class PluginState(Base):

@@ -50,3 +50,17 @@ async def register(client: Any, site: str, name: str, **kw: Any) -> dict[str, An
 async def check_in(client: Any, site: str, **fields: Any) -> dict[str, Any]:
     data = await client.data(CHECK_IN, {"input": {"siteId": site, **fields}})
     return data["checkInVisit"]
+
+
+def gid(type_name: str, key: int | str) -> str:
+    """The global id (Schema 1.0) of ``type_name``'s row ``key``, as the API answers it."""
+    import base64
+
+    return base64.b64encode(f"{type_name}:{key}".encode()).decode()
+
+
+def legacy(global_id: str) -> int:
+    """The integer key behind a global id from a response (``legacyId``)."""
+    import base64
+
+    return int(base64.b64decode(global_id).decode().partition(":")[2])

@@ -120,6 +120,9 @@ ROOT_ARGUMENTS: dict[str, str] = {
         '(siteId: "{site}", fromAt: "2026-11-01T00:00:00+08:00", toAt: "2026-12-01T00:00:00+08:00")'
     ),
     "bookings": '(siteId: "{site}", businessDate: "2026-11-24")',
+    "node": '(id: "{visit}")',
+    "viewer": "",
+    "nodes": '(ids: ["{site}", "{staff}", "{customer}", "{complaint}"])',
 }
 # Root fields deliberately not in the battery, each with the reason (none at present).
 EXEMPT: dict[str, str] = {}
@@ -181,6 +184,25 @@ HAND_WRITTEN: list[tuple[str, dict[str, Any]]] = [
     ("query A { plugins { code } } query B { sites { nodes { id } } }", {"__operation": "B"}),
     # mixed: a permitted field next to an admin one (the front end is refused as a whole)
     ("{ plugins { code } auditLog(first: 1) { nodes { id } } }", {}),
+    # Schema 1.0: Relay refetch through the Node interface (an unknown type answers null)
+    (
+        """query($v: ID!, $s: ID!) {
+             node(id: $v) { __typename id ... on Visit { legacyId site { name }
+                                                         customer { id name phone } } }
+             nodes(ids: [$v, $s, "Tm9wZTox"]) { __typename id ... on Site { name } } }""",
+        {"v": "{visit}", "s": "{site}"},
+    ),
+    # backward pages in an order, totalCount, object links in a page
+    (
+        """query($site: ID!) {
+             visits(siteId: $site, last: 3, orderBy: {field: ARRIVED_AT, direction: ASC}) {
+               totalCount edges { cursor node { id legacyId site { id } corrects { id } } }
+               pageInfo { hasNextPage hasPreviousPage startCursor endCursor } }
+             penalties(siteId: $site, first: 5) {
+               nodes { id issuedBy { id name } revokes { id }
+                       amountMoney { amount currency } } } }""",
+        {"site": "{site}"},
+    ),
 ]
 
 
@@ -444,7 +466,9 @@ async def test_masking_and_refusals_are_in_the_battery(fd, world):
     ]
     assert open_claim["contenderIds"] == [world.ids["club_staff"]]
     claims = next(q for label, q, _v, _o in battery(world) if label == "root fitnessClaims")
-    decided = orjson.loads(await _execute(fd, ADMIN, claims, {}, None))["data"]["fitnessClaims"]
+    decided = orjson.loads(await _execute(fd, ADMIN, claims, {}, None))["data"]["fitnessClaims"][
+        "nodes"
+    ]
     assert [c["decision"]["rule"] for c in decided] == ["FC-4"]
     audit = next(q for label, q, _v, _o in battery(world) if label == "root auditLog")
     refused = orjson.loads(await _execute(fd, FRONTEND, audit, {}, None))

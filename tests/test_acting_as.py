@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 from conftest import FIXED_NOW, Client
-from helpers import add_staff, make_site
+from helpers import add_staff, legacy, make_site
 from served import make_token, serve, under_attack
 
 from core import auth
@@ -55,7 +55,7 @@ async def _office(client: Client) -> dict[str, Any]:
 async def _token(fd: Any, role: str, staff: str) -> str:
     async with fd.write() as s:
         _, raw = await auth.create_token(
-            s, name=f"{role} token", role=role, now=FIXED_NOW, staff_id=int(staff)
+            s, name=f"{role} token", role=role, now=FIXED_NOW, staff_id=legacy(staff)
         )
     return raw
 
@@ -96,7 +96,7 @@ async def test_a_staff_token_cannot_act_as_another_staff_member(client, fd):
             error = answer["errors"][0]
             assert error["extensions"]["code"] == "FORBIDDEN"
             assert error["extensions"]["permission"] == "act_for"
-            assert f"acts as staff member {office['desk']}" in error["message"]
+            assert f"acts as staff member {legacy(office['desk'])}" in error["message"]
         unchanged = await client.data(STATUS, {"id": office["complaint"]})
         assert unchanged["complaint"] == {"status": "RECEIVED", "escalationLevel": "HANDLER"}
         # Acting as itself: without the field, or naming its own staff member.
@@ -124,7 +124,7 @@ async def test_a_clerk_records_a_managers_decision_on_their_behalf_and_it_is_aud
     assert entry["actor"] == "clerk token"
     # Who, for whom, and from where (the client address, issue 9).
     assert entry["details"] == {
-        "onBehalfOfStaffId": int(office["boss"]),
+        "onBehalfOfStaffId": legacy(office["boss"]),
         "clientAddress": "127.0.0.1",
     }
 

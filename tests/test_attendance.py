@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import Client
-from helpers import add_staff, make_site
+from helpers import add_staff, legacy, make_site
 from sqlalchemy import select, text
 
 from core.auth import Actor, Role
@@ -274,7 +274,7 @@ async def _shift(
 def _pk(gid: str) -> int:
     """The database id behind a GraphQL id (event payloads carry database ids); the one place
     to change when output ids become opaque global IDs (issue 17)."""
-    return int(gid)
+    return legacy(gid)
 
 
 async def _events(app: Frontdesk, prefix: str) -> list[tuple[str, dict[str, Any]]]:

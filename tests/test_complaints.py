@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from conftest import FIXED_NOW, SHANGHAI, Client, all_plugins_host
-from helpers import add_staff, make_site
+from helpers import add_staff, gid, legacy, make_site
 from sqlalchemy import event, func, select, text
 
 from core import migrate
@@ -317,7 +317,7 @@ async def test_C_5_C_7_C_8_C_11_file_a_phone_complaint_through_graphql(client, f
     [filed] = c["complaintHistory"]
     assert filed["action"] == "FILED" and filed["actor"] == {"id": li, "name": "Li"}
     [ev] = await _events(fd, "complaint.filed")
-    assert ev.payload["number"] == "261101" and ev.payload["actor_staff_id"] == int(li)
+    assert ev.payload["number"] == "261101" and ev.payload["actor_staff_id"] == legacy(li)
     # Issue 10, finding 7: event payloads give times in UTC, exactly as the API's DateTime.
     assert ev.payload["first_response_due"] == c["firstResponseDue"]
     assert ev.payload["first_response_due"].endswith("+00:00")
@@ -340,7 +340,7 @@ async def test_C_7_who_took_it_defaults_to_the_tokens_staff_member(client, fd):
     li = await add_staff(client, site, "Li")
     err = await client.error(FILE, {"input": _phone_input(site, li, takenById=None)})
     assert err.extensions["code"] == "ACTOR_REQUIRED"
-    desk = Client(fd, actor=Actor(role=Role.STAFF, name="desk", staff_id=int(li)))
+    desk = Client(fd, actor=Actor(role=Role.STAFF, name="desk", staff_id=legacy(li)))
     data = await desk.data(FILE, {"input": _phone_input(site, li, takenById=None)})
     assert data["fileComplaint"]["complaint"]["channelDetails"]["takenById"] == li
 
@@ -502,7 +502,7 @@ async def test_PM_4_PM_5_the_lines_policy_makes_a_collective_complaint_major(fd_
     general = await client.data(FILE, {"input": _phone_input(str(site), str(li), households=2)})
     assert general["fileComplaint"]["complaint"]["severity"] == "GENERAL"
     # Resolution starts the PM-5 revisit window of 7 calendar days for a major complaint.
-    major_id = int(c["id"])
+    major_id = legacy(c["id"])
     await _drive(fd, major_id, PATH_TO[S.RESOLVED], li)
     assert (await _get(fd, major_id)).revisit_due == sh(2026, 12, 2)
 
@@ -563,7 +563,7 @@ async def test_C_9_every_allowed_transition_through_graphql(fd, office):
         "rule": "C-9",
     }
     assert {k: last.payload[k] for k in expected} == expected
-    c = await _get(fd, int(cid))
+    c = await _get(fd, legacy(cid))
     assert c.cycle == 3 and c.closed_at == now and c.status == "closed"
 
 
@@ -594,7 +594,7 @@ async def test_C_9_illegal_transition_through_graphql_has_a_stable_code(client, 
     c = await _file(fd, office["site"], office["li"])
     before = await _snapshot(fd, c.id)
     err = await client.error(
-        TRANSITION, {"id": str(c.id), "to": "RESOLVED", "actor": str(office["li"])}
+        TRANSITION, {"id": gid("Complaint", c.id), "to": "RESOLVED", "actor": str(office["li"])}
     )
     assert err.extensions["code"] == "ILLEGAL_TRANSITION"
     assert err.extensions["allowed"] == ["acknowledged"]
@@ -700,7 +700,8 @@ async def test_C_9_resolving_starts_the_revisit_window_and_reopening_a_new_cycle
 
 OVERDUE = """
 query($site: ID!, $now: DateTime) {
-  overdueComplaints(siteId: $site, now: $now) { complaint { id number } reasons { rule } }
+  overdueComplaints(siteId: $site, now: $now) {
+    nodes { complaint { id number } reasons { rule } } }
 }"""
 SWEEP = """
 mutation { sweepOverdueComplaints { count marked { kind due complaint { number }
@@ -716,10 +717,13 @@ async def test_C_8_C_11_overdue_is_queryable_and_the_sweep_raises_each_deadline_
     day_later = FIXED_NOW + timedelta(hours=25)
     assert (await client.data(OVERDUE, {"site": str(site), "now": FIXED_NOW.isoformat()}))[
         "overdueComplaints"
-    ] == []
+    ]["nodes"] == []
     listed = await client.data(OVERDUE, {"site": str(site), "now": day_later.isoformat()})
-    assert listed["overdueComplaints"] == [
-        {"complaint": {"id": str(c.id), "number": c.number}, "reasons": [{"rule": "C-8"}]}
+    assert listed["overdueComplaints"]["nodes"] == [
+        {
+            "complaint": {"id": gid("Complaint", c.id), "number": c.number},
+            "reasons": [{"rule": "C-8"}],
+        }
     ]
     async with fd.write() as s:
         assert await svc.sweep_overdue(s, FIXED_NOW) == []
@@ -793,7 +797,7 @@ async def test_C_10_escalation_climbs_one_level_at_a_time_and_stops_at_the_top(c
         data = await client.data(
             ESCALATE,
             {
-                "id": str(c.id),
+                "id": gid("Complaint", c.id),
                 "reason": "customer still unsatisfied",
                 "actor": str(office["zhao"]),
             },
@@ -813,7 +817,7 @@ async def test_C_10_escalation_climbs_one_level_at_a_time_and_stops_at_the_top(c
     ]
     before = await _snapshot(fd, c.id)
     err = await client.error(
-        ESCALATE, {"id": str(c.id), "reason": "again", "actor": str(office["zhao"])}
+        ESCALATE, {"id": gid("Complaint", c.id), "reason": "again", "actor": str(office["zhao"])}
     )
     assert err.extensions["code"] == "ALREADY_AT_TOP"
     assert await _snapshot(fd, c.id) == before
@@ -835,7 +839,12 @@ async def test_C_10_escalation_needs_a_reason_and_an_open_complaint(fd, office):
 async def test_C_9_C_10_assigning_a_handler_is_recorded(client, fd, office):
     c = await _file(fd, office["site"], office["li"])
     data = await client.data(
-        ASSIGN, {"id": str(c.id), "handler": str(office["wang"]), "actor": str(office["zhao"])}
+        ASSIGN,
+        {
+            "id": gid("Complaint", c.id),
+            "handler": str(office["wang"]),
+            "actor": str(office["zhao"]),
+        },
     )
     assert data["assignComplaint"]["complaint"]["handler"]["name"] == "Wang"
     assert data["assignComplaint"]["decision"] == {
@@ -843,7 +852,12 @@ async def test_C_9_C_10_assigning_a_handler_is_recorded(client, fd, office):
         "message": "Zhao gave complaint 261101 to Wang: knows the customer",
     }
     err = await client.error(
-        ASSIGN, {"id": str(c.id), "handler": str(office["wang"]), "actor": str(office["zhao"])}
+        ASSIGN,
+        {
+            "id": gid("Complaint", c.id),
+            "handler": str(office["wang"]),
+            "actor": str(office["zhao"]),
+        },
     )
     assert err.extensions["code"] == "ALREADY_HANDLER"
 
@@ -858,7 +872,7 @@ async def test_C_14_verified_fault_fines_staff_and_manager_in_one_transaction(cl
         VERIFY,
         {
             "input": {
-                "complaintId": str(c.id),
+                "complaintId": gid("Complaint", c.id),
                 "staffId": str(office["wang"]),
                 "fineAmount": "300",
                 "managerId": str(office["zhao"]),
@@ -876,8 +890,8 @@ async def test_C_14_verified_fault_fines_staff_and_manager_in_one_transaction(cl
         (p["amount"], p["staff"]["id"], p["penaltyRule"]["code"], p["complaintId"])
         for p in result["penalties"]
     ] == [
-        ("300.00", str(office["wang"]), "C-14-staff", str(c.id)),
-        ("150.00", str(office["zhao"]), "C-14-manager", str(c.id)),
+        ("300.00", gid("Staff", office["wang"]), "C-14-staff", gid("Complaint", c.id)),
+        ("150.00", gid("Staff", office["zhao"]), "C-14-manager", gid("Complaint", c.id)),
     ]
     assert result["complaint"]["complaintHistory"][-1] == {
         "action": "FAULT_VERIFIED",
@@ -890,7 +904,7 @@ async def test_C_14_verified_fault_fines_staff_and_manager_in_one_transaction(cl
         VERIFY,
         {
             "input": {
-                "complaintId": str(c.id),
+                "complaintId": gid("Complaint", c.id),
                 "staffId": str(office["wang"]),
                 "fineAmount": "300",
                 "reason": "again",
@@ -908,7 +922,7 @@ async def test_C_14_an_amount_out_of_range_writes_nothing(client, fd, office, fi
     c = await _file(fd, office["site"], office["li"])
     before = await _snapshot(fd, c.id)
     variables = {
-        "complaintId": str(c.id),
+        "complaintId": gid("Complaint", c.id),
         "staffId": str(office["wang"]),
         "fineAmount": fine,
         "reason": "rude",
@@ -1053,15 +1067,15 @@ async def test_C_6_C_8_C_11_complaint_by_id_and_number_with_overdue_field(fd, of
         ' complaintByNumber(siteId: $s, number: "261101") { id }'
         ' old: complaintByNumber(siteId: $s, number: "2611-0001") { id }'
         ' bad: complaintByNumber(siteId: $s, number: "2611001") { id } }',
-        {"id": str(c.id), "s": str(office["site"])},
+        {"id": gid("Complaint", c.id), "s": str(office["site"])},
     )
     assert data["complaint"] == {
         "number": "261101",
         "overdue": [{"rule": "C-8"}, {"rule": "C-11"}],
     }
     # C-6 revised: the new number, and the form a client stored before, find it.
-    assert data["complaintByNumber"] == {"id": str(c.id)}
-    assert data["old"] == {"id": str(c.id)}
+    assert data["complaintByNumber"] == {"id": gid("Complaint", c.id)}
+    assert data["old"] == {"id": gid("Complaint", c.id)}
     assert data["bad"] is None
 
 
@@ -1069,10 +1083,10 @@ async def test_C_13_caller_names_are_masked_for_roles_without_private_access(fd,
     c = await _file(fd, office["site"], office["li"])
     query = "query($id: ID!) { complaint(id: $id) { channelDetails { callerName } } }"
     board = await Client(fd, actor=Actor(role=Role.FRONTEND, name="board")).data(
-        query, {"id": str(c.id)}
+        query, {"id": gid("Complaint", c.id)}
     )
     assert board["complaint"]["channelDetails"]["callerName"] == "Z********"
-    admin = await Client(fd).data(query, {"id": str(c.id)})
+    admin = await Client(fd).data(query, {"id": gid("Complaint", c.id)})
     assert admin["complaint"]["channelDetails"]["callerName"] == "Zhang San"
 
 

@@ -20,7 +20,7 @@ from core.settings import Settings
 from schema.build import build_schema
 
 RULES = """query($l: String!) {
-  penaltyRules(businessLine: $l) { code rule kind minAmount maxAmount } }"""
+  penaltyRules(businessLine: $l) { nodes { code rule kind minAmount maxAmount } } }"""
 ISSUE = """mutation($i: IssuePenaltyInput!) { issuePenalty(input: $i) { id amount
   penaltyRule { code rule } } }"""
 
@@ -98,14 +98,14 @@ def _by_code(rules: list[dict[str, Any]]) -> dict[str, tuple[str, str, str]]:
 
 async def test_C_14_entries_are_core_and_every_line_has_them(fd: Frontdesk) -> None:
     client = Client(fd)
-    carwash = _by_code((await client.data(RULES, {"l": "autowash"}))["penaltyRules"])
+    carwash = _by_code((await client.data(RULES, {"l": "autowash"}))["penaltyRules"]["nodes"])
     # C-14: person 200–1000, first-responsible manager 100–500, compensation of the loss.
     assert carwash == {
         "C-14-staff": ("C-14", "200.00", "1000.00"),
         "C-14-manager": ("C-14", "100.00", "500.00"),
         "C-14-compensation": ("C-14", "0.01", "9999999999.99"),
     }
-    estate = _by_code((await client.data(RULES, {"l": "realestate"}))["penaltyRules"])
+    estate = _by_code((await client.data(RULES, {"l": "realestate"}))["penaltyRules"]["nodes"])
     assert set(estate) == {"RE-5", *carwash}
 
     site = await make_site(client, "Sparkle", "autowash")
@@ -150,11 +150,11 @@ async def test_C_14_entries_are_core_and_every_line_has_them(fd: Frontdesk) -> N
 
 async def test_C_14_a_line_adjusts_its_bounds_for_its_own_sites_only(fd: Frontdesk) -> None:
     client = Client(fd)
-    spa = _by_code((await client.data(RULES, {"l": "spa"}))["penaltyRules"])
+    spa = _by_code((await client.data(RULES, {"l": "spa"}))["penaltyRules"]["nodes"])
     assert spa["C-14-staff"] == ("C-14", "300.00", "600.00")
     assert spa["SPA-1"] == ("SPA-1", "10.00", "10.00")
     # The spa's adjustment never reaches another line's sites.
-    carwash = _by_code((await client.data(RULES, {"l": "autowash"}))["penaltyRules"])
+    carwash = _by_code((await client.data(RULES, {"l": "autowash"}))["penaltyRules"]["nodes"])
     assert carwash["C-14-staff"] == ("C-14", "200.00", "1000.00")
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from helpers import add_staff, check_in, make_site, register
+from helpers import add_staff, check_in, legacy, make_site, register
 from sqlalchemy import event, func, select
 
 from core.models import Penalty, Visit
@@ -138,7 +138,7 @@ async def test_cursor_pagination_walks_the_register_without_gaps(client):
             break
         after = page["pageInfo"]["endCursor"]
     assert len(seen) == 7 and len(set(seen)) == 7
-    assert seen == sorted(seen, key=int, reverse=True)
+    assert seen == sorted(seen, key=legacy, reverse=True)
 
 
 async def test_bad_cursor_and_page_size_get_codes(client):
@@ -221,7 +221,7 @@ async def test_C_4_visits_cannot_be_edited_only_corrected(client, fd):
     await add_staff(client, site, "Li")
     v = await check_in(client, site)
     async with fd.db.session() as s:
-        visit = await s.get(Visit, int(v["visit"]["id"]))
+        visit = await s.get(Visit, legacy(v["visit"]["id"]))
         visit.notes = "edited"
         try:
             await s.commit()
@@ -244,7 +244,7 @@ async def test_C_4_visits_cannot_be_edited_only_corrected(client, fd):
 
 
 ISSUE = """
-mutation($staff: ID!, $code: String!, $amount: Money, $reason: String!) {
+mutation($staff: ID!, $code: String!, $amount: Decimal, $reason: String!) {
   issuePenalty(input: {staffId: $staff, ruleCode: $code, amount: $amount, reason: $reason}) {
     id amount reason penaltyRule { code rule kind } revokesId } }"""
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import strawberry
 from conftest import FIXED_NOW, Client
-from helpers import add_staff, make_site
+from helpers import add_staff, legacy, make_site
 
 from core.plugin_api import PluginInfo, hookimpl, line_field
 from core.plugins import create_plugin_manager
@@ -76,7 +76,7 @@ async def test_a_line_field_gets_the_same_row_view_in_every_path(fd: Frontdesk) 
         {"s": site},
     )
     visit = checked["checkInVisit"]["visit"]
-    assert visit["partyLabel"] == f"visit {visit['id']} of 3"
+    assert visit["partyLabel"] == f"visit {legacy(visit['id'])} of 3"
     page = await client.data(
         "query($s: ID!) { visits(siteId: $s, first: 5) { edges { node { partyLabel } } } }",
         {"s": site},

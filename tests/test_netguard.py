@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import FIXED_NOW, Client
-from helpers import make_site
+from helpers import legacy, make_site
 from served import make_token, serve, under_attack
 from sqlalchemy import func, select
 
@@ -203,7 +203,7 @@ async def _first_attempt(client: Client, endpoint: str) -> dict[str, Any]:
 async def _event(fd: Frontdesk, site: str) -> None:
     async with fd.write() as s:
         await record_event(
-            s, stream="complaints", type="complaint.filed", now=FIXED_NOW, site_id=int(site)
+            s, stream="complaints", type="complaint.filed", now=FIXED_NOW, site_id=legacy(site)
         )
 
 

@@ -98,7 +98,7 @@ def test_line_policy_applies_the_operators_settings_and_refuses_bad_ones() -> No
 
 async def test_the_service_helpers_read_sites_and_names(sqlite_url: str) -> None:
     from conftest import Client, start_frontdesk
-    from helpers import add_staff, make_site
+    from helpers import add_staff, legacy, make_site
 
     fd = await start_frontdesk(sqlite_url, enable=("realestate", "fitnessclub"))
     try:
@@ -108,12 +108,13 @@ async def test_the_service_helpers_read_sites_and_names(sqlite_url: str) -> None
         wang = await add_staff(admin, club, "Wang Li")
         async with fd.db.session() as s:
             site = await api.get_line_site(s, club, "fitnessclub", what="a fitness club")
-            assert site.id == int(club) and str(api.site_zone(site)) == site.timezone
+            assert site.id == legacy(club) and str(api.site_zone(site)) == site.timezone
             with pytest.raises(api.InvalidInput) as error:
                 await api.get_line_site(s, office, "fitnessclub", what="a fitness club")
             assert error.value.code == "WRONG_BUSINESS_LINE"
             assert "is a realestate site, not a fitness club" in str(error.value)
-            assert await api.staff_names(s, [wang, None, int(wang)]) == {wang: "Wang Li"}
+            key = str(legacy(wang))  # line facts name staff by their database id
+            assert await api.staff_names(s, [key, None, legacy(wang)]) == {key: "Wang Li"}
             assert await api.staff_names(s, []) == {}
     finally:
         await fd.stop()

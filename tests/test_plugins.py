@@ -15,7 +15,7 @@ import pluggy
 import pytest
 import strawberry
 from conftest import ADMIN, FIXED_NOW, SHANGHAI, Client
-from helpers import CREATE_SITE, add_staff, check_in, make_site, register
+from helpers import CREATE_SITE, add_staff, check_in, legacy, make_site, register
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from strawberry.types.execution import PreExecutionError
@@ -293,10 +293,10 @@ async def test_disabling_a_line_keeps_all_its_rows(fd: Frontdesk, client: Client
     async with fd.write() as s:
         s.add(
             OrderGrab(
-                site_id=int(site),
-                visit_id=int(first["visit"]["id"]),
-                grabber_id=int(li),
-                named_id=int(wang),
+                site_id=legacy(site),
+                visit_id=legacy(first["visit"]["id"]),
+                grabber_id=legacy(li),
+                named_id=legacy(wang),
                 suspended_until=date(2026, 11, 25),
                 reported_at=FIXED_NOW,
             )
@@ -365,7 +365,7 @@ async def test_third_party_type_field_and_type_appear_when_enabled(launch: Launc
     await add_staff(client, site, "Li")
     visit = (await check_in(client, site))["visit"]["id"]
     data = await client.data("query($v: ID!) { visit(id: $v) { weather } }", {"v": visit})
-    assert data["visit"]["weather"] == f"sunny over visit {visit}"
+    assert data["visit"]["weather"] == f"sunny over visit {legacy(visit)}"
 
     await _enable(fd, "weather_a", False)
     error = await client.error("query($v: ID!) { visit(id: $v) { weather } }", {"v": visit})
@@ -398,7 +398,7 @@ async def test_a_plugin_resolver_that_declares_no_needs_gets_every_column(launch
         narrow = [s for s in seen if "FROM visits" in s][-1]
     finally:
         sa_event.remove(engine, "before_cursor_execute", record)
-    assert data["visits"]["nodes"] == [{"weather": f"sunny over visit {visit}"}]
+    assert data["visits"]["nodes"] == [{"weather": f"sunny over visit {legacy(visit)}"}]
     assert "visits.notes" in wide and "visits.party_size" in wide
     assert "visits.notes" not in narrow and "visits.party_size" not in narrow
 
@@ -586,7 +586,7 @@ async def test_frontdesk_receive_visit_and_frontdesk_visit_recorded(launch: Laun
     assert data["visit"]["receiver"]["id"] == newest
     assert data["visit"]["counted"] is True
     assert data["decision"]["rule"] == "TH-1"
-    assert line.recorded == [(int(data["visit"]["id"]), "TH-1")]
+    assert line.recorded == [(legacy(data["visit"]["id"]), "TH-1")]
     seated = await _count(fd, Event)
 
     error = await client.error(query, {"s": site, "n": 9})
@@ -619,12 +619,12 @@ async def test_frontdesk_attribute_sale_through_saleAttribution(client: Client) 
 async def test_frontdesk_penalty_table_is_synced_when_the_line_is_enabled(launch: Launch) -> None:
     fd = await launch(enable=())
     client = Client(fd)
-    query = 'query { penaltyRules(businessLine: "realestate") { code rule kind active } }'
-    assert (await client.data(query))["penaltyRules"] == []
+    query = 'query { penaltyRules(businessLine: "realestate") { nodes { code rule kind active } } }'
+    assert (await client.data(query))["penaltyRules"]["nodes"] == []
 
     await _enable(fd, "realestate")
 
-    rules = (await client.data(query))["penaltyRules"]
+    rules = (await client.data(query))["penaltyRules"]["nodes"]
     assert {"code": "RE-5", "rule": "RE-5", "kind": "SUSPENSION", "active": True} in rules
     assert {r["rule"] for r in rules} >= {"RE-5", "C-14"}
     # The table answered by the hook is the one synced.
@@ -649,7 +649,7 @@ async def test_frontdesk_event_is_called_after_commit(launch: Launch) -> None:
     await add_staff(client, site, "Li")
     recorder.heard.clear()
     visit = (await check_in(client, site))["visit"]["id"]
-    assert ("visit.checked_in", int(visit), True) in recorder.heard
+    assert ("visit.checked_in", legacy(visit), True) in recorder.heard
     assert all(committed for _, _, committed in recorder.heard)
     heard = len(recorder.heard)
 

@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import Client, start_frontdesk
-from helpers import add_staff, make_site
+from helpers import add_staff, gid, make_site
 from sqlalchemy import func, select
 from test_subscriptions import make_token
 from test_webhooks import (
@@ -212,7 +212,7 @@ async def test_a_serve_process_killed_after_commit_mid_load_retried_with_keys_wr
     }
     # A retry of a committed request returns the first answer: the complaint saved before.
     for text, complaint_id in saved_before.items():
-        assert by_text[text]["id"] == str(complaint_id)
+        assert by_text[text]["id"] == gid("Complaint", complaint_id)
     for key, answer in answered.items():
         retry = retries[[k for k, _ in requests].index(key)]
         assert retry == answer
@@ -234,7 +234,7 @@ async def test_a_serve_process_killed_after_commit_mid_load_retried_with_keys_wr
     # Exactly one write per request: twelve complaints, twelve C-6 numbers, one audit row each.
     assert sorted(c.description for c in complaints) == sorted(v["text"] for _, v in requests)
     assert len({c.number for c in complaints}) == 12
-    assert {str(c.id) for c in complaints} == {a["id"] for a in by_text.values()}
+    assert {gid("Complaint", c.id) for c in complaints} == {a["id"] for a in by_text.values()}
     assert audit == {True: 12}
     assert keys == 12
 

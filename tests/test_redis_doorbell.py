@@ -9,7 +9,7 @@ import logging
 
 import pytest
 from conftest import Client, start_frontdesk
-from helpers import make_site
+from helpers import legacy, make_site
 from test_subscriptions import complaint_event
 
 from core.graphql import subscriptions
@@ -79,8 +79,8 @@ async def test_servers_start_and_serve_with_redis_down_and_catch_up_when_it_retu
         assert not one.bus.connected and not two.bus.connected
         site = await make_site(Client(one))  # a mutation, served with Redis down
         before = await one.horizon.safe_id()
-        mine = subscriptions.stream_events(one, "complaints", site_id=int(site), after=before)
-        theirs = subscriptions.stream_events(two, "complaints", site_id=int(site), after=before)
+        mine = subscriptions.stream_events(one, "complaints", site_id=legacy(site), after=before)
+        theirs = subscriptions.stream_events(two, "complaints", site_id=legacy(site), after=before)
         first = await complaint_event(one, site, complaint=1)
         assert (await _next(mine)).id == first
         second = await complaint_event(one, site, complaint=2)

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from conftest import FIXED_NOW, start_frontdesk
+from helpers import gid
 from served import make_token, serve, under_attack
 from websockets.asyncio.client import connect
 
@@ -102,7 +103,7 @@ async def test_revocation_reaches_sockets_on_another_process(sqlite_url, redis_u
             token_id, raw = await _token(one, "integrator")
             async with _socket(base_two, raw) as ws:
                 answer = await _revoke_over_http(base_one, admin, token_id)
-                assert answer["data"]["revokeApiToken"]["id"] == str(token_id)
+                assert answer["data"]["revokeApiToken"]["id"] == gid("ApiToken", token_id)
                 assert await _closed_with(ws) == 4403
     finally:
         await one.stop()

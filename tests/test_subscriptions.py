@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import uvicorn
 from conftest import FIXED_NOW, Client, start_frontdesk
-from helpers import make_site
+from helpers import gid, legacy, make_site
 from websockets.asyncio.client import ClientConnection, connect
 
 from core import auth, models
@@ -128,7 +128,7 @@ async def complaint_event(
             stream="complaints",
             type=kind,
             now=datetime.now(UTC),
-            site_id=int(site),
+            site_id=legacy(site) if isinstance(site, str) else site,
             subject_id=complaint,
             payload=payload,
         )
@@ -187,7 +187,7 @@ async def test_C_9_live_complaint_events_arrive_in_order_with_every_field(fd, si
         "id": str(first),
         "type": "complaint.filed",
         "siteId": site,
-        "complaintId": "7",
+        "complaintId": gid("Complaint", 7),
         "occurredAt": stored.isoformat(),
         "payload": {"number": "2611-0001"},
     }
@@ -270,7 +270,11 @@ async def test_a_bus_publishing_out_of_order_or_losing_events_changes_nothing(fd
         for _ in range(3):  # three commits, not published yet
             async with fd.db.transaction() as s:
                 await record_event(
-                    s, stream="complaints", type="complaint.filed", now=FIXED_NOW, site_id=int(site)
+                    s,
+                    stream="complaints",
+                    type="complaint.filed",
+                    now=FIXED_NOW,
+                    site_id=legacy(site),
                 )
             published.append(take_pending_events(s)[0])
         # The bus hears the third before the first, and never hears the second.
@@ -286,7 +290,11 @@ async def test_when_the_bus_says_it_lost_events_subscribers_read_the_store(fd, s
         await listening(fd)
         async with fd.db.transaction() as s:  # committed while Redis was away: never published
             event = await record_event(
-                s, stream="complaints", type="complaint.filed", now=FIXED_NOW, site_id=int(site)
+                s,
+                stream="complaints",
+                type="complaint.filed",
+                now=FIXED_NOW,
+                site_id=legacy(site),
             )
         await ws.silent_for(0.2)
         fd.bus._signal_loss()  # what RedisBus does when its listener reconnects
@@ -332,7 +340,7 @@ async def test_a_process_hears_its_own_events_while_redis_is_unreachable(redis_u
 async def test_a_slow_subscriber_whose_queue_overflows_reads_the_store(fd, site):
     feed = await subscriptions.stored_stream(fd, "complaints")
     feed._listeners._queue_size = 3  # this subscriber can hold 3 events
-    stream = subscriptions.stream_events(fd, "complaints", site_id=int(site), after=None)
+    stream = subscriptions.stream_events(fd, "complaints", site_id=legacy(site), after=None)
     first = asyncio.ensure_future(anext(stream))
     await listening(fd)
     (sub,) = feed._listeners._subscribers
@@ -385,7 +393,7 @@ async def test_events_committed_out_of_id_order_reach_a_resuming_subscriber_once
     hold = asyncio.Event()
     inserted = asyncio.Event()
     try:
-        site = int(await make_site(Client(writer_fd)))
+        site = legacy(await make_site(Client(writer_fd)))
         before = await reader_fd.horizon.safe_id()
 
         async def slow_writer() -> int:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from alembic import command
 from conftest import FIXED_NOW, Client
-from helpers import add_staff, make_site
+from helpers import add_staff, legacy, make_site
 from sqlalchemy import create_engine, select, text
 
 from core import migrate
@@ -210,7 +210,7 @@ APPROVE = """mutation($i: DecideShiftSwapInput!) { approveShiftSwap(input: $i) {
 REFUSE = """mutation($i: DecideShiftSwapInput!) { refuseShiftSwap(input: $i) {
   status decision { rule message } } }"""
 SHIFTS = """query($s: ID!, $f: Date!, $t: Date!) { shifts(siteId: $s, fromDate: $f, toDate: $t) {
-  id staffId businessDate } }"""
+  nodes { id staffId businessDate } } }"""
 
 
 async def _schedule(
@@ -331,7 +331,7 @@ async def test_C_15_swap_requested_agreed_approved_moves_the_shifts(app: Frontde
     assert approved["status"] == "APPROVED" and approved["decision"]["rule"] == "C-15"
     assert approved["decidedById"] == p["boss"]
     roster = await client.data(SHIFTS, {"s": site, "f": "2026-12-01", "t": "2026-12-31"})
-    held = {r["id"]: r["staffId"] for r in roster["shifts"]}
+    held = {r["id"]: r["staffId"] for r in roster["shifts"]["nodes"]}
     assert held == {given["id"]: p["b"], payback["id"]: p["a"]}
     async with app.db.session() as s:
         types = (await s.scalars(select(Event.type).where(Event.stream == "workforce"))).all()
@@ -408,8 +408,10 @@ async def test_C_15_a_line_lowers_the_monthly_limit_through_the_chain_hook(
     assert refusal.extensions["code"] == "SWAP_LIMIT_REACHED"
     assert "at most 2 swaps per person per month" in refusal.message
     # A refused entry no longer counts: the manager refuses one, the third fits.
-    swaps = await client.data("query($s: ID!) { shiftSwaps(siteId: $s) { id } }", {"s": site})
-    last = swaps["shiftSwaps"][0]["id"]
+    swaps = await client.data(
+        "query($s: ID!) { shiftSwaps(siteId: $s) { nodes { id } } }", {"s": site}
+    )
+    last = swaps["shiftSwaps"]["nodes"][0]["id"]
     refused = await client.data(
         REFUSE, {"i": {"swapId": last, "managerId": p["boss"], "reason": "short-handed that week"}}
     )
@@ -468,15 +470,15 @@ async def test_C_12_weekly_statistics_per_department_with_staff_at_fault(
 
     async def file(at: datetime, handler: str) -> int:
         filing = complaint_service.ComplaintFiling(
-            site_id=int(site),
+            site_id=legacy(site),
             channel="phone",
             category="service",
             description="rude",
             received_at=at,
-            taken_by_id=int(handler),
+            taken_by_id=legacy(handler),
             caller_company="Acme",
             caller_name="Zhang",
-            handler_id=int(handler),
+            handler_id=legacy(handler),
         )
         async with app.write() as s:
             return (await complaint_service.file_complaint(s, app.host, filing, at)).complaint.id
@@ -491,10 +493,10 @@ async def test_C_12_weekly_statistics_per_department_with_staff_at_fault(
         await complaint_service.verify_complaint_fault(
             s,
             complaint_id=caused,
-            staff_id=int(li),
+            staff_id=legacy(li),
             fine_amount=Decimal(200),
             reason="rude on phone",
-            actor_staff_id=int(boss),
+            actor_staff_id=legacy(boss),
             now=sh(2026, 12, 3, 9),
         )
     whole = (await client.data(STATS, {"s": site, "start": "2026-12-03"}))["complaintStatistics"]
@@ -570,7 +572,7 @@ async def test_C_15_concurrent_requests_cannot_overrun_the_monthly_limit(pg_url:
         ):
             given = await _schedule(client, p["a"], day_a, "19:30", "02:00")
             payback = await _schedule(client, p["b"], day_b, "19:30", "02:00")
-            pairs.append((int(given["id"]), int(payback["id"])))
+            pairs.append((legacy(given["id"]), legacy(payback["id"])))
 
         async def request(given: int, payback: int) -> bool:
             try:
@@ -578,9 +580,9 @@ async def test_C_15_concurrent_requests_cannot_overrun_the_monthly_limit(pg_url:
                     await workforce.request_swap(
                         s,
                         fd.host,
-                        requester_id=int(p["a"]),
+                        requester_id=legacy(p["a"]),
                         shift_id=given,
-                        counterpart_id=int(p["b"]),
+                        counterpart_id=legacy(p["b"]),
                         payback_shift_id=payback,
                         reason="",
                         now=FIXED_NOW,
@@ -598,3 +600,31 @@ async def test_C_15_concurrent_requests_cannot_overrun_the_monthly_limit(pg_url:
         assert count == 2
     finally:
         await fd.stop()
+
+
+SHIFT_LINKS = """query($s: ID!) { shifts(siteId: $s, fromDate: "2026-12-01", toDate: "2026-12-31") {
+  totalCount nodes { id staff { name site { name } department { name } } site { name } } } }"""
+
+
+async def test_schema_1_0_shift_links_load_in_a_fixed_number_of_statements(
+    app: Frontdesk,
+) -> None:
+    # Issue 17: object links of views are batched per request, never one SELECT per shift.
+    from test_graphql_api import StatementCounter
+
+    client = Client(app)
+    site = await make_site(client, "Link Tower")
+    people = [await add_staff(client, site, n, "front_desk") for n in ("Ann", "Bo")]
+    counts = []
+    for days in (range(1, 3), range(3, 9)):
+        for day in days:
+            for who in people:
+                await _schedule(client, who, f"2026-12-{day:02d}", "08:00", "12:00")
+        with StatementCounter(app.db.engine) as counter:
+            data = await client.data(SHIFT_LINKS, {"s": site})
+        shifts = data["shifts"]["nodes"]
+        assert len(shifts) == data["shifts"]["totalCount"] == 2 * days.stop - 2
+        assert {s["staff"]["name"] for s in shifts} == {"Ann", "Bo"}
+        assert {s["site"]["name"] for s in shifts} == {"Link Tower"}
+        counts.append(counter.count)
+    assert counts[0] == counts[1] <= 4, counts  # count, page, staff batch, site batch

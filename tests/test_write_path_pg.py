@@ -14,7 +14,7 @@ from collections import Counter
 import httpx
 import pytest
 from conftest import Client, start_frontdesk
-from helpers import add_staff, make_site
+from helpers import add_staff, gid, make_site
 from sqlalchemy import func, select, text
 from test_subscriptions import make_token
 
@@ -219,7 +219,7 @@ async def test_a_server_killed_between_commit_and_answer_retried_with_the_key_wr
     assert [a.succeeded for a in audited] == [True]
     assert answers[0] == answers[1]
     assert answers[0]["data"]["fileComplaint"]["complaint"] == {
-        "id": str(complaints[0].id),
+        "id": gid("Complaint", complaints[0].id),
         "number": complaints[0].number,
     }
     assert reused.json()["errors"][0]["extensions"]["code"] == "IDEMPOTENCY_KEY_REUSED"

@@ -14,9 +14,23 @@ from strawberry.types import Info
 
 from core import auth, migrate, models
 from core.errors import FrontdeskError, InvalidInput, NotFound
-from core.graphql.loading import paginate
-from core.graphql.queries import parse_id
-from core.graphql.types import Connection, CustomerClass, Decision, Plugin, plugin_view
+from core.graphql.ids import register_node
+from core.graphql.loading import order_of, paginate
+from core.graphql.queries import After, Before, First, Last, parse_id
+from core.graphql.types import (
+    Connection,
+    CustomerClass,
+    Decision,
+    Node,
+    Plugin,
+    Role,
+    Staff,
+    legacy_id,
+    link_id,
+    node_id,
+    plugin_view,
+    view_link,
+)
 from core.revocation import announce_revoked
 from core.services import directory
 from core.services.directory import get_site
@@ -26,16 +40,18 @@ ADMIN = {"permission": "admin"}
 EXPORT = {"permission": "export"}
 IMPORT = {"permission": "import"}
 
-Role = strawberry.enum(auth.Role, description="C-13 roles.")
-
 
 @strawberry.type(description="An API token (its secret is shown once, at creation).")
-class ApiToken:
-    id: strawberry.ID
+class ApiToken(Node):
+    global_id = node_id("ApiToken")
+    id: int = legacy_id()
     name: str
     role: Role
-    staff_id: strawberry.ID | None
+    staff_id = link_id("Staff", "staff_id", use="staff")
     created_at: datetime
+    staff: Staff | None = view_link(
+        models.Staff, "staff_id", Staff | None, description="The staff member it acts as."
+    )
     revoked_at: datetime | None
 
 
@@ -46,8 +62,9 @@ class CreatedApiToken:
 
 
 @strawberry.type(description="Who did what (C-13).")
-class AuditEntry:
-    id: strawberry.ID
+class AuditEntry(Node):
+    global_id = node_id("AuditEntry")
+    id: int = legacy_id()
     actor: str
     role: str | None
     action: str
@@ -63,6 +80,20 @@ class CustomerExportRow:
     phone: str | None
     customer_class: str
     owner_staff_id: strawberry.ID | None
+
+
+async def _token_node(info: Info, key: int) -> Any:
+    async with info.context.db.read() as s:
+        return await s.get(auth.ApiToken, key)
+
+
+async def _audit_node(info: Info, key: int) -> Any:
+    async with info.context.db.read() as s:
+        return await s.get(auth.AuditEntry, key)
+
+
+register_node("ApiToken", _token_node, permission="admin", model=auth.ApiToken)
+register_node("AuditEntry", _audit_node, permission="admin", model=auth.AuditEntry)
 
 
 ExportUse = strawberry.enum(auth.ExportUse, description="C-13: what an export is for.")
@@ -106,7 +137,12 @@ MAX_IMPORT_ROWS = 1000
 class AdminQuery:
     @strawberry.field(description="The audit log, newest first (admin).", metadata=ADMIN)
     async def audit_log(
-        self, info: Info, first: int = 50, after: str | None = None
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[AuditEntry]:
         async with info.context.db.session() as s:
             return await paginate(
@@ -118,14 +154,37 @@ class AdminQuery:
                 cursor_kind="audit",
                 first=first,
                 after=after,
+                last=last,
+                before=before,
+                default_page=50,
                 max_page_size=info.context.app.settings.max_page_size,
             )
 
-    @strawberry.field(description="API tokens (admin).", metadata=ADMIN)
-    async def api_tokens(self, info: Info) -> list[ApiToken]:
+    @strawberry.field(description="API tokens, oldest first (admin).", metadata=ADMIN)
+    async def api_tokens(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[ApiToken]:
         async with info.context.db.session() as s:
-            rows = await s.scalars(select(auth.ApiToken).order_by(auth.ApiToken.id))
-            return list(rows.all())
+            return await paginate(
+                info,
+                s,
+                select(auth.ApiToken),
+                model=auth.ApiToken,
+                type_name="ApiToken",
+                cursor_kind="token",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                order=order_of("id", False, auth.ApiToken),
+                max_page_size=info.context.app.settings.max_page_size,
+                default_page=info.context.app.settings.max_page_size,
+            )
 
     @strawberry.field(
         description="C-13 bulk export of a site's customers (admin only).  For use outside "

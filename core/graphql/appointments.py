@@ -11,6 +11,7 @@ from strawberry.types import Info
 from core import models
 from core.graphql.complaints import _actor_id as acting
 from core.graphql.queries import parse_id
+from core.graphql.types import global_id_of
 from core.services import appointments as service
 
 MANAGE = {"permission": "manage"}
@@ -52,7 +53,7 @@ class Appointment:
     def of(cls, row: models.Appointment) -> Appointment:
         return cls(
             id=strawberry.ID(str(row.id)),
-            site_id=strawberry.ID(str(row.site_id)),
+            site_id=global_id_of("Site", row.site_id),
             kind=row.kind,
             organisation=row.organisation,
             head_count=row.head_count,
@@ -60,12 +61,12 @@ class Appointment:
             areas=row.areas,
             visit_at=row.visit_at,
             made_at=row.made_at,
-            made_by_id=_id(row.made_by_id),
+            made_by_id=global_id_of("Staff", row.made_by_id),
             photography_allowed=row.photography_allowed,
             status=row.status,
-            approved_by_id=_id(row.approved_by_id),
+            approved_by_id=global_id_of("Staff", row.approved_by_id),
             approved_at=row.approved_at,
-            route_approved_by_id=_id(row.route_approved_by_id),
+            route_approved_by_id=global_id_of("Staff", row.route_approved_by_id),
             arrived_at=row.arrived_at,
         )
 
@@ -91,9 +92,9 @@ class Booking:
     def of(cls, row: models.Booking) -> Booking:
         return cls(
             id=strawberry.ID(str(row.id)),
-            site_id=strawberry.ID(str(row.site_id)),
-            booked_by_id=strawberry.ID(str(row.booked_by_id)),
-            customer_id=_id(row.customer_id),
+            site_id=global_id_of("Site", row.site_id),
+            booked_by_id=global_id_of("Staff", row.booked_by_id),
+            customer_id=global_id_of("Customer", row.customer_id),
             guest_name=row.guest_name,
             resource_kind=row.resource_kind,
             resource=row.resource,

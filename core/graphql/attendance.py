@@ -25,7 +25,7 @@ from core.graphql.complaints import _actor_id as acting
 from core.graphql.queries import parse_id
 from core.graphql.scalars import Money
 from core.graphql.subscriptions import CURSOR_KIND, parse_arguments, stream_events
-from core.graphql.types import Decision, encode_cursor
+from core.graphql.types import Decision, encode_cursor, global_id_of
 from core.services import attendance as service
 
 MANAGE = {"permission": "manage"}
@@ -107,9 +107,9 @@ class AttendanceRecord:
     def of(cls, row: models.AttendanceRecord) -> AttendanceRecord:
         return cls(
             id=strawberry.ID(str(row.id)),
-            site_id=strawberry.ID(str(row.site_id)),
-            staff_id=strawberry.ID(str(row.staff_id)),
-            shift_id=strawberry.ID(str(row.shift_id)),
+            site_id=global_id_of("Site", row.site_id),
+            staff_id=global_id_of("Staff", row.staff_id),
+            shift_id=global_id_of("Shift", row.shift_id),
             business_date=row.business_date,
             status=row.status,
             minutes_late=row.minutes_late,
@@ -161,16 +161,16 @@ class LeaveRequest:
     def of(cls, row: models.LeaveRequest) -> LeaveRequest:
         return cls(
             id=strawberry.ID(str(row.id)),
-            site_id=strawberry.ID(str(row.site_id)),
-            staff_id=strawberry.ID(str(row.staff_id)),
-            shift_id=strawberry.ID(str(row.shift_id)),
+            site_id=global_id_of("Site", row.site_id),
+            staff_id=global_id_of("Staff", row.staff_id),
+            shift_id=global_id_of("Shift", row.shift_id),
             business_date=row.business_date,
             kind=row.kind,
             requested_at=row.requested_at,
             deadline=row.deadline,
             late=_decision(row.late_rule, row.late_reason),
             status=row.status,
-            decided_by_id=_id(row.decided_by_id),
+            decided_by_id=global_id_of("Staff", row.decided_by_id),
             decided_at=row.decided_at,
             decision=_decision(row.decision_rule, row.decision_reason),
             decision_note=row.decision_reason,
@@ -192,11 +192,11 @@ class ExitPass:
     def of(cls, row: models.ExitPass) -> ExitPass:
         return cls(
             id=strawberry.ID(str(row.id)),
-            staff_id=strawberry.ID(str(row.staff_id)),
-            shift_id=strawberry.ID(str(row.shift_id)),
+            staff_id=global_id_of("Staff", row.staff_id),
+            shift_id=global_id_of("Shift", row.shift_id),
             requested_at=row.requested_at,
             status=row.status,
-            decided_by_id=_id(row.decided_by_id),
+            decided_by_id=global_id_of("Staff", row.decided_by_id),
             decided_at=row.decided_at,
         )
 
@@ -212,9 +212,9 @@ class StaffPay:
     @classmethod
     def of(cls, row: models.Staff) -> StaffPay:
         return cls(
-            staff_id=strawberry.ID(str(row.id)),
+            staff_id=global_id_of("Staff", row.id),
             daily_wage=row.daily_wage,  # type: ignore[arg-type]
-            superior_id=_id(row.superior_id),
+            superior_id=global_id_of("Staff", row.superior_id),
         )
 
 
@@ -239,14 +239,14 @@ class PointsEntry:
     def of(cls, row: models.PointsEntry, revoked: bool) -> PointsEntry:
         return cls(
             id=strawberry.ID(str(row.id)),
-            staff_id=strawberry.ID(str(row.staff_id)),
+            staff_id=global_id_of("Staff", row.staff_id),
             month=row.month,
             item=row.item_code,
             rule=row.rule,
             points=row.points,
             reason=row.reason,
             attendance_id=_id(row.attendance_id),
-            issued_by_id=_id(row.issued_by_id),
+            issued_by_id=global_id_of("Staff", row.issued_by_id),
             issued_at=row.issued_at,
             revokes_id=_id(row.revokes_id),
             revoked=revoked,
@@ -286,7 +286,7 @@ class RollCallEntry:
     @classmethod
     def of(cls, row: models.RollCallEntry) -> RollCallEntry:
         return cls(
-            staff_id=strawberry.ID(str(row.staff_id)),
+            staff_id=global_id_of("Staff", row.staff_id),
             signed_at=row.signed_at,
             room_booking=row.room_booking,
             booking_cancelled_at=row.booking_cancelled_at,
@@ -311,7 +311,7 @@ class Meeting:
     def of(cls, row: models.Meeting, roll: list[models.RollCallEntry]) -> Meeting:
         return cls(
             id=strawberry.ID(str(row.id)),
-            site_id=strawberry.ID(str(row.site_id)),
+            site_id=global_id_of("Site", row.site_id),
             business_date=row.business_date,
             title=row.title,
             starts_at=row.starts_at,
@@ -455,7 +455,7 @@ def _month_points(
     elif warning_at is not None and balance <= warning_at:
         level = "warning"
     return MonthPoints(
-        staff_id=strawberry.ID(str(staff_id)),
+        staff_id=global_id_of("Staff", staff_id),
         month=month.replace(day=1),
         allowance=scheme.allowance,  # type: ignore[attr-defined]
         balance=balance,

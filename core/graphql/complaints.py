@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -30,21 +30,36 @@ from core.auth import Forbidden, Permission
 from core.complaint_rules import InvalidComplaintNumber, parse_complaint_number
 from core.decisions import Reason
 from core.errors import InvalidInput
+from core.graphql.ids import register_node
 from core.graphql.line_inputs import deliver_line_inputs
-from core.graphql.loading import children, node_fields, paginate, prefetch, selection
-from core.graphql.queries import parse_id
+from core.graphql.loading import (
+    children,
+    node_fields,
+    order_arg,
+    order_of,
+    paginate,
+    plan_eager,
+    prefetch,
+    selection,
+)
+from core.graphql.queries import After, Before, First, Last, parse_id
 from core.graphql.scalars import Money
 from core.graphql.types import (
     Complaint,
     ComplaintChannel,
     ComplaintConnection,
+    ComplaintOrder,
     ComplaintSeverity,
     ComplaintStatus,
+    Connection,
     Decision,
+    Department,
     Notification,
     Penalty,
     Staff,
+    global_id_of,
     require_aware,
+    view_link,
 )
 from core.runtime import CURRENT_MUTATION
 from core.services import complaints as service
@@ -123,8 +138,18 @@ class HandlerCount:
 
 @strawberry.type
 class DepartmentCount:
-    department_id: strawberry.ID | None
+    department_id: strawberry.ID | None = strawberry.field(
+        description="The department's global id (null: staff without a department).",
+        deprecation_reason="Use `department`; removed in 2.0.",
+    )
     count: int
+    department: Department | None = view_link(
+        models.Department,
+        "department_id",
+        Department | None,
+        parse_as="Department",
+        description="C-12: the department (null: staff without a department).",
+    )
 
 
 @strawberry.type
@@ -177,31 +202,24 @@ def _decisions(reasons: Iterable[Reason]) -> list[Decision]:
 # Loading planned from the selection
 
 
+def history_options(fields: Sequence[SelectedField]) -> list[Any]:
+    """The history a Complaint selection reads, in one more SELECT for the whole page."""
+    m = models.Complaint
+    history = children(fields, "complaintHistory")
+    if not history:
+        return []
+    entry = models.ComplaintHistoryEntry
+    people = [
+        joinedload(attr)
+        for gql, attr in (("actor", entry.actor), ("recordedByStaff", entry.recorded_by_staff))
+        if any(f.name == gql for f in history)
+    ]
+    return [selectinload(m.history).options(*people) if people else selectinload(m.history)]
+
+
 def complaint_options(fields: Sequence[SelectedField]) -> list[Any]:
     """Loader options for exactly the relations selected on a Complaint."""
-    names = {f.name for f in fields}
-    m = models.Complaint
-    options: list[Any] = [
-        joinedload(attr)
-        for gql, attr in (
-            ("customer", m.customer),
-            ("handler", m.handler),
-            ("staffAtFault", m.staff_at_fault),
-        )
-        if gql in names
-    ]
-    history = children(fields, "complaintHistory")
-    if history:
-        entry = models.ComplaintHistoryEntry
-        people = [
-            joinedload(attr)
-            for gql, attr in (("actor", entry.actor), ("recordedByStaff", entry.recorded_by_staff))
-            if any(f.name == gql for f in history)
-        ]
-        options.append(
-            selectinload(m.history).options(*people) if people else selectinload(m.history)
-        )
-    return options
+    return plan_eager(models.Complaint, "Complaint", fields) + history_options(fields)
 
 
 async def load_complaints(
@@ -391,11 +409,26 @@ async def _result(
     )
 
 
+async def _complaint_node(info: Info, key: int) -> Any:
+    return (await load_complaints(info, [key], selection(info))).get(key)
+
+
+async def _history_node(info: Info, key: int) -> Any:
+    m = models.ComplaintHistoryEntry
+    async with info.context.db.read() as s:
+        stmt = select(m).where(m.id == key).options(joinedload(m.actor))
+        return (await s.scalars(stmt)).unique().one_or_none()
+
+
+register_node("Complaint", _complaint_node, model=models.Complaint)
+register_node("ComplaintHistoryEntry", _history_node, model=models.ComplaintHistoryEntry)
+
+
 @strawberry.type
 class ComplaintQuery:
     @strawberry.field(description="One complaint.")
     async def complaint(self, info: Info, id: strawberry.ID) -> Complaint | None:
-        key = parse_id(id, "id")
+        key = parse_id(id, "id", of="Complaint")
         return (await load_complaints(info, [key], selection(info))).get(key)  # type: ignore[return-value]
 
     @strawberry.field(
@@ -428,8 +461,25 @@ class ComplaintQuery:
         status: ComplaintStatus | None = None,
         severity: ComplaintSeverity | None = None,
         handler_id: strawberry.ID | None = None,
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            ComplaintOrder | None,
+            strawberry.argument(description="Sort order (default: newest first)."),
+        ] = None,
+        customer_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only the complaints of this customer."),
+        ] = None,
+        filed_from: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only complaints filed (C-7) at or after this."),
+        ] = None,
+        filed_before: Annotated[
+            datetime | None, strawberry.argument(description="Only complaints filed before this.")
+        ] = None,
     ) -> ComplaintConnection:
         m = models.Complaint
         stmt = select(m).where(m.site_id == parse_id(site_id, "siteId"))
@@ -439,9 +489,12 @@ class ComplaintQuery:
             stmt = stmt.where(m.severity == severity.value)
         if handler_id is not None:
             stmt = stmt.where(m.handler_id == parse_id(handler_id, "handlerId"))
-        options = complaint_options(node_fields(info))
-        if options:
-            stmt = stmt.options(*options)
+        if customer_id is not None:
+            stmt = stmt.where(m.customer_id == parse_id(customer_id, "customerId"))
+        if filed_from is not None:
+            stmt = stmt.where(m.filed_at >= require_aware(filed_from, "filedFrom"))
+        if filed_before is not None:
+            stmt = stmt.where(m.filed_at < require_aware(filed_before, "filedBefore"))
         async with info.context.db.session() as s:
             return await paginate(
                 info,
@@ -452,7 +505,11 @@ class ComplaintQuery:
                 cursor_kind="complaint",
                 first=first,
                 after=after,
+                last=last,
+                before=before,
+                order=order_arg(order_by, m),
                 max_page_size=info.context.app.settings.max_page_size,
+                options=history_options(node_fields(info)),
             )
 
     @strawberry.field(
@@ -464,36 +521,47 @@ class ComplaintQuery:
         info: Info,
         site_id: strawberry.ID,
         now: datetime | None = None,
-        first: int = 100,
-    ) -> list[OverdueComplaint]:
+        first: Annotated[
+            int | None,
+            strawberry.argument(description="Forward: at most this many (default 100)."),
+        ] = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[OverdueComplaint]:
         moment = require_aware(now, "now") if now is not None else info.context.now()
-        limit = info.context.app.settings.max_page_size
-        if not 0 <= first <= limit:
-            raise InvalidInput(
-                f"first must be between 0 and {limit}", code="INVALID_PAGE_SIZE", field="first"
+        m = models.Complaint
+        stmt = select(m).where(
+            m.site_id == parse_id(site_id, "siteId"), service.overdue_condition(moment)
+        )
+        fields = children(node_fields(info), "complaint")
+
+        def view(complaint: Any) -> OverdueComplaint:
+            return OverdueComplaint(
+                complaint=complaint,
+                reasons=_decisions(service.overdue_decisions(complaint, moment)),
             )
+
         async with info.context.db.session() as s:
-            ids = list(
-                (
-                    await s.scalars(
-                        select(models.Complaint.id)
-                        .where(
-                            models.Complaint.site_id == parse_id(site_id, "siteId"),
-                            service.overdue_condition(moment),
-                        )
-                        .order_by(models.Complaint.id)
-                        .limit(first)
-                    )
-                ).all()
+            page = await paginate(
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="OverdueComplaint",
+                cursor_kind="overdue",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                order=order_of("id", False, m),
+                max_page_size=info.context.app.settings.max_page_size,
+                default_page=100,
+                options=complaint_options(fields),
+                view=view,
             )
-        loaded = await load_complaints(info, ids, children(selection(info), "complaint"))
-        return [
-            OverdueComplaint(
-                complaint=loaded[i],  # type: ignore[arg-type]
-                reasons=_decisions(service.overdue_decisions(loaded[i], moment)),
-            )
-            for i in ids
-        ]
+            await prefetch(info, s, "Complaint", fields, [e.node.complaint for e in page.edges])
+        return page
 
     @strawberry.field(
         description="C-12: counts by category, severity, handler, department, staff at fault "
@@ -518,7 +586,7 @@ class ComplaintQuery:
                 department_id=_optional_id(department_id, "departmentId"),
             )
         return ComplaintStatistics(
-            site_id=strawberry.ID(str(stats.site_id)),
+            site_id=global_id_of("Site", stats.site_id),
             period=stats.period,
             first_day=stats.first_day,
             last_day=stats.last_day,
@@ -533,18 +601,14 @@ class ComplaintQuery:
                 for h, n in stats.by_handler
             ],
             by_department=[
-                DepartmentCount(
-                    department_id=strawberry.ID(str(d)) if d is not None else None, count=n
-                )
+                DepartmentCount(department_id=global_id_of("Department", d), count=n)
                 for d, n in stats.by_department
             ],
             by_staff_at_fault=[
                 StaffAtFaultCount(staff=stats.handlers.get(h) if h else None, count=n)  # type: ignore[arg-type]
                 for h, n in stats.by_staff_at_fault
             ],
-            department_id=(
-                strawberry.ID(str(stats.department_id)) if stats.department_id else None
-            ),
+            department_id=global_id_of("Department", stats.department_id or None),
             report_due_on=stats.report_due_on,
             resolved=stats.resolved,
             resolved_on_time=stats.resolved_on_time,

@@ -10,16 +10,26 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, inspect
+from sqlalchemy import Select, and_, func, inspect, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from core.errors import InvalidInput
-from core.graphql.types import NEEDS, Connection, Edge, PageInfo, decode_cursor, encode_cursor
+from core.graphql.types import (
+    NEEDS,
+    Connection,
+    Edge,
+    OrderDirection,
+    PageInfo,
+    decode_cursor,
+    decode_keyed_cursor,
+    encode_cursor,
+)
 
 Selection = SelectedField | FragmentSpread | InlineFragment
 F = TypeVar("F", bound=Callable[..., Any])
@@ -57,25 +67,79 @@ def node_fields(info: Info) -> list[SelectedField]:
 
 
 # How each core type's relations load: GraphQL field -> (ORM attribute, GraphQL type name).
+# Schema 1.0 object links (``Penalty.issuedBy``, ``Visit.site`` …) are relations too: joined
+# in the page's SELECT, never one query per row.
 RELATIONS: dict[str, dict[str, tuple[str, str]]] = {
     "Visit": {
         "customer": ("customer", "Customer"),
         "receiver": ("receiver", "Staff"),
         "namedStaff": ("named_staff", "Staff"),
+        "site": ("site", "Site"),
+        "corrects": ("corrects", "Visit"),
     },
-    "Customer": {},
-    "Penalty": {"staff": ("staff", "Staff"), "penaltyRule": ("penalty_rule", "PenaltyRule")},
+    "Customer": {
+        "site": ("site", "Site"),
+        "group": ("group", "CustomerGroup"),
+        "ownerStaff": ("owner_staff", "Staff"),
+    },
+    "CustomerGroup": {"ownerStaff": ("owner_staff", "Staff")},
+    "Staff": {"site": ("site", "Site"), "department": ("department", "Department")},
+    "Department": {"site": ("site", "Site")},
+    "Penalty": {
+        "staff": ("staff", "Staff"),
+        "penaltyRule": ("penalty_rule", "PenaltyRule"),
+        "site": ("site", "Site"),
+        "issuedBy": ("issued_by", "Staff"),
+        "complaint": ("complaint", "Complaint"),
+        "visit": ("visit", "Visit"),
+        "revokes": ("revokes", "Penalty"),
+    },
+    "Complaint": {
+        "customer": ("customer", "Customer"),
+        "handler": ("handler", "Staff"),
+        "staffAtFault": ("staff_at_fault", "Staff"),
+        "site": ("site", "Site"),
+        "visit": ("visit", "Visit"),
+    },
 }
 
 
-def plan_eager(model: Any, type_name: str, fields: Sequence[SelectedField]) -> list[Any]:
-    """Loader options joining exactly the selected relations (one SELECT for the page)."""
+def _eager(model: Any, type_name: str, fields: Sequence[SelectedField], path: Any) -> list[Any]:
     options = []
     names = {f.name for f in fields}
-    for gql_name, (attr, _child) in RELATIONS.get(type_name, {}).items():
-        if gql_name in names:
-            options.append(joinedload(getattr(model, attr)))
+    mapper = inspect(model)
+    for gql_name, (attr, child) in RELATIONS.get(type_name, {}).items():
+        if gql_name not in names:
+            continue
+        option = (
+            joinedload(getattr(model, attr))
+            if path is None
+            else path.joinedload(getattr(model, attr))
+        )
+        target = mapper.relationships[attr].mapper.class_
+        deeper = _eager(target, child, children(fields, gql_name), option)
+        options.extend(deeper or [option])
     return options
+
+
+def plan_eager(model: Any, type_name: str, fields: Sequence[SelectedField]) -> list[Any]:
+    """Loader options joining exactly the selected relations, at any depth (one SELECT)."""
+    return _eager(model, type_name, fields, None)
+
+
+def flat_relations(type_name: str, fields: Sequence[SelectedField]) -> bool:
+    """Whether the selected relations of ``type_name`` are row types selecting no relation
+    of their own (what :func:`load_rows` joins); else the ORM path plans the joins."""
+    for gql_name, (_attr, child) in RELATIONS.get(type_name, {}).items():
+        sub = children(fields, gql_name)
+        if not sub:
+            continue
+        if child not in ROW_TYPES:
+            return False
+        names = {f.name for f in sub}
+        if any(n in names for n in RELATIONS.get(child, {})):
+            return False
+    return True
 
 
 async def prefetch(
@@ -163,7 +227,9 @@ SOURCE_VIEW_ONLY = "frontdesk_source_view_only"
 # unique()); one Core SELECT of the same columns into slotted objects costs a fraction.
 # Connection types listed here have GraphQL types that only read columns and the to-one
 # relations in RELATIONS; a statement carrying ORM loader options keeps the ORM path.
-ROW_TYPES = frozenset({"Visit", "Customer", "Staff", "Site", "Penalty"})
+ROW_TYPES = frozenset(
+    {"Visit", "Customer", "Staff", "Site", "Penalty", "PenaltyRule", "CustomerGroup", "Department"}
+)
 
 
 @functools.cache
@@ -311,6 +377,7 @@ async def load_rows(
     type_name: str,
     fields: Sequence[SelectedField],
     joined: tuple[JoinedPrefetch, ...] = (),
+    also: tuple[str, ...] = (),
 ) -> tuple[list[Any], list[tuple[Any, ...]]]:
     """The page as row objects: one SELECT with the selected to-one relations joined.
 
@@ -324,6 +391,9 @@ async def load_rows(
         for sub in [children(fields, gql_name)]
     )
     keys = _read_keys(info, type_name, model, fields)
+    if keys is not None and not set(also) <= set(keys):
+        wanted = set(keys) | set(also)
+        keys = tuple(k for k in _row_plan(model)[1] if k in wanted)
     table, select_columns, joins, build, related, extras = _join_plan(
         model, keys, relations, joined
     )
@@ -350,6 +420,99 @@ async def load_rows(
     return out, values
 
 
+@dataclass(frozen=True)
+class Order:
+    """A page order: model attribute ``attr`` (unique ties broken by id), descending or not;
+    ``parse`` turns a cursor's JSON value back into the column's type."""
+
+    attr: str = "id"
+    descending: bool = True
+    parse: Callable[[Any], Any] = lambda v: v
+
+
+NEWEST_FIRST = Order()
+
+
+def _parse_datetime(value: Any) -> Any:
+    return datetime.fromisoformat(value)
+
+
+def _parse_date(value: Any) -> Any:
+    return date.fromisoformat(value)
+
+
+def order_of(attr: str, descending: bool, model: Any) -> Order:
+    """The :class:`Order` on ``model.attr``, parsing cursor values by the column's type."""
+    if attr == "id":
+        return Order("id", descending)
+    column_type = getattr(model, attr).type
+    # A TypeDecorator (UTCDateTime) reports ``object``: its implementation knows.
+    python_type = getattr(column_type, "impl", column_type).python_type
+    parse: Callable[[Any], Any] = (
+        _parse_datetime
+        if python_type is datetime
+        else _parse_date
+        if python_type is date
+        else python_type
+    )
+    return Order(attr, descending, parse)
+
+
+def order_arg(order_by: Any, model: Any) -> Order:
+    """The :class:`Order` of an ``orderBy`` argument (None: newest first)."""
+    if order_by is None:
+        return NEWEST_FIRST
+    return order_of(order_by.field.value, order_by.direction is OrderDirection.DESC, model)
+
+
+def _beyond(model: Any, order: Order, value: Any, key: int, descending: bool) -> Any:
+    """Rows after (value, key) when walking ``descending`` or not."""
+    idc = model.id
+    if order.attr == "id":
+        return idc < key if descending else idc > key
+    col = getattr(model, order.attr)
+    if descending:
+        return or_(col < value, and_(col == value, idc < key))
+    return or_(col > value, and_(col == value, idc > key))
+
+
+def _position(cursor: str, kind: str, order: Order, field: str) -> tuple[Any, int]:
+    if order.attr == "id":
+        return None, decode_cursor(kind, cursor, field)
+    return decode_keyed_cursor(kind, cursor, order.attr, order.parse, field)
+
+
+def check_page(
+    first: int | None, last: int | None, max_page_size: int, default: int
+) -> tuple[int, bool]:
+    """(page size, backward) of a connection's arguments, INVALID_PAGE_SIZE when wrong."""
+    if first is not None and last is not None:
+        raise InvalidInput(
+            "give `first` (forward) or `last` (backward), not both",
+            code="INVALID_PAGE_SIZE",
+            field="last",
+        )
+    backward = last is not None
+    size = last if last is not None else (first if first is not None else default)
+    if not 0 <= size <= max_page_size:
+        name = "last" if backward else "first"
+        raise InvalidInput(
+            f"{name} must be between 0 and {max_page_size}", code="INVALID_PAGE_SIZE", field=name
+        )
+    return size, backward
+
+
+def wants_total(info: Info) -> bool:
+    """Whether the connection being resolved selects ``totalCount``."""
+    return any(f.name == "totalCount" for f in selection(info))
+
+
+async def count_rows(session: AsyncSession, stmt: Select, model: Any) -> int:
+    """How many rows ``stmt`` (filters only) matches: one COUNT."""
+    inner = stmt.with_only_columns(model.id, maintain_column_froms=True).order_by(None)
+    return int(await session.scalar(select(func.count()).select_from(inner.subquery())) or 0)
+
+
 async def paginate(
     info: Info,
     session: AsyncSession,
@@ -358,28 +521,50 @@ async def paginate(
     model: Any,
     type_name: str,
     cursor_kind: str,
-    first: int,
-    after: str | None,
+    first: int | None = None,
+    after: str | None = None,
     max_page_size: int,
+    last: int | None = None,
+    before: str | None = None,
+    order: Order = NEWEST_FIRST,
+    default_page: int = 20,
+    options: Sequence[Any] = (),
+    view: Callable[[Any], Any] | None = None,
 ) -> Connection:
-    """Keyset pagination on ``id`` (newest first), eager loading planned from the selection."""
-
-    if not 0 <= first <= max_page_size:
-        raise InvalidInput(
-            f"first must be between 0 and {max_page_size}", code="INVALID_PAGE_SIZE", field="first"
-        )
+    """Keyset pagination (Relay cursor connections) in ``order`` (default: newest first),
+    eager loading planned from the selection: one SELECT per page (+ one COUNT when
+    ``totalCount`` is selected).  ``first``/``after`` walk forward, ``last``/``before``
+    backward; never OFFSET."""
+    size, backward = check_page(first, last, max_page_size, default_page)
     fields = node_fields(info)
+    total = await count_rows(session, stmt, model) if wants_total(info) else 0
     if after is not None:
-        stmt = stmt.where(model.id < decode_cursor(cursor_kind, after))
-    stmt = stmt.order_by(model.id.desc()).limit(first + 1)
-    if type_name in ROW_TYPES and not stmt._with_options:
+        value, key = _position(after, cursor_kind, order, "after")
+        stmt = stmt.where(_beyond(model, order, value, key, order.descending))
+    if before is not None:
+        value, key = _position(before, cursor_kind, order, "before")
+        stmt = stmt.where(_beyond(model, order, value, key, not order.descending))
+    if options:
+        stmt = stmt.options(*options)  # after the COUNT, which needs no loading
+    scan_descending = order.descending != backward
+    keys = [model.id] if order.attr == "id" else [getattr(model, order.attr), model.id]
+    stmt = stmt.order_by(*(k.desc() if scan_descending else k.asc() for k in keys))
+    stmt = stmt.limit(size + 1)
+    if type_name in ROW_TYPES and not stmt._with_options and flat_relations(type_name, fields):
         joins = _joined_prefetches(info, type_name, fields)
         rows, values = await load_rows(
-            info, session, stmt, model, type_name, fields, tuple(j for _, j in joins)
+            info,
+            session,
+            stmt,
+            model,
+            type_name,
+            fields,
+            tuple(j for _, j in joins),
+            also=(order.attr,),
         )
         if joins:
             store = info.context.prefetched
-            for r, row_values in zip(rows[:first], values, strict=False):
+            for r, row_values in zip(rows[:size], values, strict=False):
                 for (key, _joined), value in zip(joins, row_values, strict=True):
                     store.setdefault((key, r.id), value)
     else:
@@ -387,11 +572,26 @@ async def paginate(
         if options:
             stmt = stmt.options(*options)
         rows = list((await session.scalars(stmt)).unique().all())
-    has_next = len(rows) > first
-    rows = rows[:first]
+    more = len(rows) > size
+    rows = rows[:size]
+    if backward:
+        rows.reverse()
     await prefetch(info, session, type_name, fields, rows)
-    edges = [Edge(cursor=encode_cursor(cursor_kind, r.id), node=r) for r in rows]
+    if order.attr == "id":
+        cursors = [encode_cursor(cursor_kind, r.id) for r in rows]
+    else:
+        cursors = [
+            encode_cursor(cursor_kind, r.id, getattr(r, order.attr), order.attr) for r in rows
+        ]
+    nodes = rows if view is None else [view(r) for r in rows]
+    edges = [Edge(cursor=c, node=n) for c, n in zip(cursors, nodes, strict=True)]
     return Connection(
         edges=edges,
-        page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None),
+        page_info=PageInfo(
+            has_next_page=before is not None if backward else more,
+            end_cursor=edges[-1].cursor if edges else None,
+            has_previous_page=more if backward else after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+        ),
+        total_count=total,
     )

@@ -3,36 +3,58 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import false, not_, select
 from strawberry.types import Info
 
 from core import hosting, models
+from core.auth import Permission, require
 from core.contracts import SaleContext
 from core.errors import InvalidInput, NotFound
-from core.graphql.loading import node_fields, paginate, plan_eager, prefetch, selection
+from core.graphql.ids import NODE_TYPES, from_global_id, parse_id, register_node
+from core.graphql.loading import (
+    children,
+    node_fields,
+    order_arg,
+    order_of,
+    paginate,
+    plan_eager,
+    prefetch,
+    selection,
+)
 from core.graphql.types import (
+    Connection,
     Customer,
     CustomerClass,
     CustomerConnection,
+    CustomerOrder,
     Decision,
     EmploymentStatus,
     HostingClassPolicy,
+    Node,
     Penalty,
     PenaltyConnection,
+    PenaltyOrder,
     PenaltyRule,
+    PermissionName,
     Plugin,
     SaleAttribution,
     SaleShare,
     Site,
     SiteConnection,
+    SiteOrder,
     Staff,
     StaffConnection,
+    StaffOrder,
+    Viewer,
     Visit,
     VisitConnection,
+    VisitOrder,
+    global_id_of,
     plugin_view,
+    require_aware,
 )
 from core.services import directory
 from core.services.plugin_state import load_settings
@@ -40,33 +62,115 @@ from core.textguard import refuse_control_characters
 
 DEFAULT_PAGE = 20
 
-
-# Ids are 64-bit signed integers in both databases; a larger number is no id at all.
-MAX_ID = 2**63 - 1
-
-
-def parse_id(value: strawberry.ID | str | int, field: str) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInput(
-            f"{field} must be a numeric id, got {value!r}", code="INVALID_ID", field=field
-        ) from exc
-    if number <= 0:
-        raise InvalidInput(f"{field} must be positive", code="INVALID_ID", field=field)
-    if number > MAX_ID:
-        raise InvalidInput(
-            f"{field} {number} does not exist (ids are below 2^63)", code="INVALID_ID", field=field
-        )
-    return number
+# Connection arguments (Relay cursor connections), described once.
+First = Annotated[
+    int | None,
+    strawberry.argument(
+        description=f"Forward: at most this many items after `after` (default {DEFAULT_PAGE})."
+    ),
+]
+After = Annotated[str | None, strawberry.argument(description="Forward: start after this cursor.")]
+Last = Annotated[
+    int | None,
+    strawberry.argument(description="Backward: at most this many items before `before`."),
+]
+Before = Annotated[
+    str | None,
+    strawberry.argument(description="Backward: end before this cursor (`pageInfo.startCursor`)."),
+]
 
 
 def _max(info: Info) -> int:
     return info.context.app.settings.max_page_size
 
 
+MAX_NODES = 100
+"""How many ids one ``nodes(ids:)`` call may ask for (each is one SELECT)."""
+
+
+def require_global(value: strawberry.ID, field: str) -> tuple[str, str]:
+    """(type, key) of global id ``value``; INVALID_ID for anything else (a legacy integer
+    does not say which type it belongs to)."""
+    decoded = from_global_id(str(value))
+    if decoded is None:
+        parse_id(value, field)  # garbage gets parse_id's own message
+        raise InvalidInput(
+            f"{field} must be a global id (from an `id` field): a bare number does not say "
+            "which type it belongs to",
+            code="INVALID_ID",
+            field=field,
+        )
+    return decoded
+
+
+async def load_node(info: Info, value: strawberry.ID, field: str) -> Any:
+    """The object global id ``value`` names, permission-checked like its type's own query.
+
+    A malformed id is INVALID_ID; a well-formed id of an unknown type, of a line not in this
+    schema or of a row that does not exist answers null (Relay); a type whose query needs a
+    permission the token lacks is refused (C-13) exactly as that query would be.
+    """
+    type_name, _key = require_global(value, field)
+    node = NODE_TYPES.get(type_name)
+    if node is None or type_name not in info.schema._schema.type_map:
+        return None
+    key = parse_id(value, field, of=type_name)
+    if getattr(info.schema, "auth_required", True) or info.context.actor is not None:
+        require(info.context.actor, Permission(node.permission), f"node({type_name})")
+    return await node.load(info, key)
+
+
 @strawberry.type
 class CoreQuery:
+    @strawberry.field(
+        description="Any object by its global id (Relay refetch); null when it does not exist. "
+        "Needs the permission of the object type's own query (e.g. `admin` for an ApiToken)."
+    )
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global `id`.")],
+    ) -> Node | None:
+        return await load_node(info, id, "id")
+
+    @strawberry.field(
+        description=f"Objects by their global ids, in the same order (at most {MAX_NODES}); "
+        "an id that does not exist answers null in its place, a refused one an error at its "
+        "index."
+    )
+    def nodes(
+        self,
+        info: Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids.")],
+    ) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            raise InvalidInput(
+                f"nodes takes at most {MAX_NODES} ids, got {len(ids)}",
+                code="TOO_MANY_IDS",
+                field="ids",
+            )
+        for i, value in enumerate(ids):  # every id checked before any is loaded
+            require_global(value, f"ids[{i}]")
+        return [load_node(info, value, f"ids[{i}]") for i, value in enumerate(ids)]  # type: ignore[misc]
+
+    @strawberry.field(
+        description="The caller: the API token's role, permissions and staff member (null "
+        "without a token, when the server runs without authentication)."
+    )
+    async def viewer(self, info: Info) -> Viewer | None:
+        actor = info.context.actor
+        if actor is None:
+            return None
+        staff = None
+        if actor.staff_id is not None:
+            staff = await _one(info, models.Staff, "Staff", actor.staff_id, under="staff")
+        return Viewer(
+            name=actor.name,
+            role=actor.role,
+            permissions=[PermissionName[p.name] for p in Permission if actor.can(p)],
+            staff=staff,  # type: ignore[arg-type]
+        )
+
     @strawberry.field(
         description="C-1: hosting budget per person and receiver level of every customer "
         "class, as the operator configured them (settings hosting_budgets / "
@@ -99,8 +203,13 @@ class CoreQuery:
     async def sites(
         self,
         info: Info,
-        first: int = DEFAULT_PAGE,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            SiteOrder | None, strawberry.argument(description="Sort order (default: newest first).")
+        ] = None,
         business_line: str | None = None,
     ) -> SiteConnection:
         stmt = select(models.Site)
@@ -116,20 +225,29 @@ class CoreQuery:
                 cursor_kind="site",
                 first=first,
                 after=after,
+                last=last,
+                before=before,
+                order=order_arg(order_by, models.Site),
                 max_page_size=_max(info),
             )
 
     @strawberry.field
     async def site(self, info: Info, id: strawberry.ID) -> Site | None:
-        return await _one(info, models.Site, "Site", parse_id(id, "id"))
+        return await _one(info, models.Site, "Site", parse_id(id, "id", of="Site"))
 
     @strawberry.field(description="Customers of a site, newest first.")
     async def customers(
         self,
         info: Info,
         site_id: strawberry.ID,
-        first: int = DEFAULT_PAGE,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            CustomerOrder | None,
+            strawberry.argument(description="Sort order (default: newest first)."),
+        ] = None,
         name_contains: str | None = None,
         customer_class: CustomerClass | None = None,
         owner_staff_id: strawberry.ID | None = None,
@@ -165,20 +283,29 @@ class CoreQuery:
                 cursor_kind="customer",
                 first=first,
                 after=after,
+                last=last,
+                before=before,
+                order=order_arg(order_by, m),
                 max_page_size=_max(info),
             )
 
     @strawberry.field
     async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
-        return await _one(info, models.Customer, "Customer", parse_id(id, "id"))
+        return await _one(info, models.Customer, "Customer", parse_id(id, "id", of="Customer"))
 
     @strawberry.field(description="Staff of a site, newest first.")
     async def staff(
         self,
         info: Info,
         site_id: strawberry.ID,
-        first: int = DEFAULT_PAGE,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            StaffOrder | None,
+            strawberry.argument(description="Sort order (default: newest first)."),
+        ] = None,
         role: str | None = None,
         employment_status: EmploymentStatus | None = None,
     ) -> StaffConnection:
@@ -198,20 +325,29 @@ class CoreQuery:
                 cursor_kind="staff",
                 first=first,
                 after=after,
+                last=last,
+                before=before,
+                order=order_arg(order_by, m),
                 max_page_size=_max(info),
             )
 
     @strawberry.field
     async def staff_member(self, info: Info, id: strawberry.ID) -> Staff | None:
-        return await _one(info, models.Staff, "Staff", parse_id(id, "id"))
+        return await _one(info, models.Staff, "Staff", parse_id(id, "id", of="Staff"))
 
     @strawberry.field(description="The visit register of a site, newest first (C-4).")
     async def visits(
         self,
         info: Info,
         site_id: strawberry.ID,
-        first: int = DEFAULT_PAGE,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            VisitOrder | None,
+            strawberry.argument(description="Sort order (default: newest first)."),
+        ] = None,
         arrived_from: datetime | None = None,
         arrived_before: datetime | None = None,
         receiver_id: strawberry.ID | None = None,
@@ -241,25 +377,46 @@ class CoreQuery:
                 cursor_kind="visit",
                 first=first,
                 after=after,
+                last=last,
+                before=before,
+                order=order_arg(order_by, m),
                 max_page_size=_max(info),
             )
 
     @strawberry.field
     async def visit(self, info: Info, id: strawberry.ID) -> Visit | None:
-        return await _one(info, models.Visit, "Visit", parse_id(id, "id"))
+        return await _one(info, models.Visit, "Visit", parse_id(id, "id", of="Visit"))
 
     @strawberry.field(description="The penalty ledger of a site, newest first.")
     async def penalties(
         self,
         info: Info,
         site_id: strawberry.ID,
-        first: int = DEFAULT_PAGE,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        order_by: Annotated[
+            PenaltyOrder | None,
+            strawberry.argument(description="Sort order (default: newest first)."),
+        ] = None,
         staff_id: strawberry.ID | None = None,
         rule: str | None = None,
+        issued_from: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only entries issued at or after this moment."),
+        ] = None,
+        issued_before: Annotated[
+            datetime | None,
+            strawberry.argument(description="Only entries issued before this moment."),
+        ] = None,
     ) -> PenaltyConnection:
         m = models.Penalty
         stmt = select(m).where(m.site_id == parse_id(site_id, "siteId"))
+        if issued_from is not None:
+            stmt = stmt.where(m.issued_at >= require_aware(issued_from, "issuedFrom"))
+        if issued_before is not None:
+            stmt = stmt.where(m.issued_at < require_aware(issued_before, "issuedBefore"))
         if staff_id is not None:
             stmt = stmt.where(m.staff_id == parse_id(staff_id, "staffId"))
         if rule is not None:
@@ -274,19 +431,40 @@ class CoreQuery:
                 cursor_kind="penalty",
                 first=first,
                 after=after,
+                last=last,
+                before=before,
+                order=order_arg(order_by, m),
                 max_page_size=_max(info),
             )
 
-    @strawberry.field(description="A business line's penalty table.")
-    async def penalty_rules(self, info: Info, business_line: str) -> list[PenaltyRule]:
+    @strawberry.field(description="A business line's penalty table, by code.")
+    async def penalty_rules(
+        self,
+        info: Info,
+        business_line: str,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[PenaltyRule]:
         m = models.PenaltyRule
+        stmt = select(m).where(m.business_line == business_line, m.active.is_(True))
         async with info.context.db.read() as s:
-            rows = await s.scalars(
-                select(m)
-                .where(m.business_line == business_line, m.active.is_(True))
-                .order_by(m.code)
+            return await paginate(
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="PenaltyRule",
+                cursor_kind="penalty-rule",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                order=order_of("code", False, m),
+                max_page_size=_max(info),
+                default_page=_max(info),
             )
-            return list(rows.all())
 
     @strawberry.field(description="Who gets credit for a sale to a customer (RE-13, FC-4 …).")
     async def sale_attribution(
@@ -321,15 +499,43 @@ class CoreQuery:
             )
         return SaleAttribution(
             shares=[
-                SaleShare(staff_id=strawberry.ID(str(x.staff_id)), share=x.share)
+                SaleShare(staff_id=global_id_of("Staff", x.staff_id), share=x.share)
                 for x in result.shares
             ],
             decision=Decision(rule=result.reason.rule, message=result.reason.message),
         )
 
 
-async def _one(info: Info, model: type, type_name: str, key: int) -> object | None:
+def _loader(model: type, type_name: str) -> Any:
+    async def load(info: Info, key: int) -> Any:
+        return await _one(info, model, type_name, key)
+
+    return load
+
+
+async def _group(info: Info, key: int) -> Any:
+    async with info.context.db.read() as s:
+        return await s.get(models.CustomerGroup, key)
+
+
+for _name, _model in (
+    ("Site", models.Site),
+    ("Customer", models.Customer),
+    ("Staff", models.Staff),
+    ("Visit", models.Visit),
+    ("Penalty", models.Penalty),
+    ("PenaltyRule", models.PenaltyRule),
+):
+    register_node(_name, _loader(_model, _name), model=_model)
+register_node("CustomerGroup", _group, model=models.CustomerGroup)
+
+
+async def _one(
+    info: Info, model: type, type_name: str, key: int, under: str | None = None
+) -> object | None:
     fields = selection(info)
+    if under is not None:
+        fields = children(fields, under)
     stmt = select(model).where(model.id == key)  # type: ignore[attr-defined]
     options = plan_eager(model, type_name, fields)
     if options:

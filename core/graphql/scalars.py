@@ -1,4 +1,9 @@
-"""Scalars: money as a decimal string, never a float."""
+"""Scalars: amounts as decimal strings, never floats.
+
+Schema 1.0: the scalar is called ``Decimal`` (it carries points and days as well as CNY);
+money is the ``Money { amount, currency }`` object (``core.graphql.types.MoneyAmount``).
+The Python name stays ``Money`` for the code that declares amounts.
+"""
 
 from __future__ import annotations
 
@@ -25,11 +30,13 @@ def _parse_money(value: object) -> Decimal:
 
 Money = NewType("Money", Decimal)
 
-SCALAR_MAP = {
-    Money: strawberry.scalar(
-        name="Money",
-        description="An amount as a decimal string (CNY for fines; points or days per the rule).",
-        serialize=lambda v: format(v, "f"),
-        parse_value=_parse_money,
-    )
-}
+_DECIMAL = strawberry.scalar(
+    name="Decimal",
+    description='A decimal number as a string, e.g. "300.00" (CNY for fines; points or '
+    "days per the rule); never a float.",
+    serialize=lambda v: format(v, "f"),
+    parse_value=_parse_money,
+)
+
+# Both annotations are the one ``Decimal`` scalar (strawberry's own would clash by name).
+SCALAR_MAP = {Money: _DECIMAL, Decimal: _DECIMAL}

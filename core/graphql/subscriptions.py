@@ -49,7 +49,7 @@ from core.bus import StoredStream
 from core.contracts import DomainEvent
 from core.errors import NotFound
 from core.graphql.queries import parse_id
-from core.graphql.types import decode_cursor, encode_cursor
+from core.graphql.types import decode_cursor, encode_cursor, global_id_of
 from core.revocation import CLOSE_CODE, CLOSE_REASON, still_valid
 from core.trusted import unresolved_error
 
@@ -200,8 +200,10 @@ class ComplaintEvent:
     )
     id: strawberry.ID
     type: str = strawberry.field(description='e.g. "complaint.filed", "complaint.acknowledged".')
-    site_id: strawberry.ID | None
-    complaint_id: strawberry.ID | None
+    site_id: strawberry.ID | None = strawberry.field(description="The site's global id.")
+    complaint_id: strawberry.ID | None = strawberry.field(
+        description="The complaint's global id (refetch it with `node(id:)`)."
+    )
     occurred_at: datetime
     payload: JSON = strawberry.field(description="The event's details, as recorded.")
 
@@ -211,8 +213,8 @@ class ComplaintEvent:
             cursor=encode_cursor(CURSOR_KIND, e.id),
             id=strawberry.ID(str(e.id)),
             type=e.type,
-            site_id=strawberry.ID(str(e.site_id)) if e.site_id is not None else None,
-            complaint_id=strawberry.ID(str(e.subject_id)) if e.subject_id is not None else None,
+            site_id=global_id_of("Site", e.site_id),
+            complaint_id=global_id_of("Complaint", e.subject_id),
             occurred_at=e.occurred_at,
             payload=e.payload,
         )

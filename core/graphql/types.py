@@ -8,18 +8,22 @@ SQL statements whatever its size.
 from __future__ import annotations
 
 import base64
+import enum
+import json
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 import strawberry
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload
+from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core import complaint_rules, hosting, models
+from core import auth, complaint_rules, hosting, models
 from core.auth import Permission
 from core.errors import InvalidInput
+from core.graphql.ids import MODEL_TYPES, parse_id, to_global_id
 from core.graphql.scalars import Money
 from core.hosting import escorts_for, hosting_budget, receiver_level
 from core.phone import mask_phone
@@ -38,6 +42,31 @@ VisitorKind = strawberry.enum(
 )
 PenaltyKind = strawberry.enum(models.PenaltyKind)
 
+Role = strawberry.enum(auth.Role, description="C-13 roles.")
+_PERMISSION_TEXT = {
+    auth.Permission.READ: "Read the data of every query (private data masked without PRIVATE).",
+    auth.Permission.CREATE: "Register customers, check visits in, file and work complaints.",
+    auth.Permission.MANAGE: "Manage sites, staff, penalties, rotations and corrections.",
+    auth.Permission.PRIVATE: "See phone numbers and names unmasked (C-13).",
+    auth.Permission.SUBSCRIBE: "Receive live updates (subscriptions).",
+    auth.Permission.WEBHOOKS: "Manage webhook endpoints and deliveries.",
+    auth.Permission.EXPORT: "Bulk export (C-13: admin only).",
+    auth.Permission.ADMIN: "Switch business lines, manage tokens, read the audit log.",
+    auth.Permission.ACT_FOR: "Record a change as made by another staff member (audited).",
+    auth.Permission.IMPORT: "Bulk import (C-13: admin only).",
+}
+PermissionName = strawberry.enum(
+    enum.Enum(  # type: ignore[misc]
+        "Permission",
+        {
+            p.name: strawberry.enum_value(p.value, description=_PERMISSION_TEXT.get(p, p.value))
+            for p in auth.Permission
+        },
+    ),
+    name="Permission",
+    description="C-13 permissions; each role has a fixed set.",
+)
+
 T = TypeVar("T")
 
 
@@ -47,16 +76,36 @@ class Decision:
     message: str = strawberry.field(description="A sentence a manager can read.")
 
 
-@strawberry.type
+@strawberry.type(description="Where a page stands in its list (Relay cursor connections).")
 class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    has_next_page: bool = strawberry.field(
+        description="More items follow `endCursor` (forward: as many as `first` asked for "
+        "and one more exists; backward: a `before` cursor was given)."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The cursor of the last edge; pass it as `after` for the next page."
+    )
+    has_previous_page: bool = strawberry.field(
+        default=False,
+        description="Items precede `startCursor` (backward: as many as `last` asked for and "
+        "one more exists; forward: an `after` cursor was given).",
+    )
+    start_cursor: str | None = strawberry.field(
+        default=None,
+        description="The cursor of the first edge; pass it as `before` for the previous page.",
+    )
 
 
-@strawberry.type
+@strawberry.type(description="One item of a page and its cursor.")
 class Edge(Generic[T]):
-    cursor: str
-    node: T
+    cursor: str = strawberry.field(description="Opaque; pass it as `after` or `before`.")
+    node: T = strawberry.field(description="The item.")
+
+
+@strawberry.enum(description="Sort order of a list.")
+class OrderDirection(enum.Enum):
+    ASC = strawberry.enum_value("asc", description="Smallest / oldest first.")
+    DESC = strawberry.enum_value("desc", description="Largest / newest first.")
 
 
 NEEDS = "frontdesk_needs"
@@ -71,21 +120,218 @@ def needs(*attributes: str) -> dict[str, tuple[str, ...]]:
     return {NEEDS: attributes}
 
 
-@strawberry.type(description="A page of results; pass `pageInfo.endCursor` as `after`.")
+# --- global object identification (Schema 1.0, Relay) ---------------------------------------
+
+LEGACY_ID = (
+    "The old integer key, for operators and CSV imports; every id argument accepts it as well "
+    "as `id`."
+)
+#: Marks ``Node.is_type_of``: it only exists because strawberry adds a check to every type
+#: implementing an interface; ours accepts any value, exactly as a type without interfaces
+#: does, so compiled completions (core.graphql.accel.compiled) may skip it.
+ALWAYS_OF_TYPE = "frontdesk_always_of_type"
+
+
+def _is_type_of(cls: type, obj: Any, info: Any) -> bool:
+    return True
+
+
+setattr(_is_type_of, ALWAYS_OF_TYPE, True)
+
+
+def node_type_name(obj: Any) -> str | None:
+    """The GraphQL type of a value returned where a ``Node`` is expected."""
+    definition = getattr(obj, "__strawberry_definition__", None)
+    if definition is not None:
+        return definition.name
+    for cls in type(obj).__mro__:
+        name = MODEL_TYPES.get(cls)
+        if name is not None:
+            return name
+    return None
+
+
+@strawberry.interface(
+    description="An object with a global id (Relay global object identification): refetch "
+    "any of them with `node(id:)` or `nodes(ids:)`."
+)
+class Node:
+    @strawberry.field(
+        name="id",
+        description="Opaque global id: encodes the type and its key; stable across versions.",
+    )
+    def global_id(self) -> strawberry.ID:  # replaced on every implementing type (node_id)
+        raise NotImplementedError
+
+    @classmethod
+    def resolve_type(cls, obj: Any, info: Any, abstract_type: Any) -> str | None:
+        return node_type_name(obj)
+
+    is_type_of = classmethod(_is_type_of)
+
+
+def node_id(type_name: str) -> Any:
+    """The ``id`` field of a ``Node`` type: the global id of the object's integer ``id``.
+
+    ``global_id = node_id("Site")`` in the type's class; the integer stays readable as
+    ``legacyId`` (``id: int = legacy_id()``).
+    """
+
+    def resolve(self: Any) -> strawberry.ID:
+        return strawberry.ID(to_global_id(type_name, self.id))
+
+    resolve.__name__ = f"{type_name}_global_id"
+    return strawberry.field(
+        resolver=resolve,
+        name="id",
+        description=f"Opaque global id of this {type_name}; pass it to `node(id:)` or to any "
+        f"argument taking a {type_name}'s id.",
+        metadata=needs("id"),
+    )
+
+
+def legacy_id() -> Any:
+    """The ``legacyId: Int!`` field of a ``Node`` type (python attribute ``id``)."""
+    return strawberry.field(name="legacyId", description=LEGACY_ID)
+
+
+def link_id(
+    type_name: str,
+    attr: str,
+    *,
+    use: str,
+    optional: bool = True,
+    description: str | None = None,
+) -> Any:
+    """A deprecated bare foreign-key field answering the referenced object's global id.
+
+    ``site_id = link_id("Site", "site_id", use="site")``: reads column ``attr`` of the row;
+    clients should select the object field ``use`` instead (removed in 2.0).
+    """
+
+    def resolve(self: Any) -> strawberry.ID | None:
+        value = getattr(self, attr)
+        return None if value is None else strawberry.ID(to_global_id(type_name, value))
+
+    resolve.__name__ = f"{attr}_link"
+    resolve.__annotations__ = {"return": strawberry.ID | None if optional else strawberry.ID}
+    return strawberry.field(
+        resolver=resolve,
+        description=description or f"The global id of the {type_name} (`{use}`).",
+        metadata=needs(attr),
+        deprecation_reason=f"Use `{use}` (or `{use} {{ id }}`); removed in 2.0.",
+    )
+
+
+def global_id_of(type_name: str, key: int | str | None) -> strawberry.ID | None:
+    """The global id of ``type_name`` row ``key`` (None for None)."""
+    return None if key is None else strawberry.ID(to_global_id(type_name, key))
+
+
+# --- object links of views (types built per request, not pages of rows) ---------------------
+# ``Shift.staff``, ``ShiftSwap.requester``, ``SaleShare.staff`` …: the view holds the key; the
+# object comes from one SELECT per model and event-loop tick for every view of the response
+# (a DataLoader per request), never one per view.  Staff come with their site and department
+# (the links a client selects on them most), so nothing below them loads lazily.
+_LINK_LOADERS = "frontdesk_link_loaders"
+
+
+def _link_options(model: Any) -> list[Any]:
+    mapper = inspect(model)
+    if "department" in mapper.relationships and "site" in mapper.relationships:
+        return [
+            joinedload(model.site),
+            joinedload(model.department).joinedload(
+                mapper.relationships["department"].mapper.class_.site
+            ),
+        ]
+    if "site" in mapper.relationships:
+        return [joinedload(model.site)]
+    return []
+
+
+def view_link(
+    model: Any,
+    attr: str,
+    returns: Any,
+    *,
+    description: str,
+    parse_as: str | None = None,
+    view: Any = None,
+) -> Any:
+    """An object field of a view whose key is attribute ``attr`` (an int, or a global id of
+    type ``parse_as``), loaded with :func:`load_linked` (and turned into ``view(row)``)."""
+
+    async def resolve(self: Any, info: Info) -> Any:
+        key = getattr(self, attr)
+        if key is None:
+            return None
+        row = await load_linked(info, model, parse_id(key, attr, of=parse_as))
+        return row if view is None or row is None else view(row)
+
+    resolve.__name__ = f"{attr}_object"
+    resolve.__annotations__ = {"info": Info, "return": returns}
+    return strawberry.field(resolver=resolve, description=description)
+
+
+async def load_linked(info: Info, model: Any, key: int | None) -> Any:
+    """The ``model`` row with id ``key`` (None for None), batched per request."""
+    if key is None:
+        return None
+    store = info.context.prefetched
+    loader = store.get((_LINK_LOADERS, model))
+    if loader is None:
+
+        async def batch(keys: list[int]) -> list[Any]:
+            stmt = select(model).where(model.id.in_(keys)).options(*_link_options(model))
+            async with info.context.db.read() as s:
+                rows = {r.id: r for r in (await s.scalars(stmt)).unique().all()}
+            return [rows.get(k) for k in keys]
+
+        loader = store[(_LINK_LOADERS, model)] = DataLoader(load_fn=batch)
+    return await loader.load(key)
+
+
+@strawberry.type(
+    description="A page of results (Relay cursor connection): `first`/`after` walk forward, "
+    "`last`/`before` backward."
+)
 class Connection(Generic[T]):
-    edges: list[Edge[T]]
-    page_info: PageInfo
+    edges: list[Edge[T]] = strawberry.field(description="The items of this page with cursors.")
+    page_info: PageInfo = strawberry.field(description="Cursors and whether more pages exist.")
+    total_count: int = strawberry.field(
+        default=0,
+        description="How many items match the filters, in all pages (counted only when "
+        "selected: one COUNT per request).",
+    )
 
     @strawberry.field(description="The nodes of this page, without edges.")
     def nodes(self) -> list[T]:
         return [e.node for e in self.edges]
 
 
-def encode_cursor(kind: str, key: int) -> str:
-    return base64.urlsafe_b64encode(f"{kind}:{key}".encode()).decode().rstrip("=")
+def encode_cursor(kind: str, key: int, value: Any = None, field: str | None = None) -> str:
+    """An opaque cursor: ``kind:key`` for pages in id order, else ``kind:[field, value, key]``
+    (keyset on the ordered column, ties broken by id)."""
+    if field is None:
+        text = f"{kind}:{key}"
+    else:
+        if isinstance(value, datetime | date):
+            value = value.isoformat()
+        text = f"{kind}:{json.dumps([field, value, key], separators=(',', ':'))}"
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
 
 
-def decode_cursor(kind: str, cursor: str) -> int:
+def _cursor_error(kind: str, cursor: str, field: str) -> InvalidInput:
+    return InvalidInput(
+        f"cursor {cursor!r} is not a {kind} cursor of this order; pass pageInfo.endCursor "
+        f"(or startCursor, for `before`) from a previous page of the same query",
+        code="INVALID_CURSOR",
+        field=field,
+    )
+
+
+def decode_cursor(kind: str, cursor: str, field: str = "after") -> int:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         prefix, _, key = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
@@ -96,17 +342,57 @@ def decode_cursor(kind: str, cursor: str) -> int:
             raise ValueError(key)
         return number
     except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput(
-            f"cursor {cursor!r} is not a {kind} cursor; pass pageInfo.endCursor from a "
-            f"previous page of the same query",
-            code="INVALID_CURSOR",
-            field="after",
-        ) from exc
+        raise _cursor_error(kind, cursor, field) from exc
+
+
+def decode_keyed_cursor(
+    kind: str, cursor: str, order_field: str, parse: Any, field: str = "after"
+) -> tuple[Any, int]:
+    """(ordered value, id) of a cursor made by ``encode_cursor(..., field=order_field)``."""
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        prefix, _, rest = base64.urlsafe_b64decode(padded.encode()).decode().partition(":")
+        if prefix != kind:
+            raise ValueError(prefix)
+        name, value, key = json.loads(rest)
+        if name != order_field or not isinstance(key, int) or not 0 <= key < 2**63:
+            raise ValueError(name)
+        return parse(value), key
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise _cursor_error(kind, cursor, field) from exc
+
+
+CURRENCY = "CNY"
+MONEY_KINDS = frozenset(
+    {models.PenaltyKind.FINE, models.PenaltyKind.WAGE_DEDUCTION, models.PenaltyKind.COMPENSATION}
+)
+
+
+@strawberry.type(
+    name="Money",
+    description="An amount of money: a decimal string (never a float) and its currency.",
+)
+class MoneyAmount:
+    amount: Money = strawberry.field(description='The amount, e.g. "300.00".')
+    currency: str = strawberry.field(
+        description="ISO 4217 code: CNY for every amount Frontdesk records today."
+    )
+
+
+def cny(amount: Any) -> MoneyAmount | None:
+    """``amount`` (Decimal) in CNY; None for None."""
+    return None if amount is None else MoneyAmount(amount=amount, currency=CURRENCY)
+
+
+def is_money(kind: Any) -> bool:
+    """Whether amounts of penalty kind ``kind`` are money (else points or days)."""
+    return kind is not None and models.PenaltyKind(kind) in MONEY_KINDS
 
 
 @strawberry.type(description="A sales office, club, property project or venue.")
-class Site:
-    id: strawberry.ID
+class Site(Node):
+    global_id = node_id("Site")
+    id: int = legacy_id()
     name: str
     business_line: str = strawberry.field(description="The business line's plugin code.")
     timezone: str = strawberry.field(description="IANA time zone; business days are local.")
@@ -114,37 +400,78 @@ class Site:
     created_at: datetime
 
 
-@strawberry.type(description="A staff member of one site.")
-class Staff:
-    id: strawberry.ID
-    site_id: strawberry.ID
+@strawberry.type(description="A department of a site (C-12).")
+class Department(Node):
+    global_id = node_id("Department")
+    id: int = legacy_id()
+    site_id = link_id("Site", "site_id", use="site", optional=False)
     name: str
-    role: str
+    site: Site = strawberry.field(description="The site the department belongs to.")
+
+    @classmethod
+    def of(cls, row: Any) -> Department:
+        # Every field is a column or a relation: the row itself is the object (as in pages).
+        return row  # type: ignore[return-value]
+
+
+@strawberry.type(description="A staff member of one site.")
+class Staff(Node):
+    global_id = node_id("Staff")
+    id: int = legacy_id()
+    site_id = link_id("Site", "site_id", use="site", optional=False)
+    name: str
+    role: str = strawberry.field(
+        description="The staff role, e.g. salesperson, consultant, site_head. A String, not an "
+        "enum, by design: each business line adds its own roles (StaffRole, plugin contract) "
+        "and an enum would change with the installed lines."
+    )
     employment_status: EmploymentStatus
-    department_id: strawberry.ID | None = strawberry.field(
-        default=None, description="C-12: the department the staff member belongs to."
+    department_id = link_id(
+        "Department",
+        "department_id",
+        use="department",
+        description="C-12: the department the staff member belongs to.",
+    )
+    site: Site = strawberry.field(description="The site the staff member works at.")
+    department: Department | None = strawberry.field(
+        description="C-12: the department the staff member belongs to."
     )
 
 
 @strawberry.type(description="RE-11: a company or family counted as one customer.")
-class CustomerGroup:
-    id: strawberry.ID
-    kind: GroupKind
-    name: str
-    owner_staff_id: strawberry.ID | None
+class CustomerGroup(Node):
+    global_id = node_id("CustomerGroup")
+    id: int = legacy_id()
+    kind: GroupKind = strawberry.field(description="RE-11: a company or a family.")
+    name: str = strawberry.field(description="The company's or family's name.")
+    owner_staff_id = link_id("Staff", "owner_staff_id", use="ownerStaff")
+    owner_staff: Staff | None = strawberry.field(
+        description="RE-11: the salesperson who received the group first."
+    )
 
 
 @strawberry.type(description="A customer registered at a site.")
-class Customer:
-    id: strawberry.ID
-    site_id: strawberry.ID
+class Customer(Node):
+    global_id = node_id("Customer")
+    id: int = legacy_id()
+    site_id = link_id("Site", "site_id", use="site", optional=False)
     name: str
     customer_class: CustomerClass = strawberry.field(description="C-1 class A–D.")
-    group_id: strawberry.ID | None
-    owner_staff_id: strawberry.ID | None = strawberry.field(
-        description="The staff member who received this customer first (RE-6, RE-11)."
+    group_id = link_id("CustomerGroup", "group_id", use="group")
+    owner_staff_id = link_id(
+        "Staff",
+        "owner_staff_id",
+        use="ownerStaff",
+        description="The staff member who received this customer first (RE-6, RE-11).",
     )
     created_at: datetime
+    site: Site = strawberry.field(description="The site the customer is registered at.")
+    group: CustomerGroup | None = strawberry.field(
+        description="RE-11: the company or family the customer belongs to."
+    )
+    owner_staff: Staff | None = strawberry.field(
+        description="The staff member who received this customer first (RE-6, RE-11)."
+    )
 
     @strawberry.field(
         description="E.164. Private (C-13): masked (+86*******8001) for roles without it.",
@@ -157,6 +484,7 @@ class Customer:
     @strawberry.field(
         description="C-1: hosting budget per person in CNY (policy data: `hostingPolicy`).",
         metadata=needs("customer_class"),
+        deprecation_reason="Use `hostingBudgetMoney`; removed in 2.0.",
     )
     def hosting_budget(self) -> Money:
         policy = hosting.CURRENT_POLICY.get()
@@ -178,11 +506,19 @@ class HostingClassPolicy:
     received_by: ReceiverLevel
     decision: Decision
 
+    @strawberry.field(
+        description="C-1: hosting budget per person.", metadata=needs("customer_class")
+    )
+    def hosting_budget_money(self) -> MoneyAmount:
+        policy = hosting.CURRENT_POLICY.get()
+        return cny(hosting_budget(models.CustomerClass(self.customer_class), policy=policy)[0])
+
 
 @strawberry.type(description="An entry of the append-only visit register (C-4).")
-class Visit:
-    id: strawberry.ID
-    site_id: strawberry.ID
+class Visit(Node):
+    global_id = node_id("Visit")
+    id: int = legacy_id()
+    site_id = link_id("Site", "site_id", use="site", optional=False)
     channel: VisitChannel
     inquiry_kind: InquiryKind
     visitor_kind: VisitorKind
@@ -195,8 +531,15 @@ class Visit:
     customer: Customer | None
     receiver: Staff | None
     named_staff: Staff | None
-    corrects_id: strawberry.ID | None = strawberry.field(
-        description="The entry this one corrects (C-4), if it is a correction."
+    corrects_id = link_id(
+        "Visit",
+        "corrects_id",
+        use="corrects",
+        description="The entry this one corrects (C-4), if it is a correction.",
+    )
+    site: Site = strawberry.field(description="The site whose register holds the visit.")
+    corrects: Visit | None = strawberry.field(
+        description="C-4: the entry this one corrects, if it is a correction."
     )
 
     @strawberry.field(
@@ -239,8 +582,9 @@ ComplaintAction = strawberry.enum(
 
 
 @strawberry.type(description="One change of a complaint: who, when, why, from what to what.")
-class ComplaintHistoryEntry:
-    id: strawberry.ID
+class ComplaintHistoryEntry(Node):
+    global_id = node_id("ComplaintHistoryEntry")
+    id: int = legacy_id()
     cycle: int
     action: ComplaintAction
     from_value: str | None
@@ -276,7 +620,17 @@ class ComplaintChannelDetails:
     caller_name: str | None
     customer_name: str | None
     received_at: datetime | None
-    taken_by_id: strawberry.ID | None
+    taken_by_id: strawberry.ID | None = strawberry.field(
+        description="The global id of the staff member who took it (`takenBy`).",
+        deprecation_reason="Use `takenBy`; removed in 2.0.",
+    )
+    taken_by: Staff | None = view_link(
+        models.Staff,
+        "taken_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="C-7: the staff member who took the complaint.",
+    )
 
 
 @strawberry.type(description="The numbers behind a complaint's deadlines (C-8, C-11, PM-5).")
@@ -326,7 +680,7 @@ def channel_details_of(complaint: Any, info: Info | None = None) -> ComplaintCha
         caller_name=names["caller_name"],
         customer_name=names["customer_name"],
         received_at=datetime.fromisoformat(received) if isinstance(received, str) else None,
-        taken_by_id=strawberry.ID(str(taken_by)) if taken_by is not None else None,
+        taken_by_id=global_id_of("Staff", taken_by),
     )
 
 
@@ -370,16 +724,22 @@ async def history_of(complaint: Any, info: Info) -> list[Any]:
     description="A complaint (C-5..C-14): its state, deadlines and history.  Times are "
     "UTC; deadlines are computed in the site's working-day calendar (C-11)."
 )
-class Complaint:
-    id: strawberry.ID
-    site_id: strawberry.ID
+class Complaint(Node):
+    global_id = node_id("Complaint")
+    id: int = legacy_id()
+    site_id = link_id("Site", "site_id", use="site", optional=False)
     number: str = strawberry.field(
         description="C-6: YYMM then the serial (at least 2 digits) in the site's local month."
     )
-    customer_id: strawberry.ID | None
-    visit_id: strawberry.ID | None
+    customer_id = link_id("Customer", "customer_id", use="customer")
+    visit_id = link_id("Visit", "visit_id", use="visit")
+    site: Site = strawberry.field(description="The site the complaint was filed at.")
+    visit: Visit | None = strawberry.field(description="The visit complained about, if any.")
     channel: ComplaintChannel
-    category: str
+    category: str = strawberry.field(
+        description="Free text given at filing (e.g. service, facilities, billing): a String by "
+        "design, the categories are the site's own."
+    )
     severity: ComplaintSeverity
     status: ComplaintStatus
     description: str
@@ -470,33 +830,83 @@ class Complaint:
 
 
 @strawberry.type(description="A rule of a business line's penalty table.")
-class PenaltyRule:
-    id: strawberry.ID
+class PenaltyRule(Node):
+    global_id = node_id("PenaltyRule")
+    id: int = legacy_id()
     business_line: str
     code: str
     rule: str
     title: str
     kind: PenaltyKind
-    min_amount: Money | None
-    max_amount: Money | None
+    min_amount: Money | None = strawberry.field(
+        description="The smallest amount: CNY, points or days depending on `kind`."
+    )
+    max_amount: Money | None = strawberry.field(
+        description="The largest amount: CNY, points or days depending on `kind`."
+    )
     active: bool
+
+    @strawberry.field(
+        description="The smallest amount of a money rule (fine, wage deduction, "
+        "compensation); null for points, suspensions and dismissals.",
+        metadata=needs("min_amount", "kind"),
+    )
+    def min_amount_money(self) -> MoneyAmount | None:
+        return cny(self.min_amount) if is_money(self.kind) else None
+
+    @strawberry.field(
+        description="The largest amount of a money rule; null for other kinds.",
+        metadata=needs("max_amount", "kind"),
+    )
+    def max_amount_money(self) -> MoneyAmount | None:
+        return cny(self.max_amount) if is_money(self.kind) else None
 
 
 @strawberry.type(description="An entry of the penalty ledger; revocations are entries too.")
-class Penalty:
-    id: strawberry.ID
-    site_id: strawberry.ID
+class Penalty(Node):
+    global_id = node_id("Penalty")
+    id: int = legacy_id()
+    site_id = link_id("Site", "site_id", use="site", optional=False)
     staff: Staff
     penalty_rule: PenaltyRule
-    amount: Money | None
+    amount: Money | None = strawberry.field(
+        description="CNY for fines, wage deductions and compensation; points or days for the "
+        "other kinds (see `amountMoney`)."
+    )
     reason: str
-    issued_by_id: strawberry.ID | None
+    issued_by_id = link_id("Staff", "issued_by_id", use="issuedBy")
     issued_at: datetime
-    complaint_id: strawberry.ID | None
-    visit_id: strawberry.ID | None
-    revokes_id: strawberry.ID | None = strawberry.field(
+    complaint_id = link_id("Complaint", "complaint_id", use="complaint")
+    visit_id = link_id("Visit", "visit_id", use="visit")
+    revokes_id = link_id(
+        "Penalty",
+        "revokes_id",
+        use="revokes",
+        description="Set on a revocation: the entry it revokes.",
+    )
+    site: Site = strawberry.field(description="The site whose ledger holds the entry.")
+    issued_by: Staff | None = strawberry.field(
+        description="Who issued the penalty (null: the system, e.g. a rule's sweep)."
+    )
+    complaint: Complaint | None = strawberry.field(
+        description="C-14: the complaint the penalty is for, if any."
+    )
+    visit: Visit | None = strawberry.field(description="The visit the penalty is for, if any.")
+    revokes: Penalty | None = strawberry.field(
         description="Set on a revocation: the entry it revokes."
     )
+
+    @strawberry.field(
+        description="The amount as money for a money rule (fine, wage deduction, "
+        "compensation); null for points, suspensions and dismissals.",
+        metadata=needs("amount", "penalty_rule_id"),
+    )
+    async def amount_money(self, info: Info) -> MoneyAmount | None:
+        if self.amount is None:
+            return None
+        # The rule's kind decides; one batched SELECT of rules per response at most.
+        rule = await load_linked(info, models.PenaltyRule, self.penalty_rule_id)
+        return cny(self.amount) if rule is not None and is_money(rule.kind) else None
 
 
 @strawberry.type(description="An installed plugin, and whether an operator enabled it.")
@@ -529,7 +939,10 @@ def plugin_view(host: Any, code: str, settings: dict[str, dict[str, Any]]) -> Pl
 
 @strawberry.type(description="An alert raised by a rule (e.g. RE-14 report to the manager).")
 class Notification:
-    kind: str
+    kind: str = strawberry.field(
+        description="What the alert is, e.g. manager_report: a String by design, each business "
+        "line raises its own kinds."
+    )
     message: str
     rule: str
 
@@ -543,8 +956,14 @@ class CheckInResult:
 
 @strawberry.type
 class SaleShare:
-    staff_id: strawberry.ID
-    share: Money
+    staff_id: strawberry.ID = strawberry.field(
+        description="The staff member's global id (`staff`).",
+        deprecation_reason="Use `staff`; removed in 2.0.",
+    )
+    share: Money = strawberry.field(description="The fraction of the sale credited, 0–1.")
+    staff: Staff | None = view_link(
+        models.Staff, "staff_id", Staff | None, parse_as="Staff", description="Who is credited."
+    )
 
 
 @strawberry.type(description="Who gets credit for a sale, and why.")
@@ -567,3 +986,65 @@ EXTENSIBLE_TYPES: dict[str, type] = {
     "Visit": Visit,
     "Complaint": Complaint,
 }
+
+
+def _order_type(type_name: str, fields: dict[str, tuple[str, str]]) -> tuple[type, type]:
+    """``<Type>OrderField`` (enum: GraphQL value -> model attribute) and ``<Type>Order``."""
+    members = {
+        name: strawberry.enum_value(attr, description=text) for name, (attr, text) in fields.items()
+    }
+    field_enum = strawberry.enum(
+        enum.Enum(f"{type_name}OrderField", members),  # type: ignore[misc]
+        name=f"{type_name}OrderField",
+        description=f"What a list of {type_name} objects can be sorted by (ties: by id).",
+    )
+    namespace: dict[str, Any] = {
+        "__annotations__": {"field": field_enum, "direction": OrderDirection},
+        "field": strawberry.field(description="The sort key."),
+        "direction": strawberry.field(
+            default=OrderDirection.DESC, description="Ascending or descending (default)."
+        ),
+    }
+    order = strawberry.input(
+        type(f"{type_name}Order", (), namespace),
+        name=f"{type_name}Order",
+        description=f"Sort order of a list of {type_name} objects (`orderBy`); the default "
+        "is ID DESC, newest first.",
+    )
+    return field_enum, order
+
+
+_ID = ("id", "Creation order (the default, descending: newest first).")
+SiteOrderField, SiteOrder = _order_type("Site", {"ID": _ID, "NAME": ("name", "Name.")})
+StaffOrderField, StaffOrder = _order_type("Staff", {"ID": _ID, "NAME": ("name", "Name.")})
+CustomerOrderField, CustomerOrder = _order_type(
+    "Customer",
+    {"ID": _ID, "NAME": ("name", "Name."), "CREATED_AT": ("created_at", "Registration time.")},
+)
+VisitOrderField, VisitOrder = _order_type(
+    "Visit", {"ID": _ID, "ARRIVED_AT": ("arrived_at", "Arrival time.")}
+)
+ComplaintOrderField, ComplaintOrder = _order_type(
+    "Complaint",
+    {
+        "ID": _ID,
+        "FILED_AT": ("filed_at", "When it was received (C-7)."),
+        "UPDATED_AT": ("updated_at", "Last change."),
+    },
+)
+PenaltyOrderField, PenaltyOrder = _order_type(
+    "Penalty", {"ID": _ID, "ISSUED_AT": ("issued_at", "Issue time.")}
+)
+
+
+@strawberry.type(description="Who is calling: the API token's role, permissions and staff member.")
+class Viewer:
+    name: str = strawberry.field(description="The token's name (or the caller's, in tests).")
+    role: Role = strawberry.field(description="C-13: the token's role.")
+    permissions: list[PermissionName] = strawberry.field(
+        description="C-13: what the role may do, e.g. READ, CREATE, MANAGE, PRIVATE."
+    )
+    staff: Staff | None = strawberry.field(
+        description="The staff member the token acts as (who changes are recorded for); "
+        "null for a token bound to no staff member."
+    )

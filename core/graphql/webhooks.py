@@ -11,9 +11,16 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from core import netguard, webhooks
-from core.errors import InvalidInput
-from core.graphql.queries import parse_id
-from core.graphql.types import Connection, Edge, PageInfo, decode_cursor, encode_cursor
+from core.graphql.ids import register_node, to_global_id
+from core.graphql.loading import order_of, paginate
+from core.graphql.queries import After, Before, First, Last, parse_id
+from core.graphql.types import (
+    Connection,
+    Edge,
+    Node,
+    legacy_id,
+    node_id,
+)
 
 DELIVERY_CURSOR = "webhook-delivery"
 # C-13: administrators, clerks and integrators manage webhooks (core.auth.Permission.WEBHOOKS).
@@ -27,8 +34,9 @@ class WebhookDeliveryStatus(enum.Enum):
 
 
 @strawberry.type(description="A receiver of signed event notifications.")
-class WebhookEndpoint:
-    id: strawberry.ID
+class WebhookEndpoint(Node):
+    global_id = node_id("WebhookEndpoint")
+    id: int = legacy_id()
     url: str
     event_types: list[str] = strawberry.field(
         description='Exact types ("complaint.filed"), prefixes ("complaint.*") or "*".'
@@ -64,8 +72,9 @@ class WebhookAttempt:
 
 
 @strawberry.type(description="One event owed to one endpoint, and how sending it went.")
-class WebhookDelivery:
-    id: strawberry.ID
+class WebhookDelivery(Node):
+    global_id = node_id("WebhookDelivery")
+    id: int = legacy_id()
     endpoint_id: strawberry.ID
     event_id: strawberry.ID = strawberry.field(description="Sent as `Frontdesk-Event-Id`.")
     event_type: str
@@ -140,7 +149,7 @@ async def _deliveries(info: Info, rows: list[webhooks.WebhookDelivery]) -> list[
     return [
         WebhookDelivery(
             id=strawberry.ID(str(r.id)),
-            endpoint_id=strawberry.ID(str(r.endpoint_id)),
+            endpoint_id=strawberry.ID(to_global_id("WebhookEndpoint", r.endpoint_id)),
             event_id=strawberry.ID(str(r.event_id)),
             event_type=r.event_type,
             status=WebhookDeliveryStatus(r.status),
@@ -156,17 +165,50 @@ async def _deliveries(info: Info, rows: list[webhooks.WebhookDelivery]) -> list[
     ]
 
 
+async def _endpoint_node(info: Info, key: int) -> Any:
+    async with info.context.db.read() as s:
+        row = await s.get(webhooks.WebhookEndpoint, key)
+    return None if row is None else WebhookEndpoint.from_row(row)
+
+
+async def _delivery_node(info: Info, key: int) -> Any:
+    async with info.context.db.read() as s:
+        row = await s.get(webhooks.WebhookDelivery, key)
+    return None if row is None else (await _deliveries(info, [row]))[0]
+
+
+register_node("WebhookEndpoint", _endpoint_node, permission="webhooks")
+register_node("WebhookDelivery", _delivery_node, permission="webhooks")
+
+
 @strawberry.type
 class WebhookQuery:
     @strawberry.field(description="Registered webhook endpoints, oldest first.", metadata=WEBHOOKS)
-    async def webhook_endpoints(self, info: Info) -> list[WebhookEndpoint]:
+    async def webhook_endpoints(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[WebhookEndpoint]:
         async with info.context.db.session() as s:
-            rows = (
-                await s.scalars(
-                    select(webhooks.WebhookEndpoint).order_by(webhooks.WebhookEndpoint.id)
-                )
-            ).all()
-        return [WebhookEndpoint.from_row(r) for r in rows]
+            return await paginate(
+                info,
+                s,
+                select(webhooks.WebhookEndpoint),
+                model=webhooks.WebhookEndpoint,
+                type_name="WebhookEndpoint",
+                cursor_kind="endpoint",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                order=order_of("id", False, webhooks.WebhookEndpoint),
+                max_page_size=info.context.app.settings.max_page_size,
+                default_page=info.context.app.settings.max_page_size,
+                view=WebhookEndpoint.from_row,
+            )
 
     @strawberry.field(
         description="An endpoint's deliveries, newest first, each with its attempts.",
@@ -177,34 +219,35 @@ class WebhookQuery:
         info: Info,
         endpoint_id: strawberry.ID,
         status: WebhookDeliveryStatus | None = None,
-        first: int = 20,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> WebhookDeliveryConnection:
-
-        limit = info.context.app.settings.max_page_size
-        if not 0 <= first <= limit:
-            raise InvalidInput(
-                f"first must be between 0 and {limit}", code="INVALID_PAGE_SIZE", field="first"
-            )
         d = webhooks.WebhookDelivery
         endpoint = parse_id(endpoint_id, "endpointId")
         stmt = select(d).where(d.endpoint_id == endpoint)
         if status is not None:
             stmt = stmt.where(d.status == status.value)
-        if after is not None:
-            stmt = stmt.where(d.id < decode_cursor(DELIVERY_CURSOR, after))
         async with info.context.db.session() as s:
             await webhooks.get_endpoint(s, endpoint)
-            rows = list((await s.scalars(stmt.order_by(d.id.desc()).limit(first + 1))).all())
-        has_next = len(rows) > first
-        nodes = await _deliveries(info, rows[:first])
-        edges = [Edge(cursor=encode_cursor(DELIVERY_CURSOR, int(n.id)), node=n) for n in nodes]
-        return Connection(
-            edges=edges,
-            page_info=PageInfo(
-                has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None
-            ),
-        )
+            page = await paginate(
+                info,
+                s,
+                stmt,
+                model=d,
+                type_name="WebhookDelivery",
+                cursor_kind=DELIVERY_CURSOR,
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                max_page_size=info.context.app.settings.max_page_size,
+            )
+        # Each delivery with its attempts: one more SELECT for the page.
+        nodes = await _deliveries(info, [e.node for e in page.edges])
+        page.edges = [Edge(cursor=e.cursor, node=n) for e, n in zip(page.edges, nodes, strict=True)]
+        return page
 
 
 @strawberry.type

@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
+from typing import Any
 
 import strawberry
 from sqlalchemy import select
 from strawberry.types import Info
 
 from core import models
-from core.graphql.queries import parse_id
-from core.graphql.types import Decision, Staff
+from core.graphql.ids import register_node
+from core.graphql.loading import order_of, paginate, plan_eager, selection
+from core.graphql.queries import After, Before, First, Last, parse_id
+from core.graphql.types import (
+    Connection,
+    Decision,
+    Department,
+    Node,
+    Site,
+    Staff,
+    global_id_of,
+    legacy_id,
+    node_id,
+    view_link,
+)
 from core.services import workforce as service
 
 MANAGE = {"permission": "manage"}
@@ -18,41 +32,44 @@ MANAGE = {"permission": "manage"}
 SwapStatus = strawberry.enum(models.SwapStatus, description="C-15: where a swap stands.")
 
 
-def _id(value: int | None) -> strawberry.ID | None:
+def _id(value: int | None) -> strawberry.ID | None:  # legacy helper (mutations)
     return None if value is None else strawberry.ID(str(value))
-
-
-@strawberry.type(description="A department of a site (C-12).")
-class Department:
-    id: strawberry.ID
-    site_id: strawberry.ID
-    name: str
-
-    @classmethod
-    def of(cls, row: models.Department) -> Department:
-        return cls(
-            id=strawberry.ID(str(row.id)), site_id=strawberry.ID(str(row.site_id)), name=row.name
-        )
 
 
 @strawberry.type(
     description="A rostered shift (may cross midnight: KTV-1 19:30–02:00, PM-1 20:00–08:00)."
 )
-class Shift:
-    id: strawberry.ID
-    site_id: strawberry.ID
-    staff_id: strawberry.ID
+class Shift(Node):
+    global_id = node_id("Shift")
+    id: int = legacy_id()
+    site_id: strawberry.ID = strawberry.field(
+        description="The site's global id.", deprecation_reason="Use `site`; removed in 2.0."
+    )
+    staff_id: strawberry.ID = strawberry.field(
+        description="The staff member's global id.",
+        deprecation_reason="Use `staff`; removed in 2.0.",
+    )
     business_date: date
     starts_at: datetime
     ends_at: datetime
     duty_role: str
+    site: Site | None = view_link(
+        models.Site, "site_id", Site | None, parse_as="Site", description="The site."
+    )
+    staff: Staff | None = view_link(
+        models.Staff,
+        "staff_id",
+        Staff | None,
+        parse_as="Staff",
+        description="Who works the shift.",
+    )
 
     @classmethod
     def of(cls, row: models.Shift) -> Shift:
         return cls(
-            id=strawberry.ID(str(row.id)),
-            site_id=strawberry.ID(str(row.site_id)),
-            staff_id=strawberry.ID(str(row.staff_id)),
+            id=row.id,
+            site_id=global_id_of("Site", row.site_id),
+            staff_id=global_id_of("Staff", row.staff_id),
             business_date=row.business_date,
             starts_at=row.starts_at,
             ends_at=row.ends_at,
@@ -67,22 +84,78 @@ class OnDuty:
 
 
 @strawberry.type(description="An entry of the C-15 swap register (换班登记表).")
-class ShiftSwap:
-    id: strawberry.ID
-    site_id: strawberry.ID
-    requester_id: strawberry.ID
-    counterpart_id: strawberry.ID
-    shift_id: strawberry.ID = strawberry.field(description="The requester's shift given away.")
+class ShiftSwap(Node):
+    global_id = node_id("ShiftSwap")
+    id: int = legacy_id()
+    site_id: strawberry.ID = strawberry.field(
+        description="The site's global id.", deprecation_reason="Use `site`; removed in 2.0."
+    )
+    requester_id: strawberry.ID = strawberry.field(
+        description="The requester's global id.",
+        deprecation_reason="Use `requester`; removed in 2.0.",
+    )
+    counterpart_id: strawberry.ID = strawberry.field(
+        description="The counterpart's global id.",
+        deprecation_reason="Use `counterpart`; removed in 2.0.",
+    )
+    shift_id: strawberry.ID = strawberry.field(
+        description="The requester's shift given away.",
+        deprecation_reason="Use `shift`; removed in 2.0.",
+    )
     payback_shift_id: strawberry.ID = strawberry.field(
-        description="The pay-back shift (还班): the counterpart's shift the requester works."
+        description="The pay-back shift (还班): the counterpart's shift the requester works.",
+        deprecation_reason="Use `paybackShift`; removed in 2.0.",
     )
     status: SwapStatus
     reason: str
     requested_at: datetime
     agreed_at: datetime | None
     decided_at: datetime | None
-    decided_by_id: strawberry.ID | None
+    decided_by_id: strawberry.ID | None = strawberry.field(
+        description="The deciding manager's global id.",
+        deprecation_reason="Use `decidedBy`; removed in 2.0.",
+    )
     decision: Decision | None
+    site: Site | None = view_link(
+        models.Site, "site_id", Site | None, parse_as="Site", description="The site."
+    )
+    requester: Staff | None = view_link(
+        models.Staff,
+        "requester_id",
+        Staff | None,
+        parse_as="Staff",
+        description="C-15: who asked to swap.",
+    )
+    counterpart: Staff | None = view_link(
+        models.Staff,
+        "counterpart_id",
+        Staff | None,
+        parse_as="Staff",
+        description="C-15: who takes the requester's shift.",
+    )
+    shift: Shift | None = view_link(
+        models.Shift,
+        "shift_id",
+        Shift | None,
+        parse_as="Shift",
+        view=Shift.of,
+        description="The requester's shift given away.",
+    )
+    payback_shift: Shift | None = view_link(
+        models.Shift,
+        "payback_shift_id",
+        Shift | None,
+        parse_as="Shift",
+        view=Shift.of,
+        description="The pay-back shift (还班) the requester works.",
+    )
+    decided_by: Staff | None = view_link(
+        models.Staff,
+        "decided_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="The manager who approved or refused it.",
+    )
 
     @classmethod
     def of(cls, row: models.ShiftSwap) -> ShiftSwap:
@@ -90,20 +163,41 @@ class ShiftSwap:
         if row.decision_rule:
             decision = Decision(rule=row.decision_rule, message=row.decision_reason or "")
         return cls(
-            id=strawberry.ID(str(row.id)),
-            site_id=strawberry.ID(str(row.site_id)),
-            requester_id=strawberry.ID(str(row.requester_id)),
-            counterpart_id=strawberry.ID(str(row.counterpart_id)),
-            shift_id=strawberry.ID(str(row.shift_id)),
-            payback_shift_id=strawberry.ID(str(row.payback_shift_id)),
+            id=row.id,
+            site_id=global_id_of("Site", row.site_id),
+            requester_id=global_id_of("Staff", row.requester_id),
+            counterpart_id=global_id_of("Staff", row.counterpart_id),
+            shift_id=global_id_of("Shift", row.shift_id),
+            payback_shift_id=global_id_of("Shift", row.payback_shift_id),
             status=row.status,
             reason=row.reason,
             requested_at=row.requested_at,
             agreed_at=row.agreed_at,
             decided_at=row.decided_at,
-            decided_by_id=_id(row.decided_by_id),
+            decided_by_id=global_id_of("Staff", row.decided_by_id),
             decision=decision,
         )
+
+
+def _row_node(model: type, view: Any) -> Any:
+    async def load(info: Info, key: int) -> Any:
+        async with info.context.db.read() as s:
+            row = await s.get(model, key)
+        return None if row is None else view(row)
+
+    return load
+
+
+async def _department_node(info: Info, key: int) -> Any:
+    m = models.Department
+    stmt = select(m).where(m.id == key).options(*plan_eager(m, "Department", selection(info)))
+    async with info.context.db.read() as s:
+        return (await s.scalars(stmt)).unique().one_or_none()
+
+
+register_node("Department", _department_node, model=models.Department)
+register_node("Shift", _row_node(models.Shift, Shift.of))
+register_node("ShiftSwap", _row_node(models.ShiftSwap, ShiftSwap.of))
 
 
 @strawberry.input
@@ -151,32 +245,70 @@ class DecideShiftSwapInput:
 
 @strawberry.type
 class WorkforceQuery:
-    @strawberry.field(description="C-12: the departments of a site.")
-    async def departments(self, info: Info, site_id: strawberry.ID) -> list[Department]:
-        sid = parse_id(site_id, "siteId")
+    @strawberry.field(description="C-12: the departments of a site, by name.")
+    async def departments(
+        self,
+        info: Info,
+        site_id: strawberry.ID,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Department]:
+        m = models.Department
+        stmt = select(m).where(m.site_id == parse_id(site_id, "siteId"))
         async with info.context.db.session() as s:
-            rows = await s.scalars(
-                select(models.Department)
-                .where(models.Department.site_id == sid)
-                .order_by(models.Department.name)
+            return await paginate(
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="Department",
+                cursor_kind="department",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                order=order_of("name", False, m),
+                max_page_size=_max(info),
+                default_page=_max(info),
             )
-            return [Department.of(r) for r in rows.all()]
 
-    @strawberry.field(description="The roster of a site from `fromDate` to `toDate` (inclusive).")
+    @strawberry.field(
+        description="The roster of a site from `fromDate` to `toDate` (inclusive), by start."
+    )
     async def shifts(
-        self, info: Info, site_id: strawberry.ID, from_date: date, to_date: date
-    ) -> list[Shift]:
-        sid = parse_id(site_id, "siteId")
+        self,
+        info: Info,
+        site_id: strawberry.ID,
+        from_date: date,
+        to_date: date,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Shift]:
+        m = models.Shift
+        stmt = select(m).where(
+            m.site_id == parse_id(site_id, "siteId"), m.business_date.between(from_date, to_date)
+        )
         async with info.context.db.session() as s:
-            rows = await s.scalars(
-                select(models.Shift)
-                .where(
-                    models.Shift.site_id == sid,
-                    models.Shift.business_date.between(from_date, to_date),
-                )
-                .order_by(models.Shift.starts_at, models.Shift.id)
+            return await paginate(
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="Shift",
+                cursor_kind="shift",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                order=order_of("starts_at", False, m),
+                max_page_size=_max(info),
+                default_page=_max(info),
+                view=Shift.of,
             )
-            return [Shift.of(r) for r in rows.all()]
 
     @strawberry.field(
         description="PM-1: who is on duty at the site at moment `at` (a shift's start "
@@ -192,15 +324,37 @@ class WorkforceQuery:
             return [OnDuty(shift=Shift.of(shift), staff=staff) for shift, staff in rows]  # type: ignore[arg-type]
 
     @strawberry.field(description="C-15: the swap register of a site, newest first.")
-    async def shift_swaps(self, info: Info, site_id: strawberry.ID) -> list[ShiftSwap]:
-        sid = parse_id(site_id, "siteId")
+    async def shift_swaps(
+        self,
+        info: Info,
+        site_id: strawberry.ID,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[ShiftSwap]:
+        m = models.ShiftSwap
+        stmt = select(m).where(m.site_id == parse_id(site_id, "siteId"))
         async with info.context.db.session() as s:
-            rows = await s.scalars(
-                select(models.ShiftSwap)
-                .where(models.ShiftSwap.site_id == sid)
-                .order_by(models.ShiftSwap.id.desc())
+            return await paginate(
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="ShiftSwap",
+                cursor_kind="swap",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                max_page_size=_max(info),
+                default_page=_max(info),
+                view=ShiftSwap.of,
             )
-            return [ShiftSwap.of(r) for r in rows.all()]
+
+
+def _max(info: Info) -> int:
+    return info.context.app.settings.max_page_size
 
 
 @strawberry.type

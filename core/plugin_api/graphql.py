@@ -28,26 +28,154 @@ from strawberry.types import Info
 
 from core.auth import Permission
 from core.errors import PluginError
-from core.graphql.loading import JoinedPrefetch, prefetch_key, prefetched, reads_prefetched
-from core.graphql.queries import parse_id
+from core.graphql.ids import parse_id, register_node
+from core.graphql.loading import (
+    JoinedPrefetch,
+    order_of,
+    paginate,
+    prefetch_key,
+    prefetched,
+    reads_prefetched,
+)
+from core.graphql.queries import After, Before, First, Last
 from core.graphql.scalars import Money
-from core.graphql.types import NEEDS, Decision
+from core.graphql.types import (
+    NEEDS,
+    Connection,
+    Decision,
+    Node,
+    global_id_of,
+    legacy_id,
+    node_id,
+    view_link,
+)
+from core.graphql.types import Customer as CustomerType
+from core.graphql.types import Penalty as PenaltyType
+from core.graphql.types import Site as SiteType
+from core.graphql.types import Staff as StaffType
+from core.graphql.types import Visit as VisitType
 
 __all__ = [
+    "After",
+    "Before",
+    "Connection",
+    "CustomerType",
     "Decision",
+    "First",
     "Join",
+    "Last",
     "Money",
+    "Node",
+    "PenaltyType",
     "RowView",
+    "SiteType",
+    "StaffType",
+    "VisitType",
+    "global_id",
+    "legacy_id",
     "line_field",
+    "line_link",
     "line_mutation",
+    "line_node",
+    "line_page",
     "line_query",
     "line_subscription",
+    "node_id",
     "now",
     "parse_id",
     "prefetched",
     "read_session",
     "write_session",
 ]
+
+
+def global_id(type_name: str, key: int | str | None) -> strawberry.ID | None:
+    """The opaque global id of ``type_name``'s row ``key`` (what its ``id`` field answers)."""
+    return global_id_of(type_name, key) if key is not None else None
+
+
+def line_node(
+    type_name: str,
+    load: Callable[[Info, int], Awaitable[Any]],
+    *,
+    permission: str | Permission = Permission.READ,
+    model: Any = None,
+) -> None:
+    """Make a line's ``Node`` type fetchable with ``node(id:)`` / ``nodes(ids:)``.
+
+    A line's entity type subclasses :class:`Node`, declares ``global_id = node_id("Type")``
+    and ``id: int = legacy_id()`` (the integer key, ``legacyId`` in the schema), and registers
+    ``await load(info, key)`` (the object as the type's resolvers expect it, or None) with the
+    ``permission`` of its own query.  Id arguments take either form through
+    :func:`parse_id` (``parse_id(value, "saleId", of="FitnessSale")``).  ``model``: the ORM
+    class when ``load`` returns ORM rows (to tell the type of a row).
+    """
+    try:
+        wanted = Permission(permission)
+    except ValueError:
+        raise PluginError(
+            f"node {type_name!r}: unknown permission {permission!r}", code="UNKNOWN_PERMISSION"
+        ) from None
+    register_node(type_name, load, permission=wanted.value, model=model)
+
+
+async def line_page(
+    info: Info,
+    session: AsyncSession,
+    stmt: Any,
+    *,
+    model: Any,
+    type_name: str,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    order: str = "id",
+    descending: bool = True,
+    view: Callable[[Any], Any] | None = None,
+    default_page: int | None = None,
+) -> Connection[Any]:
+    """One page of a line's list as a Relay cursor connection (``Connection[YourType]``).
+
+    ``stmt`` selects ``model`` rows with the list's filters; the page is a keyset on column
+    ``order`` (ties by id), never OFFSET; ``view`` turns a row into the GraphQL object.  The
+    root field declares ``first/after/last/before`` and passes them on; INVALID_PAGE_SIZE and
+    INVALID_CURSOR come out as for core's lists.  ``default_page``: ``first`` when neither
+    ``first`` nor ``last`` is given (default 20).
+    """
+    limit = info.context.app.settings.max_page_size
+    return await paginate(
+        info,
+        session,
+        stmt,
+        model=model,
+        type_name=type_name,
+        cursor_kind=type_name,
+        first=first,
+        after=after,
+        last=last,
+        before=before,
+        order=order_of(order, descending, model),
+        max_page_size=limit,
+        default_page=min(default_page or 20, limit),
+        view=view,
+    )
+
+
+def line_link(
+    model: Any,
+    attr: str,
+    returns: Any,
+    *,
+    description: str,
+    parse_as: str | None = None,
+    view: Callable[[Any], Any] | None = None,
+) -> Any:
+    """An object link on a line's type: the object whose key is attribute ``attr`` (an int or
+    a global id of type ``parse_as``), e.g. ``closer: StaffType | None = line_link(Staff,
+    "closer_id", StaffType | None, parse_as="Staff", description=...)``.  Loaded in one
+    SELECT per model for the whole response (batched per request), never one per object."""
+    return view_link(model, attr, returns, description=description, parse_as=parse_as, view=view)
 
 
 class RowView:

@@ -9,7 +9,19 @@ from decimal import Decimal
 import strawberry
 from strawberry.types import Info
 
-from core.plugin_api import Decision
+from core.plugin_api import (
+    Customer,
+    CustomerType,
+    Decision,
+    Node,
+    Site,
+    SiteType,
+    Staff,
+    StaffType,
+    legacy_id,
+    line_link,
+    node_id,
+)
 from plugins.fitnessclub import rules
 
 Signature = strawberry.enum(
@@ -69,8 +81,9 @@ class FollowUpSheetInput:
 
 
 @strawberry.type(description="A follow-up sheet (跟進表, FC-3).")
-class FitnessFollowUpSheet:
-    id: strawberry.ID
+class FitnessFollowUpSheet(Node):
+    global_id = node_id("FitnessFollowUpSheet")
+    id: int = legacy_id()
     consultant_id: strawberry.ID
     customer_id: strawberry.ID
     surname: str
@@ -101,8 +114,9 @@ class AppointmentInput:
 
 
 @strawberry.type(description="A line of the appointment book (預約表).")
-class FitnessAppointment:
-    id: strawberry.ID
+class FitnessAppointment(Node):
+    global_id = node_id("FitnessAppointment")
+    id: int = legacy_id()
     consultant_id: strawberry.ID
     customer_id: strawberry.ID
     visit_date: date
@@ -128,8 +142,9 @@ class LeadInput:
 
 
 @strawberry.type(description="A same-day lead (FC-12).")
-class FitnessLead:
-    id: strawberry.ID
+class FitnessLead(Node):
+    global_id = node_id("FitnessLead")
+    id: int = legacy_id()
     consultant_id: strawberry.ID
     customer_id: strawberry.ID
     kind: LeadKind  # type: ignore[valid-type]
@@ -159,24 +174,47 @@ class CardSaleInput:
 
 @strawberry.type
 class FitnessShare:
-    staff_id: strawberry.ID
+    staff_id: strawberry.ID = strawberry.field(
+        description="The consultant's global id.",
+        deprecation_reason="Use `staff`; removed in 2.0.",
+    )
     share: Decimal = strawberry.field(description="1 = the whole sale, 0.5 = half.")
+    staff: StaffType | None = line_link(
+        Staff, "staff_id", StaffType | None, parse_as="Staff", description="The consultant."
+    )
 
 
 @strawberry.type(description="A fine a rule detected and issued (FC-16 …).")
 class FitnessFine:
-    penalty_id: strawberry.ID
-    staff_id: strawberry.ID
+    penalty_id: strawberry.ID = strawberry.field(
+        description="The ledger entry's global id.",
+    )
+    staff_id: strawberry.ID = strawberry.field(
+        description="The fined staff member's global id.",
+        deprecation_reason="Use `staff`; removed in 2.0.",
+    )
+    staff: StaffType | None = line_link(
+        Staff, "staff_id", StaffType | None, parse_as="Staff", description="Who was fined."
+    )
     code: str
     amount: Decimal
     decision: Decision
 
 
 @strawberry.type(description="A claim (对单) and the rule that decided it.")
-class FitnessClaim:
-    id: strawberry.ID
-    sale_id: strawberry.ID
-    claimant_id: strawberry.ID
+class FitnessClaim(Node):
+    global_id = node_id("FitnessClaim")
+    id: int = legacy_id()
+    sale_id: strawberry.ID = strawberry.field(
+        description="The sale's global id.",
+    )
+    claimant_id: strawberry.ID = strawberry.field(
+        description="The claimant's global id.",
+        deprecation_reason="Use `claimant`; removed in 2.0.",
+    )
+    claimant: StaffType | None = line_link(
+        Staff, "claimant_id", StaffType | None, parse_as="Staff", description="Who claimed."
+    )
     found_at: datetime
     outcome: ClaimOutcome  # type: ignore[valid-type]
     shares: list[FitnessShare]
@@ -185,12 +223,41 @@ class FitnessClaim:
 
 
 @strawberry.type(description="A membership card sale and whose it is now.")
-class FitnessSale:
-    id: strawberry.ID
-    site_id: strawberry.ID
-    closer_id: strawberry.ID
-    buyer_id: strawberry.ID
-    user_id: strawberry.ID | None
+class FitnessSale(Node):
+    global_id = node_id("FitnessSale")
+    id: int = legacy_id()
+    site_id: strawberry.ID = strawberry.field(
+        description="The club's global id.",
+        deprecation_reason="Use `site`; removed in 2.0.",
+    )
+    closer_id: strawberry.ID = strawberry.field(
+        description="The closer's global id.",
+        deprecation_reason="Use `closer`; removed in 2.0.",
+    )
+    buyer_id: strawberry.ID = strawberry.field(
+        description="The buyer's global id.",
+        deprecation_reason="Use `buyer`; removed in 2.0.",
+    )
+    user_id: strawberry.ID | None = strawberry.field(
+        description="The card user's global id.",
+        deprecation_reason="Use `user`; removed in 2.0.",
+    )
+    site: SiteType | None = line_link(
+        Site, "site_id", SiteType | None, parse_as="Site", description="The club."
+    )
+    closer: StaffType | None = line_link(
+        Staff, "closer_id", StaffType | None, parse_as="Staff", description="Who closed the sale."
+    )
+    buyer: CustomerType | None = line_link(
+        Customer, "buyer_id", CustomerType | None, parse_as="Customer", description="Who paid."
+    )
+    user: CustomerType | None = line_link(
+        Customer,
+        "user_id",
+        CustomerType | None,
+        parse_as="Customer",
+        description="Who uses the card, when not the buyer.",
+    )
     kind: SaleKind  # type: ignore[valid-type]
     card_type: str
     price: Decimal
@@ -205,7 +272,15 @@ class FitnessSale:
     sold_at: datetime
     shares: list[FitnessShare]
     follow_up_holder_id: strawberry.ID = strawberry.field(
-        description="FC-13: who serves the member (whole sale: the claimant; half: the closer)."
+        description="FC-13: who serves the member (whole sale: the claimant; half: the closer).",
+        deprecation_reason="Use `followUpHolder`; removed in 2.0.",
+    )
+    follow_up_holder: StaffType | None = line_link(
+        Staff,
+        "follow_up_holder_id",
+        StaffType | None,
+        parse_as="Staff",
+        description="FC-13: who serves the member (whole sale: the claimant; half: the closer).",
     )
     decision: Decision = strawberry.field(description="Why the sale is whose it is.")
     fines: list[FitnessFine] = strawberry.field(description="FC-16 fines issued at the sale.")

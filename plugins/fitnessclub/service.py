@@ -18,10 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from core.plugin_api import (
+    After,
+    Before,
     Conflict,
+    Connection,
     Customer,
     Decision,
+    First,
     InvalidInput,
+    Last,
     NotFound,
     Notification,
     Penalty,
@@ -36,7 +41,10 @@ from core.plugin_api import (
     Visit,
     VisitRecorded,
     get_line_site,
+    global_id,
     issue_penalty,
+    line_node,
+    line_page,
     line_policy,
     load_line_policy,
     parse_id,
@@ -111,7 +119,7 @@ async def _sale_to_change(session: AsyncSession, raw: Any) -> tuple[CardSale, Si
 
 
 async def _staff(session: AsyncSession, site: Site, raw: Any, field: str) -> Staff:
-    staff = await session.get(Staff, parse_id(raw, field))
+    staff = await session.get(Staff, parse_id(raw, field, of="Staff"))
     if staff is None or staff.site_id != site.id:
         raise NotFound(
             f"staff {raw} does not work at site {site.id}", code="STAFF_NOT_FOUND", field=field
@@ -120,7 +128,7 @@ async def _staff(session: AsyncSession, site: Site, raw: Any, field: str) -> Sta
 
 
 async def _customer(session: AsyncSession, site: Site, raw: Any, field: str) -> Customer:
-    customer = await session.get(Customer, parse_id(raw, field))
+    customer = await session.get(Customer, parse_id(raw, field, of="Customer"))
     if customer is None or customer.site_id != site.id:
         raise NotFound(
             f"customer {raw} is not at site {site.id}", code="CUSTOMER_NOT_FOUND", field=field
@@ -147,7 +155,7 @@ async def _customer_names(session: AsyncSession, ids: Iterable[int | None]) -> d
 
 def _shares(raw: list[dict[str, Any]]) -> list[gql.FitnessShare]:
     return [
-        gql.FitnessShare(staff_id=strawberry.ID(str(s["staff_id"])), share=Decimal(s["share"]))
+        gql.FitnessShare(staff_id=global_id("Staff", s["staff_id"]), share=Decimal(s["share"]))
         for s in raw
     ]
 
@@ -159,10 +167,10 @@ def _rule_shares(decision: rules.ClaimDecision) -> list[dict[str, Any]]:
 def sale_view(sale: CardSale, fines: list[gql.FitnessFine] | None = None) -> gql.FitnessSale:
     return gql.FitnessSale(
         id=strawberry.ID(str(sale.id)),
-        site_id=strawberry.ID(str(sale.site_id)),
-        closer_id=strawberry.ID(str(sale.closer_id)),
-        buyer_id=strawberry.ID(str(sale.buyer_id)),
-        user_id=strawberry.ID(str(sale.user_id)) if sale.user_id else None,
+        site_id=global_id("Site", sale.site_id),
+        closer_id=global_id("Staff", sale.closer_id),
+        buyer_id=global_id("Customer", sale.buyer_id),
+        user_id=global_id("Customer", sale.user_id) if sale.user_id else None,
         kind=rules.SaleKind(sale.kind),
         card_type=sale.card_type,
         price=sale.price,
@@ -172,7 +180,7 @@ def sale_view(sale: CardSale, fines: list[gql.FitnessFine] | None = None) -> gql
         phone_copied_at=sale.phone_fixed_at,
         sold_at=sale.sold_at,
         shares=_shares(sale.shares),
-        follow_up_holder_id=strawberry.ID(str(sale.follow_up_holder_id)),
+        follow_up_holder_id=global_id("Staff", sale.follow_up_holder_id),
         decision=Decision(rule=sale.decision_rule, message=sale.decision_message),
         fines=fines or [],
     )
@@ -181,8 +189,8 @@ def sale_view(sale: CardSale, fines: list[gql.FitnessFine] | None = None) -> gql
 def claim_view(claim: Claim) -> gql.FitnessClaim:
     return gql.FitnessClaim(
         id=strawberry.ID(str(claim.id)),
-        sale_id=strawberry.ID(str(claim.sale_id)),
-        claimant_id=strawberry.ID(str(claim.claimant_id)),
+        sale_id=global_id("FitnessSale", claim.sale_id),
+        claimant_id=global_id("Staff", claim.claimant_id),
         found_at=claim.found_at,
         outcome=rules.Outcome(claim.outcome),
         shares=_shares(claim.shares),
@@ -234,8 +242,8 @@ def sheet_view(
     verdict = rules.sheet_validity(fact, rules.local_date(now, tz), now, tz, policy, names)
     return gql.FitnessFollowUpSheet(
         id=strawberry.ID(str(row.id)),
-        consultant_id=strawberry.ID(str(row.consultant_id)),
-        customer_id=strawberry.ID(str(row.customer_id)),
+        consultant_id=global_id("Staff", row.consultant_id),
+        customer_id=global_id("Customer", row.customer_id),
         surname=row.surname,
         created_at=row.created_at,
         valid_through=rules.sheet_valid_through(fact, tz, policy),
@@ -251,8 +259,8 @@ def appointment_view(
     verdict = rules.appointment_validity(_appointment_fact(row), row.visit_date, sheets, names)
     return gql.FitnessAppointment(
         id=strawberry.ID(str(row.id)),
-        consultant_id=strawberry.ID(str(row.consultant_id)),
-        customer_id=strawberry.ID(str(row.customer_id)),
+        consultant_id=global_id("Staff", row.consultant_id),
+        customer_id=global_id("Customer", row.customer_id),
         visit_date=row.visit_date,
         signature=rules.Signature(row.signature),
         entered_at=row.entered_at,
@@ -265,11 +273,54 @@ def appointment_view(
 def lead_view(row: Lead) -> gql.FitnessLead:
     return gql.FitnessLead(
         id=strawberry.ID(str(row.id)),
-        consultant_id=strawberry.ID(str(row.consultant_id)),
-        customer_id=strawberry.ID(str(row.customer_id)),
+        consultant_id=global_id("Staff", row.consultant_id),
+        customer_id=global_id("Customer", row.customer_id),
         kind=rules.LeadKind(row.kind),
         at=row.at,
     )
+
+
+def _node(model: type, view: Any) -> Any:
+    async def load(info: Info, key: int) -> Any:
+        async with read_session(info) as s:
+            row = await s.get(model, key)
+            return None if row is None else view(row)
+
+    return load
+
+
+async def _sheet_node(info: Info, key: int) -> Any:
+    now = clock(info)
+    async with read_session(info) as s:
+        row = await s.get(FollowUpSheet, key)
+        if row is None:
+            return None
+        site = await s.get(Site, row.site_id)
+        names = await staff_names(s, [row.consultant_id])
+        return sheet_view(row, site, now, await load_policy(s), names)
+
+
+async def _appointment_node(info: Info, key: int) -> Any:
+    now = clock(info)
+    async with read_session(info) as s:
+        row = await s.get(Appointment, key)
+        if row is None:
+            return None
+        site = await s.get(Site, row.site_id)
+        found = await evidence_of(s, site, row.customer_id, now)
+        names = await staff_names(
+            s, [row.consultant_id, *(x.consultant_id for x in found["sheets"])]
+        )
+        return appointment_view(row, [_sheet_fact(x) for x in found["sheets"]], names)
+
+
+# Global object identification: node(id:) refetches the line's entities (read, like its
+# queries); sheets and appointments are judged at read time, as fitnessEvidence does.
+line_node("FitnessSale", _node(CardSale, sale_view))
+line_node("FitnessClaim", _node(Claim, claim_view))
+line_node("FitnessLead", _node(Lead, lead_view))
+line_node("FitnessFollowUpSheet", _sheet_node)
+line_node("FitnessAppointment", _appointment_node)
 
 
 # --- records --------------------------------------------------------------------------------
@@ -349,8 +400,8 @@ async def _issue(
         now=now,
     )
     return gql.FitnessFine(
-        penalty_id=strawberry.ID(str(penalty.id)),
-        staff_id=strawberry.ID(str(staff_id)),
+        penalty_id=global_id("Penalty", penalty.id),
+        staff_id=global_id("Staff", staff_id),
         code=finding.code,
         amount=Decimal(penalty.amount).quantize(CENT),
         decision=_decision(finding.reason),
@@ -960,7 +1011,7 @@ async def open_claims(
                 sale=sale_view(sale),
                 open_through=window.last_day,
                 whole_through=window.whole_through,
-                contender_ids=[strawberry.ID(str(x)) for x in contenders],
+                contender_ids=[global_id("Staff", x) for x in contenders],
                 decision=_decision(window.reason),
             )
         )
@@ -993,7 +1044,7 @@ async def close_month(
         payload={"month": month.isoformat()},
     )
     return gql.FitnessMonthClose(
-        site_id=strawberry.ID(str(site.id)),
+        site_id=global_id("Site", site.id),
         month=month,
         closed_at=now,
         decision=_decision(verdict.reason),
@@ -1256,7 +1307,7 @@ async def check_sale_phones(
         ]
         for finding in findings:
             fine = await _issue(session, site, sale.closer_id, finding, now)
-            sale.phone_fine_id = int(fine.penalty_id)
+            sale.phone_fine_id = parse_id(fine.penalty_id, "penaltyId")
             fines.append(fine)
     await session.flush()
     return fines
@@ -1276,12 +1327,12 @@ async def load_memberships(session: AsyncSession, customers: list[Any]) -> dict[
         latest[sale.user_id or sale.buyer_id] = sale
     return {
         customer_id: gql.FitnessMembership(
-            sale_id=strawberry.ID(str(sale.id)),
+            sale_id=global_id("FitnessSale", sale.id),
             kind=rules.SaleKind(sale.kind),
             card_type=sale.card_type,
             sold_at=sale.sold_at,
             valid_until=sale.valid_until,
-            follow_up_holder_id=strawberry.ID(str(sale.follow_up_holder_id)),
+            follow_up_holder_id=global_id("Staff", sale.follow_up_holder_id),
             decision=Decision(rule=sale.decision_rule, message=sale.decision_message),
         )
         for customer_id, sale in latest.items()
@@ -1421,18 +1472,41 @@ async def check_phones_mutation(
 async def fitness_sale(info: Info, id: strawberry.ID) -> gql.FitnessSale | None:
     """One card sale with whose it is and why."""
     async with read_session(info) as s:
-        sale = await s.get(CardSale, parse_id(id, "id"))
+        sale = await s.get(CardSale, parse_id(id, "id", of="FitnessSale"))
         return sale_view(sale) if sale is not None else None
 
 
 async def fitness_sales(
-    info: Info, site_id: strawberry.ID, month: date | None = None
-) -> list[gql.FitnessSale]:
-    """A club's sales of a month (the site's local month; this month by default)."""
+    info: Info,
+    site_id: strawberry.ID,
+    month: date | None = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+) -> Connection[gql.FitnessSale]:
+    """A club's sales of a month (the site's local month; this month by default), by sale time."""
     async with read_session(info) as s:
         site = await club(s, site_id)
-        first = month or rules.local_date(clock(info), tz_of(site))
-        return [sale_view(r) for r in await _month_sales(s, site, first)]
+        start, end = _month_bounds(site, month or rules.local_date(clock(info), tz_of(site)))
+        stmt = select(CardSale).where(
+            CardSale.site_id == site.id, CardSale.sold_at >= start, CardSale.sold_at < end
+        )
+        return await line_page(
+            info,
+            s,
+            stmt,
+            model=CardSale,
+            type_name="FitnessSale",
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order="sold_at",
+            descending=False,
+            view=sale_view,
+            default_page=100,
+        )
 
 
 async def _month_sales(session: AsyncSession, site: Site, month: date) -> list[CardSale]:
@@ -1469,7 +1543,7 @@ async def consultant_month(
         )
         fines = await _month_fines(s, site, staff, first)
         return gql.FitnessConsultantMonth(
-            staff_id=strawberry.ID(str(staff.id)),
+            staff_id=global_id("Staff", staff.id),
             month=first,
             sales=[sale_view(x) for x in mine],
             total_share=total,
@@ -1503,8 +1577,8 @@ async def _month_fines(
     revoked = await revoked_penalties(session, [p.id for p, _code, _rule in rows])
     return [
         gql.FitnessFine(
-            penalty_id=strawberry.ID(str(p.id)),
-            staff_id=strawberry.ID(str(p.staff_id)),
+            penalty_id=global_id("Penalty", p.id),
+            staff_id=global_id("Staff", p.staff_id),
             code=code,
             amount=Decimal(p.amount or 0).quantize(CENT),
             decision=Decision(rule=rule, message=p.reason),
@@ -1546,16 +1620,16 @@ async def month_report(session: AsyncSession, site: Site, first: date) -> gql.Fi
             row["whole" if fraction == 1 else "half"] += 1
         line(sale.follow_up_holder_id)["rights"] += 1
     for fine in fines:
-        line(int(fine.staff_id))["fines"].append(fine.amount)
+        line(parse_id(fine.staff_id, "staffId"))["fines"].append(fine.amount)
     names = await staff_names(session, lines)
     return gql.FitnessMonthReport(
-        site_id=strawberry.ID(str(site.id)),
+        site_id=global_id("Site", site.id),
         month=first,
         sales=len(sales),
         total_price=sum((x.price for x in sales), Decimal(0)).quantize(CENT),
         lines=[
             gql.FitnessReportLine(
-                staff_id=strawberry.ID(str(staff_id)),
+                staff_id=global_id("Staff", staff_id),
                 name=names.get(str(staff_id), str(staff_id)),
                 sales=row["sales"],
                 whole_sales=row["whole"],
@@ -1634,15 +1708,32 @@ async def fitness_may_take_over(
         return gql.FitnessTakeOver(allowed=verdict.ok, decision=_decision(verdict.reason))
 
 
-async def fitness_claims(info: Info, sale_id: strawberry.ID) -> list[gql.FitnessClaim]:
+async def fitness_claims(
+    info: Info,
+    sale_id: strawberry.ID,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+) -> Connection[gql.FitnessClaim]:
     """Every claim on a sale, oldest first, with its decision."""
     async with read_session(info) as s:
-        rows = await s.scalars(
-            select(Claim)
-            .where(Claim.sale_id == parse_id(sale_id, "saleId"))
-            .order_by(Claim.found_at, Claim.id)
+        stmt = select(Claim).where(Claim.sale_id == parse_id(sale_id, "saleId", of="FitnessSale"))
+        return await line_page(
+            info,
+            s,
+            stmt,
+            model=Claim,
+            type_name="FitnessClaim",
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order="found_at",
+            descending=False,
+            view=claim_view,
+            default_page=100,
         )
-        return [claim_view(c) for c in rows.all()]
 
 
 async def fitness_evidence(
@@ -1670,7 +1761,7 @@ async def fitness_evidence(
             .order_by(CardSale.sold_at, CardSale.id)
         )
         return gql.FitnessEvidence(
-            customer_id=strawberry.ID(str(customer.id)),
+            customer_id=global_id("Customer", customer.id),
             follow_up_sheets=[sheet_view(x, site, now, policy, names) for x in found["sheets"]],
             appointments=[appointment_view(x, sheets, names) for x in found["appointments"]],
             leads=[lead_view(x) for x in found["leads"]],

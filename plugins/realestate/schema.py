@@ -19,9 +19,12 @@ from core.plugin_api import (
     NotFound,
     Site,
     Staff,
+    StaffType,
     Visit,
     correct_visit,
+    global_id,
     issue_penalty,
+    line_link,
     parse_id,
     record_event,
 )
@@ -78,8 +81,14 @@ class RealEstateVisitFactsInput:
 
 @strawberry.type(description="A salesperson passed over, and why (RE-2, RE-3, RE-4, RE-5).")
 class SkippedSalesperson:
-    staff_id: strawberry.ID
+    staff_id: strawberry.ID = strawberry.field(
+        description="The salesperson's global id.",
+        deprecation_reason="Use `staff`; removed in 2.0.",
+    )
     decision: Decision
+    staff: StaffType | None = line_link(
+        Staff, "staff_id", StaffType | None, parse_as="Staff", description="Who was passed over."
+    )
 
 
 @strawberry.type(description="How the rotation treated this visit.")
@@ -90,9 +99,12 @@ class RealEstateReception:
     skipped: list[SkippedSalesperson]
 
 
-@strawberry.type
+@strawberry.type(description="A salesperson in the day's rotation (RE-1).")
 class RotationMember:
-    staff_id: strawberry.ID
+    staff_id: strawberry.ID = strawberry.field(description="The staff member's global id.")
+    staff: StaffType | None = line_link(
+        Staff, "staff_id", StaffType | None, parse_as="Staff", description="The salesperson."
+    )
     name: str
     status: SalespersonStatus
     receptions: int = strawberry.field(description="Counted receptions today (RE-15).")
@@ -101,20 +113,45 @@ class RotationMember:
 
 @strawberry.type(description="A site's reception rotation for one business day (RE-1).")
 class Rotation:
-    site_id: strawberry.ID
+    site_id: strawberry.ID = strawberry.field(description="The site's global id.")
     business_date: date
     members: list[RotationMember] = strawberry.field(description="The manager's order.")
     next_staff_id: strawberry.ID | None = strawberry.field(
-        description="Who receives the next new walk-in customer."
+        description="Who receives the next new walk-in customer.",
+        deprecation_reason="Use `nextMember`; removed in 2.0.",
     )
-    make_up_queue: list[strawberry.ID] = strawberry.field(description="RE-2 turns owed.")
+    make_up_queue: list[strawberry.ID] = strawberry.field(
+        description="RE-2 turns owed.",
+        deprecation_reason="Use `makeUpQueueMembers`; removed in 2.0.",
+    )
     passes_owed: list[strawberry.ID] = strawberry.field(
         description="RE-6: passed over once when the rotation next reaches them (their "
-        "returning customer used the turn)."
+        "returning customer used the turn).",
+        deprecation_reason="Use `passesOwedMembers`; removed in 2.0.",
     )
     upcoming: list[strawberry.ID] = strawberry.field(
-        description="Who receives the coming new customers, first to last."
+        description="Who receives the coming new customers, first to last.",
+        deprecation_reason="Use `upcomingMembers`; removed in 2.0.",
     )
+
+    def _member(self, staff_id: strawberry.ID) -> RotationMember | None:
+        return next((m for m in self.members if m.staff_id == staff_id), None)
+
+    @strawberry.field(description="Who receives the next new walk-in customer (RE-1).")
+    def next_member(self) -> RotationMember | None:
+        return self._member(self.next_staff_id) if self.next_staff_id else None
+
+    @strawberry.field(description="RE-2: the members owed a make-up turn, first first.")
+    def make_up_queue_members(self) -> list[RotationMember]:
+        return [m for s in self.make_up_queue if (m := self._member(s)) is not None]
+
+    @strawberry.field(description="RE-6: the members passed over once when next reached.")
+    def passes_owed_members(self) -> list[RotationMember]:
+        return [m for s in self.passes_owed if (m := self._member(s)) is not None]
+
+    @strawberry.field(description="Who receives the coming new customers, first to last.")
+    def upcoming_members(self) -> list[RotationMember]:
+        return [m for s in self.upcoming if (m := self._member(s)) is not None]
 
 
 @strawberry.type(description="RE-5 ruling on order-grabbing (抢单).")
@@ -139,7 +176,7 @@ def reception_value(r: Any) -> Any:
         units_requested=r.units_requested,
         skipped=[
             SkippedSalesperson(
-                staff_id=strawberry.ID(s["staff_id"]),
+                staff_id=global_id("Staff", s["staff_id"]),
                 decision=Decision(rule=s["rule"], message=s["message"]),
             )
             for s in r.skipped
@@ -161,11 +198,11 @@ async def rotation_view(session: AsyncSession, site: Site, state: rules.Rotation
     )
     nxt = rules.next_receiver(state)
     return Rotation(
-        site_id=strawberry.ID(str(site.id)),
+        site_id=global_id("Site", site.id),
         business_date=state.business_date,
         members=[
             RotationMember(
-                staff_id=strawberry.ID(s),
+                staff_id=global_id("Staff", s),
                 name=names.get(int(s), "?"),
                 status=state.status_of(s),
                 receptions=state.count_of(s),
@@ -173,10 +210,10 @@ async def rotation_view(session: AsyncSession, site: Site, state: rules.Rotation
             )
             for s in state.order
         ],
-        next_staff_id=strawberry.ID(nxt) if nxt else None,
-        make_up_queue=[strawberry.ID(s) for s in state.make_up_queue],
-        passes_owed=[strawberry.ID(s) for s in state.passes_owed],
-        upcoming=[strawberry.ID(s) for s in rules.current_order(state)],
+        next_staff_id=global_id("Staff", nxt) if nxt else None,
+        make_up_queue=[global_id("Staff", s) for s in state.make_up_queue],
+        passes_owed=[global_id("Staff", s) for s in state.passes_owed],
+        upcoming=[global_id("Staff", s) for s in rules.current_order(state)],
     )
 
 
@@ -283,7 +320,7 @@ async def mark_salesperson(
             type="salesperson.status",
             now=now,
             site_id=site.id,
-            subject_id=int(staff_id),
+            subject_id=parse_id(staff_id, "staffId"),
             payload={"status": str(rules.SalespersonStatus(status)), "reason": reason or ""},
         )
         return await rotation_view(s, site, new_state)
@@ -356,12 +393,12 @@ async def report_order_grabbing(
         s.add(grab)
         await s.flush()
         return OrderGrabbingResult(
-            grabber_id=strawberry.ID(str(visit.receiver_id)),
-            named_staff_id=strawberry.ID(str(named.id)),
+            grabber_id=global_id("Staff", visit.receiver_id),
+            named_staff_id=global_id("Staff", named.id),
             suspended_from=decision.suspended_from,
             suspended_until=decision.suspended_until,
-            deal_credited_to=strawberry.ID(str.__str__(decision.deal_credited_to)),
-            penalty_id=strawberry.ID(str(penalty.id)),
+            deal_credited_to=global_id("Staff", str.__str__(decision.deal_credited_to)),
+            penalty_id=global_id("Penalty", penalty.id),
             decision=Decision(rule=decision.reason.rule, message=decision.reason.message),
         )
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from conftest import SHANGHAI, Client, start_frontdesk
-from helpers import add_staff, make_site, register
+from helpers import add_staff, legacy, make_site, register
 from sqlalchemy import event, insert
 
 from core.auth import Actor, Role
@@ -256,8 +256,8 @@ async def test_FC_17_renewal_goes_to_the_members_consultant(club):
 async def test_consultants_see_only_their_own_customers_full_numbers(club):
     customer = await club.customer("Liu M", "13812345613")
     await club.sheet(club.wang, customer, at(11, 1, 9), phone="13812345613")
-    wang = Actor(role=Role.STAFF, name="wang", staff_id=int(club.wang))
-    zhao = Actor(role=Role.STAFF, name="zhao", staff_id=int(club.zhao))
+    wang = Actor(role=Role.STAFF, name="wang", staff_id=legacy(club.wang))
+    zhao = Actor(role=Role.STAFF, name="zhao", staff_id=legacy(club.zhao))
     variables = {"site": club.site, "customer": customer}
     own = await club.at(at(11, 2), wang).data(EVIDENCE, variables)
     assert own["fitnessEvidence"]["followUpSheets"][0]["phone"] == "13812345613"
@@ -346,9 +346,9 @@ async def test_FC_1_FC_2_FC_9_fines_from_the_table_issued_by_a_manager(club):
 async def _bulk_sheets(club: Club, customer: str, count: int) -> None:
     rows = [
         {
-            "site_id": int(club.site),
-            "consultant_id": int(club.wang if i % 2 else club.zhao),
-            "customer_id": int(customer),
+            "site_id": legacy(club.site),
+            "consultant_id": legacy(club.wang if i % 2 else club.zhao),
+            "customer_id": legacy(customer),
             "surname": "Ma",
             "phone": "13700000000",
             "legible": True,
@@ -600,3 +600,34 @@ async def test_a_consultants_month_sums_whole_and_half_shares(club):
     assert month["totalShare"] == "1.5" and month["followUpRights"] == 1
     zhao = await club.at(at(11, 20)).data(MONTH, {"site": club.site, "staff": club.zhao})
     assert zhao["fitnessConsultantMonth"]["totalShare"] == "0.5"
+
+
+LINE_NODE = """query($ids: [ID!]!) { nodes(ids: $ids) { __typename id
+  ... on FitnessSale { legacyId closer { name } buyer { name } shares { staff { name } share } }
+  ... on FitnessFollowUpSheet { consultant: consultantId decision { rule } } } }"""
+SALES_PAGE = """query($s: ID!, $last: Int, $before: String) {
+  fitnessSales(siteId: $s, month: "2026-11-01", last: $last, before: $before) {
+    totalCount edges { cursor node { id } } pageInfo { hasPreviousPage startCursor } } }"""
+
+
+async def test_issue_17_the_lines_entities_are_nodes_with_links_and_pages(club):
+    # Schema 1.0 through the plugin API: global ids, node refetch, object links, connections.
+    customer = await club.customer("Liu N", "13812345679")
+    sheet = await club.sheet(club.wang, customer, at(11, 1, 9))
+    sales = [(await club.sale(club.zhao, customer, at(11, 2, h)))["id"] for h in (15, 16, 17)]
+    admin = club.at(at(11, 3, 9))
+    found = (await admin.data(LINE_NODE, {"ids": [sales[0], sheet["id"]]}))["nodes"]
+    assert found[0]["__typename"] == "FitnessSale" and found[0]["id"] == sales[0]
+    assert found[0]["legacyId"] == legacy(sales[0])
+    assert found[0]["closer"] == {"name": "Zhao Min"} and found[0]["buyer"] == {"name": "Liu N"}
+    assert found[0]["shares"][0]["staff"] == {"name": "Zhao Min"}
+    assert found[1]["__typename"] == "FitnessFollowUpSheet"
+    assert found[1]["consultant"] == club.wang and found[1]["decision"]["rule"]
+    # Backward through the month's sales (oldest first): the last two, then the one before.
+    tail = (await admin.data(SALES_PAGE, {"s": club.site, "last": 2}))["fitnessSales"]
+    assert tail["totalCount"] == 3
+    assert [e["node"]["id"] for e in tail["edges"]] == sales[1:]
+    assert tail["pageInfo"]["hasPreviousPage"]
+    before = tail["pageInfo"]["startCursor"]
+    head = await admin.data(SALES_PAGE, {"s": club.site, "last": 2, "before": before})
+    assert [e["node"]["id"] for e in head["fitnessSales"]["edges"]] == sales[:1]

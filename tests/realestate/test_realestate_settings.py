@@ -19,7 +19,8 @@ BUSINESS_DATE = """
 query($v: ID!) { visit(id: $v) { businessDate } }"""
 ROTATION = "query($s: ID!) { rotation(siteId: $s) { businessDate upcoming } }"
 RE5_RULE = """
-query { penaltyRules(businessLine: "realestate") { code rule kind minAmount maxAmount } }"""
+query { penaltyRules(businessLine: "realestate") {
+  nodes { code rule kind minAmount maxAmount } } }"""
 MARK = """
 mutation($s: ID!, $staff: ID!) { markSalesperson(siteId: $s, staffId: $staff, status: BUSINESS_CALL,
   reason: "with a client") { members { staffId status } } }"""
@@ -34,7 +35,7 @@ async def _settings(client: Client) -> dict:
 
 
 async def _re5(client: Client) -> dict:
-    rules = (await client.data(RE5_RULE))["penaltyRules"]
+    rules = (await client.data(RE5_RULE))["penaltyRules"]["nodes"]
     return next(r for r in rules if r["code"] == "RE-5")
 
 
@@ -135,7 +136,7 @@ async def test_settings_are_stored_normalised_and_merge_key_by_key(client: Clien
     # So suspension_days can change on its own after a whole table was set (and back).
     await client.data(CONFIGURE, {"settings": {"suspension_days": 3}})
     assert (await _re5(client))["minAmount"] == "3.00"
-    rules = (await client.data(RE5_RULE))["penaltyRules"]
+    rules = (await client.data(RE5_RULE))["penaltyRules"]["nodes"]
     assert {r["code"]: r["maxAmount"] for r in rules} == {
         "RE-5": "3.00",
         "C-14-staff": "800.00",

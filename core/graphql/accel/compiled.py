@@ -12,7 +12,8 @@ the whole selection under the object consists of fields whose value needs no ``I
   field extensions are source views (``loading.SOURCE_VIEW_ONLY``, the plugin API's row view);
 * ``__typename``;
 
-and their types are scalars, enums, object types without ``is_type_of`` and lists of those,
+and their types are scalars, enums, object types without ``is_type_of`` (or with the
+always-true one of ``Node`` types, ``core.graphql.types.ALWAYS_OF_TYPE``) and lists of those,
 the selection is compiled once into straight-line Python (one function per object level,
 keys in graphql-core's grouped-field order) and cached per schema, keyed on the identity of
 the document's field nodes (the parser cache returns the same document for the same text).
@@ -56,6 +57,7 @@ from graphql.type.scalars import serialize_boolean, serialize_id, serialize_stri
 
 from core.graphql.accel.stats import STATS
 from core.graphql.loading import DEFINITION_BACKREF, PREFETCH_MARK, SOURCE_VIEW_ONLY
+from core.graphql.types import ALWAYS_OF_TYPE
 
 CACHE_SIZE = 512
 
@@ -289,7 +291,7 @@ class _Compiler:
             ]
             return lines
         if is_object_type(inner):
-            if inner.is_type_of:
+            if checks_type(inner):
                 raise Unsupported("is-type-of")
             sub = self._object(inner, self._subfields(inner, details))
             lines.append(f"{deeper}{target} = {sub}({value}, pf)")
@@ -302,7 +304,7 @@ class _Compiler:
                 f"{deeper}if type({value}) is not list and type({value}) is not tuple:",
                 f"{deeper}    raise Bail('not-a-list')",
             ]
-            if is_object_type(item_inner) and not item_inner.is_type_of:
+            if is_object_type(item_inner) and not checks_type(item_inner):
                 sub = self._object(item_inner, self._subfields(item_inner, details))
                 if item_non_null:  # the function raises on None
                     lines.append(f"{deeper}{target} = [{sub}(i, pf) for i in {value}]")
@@ -323,6 +325,13 @@ class _Compiler:
         if new_defer_usages:
             raise Unsupported("defer")
         return grouped_field_set
+
+
+def checks_type(object_type: GraphQLObjectType) -> bool:
+    """Whether completing ``object_type`` runs a real ``is_type_of`` check (not Node's
+    always-true one, which graphql-core would call only to accept any value)."""
+    check = object_type.is_type_of
+    return check is not None and not getattr(check, ALWAYS_OF_TYPE, False)
 
 
 def _registry_entry(
@@ -352,4 +361,4 @@ def _leaf_items(coerce: Callable[[Any], Any], non_null: bool) -> Callable[[Itera
     return complete
 
 
-__all__ = ["Bail", "Completion", "Unsupported", "compiled_completion"]
+__all__ = ["Bail", "Completion", "Unsupported", "checks_type", "compiled_completion"]

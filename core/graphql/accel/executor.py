@@ -40,7 +40,7 @@ from graphql.pyutils import Path, Undefined
 from graphql.pyutils.gather_with_cancel import gather_with_cancel
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
-from core.graphql.accel.compiled import Bail, Completion, compiled_completion
+from core.graphql.accel.compiled import Bail, Completion, checks_type, compiled_completion
 from core.graphql.accel.stats import STATS
 from core.graphql.loading import DEFINITION_BACKREF
 
@@ -154,12 +154,12 @@ class FastExecutionContext(StrawberryGraphQLCoreExecutionContext):
         inner = rtype.of_type if is_non_null_type(rtype) else rtype
         if is_leaf_type(inner):
             return (LEAF, getter, attr, inner.coerce_output_value, None)
-        if is_object_type(inner) and not inner.is_type_of:
+        if is_object_type(inner) and not checks_type(inner):
             return (OBJECT, getter, attr, None, inner)
         if is_list_type(inner):
             item = inner.of_type
             item_inner = item.of_type if is_non_null_type(item) else item
-            if is_object_type(item_inner) and not item_inner.is_type_of:
+            if is_object_type(item_inner) and not checks_type(item_inner):
                 return (OBJECT_LIST, getter, attr, is_non_null_type(item), item_inner)
         return slow
 

@@ -34,6 +34,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Ope
 from core.contracts import DomainEvent
 from core.errors import FrontdeskError
 from core.graphql.accel.stats import STATS
+from core.graphql.ids import to_global_id
 from core.graphql.subscriptions import (
     COMPLAINTS,
     CURSOR_KIND,
@@ -51,8 +52,10 @@ def event_values(e: DomainEvent) -> dict[str, Any]:
         "cursor": encode_cursor(CURSOR_KIND, e.id),
         "id": str(e.id),
         "type": e.type,
-        "siteId": str(e.site_id) if e.site_id is not None else None,
-        "complaintId": str(e.subject_id) if e.subject_id is not None else None,
+        "siteId": to_global_id("Site", e.site_id) if e.site_id is not None else None,
+        "complaintId": (
+            to_global_id("Complaint", e.subject_id) if e.subject_id is not None else None
+        ),
         "occurredAt": e.occurred_at.isoformat(),
         "payload": e.payload,
     }

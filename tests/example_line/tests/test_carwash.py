@@ -90,11 +90,12 @@ async def test_CW_4_is_in_the_penalty_table_with_its_bounds_beside_core_C_14(
     frontdesk_client, make_site, make_staff
 ):
     rules = await frontdesk_client.data(
-        'query { penaltyRules(businessLine: "carwash") { code kind minAmount maxAmount } }'
+        'query { penaltyRules(businessLine: "carwash") {'
+        " nodes { code kind minAmount maxAmount } } }"
     )
-    codes = {r["code"] for r in rules["penaltyRules"]}
+    codes = {r["code"] for r in rules["penaltyRules"]["nodes"]}
     assert {"C-14-staff", "C-14-manager"} <= codes  # core's, in every line's table
-    [cw4] = [r for r in rules["penaltyRules"] if r["code"] == "CW-4"]
+    [cw4] = [r for r in rules["penaltyRules"]["nodes"] if r["code"] == "CW-4"]
     assert cw4["kind"] == "FINE"
     assert (Decimal(cw4["minAmount"]), Decimal(cw4["maxAmount"])) == (50, 200)
     site = await make_site()
