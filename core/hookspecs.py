@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         ComplaintPolicy,
         DemoContext,
         DomainEvent,
+        LineErrorCode,
         LineInput,
         LineInputReceived,
         MigrationBranch,
@@ -271,7 +272,18 @@ def frontdesk_graphql_queries() -> list[Any]:
 
 @hookspec
 def frontdesk_graphql_mutations() -> list[Any]:
-    """Return root ``Mutation`` fields (``strawberry.mutation(resolver=..., name=...)``)."""
+    """Return root ``Mutation`` fields declared with ``core.plugin_api.line_mutation``: each
+    gets ``<Name>Input``/``<Name>Payload`` and typed ``userErrors`` (schema 1.0)."""
+
+
+@hookspec
+def frontdesk_error_codes() -> list[LineErrorCode]:
+    """Return the error codes this line raises (``LineErrorCode``: code, description, the
+    core domains whose mutations its hooks refuse with it).  They are the values of the
+    line's ``<Line>ErrorCode`` enum, and of core's ``VisitErrorCode`` … for ``also_in``; a
+    code raised by a line mutation and not declared is answered as a generic code (and
+    logged).  Called for every installed line, enabled or not: the schema does not change
+    when a line is switched off."""
 
 
 @hookspec

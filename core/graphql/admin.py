@@ -16,6 +16,7 @@ from core.errors import InvalidInput, NotFound
 from core.graphql.loading import paginate
 from core.graphql.queries import parse_id
 from core.graphql.types import Connection, Plugin, plugin_view
+from core.graphql.user_errors import payload
 from core.revocation import announce_revoked
 from core.services.plugin_state import configure_plugin, load_settings, set_plugin_enabled
 
@@ -33,12 +34,6 @@ class ApiToken:
     staff_id: strawberry.ID | None
     created_at: datetime
     revoked_at: datetime | None
-
-
-@strawberry.type
-class CreatedApiToken:
-    token: ApiToken
-    secret: str = strawberry.field(description="Send as 'Authorization: Bearer <secret>'.")
 
 
 @strawberry.type(description="Who did what (C-13).")
@@ -132,45 +127,99 @@ class AdminQuery:
             ]
 
 
+@strawberry.input(description="Input of `createApiToken`.")
+class CreateApiTokenInput:
+    name: str = strawberry.field(description="A name to recognise the token by.")
+    role: Role = strawberry.field(description="C-13: what the token may do.")
+    staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description='The staff member the token acts as (its C-9 "who").'
+    )
+
+
+@strawberry.input(description="Input of `revokeApiToken`.")
+class RevokeApiTokenInput:
+    id: strawberry.ID = strawberry.field(description="The token to revoke.")
+
+
+@strawberry.input(description="Input of `setPluginEnabled`.")
+class SetPluginEnabledInput:
+    code: str = strawberry.field(description="The installed plugin's code.")
+    enabled: bool = strawberry.field(description="On (true) or off (false).")
+
+
+@strawberry.input(description="Input of `configurePlugin`.")
+class ConfigurePluginInput:
+    code: str = strawberry.field(description="The installed plugin's code.")
+    settings: JSON = strawberry.field(
+        description="Keys to set; a null removes a key (the plugin validates the result)."
+    )
+
+
+CreateApiTokenPayload = payload(
+    "createApiToken",
+    "Admin",
+    {
+        "token": (ApiToken, "The new token."),
+        "secret": (str, "The token's secret: shown once, store it now."),
+    },
+)
+RevokeApiTokenPayload = payload(
+    "revokeApiToken", "Admin", {"token": (ApiToken, "The revoked token.")}
+)
+SetPluginEnabledPayload = payload(
+    "setPluginEnabled", "Admin", {"plugin": (Plugin, "The plugin, as it is now.")}
+)
+ConfigurePluginPayload = payload(
+    "configurePlugin", "Admin", {"plugin": (Plugin, "The plugin, with its new settings.")}
+)
+
+
 @strawberry.type
 class AdminMutation:
     @strawberry.mutation(description="Create an API token bound to a role (admin).", metadata=ADMIN)
     async def create_api_token(
-        self, info: Info, name: str, role: Role, staff_id: strawberry.ID | None = None
-    ) -> CreatedApiToken:
+        self, info: Info, input: CreateApiTokenInput
+    ) -> CreateApiTokenPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             token, secret = await auth.create_token(
                 s,
-                name=name,
-                role=auth.Role(role).value,
+                name=input.name,
+                role=auth.Role(input.role).value,
                 now=ctx.now(),
-                staff_id=parse_id(staff_id, "staffId") if staff_id else None,
+                staff_id=parse_id(input.staff_id, "staffId") if input.staff_id else None,
             )
-        return CreatedApiToken(token=token, secret=secret)
+        return CreateApiTokenPayload(token=token, secret=secret)
 
     @strawberry.mutation(description="Revoke an API token (admin).", metadata=ADMIN)
-    async def revoke_api_token(self, info: Info, id: strawberry.ID) -> ApiToken:
+    async def revoke_api_token(
+        self, info: Info, input: RevokeApiTokenInput
+    ) -> RevokeApiTokenPayload:
         ctx = info.context
         async with ctx.app.write() as s:
-            token = await auth.revoke_token(s, parse_id(id, "id"), ctx.now())
+            token = await auth.revoke_token(s, parse_id(input.id, "id"), ctx.now())
         # Its open WebSockets close now, on every server process (core/revocation.py).
         await announce_revoked(ctx.app.bus, token.id)
-        return token
+        return RevokeApiTokenPayload(token=token)
 
     @strawberry.mutation(
         description="Switch a business line (or any plugin) on or off (admin). Enabling runs "
-        "its migrations; disabling hides its fields and keeps its data.",
+        "its migrations; disabling keeps its data and its fields in the schema: they answer "
+        "LINE_DISABLED until it is enabled again.",
         metadata=ADMIN,
     )
-    async def set_plugin_enabled(self, info: Info, code: str, enabled: bool) -> Plugin:
+    async def set_plugin_enabled(
+        self, info: Info, input: SetPluginEnabledInput
+    ) -> SetPluginEnabledPayload:
         ctx = info.context
         host = ctx.host
+        code, enabled = input.code, input.enabled
         if code not in host.installed:
             raise NotFound(
                 f"no plugin named {code!r} is installed (installed: "
                 f"{', '.join(sorted(host.installed))})",
                 code="UNKNOWN_PLUGIN",
+                field="code",
             )
         if enabled:
             await run_in_threadpool(
@@ -181,7 +230,7 @@ class AdminMutation:
         await ctx.app.refresh_plugins()
         await asyncio.sleep(0)
         async with ctx.db.read() as s:
-            return plugin_view(host, code, await load_settings(s))
+            return SetPluginEnabledPayload(plugin=plugin_view(host, code, await load_settings(s)))
 
     @strawberry.mutation(
         description="Change a plugin's settings (admin): the keys given replace the stored "
@@ -189,8 +238,11 @@ class AdminMutation:
         "nothing stored); an enabled line's penalty table follows at once.",
         metadata=ADMIN,
     )
-    async def configure_plugin(self, info: Info, code: str, settings: JSON) -> Plugin:
+    async def configure_plugin(
+        self, info: Info, input: ConfigurePluginInput
+    ) -> ConfigurePluginPayload:
         ctx = info.context
+        code, settings = input.code, input.settings
         if not isinstance(settings, dict):
             raise InvalidInput(
                 "settings must be an object of keys to set (null removes a key)",
@@ -200,4 +252,6 @@ class AdminMutation:
         async with ctx.app.write() as s:
             await configure_plugin(s, ctx.host, code, settings, ctx.now())
         async with ctx.db.read() as s:
-            return plugin_view(ctx.host, code, await load_settings(s))
+            return ConfigurePluginPayload(
+                plugin=plugin_view(ctx.host, code, await load_settings(s))
+            )

@@ -46,6 +46,7 @@ from core.graphql.types import (
     Staff,
     require_aware,
 )
+from core.graphql.user_errors import payload
 from core.runtime import CURRENT_MUTATION
 from core.services import complaints as service
 from core.services.directory import get_site
@@ -66,28 +67,6 @@ StatisticsPeriod = strawberry.enum(
 # Types
 
 
-@strawberry.type
-class ComplaintResult:
-    complaint: Complaint
-    decision: Decision
-
-
-@strawberry.type
-class FileComplaintResult:
-    complaint: Complaint
-    decision: Decision = strawberry.field(description="Severity and targets, and why.")
-    notifications: list[Notification] = strawberry.field(
-        description="PM-4: reports to make at once (major complaints)."
-    )
-
-
-@strawberry.type
-class ComplaintFaultResult:
-    complaint: Complaint
-    penalties: list[Penalty]
-    decision: Decision
-
-
 @strawberry.type(description="A complaint with the deadlines it has missed.")
 class OverdueComplaint:
     complaint: Complaint
@@ -100,12 +79,6 @@ class OverdueMark:
     kind: OverdueKind
     due: datetime
     decision: Decision
-
-
-@strawberry.type
-class OverdueSweepResult:
-    count: int
-    marked: list[OverdueMark]
 
 
 @strawberry.type
@@ -223,7 +196,13 @@ async def load_complaints(
     return {r.id: r for r in rows}
 
 
-def _actor_id(info: Info, given: strawberry.ID | None, field: str = "actorStaffId") -> int:
+ACTING_STAFF = (
+    "The staff member who makes this change (recorded with it); the same name in every "
+    "mutation; naming someone else than the token's staff member needs `act_for` (C-13)."
+)
+
+
+def _actor_id(info: Info, given: strawberry.ID | None, field: str = "actingStaffId") -> int:
     """C-9 "who": the token's own staff member.  Naming someone else is acting on their
     behalf: it needs the ``act_for`` permission (admin, clerk) and is audited as such."""
     actor = info.context.actor
@@ -250,10 +229,10 @@ def _actor_id(info: Info, given: strawberry.ID | None, field: str = "actorStaffI
     if own is not None:
         return int(own)
     raise InvalidInput(
-        "say who makes this change (actorStaffId), or use an API token bound to a staff "
+        "say who makes this change (actingStaffId), or use an API token bound to a staff "
         "member (C-9: every change records who made it)",
         code="ACTOR_REQUIRED",
-        field="actorStaffId",
+        field=field,
     )
 
 
@@ -274,8 +253,10 @@ class FileComplaintInput:
     received_at: datetime | None = strawberry.field(
         default=None, description="When it was received (C-7); defaults to now."
     )
-    taken_by_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Who took it (C-7); defaults to the token's staff member."
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description=ACTING_STAFF + " Here: who took it (C-7); defaults to the token's staff "
+        "member.",
     )
     caller_company: str | None = strawberry.field(
         default=None, description="Phone complaints (C-7): the caller's company."
@@ -306,22 +287,28 @@ class TransitionComplaintInput:
     reason: str | None = strawberry.field(
         default=None, description="Why; required to reopen or close."
     )
-    actor_staff_id: strawberry.ID | None = None
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description=ACTING_STAFF + " Defaults to the token's staff member."
+    )
 
 
 @strawberry.input(description="C-10: one level up the chain.")
 class EscalateComplaintInput:
     complaint_id: strawberry.ID
     reason: str
-    actor_staff_id: strawberry.ID | None = None
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description=ACTING_STAFF + " Defaults to the token's staff member."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Input of `assignComplaint`.")
 class AssignComplaintInput:
-    complaint_id: strawberry.ID
-    handler_id: strawberry.ID
-    reason: str | None = None
-    actor_staff_id: strawberry.ID | None = None
+    complaint_id: strawberry.ID = strawberry.field(description="The complaint.")
+    handler_id: strawberry.ID = strawberry.field(description="The new handler, at its site.")
+    reason: str | None = strawberry.field(default=None, description="Why, for the history.")
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description=ACTING_STAFF + " Defaults to the token's staff member."
+    )
 
 
 @strawberry.input(description="C-14: the complaint was caused by one staff member's service.")
@@ -336,7 +323,58 @@ class VerifyComplaintFaultInput:
     manager_fine_amount: Money | None = strawberry.field(
         default=None, description="C-14: 100–500 CNY by default."
     )
-    actor_staff_id: strawberry.ID | None = None
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description=ACTING_STAFF + " Defaults to the token's staff member."
+    )
+
+
+@strawberry.input(description="Input of `sweepOverdueComplaints`.")
+class SweepOverdueComplaintsInput:
+    site_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only this site's complaints; every site when null."
+    )
+
+
+def _change_payload(name: str, what: str) -> type:
+    return payload(
+        name,
+        "Complaint",
+        {
+            "complaint": (Complaint, f"The complaint, {what}."),
+            "decision": (Decision, "The rule that allowed the change, and why."),
+        },
+    )
+
+
+FileComplaintPayload = payload(
+    "fileComplaint",
+    "Complaint",
+    {
+        "complaint": (Complaint, "The filed complaint, numbered (C-6)."),
+        "decision": (Decision, "Severity and targets, and why."),
+        "notifications": (list[Notification], "PM-4: reports to make at once (major complaints)."),
+    },
+)
+TransitionComplaintPayload = _change_payload("transitionComplaint", "moved")
+AssignComplaintPayload = _change_payload("assignComplaint", "with its new handler")
+EscalateComplaintPayload = _change_payload("escalateComplaint", "escalated")
+VerifyComplaintFaultPayload = payload(
+    "verifyComplaintFault",
+    "Complaint",
+    {
+        "complaint": (Complaint, "The complaint, with its verified fault."),
+        "penalties": (list[Penalty], "C-14: the fines issued (staff member, manager)."),
+        "decision": (Decision, "The rule applied, and why."),
+    },
+)
+SweepOverdueComplaintsPayload = payload(
+    "sweepOverdueComplaints",
+    "Complaint",
+    {
+        "count": (int, "How many deadlines were newly reported."),
+        "marked": (list[OverdueMark], "The deadlines reported by this sweep."),
+    },
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -344,11 +382,11 @@ class VerifyComplaintFaultInput:
 
 
 async def _result(
-    info: Info, change: service.ComplaintChange, session: AsyncSession
-) -> ComplaintResult:
+    info: Info, change: service.ComplaintChange, session: AsyncSession, payload_cls: type
+) -> Any:
     fields = children(selection(info), "complaint")
     loaded = await load_complaints(info, [change.complaint.id], fields, session)
-    return ComplaintResult(
+    return payload_cls(
         complaint=loaded[change.complaint.id],  # type: ignore[arg-type]
         decision=_decision(change.decision),
     )
@@ -522,7 +560,7 @@ class ComplaintMutation:
         description="C-5/C-7: file a complaint; it is numbered (C-6) and gets its severity and "
         "deadlines from the site's business line (PM-4/PM-5, C-8, C-11)."
     )
-    async def file_complaint(self, info: Info, input: FileComplaintInput) -> FileComplaintResult:
+    async def file_complaint(self, info: Info, input: FileComplaintInput) -> FileComplaintPayload:
         ctx = info.context
         now = ctx.now()
         filing = service.ComplaintFiling(
@@ -533,7 +571,7 @@ class ComplaintMutation:
             received_at=require_aware(input.received_at, "receivedAt")
             if input.received_at
             else now,
-            taken_by_id=_actor_id(info, input.taken_by_id, "takenById"),
+            taken_by_id=_actor_id(info, input.acting_staff_id),
             caller_company=input.caller_company,
             caller_name=input.caller_name,
             customer_name=input.customer_name,
@@ -556,7 +594,7 @@ class ComplaintMutation:
                 now=now,
             )
             loaded = await load_complaints(info, [key], children(selection(info), "complaint"), s)
-        return FileComplaintResult(
+        return FileComplaintPayload(
             complaint=loaded[key],  # type: ignore[arg-type]
             decision=_decision(filed.decision),
             notifications=[
@@ -572,9 +610,9 @@ class ComplaintMutation:
     )
     async def transition_complaint(
         self, info: Info, input: TransitionComplaintInput
-    ) -> ComplaintResult:
+    ) -> TransitionComplaintPayload:
         ctx = info.context
-        actor = _actor_id(info, input.actor_staff_id)
+        actor = _actor_id(info, input.acting_staff_id)
         async with ctx.app.write() as s:
             change = await service.transition_complaint(
                 s,
@@ -584,12 +622,14 @@ class ComplaintMutation:
                 input.reason,
                 ctx.now(),
             )
-            return await _result(info, change, s)
+            return await _result(info, change, s, TransitionComplaintPayload)
 
     @strawberry.mutation(description="Give a complaint to a handler at its site.")
-    async def assign_complaint(self, info: Info, input: AssignComplaintInput) -> ComplaintResult:
+    async def assign_complaint(
+        self, info: Info, input: AssignComplaintInput
+    ) -> AssignComplaintPayload:
         ctx = info.context
-        actor = _actor_id(info, input.actor_staff_id)
+        actor = _actor_id(info, input.acting_staff_id)
         async with ctx.app.write() as s:
             change = await service.assign_complaint(
                 s,
@@ -599,7 +639,7 @@ class ComplaintMutation:
                 input.reason,
                 ctx.now(),
             )
-            return await _result(info, change, s)
+            return await _result(info, change, s, AssignComplaintPayload)
 
     @strawberry.mutation(
         description="C-10: escalate one level (handler → site head → vice president → general "
@@ -607,14 +647,14 @@ class ComplaintMutation:
     )
     async def escalate_complaint(
         self, info: Info, input: EscalateComplaintInput
-    ) -> ComplaintResult:
+    ) -> EscalateComplaintPayload:
         ctx = info.context
-        actor = _actor_id(info, input.actor_staff_id)
+        actor = _actor_id(info, input.acting_staff_id)
         async with ctx.app.write() as s:
             change = await service.escalate_complaint(
                 s, parse_id(input.complaint_id, "complaintId"), actor, input.reason, ctx.now()
             )
-            return await _result(info, change, s)
+            return await _result(info, change, s, EscalateComplaintPayload)
 
     @strawberry.mutation(
         description="C-14: record that a staff member's service caused the complaint and fine "
@@ -624,9 +664,9 @@ class ComplaintMutation:
     )
     async def verify_complaint_fault(
         self, info: Info, input: VerifyComplaintFaultInput
-    ) -> ComplaintFaultResult:
+    ) -> VerifyComplaintFaultPayload:
         ctx = info.context
-        actor = _actor_id(info, input.actor_staff_id)
+        actor = _actor_id(info, input.acting_staff_id)
         async with ctx.app.write() as s:
             verified = await service.verify_complaint_fault(
                 s,
@@ -657,7 +697,7 @@ class ComplaintMutation:
                     )
                 ).all()
             }
-        return ComplaintFaultResult(
+        return VerifyComplaintFaultPayload(
             complaint=loaded[key],  # type: ignore[arg-type]
             penalties=[penalties[i] for i in penalty_ids],  # type: ignore[misc]
             decision=_decision(verified.decision),
@@ -669,17 +709,17 @@ class ComplaintMutation:
         metadata=ADMIN,
     )
     async def sweep_overdue_complaints(
-        self, info: Info, site_id: strawberry.ID | None = None
-    ) -> OverdueSweepResult:
+        self, info: Info, input: SweepOverdueComplaintsInput
+    ) -> SweepOverdueComplaintsPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             marks = await service.sweep_overdue(
-                s, ctx.now(), site_id=_optional_id(site_id, "siteId")
+                s, ctx.now(), site_id=_optional_id(input.site_id, "siteId")
             )
             found = [(m.complaint.id, m.kind, m.due, m.reason) for m in marks]
             fields = children(children(selection(info), "marked"), "complaint")
             loaded = await load_complaints(info, sorted({f[0] for f in found}), fields, s)
-        return OverdueSweepResult(
+        return SweepOverdueComplaintsPayload(
             count=len(found),
             marked=[
                 OverdueMark(

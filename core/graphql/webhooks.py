@@ -14,6 +14,7 @@ from core import netguard, webhooks
 from core.errors import InvalidInput
 from core.graphql.queries import parse_id
 from core.graphql.types import Connection, Edge, PageInfo, decode_cursor, encode_cursor
+from core.graphql.user_errors import payload
 
 DELIVERY_CURSOR = "webhook-delivery"
 # C-13: administrators, clerks and integrators manage webhooks (core.auth.Permission.WEBHOOKS).
@@ -79,14 +80,6 @@ class WebhookDelivery:
     last_status_code: int | None
     last_error: str | None
     attempts: list[WebhookAttempt] = strawberry.field(description="Oldest first.")
-
-
-@strawberry.type(description="A new endpoint and its signing secret (shown only here).")
-class WebhookEndpointRegistration:
-    endpoint: WebhookEndpoint
-    secret: str = strawberry.field(
-        description="Verify `Frontdesk-Signature` with it; store it now, it is not shown again."
-    )
 
 
 WebhookDeliveryConnection = Connection[WebhookDelivery]
@@ -207,6 +200,29 @@ class WebhookQuery:
         )
 
 
+@strawberry.input(description="Input of `replayWebhookDelivery`.")
+class ReplayWebhookDeliveryInput:
+    id: strawberry.ID = strawberry.field(description="The delivery to send again.")
+
+
+RegisterWebhookEndpointPayload = payload(
+    "registerWebhookEndpoint",
+    "Webhook",
+    {
+        "endpoint": (WebhookEndpoint, "The registered endpoint."),
+        "secret": (str, "The signing secret: shown once, store it now."),
+    },
+)
+UpdateWebhookEndpointPayload = payload(
+    "updateWebhookEndpoint", "Webhook", {"endpoint": (WebhookEndpoint, "The changed endpoint.")}
+)
+ReplayWebhookDeliveryPayload = payload(
+    "replayWebhookDelivery",
+    "Webhook",
+    {"delivery": (WebhookDelivery, "The delivery, queued to be sent now.")},
+)
+
+
 @strawberry.type
 class WebhookMutation:
     @strawberry.mutation(
@@ -218,7 +234,7 @@ class WebhookMutation:
     )
     async def register_webhook_endpoint(
         self, info: Info, input: RegisterWebhookEndpointInput
-    ) -> WebhookEndpointRegistration:
+    ) -> RegisterWebhookEndpointPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await webhooks.register_endpoint(
@@ -231,7 +247,7 @@ class WebhookMutation:
                 now=ctx.now(),
                 allow=_allow(ctx),
             )
-        return WebhookEndpointRegistration(
+        return RegisterWebhookEndpointPayload(
             endpoint=WebhookEndpoint.from_row(row), secret=row.secret
         )
 
@@ -240,7 +256,7 @@ class WebhookMutation:
     )
     async def update_webhook_endpoint(
         self, info: Info, input: UpdateWebhookEndpointInput
-    ) -> WebhookEndpoint:
+    ) -> UpdateWebhookEndpointPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await webhooks.update_endpoint(
@@ -255,7 +271,7 @@ class WebhookMutation:
                 allow=_allow(ctx),
             )
         webhooks.wake_dispatcher(ctx.app)
-        return WebhookEndpoint.from_row(row)
+        return UpdateWebhookEndpointPayload(endpoint=WebhookEndpoint.from_row(row))
 
     @strawberry.mutation(
         description=(
@@ -264,12 +280,14 @@ class WebhookMutation:
         ),
         metadata=WEBHOOKS,
     )
-    async def replay_webhook_delivery(self, info: Info, id: strawberry.ID) -> WebhookDelivery:
+    async def replay_webhook_delivery(
+        self, info: Info, input: ReplayWebhookDeliveryInput
+    ) -> ReplayWebhookDeliveryPayload:
         ctx = info.context
         async with ctx.app.write() as s:
-            row = await webhooks.replay_delivery(s, parse_id(id, "id"))
+            row = await webhooks.replay_delivery(s, parse_id(input.id, "id"))
         webhooks.wake_dispatcher(ctx.app)
-        return (await _deliveries(info, [row]))[0]
+        return ReplayWebhookDeliveryPayload(delivery=(await _deliveries(info, [row]))[0])
 
 
 def _allow(ctx: Any) -> netguard.AllowList:

@@ -15,7 +15,8 @@ What is here, by purpose:
   / :class:`ReceptionOutcome` / :class:`Notification`, :class:`VisitRecorded`,
   :class:`SaleContext` / :class:`SaleAttribution` / :class:`SaleShare`,
   :class:`ComplaintPolicy`, :class:`DomainEvent`, :class:`DemoContext`, :class:`StaffRole`,
-  :class:`PenaltyBounds`, :class:`WorkforcePolicy`, :class:`LineInput`, :class:`LineInputReceived`.
+  :class:`PenaltyBounds`, :class:`WorkforcePolicy`, :class:`LineInput`, :class:`LineInputReceived`,
+  :class:`LineErrorCode` (a line's published error codes).
 * **Rules** — :class:`Reason` (a decision's rule id and sentence), :class:`PenaltyRuleSpec`
   (an entry of a penalty table).
 * **Errors** — :class:`FrontdeskError` and its kinds, each with a stable ``code``.
@@ -37,6 +38,7 @@ from core.contracts import (
     ComplaintPolicy,
     DemoContext,
     DomainEvent,
+    LineErrorCode,
     LineInput,
     LineInputReceived,
     MigrationBranch,
@@ -73,6 +75,7 @@ from core.penalties import PenaltyRuleSpec
 from core.plugin_api.graphql import (
     Decision,
     Join,
+    LineMutation,
     Money,
     line_field,
     line_mutation,
@@ -116,8 +119,10 @@ __all__ = [
     "InquiryKind",
     "InvalidInput",
     "Join",
+    "LineErrorCode",
     "LineInput",
     "LineInputReceived",
+    "LineMutation",
     "MigrationBranch",
     "Money",
     "NotFound",
