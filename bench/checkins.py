@@ -35,15 +35,19 @@ from bench.common import PG_SERVER_URL, fresh_database
 from core import migrate
 from core.db import sync_url
 
-CHECK_IN = "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } } }"
+CHECK_IN = (
+    "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } "
+    "userErrors { field message code } } }"
+)
 FILE = (
     "mutation($s: ID!, $t: ID!) { fileComplaint(input: {siteId: $s, channel: IN_PERSON, "
-    'category: "service", description: "slow", customerName: "Sun", takenById: $t}) '
+    'category: "service", description: "slow", customerName: "Sun", actingStaffId: $t}) '
     "{ complaint { id } } }"
 )
 ACK = (
     "mutation($c: ID!, $t: ID!) { transitionComplaint(input: {complaintId: $c, "
-    "to: ACKNOWLEDGED, actorStaffId: $t}) { complaint { status } } }"
+    "to: ACKNOWLEDGED, actingStaffId: $t}) { complaint { status } userErrors { field message code "
+    "} } }"
 )
 
 

@@ -185,13 +185,16 @@ async def fd(sqlite_url: str) -> AsyncIterator[Frontdesk]:
 
 
 FILE = """mutation($input: FileComplaintInput!) { fileComplaint(input: $input) {
-  complaint { id number } } }"""
+  complaint { id number } userErrors { field message code } } }"""
 TRANSITION = """mutation($id: ID!, $actor: ID) { transitionComplaint(input: {complaintId: $id,
-  to: ACKNOWLEDGED, actorStaffId: $actor}) { complaint { id } } }"""
+  to: ACKNOWLEDGED, actingStaffId: $actor}) { complaint { id } userErrors { field message code }
+    } }"""
 ISSUE = """mutation($staff: ID!) { issuePenalty(input: {staffId: $staff, ruleCode: "C-14-staff",
-  amount: "200", reason: "rude to a customer"}) { id } }"""
+  amount: "200", reason: "rude to a customer"}) { penalty { id } userErrors { field message code
+    } } }"""
 HOOK = """mutation { registerWebhookEndpoint(input: {url: "https://crm.example.com/hooks",
-  eventTypes: ["complaint.*"], secret: "0123456789abcdef0123"}) { endpoint { id } } }"""
+  eventTypes: ["complaint.*"], secret: "0123456789abcdef0123"}) { endpoint { id } userErrors {
+    field message code } } }"""
 
 
 @pytest.fixture

@@ -232,38 +232,33 @@ mutation($input: FileComplaintInput!) {
   fileComplaint(input: $input) {
     complaint { FIELDS }
     decision { rule message }
-    notifications { kind rule message }
-  }
+    notifications { kind rule message } userErrors { field message code } }
 }""".replace("FIELDS", COMPLAINT_FIELDS)
 TRANSITION = """
 mutation($id: ID!, $to: ComplaintStatus!, $actor: ID, $reason: String) {
-  transitionComplaint(input: {complaintId: $id, to: $to, actorStaffId: $actor, reason: $reason}) {
+  transitionComplaint(input: {complaintId: $id, to: $to, actingStaffId: $actor, reason: $reason}) {
     complaint { FIELDS }
-    decision { rule message }
-  }
+    decision { rule message } userErrors { field message code } }
 }""".replace("FIELDS", COMPLAINT_FIELDS)
 ESCALATE = """
 mutation($id: ID!, $reason: String!, $actor: ID) {
-  escalateComplaint(input: {complaintId: $id, reason: $reason, actorStaffId: $actor}) {
+  escalateComplaint(input: {complaintId: $id, reason: $reason, actingStaffId: $actor}) {
     complaint { escalationLevel complaintHistory { action fromValue toValue } }
-    decision { rule message }
-  }
+    decision { rule message } userErrors { field message code } }
 }"""
 ASSIGN = """
 mutation($id: ID!, $handler: ID!, $actor: ID) {
-  assignComplaint(input: {complaintId: $id, handlerId: $handler, actorStaffId: $actor,
+  assignComplaint(input: {complaintId: $id, handlerId: $handler, actingStaffId: $actor,
                           reason: "knows the customer"}) {
     complaint { handler { id name } }
-    decision { rule message }
-  }
+    decision { rule message } userErrors { field message code } }
 }"""
 VERIFY = """
 mutation($input: VerifyComplaintFaultInput!) {
   verifyComplaintFault(input: $input) {
     complaint { staffAtFault { id name } complaintHistory { action decision { rule } } }
     penalties { amount complaintId staff { id } penaltyRule { code rule } }
-    decision { rule message }
-  }
+    decision { rule message } userErrors { field message code } }
 }"""
 
 

@@ -18,7 +18,10 @@ from core import models
 from core.app import create_app
 from core.db import sync_url
 
-SITE = 'mutation { createSite(input: {name: "North", businessLine: "realestate"}) { id } }'
+SITE = (
+    'mutation { createSite(input: {name: "North", businessLine: "realestate"}) '
+    "{ site { id } userErrors { field message code } } }"
+)
 
 
 def _refused() -> Exception:

@@ -35,9 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FILE = """
 mutation($site: ID!, $staff: ID!, $text: String!) {
   fileComplaint(input: {siteId: $site, channel: IN_PERSON, category: "service",
-                        description: $text, customerName: "Sun Hao", takenById: $staff}) {
-    complaint { id }
-  }
+                        description: $text, customerName: "Sun Hao", actingStaffId: $staff}) {
+    complaint { id } userErrors { field message code } }
 }"""
 UPDATES = """
 subscription($site: ID, $after: String) {
@@ -161,16 +160,17 @@ async def cluster(pg_url: str, redis_url: str) -> AsyncIterator[Cluster]:
 async def _site_and_staff(cluster: Cluster, server: Server) -> tuple[str, str]:
     site = await cluster.gql(
         server,
-        'mutation { createSite(input: {name: "Sunrise", businessLine: "realestate"}) { id } }',
+        'mutation { createSite(input: {name: "Sunrise", businessLine: "realestate"}) { site { id '
+        "} userErrors { field message code } } }",
     )
-    site_id = site["createSite"]["id"]
+    site_id = site["createSite"]["site"]["id"]
     staff = await cluster.gql(
         server,
         'mutation($s: ID!) { addStaff(input: {siteId: $s, name: "Li", role: "salesperson"}) '
         "{ id } }",
         {"s": site_id},
     )
-    return site_id, staff["addStaff"]["id"]
+    return site_id, staff["addStaff"]["staff"]["id"]
 
 
 async def _file(cluster: Cluster, server: Server, site: str, staff: str, text: str) -> str:
@@ -248,7 +248,9 @@ async def test_switching_a_business_line_on_one_process_changes_the_others_schem
     await _wait_for(gone)
 
     await cluster.gql(
-        cluster.two, 'mutation { setPluginEnabled(code: "realestate", enabled: true) { enabled } }'
+        cluster.two,
+        'mutation { setPluginEnabled(input: {code: "realestate", enabled: true}) '
+        "{ plugin { enabled } userErrors { field message code } } }",
     )
 
     async def back() -> bool:

@@ -32,7 +32,8 @@ from schema.build import build_schema
 INTEGRATOR = Actor(role=Role.INTEGRATOR, name="crm")
 FAST = {"webhook_backoff_base": "30", "webhook_timeout": "2", "webhook_poll_seconds": "0.2"}
 REGISTER = """mutation($url: String!) {
-  registerWebhookEndpoint(input: {url: $url, eventTypes: ["*"]}) { endpoint { id } } }"""
+  registerWebhookEndpoint(input: {url: $url, eventTypes: ["*"]}) { endpoint { id } userErrors {
+    field message code } } }"""
 ATTEMPTS = """query($e: ID!) { webhookDeliveries(endpointId: $e, first: 10) {
   nodes { status attempts { statusCode error } } } }"""
 

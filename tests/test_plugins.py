@@ -245,7 +245,8 @@ class EstatePolicy:
 ROTATION = "query($s: ID!) { rotation(siteId: $s) { siteId members { name receptions } } }"
 VISIT_RE = "query($v: ID!) { visit(id: $v) { id realestate { madeUpTurn newRegistration } } }"
 CHECK_IN_RE = """mutation($s: ID!) {
-  checkInVisit(input: {siteId: $s, realestate: {firstVisit: true}}) { visit { id } } }"""
+  checkInVisit(input: {siteId: $s, realestate: {firstVisit: true}}) { visit { id } userErrors {
+    field message code } } }"""
 
 
 async def test_disabled_line_fields_absent_until_enabled_without_restart(launch: Launch) -> None:
@@ -313,7 +314,9 @@ async def test_disabling_a_line_keeps_all_its_rows(fd: Frontdesk, client: Client
     assert error.extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
     # A disabled line's site refuses check-ins, and writes nothing.
     error = await client.error(
-        "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } } }", {"s": site}
+        "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } userErrors { field "
+        "message code } } }",
+        {"s": site},
     )
     assert error.extensions["code"] == "BUSINESS_LINE_DISABLED"
     assert await _count(fd, Visit) == before["Visit"]
@@ -426,7 +429,8 @@ class TunablePlugin:
 
 
 CONFIGURE = """mutation($code: String!, $settings: JSON!) {
-  configurePlugin(code: $code, settings: $settings) { code enabled settings } }"""
+  configurePlugin(input: {code: $code, settings: $settings}) { plugin { code enabled settings }
+    userErrors { field message code } } }"""
 
 
 async def test_frontdesk_validate_settings_normalises_or_refuses(launch: Launch) -> None:
@@ -434,7 +438,7 @@ async def test_frontdesk_validate_settings_normalises_or_refuses(launch: Launch)
     client = Client(fd)
     # Configurable while disabled; stored as the plugin normalised it.
     data = await client.data(CONFIGURE, {"code": "tunable", "settings": {"greeting": " hi "}})
-    assert data["configurePlugin"] == {
+    assert data["configurePlugin"]["plugin"] == {
         "code": "tunable",
         "enabled": False,
         "settings": {"greeting": "hi"},
@@ -561,7 +565,8 @@ async def test_frontdesk_business_date_lets_a_line_move_the_business_day(launch:
     await add_staff(client, office, "Li")
     query = """mutation($s: ID!, $r: ID, $at: DateTime) {
       checkInVisit(input: {siteId: $s, receiverId: $r, arrivedAt: $at}) {
-        visit { businessDate receiver { id } } decision { rule } } }"""
+        visit { businessDate receiver { id } } decision { rule } userErrors { field message code
+          } } }"""
     late = "2026-11-24T01:30:00+08:00"
     data = await client.data(query, {"s": venue, "r": host, "at": late})
     assert data["checkInVisit"]["visit"] == {"businessDate": "2026-11-23", "receiver": {"id": host}}
@@ -581,7 +586,8 @@ async def test_frontdesk_receive_visit_and_frontdesk_visit_recorded(launch: Laun
     await add_staff(client, site, "Old Zhou", "host")
     newest = await add_staff(client, site, "Young Lin", "host")
     query = """mutation($s: ID!, $n: Int!) { checkInVisit(input: {siteId: $s, partySize: $n}) {
-      visit { id counted receiver { id } } decision { rule } } }"""
+      visit { id counted receiver { id } } decision { rule } userErrors { field message code } }
+        }"""
     data = (await client.data(query, {"s": site, "n": 2}))["checkInVisit"]
     assert data["visit"]["receiver"]["id"] == newest
     assert data["visit"]["counted"] is True
@@ -653,7 +659,10 @@ async def test_frontdesk_event_is_called_after_commit(launch: Launch) -> None:
     assert all(committed for _, _, committed in recorder.heard)
     heard = len(recorder.heard)
 
-    error = await client.error('mutation { checkInVisit(input: {siteId: "999"}) { visit { id } } }')
+    error = await client.error(
+        'mutation { checkInVisit(input: {siteId: "999"}) { visit { id } '
+        "userErrors { field message code } } }"
+    )
     assert error.extensions["code"] == "SITE_NOT_FOUND"
     assert len(recorder.heard) == heard  # a failed mutation publishes nothing
     assert quiet.heard == []  # a disabled plugin hears nothing
@@ -731,8 +740,8 @@ def test_frontdesk_complaint_policy_is_answered_through_the_host() -> None:
 
 FILE_COMPLAINT = """mutation($s: ID!, $by: ID!, $n: Int) {
   fileComplaint(input: {siteId: $s, channel: IN_PERSON, category: "service", households: $n,
-                        description: "no hot water", customerName: "Wu", takenById: $by}) {
-    complaint { severity } decision { rule } } }"""
+                        description: "no hot water", customerName: "Wu", actingStaffId: $by}) {
+    complaint { severity } decision { rule } userErrors { field message code } } }"""
 
 
 async def test_frontdesk_complaint_policy_decides_severity_of_a_filed_complaint(

@@ -21,7 +21,8 @@ from core.models import PluginState, Site
 from core.testing import FIXED_NOW, POSTGRES_URL_ENV, FrontdeskClient, GraphQLErrors
 
 CHECK_IN = """mutation($s: ID!, $c: ID) { checkInVisit(input: {siteId: $s, customerId: $c}) {
-  visit { id receiver { name } customer { name } } decision { rule } } }"""
+  visit { id receiver { name } customer { name } } decision { rule } userErrors { field message
+    code } } }"""
 CUSTOMERS = "query($s: ID!) { customers(siteId: $s) { nodes { name phone } } }"
 
 
@@ -133,7 +134,7 @@ async def test_tokens_by_role_over_http(
     assert token.role == role and token.secret.startswith("fd_")
     query = {
         "query": 'mutation($s: ID!) { addStaff(input: {siteId: $s, name: "Li", '
-        'role: "salesperson"}) { name } }',
+        'role: "salesperson"}) { staff { name } userErrors { field message code } } }',
         "variables": {"s": str(site.id)},
     }
     response = await frontdesk_http.post("/graphql", json=query, headers=token.headers)

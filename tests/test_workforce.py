@@ -199,16 +199,18 @@ async def app(sqlite_url: str) -> AsyncIterator[Frontdesk]:
     await fd.stop()
 
 
-SCHEDULE = """mutation($i: ScheduleShiftInput!) { scheduleShift(input: $i) {
-  id staffId businessDate startsAt endsAt dutyRole } }"""
+SCHEDULE = """mutation($i: ScheduleShiftInput!) { scheduleShift(input: $i) { shift {
+  id staffId businessDate startsAt endsAt dutyRole } userErrors { field message code } } }"""
 ON_DUTY = """query($s: ID!, $at: DateTime!, $r: String) { onDuty(siteId: $s, at: $at, role: $r) {
   staff { name } shift { dutyRole businessDate } } }"""
-REQUEST = """mutation($i: RequestShiftSwapInput!) { requestShiftSwap(input: $i) { id status } }"""
-AGREE = """mutation($w: ID!, $s: ID!) { agreeShiftSwap(swapId: $w, staffId: $s) { status } }"""
-APPROVE = """mutation($i: DecideShiftSwapInput!) { approveShiftSwap(input: $i) {
-  status decidedById decision { rule message } } }"""
-REFUSE = """mutation($i: DecideShiftSwapInput!) { refuseShiftSwap(input: $i) {
-  status decision { rule message } } }"""
+REQUEST = """mutation($i: RequestShiftSwapInput!) { requestShiftSwap(input: $i) { swap { id
+  status } userErrors { field message code } } }"""
+AGREE = """mutation($w: ID!, $s: ID!) { agreeShiftSwap(input: {swapId: $w, actingStaffId: $s}) {
+  swap { status } userErrors { field message code } } }"""
+APPROVE = """mutation($i: DecideShiftSwapInput!) { approveShiftSwap(input: $i) { swap {
+  status decidedById decision { rule message } } userErrors { field message code } } }"""
+REFUSE = """mutation($i: DecideShiftSwapInput!) { refuseShiftSwap(input: $i) { swap {
+  status decision { rule message } } userErrors { field message code } } }"""
 SHIFTS = """query($s: ID!, $f: Date!, $t: Date!) { shifts(siteId: $s, fromDate: $f, toDate: $t) {
   id staffId businessDate } }"""
 
@@ -217,7 +219,7 @@ async def _schedule(
     client: Client, staff: str, day: str, start: str, end: str, role: str | None = None
 ) -> dict[str, Any]:
     i = {"staffId": staff, "businessDate": day, "start": start, "end": end, "dutyRole": role}
-    return (await client.data(SCHEDULE, {"i": i}))["scheduleShift"]
+    return (await client.data(SCHEDULE, {"i": i}))["scheduleShift"]["shift"]
 
 
 async def test_PM_1_night_duty_manager_on_duty_at_a_moment(app: Frontdesk) -> None:
@@ -312,14 +314,14 @@ async def test_C_15_swap_requested_agreed_approved_moves_the_shifts(app: Frontde
                 }
             },
         )
-    )["requestShiftSwap"]
+    )["requestShiftSwap"]["swap"]
     assert swap["status"] == "REQUESTED"
     # Only the counterpart agrees; nobody approves before both agreed.
     wrong = await client.error(AGREE, {"w": swap["id"], "s": p["boss"]})
     assert wrong.extensions["code"] == "NOT_THE_COUNTERPART"
     early = await client.error(APPROVE, {"i": {"swapId": swap["id"], "managerId": p["boss"]}})
     assert early.extensions["code"] == "SWAP_WRONG_STATUS"
-    assert (await client.data(AGREE, {"w": swap["id"], "s": p["b"]}))["agreeShiftSwap"] == {
+    assert (await client.data(AGREE, {"w": swap["id"], "s": p["b"]}))["agreeShiftSwap"]["swap"] == {
         "status": "AGREED"
     }
     # A party cannot approve their own swap.
@@ -413,7 +415,7 @@ async def test_C_15_a_line_lowers_the_monthly_limit_through_the_chain_hook(
     refused = await client.data(
         REFUSE, {"i": {"swapId": last, "managerId": p["boss"], "reason": "short-handed that week"}}
     )
-    assert refused["refuseShiftSwap"]["status"] == "REFUSED"
+    assert refused["refuseShiftSwap"]["swap"]["status"] == "REFUSED"
     given = await _schedule(client, p["a"], "2026-12-27", "19:30", "02:00")
     payback = await _schedule(client, p["b"], "2026-12-30", "19:30", "02:00")
     again = await client.data(
@@ -427,15 +429,16 @@ async def test_C_15_a_line_lowers_the_monthly_limit_through_the_chain_hook(
             }
         },
     )
-    assert again["requestShiftSwap"]["status"] == "REQUESTED"
+    assert again["requestShiftSwap"]["swap"]["status"] == "REQUESTED"
 
 
 # --- departments and C-12 -------------------------------------------------------------------
 
 DEPT = """mutation($s: ID!, $n: String!) { createDepartment(input: {siteId: $s, name: $n}) {
-  id name siteId } }"""
+  department {
+  id name siteId } userErrors { field message code } } }"""
 ASSIGN = """mutation($st: ID!, $d: ID) { assignStaffDepartment(input: {staffId: $st,
-  departmentId: $d}) { id departmentId } }"""
+  departmentId: $d}) { staff { id departmentId } userErrors { field message code } } }"""
 STATS = """query($s: ID!, $start: Date!, $d: ID) {
   complaintStatistics(siteId: $s, period: WEEK, start: $start, departmentId: $d) {
     total firstDay lastDay reportDueOn departmentId
@@ -451,14 +454,17 @@ async def test_C_12_weekly_statistics_per_department_with_staff_at_fault(
     other_site = await make_site(client, "Elsewhere")
     service_dept = await client.data(DEPT, {"s": site, "n": "Customer service"})
     sales_dept = await client.data(DEPT, {"s": site, "n": "Sales"})
-    cs, sales = service_dept["createDepartment"]["id"], sales_dept["createDepartment"]["id"]
+    cs, sales = (
+        service_dept["createDepartment"]["department"]["id"],
+        sales_dept["createDepartment"]["department"]["id"],
+    )
     dup = await client.error(DEPT, {"s": site, "n": "Sales"})
     assert dup.extensions["code"] == "DEPARTMENT_EXISTS"
     li = await add_staff(client, site, "Li", "front_desk")
     wu = await add_staff(client, site, "Wu", "salesperson")
     boss = await add_staff(client, site, "Boss", "site_head")
     stranger = await add_staff(client, other_site, "Far", "front_desk")
-    assert (await client.data(ASSIGN, {"st": li, "d": cs}))["assignStaffDepartment"] == {
+    assert (await client.data(ASSIGN, {"st": li, "d": cs}))["assignStaffDepartment"]["staff"] == {
         "id": li,
         "departmentId": cs,
     }
