@@ -188,6 +188,14 @@ class Client:
         assert result.errors, f"expected a top-level error, got data {result.data}"
         return result.errors[0]
 
+    async def user_errors(self, query: str, variables: dict[str, Any] | None = None) -> list[Any]:
+        """Every userError of a mutation refused as a client's mistake (no top-level error)."""
+        result = await self.execute(query, variables)
+        assert not result.errors, f"expected userErrors, got errors {result.errors}"
+        refused = user_errors_of(result.data)
+        assert refused, f"expected userErrors, got data {result.data}"
+        return refused
+
     async def user_error(self, query: str, variables: dict[str, Any] | None = None) -> Any:
         """The first userError of a mutation refused as a client's mistake (no top-level
         error; the payload's result fields are null)."""

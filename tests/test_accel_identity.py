@@ -220,7 +220,7 @@ async def world(fd: Frontdesk, client: Client) -> World:
                 "channel": "PHONE",
                 "category": "service",
                 "description": "nobody called back about the parking space",
-                "takenById": sales[0],
+                "actingStaffId": sales[0],
                 "callerCompany": "Acme Ltd",
                 "callerName": "Zhang San",
             }

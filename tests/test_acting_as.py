@@ -38,7 +38,7 @@ async def _office(client: Client) -> dict[str, Any]:
                 "channel": "PHONE",
                 "category": "service",
                 "description": "nobody called back",
-                "takenById": desk,
+                "actingStaffId": desk,
                 "callerCompany": "Acme",
                 "callerName": "Zhang San",
             }

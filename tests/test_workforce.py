@@ -28,6 +28,7 @@ from core.runtime import Frontdesk
 from core.services import complaints as complaint_service
 from core.services.plugin_state import set_plugin_enabled
 from core.settings import Settings
+from core.testing import user_errors_of
 from core.workforce_rules import (
     ShiftFacts,
     SwapFacts,
@@ -207,9 +208,9 @@ REQUEST = """mutation($i: RequestShiftSwapInput!) { requestShiftSwap(input: $i) 
   status } userErrors { field message code } } }"""
 AGREE = """mutation($w: ID!, $s: ID!) { agreeShiftSwap(input: {swapId: $w, actingStaffId: $s}) {
   swap { status } userErrors { field message code } } }"""
-APPROVE = """mutation($i: DecideShiftSwapInput!) { approveShiftSwap(input: $i) { swap {
+APPROVE = """mutation($i: ApproveShiftSwapInput!) { approveShiftSwap(input: $i) { swap {
   status decidedById decision { rule message } } userErrors { field message code } } }"""
-REFUSE = """mutation($i: DecideShiftSwapInput!) { refuseShiftSwap(input: $i) { swap {
+REFUSE = """mutation($i: RefuseShiftSwapInput!) { refuseShiftSwap(input: $i) { swap {
   status decision { rule message } } userErrors { field message code } } }"""
 SHIFTS = """query($s: ID!, $f: Date!, $t: Date!) { shifts(siteId: $s, fromDate: $f, toDate: $t) {
   id staffId businessDate } }"""
@@ -306,7 +307,7 @@ async def test_C_15_swap_requested_agreed_approved_moves_the_shifts(app: Frontde
             REQUEST,
             {
                 "i": {
-                    "requesterId": p["a"],
+                    "actingStaffId": p["a"],
                     "shiftId": given["id"],
                     "counterpartId": p["b"],
                     "paybackShiftId": payback["id"],
@@ -319,17 +320,17 @@ async def test_C_15_swap_requested_agreed_approved_moves_the_shifts(app: Frontde
     # Only the counterpart agrees; nobody approves before both agreed.
     wrong = await client.error(AGREE, {"w": swap["id"], "s": p["boss"]})
     assert wrong.extensions["code"] == "NOT_THE_COUNTERPART"
-    early = await client.error(APPROVE, {"i": {"swapId": swap["id"], "managerId": p["boss"]}})
+    early = await client.error(APPROVE, {"i": {"swapId": swap["id"], "actingStaffId": p["boss"]}})
     assert early.extensions["code"] == "SWAP_WRONG_STATUS"
     assert (await client.data(AGREE, {"w": swap["id"], "s": p["b"]}))["agreeShiftSwap"]["swap"] == {
         "status": "AGREED"
     }
     # A party cannot approve their own swap.
-    own = await client.error(APPROVE, {"i": {"swapId": swap["id"], "managerId": p["a"]}})
+    own = await client.error(APPROVE, {"i": {"swapId": swap["id"], "actingStaffId": p["a"]}})
     assert own.extensions["code"] == "NOT_A_SWAP_APPROVER"
-    approved = (await client.data(APPROVE, {"i": {"swapId": swap["id"], "managerId": p["boss"]}}))[
-        "approveShiftSwap"
-    ]
+    approved = (
+        await client.data(APPROVE, {"i": {"swapId": swap["id"], "actingStaffId": p["boss"]}})
+    )["approveShiftSwap"]["swap"]
     assert approved["status"] == "APPROVED" and approved["decision"]["rule"] == "C-15"
     assert approved["decidedById"] == p["boss"]
     roster = await client.data(SHIFTS, {"s": site, "f": "2026-12-01", "t": "2026-12-31"})
@@ -338,6 +339,14 @@ async def test_C_15_swap_requested_agreed_approved_moves_the_shifts(app: Frontde
     async with app.db.session() as s:
         types = (await s.scalars(select(Event.type).where(Event.stream == "workforce"))).all()
     assert list(types) == ["shift_swap.requested", "shift_swap.agreed", "shift_swap.approved"]
+
+
+def _user_refusal(result: Any) -> Any:
+    """The first user error of a refused mutation (issue 17: a refusal is data, not an error)."""
+    assert not result.errors, result.errors
+    refused = user_errors_of(result.data)
+    assert refused, result.data
+    return refused[0]
 
 
 async def test_C_15_refusals_write_nothing_and_name_the_rule(app: Frontdesk) -> None:
@@ -353,7 +362,7 @@ async def test_C_15_refusals_write_nothing_and_name_the_rule(app: Frontdesk) -> 
             REQUEST,
             {
                 "i": {
-                    "requesterId": p["a"],
+                    "actingStaffId": p["a"],
                     "shiftId": given["id"],
                     "counterpartId": p["b"],
                     "paybackShiftId": payback["id"],
@@ -363,16 +372,16 @@ async def test_C_15_refusals_write_nothing_and_name_the_rule(app: Frontdesk) -> 
 
     # Public-holiday duty (1 January is a public holiday in CN).
     holiday = await request("2027-01-01", "2027-01-05")
-    assert holiday.errors[0].extensions["code"] == "SWAP_HOLIDAY_DUTY"
-    assert "C-15" in holiday.errors[0].message
+    assert _user_refusal(holiday).extensions["code"] == "SWAP_HOLIDAY_DUTY"
+    assert "C-15" in _user_refusal(holiday).message
     # Two shifts in a row: Ann would work Bo's night of the 8th right after… her own day.
     await _schedule(client, p["a"], "2026-12-08", "08:00", "20:00")
     in_a_row_ = await request("2026-12-03", "2026-12-08", night_b=True)
-    assert in_a_row_.errors[0].extensions["code"] == "SWAP_SHIFTS_IN_A_ROW"
+    assert _user_refusal(in_a_row_).extensions["code"] == "SWAP_SHIFTS_IN_A_ROW"
     # Consecutive swaps: one on the 14th, then another on the 15th.
-    assert not (await request("2026-12-14", "2026-12-20")).errors
+    assert not user_errors_of((await request("2026-12-14", "2026-12-20")).data)
     consecutive = await request("2026-12-15", "2026-12-26")
-    assert consecutive.errors[0].extensions["code"] == "SWAP_CONSECUTIVE"
+    assert _user_refusal(consecutive).extensions["code"] == "SWAP_CONSECUTIVE"
     async with app.db.session() as s:
         count = (await s.execute(text("select count(*) from shift_swaps"))).scalar_one()
     assert count == 1
@@ -397,7 +406,7 @@ async def test_C_15_a_line_lowers_the_monthly_limit_through_the_chain_hook(
                 REQUEST,
                 {
                     "i": {
-                        "requesterId": p["a"],
+                        "actingStaffId": p["a"],
                         "shiftId": given["id"],
                         "counterpartId": p["b"],
                         "paybackShiftId": payback["id"],
@@ -405,15 +414,16 @@ async def test_C_15_a_line_lowers_the_monthly_limit_through_the_chain_hook(
                 },
             )
         )
-    assert [bool(r.errors) for r in results] == [False, False, True]
-    refusal = results[2].errors[0]
+    assert [bool(user_errors_of(r.data)) for r in results] == [False, False, True]
+    refusal = _user_refusal(results[2])
     assert refusal.extensions["code"] == "SWAP_LIMIT_REACHED"
     assert "at most 2 swaps per person per month" in refusal.message
     # A refused entry no longer counts: the manager refuses one, the third fits.
     swaps = await client.data("query($s: ID!) { shiftSwaps(siteId: $s) { id } }", {"s": site})
     last = swaps["shiftSwaps"][0]["id"]
     refused = await client.data(
-        REFUSE, {"i": {"swapId": last, "managerId": p["boss"], "reason": "short-handed that week"}}
+        REFUSE,
+        {"i": {"swapId": last, "actingStaffId": p["boss"], "reason": "short-handed that week"}},
     )
     assert refused["refuseShiftSwap"]["swap"]["status"] == "REFUSED"
     given = await _schedule(client, p["a"], "2026-12-27", "19:30", "02:00")
@@ -422,7 +432,7 @@ async def test_C_15_a_line_lowers_the_monthly_limit_through_the_chain_hook(
         REQUEST,
         {
             "i": {
-                "requesterId": p["a"],
+                "actingStaffId": p["a"],
                 "shiftId": given["id"],
                 "counterpartId": p["b"],
                 "paybackShiftId": payback["id"],

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from core import models
 from core.auth import AuditEntry
+from core.testing import user_errors_of
 
 FILE = """
 mutation($site: ID!, $staff: ID!) {
@@ -207,7 +208,9 @@ async def test_a_failed_mutation_under_a_key_writes_nothing_and_can_be_retried(c
     site = await make_site(client)
     li = await add_staff(client, site, "Li")
     bad = await _keyed(client, "k-1", FILE, {"site": site, "staff": "999999"})
-    assert [e.extensions["code"] for e in bad.errors] == ["STAFF_NOT_FOUND"]
+    # Issue 17: a client's mistake is a userError (data), stored under no key.
+    assert bad.errors is None
+    assert [e.code for e in user_errors_of(bad.data)] == ["STAFF_NOT_FOUND"]
     assert await _count(client.app, models.Complaint) == 0
     assert (await _audit(client.app))[-1] == ("fileComplaint", False, {"code": "STAFF_NOT_FOUND"})
     good = await _keyed(client, "k-1", FILE, {"site": site, "staff": li})

@@ -217,13 +217,20 @@ def user_errors(exc: FrontdeskError, error_type: type, value: Any = None) -> lis
         )
         code = generic
     enum_cls = error_type.code_enum  # type: ignore[attr-defined]
-    rule = exc.details.get("rule")
+    rule = str(exc.details["rule"]) if exc.details.get("rule") else None
+    missing = exc.details.get("missing")
+    if isinstance(missing, list | tuple) and missing and all(isinstance(m, str) for m in missing):
+        # Several input fields at fault (C-7: each missing detail): one error per field, so
+        # a form highlights each of them.
+        return [
+            error_type(
+                field=["input", _camel(m)], message=exc.message, code=enum_cls[code], rule=rule
+            )
+            for m in missing
+        ]
     return [
         error_type(
-            field=field_path(exc, value),
-            message=exc.message,
-            code=enum_cls[code],
-            rule=str(rule) if rule else None,
+            field=field_path(exc, value), message=exc.message, code=enum_cls[code], rule=rule
         )
     ]
 

@@ -184,7 +184,7 @@ async def test_RE_5_revoking_the_penalty_lifts_the_suspension(client):
     assert grabbed["visit"]["receiver"]["id"] == li
     ruling = (await client.data(GRAB, {"visit": grabbed["visit"]["id"], "named": wang}))[
         "reportOrderGrabbing"
-    ]
+    ]["ruling"]
     tomorrow = Client(client.app, FIXED_NOW + timedelta(days=1))
     before = await tomorrow.data(ROTATION, {"site": site})
     assert {m["staffId"]: m["status"] for m in before["rotation"]["members"]}[li] == "SUSPENDED"
@@ -212,7 +212,7 @@ async def test_RE_5_revoked_the_same_day_no_suspension_tomorrow(client):
     grabbed = await check_in(client, site)
     ruling = (await client.data(GRAB, {"visit": grabbed["visit"]["id"], "named": wang}))[
         "reportOrderGrabbing"
-    ]
+    ]["ruling"]
     await client.data(
         """mutation($p: ID!) { revokePenalty(input: {penaltyId: $p, reason: "appeal"}) { penalty {
              id } userErrors { field message code } } }""",

@@ -85,7 +85,7 @@ async def test_RE_5_suspension_days_follow_the_setting_into_the_penalty_table(
     assert grabbed["visit"]["receiver"]["id"] == li
     ruling = (await client.data(GRAB, {"visit": grabbed["visit"]["id"], "named": wang}))[
         "reportOrderGrabbing"
-    ]
+    ]["ruling"]
     assert ruling["decision"]["rule"] == "RE-5"
     assert (ruling["suspendedFrom"], ruling["suspendedUntil"]) == ("2026-11-25", "2026-11-26")
     in_two_days = Client(client.app, FIXED_NOW + timedelta(days=2))
