@@ -605,14 +605,19 @@ def config_show(
 def docs(
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder")] = Path("docs"),
 ) -> None:
-    """Write the reference docs generated from the code: configuration.md (the settings) and
-    cli.md (these commands); tests fail when the committed ones are stale."""
+    """Write the reference docs generated from the code: configuration.md (the settings),
+    cli.md (these commands) and errors.md (the schema's error codes); tests fail when the
+    committed ones are stale."""
     from core.settings import reference_markdown
+    from schema.docs import errors_markdown
 
     output.mkdir(parents=True, exist_ok=True)
     (output / "configuration.md").write_text(reference_markdown(), encoding="utf-8")
     (output / "cli.md").write_text(cli_reference_markdown(), encoding="utf-8")
-    console.print(f"wrote {output / 'configuration.md'} and {output / 'cli.md'}")
+    (output / "errors.md").write_text(errors_markdown(), encoding="utf-8")
+    console.print(
+        f"wrote {output / 'configuration.md'}, {output / 'cli.md'} and {output / 'errors.md'}"
+    )
 
 
 @schema_app.command("export")

@@ -858,7 +858,12 @@ def _check_in_input(
     line_namespace, owners = _input_namespace("CheckInVisitInput", set(annotations), extra, host)
     annotations.update(line_namespace.pop("__annotations__"))
     namespace.update(line_namespace)
-    cls = strawberry.input(type("CheckInVisitInput", (), namespace), name="CheckInVisitInput")
+    cls = strawberry.input(
+        type("CheckInVisitInput", (), namespace),
+        name="CheckInVisitInput",
+        description="Input of `checkInVisit`: core's facts, and one field per installed line "
+        "for its own facts (only the site's line's field may be set).",
+    )
     return cls, owners
 
 
@@ -1012,12 +1017,18 @@ class _EmptySubscription:
     pass
 
 
-def export_sdl() -> str:
-    """The SDL with every built-in line enabled (what ``schema/frontdesk.graphql`` holds).
+def builtin_schema() -> FrontdeskSchema:
+    """The schema with every built-in line installed and enabled.
 
     Only the code in this repository decides it: third-party lines installed beside
-    Frontdesk never reach the committed SDL.
-    """
+    Frontdesk never reach the committed SDL."""
     builtins = PluginHost(create_plugin_manager(entry_points_group=None))
     builtins.set_enabled(builtins.installed.keys())
-    return build_schema(builtins).as_str() + "\n"
+    return build_schema(builtins)
+
+
+def export_sdl() -> str:
+    """The SDL with every built-in line enabled (what ``schema/frontdesk.graphql`` holds).
+    A disabled line's fields are in it too (issue 17), so it is the SDL of any installation
+    of the built-in lines."""
+    return builtin_schema().as_str() + "\n"

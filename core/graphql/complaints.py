@@ -246,10 +246,10 @@ def _optional_id(value: strawberry.ID | None, field: str) -> int | None:
 
 @strawberry.input(description="C-5/C-7: a complaint as taken at the desk.")
 class FileComplaintInput:
-    site_id: strawberry.ID
-    channel: ComplaintChannel
+    site_id: strawberry.ID = strawberry.field(description="The site the complaint is about.")
+    channel: ComplaintChannel = strawberry.field(description="C-7: how it was received.")
     category: str = strawberry.field(description="Free text, e.g. service, facilities, billing.")
-    description: str
+    description: str = strawberry.field(description="What the customer says.")
     received_at: datetime | None = strawberry.field(
         default=None, description="When it was received (C-7); defaults to now."
     )
@@ -268,8 +268,12 @@ class FileComplaintInput:
         default=None,
         description="In person / written (C-7); defaults to the customer's registered name.",
     )
-    customer_id: strawberry.ID | None = None
-    visit_id: strawberry.ID | None = None
+    customer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A registered customer, if known."
+    )
+    visit_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The visit it is about, if any."
+    )
     households: int | None = strawberry.field(
         default=None, description="PM-4: how many households or companies complain together."
     )
@@ -277,13 +281,15 @@ class FileComplaintInput:
         default_factory=list,
         description="PM-4 facts for the line's policy, e.g. fire, lift_trapped, flooding.",
     )
-    handler_id: strawberry.ID | None = None
+    handler_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A first handler; default: the line's policy."
+    )
 
 
 @strawberry.input(description="C-9: move a complaint to another state.")
 class TransitionComplaintInput:
-    complaint_id: strawberry.ID
-    to: ComplaintStatus
+    complaint_id: strawberry.ID = strawberry.field(description="The complaint.")
+    to: ComplaintStatus = strawberry.field(description="The state to move to (C-9).")
     reason: str | None = strawberry.field(
         default=None, description="Why; required to reopen or close."
     )
@@ -294,8 +300,8 @@ class TransitionComplaintInput:
 
 @strawberry.input(description="C-10: one level up the chain.")
 class EscalateComplaintInput:
-    complaint_id: strawberry.ID
-    reason: str
+    complaint_id: strawberry.ID = strawberry.field(description="The complaint.")
+    reason: str = strawberry.field(description="Why it goes up a level.")
     acting_staff_id: strawberry.ID | None = strawberry.field(
         default=None, description=ACTING_STAFF + " Defaults to the token's staff member."
     )
@@ -313,10 +319,12 @@ class AssignComplaintInput:
 
 @strawberry.input(description="C-14: the complaint was caused by one staff member's service.")
 class VerifyComplaintFaultInput:
-    complaint_id: strawberry.ID
-    staff_id: strawberry.ID
+    complaint_id: strawberry.ID = strawberry.field(description="The complaint.")
+    staff_id: strawberry.ID = strawberry.field(
+        description="The staff member whose service caused it."
+    )
     fine_amount: Money = strawberry.field(description="C-14: 200–1000 CNY by default.")
-    reason: str
+    reason: str = strawberry.field(description="Why, as the ledger shows it.")
     manager_id: strawberry.ID | None = strawberry.field(
         default=None, description="The site's first-responsible manager, fined too."
     )

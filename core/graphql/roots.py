@@ -11,10 +11,18 @@ from core.graphql.complaints import ComplaintMutation, ComplaintQuery
 from core.graphql.mutations import CoreMutation
 from core.graphql.queries import CoreQuery
 from core.graphql.subscriptions import ComplaintSubscription
+from core.graphql.version import VersionQuery
 from core.graphql.webhooks import WebhookMutation, WebhookQuery
 from core.graphql.workforce import WorkforceMutation, WorkforceQuery
 
-QUERY_MIXINS: list[type] = [CoreQuery, AdminQuery, WebhookQuery, ComplaintQuery, WorkforceQuery]
+QUERY_MIXINS: list[type] = [
+    CoreQuery,
+    AdminQuery,
+    WebhookQuery,
+    ComplaintQuery,
+    WorkforceQuery,
+    VersionQuery,
+]
 MUTATION_MIXINS: list[type] = [
     CoreMutation,
     AdminMutation,

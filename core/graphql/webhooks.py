@@ -85,30 +85,36 @@ class WebhookDelivery:
 WebhookDeliveryConnection = Connection[WebhookDelivery]
 
 
-@strawberry.input
+@strawberry.input(description="Input of `registerWebhookEndpoint`.")
 class RegisterWebhookEndpointInput:
-    url: str
+    url: str = strawberry.field(description="Where to POST the events (http or https).")
     event_types: list[str] = strawberry.field(
         description='Exact types ("complaint.filed"), prefixes ("complaint.*") or "*".'
     )
     secret: str | None = strawberry.field(
         default=None, description="At least 16 characters; omit it to have one generated."
     )
-    active: bool = True
-    description: str | None = None
+    active: bool = strawberry.field(default=True, description="false registers it paused.")
+    description: str | None = strawberry.field(default=None, description="A note for operators.")
 
 
-@strawberry.input
+@strawberry.input(description="Input of `updateWebhookEndpoint`.")
 class UpdateWebhookEndpointInput:
-    id: strawberry.ID
-    url: str | None = None
-    event_types: list[str] | None = None
-    secret: str | None = None
+    id: strawberry.ID = strawberry.field(description="The endpoint to change.")
+    url: str | None = strawberry.field(default=None, description="A new URL; unchanged when null.")
+    event_types: list[str] | None = strawberry.field(
+        default=None, description="New event types; unchanged when null."
+    )
+    secret: str | None = strawberry.field(
+        default=None, description="A new signing secret (16+ characters); unchanged when null."
+    )
     active: bool | None = strawberry.field(
         default=None,
         description="false pauses the endpoint; its pending deliveries wait, in order.",
     )
-    description: str | None = None
+    description: str | None = strawberry.field(
+        default=None, description="A new note; unchanged when null."
+    )
 
 
 async def _deliveries(info: Info, rows: list[webhooks.WebhookDelivery]) -> list[WebhookDelivery]:
