@@ -13,7 +13,7 @@ from helpers import add_staff, make_site
 from sqlalchemy import func, select
 
 from core.models import Customer, Site, Staff
-from core.plugin_api import LineInput, LineInputReceived, PluginInfo, hookimpl
+from core.plugin_api import LineErrorCode, LineInput, LineInputReceived, PluginInfo, hookimpl
 from core.plugins import PluginHost, create_plugin_manager
 from core.runtime import Frontdesk
 from core.services.plugin_state import set_plugin_enabled
@@ -40,6 +40,10 @@ class CarWash:
             LineInput(name, "carwash", CarWashFacts, "Car-wash facts.")
             for name in ("CreateSiteInput", "AddStaffInput", "RegisterCustomerInput")
         ]
+
+    @hookimpl
+    def frontdesk_error_codes(self) -> list[LineErrorCode]:
+        return [LineErrorCode("CARWASH_BAYS", "Bays below zero.", ("Directory",))]
 
     @hookimpl
     async def frontdesk_line_input_received(self, received: LineInputReceived) -> None:

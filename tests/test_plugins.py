@@ -20,7 +20,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from strawberry.types.execution import PreExecutionError
 
-from core.contracts import ComplaintPolicy, PluginInfo, ReceptionOutcome
+from core.contracts import ComplaintPolicy, LineErrorCode, PluginInfo, ReceptionOutcome
 from core.decisions import Reason
 from core.errors import InvalidInput, NotFound, PluginError
 from core.events import record_event
@@ -182,6 +182,11 @@ class TeahouseLine:
         return _info(self.code, business_line=self.code)
 
     @hookimpl
+    def frontdesk_error_codes(self) -> list[LineErrorCode]:
+        # Issue 17: published in TeahouseErrorCode and VisitErrorCode (a refused check-in).
+        return [LineErrorCode("TEAHOUSE_FULL", "TH-2: at most 8 seats.", ("Visit",))]
+
+    @hookimpl
     def frontdesk_receive_visit(self, context: Any) -> Any:
         if context.site.business_line != self.code:
             return None
@@ -249,30 +254,33 @@ CHECK_IN_RE = """mutation($s: ID!) {
     field message code } } }"""
 
 
-async def test_disabled_line_fields_absent_until_enabled_without_restart(launch: Launch) -> None:
-    """What realestate adds through frontdesk_graphql_queries, frontdesk_graphql_mutations,
-    frontdesk_graphql_type_fields and frontdesk_graphql_input_fields is served only while the
-    line is enabled; enabling it needs no restart."""
+async def test_disabled_line_fields_stay_in_the_schema_and_answer_LINE_DISABLED(
+    launch: Launch,
+) -> None:
+    """Issue 17 (a stable schema per installation): what realestate adds through
+    frontdesk_graphql_queries, frontdesk_graphql_mutations, frontdesk_graphql_type_fields and
+    frontdesk_graphql_input_fields is in the schema whether the line is enabled or not; while
+    it is off, its fields answer null with LINE_DISABLED and its mutations a LINE_DISABLED
+    user error, without running.  Enabling it needs no restart and changes no SDL."""
     fd = await launch(enable=())
     client = Client(fd)
     sdl = fd.schema.as_str()
-    assert "rotation(" not in sdl
-    assert "setRotationOrder" not in sdl
-    assert "realestate: RealEstateReception" not in sdl  # Visit.realestate
-    assert "realestate: RealEstateVisitFactsInput" not in sdl  # CheckInVisitInput.realestate
-    for query in (ROTATION, VISIT_RE, CHECK_IN_RE):
-        error = await client.error(query, {"s": "1", "v": "1"} if "$v" in query else {"s": "1"})
-        assert error.extensions["code"] == "GRAPHQL_VALIDATION_FAILED", query
+    assert "rotation(siteId: ID!" in sdl
+    assert "setRotationOrder" in sdl
+    assert "realestate: RealEstateReception" in sdl  # Visit.realestate
+    assert "realestate: RealEstateVisitFactsInput" in sdl  # CheckInVisitInput.realestate
+    rotation = await client.execute(ROTATION, {"s": "1"})
+    assert rotation.data == {"rotation": None}
+    assert rotation.errors[0].extensions["code"] == "LINE_DISABLED"
+    error = await client.error(CHECK_IN_RE, {"s": "1"})
+    assert error.extensions["code"] == "LINE_DISABLED"
+    assert error.extensions["field"] == ["input", "realestate"]
     plugins = await client.data("{ plugins { code enabled } }")
     assert {"code": "realestate", "enabled": False} in plugins["plugins"]
 
     assert await _enable(fd, "realestate") == {"realestate"}
 
-    sdl = fd.schema.as_str()
-    assert "rotation(siteId: ID!" in sdl
-    assert "setRotationOrder" in sdl
-    assert "realestate: RealEstateReception" in sdl
-    assert "realestate: RealEstateVisitFactsInput" in sdl
+    assert fd.schema.as_str() == sdl
     site = await make_site(client)
     await add_staff(client, site, "Li")
     visit = (await client.data(CHECK_IN_RE, {"s": site}))["checkInVisit"]["visit"]
@@ -309,9 +317,10 @@ async def test_disabling_a_line_keeps_all_its_rows(fd: Frontdesk, client: Client
     assert await _enable(fd, "realestate", False) == frozenset()
 
     assert {m.__name__: await _count(fd, m) for m in models} == before
-    assert "realestate: RealEstateReception" not in fd.schema.as_str()
-    error = await client.error(VISIT_RE, {"v": first["visit"]["id"]})
-    assert error.extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "realestate: RealEstateReception" in fd.schema.as_str()  # issue 17: stable
+    answer = await client.execute(VISIT_RE, {"v": first["visit"]["id"]})
+    assert answer.data["visit"]["realestate"] is None
+    assert answer.errors[0].extensions["code"] == "LINE_DISABLED"
     # A disabled line's site refuses check-ins, and writes nothing.
     error = await client.error(
         "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } userErrors { field "
@@ -356,14 +365,13 @@ async def test_third_party_type_field_and_type_appear_when_enabled(launch: Launc
     fd = await launch(WeatherPlugin("weather_a"))
     client = Client(fd)
     assert "weather_a" in fd.host.installed
-    assert "weather" not in fd.schema.as_str()
-    assert "type WeatherReport" not in fd.schema.as_str()
-
-    await _enable(fd, "weather_a")
-
+    # Issue 17: installed is enough for the schema; enabled decides whether it answers.
     sdl = fd.schema.as_str()
     assert "weather: String!" in sdl
     assert "type WeatherReport" in sdl  # frontdesk_graphql_types
+
+    await _enable(fd, "weather_a")
+    assert fd.schema.as_str() == sdl
     site = await make_site(client)
     await add_staff(client, site, "Li")
     visit = (await check_in(client, site))["visit"]["id"]
@@ -372,7 +380,7 @@ async def test_third_party_type_field_and_type_appear_when_enabled(launch: Launc
 
     await _enable(fd, "weather_a", False)
     error = await client.error("query($v: ID!) { visit(id: $v) { weather } }", {"v": visit})
-    assert error.extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert error.extensions["code"] == "LINE_DISABLED"
 
 
 async def test_a_plugin_resolver_that_declares_no_needs_gets_every_column(launch: Launch) -> None:
@@ -470,9 +478,9 @@ def test_two_plugins_adding_one_field_is_a_SCHEMA_FIELD_CLASH_naming_both() -> N
     host = PluginHost(
         create_plugin_manager(extra=[WeatherPlugin("clash_one"), WeatherPlugin("clash_two")])
     )
+    # Issue 17: every installed plugin's fields are in the schema, enabled or not, so two
+    # installed plugins claiming one field clash whichever is enabled.
     host.set_enabled({"clash_one"})
-    assert "weather" in build_schema(host).as_str()  # one of them alone is fine
-    host.set_enabled({"clash_one", "clash_two"})
     with pytest.raises(PluginError) as excinfo:
         build_schema(host)
     assert excinfo.value.code == "SCHEMA_FIELD_CLASH"
@@ -596,7 +604,9 @@ async def test_frontdesk_receive_visit_and_frontdesk_visit_recorded(launch: Laun
     seated = await _count(fd, Event)
 
     error = await client.error(query, {"s": site, "n": 9})
-    assert error.extensions["code"] == "TEAHOUSE_FULL"
+    assert error.extensions["code"] == "TEAHOUSE_FULL"  # typed: frontdesk_error_codes
+    assert "TEAHOUSE_FULL" in fd.schema._schema.type_map["VisitErrorCode"].values
+    assert "TEAHOUSE_FULL" in fd.schema._schema.type_map["TeahouseErrorCode"].values
     assert await _count(fd, Visit) == 1 and await _count(fd, Event) == seated
     assert len(line.recorded) == 1
 
@@ -672,7 +682,7 @@ async def test_frontdesk_graphql_subscriptions_adds_root_subscription_fields(
     launch: Launch,
 ) -> None:
     fd = await launch(TickerPlugin("ticker"), enable=())
-    assert "ticks" not in fd.schema.as_str()
+    assert "ticks(count: Int! = 2): Int!" in fd.schema.as_str()  # issue 17: installed
     await _enable(fd, "ticker")
     sdl = fd.schema.as_str()
     assert "type Subscription" in sdl

@@ -12,17 +12,18 @@ MARK = """
 mutation($site: ID!, $staff: ID!, $status: SalespersonStatus!, $reason: String) {
   markSalesperson(input: {siteId: $site, staffId: $staff, status: $status, reason: $reason}) {
     rotation {
-    nextStaffId makeUpQueue members { staffId status } } userErrors { field message code } } }"""
+    nextStaffId makeUpQueue members { staffId status } }
+    userErrors { field message code rule } } }"""
 SET_ORDER = """
 mutation($site: ID!, $ids: [ID!]!, $leave: [ID!]) {
   setRotationOrder(input: {siteId: $site, staffIds: $ids, onLeave: $leave}) { rotation {
-    upcoming members { staffId status } } userErrors { field message code } } }"""
+    upcoming members { staffId status } } userErrors { field message code rule } } }"""
 GRAB = """
 mutation($visit: ID!, $named: ID!) {
   reportOrderGrabbing(input: {visitId: $visit, namedStaffId: $named, note: "did not tell Wang"})
     { ruling {
   grabberId namedStaffId suspendedFrom suspendedUntil dealCreditedTo penaltyId
-  decision { rule message } } userErrors { field message code } } }"""
+  decision { rule message } } userErrors { field message code rule } } }"""
 PENALTIES = """
 query($site: ID!) { penalties(siteId: $site) { edges { node {
   id amount reason staff { id } penaltyRule { code rule kind } visitId } } } }"""
@@ -191,7 +192,7 @@ async def test_RE_5_revoking_the_penalty_lifts_the_suspension(client):
     revoked = await tomorrow.data(
         """mutation($p: ID!) { revokePenalty(input: {penaltyId: $p, reason: "Wang was told"}) {
           penalty {
-             revokesId } userErrors { field message code } } }""",
+             revokesId } userErrors { field message code rule } } }""",
         {"p": ruling["penaltyId"]},
     )
     assert revoked["revokePenalty"]["penalty"]["revokesId"] == ruling["penaltyId"]
@@ -215,7 +216,7 @@ async def test_RE_5_revoked_the_same_day_no_suspension_tomorrow(client):
     ]["ruling"]
     await client.data(
         """mutation($p: ID!) { revokePenalty(input: {penaltyId: $p, reason: "appeal"}) { penalty {
-             id } userErrors { field message code } } }""",
+             id } userErrors { field message code rule } } }""",
         {"p": ruling["penaltyId"]},
     )
     today = await client.data(ROTATION, {"site": site})
@@ -272,9 +273,9 @@ async def test_RE_8_undeclared_surveyor_discounted_gives_a_make_up_turn(client):
     visit = await check_in(client, site)
     assert visit["visit"]["receiver"]["id"] == li
     data = await client.data(
-        """mutation($v: ID!) { discountSurveyor(input: {visitId: $v, reason: "confirmed with
-          manager"}) { decision {
-             rule message } userErrors { field message code } } }""",
+        """mutation($v: ID!) {
+          discountSurveyor(input: {visitId: $v, reason: "confirmed with manager"}) {
+            decision { rule message } userErrors { field message code rule } } }""",
         {"v": visit["visit"]["id"]},
     )
     assert data["discountSurveyor"]["decision"]["rule"] == "RE-8"
@@ -380,7 +381,7 @@ async def test_RE_13_a_visit_uncounted_under_RE_8_earns_no_credit(client):
     assert first["visit"]["receiver"]["id"] == li
     await client.data(
         """mutation($v: ID!) { discountSurveyor(input: {visitId: $v, reason: "confirmed"}) {
-          decision { rule } userErrors { field message code } } }""",
+          decision { rule } userErrors { field message code rule } } }""",
         {"v": first["visit"]["id"]},
     )
     data = await client.data(SALE_CREDIT, {"s": site, "c": customer["id"], "by": wang})
