@@ -135,7 +135,7 @@ async def test_C_13_admin_switches_a_business_line_without_a_restart(client, fd)
     )
     assert off["setPluginEnabled"]["plugin"]["enabled"] is False
     err = await client.error("query($s: ID!) { rotation(siteId: $s) { upcoming } }", {"s": site})
-    assert err.extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert err.extensions["code"] == "LINE_DISABLED"  # issue 17: the field stays, answers null
     on = await client.data(
         'mutation { setPluginEnabled(input: {code: "realestate", enabled: true}) { plugin { '
         "enabled } userErrors { field message code } } }"
@@ -197,7 +197,10 @@ def test_C_13_tokens_over_http_are_hashed_bound_to_roles_and_revocable(http, fd)
     token_id = made["data"]["createApiToken"]["token"]["id"]
     http.post(
         "/graphql",
-        json={"query": f'mutation {{ revokeApiToken(input: {id: "{token_id}"}) {{ revokedAt }} }}'},
+        json={
+            "query": f'mutation {{ revokeApiToken(input: {{id: "{token_id}"}}) '
+            "{ token { revokedAt } userErrors { code } } }"
+        },
         headers=headers,
     )
     gone = http.post(

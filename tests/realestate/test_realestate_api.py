@@ -420,7 +420,7 @@ async def test_RE_1_nobody_available_is_a_clear_error_and_writes_nothing(client)
         await client.data(MARK, {"site": site, "staff": s, "status": "ON_LEAVE"})
     err = await client.error(
         "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } userErrors { field "
-        "message code } } }",
+        "message code rule } } }",
         {"s": site},
     )
     assert err.extensions["code"] == "NO_RECEIVER_AVAILABLE"

@@ -156,7 +156,7 @@ async def test_switching_the_line_off_and_on_needs_no_restart(
     query = "query($v: ID!) { visit(id: $v) { carwash { bay } } }"
     assert await frontdesk_switch("carwash", False) == frozenset()
     error = await frontdesk_client.error(query, {"v": visit["id"]})
-    assert error.extensions["code"] == "GRAPHQL_VALIDATION_FAILED"  # the field is gone
+    assert error.extensions["code"] == "LINE_DISABLED"  # the field stays, answers null
     assert await frontdesk_switch("carwash") == {"carwash"}
     data = await frontdesk_client.data(query, {"v": visit["id"]})
     assert data["visit"]["carwash"] == {"bay": 1}  # the rows stayed
