@@ -606,15 +606,17 @@ def docs(
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder")] = Path("docs"),
 ) -> None:
     """Write the reference docs generated from the code: configuration.md (the settings),
-    cli.md (these commands) and errors.md (the schema's error codes); tests fail when the
-    committed ones are stale."""
+    cli.md (these commands) and errors.md (the schema's error codes), and the generated
+    list of 1.0's breaking changes in CHANGELOG.md; tests fail when they are stale."""
     from core.settings import reference_markdown
+    from schema.compat import write_changelog
     from schema.docs import errors_markdown
 
     output.mkdir(parents=True, exist_ok=True)
     (output / "configuration.md").write_text(reference_markdown(), encoding="utf-8")
     (output / "cli.md").write_text(cli_reference_markdown(), encoding="utf-8")
     (output / "errors.md").write_text(errors_markdown(), encoding="utf-8")
+    write_changelog()  # CHANGELOG.md's generated list of the 1.0 breaking changes
     console.print(
         f"wrote {output / 'configuration.md'}, {output / 'cli.md'} and {output / 'errors.md'}"
     )
