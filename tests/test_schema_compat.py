@@ -33,10 +33,10 @@ def test_no_unannounced_breaking_change_against_the_baseline() -> None:
 
 def test_the_check_finds_a_breaking_change() -> None:
     old = "type Query { a: Int!, b: String }"
-    assert breaking_changes(old, "type Query { a: Int! }") == ["Query.b was removed."]
-    assert breaking_changes(old, "type Query { a: Int, b: String, c: Int }") == [
-        "Query.a changed type from Int! to Int."
-    ]
+    [removed] = breaking_changes(old, "type Query { a: Int! }")
+    assert "Query.b was removed" in removed
+    [nullable] = breaking_changes(old, "type Query { a: Int, b: String, c: Int }")
+    assert "Query.a changed type from Int! to Int" in nullable
 
 
 def test_the_changelog_lists_every_breaking_change_of_1_0() -> None:
