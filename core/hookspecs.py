@@ -14,8 +14,10 @@ Conventions (after pytest and Datasette):
 * Hooks that need the database may be written ``async def`` (or return an awaitable); core
   awaits it inside the caller's transaction, so the plugin's rows commit or roll back with the
   core change.  :func:`frontdesk_business_date` is the exception: it must answer synchronously.
-* Disabled plugins are left out of every call except the metadata and migration hooks, so a
-  disabled business line changes nothing while its data stays in place.
+* Disabled plugins are left out of every call except the metadata and migration hooks and
+  the GraphQL declarations (``frontdesk_graphql_*``, ``frontdesk_error_codes``: the schema of
+  an installation does not change when a line is switched off; its fields answer
+  LINE_DISABLED), so a disabled business line changes nothing while its data stays in place.
 
 Every spec here has documentation (this docstring) and a test; ``tests/test_hookspecs.py``
 fails when one is missing either.
