@@ -240,3 +240,18 @@ class LineErrorCode:
     code: str
     description: str
     also_in: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LineMutation:
+    """A line's mutation as declared with :func:`line_mutation`; ``schema.build`` makes it a
+    field following the schema 1.0 convention (``<Name>Input``, ``<Name>Payload``)."""
+
+    resolver: Callable[..., Any]
+    name: str
+    description: str
+    permission: str
+    input_type: type
+    result_type: Any
+    result_field: str
+    result_description: str

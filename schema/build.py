@@ -49,7 +49,7 @@ from core.auth import (
     record_audit,
     require,
 )
-from core.contracts import LineErrorCode, LineInput
+from core.contracts import LineErrorCode, LineInput, LineMutation
 from core.errors import (
     COMMON_CODES,
     DOMAIN_CODES,
@@ -80,7 +80,6 @@ from core.graphql.roots import MUTATION_MIXINS, QUERY_MIXINS, SUBSCRIPTION_MIXIN
 from core.graphql.scalars import SCALAR_MAP
 from core.graphql.types import EXTENSIBLE_TYPES
 from core.graphql.user_errors import DOMAIN_ATTR, payload, refused_payload, user_error_type
-from core.plugin_api.graphql import LineMutation
 from core.plugins import PluginHost, create_plugin_manager
 from core.runtime import CURRENT_MUTATION, MutationFrame
 from core.settings import Settings

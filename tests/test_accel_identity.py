@@ -65,6 +65,7 @@ DEPTH = 3  # object levels generated below a root field
 
 # Realistic arguments for every root Query field ({site} etc. are the fixture's ids).
 ROOT_ARGUMENTS: dict[str, str] = {
+    "apiVersion": "",
     "plugins": "",
     "sites": "(first: 10)",
     "site": '(id: "{site}")',

@@ -118,7 +118,8 @@ async def _foreign_key_and_length(client: Client) -> None:
         {"n": "x" * 5000},
     )
     assert err.extensions["code"] == "VALUE_TOO_LONG"
-    assert err.extensions["field"] == "name" and err.extensions["maxLength"] == 200
+    # Issue 17: a userError's field is the path into the input.
+    assert err.extensions["field"] == ["input", "name"]
     tokens = await client.data("{ apiTokens { id } }")
     assert tokens["apiTokens"] == []  # nothing half written
 
@@ -132,7 +133,7 @@ async def _control_characters(client: Client) -> None:
             {"s": site, "n": name},
         )
         assert err.extensions["code"] == "CONTROL_CHARACTERS", name
-        assert err.extensions["field"] == "name"
+        assert err.extensions["field"] == ["input", "name"]
     await add_staff(client, site, "Li Wei")
     err = await client.error(
         'query($s: ID!) { customers(siteId: $s, nameContains: "\\u0000") { nodes { id } } }',

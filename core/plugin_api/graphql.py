@@ -28,6 +28,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 
 from core.auth import Permission
+from core.contracts import LineMutation
 from core.errors import PluginError
 from core.graphql.loading import JoinedPrefetch, prefetch_key, prefetched, reads_prefetched
 from core.graphql.queries import parse_id
@@ -206,21 +207,6 @@ def line_query(
 ) -> Any:
     """A root ``Query`` field; ``permission`` is checked before it runs (C-13)."""
     return _root_field(strawberry.field, resolver, name, description, permission)
-
-
-@dataclass(frozen=True)
-class LineMutation:
-    """A line's mutation as declared with :func:`line_mutation`; ``schema.build`` makes it a
-    field following the schema 1.0 convention (``<Name>Input``, ``<Name>Payload``)."""
-
-    resolver: Callable[..., Any]
-    name: str
-    description: str
-    permission: str
-    input_type: type
-    result_type: Any
-    result_field: str
-    result_description: str
 
 
 def _lower_camel(name: str) -> str:
