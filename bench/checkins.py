@@ -1,16 +1,21 @@
 """Check-ins on PostgreSQL through real server processes (issue 8's figures).
 
-    .venv/bin/python -m bench.checkins [--workers 2] [--checkins 500] [--concurrency 50]
+    .venv/bin/python -m bench.checkins [--scenario all|spread|one-site|mixed]
+                                       [--workers 2] [--checkins 500] [--concurrency 50]
 
 A fresh database (real migrations, the real-estate line enabled), 10 sites of 5 salespeople,
-``frontdesk serve --workers N`` on a free port, then:
+``frontdesk serve --workers N`` (this checkout's code) on a free port, then:
 
-1. ``checkInVisit`` spread over the 10 sites, ``--concurrency`` in flight;
-2. the same number at one site alone;
-3. a mixed run at the 10 sites: check-ins, complaint filings and transitions at once.
+1. ``spread``: ``checkInVisit`` spread over the 10 sites, ``--concurrency`` in flight;
+2. ``one-site``: the same number at one site alone;
+3. ``mixed``: at the 10 sites, 200 check-ins, 200 complaint filings and 200 transitions
+   (acknowledging 200 complaints seeded in-process before the server starts) at once.
 
-Prints throughput, p50/p99 latency, errors (any GraphQL error or non-200) and double turns
-(RE-1: at a site, the salespeople's reception counts may differ by at most one).
+Prints throughput, p50/p99 latency (and the mixed run's p50 per kind), errors (any GraphQL
+error or non-200) and double turns (RE-1: at a site, the salespeople's reception counts may
+differ by at most one), and the CPU each request cost: the server processes, the PostgreSQL
+backends and this load generator (``/proc``), which stays meaningful when the machine is
+shared, and the throughput those costs allow on two dedicated cores.
 """
 
 from __future__ import annotations
@@ -35,23 +40,24 @@ from bench.common import PG_SERVER_URL, fresh_database
 from core import migrate
 from core.db import sync_url
 
+ROOT = Path(__file__).resolve().parent.parent
 CHECK_IN = (
-    "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } "
-    "userErrors { field message code } } }"
+    "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } userErrors { code } } }"
 )
 FILE = (
     "mutation($s: ID!, $t: ID!) { fileComplaint(input: {siteId: $s, channel: IN_PERSON, "
     'category: "service", description: "slow", customerName: "Sun", actingStaffId: $t}) '
-    "{ complaint { id } } }"
+    "{ complaint { id } userErrors { code } } }"
 )
 ACK = (
     "mutation($c: ID!, $t: ID!) { transitionComplaint(input: {complaintId: $c, "
-    "to: ACKNOWLEDGED, actingStaffId: $t}) { complaint { status } userErrors { field message code "
-    "} } }"
+    "to: ACKNOWLEDGED, actingStaffId: $t}) { complaint { status } userErrors { code } } }"
 )
 
 
-async def _setup(url: str, sites: int, staff: int) -> tuple[str, list[tuple[int, list[int]]]]:
+async def _setup(
+    url: str, sites: int, staff: int, complaints_per_site: int = 0
+) -> tuple[str, list[tuple[int, list[int]]]]:
     from core.auth import create_token
     from core.runtime import Frontdesk
     from core.services import directory
@@ -92,6 +98,23 @@ async def _setup(url: str, sites: int, staff: int) -> tuple[str, list[tuple[int,
                     for j in range(staff)
                 ]
                 layout.append((site.id, people))
+        if complaints_per_site:
+            from core.services.complaints import file_complaint
+            from core.services.complaints.filing import ComplaintFiling
+
+            async with fd.write() as s:
+                for site_id, people in layout:
+                    for _ in range(complaints_per_site):
+                        filing = ComplaintFiling(
+                            site_id=site_id,
+                            channel="in_person",
+                            category="service",
+                            description="seeded",
+                            received_at=now,
+                            taken_by_id=people[0],
+                            customer_name="Sun",
+                        )
+                        await file_complaint(s, fd.host, filing, now)
     finally:
         await fd.stop()
     return raw, layout
@@ -120,6 +143,7 @@ async def _fire(
     base: str, token: str, jobs: list[tuple[str, dict[str, Any]]], concurrency: int
 ) -> dict[str, Any]:
     latencies: list[float] = []
+    by_kind: dict[str, list[float]] = {}
     errors: list[Any] = []
     queue = list(reversed(jobs))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -135,11 +159,19 @@ async def _fire(
                         "/graphql", json={"query": query, "variables": variables}, headers=headers
                     )
                     body = r.json()
-                    if r.status_code != 200 or body.get("errors"):
-                        errors.append(body.get("errors") or r.status_code)
+                    # Schema 1.0: a refusal is the payload's userErrors, counted as an error.
+                    refused = [
+                        e
+                        for v in (body.get("data") or {}).values()
+                        if isinstance(v, dict)
+                        for e in v.get("userErrors") or ()
+                    ]
+                    if r.status_code != 200 or body.get("errors") or refused:
+                        errors.append(body.get("errors") or refused or r.status_code)
                 except Exception as exc:  # noqa: BLE001 - counted
                     errors.append(repr(exc))
                 latencies.append(time.perf_counter() - t0)
+                by_kind.setdefault(_kind(query), []).append(latencies[-1])
 
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
@@ -152,7 +184,12 @@ async def _fire(
         "p99_ms": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000,
         "errors": len(errors),
         "first_error": errors[0] if errors else None,
+        "p50_by_kind_ms": {k: statistics.median(v) * 1000 for k, v in sorted(by_kind.items())},
     }
+
+
+def _kind(query: str) -> str:
+    return query.split("{", 2)[1].split("(")[0].strip()
 
 
 def _double_turns(url: str) -> int:
@@ -173,63 +210,140 @@ def _double_turns(url: str) -> int:
     )
 
 
+SCENARIOS = ("spread", "one-site", "mixed")
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--scenario", choices=("all", *SCENARIOS), default="all")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--checkins", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--server", default=PG_SERVER_URL)
     args = parser.parse_args()
+    scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
+    results: list[tuple[str, dict[str, Any], int]] = []
     with fresh_database("postgres", args.server) as url:
         migrate.upgrade(url, _all_plugins())
-        token, layout = await _setup(url, sites=10, staff=5)
+        seed = 20 if "mixed" in scenarios else 0
+        token, layout = await _setup(url, sites=10, staff=5, complaints_per_site=seed)
         port = _free_port()
         env = {**os.environ, "FRONTDESK_DATABASE_URL": url}
         env.pop("FRONTDESK_REDIS_URL", None)
-        frontdesk = str(Path(sys.executable).parent / "frontdesk")
+        # This checkout's code (not whichever checkout installed the `frontdesk` script).
+        env["PYTHONPATH"] = str(ROOT)
         server = subprocess.Popen(  # noqa: ASYNC220 - started once, before the measurement
-            [frontdesk, "serve", "--port", str(port), "--no-upgrade",
-             "--workers", str(args.workers)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [sys.executable, "-c", "from core.cli import main; main()", "serve",
+             "--port", str(port), "--no-upgrade", "--workers", str(args.workers)],
+            cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
             base = f"http://127.0.0.1:{port}"
             await _wait_ready(base)
-            spread = [
-                (CHECK_IN, {"s": str(layout[i % len(layout)][0])}) for i in range(args.checkins)
-            ]
-            r1 = await _fire(base, token, spread, args.concurrency)
-            one_site = [(CHECK_IN, {"s": str(layout[0][0])}) for _ in range(args.checkins)]
-            r2 = await _fire(base, token, one_site, args.concurrency)
-            doubles = _double_turns(url)
-            filings = [
-                (FILE, {"s": str(site), "t": str(people[0])}) for site, people in layout * 20
-            ]
-            seeds = await _fire(base, token, filings, args.concurrency)
-            engine = create_engine(sync_url(url))
-            with engine.connect() as conn:
-                complaints = conn.execute(
-                    text("SELECT id, site_id FROM complaints ORDER BY id")
-                ).all()
-            engine.dispose()
-            first_staff = {site: people[0] for site, people in layout}
-            mixed: list[tuple[str, dict[str, Any]]] = []
-            for i in range(200):
-                site, people = layout[i % len(layout)]
-                cid, csite = complaints[i % len(complaints)]
-                mixed.append((CHECK_IN, {"s": str(site)}))
-                mixed.append((FILE, {"s": str(site), "t": str(people[1])}))
-                mixed.append((ACK, {"c": str(cid), "t": str(first_staff[csite])}))
-            r3 = await _fire(base, token, mixed, args.concurrency)
+            await _fire(base, token, [(CHECK_IN, {"s": str(layout[-1][0])})] * 20, 10)  # warm-up
+            for scenario in scenarios:
+                if scenario == "spread":
+                    jobs = [
+                        (CHECK_IN, {"s": str(layout[i % len(layout)][0])})
+                        for i in range(args.checkins)
+                    ]
+                elif scenario == "one-site":
+                    jobs = [(CHECK_IN, {"s": str(layout[0][0])}) for _ in range(args.checkins)]
+                else:
+                    jobs = _mixed(url, layout)
+                before = _cpu(server.pid, url)
+                result = await _fire(base, token, jobs, args.concurrency)
+                result["cpu"] = _cpu_delta(before, _cpu(server.pid, url), len(jobs))
+                results.append((scenario, result, _double_turns(url)))
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print(f"workers={args.workers} concurrency={args.concurrency}")
-    print(f"check-ins, 10 sites: {_fmt(r1)}")
-    print(f"check-ins, 1 site:   {_fmt(r2)}")
-    print(f"double turns: {doubles}")
-    print(f"seed filings:        {_fmt(seeds)}")
-    print(f"mixed (200 check-ins + 200 filings + 200 transitions): {_fmt(r3)}")
+    print(f"workers={args.workers} concurrency={args.concurrency} cores={os.cpu_count()}")
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    for scenario, result, doubles in results:
+        print(f"{scenario}: {_fmt(result)}; double turns {doubles}")
+        if scenario == "mixed":
+            kinds = ", ".join(f"{k} {v:.0f} ms" for k, v in result["p50_by_kind_ms"].items())
+            print(f"  p50 by kind: {kinds}")
+        cpu = result["cpu"]
+        print(
+            f"  cpu ms/request: server {cpu['server']:.1f}, postgres {cpu['postgres']:.1f}, "
+            f"load generator {cpu['client']:.1f} -> at most "
+            f"{2000 / max(cpu['total'], 0.001):.0f}/s on 2 dedicated cores"
+        )
+
+
+def _mixed(url: str, layout: list[tuple[int, list[int]]]) -> list[tuple[str, dict[str, Any]]]:
+    engine = create_engine(sync_url(url))
+    with engine.connect() as conn:
+        complaints = conn.execute(
+            text(
+                "SELECT id, site_id FROM complaints"
+                " WHERE lower(status::text) = 'received' ORDER BY id"
+            )
+        ).all()
+    engine.dispose()
+    first_staff = {site: people[0] for site, people in layout}
+    mixed: list[tuple[str, dict[str, Any]]] = []
+    for i in range(200):
+        site, people = layout[i % len(layout)]
+        cid, csite = complaints[i % len(complaints)]
+        mixed.append((CHECK_IN, {"s": str(site)}))
+        mixed.append((FILE, {"s": str(site), "t": str(people[1])}))
+        mixed.append((ACK, {"c": str(cid), "t": str(first_staff[csite])}))
+    return mixed
+
+
+# --- CPU accounting (Linux /proc) ------------------------------------------------------------
+
+
+def _ticks(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])  # utime + stime
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                out += [int(c) for c in f.read().split()]
+    except OSError:
+        pass
+    return out + [g for c in out for g in _children(c)]
+
+
+def _cpu(server_pid: int, url: str) -> dict[str, Any]:
+    engine = create_engine(sync_url(url))
+    with engine.connect() as conn:
+        backends = conn.scalars(
+            text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid()"
+            )
+        ).all()
+    engine.dispose()
+    servers = [server_pid, *_children(server_pid)]
+    return {
+        "server": {p: _ticks(p) for p in servers},
+        "postgres": {p: _ticks(p) for p in backends},
+        "client": sum(os.times()[:2]),
+    }
+
+
+def _cpu_delta(before: dict[str, Any], after: dict[str, Any], n: int) -> dict[str, float]:
+    tick_ms = 1000 / os.sysconf("SC_CLK_TCK")
+    out: dict[str, float] = {}
+    for part in ("server", "postgres"):
+        spent = sum(t - before[part].get(p, 0) for p, t in after[part].items())
+        out[part] = spent * tick_ms / n
+    out["client"] = (after["client"] - before["client"]) * 1000 / n
+    out["total"] = out["server"] + out["postgres"] + out["client"]
+    return out
 
 
 def _fmt(r: dict[str, Any]) -> str:

@@ -26,6 +26,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL, GRAPHQL_WS_PROTOCOL
+from strawberry.types.unset import UNSET
 
 from core.auth import authenticate
 from core.db import is_unavailable
@@ -51,6 +52,7 @@ from core.httpguard import (
     JSONTooDeep,
     MediaTypes,
     decode_json,
+    error_body,
     graphql_response_status,
 )
 from core.ratelimit import RateLimit, SlidingWindow, record_failed_authentication
@@ -59,6 +61,23 @@ from core.runtime import Frontdesk
 from schema.build import build_schema
 
 log = logging.getLogger("frontdesk.http")
+
+
+def _http_refusal(exc: HTTPException) -> tuple[int, str, str]:
+    """(status, code, message) for an HTTP-level refusal raised inside strawberry's view."""
+    reason = exc.reason
+    if reason == "Unsupported content type":
+        return (
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+            "send the request as JSON with the header Content-Type: application/json "
+            "(or a query as GET parameters)",
+        )
+    if exc.status_code == 405:
+        return 405, "METHOD_NOT_ALLOWED", reason
+    if exc.status_code == 404:
+        return 404, "NOT_FOUND", reason
+    return exc.status_code, "BAD_REQUEST", reason
 
 
 class FrontdeskGraphQL(GraphQL):
@@ -75,6 +94,20 @@ class FrontdeskGraphQL(GraphQL):
         super().__init__(schema, graphql_ide=ide, subscription_protocols=protocols)
         self.frontdesk = frontdesk
         self.max_json_depth = frontdesk.settings.max_json_depth
+
+    async def run(self, request: Any, context: Any = UNSET, root_value: Any = UNSET) -> Any:
+        """strawberry answers a malformed HTTP request with a plain-text body; Frontdesk answers
+        every refusal as GraphQL JSON with a stable code and what to send instead (issue 10,
+        finding 5)."""
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as exc:
+            return self.refusal_response(exc)
+
+    def refusal_response(self, exc: HTTPException) -> Response:
+        """An HTTP-level refusal as GraphQL JSON (also used by the speed layer's fast path)."""
+        status, code, message = _http_refusal(exc)
+        return Response(error_body(message, code), status, media_type="application/json")
 
     async def get_sub_response(self, request: Any) -> Response:
         sub_response = await super().get_sub_response(request)

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import json
 import os
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,16 +21,25 @@ from core import migrate
 from core.plugins import PluginHost, create_plugin_manager
 from core.settings import Settings
 
-app = typer.Typer(help="Frontdesk: GraphQL reception platform.", no_args_is_help=True)
-db_app = typer.Typer(help="Database migrations (core + one branch per plugin).")
-plugins_app = typer.Typer(help="Switch business lines on and off (state lives in the database).")
-schema_app = typer.Typer(help="The GraphQL schema as a product.")
-tokens_app = typer.Typer(help="API tokens bound to roles (C-13).")
+# Plain help (no Rich panels): Rich truncates long defaults with "…" in a narrow terminal.
+app = typer.Typer(
+    help="Frontdesk: GraphQL reception platform.", no_args_is_help=True, rich_markup_mode=None
+)
+db_app = typer.Typer(
+    help="Database migrations (core + one branch per plugin).", rich_markup_mode=None
+)
+plugins_app = typer.Typer(
+    help="Switch business lines on and off (state lives in the database).", rich_markup_mode=None
+)
+schema_app = typer.Typer(help="The GraphQL schema as a product.", rich_markup_mode=None)
+tokens_app = typer.Typer(help="API tokens bound to roles (C-13).", rich_markup_mode=None)
 app.add_typer(db_app, name="db")
 app.add_typer(plugins_app, name="plugins")
 app.add_typer(schema_app, name="schema")
 app.add_typer(tokens_app, name="tokens")
-config_app = typer.Typer(help="The effective settings (flags, FRONTDESK_* variables, file).")
+config_app = typer.Typer(
+    help="The effective settings (flags, FRONTDESK_* variables, file).", rich_markup_mode=None
+)
 app.add_typer(config_app, name="config")
 console = Console()
 err_console = Console(stderr=True)
@@ -367,6 +377,72 @@ def demo(
 DEMO_TOKEN_NAME = "demo admin"
 
 
+@app.command("import")
+@friendly
+def import_csv(
+    kind: Annotated[str, typer.Argument(help="sites, staff or customers")],
+    file: Annotated[Path, typer.Argument(help="A UTF-8 CSV file with a header row")],
+    rejects: Annotated[
+        Path | None,
+        typer.Option(help="Write the rejected rows here (with their error), to fix and re-import"),
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Import your own sites, staff or customers from CSV, one row per transaction, with the
+    same rules and error codes as the GraphQL mutations; prints a report of rejected rows.
+
+    Columns: sites: name, business_line[, timezone, calendar_region]; staff: site, name,
+    role[, phone]; customers: site, name[, phone, class, group_kind, group_name].  A site is
+    named by its name.  Exit status 1 when a row was rejected, 2 when nothing could be read.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn
+
+    from core.db import Database
+    from core.services.importing import ImportResult, import_rows, read_rows, write_rejects
+
+    url = _migrated(database_url)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DatabaseProblem(f"cannot read {file}: {exc}") from exc
+    rows = read_rows(kind, text)
+    host = asyncio.run(_enabled_host(url))
+    result = ImportResult(kind)
+
+    async def run(advance: Callable[[], None]) -> None:
+        db = Database(url)
+        try:
+            async for rejected in import_rows(
+                kind, rows, transaction=db.transaction, host=host, now=lambda: datetime.now(UTC)
+            ):
+                if rejected is None:
+                    result.imported += 1
+                else:
+                    result.rejected.append(rejected)
+                advance()
+        finally:
+            await db.dispose()
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(f"importing {kind}", total=len(rows))
+        asyncio.run(run(lambda: progress.advance(task)))
+    console.print(
+        f"{kind}: {result.imported} imported, {len(result.rejected)} rejected "
+        f"(of {len(rows)} rows in {file.name})",
+        highlight=False,
+    )
+    if result.rejected:
+        table = Table("line", "code", "why")
+        for r in result.rejected:
+            table.add_row(str(r.line), r.code, r.message)
+        console.print(table)
+        if rejects is not None:
+            write_rejects(rejects, kind, result.rejected)
+            console.print(f"rejected rows written to {rejects}: fix them and import that file")
+        raise typer.Exit(1)
+
+
 async def _demo_token_id(url: str) -> int | None:
     """The demo's admin token, if an earlier ``frontdesk demo`` made one (not revoked)."""
     from sqlalchemy import select
@@ -604,10 +680,15 @@ def config_show(
 @friendly
 def docs(
     output: Annotated[Path, typer.Option("--output", "-o", help="Folder")] = Path("docs"),
+    domain: Annotated[
+        Path | None,
+        typer.Option(help="The rules file (DOMAIN.md) to publish as rules.md; default: beside"),
+    ] = None,
 ) -> None:
     """Write the reference docs generated from the code: configuration.md (the settings),
-    cli.md (these commands) and errors.md (the schema's error codes), and the generated
-    list of 1.0's breaking changes in CHANGELOG.md; tests fail when they are stale."""
+    cli.md (these commands), errors.md (the schema's error codes), rules.md (the business
+    rules, when DOMAIN.md is found), and the generated list of 1.0's breaking changes in
+    CHANGELOG.md; tests fail when the committed ones are stale."""
     from core.settings import reference_markdown
     from schema.compat import write_changelog
     from schema.docs import errors_markdown
@@ -617,9 +698,33 @@ def docs(
     (output / "cli.md").write_text(cli_reference_markdown(), encoding="utf-8")
     (output / "errors.md").write_text(errors_markdown(), encoding="utf-8")
     write_changelog()  # CHANGELOG.md's generated list of the 1.0 breaking changes
-    console.print(
-        f"wrote {output / 'configuration.md'}, {output / 'cli.md'} and {output / 'errors.md'}"
-    )
+    written = [output / "configuration.md", output / "cli.md", output / "errors.md"]
+    source = domain or DOMAIN_FILE
+    if source.exists():
+        (output / "rules.md").write_text(rules_markdown(source.read_text("utf-8")), "utf-8")
+        written.append(output / "rules.md")
+    console.print("wrote " + ", ".join(str(p) for p in written))
+
+
+RULE_LINE = re.compile(r"^- ((?:RE|FC|PM|KTV|C)-\d+)\b")
+DOMAIN_FILE = Path(__file__).resolve().parent.parent.parent / "shared" / "DOMAIN.md"
+
+
+def rules_markdown(domain: str) -> str:
+    """docs/rules.md: the business rules the product implements (the project's DOMAIN.md),
+    with an anchor per rule id so docs, decisions and errors can link ``rules.md#re-5``."""
+    lines = [
+        "<!-- Generated from DOMAIN.md by `frontdesk docs --domain PATH`; a test fails when "
+        "it is stale. -->",
+        "",
+    ]
+    for line in domain.splitlines():
+        match = RULE_LINE.match(line)
+        if match:
+            rule = match.group(1)
+            line = f'- <a id="{rule.lower()}"></a>**{rule}**{line[2 + len(rule) :]}'
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 @schema_app.command("export")

@@ -136,6 +136,7 @@ DOMAIN_CODES: dict[str, tuple[str, dict[str, str]]] = {
             "INVALID_CALENDAR_REGION": "No public-holiday calendar for this region.",
             "CUSTOMER_EXISTS": "A customer with this phone number is registered at the site.",
             "GROUP_INCOMPLETE": "RE-11: a group needs both its kind and its name.",
+            "STAFF_EXISTS": "A staff member with this name works at the site (CSV import).",
         },
     ),
     "Visit": (

@@ -49,7 +49,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import text
@@ -171,6 +171,16 @@ class EventHorizon:
                 self.waiting_for = waiting
         finally:
             self.waiting_for = []
+
+
+def utc_iso(moment: datetime | None) -> str | None:
+    """A moment as event payloads carry it: ISO 8601 in UTC (``…+00:00``), exactly as the GraphQL
+    API's DateTime; the site's time zone is the site's ``timezone`` (issue 10, finding 7)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        raise ValueError(f"an event time must be timezone-aware, got naive {moment.isoformat()}")
+    return moment.astimezone(UTC).isoformat()
 
 
 async def record_event(

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import signal
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
@@ -28,6 +30,11 @@ from core.settings import Settings
 from core.webhooks import enqueue_deliveries, run_webhook_dispatcher
 
 log = logging.getLogger("frontdesk")
+
+# Fault injection for the process-kill tests (tests/test_process_kill_pg.py): a server started
+# with FRONTDESK_TEST_KILL_AFTER_COMMITS=N sends itself SIGKILL right after its N-th mutation
+# commits, before anything answers the client.  Unset (the default), it does nothing.
+KILL_AFTER_COMMITS_ENV = "FRONTDESK_TEST_KILL_AFTER_COMMITS"
 
 # Builds the schema of the host's enabled plugins (``schema.build.build_schema``).
 SchemaFactory = Callable[[PluginHost, Settings], Any]
@@ -93,6 +100,14 @@ class Frontdesk:
         # Set by core.app.create_app when requests are rate limited (core/ratelimit.py).
         self.rate_limiter: Any = None
         self.started = False
+        self._kill_after_commits = int(os.environ.get(KILL_AFTER_COMMITS_ENV) or 0)
+        self._mutation_commits = 0
+
+    def _committed(self) -> None:
+        """A root mutation field just committed (the fault-injection point, see above)."""
+        self._mutation_commits += 1
+        if self._kill_after_commits and self._mutation_commits >= self._kill_after_commits:
+            os.kill(os.getpid(), signal.SIGKILL)
 
     # --- lifecycle -------------------------------------------------------------------------
     async def start(self, *, watch: bool = True) -> None:
@@ -217,6 +232,8 @@ class Frontdesk:
                 await session.flush()
         if frame is not None:
             frame.audited = True
+            if self._kill_after_commits:
+                self._committed()
         events = take_pending_events(session)
         if events:
             try:
@@ -272,6 +289,8 @@ class Frontdesk:
             raise
         await opened.commit()
         frame.audited = True
+        if self._kill_after_commits:
+            self._committed()
         events = take_pending_events(session)
         if events:
             try:

@@ -179,7 +179,10 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="How often the dispatcher looks for due deliveries."
     )
     webhook_lease_seconds: float = Field(
-        default=60.0, gt=0, description="How long a process holds an endpoint's sending lease."
+        default=10.0,
+        gt=0,
+        description="How long an endpoint's sending lease lasts without renewal (a sender "
+        "renews it every third of that): how soon another process takes over from a dead one.",
     )
     accel: bool = Field(
         default=True,

@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from conftest import Client, start_frontdesk
+from conftest import SHANGHAI, Client, start_frontdesk
 from graphql import (
     GraphQLObjectType,
     OperationDefinitionNode,
@@ -40,7 +40,7 @@ from graphql import (
     parse,
 )
 from graphql.pyutils import Undefined
-from helpers import add_staff
+from helpers import add_staff, register
 from sqlalchemy import func, select
 from test_subscriptions import GqlWs, serve
 
@@ -54,6 +54,7 @@ from core.graphql.types import encode_cursor
 from core.models import Event
 from core.runtime import Frontdesk
 from core.settings import Settings
+from plugins.fitnessclub.models import CardSale
 from schema.build import SDL_PATH
 from schema.build import build_schema as compose_schema
 
@@ -96,19 +97,23 @@ ROOT_ARGUMENTS: dict[str, str] = {
     "shifts": '(siteId: "{site}", fromDate: "2026-11-01", toDate: "2026-11-30")',
     "onDuty": '(siteId: "{site}", at: "2026-11-24T12:00:00+08:00")',
     "shiftSwaps": '(siteId: "{site}")',
+    # The fitness club (issue 14): the demo club and the sale the fixture adds at its clock.
+    "fitnessSale": '(id: "{club_sale}")',
+    "fitnessSales": '(siteId: "{club}", month: "{club_month}")',
+    "fitnessClaims": '(saleId: "{club_sale}")',
+    "fitnessEvidence": '(siteId: "{club}", customerId: "{club_customer}")',
+    "fitnessConsultantMonth": (
+        '(siteId: "{club}", staffId: "{club_staff}", month: "{club_month}")'
+    ),
+    "fitnessOpenClaims": '(siteId: "{club}")',
+    "fitnessMonthReport": '(siteId: "{club}", month: "{club_month}")',
+    "fitnessMayTakeOver": (
+        '(siteId: "{club}", consultantId: "{club_staff}", receiverId: "{club_closer}", '
+        "hasAppointment: true, receiverHasOwnCustomerInGroup: true)"
+    ),
 }
-# Root fields deliberately not in the battery, each with the reason.
-FITNESS_EXEMPT = (
-    "the battery enables only real estate; the fitness line's queries are tested in "
-    "tests/fitnessclub (to do: a club site in the battery)"
-)
-EXEMPT: dict[str, str] = {
-    "fitnessSale": FITNESS_EXEMPT,
-    "fitnessSales": FITNESS_EXEMPT,
-    "fitnessClaims": FITNESS_EXEMPT,
-    "fitnessEvidence": FITNESS_EXEMPT,
-    "fitnessConsultantMonth": FITNESS_EXEMPT,
-}
+# Root fields deliberately not in the battery, each with the reason (none at present).
+EXEMPT: dict[str, str] = {}
 
 HAND_WRITTEN: list[tuple[str, dict[str, Any]]] = [
     # fragments (named, nested, inline), aliases, the same field twice
@@ -179,7 +184,7 @@ class World:
 @pytest.fixture
 async def fd(sqlite_url: str) -> AsyncIterator[Frontdesk]:
     """The speed layer on, whatever FRONTDESK_ACCEL says (this file compares it with stock)."""
-    await load_demo(sqlite_url, ["realestate"], lambda _message: None)
+    await load_demo(sqlite_url, ["realestate", "fitnessclub"], lambda _message: None)
     app = await start_frontdesk(sqlite_url, accel=True, **LIMITS)
     yield app
     await app.stop()
@@ -193,6 +198,10 @@ TRANSITION = """mutation($id: ID!, $actor: ID) { transitionComplaint(input: {com
 ISSUE = """mutation($staff: ID!) { issuePenalty(input: {staffId: $staff, ruleCode: "C-14-staff",
   amount: "200", reason: "rude to a customer"}) { penalty { id } userErrors { field message code
     } } }"""
+CLUB_SHEET = """mutation($input: RecordFollowUpSheetInput!) {
+  recordFollowUpSheet(input: $input) { sheet { id } userErrors { field message code } } }"""
+CLUB_SALE = """mutation($input: RecordCardSaleInput!) { recordCardSale(input: $input) { sale { id
+  } userErrors { field message code } } }"""
 HOOK = """mutation { registerWebhookEndpoint(input: {url: "https://crm.example.com/hooks",
   eventTypes: ["complaint.*"], secret: "0123456789abcdef0123"}) { endpoint { id } userErrors {
     field message code } } }"""
@@ -200,9 +209,11 @@ HOOK = """mutation { registerWebhookEndpoint(input: {url: "https://crm.example.c
 
 @pytest.fixture
 async def world(fd: Frontdesk, client: Client) -> World:
-    """The demo sales office plus a complaint, a penalty, a webhook endpoint and tokens."""
-    data = await client.data("""{ sites { nodes { id } } }""")
-    site = data["sites"]["nodes"][0]["id"]
+    """The demo sales office plus a complaint, a penalty, a webhook endpoint and tokens; the
+    demo club plus a sale still open to a claim at the client's clock."""
+    data = await client.data("""{ sites { nodes { id businessLine } } }""")
+    sites = {n["businessLine"]: n["id"] for n in data["sites"]["nodes"]}
+    site = sites["realestate"]
     page = await client.data(
         """query($s: ID!) { staff(siteId: $s, first: 50) { nodes { id role } }
              customers(siteId: $s, first: 50) { nodes { id } }
@@ -230,6 +241,7 @@ async def world(fd: Frontdesk, client: Client) -> World:
     complaint = filed["fileComplaint"]["complaint"]
     await client.data(TRANSITION, {"id": complaint["id"], "actor": sales[0]})
     await client.data(ISSUE, {"staff": sales[1]})
+    club = await _club_ids(client, sites["fitnessclub"])
     tokens = {}
     async with fd.write() as s:
         for role in ("admin", "frontend"):
@@ -247,8 +259,39 @@ async def world(fd: Frontdesk, client: Client) -> World:
         "endpoint": endpoint,
         "complaint": complaint["id"],
         "number": complaint["number"],
+        **club,
     }
     return World(ids=ids, tokens=tokens)
+
+
+async def _club_ids(client: Client, club: str) -> dict[str, str]:
+    """The demo club's contested sale (last month: its claims, evidence, the month) and a
+    consultant; plus a sale at the client's clock that Wang Fang's sheet keeps open to a claim."""
+    page = await client.data(
+        """query($s: ID!) { staff(siteId: $s, first: 10) { nodes { id name } }
+             customers(siteId: $s, first: 10) { nodes { id } } }""",
+        {"s": club},
+    )
+    staff = {n["name"]: n["id"] for n in page["staff"]["nodes"]}
+    async with client.app.db.session() as s:
+        sale = await s.scalar(select(CardSale).order_by(CardSale.id).limit(1))
+        assert sale is not None, "the demo club has no sale"
+        sale_id, buyer, sold_at = sale.id, sale.buyer_id, sale.sold_at
+    customer = (await register(client, club, "Identity Member", phone="13812349999"))["id"]
+    sheet = {"siteId": club, "consultantId": staff["Wang Fang"], "customerId": customer}
+    sheet |= {"surname": "Identity", "phone": "13812349999"}
+    await client.data(CLUB_SHEET, {"input": sheet})
+    sold = {"siteId": club, "closerId": staff["Zhao Lei"], "buyerId": customer}
+    sold |= {"price": "3680.00", "surname": "Identity", "phone": "13812349999"}
+    await client.data(CLUB_SALE, {"input": sold})
+    return {
+        "club": club,
+        "club_staff": staff["Wang Fang"],
+        "club_closer": staff["Zhao Lei"],
+        "club_customer": str(buyer),
+        "club_sale": str(sale_id),
+        "club_month": sold_at.astimezone(SHANGHAI).date().isoformat(),
+    }
 
 
 # --- the battery ----------------------------------------------------------------------------------
@@ -382,6 +425,21 @@ async def test_masking_and_refusals_are_in_the_battery(fd, world):
     phones = [e["node"]["phone"] for e in front["data"]["customers"]["edges"]]
     assert phones and all("*" in p for p in phones if p)
     assert admin["data"]["customers"]["edges"][0]["node"]["phone"] != phones[0]
+    # The club's cases answer with data: masked numbers for the front end, an open claim.
+    evidence = next(q for label, q, _v, _o in battery(world) if label == "root fitnessEvidence")
+    sheets = orjson.loads(await _execute(fd, FRONTEND, evidence, {}, None))["data"]
+    [sheet] = sheets["fitnessEvidence"]["followUpSheets"]
+    assert sheet["phone"] == "139****9001" and sheet["decision"]["rule"]
+    full = orjson.loads(await _execute(fd, ADMIN, evidence, {}, None))["data"]
+    assert full["fitnessEvidence"]["followUpSheets"][0]["phone"] == "13900139001"
+    opened = next(q for label, q, _v, _o in battery(world) if label == "root fitnessOpenClaims")
+    [open_claim] = orjson.loads(await _execute(fd, ADMIN, opened, {}, None))["data"][
+        "fitnessOpenClaims"
+    ]
+    assert open_claim["contenderIds"] == [world.ids["club_staff"]]
+    claims = next(q for label, q, _v, _o in battery(world) if label == "root fitnessClaims")
+    decided = orjson.loads(await _execute(fd, ADMIN, claims, {}, None))["data"]["fitnessClaims"]
+    assert [c["decision"]["rule"] for c in decided] == ["FC-4"]
     audit = next(q for label, q, _v, _o in battery(world) if label == "root auditLog")
     refused = orjson.loads(await _execute(fd, FRONTEND, audit, {}, None))
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
@@ -437,7 +495,7 @@ async def test_the_slim_http_path_answers_like_strawberrys_view(fd, stock_fd, wo
         health = (await fast_http.get("/healthz")).json()
         stock_health = (await stock_http.get("/healthz")).json()
     assert health["accel"]["enabled"] is True and stock_health["accel"]["enabled"] is False
-    assert health["status"] == "ok" and health["plugins"] == ["realestate"]
+    assert health["status"] == "ok" and set(health["plugins"]) == {"fitnessclub", "realestate"}
     # every stock request went through strawberry's run, no accelerated one did
     assert set(strawberry_runs) == {"FrontdeskGraphQL"}
     assert len(strawberry_runs) == 2 * len(battery(world))
@@ -452,7 +510,8 @@ async def test_healthz_counts_fallbacks(fd, world):
             headers={"content-type": "text/plain", "authorization": world.tokens["admin"]},
         )
         after = (await http.get("/healthz")).json()["accel"]
-    assert answer.status_code in (200, 400)  # strawberry's answer to text/plain
+    assert answer.status_code == 415  # the view's refusal of text/plain (UNSUPPORTED_MEDIA_TYPE)
+    assert answer.json()["errors"][0]["extensions"]["code"] == "UNSUPPORTED_MEDIA_TYPE"
     assert after["fallbacks"].get("http:content-type", 0) == (
         before["fallbacks"].get("http:content-type", 0) + 1
     )

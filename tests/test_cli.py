@@ -290,3 +290,12 @@ def test_demo_makes_one_admin_token_and_says_how_to_find_it_again(db: list[str])
     assert "Bearer fd_" not in again
     assert "frontdesk tokens list" in again and "frontdesk tokens create" in again
     assert _counts(_url(db), "api_tokens") == {"api_tokens": 1}
+
+
+def test_help_wraps_its_defaults_instead_of_truncating_them() -> None:
+    """Issue 10, finding 7: in an 60-column terminal `serve --help` shows every default whole."""
+    result = CliRunner().invoke(app, ["serve", "--help"], terminal_width=60, env={"COLUMNS": "60"})
+    assert result.exit_code == 0, result.output
+    assert "…" not in result.output
+    assert "FRONTDESK_WORKERS" in result.output
+    assert "~/.local/share/frontdesk" in result.output

@@ -313,6 +313,9 @@ async def test_C_5_C_7_C_8_C_11_file_a_phone_complaint_through_graphql(client, f
     assert filed["action"] == "FILED" and filed["actor"] == {"id": li, "name": "Li"}
     [ev] = await _events(fd, "complaint.filed")
     assert ev.payload["number"] == "261101" and ev.payload["actor_staff_id"] == int(li)
+    # Issue 10, finding 7: event payloads give times in UTC, exactly as the API's DateTime.
+    assert ev.payload["first_response_due"] == c["firstResponseDue"]
+    assert ev.payload["first_response_due"].endswith("+00:00")
 
 
 async def test_C_7_missing_phone_details_are_all_named_and_nothing_is_written(client, fd):
@@ -699,7 +702,8 @@ query($site: ID!, $now: DateTime) {
 }"""
 SWEEP = """
 mutation { sweepOverdueComplaints(input: {}) { count marked { kind due complaint { number }
-                                                    decision { rule message } } } }"""
+                                                    decision { rule message } } userErrors {
+                                                      field message code } } }"""
 
 
 async def test_C_8_C_11_overdue_is_queryable_and_the_sweep_raises_each_deadline_once(fd, office):

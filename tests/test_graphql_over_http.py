@@ -207,3 +207,20 @@ async def test_the_graphql_http_server_audit_passes_without_warnings(fd, graphql
     assert len(results) > 50
     failed = [(r["id"], r["name"], r["reason"]) for r in results if r["status"] != "ok"]
     assert failed == []
+
+
+async def test_a_post_without_content_type_is_a_json_error_saying_what_to_send(http):
+    """Issue 10, finding 5: a missing Content-Type is answered in JSON with a code and the fix,
+    never a plain-text 400."""
+    base, admin, _ = http
+    async with httpx.AsyncClient(timeout=30) as c:
+        response = await c.post(
+            f"{base}/graphql",
+            content=b'{"query": "{ __typename }"}',
+            headers={"authorization": f"Bearer {admin}"},
+        )
+    assert response.status_code in (400, 415)
+    assert response.headers["content-type"].startswith("application/")
+    body = response.json()
+    assert body["errors"][0]["extensions"]["code"]
+    assert "application/json" in body["errors"][0]["message"]

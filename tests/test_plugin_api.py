@@ -83,3 +83,37 @@ def test_a_misspelled_permission_fails_when_declared() -> None:
     with pytest.raises(PluginError) as caught:
         api.line_mutation(resolver, name="x", description="x", permission="mange")
     assert caught.value.code == "UNKNOWN_PERMISSION"
+
+
+def test_line_policy_applies_the_operators_settings_and_refuses_bad_ones() -> None:
+    from plugins.fitnessclub.policy import FitnessClubPolicy
+
+    policy = api.line_policy(FitnessClubPolicy, "fitnessclub", {"fitnessclub": {"party_size": 4}})
+    assert policy.party_size == 4
+    assert api.line_policy(FitnessClubPolicy, "fitnessclub", None) == FitnessClubPolicy()
+    with pytest.raises(api.FrontdeskError) as error:
+        api.line_policy(FitnessClubPolicy, "fitnessclub", {"fitnessclub": {"nope": 1}})
+    assert error.value.code == "INVALID_POLICY" and "nope" in str(error.value)
+
+
+async def test_the_service_helpers_read_sites_and_names(sqlite_url: str) -> None:
+    from conftest import Client, start_frontdesk
+    from helpers import add_staff, make_site
+
+    fd = await start_frontdesk(sqlite_url, enable=("realestate", "fitnessclub"))
+    try:
+        admin = Client(fd)
+        club = await make_site(admin, "Iron Temple", line="fitnessclub")
+        office = await make_site(admin, "Sunrise", line="realestate")
+        wang = await add_staff(admin, club, "Wang Li")
+        async with fd.db.session() as s:
+            site = await api.get_line_site(s, club, "fitnessclub", what="a fitness club")
+            assert site.id == int(club) and str(api.site_zone(site)) == site.timezone
+            with pytest.raises(api.InvalidInput) as error:
+                await api.get_line_site(s, office, "fitnessclub", what="a fitness club")
+            assert error.value.code == "WRONG_BUSINESS_LINE"
+            assert "is a realestate site, not a fitness club" in str(error.value)
+            assert await api.staff_names(s, [wang, None, int(wang)]) == {wang: "Wang Li"}
+            assert await api.staff_names(s, []) == {}
+    finally:
+        await fd.stop()

@@ -16,7 +16,13 @@ Markers, an HTML comment on the line(s) just before a fence:
 
 * ``<!-- expect-error: CODE -->`` — the block shows an error: each of its operations must
   answer with ``extensions.code`` CODE;
-* ``<!-- readme-test: skip (why) -->`` — the block is not run.
+* ``<!-- readme-test: skip (why) -->`` — the block is not run;
+* ``<!-- readme-test: before: frontdesk demo --lines fitnessclub -->`` — before the block, run
+  that ``frontdesk`` command on the served demo's database (as the reader does in their shell)
+  and wait until the server serves the lines it enabled.
+* ``<!-- readme-test: cli -->`` on a ```` ```bash ```` block — run by bash in a fresh directory
+  with ``frontdesk`` being this checkout's CLI on the served demo's database (as after
+  ``source .venv/bin/activate``); it must exit 0.
 
 Blocks under "Writing a business line" (and its old title "Writing a plugin") are skipped:
 they are a plugin's source files, installed as a package, not requests to the demo; that
@@ -58,17 +64,20 @@ FENCE = re.compile(r"^```(\w*)\s*$")
 HEADING = re.compile(r"^(#+)\s+(.*?)\s*$")
 EXPECT_ERROR = re.compile(r"<!--\s*expect-error:\s*([A-Z0-9_]+)\s*-->")
 SKIP = re.compile(r"<!--\s*readme-test:\s*skip\b.*?-->")
+BEFORE = re.compile(r"<!--\s*readme-test:\s*before:\s*frontdesk\s+(.*?)\s*-->")
+CLI = re.compile(r"<!--\s*readme-test:\s*cli\s*-->")
 TOKEN_PLACEHOLDER = "fd_…"
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 @dataclass
 class Block:
-    kind: str  # graphql, curl, python
+    kind: str  # graphql, curl, python, cli
     code: str
     line: int  # 1-based line of the opening fence
     section: str
     expect_error: str | None = None
+    before: list[str] | None = None  # a `frontdesk` command to run first
 
     def where(self) -> str:
         return f"README.md:{self.line} ({self.section})"
@@ -99,10 +108,6 @@ def readme_blocks(text: str) -> list[Block]:
         kind = {"graphql": "graphql", "python": "python"}.get(lang)
         if lang in ("bash", "sh", "shell") and re.search(r"^\s*curl\b", code, re.MULTILINE):
             kind = "curl"
-        if kind is None:
-            continue
-        if any(t.startswith(SKIPPED_SECTIONS) for _, t in headings):
-            continue
         # Markers: the comment lines right above the fence.
         above = []
         j = start - 1
@@ -110,9 +115,16 @@ def readme_blocks(text: str) -> list[Block]:
             above.append(lines[j])
             j -= 1
         markers = "\n".join(above)
+        if lang in ("bash", "sh", "shell") and CLI.search(markers):
+            kind = "cli"
+        if kind is None:
+            continue
+        if any(t.startswith(SKIPPED_SECTIONS) for _, t in headings):
+            continue
         if SKIP.search(markers):
             continue
         expected = EXPECT_ERROR.search(markers)
+        before = BEFORE.search(markers)
         blocks.append(
             Block(
                 kind=kind,
@@ -120,6 +132,7 @@ def readme_blocks(text: str) -> list[Block]:
                 line=start + 1,
                 section=" > ".join(t for _, t in headings) or "top",
                 expect_error=expected.group(1) if expected else None,
+                before=before.group(1).split() if before else None,
             )
         )
     return blocks
@@ -317,6 +330,47 @@ async def run_curl(demo: Demo, block: Block) -> None:
         _check(block, answer, stdout)
 
 
+async def run_before(demo: Demo, block: Block) -> None:
+    """The block's ``frontdesk`` command on the demo's database, in its own process (as the
+    reader runs it); then wait until the served schema has the lines it enabled."""
+    assert block.before and block.before[0] == "demo", f"{block.where()}: only `demo` is supported"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "from core.cli import main; main()",
+        *block.before, "--database-url", demo.url,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )  # fmt: skip
+    out, _ = await asyncio.wait_for(process.communicate(), 300)
+    assert process.returncode == 0, f"{block.where()}: {' '.join(block.before)}: {out.decode()}"
+    wanted = block.before[block.before.index("--lines") + 1].split(",")
+    headers = {"Authorization": f"Bearer {demo.token}"}
+    query = {"query": "{ plugins { code enabled } }"}
+    deadline = time.monotonic() + 60
+    async with httpx.AsyncClient(timeout=30) as client:
+        while True:  # the server re-reads the enabled lines (bus event, or its poll)
+            answer = (await client.post(demo.http, json=query, headers=headers)).json()
+            enabled = {p["code"] for p in answer["data"]["plugins"] if p["enabled"]}
+            if set(wanted) <= enabled:
+                return
+            assert time.monotonic() < deadline, f"{block.where()}: {wanted} never enabled"
+            await asyncio.sleep(0.2)  # polling the server's state, bounded by the deadline
+
+
+async def run_cli(demo: Demo, block: Block, workdir: Path) -> None:
+    """A shell session with ``frontdesk`` on the demo's database, in its own directory."""
+    prelude = f'frontdesk() {{ "{sys.executable}" -c "from core.cli import main; main()" "$@"; }}\n'
+    process = await asyncio.create_subprocess_exec(
+        "bash", "-euo", "pipefail", "-c", prelude + block.code,
+        cwd=workdir, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        env={**os.environ, "FRONTDESK_DATABASE_URL": demo.url, "PYTHONPATH": str(ROOT),
+             "COLUMNS": "200"},
+    )  # fmt: skip
+    out, _ = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode == 0, (
+        f"{block.where()} exited {process.returncode}:\n{out.decode(errors='replace')}"
+    )
+
+
 def run_python(demo: Demo, block: Block) -> None:
     code = compile(block.code, block.where(), "exec")
     exec(code, demo.namespace)
@@ -338,24 +392,29 @@ def test_blocks_are_found_with_their_markers() -> None:
         if len(skipped_section) == 2
         else 0
     )
-    assert len([b for b in blocks if b.kind != "curl"]) <= fenced - in_skipped
+    assert len([b for b in blocks if b.kind not in ("curl", "cli")]) <= fenced - in_skipped
     sample = (
         "# T\n<!-- expect-error: SITE_NOT_FOUND -->\n```graphql\n{ a }\n```\n"
         "<!-- readme-test: skip (illustration) -->\n```graphql\n{ b }\n```\n"
+        "<!-- readme-test: before: frontdesk demo --lines x -->\n```graphql\n{ c }\n```\n"
         "```bash\ncurl -s x\n```\n```bash\nls\n```\n"
+        "<!-- readme-test: cli -->\n```bash\nfrontdesk import sites s.csv\n```\n"
         "## Writing a business line\n```python\nimport x\n```\n## After\n```python\npass\n```\n"
     )
     parsed = readme_blocks(sample)
     assert [(b.kind, b.expect_error, b.code.strip()) for b in parsed] == [
         ("graphql", "SITE_NOT_FOUND", "{ a }"),
+        ("graphql", None, "{ c }"),
         ("curl", None, "curl -s x"),
+        ("cli", None, "frontdesk import sites s.csv"),
         ("python", None, "pass"),
     ]
+    assert parsed[1].before == ["demo", "--lines", "x"] and parsed[0].before is None
     two = operations(Block("graphql", "mutation { a } mutation { b }\n", 1, "t"))
     assert [op for op, _ in two] == [OperationType.MUTATION, OperationType.MUTATION]
 
 
-async def test_every_readme_example_runs_on_a_fresh_demo(demo: Demo) -> None:
+async def test_every_readme_example_runs_on_a_fresh_demo(demo: Demo, tmp_path: Path) -> None:
     if shutil.which("curl") is None:
         message = "curl is not installed (.ci/run installs it)"
         if REQUIRE_SERVICES:
@@ -365,10 +424,14 @@ async def test_every_readme_example_runs_on_a_fresh_demo(demo: Demo) -> None:
     subscriptions: list[Subscription] = []
     try:
         for block in blocks:
+            if block.before:
+                await run_before(demo, block)
             if block.kind == "graphql":
                 await run_graphql(demo, block, subscriptions)
             elif block.kind == "curl":
                 await run_curl(demo, block)
+            elif block.kind == "cli":
+                await run_cli(demo, block, tmp_path)
             else:
                 run_python(demo, block)
             for sub in subscriptions:

@@ -101,3 +101,82 @@ async def test_servers_start_and_serve_with_redis_down_and_catch_up_when_it_retu
         await one.stop()
         await two.stop()
         await switch.off()
+
+
+UPDATES = """
+subscription($site: ID, $after: String) {
+  complaintUpdates(siteId: $site, after: $after) { cursor id type complaintId }
+}"""
+FILE = """
+mutation($site: ID!, $staff: ID!, $text: String!) {
+  fileComplaint(input: {siteId: $site, channel: IN_PERSON, category: "service",
+                        description: $text, customerName: "Sun Hao", actingStaffId: $staff}) {
+    complaint { id } userErrors { field message code } }
+}"""
+
+
+async def test_real_server_processes_started_with_redis_down_serve_and_catch_up(
+    pg_url, redis_url, tmp_path
+):
+    """Two ``frontdesk serve`` processes started while Redis refuses connections: both
+    become ready, serve a mutation and a WebSocket subscription (a subscriber on the filing
+    process hears it live); when Redis comes back, the subscriber on the other process gets
+    the missed event and every later one, once each, in order."""
+    import httpx
+    from helpers import add_staff
+    from sqlalchemy.engine import make_url
+    from test_process_kill_pg import ServeProcess
+    from test_subscriptions import GqlWs, make_token
+
+    from core.graphql.types import encode_cursor
+
+    switch = Switch(make_url(redis_url).port or 6379)
+    await switch.reserve()  # Redis is "down" at this address
+    fd = await start_frontdesk(pg_url)
+    try:
+        client = Client(fd)
+        site = await make_site(client)
+        staff = await add_staff(client, site, "Li")
+        token = await make_token(fd, "admin")
+        after = encode_cursor(subscriptions.CURSOR_KIND, await fd.horizon.safe_id() or 0)
+    finally:
+        await fd.stop()
+    servers = [
+        ServeProcess.spawn(pg_url, str(tmp_path), FRONTDESK_REDIS_URL=switch.url) for _ in range(2)
+    ]
+    try:
+        await asyncio.gather(*(s.ready() for s in servers))  # started with Redis down
+        one, two = servers
+
+        async def file(text: str) -> str:
+            async with httpx.AsyncClient(timeout=30) as http:
+                response = await http.post(
+                    one.url,
+                    json={"query": FILE, "variables": {"site": site, "staff": staff, "text": text}},
+                    headers={"Authorization": token},
+                )
+            body = response.json()
+            assert not body.get("errors"), body
+            return body["data"]["fileComplaint"]["complaint"]["id"]
+
+        ws_url = one.url.replace("http://", "ws://")
+        async with (
+            GqlWs.connect(ws_url, token) as mine,
+            GqlWs.connect(two.url.replace("http://", "ws://"), token) as theirs,
+        ):
+            await mine.subscribe(UPDATES, {"site": site, "after": after})
+            await theirs.subscribe(UPDATES, {"site": site, "after": after})
+            first = await file("during the outage")  # a mutation, Redis down
+            [heard] = await mine.events(1, within=30)  # live on the filing process
+            assert heard["complaintId"] == first
+            await switch.on()
+            [caught_up] = await theirs.events(1, within=60)  # the other process catches up
+            assert caught_up["complaintId"] == first
+            second = await file("after the outage")
+            assert [e["complaintId"] for e in await theirs.events(1, within=60)] == [second]
+            assert [e["complaintId"] for e in await mine.events(1, within=60)] == [second]
+            await theirs.silent_for(0.5)  # nothing twice
+    finally:
+        for server in servers:
+            server.stop()
+        await switch.off()

@@ -25,11 +25,17 @@ What is here, by purpose:
   :class:`Join`, :func:`prefetched`, and the per-request helpers :func:`now`, :func:`read_session`,
   :func:`write_session`.
 * **Tables** — :data:`Base` (put your tables on it, prefixed with your line code),
-  :class:`UTCDateTime`, and core's ORM models for reads and foreign keys.
+  :class:`UTCDateTime`, and core's ORM models for reads and foreign keys (:class:`Site`,
+  :class:`Staff`, :class:`Customer`, :class:`Visit`, the ledger's :class:`Penalty` and its
+  :class:`PenaltyRule`: read them, write through the services).
 * **Services** (in the caller's transaction) — :func:`get_site`, :func:`get_staff`,
   :func:`add_staff`, :func:`register_customer`, :class:`CheckIn`, :func:`check_in_visit`,
   :func:`correct_visit`, :func:`issue_penalty`, :func:`revoke_penalty`, :func:`revoked_penalties`,
   :func:`record_event`, :func:`plugin_settings`.
+* **Service-module helpers** (what every line's ``service.py`` starts with) —
+  :func:`line_policy` / :func:`load_line_policy` (the line's policy with the operator's
+  settings, INVALID_POLICY when refused), :func:`get_line_site` (a site of your line, else
+  WRONG_BUSINESS_LINE), :func:`site_zone`, :func:`local_time`, :func:`staff_names`.
 """
 
 from __future__ import annotations
@@ -64,6 +70,8 @@ from core.models import (
     EmploymentStatus,
     GroupKind,
     InquiryKind,
+    Penalty,
+    PenaltyRule,
     Site,
     Staff,
     UTCDateTime,
@@ -92,14 +100,20 @@ from core.plugin_api.services import (
     add_staff,
     check_in_visit,
     correct_visit,
+    get_line_site,
     get_site,
     get_staff,
     issue_penalty,
+    line_policy,
+    load_line_policy,
+    local_time,
     plugin_settings,
     record_event,
     register_customer,
     revoke_penalty,
     revoked_penalties,
+    site_zone,
+    staff_names,
 )
 
 __all__ = [
@@ -127,7 +141,9 @@ __all__ = [
     "Money",
     "NotFound",
     "Notification",
+    "Penalty",
     "PenaltyBounds",
+    "PenaltyRule",
     "PenaltyRuleSpec",
     "PermissionDenied",
     "PluginInfo",
@@ -149,14 +165,18 @@ __all__ = [
     "add_staff",
     "check_in_visit",
     "correct_visit",
+    "get_line_site",
     "get_site",
     "get_staff",
     "hookimpl",
     "issue_penalty",
     "line_field",
     "line_mutation",
+    "line_policy",
     "line_query",
     "line_subscription",
+    "load_line_policy",
+    "local_time",
     "now",
     "parse_id",
     "plugin_settings",
@@ -166,5 +186,7 @@ __all__ = [
     "register_customer",
     "revoke_penalty",
     "revoked_penalties",
+    "site_zone",
+    "staff_names",
     "write_session",
 ]

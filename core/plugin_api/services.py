@@ -8,13 +8,17 @@ indistinguishable from core's own.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.errors import FrontdeskError, InvalidInput
 from core.events import record_event
-from core.models import Penalty, PluginState
+from core.models import Penalty, PluginState, Site, Staff
+from core.plugin_api.graphql import parse_id
 from core.services.directory import add_staff, get_site, get_staff_at, register_customer
 from core.services.penalties import issue_penalty, revoke_penalty
 from core.services.visits import CheckIn, check_in_visit, correct_visit
@@ -24,15 +28,30 @@ __all__ = [
     "add_staff",
     "check_in_visit",
     "correct_visit",
+    "get_line_site",
     "get_site",
     "get_staff",
     "issue_penalty",
+    "line_policy",
+    "load_line_policy",
+    "local_time",
     "plugin_settings",
     "record_event",
     "register_customer",
     "revoke_penalty",
     "revoked_penalties",
+    "site_zone",
+    "staff_names",
 ]
+
+PolicyT = TypeVar("PolicyT", covariant=True)
+
+
+class OverridablePolicy(Protocol[PolicyT]):
+    """A line's policy class: its defaults with an operator's stored overrides applied
+    (``ValueError`` naming the key when an override is wrong)."""
+
+    def from_overrides(self, overrides: Mapping[str, Any], /) -> PolicyT: ...
 
 
 async def get_staff(session: AsyncSession, staff_id: int, site_id: int, field: str) -> Any:
@@ -56,3 +75,62 @@ async def revoked_penalties(session: AsyncSession, penalty_ids: Iterable[int]) -
         return set()
     rows = await session.scalars(select(Penalty.revokes_id).where(Penalty.revokes_id.in_(ids)))
     return {int(i) for i in rows.all() if i is not None}
+
+
+# --- the helpers every line's service module starts with -------------------------------------
+
+
+def line_policy(
+    policy_type: OverridablePolicy[PolicyT],
+    code: str,
+    settings: Mapping[str, Mapping[str, Any]] | None,
+) -> PolicyT:
+    """Line ``code``'s policy with the operator's settings (``{code: {...}}``, as hooks
+    receive them) applied; a stored value the policy refuses answers INVALID_POLICY."""
+    try:
+        return policy_type.from_overrides(((settings or {}).get(code)) or {})
+    except ValueError as exc:
+        raise FrontdeskError(str(exc), code="INVALID_POLICY") from exc
+
+
+async def load_line_policy(
+    session: AsyncSession, policy_type: OverridablePolicy[PolicyT], code: str
+) -> PolicyT:
+    """:func:`line_policy` with the settings as stored now (read in the caller's
+    transaction)."""
+    return line_policy(policy_type, code, {code: await plugin_settings(session, code)})
+
+
+async def get_line_site(
+    session: AsyncSession, site_id: Any, business_line: str, *, what: str, lock: bool = False
+) -> Site:
+    """The site ``site_id`` (an input id, parsed as ``siteId``) when it is a site of
+    ``business_line``; SITE_NOT_FOUND, or WRONG_BUSINESS_LINE saying the site is not
+    ``what`` (e.g. "a fitness club"). ``lock`` as in :func:`get_site`."""
+    site = await get_site(session, parse_id(site_id, "siteId"), lock=lock)
+    if site.business_line != business_line:
+        raise InvalidInput(
+            f"site {site.id} is a {site.business_line} site, not {what}",
+            code="WRONG_BUSINESS_LINE",
+        )
+    return site
+
+
+def site_zone(site: Site) -> ZoneInfo:
+    """The site's time zone (rules take it explicitly)."""
+    return ZoneInfo(site.timezone)
+
+
+def local_time(site: Site, moment: datetime) -> datetime:
+    """``moment`` (aware) on the site's clock."""
+    return moment.astimezone(site_zone(site))
+
+
+async def staff_names(session: AsyncSession, ids: Iterable[int | str | None]) -> dict[str, str]:
+    """``{str(id): name}`` of the staff ``ids`` (empty ids skipped; one statement, none when
+    there is nothing to look up) — for the sentences of a rule's reasons."""
+    wanted = sorted({int(i) for i in ids if i})
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(wanted)))
+    return {str(i): name for i, name in rows.all()}

@@ -19,7 +19,8 @@ Design (why it cannot lose, reorder or — for an idempotent receiver — duplic
   event exactly once, in order.
 * **One sender per endpoint across processes.**  A process claims an endpoint with a lease
   (``lease_owner``/``lease_expires_at``, a conditional UPDATE that works on PostgreSQL and
-  SQLite) before sending, and renews it before every attempt.
+  SQLite) before sending; a heartbeat renews the short lease while it sends, so a killed
+  process's endpoints are taken over within one lease (``webhook_lease_seconds``).
 * **Never in the request path.**  Mutations only insert rows; HTTP happens in the
   dispatcher task, with exponential backoff (``base * 2**(attempt-1)``, capped) when the
   receiver is down or answers non-2xx.

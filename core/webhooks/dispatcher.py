@@ -1,5 +1,18 @@
 """The dispatcher: each endpoint's pending deliveries, oldest event first, one at a time,
-under a lease, with exponential backoff."""
+under a short, renewed lease, with exponential backoff.
+
+Leases (issue 8): a process sends to an endpoint only while it holds the endpoint's lease
+(``lease_owner``/``lease_expires_at``).  The lease is short (``webhook_lease_seconds``,
+10 s by default) and a heartbeat renews it every third of that while the sender works, even
+during a slow attempt (the request timeout is not bounded by the lease).  So:
+
+* a process killed mid-attempt stops renewing; its lease runs out within one short lease and
+  another process, which waits for exactly that moment (not for its next poll), takes the
+  endpoint over and sends the head again (same ``Frontdesk-Event-Id``: at least once);
+* a process that cannot renew (the lease was taken over, or the database was unreachable
+  until the lease ran out) abandons the attempt in flight and records nothing of it: an
+  attempt is recorded only in a transaction that still holds the lease.
+"""
 
 from __future__ import annotations
 
@@ -53,7 +66,7 @@ class WebhookConfig:
     backoff_cap: float = 600.0
     timeout: float = 10.0
     poll_seconds: float = 5.0
-    lease_seconds: float = 60.0
+    lease_seconds: float = 10.0
 
     @classmethod
     def from_settings(cls, settings: Any) -> WebhookConfig:
@@ -64,6 +77,11 @@ class WebhookConfig:
             if raw not in (None, ""):
                 values[name] = float(raw)
         return cls(**values)
+
+    @property
+    def heartbeat_seconds(self) -> float:
+        """How often a sender renews its lease: three times per lease."""
+        return self.lease_seconds / 3
 
     def backoff(self, attempts: int) -> float:
         """Seconds to wait after the ``attempts``-th failed attempt."""
@@ -148,7 +166,7 @@ class WebhookDispatcher:
         """Start a sender for every endpoint whose head is due; seconds until the next is."""
         now = datetime.now(UTC)
         wait = self.config.poll_seconds
-        for endpoint_id, due_at in await self._heads():
+        for endpoint_id, due_at, leased_until in await self._heads():
             if endpoint_id in self._draining:
                 continue
             delay = (due_at - now).total_seconds()
@@ -158,20 +176,29 @@ class WebhookDispatcher:
             if await self._claim(endpoint_id):
                 task = asyncio.create_task(self._drain(endpoint_id))
                 self._draining[endpoint_id] = task
+            elif leased_until is not None:
+                # Another process holds it: look again the moment its lease would run out
+                # (a dead holder stops renewing), not a whole poll later.
+                wait = min(wait, (leased_until - now).total_seconds() + 0.05)
         return max(wait, 0.01)
 
-    async def _heads(self) -> list[tuple[int, datetime]]:
-        """(endpoint, when its head is due) for every active endpoint that is owed something.
+    async def _heads(self) -> list[tuple[int, datetime, datetime | None]]:
+        """(endpoint, when its head is due, until when its lease is held) for every active
+        endpoint that is owed something.
 
         One index lookup per endpoint (endpoints are few; a backlog can be large)."""
         d = WebhookDelivery
-        heads: list[tuple[int, datetime]] = []
+        heads: list[tuple[int, datetime, datetime | None]] = []
         horizon = await self.fd.horizon.safe_id()
         async with self.fd.db.session() as s:
             endpoints = (
-                await s.scalars(select(WebhookEndpoint.id).where(WebhookEndpoint.active.is_(True)))
+                await s.execute(
+                    select(WebhookEndpoint.id, WebhookEndpoint.lease_expires_at).where(
+                        WebhookEndpoint.active.is_(True)
+                    )
+                )
             ).all()
-            for endpoint_id in endpoints:
+            for endpoint_id, leased_until in endpoints:
                 stmt = select(d.next_attempt_at).where(
                     d.endpoint_id == endpoint_id, d.status == PENDING
                 )
@@ -179,7 +206,7 @@ class WebhookDispatcher:
                     stmt = stmt.where(d.event_id <= horizon)
                 due_at = await s.scalar(stmt.order_by(d.event_id, d.id).limit(1))
                 if due_at is not None:
-                    heads.append((endpoint_id, due_at))
+                    heads.append((endpoint_id, due_at, leased_until))
         return heads
 
     async def _claim(self, endpoint_id: int) -> bool:
@@ -203,6 +230,21 @@ class WebhookDispatcher:
             )
             return result.rowcount == 1
 
+    async def _renew(self, endpoint_id: int) -> bool:
+        """The heartbeat: extend our own lease; False if another process holds it now."""
+        e = WebhookEndpoint
+        async with self.fd.db.transaction() as s:
+            result = await s.execute(
+                update(e)
+                .where(e.id == endpoint_id, e.lease_owner == self.owner)
+                .values(
+                    lease_expires_at=datetime.now(UTC)
+                    + timedelta(seconds=self.config.lease_seconds)
+                )
+                .execution_options(synchronize_session=False)
+            )
+            return result.rowcount == 1
+
     async def _release(self, endpoint_id: int) -> None:
         e = WebhookEndpoint
         async with self.fd.db.transaction() as s:
@@ -214,6 +256,41 @@ class WebhookDispatcher:
             )
 
     async def _drain(self, endpoint_id: int) -> None:
+        """Send the endpoint's heads while a heartbeat renews the lease; abandon the attempt
+        in flight if the lease cannot be renewed before it runs out."""
+        work = asyncio.create_task(self._send_heads(endpoint_id))
+        held_until = time.monotonic() + self.config.lease_seconds
+        try:
+            while True:
+                done, _ = await asyncio.wait({work}, timeout=self.config.heartbeat_seconds)
+                if done:
+                    break
+                try:
+                    renewed = await self._renew(endpoint_id)
+                except Exception:  # noqa: BLE001 - the database may be down for a moment
+                    log.warning("renewing the lease on webhook endpoint %s failed", endpoint_id)
+                    renewed = time.monotonic() < held_until
+                else:
+                    if renewed:
+                        held_until = time.monotonic() + self.config.lease_seconds
+                if not renewed:
+                    log.warning(
+                        "lost the lease on webhook endpoint %s; abandoning the attempt in "
+                        "flight (the lease holder sends it again)",
+                        endpoint_id,
+                    )
+                    break
+        finally:
+            if not work.done():
+                work.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await work
+            self._draining.pop(endpoint_id, None)
+            with contextlib.suppress(Exception):
+                await self._release(endpoint_id)
+            self._wake.set()
+
+    async def _send_heads(self, endpoint_id: int) -> None:
         try:
             while await self._claim(endpoint_id):
                 horizon = await self.fd.horizon.safe_id()
@@ -236,18 +313,14 @@ class WebhookDispatcher:
                     url, secret = endpoint.url, endpoint.secret
                     delivery_id, attempts = head.id, head.attempt_count
                 outcome = await self._send(url, secret, event)
-                await self._record(delivery_id, attempts, outcome)
+                if not await self._record(endpoint_id, delivery_id, attempts, outcome):
+                    return  # the lease was lost meanwhile: its new holder sends the head
                 if not outcome.ok:
                     return
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("webhook sender for endpoint %s failed", endpoint_id)
-        finally:
-            self._draining.pop(endpoint_id, None)
-            with contextlib.suppress(Exception):
-                await self._release(endpoint_id)
-            self._wake.set()
 
     async def _send(self, url: str, secret: str, event: Event) -> _Outcome:
         body = event_body(event)
@@ -290,11 +363,28 @@ class WebhookDispatcher:
                 error += " (redirects are not followed)"
         return _Outcome(ok, status, error, elapsed)
 
-    async def _record(self, delivery_id: int, attempts: int, outcome: _Outcome) -> None:
+    async def _record(
+        self, endpoint_id: int, delivery_id: int, attempts: int, outcome: _Outcome
+    ) -> bool:
+        """Store the attempt, in a transaction that still holds the lease (renewing it);
+        False, storing nothing, if another process took the endpoint over meanwhile."""
         now = datetime.now(UTC)
+        e = WebhookEndpoint
         async with self.fd.db.transaction() as s:
+            held = await s.execute(
+                update(e)
+                .where(e.id == endpoint_id, e.lease_owner == self.owner)
+                .values(lease_expires_at=now + timedelta(seconds=self.config.lease_seconds))
+                .execution_options(synchronize_session=False)
+            )
             delivery = await s.get(WebhookDelivery, delivery_id)
             assert delivery is not None
+            if held.rowcount != 1 or delivery.status != PENDING:
+                log.warning(
+                    "webhook endpoint %s was taken over during an attempt; not recording it",
+                    endpoint_id,
+                )
+                return False
             s.add(
                 WebhookAttempt(
                     delivery_id=delivery_id,
@@ -313,6 +403,7 @@ class WebhookDispatcher:
             else:
                 delay = self.config.backoff(attempts + 1)
                 delivery.next_attempt_at = now + timedelta(seconds=delay)
+        return True
 
 
 # The running dispatcher of each Frontdesk in this process (to wake it after a replay).

@@ -1,6 +1,7 @@
-"""Demo club: three consultants, a director, and three contested sales of last month — the
-same claim by Wang Fang decided three ways by when it was found (FC-4): whole on day 3,
-half on day 10, the closer's on day 18."""
+"""Demo club: three membership consultants, their manager, the club director (the club's
+own roles), and three contested sales of last month — the same claim by Wang Fang decided
+three ways by when it was found (FC-4): whole on day 3, half on day 10, the closer's on
+day 18."""
 
 from __future__ import annotations
 
@@ -22,10 +23,11 @@ from plugins.fitnessclub import rules, service
 from plugins.fitnessclub import schema as gql
 
 DEMO_STAFF = [
-    ("Wang Fang", "salesperson"),
-    ("Zhao Lei", "salesperson"),
-    ("Chen Jie", "salesperson"),
-    ("Sun Hui", "sales_manager"),
+    ("Wang Fang", "membership_consultant"),
+    ("Zhao Lei", "membership_consultant"),
+    ("Chen Jie", "membership_consultant"),
+    ("Sun Hui", "membership_manager"),
+    ("Zhou Ting", "club_director"),
 ]
 # (name, mobile, day of the month the claim is found on: the sale is on day 2)
 DEMO_CONTESTS = [
@@ -40,7 +42,7 @@ async def load(context: DemoContext, site: Site) -> None:
     tz = service.tz_of(site)
     context.progress("fitness club: staff")
     staff = [
-        await add_staff(s, site_id=site.id, name=n, role=r, phone=None, now=now)
+        await add_staff(s, site_id=site.id, name=n, role=r, phone=None, now=now, host=context.host)
         for n, r in DEMO_STAFF
     ]
     wang, zhao = staff[0], staff[1]

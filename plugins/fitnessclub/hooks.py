@@ -15,8 +15,10 @@ from core.plugin_api import (
     PluginInfo,
     ReceptionContext,
     SaleContext,
+    StaffRole,
     VisitRecorded,
     hookimpl,
+    line_field,
     line_mutation,
     line_query,
 )
@@ -26,6 +28,24 @@ from plugins.fitnessclub import schema as gql
 from plugins.fitnessclub.policy import FitnessClubPolicy
 
 CODE = fitnessclub.CODE
+
+CLUB_ROLES = (
+    StaffRole(
+        "membership_consultant",
+        "Membership consultant (会籍顾问)",
+        "sells cards; keeps follow-up sheets and the appointment book, claims sales (FC-3 … FC-23)",
+    ),
+    StaffRole(
+        "membership_manager",
+        "Membership manager (会籍经理)",
+        "leads consultants; signs a change form for the other party (FC-22)",
+    ),
+    StaffRole(
+        "club_director",
+        "Club director (总监)",
+        "signs appointments (FC-3) and, after the manager, change forms (FC-22); closes the month",
+    ),
+)
 
 
 @hookimpl
@@ -44,6 +64,12 @@ def frontdesk_plugin_info() -> PluginInfo:
 @hookimpl
 def frontdesk_migrations() -> MigrationBranch:
     return MigrationBranch("fitnessclub", Path(__file__).parent / "migrations" / "versions")
+
+
+@hookimpl
+def frontdesk_staff_roles() -> list[StaffRole]:
+    """The club's own roles (seed 000 篇八), accepted by ``addStaff(role:)`` at club sites."""
+    return list(CLUB_ROLES)
 
 
 @hookimpl
@@ -95,6 +121,20 @@ def frontdesk_attribute_sale(context: SaleContext) -> Any:
 
 
 @hookimpl
+def frontdesk_graphql_type_fields() -> list[Any]:
+    return [
+        line_field(
+            on="Customer",
+            name="fitnessclub",
+            type=gql.FitnessMembership,
+            description="The club member's current card and who serves them (FC-13, FC-17); "
+            "null for a customer without a card.",
+            loader=service.load_memberships,
+        )
+    ]
+
+
+@hookimpl
 def frontdesk_graphql_types() -> list[type]:
     return [gql.FitnessSale, gql.FitnessClaim, gql.FitnessEvidence]
 
@@ -116,6 +156,25 @@ def frontdesk_graphql_queries() -> list[Any]:
             service.consultant_month,
             name="fitnessConsultantMonth",
             description="A consultant's month: the sales they hold a share of, and the sum.",
+        ),
+        line_query(
+            service.fitness_month_report,
+            name="fitnessMonthReport",
+            description="A month's attribution report: every consultant's sales, shares, "
+            "follow-up rights and fines (site time; this month by default).",
+        ),
+        line_query(
+            service.fitness_open_claims,
+            name="fitnessOpenClaims",
+            description="Open claims: the club's sales a claim (对单) can still change today, "
+            "with who could claim each (only those of consultantId when given).",
+        ),
+        line_query(
+            service.fitness_may_take_over,
+            name="fitnessMayTakeOver",
+            description="FC-14: may a consultant who finds their own customer in another's "
+            "reception take over (an appointment; the receiver's consent when they have a "
+            "customer of their own in the group)?",
         ),
         line_query(
             service.fitness_claims,
@@ -141,6 +200,14 @@ def frontdesk_graphql_mutations() -> list[Any]:
             "showed an earlier one).",
             result="sheet",
             result_description="The follow-up sheet as recorded (FC-20: valid or not).",
+        ),
+        line_mutation(
+            service.report_unreachable_mutation,
+            name="reportUnreachablePhone",
+            description="FC-5: a follow-up sheet's number could not be reached; invalid 48 "
+            "hours after the first report.",
+            result="sheet",
+            result_description="The sheet, with the report (FC-5).",
         ),
         line_mutation(
             service.record_appointment,
@@ -188,6 +255,22 @@ def frontdesk_graphql_mutations() -> list[Any]:
             result_description="Whose sale it is, in what shares, and why.",
         ),
         line_mutation(
+            service.claim_party_mutation,
+            name="claimPartySales",
+            description="FC-14: one claim on the sales of a party of three or more that came "
+            "in together; each sale is decided and stored.",
+            result="result",
+            result_description="Each sale of the party decided (FC-14).",
+        ),
+        line_mutation(
+            service.credit_group_joiner_mutation,
+            name="creditGroupJoiner",
+            description="FC-15: a same-day joiner of a group sale who arrived separately and "
+            "was received by another consultant: duty reception, the group's consultant's sale.",
+            result="result",
+            result_description="Whose sale it is now (FC-15), and why.",
+        ),
+        line_mutation(
             service.close_month_mutation,
             name="closeMonth",
             description="FC-22: close a month on or after its last day; attributions freeze.",
@@ -229,6 +312,11 @@ def frontdesk_error_codes() -> list[LineErrorCode]:
         LineErrorCode("INVALID_GROUP_SIZE", "FC-2: a group size below 1.", visit),
         LineErrorCode("EMPTY_PARTY", "FC-2: a party of nobody.", visit),
         LineErrorCode("NO_ATTRIBUTION_RULES", "The line has no attribution rules."),
+        LineErrorCode("SHEET_NOT_FOUND", "No follow-up sheet with this id at this site."),
+        LineErrorCode("INVALID_PARTY", "FC-14: the sales named are not one party's."),
+        LineErrorCode("INVALID_PARTY_SIZE", "FC-14: a party claim needs three or more sales."),
+        LineErrorCode("PARTY_NOT_TOGETHER", "FC-14: the party did not come in together."),
+        LineErrorCode("NOT_A_GROUP_SALE", "FC-15: the sale named is not a group sale."),
     ]
 
 

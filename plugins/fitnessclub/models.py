@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.plugin_api import Base, UTCDateTime
@@ -68,6 +68,8 @@ class CardSale(Base):
     """A card sale and its current attribution (shares as ``[{staff_id, share}]``)."""
 
     __tablename__ = "fc_card_sales"
+    # A site's sales of a time range (month reports, open claims): fc0002.
+    __table_args__ = (Index("ix_fc_card_sales_site_sold_at", "site_id", "sold_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)

@@ -578,6 +578,135 @@ def month_change_check(
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimWindow:
+    """Whether a sale still with its closer is open to a claim (对单) today, and until when.
+
+    ``last_day`` is the last date a claim may still change it (None: no deadline, FC-7, or
+    already shut); ``whole_through`` the last date a claim found would still take the whole
+    sale (FC-4 day 7; None when that is past or does not apply)."""
+
+    open: bool
+    last_day: date | None
+    whole_through: date | None
+    reason: Reason
+
+
+def claim_window(
+    sale_day: date,
+    today: date,
+    *,
+    group_size: int = 1,
+    registered: bool = True,
+    month_closed: bool = False,
+    policy: FitnessClubPolicy = DEFAULT_POLICY,
+) -> ClaimWindow:
+    """ "Open claims": is a sale of ``sale_day`` still open to a claim on ``today`` (site
+    dates), and until when. The windows are those :func:`decide_claim` applies:
+
+    - FC-7: a sale to a visitor never registered has no deadline, not even the month close
+      (for a consultant whose follow-up sheet is earlier than the sale);
+    - FC-22: claims across months are refused, a closed month is frozen, and from the first
+      of the month's last ``month_end_freeze_days`` days only same-day sales change;
+    - FC-15: a group sale is claimed on its day only;
+    - FC-4: through day ``half_claim_days`` (the sale's date is day 1); whole through day
+      ``whole_claim_days``.
+
+    *Decided* (the issue is silent on "open claims"): a claim is decided the moment it is
+    made, so what is "open" is a sale a claim can still change — the same windows, read
+    ahead. ``last_day`` is the earliest of the FC-4 deadline, the month's last day and the
+    day before the month-end freeze (for a sale made before the freeze).
+    """
+    if today < sale_day:
+        raise FitnessRuleError(
+            "FUTURE_SALE", f"the sale of {_fmt(sale_day)} is after {_fmt(today)}"
+        )
+    if not registered:
+        return ClaimWindow(
+            True,
+            None,
+            None,
+            Reason(
+                "FC-7",
+                f"The sale of {_fmt(sale_day)} was to a visitor never registered: a consultant "
+                "whose follow-up sheet is earlier may claim the whole sale at any time, even "
+                "after the month close.",
+            ),
+        )
+    frozen = month_change_check(sale_day, today, month_closed, policy)
+    if frozen is not None:
+        return ClaimWindow(False, None, None, frozen)
+    if group_size >= policy.group_sale_size:
+        if today != sale_day:
+            return ClaimWindow(
+                False,
+                None,
+                None,
+                Reason(
+                    "FC-15",
+                    f"The group sale of {group_size} on {_fmt(sale_day)} could be claimed on "
+                    "its day only.",
+                ),
+            )
+        return ClaimWindow(
+            True,
+            sale_day,
+            sale_day,
+            Reason(
+                "FC-15",
+                f"A group sale of {group_size}: claims with a follow-up sheet or appointment "
+                f"for the claimed member are open today ({_fmt(sale_day)}) only.",
+            ),
+        )
+    day_no = day_number(sale_day, today)
+    if day_no > policy.half_claim_days:
+        return ClaimWindow(
+            False,
+            None,
+            None,
+            Reason(
+                "FC-4",
+                f"Today is day {day_no} of the sale of {_fmt(sale_day)} (the sale's date is "
+                f"day 1): later than {policy.half_claim_days} days, it stays with the closer.",
+            ),
+        )
+    last_day = min(
+        sale_day + timedelta(days=policy.half_claim_days - 1), last_day_of_month(sale_day)
+    )
+    rule = "FC-4"
+    freeze_from = last_day_of_month(sale_day) - timedelta(days=policy.month_end_freeze_days - 1)
+    if policy.month_end_freeze_days:
+        if sale_day >= freeze_from:
+            last_day = sale_day  # a sale in the freeze changes on its own day only
+        elif last_day >= freeze_from:
+            last_day = freeze_from - timedelta(days=1)
+    if last_day < sale_day + timedelta(days=policy.half_claim_days - 1):
+        rule = "FC-22"
+    whole_last = sale_day + timedelta(days=policy.whole_claim_days - 1)
+    whole_through = min(whole_last, last_day) if today <= min(whole_last, last_day) else None
+    share = (
+        f"the whole sale through {_fmt(whole_through)}, then half"
+        if whole_through is not None
+        else "half"
+    )
+    limit = (
+        f"day {policy.half_claim_days} (FC-4)"
+        if rule == "FC-4"
+        else "the month's end: no claims across months, and in its last "
+        f"{policy.month_end_freeze_days} days only same-day sales change (FC-22)"
+    )
+    return ClaimWindow(
+        True,
+        last_day,
+        whole_through,
+        Reason(
+            rule,
+            f"Today is day {day_no} of the sale of {_fmt(sale_day)}: a claim with evidence "
+            f"takes {share}, through {_fmt(last_day)} — {limit}.",
+        ),
+    )
+
+
 def _valid_sheets(
     facts: ClaimFacts, consultant: str, sale_day: date, policy: FitnessClubPolicy
 ) -> list[FollowUpSheet]:
@@ -1152,6 +1281,56 @@ def group_joiner_credit(
         f"The customer did not join the group on its day as a separate arrival; the sale is "
         f"{other}'s.",
     )
+
+
+def decide_group_joiner(
+    sale: Sale,
+    *,
+    group_consultant: str,
+    group_sale_day: date,
+    group_size: int,
+    arrived_separately: bool,
+    found_day: date,
+    month_closed: bool,
+    tz: tzinfo,
+    names: Mapping[str, str] | None = None,
+    policy: FitnessClubPolicy = DEFAULT_POLICY,
+) -> ClaimDecision:
+    """FC-15 注 as a claim by the group's consultant on a joiner's own card: the group sale
+    must have at least ``group_sale_size`` people; the sale may still change (FC-22, as for
+    any claim); then :func:`group_joiner_credit` decides — WHOLE to the group's consultant
+    for a same-day joiner who arrived separately (the receiver's duty reception earns no
+    credit), else it STAYS with the closer.
+
+    *Decided* (seed silent): like a group sale's own claims, this is settled on the group
+    sale's day or later within the FC-22 month rules; the joiner's card must be of that day.
+    """
+    names = names or {}
+    if group_size < policy.group_sale_size:
+        raise FitnessRuleError(
+            "NOT_A_GROUP_SALE",
+            f"a group sale has at least {policy.group_sale_size} people, not {group_size}",
+        )
+    sale_day = local_date(sale.sold_at, tz)
+    facts = ClaimFacts(
+        sale=sale, claimant=group_consultant, found_at=sale.sold_at, tz=tz, names=names
+    )
+    frozen = month_change_check(sale_day, found_day, month_closed, policy)
+    if frozen is not None:
+        return ClaimDecision(Outcome.REFUSED, (Share(sale.closer, WHOLE),), sale.closer, frozen)
+    winner, reason = group_joiner_credit(
+        group_consultant,
+        sale.closer,
+        joined_on_sale_day=sale_day == group_sale_day,
+        arrived_separately=arrived_separately,
+        names=names,
+    )
+    evidence = [
+        f"group sale of {group_size} by {_name(names, group_consultant)} on {_fmt(group_sale_day)}"
+    ]
+    if winner == group_consultant and winner != sale.closer:
+        return _decision(facts, Outcome.WHOLE, reason.rule, reason.message, evidence)
+    return _decision(facts, Outcome.STAYS, reason.rule, reason.message, evidence)
 
 
 # --- reception: FC-3, FC-8, FC-10, FC-11, FC-18 --------------------------------------------

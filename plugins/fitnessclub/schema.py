@@ -324,3 +324,118 @@ class FitnessConsultantMonth:
     sales: list[FitnessSale]
     total_share: Decimal = strawberry.field(description="Sum of shares (1 per whole sale).")
     follow_up_rights: int = strawberry.field(description="FC-13: sales whose member they serve.")
+    fines: list[FitnessFine] = strawberry.field(
+        description="Fines issued to them in the month (site time), revoked ones left out."
+    )
+    total_fines: Decimal = strawberry.field(description="Sum of those fines, CNY.")
+
+
+@strawberry.type(
+    description="Open claims: a sale still with its closer that a claim (对单) can still "
+    "change today, and who could claim it."
+)
+class FitnessOpenClaim:
+    sale: FitnessSale
+    open_through: date | None = strawberry.field(
+        description="The last date a claim may change it (site time); null: no deadline (FC-7)."
+    )
+    whole_through: date | None = strawberry.field(
+        description="The last date a claim would still take the whole sale (FC-4 day 7); null "
+        "when past."
+    )
+    contender_ids: list[strawberry.ID] = strawberry.field(
+        description="Consultants other than the closer and the holder with a follow-up sheet, "
+        "appointment or lead on the card's customer."
+    )
+    decision: Decision = strawberry.field(description="Why it is open, and until when.")
+
+
+@strawberry.input(
+    description="FC-14: a claim on the card sales of a party of three or more that came in "
+    "together, by a consultant who follows one of them."
+)
+class PartyClaimInput:
+    sale_ids: list[strawberry.ID] = strawberry.field(
+        description="The party's card sales (one day), 1 to 50."
+    )
+    claimant_id: strawberry.ID = strawberry.field(
+        description="The consultant who claims the party (FC-14)."
+    )
+    party_size: int = strawberry.field(
+        description="Everyone who arrived together (FC-14 applies from 3), at least the sales."
+    )
+
+
+@strawberry.type(description="FC-14: each sale of the party with its own claim and decision.")
+class FitnessPartyClaimResult:
+    party_size: int
+    results: list[FitnessClaimResult]
+
+
+@strawberry.input(
+    description="FC-15: a customer who joined a group sale on its day; if they arrived "
+    "separately and another consultant received them, that was duty reception (义务接待)."
+)
+class GroupJoinerInput:
+    sale_id: strawberry.ID = strawberry.field(description="The joiner's own card sale.")
+    group_sale_id: strawberry.ID = strawberry.field(description="The group sale (8 or more).")
+    arrived_separately: bool = strawberry.field(
+        description="FC-15: the joiner came in on their own."
+    )
+
+
+@strawberry.type(description="A consultant's line of a month's attribution report.")
+class FitnessReportLine:
+    staff_id: strawberry.ID
+    name: str
+    sales: int = strawberry.field(description="Sales of the month they hold a share of.")
+    whole_sales: int
+    half_sales: int
+    total_share: Decimal = strawberry.field(description="Sum of shares (1 per whole sale).")
+    follow_up_rights: int = strawberry.field(description="FC-13: sales whose member they serve.")
+    fines: int = strawberry.field(description="Fines issued in the month, revoked ones left out.")
+    total_fines: Decimal = strawberry.field(description="Sum of those fines, CNY.")
+
+
+@strawberry.type(
+    description="A month's attribution report (site time): every consultant with a share or "
+    "a fine, in a fixed number of statements whatever the number of sales."
+)
+class FitnessMonthReport:
+    site_id: strawberry.ID
+    month: date
+    sales: int
+    total_price: Decimal = strawberry.field(description="Sum of the month's card prices, CNY.")
+    lines: list[FitnessReportLine] = strawberry.field(description="By staff id.")
+
+
+@strawberry.input(
+    description="FC-5: the number on a follow-up sheet could not be reached; it stays valid for "
+    "a 2-day grace from the first recorded failure, then is invalid."
+)
+class UnreachablePhoneInput:
+    sheet_id: strawberry.ID = strawberry.field(
+        description="The follow-up sheet whose number was not reached."
+    )
+
+
+@strawberry.type(
+    description="A club member's current card (the latest sale they bought or use) and who "
+    "serves them (FC-13)."
+)
+class FitnessMembership:
+    sale_id: strawberry.ID
+    kind: SaleKind  # type: ignore[valid-type]
+    card_type: str
+    sold_at: datetime
+    valid_until: date | None = strawberry.field(description="FC-17: the card's last valid day.")
+    follow_up_holder_id: strawberry.ID = strawberry.field(
+        description="FC-13: who serves the member (whole sale: the claimant; half: the closer)."
+    )
+    decision: Decision = strawberry.field(description="Why the sale is whose it is.")
+
+
+@strawberry.type(description="FC-14: may a consultant take over another's reception?")
+class FitnessTakeOver:
+    allowed: bool
+    decision: Decision

@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -20,10 +21,11 @@ from core.plugin_api import (
     Conflict,
     Customer,
     Decision,
-    FrontdeskError,
     InvalidInput,
     NotFound,
     Notification,
+    Penalty,
+    PenaltyRule,
     ReceptionContext,
     ReceptionOutcome,
     SaleAttribution,
@@ -33,12 +35,16 @@ from core.plugin_api import (
     Staff,
     Visit,
     VisitRecorded,
-    get_site,
+    get_line_site,
     issue_penalty,
+    line_policy,
+    load_line_policy,
     parse_id,
-    plugin_settings,
     read_session,
     record_event,
+    revoked_penalties,
+    site_zone,
+    staff_names,
     write_session,
 )
 from core.plugin_api import now as clock
@@ -65,36 +71,43 @@ CENT = Decimal("0.01")
 
 def policy_of(settings: Mapping[str, Mapping[str, Any]] | None) -> FitnessClubPolicy:
     """The line's policy with the operator's stored settings (``{code: {...}}``) applied."""
-    try:
-        return FitnessClubPolicy.from_overrides(((settings or {}).get(CODE)) or {})
-    except ValueError as exc:
-        raise FrontdeskError(str(exc), code="INVALID_POLICY") from exc
+    return line_policy(FitnessClubPolicy, CODE, settings)
 
 
 async def load_policy(session: AsyncSession) -> FitnessClubPolicy:
-    return policy_of({CODE: await plugin_settings(session, CODE)})
+    return await load_line_policy(session, FitnessClubPolicy, CODE)
 
 
-def tz_of(site: Site) -> ZoneInfo:
-    return ZoneInfo(site.timezone)
+tz_of = site_zone
 
 
 def _decision(reason: rules.Reason) -> Decision:
     return Decision(rule=reason.rule, message=reason.message)
 
 
-def _rule_error(exc: rules.FitnessRuleError) -> InvalidInput:
-    return InvalidInput(exc.message, code=exc.code)
+@contextmanager
+def _rule_errors() -> Iterator[None]:
+    """A pure rule that refuses its facts (FitnessRuleError) answers INVALID_INPUT with the
+    rule's own code: a client mistake, never INTERNAL_ERROR."""
+    try:
+        yield
+    except rules.FitnessRuleError as exc:
+        raise InvalidInput(exc.message, code=exc.code) from exc
 
 
 async def club(session: AsyncSession, site_id: Any, *, lock: bool = False) -> Site:
-    site = await get_site(session, parse_id(site_id, "siteId"), lock=lock)
-    if site.business_line != CODE:
-        raise InvalidInput(
-            f"site {site.id} is a {site.business_line} site, not a fitness club",
-            code="WRONG_BUSINESS_LINE",
-        )
-    return site
+    return await get_line_site(session, site_id, CODE, what="a fitness club", lock=lock)
+
+
+async def _sale_to_change(session: AsyncSession, raw: Any) -> tuple[CardSale, Site]:
+    """The sale ``raw`` (input ``saleId``) re-read under its club's lock, for a write that
+    decides on it (claims, change forms, the FC-16 copy); SALE_NOT_FOUND otherwise."""
+    sale = await session.get(CardSale, parse_id(raw, "saleId"))
+    if sale is None:
+        raise NotFound(f"sale {raw} does not exist", code="SALE_NOT_FOUND", field="saleId")
+    site = await club(session, sale.site_id, lock=True)
+    await session.refresh(sale)
+    return sale, site
 
 
 async def _staff(session: AsyncSession, site: Site, raw: Any, field: str) -> Staff:
@@ -124,14 +137,6 @@ def _text(value: str, field: str, longest: int) -> str:
             f"{field} is longer than {longest} characters", code="VALUE_TOO_LONG", field=field
         )
     return value
-
-
-async def _names(session: AsyncSession, ids: Iterable[int]) -> dict[str, str]:
-    wanted = sorted({i for i in ids if i is not None})
-    if not wanted:
-        return {}
-    rows = await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(wanted)))
-    return {str(i): name for i, name in rows.all()}
 
 
 async def _customer_names(session: AsyncSession, ids: Iterable[int | None]) -> dict[str, str]:
@@ -457,7 +462,7 @@ async def add_card_sale(
             )
         member_consultant = await session.get(Staff, previous.follow_up_holder_id)
         assert member_consultant is not None
-        names = await _names(session, [member_consultant.id, closer.id])
+        names = await staff_names(session, [member_consultant.id, closer.id])
         winner, reason = rules.decide_renewal(
             rules.Membership(
                 consultant=str(member_consultant.id),
@@ -632,7 +637,7 @@ async def attribute_sale(context: SaleContext) -> SaleAttribution:
     policy = await load_policy(session)
     sale_month = rules.local_date(context.sold_at, tz).replace(day=1)
     closed = await session.get(MonthClose, (site.id, sale_month)) is not None
-    names = await _names(session, [closer.id, *(s.consultant_id for s in found["sheets"])])
+    names = await staff_names(session, [closer.id, *(s.consultant_id for s in found["sheets"])])
     facts = _claim_facts(
         rules.Sale(
             sale_id="-",
@@ -648,10 +653,8 @@ async def attribute_sale(context: SaleContext) -> SaleAttribution:
         closed,
         names,
     )
-    try:
+    with _rule_errors():
         decision = rules.decide_claim(facts, policy)
-    except rules.FitnessRuleError as exc:
-        raise _rule_error(exc) from exc
     return SaleAttribution(
         shares=tuple(
             SaleShare(staff_id=int(x.consultant), share=x.fraction) for x in decision.shares
@@ -660,61 +663,78 @@ async def attribute_sale(context: SaleContext) -> SaleAttribution:
     )
 
 
-async def claim_sale(
-    session: AsyncSession, data: gql.ClaimSaleInput, now: datetime
-) -> gql.FitnessClaimResult:
-    """A consultant claims a sale (对单): the rules decide on the customer's own evidence."""
-    sale = await session.get(CardSale, parse_id(data.sale_id, "saleId"))
-    if sale is None:
-        raise NotFound(f"sale {data.sale_id} does not exist", code="SALE_NOT_FOUND")
-    site = await club(session, sale.site_id, lock=True)
-    await session.refresh(sale)
-    claimant = await _staff(session, site, data.claimant_id, "claimantId")
-    tz = tz_of(site)
-    if sale.decision_rule not in ("FC-8", "FC-17") and any(
+def _claimed(sale: CardSale) -> bool:
+    """A claim already moved (part of) the sale away from its closer; only a change form
+    (FC-22) changes it now. Renewals (FC-17) and the closer's own sales are still open."""
+    return sale.decision_rule not in ("FC-8", "FC-17") and any(
         int(s["staff_id"]) != sale.closer_id for s in sale.shares
-    ):
+    )
+
+
+def _refuse_claimed(sale: CardSale) -> None:
+    if _claimed(sale):
         raise Conflict(
             f"sale {sale.id} was already decided by a claim ({sale.decision_rule}); a change "
             "now needs a change form (FC-22)",
             code="SALE_ALREADY_CLAIMED",
             rule="FC-22",
         )
-    policy = await load_policy(session)
-    customer_id = sale.user_id or sale.buyer_id
-    found = await evidence_of(session, site, customer_id, sale.sold_at)
-    sale_month = rules.local_date(sale.sold_at, tz).replace(day=1)
-    closed = await session.get(MonthClose, (site.id, sale_month)) is not None
-    names = await _names(
+
+
+async def _month_closed(session: AsyncSession, site: Site, sold_at: datetime) -> bool:
+    month = rules.local_date(sold_at, tz_of(site)).replace(day=1)
+    return await session.get(MonthClose, (site.id, month)) is not None
+
+
+def _sale_fact(sale: CardSale) -> rules.Sale:
+    return rules.Sale(
+        sale_id=str(sale.id),
+        closer=str(sale.closer_id),
+        buyer=str(sale.buyer_id),
+        user=str(sale.user_id) if sale.user_id else None,
+        sold_at=sale.sold_at,
+        kind=rules.SaleKind(sale.kind),
+        group_size=sale.group_size,
+        registered=sale.registered,
+    )
+
+
+async def _facts_of_claim(
+    session: AsyncSession, site: Site, sale: CardSale, claimant: Staff, now: datetime
+) -> rules.ClaimFacts:
+    """The claim's facts: the card's customer's own evidence (a fixed number of statements
+    whatever the club's history), the month close, the names for the sentence."""
+    found = await evidence_of(session, site, sale.user_id or sale.buyer_id, sale.sold_at)
+    names = await staff_names(
         session, [claimant.id, sale.closer_id, *(s.consultant_id for s in found["sheets"])]
     )
-    facts = _claim_facts(
-        rules.Sale(
-            sale_id=str(sale.id),
-            closer=str(sale.closer_id),
-            buyer=str(sale.buyer_id),
-            user=str(sale.user_id) if sale.user_id else None,
-            sold_at=sale.sold_at,
-            kind=rules.SaleKind(sale.kind),
-            group_size=sale.group_size,
-            registered=sale.registered,
-        ),
+    return _claim_facts(
+        _sale_fact(sale),
         str(claimant.id),
         now,
-        tz,
+        tz_of(site),
         found,
-        closed,
+        await _month_closed(session, site, sale.sold_at),
         names,
         await _customer_names(session, [sale.buyer_id, sale.user_id]),
     )
-    try:
-        decision = rules.decide_claim(facts, policy)
-    except rules.FitnessRuleError as exc:
-        raise _rule_error(exc) from exc
+
+
+async def _settle(
+    session: AsyncSession,
+    site: Site,
+    sale: CardSale,
+    claimant_id: int,
+    decision: rules.ClaimDecision,
+    now: datetime,
+    names: Mapping[str, str],
+) -> gql.FitnessClaimResult:
+    """Store a decided claim; a WHOLE or HALF outcome moves the sale's shares and follow-up
+    rights (FC-13); every claim is an event ``claim.decided``."""
     claim = Claim(
         site_id=site.id,
         sale_id=sale.id,
-        claimant_id=claimant.id,
+        claimant_id=claimant_id,
         found_at=now,
         outcome=decision.outcome.value,
         shares=_rule_shares(decision),
@@ -738,7 +758,7 @@ async def claim_sale(
         subject_id=sale.id,
         payload={
             "claim_id": claim.id,
-            "claimant_id": claimant.id,
+            "claimant_id": claimant_id,
             "outcome": decision.outcome.value,
             "rule": decision.reason.rule,
         },
@@ -748,6 +768,203 @@ async def claim_sale(
         sale=sale_view(sale),
         follow_up_rights=_decision(rules.follow_up_rights(decision, names)),
     )
+
+
+async def claim_sale(
+    session: AsyncSession, data: gql.ClaimSaleInput, now: datetime
+) -> gql.FitnessClaimResult:
+    """A consultant claims a sale (对单): the rules decide on the customer's own evidence."""
+    sale, site = await _sale_to_change(session, data.sale_id)
+    claimant = await _staff(session, site, data.claimant_id, "claimantId")
+    _refuse_claimed(sale)
+    policy = await load_policy(session)
+    facts = await _facts_of_claim(session, site, sale, claimant, now)
+    with _rule_errors():
+        decision = rules.decide_claim(facts, policy)
+    return await _settle(session, site, sale, claimant.id, decision, now, facts.names)
+
+
+MAX_PARTY_SALES = 50
+
+
+async def claim_party(
+    session: AsyncSession, data: gql.PartyClaimInput, now: datetime
+) -> gql.FitnessPartyClaimResult:
+    """FC-14: one claim on the card sales of a party that came in together (three or more).
+    Each sale gets its own stored claim and decision; nothing is written when one input is
+    refused (one transaction)."""
+    raw = list(data.sale_ids)
+    if not 1 <= len(raw) <= MAX_PARTY_SALES:
+        raise InvalidInput(
+            f"saleIds takes 1 to {MAX_PARTY_SALES} sales", code="INVALID_PARTY", field="saleIds"
+        )
+    ids = [parse_id(x, "saleIds") for x in raw]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("saleIds repeats a sale", code="INVALID_PARTY", field="saleIds")
+    if not len(ids) <= data.party_size <= 1000:
+        raise InvalidInput(
+            f"partySize counts everyone who arrived together: at least the {len(ids)} sale(s) "
+            "claimed, at most 1000",
+            code="INVALID_PARTY_SIZE",
+            field="partySize",
+        )
+    _first, site = await _sale_to_change(session, ids[0])
+    rows = {r.id: r for r in (await session.scalars(select(CardSale).where(CardSale.id.in_(ids))))}
+    sales = []
+    for sale_id, raw_id in zip(ids, raw, strict=True):
+        sale = rows.get(sale_id)
+        if sale is None or sale.site_id != site.id:
+            raise NotFound(
+                f"sale {raw_id} does not exist at site {site.id}",
+                code="SALE_NOT_FOUND",
+                field="saleIds",
+            )
+        await session.refresh(sale)
+        _refuse_claimed(sale)
+        sales.append(sale)
+    tz = tz_of(site)
+    days = {rules.local_date(x.sold_at, tz) for x in sales}
+    if len(days) > 1:
+        raise InvalidInput(
+            "a party's sales are of one day (they came in together): got "
+            + ", ".join(sorted(d.isoformat() for d in days)),
+            code="PARTY_NOT_TOGETHER",
+            field="saleIds",
+        )
+    claimant = await _staff(session, site, data.claimant_id, "claimantId")
+    policy = await load_policy(session)
+    facts = [await _facts_of_claim(session, site, x, claimant, now) for x in sales]
+    with _rule_errors():
+        decisions = rules.decide_party_claim(
+            rules.PartyClaimFacts(claims=tuple(facts), party_size=data.party_size), policy
+        )
+    return gql.FitnessPartyClaimResult(
+        party_size=data.party_size,
+        results=[
+            await _settle(session, site, sale, claimant.id, decision, now, f.names)
+            for sale, decision, f in zip(sales, decisions, facts, strict=True)
+        ],
+    )
+
+
+async def credit_group_joiner(
+    session: AsyncSession, data: gql.GroupJoinerInput, now: datetime
+) -> gql.FitnessClaimResult:
+    """FC-15 注: a customer who joined a group sale on its day but arrived separately and was
+    received by another consultant: that reception was duty reception (义务接待), the sale
+    is the group's consultant's. Stored as a claim by the group's consultant."""
+    sale, site = await _sale_to_change(session, data.sale_id)
+    group = await session.get(CardSale, parse_id(data.group_sale_id, "groupSaleId"))
+    if group is None or group.site_id != site.id or group.id == sale.id:
+        raise NotFound(
+            f"group sale {data.group_sale_id} does not exist at site {site.id}",
+            code="SALE_NOT_FOUND",
+            field="groupSaleId",
+        )
+    policy = await load_policy(session)
+    if group.group_size < policy.group_sale_size:
+        raise InvalidInput(
+            f"sale {group.id} was sold to {group.group_size}; a group sale has at least "
+            f"{policy.group_sale_size} (FC-15)",
+            code="NOT_A_GROUP_SALE",
+            field="groupSaleId",
+        )
+    _refuse_claimed(sale)
+    tz = tz_of(site)
+    names = await staff_names(session, [sale.closer_id, group.follow_up_holder_id])
+    with _rule_errors():
+        decision = rules.decide_group_joiner(
+            _sale_fact(sale),
+            group_consultant=str(group.follow_up_holder_id),
+            group_sale_day=rules.local_date(group.sold_at, tz),
+            group_size=group.group_size,
+            arrived_separately=data.arrived_separately,
+            found_day=rules.local_date(now, tz),
+            month_closed=await _month_closed(session, site, sale.sold_at),
+            tz=tz,
+            names=names,
+            policy=policy,
+        )
+    return await _settle(session, site, sale, group.follow_up_holder_id, decision, now, names)
+
+
+async def open_claims(
+    session: AsyncSession, site: Site, now: datetime, consultant: Staff | None = None
+) -> list[gql.FitnessOpenClaim]:
+    """Open claims: the club's sales still with their closer that a claim can change today
+    (:func:`rules.claim_window`), oldest first, each with the consultants who hold evidence
+    on the card's customer (a follow-up sheet, an appointment, a lead) — with ``consultant``,
+    only the sales they could claim. Six statements whatever the number of sales or the
+    club's history (sales, month closes, and one per kind of evidence)."""
+    tz = tz_of(site)
+    today = rules.local_date(now, tz)
+    policy = await load_policy(session)
+    first_day = max(today - timedelta(days=policy.half_claim_days - 1), today.replace(day=1))
+    start = datetime(first_day.year, first_day.month, first_day.day, tzinfo=tz)
+    tomorrow = today + timedelta(days=1)
+    end = datetime(tomorrow.year, tomorrow.month, tomorrow.day, tzinfo=tz)
+    rows = await session.scalars(
+        select(CardSale)
+        .where(
+            CardSale.site_id == site.id,
+            CardSale.sold_at < end,
+            (CardSale.sold_at >= start) | CardSale.registered.is_(False),
+        )
+        .order_by(CardSale.sold_at, CardSale.id)
+    )
+    sales = [x for x in rows.all() if not _claimed(x) and x.sold_at <= now]
+    if not sales:
+        return []
+    months = {rules.local_date(x.sold_at, tz).replace(day=1) for x in sales}
+    closed = set(
+        (
+            await session.scalars(
+                select(MonthClose.month).where(
+                    MonthClose.site_id == site.id, MonthClose.month.in_(months)
+                )
+            )
+        ).all()
+    )
+    customers = {x.user_id or x.buyer_id for x in sales}
+    holders: dict[int, set[int]] = {}
+    for model in (FollowUpSheet, Appointment, Lead):
+        found = await session.execute(
+            select(model.customer_id, model.consultant_id).where(
+                model.site_id == site.id, model.customer_id.in_(customers)
+            )
+        )
+        for customer_id, consultant_id in found.all():
+            holders.setdefault(customer_id, set()).add(consultant_id)
+    out = []
+    for sale in sales:
+        sale_day = rules.local_date(sale.sold_at, tz)
+        with _rule_errors():
+            window = rules.claim_window(
+                sale_day,
+                today,
+                group_size=sale.group_size,
+                registered=sale.registered,
+                month_closed=sale_day.replace(day=1) in closed,
+                policy=policy,
+            )
+        if not window.open:
+            continue
+        contenders = sorted(
+            holders.get(sale.user_id or sale.buyer_id, set())
+            - {sale.closer_id, sale.follow_up_holder_id}
+        )
+        if consultant is not None and consultant.id not in contenders:
+            continue
+        out.append(
+            gql.FitnessOpenClaim(
+                sale=sale_view(sale),
+                open_through=window.last_day,
+                whole_through=window.whole_through,
+                contender_ids=[strawberry.ID(str(x)) for x in contenders],
+                decision=_decision(window.reason),
+            )
+        )
+    return out
 
 
 async def close_month(
@@ -789,11 +1006,7 @@ async def change_consultant(
     """FC-22: a change form moves ``from``'s share of a sale to ``to``; refused (nothing
     written) unless complete and while the sale may still change (same month, not closed, in
     the month's last days only a same-day sale)."""
-    sale = await session.get(CardSale, parse_id(data.sale_id, "saleId"))
-    if sale is None:
-        raise NotFound(f"sale {data.sale_id} does not exist", code="SALE_NOT_FOUND")
-    site = await club(session, sale.site_id, lock=True)
-    await session.refresh(sale)
+    sale, site = await _sale_to_change(session, data.sale_id)
     giver = await _staff(session, site, data.from_consultant_id, "fromConsultantId")
     taker = await _staff(session, site, data.to_consultant_id, "toConsultantId")
     if all(int(x["staff_id"]) != giver.id for x in sale.shares):
@@ -816,7 +1029,7 @@ async def change_consultant(
                 code="INVALID_SIGNATURE_TIME",
                 field=field,
             )
-    try:
+    with _rule_errors():
         verdict = rules.decide_change_form(
             rules.ChangeForm(
                 sale_day=sale_day,
@@ -830,8 +1043,6 @@ async def change_consultant(
             closed,
             policy,
         )
-    except rules.FitnessRuleError as exc:
-        raise _rule_error(exc) from exc
     if not verdict.ok:
         raise Conflict(verdict.reason.message, code="CHANGE_REFUSED", rule="FC-22")
     merged: dict[int, Decimal] = {}
@@ -916,7 +1127,7 @@ async def receive(context: ReceptionContext) -> ReceptionOutcome:
         )
         if x
     ]
-    names = await _names(session, ids)
+    names = await staff_names(session, ids)
     decision = rules.decide_reception(replace(facts_in, names=names))
     if not decision.consultant:
         raise InvalidInput(
@@ -991,11 +1202,7 @@ async def copy_phone_to_register(
 ) -> gql.FitnessSale:
     """FC-16: the closer copied the sale's number into the visitor register, noting that it
     is the same person (in time when done by the end of the sale day, site time)."""
-    sale = await session.get(CardSale, parse_id(data.sale_id, "saleId"))
-    if sale is None:
-        raise NotFound(f"sale {data.sale_id} does not exist", code="SALE_NOT_FOUND")
-    await club(session, sale.site_id, lock=True)
-    await session.refresh(sale)
+    sale, _site = await _sale_to_change(session, data.sale_id)
     if sale.register_phone is None:
         raise InvalidInput(
             "the sale's number already matches the register (FC-16)", code="PHONE_MATCHES"
@@ -1030,7 +1237,7 @@ async def check_sale_phones(
             .order_by(CardSale.sold_at, CardSale.id)
         )
     ).all()
-    names = await _names(session, [x.closer_id for x in sales])
+    names = await staff_names(session, [x.closer_id for x in sales])
     fines = []
     for sale in sales:
         findings = [
@@ -1055,67 +1262,160 @@ async def check_sale_phones(
     return fines
 
 
+async def load_memberships(session: AsyncSession, customers: list[Any]) -> dict[int, Any]:
+    """``Customer.fitnessclub``: each customer's latest card (bought or used), for a whole
+    page of customers in one statement."""
+    ids = [c.id for c in customers]
+    rows = await session.scalars(
+        select(CardSale)
+        .where(CardSale.buyer_id.in_(ids) | CardSale.user_id.in_(ids))
+        .order_by(CardSale.sold_at, CardSale.id)
+    )
+    latest: dict[int, CardSale] = {}
+    for sale in rows.all():  # oldest first: the last one written wins
+        latest[sale.user_id or sale.buyer_id] = sale
+    return {
+        customer_id: gql.FitnessMembership(
+            sale_id=strawberry.ID(str(sale.id)),
+            kind=rules.SaleKind(sale.kind),
+            card_type=sale.card_type,
+            sold_at=sale.sold_at,
+            valid_until=sale.valid_until,
+            follow_up_holder_id=strawberry.ID(str(sale.follow_up_holder_id)),
+            decision=Decision(rule=sale.decision_rule, message=sale.decision_message),
+        )
+        for customer_id, sale in latest.items()
+    }
+
+
 # --- GraphQL entry points ---------------------------------------------------------------------
+
+InputT = TypeVar("InputT")
+ResultT = TypeVar("ResultT")
+
+
+async def _write(
+    info: Info,
+    step: Callable[[AsyncSession, InputT, datetime], Awaitable[ResultT]],
+    data: InputT,
+) -> ResultT:
+    """Every mutation: ``step`` in one write transaction at the request's clock (a refused
+    input raises inside it, so nothing is half written)."""
+    async with write_session(info) as s:
+        return await step(s, data, clock(info))
+
+
+async def _sheet_with_decision(
+    session: AsyncSession, data: gql.FollowUpSheetInput, now: datetime
+) -> gql.FitnessFollowUpSheet:
+    row, site, policy, _fines = await add_follow_up_sheet(session, data, now)
+    return sheet_view(row, site, now, policy, await staff_names(session, [row.consultant_id]))
+
+
+async def _lead_view(session: AsyncSession, data: gql.LeadInput, now: datetime) -> gql.FitnessLead:
+    return lead_view(await add_lead(session, data, now))
+
+
+async def report_unreachable(
+    session: AsyncSession, data: gql.UnreachablePhoneInput, now: datetime
+) -> gql.FitnessFollowUpSheet:
+    """FC-5: record the first failure to reach a sheet's number (a later report keeps the
+    first: the 48-hour grace counts from it, *Decided*)."""
+    row = await session.get(FollowUpSheet, parse_id(data.sheet_id, "sheetId"))
+    if row is None:
+        raise NotFound(
+            f"follow-up sheet {data.sheet_id} does not exist",
+            code="SHEET_NOT_FOUND",
+            field="sheetId",
+        )
+    site = await club(session, row.site_id, lock=True)
+    await session.refresh(row)
+    if row.unreachable_since is None:
+        row.unreachable_since = now
+        await session.flush()
+        await record_event(
+            session,
+            stream=STREAM,
+            type="follow_up_sheet.unreachable",
+            now=now,
+            site_id=site.id,
+            subject_id=row.id,
+            payload={"consultant_id": row.consultant_id, "customer_id": row.customer_id},
+        )
+    policy = await load_policy(session)
+    return sheet_view(row, site, now, policy, await staff_names(session, [row.consultant_id]))
+
+
+async def report_unreachable_mutation(
+    info: Info, input: gql.UnreachablePhoneInput
+) -> gql.FitnessFollowUpSheet:
+    """FC-5: a follow-up sheet's number could not be reached."""
+    return await _write(info, report_unreachable, input)
 
 
 async def record_follow_up_sheet(
     info: Info, input: gql.FollowUpSheetInput
 ) -> gql.FitnessFollowUpSheet:
     """FC-3: a follow-up sheet (FC-20: fined and invalid after a colleague showed theirs)."""
-    now = clock(info)
-    async with write_session(info) as s:
-        row, site, policy, _fines = await add_follow_up_sheet(s, input, now)
-        return sheet_view(row, site, now, policy, await _names(s, [row.consultant_id]))
+    return await _write(info, _sheet_with_decision, input)
 
 
 async def record_appointment(info: Info, input: gql.AppointmentInput) -> gql.FitnessAppointment:
     """FC-3 / FC-6: a line of the appointment book."""
-    async with write_session(info) as s:
-        return await add_appointment(s, input, clock(info))
+    return await _write(info, add_appointment, input)
 
 
 async def record_lead(info: Info, input: gql.LeadInput) -> gql.FitnessLead:
     """FC-12: a same-day phone inquiry or flyer number."""
-    async with write_session(info) as s:
-        return lead_view(await add_lead(s, input, clock(info)))
+    return await _write(info, _lead_view, input)
 
 
 async def record_card_sale(info: Info, input: gql.CardSaleInput) -> gql.FitnessSale:
     """A card sale (FC-16 fine for a number that is not the customer's own, FC-17)."""
-    async with write_session(info) as s:
-        return await add_card_sale(s, input, clock(info))
+    return await _write(info, add_card_sale, input)
 
 
 async def claim_sale_mutation(info: Info, input: gql.ClaimSaleInput) -> gql.FitnessClaimResult:
     """对单: FC-3 … FC-23 decide whose sale it is, in what shares, and why."""
-    async with write_session(info) as s:
-        return await claim_sale(s, input, clock(info))
+    return await _write(info, claim_sale, input)
+
+
+async def claim_party_mutation(
+    info: Info, input: gql.PartyClaimInput
+) -> gql.FitnessPartyClaimResult:
+    """FC-14: a claim on the sales of a party of three or more that came in together."""
+    return await _write(info, claim_party, input)
+
+
+async def credit_group_joiner_mutation(
+    info: Info, input: gql.GroupJoinerInput
+) -> gql.FitnessClaimResult:
+    """FC-15: a same-day joiner of a group sale who arrived separately: duty reception."""
+    return await _write(info, credit_group_joiner, input)
 
 
 async def close_month_mutation(info: Info, input: gql.CloseMonthInput) -> gql.FitnessMonthClose:
     """FC-22: close a month on or after its last day."""
-    async with write_session(info) as s:
-        return await close_month(s, input, clock(info))
+    return await _write(info, close_month, input)
 
 
 async def change_consultant_mutation(
     info: Info, input: gql.ChangeFormInput
 ) -> gql.FitnessChangeResult:
     """FC-22: change the consultant on a sale with a complete change form."""
-    async with write_session(info) as s:
-        return await change_consultant(s, input, clock(info))
+    return await _write(info, change_consultant, input)
 
 
 async def copy_phone_mutation(info: Info, input: gql.SalePhoneInput) -> gql.FitnessSale:
-    async with write_session(info) as s:
-        return await copy_phone_to_register(s, input, clock(info))
+    """FC-16: the closer copied the sale's number into the register."""
+    return await _write(info, copy_phone_to_register, input)
 
 
 async def check_phones_mutation(
     info: Info, input: gql.CheckSalePhonesInput
 ) -> list[gql.FitnessFine]:
-    async with write_session(info) as s:
-        return await check_sale_phones(s, input, clock(info))
+    """FC-16: fine the closers of a finished day whose number was not copied."""
+    return await _write(info, check_sale_phones, input)
 
 
 async def fitness_sale(info: Info, id: strawberry.ID) -> gql.FitnessSale | None:
@@ -1131,25 +1431,12 @@ async def fitness_sales(
     """A club's sales of a month (the site's local month; this month by default)."""
     async with read_session(info) as s:
         site = await club(s, site_id)
-        tz = tz_of(site)
-        first = (month or rules.local_date(clock(info), tz)).replace(day=1)
-        after = rules.add_months(first, 1)
-        start = datetime(first.year, first.month, 1, tzinfo=tz)
-        end = datetime(after.year, after.month, 1, tzinfo=tz)
-        rows = await s.scalars(
-            select(CardSale)
-            .where(CardSale.site_id == site.id, CardSale.sold_at >= start, CardSale.sold_at < end)
-            .order_by(CardSale.sold_at, CardSale.id)
-        )
-        return [sale_view(r) for r in rows.all()]
+        first = month or rules.local_date(clock(info), tz_of(site))
+        return [sale_view(r) for r in await _month_sales(s, site, first)]
 
 
 async def _month_sales(session: AsyncSession, site: Site, month: date) -> list[CardSale]:
-    tz = tz_of(site)
-    first = month.replace(day=1)
-    after = rules.add_months(first, 1)
-    start = datetime(first.year, first.month, 1, tzinfo=tz)
-    end = datetime(after.year, after.month, 1, tzinfo=tz)
+    start, end = _month_bounds(site, month)
     rows = await session.scalars(
         select(CardSale)
         .where(CardSale.site_id == site.id, CardSale.sold_at >= start, CardSale.sold_at < end)
@@ -1180,13 +1467,171 @@ async def consultant_month(
             ),
             Decimal(0),
         )
+        fines = await _month_fines(s, site, staff, first)
         return gql.FitnessConsultantMonth(
             staff_id=strawberry.ID(str(staff.id)),
             month=first,
             sales=[sale_view(x) for x in mine],
             total_share=total,
             follow_up_rights=sum(1 for x in mine if x.follow_up_holder_id == staff.id),
+            fines=fines,
+            total_fines=sum((f.amount for f in fines), Decimal(0)).quantize(CENT),
         )
+
+
+async def _month_fines(
+    session: AsyncSession, site: Site, staff: Staff | None, first: date
+) -> list[gql.FitnessFine]:
+    """The fines issued to ``staff`` (everyone at the site when None) in the month of
+    ``first`` (site time), revoked entries and revocations left out: two statements."""
+    start, end = _month_bounds(site, first)
+    who = [Penalty.staff_id == staff.id] if staff is not None else []
+    rows = (
+        await session.execute(
+            select(Penalty, PenaltyRule.code, PenaltyRule.rule)
+            .join(PenaltyRule, Penalty.penalty_rule_id == PenaltyRule.id)
+            .where(
+                Penalty.site_id == site.id,
+                *who,
+                Penalty.revokes_id.is_(None),
+                Penalty.issued_at >= start,
+                Penalty.issued_at < end,
+            )
+            .order_by(Penalty.issued_at, Penalty.id)
+        )
+    ).all()
+    revoked = await revoked_penalties(session, [p.id for p, _code, _rule in rows])
+    return [
+        gql.FitnessFine(
+            penalty_id=strawberry.ID(str(p.id)),
+            staff_id=strawberry.ID(str(p.staff_id)),
+            code=code,
+            amount=Decimal(p.amount or 0).quantize(CENT),
+            decision=Decision(rule=rule, message=p.reason),
+        )
+        for p, code, rule in rows
+        if p.id not in revoked
+    ]
+
+
+async def month_report(session: AsyncSession, site: Site, first: date) -> gql.FitnessMonthReport:
+    """The month's attribution report: per consultant, shares, follow-up rights and fines.
+    Five statements whatever the number of sales or consultants (sales, fines, revocations,
+    names; the site read by the caller): no N+1."""
+    first = first.replace(day=1)
+    start, end = _month_bounds(site, first)
+    # Only the three columns the report reads (no ORM entities: 5,000 sales stay cheap).
+    sales = (
+        await session.execute(
+            select(CardSale.shares, CardSale.follow_up_holder_id, CardSale.price).where(
+                CardSale.site_id == site.id, CardSale.sold_at >= start, CardSale.sold_at < end
+            )
+        )
+    ).all()
+    fines = await _month_fines(session, site, None, first)
+    lines: dict[int, dict[str, Any]] = {}
+
+    def line(staff_id: int) -> dict[str, Any]:
+        return lines.setdefault(
+            staff_id,
+            {"sales": 0, "whole": 0, "half": 0, "share": Decimal(0), "rights": 0, "fines": []},
+        )
+
+    for sale in sales:
+        for share in sale.shares:
+            row = line(int(share["staff_id"]))
+            fraction = Decimal(share["share"])
+            row["sales"] += 1
+            row["share"] += fraction
+            row["whole" if fraction == 1 else "half"] += 1
+        line(sale.follow_up_holder_id)["rights"] += 1
+    for fine in fines:
+        line(int(fine.staff_id))["fines"].append(fine.amount)
+    names = await staff_names(session, lines)
+    return gql.FitnessMonthReport(
+        site_id=strawberry.ID(str(site.id)),
+        month=first,
+        sales=len(sales),
+        total_price=sum((x.price for x in sales), Decimal(0)).quantize(CENT),
+        lines=[
+            gql.FitnessReportLine(
+                staff_id=strawberry.ID(str(staff_id)),
+                name=names.get(str(staff_id), str(staff_id)),
+                sales=row["sales"],
+                whole_sales=row["whole"],
+                half_sales=row["half"],
+                total_share=row["share"],
+                follow_up_rights=row["rights"],
+                fines=len(row["fines"]),
+                total_fines=sum(row["fines"], Decimal(0)).quantize(CENT),
+            )
+            for staff_id, row in sorted(lines.items())
+        ],
+    )
+
+
+async def fitness_month_report(
+    info: Info, site_id: strawberry.ID, month: date | None = None
+) -> gql.FitnessMonthReport:
+    """A month's attribution report (the site's local month; this one by default)."""
+    async with read_session(info) as s:
+        site = await club(s, site_id)
+        return await month_report(s, site, month or rules.local_date(clock(info), tz_of(site)))
+
+
+def _month_bounds(site: Site, first: date) -> tuple[datetime, datetime]:
+    """The site-local month of ``first`` as [start, end) instants."""
+    tz = tz_of(site)
+    first = first.replace(day=1)
+    after = rules.add_months(first, 1)
+    return (
+        datetime(first.year, first.month, 1, tzinfo=tz),
+        datetime(after.year, after.month, 1, tzinfo=tz),
+    )
+
+
+async def fitness_open_claims(
+    info: Info, site_id: strawberry.ID, consultant_id: strawberry.ID | None = None
+) -> list[gql.FitnessOpenClaim]:
+    """Open claims: sales a claim (对单) can still change today, with who could claim."""
+    async with read_session(info) as s:
+        site = await club(s, site_id)
+        consultant = await _staff(s, site, consultant_id, "consultantId") if consultant_id else None
+        return await open_claims(s, site, clock(info), consultant)
+
+
+async def fitness_may_take_over(
+    info: Info,
+    site_id: strawberry.ID,
+    consultant_id: strawberry.ID,
+    receiver_id: strawberry.ID,
+    has_appointment: bool,
+    receiver_has_own_customer_in_group: bool = False,
+    receiver_consents: bool = False,
+) -> gql.FitnessTakeOver:
+    """FC-14: a consultant who finds their own customer in another's reception may take over
+    only with an appointment (shown afterwards), and only with the first receiver's consent
+    when that receiver has a customer of their own in the group. Asked at the desk, before
+    the hand-over; nothing is written."""
+    async with read_session(info) as s:
+        site = await club(s, site_id)
+        taker = await _staff(s, site, consultant_id, "consultantId")
+        receiver = await _staff(s, site, receiver_id, "receiverId")
+        if taker.id == receiver.id:
+            raise InvalidInput(
+                "a consultant does not take over their own reception",
+                code="SAME_CONSULTANT",
+                field="consultantId",
+            )
+        verdict = rules.may_take_over(
+            str(taker.id),
+            str(receiver.id),
+            has_appointment,
+            receiver_has_own_customer_in_group,
+            receiver_consents,
+            {str(taker.id): taker.name, str(receiver.id): receiver.name},
+        )
+        return gql.FitnessTakeOver(allowed=verdict.ok, decision=_decision(verdict.reason))
 
 
 async def fitness_claims(info: Info, sale_id: strawberry.ID) -> list[gql.FitnessClaim]:
@@ -1211,7 +1656,7 @@ async def fitness_evidence(
         policy = await load_policy(s)
         found = await evidence_of(s, site, customer.id, now)
         sheets = [_sheet_fact(x) for x in found["sheets"]]
-        names = await _names(
+        names = await staff_names(
             s,
             [x.consultant_id for x in found["sheets"]]
             + [x.consultant_id for x in found["appointments"]],

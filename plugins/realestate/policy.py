@@ -134,7 +134,14 @@ class RealEstatePolicy:
         values: dict[str, Any] = dict(overrides)
         starts_at = values.get("business_day_starts_at")
         if isinstance(starts_at, str):
-            values["business_day_starts_at"] = time.fromisoformat(starts_at)
+            try:
+                values["business_day_starts_at"] = time.fromisoformat(starts_at)
+            except ValueError:
+                # Issue 10, finding 5: name the key and the expected form, not just "hour …".
+                raise ValueError(
+                    f"real-estate policy business_day_starts_at must be a local time "
+                    f"HH:MM from 00:00 to 23:59, got {starts_at!r}"
+                ) from None
         if "penalties" in values:
             table = _penalty_table(values["penalties"])
             if all(spec.code != ORDER_GRABBING_CODE for spec in table):

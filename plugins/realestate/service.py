@@ -8,7 +8,6 @@ from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,10 +29,12 @@ from core.plugin_api import (
     Staff,
     Visit,
     VisitRecorded,
-    get_site,
-    parse_id,
-    plugin_settings,
+    get_line_site,
+    line_policy,
+    load_line_policy,
+    local_time,
     revoked_penalties,
+    staff_names,
 )
 from plugins import realestate
 from plugins.realestate import rules
@@ -48,15 +49,12 @@ SALES_ROLES = ("salesperson",)
 
 def policy_of(settings: Mapping[str, Mapping[str, Any]] | None) -> RealEstatePolicy:
     """The line's policy with the operator's stored settings (``{code: {...}}``) applied."""
-    try:
-        return RealEstatePolicy.from_overrides(((settings or {}).get(CODE)) or {})
-    except ValueError as exc:
-        raise FrontdeskError(str(exc), code="INVALID_POLICY") from exc
+    return line_policy(RealEstatePolicy, CODE, settings)
 
 
 async def load_policy(session: AsyncSession) -> RealEstatePolicy:
     """The policy as stored now (read in the caller's transaction)."""
-    return policy_of({CODE: await plugin_settings(session, CODE)})
+    return await load_line_policy(session, RealEstatePolicy, CODE)
 
 
 async def today(session: AsyncSession, site: Site, now: datetime) -> tuple[date, RealEstatePolicy]:
@@ -64,10 +62,6 @@ async def today(session: AsyncSession, site: Site, now: datetime) -> tuple[date,
     with the policy it was read from (hand that same policy to the rules)."""
     policy = await load_policy(session)
     return rules.business_date_for(local_time(site, now), policy), policy
-
-
-def local_time(site: Site, moment: datetime) -> datetime:
-    return moment.astimezone(ZoneInfo(site.timezone))
 
 
 def rule_error(exc: rules.RotationError) -> FrontdeskError:
@@ -194,13 +188,6 @@ class StaffRef(str):
         return self.name
 
 
-async def staff_names(session: AsyncSession, ids: set[str]) -> dict[str, str]:
-    rows = await session.execute(
-        select(Staff.id, Staff.name).where(Staff.id.in_([int(i) for i in ids if i]))
-    )
-    return {str(i): name for i, name in rows.all()}
-
-
 def named_state(state: rules.RotationState, names: dict[str, str]) -> rules.RotationState:
     def ref(staff: str) -> StaffRef:
         return StaffRef(staff, names.get(staff, f"staff {staff}"))
@@ -243,13 +230,7 @@ def visit_facts(context: ReceptionContext) -> rules.VisitFacts:
 
 
 async def realestate_site(session: AsyncSession, site_id: Any, *, lock: bool = False) -> Site:
-    site = await get_site(session, parse_id(site_id, "siteId"), lock=lock)
-    if site.business_line != CODE:
-        raise InvalidInput(
-            f"site {site.id} is a {site.business_line} site, not a real-estate sales office",
-            code="WRONG_BUSINESS_LINE",
-        )
-    return site
+    return await get_line_site(session, site_id, CODE, what="a real-estate sales office", lock=lock)
 
 
 async def receive_visit(context: ReceptionContext) -> ReceptionOutcome:

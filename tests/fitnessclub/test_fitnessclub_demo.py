@@ -21,6 +21,13 @@ def test_demo_club_shows_one_contest_decided_whole_half_and_stays(tmp_path: Path
             claims = conn.execute(
                 text("SELECT outcome, rule, message FROM fc_claims ORDER BY found_at")
             ).all()
+            roles = conn.execute(
+                text(
+                    "SELECT staff.role FROM staff JOIN sites ON sites.id = staff.site_id "
+                    "WHERE sites.business_line = 'fitnessclub' ORDER BY staff.id"
+                )
+            ).scalars()
+            roles = list(roles)
     finally:
         engine.dispose()
     assert [(c.outcome, c.rule) for c in claims] == [
@@ -31,3 +38,5 @@ def test_demo_club_shows_one_contest_decided_whole_half_and_stays(tmp_path: Path
     assert "found on day 2" in claims[0].message
     assert "half to Wang Fang, half to Zhao Lei" in claims[1].message
     assert "the sale stays with Zhao Lei" in claims[2].message
+    # The demo's staff have the club's own roles (frontdesk_staff_roles).
+    assert roles == [*["membership_consultant"] * 3, "membership_manager", "club_director"]

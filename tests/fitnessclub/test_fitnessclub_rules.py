@@ -35,8 +35,10 @@ from plugins.fitnessclub.rules import (
     Signature,
     TrialVoucher,
     appointment_validity,
+    claim_window,
     decide_change_form,
     decide_claim,
+    decide_group_joiner,
     decide_party_claim,
     decide_reception,
     decide_renewal,
@@ -558,6 +560,37 @@ def test_FC_15_same_day_joiner_arriving_separately_is_duty_reception():
     assert winner == "chen"
 
 
+def test_FC_15_joiner_decision_whole_to_the_group_consultant_refused_across_months():
+    def joiner(found: date, separately: bool = True, closed: bool = False, size: int = 8):
+        return decide_group_joiner(
+            sale(closer="chen"),
+            group_consultant="wang",
+            group_sale_day=SALE_DAY,
+            group_size=size,
+            arrived_separately=separately,
+            found_day=found,
+            month_closed=closed,
+            tz=TZ,
+            names=NAMES,
+        )
+
+    duty = joiner(SALE_DAY)
+    assert duty.outcome is Outcome.WHOLE and shares(duty) == {"wang": WHOLE}
+    assert duty.follow_up_holder == "wang" and duty.reason.rule == "FC-15"
+    assert "Chen Yu's reception was duty reception, so the sale is Wang Li's" in (
+        duty.reason.message
+    )
+    assert duty.evidence == ("group sale of 8 by Wang Li on 2026-03-02",)
+    together = joiner(SALE_DAY, separately=False)
+    assert together.outcome is Outcome.STAYS and shares(together) == {"chen": WHOLE}
+    across = joiner(d(4, 1))
+    assert across.outcome is Outcome.REFUSED and across.reason.rule == "FC-22"
+    assert joiner(d(3, 3), closed=True).outcome is Outcome.REFUSED
+    with pytest.raises(FitnessRuleError) as error:
+        joiner(SALE_DAY, size=7)
+    assert error.value.code == "NOT_A_GROUP_SALE"
+
+
 # FC-16 -----------------------------------------------------------------------------------
 
 
@@ -828,3 +861,71 @@ def test_FC_16_register_numbers_in_e164_compare_with_the_national_number():
     assert sale_phone_findings("zhao", phone(), "+8613812345678", sold, None, later, TZ) == ()
     fined = sale_phone_findings("zhao", phone(), "+8613900000000", sold, None, later, TZ)
     assert [f.code for f in fined] == ["FC-16-register"]
+
+
+# --- open claims: the windows read ahead (FC-4, FC-7, FC-15, FC-22) -----------------------------
+
+
+@pytest.mark.parametrize(
+    ("today", "is_open", "last_day", "whole_through", "rule"),
+    [
+        (date(2026, 3, 2), True, date(2026, 3, 16), date(2026, 3, 8), "FC-4"),  # day 1
+        (date(2026, 3, 8), True, date(2026, 3, 16), date(2026, 3, 8), "FC-4"),  # day 7: whole
+        (date(2026, 3, 9), True, date(2026, 3, 16), None, "FC-4"),  # day 8: half only
+        (date(2026, 3, 16), True, date(2026, 3, 16), None, "FC-4"),  # day 15: last day
+        (date(2026, 3, 17), False, None, None, "FC-4"),  # day 16: shut
+    ],
+)
+def test_open_claims_FC_4_window_flips_on_day_8_and_day_16(
+    today, is_open, last_day, whole_through, rule
+):
+    window = claim_window(date(2026, 3, 2), today)
+    assert (window.open, window.last_day, window.whole_through) == (
+        is_open,
+        last_day,
+        whole_through,
+    )
+    assert window.reason.rule == rule
+    if is_open:
+        assert "through 2026-03-16" in window.reason.message
+    else:
+        assert "later than 15 days, it stays with the closer" in window.reason.message
+
+
+def test_open_claims_FC_22_month_end_freeze_and_month_boundary_shorten_the_window():
+    # 2026-04 has 30 days: the freeze starts 04-28, so a sale of 04-20 is open through 04-27.
+    window = claim_window(date(2026, 4, 20), date(2026, 4, 27))
+    assert (window.open, window.last_day, window.reason.rule) == (True, date(2026, 4, 27), "FC-22")
+    assert "only same-day sales change (FC-22)" in window.reason.message
+    frozen = claim_window(date(2026, 4, 20), date(2026, 4, 28))
+    assert not frozen.open and frozen.reason.rule == "FC-22"
+    assert "last 3 days of the month" in frozen.reason.message
+    # A sale inside the freeze changes on its own day only.
+    same_day = claim_window(date(2026, 4, 29), date(2026, 4, 29))
+    assert (same_day.open, same_day.last_day) == (True, date(2026, 4, 29))
+    assert not claim_window(date(2026, 4, 29), date(2026, 4, 30)).open
+    # Across the month boundary: refused.
+    across = claim_window(date(2026, 4, 29), date(2026, 5, 1))
+    assert not across.open and "claims across months are refused" in across.reason.message
+    closed = claim_window(date(2026, 4, 2), date(2026, 4, 3), month_closed=True)
+    assert not closed.open and "has been closed" in closed.reason.message
+
+
+def test_open_claims_FC_15_group_sale_only_on_its_day_and_FC_7_no_deadline():
+    group = claim_window(date(2026, 3, 2), date(2026, 3, 2), group_size=8)
+    assert (group.open, group.last_day, group.reason.rule) == (True, date(2026, 3, 2), "FC-15")
+    next_day = claim_window(date(2026, 3, 2), date(2026, 3, 3), group_size=8)
+    assert not next_day.open and "on its day only" in next_day.reason.message
+    assert claim_window(date(2026, 3, 2), date(2026, 3, 3), group_size=7).open
+    unregistered = claim_window(
+        date(2026, 1, 2), date(2026, 3, 3), registered=False, month_closed=True
+    )
+    assert (unregistered.open, unregistered.last_day, unregistered.reason.rule) == (
+        True,
+        None,
+        "FC-7",
+    )
+    assert "even after the month close" in unregistered.reason.message
+    with pytest.raises(FitnessRuleError) as error:
+        claim_window(date(2026, 3, 2), date(2026, 3, 1))
+    assert error.value.code == "FUTURE_SALE"

@@ -108,6 +108,8 @@ async def test_bad_settings_get_INVALID_SETTINGS_and_nothing_is_stored(client, f
     for bad, named in (
         ({"business_day_start": "06:00"}, "business_day_start"),  # misspelled key
         ({"business_day_starts_at": "six"}, "six"),
+        # Issue 10, finding 5: an hour out of range names the key, not just "hour must be …".
+        ({"business_day_starts_at": "25:00"}, "business_day_starts_at"),
         ({"suspension_days": 0}, "suspension_days"),
         ({"penalties": [{"code": "RE-5"}]}, "lacks"),
     ):

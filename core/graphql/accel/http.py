@@ -17,7 +17,7 @@ from typing import Any
 
 from cross_web import HTTPException
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
@@ -46,7 +46,8 @@ class SlimJSONPost:
                 # Anything unusual: strawberry's own pipeline (the body is cached on request).
                 response = await self.run(request)  # type: ignore[attr-defined]
         except HTTPException as exc:
-            response = PlainTextResponse(exc.reason, status_code=exc.status_code)
+            # The view's own refusal (GraphQL JSON with a code), exactly as its ``run`` answers.
+            response = self.refusal_response(exc)  # type: ignore[attr-defined]
         await response(scope, receive, send)
 
     @cached_property

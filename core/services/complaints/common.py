@@ -20,7 +20,7 @@ from core.complaint_rules import (
 )
 from core.decisions import Reason
 from core.errors import InvalidInput, NotFound
-from core.events import record_event
+from core.events import record_event, utc_iso
 from core.models import (
     Complaint,
     ComplaintAction,
@@ -166,7 +166,7 @@ async def _refresh_deadlines(
 
 def _due_payload(complaint: Complaint) -> dict[str, str | None]:
     return {
-        name: (value.isoformat() if value is not None else None)
+        name: utc_iso(value)
         for name, value in (
             ("first_response_due", complaint.first_response_due),
             ("resolution_due", complaint.resolution_due),

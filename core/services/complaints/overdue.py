@@ -15,6 +15,7 @@ from core.complaint_rules import (
     overdue_reasons,
 )
 from core.decisions import Reason
+from core.events import utc_iso
 from core.models import (
     Complaint,
     ComplaintAction,
@@ -140,7 +141,7 @@ async def sweep_overdue(
                 now=now,
                 actor=None,
                 to_value=kind.value,
-                payload={"kind": kind.value, "due": due.isoformat()},
+                payload={"kind": kind.value, "due": utc_iso(due)},
             )
             marks.append(OverdueMark(complaint=complaint, kind=kind, due=due, reason=reason))
     return marks
