@@ -682,6 +682,12 @@ async def test_frontdesk_graphql_subscriptions_adds_root_subscription_fields(
 ) -> None:
     fd = await launch(TickerPlugin("ticker"), enable=())
     assert "ticks(count: Int! = 2): Int!" in fd.schema.as_str()  # issue 17: installed
+    off = await fd.schema.subscribe(
+        "subscription { ticks(count: 3) }",
+        context_value=Context(app=fd, fixed_now=FIXED_NOW, actor=ADMIN),
+    )
+    [refused] = [r async for r in off]
+    assert refused.errors[0].extensions["code"] == "LINE_DISABLED"
     await _enable(fd, "ticker")
     sdl = fd.schema.as_str()
     assert "type Subscription" in sdl
