@@ -36,6 +36,7 @@ from core.errors import (
     FrontdeskError,
     ServiceUnavailable,
 )
+from core.forwarded import scope_client_address
 from core.graphiql import ASSETS_PATH, assets_dir, graphiql_html
 from core.graphql.accel import STATS as ACCEL_STATS
 from core.graphql.accel.http import SlimJSONPost
@@ -58,6 +59,7 @@ from core.httpguard import (
 from core.ratelimit import RateLimit, SlidingWindow, record_failed_authentication
 from core.revocation import sockets_of
 from core.runtime import Frontdesk
+from core.trusted import with_persisted_document
 from schema.build import build_schema
 
 log = logging.getLogger("frontdesk.http")
@@ -137,7 +139,21 @@ class FrontdeskGraphQL(GraphQL):
 
     def decode_json(self, data: str | bytes) -> object:
         # Depth-checked before decoding (core/httpguard.py); also for WebSocket messages.
-        return decode_json(data, self.max_json_depth)
+        decoded = decode_json(data, self.max_json_depth)
+        # A request naming a registered document by id only (core/trusted.py); over a
+        # WebSocket, a graphql-transport-ws `subscribe` message's payload.
+        manifest = self.frontdesk.settings.trusted_documents
+        if isinstance(decoded, dict) and decoded.get("type") == "subscribe":
+            payload = decoded.get("payload")
+            if isinstance(payload, dict) and "query" not in payload:
+                return {**decoded, "payload": with_persisted_document(payload, manifest)}
+            return decoded
+        return with_persisted_document(decoded, manifest)
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        # GET /graphql?documentId=sha256:…&variables=… too.
+        parsed = super().parse_query_params(params)
+        return with_persisted_document(parsed, self.frontdesk.settings.trusted_documents)
 
     def parse_json(self, data: str | bytes) -> Any:
         try:
@@ -149,6 +165,8 @@ class FrontdeskGraphQL(GraphQL):
 
     async def get_context(self, request: Any, response: Any) -> Context:  # type: ignore[override]
         context = Context(app=self.frontdesk, request=request, response=response)
+        # Behind Settings.trusted_proxies, the address they forward (core/forwarded.py).
+        context.client_address = scope_client_address(request.scope, self.frontdesk.settings)
         context.idempotency_key = request.headers.get("idempotency-key")
         header = request.headers.get("authorization")
         if header:

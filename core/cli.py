@@ -628,6 +628,9 @@ def serve(
             port=port,
             log_level="info",
             ws_per_message_deflate=False,
+            # The client address behind proxies is Frontdesk's (Settings.trusted_proxies):
+            # uvicorn's own rewriting would trust X-Forwarded-For from 127.0.0.1.
+            proxy_headers=False,
         )
         return
     fd = Frontdesk(settings)
@@ -643,6 +646,9 @@ def serve(
         port=port,
         log_level="info",
         ws_per_message_deflate=False,
+        # The client address behind proxies is Frontdesk's (Settings.trusted_proxies):
+        # uvicorn's own rewriting would trust X-Forwarded-For from 127.0.0.1.
+        proxy_headers=False,
         # A WebSocket message is bounded like an HTTP body (Settings.max_body_bytes).
         ws_max_size=fd.settings.max_body_bytes,
     )

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.appointment_rules import DEFAULT_APPOINTMENT_KINDS, AppointmentKind
 from core.decisions import Reason
 
 if TYPE_CHECKING:
@@ -194,6 +195,74 @@ class WorkforcePolicy:
     leave_lead_days: int | None = None
     absenteeism_wage_days: Decimal | None = None
     absenteeism_days_ending_employment: int | None = None
+    # When the line's business day starts (site-local; KTV-1: 06:00): KTV-4's leave deadline
+    # is the start of the previous business day.
+    business_day_starts: time = time(0)
+    # Attendance (PM-9).  ``absent_after_minutes_late``: arriving more than this many minutes
+    # after the shift starts counts as an absence (PM-9: 30; exactly 30 is late, 31 absent);
+    # None: any lateness is only late.  ``forgotten_clock_in``: what a forgotten clock-in is
+    # recorded as, one of FORGOTTEN_CLOCK_IN (PM-9: "time_off_in_lieu"; core: "absence",
+    # since nothing proves the person came).  ``days_off_per_month``: days off in lieu (调休)
+    # a month, shared with approved leave; each one beyond counts as an absence (PM-9: 4);
+    # None: no monthly allowance.
+    absent_after_minutes_late: int | None = None
+    forgotten_clock_in: str = "absence"
+    days_off_per_month: int | None = None
+    # Meetings with a roll call (KTV-2, KTV-10): ``meeting_time`` is the site-local start of
+    # the pre-shift meeting when a meeting is called without one (KTV-2: 19:30; None: give
+    # it each time); the roll closes ``roll_call_minutes`` after the start (KTV-2: 20:00).
+    meeting_time: time | None = None
+    roll_call_minutes: int = 30
+    # Monthly points (PM-9); None: the line keeps no points.
+    points: PointsScheme | None = None
+    # C-3 visit appointments: the kinds the line receives (lead time, approvers, minimum
+    # group size), by code.
+    appointment_kinds: Mapping[str, AppointmentKind] = field(
+        default_factory=lambda: DEFAULT_APPOINTMENT_KINDS
+    )
+
+
+#: What a forgotten clock-in may be recorded as (``WorkforcePolicy.forgotten_clock_in``).
+FORGOTTEN_CLOCK_IN: frozenset[str] = frozenset({"absence", "time_off_in_lieu", "present"})
+
+
+@dataclass(frozen=True)
+class PointsItem:
+    """One line of a points table (PM-9): what a deduction is issued for.
+
+    ``points``: the deduction per occurrence (PM-9: late 0.5, absence 2, absenteeism 5);
+    ``None`` with ``min_points``/``max_points``: issued at the supervisor's discretion within
+    those bounds (unfinished daily work 0.5–1).  ``steps``: ``(count, total)`` pairs of a
+    stepped rule, the month's total for this item once ``count`` occurrences are reached,
+    not added to the per-occurrence points (attitude complaints: 1 each, 3 → 5 in total,
+    5 → 10 in total: totals 1, 2, 5, 5, 10).  ``attendance``: the attendance status that
+    issues this item automatically ("late", "absent", "absenteeism"), or None.
+    """
+
+    code: str
+    rule: str
+    title: str
+    points: Decimal | None = None
+    min_points: Decimal | None = None
+    max_points: Decimal | None = None
+    steps: tuple[tuple[int, Decimal], ...] = ()
+    attendance: str | None = None
+
+
+@dataclass(frozen=True)
+class PointsScheme:
+    """A monthly points scheme (PM-9): every staff member starts each month with
+    ``allowance``; the balance never goes below ``floor``; reaching ``warning_at`` or below
+    raises a warning, ``penalty_at`` or below a penalty (both inclusive)."""
+
+    allowance: Decimal = Decimal(10)
+    floor: Decimal = Decimal(0)
+    warning_at: Decimal | None = Decimal(5)
+    penalty_at: Decimal | None = Decimal(2)
+    items: tuple[PointsItem, ...] = ()
+
+    def item(self, code: str) -> PointsItem | None:
+        return next((i for i in self.items if i.code == code), None)
 
 
 @dataclass(frozen=True)

@@ -201,8 +201,11 @@ def frontdesk_workforce_policy(
     policy: WorkforcePolicy, site: Site, settings: Mapping[str, Mapping[str, Any]]
 ) -> WorkforcePolicy | None:
     """Chain hook: adjust core's workforce numbers (C-15 swap limit and fine, the rest that
-    separates two shifts; KTV-4 leave lead days, wage days per day of absenteeism, days of
-    absenteeism that end employment) for ``site``.
+    separates two shifts; KTV-4 leave lead days, the start of the business day, wage days per
+    day of absenteeism, days of absenteeism that end employment; PM-9 minutes late that count
+    as an absence, what a forgotten clock-in is recorded as, days off a month, the monthly
+    points table (``PointsScheme``: allowance, items with stepped rules, floor, thresholds);
+    KTV-2 the meeting time and how long the roll stays open) for ``site``.
 
     Rosters and the swap register belong to core.  Core calls this on the owner of the site's
     business line, then on plugins that are no business line, in registration order: each

@@ -85,6 +85,7 @@ LAYERS: Final[tuple[tuple[str, tuple[str, ...]], ...]] = (
             "core.textguard",
             "core.netguard",
             "core.trusted",
+            "core.forwarded",
         ),
     ),
 )

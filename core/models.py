@@ -195,6 +195,12 @@ class Staff(Base):
     # C-12: the department the staff member belongs to (None for staff recorded before
     # departments existed, until someone assigns them).
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"), index=True)
+    # KTV-4: the daily wage a wage-day deduction is counted in (CNY; private, C-13: shown to
+    # administrators and clerks only).  None: not recorded.
+    daily_wage: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    # The direct superior who approves leave and exit passes (KTV-4, KTV-5); None: any
+    # manager of the site.
+    superior_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
 
 
 class Department(Base):
@@ -452,6 +458,11 @@ class ComplaintHistoryEntry(Base):
 
     Append-only, written in the same transaction as the change and its event (``event_id``).
     ``actor_staff_id`` is None only for changes the system makes (the overdue sweep).
+
+    "X on behalf of Y" (C-13 act_for): when a token records a change for another staff member
+    (a clerk entering what a manager decided on paper), the actor is Y and ``recorded_by``
+    (the token's name, as in the audit log) and ``recorded_by_staff_id`` (its staff member,
+    if any) are X.  Both None when the actor recorded it themselves.
     """
 
     __tablename__ = "complaint_history"
@@ -463,6 +474,8 @@ class ComplaintHistoryEntry(Base):
     from_value: Mapped[str | None] = mapped_column(String(32))
     to_value: Mapped[str | None] = mapped_column(String(32))
     actor_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    recorded_by_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    recorded_by: Mapped[str | None] = mapped_column(String(200))
     note: Mapped[str] = mapped_column(Text, default="")
     rule: Mapped[str] = mapped_column(String(16))
     message: Mapped[str] = mapped_column(Text)
@@ -472,7 +485,10 @@ class ComplaintHistoryEntry(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     complaint: Mapped[Complaint] = relationship(lazy="raise", back_populates="history")
-    actor: Mapped[Staff | None] = relationship(lazy="raise")
+    actor: Mapped[Staff | None] = relationship(lazy="raise", foreign_keys=[actor_staff_id])
+    recorded_by_staff: Mapped[Staff | None] = relationship(
+        lazy="raise", foreign_keys=[recorded_by_staff_id]
+    )
 
     __table_args__ = (Index("ix_complaint_history_complaint", "complaint_id", "id"),)
 
@@ -599,3 +615,238 @@ class ShiftSwap(Base):
     decision_reason: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (Index("ix_shift_swaps_site_status", "site_id", "status"),)
+
+
+# --- attendance, leave, exit passes, monthly points (PM-9, KTV-4, KTV-5) ----------------------
+
+
+class AttendanceStatus(enum.StrEnum):
+    """How a shift was attended (PM-9, KTV-4): absent (缺勤) and absenteeism (旷工) differ."""
+
+    PRESENT = "present"
+    LATE = "late"
+    ABSENT = "absent"
+    ABSENTEEISM = "absenteeism"
+    TIME_OFF_IN_LIEU = "time_off_in_lieu"
+    ON_LEAVE = "on_leave"
+
+
+class AttendanceRecord(Base):
+    """How one rostered shift was attended: one row per shift, written at the clock-in or
+    when a manager records the day (an absence, a forgotten clock-in, an approved leave).
+
+    ``wage_days``/``wage_deduction``: KTV-4's deduction for a day of absenteeism, in days of
+    the daily wage and in CNY (private, C-13).  ``left_early_rule``/``left_early_reason``:
+    KTV-5, left before the end without an approved exit pass.
+    """
+
+    __tablename__ = "attendance_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), unique=True)
+    business_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[AttendanceStatus] = mapped_column(_enum(AttendanceStatus, "attendance_status"))
+    minutes_late: Mapped[int] = mapped_column(Integer, default=0)
+    clocked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    clocked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rule: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+    left_early_rule: Mapped[str | None] = mapped_column(String(16))
+    left_early_reason: Mapped[str | None] = mapped_column(Text)
+    wage_days: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    wage_deduction: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    leave_request_id: Mapped[int | None] = mapped_column(ForeignKey("leave_requests.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_attendance_staff_date", "staff_id", "business_date"),)
+
+
+class RequestStatus(enum.StrEnum):
+    """A leave request or an exit pass: requested, then approved or refused."""
+
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class LeaveKind(enum.StrEnum):
+    LEAVE = "leave"  # 请假
+    TIME_OFF_IN_LIEU = "time_off_in_lieu"  # 调休
+
+
+class LeaveRequest(Base):
+    """A request for leave (or a day off in lieu) on one rostered shift (KTV-4, PM-9).
+
+    ``late_rule``/``late_reason``: set when it was requested after the line's deadline
+    (KTV-4) or falls on a swapped or public-holiday shift (C-15): approving it lets the
+    person stay away, but the day counts as absenteeism.  ``reason`` is private (C-13).
+    """
+
+    __tablename__ = "leave_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"))
+    business_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[LeaveKind] = mapped_column(_enum(LeaveKind, "leave_kind"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    late_rule: Mapped[str | None] = mapped_column(String(16))
+    late_reason: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_status"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decision_rule: Mapped[str | None] = mapped_column(String(16))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ExitPass(Base):
+    """KTV-5: a pass to leave mid-shift, approved by the direct superior at or before
+    leaving."""
+
+    __tablename__ = "exit_passes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "request_status"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class PointsEntry(Base):
+    """The monthly points ledger (PM-9): append-only, one row per occurrence of an item of
+    the line's points table; a revocation is a new entry that revokes an old one.  The
+    balance is computed from the standing entries (stepped rules, floor), not stored."""
+
+    __tablename__ = "points_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    # The first day of the month (by business date) the entry counts in.
+    month: Mapped[date] = mapped_column(Date)
+    item_code: Mapped[str] = mapped_column(String(40))
+    rule: Mapped[str] = mapped_column(String(16))
+    points: Mapped[Decimal | None] = mapped_column(Numeric(6, 2))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    attendance_id: Mapped[int | None] = mapped_column(ForeignKey("attendance_records.id"))
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revokes_id: Mapped[int | None] = mapped_column(ForeignKey("points_entries.id"), unique=True)
+
+    __table_args__ = (Index("ix_points_staff_month", "staff_id", "month"),)
+
+
+class Meeting(Base):
+    """A meeting with a roll call (KTV-2: the pre-shift meeting at 19:30, roll closing at
+    20:00).  Those rostered on its business day are expected; the roll is decided when it
+    closes (KTV-2, KTV-10)."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    business_date: Mapped[date] = mapped_column(Date)
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RollCallEntry(Base):
+    """One person's line on a meeting's roll: when they signed, whether a room booking for
+    the evening excuses them (KTV-10, signed afterwards) and when it was cancelled, and the
+    outcome once decided (present, late, excused, absent)."""
+
+    __tablename__ = "roll_call_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    room_booking: Mapped[bool] = mapped_column(Boolean, default=False)
+    booking_cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str | None] = mapped_column(String(16))
+    minutes_late: Mapped[int] = mapped_column(Integer, default=0)
+    rule: Mapped[str | None] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (UniqueConstraint("meeting_id", "staff_id"),)
+
+
+# --- C-3 visit appointments and generic bookings ------------------------------------------------
+
+
+class AppointmentStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    APPROVED = "approved"
+    REFUSED = "refused"
+    ARRIVED = "arrived"
+    CANCELLED = "cancelled"
+
+
+class Appointment(Base):
+    """A visit appointment (C-3, 参观预约): organisation, head count, contact, areas, time,
+    approver and approval time, the general manager's approval of content and route, and
+    whether photography is allowed (default: no)."""
+
+    __tablename__ = "appointments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    organisation: Mapped[str] = mapped_column(String(200))
+    head_count: Mapped[int] = mapped_column(Integer)
+    contact: Mapped[str] = mapped_column(String(200))
+    areas: Mapped[str] = mapped_column(Text, default="")
+    visit_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    made_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    made_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    photography_allowed: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[AppointmentStatus] = mapped_column(
+        _enum(AppointmentStatus, "appointment_status")
+    )
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    route_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class BookingStatus(enum.StrEnum):
+    HELD = "held"
+    HONOURED = "honoured"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+
+
+class Booking(Base):
+    """A generic booking (issue 12): who booked, for whom, which resource (a room, a table, a
+    time slot), which business day; held, then honoured, cancelled or a no-show.  The KTV's
+    rooms and tables (KTV-10, KTV-11: the booker receives the guest and is credited) and the
+    fitness club's appointment book are bookings of their kind."""
+
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    booked_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    guest_name: Mapped[str] = mapped_column(String(200), default="")
+    resource_kind: Mapped[str] = mapped_column(String(40))
+    resource: Mapped[str] = mapped_column(String(100))
+    business_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus, "booking_status"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_bookings_site_date", "site_id", "business_date"),)

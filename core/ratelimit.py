@@ -15,6 +15,10 @@ anything is parsed or looked up:
   carries a token, against that token (``rate_limit_per_token``; the key is a hash of the
   presented value, so an unknown token costs no lookup).
 
+The client address is the peer's, or behind ``Settings.trusted_proxies`` the one their
+forwarding header gives (core/forwarded.py).  Subscription starts on an open WebSocket are
+limited too (:func:`subscription_refusal`, ``rate_limit_subscriptions``).
+
 On by default in production mode (``Settings.rate_limit``); the demo has none.
 """
 
@@ -29,6 +33,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from core.forwarded import scope_client_address
 from core.httpguard import send_error
 
 RATE_LIMITED = "RATE_LIMITED"
@@ -113,11 +118,6 @@ class SlidingWindow:
             self._redis = None
 
 
-def client_address(scope: Scope) -> str:
-    client = scope.get("client")
-    return client[0] if client else "unknown"
-
-
 def token_key(header: str) -> str:
     return hashlib.sha256(header.strip().encode()).hexdigest()[:32]
 
@@ -136,7 +136,7 @@ class RateLimit:
             return
         settings = self.frontdesk.settings
         window = settings.rate_limit_window_seconds
-        address = client_address(scope)
+        address = scope_client_address(scope, settings)
         wait = await limiter.peek(f"authfail:{address}", settings.rate_limit_failed_auth, window)
         why = "too many failed authentications from this address"
         if wait is None:
@@ -180,7 +180,7 @@ async def record_failed_authentication(frontdesk: Any, scope: Scope | None) -> N
         return
     settings = frontdesk.settings
     await limiter.hit(
-        f"authfail:{client_address(scope)}",
+        f"authfail:{scope_client_address(scope, settings)}",
         settings.rate_limit_failed_auth,
         settings.rate_limit_window_seconds,
     )

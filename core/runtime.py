@@ -58,10 +58,17 @@ class MutationFrame:
     pending: OpenTransaction | None = None
     # "X on behalf of Y" (C-13 act_for): the staff member the token recorded the change for.
     on_behalf_of: int | None = None
+    # Where the request came from (core/forwarded.py: behind trusted proxies, the client).
+    client_address: str | None = None
 
     @property
     def audit_details(self) -> dict[str, Any]:
-        return {"onBehalfOfStaffId": self.on_behalf_of} if self.on_behalf_of else {}
+        details: dict[str, Any] = {}
+        if self.on_behalf_of:
+            details["onBehalfOfStaffId"] = self.on_behalf_of
+        if self.client_address:
+            details["clientAddress"] = self.client_address
+        return details
 
 
 @dataclass(frozen=True)

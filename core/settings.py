@@ -96,6 +96,12 @@ class Settings(BaseSettings):
         "local experiments, never in production.",
     )
     max_depth: int = Field(default=10, ge=1, description="Deepest selection a query may nest.")
+    max_introspection_depth: int = Field(
+        default=15,
+        ge=1,
+        description="Deepest `__schema` / `__type` selection (introspection has its own bound: "
+        "the standard introspection query nests 12-14 levels).",
+    )
     max_aliases: int = Field(default=30, ge=1, description="Most aliases in one operation.")
     max_tokens: int = Field(default=2000, ge=1, description="Most lexical tokens in a document.")
     max_page_size: int = Field(default=100, ge=1, description="Largest `first` of a page.")
@@ -142,6 +148,23 @@ class Settings(BaseSettings):
     )
     rate_limit_failed_auth: int = Field(
         default=10, ge=1, description="Failed authentications per window from one address."
+    )
+    rate_limit_subscriptions: int = Field(
+        default=60,
+        ge=1,
+        description="Subscription starts per window over one WebSocket's token and address "
+        "(graphql-transport-ws `subscribe`), else the socket closes with 4429.",
+    )
+    trusted_proxies: Annotated[frozenset[str], NoDecode] = Field(
+        default=frozenset(),
+        description="Reverse proxies whose forwarding header names the client "
+        "(comma-separated CIDRs, e.g. `10.0.0.0/8`); the rate limits and the audit log use "
+        "that address.  Empty: the header is ignored, the peer address is the client.",
+    )
+    forwarded_header: Literal["x-forwarded-for", "forwarded"] = Field(
+        default="x-forwarded-for",
+        description="The header the trusted proxies set: `x-forwarded-for` or `forwarded` "
+        "(RFC 7239).  Only that one is read.",
     )
     trusted_documents: str | None = Field(
         default=None,
@@ -212,12 +235,24 @@ class Settings(BaseSettings):
         return self.production if self.rate_limit is None else self.rate_limit
 
     @field_validator(
-        "introspection_roles", "trusted_documents_exempt_roles", "webhook_allow", mode="before"
+        "introspection_roles",
+        "trusted_documents_exempt_roles",
+        "webhook_allow",
+        "trusted_proxies",
+        mode="before",
     )
     @classmethod
     def _comma_separated(cls, value: Any) -> Any:
         if isinstance(value, str):
             return [item.strip() for item in value.split(",") if item.strip()]
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: frozenset[str]) -> frozenset[str]:
+        from core.forwarded import parse_networks
+
+        parse_networks(value)  # a malformed CIDR is a start-up error naming it
         return value
 
     @classmethod

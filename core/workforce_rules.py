@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
-from core.contracts import WorkforcePolicy
+from core.contracts import PointsItem, PointsScheme, WorkforcePolicy
 from core.decisions import Reason
 
 
@@ -249,3 +249,217 @@ def employment_ended_by_absenteeism(
         f"{len(days)} days of absenteeism in {first:%Y-%m} "
         f"({', '.join(d.isoformat() for d in days)}): {limit} end the employment",
     )
+
+
+# --- attendance (PM-9, KTV-5) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AttendanceDecision:
+    """How a clock-in or a recorded day counts: ``status`` is one of "present", "late",
+    "absent", "absenteeism", "time_off_in_lieu", "on_leave"; ``reason`` says why (None when
+    present on time)."""
+
+    status: str
+    minutes_late: int = 0
+    reason: Reason | None = None
+
+
+def minutes_late(starts_at: datetime, clocked_in_at: datetime) -> int:
+    """Whole minutes late, any part of a minute counting as a minute (30:00 → 30, 30:01 →
+    31); 0 at or before the start."""
+    late = clocked_in_at - starts_at
+    if late <= timedelta(0):
+        return 0
+    return -(-int(late.total_seconds()) // 60)
+
+
+def clock_in_decision(
+    starts_at: datetime, clocked_in_at: datetime, policy: WorkforcePolicy
+) -> AttendanceDecision:
+    """PM-9: on time at or before the shift's start; late after it; more than the line's
+    ``absent_after_minutes_late`` late counts as an absence (exactly 30 minutes is late, 31
+    an absence)."""
+    late = clocked_in_at - starts_at
+    minutes = minutes_late(starts_at, clocked_in_at)
+    if minutes == 0:
+        return AttendanceDecision("present")
+    limit = policy.absent_after_minutes_late
+    if limit is not None and late > timedelta(minutes=limit):
+        return AttendanceDecision(
+            "absent",
+            minutes,
+            Reason(
+                "PM-9",
+                f"clocked in {minutes} minutes late: more than {limit} minutes late counts as "
+                "an absence",
+            ),
+        )
+    return AttendanceDecision("late", minutes, Reason("PM-9", f"clocked in {minutes} minutes late"))
+
+
+def day_off_decision(
+    kind: str, days_off_used: int, policy: WorkforcePolicy, business_date: date
+) -> AttendanceDecision:
+    """PM-9: a day off in lieu (调休, a forgotten clock-in included) or an approved leave
+    uses one of the month's ``days_off_per_month``; each one beyond them counts as an
+    absence.  ``days_off_used``: the days already used in the month (this one excluded)."""
+    status = "time_off_in_lieu" if kind == "time_off_in_lieu" else "on_leave"
+    allowance = policy.days_off_per_month
+    if allowance is not None and days_off_used >= allowance:
+        return AttendanceDecision(
+            "absent",
+            0,
+            Reason(
+                "PM-9",
+                f"{business_date:%Y-%m} already has {days_off_used} days off in lieu or leave; "
+                f"beyond {allowance} a month each one counts as an absence",
+            ),
+        )
+    return AttendanceDecision(status)
+
+
+def forgotten_clock_in_decision(
+    days_off_used: int, policy: WorkforcePolicy, business_date: date
+) -> AttendanceDecision:
+    """PM-9: a forgotten clock-in is recorded as the line says: a day off in lieu (then it
+    uses the month's allowance like any 调休), an absence, or present."""
+    how = policy.forgotten_clock_in
+    if how == "time_off_in_lieu":
+        decision = day_off_decision("time_off_in_lieu", days_off_used, policy, business_date)
+        if decision.reason is None:
+            return AttendanceDecision(
+                "time_off_in_lieu",
+                0,
+                Reason("PM-9", "a forgotten clock-in is recorded as a day off in lieu (调休)"),
+            )
+        return decision
+    if how == "present":
+        return AttendanceDecision("present")
+    return AttendanceDecision(
+        "absent", 0, Reason("PM-9", "a forgotten clock-in is recorded as an absence")
+    )
+
+
+def early_leave_reason(
+    ends_at: datetime, clocked_out_at: datetime, pass_approved_at: datetime | None
+) -> Reason | None:
+    """KTV-5: leaving before the shift ends needs an exit pass approved by the direct
+    superior at or before leaving; None when the person stayed or had such a pass."""
+    if clocked_out_at >= ends_at:
+        return None
+    if pass_approved_at is not None and pass_approved_at <= clocked_out_at:
+        return None
+    return Reason(
+        "KTV-5",
+        f"left at {clocked_out_at.isoformat()} before the shift's end at {ends_at.isoformat()} "
+        "without an exit pass approved by the direct superior",
+    )
+
+
+# --- meetings with a roll call (KTV-2, KTV-10) -----------------------------------------------
+
+
+def roll_call_status(
+    *,
+    opens_at: datetime,
+    closes_at: datetime,
+    signed_at: datetime | None,
+    room_booking: bool = False,
+    booking_cancelled_at: datetime | None = None,
+    now: datetime,
+) -> AttendanceDecision | None:
+    """KTV-2/KTV-10: one person's line on the roll; None while the roll is open and it is
+    not yet decided.
+
+    Signed by the meeting's start: present; later, until the close: late; unsigned at the
+    close: absent.  A room booking for the evening excuses them: they sign afterwards (补签)
+    and are "excused" — unless the booking was cancelled while the roll was open and they did
+    not come back (absent); a cancellation after the close does not matter.
+    """
+    if signed_at is not None and signed_at <= opens_at:
+        return AttendanceDecision("present")
+    if signed_at is not None and signed_at <= closes_at:
+        minutes = minutes_late(opens_at, signed_at)
+        return AttendanceDecision(
+            "late", minutes, Reason("KTV-2", f"signed the roll {minutes} minutes late")
+        )
+    excused = room_booking and (booking_cancelled_at is None or booking_cancelled_at > closes_at)
+    if excused:
+        if signed_at is None:
+            return None  # they sign afterwards (补签)
+        return AttendanceDecision(
+            "excused",
+            0,
+            Reason("KTV-10", "a room booking for the evening: signed the roll afterwards (补签)"),
+        )
+    if now < closes_at:
+        return None
+    if room_booking:
+        return AttendanceDecision(
+            "absent",
+            0,
+            Reason(
+                "KTV-10",
+                "the room booking was cancelled while the roll was open and they did not come "
+                "back to the meeting: an absence",
+            ),
+        )
+    return AttendanceDecision(
+        "absent", 0, Reason("KTV-2", "not signed when the roll closed: an absence")
+    )
+
+
+# --- monthly points (PM-9) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PointsOccurrence:
+    """One standing (not revoked) entry of the month's points ledger."""
+
+    item_code: str
+    points: Decimal | None = None  # the amount of a discretionary item
+
+
+def item_total(item: PointsItem, occurrences: Sequence[PointsOccurrence]) -> Decimal:
+    """PM-9: the month's deduction for one item of the table.
+
+    Per-occurrence points add up; a stepped rule replaces the sum once a step's count is
+    reached, never adding to it (attitude complaints 1, 2, 5, 5, 10 for the 1st … 5th); a
+    discretionary item sums the amounts issued.
+    """
+    n = len(occurrences)
+    if item.points is None:
+        total = sum((o.points or Decimal(0) for o in occurrences), Decimal(0))
+    else:
+        total = item.points * n
+    for count, step_total in item.steps:
+        if n >= count:
+            total = max(total, step_total)
+    return total
+
+
+def points_balance(scheme: PointsScheme, occurrences: Sequence[PointsOccurrence]) -> Decimal:
+    """PM-9: the month's allowance less every item's total, never below the floor."""
+    deducted = Decimal(0)
+    for item in scheme.items:
+        mine = [o for o in occurrences if o.item_code == item.code]
+        if mine:
+            deducted += item_total(item, mine)
+    return max(scheme.floor, scheme.allowance - deducted)
+
+
+def points_threshold_crossed(
+    scheme: PointsScheme, before: Decimal, after: Decimal
+) -> tuple[str, Reason] | None:
+    """PM-9: ("penalty" | "warning", reason) when the balance falls from above a threshold
+    to it or below (5 or below: a verbal warning; 2 or below: a penalty; both inclusive);
+    the lower threshold wins when one entry crosses both."""
+    for level, mark in (("penalty", scheme.penalty_at), ("warning", scheme.warning_at)):
+        if mark is not None and after <= mark < before:
+            what = "a penalty" if level == "penalty" else "a verbal warning"
+            return level, Reason(
+                "PM-9",
+                f"the month's points fell from {before} to {after}: at {mark} or below, {what}",
+            )
+    return None

@@ -30,6 +30,7 @@ from graphql import (
     InlineFragmentNode,
     OperationDefinitionNode,
 )
+from graphql.validation import MaxIntrospectionDepthRule
 from strawberry.annotation import StrawberryAnnotation
 from strawberry.extensions import (
     AddValidationRules,
@@ -65,7 +66,13 @@ from core.errors import (
 from core.graphql.accel import execution_context_class
 from core.graphql.complaints import FileComplaintInput
 from core.graphql.errors import classify
-from core.graphql.limits import DocumentGate, ValidatedDocuments, bounded_parse, stash
+from core.graphql.limits import (
+    DocumentGate,
+    ValidatedDocuments,
+    bounded_parse,
+    introspection_depth_rule,
+    stash,
+)
 from core.graphql.line_inputs import EXTENSIBLE_INPUTS
 from core.graphql.loading import KNOWN_METADATA, prefetch_key
 from core.graphql.mutations import (
@@ -82,8 +89,9 @@ from core.graphql.types import EXTENSIBLE_TYPES
 from core.graphql.user_errors import DOMAIN_ATTR, payload, refused_payload, user_error_type
 from core.plugins import PluginHost, create_plugin_manager
 from core.runtime import CURRENT_MUTATION, MutationFrame
+from core.services.complaints.common import RECORDED_BY
 from core.settings import Settings
-from core.trusted import check_trusted
+from core.trusted import check_trusted, unresolved_error
 
 PLUGIN_KEY = "frontdesk_plugin"
 # The core inputs (besides the dynamically built CheckInVisitInput) lines may extend.
@@ -222,6 +230,13 @@ class FrontdeskSchema(strawberry.Schema):
         context = kwargs.get("context_value", args[1] if len(args) > 1 else None)
         operation_name = kwargs.get("operation_name", args[3] if len(args) > 3 else None)
         denied = self.access_error(query, operation_name, context)
+        if query is None:
+            # A document id that named no registered document (core/trusted.py); the token
+            # is checked first, like any request.
+            unresolved = unresolved_error(kwargs.get("operation_extensions"))
+            auth_error = getattr(context, "auth_error", None)
+            if unresolved is not None:
+                denied = _refusal(auth_error if auth_error is not None else unresolved)
         mutation = query is not None and "mutation" in query
         if denied is None and mutation:
             denied = _several_mutations_error(_stashed_document(context, query), operation_name)
@@ -261,6 +276,7 @@ class FrontdeskSchema(strawberry.Schema):
         actor = getattr(context, "actor", None)
         # "X on behalf of Y": the token acted as another staff member (act_for).
         on_behalf = getattr(context, "on_behalf_of", None)
+        address = getattr(context, "client_address", None)
         rows: list[tuple[str, bool, str | None]] = []
         if frames:
             for frame in frames:
@@ -289,6 +305,7 @@ class FrontdeskSchema(strawberry.Schema):
                         details={
                             **({"code": code} if code else {}),
                             **({"onBehalfOfStaffId": on_behalf} if on_behalf else {}),
+                            **({"clientAddress": address} if address else {}),
                         },
                     )
         except Exception:  # noqa: BLE001 - logged; the answer stands
@@ -618,11 +635,13 @@ def _audited(name: str, resolve: Any) -> Any:
             actor=context.actor,
             now=context.now(),
             idempotency=getattr(context, "idempotency", None),
+            client_address=getattr(context, "client_address", None),
         )
         frames = getattr(context, "mutation_frames", None)
         if frames is not None:
             frames.append(frame)
         token = CURRENT_MUTATION.set(frame)
+        recorded_by = RECORDED_BY.set(None)  # set by the field if it acts for someone
         try:
             value = resolve(source, info, **kwargs)
             if inspect.isawaitable(value):
@@ -638,6 +657,7 @@ def _audited(name: str, resolve: Any) -> Any:
             frame.error_code = exc.code if isinstance(exc, FrontdeskError) else "INTERNAL_ERROR"
             raise
         finally:
+            RECORDED_BY.reset(recorded_by)
             CURRENT_MUTATION.reset(token)
 
     return run
@@ -973,6 +993,10 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
     limit_rules = [
         *QueryDepthLimiter(max_depth=settings.max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+        # Introspection too (the depth limiter above skips `__` fields): its own depth bound,
+        # and graphql-core's limit on lists of types within lists of types.
+        introspection_depth_rule(settings.max_introspection_depth),
+        MaxIntrospectionDepthRule,
     ]
     schema = FrontdeskSchema(
         query=query,

@@ -41,6 +41,22 @@ REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS_URL")
 collect_ignore = ["example_line"]
 
 
+def _frontdesk_environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k.startswith("FRONTDESK_")}
+
+
+@pytest.fixture(autouse=True)
+def _environment_is_left_as_found() -> Iterator[None]:
+    """Every test leaves the ``FRONTDESK_*`` variables as it found them (checked after its
+    monkeypatch is undone).  ``serve --workers`` sets FRONTDESK_REDIS_URL for its workers; a
+    test that let it outlive it made every later Frontdesk of the session use Redis, and the
+    rate-limit tests shared one window (issue 9)."""
+    before = _frontdesk_environment()
+    yield
+    after = _frontdesk_environment()
+    assert after == before, f"this test changed the environment: {before} -> {after}"
+
+
 def all_plugins_host() -> PluginHost:
     """Every built-in line, enabled.  Third-party packages installed beside Frontdesk are left
     out, so installing one changes neither the migrated schema nor the product's tests."""

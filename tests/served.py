@@ -39,7 +39,8 @@ async def serve(fd: Frontdesk, **config: Any) -> AsyncIterator[str]:
             lifespan="off",
             log_level="warning",
             timeout_graceful_shutdown=2,
-            **config,
+            # As `frontdesk serve`: the client address is Frontdesk's (trusted_proxies).
+            **{"proxy_headers": False, **config},
         )
     )
     task = asyncio.create_task(server.serve(sockets=[sock]))

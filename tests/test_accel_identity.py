@@ -111,6 +111,15 @@ ROOT_ARGUMENTS: dict[str, str] = {
         '(siteId: "{club}", consultantId: "{club_staff}", receiverId: "{club_closer}", '
         "hasAppointment: true, receiverHasOwnCustomerInGroup: true)"
     ),
+    "attendance": '(siteId: "{site}", fromDate: "2026-11-01", toDate: "2026-11-30")',
+    "leaveRequests": '(siteId: "{site}", fromDate: "2026-11-01", toDate: "2026-11-30")',
+    "monthPoints": '(staffId: "{staff}", month: "2026-11-01")',
+    "staffPay": '(staffId: "{staff}")',
+    "meeting": '(id: "{site}")',
+    "appointments": (
+        '(siteId: "{site}", fromAt: "2026-11-01T00:00:00+08:00", toAt: "2026-12-01T00:00:00+08:00")'
+    ),
+    "bookings": '(siteId: "{site}", businessDate: "2026-11-24")',
 }
 # Root fields deliberately not in the battery, each with the reason (none at present).
 EXEMPT: dict[str, str] = {}

@@ -123,4 +123,49 @@ async def test_a_clerk_records_a_managers_decision_on_their_behalf_and_it_is_aud
     log = await client.data("{ auditLog(first: 20) { nodes { actor action details } } }")
     entry = next(e for e in log["auditLog"]["nodes"] if e["action"] == "transitionComplaint")
     assert entry["actor"] == "clerk token"
-    assert entry["details"] == {"onBehalfOfStaffId": int(office["boss"])}
+    # Who, for whom, and from where (the client address, issue 9).
+    assert entry["details"] == {
+        "onBehalfOfStaffId": int(office["boss"]),
+        "clientAddress": "127.0.0.1",
+    }
+
+
+HISTORY = """query($id: ID!) { complaint(id: $id) { complaintHistory {
+  action actor { id name } recordedBy recordedByStaff { id name } onBehalf } } }"""
+
+
+async def test_the_complaint_history_names_the_clerk_and_the_manager_they_acted_for(client, fd):
+    """C-13 act_for, C-9: the history used to show only the manager's name; now the entry says
+    "clerk token (Desk Li) on behalf of Boss Wang", in the same transaction as the change."""
+    office = await _office(client)
+    async with serve(fd) as base:
+        clerk = await _token(fd, "clerk", office["desk"])
+        for query, variables in (
+            (
+                TRANSITION,
+                {"id": office["complaint"], "to": "ACKNOWLEDGED", "actor": office["boss"]},
+            ),
+            (ESCALATE, {"id": office["complaint"], "actor": None}),  # as itself
+        ):
+            answer = await _gql(base, clerk, query, variables)
+            assert "errors" not in answer, answer
+    history = (await client.data(HISTORY, {"id": office["complaint"]}))["complaint"]
+    entries = history["complaintHistory"]
+    (acknowledged,) = [e for e in entries if e["action"] == "TRANSITION"]
+    escalated = next(e for e in entries if e["action"] == "ESCALATED")
+    (filed,) = [e for e in entries if e["action"] == "FILED"]
+    assert acknowledged["actor"]["id"] == office["boss"]
+    assert acknowledged["recordedBy"] == "clerk token"
+    assert acknowledged["recordedByStaff"]["id"] == office["desk"]
+    assert acknowledged["onBehalf"] is True
+    # Recorded by its actor (the clerk's own staff member): nobody else to name.
+    assert escalated["actor"]["id"] == office["desk"]
+    assert (escalated["recordedBy"], escalated["recordedByStaff"]) == (None, None)
+    assert escalated["onBehalf"] is False
+    # The test's admin token (bound to no staff member) filed it as taken by the desk.
+    assert filed["actor"]["id"] == office["desk"]
+    assert (filed["recordedBy"], filed["recordedByStaff"], filed["onBehalf"]) == (
+        "test admin",
+        None,
+        True,
+    )

@@ -191,7 +191,11 @@ def test_serve_with_workers_runs_that_many_processes_from_the_app_factory(db, mo
 
     calls: list[tuple[tuple, dict]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *a, **kw: calls.append((a, kw)))
-    monkeypatch.delenv("FRONTDESK_REDIS_URL", raising=False)
+    # The command sets both variables in os.environ for its workers.  monkeypatch restores a
+    # variable only if it recorded it first: ``delenv(raising=False)`` of an unset variable
+    # records nothing, so the URL set below used to outlive this test and every later
+    # Frontdesk of the session used Redis (tests/test_rate_limits.py shared its windows).
+    monkeypatch.setenv("FRONTDESK_REDIS_URL", "")  # empty: ignored, and removed after the test
     monkeypatch.setenv("FRONTDESK_DATABASE_URL", "unset")  # restored after the test
     out = run("serve", *db, "--workers", "3", "--redis-url", "redis://127.0.0.1:6379/5")
     assert "GraphiQL" in out

@@ -7,6 +7,8 @@ refused."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import uuid
 
 import httpx
@@ -28,7 +30,9 @@ def _attacker() -> httpx.AsyncClient:
 
 
 async def _limited(sqlite_url: str, **limits) -> object:
-    return await start_frontdesk(sqlite_url, rate_limit=True, **limits)
+    # The in-process window, whatever the environment says (FRONTDESK_REDIS_URL would share
+    # one Redis window across every app of the session; Redis has its own test below).
+    return await start_frontdesk(sqlite_url, rate_limit=True, redis_url=None, **limits)
 
 
 def _assert_429(response: httpx.Response, why: str) -> int:
@@ -193,3 +197,136 @@ async def test_redis_shares_the_window_across_processes(redis_url):
     finally:
         await one.close()
         await two.close()
+
+
+# --- subscription starts (graphql-transport-ws `subscribe`) ------------------------------------
+
+UPDATES = "subscription { complaintUpdates { cursor type } }"
+
+
+async def _open_socket(base: str, token: str, local: str = "127.0.0.1"):
+    ws = await connect(
+        base.replace("http", "ws") + "/graphql",
+        subprotocols=["graphql-transport-ws"],  # type: ignore[list-item]
+        local_addr=(local, 0),  # type: ignore[arg-type]
+        open_timeout=10,
+    )
+    await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": token}}))
+    assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+    return ws
+
+
+async def _start(ws, ids: list[str]) -> list[dict]:
+    """Send a `subscribe` for each id, then a ping; every message before the pong."""
+    for op in ids:
+        await ws.send(json.dumps({"id": op, "type": "subscribe", "payload": {"query": UPDATES}}))
+    await ws.send(json.dumps({"type": "ping"}))
+    seen = []
+    async with asyncio.timeout(20):
+        while True:
+            message = json.loads(await ws.recv())
+            if message["type"] == "pong":
+                return seen
+            seen.append(message)
+
+
+async def _refused(ws, op: str) -> dict:
+    async with asyncio.timeout(20):
+        while True:
+            message = json.loads(await ws.recv())
+            if message.get("id") == op:
+                return message
+
+
+async def test_subscription_starts_are_limited_per_token_and_the_socket_stays_open(sqlite_url):
+    """Issue 9: "subscription starts limited too" - the fourth `subscribe` within the window
+    is refused with the protocol's `error` message (RATE_LIMITED, retryAfter) for that id;
+    the socket and its three subscriptions stay open, and another token is not affected."""
+    fd = await _limited(sqlite_url, rate_limit_subscriptions=3)
+    try:
+        async with serve(fd) as base:
+            token, other = await make_token(fd), await make_token(fd, "frontend")
+            ws = await _open_socket(base, token)
+            bystander = await _open_socket(base, other, ATTACKER)
+            try:
+                early = await _start(ws, ["1", "2", "3"])
+                await ws.send(
+                    json.dumps({"id": "4", "type": "subscribe", "payload": {"query": UPDATES}})
+                )
+                refused = await _refused(ws, "4")
+                later = await _start(ws, [])  # still answering pings
+                fine = await _start(bystander, ["a"])
+            finally:
+                await ws.close()
+                await bystander.close()
+    finally:
+        await fd.stop()
+    assert early == [] and later == [] and fine == []
+    assert refused["type"] == "error"
+    [error] = refused["payload"]
+    assert error["extensions"]["code"] == "RATE_LIMITED"
+    assert 1 <= error["extensions"]["retryAfter"] <= 60
+    assert "too many subscriptions started with this token" in error["message"]
+
+
+async def test_subscription_starts_are_limited_per_address_across_tokens(sqlite_url):
+    fd = await _limited(sqlite_url, rate_limit_subscriptions=3)
+    try:
+        async with serve(fd) as base:
+            one, two = await make_token(fd), await make_token(fd, "frontend")
+            first = await _open_socket(base, one, ATTACKER)
+            second = await _open_socket(base, two, ATTACKER)
+            try:
+                assert await _start(first, ["1", "2"]) == []
+                assert await _start(second, ["1"]) == []
+                await second.send(
+                    json.dumps({"id": "2", "type": "subscribe", "payload": {"query": UPDATES}})
+                )
+                refused = await _refused(second, "2")
+            finally:
+                await first.close()
+                await second.close()
+    finally:
+        await fd.stop()
+    assert refused["payload"][0]["extensions"]["code"] == "RATE_LIMITED"
+    assert "with this address" in refused["payload"][0]["message"]
+
+
+# --- behind trusted proxies (Settings.trusted_proxies) ----------------------------------------
+
+AUDITED = 'mutation { createSite(input: {name: "Proxy Tower", businessLine: "realestate"}) { id } }'
+AUDIT_LOG = "{ auditLog(first: 50) { nodes { action details } } }"
+
+
+async def test_a_trusted_proxys_forwarded_address_is_the_client_for_limits_and_audit(sqlite_url):
+    """Behind a trusted proxy (127.0.0.1 here) every client used to share the proxy's budget;
+    now each forwarded client has its own, and the audit log records it.  The same header
+    from an untrusted peer (127.0.0.2) changes nothing: rotating it does not evade the limit."""
+    fd = await _limited(sqlite_url, rate_limit_per_address=3, trusted_proxies="127.0.0.1/32")
+    try:
+        async with serve(fd) as base, httpx.AsyncClient() as proxy, _attacker() as spoofer:
+            token = await make_token(fd)
+
+            async def via(client, forwarded_for: str, body=TYPENAME) -> httpx.Response:
+                return await client.post(
+                    f"{base}/graphql",
+                    json=body,
+                    headers={
+                        "authorization": f"Bearer {token}",
+                        "x-forwarded-for": forwarded_for,
+                    },
+                )
+
+            alice = [(await via(proxy, "203.0.113.5")).status_code for _ in range(4)]
+            bob = (await via(proxy, "198.51.100.7, 127.0.0.1")).status_code  # two proxies
+            spoofed = [(await via(spoofer, f"192.0.2.{i}")).status_code for i in range(4)]
+            created = await via(proxy, "198.51.100.7", {"query": AUDITED})
+            log = await via(proxy, "203.0.113.99", {"query": AUDIT_LOG})
+    finally:
+        await fd.stop()
+    assert alice == [200, 200, 200, 429]
+    assert bob == 200
+    assert spoofed == [200, 200, 200, 429]
+    assert "errors" not in created.json(), created.json()
+    entry = next(e for e in log.json()["data"]["auditLog"]["nodes"] if e["action"] == "createSite")
+    assert entry["details"]["clientAddress"] == "198.51.100.7"

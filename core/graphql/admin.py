@@ -111,7 +111,12 @@ class AdminQuery:
                 action="exportCustomers",
                 succeeded=True,
                 now=ctx.now(),
-                details={"site_id": site_id, "rows": len(rows), "approved_by": approver.id},
+                details={
+                    "site_id": site_id,
+                    "rows": len(rows),
+                    "approved_by": approver.id,
+                    **({"clientAddress": ctx.client_address} if ctx.client_address else {}),
+                },
             )
             return [
                 CustomerExportRow(

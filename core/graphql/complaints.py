@@ -49,6 +49,7 @@ from core.graphql.types import (
 from core.graphql.user_errors import payload
 from core.runtime import CURRENT_MUTATION
 from core.services import complaints as service
+from core.services.complaints.common import RECORDED_BY, RecordedBy
 from core.services.directory import get_site
 
 MANAGE = {"permission": "manage"}
@@ -164,10 +165,15 @@ def complaint_options(fields: Sequence[SelectedField]) -> list[Any]:
     ]
     history = children(fields, "complaintHistory")
     if history:
-        option = selectinload(m.history)
-        if any(f.name == "actor" for f in history):
-            option = option.joinedload(models.ComplaintHistoryEntry.actor)
-        options.append(option)
+        entry = models.ComplaintHistoryEntry
+        people = [
+            joinedload(attr)
+            for gql, attr in (("actor", entry.actor), ("recordedByStaff", entry.recorded_by_staff))
+            if any(f.name == gql for f in history)
+        ]
+        options.append(
+            selectinload(m.history).options(*people) if people else selectinload(m.history)
+        )
     return options
 
 
@@ -222,6 +228,9 @@ def _actor_id(info: Info, given: strawberry.ID | None, field: str = "actingStaff
             )
         # Audited as "<token> on behalf of staff member N" (schema.build._audit).
         info.context.on_behalf_of = staff_id
+        if actor is not None:
+            # The history entries of this change name the token too ("X on behalf of Y").
+            RECORDED_BY.set(RecordedBy(token=actor.name, staff_id=own))
         frame = CURRENT_MUTATION.get(None)
         if frame is not None:
             frame.on_behalf_of = staff_id

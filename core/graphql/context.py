@@ -27,6 +27,8 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # A token that was sent but is unknown or revoked: every operation answers with it.
     auth_error: Exception | None = None
+    # The client's address (behind Settings.trusted_proxies, the one they forward): audited.
+    client_address: str | None = None
     # A change recorded for another staff member than the token's own (act_for): audited.
     on_behalf_of: int | None = None
     # The root mutation fields run in this request, in order (core.runtime.MutationFrame).

@@ -25,6 +25,7 @@ log = logging.getLogger("frontdesk.graphql")
 
 _LIMITS = (
     ("exceeds maximum operation depth", "QUERY_TOO_DEEP"),
+    ("Maximum introspection depth exceeded", "QUERY_TOO_DEEP"),
     ("aliases found. Allowed", "TOO_MANY_ALIASES"),
     ("more than", "TOO_MANY_TOKENS"),
 )

@@ -20,7 +20,19 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
-from graphql import DocumentNode, GraphQLError, parse, validate
+from graphql import (
+    SKIP,
+    ASTValidationRule,
+    DocumentNode,
+    FieldNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    ValidationContext,
+    VisitorAction,
+    parse,
+    validate,
+)
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.validation_rules.maybe_null import MaybeNullValidationRule
 from strawberry.schema.validation_rules.one_of import OneOfInputValidationRule
@@ -132,3 +144,83 @@ class DocumentGate(SchemaExtension):
             if not errors and ec.query:
                 schema.validated.put(ec.query, ec.graphql_document)
         yield
+
+
+INTROSPECTION_ROOTS = frozenset({"__schema", "__type"})
+
+
+def introspection_depth_rule(max_depth: int) -> type[ASTValidationRule]:
+    """The depth limit for introspection (issue 9, finding 8).
+
+    The operation depth limit (strawberry's ``QueryDepthLimiter``) skips every ``__`` field,
+    so ``{ __type(name: "X") { ofType { ofType { … } } } }`` nested hundreds deep, or
+    ``fields { type { fields { type … } } }`` multiplying the schema by itself, passed.  Here
+    a ``__schema`` / ``__type`` selection is measured the same way (one level per field with a
+    selection set, fragments followed) against its own bound, ``Settings.max_introspection_depth``:
+    the standard introspection query nests 12 (GraphiQL's, graphql-js 16) to 14 (graphql-core's,
+    ``type_depth=9``) levels, deeper than ordinary operations need, so it keeps working while a
+    deeper one is refused with ``QUERY_TOO_DEEP``.  graphql-core's ``MaxIntrospectionDepthRule``
+    (lists of types within lists of types, added beside this one) refuses the fan-out."""
+
+    class IntrospectionDepthLimit(ASTValidationRule):
+        def enter_field(self, node: FieldNode, *_args: Any) -> VisitorAction:
+            if node.name.value not in INTROSPECTION_ROOTS:
+                return None
+            depth = _selection_depth(node, self.context)
+            if depth <= max_depth:
+                return SKIP  # nothing deeper to check, and nested roots are counted here
+            self.report_error(
+                GraphQLError(
+                    f"introspection exceeds maximum operation depth of {max_depth} "
+                    f"({depth} levels; max_introspection_depth)",
+                    [node],
+                    extensions={"code": "QUERY_TOO_DEEP"},
+                )
+            )
+            return SKIP
+
+    return IntrospectionDepthLimit
+
+
+def _selection_depth(root: FieldNode, context: ValidationContext) -> int:
+    """Levels of fields with a selection set under and including ``root``.
+
+    Iterative (a document nested as deep as the token limit allows cannot exhaust the stack)
+    and each fragment's depth is computed once (fragments spreading others twice over cannot
+    make it exponential); a fragment already being measured counts 0 (cycles are
+    NoFragmentCyclesRule's to report)."""
+    if root.selection_set is None:
+        return 0
+    memo: dict[str, int] = {}
+    active: set[str] = set()
+    # Frames: [selections left, deepest so far, levels this frame adds, fragment measured].
+    stack: list[list[Any]] = [[iter(root.selection_set.selections), 0, 1, None]]
+    result = 0
+    while stack:
+        frame = stack[-1]
+        selection = next(frame[0], None)
+        if selection is None:
+            stack.pop()
+            if frame[3] is not None:
+                memo[frame[3]] = frame[1]
+                active.discard(frame[3])
+            value = frame[1] + frame[2]
+            if stack:
+                stack[-1][1] = max(stack[-1][1], value)
+            else:
+                result = value
+        elif isinstance(selection, FieldNode):
+            if selection.selection_set is not None:
+                stack.append([iter(selection.selection_set.selections), 0, 1, None])
+        elif isinstance(selection, InlineFragmentNode):
+            stack.append([iter(selection.selection_set.selections), 0, 0, None])
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            if name in memo:
+                frame[1] = max(frame[1], memo[name])
+                continue
+            fragment = context.get_fragment(name)
+            if fragment is not None and name not in active:
+                active.add(name)
+                stack.append([iter(fragment.selection_set.selections), 0, 0, name])
+    return result

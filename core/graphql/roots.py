@@ -7,6 +7,12 @@ type per root; plugins contribute through hooks instead.
 from __future__ import annotations
 
 from core.graphql.admin import AdminMutation, AdminQuery
+from core.graphql.appointments import AppointmentMutation, AppointmentQuery
+from core.graphql.attendance import (
+    AttendanceMutation,
+    AttendanceQuery,
+    AttendanceSubscription,
+)
 from core.graphql.complaints import ComplaintMutation, ComplaintQuery
 from core.graphql.mutations import CoreMutation
 from core.graphql.queries import CoreQuery
@@ -21,6 +27,8 @@ QUERY_MIXINS: list[type] = [
     WebhookQuery,
     ComplaintQuery,
     WorkforceQuery,
+    AttendanceQuery,
+    AppointmentQuery,
     VersionQuery,
 ]
 MUTATION_MIXINS: list[type] = [
@@ -29,5 +37,7 @@ MUTATION_MIXINS: list[type] = [
     WebhookMutation,
     ComplaintMutation,
     WorkforceMutation,
+    AttendanceMutation,
+    AppointmentMutation,
 ]
-SUBSCRIPTION_MIXINS: list[type] = [ComplaintSubscription]
+SUBSCRIPTION_MIXINS: list[type] = [ComplaintSubscription, AttendanceSubscription]

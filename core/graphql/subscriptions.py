@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import math
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import strawberry
+from graphql import GraphQLError
 from sqlalchemy import func, select
 from starlette.websockets import WebSocketDisconnect
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -49,6 +51,7 @@ from core.errors import NotFound
 from core.graphql.queries import parse_id
 from core.graphql.types import decode_cursor, encode_cursor
 from core.revocation import CLOSE_CODE, CLOSE_REASON, still_valid
+from core.trusted import unresolved_error
 
 if TYPE_CHECKING:
     from core.runtime import Frontdesk
@@ -249,6 +252,34 @@ def tune_gc_for_long_lived_connections() -> None:
         gc.set_threshold(*GC_THRESHOLDS)
 
 
+async def subscription_rate_limited(context: Any) -> GraphQLError | None:
+    """Issue 9: each ``subscribe`` message of a graphql-transport-ws socket counts against
+    its client address and its token (``Settings.rate_limit_subscriptions`` per
+    ``rate_limit_window_seconds``, the same sliding window as the HTTP limits, shared through
+    Redis when configured); over the limit it is refused with ``RATE_LIMITED`` and
+    ``retryAfter`` before anything is parsed or looked up.  Off when rate limiting is."""
+    limiter = getattr(context.app, "rate_limiter", None)
+    if limiter is None:
+        return None
+    settings = context.app.settings
+    actor = getattr(context, "actor", None)
+    keys = []
+    if actor is not None and actor.token_id is not None:
+        keys.append(("token", f"subs:token:{actor.token_id}"))
+    keys.append(("address", f"subs:addr:{getattr(context, 'client_address', None) or 'unknown'}"))
+    for whose, key in keys:
+        wait = await limiter.hit(
+            key, settings.rate_limit_subscriptions, settings.rate_limit_window_seconds
+        )
+        if wait is not None:
+            seconds = max(1, math.ceil(wait))
+            return GraphQLError(
+                f"too many subscriptions started with this {whose}; retry in {seconds} s",
+                extensions={"code": "RATE_LIMITED", "retryAfter": seconds},
+            )
+    return None
+
+
 class FrontdeskTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     """graphql-transport-ws with text frames and the C-13 refusal before execution.
 
@@ -271,7 +302,29 @@ class FrontdeskTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         # view's JSON encoder returns bytes, which the ASGI adapter would send as binary.
         await self.send_text(orjson.dumps(message).decode())
 
+    async def handle_subscribe(self, message: Any) -> None:
+        payload = message.get("payload")
+        refusal = None
+        if isinstance(payload, dict) and payload.get("query") is None:
+            refusal = unresolved_error(payload.get("extensions"))
+        if refusal is not None:
+            # A document id that named no registered document (core/trusted.py): the
+            # protocol's "error" message for this id, like any refusal before execution.
+            if self.connection_acknowledged and message.get("id") not in self.operations:
+                error = GraphQLError(refusal.message, extensions={"code": refusal.code})
+                await self.send_message(
+                    {"id": message["id"], "type": "error", "payload": [error.formatted]}
+                )
+                return
+        await super().handle_subscribe(message)
+
     async def run_operation(self, operation: Operation[Any, Any]) -> None:
+        limited = await subscription_rate_limited(self.context)
+        if limited is not None:
+            # Issue 9: subscription starts are rate limited; the socket stays open and the
+            # client is told when to retry (the protocol's "error" message for this id).
+            await operation.send_initial_errors([limited])
+            return
         if not await still_valid(self.context.app, self.context):
             # Revoked since the socket opened: nothing more runs on it (core/revocation.py).
             await self.websocket.close(CLOSE_CODE, CLOSE_REASON)

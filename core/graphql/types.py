@@ -221,9 +221,25 @@ class ComplaintHistoryEntry:
     action: ComplaintAction
     from_value: str | None
     to_value: str | None
-    actor: Staff | None = strawberry.field(description="None for the system (overdue sweep).")
+    actor: Staff | None = strawberry.field(
+        description="Who made the change (C-9); None for the system (overdue sweep).  When "
+        "`onBehalf`, the staff member it was recorded for."
+    )
+    recorded_by: str | None = strawberry.field(
+        description='C-13 act_for, "X on behalf of Y": the API token (X) that recorded this '
+        "change for the actor (Y), as the audit log names it; None when the actor recorded it."
+    )
+    recorded_by_staff: Staff | None = strawberry.field(
+        description="The staff member of the token in `recordedBy`, if it is bound to one."
+    )
     note: str = strawberry.field(description="The human why, as given.")
     occurred_at: datetime
+
+    @strawberry.field(
+        description="Whether a token recorded this change on the actor's behalf (C-13 act_for)."
+    )
+    def on_behalf(self) -> bool:
+        return self.recorded_by is not None
 
     @strawberry.field(description="The rule and the readable sentence of the change.")
     def decision(self) -> Decision:
@@ -313,7 +329,10 @@ async def history_of(complaint: Any, info: Info) -> list[Any]:
         rows = await s.scalars(
             select(models.ComplaintHistoryEntry)
             .where(models.ComplaintHistoryEntry.complaint_id == complaint.id)
-            .options(joinedload(models.ComplaintHistoryEntry.actor))
+            .options(
+                joinedload(models.ComplaintHistoryEntry.actor),
+                joinedload(models.ComplaintHistoryEntry.recorded_by_staff),
+            )
             .order_by(models.ComplaintHistoryEntry.id)
         )
         return list(rows.all())

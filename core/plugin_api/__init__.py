@@ -15,8 +15,9 @@ What is here, by purpose:
   / :class:`ReceptionOutcome` / :class:`Notification`, :class:`VisitRecorded`,
   :class:`SaleContext` / :class:`SaleAttribution` / :class:`SaleShare`,
   :class:`ComplaintPolicy`, :class:`DomainEvent`, :class:`DemoContext`, :class:`StaffRole`,
-  :class:`PenaltyBounds`, :class:`WorkforcePolicy`, :class:`LineInput`, :class:`LineInputReceived`,
-  :class:`LineErrorCode` (a line's published error codes).
+  :class:`PenaltyBounds`, :class:`WorkforcePolicy` (with :class:`PointsScheme` /
+  :class:`PointsItem`, PM-9's monthly points table), :class:`LineInput`,
+  :class:`LineInputReceived`, :class:`LineErrorCode` (a line's published error codes).
 * **Rules** — :class:`Reason` (a decision's rule id and sentence), :class:`PenaltyRuleSpec`
   (an entry of a penalty table).
 * **Errors** — :class:`FrontdeskError` and its kinds, each with a stable ``code``.
@@ -36,6 +37,13 @@ What is here, by purpose:
   :func:`line_policy` / :func:`load_line_policy` (the line's policy with the operator's
   settings, INVALID_POLICY when refused), :func:`get_line_site` (a site of your line, else
   WRONG_BUSINESS_LINE), :func:`site_zone`, :func:`local_time`, :func:`staff_names`.
+  :func:`record_event`, :func:`plugin_settings`; the workforce (issue 12):
+  :func:`clock_in`, :func:`clock_out`, :func:`record_attendance`, :func:`request_leave`,
+  :func:`decide_leave`, :func:`issue_points`, :func:`revoke_points`, :func:`month_points`,
+  :func:`workforce_policy_of`; C-3 appointments and bookings: :func:`make_appointment`,
+  :func:`approve_appointment`, :func:`check_in_appointment`, :func:`book`,
+  :func:`set_booking_status`.  Pure workforce rules (roll call, lateness, points) are in
+  :mod:`core.plugin_api.rules`.
 """
 
 from __future__ import annotations
@@ -51,6 +59,8 @@ from core.contracts import (
     Notification,
     PenaltyBounds,
     PluginInfo,
+    PointsItem,
+    PointsScheme,
     ReceptionContext,
     ReceptionOutcome,
     SaleAttribution,
@@ -98,22 +108,36 @@ from core.plugin_api.graphql import (
 from core.plugin_api.services import (
     CheckIn,
     add_staff,
+    approve_appointment,
+    book,
+    check_in_appointment,
     check_in_visit,
+    clock_in,
+    clock_out,
     correct_visit,
+    decide_leave,
     get_line_site,
     get_site,
     get_staff,
     issue_penalty,
+    issue_points,
     line_policy,
     load_line_policy,
     local_time,
+    make_appointment,
+    month_points,
     plugin_settings,
+    record_attendance,
     record_event,
     register_customer,
+    request_leave,
     revoke_penalty,
+    revoke_points,
     revoked_penalties,
+    set_booking_status,
     site_zone,
     staff_names,
+    workforce_policy_of,
 )
 
 __all__ = [
@@ -147,6 +171,8 @@ __all__ = [
     "PenaltyRuleSpec",
     "PermissionDenied",
     "PluginInfo",
+    "PointsItem",
+    "PointsScheme",
     "Reason",
     "ReceptionContext",
     "ReceptionOutcome",
@@ -163,13 +189,20 @@ __all__ = [
     "VisitorKind",
     "WorkforcePolicy",
     "add_staff",
+    "approve_appointment",
+    "book",
+    "check_in_appointment",
     "check_in_visit",
+    "clock_in",
+    "clock_out",
     "correct_visit",
+    "decide_leave",
     "get_line_site",
     "get_site",
     "get_staff",
     "hookimpl",
     "issue_penalty",
+    "issue_points",
     "line_field",
     "line_mutation",
     "line_policy",
@@ -177,16 +210,23 @@ __all__ = [
     "line_subscription",
     "load_line_policy",
     "local_time",
+    "make_appointment",
+    "month_points",
     "now",
     "parse_id",
     "plugin_settings",
     "prefetched",
     "read_session",
+    "record_attendance",
     "record_event",
     "register_customer",
+    "request_leave",
     "revoke_penalty",
+    "revoke_points",
     "revoked_penalties",
+    "set_booking_status",
     "site_zone",
     "staff_names",
+    "workforce_policy_of",
     "write_session",
 ]

@@ -1,12 +1,65 @@
 """The part of the public plugin API a line's pure ``rules.py`` / ``policy.py`` needs.
 
 Importing only this keeps rules free of the web and ORM layers: a decision's
-:class:`Reason` and the entries of a penalty table (:class:`PenaltyRuleSpec`).
+:class:`Reason`, the entries of a penalty table (:class:`PenaltyRuleSpec`), the C-3
+appointment rules and the workforce rules (lateness and absence, PM-9; the roll call,
+KTV-2/KTV-10; days off, leave deadlines and absenteeism, KTV-4/C-15; exit passes, KTV-5;
+monthly points with stepped items and thresholds, PM-9).
 """
 
 from __future__ import annotations
 
+from core.appointment_rules import (
+    DEFAULT_APPOINTMENT_KINDS,
+    AppointmentFacts,
+    AppointmentKind,
+    appointment_refusal,
+)
 from core.decisions import Reason
 from core.penalties import PenaltyRuleSpec, check_amount
+from core.workforce_rules import (
+    AttendanceDecision,
+    LeaveFacts,
+    PointsOccurrence,
+    absenteeism_wage_deduction,
+    clock_in_decision,
+    day_off_decision,
+    early_leave_reason,
+    employment_ended_by_absenteeism,
+    forgotten_clock_in_decision,
+    item_total,
+    leave_absenteeism,
+    leave_request_deadline,
+    minutes_late,
+    points_balance,
+    points_threshold_crossed,
+    roll_call_status,
+    shift_window,
+)
 
-__all__ = ["PenaltyRuleSpec", "Reason", "check_amount"]
+__all__ = [
+    "DEFAULT_APPOINTMENT_KINDS",
+    "AppointmentFacts",
+    "AppointmentKind",
+    "AttendanceDecision",
+    "LeaveFacts",
+    "PenaltyRuleSpec",
+    "PointsOccurrence",
+    "Reason",
+    "absenteeism_wage_deduction",
+    "appointment_refusal",
+    "check_amount",
+    "clock_in_decision",
+    "day_off_decision",
+    "early_leave_reason",
+    "employment_ended_by_absenteeism",
+    "forgotten_clock_in_decision",
+    "item_total",
+    "leave_absenteeism",
+    "leave_request_deadline",
+    "minutes_late",
+    "points_balance",
+    "points_threshold_crossed",
+    "roll_call_status",
+    "shift_window",
+]

@@ -19,6 +19,24 @@ from core.errors import FrontdeskError, InvalidInput
 from core.events import record_event
 from core.models import Penalty, PluginState, Site, Staff
 from core.plugin_api.graphql import parse_id
+from core.services.appointments import (
+    approve_appointment,
+    book,
+    check_in_appointment,
+    make_appointment,
+    set_booking_status,
+)
+from core.services.attendance import (
+    clock_in,
+    clock_out,
+    decide_leave,
+    issue_points,
+    month_points,
+    request_leave,
+    revoke_points,
+    site_policy,
+)
+from core.services.attendance import record_day as record_attendance
 from core.services.directory import add_staff, get_site, get_staff_at, register_customer
 from core.services.penalties import issue_penalty, revoke_penalty
 from core.services.visits import CheckIn, check_in_visit, correct_visit
@@ -26,22 +44,36 @@ from core.services.visits import CheckIn, check_in_visit, correct_visit
 __all__ = [
     "CheckIn",
     "add_staff",
+    "approve_appointment",
+    "book",
+    "check_in_appointment",
     "check_in_visit",
+    "clock_in",
+    "clock_out",
     "correct_visit",
+    "decide_leave",
     "get_line_site",
     "get_site",
     "get_staff",
     "issue_penalty",
+    "issue_points",
     "line_policy",
     "load_line_policy",
     "local_time",
+    "make_appointment",
+    "month_points",
     "plugin_settings",
+    "record_attendance",
     "record_event",
     "register_customer",
+    "request_leave",
     "revoke_penalty",
+    "revoke_points",
     "revoked_penalties",
+    "set_booking_status",
     "site_zone",
     "staff_names",
+    "workforce_policy_of",
 ]
 
 PolicyT = TypeVar("PolicyT", covariant=True)
@@ -134,3 +166,10 @@ async def staff_names(session: AsyncSession, ids: Iterable[int | str | None]) ->
         return {}
     rows = await session.execute(select(Staff.id, Staff.name).where(Staff.id.in_(wanted)))
     return {str(i): name for i, name in rows.all()}
+
+
+async def workforce_policy_of(session: AsyncSession, host: Any, site: Any) -> Any:
+    """The :class:`~core.contracts.WorkforcePolicy` of ``site`` as its line and the
+    company-wide plugins set it (``frontdesk_workforce_policy``), read in the caller's
+    transaction."""
+    return await site_policy(session, host, site)

@@ -34,6 +34,9 @@ CORE_ROLES = (
     "site_head",
     "vice_president",
     "general_manager",
+    # C-3: who approves visit appointments (key and group visits; ordinary visits).
+    "customer_service_manager",
+    "customer_manager",
     "night_duty_manager",
     "technician",
     "host",

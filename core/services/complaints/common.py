@@ -5,6 +5,7 @@ entry and the event)."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
@@ -32,6 +33,22 @@ from core.models import (
 )
 
 STREAM: Final = "complaints"
+
+
+@dataclass(frozen=True)
+class RecordedBy:
+    """C-13 act_for, "X on behalf of Y": the token (X) recording a change for another staff
+    member (Y, the change's actor).  ``token`` is its name as the audit log gives it;
+    ``staff_id`` its staff member (None for a token bound to no staff member)."""
+
+    token: str
+    staff_id: int | None
+
+
+# Set by the GraphQL glue for the root mutation field being run when its token names another
+# staff member as the actor (core.graphql.complaints._actor_id); the history entries and
+# events of that change carry it.  schema.build resets it around every root mutation field.
+RECORDED_BY: ContextVar[RecordedBy | None] = ContextVar("frontdesk_recorded_by", default=None)
 
 
 # C-10: the vice president and the general manager act on complaints of every site, though
@@ -190,7 +207,9 @@ async def _record(
     to_value: str | None = None,
     payload: dict[str, Any] | None = None,
 ) -> Event:
-    """The event and the history entry of one change (C-9), in the caller's transaction."""
+    """The event and the history entry of one change (C-9), in the caller's transaction;
+    both name who recorded it when that was a token acting for the actor (C-13 act_for)."""
+    recorder = _on_behalf(actor)
     event = await record_event(
         session,
         stream=STREAM,
@@ -205,6 +224,7 @@ async def _record(
             "to": to_value,
             "actor_staff_id": actor.id if actor else None,
             "actor": actor.name if actor else None,
+            **_recorded_by_payload(recorder),
             "reason": note,
             "rule": reason.rule,
             "message": reason.message,
@@ -219,6 +239,8 @@ async def _record(
             from_value=from_value,
             to_value=to_value,
             actor_staff_id=actor.id if actor else None,
+            recorded_by=recorder.token if recorder else None,
+            recorded_by_staff_id=recorder.staff_id if recorder else None,
             note=note,
             rule=reason.rule,
             message=reason.message,
@@ -228,3 +250,16 @@ async def _record(
     )
     await session.flush()
     return event
+
+
+def _on_behalf(actor: Staff | None) -> RecordedBy | None:
+    recorder = RECORDED_BY.get()
+    if recorder is None or actor is None or recorder.staff_id == actor.id:
+        return None  # the actor recorded it themselves (or the system did)
+    return recorder
+
+
+def _recorded_by_payload(recorder: RecordedBy | None) -> dict[str, Any]:
+    if recorder is None:
+        return {}
+    return {"recorded_by": recorder.token, "recorded_by_staff_id": recorder.staff_id}

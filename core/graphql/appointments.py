@@ -1,0 +1,309 @@
+"""GraphQL for C-3 visit appointments and generic bookings (issue 12)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import strawberry
+from sqlalchemy import select
+from strawberry.types import Info
+
+from core import models
+from core.graphql.complaints import _actor_id as acting
+from core.graphql.queries import parse_id
+from core.graphql.user_errors import payload
+from core.services import appointments as service
+
+MANAGE = {"permission": "manage"}
+
+AppointmentStatus = strawberry.enum(
+    models.AppointmentStatus, description="C-3: where an appointment stands."
+)
+BookingStatus = strawberry.enum(
+    models.BookingStatus, description="A booking: held, then honoured, cancelled or a no-show."
+)
+
+
+def _id(value: int | None) -> strawberry.ID | None:
+    return None if value is None else strawberry.ID(str(value))
+
+
+@strawberry.type(description="A visit appointment (C-3, 参观预约).")
+class Appointment:
+    id: strawberry.ID
+    site_id: strawberry.ID
+    kind: str
+    organisation: str
+    head_count: int
+    contact: str
+    areas: str
+    visit_at: datetime
+    made_at: datetime
+    made_by_id: strawberry.ID | None
+    photography_allowed: bool = strawberry.field(description="C-3: default no.")
+    status: AppointmentStatus
+    approved_by_id: strawberry.ID | None
+    approved_at: datetime | None
+    route_approved_by_id: strawberry.ID | None = strawberry.field(
+        description="C-3: the general manager who approved content and route."
+    )
+    arrived_at: datetime | None
+
+    @classmethod
+    def of(cls, row: models.Appointment) -> Appointment:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            site_id=strawberry.ID(str(row.site_id)),
+            kind=row.kind,
+            organisation=row.organisation,
+            head_count=row.head_count,
+            contact=row.contact,
+            areas=row.areas,
+            visit_at=row.visit_at,
+            made_at=row.made_at,
+            made_by_id=_id(row.made_by_id),
+            photography_allowed=row.photography_allowed,
+            status=row.status,
+            approved_by_id=_id(row.approved_by_id),
+            approved_at=row.approved_at,
+            route_approved_by_id=_id(row.route_approved_by_id),
+            arrived_at=row.arrived_at,
+        )
+
+
+@strawberry.type(
+    description="A booking of a room, a table or a time slot on a business day (KTV-11: the "
+    "booker receives the guest and is credited)."
+)
+class Booking:
+    id: strawberry.ID
+    site_id: strawberry.ID
+    booked_by_id: strawberry.ID
+    customer_id: strawberry.ID | None
+    guest_name: str
+    resource_kind: str
+    resource: str
+    business_date: date
+    status: BookingStatus
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, row: models.Booking) -> Booking:
+        return cls(
+            id=strawberry.ID(str(row.id)),
+            site_id=strawberry.ID(str(row.site_id)),
+            booked_by_id=strawberry.ID(str(row.booked_by_id)),
+            customer_id=_id(row.customer_id),
+            guest_name=row.guest_name,
+            resource_kind=row.resource_kind,
+            resource=row.resource,
+            business_date=row.business_date,
+            status=row.status,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
+
+
+@strawberry.input(description="Input of `makeAppointment` (C-3).")
+class MakeAppointmentInput:
+    site_id: strawberry.ID = strawberry.field(description="The site visited.")
+    kind: str = strawberry.field(
+        description="A kind of the line's policy (C-3: key, important, ordinary, ad_hoc)."
+    )
+    organisation: str = strawberry.field(description="Who visits.")
+    head_count: int = strawberry.field(description="How many visitors.")
+    contact: str = strawberry.field(description="A contact person and number.")
+    visit_at: datetime = strawberry.field(description="When they come, with its UTC offset.")
+    areas: str = strawberry.field(default="", description="The areas they visit.")
+    made_by_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The staff member who records it."
+    )
+    photography_allowed: bool = strawberry.field(
+        default=False, description="Whether the visitors may take photos."
+    )
+
+
+@strawberry.input(description="Input of `approveAppointment` (C-3).")
+class ApproveAppointmentInput:
+    appointment_id: strawberry.ID = strawberry.field(description="The appointment.")
+    manager_id: strawberry.ID = strawberry.field(
+        description="The approver (the kind's, or the general manager)."
+    )
+    route: bool = strawberry.field(
+        default=False, description="The general manager approves content and route too."
+    )
+
+
+@strawberry.input(description="Input of `book`.")
+class BookInput:
+    site_id: strawberry.ID = strawberry.field(description="The site.")
+    booked_by_id: strawberry.ID = strawberry.field(
+        description="The staff member who books (oneself; act_for for another)."
+    )
+    resource_kind: str = strawberry.field(description="room, table, slot …")
+    resource: str = strawberry.field(description="Which room, table or slot.")
+    business_date: date = strawberry.field(description="The business day.")
+    customer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The customer, if registered."
+    )
+    guest_name: str = strawberry.field(default="", description="The guest's name otherwise.")
+
+
+@strawberry.type
+class AppointmentQuery:
+    @strawberry.field(description="C-3: the appointments of a site visiting in a period.")
+    async def appointments(
+        self, info: Info, site_id: strawberry.ID, from_at: datetime, to_at: datetime
+    ) -> list[Appointment]:
+        sid = parse_id(site_id, "siteId")
+        async with info.context.db.session() as s:
+            rows = await s.scalars(
+                select(models.Appointment)
+                .where(
+                    models.Appointment.site_id == sid,
+                    models.Appointment.visit_at >= from_at,
+                    models.Appointment.visit_at < to_at,
+                )
+                .order_by(models.Appointment.visit_at, models.Appointment.id)
+            )
+            return [Appointment.of(r) for r in rows.all()]
+
+    @strawberry.field(description="The bookings of a site on a business day.")
+    async def bookings(
+        self, info: Info, site_id: strawberry.ID, business_date: date
+    ) -> list[Booking]:
+        sid = parse_id(site_id, "siteId")
+        async with info.context.db.session() as s:
+            rows = await s.scalars(
+                select(models.Booking)
+                .where(models.Booking.site_id == sid, models.Booking.business_date == business_date)
+                .order_by(models.Booking.id)
+            )
+            return [Booking.of(r) for r in rows.all()]
+
+
+@strawberry.input(description="Input of `checkInAppointment`.")
+class CheckInAppointmentInput:
+    appointment_id: strawberry.ID = strawberry.field(description="The appointment.")
+    arrived_at: datetime = strawberry.field(description="When the visitors arrived.")
+
+
+@strawberry.input(description="Input of `setBookingStatus`.")
+class SetBookingStatusInput:
+    booking_id: strawberry.ID = strawberry.field(description="The booking.")
+    status: BookingStatus = strawberry.field(description="Honoured, cancelled or no-show.")
+
+
+MakeAppointmentPayload = payload(
+    "makeAppointment", "Appointment", {"appointment": (Appointment, "The appointment as recorded.")}
+)
+ApproveAppointmentPayload = payload(
+    "approveAppointment", "Appointment", {"appointment": (Appointment, "The approved appointment.")}
+)
+CheckInAppointmentPayload = payload(
+    "checkInAppointment",
+    "Appointment",
+    {"appointment": (Appointment, "The appointment, arrived.")},
+)
+BookPayload = payload("book", "Appointment", {"booking": (Booking, "The booking.")})
+SetBookingStatusPayload = payload(
+    "setBookingStatus", "Appointment", {"booking": (Booking, "The booking with its new status.")}
+)
+
+
+@strawberry.type
+class AppointmentMutation:
+    @strawberry.mutation(description="C-3: record a visit appointment as it is made.")
+    async def make_appointment(
+        self, info: Info, input: MakeAppointmentInput
+    ) -> MakeAppointmentPayload:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            row = await service.make_appointment(
+                s,
+                ctx.host,
+                site_id=parse_id(input.site_id, "siteId"),
+                kind=input.kind,
+                organisation=input.organisation,
+                head_count=input.head_count,
+                contact=input.contact,
+                areas=input.areas,
+                visit_at=input.visit_at,
+                made_by_id=parse_id(input.made_by_id, "madeById") if input.made_by_id else None,
+                photography_allowed=input.photography_allowed,
+                now=ctx.now(),
+            )
+            return MakeAppointmentPayload(appointment=Appointment.of(row))
+
+    @strawberry.mutation(
+        description="C-3: the kind's approver (or the general manager) approves.",
+        metadata=MANAGE,
+    )
+    async def approve_appointment(
+        self, info: Info, input: ApproveAppointmentInput
+    ) -> ApproveAppointmentPayload:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            row = await service.approve_appointment(
+                s,
+                ctx.host,
+                appointment_id=parse_id(input.appointment_id, "appointmentId"),
+                manager_id=acting(info, input.manager_id, "managerId"),
+                route=input.route,
+                now=ctx.now(),
+            )
+            return ApproveAppointmentPayload(appointment=Appointment.of(row))
+
+    @strawberry.mutation(
+        description="C-3: the visitors arrive; refused (APPOINTMENT_REFUSED, naming C-3) when "
+        "not approved, made short of the kind's lead time or under its minimum party."
+    )
+    async def check_in_appointment(
+        self, info: Info, input: CheckInAppointmentInput
+    ) -> CheckInAppointmentPayload:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            row = await service.check_in_appointment(
+                s,
+                ctx.host,
+                appointment_id=parse_id(input.appointment_id, "appointmentId"),
+                arrived_at=input.arrived_at,
+                now=ctx.now(),
+            )
+            return CheckInAppointmentPayload(appointment=Appointment.of(row))
+
+    @strawberry.mutation(description="Hold a room, a table or a time slot on a business day.")
+    async def book(self, info: Info, input: BookInput) -> BookPayload:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            row = await service.book(
+                s,
+                site_id=parse_id(input.site_id, "siteId"),
+                booked_by_id=acting(info, input.booked_by_id, "bookedById"),
+                customer_id=parse_id(input.customer_id, "customerId")
+                if input.customer_id
+                else None,
+                guest_name=input.guest_name,
+                resource_kind=input.resource_kind,
+                resource=input.resource,
+                business_date=input.business_date,
+                now=ctx.now(),
+            )
+            return BookPayload(booking=Booking.of(row))
+
+    @strawberry.mutation(
+        description="A held booking is honoured, cancelled or a no-show (events booking.*)."
+    )
+    async def set_booking_status(
+        self, info: Info, input: SetBookingStatusInput
+    ) -> SetBookingStatusPayload:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            row = await service.set_booking_status(
+                s,
+                booking_id=parse_id(input.booking_id, "bookingId"),
+                status=models.BookingStatus(input.status),
+                now=ctx.now(),
+            )
+            return SetBookingStatusPayload(booking=Booking.of(row))
