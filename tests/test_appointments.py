@@ -104,7 +104,7 @@ async def test_C_3_refused_one_minute_short_of_the_lead_time_received_at_exactly
     short = await _appointment(client, site, "key", MADE + timedelta(days=3, minutes=-1))
     exact = await _appointment(client, site, "key", MADE + timedelta(days=3))
     for appointment in (short, exact):
-        await client.data(APPROVE, {"i": {"appointmentId": appointment, "managerId": csm}})
+        await client.data(APPROVE, {"i": {"appointmentId": appointment, "actingStaffId": csm}})
     refused = await client.error(
         CHECK_IN, {"a": short, "t": (MADE + timedelta(days=3)).isoformat()}
     )
@@ -131,29 +131,29 @@ async def test_C_3_not_approved_wrong_approver_and_small_ordinary_parties(app: F
     refused = await client.error(CHECK_IN, {"a": unapproved, "t": visit.isoformat()})
     assert refused.extensions["code"] == "APPOINTMENT_REFUSED"
     assert "not approved" in refused.message and refused.extensions["rule"] == "C-3"
-    wrong = await client.error(APPROVE, {"i": {"appointmentId": unapproved, "managerId": desk}})
+    wrong = await client.error(APPROVE, {"i": {"appointmentId": unapproved, "actingStaffId": desk}})
     assert wrong.extensions["code"] == "NOT_AN_APPOINTMENT_APPROVER"
     # Only the general manager approves content and route.
     route = await client.error(
-        APPROVE, {"i": {"appointmentId": unapproved, "managerId": cm, "route": True}}
+        APPROVE, {"i": {"appointmentId": unapproved, "actingStaffId": cm, "route": True}}
     )
     assert route.extensions["code"] == "NOT_AN_APPOINTMENT_APPROVER"
     ok = (
         await client.data(
-            APPROVE, {"i": {"appointmentId": unapproved, "managerId": gm, "route": True}}
+            APPROVE, {"i": {"appointmentId": unapproved, "actingStaffId": gm, "route": True}}
         )
     )["approveAppointment"]["appointment"]
     assert ok["status"] == "APPROVED" and ok["routeApprovedById"] == gm
     # Ordinary clients in a party under 5 are not received (C-3) …
     four = await _appointment(client, site, "ordinary", visit, head_count=4)
-    await client.data(APPROVE, {"i": {"appointmentId": four, "managerId": cm}})
+    await client.data(APPROVE, {"i": {"appointmentId": four, "actingStaffId": cm}})
     small = await client.error(CHECK_IN, {"a": four, "t": visit.isoformat()})
     assert small.extensions["rule"] == "C-3" and "at least 5" in small.message
     # … while a line whose policy receives parties of 3 receives them.
     gallery = await make_site(client, "City Gallery", "gallery")
     gcm = await add_staff(client, gallery, "Ge", "customer_manager")
     three = await _appointment(client, gallery, "ordinary", visit, head_count=3)
-    await client.data(APPROVE, {"i": {"appointmentId": three, "managerId": gcm}})
+    await client.data(APPROVE, {"i": {"appointmentId": three, "actingStaffId": gcm}})
     assert (await client.data(CHECK_IN, {"a": three, "t": visit.isoformat()}))[
         "checkInAppointment"
     ]["appointment"]["status"] == "ARRIVED"
@@ -180,7 +180,7 @@ async def test_bookings_held_then_honoured_cancelled_or_no_show(app: Frontdesk) 
     host = await add_staff(client, site, "Xu", "host")
     room = {
         "siteId": site,
-        "bookedById": host,
+        "actingStaffId": host,
         "resourceKind": "room",
         "resource": "V8",
         "businessDate": "2026-12-05",

@@ -334,7 +334,7 @@ async def test_PM_9_forgotten_clock_in_is_a_day_off_in_lieu_within_four_a_month(
         shift = await _shift(client, t["li"], f"2026-12-{day:02d}")
         record = await client.data(
             RECORD,
-            {"i": {"shiftId": shift, "managerId": t["boss"], "what": "forgotten_clock_in"}},
+            {"i": {"shiftId": shift, "actingStaffId": t["boss"], "what": "forgotten_clock_in"}},
         )
         statuses.append(record["recordAttendance"]["record"]["status"])
     # 4 days off a month are shared by 调休 (a forgotten clock-in included) and leave: the
@@ -343,7 +343,7 @@ async def test_PM_9_forgotten_clock_in_is_a_day_off_in_lieu_within_four_a_month(
     # Only a manager (or the direct superior) records the day.
     shift = await _shift(client, t["li"], "2026-12-14")
     wrong = await client.error(
-        RECORD, {"i": {"shiftId": shift, "managerId": t["wu"], "what": "forgotten_clock_in"}}
+        RECORD, {"i": {"shiftId": shift, "actingStaffId": t["wu"], "what": "forgotten_clock_in"}}
     )
     assert wrong.extensions["code"] == "NOT_THE_SUPERIOR"
 
@@ -364,12 +364,13 @@ async def test_KTV_4_leave_before_the_start_of_the_previous_business_day(app: Fr
     await client.data(SET_PAY, {"i": {"staffId": t["li"], "superiorId": t["boss"]}})
     other_boss = await add_staff(client, t["site"], "Other", "department_manager")
     refused = await client.error(
-        DECIDE_LEAVE, {"i": {"leaveId": leave["id"], "managerId": other_boss, "approve": True}}
+        DECIDE_LEAVE, {"i": {"leaveId": leave["id"], "actingStaffId": other_boss, "approve": True}}
     )
     assert refused.extensions["code"] == "NOT_THE_SUPERIOR"
     approved = (
         await client.data(
-            DECIDE_LEAVE, {"i": {"leaveId": leave["id"], "managerId": t["boss"], "approve": True}}
+            DECIDE_LEAVE,
+            {"i": {"leaveId": leave["id"], "actingStaffId": t["boss"], "approve": True}},
         )
     )["decideLeave"]["leave"]
     assert approved["status"] == "APPROVED" and approved["decision"] is None
@@ -386,7 +387,8 @@ async def test_KTV_4_leave_before_the_start_of_the_previous_business_day(app: Fr
     assert late["late"]["rule"] == "KTV-4"
     decided = (
         await client.data(
-            DECIDE_LEAVE, {"i": {"leaveId": late["id"], "managerId": t["boss"], "approve": True}}
+            DECIDE_LEAVE,
+            {"i": {"leaveId": late["id"], "actingStaffId": t["boss"], "approve": True}},
         )
     )["decideLeave"]["leave"]
     assert decided["decision"]["rule"] == "KTV-4"
@@ -432,7 +434,7 @@ async def test_KTV_4_third_day_of_absenteeism_in_a_month_ends_employment(app: Fr
                 {
                     "i": {
                         "shiftId": shift,
-                        "managerId": t["boss"],
+                        "actingStaffId": t["boss"],
                         "what": "absenteeism",
                         "note": "did not come, no leave",
                     }
@@ -448,7 +450,7 @@ async def test_KTV_4_third_day_of_absenteeism_in_a_month_ends_employment(app: Fr
         {
             "i": {
                 "shiftId": shifts[3],
-                "managerId": t["boss"],
+                "actingStaffId": t["boss"],
                 "what": "absenteeism",
                 "note": "again",
             }
@@ -525,12 +527,12 @@ async def test_KTV_5_leaving_mid_shift_needs_an_approved_exit_pass(app: Frontdes
         )
     )["requestExitPass"]["exitPass"]
     self_approval = await client.error(
-        DECIDE_PASS, {"i": {"passId": exit_pass["id"], "managerId": t["li"], "approve": True}}
+        DECIDE_PASS, {"i": {"passId": exit_pass["id"], "actingStaffId": t["li"], "approve": True}}
     )
     assert self_approval.extensions["code"] == "NOT_THE_SUPERIOR"
     approving = Client(app, now=sh(2026, 12, 9, 0, 0))
     await approving.data(
-        DECIDE_PASS, {"i": {"passId": exit_pass["id"], "managerId": t["boss"], "approve": True}}
+        DECIDE_PASS, {"i": {"passId": exit_pass["id"], "actingStaffId": t["boss"], "approve": True}}
     )
     ok = (
         await client.data(CLOCK_OUT, {"i": {"shiftId": second, "at": "2026-12-09T00:30:00+08:00"}})
@@ -693,7 +695,7 @@ async def test_C_13_a_staff_token_acts_only_as_its_own_staff_member(app: Frontde
     ]["leave"]
     # … and deciding leave is a manager's (the manage permission: administrators, clerks).
     denied = await wu.error(
-        DECIDE_LEAVE, {"i": {"leaveId": leave["id"], "managerId": t["boss"], "approve": True}}
+        DECIDE_LEAVE, {"i": {"leaveId": leave["id"], "actingStaffId": t["boss"], "approve": True}}
     )
     assert denied.extensions["code"] == "FORBIDDEN"
 
@@ -718,7 +720,7 @@ async def test_KTV_10_room_bookings_in_the_book_excuse_table_bookings_do_not(
     async def book(who: str, kind: str, resource: str) -> str:
         i = {
             "siteId": t["site"],
-            "bookedById": who,
+            "actingStaffId": who,
             "resourceKind": kind,
             "resource": resource,
             "businessDate": "2026-12-07",

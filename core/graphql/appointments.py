@@ -116,8 +116,10 @@ class MakeAppointmentInput:
     contact: str = strawberry.field(description="A contact person and number.")
     visit_at: datetime = strawberry.field(description="When they come, with its UTC offset.")
     areas: str = strawberry.field(default="", description="The areas they visit.")
-    made_by_id: strawberry.ID | None = strawberry.field(
-        default=None, description="The staff member who records it."
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The staff member who makes this change (recorded with it); the same name "
+        "in every mutation. Here: who records the appointment.",
     )
     photography_allowed: bool = strawberry.field(
         default=False, description="Whether the visitors may take photos."
@@ -127,8 +129,9 @@ class MakeAppointmentInput:
 @strawberry.input(description="Input of `approveAppointment` (C-3).")
 class ApproveAppointmentInput:
     appointment_id: strawberry.ID = strawberry.field(description="The appointment.")
-    manager_id: strawberry.ID = strawberry.field(
-        description="The approver (the kind's, or the general manager)."
+    acting_staff_id: strawberry.ID = strawberry.field(
+        description="The staff member who makes this change (recorded with it); the same name "
+        "in every mutation. Here: the approver."
     )
     route: bool = strawberry.field(
         default=False, description="The general manager approves content and route too."
@@ -138,8 +141,9 @@ class ApproveAppointmentInput:
 @strawberry.input(description="Input of `book`.")
 class BookInput:
     site_id: strawberry.ID = strawberry.field(description="The site.")
-    booked_by_id: strawberry.ID = strawberry.field(
-        description="The staff member who books (oneself; act_for for another)."
+    acting_staff_id: strawberry.ID = strawberry.field(
+        description="The staff member who makes this change (recorded with it); the same name "
+        "in every mutation. Here: who books."
     )
     resource_kind: str = strawberry.field(description="room, table, slot …")
     resource: str = strawberry.field(description="Which room, table or slot.")
@@ -230,7 +234,9 @@ class AppointmentMutation:
                 contact=input.contact,
                 areas=input.areas,
                 visit_at=input.visit_at,
-                made_by_id=parse_id(input.made_by_id, "madeById") if input.made_by_id else None,
+                made_by_id=parse_id(input.acting_staff_id, "actingStaffId")
+                if input.acting_staff_id
+                else None,
                 photography_allowed=input.photography_allowed,
                 now=ctx.now(),
             )
@@ -249,7 +255,7 @@ class AppointmentMutation:
                 s,
                 ctx.host,
                 appointment_id=parse_id(input.appointment_id, "appointmentId"),
-                manager_id=acting(info, input.manager_id, "managerId"),
+                manager_id=acting(info, input.acting_staff_id, "actingStaffId"),
                 route=input.route,
                 now=ctx.now(),
             )
@@ -280,7 +286,7 @@ class AppointmentMutation:
             row = await service.book(
                 s,
                 site_id=parse_id(input.site_id, "siteId"),
-                booked_by_id=acting(info, input.booked_by_id, "bookedById"),
+                booked_by_id=acting(info, input.acting_staff_id, "actingStaffId"),
                 customer_id=parse_id(input.customer_id, "customerId")
                 if input.customer_id
                 else None,

@@ -378,8 +378,9 @@ class ClockOutInput(ClockInInput):
 @strawberry.input(description="Input of `recordAttendance`.")
 class RecordAttendanceInput:
     shift_id: strawberry.ID = strawberry.field(description="The shift nobody clocked in for.")
-    manager_id: strawberry.ID = strawberry.field(
-        description="The manager who records it (needs act_for to name someone else)."
+    acting_staff_id: strawberry.ID = strawberry.field(
+        description="The staff member who makes this change (recorded with it); the same name "
+        "in every mutation. Here: the manager."
     )
     what: str = strawberry.field(
         description="absent, absenteeism, forgotten_clock_in (recorded as the line's policy "
@@ -408,7 +409,10 @@ class RequestLeaveInput:
 @strawberry.input(description="Input of `decideLeave`.")
 class DecideLeaveInput:
     leave_id: strawberry.ID = strawberry.field(description="The leave request.")
-    manager_id: strawberry.ID = strawberry.field(description="The direct superior who decides.")
+    acting_staff_id: strawberry.ID = strawberry.field(
+        description="The staff member who makes this change (recorded with it); the same name "
+        "in every mutation. Here: the manager."
+    )
     approve: bool = strawberry.field(description="true approves, false refuses.")
     reason: str = strawberry.field(default="", description="Why (shown to the requester).")
 
@@ -423,7 +427,10 @@ class RequestExitPassInput:
 @strawberry.input(description="Input of `decideExitPass` (KTV-5).")
 class DecideExitPassInput:
     pass_id: strawberry.ID = strawberry.field(description="The exit pass.")
-    manager_id: strawberry.ID = strawberry.field(description="The direct superior who decides.")
+    acting_staff_id: strawberry.ID = strawberry.field(
+        description="The staff member who makes this change (recorded with it); the same name "
+        "in every mutation. Here: the manager."
+    )
     approve: bool = strawberry.field(description="true approves, false refuses.")
 
 
@@ -658,7 +665,7 @@ class AttendanceMutation:
                 ctx.host,
                 shift_id=parse_id(input.shift_id, "shiftId"),
                 what=input.what,
-                manager_id=acting(info, input.manager_id, "managerId"),
+                manager_id=acting(info, input.acting_staff_id, "actingStaffId"),
                 note=input.note,
                 rule=input.rule,
                 now=ctx.now(),
@@ -693,7 +700,7 @@ class AttendanceMutation:
                 s,
                 ctx.host,
                 leave_id=parse_id(input.leave_id, "leaveId"),
-                manager_id=acting(info, input.manager_id, "managerId"),
+                manager_id=acting(info, input.acting_staff_id, "actingStaffId"),
                 approve=input.approve,
                 reason=input.reason,
                 now=ctx.now(),
@@ -727,7 +734,7 @@ class AttendanceMutation:
             row = await service.decide_exit_pass(
                 s,
                 pass_id=parse_id(input.pass_id, "passId"),
-                manager_id=acting(info, input.manager_id, "managerId"),
+                manager_id=acting(info, input.acting_staff_id, "actingStaffId"),
                 approve=input.approve,
                 now=ctx.now(),
             )
