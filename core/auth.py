@@ -46,6 +46,7 @@ class Permission(enum.StrEnum):
     SUBSCRIBE = "subscribe"
     WEBHOOKS = "webhooks"
     EXPORT = "export"  # bulk export (C-13: admin only)
+    IMPORT = "import"  # bulk import (C-13: admin only)
     ADMIN = "admin"  # switch business lines, tokens, audit log
     # Record a change as made by another staff member than the token's own (a clerk entering
     # what a manager decided on paper); audited as "on behalf of".
@@ -66,12 +67,100 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.ACT_FOR,
         }
     ),
-    Role.STAFF: frozenset(
-        {Permission.READ, Permission.CREATE, Permission.PRIVATE, Permission.SUBSCRIBE}
-    ),
+    # C-13 (revised): other staff create and view; private data only when a setting grants it
+    # (permissions_of, ``staff_sees_private_data``).
+    Role.STAFF: frozenset({Permission.READ, Permission.CREATE, Permission.SUBSCRIBE}),
     Role.INTEGRATOR: frozenset({Permission.READ, Permission.SUBSCRIBE, Permission.WEBHOOKS}),
     Role.FRONTEND: frozenset({Permission.READ}),
 }
+
+
+def permissions_of(role: Role, *, staff_sees_private_data: bool = False) -> frozenset[Permission]:
+    """C-13: what ``role`` may do.  Seed 003 制度2 5.2.3: IT工程師有管控全部權限; 信息員有除
+    客戶信息導入導出外的所有權限; 其他有管控使用需要人員只有錄入、查看權限.  Phone
+    numbers and other private data are shown only to roles that need them (admin, clerk);
+    the ``staff`` role sees them only when the operator grants it
+    (``staff_sees_private_data``)."""
+    granted = ROLE_PERMISSIONS[role]
+    if role is Role.STAFF and staff_sees_private_data:
+        granted = granted | {Permission.PRIVATE}
+    return granted
+
+
+class ExportUse(enum.StrEnum):
+    """C-13: what a bulk export of customer data is for."""
+
+    INTERNAL = "internal"  # used inside the company
+    EXTERNAL = "external"  # leaves the company: the general manager approves it
+
+
+@dataclass(frozen=True)
+class ExportApproval:
+    """C-13: the general manager's approval of an export for use outside the company."""
+
+    approver_role: str
+    approver_name: str
+    approved_at: datetime
+    purpose: str
+
+
+def export_decision(
+    use: ExportUse | str, approval: ExportApproval | None, now: datetime
+) -> tuple[str, str]:
+    """C-13: may customer data be exported in bulk for ``use``?  Returns ``(rule, sentence)``
+    or raises :class:`InvalidInput`.
+
+    Seed 003 制度2 3.5: 總經理負責客戶信息需提供于公司外部使用時批示 — an export for use
+    outside the company needs a recorded general-manager approval (who, when, purpose); an
+    internal export needs none (*decided*: an approval given for an internal export is
+    checked and recorded all the same).  The approval must be by a staff member with role
+    ``general_manager``
+    (``EXPORT_NEEDS_GM_APPROVAL``), name its purpose (``PURPOSE_REQUIRED``) and be given
+    before the export (``APPROVAL_IN_FUTURE``).  Whether the caller may export at all (admin
+    only) is the ``export`` permission.
+    """
+    try:
+        kind = ExportUse(use)
+    except ValueError:
+        raise InvalidInput(
+            f"unknown export use {use!r}; use internal or external", code="INVALID_EXPORT_USE"
+        ) from None
+    if approval is None:
+        if kind is ExportUse.EXTERNAL:
+            raise InvalidInput(
+                "a customer export for use outside the company needs the general manager's "
+                "approval (C-13): give approval { approvedById, approvedAt, purpose }",
+                code="EXPORT_NEEDS_GM_APPROVAL",
+                field="approval",
+            )
+        return "C-13", "internal export of customer data by an administrator (no approval needed)"
+    if approval.approver_role != "general_manager":
+        raise InvalidInput(
+            f"{approval.approver_name} is not the general manager: an export of customer data "
+            "for use outside the company is approved by the general manager (C-13)",
+            code="EXPORT_NEEDS_GM_APPROVAL",
+            field="approval.approvedById",
+        )
+    purpose = approval.purpose.strip()
+    if not purpose:
+        raise InvalidInput(
+            "say what the export is for (approval.purpose, C-13)",
+            code="PURPOSE_REQUIRED",
+            field="approval.purpose",
+        )
+    if approval.approved_at.tzinfo is None or approval.approved_at > now:
+        raise InvalidInput(
+            "approval.approvedAt must be a time with an offset, not in the future: the "
+            "approval comes before the export (C-13)",
+            code="APPROVAL_IN_FUTURE",
+            field="approval.approvedAt",
+        )
+    return (
+        "C-13",
+        f"{kind.value} export of customer data approved by {approval.approver_name} (general "
+        f"manager) at {approval.approved_at.isoformat()} for: {purpose}",
+    )
+
 
 DEFAULT_ROOT_PERMISSION = {
     "Query": Permission.READ,

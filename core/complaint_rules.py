@@ -8,7 +8,13 @@ Deadline model (C-8, C-11, PM-5):
 * First response (C-8) is due ``targets.first_response`` (24 h) of *wall-clock* time after
   filing: the seed says 24小时, not working days, and pauses do not move it.
 * Resolution (C-11) is due at 24:00 of the n-th working day after the filing day, in the
-  site's calendar (see :meth:`WorkingCalendar.add_working_days`).
+  site's calendar (see :meth:`WorkingCalendar.add_working_days`) — for a complaint made
+  *after* consumption.  One made *during* consumption is due at the time the customer asked
+  for (recorded at filing); one marked a special case (with a reason) is due at the
+  special-case limit (7 working days), a hard cap no pause extends (:class:`ResolutionBasis`).
+* Progress updates (C-8) are due every ``targets.progress_interval`` of wall-clock time after
+  the first response or the last recorded update, while the complaint is unresolved
+  (:func:`progress_update_due`).
 * The resolution clock is a working-time clock: it runs only on working days and stands
   still while the complaint waits on the customer.  Each pause that starts before the
   (already extended) due time pushes the due time on by the pause's *working time* (time in
@@ -40,6 +46,7 @@ __all__ = [
     "CHANNEL_DETAILS",
     "CLOCK_PAUSED_STATUSES",
     "DEFAULT_TARGETS",
+    "PROGRESS_UPDATE_STATUSES",
     "REASON_REQUIRED_TARGETS",
     "TRANSITIONS",
     "ComplaintChannel",
@@ -53,6 +60,7 @@ __all__ = [
     "InvalidChannelDetails",
     "InvalidComplaintNumber",
     "ReasonRequired",
+    "ResolutionBasis",
     "RuleError",
     "Severity",
     "TransitionDecision",
@@ -63,7 +71,10 @@ __all__ = [
     "next_complaint_number",
     "overdue_reasons",
     "parse_complaint_number",
+    "progress_update",
+    "progress_update_due",
     "required_channel_details",
+    "special_case",
     "transition",
     "validate_channel_details",
 ]
@@ -412,6 +423,9 @@ class ComplaintTargets:
       (PM-5: major 7, general 14; the core default follows a general complaint).
     * ``severity`` — "general" or "major" (PM-4); the property line uses
       ``ComplaintTargets(resolution_working_days=1, revisit_days=7, severity="major")``.
+    * ``progress_interval`` — wall-clock time between two progress updates to the customer
+      (C-8: 定期通知住戶有關進展; the seed names no number: *decided* 24 hours, the seed's own
+      rhythm of 24小時內給予回應并跟進).
     """
 
     first_response: timedelta = timedelta(hours=24)
@@ -419,10 +433,13 @@ class ComplaintTargets:
     special_case_max_working_days: int = 7
     revisit_days: int = 14
     severity: Severity = "general"
+    progress_interval: timedelta = timedelta(hours=24)
 
     def __post_init__(self) -> None:
         if self.first_response <= timedelta(0):
             raise ValueError("first_response must be a positive duration")
+        if self.progress_interval <= timedelta(0):
+            raise ValueError("progress_interval must be a positive duration")
         for name in ("resolution_working_days", "special_case_max_working_days", "revisit_days"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -436,13 +453,25 @@ class ComplaintTargets:
 DEFAULT_TARGETS: Final[ComplaintTargets] = ComplaintTargets()
 
 
+class ResolutionBasis(StrEnum):
+    """Which C-11 target a complaint's resolution is measured against (seeds 003 制度6 六 二),
+    002 篇7): 消費中投訴 … 不得超過客人要求給予處理的時間; 消費后投訴 … 不得超過三個工作日;
+    特殊狀況不能超過七個工作日."""
+
+    WORKING_DAYS = "working_days"  # after consumption: n working days, pauses extend it
+    CUSTOMER_REQUEST = "customer_request"  # during consumption: the time the customer asked for
+    SPECIAL_CASE = "special_case"  # marked special (with a reason): the hard cap
+
+
 @dataclass(frozen=True, slots=True)
 class Deadlines:
     """When a complaint's steps are due, in the site's time zone.
 
-    ``resolution_due`` / ``special_case_due`` are ``None`` while the clock is paused by an
-    open pause that started before they were reached.  ``paused`` is the working time of the
-    closed pauses.
+    ``resolution_due`` is the deadline that applies (``basis`` says which: C-11); it is
+    ``None`` only for a working-day deadline while an open pause that started before it was
+    reached holds the clock.  ``special_case_due`` is the hard cap (never extended).
+    ``paused`` is the working time of the closed pauses.  ``progress_update_due`` (C-8) is
+    filled by the caller from :func:`progress_update_due`.
     """
 
     filed_at: datetime
@@ -452,6 +481,8 @@ class Deadlines:
     special_case_due: datetime | None
     revisit_due: datetime | None = None
     paused: timedelta = timedelta(0)
+    basis: ResolutionBasis = ResolutionBasis.WORKING_DAYS
+    progress_update_due: datetime | None = None
 
     @property
     def clock_paused(self) -> bool:
@@ -507,19 +538,46 @@ def compute_deadlines(
     calendar: WorkingCalendar,
     pauses: Sequence[Pause] = (),
     resolved_at: datetime | None = None,
+    *,
+    customer_requested_by: datetime | None = None,
+    special_case: bool = False,
 ) -> Deadlines:
     """First response (C-8), resolution (C-11) and revisit (C-9/PM-5) due times.
 
     ``pauses`` are the (start, end) intervals spent waiting on the customer, ``end`` None
     for a pause still open; they must not overlap, start before filing or outlast
     ``resolved_at``.  See the module docstring for the exact model.
+
+    C-11 (revised 2026-12-01), which deadline applies:
+
+    * ``special_case`` (the complaint was marked a special case with a reason): the
+      special-case limit, ``special_case_max_working_days`` after filing — a hard cap that no
+      pause extends (seed 002 篇7: 特殊狀況不能超過七個工作日).
+    * else ``customer_requested_by`` (a complaint made during consumption, the time the
+      customer asked for, recorded at filing): that instant (seed 003 制度6: 消費中投訴 …
+      原則上不得超過客人要求給予處理的時間).  *Decided:* pauses do not move it: the customer
+      named the time themselves, while still on the premises.
+    * else (after consumption): ``resolution_working_days`` working days, extended by the
+      working time of each pause (消費后投訴 … 不得超過三個工作日).
     """
     require_aware(filed_at, "filed_at")
     if resolved_at is not None and require_aware(resolved_at, "resolved_at") < filed_at:
         raise ValueError("resolved_at is before filed_at")
+    if customer_requested_by is not None:
+        require_aware(customer_requested_by, "customer_requested_by")
+        if customer_requested_by <= filed_at:
+            raise ValueError("customer_requested_by must be after filed_at")
     checked = _checked_pauses(pauses, filed_at, resolved_at)
-    base_due = calendar.add_working_days(filed_at, targets.resolution_working_days)
-    base_special = calendar.add_working_days(filed_at, targets.special_case_max_working_days)
+    special_due = calendar.add_working_days(filed_at, targets.special_case_max_working_days)
+    if special_case:
+        basis, resolution_due = ResolutionBasis.SPECIAL_CASE, special_due
+    elif customer_requested_by is not None:
+        basis = ResolutionBasis.CUSTOMER_REQUEST
+        resolution_due = calendar.local(customer_requested_by)
+    else:
+        basis = ResolutionBasis.WORKING_DAYS
+        base_due = calendar.add_working_days(filed_at, targets.resolution_working_days)
+        resolution_due = _extend_for_pauses(base_due, checked, calendar)
     revisit_due = None
     if resolved_at is not None:
         fix_day = calendar.local_date(resolved_at)
@@ -528,14 +586,99 @@ def compute_deadlines(
         filed_at=calendar.local(filed_at),
         targets=targets,
         first_response_due=calendar.local(filed_at.astimezone(UTC) + targets.first_response),
-        resolution_due=_extend_for_pauses(base_due, checked, calendar),
-        special_case_due=_extend_for_pauses(base_special, checked, calendar),
+        resolution_due=resolution_due,
+        special_case_due=special_due,
         revisit_due=revisit_due,
         paused=sum(
             (calendar.working_time_elapsed(s, e) for s, e in checked if e is not None),
             timedelta(0),
         ),
+        basis=basis,
     )
+
+
+# C-8: progress updates are owed from the first response until the complaint is resolved.
+PROGRESS_UPDATE_STATUSES: Final[frozenset[ComplaintStatus]] = frozenset(
+    {_S.ACKNOWLEDGED, _S.IN_PROGRESS, _S.WAITING_ON_CUSTOMER}
+)
+_NO_PROGRESS_UPDATE: Final = frozenset({_S.RECEIVED, _S.REOPENED, _S.CLOSED})
+
+
+def progress_update_due(
+    status: ComplaintStatus | str,
+    first_responded_at: datetime | None,
+    last_update_at: datetime | None,
+    interval: timedelta,
+) -> datetime | None:
+    """C-8: when the next progress update to the customer is due, or None when none is owed.
+
+    Seed 000 篇五: 所有客戶投訴,應于24小時內給予回應并跟進,并定期通知住戶有關進展 — after the
+    first response, the customer hears of the progress every ``interval`` (policy data) of
+    wall-clock time, counted from the later of the first response and the last recorded
+    update.  *Decided* ("until closed" in DOMAIN): updates are owed while the complaint is
+    unresolved (acknowledged, in progress, waiting on the customer); the resolution is the
+    last update, and what follows it (the revisit) has its own C-9 deadline.  A reopened
+    complaint owes a new first response, then updates again.
+    """
+    state = _status(status, "status")
+    if state not in PROGRESS_UPDATE_STATUSES or first_responded_at is None:
+        return None
+    if interval <= timedelta(0):
+        raise ValueError("interval must be a positive duration")
+    last = require_aware(first_responded_at, "first_responded_at")
+    if last_update_at is not None and require_aware(last_update_at, "last_update_at") > last:
+        last = last_update_at
+    return last + interval
+
+
+def progress_update(
+    status: ComplaintStatus | str, *, actor: str, note: str, now: datetime
+) -> Reason:
+    """C-8: record a progress update given to the customer (each update is recorded).
+
+    ``note`` says what the customer was told (required).  Refused (``NO_PROGRESS_UPDATE``)
+    before the first response of the cycle — answer the complaint first (C-8's first step)
+    — and once the complaint is closed.
+    """
+    require_aware(now, "now")
+    who = _require_actor(actor)
+    state = _status(status, "status")
+    what = _require_why(note, "a progress update")
+    if state in _NO_PROGRESS_UPDATE:
+        step = "it is closed" if state is _S.CLOSED else "acknowledge it first (first response)"
+        raise IllegalTransition(
+            f"a progress update cannot be recorded on a {state.label} complaint: {step}",
+            code="NO_PROGRESS_UPDATE",
+            status=state.value,
+        )
+    return Reason("C-8", f"{who} updated the customer on the progress: {what}")
+
+
+def special_case(
+    status: ComplaintStatus | str, *, actor: str, reason: str, already: bool, now: datetime
+) -> Reason:
+    """C-11: mark a complaint a special case; its resolution is then due at the special-case
+    limit (7 working days after filing), a hard cap no pause extends (seed 002 篇7).
+
+    The reason is required (``REASON_REQUIRED``); a complaint already marked, resolved or
+    later cannot be marked (``SPECIAL_CASE_REFUSED``): the mark is about getting it done.
+    """
+    require_aware(now, "now")
+    who = _require_actor(actor)
+    state = _status(status, "status")
+    why = _require_why(reason, "marking a special case")
+    if already:
+        raise RuleError(
+            "the complaint is already marked a special case (C-11)", code="SPECIAL_CASE_REFUSED"
+        )
+    if state in {_S.RESOLVED, _S.REVISITED, _S.CLOSED}:
+        raise RuleError(
+            f"a {state.label} complaint cannot be marked a special case (C-11): only an "
+            "unresolved complaint has a resolution deadline",
+            code="SPECIAL_CASE_REFUSED",
+            status=state.value,
+        )
+    return Reason("C-11", f"{who} marked the complaint a special case (hard limit applies): {why}")
 
 
 _AWAITING_FIRST_RESPONSE: Final = frozenset({_S.RECEIVED, _S.REOPENED})
@@ -548,14 +691,13 @@ def overdue_reasons(
     deadlines: Deadlines,
     status: ComplaintStatus | str,
     now: datetime,
-    *,
-    special_case: bool = False,
 ) -> tuple[Reason, ...]:
     """Every deadline the complaint has missed at ``now``, in lifecycle order.
 
     A deadline is missed when ``now`` is after it and the step it guards has not happened
-    (the status says which steps have).  ``special_case`` measures resolution against the
-    C-11 hard limit instead of the normal target.
+    (the status says which steps have).  Resolution is measured against the deadline that
+    applies (``deadlines.basis``, C-11); a progress update is late when
+    ``deadlines.progress_update_due`` passed (C-8).
     """
     require_aware(now, "now")
     state = _status(status, "status")
@@ -568,18 +710,31 @@ def overdue_reasons(
                 f"{deadlines.first_response_due.isoformat()}",
             )
         )
-    due = deadlines.special_case_due if special_case else deadlines.resolution_due
-    if state in _AWAITING_RESOLUTION and due is not None and now > due:
-        days = (
-            targets.special_case_max_working_days
-            if special_case
-            else targets.resolution_working_days
+    progress_due = deadlines.progress_update_due
+    if state in PROGRESS_UPDATE_STATUSES and progress_due is not None and now > progress_due:
+        found.append(
+            Reason(
+                "C-8",
+                f"no progress update within {_hours(targets.progress_interval)} of the last "
+                f"contact: it was due {progress_due.isoformat()}",
+            )
         )
+    due = deadlines.resolution_due
+    if state in _AWAITING_RESOLUTION and due is not None and now > due:
+        if deadlines.basis is ResolutionBasis.SPECIAL_CASE:
+            within = (
+                f"the special-case limit of {targets.special_case_max_working_days} working "
+                "days (a hard cap no pause extends)"
+            )
+        elif deadlines.basis is ResolutionBasis.CUSTOMER_REQUEST:
+            within = "the time the customer asked for (complaint made during consumption)"
+        else:
+            within = f"{targets.resolution_working_days} working days"
         found.append(
             Reason(
                 "C-11",
-                f"not resolved within {days} working days ({targets.severity} complaint): "
-                f"it was due {due.isoformat()}",
+                f"not resolved within {within} ({targets.severity} complaint): it was due "
+                f"{due.isoformat()}",
             )
         )
     if state is _S.RESOLVED and deadlines.revisit_due is not None and now > deadlines.revisit_due:
@@ -597,11 +752,9 @@ def is_overdue(
     deadlines: Deadlines,
     status: ComplaintStatus | str,
     now: datetime,
-    *,
-    special_case: bool = False,
 ) -> Reason | None:
     """The first missed deadline (see :func:`overdue_reasons`), or None when on time."""
-    reasons = overdue_reasons(deadlines, status, now, special_case=special_case)
+    reasons = overdue_reasons(deadlines, status, now)
     return reasons[0] if reasons else None
 
 

@@ -123,6 +123,8 @@ class ComplaintPolicy:
     resolution_working_days: int = 3
     revisit_days: int | None = None
     notify_immediately: bool = False
+    # C-8: wall-clock time between progress updates to the customer (policy data).
+    progress_interval: timedelta = timedelta(hours=24)
 
 
 @dataclass(frozen=True)

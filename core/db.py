@@ -113,6 +113,14 @@ def _skip_idle_rollbacks(engine: AsyncEngine) -> None:
     dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
 
+#: Session settings of every PostgreSQL connection the server opens (see create_engine).
+POSTGRESQL_SERVER_SETTINGS: Mapping[str, str] = {
+    "plan_cache_mode": "force_custom_plan",
+    "jit": "off",
+    "random_page_cost": "1.1",
+}
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An async engine for ``url`` with the pragmas and pool settings Frontdesk relies on."""
     url = async_url(url)
@@ -121,6 +129,24 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         _skip_idle_rollbacks(engine)
         return engine
+    # Stable plans (issue 13).  asyncpg prepares every statement and SQLAlchemy caches the
+    # prepared statements per connection; after five executions PostgreSQL may switch a
+    # prepared statement to a generic plan, chosen without the parameter values: a page of
+    # one site's register can then scan another index, a partial index (``NOT counted``)
+    # or a trigram search cannot be used, and some generic plans start parallel workers for
+    # a 100-row page.  ``force_custom_plan`` plans every execution with its values (a fraction
+    # of a millisecond for these short statements), and the statement cache still saves the
+    # parse.  JIT compiles a query whose *estimated* cost is high in tens of milliseconds,
+    # which a keyset page never needs back: off.  ``random_page_cost`` 1.1 (the usual value
+    # for SSDs and a working set in memory, instead of 4, which models spinning disks): with
+    # 4 the planner prefers walking the primary key backwards and discarding other sites'
+    # rows over seeking the site's own ``(site_id, id)`` index, a page whose cost grows with
+    # the number of sites.  Callers may pass their own server_settings.
+    connect_args = dict(kwargs.pop("connect_args", {}) or {})
+    server_settings = dict(POSTGRESQL_SERVER_SETTINGS)
+    server_settings.update(connect_args.get("server_settings") or {})
+    connect_args["server_settings"] = server_settings
+    kwargs["connect_args"] = connect_args
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 40)
     # A connection the server terminated (restart, failover, pg_terminate_backend) is

@@ -123,6 +123,8 @@ PENALTY_CODES: dict[str, str] = {
     "PENALTY_AMOUNT_REQUIRED": "The rule's amount is a range: give the amount.",
     "PENALTY_AMOUNT_NOT_APPLICABLE": "The rule's amount is fixed: omit the amount.",
     "COMPLAINT_NOT_FOUND": "No complaint with this id.",
+    "COMPENSATION_INCOMPLETE": "C-14: a compensation needs its amount and its reason.",
+    "INVALID_COMPENSATION": "C-14: a compensation amount that is not a positive CNY amount.",
 }
 
 #: ``{domain: (description, codes)}``; the schema's enum is ``<Domain>ErrorCode``.
@@ -173,6 +175,10 @@ DOMAIN_CODES: dict[str, tuple[str, dict[str, str]]] = {
             "MANAGER_FINE_INCOMPLETE": "C-14: the manager and their fine go together.",
             "MANAGER_IS_STAFF_AT_FAULT": "C-14: the manager is the staff member at fault.",
             "DEPARTMENT_NOT_FOUND": "No department with this id at this site.",
+            "NO_PROGRESS_UPDATE": "C-8: no progress update before the first response or once "
+            "closed.",
+            "REQUESTED_TIME_NOT_AFTER_FILING": "C-11: the time asked for is not after filing.",
+            "SPECIAL_CASE_REFUSED": "C-11: resolved already, or a special case already.",
         },
     ),
     "Workforce": (
@@ -250,6 +256,7 @@ DOMAIN_CODES: dict[str, tuple[str, dict[str, str]]] = {
             "TOKEN_NOT_FOUND": "No API token with this id.",
             "UNKNOWN_PLUGIN": "No installed plugin has this code.",
             "INVALID_SETTINGS": "The plugin refused these settings; nothing was stored.",
+            "INVALID_IMPORT_SIZE": "C-13: an import of 1 to 1,000 customers at a time.",
         },
     ),
     "Webhook": (
@@ -268,6 +275,7 @@ DOMAIN_CODES: dict[str, tuple[str, dict[str, str]]] = {
 
 #: Domains whose mutations also raise another domain's codes.
 DOMAIN_INCLUDES: dict[str, tuple[str, ...]] = {
+    "Admin": ("Directory",),
     "Penalty": ("Penalty",),
     "Complaint": ("Penalty",),
     "Visit": ("Directory",),
@@ -299,6 +307,9 @@ TOP_LEVEL_CODES: dict[str, str] = {
     "INVALID_CURSOR": "A pagination cursor that this list did not hand out.",
     "INVALID_PAGE_SIZE": "A page size below 1 or above the maximum.",
     "EXPORT_NEEDS_GM_APPROVAL": "A customer export needs a general manager's approval.",
+    "INVALID_EXPORT_USE": "C-13: an export's use is internal or external.",
+    "APPROVAL_IN_FUTURE": "C-13: an export approval dated in the future.",
+    "PURPOSE_REQUIRED": "C-13: an external export needs its purpose.",
     "PLUGIN_ERROR": "A plugin failed; it was logged.",
     "PLUGIN_CONTRACT_VIOLATION": "A plugin answered a hook with a value core cannot use.",
     "APPEND_ONLY": "An append-only record was changed (a bug; it was logged).",

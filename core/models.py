@@ -30,6 +30,7 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.sql import text
 from sqlalchemy.types import TypeDecorator
 
 from core.db import Base
@@ -161,7 +162,7 @@ class Customer(Base):
     __tablename__ = "customers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     name: Mapped[str] = mapped_column(String(200))
     # E.164, validated with the phonenumbers library (C-13: private, masked by role).
     phone: Mapped[str | None] = mapped_column(String(32))
@@ -170,20 +171,50 @@ class Customer(Base):
     )
     group_id: Mapped[int | None] = mapped_column(ForeignKey("customer_groups.id"), index=True)
     # RE-6 / RE-11: the salesperson (consultant, host) who received this customer first.
-    owner_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    owner_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     group: Mapped[CustomerGroup | None] = relationship(lazy="raise")
     owner: Mapped[Staff | None] = relationship(foreign_keys=[owner_staff_id], lazy="raise")
 
-    __table_args__ = (UniqueConstraint("site_id", "phone"),)
+    # Every list seeks (issue 13): each filter of ``customers`` has an index in the list's
+    # order (id, newest first).  Name search uses PostgreSQL-only indexes made by migration
+    # c0014 (a trigram GIN index and a prefix btree, see core/services/directory.py).
+    __table_args__ = (
+        UniqueConstraint("site_id", "phone"),
+        Index("ix_customers_site_id_id", "site_id", "id"),
+        Index("ix_customers_site_class_id", "site_id", "customer_class", "id"),
+        Index("ix_customers_site_owner_id", "site_id", "owner_staff_id", "id"),
+    )
+
+
+# Customer name search (issue 13), PostgreSQL only (migration c0014 creates pg_trgm and
+# btree_gin): a trigram GIN index keeping the site in the index for ``nameContains`` of 3 or
+# more characters, a pattern btree for the prefix search of shorter terms.  SQLite has
+# neither and answers the same LIKE with a scan.
+POSTGRESQL_ONLY_INDEXES = (
+    Index(
+        "ix_customers_name_trgm",
+        Customer.site_id,
+        Customer.name,
+        postgresql_using="gin",
+        postgresql_ops={"name": "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql"),
+    Index(
+        "ix_customers_site_name_prefix",
+        Customer.site_id,
+        Customer.name,
+        postgresql_ops={"name": "varchar_pattern_ops"},
+    ).ddl_if(dialect="postgresql"),
+)
 
 
 class Staff(Base):
     __tablename__ = "staff"
+    __table_args__ = (Index("ix_staff_site_id_id", "site_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(40))
     employment_status: Mapped[EmploymentStatus] = mapped_column(
@@ -223,7 +254,7 @@ class Visit(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     channel: Mapped[VisitChannel] = mapped_column(_enum(VisitChannel, "visit_channel"))
     inquiry_kind: Mapped[InquiryKind] = mapped_column(_enum(InquiryKind, "inquiry_kind"))
     visitor_kind: Mapped[VisitorKind] = mapped_column(_enum(VisitorKind, "visitor_kind"))
@@ -233,7 +264,7 @@ class Visit(Base):
     business_date: Mapped[date] = mapped_column(Date)
     party_size: Mapped[int] = mapped_column(Integer, default=1)
     named_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
-    receiver_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"), index=True)
+    receiver_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     counted: Mapped[bool] = mapped_column(Boolean, default=True)
     decision_rule: Mapped[str | None] = mapped_column(String(16))
     decision_reason: Mapped[str | None] = mapped_column(Text)
@@ -246,7 +277,47 @@ class Visit(Base):
     receiver: Mapped[Staff | None] = relationship(foreign_keys=[receiver_id], lazy="raise")
     named_staff: Mapped[Staff | None] = relationship(foreign_keys=[named_staff_id], lazy="raise")
 
-    __table_args__ = (Index("ix_visits_site_arrived", "site_id", "arrived_at", "id"),)
+    __table_args__ = (
+        Index("ix_visits_site_arrived", "site_id", "arrived_at", "id"),
+        # Every list seeks (issue 13): the register's order is id, newest first.
+        Index("ix_visits_site_id_id", "site_id", "id"),
+        Index("ix_visits_site_receiver_id", "site_id", "receiver_id", "id"),
+        Index("ix_visits_customer_id_id", "customer_id", "id"),
+        # ``visits(counted: false)``: the few uncounted entries (RE-8/9/10 …), a partial index.
+        # The query writes the predicate as each database's index does: ``NOT counted``
+        # (PostgreSQL does not prove ``counted IS false`` implies it), ``counted = 0``.
+        Index(
+            "ix_visits_site_uncounted",
+            "site_id",
+            "id",
+            postgresql_where=text("NOT counted"),
+            sqlite_where=text("counted = 0"),
+        ),
+    )
+
+
+# Complaint statuses in which each deadline can be missed (the same sets as
+# ``complaint_rules.overdue_reasons``; ``core.services.complaints.overdue`` checks they agree),
+# as the WHERE clause of its partial index.  The sweep's query repeats these literals so that
+# PostgreSQL and SQLite both see the index's predicate in it.
+OVERDUE_STATUSES: dict[str, tuple[str, ...]] = {
+    "first_response": ("received", "reopened"),
+    # C-8: progress updates are owed while the complaint is being worked on.
+    "progress_update": ("acknowledged", "in_progress", "waiting_on_customer"),
+    "resolution": ("received", "acknowledged", "in_progress", "waiting_on_customer", "reopened"),
+    "revisit": ("resolved",),
+}
+# The column each watch marks once its deadline's miss is reported.
+OVERDUE_MARKS: dict[str, str] = {
+    "first_response": "first_response_overdue_at",
+    "progress_update": "progress_overdue_at",
+    "resolution": "resolution_overdue_at",
+    "revisit": "revisit_overdue_at",
+}
+OVERDUE_INDEXES: dict[str, str] = {
+    name: f"{OVERDUE_MARKS[name]} IS NULL AND status IN ({', '.join(repr(s) for s in statuses)})"
+    for name, statuses in OVERDUE_STATUSES.items()
+}
 
 
 class Complaint(Base):
@@ -263,7 +334,7 @@ class Complaint(Base):
     __tablename__ = "complaints"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     number: Mapped[str] = mapped_column(String(16))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
     visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
@@ -299,15 +370,28 @@ class Complaint(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revisited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    first_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    # The overdue sweep reads these through the partial indexes ``ix_complaints_*_pending``
+    # (open and not yet reported only, see OVERDUE_INDEXES).
+    first_response_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # None while the clock is paused (waiting on the customer).
-    resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    resolution_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     special_case_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
-    revisit_due: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    revisit_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # When the overdue sweep reported each missed deadline of the current cycle (once each).
     first_response_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     resolution_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     revisit_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # C-11 (revised): a complaint made during consumption is due at the time the customer
+    # asked for (recorded at filing); a special case (with a reason) at the hard cap.
+    customer_requested_by: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    special_case_reason: Mapped[str | None] = mapped_column(Text)
+    special_case_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # C-8 (revised): progress updates every ``progress_interval_minutes`` until resolved.
+    progress_interval_minutes: Mapped[int] = mapped_column(Integer, default=24 * 60)
+    last_progress_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Read by the overdue sweep through ``ix_complaints_progress_update_pending``.
+    progress_update_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    progress_overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # C-14: when and by whom the fault was verified (the fines point at this complaint).
     fault_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     fault_verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
@@ -325,6 +409,23 @@ class Complaint(Base):
         UniqueConstraint("site_id", "number"),
         Index("ix_complaints_site_status", "site_id", "status", "id"),
         Index("ix_complaints_site_filed", "site_id", "filed_at"),
+        # Every list seeks (issue 13): the list's order is id, newest first.
+        Index("ix_complaints_site_id_id", "site_id", "id"),
+        Index("ix_complaints_site_severity_id", "site_id", "severity", "id"),
+        Index("ix_complaints_site_handler_id", "site_id", "handler_id", "id"),
+        # The overdue sweep (C-8, C-11, C-9 revisit): one partial index per watched deadline,
+        # holding only complaints whose deadline can still be missed and is not reported yet,
+        # in due order; a sweep batch is a range scan of due < now.
+        *(
+            Index(
+                f"ix_complaints_{name}_pending",
+                f"{name}_due",
+                "id",
+                postgresql_where=text(where),
+                sqlite_where=text(where),
+            )
+            for name, where in OVERDUE_INDEXES.items()
+        ),
         CheckConstraint(
             "status IN ('received', 'acknowledged', 'in_progress', 'waiting_on_customer', "
             "'resolved', 'revisited', 'closed', 'reopened')",
@@ -359,10 +460,14 @@ class Penalty(Base):
     """The penalty ledger: append-only; a revocation is a new entry that revokes an old one."""
 
     __tablename__ = "penalties"
+    __table_args__ = (
+        Index("ix_penalties_site_id_id", "site_id", "id"),
+        Index("ix_penalties_site_staff_id", "site_id", "staff_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
-    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     penalty_rule_id: Mapped[int] = mapped_column(ForeignKey("penalty_rules.id"))
     # CNY for fines and wage deductions, points for points, days for suspensions.
     amount: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
@@ -407,7 +512,11 @@ class Event(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_events_stream_id", "stream", "id"),)
+    __table_args__ = (
+        Index("ix_events_stream_id", "stream", "id"),
+        # A one-site subscription resume reads only that site's events (issue 13).
+        Index("ix_events_stream_site_id_id", "stream", "site_id", "id"),
+    )
 
 
 class AppendOnlyViolation(FrontdeskError):
@@ -451,6 +560,8 @@ class ComplaintAction(enum.StrEnum):
     OVERDUE = "overdue"
     # C-6: the number was rewritten to the revised form (from_value old, to_value new).
     RENUMBERED = "renumbered"
+    PROGRESS_UPDATE = "progress_update"  # C-8: the customer was told of the progress
+    SPECIAL_CASE = "special_case"  # C-11: marked a special case, with the reason
 
 
 class ComplaintHistoryEntry(Base):

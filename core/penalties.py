@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from core.contracts import PenaltyBounds
+from core.decisions import Reason
 from core.errors import InvalidInput
 
 PENALTY_KINDS: frozenset[str] = frozenset(
@@ -236,3 +237,103 @@ def c14_specs(bounds: PenaltyBounds) -> tuple[PenaltyRuleSpec, ...]:
             max_amount=_LARGEST_LOSS,
         ),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class C14Charge:
+    """One ledger entry C-14 asks for: who is charged (``"staff"`` at fault or the
+    first-responsible ``"manager"``), under which code, how much, and why."""
+
+    code: str
+    charged: str
+    amount: Decimal | None  # None: the table's fixed amount
+    reason: Reason
+
+
+def c14_charges(
+    *,
+    complaint_number: str,
+    staff_name: str,
+    why: str,
+    fine: Decimal | None,
+    manager_name: str | None = None,
+    manager_fine: Decimal | None = None,
+    loss: Decimal | None = None,
+    loss_reason: str | None = None,
+) -> tuple[C14Charge, ...]:
+    """C-14: the entries for a complaint verified as caused by one staff member's service.
+
+    Seed 004 销售部客户服务管理制度 五: 對責任人處以200-1000元罰款, 對第一責任領導處以
+    100-500元罰款; 造成經濟損失的, 由責任人承擔 — the person at fault is fined, the site's
+    first-responsible manager too (when named), and any financial loss is charged to the person
+    as a *compensation* entry with its amount and reason, alongside the fines.  The bounds of
+    each amount are the penalty table's (:func:`check_amount`); here only what must be given
+    together: a manager with their fine (``MANAGER_FINE_INCOMPLETE``), a loss with its reason
+    (``COMPENSATION_INCOMPLETE``), a positive loss (``INVALID_COMPENSATION``).
+    """
+    text = why.strip() if isinstance(why, str) else ""
+    if not text:
+        raise InvalidInput(
+            "say why the complaint is the staff member's fault (reason)",
+            code="REASON_REQUIRED",
+            field="reason",
+        )
+    if (manager_name is None) != (manager_fine is None):
+        raise InvalidInput(
+            "give both managerId and managerFineAmount (C-14 fines the first-responsible "
+            "manager too), or neither",
+            code="MANAGER_FINE_INCOMPLETE",
+            field="managerFineAmount",
+        )
+    loss_text = loss_reason.strip() if isinstance(loss_reason, str) else ""
+    if (loss is None) != (not loss_text):
+        raise InvalidInput(
+            "give both compensationAmount and compensationReason (C-14: the financial loss "
+            "charged to the person, and what it was), or neither",
+            code="COMPENSATION_INCOMPLETE",
+            field="compensationReason" if loss is not None else "compensationAmount",
+        )
+    if loss is not None and _as_decimal(loss, "compensation amount") <= 0:
+        raise InvalidInput(
+            f"a compensation is a loss greater than 0 CNY, got {loss}",
+            code="INVALID_COMPENSATION",
+            field="compensationAmount",
+        )
+    charges = [
+        C14Charge(
+            C14_STAFF_CODE,
+            "staff",
+            fine,
+            Reason(
+                "C-14",
+                f"complaint {complaint_number} was caused by {staff_name}'s service: {text}",
+            ),
+        )
+    ]
+    if manager_name is not None and manager_fine is not None:
+        charges.append(
+            C14Charge(
+                C14_MANAGER_CODE,
+                "manager",
+                manager_fine,
+                Reason(
+                    "C-14",
+                    f"first-responsible manager for complaint {complaint_number} caused by "
+                    f"{staff_name}: {text}",
+                ),
+            )
+        )
+    if loss is not None:
+        charges.append(
+            C14Charge(
+                C14_COMPENSATION_CODE,
+                "staff",
+                loss,
+                Reason(
+                    "C-14",
+                    f"financial loss of complaint {complaint_number} charged to {staff_name} "
+                    f"as compensation: {loss_text}",
+                ),
+            )
+        )
+    return tuple(charges)

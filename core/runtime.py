@@ -23,8 +23,9 @@ from core.auth import record_audit
 from core.bus import LocalBus, make_bus
 from core.db import Database, OpenTransaction
 from core.events import EventHorizon, listening, take_pending_events
+from core.hosting import HostingPolicy
 from core.plugins import PluginHost, create_plugin_manager
-from core.services.complaints import sweep_overdue
+from core.services.complaints import sweep_overdue_in_batches
 from core.services.plugin_state import load_enabled
 from core.settings import Settings
 from core.webhooks import enqueue_deliveries, run_webhook_dispatcher
@@ -95,6 +96,13 @@ class Frontdesk:
         schema_factory: SchemaFactory | None = None,
     ) -> None:
         self.settings = settings or Settings.from_env()
+        # C-1: the operator's hosting budgets and receiver levels, checked once at start.
+        try:
+            self.hosting_policy = HostingPolicy.from_overrides(
+                self.settings.hosting_budgets, self.settings.hosting_receivers
+            )
+        except ValueError as exc:
+            raise ValueError(f"invalid hosting_budgets / hosting_receivers setting: {exc}") from exc
         # Webhooks queue their deliveries in each event's transaction (core.events listeners).
         self.db = Database(self.settings.database_url, session_info=listening(enqueue_deliveries))
         # Readers of the event log read up to here only (core.events: no global write lock).
@@ -159,12 +167,12 @@ class Frontdesk:
 
     async def _sweep_overdue_complaints(self) -> None:
         """C-8 / C-11: raise ``complaint.overdue`` once when a deadline passes (idempotent,
-        SKIP LOCKED, so several server processes may sweep at once)."""
+        SKIP LOCKED, so several server processes may sweep at once).  In bounded batches,
+        each its own short transaction (issue 13): a backlog never blocks other writes."""
         while True:
             await asyncio.sleep(self.settings.overdue_sweep_seconds)
             try:
-                async with self.write() as session:
-                    await sweep_overdue(session, datetime.now(UTC))
+                await sweep_overdue_in_batches(self.write, datetime.now(UTC))
             except Exception:
                 log.exception("overdue sweep failed")
 

@@ -218,6 +218,23 @@ class Settings(BaseSettings):
         "`FRONTDESK_ACCEL_STRICT=1`) instead of being logged while stock execution serves "
         "the request.",
     )
+    hosting_budgets: dict[str, str] = Field(
+        default_factory=dict,
+        description="C-1: hosting budget per person in CNY by customer class, overriding "
+        'the defaults (A 500, B 300, C 200, D 150), e.g. `{"B": "320"}` '
+        "(`FRONTDESK_HOSTING_BUDGETS` is JSON).",
+    )
+    hosting_receivers: dict[str, str] = Field(
+        default_factory=dict,
+        description="C-1: who receives each customer class, overriding the defaults (A "
+        "senior_management, B department_director, C department_manager, D supervisor), "
+        'e.g. `{"D": "department_manager"}`.',
+    )
+    staff_sees_private_data: bool = Field(
+        default=False,
+        description="C-13: let the `staff` role see phone numbers and other private data "
+        "unmasked (by default only roles that need them do: admin, clerk).",
+    )
     extra: dict[str, str] = Field(
         default_factory=dict,
         description="Free-form overrides for tests and experiments (not read from the "

@@ -390,7 +390,8 @@ def test_c11_open_pause_stops_the_clock(cn: WorkingCalendar) -> None:
         [(sh(2026, 3, 2, 12), sh(2026, 3, 2, 13)), (sh(2026, 3, 3), None)],
     )
     assert deadlines.clock_paused and deadlines.resolution_due is None
-    assert deadlines.special_case_due is None
+    # C-11 (revised): the special-case limit is a hard cap that no pause holds or extends.
+    assert deadlines.special_case_due == sh(2026, 3, 12, 0)
     assert deadlines.paused == timedelta(hours=1)
     assert is_overdue(deadlines, S.WAITING_ON_CUSTOMER, sh(2026, 4, 30)) is None
 
@@ -437,8 +438,9 @@ def test_c11_overdue_resolution_and_special_cases(cn: WorkingCalendar) -> None:
     reason = is_overdue(deadlines, S.IN_PROGRESS, after_due)
     assert reason is not None and reason.rule == "C-11" and "3 working days" in reason.message
     # A special case may take up to 7 working days (C-11).
-    assert is_overdue(deadlines, S.IN_PROGRESS, after_due, special_case=True) is None
-    special = is_overdue(deadlines, S.IN_PROGRESS, sh(2026, 3, 12, 0) + SECOND, special_case=True)
+    marked = compute_deadlines(sh(2026, 3, 2, 10), DEFAULT_TARGETS, cn, (), special_case=True)
+    assert is_overdue(marked, S.IN_PROGRESS, after_due) is None
+    special = is_overdue(marked, S.IN_PROGRESS, sh(2026, 3, 12, 0) + SECOND)
     assert special is not None and special.rule == "C-11" and "7 working days" in special.message
     # Resolved or closed complaints are not overdue for resolution.
     assert is_overdue(deadlines, S.REVISITED, after_due) is None

@@ -728,6 +728,14 @@ async def test_C_8_C_11_overdue_is_queryable_and_the_sweep_raises_each_deadline_
             (c.id, svc.OverdueKind.FIRST_RESPONSE, "C-8")
         ]
     async with fd.write() as s:
+        # C-8 (revised): the acknowledged complaint owed a progress update 24 h after its
+        # first response; the first response of the other is not reported again.
+        marks = await svc.sweep_overdue(s, day_later + timedelta(hours=1))
+        assert [(m.complaint.id, m.kind, m.reason.rule) for m in marks] == [
+            (on_time.id, svc.OverdueKind.PROGRESS_UPDATE, "C-8")
+        ]
+        assert marks[0].reason.message.startswith("no progress update within 24 hours")
+    async with fd.write() as s:
         assert await svc.sweep_overdue(s, day_later + timedelta(hours=1)) == []  # once
     # Saturday: both complaints missed the C-11 resolution; the first response is not
     # reported again.
@@ -743,11 +751,12 @@ async def test_C_8_C_11_overdue_is_queryable_and_the_sweep_raises_each_deadline_
     overdue = await _events(fd, "complaint.overdue")
     assert [(e.subject_id, e.payload["kind"]) for e in overdue] == [
         (c.id, "first_response"),
+        (on_time.id, "progress_update"),
         (c.id, "resolution"),
         (on_time.id, "resolution"),
     ]
     history = await _count(fd, ComplaintHistoryEntry, ComplaintHistoryEntry.action == "overdue")
-    assert history == 3
+    assert history == 4
     stored = await _get(fd, c.id)
     assert stored.first_response_overdue_at == day_later
     assert stored.resolution_overdue_at == saturday

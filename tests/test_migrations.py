@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -193,6 +194,19 @@ def test_upgrade_is_idempotent(empty_url: str, engine: Engine) -> None:
         assert conn.execute(text("select count(*) from plugin_states")).scalar_one() == 1
 
 
+def _for_this_dialect(dialect: str) -> Any:
+    """Alembic's include_object: leave out indexes the models declare for another database
+    only (``Index(...).ddl_if(dialect=...)``, e.g. the PostgreSQL trigram index)."""
+
+    def include(obj: object, _name: str, type_: str, _reflected: bool, _compare_to: object) -> bool:
+        ddl_if = getattr(obj, "_ddl_if", None)
+        if type_ == "index" and ddl_if is not None and ddl_if.dialect is not None:
+            return ddl_if.dialect == dialect
+        return True
+
+    return include
+
+
 def test_models_match_migrations(empty_url: str, engine: Engine) -> None:
     """Autogenerate against a fully migrated database finds nothing to do.
 
@@ -204,7 +218,12 @@ def test_models_match_migrations(empty_url: str, engine: Engine) -> None:
     migrate.upgrade(empty_url, host)
     with engine.connect() as conn:
         context = MigrationContext.configure(
-            conn, opts={"compare_type": True, "compare_server_default": True}
+            conn,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                "include_object": _for_this_dialect(conn.dialect.name),
+            },
         )
         diffs = compare_metadata(context, Base.metadata)
     assert diffs == [], "models and migrations disagree:\n" + "\n".join(map(repr, diffs))
@@ -284,4 +303,140 @@ def test_C_6_migration_renumbers_stored_complaints_and_records_the_mapping(
             ).scalar_one()
             == 0
         )
+    migrate.upgrade(empty_url, host, plugins=[])
+
+
+# --- issue 13: the indexes every list needs (c0014_scale) --------------------------------------
+
+LIST_INDEXES = {
+    "visits": {
+        "ix_visits_site_id_id",
+        "ix_visits_site_receiver_id",
+        "ix_visits_customer_id_id",
+        "ix_visits_site_uncounted",
+    },
+    "customers": {
+        "ix_customers_site_id_id",
+        "ix_customers_site_class_id",
+        "ix_customers_site_owner_id",
+    },
+    "complaints": {
+        "ix_complaints_site_id_id",
+        "ix_complaints_first_response_pending",
+        "ix_complaints_resolution_pending",
+        "ix_complaints_revisit_pending",
+    },
+    "penalties": {"ix_penalties_site_id_id", "ix_penalties_site_staff_id"},
+    "events": {"ix_events_stream_site_id_id"},
+}
+REPLACED = {"visits": {"ix_visits_receiver_id", "ix_visits_customer_id"}}
+SEARCH = {"ix_customers_name_trgm", "ix_customers_site_name_prefix"}
+
+
+def _indexes(engine: Engine, table: str) -> set[str]:
+    return {i["name"] for i in inspect(engine).get_indexes(table)}
+
+
+def test_c0014_creates_the_list_indexes_and_downgrades_cleanly(
+    empty_url: str, engine: Engine
+) -> None:
+    """Issue 13: every list's index exists after upgrade (built CONCURRENTLY on PostgreSQL,
+    plainly on SQLite), the trigram/prefix search indexes on PostgreSQL only; downgrade to
+    c0013 restores the single-column indexes, and upgrading again rebuilds everything."""
+    host = _host()
+    postgres = engine.dialect.name == "postgresql"
+    migrate.upgrade(empty_url, host, plugins=[])
+    for table, names in LIST_INDEXES.items():
+        assert names <= _indexes(engine, table), table
+    assert not (REPLACED["visits"] & _indexes(engine, "visits"))
+    assert (SEARCH <= _indexes(engine, "customers")) is postgres
+    assert not (SEARCH & _indexes(engine, "customers")) or postgres
+
+    migrate.downgrade(empty_url, host, "c0013_workforce")
+    assert not (LIST_INDEXES["visits"] & _indexes(engine, "visits"))
+    assert REPLACED["visits"] <= _indexes(engine, "visits")
+    assert not (SEARCH & _indexes(engine, "customers"))
+
+    migrate.upgrade(empty_url, host, plugins=[])
+    for table, names in LIST_INDEXES.items():
+        assert names <= _indexes(engine, table), table
+
+
+@pytest.mark.postgres
+def test_c0014_rebuilds_an_index_a_failed_concurrent_build_left_invalid(
+    pg_empty_url: str,
+) -> None:
+    """A CREATE INDEX CONCURRENTLY that fails leaves an INVALID index; upgrading again
+    drops and rebuilds it instead of stopping at "already exists" or keeping it unusable."""
+    host = _host()
+    migrate.upgrade(pg_empty_url, host, plugins=[])
+    migrate.downgrade(pg_empty_url, host, "c0013_workforce")
+    engine = create_engine(sync_url(pg_empty_url), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            # What a failed concurrent build leaves: the index, marked invalid.
+            conn.execute(text("CREATE INDEX ix_visits_site_id_id ON visits (site_id, id)"))
+            conn.execute(
+                text(
+                    "UPDATE pg_index SET indisvalid = false WHERE indexrelid ="
+                    " 'ix_visits_site_id_id'::regclass"
+                )
+            )
+        migrate.upgrade(pg_empty_url, host, plugins=[])
+        with engine.connect() as conn:
+            invalid = conn.execute(
+                text(
+                    "SELECT c.relname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+                    " WHERE NOT i.indisvalid"
+                )
+            ).all()
+            assert invalid == []
+            assert "ix_visits_site_id_id" in _indexes(engine, "visits")
+    finally:
+        engine.dispose()
+
+
+def test_C_8_C_11_migration_keeps_existing_complaints_and_adds_the_revised_facts(
+    empty_url: str, engine: Engine
+) -> None:
+    """c0018 (issue 11): existing complaints keep every value, get the default C-8 interval
+    (1440 minutes) and no progress due time, customer's time or special-case mark (C-11);
+    the downgrade drops the columns and keeps the rows."""
+    host = _host()
+    migrate.upgrade(empty_url, host, plugins=[])
+    migrate.downgrade(empty_url, host, "c0013_workforce")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO sites (id, name, business_line, timezone, calendar_region,"
+                " created_at) VALUES (1, 'Old', 'realestate', 'Asia/Shanghai', 'CN',"
+                " '2026-11-24T02:00:00Z')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO complaints (id, site_id, number, channel, channel_details,"
+                " category, severity, status, description, filed_at, escalation_level,"
+                " policy_rule, policy_reason, first_response_minutes, resolution_working_days,"
+                " special_case_working_days, revisit_days, recorded_at, updated_at, cycle,"
+                " cycle_started_at, flags) VALUES (1, 1, '261107', 'phone', '{}', 'service',"
+                " 'general', 'in_progress', 'old', '2026-11-24T02:00:00Z', 0, 'C-11', '',"
+                " 1440, 3, 7, 14, '2026-11-24T02:00:00Z', '2026-11-24T02:00:00Z', 1,"
+                " '2026-11-24T02:00:00Z', '[]')"
+            )
+        )
+    migrate.upgrade(empty_url, host, plugins=[])
+    with engine.connect() as conn:
+        row = conn.execute(
+            text(
+                "SELECT number, status, progress_interval_minutes, progress_update_due,"
+                " customer_requested_by, special_case_reason, special_case_at FROM complaints"
+            )
+        ).one()
+        assert tuple(row) == ("261107", "in_progress", 1440, None, None, None, None)
+    migrate.downgrade(empty_url, host, "c0013_workforce")
+    with engine.connect() as conn:
+        columns = {c["name"] for c in inspect(engine).get_columns("complaints")}
+        assert "progress_interval_minutes" not in columns and "special_case_at" not in columns
+        assert conn.execute(text("SELECT number FROM complaints")).scalar_one() == "261107"
     migrate.upgrade(empty_url, host, plugins=[])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from sqlalchemy import select
@@ -12,16 +13,19 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from core import auth, migrate, models
-from core.errors import InvalidInput, NotFound
+from core.errors import FrontdeskError, InvalidInput, NotFound
 from core.graphql.loading import paginate
 from core.graphql.queries import parse_id
-from core.graphql.types import Connection, Plugin, plugin_view
+from core.graphql.types import Connection, CustomerClass, Decision, Plugin, plugin_view
 from core.graphql.user_errors import payload
 from core.revocation import announce_revoked
+from core.services import directory
+from core.services.directory import get_site
 from core.services.plugin_state import configure_plugin, load_settings, set_plugin_enabled
 
 ADMIN = {"permission": "admin"}
 EXPORT = {"permission": "export"}
+IMPORT = {"permission": "import"}
 
 Role = strawberry.enum(auth.Role, description="C-13 roles.")
 
@@ -47,13 +51,54 @@ class AuditEntry:
     at: datetime
 
 
-@strawberry.type(description="C-13 bulk export row (admin only, approved by the GM).")
+@strawberry.type(description="C-13 bulk export row (admin only).")
 class CustomerExportRow:
     id: strawberry.ID
     name: str
     phone: str | None
     customer_class: str
     owner_staff_id: strawberry.ID | None
+
+
+ExportUse = strawberry.enum(auth.ExportUse, description="C-13: what an export is for.")
+
+
+@strawberry.input(description="C-13: the general manager's approval of an export.")
+class ExportApprovalInput:
+    approved_by_id: strawberry.ID = strawberry.field(description="The general manager.")
+    approved_at: datetime = strawberry.field(description="When they approved it.")
+    purpose: str = strawberry.field(description="What the data will be used for.")
+
+
+@strawberry.type(description="C-13: a bulk export of customers, with its recorded approval.")
+class CustomerExport:
+    use: ExportUse
+    approved_by_id: strawberry.ID | None
+    approved_at: datetime | None
+    purpose: str | None
+    decision: Decision
+    rows: list[CustomerExportRow]
+
+
+@strawberry.input(description="C-13: one customer of a bulk import.")
+class ImportCustomerInput:
+    name: str = strawberry.field(description="The customer's name.")
+    phone: str | None = strawberry.field(
+        default=None, description="A phone number; normalised, unique per site."
+    )
+    customer_class: CustomerClass = strawberry.field(
+        default=models.CustomerClass.D, description="C-1 class (A … D)."
+    )
+
+
+@strawberry.type(description="C-13: a bulk import (admin only), all rows or none.")
+class ImportCustomersResult:
+    count: int
+    customer_ids: list[strawberry.ID]
+    decision: Decision
+
+
+MAX_IMPORT_ROWS = 1000
 
 
 @strawberry.type
@@ -82,54 +127,91 @@ class AdminQuery:
             return list(rows.all())
 
     @strawberry.field(
-        description="C-13 bulk export of a site's customers: admin only, and export outside "
-        "the company needs the general manager's approval (approvedById).",
+        description="C-13 bulk export of a site's customers (admin only).  For use outside "
+        "the company (`use: EXTERNAL`) it needs the general manager's recorded approval "
+        "(`approval`: approver, time, purpose); an internal export needs none.  The export and "
+        "its approval are recorded in the audit log.",
         metadata=EXPORT,
     )
     async def export_customers(
-        self, info: Info, site_id: strawberry.ID, approved_by_id: strawberry.ID
-    ) -> list[CustomerExportRow]:
+        self,
+        info: Info,
+        site_id: strawberry.ID,
+        use: ExportUse,
+        approval: ExportApprovalInput | None = None,
+    ) -> CustomerExport:
         ctx = info.context
+        now = ctx.now()
         async with ctx.app.write() as s:
-            approver = await s.get(models.Staff, parse_id(approved_by_id, "approvedById"))
-            if approver is None or approver.role != "general_manager":
-                raise InvalidInput(
-                    "a customer export needs the general manager's approval (C-13): "
-                    "approvedById must be a staff member with role general_manager",
-                    code="EXPORT_NEEDS_GM_APPROVAL",
+            site_key = parse_id(site_id, "siteId")
+            await get_site(s, site_key)
+            facts = None
+            approver = None
+            if approval is not None:
+                approver = await s.get(
+                    models.Staff, parse_id(approval.approved_by_id, "approvedById")
                 )
+                if approver is None:
+                    raise NotFound(
+                        f"staff member {approval.approved_by_id} does not exist",
+                        code="STAFF_NOT_FOUND",
+                        field="approval.approvedById",
+                    )
+                facts = auth.ExportApproval(
+                    approver_role=approver.role,
+                    approver_name=approver.name,
+                    approved_at=approval.approved_at,
+                    purpose=approval.purpose,
+                )
+            rule, message = auth.export_decision(auth.ExportUse(use), facts, now)
             rows = (
                 await s.scalars(
                     select(models.Customer)
-                    .where(models.Customer.site_id == parse_id(site_id, "siteId"))
+                    .where(models.Customer.site_id == site_key)
                     .order_by(models.Customer.id)
                 )
             ).all()
+            details: dict[str, Any] = {
+                "rule": rule,
+                "site_id": site_key,
+                "use": auth.ExportUse(use).value,
+                "rows": len(rows),
+            }
+            if approver is not None and approval is not None:
+                details["approval"] = {
+                    "approved_by": approver.id,
+                    "approved_at": approval.approved_at.isoformat(),
+                    "purpose": approval.purpose.strip(),
+                }
+            if ctx.client_address:
+                details["clientAddress"] = ctx.client_address
             await auth.record_audit(
                 s,
                 actor=ctx.actor,
                 action="exportCustomers",
                 succeeded=True,
-                now=ctx.now(),
-                details={
-                    "site_id": site_id,
-                    "rows": len(rows),
-                    "approved_by": approver.id,
-                    **({"clientAddress": ctx.client_address} if ctx.client_address else {}),
-                },
+                now=now,
+                details=details,
             )
-            return [
-                CustomerExportRow(
-                    id=strawberry.ID(str(c.id)),
-                    name=c.name,
-                    phone=c.phone,
-                    customer_class=c.customer_class.value,
-                    owner_staff_id=strawberry.ID(str(c.owner_staff_id))
-                    if c.owner_staff_id
-                    else None,
-                )
-                for c in rows
-            ]
+            return CustomerExport(
+                use=use,
+                approved_by_id=strawberry.ID(str(approver.id)) if approver else None,
+                approved_at=approval.approved_at if approval else None,
+                purpose=approval.purpose.strip() if approval else None,
+                decision=Decision(rule=rule, message=message),
+                rows=[
+                    CustomerExportRow(
+                        id=strawberry.ID(str(c.id)),
+                        name=c.name,
+                        phone=c.phone,
+                        customer_class=c.customer_class.value,
+                        owner_staff_id=strawberry.ID(str(c.owner_staff_id))
+                        if c.owner_staff_id
+                        else None,
+                    )
+                    for c in rows
+                ],
+            )
 
 
 @strawberry.input(description="Input of `createApiToken`.")
@@ -160,6 +242,23 @@ class ConfigurePluginInput:
     )
 
 
+@strawberry.input(description="Input of `importCustomers` (C-13, admin only).")
+class ImportCustomersInput:
+    site_id: strawberry.ID = strawberry.field(description="The site the customers join.")
+    customers: list[ImportCustomerInput] = strawberry.field(
+        description="1 to 1,000 rows; all are imported or none."
+    )
+
+
+ImportCustomersPayload = payload(
+    "importCustomers",
+    "Admin",
+    {
+        "count": (int, "How many customers were imported."),
+        "customer_ids": (list[strawberry.ID], "Their ids, in the order given."),
+        "decision": (Decision, "C-13: who may import, and that they did."),
+    },
+)
 CreateApiTokenPayload = payload(
     "createApiToken",
     "Admin",
@@ -181,6 +280,66 @@ ConfigurePluginPayload = payload(
 
 @strawberry.type
 class AdminMutation:
+    @strawberry.mutation(
+        description="C-13 bulk import of customers into a site (admin only: the information "
+        "clerk may do everything but bulk import and export).  All rows or none; a bad row "
+        "fails the import naming its index.",
+        metadata=IMPORT,
+    )
+    async def import_customers(
+        self, info: Info, input: ImportCustomersInput
+    ) -> ImportCustomersPayload:
+        site_id, customers = input.site_id, input.customers
+        ctx = info.context
+        now = ctx.now()
+        if not 1 <= len(customers) <= MAX_IMPORT_ROWS:
+            raise InvalidInput(
+                f"import between 1 and {MAX_IMPORT_ROWS} customers at a time",
+                code="INVALID_IMPORT_SIZE",
+                field="customers",
+            )
+        ids: list[int] = []
+        async with ctx.app.write() as s:
+            site_key = parse_id(site_id, "siteId")
+            for index, row in enumerate(customers):
+                try:
+                    customer = await directory.register_customer(
+                        s,
+                        site_id=site_key,
+                        name=row.name,
+                        phone=row.phone,
+                        customer_class=models.CustomerClass(row.customer_class),
+                        group_kind=None,
+                        group_name=None,
+                        now=now,
+                    )
+                except FrontdeskError as exc:
+                    exc.message = f"customers[{index}]: {exc.message}"
+                    # The user error points at the row's field: ["input", "customers", "3", …].
+                    where = f"customers.{index}"
+                    if exc.details.get("field"):
+                        where += f".{exc.details['field']}"
+                    exc.details = {**exc.details, "index": index, "field": where}
+                    raise
+                ids.append(customer.id)
+            await auth.record_audit(
+                s,
+                actor=ctx.actor,
+                action="importCustomers",
+                succeeded=True,
+                now=now,
+                details={"rule": "C-13", "site_id": site_key, "rows": len(ids)},
+            )
+        return ImportCustomersPayload(
+            count=len(ids),
+            customer_ids=[strawberry.ID(str(i)) for i in ids],
+            decision=Decision(
+                rule="C-13",
+                message=f"{len(ids)} customer(s) imported by an administrator "
+                "(bulk import is administrator-only)",
+            ),
+        )
+
     @strawberry.mutation(description="Create an API token bound to a role (admin).", metadata=ADMIN)
     async def create_api_token(
         self, info: Info, input: CreateApiTokenInput

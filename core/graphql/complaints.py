@@ -293,6 +293,12 @@ class FileComplaintInput:
     handler_id: strawberry.ID | None = strawberry.field(
         default=None, description="A first handler; default: the line's policy."
     )
+    customer_requested_by: datetime | None = strawberry.field(
+        default=None,
+        description="C-11: a complaint made during consumption — the time the customer asks "
+        "it be handled by; the resolution is then due at that time.  Omit for a complaint "
+        "made after consumption (due in working days).",
+    )
 
 
 @strawberry.input(description="C-9: move a complaint to another state.")
@@ -302,6 +308,24 @@ class TransitionComplaintInput:
     reason: str | None = strawberry.field(
         default=None, description="Why; required to reopen or close."
     )
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description=ACTING_STAFF + " Defaults to the token's staff member."
+    )
+
+
+@strawberry.input(description="C-8: a progress update given to the customer.")
+class RecordComplaintProgressInput:
+    complaint_id: strawberry.ID = strawberry.field(description="The complaint.")
+    note: str = strawberry.field(description="What the customer was told.")
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description=ACTING_STAFF + " Defaults to the token's staff member."
+    )
+
+
+@strawberry.input(description="C-11: mark a complaint a special case (hard cap on resolution).")
+class MarkComplaintSpecialCaseInput:
+    complaint_id: strawberry.ID = strawberry.field(description="The complaint.")
+    reason: str = strawberry.field(description="Why it cannot be handled in the normal time.")
     acting_staff_id: strawberry.ID | None = strawberry.field(
         default=None, description=ACTING_STAFF + " Defaults to the token's staff member."
     )
@@ -340,6 +364,14 @@ class VerifyComplaintFaultInput:
     manager_fine_amount: Money | None = strawberry.field(
         default=None, description="C-14: 100–500 CNY by default."
     )
+    compensation_amount: Money | None = strawberry.field(
+        default=None,
+        description="C-14: the financial loss charged to the person at fault (CNY), recorded "
+        "as a compensation entry alongside the fines; give compensationReason with it.",
+    )
+    compensation_reason: str | None = strawberry.field(
+        default=None, description="C-14: what the financial loss was."
+    )
     acting_staff_id: strawberry.ID | None = strawberry.field(
         default=None, description=ACTING_STAFF + " Defaults to the token's staff member."
     )
@@ -375,6 +407,10 @@ FileComplaintPayload = payload(
 TransitionComplaintPayload = _change_payload("transitionComplaint", "moved")
 AssignComplaintPayload = _change_payload("assignComplaint", "with its new handler")
 EscalateComplaintPayload = _change_payload("escalateComplaint", "escalated")
+RecordComplaintProgressPayload = _change_payload(
+    "recordComplaintProgress", "with its progress update"
+)
+MarkComplaintSpecialCasePayload = _change_payload("markComplaintSpecialCase", "a special case")
 VerifyComplaintFaultPayload = payload(
     "verifyComplaintFault",
     "Complaint",
@@ -597,6 +633,9 @@ class ComplaintMutation:
             households=input.households,
             flags=tuple(input.flags),
             handler_id=_optional_id(input.handler_id, "handlerId"),
+            customer_requested_by=require_aware(input.customer_requested_by, "customerRequestedBy")
+            if input.customer_requested_by is not None
+            else None,
         )
         async with ctx.app.write() as s:
             filed = await service.file_complaint(s, ctx.host, filing, now)
@@ -641,6 +680,38 @@ class ComplaintMutation:
             )
             return await _result(info, change, s, TransitionComplaintPayload)
 
+    @strawberry.mutation(
+        description="C-8: record a progress update given to the customer; the next one is due "
+        "an interval later (NO_PROGRESS_UPDATE before the first response or once closed)."
+    )
+    async def record_complaint_progress(
+        self, info: Info, input: RecordComplaintProgressInput
+    ) -> RecordComplaintProgressPayload:
+        ctx = info.context
+        actor = _actor_id(info, input.acting_staff_id)
+        async with ctx.app.write() as s:
+            change = await service.record_progress_update(
+                s, parse_id(input.complaint_id, "complaintId"), actor, input.note, ctx.now()
+            )
+            return await _result(info, change, s, RecordComplaintProgressPayload)
+
+    @strawberry.mutation(
+        description="C-11: mark a complaint a special case with a reason: its resolution is "
+        "then due at the special-case limit (7 working days by default), a hard cap no pause "
+        "extends (SPECIAL_CASE_REFUSED once resolved or already marked).",
+        metadata=MANAGE,
+    )
+    async def mark_complaint_special_case(
+        self, info: Info, input: MarkComplaintSpecialCaseInput
+    ) -> MarkComplaintSpecialCasePayload:
+        ctx = info.context
+        actor = _actor_id(info, input.acting_staff_id)
+        async with ctx.app.write() as s:
+            change = await service.mark_special_case(
+                s, parse_id(input.complaint_id, "complaintId"), actor, input.reason, ctx.now()
+            )
+            return await _result(info, change, s, MarkComplaintSpecialCasePayload)
+
     @strawberry.mutation(description="Give a complaint to a handler at its site.")
     async def assign_complaint(
         self, info: Info, input: AssignComplaintInput
@@ -675,8 +746,8 @@ class ComplaintMutation:
 
     @strawberry.mutation(
         description="C-14: record that a staff member's service caused the complaint and fine "
-        "them (and the first-responsible manager) from the site's penalty table, all or "
-        "nothing.",
+        "them (and the first-responsible manager) from the site's penalty table, with the "
+        "financial loss charged to them as a compensation entry, all or nothing.",
         metadata=MANAGE,
     )
     async def verify_complaint_fault(
@@ -695,6 +766,8 @@ class ComplaintMutation:
                 now=ctx.now(),
                 manager_id=_optional_id(input.manager_id, "managerId"),
                 manager_fine_amount=input.manager_fine_amount,
+                compensation_amount=input.compensation_amount,
+                compensation_reason=input.compensation_reason,
             )
             key = verified.complaint.id
             penalty_ids = [p.id for p in verified.penalties]
@@ -729,13 +802,28 @@ class ComplaintMutation:
         self, info: Info, input: SweepOverdueComplaintsInput
     ) -> SweepOverdueComplaintsPayload:
         ctx = info.context
-        async with ctx.app.write() as s:
-            marks = await service.sweep_overdue(
-                s, ctx.now(), site_id=_optional_id(input.site_id, "siteId")
+        site = _optional_id(input.site_id, "siteId")
+        fields = children(children(selection(info), "marked"), "complaint")
+        found: list[tuple[int, Any, Any, Any]] = []
+        frame = CURRENT_MUTATION.get(None)
+        if frame is not None and frame.idempotency is not None:
+            # Under an Idempotency-Key the first transaction stays open until the answer is
+            # stored with it: the sweep is that one transaction (a retry gets the same answer).
+            async with ctx.app.write() as s:
+                marks = await service.sweep_overdue(s, ctx.now(), site_id=site)
+                found = [(m.complaint.id, m.kind, m.due, m.reason) for m in marks]
+                loaded = await load_complaints(info, sorted({f[0] for f in found}), fields, s)
+        else:
+            # Issue 13: in batches, each its own short transaction (the first one carries
+            # the audit row); the answer is read once every batch has committed.
+
+            async def collect(_session: Any, marks: list[service.OverdueMark]) -> None:
+                found.extend((m.complaint.id, m.kind, m.due, m.reason) for m in marks)
+
+            await service.sweep_overdue_in_batches(
+                ctx.app.write, ctx.now(), site_id=site, on_batch=collect
             )
-            found = [(m.complaint.id, m.kind, m.due, m.reason) for m in marks]
-            fields = children(children(selection(info), "marked"), "complaint")
-            loaded = await load_complaints(info, sorted({f[0] for f in found}), fields, s)
+            loaded = await load_complaints(info, sorted({f[0] for f in found}), fields)
         return SweepOverdueComplaintsPayload(
             count=len(found),
             marked=[

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from core.auth import Actor, Permission
+from core.auth import Actor, Permission, permissions_of
+from core.hosting import CURRENT_POLICY, DEFAULT_HOSTING_POLICY
 
 if TYPE_CHECKING:
     from core.runtime import Frontdesk
@@ -37,6 +38,10 @@ class Context:
     idempotency_key: str | None = None
     idempotency: Any = None  # core.runtime.Idempotency once checked
 
+    def __post_init__(self) -> None:
+        # C-1: this Frontdesk's hosting policy for the resolvers of this request.
+        CURRENT_POLICY.set(getattr(self.app, "hosting_policy", DEFAULT_HOSTING_POLICY))
+
     @property
     def db(self) -> Any:
         return self.app.db
@@ -46,7 +51,14 @@ class Context:
         return self.app.host
 
     def can(self, permission: Permission) -> bool:
-        return self.actor is not None and self.actor.can(permission)
+        """C-13: what the caller's role may do, with the operator's grants (settings)."""
+        if self.actor is None:
+            return False
+        settings = getattr(self.app, "settings", None)
+        return permission in permissions_of(
+            self.actor.role,
+            staff_sees_private_data=bool(getattr(settings, "staff_sees_private_data", False)),
+        )
 
     def now(self) -> datetime:
         return self.fixed_now or datetime.now(UTC)

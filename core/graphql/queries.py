@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import false, not_, select
 from strawberry.types import Info
 
-from core import models
+from core import hosting, models
 from core.contracts import SaleContext
 from core.errors import InvalidInput, NotFound
 from core.graphql.loading import node_fields, paginate, plan_eager, prefetch, selection
@@ -18,6 +19,7 @@ from core.graphql.types import (
     CustomerConnection,
     Decision,
     EmploymentStatus,
+    HostingClassPolicy,
     Penalty,
     PenaltyConnection,
     PenaltyRule,
@@ -32,6 +34,7 @@ from core.graphql.types import (
     VisitConnection,
     plugin_view,
 )
+from core.services import directory
 from core.services.plugin_state import load_settings
 from core.textguard import refuse_control_characters
 
@@ -64,6 +67,27 @@ def _max(info: Info) -> int:
 
 @strawberry.type
 class CoreQuery:
+    @strawberry.field(
+        description="C-1: hosting budget per person and receiver level of every customer "
+        "class, as the operator configured them (settings hosting_budgets / "
+        "hosting_receivers)."
+    )
+    def hosting_policy(self, info: Info) -> list[HostingClassPolicy]:
+        policy = info.context.app.hosting_policy
+        out = []
+        for klass in models.CustomerClass:
+            budget, reason = hosting.hosting_budget(klass, policy=policy)
+            level, _ = hosting.receiver_level(klass, policy)
+            out.append(
+                HostingClassPolicy(
+                    customer_class=klass,  # type: ignore[arg-type]
+                    budget_per_person=budget,
+                    received_by=level,  # type: ignore[arg-type]
+                    decision=Decision(rule=reason.rule, message=reason.message),
+                )
+            )
+        return out
+
     @strawberry.field(description="Installed plugins, whether each is enabled, its settings.")
     async def plugins(self, info: Info) -> list[Plugin]:
         host = info.context.host
@@ -109,17 +133,29 @@ class CoreQuery:
         name_contains: str | None = None,
         customer_class: CustomerClass | None = None,
         owner_staff_id: strawberry.ID | None = None,
+        phone: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Exact phone number (any usual notation; numbers without "
+                "+country are read in the site's region). Shown masked as usual (C-13)."
+            ),
+        ] = None,
     ) -> CustomerConnection:
         m = models.Customer
-        stmt = select(m).where(m.site_id == parse_id(site_id, "siteId"))
+        site = parse_id(site_id, "siteId")
+        stmt = select(m).where(m.site_id == site)
         if name_contains:
             refuse_control_characters(name_contains, "nameContains")
-            stmt = stmt.where(m.name.contains(name_contains, autoescape=True))
+            stmt = stmt.where(directory.name_search(name_contains))
         if customer_class is not None:
             stmt = stmt.where(m.customer_class == customer_class)
         if owner_staff_id is not None:
             stmt = stmt.where(m.owner_staff_id == parse_id(owner_staff_id, "ownerStaffId"))
         async with info.context.db.read() as s:
+            if phone is not None:
+                refuse_control_characters(phone, "phone")
+                key = await directory.phone_search_key(s, site, phone)
+                stmt = stmt.where(m.phone == key) if key is not None else stmt.where(false())
             return await paginate(
                 info,
                 s,
@@ -193,7 +229,8 @@ class CoreQuery:
         if customer_id is not None:
             stmt = stmt.where(m.customer_id == parse_id(customer_id, "customerId"))
         if counted is not None:
-            stmt = stmt.where(m.counted.is_(counted))
+            # As the partial index ix_visits_site_uncounted is written (issue 13).
+            stmt = stmt.where(m.counted if counted else not_(m.counted))
         async with info.context.db.read() as s:
             return await paginate(
                 info,

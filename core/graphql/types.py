@@ -17,15 +17,18 @@ from sqlalchemy.orm import joinedload
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from core import complaint_rules, models
+from core import complaint_rules, hosting, models
 from core.auth import Permission
 from core.errors import InvalidInput
 from core.graphql.scalars import Money
-from core.hosting import escorts_for, hosting_budget
+from core.hosting import escorts_for, hosting_budget, receiver_level
 from core.phone import mask_phone
 from core.services import complaints as complaint_service
 
 CustomerClass = strawberry.enum(models.CustomerClass, description="C-1 customer classes.")
+ReceiverLevel = strawberry.enum(
+    hosting.ReceiverLevel, description="C-1: who receives a class of customer."
+)
 GroupKind = strawberry.enum(models.GroupKind, description="RE-11 one company or one family.")
 EmploymentStatus = strawberry.enum(models.EmploymentStatus)
 VisitChannel = strawberry.enum(models.VisitChannel)
@@ -152,10 +155,28 @@ class Customer:
         return raw if info.context.can(Permission.PRIVATE) else mask_phone(raw)
 
     @strawberry.field(
-        description="C-1: hosting budget per person in CNY.", metadata=needs("customer_class")
+        description="C-1: hosting budget per person in CNY (policy data: `hostingPolicy`).",
+        metadata=needs("customer_class"),
     )
     def hosting_budget(self) -> Money:
-        return hosting_budget(models.CustomerClass(self.customer_class))[0]
+        policy = hosting.CURRENT_POLICY.get()
+        return hosting_budget(models.CustomerClass(self.customer_class), policy=policy)[0]
+
+    @strawberry.field(
+        description="C-1: who receives this customer, by class (policy data).",
+        metadata=needs("customer_class"),
+    )
+    def received_by(self) -> ReceiverLevel:
+        policy = hosting.CURRENT_POLICY.get()
+        return receiver_level(models.CustomerClass(self.customer_class), policy)[0]  # type: ignore[return-value]
+
+
+@strawberry.type(description="C-1: the hosting policy of one customer class (policy data).")
+class HostingClassPolicy:
+    customer_class: CustomerClass
+    budget_per_person: Money = strawberry.field(description="CNY per person.")
+    received_by: ReceiverLevel
+    decision: Decision
 
 
 @strawberry.type(description="An entry of the append-only visit register (C-4).")
@@ -197,6 +218,9 @@ class Visit:
 
 ComplaintStatus = strawberry.enum(
     complaint_rules.ComplaintStatus, description="C-9 complaint lifecycle states."
+)
+ResolutionBasis = strawberry.enum(
+    complaint_rules.ResolutionBasis, description="C-11: which target a resolution is due by."
 )
 ComplaintChannel = strawberry.enum(
     complaint_rules.ComplaintChannel, description="C-7 complaint channels."
@@ -261,6 +285,9 @@ class ComplaintTargets:
     resolution_working_days: int
     special_case_max_working_days: int
     revisit_days: int = strawberry.field(description="Calendar days after the fix.")
+    progress_interval_minutes: int = strawberry.field(
+        description="C-8: minutes between progress updates to the customer (policy data)."
+    )
 
 
 def require_aware(moment: datetime, field: str) -> datetime:
@@ -310,6 +337,7 @@ def targets_type_of(complaint: Any) -> ComplaintTargets:
         resolution_working_days=targets.resolution_working_days,
         special_case_max_working_days=targets.special_case_max_working_days,
         revisit_days=targets.revisit_days,
+        progress_interval_minutes=complaint.progress_interval_minutes,
     )
 
 
@@ -345,7 +373,9 @@ async def history_of(complaint: Any, info: Info) -> list[Any]:
 class Complaint:
     id: strawberry.ID
     site_id: strawberry.ID
-    number: str = strawberry.field(description="C-6: YYMM-serial in the site's local month.")
+    number: str = strawberry.field(
+        description="C-6: YYMM then the serial (at least 2 digits) in the site's local month."
+    )
     customer_id: strawberry.ID | None
     visit_id: strawberry.ID | None
     channel: ComplaintChannel
@@ -378,11 +408,35 @@ class Complaint:
         description="C-11: end of the n-th working day; null while waiting on the customer."
     )
     special_case_due: datetime | None = strawberry.field(
-        description="C-11: the hard limit for special cases."
+        description="C-11: the hard limit for special cases (no pause extends it)."
     )
     revisit_due: datetime | None = strawberry.field(
         description="C-9 / PM-5: revisit within n days of the fix; set once resolved."
     )
+    customer_requested_by: datetime | None = strawberry.field(
+        description="C-11: made during consumption — the time the customer asked it be "
+        "handled by (recorded at filing); the resolution is due then."
+    )
+    special_case_reason: str | None = strawberry.field(
+        description="C-11: why it was marked a special case (null: not marked)."
+    )
+    special_case_at: datetime | None = strawberry.field(
+        description="C-11: when it was marked a special case."
+    )
+    last_progress_at: datetime | None = strawberry.field(
+        description="C-8: when the customer was last updated on the progress."
+    )
+    progress_update_due: datetime | None = strawberry.field(
+        description="C-8: when the next progress update is due (null: none owed now)."
+    )
+
+    @strawberry.field(
+        description="C-11: the target `resolutionDue` applies (working days after consumption, "
+        "the customer's time during consumption, or the special-case hard cap).",
+        metadata=needs("special_case_at", "customer_requested_by", "cycle"),
+    )
+    def resolution_basis(self) -> ResolutionBasis:
+        return complaint_service.basis_of(self)  # type: ignore[arg-type]
 
     @strawberry.field(description="C-7: the details recorded for the complaint's channel.")
     def channel_details(self, info: Info) -> ComplaintChannelDetails:

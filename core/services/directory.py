@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.calendar import calendar_for
@@ -227,3 +227,39 @@ async def register_customer(
     session.add(customer)
     await session.flush()
     return customer
+
+
+# --- customer search (issue 13) ------------------------------------------------------------------
+
+#: Search terms of at least this many characters match anywhere in the name (a trigram index
+#: on PostgreSQL); shorter ones match the start of the name (a prefix index): a one- or
+#: two-character "contains" has no trigram to look up and would read every customer.
+SUBSTRING_MIN_CHARS = 3
+
+
+def name_search(term: str) -> ColumnElement[bool]:
+    """SQL: the customer's name matches ``term`` (the ``nameContains`` filter).
+
+    3 characters or more: the name contains ``term`` (PostgreSQL: the trigram GIN index
+    ``ix_customers_name_trgm``, which keeps the site in the index through ``btree_gin``).
+    Fewer: the name starts with ``term`` (``ix_customers_site_name_prefix``; a surname, the
+    first characters of a company).  Case as the database compares (PostgreSQL: exact;
+    SQLite: ASCII letters case-insensitively); ``%`` and ``_`` are plain characters.
+    SQLite uses no index for either and gives the same answers.
+    """
+    if len(term) >= SUBSTRING_MIN_CHARS:
+        return Customer.name.contains(term, autoescape=True)
+    return Customer.name.startswith(term, autoescape=True)
+
+
+async def phone_search_key(session: AsyncSession, site_id: int, raw: str) -> str | None:
+    """The stored (E.164) form of ``raw`` at ``site_id``, normalised as registration does
+    (the site's region for numbers without ``+country``); None when the site does not exist.
+
+    Raises INVALID_PHONE for something that is not a phone number.  The lookup it serves is
+    one probe of the unique ``(site_id, phone)`` index.
+    """
+    region = await session.scalar(select(Site.calendar_region).where(Site.id == site_id))
+    if region is None:
+        return None
+    return normalize_phone(raw, region)

@@ -17,7 +17,9 @@ from core.calendar import WorkingCalendar, calendar_for
 from core.complaint_rules import (
     ComplaintTargets,
     Deadlines,
+    ResolutionBasis,
     compute_deadlines,
+    progress_update_due,
 )
 from core.decisions import Reason
 from core.errors import InvalidInput, NotFound
@@ -75,7 +77,17 @@ def targets_of(complaint: Complaint) -> ComplaintTargets:
         special_case_max_working_days=complaint.special_case_working_days,
         revisit_days=complaint.revisit_days,
         severity=complaint.severity,  # type: ignore[arg-type]
+        progress_interval=timedelta(minutes=complaint.progress_interval_minutes or 24 * 60),
     )
+
+
+def basis_of(complaint: Complaint) -> ResolutionBasis:
+    """C-11: which target the complaint's resolution is measured against."""
+    if complaint.special_case_at is not None:
+        return ResolutionBasis.SPECIAL_CASE
+    if complaint.customer_requested_by is not None and complaint.cycle == 1:
+        return ResolutionBasis.CUSTOMER_REQUEST
+    return ResolutionBasis.WORKING_DAYS
 
 
 def deadlines_of(complaint: Complaint) -> Deadlines | None:
@@ -93,7 +105,23 @@ def deadlines_of(complaint: Complaint) -> Deadlines | None:
         resolution_due=complaint.resolution_due,
         special_case_due=complaint.special_case_due,
         revisit_due=complaint.revisit_due,
+        basis=basis_of(complaint),
+        progress_update_due=complaint.progress_update_due,
     )
+
+
+def refresh_progress_due(complaint: Complaint) -> datetime | None:
+    """C-8: store when the next progress update is due (None: none owed now)."""
+    due = progress_update_due(
+        complaint.status,
+        complaint.first_responded_at,
+        complaint.last_progress_at,
+        timedelta(minutes=complaint.progress_interval_minutes or 24 * 60),
+    )
+    if due != complaint.progress_update_due:
+        complaint.progress_overdue_at = None  # a new due time can be missed (and reported) anew
+    complaint.progress_update_due = due
+    return due
 
 
 def _aware(moment: datetime, field_name: str) -> datetime:
@@ -167,17 +195,24 @@ async def _refresh_deadlines(
             .order_by(ComplaintPause.started_at, ComplaintPause.id)
         )
     ).all()
+    basis = basis_of(complaint)
     deadlines = compute_deadlines(
         complaint.cycle_started_at,
         targets_of(complaint),
         calendar,
         [(p.started_at, p.ended_at) for p in pauses],
         resolved_at=complaint.resolved_at,
+        # C-11: the customer's time holds for the first cycle (a reopening is a new form).
+        customer_requested_by=complaint.customer_requested_by
+        if basis is ResolutionBasis.CUSTOMER_REQUEST
+        else None,
+        special_case=basis is ResolutionBasis.SPECIAL_CASE,
     )
     complaint.first_response_due = deadlines.first_response_due
     complaint.resolution_due = deadlines.resolution_due
     complaint.special_case_due = deadlines.special_case_due
     complaint.revisit_due = deadlines.revisit_due
+    refresh_progress_due(complaint)
     return deadlines
 
 
@@ -189,6 +224,7 @@ def _due_payload(complaint: Complaint) -> dict[str, str | None]:
             ("resolution_due", complaint.resolution_due),
             ("special_case_due", complaint.special_case_due),
             ("revisit_due", complaint.revisit_due),
+            ("progress_update_due", complaint.progress_update_due),
         )
     }
 

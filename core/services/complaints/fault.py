@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,14 +15,15 @@ from core.models import (
     ComplaintAction,
     Penalty,
 )
+from core.penalties import (
+    C14_COMPENSATION_CODE,
+    C14_MANAGER_CODE,
+    C14_STAFF_CODE,
+    c14_charges,
+)
 from core.services.complaints.common import _actor, _aware, _check_order, _lock_complaint, _record
 from core.services.directory import get_staff_at
 from core.services.penalties import issue_penalty
-
-# C-14 entries of a business line's penalty table carry these codes (the real-estate table
-# does; every line that fines under C-14 must use the same two).
-C14_STAFF_CODE: Final = "C-14-staff"
-C14_MANAGER_CODE: Final = "C-14-manager"
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,14 @@ async def verify_complaint_fault(
     now: datetime,
     manager_id: int | None = None,
     manager_fine_amount: Decimal | None = None,
+    compensation_amount: Decimal | None = None,
+    compensation_reason: str | None = None,
 ) -> FaultVerification:
     """C-14: the complaint was caused by ``staff_id``'s service.  Fines them (and the site's
     first-responsible manager, when given) from the site's penalty table, in this
-    transaction, with the complaint as the penalties' reason.  Amounts outside the table's
+    transaction, with the complaint as the penalties' reason; a financial loss
+    (``compensation_amount`` with ``compensation_reason``) is charged to the person as a
+    C-14 compensation entry alongside the fines.  Amounts outside the table's
     bounds raise ``PENALTY_AMOUNT_OUT_OF_RANGE`` and, the transaction rolling back, nothing
     is written."""
     _aware(now, "now")
@@ -60,24 +64,11 @@ async def verify_complaint_fault(
     actor = await _actor(session, actor_staff_id, complaint.site_id)
     _check_order(complaint, now)
     why = (reason or "").strip()
-    if not why:
-        raise InvalidInput(
-            "say why the complaint is the staff member's fault (reason)",
-            code="REASON_REQUIRED",
-            field="reason",
-        )
     if complaint.staff_at_fault_id is not None:
         raise Conflict(
             f"complaint {complaint.number} was already verified as staff "
             f"{complaint.staff_at_fault_id}'s fault; revoke its penalties to correct it",
             code="FAULT_ALREADY_VERIFIED",
-        )
-    if (manager_id is None) != (manager_fine_amount is None):
-        raise InvalidInput(
-            "give both managerId and managerFineAmount (C-14 fines the first-responsible "
-            "manager too), or neither",
-            code="MANAGER_FINE_INCOMPLETE",
-            field="managerFineAmount",
         )
     if manager_id is not None and manager_id == staff_id:
         raise InvalidInput(
@@ -89,30 +80,28 @@ async def verify_complaint_fault(
     manager = None
     if manager_id is not None:
         manager = await get_staff_at(session, manager_id, complaint.site_id, "managerId")
-    issued: list[Penalty] = [
-        await issue_penalty(
-            session,
-            site_id=complaint.site_id,
-            staff_id=staff.id,
-            rule_code=C14_STAFF_CODE,
-            amount=fine_amount,
-            reason=f"C-14: complaint {complaint.number} was caused by {staff.name}'s service: "
-            f"{why}",
-            issued_by_id=actor.id,
-            now=now,
-            complaint_id=complaint.id,
-        )
-    ]
-    if manager is not None:
+    # C-14 (pure): which entries, each with its reason; the amounts' bounds are the table's.
+    charges = c14_charges(
+        complaint_number=complaint.number,
+        staff_name=staff.name,
+        why=why,
+        fine=fine_amount,
+        manager_name=manager.name if manager is not None else None,
+        manager_fine=manager_fine_amount,
+        loss=compensation_amount,
+        loss_reason=compensation_reason,
+    )
+    issued: list[Penalty] = []
+    for charge in charges:
+        charged = manager if charge.charged == "manager" and manager is not None else staff
         issued.append(
             await issue_penalty(
                 session,
                 site_id=complaint.site_id,
-                staff_id=manager.id,
-                rule_code=C14_MANAGER_CODE,
-                amount=manager_fine_amount,
-                reason=f"C-14: first-responsible manager for complaint {complaint.number} "
-                f"caused by {staff.name}: {why}",
+                staff_id=charged.id,
+                rule_code=charge.code,
+                amount=charge.amount,
+                reason=f"C-14: {charge.reason.message}",
                 issued_by_id=actor.id,
                 now=now,
                 complaint_id=complaint.id,
@@ -123,9 +112,15 @@ async def verify_complaint_fault(
     complaint.fault_verified_by_id = actor.id
     complaint.updated_at = now
     amounts = [_money(p.amount) for p in issued]
-    fined = f"{staff.name} fined {amounts[0]} CNY"
+    by_code = {c.code: a for c, a in zip(charges, amounts, strict=True)}
+    fined = f"{staff.name} fined {by_code[C14_STAFF_CODE]} CNY"
     if manager is not None:
-        fined += f", first-responsible manager {manager.name} fined {amounts[1]} CNY"
+        fined += f", first-responsible manager {manager.name} fined {by_code[C14_MANAGER_CODE]} CNY"
+    if C14_COMPENSATION_CODE in by_code:
+        fined += (
+            f", {staff.name} charged {by_code[C14_COMPENSATION_CODE]} CNY compensation for the "
+            f"financial loss ({(compensation_reason or '').strip()})"
+        )
     decision = Reason(
         "C-14",
         f"{actor.name} verified that complaint {complaint.number} was caused by {staff.name}'s "
@@ -146,6 +141,7 @@ async def verify_complaint_fault(
             "manager_id": manager.id if manager else None,
             "penalty_ids": [p.id for p in issued],
             "amounts": amounts,
+            "codes": [c.code for c in charges],
         },
     )
     return FaultVerification(complaint=complaint, penalties=tuple(issued), decision=decision)

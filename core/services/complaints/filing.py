@@ -69,6 +69,8 @@ class ComplaintFiling:
     households: int | None = None
     flags: Sequence[str] = ()
     handler_id: int | None = None
+    # C-11: a complaint made during consumption — the time the customer asks it be handled by.
+    customer_requested_by: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,10 @@ def targets_from_policy(policy: ComplaintPolicy | None) -> tuple[ComplaintTarget
             ),
             revisit_days=policy.revisit_days or DEFAULT_TARGETS.revisit_days,
             severity=policy.severity,  # type: ignore[arg-type]
+            progress_interval=policy.progress_interval,
         )
+        if policy.progress_interval % timedelta(minutes=1):
+            raise ValueError("progress_interval must be a whole number of minutes")
     except (TypeError, ValueError) as exc:
         raise PluginError(
             f"the business line's complaint policy is invalid ({exc}); fix the plugin's "
@@ -188,6 +193,15 @@ async def file_complaint(
             code="RECEIVED_IN_FUTURE",
             field="receivedAt",
         )
+    requested_by = filing.customer_requested_by
+    if requested_by is not None and _aware(requested_by, "customerRequestedBy") <= received_at:
+        raise InvalidInput(
+            f"customerRequestedBy {requested_by.isoformat()} is not after the complaint was "
+            f"received ({received_at.isoformat()}): the time the customer asks for (C-11) is "
+            "a time to come",
+            code="REQUESTED_TIME_NOT_AFTER_FILING",
+            field="customerRequestedBy",
+        )
     category = _required_text(filing.category, "category", MAX_CATEGORY_LENGTH)
     description = _required_text(filing.description, "description")
     taken_by = await get_staff_at(session, filing.taken_by_id, site.id, "takenById")
@@ -254,7 +268,9 @@ async def file_complaint(
     targets, policy_reason, notify = targets_from_policy(policy)
 
     calendar = site_calendar(site)
-    deadlines = compute_deadlines(received_at, targets, calendar)
+    deadlines = compute_deadlines(
+        received_at, targets, calendar, customer_requested_by=requested_by
+    )
     local_day = calendar.local_date(received_at)
     serial = await allocate_serial(session, site.id, local_day.replace(day=1))
     number = format_complaint_number(local_day, serial)  # C-6: the site's local month
@@ -280,6 +296,8 @@ async def file_complaint(
         resolution_working_days=targets.resolution_working_days,
         special_case_working_days=targets.special_case_max_working_days,
         revisit_days=targets.revisit_days,
+        progress_interval_minutes=targets.progress_interval // timedelta(minutes=1),
+        customer_requested_by=requested_by,
         recorded_at=now,
         updated_at=now,
         cycle=1,
@@ -296,6 +314,13 @@ async def file_complaint(
         policy_reason.rule,
         f"complaint {number} ({channel_label}) is {targets.severity}: {policy_reason.message}",
     )
+    if requested_by is not None:
+        # C-11: made during consumption — handled within the time the customer asked for.
+        decision = Reason(
+            "C-11",
+            f"{decision.message}; made during consumption, it is to be handled by the time "
+            f"the customer asked for: {calendar.local(requested_by).isoformat()}",
+        )
     await _record(
         session,
         complaint,

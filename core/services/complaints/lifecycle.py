@@ -9,6 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.complaint_rules import (
     ComplaintStatus,
+    RuleError,
+    progress_update,
+    special_case,
     transition,
 )
 from core.decisions import Reason
@@ -27,6 +30,7 @@ from core.services.complaints.common import (
     _lock_complaint,
     _record,
     _refresh_deadlines,
+    refresh_progress_due,
     site_calendar,
 )
 from core.services.directory import get_staff_at
@@ -92,6 +96,7 @@ async def transition_complaint(
         complaint.first_response_overdue_at = None
         complaint.resolution_overdue_at = None
         complaint.revisit_overdue_at = None
+        complaint.progress_overdue_at = None
     complaint.status = goal.value
     complaint.updated_at = now
     await _refresh_deadlines(session, complaint, site_calendar(site))
@@ -170,5 +175,85 @@ async def assign_complaint(
         from_value=str(previous) if previous is not None else None,
         to_value=str(handler.id),
         payload={"handler_id": handler.id, "previous_handler_id": previous},
+    )
+    return ComplaintChange(complaint=complaint, decision=decision)
+
+
+async def record_progress_update(
+    session: AsyncSession,
+    complaint_id: int,
+    actor_staff_id: int,
+    note: str | None,
+    now: datetime,
+) -> ComplaintChange:
+    """C-8: record a progress update given to the customer (what they were told) and move the
+    next update's due time on by the complaint's interval.  ``NO_PROGRESS_UPDATE`` before the
+    first response and once closed; ``REASON_REQUIRED`` without a note."""
+    _aware(now, "now")
+    complaint = await _lock_complaint(session, complaint_id)
+    actor = await _actor(session, actor_staff_id, complaint.site_id)
+    _check_order(complaint, now)
+    decision = progress_update(complaint.status, actor=actor.name, note=note or "", now=now)
+    complaint.last_progress_at = now
+    complaint.updated_at = now
+    refresh_progress_due(complaint)
+    await _record(
+        session,
+        complaint,
+        event_type="complaint.progress_update",
+        action=ComplaintAction.PROGRESS_UPDATE,
+        reason=decision,
+        now=now,
+        actor=actor,
+        note=(note or "").strip(),
+        payload=_due_payload(complaint),
+    )
+    return ComplaintChange(complaint=complaint, decision=decision)
+
+
+async def mark_special_case(
+    session: AsyncSession,
+    complaint_id: int,
+    actor_staff_id: int,
+    reason: str | None,
+    now: datetime,
+) -> ComplaintChange:
+    """C-11: mark a complaint a special case with a reason; its resolution is then due at the
+    special-case limit (a hard cap no pause extends), and the overdue sweep, the overdue list
+    and the statistics measure it against that."""
+    _aware(now, "now")
+    complaint = await _lock_complaint(session, complaint_id)
+    actor = await _actor(session, actor_staff_id, complaint.site_id)
+    _check_order(complaint, now)
+    try:
+        decision = special_case(
+            complaint.status,
+            actor=actor.name,
+            reason=reason or "",
+            already=complaint.special_case_at is not None,
+            now=now,
+        )
+    except RuleError as exc:
+        if exc.code == "SPECIAL_CASE_REFUSED":
+            raise Conflict(exc.message, code=exc.code) from exc
+        raise
+    site = await session.get_one(Site, complaint.site_id)
+    complaint.special_case_at = now
+    complaint.special_case_reason = (reason or "").strip()
+    complaint.updated_at = now
+    # A new due time: a resolution already reported late is measured (and reported) anew.
+    complaint.resolution_overdue_at = None
+    await _refresh_deadlines(session, complaint, site_calendar(site))
+    await _record(
+        session,
+        complaint,
+        event_type="complaint.special_case",
+        action=ComplaintAction.SPECIAL_CASE,
+        reason=decision,
+        now=now,
+        actor=actor,
+        note=complaint.special_case_reason,
+        to_value="special_case",
+        payload=_due_payload(complaint),
     )
     return ComplaintChange(complaint=complaint, decision=decision)

@@ -1,22 +1,28 @@
-"""Overdue (C-8, C-11, C-9 revisit): the SQL predicate, the pure check and the sweep."""
+"""Overdue (C-8 first response and progress updates, C-11, C-9 revisit): the SQL predicate,
+the pure check and the sweep."""
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.complaint_rules import (
+    PROGRESS_UPDATE_STATUSES,
     ComplaintStatus,
     overdue_reasons,
 )
 from core.decisions import Reason
 from core.events import utc_iso
 from core.models import (
+    OVERDUE_INDEXES,
+    OVERDUE_STATUSES,
     Complaint,
     ComplaintAction,
 )
@@ -27,6 +33,7 @@ class OverdueKind(enum.StrEnum):
     """The deadlines the overdue sweep watches, each reported once per cycle."""
 
     FIRST_RESPONSE = "first_response"  # C-8
+    PROGRESS_UPDATE = "progress_update"  # C-8: an update to the customer is late
     RESOLUTION = "resolution"  # C-11
     REVISIT = "revisit"  # C-9 / PM-5
 
@@ -45,6 +52,8 @@ class _Watch:
     statuses: frozenset[str]
     due: Any
     mark: Any
+    # The start of the pure rule's sentence for this deadline (two C-8 deadlines share a rule).
+    prefix: str = ""
 
 
 _S = ComplaintStatus
@@ -56,6 +65,14 @@ _WATCHES: Final[dict[OverdueKind, _Watch]] = {
         frozenset({_S.RECEIVED.value, _S.REOPENED.value}),
         Complaint.first_response_due,
         Complaint.first_response_overdue_at,
+        "no first response",
+    ),
+    OverdueKind.PROGRESS_UPDATE: _Watch(
+        "C-8",
+        frozenset(s.value for s in PROGRESS_UPDATE_STATUSES),
+        Complaint.progress_update_due,
+        Complaint.progress_overdue_at,
+        "no progress update",
     ),
     OverdueKind.RESOLUTION: _Watch(
         "C-11",
@@ -79,6 +96,13 @@ _WATCHES: Final[dict[OverdueKind, _Watch]] = {
         Complaint.revisit_overdue_at,
     ),
 }
+
+
+# The partial indexes of the sweep hold exactly the statuses watched here.
+if {k.value: w.statuses for k, w in _WATCHES.items()} != {
+    k: frozenset(v) for k, v in OVERDUE_STATUSES.items()
+}:  # pragma: no cover - a programming error caught at import
+    raise RuntimeError("core.models.OVERDUE_STATUSES and the overdue watches disagree")
 
 
 def overdue_condition(now: datetime, kind: OverdueKind | None = None) -> ColumnElement[bool]:
@@ -105,22 +129,48 @@ def overdue_decisions(complaint: Complaint, now: datetime) -> tuple[Reason, ...]
     return overdue_reasons(deadlines, complaint.status, now)
 
 
-async def sweep_overdue(
-    session: AsyncSession, now: datetime, *, site_id: int | None = None
-) -> list[OverdueMark]:
-    """Mark complaints whose deadlines passed and raise ``complaint.overdue`` once per
-    complaint, deadline kind and cycle.  Idempotent: a second sweep finds nothing new.
+#: Marks per sweep batch: each batch is one short transaction (issue 13).
+SWEEP_BATCH: Final = 200
 
-    Rows another transaction holds are skipped (``SKIP LOCKED``) and picked up by the next
-    sweep, so concurrent sweeps never report one deadline twice.
+
+def _pending_condition(kind: OverdueKind, now: datetime) -> ColumnElement[bool]:
+    """SQL: the ``kind`` deadline passed at ``now`` and its miss is not reported yet.
+
+    The status list and the IS NULL are the partial index's own predicate, as literals
+    (``OVERDUE_INDEXES``), so PostgreSQL (under any plan) and SQLite match the index
+    ``ix_complaints_<kind>_pending``: a batch is a range scan of ``due < now``.
+    """
+    watch = _WATCHES[kind]
+    return and_(text(OVERDUE_INDEXES[kind.value]), watch.due < now)
+
+
+async def sweep_overdue_batch(
+    session: AsyncSession,
+    now: datetime,
+    *,
+    site_id: int | None = None,
+    limit: int = SWEEP_BATCH,
+) -> list[OverdueMark]:
+    """Mark at most ``limit`` missed deadlines (oldest due first), in ``session``'s
+    transaction, raising ``complaint.overdue`` once per complaint, deadline kind and cycle.
+
+    Rows another transaction holds (a change to that complaint, or another process's sweep
+    batch) are skipped (``SKIP LOCKED``) and picked up by a later batch, so concurrent
+    sweeps never report one deadline twice and never wait for each other.
     """
     _aware(now, "now")
+    if limit <= 0:
+        return []
     marks: list[OverdueMark] = []
     for kind, watch in _WATCHES.items():
+        remaining = limit - len(marks)
+        if remaining <= 0:
+            break
         stmt = (
             select(Complaint)
-            .where(overdue_condition(now, kind), watch.mark.is_(None))
-            .order_by(Complaint.id)
+            .where(_pending_condition(kind, now))
+            .order_by(watch.due, Complaint.id)
+            .limit(remaining)
             .with_for_update(key_share=True, skip_locked=True)
         )
         if site_id is not None:
@@ -128,7 +178,11 @@ async def sweep_overdue(
         for complaint in (await session.scalars(stmt)).all():
             due = getattr(complaint, watch.due.key)
             reason = next(
-                (r for r in overdue_decisions(complaint, now) if r.rule == watch.rule),
+                (
+                    r
+                    for r in overdue_decisions(complaint, now)
+                    if r.rule == watch.rule and r.message.startswith(watch.prefix)
+                ),
                 Reason(watch.rule, f"the {kind.value.replace('_', ' ')} was due {due}"),
             )
             setattr(complaint, watch.mark.key, now)
@@ -145,3 +199,56 @@ async def sweep_overdue(
             )
             marks.append(OverdueMark(complaint=complaint, kind=kind, due=due, reason=reason))
     return marks
+
+
+async def sweep_overdue(
+    session: AsyncSession, now: datetime, *, site_id: int | None = None
+) -> list[OverdueMark]:
+    """Every missed deadline, in ``session``'s one transaction (batch after batch).
+
+    Idempotent: a second sweep finds nothing new.  For a caller that owns one transaction;
+    the server's periodic sweep and the mutation use :func:`sweep_overdue_in_batches`, whose
+    transactions stay short whatever the backlog.
+    """
+    marks: list[OverdueMark] = []
+    while True:
+        batch = await sweep_overdue_batch(session, now, site_id=site_id)
+        marks.extend(batch)
+        if len(batch) < SWEEP_BATCH:
+            return marks
+
+
+Transaction = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+BatchHook = Callable[[AsyncSession, list[OverdueMark]], Awaitable[None]]
+
+
+async def sweep_overdue_in_batches(
+    transaction: Transaction,
+    now: datetime,
+    *,
+    site_id: int | None = None,
+    batch_size: int = SWEEP_BATCH,
+    on_batch: BatchHook | None = None,
+) -> int:
+    """Sweep in batches of at most ``batch_size`` marks, each in its own transaction from
+    ``transaction()`` (e.g. ``Frontdesk.write``: each batch's events publish when it commits);
+    returns how many deadlines were marked.
+
+    A large backlog (thousands of missed deadlines after an outage) never holds one long
+    transaction: each batch locks only its own rows for the time of its few statements, so a
+    check-in or a filing elsewhere waits for nothing, and nothing is kept from one batch to the
+    next (memory stays flat).  ``on_batch(session, marks)`` runs inside each batch's
+    transaction, before it commits (the mutation collects its answer there).  Stops after the
+    first batch that is not full: what another process held is swept next time.
+    """
+    if batch_size <= 0:
+        raise ValueError("batch_size must be positive")
+    total = 0
+    while True:
+        async with transaction() as session:
+            marks = await sweep_overdue_batch(session, now, site_id=site_id, limit=batch_size)
+            if on_batch is not None:
+                await on_batch(session, marks)
+        total += len(marks)
+        if len(marks) < batch_size:
+            return total

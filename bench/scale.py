@@ -1,0 +1,431 @@
+"""Constant cost as the data grows (issue 13): every list, filter and search, check-in,
+filing, statistics, the overdue sweep and a subscription resume, at a small and a large size.
+
+    .venv/bin/python bench/scale.py                      # this checkout, both sizes
+    .venv/bin/python bench/scale.py --sizes small --reps 10
+    cd ../main && .venv/bin/python /work/wt/scale/bench/scale.py --label before
+                                                         # another checkout's code ("before")
+
+For each size: a fresh PostgreSQL database (``frontdesk_bench_*``, dropped at the end), the
+real migrations of the checkout the script runs from (its ``core`` package: run it from
+another checkout's root to measure that code), the real-estate line enabled, rows seeded
+server-side with ``INSERT … SELECT generate_series`` (bench/scale_data.py), VACUUM ANALYZE.
+Then each operation runs ``--reps`` times (after 2 warm-ups, so prepared-statement plan
+switching after five executions shows) in-process through the served schema
+(``schema.execute``, an admin actor; no HTTP) at rotating sites, and the script prints
+p50/p95 in ms, SQL statements per request, and for each operation the growth factor
+large/small of p50.  Then the sweep of a backlog: ``--backlog`` complaints whose first
+response is overdue, swept by another process (as another server's periodic sweep would)
+while this one files complaints at another site one after the other; it prints the sweep's
+time and the other site's filing latency (p50, max) meanwhile, next to its latency without
+a sweep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
+
+sys.path.insert(0, os.getcwd())  # the checkout being measured (its core, schema, plugins)
+sys.path.insert(1, str(Path(__file__).resolve().parent))  # scale_data, from this directory
+
+from scale_data import Sizes, seed
+
+from core import migrate
+from core.db import sync_url
+
+PG_SERVER_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+SIZES = {
+    "small": Sizes(
+        sites=10,
+        staff_per_site=10,
+        customers=10_000,
+        visits=100_000,
+        complaints=10_000,
+        penalties=10_000,
+        events=100_000,
+    ),
+    "large": Sizes(
+        sites=100,
+        staff_per_site=10,
+        customers=100_000,
+        visits=1_000_000,
+        complaints=100_000,
+        penalties=100_000,
+        events=1_000_000,
+    ),
+}
+
+VISITS = """query($site: ID!, $after: String, $counted: Boolean, $receiver: ID, $customer: ID,
+  $from: DateTime, $before: DateTime) {
+  visits(siteId: $site, first: 100, after: $after, counted: $counted, receiverId: $receiver,
+    customerId: $customer, arrivedFrom: $from, arrivedBefore: $before) {
+    edges { node { id arrivedAt counted customer { id name } receiver { id name } } }
+    pageInfo { endCursor hasNextPage } } }"""
+CUSTOMERS = """query($site: ID!, $name: String, $class: CustomerClass, $owner: ID) {
+  customers(siteId: $site, first: 100, nameContains: $name, customerClass: $class,
+    ownerStaffId: $owner) { edges { node { id name phone } } } }"""
+CUSTOMERS_PHONE = """query($site: ID!, $phone: String) {
+  customers(siteId: $site, first: 100, phone: $phone) { edges { node { id name phone } } } }"""
+COMPLAINTS = """query($site: ID!, $status: ComplaintStatus, $severity: ComplaintSeverity,
+  $handler: ID) {
+  complaints(siteId: $site, first: 100, status: $status, severity: $severity,
+    handlerId: $handler) { edges { node { id number status } } } }"""
+PENALTIES = """query($site: ID!, $staff: ID) {
+  penalties(siteId: $site, first: 100, staffId: $staff) { edges { node { id amount } } } }"""
+STAFF = """query($site: ID!) { staff(siteId: $site, first: 100) { edges { node { id name } } } }"""
+OVERDUE = """query($site: ID!) { overdueComplaints(siteId: $site, first: 100) {
+  complaint { id number } } }"""
+STATISTICS = """query($site: ID!, $start: Date!) {
+  complaintStatistics(siteId: $site, period: MONTH, start: $start) { total } }"""
+CHECK_IN = """mutation($site: ID!) { checkInVisit(input: {siteId: $site}) { visit { id }
+  userErrors { field message code } } }"""
+FILE = """mutation($site: ID!, $taker: ID!) { fileComplaint(input: {siteId: $site,
+  channel: IN_PERSON, category: "service", description: "slow", customerName: "Sun",
+  actingStaffId: $taker}) { complaint { id } userErrors { field message code } } }"""
+
+
+SWEEPER = """
+import asyncio, sys, time
+from datetime import UTC, datetime
+from core.runtime import Frontdesk
+from core.settings import Settings
+from core.services import complaints as svc
+
+async def main(url):
+    fd = Frontdesk(Settings(database_url=url))
+    await fd.start(watch=False)
+    try:
+        now = datetime.now(UTC)
+        started = time.perf_counter()
+        batched = getattr(svc, "sweep_overdue_in_batches", None)
+        if batched is not None:
+            n = await batched(fd.write, now)
+        else:  # before issue 13: one transaction
+            async with fd.write() as s:
+                n = len(await svc.sweep_overdue(s, now))
+        print(n, time.perf_counter() - started, flush=True)
+    finally:
+        await fd.stop()
+
+asyncio.run(main(sys.argv[1]))
+"""
+
+
+@dataclass
+class Result:
+    name: str
+    p50: float
+    p95: float
+    statements: float
+    db_p50: float = 0.0  # time inside the driver's execute calls (the database's share)
+
+
+class Bench:
+    def __init__(self, fd: Any, sizes: Sizes, url: str) -> None:
+        from core.auth import Actor, Role
+        from core.graphql.context import Context
+
+        self.fd = fd
+        self.url = url
+        self.sizes = sizes
+        self.actor = Actor(role=Role.ADMIN, name="bench")
+        self.context = Context
+        self.count = 0
+        self.db_ms = 0.0
+        self._started = 0.0
+        event.listen(fd.db.engine.sync_engine, "before_cursor_execute", self._count)
+        event.listen(fd.db.engine.sync_engine, "after_cursor_execute", self._done)
+
+    def _count(self, *_: Any) -> None:
+        self.count += 1
+        self._started = time.perf_counter()
+
+    def _done(self, *_: Any) -> None:
+        self.db_ms += (time.perf_counter() - self._started) * 1000
+
+    def site(self, n: int) -> int:
+        return n % self.sizes.sites + 1
+
+    def staff_of(self, site: int, n: int = 0) -> int:
+        return (site - 1) * self.sizes.staff_per_site + n % self.sizes.staff_per_site + 1
+
+    async def gql(self, query: str, variables: dict[str, Any]) -> Any:
+        result = await self.fd.schema.execute(
+            query,
+            variable_values=variables,
+            context_value=self.context(app=self.fd, actor=self.actor),
+        )
+        if result.errors:
+            raise RuntimeError(f"{result.errors[0].message} {variables}")
+        return result.data
+
+    async def measure(
+        self, name: str, make: Callable[[int], Awaitable[Any]], reps: int
+    ) -> Result | None:
+        try:
+            for i in range(2):
+                await make(10_000 + i)
+        except Exception as exc:  # noqa: BLE001 - an operation this checkout lacks
+            print(f"  {name:<34} n/a ({str(exc)[:70]})", flush=True)
+            return None
+        times, counts, db = [], [], []
+        for i in range(reps):
+            before, db_before = self.count, self.db_ms
+            started = time.perf_counter()
+            await make(i)
+            times.append((time.perf_counter() - started) * 1000)
+            counts.append(self.count - before)
+            db.append(self.db_ms - db_before)
+        times.sort()
+        result = Result(
+            name,
+            statistics.median(times),
+            times[min(len(times) - 1, int(len(times) * 0.95))],
+            statistics.mean(counts),
+            statistics.median(db),
+        )
+        print(
+            f"  {name:<34} p50 {result.p50:8.2f} ms  p95 {result.p95:8.2f} ms"
+            f"  SQL/req {result.statements:5.1f}  db p50 {result.db_p50:7.2f} ms",
+            flush=True,
+        )
+        return result
+
+
+def _deep_cursor(bench: Bench, site: int) -> str:
+    """A cursor about half-way down the site's register (page ~50 at the small size)."""
+    from core.graphql.types import encode_cursor
+
+    s = bench.sizes.sites
+    middle = bench.sizes.visits // 2
+    return encode_cursor("visit", middle - middle % s + site)
+
+
+async def run_size(label: str, sizes: Sizes, reps: int, backlog: int) -> dict[str, Result]:
+    from core.plugins import PluginHost, create_plugin_manager
+    from core.runtime import Frontdesk
+    from core.services.plugin_state import set_plugin_enabled
+    from core.settings import Settings
+    from schema.build import build_schema
+
+    name = f"frontdesk_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(sync_url(PG_SERVER_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_SERVER_URL).set(database=name).render_as_string(hide_password=False)
+    results: dict[str, Result] = {}
+    try:
+        host = PluginHost(create_plugin_manager(entry_points_group=None))
+        host.set_enabled(host.installed.keys())
+        started = time.perf_counter()
+        migrate.upgrade(url, host)
+        engine = create_engine(sync_url(url))
+        with engine.connect() as conn:
+            seed(conn, sizes)
+        engine.dispose()
+        print(
+            f"[{label}] {sizes.describe()}: migrated and seeded in "
+            f"{time.perf_counter() - started:.0f} s",
+            flush=True,
+        )
+        fd = Frontdesk(Settings(database_url=url), schema_factory=build_schema)
+        now = datetime.now(UTC)
+        async with fd.write() as s:
+            await set_plugin_enabled(s, fd.host, "realestate", True, now)
+        await fd.start(watch=False)
+        try:
+            bench = Bench(fd, sizes, url)
+            results = await _operations(bench, reps)
+            results.update(await _sweeps(bench, reps, backlog))
+        finally:
+            await fd.stop()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return results
+
+
+async def _operations(b: Bench, reps: int) -> dict[str, Result]:
+    month = {"from": "2026-01-01T00:00:00Z", "before": "2026-02-01T00:00:00Z"}
+    start = date(2026, 1, 1).isoformat()
+
+    def q(query: str, **extra: Any) -> Callable[[int], Awaitable[Any]]:
+        async def run(i: int) -> Any:
+            site = b.site(i)
+            variables: dict[str, Any] = {"site": str(site)}
+            for key, value in extra.items():
+                variables[key] = value(b, site, i) if callable(value) else value
+            return await b.gql(query, variables)
+
+        return run
+
+    staff = lambda b, site, i: str(b.staff_of(site, i))  # noqa: E731
+    customer = lambda b, site, i: str(site)  # noqa: E731 - the site's first customer
+    phone = lambda b, site, i: f"+86138{site + b.sizes.sites * (i % 50):08d}"  # noqa: E731
+    deep = lambda b, site, i: _deep_cursor(b, site)  # noqa: E731
+    ops: list[tuple[str, Callable[[int], Awaitable[Any]]]] = [
+        ("visits page 1", q(VISITS)),
+        ("visits deep page (after)", q(VISITS, after=deep)),
+        ("visits counted: false", q(VISITS, counted=False)),
+        ("visits receiverId", q(VISITS, receiver=staff)),
+        ("visits customerId", q(VISITS, customer=customer)),
+        ("visits one-month range", q(VISITS, **{k: v for k, v in month.items()})),
+        ("customers", q(CUSTOMERS)),
+        ("customers nameContains rare (6)", q(CUSTOMERS, name="qqqzzz")),
+        ("customers nameContains common (5)", q(CUSTOMERS, name="Zhang")),
+        ("customers nameContains short (2)", q(CUSTOMERS, name="Zh")),
+        ("customers customerClass A", q(CUSTOMERS, **{"class": "A"})),
+        ("customers ownerStaffId", q(CUSTOMERS, owner=staff)),
+        ("customers phone", q(CUSTOMERS_PHONE, phone=phone)),
+        ("staff", q(STAFF)),
+        ("complaints", q(COMPLAINTS)),
+        ("complaints status RECEIVED", q(COMPLAINTS, status="RECEIVED")),
+        ("complaints severity MAJOR", q(COMPLAINTS, severity="MAJOR")),
+        ("complaints handlerId", q(COMPLAINTS, handler=staff)),
+        ("penalties", q(PENALTIES)),
+        ("penalties staffId", q(PENALTIES, staff=staff)),
+        ("overdueComplaints", q(OVERDUE)),
+        ("complaintStatistics (month)", q(STATISTICS, start=start)),
+        ("checkInVisit", q(CHECK_IN)),
+        ("fileComplaint", q(FILE, taker=staff)),
+        ("subscription resume (1 site, 500)", _resume(b)),
+    ]
+    results = {}
+    for name, make in ops:
+        result = await b.measure(name, make, reps)
+        if result is not None:
+            results[name] = result
+    return results
+
+
+def _resume(b: Bench) -> Callable[[int], Awaitable[Any]]:
+    from core.graphql.subscriptions import load_events
+
+    async def run(i: int) -> Any:
+        # The stored page a complaintUpdates(siteId) subscription reads when it resumes.
+        return await load_events(b.fd, "complaints", 0, 500, b.site(i))
+
+    return run
+
+
+async def _sweeps(b: Bench, reps: int, backlog: int) -> dict[str, Result]:
+    from core.services import complaints as svc
+
+    batched = getattr(svc, "sweep_overdue_in_batches", None)
+
+    async def sweep(now: datetime) -> int:
+        if batched is not None:
+            return await batched(b.fd.write, now)
+        async with b.fd.write() as s:  # before issue 13: one transaction
+            return len(await svc.sweep_overdue(s, now))
+
+    results = {}
+    steady = await b.measure(
+        "overdue sweep (nothing due)", lambda i: sweep(datetime.now(UTC)), max(3, reps // 4)
+    )
+    if steady is not None:
+        results[steady.name] = steady
+    # A backlog: ``backlog`` received complaints whose first response is overdue, at every
+    # site but ``other``, where filings go on during the sweep.
+    other = 2 if b.sizes.sites > 1 else 1
+    async with b.fd.db.transaction() as s:
+        await s.execute(
+            text(
+                "UPDATE complaints SET status = 'received', first_response_due = now()"
+                " - interval '1 hour', first_response_overdue_at = NULL, resolution_due = now()"
+                " + interval '30 days', resolution_overdue_at = NULL, closed_at = NULL"
+                " WHERE id IN (SELECT id FROM complaints WHERE site_id <> :other ORDER BY id"
+                " LIMIT :n)"
+            ),
+            {"n": backlog, "other": other},
+        )
+    await b.measure(  # the other site's filing latency just before, for comparison
+        "fileComplaint at the other site (no sweep)",
+        lambda i: b.gql(FILE, {"site": str(other), "taker": str(b.staff_of(other))}),
+        5,
+    )
+    # The sweep runs in its own process (as another server process's periodic sweep would):
+    # the filings here then measure waiting on the database, not on a shared event loop.
+    latencies: list[float] = []
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        SWEEPER,
+        b.url,
+        cwd=os.getcwd(),
+        env={**os.environ, "PYTHONPATH": os.getcwd()},
+        stdout=asyncio.subprocess.PIPE,
+    )
+    reader = asyncio.create_task(proc.stdout.read())  # type: ignore[union-attr]
+    while not reader.done():
+        t = time.perf_counter()
+        await b.gql(FILE, {"site": str(other), "taker": str(b.staff_of(other))})
+        latencies.append((time.perf_counter() - t) * 1000)
+    await proc.wait()
+    marked_text, took_text = (await reader).decode().split()
+    marked, took = int(marked_text), float(took_text) * 1000
+    latencies.sort()
+    print(
+        f"  backlog sweep (own process): {marked:,} marks in {took / 1000:.1f} s; filings at"
+        f" another site meanwhile: {len(latencies)}, p50 {statistics.median(latencies):.1f} ms,"
+        f" max {latencies[-1]:.1f} ms",
+        flush=True,
+    )
+    results["backlog sweep (s)"] = Result("backlog sweep (s)", took / 1000, took / 1000, 0)
+    results["filing during sweep (max)"] = Result(
+        "filing during sweep (max)", latencies[-1], latencies[-1], 0
+    )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="small,large")
+    parser.add_argument("--reps", type=int, default=20)
+    parser.add_argument("--backlog", type=int, default=3_000)
+    parser.add_argument("--label", default="after")
+    args = parser.parse_args()
+    names = args.sizes.split(",")
+    runs = {}
+    for size in names:
+        runs[size] = asyncio.run(
+            run_size(f"{args.label} {size}", SIZES[size], args.reps, args.backlog)
+        )
+    if len(names) == 2:
+        small, large = (runs[n] for n in names)
+        print(
+            f"\n| operation ({args.label}) | {names[0]} p50 / p95 ms | {names[1]} p50 / p95 ms "
+            "| SQL/req | growth (p50) | db ms p50 small → large | growth (db) |"
+        )
+        print("| --- | --- | --- | --- | --- | --- | --- |")
+        for name, r in small.items():
+            big = large.get(name)
+            if big is None:
+                continue
+            growth = big.p50 / r.p50 if r.p50 else float("nan")
+            db_growth = big.db_p50 / r.db_p50 if r.db_p50 else float("nan")
+            print(
+                f"| {name} | {r.p50:.2f} / {r.p95:.2f} | {big.p50:.2f} / {big.p95:.2f} "
+                f"| {r.statements:.0f} → {big.statements:.0f} | {growth:.2f} "
+                f"| {r.db_p50:.2f} → {big.db_p50:.2f} | {db_growth:.2f} |"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,389 @@
+"""Issue 13 on PostgreSQL: the batched overdue sweep never blocks other sites' writes, every
+list's query uses its index (EXPLAIN), and plans stay stable under prepared statements.
+
+Waits are on state (hooks between the sweep's statements), never on time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+from conftest import FIXED_NOW, Client, start_frontdesk
+from sqlalchemy import create_engine, event, func, select, text
+
+from bench.scale_data import Sizes, seed
+from core.db import sync_url
+from core.models import Complaint, Event
+from core.runtime import Frontdesk
+from core.services import complaints as svc
+from core.services import directory
+
+pytestmark = pytest.mark.postgres
+
+# A deadlock guard for waits that must finish (never a timing assertion).
+GUARD_SECONDS = 120
+
+
+async def _site(fd: Frontdesk, name: str) -> tuple[int, int]:
+    async with fd.write() as s:
+        site = await directory.create_site(
+            s,
+            fd.host,
+            name=name,
+            business_line="realestate",
+            timezone="Asia/Shanghai",
+            calendar_region="CN",
+            now=FIXED_NOW,
+        )
+        li = await directory.add_staff(
+            s, site_id=site.id, name="Li", role="salesperson", phone=None, now=FIXED_NOW
+        )
+        return site.id, li.id
+
+
+async def _file(fd: Frontdesk, site: int, taker: int) -> Complaint:
+    filing = svc.ComplaintFiling(
+        site_id=site,
+        channel="phone",
+        category="service",
+        description="nobody called back",
+        received_at=FIXED_NOW,
+        taken_by_id=taker,
+        caller_company="Acme Ltd",
+        caller_name="Zhang San",
+    )
+    async with fd.write() as s:
+        return (await svc.file_complaint(s, fd.host, filing, FIXED_NOW)).complaint
+
+
+async def _clone_complaints(fd: Frontdesk, complaint_id: int, copies: int) -> None:
+    """``copies`` more complaints like ``complaint_id`` (same site, same deadlines), written
+    server-side with INSERT … SELECT generate_series."""
+    columns = [c.name for c in Complaint.__table__.columns if c.name not in ("id", "number")]
+    names = ", ".join(columns)
+    values = ", ".join(f"c.{c}" for c in columns)
+    async with fd.db.transaction() as s:
+        await s.execute(
+            text(
+                f"INSERT INTO complaints (number, {names}) SELECT 'B' || g, {values}"
+                " FROM complaints c, generate_series(1, :n) g WHERE c.id = :id"
+            ),
+            {"n": copies, "id": complaint_id},
+        )
+        await s.execute(text("ANALYZE complaints"))
+
+
+@pytest.fixture
+async def pg_fd(pg_url: str):
+    fd = await start_frontdesk(pg_url)
+    try:
+        yield fd
+    finally:
+        await fd.stop()
+
+
+# --- the overdue sweep (C-8, C-11) in batches ---------------------------------------------------
+
+BACKLOG = 1_000  # complaints, each missing two deadlines (C-8 first response, C-11 resolution)
+
+
+async def test_C_8_C_11_batched_sweep_lets_writes_at_another_site_commit_mid_sweep(pg_fd):
+    """Issue 13: a backlog of 2,000 missed deadlines is swept in batches of 200, each its own
+    transaction.  While a batch's transaction is open (its rows locked, its events
+    recorded), a filing and a staff hire at ANOTHER site run to completion and commit; the
+    sweep then finishes and reports every deadline exactly once."""
+    site_a, li_a = await _site(pg_fd, "Sunrise")
+    site_b, li_b = await _site(pg_fd, "Moonrise")
+    first = await _file(pg_fd, site_a, li_a)
+    await _clone_complaints(pg_fd, first.id, BACKLOG - 1)
+    saturday = FIXED_NOW + timedelta(days=4)  # first response and resolution both missed
+
+    order: list[str] = []
+    batches: list[int] = []
+
+    async def other_site_writes() -> None:
+        await _file(pg_fd, site_b, li_b)
+        async with pg_fd.write() as s:
+            await directory.add_staff(
+                s, site_id=site_b, name="Wang", role="front_desk", phone=None, now=FIXED_NOW
+            )
+        order.append("other site committed")
+
+    async def hook(session: Any, marks: list[svc.OverdueMark]) -> None:
+        batches.append(len(marks))
+        if len(batches) == 2:
+            # Inside the second batch's open transaction: the other site's writes must not
+            # wait for it (a deadlock here would trip the guard, not a timing assertion).
+            await asyncio.wait_for(other_site_writes(), GUARD_SECONDS)
+            async with pg_fd.db.read() as other:
+                filed_b = await other.scalar(
+                    select(func.count()).select_from(Complaint).where(Complaint.site_id == site_b)
+                )
+            assert filed_b == 1  # committed and visible while the sweep still runs
+
+    total = await svc.sweep_overdue_in_batches(
+        pg_fd.write, saturday, site_id=site_a, batch_size=svc.SWEEP_BATCH, on_batch=hook
+    )
+    order.append("sweep finished")
+
+    assert total == 2 * BACKLOG
+    assert order == ["other site committed", "sweep finished"]
+    assert len(batches) == 2 * BACKLOG // svc.SWEEP_BATCH + 1  # bounded batches, last empty
+    assert max(batches) == svc.SWEEP_BATCH
+    async with pg_fd.db.read() as s:
+        reported = (
+            await s.execute(
+                select(Event.subject_id, Event.payload["kind"].as_string()).where(
+                    Event.type == "complaint.overdue"
+                )
+            )
+        ).all()
+    assert len(reported) == len(set(reported)) == 2 * BACKLOG  # each deadline once
+    # Idempotent: nothing is left to sweep (the site B complaint was filed the same morning
+    # and is overdue too: its two deadlines are the only new marks).
+    assert await svc.sweep_overdue_in_batches(pg_fd.write, saturday) == 2
+
+
+async def test_C_8_C_11_concurrent_batched_sweeps_report_each_deadline_once(pg_fd):
+    """Two processes sweeping in small batches skip each other's locked rows (SKIP LOCKED):
+    together they report every missed deadline once."""
+    site, li = await _site(pg_fd, "Sunrise")
+    first = await _file(pg_fd, site, li)
+    await _clone_complaints(pg_fd, first.id, 199)
+    saturday = FIXED_NOW + timedelta(days=4)
+    counts = await asyncio.gather(
+        *(svc.sweep_overdue_in_batches(pg_fd.write, saturday, batch_size=25) for _ in range(3))
+    )
+    # A sweeper stops after its first short batch; what the others held is swept next time.
+    rest = await svc.sweep_overdue_in_batches(pg_fd.write, saturday, batch_size=25)
+    assert sum(counts) + rest == 400
+    async with pg_fd.db.read() as s:
+        n = await s.scalar(
+            select(func.count()).select_from(Event).where(Event.type == "complaint.overdue")
+        )
+    assert n == 400
+
+
+async def test_C_8_sweep_batch_is_a_range_scan_of_its_partial_index(pg_fd):
+    """Each sweep batch reads its deadline's partial index (open, unreported, due < now)."""
+    site, li = await _site(pg_fd, "Sunrise")
+    first = await _file(pg_fd, site, li)
+    await _clone_complaints(pg_fd, first.id, 3_000)
+    statements = await _captured(pg_fd, svc.sweep_overdue_batch, FIXED_NOW + timedelta(days=4))
+    sweeps = [(sql, p) for sql, p in statements if "FOR NO KEY UPDATE SKIP LOCKED" in sql]
+    assert len(sweeps) == 1  # the first kind fills the batch
+    sql, params = sweeps[0]
+    plan = await _explain(pg_fd, sql, params)
+    assert "ix_complaints_first_response_pending" in plan, plan
+    assert "Seq Scan" not in plan, plan
+
+
+async def _captured(fd: Frontdesk, fn: Any, *args: Any) -> list[tuple[str, Any]]:
+    """The statements (with parameters) ``fn(session, *args)`` sends, in a rolled-back
+    transaction."""
+    seen: list[tuple[str, Any]] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(fd.db.engine.sync_engine, "before_cursor_execute", listen)
+    try:
+        async with fd.db.sessions() as s, s.begin():
+            await fn(s, *args)
+            await s.rollback()
+    finally:
+        event.remove(fd.db.engine.sync_engine, "before_cursor_execute", listen)
+    return seen
+
+
+async def _explain(fd: Frontdesk, sql: str, params: Any) -> str:
+    """EXPLAIN of ``sql`` as the driver sends it ($n parameters), on an app connection."""
+    async with fd.db.engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        rows = await driver.fetch("EXPLAIN " + sql, *(params or ()))
+    return "\n".join(r[0] for r in rows)
+
+
+# --- every list seeks: EXPLAIN of the statements the schema's lists send -------------------------
+
+# Enough rows over enough sites that a scan and a seek differ (seeded in a few seconds).
+EXPLAIN_SIZES = Sizes(
+    sites=20,
+    staff_per_site=10,
+    customers=10_000,
+    visits=40_000,
+    complaints=5_000,
+    penalties=5_000,
+    events=40_000,
+)
+
+IDS = """query { sites(first: 1) { edges { node { id } } } }"""
+SITE_IDS = """query($site: ID!) {
+  visits(siteId: $site, first: 1) { edges { node { receiver { id } customer { id } } } } }"""
+VISITS = """query($site: ID!, $counted: Boolean, $receiver: ID, $customer: ID,
+  $from: DateTime, $before: DateTime) {
+  visits(siteId: $site, first: 100, counted: $counted, receiverId: $receiver,
+    customerId: $customer, arrivedFrom: $from, arrivedBefore: $before) {
+    edges { node { id arrivedAt counted customer { id name } receiver { id name } } } } }"""
+CUSTOMERS = """query($site: ID!, $name: String, $phone: String, $class: CustomerClass,
+  $owner: ID) {
+  customers(siteId: $site, first: 100, nameContains: $name, phone: $phone,
+    customerClass: $class, ownerStaffId: $owner) { edges { node { id name phone } } } }"""
+COMPLAINTS = """query($site: ID!, $status: ComplaintStatus, $severity: ComplaintSeverity,
+  $handler: ID) {
+  complaints(siteId: $site, first: 100, status: $status, severity: $severity,
+    handlerId: $handler) { edges { node { id number status } } } }"""
+PENALTIES = """query($site: ID!, $staff: ID) {
+  penalties(siteId: $site, first: 100, staffId: $staff) { edges { node { id amount } } } }"""
+
+
+@pytest.fixture
+async def seeded_fd(pg_url: str):
+    engine = create_engine(sync_url(pg_url))
+    try:
+        with engine.connect() as conn:
+            seed(conn, EXPLAIN_SIZES)
+    finally:
+        engine.dispose()
+    fd = await start_frontdesk(pg_url)
+    try:
+        yield fd
+    finally:
+        await fd.stop()
+
+
+def _list_statement(statements: list[tuple[str, Any]], table: str) -> tuple[str, Any]:
+    """The page's SELECT (the one reading ``table`` with ORDER BY … LIMIT)."""
+    pages = [
+        (sql, p)
+        for sql, p in statements
+        if f"FROM {table}" in sql and "ORDER BY" in sql and "LIMIT" in sql
+    ]
+    assert len(pages) == 1, statements
+    return pages[0]
+
+
+async def _graphql_statements(
+    fd: Frontdesk, query: str, variables: dict[str, Any]
+) -> list[tuple[str, Any]]:
+    seen: list[tuple[str, Any]] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(fd.db.engine.sync_engine, "before_cursor_execute", listen)
+    try:
+        await Client(fd).data(query, variables)
+    finally:
+        event.remove(fd.db.engine.sync_engine, "before_cursor_execute", listen)
+    return seen
+
+
+async def test_every_list_uses_its_index(seeded_fd):
+    """Issue 13: each list and filter of the schema reads its own index (no sequential scan of
+    the table): a page costs the same at 10,000 and at 10,000,000 rows."""
+    fd = seeded_fd
+    client = Client(fd)
+    site = (await client.data(IDS))["sites"]["edges"][0]["node"]["id"]
+    node = (await client.data(SITE_IDS, {"site": site}))["visits"]["edges"][0]["node"]
+    receiver, customer = node["receiver"]["id"], node["customer"]["id"]
+    cases: list[tuple[str, dict[str, Any], str, str | None]] = [
+        (VISITS, {}, "visits", "ix_visits_site_id_id"),
+        (VISITS, {"counted": False}, "visits", "ix_visits_site_uncounted"),
+        (VISITS, {"receiver": receiver}, "visits", "ix_visits_site_receiver_id"),
+        (VISITS, {"customer": customer}, "visits", "ix_visits_customer_id_id"),
+        (
+            VISITS,
+            {"from": "2026-01-01T00:00:00Z", "before": "2026-02-01T00:00:00Z"},
+            "visits",
+            None,  # a month: the (site, arrived_at, id) range or the (site, id) keyset
+        ),
+        (CUSTOMERS, {}, "customers", "ix_customers_site_id_id"),
+        (CUSTOMERS, {"name": "qqqzzz"}, "customers", "ix_customers_name_trgm"),
+        (CUSTOMERS, {"name": "Zh"}, "customers", None),  # prefix or keyset, never a scan
+        (CUSTOMERS, {"phone": "+8613800000001"}, "customers", "uq_customers_site_id_phone"),
+        (CUSTOMERS, {"class": "A"}, "customers", "ix_customers_site_class_id"),
+        (CUSTOMERS, {"owner": receiver}, "customers", "ix_customers_site_owner_id"),
+        (COMPLAINTS, {}, "complaints", "ix_complaints_site_id_id"),
+        (COMPLAINTS, {"status": "RECEIVED"}, "complaints", "ix_complaints_site_status"),
+        (COMPLAINTS, {"severity": "MAJOR"}, "complaints", "ix_complaints_site_severity_id"),
+        (COMPLAINTS, {"handler": receiver}, "complaints", "ix_complaints_site_handler_id"),
+        (PENALTIES, {}, "penalties", "ix_penalties_site_id_id"),
+        (PENALTIES, {"staff": receiver}, "penalties", "ix_penalties_site_staff_id"),
+    ]
+    for query, variables, table, index in cases:
+        statements = await _graphql_statements(fd, query, {"site": site, **variables})
+        sql, params = _list_statement(statements, table)
+        plan = await _explain(fd, sql, params)
+        assert f"Seq Scan on {table}" not in plan, f"{variables}\n{plan}"
+        if index is not None:
+            assert index in plan, f"{variables}\n{plan}"
+
+
+async def test_one_site_subscription_resume_reads_only_that_sites_events(seeded_fd):
+    """Issue 13: resuming ``complaintUpdates(siteId)`` seeks (stream, site_id, id)."""
+    from core.graphql.subscriptions import load_events
+
+    async def resume(_session: Any) -> None:
+        await load_events(seeded_fd, "complaints", 0, 500, 3)
+
+    statements = await _captured(seeded_fd, resume)
+    [(sql, params)] = [(q, p) for q, p in statements if "FROM events" in q and "stream" in q]
+    plan = await _explain(seeded_fd, sql, params)
+    assert "ix_events_stream_site_id_id" in plan, plan
+    assert "Seq Scan on events" not in plan, plan
+
+
+# --- stable plans under prepared statements ---------------------------------------------------
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return f"'{value.isoformat()}'::timestamptz"
+    escaped = str(value).replace("'", "''")
+    return f"'{escaped}'"
+
+
+async def test_plans_stay_custom_and_indexed_after_many_executions_on_one_connection(seeded_fd):
+    """Issue 13: PostgreSQL may switch a prepared statement to a generic plan after five
+    executions.  The server's connections run with plan_cache_mode=force_custom_plan (and
+    JIT off, core.db): the same list statements, executed eight times on one connection,
+    are still planned with their values (no ``$n`` left in the plan) and still use their
+    index."""
+    fd = seeded_fd
+    client = Client(fd)
+    site = (await client.data(IDS))["sites"]["edges"][0]["node"]["id"]
+    month = {"from": "2026-01-01T00:00:00Z", "before": "2026-02-01T00:00:00Z"}
+    cases = [
+        (VISITS, {"counted": False}, "visits", "ix_visits_site_uncounted"),
+        (VISITS, {}, "visits", "ix_visits_site_id_id"),
+        (VISITS, month, "visits", None),
+        (CUSTOMERS, {"name": "qqqzzz"}, "customers", "ix_customers_name_trgm"),
+    ]
+    async with fd.db.engine.connect() as conn:
+        driver = (await conn.get_raw_connection()).driver_connection
+        assert await driver.fetchval("SHOW plan_cache_mode") == "force_custom_plan"
+        assert await driver.fetchval("SHOW jit") == "off"
+        for n, (query, variables, table, index) in enumerate(cases):
+            statements = await _graphql_statements(fd, query, {"site": site, **variables})
+            sql, params = _list_statement(statements, table)
+            args = ", ".join(_literal(p) for p in params)
+            await driver.execute(f"PREPARE fd_page_{n} AS {sql}")
+            for _ in range(8):
+                await driver.fetch(f"EXECUTE fd_page_{n}({args})")
+            plan = "\n".join(
+                r[0] for r in await driver.fetch(f"EXPLAIN EXECUTE fd_page_{n}({args})")
+            )
+            assert "$1" not in plan, plan  # a custom plan: the values are in it
+            assert f"Seq Scan on {table}" not in plan and "Gather" not in plan, plan
+            if index is not None:
+                assert index in plan, plan
+            await driver.execute(f"DEALLOCATE fd_page_{n}")
