@@ -47,7 +47,7 @@ SPECIAL = """mutation($id: ID!, $reason: String!) { markComplaintSpecialCase(inp
     field message code } } }""".replace("%s", COMPLAINT)
 OVERDUE = """query($s: ID!, $now: DateTime!) { overdueComplaints(siteId: $s, now: $now) {
   complaint { id } reasons { rule message } } }"""
-SWEEP = """mutation { sweepOverdueComplaints { count marked { kind complaint { id }
+SWEEP = """mutation { sweepOverdueComplaints(input: {}) { count marked { kind complaint { id }
   decision { rule message } } } }"""
 STATS = """query($s: ID!, $start: Date!) { complaintStatistics(siteId: $s, period: WEEK,
   start: $start) { resolved resolvedOnTime decision { rule message } } }"""
