@@ -310,6 +310,7 @@ TOP_LEVEL_CODES: dict[str, str] = {
     "INVALID_EXPORT_USE": "C-13: an export's use is internal or external.",
     "APPROVAL_IN_FUTURE": "C-13: an export approval dated in the future.",
     "PURPOSE_REQUIRED": "C-13: an external export needs its purpose.",
+    "NO_ATTRIBUTION_RULES": "saleAttribution: the site's line has no attribution rules.",
     "PLUGIN_ERROR": "A plugin failed; it was logged.",
     "PLUGIN_CONTRACT_VIOLATION": "A plugin answered a hook with a value core cannot use.",
     "APPEND_ONLY": "An append-only record was changed (a bug; it was logged).",

@@ -14,10 +14,10 @@ that will ever exist, and delivers each event once, in id order.
 Why :meth:`EventHorizon.safe_id` is safe (PostgreSQL):
 
 1. Before it takes its first event id, a writer takes the *shared* advisory lock
-   ``EVENT_WRITER_KEY`` for the rest of its transaction (:func:`_announce_writer`).  Shared
-   locks never conflict with each other and nothing takes this one exclusively, so writers
-   never wait on it; it only marks "this transaction may hold event ids" in ``pg_locks``
-   (advisory locks are per database).
+   ``EVENT_WRITER_KEY`` for the rest of its transaction (in its first event's own INSERT,
+   :func:`_event_insert`).  Shared locks never conflict with each other and nothing takes
+   this one exclusively, so writers never wait on it; it only marks "this transaction may
+   hold event ids" in ``pg_locks`` (advisory locks are per database).
 2. The sequence hands out increasing values (``CACHE 1``, the default), so if id ``m`` is
    visible, every id ``g < m`` was handed out before ``m`` committed, i.e. before the
    snapshot P of the read that saw ``m``.
@@ -49,10 +49,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, bindparam, func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.contracts import DomainEvent
@@ -72,6 +73,22 @@ EventListener = Callable[[AsyncSession, Event], Awaitable[None]]
 it adds to the session commits or rolls back with the event."""
 
 
+@dataclass(frozen=True)
+class FirstEventRead:
+    """A read a listener wants done with its transaction's first event row (PostgreSQL).
+
+    ``column(dialect_name)`` is a scalar subquery (or None: read on its own) added to that
+    row's ``RETURNING``; its value, through ``load``, is kept as ``session.info[key] =
+    (transaction, value)``, where the listener looks first.  One round trip fewer per
+    transaction (issue 8); the subquery runs in the INSERT's own snapshot, exactly when a
+    separate read right after it would have run.
+    """
+
+    key: str
+    column: Callable[[str], ColumnElement[Any] | None]
+    load: Callable[[Any], Any]
+
+
 def listening(*listeners: EventListener) -> dict[str, Any]:
     """Session info under which :func:`record_event` calls ``listeners`` (for
     ``Database(session_info=...)``)."""
@@ -88,17 +105,42 @@ _WRITERS = (
 )
 
 
-async def _announce_writer(session: AsyncSession) -> None:
-    """Mark the transaction as an event writer before it takes an event id (once; PostgreSQL).
-
-    A shared lock: it never waits (nothing takes it exclusively); step 1 above.
-    """
+def _writer_announced(session: AsyncSession) -> bool:
     transaction = session.get_transaction()
-    if session.info.get("frontdesk_event_writer") is transaction and transaction is not None:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        await session.execute(text(f"SELECT pg_advisory_xact_lock_shared({EVENT_WRITER_KEY})"))
-    session.info["frontdesk_event_writer"] = session.get_transaction()
+    return transaction is not None and session.info.get("frontdesk_event_writer") is transaction
+
+
+_EVENTS = Event.__table__
+_EVENT_COLUMNS = ("stream", "type", "site_id", "subject_id", "payload", "occurred_at")
+
+
+_STATEMENTS: dict[tuple[bool, str, tuple[FirstEventRead, ...]], Any] = {}
+
+
+def _event_insert(announce: bool, dialect: str, reads: tuple[FirstEventRead, ...]) -> Any:
+    """``INSERT INTO events … RETURNING id`` as one Core statement (no ORM unit of work on the
+    hot path), built once per shape (the values are bound parameters).  With ``announce``
+    (PostgreSQL, the transaction's first event) the row comes from ``SELECT … FROM (SELECT
+    pg_advisory_xact_lock_shared(K))``: the shared writer lock is taken by the subquery,
+    which produces the row, before the row's default ``nextval`` is evaluated, so step 1
+    above holds in one round trip instead of two.  ``reads`` ride along in ``RETURNING``."""
+    key = (announce, dialect, reads)
+    statement = _STATEMENTS.get(key)
+    if statement is not None:
+        return statement
+    also = [r.column(dialect).label(f"read_{i}") for i, r in enumerate(reads)]  # type: ignore[union-attr]
+    params = {name: bindparam(name, type_=_EVENTS.c[name].type) for name in _EVENT_COLUMNS}
+    if not announce:
+        statement = insert(_EVENTS).values(params).returning(_EVENTS.c.id, *also)
+    else:
+        writer = select(func.pg_advisory_xact_lock_shared(EVENT_WRITER_KEY).label("w")).subquery(
+            "event_writer"
+        )
+        row = select(*(params[name].label(name) for name in _EVENT_COLUMNS)).select_from(writer)
+        insert_row = insert(_EVENTS).from_select(list(_EVENT_COLUMNS), row)
+        statement = insert_row.returning(_EVENTS.c.id, *also)
+    _STATEMENTS[key] = statement
+    return statement
 
 
 class EventHorizon:
@@ -193,17 +235,37 @@ async def record_event(
     subject_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> Event:
-    await _announce_writer(session)
-    event = Event(
-        stream=stream,
-        type=type,
-        site_id=site_id,
-        subject_id=subject_id,
-        payload=payload or {},
-        occurred_at=now,
-    )
-    session.add(event)
+    values = {
+        "stream": stream,
+        "type": type,
+        "site_id": site_id,
+        "subject_id": subject_id,
+        "payload": payload or {},
+        "occurred_at": now,
+    }
+    # What the transaction wrote before goes first (its rows, then the event: the lock order
+    # of ``core.db``); the event row itself is one Core INSERT, and on PostgreSQL the
+    # transaction's first one also takes the writer lock (step 1) in the same statement.
     await session.flush()
+    dialect = session.get_bind().dialect.name
+    first = not _writer_announced(session)
+    announce = first and dialect == "postgresql"
+    reads: list[FirstEventRead] = []
+    if first:
+        for listener in session.info.get(LISTENERS_KEY, ()):
+            read = getattr(listener, "first_event_read", None)
+            if read is not None and read.column(dialect) is not None:
+                reads.append(read)
+    statement = _event_insert(announce, dialect, tuple(reads))
+    row = (await session.execute(statement, values)).one()
+    event_id = row[0]
+    transaction = session.get_transaction()
+    session.info["frontdesk_event_writer"] = transaction
+    for i, read in enumerate(reads, start=1):
+        session.info[read.key] = (transaction, read.load(row[i]))
+    # The row as written (not attached to the session: events are append-only, nothing
+    # changes it, and readers read the table).
+    event = Event(id=event_id, **values)
     pending = session.info.setdefault("frontdesk_events", [])
     pending.append(event)
     for listener in session.info.get(LISTENERS_KEY, ()):

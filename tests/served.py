@@ -86,9 +86,9 @@ async def under_attack(
     and three times the slowest of seven probes taken just before the attack; the stalls the
     attacks used to cause were 3-23 s, so this is a check that the server is not blocked,
     robust to a loaded machine (probes of 50-150 ms with spikes were seen), not a speed test.
-    The probe's connection is opened and warmed first, so the measurement is the request alone,
-    not a TCP handshake or the schema's first build.  Two probes go at once and the faster
-    counts (see below)."""
+    The probe's connection is opened and warmed first, so the measurement is the request
+    alone, not a TCP handshake or the schema's first build.  Two probes go at once and the
+    faster counts (see below)."""
     async with httpx.AsyncClient(timeout=30) as prober, httpx.AsyncClient(timeout=30) as twin:
         await probe(prober, base, token)
         await probe(twin, base, token)

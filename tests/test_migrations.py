@@ -25,11 +25,13 @@ import core.auth
 import core.models
 import core.webhooks
 import plugins.fitnessclub.models
+import plugins.ktv.models
 import plugins.realestate.models
 from core import migrate
 from core.contracts import MigrationBranch
 from core.db import Base, sync_url
-from core.plugins import PluginHost, create_plugin_manager
+from core.plugins import DEFAULT_PLUGINS, PluginHost, create_plugin_manager
+from plugins.ktv import hooks as ktv_hooks
 
 CORE_TABLES = {
     "sites",
@@ -213,7 +215,10 @@ def test_models_match_migrations(empty_url: str, engine: Engine) -> None:
     A difference means a model changed without a migration (or the reverse): add a revision
     to the owning branch (``core`` or the plugin's) rather than editing an applied one.
     """
-    host = _host()
+    # The KTV line (issue 16) is not registered yet (no entry point, not a default plugin), but
+    # its tables are on the metadata: migrate its branch too until the lead registers it.
+    extra = [] if "plugins.ktv.hooks" in DEFAULT_PLUGINS else [ktv_hooks]
+    host = PluginHost(create_plugin_manager(entry_points_group=None, extra=extra))
     host.set_enabled(host.installed)
     migrate.upgrade(empty_url, host)
     with engine.connect() as conn:

@@ -55,6 +55,6 @@ async def test_C_8_sweep_batches_read_the_partial_indexes_on_sqlite(fd: Frontdes
 
     statements = await _statements(fd, sweep)
     sweeps = [(q, p) for q, p in statements if "FROM complaints" in q]
-    assert len(sweeps) == 3  # one per watched deadline (nothing to mark)
+    assert len(sweeps) == len(svc.OverdueKind) == 4  # one per watched deadline (none to mark)
     for (sql, params), kind in zip(sweeps, svc.OverdueKind, strict=True):
         assert f"ix_complaints_{kind.value}_pending" in await _plan(fd, sql, params)

@@ -28,7 +28,8 @@ What is here, by purpose:
 * **Tables** — :data:`Base` (put your tables on it, prefixed with your line code),
   :class:`UTCDateTime`, and core's ORM models for reads and foreign keys (:class:`Site`,
   :class:`Staff`, :class:`Customer`, :class:`Visit`, the ledger's :class:`Penalty` and its
-  :class:`PenaltyRule`: read them, write through the services).
+  :class:`PenaltyRule`, the workforce's :class:`Booking` and :class:`BookingStatus` (KTV-11:
+  who booked the arriving guest): read them, write through the services).
 * **Services** (in the caller's transaction) — :func:`get_site`, :func:`get_staff`,
   :func:`add_staff`, :func:`register_customer`, :class:`CheckIn`, :func:`check_in_visit`,
   :func:`correct_visit`, :func:`issue_penalty`, :func:`revoke_penalty`, :func:`revoked_penalties`,
@@ -75,6 +76,8 @@ from core.decisions import Reason
 from core.errors import Conflict, FrontdeskError, InvalidInput, NotFound, PermissionDenied
 from core.hookspecs import LINE_HOOKS, hookimpl
 from core.models import (
+    Booking,
+    BookingStatus,
     Customer,
     CustomerClass,
     EmploymentStatus,
@@ -143,6 +146,8 @@ from core.plugin_api.services import (
 __all__ = [
     "LINE_HOOKS",
     "Base",
+    "Booking",
+    "BookingStatus",
     "CheckIn",
     "ComplaintPolicy",
     "Conflict",

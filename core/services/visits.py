@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import JSON, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.contracts import ReceptionContext, ReceptionOutcome, VisitRecorded
@@ -19,6 +19,7 @@ from core.models import (
     Customer,
     CustomerGroup,
     InquiryKind,
+    PluginState,
     Site,
     Visit,
     VisitChannel,
@@ -60,6 +61,27 @@ def business_date_of(
     return moment.astimezone(ZoneInfo(site.timezone)).date()
 
 
+async def _lock_site_reading_settings(
+    session: AsyncSession, site_id: int
+) -> tuple[Site, dict[str, dict[str, Any]]]:
+    """The site row locked as :func:`get_site` locks it, and every plugin's stored settings
+    (what :func:`load_settings` reads), in one statement: the settings ride along as a scalar
+    subquery (its rows are not locked).  One round trip fewer on every check-in (issue 8)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return await get_site(session, site_id, lock=True), await load_settings(session)
+    every = select(func.json_object_agg(PluginState.name, PluginState.settings)).scalar_subquery()
+    stmt = (
+        select(Site, type_coerce(every, JSON).label("settings"))
+        .where(Site.id == site_id)
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as get_site(lock=True)
+    )
+    row = (await session.execute(stmt)).first()
+    if row is None:
+        raise NotFound(f"site {site_id} does not exist", code="SITE_NOT_FOUND", field="siteId")
+    stored = row[1] or {}
+    return row[0], {name: dict(value) for name, value in stored.items() if value}
+
+
 async def check_in_visit(
     session: AsyncSession, host: PluginHost, check_in: CheckIn, now: datetime
 ) -> tuple[Visit, ReceptionOutcome | None]:
@@ -68,7 +90,7 @@ async def check_in_visit(
     Takes the site's lock first, so concurrent check-ins at one site are serialised and a
     rotation never hands out the same turn twice.
     """
-    site = await get_site(session, check_in.site_id, lock=True)
+    site, settings = await _lock_site_reading_settings(session, check_in.site_id)
     if site.business_line not in host.enabled_lines():
         raise InvalidInput(
             f"site {site.id} belongs to the disabled business line {site.business_line!r}; "
@@ -114,7 +136,6 @@ async def check_in_visit(
                     owner_from_group = True
     if check_in.named_staff_id is not None:
         await get_staff_at(session, check_in.named_staff_id, site.id, "namedStaffId")
-    settings = await load_settings(session)
     business_date = business_date_of(host, site, arrived_at, settings)
     context = ReceptionContext(
         session=session,

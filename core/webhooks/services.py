@@ -3,17 +3,18 @@ row per matching active endpoint, in the event's transaction."""
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import JSON, ColumnElement, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core import netguard
 from core.errors import InvalidInput, NotFound
+from core.events import FirstEventRead
 from core.models import Event
 from core.webhooks.tables import PENDING, WebhookDelivery, WebhookEndpoint
 
@@ -30,9 +31,31 @@ def wants(event_types: list[str], event_type: str) -> bool:
     return False
 
 
+_ENDPOINTS_KEY = "frontdesk_webhook_endpoints"
+
+
+@functools.cache
+def _active_endpoints_column(dialect: str) -> ColumnElement[Any] | None:
+    """The active endpoints as one JSON value ``[[id, event_types], …]`` (PostgreSQL), read
+    with the transaction's first event row (``core.events.FirstEventRead``)."""
+    if dialect != "postgresql":
+        return None
+    pairs = func.json_agg(func.json_build_array(WebhookEndpoint.id, WebhookEndpoint.event_types))
+    return type_coerce(
+        select(pairs).where(WebhookEndpoint.active.is_(True)).scalar_subquery(), JSON
+    )
+
+
+def _load_endpoints(value: Any) -> list[tuple[int, list[str]]]:
+    return [(int(i), list(types or [])) for i, types in value or []]
+
+
 async def enqueue_deliveries(session: AsyncSession, event: Event) -> None:
-    """Queue ``event`` for every active endpoint that wants it (in the event's transaction)."""
-    cache_key = "frontdesk_webhook_endpoints"
+    """Queue ``event`` for every active endpoint that wants it (in the event's transaction).
+
+    The endpoints are read once per transaction: with its first event row on PostgreSQL
+    (``first_event_read``), else on their own here."""
+    cache_key = _ENDPOINTS_KEY
     transaction = session.get_transaction()
     cached = session.info.get(cache_key)
     if cached is None or cached[0] is not transaction:
@@ -59,6 +82,11 @@ async def enqueue_deliveries(session: AsyncSession, event: Event) -> None:
                     created_at=now,
                 )
             )
+
+
+enqueue_deliveries.first_event_read = FirstEventRead(  # type: ignore[attr-defined]
+    key=_ENDPOINTS_KEY, column=_active_endpoints_column, load=_load_endpoints
+)
 
 
 # --- services (what the GraphQL mutations call) ----------------------------------------------

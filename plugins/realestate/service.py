@@ -9,7 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import JSON, and_, func, literal, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugin_api import (
@@ -188,6 +188,32 @@ class StaffRef(str):
         return self.name
 
 
+async def load_day_and_site_names(
+    session: AsyncSession, site: Site, day: date
+) -> tuple[dict[str, str], RotationDay | None]:
+    """Every staff name at ``site`` (``{id: name}``), and the day's stored rotation row into
+    the session (so :func:`rotation_day` finds it without a statement while the caller holds
+    the returned row: the session's identity map is weak): one round trip instead of two on
+    every check-in (issue 8).  The row is read as ``session.get`` reads it (no lock: the
+    caller holds the site's)."""
+    if session.get_bind().dialect.name == "postgresql":
+        every = func.json_object_agg(Staff.id, Staff.name)
+    else:
+        every = func.json_group_object(Staff.id, Staff.name)
+    names = type_coerce(select(every).where(Staff.site_id == site.id).scalar_subquery(), JSON)
+    one = select(literal(1).label("one")).subquery("one")
+    stmt = (
+        select(RotationDay, names.label("names"))
+        .select_from(one)
+        .outerjoin(
+            RotationDay,
+            and_(RotationDay.site_id == site.id, RotationDay.business_date == day),
+        )
+    )
+    found = (await session.execute(stmt)).one()
+    return {str(i): name for i, name in (found[1] or {}).items()}, found[0]
+
+
 def named_state(state: rules.RotationState, names: dict[str, str]) -> rules.RotationState:
     def ref(staff: str) -> StaffRef:
         return StaffRef(staff, names.get(staff, f"staff {staff}"))
@@ -238,11 +264,14 @@ async def receive_visit(context: ReceptionContext) -> ReceptionOutcome:
     # The settings core read for this check-in (the business date came from the same read).
     policy = policy_of(context.settings)
     local_now = local_time(site, context.now)
+    at_site, _stored = await load_day_and_site_names(session, site, context.business_date)
     row, state = await rotation_day(session, site, context.business_date, context.now)
     try:
         facts = visit_facts(context)
         wanted = {*state.order, facts.named_staff_id or "", facts.original_staff_id or ""}
-        names = await staff_names(session, wanted)
+        # Names of staff at another site (an owner moved since) are read on their own.
+        elsewhere = {i for i in wanted if i and i not in at_site}
+        names = {**at_site, **(await staff_names(session, elsewhere))} if elsewhere else at_site
         state = named_state(state, names)
         facts = replace(
             facts,

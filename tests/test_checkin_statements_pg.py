@@ -1,0 +1,130 @@
+"""Issue 8 ("Speed"): the SQL a real-estate check-in costs on PostgreSQL, counted, so that
+statements removed from the hot path cannot creep back unnoticed.
+
+The count is the statements the driver executes for one ``checkInVisit`` after the day's
+rotation exists (RE-1), through the served schema in process (no HTTP token lookup, which
+``bench/profile_checkins.py`` adds).  BEGIN/COMMIT and the pool's pre-ping are not
+statements here.  The answer (receiver, RE-1 turns) is checked beside the count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from conftest import Client, start_frontdesk
+from helpers import add_staff, make_site
+from sqlalchemy import event
+
+pytestmark = pytest.mark.postgres
+
+CHECK_IN = """
+mutation($site: ID!) {
+  checkInVisit(input: {siteId: $site}) {
+    visit { id receiver { id name } counted }
+    decision { rule message }
+  }
+}"""
+
+# Statements of one check-in, in the order they run (see bench/README.md, "check-ins"):
+# site row FOR NO KEY UPDATE (with the plugins' settings), rotation day, staff names,
+# INSERT visit, UPDATE rotation day, INSERT reception, the event writer's shared advisory
+# lock, INSERT event, active webhook endpoints, the answer's re-read, INSERT audit.
+MAX_STATEMENTS = 8
+
+
+@contextmanager
+def counting(engine: Any) -> Iterator[list[str]]:
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_a: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+
+
+async def test_a_check_in_costs_at_most_the_counted_statements(pg_url: str) -> None:
+    fd = await start_frontdesk(pg_url)
+    try:
+        client = Client(fd)
+        site = await make_site(client)
+        staff = [await add_staff(client, site, f"Sales {i}") for i in range(3)]
+        first = (await client.data(CHECK_IN, {"site": site}))["checkInVisit"]
+        with counting(fd.db.engine) as seen:
+            second = (await client.data(CHECK_IN, {"site": site}))["checkInVisit"]
+        # RE-1: turns in staff order, one each; the answer is the stored visit's.
+        assert first["visit"]["receiver"]["id"] == staff[0]
+        assert second["visit"]["receiver"]["id"] == staff[1]
+        assert second["visit"]["receiver"]["name"] == "Sales 1"
+        assert second["visit"]["counted"] is True
+        assert second["decision"]["rule"] == "RE-1"
+        assert len(seen) <= MAX_STATEMENTS, "\n".join(seen)
+    finally:
+        await fd.stop()
+
+
+REGISTER = """
+mutation($url: String!, $types: [String!]!) {
+  registerWebhookEndpoint(input: {url: $url, eventTypes: $types}) { endpoint { id } }
+}"""
+PAUSE = """mutation($id: ID!, $on: Boolean) {
+  updateWebhookEndpoint(input: {id: $id, active: $on}) { active } }"""
+
+
+async def queued_for(fd: Any, visit_id: str) -> list[tuple[int, str]]:
+    """(endpoint id, event type) of the deliveries queued for the check-in of ``visit_id``."""
+    from sqlalchemy import select
+
+    from core.models import Event
+    from core.webhooks import WebhookDelivery
+
+    async with fd.db.session() as s:
+        rows = await s.execute(
+            select(WebhookDelivery.endpoint_id, WebhookDelivery.event_type)
+            .join(Event, Event.id == WebhookDelivery.event_id)
+            .where(Event.subject_id == int(visit_id), Event.stream == "visits")
+            .order_by(WebhookDelivery.endpoint_id)
+        )
+        return [(e, t) for e, t in rows.all()]
+
+
+async def test_endpoints_read_with_the_event_row_take_effect_on_the_next_check_in(
+    pg_url: str,
+) -> None:
+    """The active webhook endpoints are read with the transaction's first event row
+    (``core.events.FirstEventRead``), not cached across transactions: an endpoint
+    registered, or paused, takes effect on the very next check-in, as before."""
+    # The receiver address is never called here (no dispatcher runs); loopback is allowed.
+    fd = await start_frontdesk(pg_url, webhook_allow=("127.0.0.1/32",))
+    try:
+        client = Client(fd)
+        site = await make_site(client)
+        await add_staff(client, site, "Sales 0")
+        first = (await client.data(CHECK_IN, {"site": site}))["checkInVisit"]
+        assert await queued_for(fd, first["visit"]["id"]) == []
+        url = "http://127.0.0.1:9/hook"
+        visits = (await client.data(REGISTER, {"url": url, "types": ["visit.*"]}))[
+            "registerWebhookEndpoint"
+        ]["endpoint"]["id"]
+        every = (await client.data(REGISTER, {"url": url, "types": ["*"]}))[
+            "registerWebhookEndpoint"
+        ]["endpoint"]["id"]
+        await client.data(REGISTER, {"url": url, "types": ["complaint.*"]})
+        with counting(fd.db.engine) as seen:
+            second = (await client.data(CHECK_IN, {"site": site}))["checkInVisit"]
+        # The same reads; one more write: the deliveries' INSERT.
+        assert len(seen) <= MAX_STATEMENTS + 1, "\n".join(seen)
+        assert not any("FROM webhook_endpoints" in q and q.startswith("SELECT") for q in seen)
+        both = sorted([(int(visits), "visit.checked_in"), (int(every), "visit.checked_in")])
+        assert await queued_for(fd, second["visit"]["id"]) == both
+        await client.data(PAUSE, {"id": visits, "on": False})
+        third = (await client.data(CHECK_IN, {"site": site}))["checkInVisit"]
+        assert await queued_for(fd, third["visit"]["id"]) == [(int(every), "visit.checked_in")]
+    finally:
+        await fd.stop()
