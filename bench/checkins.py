@@ -41,15 +41,17 @@ from core import migrate
 from core.db import sync_url
 
 ROOT = Path(__file__).resolve().parent.parent
-CHECK_IN = "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } } }"
+CHECK_IN = (
+    "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } userErrors { code } } }"
+)
 FILE = (
     "mutation($s: ID!, $t: ID!) { fileComplaint(input: {siteId: $s, channel: IN_PERSON, "
-    'category: "service", description: "slow", customerName: "Sun", takenById: $t}) '
-    "{ complaint { id } } }"
+    'category: "service", description: "slow", customerName: "Sun", actingStaffId: $t}) '
+    "{ complaint { id } userErrors { code } } }"
 )
 ACK = (
     "mutation($c: ID!, $t: ID!) { transitionComplaint(input: {complaintId: $c, "
-    "to: ACKNOWLEDGED, actorStaffId: $t}) { complaint { status } } }"
+    "to: ACKNOWLEDGED, actingStaffId: $t}) { complaint { status } userErrors { code } } }"
 )
 
 
@@ -157,8 +159,15 @@ async def _fire(
                         "/graphql", json={"query": query, "variables": variables}, headers=headers
                     )
                     body = r.json()
-                    if r.status_code != 200 or body.get("errors"):
-                        errors.append(body.get("errors") or r.status_code)
+                    # Schema 1.0: a refusal is the payload's userErrors, counted as an error.
+                    refused = [
+                        e
+                        for v in (body.get("data") or {}).values()
+                        if isinstance(v, dict)
+                        for e in v.get("userErrors") or ()
+                    ]
+                    if r.status_code != 200 or body.get("errors") or refused:
+                        errors.append(body.get("errors") or refused or r.status_code)
                 except Exception as exc:  # noqa: BLE001 - counted
                     errors.append(repr(exc))
                 latencies.append(time.perf_counter() - t0)

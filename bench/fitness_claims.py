@@ -61,15 +61,19 @@ CONSULTANTS = 50
 HISTORY_CUSTOMERS = 10_000
 SALES = 5_000
 
-SHEET = """mutation($input: FollowUpSheetInput!) { recordFollowUpSheet(input: $input) { id } }"""
-CHECK_IN = (
-    """mutation($input: CheckInVisitInput!) { checkInVisit(input: $input) { visit { id } } }"""
-)
-SALE = """mutation($input: CardSaleInput!) { recordCardSale(input: $input) { id } }"""
+SHEET = """mutation($input: RecordFollowUpSheetInput!) { recordFollowUpSheet(input: $input) {
+  sheet { id } userErrors { field message code } } }"""
+CHECK_IN = """mutation($input: CheckInVisitInput!) { checkInVisit(input: $input) { visit { id }
+      userErrors { field message code } } }"""
+SALE = """mutation($input: RecordCardSaleInput!) { recordCardSale(input: $input) { sale { id }
+  userErrors { field message code } } }"""
 REGISTER = """mutation($s: ID!, $n: String!, $p: String) {
-  registerCustomer(input: {siteId: $s, name: $n, phone: $p}) { id } }"""
-CLAIM = """mutation($sale: ID!, $who: ID!) { claimSale(input: {saleId: $sale, claimantId: $who}) {
-  claim { outcome evidence decision { rule message } } sale { shares { staffId share } } } }"""
+  registerCustomer(input: {siteId: $s, name: $n, phone: $p}) { customer { id } userErrors { field
+    message code } } }"""
+CLAIM = """mutation($sale: ID!, $who: ID!) { claimSale(input: {saleId: $sale, claimantId: $who})
+  { result {
+  claim { outcome evidence decision { rule message } } sale { shares { staffId share } } }
+    userErrors { field message code } } }"""
 REPORT = """query($s: ID!) { fitnessMonthReport(siteId: $s, month: "2026-11-01") {
   sales totalPrice lines { staffId name sales wholeSales halfSales totalShare followUpRights
   fines totalFines } } }"""
@@ -211,13 +215,13 @@ async def claims(bench: Bench, site: str, staff: list[int], count: int, tag: str
         sale = {"siteId": site, "closerId": b, "buyerId": customer, "price": "3680.00"}
         sale |= {"surname": "Liu", "phone": phone}
         sold = await bench.run(SALE, {"input": sale}, datetime(2026, 11, 23, 15, tzinfo=TZ))
-        variables = {"sale": sold["recordCardSale"]["id"], "who": a}
+        variables = {"sale": sold["recordCardSale"]["sale"]["id"], "who": a}
         with bench.counting() as statements:
             started = time.perf_counter()
             decided = await bench.run(CLAIM, variables)
             timings.append((time.perf_counter() - started) * 1000)
         per_claim.append(len(statements))
-        claim = decided["claimSale"]["claim"]
+        claim = decided["claimSale"]["result"]["claim"]
         outcomes.add((claim["outcome"], claim["decision"]["rule"]))
     return {
         "statements": sorted(set(per_claim)),
@@ -305,7 +309,7 @@ async def main(kind: str, n_claims: int, history: int) -> int:
             await grow_history(fd, site_id, staff, history)
             large = await claims(bench, site, staff, n_claims, "2")
             print(f"database: {kind}; {CONSULTANTS} consultants; clock {NOW.isoformat()}")
-            print("claimSale (对单), one decision per request:")
+            print("claimSale(对单), one decision per request:")
             for label, got in ((f"{100:>7,} prior sheets", small), (f"{history:>7,}", large)):
                 print(
                     f"  {label}: statements {got['statements']}, "

@@ -92,10 +92,11 @@ OVERDUE = """query($site: ID!) { overdueComplaints(siteId: $site, first: 100) {
   complaint { id number } } }"""
 STATISTICS = """query($site: ID!, $start: Date!) {
   complaintStatistics(siteId: $site, period: MONTH, start: $start) { total } }"""
-CHECK_IN = """mutation($site: ID!) { checkInVisit(input: {siteId: $site}) { visit { id } } }"""
+CHECK_IN = """mutation($site: ID!) { checkInVisit(input: {siteId: $site}) { visit { id }
+  userErrors { field message code } } }"""
 FILE = """mutation($site: ID!, $taker: ID!) { fileComplaint(input: {siteId: $site,
   channel: IN_PERSON, category: "service", description: "slow", customerName: "Sun",
-  takenById: $taker}) { complaint { id } } }"""
+  actingStaffId: $taker}) { complaint { id } userErrors { field message code } } }"""
 
 
 SWEEPER = """

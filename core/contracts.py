@@ -296,3 +296,33 @@ class LineInputReceived:
     subject_id: int
     value: Any
     now: datetime
+
+
+@dataclass(frozen=True)
+class LineErrorCode:
+    """An error code a line raises (``frontdesk_error_codes``), published in the schema.
+
+    Every code a line's mutations raise is a value of the line's ``<Line>ErrorCode`` enum
+    (with core's common and penalty codes).  ``also_in`` names the core domains whose
+    mutations the line's hooks can refuse with it — ``"Visit"`` for a check-in refused by
+    ``frontdesk_receive_visit``, ``"Directory"``, ``"Complaint"`` — so the code is in
+    ``VisitErrorCode`` … too (issue 17)."""
+
+    code: str
+    description: str
+    also_in: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class LineMutation:
+    """A line's mutation as declared with :func:`line_mutation`; ``schema.build`` makes it a
+    field following the schema 1.0 convention (``<Name>Input``, ``<Name>Payload``)."""
+
+    resolver: Callable[..., Any]
+    name: str
+    description: str
+    permission: str
+    input_type: type
+    result_type: Any
+    result_field: str
+    result_description: str

@@ -14,8 +14,10 @@ Conventions (after pytest and Datasette):
 * Hooks that need the database may be written ``async def`` (or return an awaitable); core
   awaits it inside the caller's transaction, so the plugin's rows commit or roll back with the
   core change.  :func:`frontdesk_business_date` is the exception: it must answer synchronously.
-* Disabled plugins are left out of every call except the metadata and migration hooks, so a
-  disabled business line changes nothing while its data stays in place.
+* Disabled plugins are left out of every call except the metadata and migration hooks and
+  the GraphQL declarations (``frontdesk_graphql_*``, ``frontdesk_error_codes``: the schema of
+  an installation does not change when a line is switched off; its fields answer
+  LINE_DISABLED), so a disabled business line changes nothing while its data stays in place.
 
 Every spec here has documentation (this docstring) and a test; ``tests/test_hookspecs.py``
 fails when one is missing either.
@@ -35,6 +37,7 @@ if TYPE_CHECKING:
         ComplaintPolicy,
         DemoContext,
         DomainEvent,
+        LineErrorCode,
         LineInput,
         LineInputReceived,
         MigrationBranch,
@@ -274,7 +277,18 @@ def frontdesk_graphql_queries() -> list[Any]:
 
 @hookspec
 def frontdesk_graphql_mutations() -> list[Any]:
-    """Return root ``Mutation`` fields (``strawberry.mutation(resolver=..., name=...)``)."""
+    """Return root ``Mutation`` fields declared with ``core.plugin_api.line_mutation``: each
+    gets ``<Name>Input``/``<Name>Payload`` and typed ``userErrors`` (schema 1.0)."""
+
+
+@hookspec
+def frontdesk_error_codes() -> list[LineErrorCode]:
+    """Return the error codes this line raises (``LineErrorCode``: code, description, the
+    core domains whose mutations its hooks refuse with it).  They are the values of the
+    line's ``<Line>ErrorCode`` enum, and of core's ``VisitErrorCode`` … for ``also_in``; a
+    code raised by a line mutation and not declared is answered as a generic code (and
+    logged).  Called for every installed line, enabled or not: the schema does not change
+    when a line is switched off."""
 
 
 @hookspec

@@ -296,6 +296,39 @@ class GraphQLErrors(AssertionError):
     """An operation the test expected to succeed answered with errors (message, extensions)."""
 
 
+@dataclass(frozen=True)
+class UserError:
+    """One of a mutation payload's ``userErrors`` (schema 1.0): ``code``, ``message``,
+    ``field`` (path into the input), ``rule``; ``extensions`` mirrors a top-level error's
+    (``{"code": …, "field": …}``) so a test can read either the same way."""
+
+    code: str
+    message: str
+    field: list[str] | None = None
+    rule: str | None = None
+
+    @property
+    def extensions(self) -> dict[str, Any]:
+        return {"code": self.code, "field": self.field, "rule": self.rule}
+
+
+def user_errors_of(data: Any) -> list[UserError]:
+    """The ``userErrors`` in the root fields of ``data`` (a mutation's payload)."""
+    out: list[UserError] = []
+    for value in (data or {}).values():
+        if isinstance(value, dict):
+            for e in value.get("userErrors") or ():
+                out.append(
+                    UserError(
+                        code=e.get("code", ""),
+                        message=e.get("message", ""),
+                        field=e.get("field"),
+                        rule=e.get("rule"),
+                    )
+                )
+    return out
+
+
 @dataclass
 class FrontdeskClient:
     """Executes GraphQL operations in process against ``app.schema``, as ``actor`` at ``now``.
@@ -320,16 +353,38 @@ class FrontdeskClient:
         )
 
     async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """``result.data`` of an operation that must succeed: no top-level error and no
+        ``userErrors`` in a mutation's payload (else :class:`GraphQLErrors`)."""
         result = await self.execute(query, variables)
         if result.errors:
             raise GraphQLErrors([(e.message, e.extensions) for e in result.errors])
+        refused = user_errors_of(result.data)
+        if refused:
+            raise GraphQLErrors([(e.message, e.extensions) for e in refused])
         return result.data
 
     async def error(self, query: str, variables: dict[str, Any] | None = None) -> Any:
-        """The first error (a ``GraphQLError``: ``.message``, ``.extensions["code"]``)."""
+        """The first error of an operation that must fail: a top-level error (a
+        ``GraphQLError``) or else the first of a mutation payload's ``userErrors`` (select
+        ``userErrors { field message code }``) as a :class:`UserError`; both have
+        ``.message`` and ``.extensions["code"]``."""
         result = await self.execute(query, variables)
-        assert result.errors, f"expected an error, got data {result.data}"
-        return result.errors[0]
+        if result.errors:
+            return result.errors[0]
+        refused = user_errors_of(result.data)
+        assert refused, f"expected an error or userErrors, got data {result.data}"
+        return refused[0]
+
+    async def user_errors(
+        self, query: str, variables: dict[str, Any] | None = None
+    ) -> list[UserError]:
+        """The ``userErrors`` of a mutation that must be refused as a user's mistake (no
+        top-level error)."""
+        result = await self.execute(query, variables)
+        assert not result.errors, f"expected userErrors, got errors {result.errors}"
+        refused = user_errors_of(result.data)
+        assert refused, f"expected userErrors, got data {result.data}"
+        return refused
 
     def as_role(self, role: str, name: str | None = None) -> FrontdeskClient:
         from core.auth import Actor, Role

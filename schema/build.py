@@ -32,7 +32,12 @@ from graphql import (
 )
 from graphql.validation import MaxIntrospectionDepthRule
 from strawberry.annotation import StrawberryAnnotation
-from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.extensions import (
+    AddValidationRules,
+    FieldExtension,
+    MaxAliasesLimiter,
+    QueryDepthLimiter,
+)
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 from strawberry.types.execution import ExecutionResult, PreExecutionError
@@ -45,13 +50,18 @@ from core.auth import (
     record_audit,
     require,
 )
-from core.contracts import LineInput
+from core.contracts import LineErrorCode, LineInput, LineMutation
 from core.errors import (
+    COMMON_CODES,
+    DOMAIN_CODES,
+    PENALTY_CODES,
     RETRY_AFTER_SECONDS,
     Conflict,
     FrontdeskError,
     InvalidInput,
+    LineDisabled,
     PluginError,
+    domain_codes,
 )
 from core.graphql.accel import execution_context_class
 from core.graphql.complaints import FileComplaintInput
@@ -68,13 +78,15 @@ from core.graphql.loading import KNOWN_METADATA, prefetch_key
 from core.graphql.mutations import (
     CHECK_IN_CORE_FIELDS,
     AddStaffInput,
+    CheckInVisitPayload,
     CreateSiteInput,
     RegisterCustomerInput,
     check_in_visit_resolver,
 )
 from core.graphql.roots import MUTATION_MIXINS, QUERY_MIXINS, SUBSCRIPTION_MIXINS
 from core.graphql.scalars import SCALAR_MAP
-from core.graphql.types import EXTENSIBLE_TYPES, CheckInResult
+from core.graphql.types import EXTENSIBLE_TYPES
+from core.graphql.user_errors import DOMAIN_ATTR, payload, refused_payload, user_error_type
 from core.plugins import PluginHost, create_plugin_manager
 from core.runtime import CURRENT_MUTATION, MutationFrame
 from core.services.complaints.common import RECORDED_BY
@@ -103,8 +115,12 @@ class FrontdeskSchema(strawberry.Schema):
         settings: Settings | None = None,
         line_fields: dict[str, list[StrawberryField]] | None = None,
         line_inputs: dict[str, dict[str, str]] | None = None,
+        user_error_types: dict[str, type] | None = None,
         **kwargs: Any,
     ) -> None:
+        # {domain: <Domain>UserError} of this schema: the lines' own, and core domains whose
+        # enums the installed lines extend (core.graphql.user_errors.error_type_for).
+        self.user_error_types: dict[str, type] = user_error_types or {}
         # {input name: {line field: business line}} for core.graphql.line_inputs.
         self.line_inputs: dict[str, dict[str, str]] = line_inputs or {}
         self.enabled_plugins = enabled
@@ -313,13 +329,160 @@ class FrontdeskSchema(strawberry.Schema):
                 error.message = _SUGGESTION.sub("", error.message)
 
     def get_fields(self, type_definition: Any) -> list[StrawberryField]:
+        fields = list(type_definition.fields)
+        domain = getattr(type_definition.origin, DOMAIN_ATTR, None)
+        if domain is not None and domain in self.user_error_types:
+            # A core payload whose domain the installed lines extend: this schema's enum.
+            fields = [_retyped_user_errors(f, self.user_error_types[domain]) for f in fields]
         extra = self.line_fields.get(type_definition.name)
         if not extra or type_definition.is_input:
-            return list(type_definition.fields)
-        return [*type_definition.fields, *extra]
+            return fields
+        return [*fields, *extra]
 
 
 _SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+
+
+def _retyped_user_errors(field: StrawberryField, error_type: type) -> StrawberryField:
+    if field.python_name != "user_errors":
+        return field
+    field = copy.copy(field)
+    field.type = list[error_type]  # type: ignore[valid-type]
+    return field
+
+
+# --- a stable schema per installation (issue 17) ----------------------------------------------
+# Every installed line's types and fields are in the schema whether the line is enabled or
+# not: a generated client never breaks when an operator switches a line.  A disabled line's
+# fields answer null with LINE_DISABLED (its mutations: a LINE_DISABLED user error) without
+# running, and nothing is prefetched for them.
+
+
+class _LineDisabledExtension(FieldExtension):
+    def __init__(self, plugin: str) -> None:
+        self.plugin = plugin
+
+    def _refuse(self) -> Any:
+        raise LineDisabled(
+            f"the {self.plugin} line is switched off on this installation; an administrator "
+            f"enables it with setPluginEnabled",
+            line=self.plugin,
+        )
+
+    def resolve(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        return self._refuse()
+
+    async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        return self._refuse()
+
+
+def _disabled(field: StrawberryField, plugin: str) -> StrawberryField:
+    """``field`` of a disabled plugin: same type and arguments, answers LINE_DISABLED."""
+    field = copy.copy(field)
+    field.metadata = {
+        k: v for k, v in (field.metadata or {}).items() if k not in ("prefetch", "prefetch_join")
+    }
+    field.extensions = [_LineDisabledExtension(plugin)]
+    return field
+
+
+def _pascal(code: str) -> str:
+    return "".join(p[:1].upper() + p[1:] for p in re.split(r"[^A-Za-z0-9]+", code) if p)
+
+
+def _line_error_codes(host: PluginHost) -> dict[str, list[LineErrorCode]]:
+    """``{plugin: [LineErrorCode]}`` of every installed plugin, checked."""
+    out: dict[str, list[LineErrorCode]] = {}
+    for plugin, declared in _contributions(host, "frontdesk_error_codes", enabled_only=False):
+        if not isinstance(declared, list | tuple) or not all(
+            isinstance(d, LineErrorCode) for d in declared
+        ):
+            raise PluginError(
+                f"plugin {plugin!r}: frontdesk_error_codes returns a list of "
+                "core.plugin_api.LineErrorCode",
+                code="PLUGIN_CONTRACT_VIOLATION",
+            )
+        for d in declared:
+            if not re.fullmatch(r"[A-Z][A-Z0-9_]*", d.code) or not d.description:
+                raise PluginError(
+                    f"plugin {plugin!r}: error code {d.code!r} must be UPPER_SNAKE_CASE with "
+                    "a description",
+                    code="PLUGIN_CONTRACT_VIOLATION",
+                )
+            unknown = set(d.also_in) - set(DOMAIN_CODES)
+            if unknown:
+                raise PluginError(
+                    f"plugin {plugin!r}: {d.code} also_in names unknown domains "
+                    f"{sorted(unknown)} (core domains: {', '.join(DOMAIN_CODES)})",
+                    code="PLUGIN_CONTRACT_VIOLATION",
+                )
+        out[plugin] = list(declared)
+    return out
+
+
+def _user_error_types(
+    host: PluginHost, declared: dict[str, list[LineErrorCode]]
+) -> tuple[dict[str, type], dict[str, type]]:
+    """(``{plugin: <Line>UserError}``, ``{core domain: extended <Domain>UserError}``)."""
+    lines: dict[str, type] = {}
+    extended: dict[str, dict[str, str]] = defaultdict(dict)
+    for plugin in sorted(host.installed):
+        codes = {**COMMON_CODES, **PENALTY_CODES}
+        for d in declared.get(plugin, ()):
+            codes[d.code] = d.description
+            for domain in d.also_in:
+                extended[domain][d.code] = f"{d.description} ({plugin} line)"
+        lines[plugin] = user_error_type(
+            _pascal(plugin),
+            codes,
+            f"The {plugin} line's mutations (its codes: frontdesk_error_codes).",
+        )
+    core: dict[str, type] = {}
+    for domain, extra in extended.items():
+        codes = domain_codes(domain)
+        for code, description in extra.items():
+            codes.setdefault(code, description)
+        core[domain] = user_error_type(domain, codes, DOMAIN_CODES[domain][0])
+    return lines, core
+
+
+def _line_mutation_field(spec: Any, error_type: type, domain: str) -> StrawberryField:
+    """A line's :class:`~core.plugin_api.graphql.LineMutation` as a field following the
+    convention: ``<Name>Input``, ``<Name>Payload`` with typed user errors."""
+    pascal = spec.name[:1].upper() + spec.name[1:]
+    input_name = f"{pascal}Input"
+    base = spec.input_type
+    base_def = base.__strawberry_definition__
+    if base_def.name == input_name:
+        input_cls = base
+    else:
+        input_cls = strawberry.input(
+            type(input_name, (base,), {}),
+            name=input_name,
+            description=base_def.description or f"Input of `{spec.name}`.",
+        )
+    payload_cls = payload(
+        spec.name,
+        domain,
+        {spec.result_field: (spec.result_type, spec.result_description)},
+        user_error=error_type,
+    )
+    resolver = spec.resolver
+    attr = spec.result_field
+
+    async def run(info: Info, input: input_cls) -> payload_cls:  # type: ignore[valid-type]
+        value = resolver(info, input)
+        if inspect.isawaitable(value):
+            value = await value
+        return payload_cls(**{attr: value})
+
+    run.__name__ = run.__qualname__ = spec.name
+    return strawberry.mutation(
+        resolver=run,
+        name=spec.name,
+        description=spec.description,
+        metadata={"permission": spec.permission},
+    )
 
 
 _log = logging.getLogger("frontdesk.audit")
@@ -485,6 +648,12 @@ def _audited(name: str, resolve: Any) -> Any:
                 value = await value
             return value
         except Exception as exc:
+            # Issue 17: a client's mistake is answered as the payload's userErrors (the
+            # transaction rolled back; the refusal's audit row is written by _audit).
+            answer = refused_payload(info, exc, kwargs)
+            if answer is not None:
+                frame.error_code = getattr(exc, "code", None) or answer.user_errors[0].code.value
+                return answer
             frame.error_code = exc.code if isinstance(exc, FrontdeskError) else "INTERNAL_ERROR"
             raise
         finally:
@@ -569,7 +738,7 @@ def _line_type_fields(host: PluginHost) -> dict[str, list[StrawberryField]]:
         for f in cls.__strawberry_definition__.fields:
             owners[type_name][f.graphql_name or _camel(f.python_name)].append("core")
     for plugin, declared in _contributions(
-        host, "frontdesk_graphql_type_fields", enabled_only=True
+        host, "frontdesk_graphql_type_fields", enabled_only=False
     ):
         pairs = (
             [(t, f) for t, fields in declared.items() for f in fields]
@@ -591,6 +760,8 @@ def _line_type_fields(host: PluginHost) -> dict[str, list[StrawberryField]]:
             field.origin = cls
             field.metadata = {**(field.metadata or {}), PLUGIN_KEY: plugin}
             owners[type_name][field.graphql_name or _camel(name)].append(f"plugin {plugin!r}")
+            if plugin not in host.enabled:
+                field = _disabled(field, plugin)
             out[type_name].append(field)
     for type_name, per in owners.items():
         _check_clashes(type_name, per)
@@ -624,6 +795,7 @@ def _root(
     bases: list[type],
     plugin_fields: list[tuple[str, Any]],
     overrides: dict[str, Any] | None = None,
+    enabled: frozenset[str] | None = None,
 ) -> type:
     namespace: dict[str, Any] = dict(overrides or {})
     owners: dict[str, list[str]] = defaultdict(list)
@@ -635,6 +807,8 @@ def _root(
             if plugin != "core":
                 _check_metadata(plugin, f"{name}.{_field_name(field)}", field)
             field = copy.copy(field)
+            if plugin != "core" and enabled is not None and plugin not in enabled:
+                field = _disabled(field, plugin)
             attr = _field_name(field)
             owners[field.graphql_name or _camel(attr)].append(f"plugin {plugin!r}")
             namespace[attr] = field
@@ -646,7 +820,7 @@ def _line_inputs(host: PluginHost) -> dict[str, list[tuple[str, LineInput]]]:
     """``{input name: [(plugin, LineInput)]}`` of the enabled lines, checked."""
     out: dict[str, list[tuple[str, LineInput]]] = defaultdict(list)
     for plugin, declared in _contributions(
-        host, "frontdesk_graphql_input_fields", enabled_only=True
+        host, "frontdesk_graphql_input_fields", enabled_only=False
     ):
         if not isinstance(declared, list | tuple) or not all(
             isinstance(d, LineInput) for d in declared
@@ -703,7 +877,12 @@ def _check_in_input(
     line_namespace, owners = _input_namespace("CheckInVisitInput", set(annotations), extra, host)
     annotations.update(line_namespace.pop("__annotations__"))
     namespace.update(line_namespace)
-    cls = strawberry.input(type("CheckInVisitInput", (), namespace), name="CheckInVisitInput")
+    cls = strawberry.input(
+        type("CheckInVisitInput", (), namespace),
+        name="CheckInVisitInput",
+        description="Input of `checkInVisit`: core's facts, and one field per installed line "
+        "for its own facts (only the site's line's field may be set).",
+    )
     return cls, owners
 
 
@@ -747,7 +926,7 @@ def _retargeted(bases: list[type], classes: dict[type, type]) -> dict[str, Any]:
 
 
 def _check_in_field(input_cls: type) -> Any:
-    async def check_in_visit(info: Info, input: input_cls) -> CheckInResult:  # type: ignore[valid-type]
+    async def check_in_visit(info: Info, input: input_cls) -> CheckInVisitPayload:  # type: ignore[valid-type]
         return await check_in_visit_resolver(info, input)
 
     return strawberry.mutation(
@@ -763,9 +942,23 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
     line_fields = _line_type_fields(host)
 
     query = _root(
-        "Query", QUERY_MIXINS, _contributions(host, "frontdesk_graphql_queries", enabled_only=True)
+        "Query",
+        QUERY_MIXINS,
+        _contributions(host, "frontdesk_graphql_queries", enabled_only=False),
+        enabled=enabled,
     )
-    mutation_fields = _contributions(host, "frontdesk_graphql_mutations", enabled_only=True)
+    line_errors, core_errors = _user_error_types(host, _line_error_codes(host))
+    user_error_types = {**core_errors}
+    mutation_fields = []
+    for plugin, declared in _contributions(host, "frontdesk_graphql_mutations", enabled_only=False):
+        fields = []
+        for item in declared:
+            if isinstance(item, LineMutation):
+                domain = _pascal(plugin)
+                user_error_types[domain] = line_errors[plugin]
+                item = _line_mutation_field(item, line_errors[plugin], domain)
+            fields.append(item)
+        mutation_fields.append((plugin, fields))
     declared_inputs = _line_inputs(host)
     check_in_cls, check_in_owners = _check_in_input(
         host, declared_inputs.get("CheckInVisitInput", [])
@@ -778,16 +971,22 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
         MUTATION_MIXINS,
         [check_in, *mutation_fields],
         _retargeted(MUTATION_MIXINS, input_classes),
+        enabled=enabled,
     )
-    subscription_fields = _contributions(host, "frontdesk_graphql_subscriptions", enabled_only=True)
+    subscription_fields = _contributions(
+        host, "frontdesk_graphql_subscriptions", enabled_only=False
+    )
     subscription = None
     if subscription_fields or SUBSCRIPTION_MIXINS:
         subscription = _root(
-            "Subscription", SUBSCRIPTION_MIXINS or [_EmptySubscription], subscription_fields
+            "Subscription",
+            SUBSCRIPTION_MIXINS or [_EmptySubscription],
+            subscription_fields,
+            enabled=enabled,
         )
     extra_types = [
         t
-        for _, types in _contributions(host, "frontdesk_graphql_types", enabled_only=True)
+        for _, types in _contributions(host, "frontdesk_graphql_types", enabled_only=False)
         for t in types
     ]
 
@@ -807,6 +1006,7 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
         enabled=enabled,
         line_fields=line_fields,
         line_inputs=line_inputs,
+        user_error_types=user_error_types,
         auth_required=settings.auth_required,
         settings=settings,
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
@@ -840,12 +1040,18 @@ class _EmptySubscription:
     pass
 
 
-def export_sdl() -> str:
-    """The SDL with every built-in line enabled (what ``schema/frontdesk.graphql`` holds).
+def builtin_schema() -> FrontdeskSchema:
+    """The schema with every built-in line installed and enabled.
 
     Only the code in this repository decides it: third-party lines installed beside
-    Frontdesk never reach the committed SDL.
-    """
+    Frontdesk never reach the committed SDL."""
     builtins = PluginHost(create_plugin_manager(entry_points_group=None))
     builtins.set_enabled(builtins.installed.keys())
-    return build_schema(builtins).as_str() + "\n"
+    return build_schema(builtins)
+
+
+def export_sdl() -> str:
+    """The SDL with every built-in line enabled (what ``schema/frontdesk.graphql`` holds).
+    A disabled line's fields are in it too (issue 17), so it is the SDL of any installation
+    of the built-in lines."""
+    return builtin_schema().as_str() + "\n"

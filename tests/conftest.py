@@ -23,6 +23,7 @@ from core.plugins import PluginHost, create_plugin_manager
 from core.runtime import Frontdesk
 from core.services.plugin_state import set_plugin_enabled
 from core.settings import Settings
+from core.testing import user_errors_of
 from schema.build import build_schema
 
 # An exception inside the speed layer (core/graphql/accel) raises instead of being logged:
@@ -178,16 +179,47 @@ class Client:
         )
 
     async def data(self, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The data of an operation that must succeed: no error, no mutation userErrors."""
         result = await self.execute(query, variables)
         if result.errors:
             raise GraphQLError([(e.message, e.extensions) for e in result.errors])
+        refused = user_errors_of(result.data)
+        if refused:
+            raise GraphQLError([(e.message, e.extensions) for e in refused])
         return result.data
 
     async def error(self, query: str, variables: dict[str, Any] | None = None) -> Any:
-        """The first error of an operation that must fail (its data is checked too)."""
+        """The first error of an operation that must fail: a top-level error, or else the
+        first of the mutation payload's ``userErrors`` (``.message``, ``.extensions``)."""
         result = await self.execute(query, variables)
-        assert result.errors, f"expected an error, got data {result.data}"
+        if result.errors:
+            return result.errors[0]
+        refused = user_errors_of(result.data)
+        assert refused, f"expected an error or userErrors, got data {result.data}"
+        return refused[0]
+
+    async def top_error(self, query: str, variables: dict[str, Any] | None = None) -> Any:
+        """The first top-level error of an operation that must fail outside userErrors."""
+        result = await self.execute(query, variables)
+        assert result.errors, f"expected a top-level error, got data {result.data}"
         return result.errors[0]
+
+    async def user_errors(self, query: str, variables: dict[str, Any] | None = None) -> list[Any]:
+        """Every userError of a mutation refused as a client's mistake (no top-level error)."""
+        result = await self.execute(query, variables)
+        assert not result.errors, f"expected userErrors, got errors {result.errors}"
+        refused = user_errors_of(result.data)
+        assert refused, f"expected userErrors, got data {result.data}"
+        return refused
+
+    async def user_error(self, query: str, variables: dict[str, Any] | None = None) -> Any:
+        """The first userError of a mutation refused as a client's mistake (no top-level
+        error; the payload's result fields are null)."""
+        result = await self.execute(query, variables)
+        assert not result.errors, f"expected userErrors, got errors {result.errors}"
+        refused = user_errors_of(result.data)
+        assert refused, f"expected userErrors, got data {result.data}"
+        return refused[0]
 
 
 @pytest.fixture

@@ -6,17 +6,21 @@ from typing import Any
 
 CREATE_SITE = """
 mutation($name: String!, $line: String!) {
-  createSite(input: {name: $name, businessLine: $line}) { id name businessLine }
+  createSite(input: {name: $name, businessLine: $line}) {
+    site { id name businessLine } userErrors { field message code }
+  }
 }"""
 ADD_STAFF = """
 mutation($site: ID!, $name: String!, $role: String!) {
-  addStaff(input: {siteId: $site, name: $name, role: $role}) { id name role }
+  addStaff(input: {siteId: $site, name: $name, role: $role}) {
+    staff { id name role } userErrors { field message code }
+  }
 }"""
 REGISTER = """
 mutation($site: ID!, $name: String!, $phone: String, $groupKind: GroupKind, $groupName: String) {
   registerCustomer(input: {siteId: $site, name: $name, phone: $phone,
                            groupKind: $groupKind, groupName: $groupName}) {
-    id name phone ownerStaffId
+    customer { id name phone ownerStaffId } userErrors { field message code }
   }
 }"""
 CHECK_IN = """
@@ -26,6 +30,7 @@ mutation($input: CheckInVisitInput!) {
             realestate { madeUpTurn newRegistration skipped { staffId decision { rule } } } }
     decision { rule message }
     notifications { kind rule message }
+    userErrors { field message code rule }
   }
 }"""
 
@@ -34,17 +39,17 @@ async def make_site(
     client: Any, name: str = "Sunrise Sales Office", line: str = "realestate"
 ) -> str:
     data = await client.data(CREATE_SITE, {"name": name, "line": line})
-    return data["createSite"]["id"]
+    return data["createSite"]["site"]["id"]
 
 
 async def add_staff(client: Any, site: str, name: str, role: str = "salesperson") -> str:
     data = await client.data(ADD_STAFF, {"site": site, "name": name, "role": role})
-    return data["addStaff"]["id"]
+    return data["addStaff"]["staff"]["id"]
 
 
 async def register(client: Any, site: str, name: str, **kw: Any) -> dict[str, Any]:
     data = await client.data(REGISTER, {"site": site, "name": name, **kw})
-    return data["registerCustomer"]
+    return data["registerCustomer"]["customer"]
 
 
 async def check_in(client: Any, site: str, **fields: Any) -> dict[str, Any]:

@@ -66,6 +66,7 @@ DEPTH = 3  # object levels generated below a root field
 
 # Realistic arguments for every root Query field ({site} etc. are the fixture's ids).
 ROOT_ARGUMENTS: dict[str, str] = {
+    "apiVersion": "",
     "plugins": "",
     "sites": "(first: 10)",
     "site": '(id: "{site}")',
@@ -222,17 +223,20 @@ async def fd(sqlite_url: str) -> AsyncIterator[Frontdesk]:
 
 
 FILE = """mutation($input: FileComplaintInput!) { fileComplaint(input: $input) {
-  complaint { id number } } }"""
+  complaint { id number } userErrors { field message code } } }"""
 TRANSITION = """mutation($id: ID!, $actor: ID) { transitionComplaint(input: {complaintId: $id,
-  to: ACKNOWLEDGED, actorStaffId: $actor}) { complaint { id } } }"""
+  to: ACKNOWLEDGED, actingStaffId: $actor}) { complaint { id } userErrors { field message code }
+    } }"""
 ISSUE = """mutation($staff: ID!) { issuePenalty(input: {staffId: $staff, ruleCode: "C-14-staff",
-  amount: "200", reason: "rude to a customer"}) { id } }"""
-CLUB_SHEET = (
-    """mutation($input: FollowUpSheetInput!) { recordFollowUpSheet(input: $input) { id } }"""
-)
-CLUB_SALE = """mutation($input: CardSaleInput!) { recordCardSale(input: $input) { id } }"""
+  amount: "200", reason: "rude to a customer"}) { penalty { id } userErrors { field message code
+    } } }"""
+CLUB_SHEET = """mutation($input: RecordFollowUpSheetInput!) {
+  recordFollowUpSheet(input: $input) { sheet { id } userErrors { field message code } } }"""
+CLUB_SALE = """mutation($input: RecordCardSaleInput!) { recordCardSale(input: $input) { sale { id
+  } userErrors { field message code } } }"""
 HOOK = """mutation { registerWebhookEndpoint(input: {url: "https://crm.example.com/hooks",
-  eventTypes: ["complaint.*"], secret: "0123456789abcdef0123"}) { endpoint { id } } }"""
+  eventTypes: ["complaint.*"], secret: "0123456789abcdef0123"}) { endpoint { id } userErrors {
+    field message code } } }"""
 
 
 @pytest.fixture
@@ -260,7 +264,7 @@ async def world(fd: Frontdesk, client: Client) -> World:
                 "channel": "PHONE",
                 "category": "service",
                 "description": "nobody called back about the parking space",
-                "takenById": sales[0],
+                "actingStaffId": sales[0],
                 "callerCompany": "Acme Ltd",
                 "callerName": "Zhang San",
             }

@@ -17,7 +17,8 @@ INTEGRATOR = Actor(role=Role.INTEGRATOR, name="crm")
 
 CUSTOMERS = "query($s: ID!) { customers(siteId: $s) { nodes { name phone } } }"
 ISSUE = """mutation($staff: ID!) { issuePenalty(input: {staffId: $staff, ruleCode: "C-14-staff",
-             amount: "200", reason: "rude"}) { id } }"""
+             amount: "200", reason: "rude"}) { penalty { id } userErrors { field message code } }
+               }"""
 
 
 async def _site_with_customer(client) -> tuple[str, str]:
@@ -34,7 +35,8 @@ async def test_C_13_no_token_is_unauthenticated_for_queries_and_mutations(client
     assert err.extensions["code"] == "UNAUTHENTICATED"
     assert "Authorization: Bearer" in err.message
     err = await anonymous.error(
-        'mutation { createSite(input: {name: "X", businessLine: "realestate"}) { id } }'
+        'mutation { createSite(input: {name: "X", businessLine: "realestate"}) { site { id } '
+        "userErrors { field message code } } }"
     )
     assert err.extensions["code"] == "UNAUTHENTICATED"
 
@@ -55,7 +57,9 @@ async def test_C_13_phone_numbers_are_masked_for_roles_without_private_access(cl
 async def test_C_13_read_only_front_end_cannot_write(client, fd):
     site, _ = await _site_with_customer(client)
     err = await Client(fd, actor=FRONTEND).error(
-        "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } } }", {"s": site}
+        "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } userErrors { field "
+        "message code } } }",
+        {"s": site},
     )
     assert err.extensions["code"] == "FORBIDDEN"
     assert err.extensions["permission"] == "create"
@@ -70,7 +74,8 @@ async def test_C_13_staff_create_and_view_only(client, fd):
     err = await desk.error(ISSUE, {"staff": li})
     assert err.extensions["code"] == "FORBIDDEN"
     err = await desk.error(
-        'mutation($s: ID!) { setRotationOrder(siteId: $s, staffIds: ["1"]) { upcoming } }',
+        'mutation($s: ID!) { setRotationOrder(input: {siteId: $s, staffIds: ["1"]}) { rotation { '
+        "upcoming } userErrors { field message code } } }",
         {"s": site},
     )
     assert err.extensions["code"] == "FORBIDDEN"
@@ -79,13 +84,14 @@ async def test_C_13_staff_create_and_view_only(client, fd):
 async def test_C_13_clerk_manages_but_cannot_export_or_administer(client, fd):
     site, li = await _site_with_customer(client)
     clerk = Client(fd, actor=CLERK)
-    assert (await clerk.data(ISSUE, {"staff": li}))["issuePenalty"]["id"]
+    assert (await clerk.data(ISSUE, {"staff": li}))["issuePenalty"]["penalty"]["id"]
     err = await clerk.error(
         "query($s: ID!) { exportCustomers(siteId: $s, use: INTERNAL) { use } }", {"s": site}
     )
     assert err.extensions["code"] == "FORBIDDEN"
     err = await clerk.error(
-        'mutation { setPluginEnabled(code: "realestate", enabled: false) { enabled } }'
+        'mutation { setPluginEnabled(input: {code: "realestate", enabled: false}) { plugin { '
+        "enabled } userErrors { field message code } } }"
     )
     assert err.extensions["code"] == "FORBIDDEN"
 
@@ -113,15 +119,17 @@ async def test_C_13_audit_log_records_who_did_what_including_refusals(client, fd
 async def test_C_13_admin_switches_a_business_line_without_a_restart(client, fd):
     site = await make_site(client)
     off = await client.data(
-        'mutation { setPluginEnabled(code: "realestate", enabled: false) { enabled } }'
+        'mutation { setPluginEnabled(input: {code: "realestate", enabled: false}) { plugin { '
+        "enabled } userErrors { field message code } } }"
     )
-    assert off["setPluginEnabled"]["enabled"] is False
+    assert off["setPluginEnabled"]["plugin"]["enabled"] is False
     err = await client.error("query($s: ID!) { rotation(siteId: $s) { upcoming } }", {"s": site})
-    assert err.extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert err.extensions["code"] == "LINE_DISABLED"  # issue 17: the field stays, answers null
     on = await client.data(
-        'mutation { setPluginEnabled(code: "realestate", enabled: true) { enabled } }'
+        'mutation { setPluginEnabled(input: {code: "realestate", enabled: true}) { plugin { '
+        "enabled } userErrors { field message code } } }"
     )
-    assert on["setPluginEnabled"]["enabled"] is True
+    assert on["setPluginEnabled"]["plugin"]["enabled"] is True
 
 
 @pytest.fixture
@@ -144,8 +152,8 @@ def test_C_13_tokens_over_http_are_hashed_bound_to_roles_and_revocable(http, fd)
     made = http.post(
         "/graphql",
         json={
-            "query": 'mutation { createApiToken(name: "board", role: FRONTEND) {'
-            " secret token { id role } } }"
+            "query": 'mutation { createApiToken(input: {name: "board", role: FRONTEND}) {'
+            " secret token { id role } userErrors { field message code } } }"
         },
         headers=headers,
     ).json()
@@ -159,7 +167,10 @@ def test_C_13_tokens_over_http_are_hashed_bound_to_roles_and_revocable(http, fd)
     assert "realestate" in [p["code"] for p in ok["data"]["plugins"]]
     denied = http.post(
         "/graphql",
-        json={"query": 'mutation { createApiToken(name: "x", role: ADMIN) { secret } }'},
+        json={
+            "query": 'mutation { createApiToken(input: {name: "x", role: ADMIN}) { secret '
+            "userErrors { field message code } } }"
+        },
         headers={"Authorization": f"Bearer {board_secret}"},
     ).json()
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
@@ -175,7 +186,10 @@ def test_C_13_tokens_over_http_are_hashed_bound_to_roles_and_revocable(http, fd)
     token_id = made["data"]["createApiToken"]["token"]["id"]
     http.post(
         "/graphql",
-        json={"query": f'mutation {{ revokeApiToken(id: "{token_id}") {{ revokedAt }} }}'},
+        json={
+            "query": f'mutation {{ revokeApiToken(input: {{id: "{token_id}"}}) '
+            "{ token { revokedAt } userErrors { code } } }"
+        },
         headers=headers,
     )
     gone = http.post(

@@ -14,13 +14,14 @@ from served import make_token, serve, under_attack
 
 from core import auth
 
-FILE = """mutation($i: FileComplaintInput!) { fileComplaint(input: $i) { complaint { id } } }"""
+FILE = """mutation($i: FileComplaintInput!) { fileComplaint(input: $i) { complaint { id }
+  userErrors { field message code } } }"""
 TRANSITION = """mutation($id: ID!, $to: ComplaintStatus!, $actor: ID) {
-  transitionComplaint(input: {complaintId: $id, to: $to, actorStaffId: $actor}) {
-    complaint { status } } }"""
+  transitionComplaint(input: {complaintId: $id, to: $to, actingStaffId: $actor}) {
+    complaint { status } userErrors { field message code } } }"""
 ESCALATE = """mutation($id: ID!, $actor: ID) {
-  escalateComplaint(input: {complaintId: $id, reason: "angry", actorStaffId: $actor}) {
-    complaint { escalationLevel } } }"""
+  escalateComplaint(input: {complaintId: $id, reason: "angry", actingStaffId: $actor}) {
+    complaint { escalationLevel } userErrors { field message code } } }"""
 STATUS = "query($id: ID!) { complaint(id: $id) { status escalationLevel } }"
 
 
@@ -37,7 +38,7 @@ async def _office(client: Client) -> dict[str, Any]:
                 "channel": "PHONE",
                 "category": "service",
                 "description": "nobody called back",
-                "takenById": desk,
+                "actingStaffId": desk,
                 "callerCompany": "Acme",
                 "callerName": "Zhang San",
             }

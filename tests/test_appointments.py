@@ -64,15 +64,16 @@ async def app(db_url: str) -> AsyncIterator[Frontdesk]:
     await fd.stop()
 
 
-MAKE = """mutation($i: MakeAppointmentInput!) { makeAppointment(input: $i) { id status
-  photographyAllowed madeAt } }"""
-APPROVE = """mutation($i: ApproveAppointmentInput!) { approveAppointment(input: $i) {
-  status approvedById routeApprovedById } }"""
-CHECK_IN = """mutation($a: ID!, $t: DateTime!) { checkInAppointment(appointmentId: $a,
-  arrivedAt: $t) { status arrivedAt } }"""
-BOOK = """mutation($i: BookInput!) { book(input: $i) { id status } }"""
-SET_BOOKING = """mutation($b: ID!, $s: BookingStatus!) { setBookingStatus(bookingId: $b,
-  status: $s) { status } }"""
+MAKE = """mutation($i: MakeAppointmentInput!) { makeAppointment(input: $i) { appointment { id status
+  photographyAllowed madeAt } userErrors { field message code rule } } }"""
+APPROVE = """mutation($i: ApproveAppointmentInput!) { approveAppointment(input: $i) { appointment {
+  status approvedById routeApprovedById } userErrors { field message code rule } } }"""
+CHECK_IN = """mutation($a: ID!, $t: DateTime!) { checkInAppointment(input: {appointmentId: $a,
+  arrivedAt: $t}) { appointment { status arrivedAt } userErrors { field message code rule } } }"""
+BOOK = """mutation($i: BookInput!) { book(input: $i) { booking { id status } userErrors { field
+  message code } } }"""
+SET_BOOKING = """mutation($b: ID!, $s: BookingStatus!) { setBookingStatus(input: {bookingId: $b,
+  status: $s}) { booking { status } userErrors { field message code rule } } }"""
 
 
 async def _appointment(
@@ -87,7 +88,7 @@ async def _appointment(
         "visitAt": visit_at.isoformat(),
         "areas": "show flat, sand table",
     }
-    answer = (await client.data(MAKE, {"i": i}))["makeAppointment"]
+    answer = (await client.data(MAKE, {"i": i}))["makeAppointment"]["appointment"]
     assert answer["status"] == "REQUESTED" and answer["photographyAllowed"] is False
     return answer["id"]
 
@@ -103,7 +104,7 @@ async def test_C_3_refused_one_minute_short_of_the_lead_time_received_at_exactly
     short = await _appointment(client, site, "key", MADE + timedelta(days=3, minutes=-1))
     exact = await _appointment(client, site, "key", MADE + timedelta(days=3))
     for appointment in (short, exact):
-        await client.data(APPROVE, {"i": {"appointmentId": appointment, "managerId": csm}})
+        await client.data(APPROVE, {"i": {"appointmentId": appointment, "actingStaffId": csm}})
     refused = await client.error(
         CHECK_IN, {"a": short, "t": (MADE + timedelta(days=3)).isoformat()}
     )
@@ -112,7 +113,7 @@ async def test_C_3_refused_one_minute_short_of_the_lead_time_received_at_exactly
     assert "2 d 23 h 59 min before the visit; it needs 3 d" in refused.message
     received = (
         await client.data(CHECK_IN, {"a": exact, "t": (MADE + timedelta(days=3)).isoformat()})
-    )["checkInAppointment"]
+    )["checkInAppointment"]["appointment"]
     assert received["status"] == "ARRIVED"
     async with app.db.session() as s:
         types = (await s.scalars(select(Event.type).where(Event.type.like("appointment%")))).all()
@@ -130,32 +131,32 @@ async def test_C_3_not_approved_wrong_approver_and_small_ordinary_parties(app: F
     refused = await client.error(CHECK_IN, {"a": unapproved, "t": visit.isoformat()})
     assert refused.extensions["code"] == "APPOINTMENT_REFUSED"
     assert "not approved" in refused.message and refused.extensions["rule"] == "C-3"
-    wrong = await client.error(APPROVE, {"i": {"appointmentId": unapproved, "managerId": desk}})
+    wrong = await client.error(APPROVE, {"i": {"appointmentId": unapproved, "actingStaffId": desk}})
     assert wrong.extensions["code"] == "NOT_AN_APPOINTMENT_APPROVER"
     # Only the general manager approves content and route.
     route = await client.error(
-        APPROVE, {"i": {"appointmentId": unapproved, "managerId": cm, "route": True}}
+        APPROVE, {"i": {"appointmentId": unapproved, "actingStaffId": cm, "route": True}}
     )
     assert route.extensions["code"] == "NOT_AN_APPOINTMENT_APPROVER"
     ok = (
         await client.data(
-            APPROVE, {"i": {"appointmentId": unapproved, "managerId": gm, "route": True}}
+            APPROVE, {"i": {"appointmentId": unapproved, "actingStaffId": gm, "route": True}}
         )
-    )["approveAppointment"]
+    )["approveAppointment"]["appointment"]
     assert ok["status"] == "APPROVED" and ok["routeApprovedById"] == gm
     # Ordinary clients in a party under 5 are not received (C-3) …
     four = await _appointment(client, site, "ordinary", visit, head_count=4)
-    await client.data(APPROVE, {"i": {"appointmentId": four, "managerId": cm}})
+    await client.data(APPROVE, {"i": {"appointmentId": four, "actingStaffId": cm}})
     small = await client.error(CHECK_IN, {"a": four, "t": visit.isoformat()})
     assert small.extensions["rule"] == "C-3" and "at least 5" in small.message
     # … while a line whose policy receives parties of 3 receives them.
     gallery = await make_site(client, "City Gallery", "gallery")
     gcm = await add_staff(client, gallery, "Ge", "customer_manager")
     three = await _appointment(client, gallery, "ordinary", visit, head_count=3)
-    await client.data(APPROVE, {"i": {"appointmentId": three, "managerId": gcm}})
+    await client.data(APPROVE, {"i": {"appointmentId": three, "actingStaffId": gcm}})
     assert (await client.data(CHECK_IN, {"a": three, "t": visit.isoformat()}))[
         "checkInAppointment"
-    ]["status"] == "ARRIVED"
+    ]["appointment"]["status"] == "ARRIVED"
     unknown = await client.error(
         MAKE,
         {
@@ -179,26 +180,26 @@ async def test_bookings_held_then_honoured_cancelled_or_no_show(app: Frontdesk) 
     host = await add_staff(client, site, "Xu", "host")
     room = {
         "siteId": site,
-        "bookedById": host,
+        "actingStaffId": host,
         "resourceKind": "room",
         "resource": "V8",
         "businessDate": "2026-12-05",
         "guestName": "Mr Qian",
     }
-    first = (await client.data(BOOK, {"i": room}))["book"]
+    first = (await client.data(BOOK, {"i": room}))["book"]["booking"]
     assert first["status"] == "HELD"
     taken = await client.error(BOOK, {"i": room})
     assert taken.extensions["code"] == "RESOURCE_TAKEN"
     assert (await client.data(SET_BOOKING, {"b": first["id"], "s": "CANCELLED"}))[
         "setBookingStatus"
-    ]["status"] == "CANCELLED"
+    ]["booking"]["status"] == "CANCELLED"
     again = await client.error(SET_BOOKING, {"b": first["id"], "s": "HONOURED"})
     assert again.extensions["code"] == "BOOKING_WRONG_STATUS"
     # The room is free again once cancelled; a no-show and an honoured booking are final.
-    second = (await client.data(BOOK, {"i": room}))["book"]
+    second = (await client.data(BOOK, {"i": room}))["book"]["booking"]
     await client.data(SET_BOOKING, {"b": second["id"], "s": "HONOURED"})
     table = {**room, "resourceKind": "table", "resource": "T3"}
-    third = (await client.data(BOOK, {"i": table}))["book"]
+    third = (await client.data(BOOK, {"i": table}))["book"]["booking"]
     await client.data(SET_BOOKING, {"b": third["id"], "s": "NO_SHOW"})
     nobody = await client.error(BOOK, {"i": {**room, "resource": "V9", "guestName": ""}})
     assert nobody.extensions["code"] == "GUEST_REQUIRED"

@@ -237,27 +237,33 @@ async def app(db_url: str) -> AsyncIterator[Frontdesk]:
     await fd.stop()
 
 
-SCHEDULE = """mutation($i: ScheduleShiftInput!) { scheduleShift(input: $i) { id } }"""
+SCHEDULE = """mutation($i: ScheduleShiftInput!) { scheduleShift(input: $i) { shift { id }
+  userErrors { field message code } } }"""
 RECORD_FIELDS = """id status minutesLate decision { rule message } leftEarly { rule message }
   wageDays wageDeduction leaveRequestId"""
-CLOCK_IN = f"""mutation($i: ClockInput!) {{ clockIn(input: $i) {{ {RECORD_FIELDS} }} }}"""
-CLOCK_OUT = f"""mutation($i: ClockInput!) {{ clockOut(input: $i) {{ {RECORD_FIELDS} }} }}"""
+CLOCK_IN = f"""mutation($i: ClockInInput!) {{ clockIn(input: $i) {{ record {{ {RECORD_FIELDS} }}
+  userErrors {{ field message code }} }} }}"""
+CLOCK_OUT = f"""mutation($i: ClockOutInput!) {{ clockOut(input: $i) {{ record {{ {RECORD_FIELDS} }}
+  userErrors {{ field message code }} }} }}"""
 RECORD = f"""mutation($i: RecordAttendanceInput!) {{ recordAttendance(input: $i) {{
-  {RECORD_FIELDS} }} }}"""
+  record {{ {RECORD_FIELDS} }} userErrors {{ field message code }} }} }}"""
 LEAVE_FIELDS = "id status reason deadline late { rule message } decision { rule message }"
-REQUEST_LEAVE = (
-    f"""mutation($i: RequestLeaveInput!) {{ requestLeave(input: $i) {{ {LEAVE_FIELDS} }} }}"""
-)
-DECIDE_LEAVE = (
-    f"""mutation($i: DecideLeaveInput!) {{ decideLeave(input: $i) {{ {LEAVE_FIELDS} }} }}"""
-)
-EXIT_PASS = """mutation($i: RequestExitPassInput!) { requestExitPass(input: $i) { id status } }"""
-DECIDE_PASS = """mutation($i: DecideExitPassInput!) { decideExitPass(input: $i) { id status } }"""
-SET_PAY = """mutation($i: SetStaffPayInput!) { setStaffPay(input: $i) { dailyWage superiorId } }"""
+REQUEST_LEAVE = f"""mutation($i: RequestLeaveInput!) {{ requestLeave(input: $i) {{
+  leave {{ {LEAVE_FIELDS} }} userErrors {{ field message code }} }} }}"""
+DECIDE_LEAVE = f"""mutation($i: DecideLeaveInput!) {{ decideLeave(input: $i) {{
+  leave {{ {LEAVE_FIELDS} }} userErrors {{ field message code }} }} }}"""
+EXIT_PASS = """mutation($i: RequestExitPassInput!) { requestExitPass(input: $i) { exitPass { id
+  status } userErrors { field message code } } }"""
+DECIDE_PASS = """mutation($i: DecideExitPassInput!) { decideExitPass(input: $i) { exitPass { id
+  status } userErrors { field message code } } }"""
+SET_PAY = """mutation($i: SetStaffPayInput!) { setStaffPay(input: $i) { pay { dailyWage
+  superiorId } userErrors { field message code } } }"""
 STAFF_PAY = """query($s: ID!) { staffPay(staffId: $s) { dailyWage superiorId } }"""
 STAFF = """query($s: ID!) { staff: staffMember(id: $s) { employmentStatus } }"""
-ISSUE = """mutation($i: IssuePointsInput!) { issuePoints(input: $i) { id item rule points } }"""
-REVOKE = """mutation($i: RevokePointsInput!) { revokePoints(input: $i) { id revokesId } }"""
+ISSUE = """mutation($i: IssuePointsInput!) { issuePoints(input: $i) { entry { id item rule points
+  } userErrors { field message code } } }"""
+REVOKE = """mutation($i: RevokePointsInput!) { revokePoints(input: $i) { entry { id revokesId }
+  userErrors { field message code } } }"""
 POINTS = """query($s: ID!, $m: Date!) { monthPoints(staffId: $s, month: $m) {
   allowance balance level entries { id item rule revoked revokesId } } }"""
 ATTENDANCE = """query($s: ID!, $f: Date!, $t: Date!) { attendance(siteId: $s, fromDate: $f,
@@ -268,7 +274,7 @@ async def _shift(
     client: Client, staff: str, day: str, start: str = "08:00", end: str = "20:00"
 ) -> str:
     i = {"staffId": staff, "businessDate": day, "start": start, "end": end}
-    return (await client.data(SCHEDULE, {"i": i}))["scheduleShift"]["id"]
+    return (await client.data(SCHEDULE, {"i": i}))["scheduleShift"]["shift"]["id"]
 
 
 def _pk(gid: str) -> int:
@@ -302,11 +308,11 @@ async def test_PM_9_late_arrival_costs_points_and_over_30_minutes_is_an_absence(
     tue = await _shift(client, t["li"], "2026-12-08")
     late = (
         await client.data(CLOCK_IN, {"i": {"shiftId": mon, "at": "2026-12-07T08:30:00+08:00"}})
-    )["clockIn"]
+    )["clockIn"]["record"]
     assert (late["status"], late["minutesLate"], late["decision"]["rule"]) == ("LATE", 30, "PM-9")
     absent = (
         await client.data(CLOCK_IN, {"i": {"shiftId": tue, "at": "2026-12-08T08:31:00+08:00"}})
-    )["clockIn"]
+    )["clockIn"]["record"]
     assert (absent["status"], absent["minutesLate"]) == ("ABSENT", 31)
     assert "more than 30 minutes" in absent["decision"]["message"]
     twice = await client.error(CLOCK_IN, {"i": {"shiftId": tue, "at": "2026-12-08T09:00:00+08:00"}})
@@ -328,16 +334,16 @@ async def test_PM_9_forgotten_clock_in_is_a_day_off_in_lieu_within_four_a_month(
         shift = await _shift(client, t["li"], f"2026-12-{day:02d}")
         record = await client.data(
             RECORD,
-            {"i": {"shiftId": shift, "managerId": t["boss"], "what": "forgotten_clock_in"}},
+            {"i": {"shiftId": shift, "actingStaffId": t["boss"], "what": "forgotten_clock_in"}},
         )
-        statuses.append(record["recordAttendance"]["status"])
+        statuses.append(record["recordAttendance"]["record"]["status"])
     # 4 days off a month are shared by 调休 (a forgotten clock-in included) and leave: the
     # fifth counts as an absence (PM-9).
     assert statuses == ["TIME_OFF_IN_LIEU"] * 4 + ["ABSENT"]
     # Only a manager (or the direct superior) records the day.
     shift = await _shift(client, t["li"], "2026-12-14")
     wrong = await client.error(
-        RECORD, {"i": {"shiftId": shift, "managerId": t["wu"], "what": "forgotten_clock_in"}}
+        RECORD, {"i": {"shiftId": shift, "actingStaffId": t["wu"], "what": "forgotten_clock_in"}}
     )
     assert wrong.extensions["code"] == "NOT_THE_SUPERIOR"
 
@@ -352,20 +358,21 @@ async def test_KTV_4_leave_before_the_start_of_the_previous_business_day(app: Fr
         await in_time.data(
             REQUEST_LEAVE, {"i": {"staffId": t["li"], "shiftId": shift, "reason": "sick mother"}}
         )
-    )["requestLeave"]
+    )["requestLeave"]["leave"]
     assert leave["late"] is None and leave["deadline"].startswith("2026-12-10T22:00:00")
     # Only the direct superior decides once one is set.
     await client.data(SET_PAY, {"i": {"staffId": t["li"], "superiorId": t["boss"]}})
     other_boss = await add_staff(client, t["site"], "Other", "department_manager")
     refused = await client.error(
-        DECIDE_LEAVE, {"i": {"leaveId": leave["id"], "managerId": other_boss, "approve": True}}
+        DECIDE_LEAVE, {"i": {"leaveId": leave["id"], "actingStaffId": other_boss, "approve": True}}
     )
     assert refused.extensions["code"] == "NOT_THE_SUPERIOR"
     approved = (
         await client.data(
-            DECIDE_LEAVE, {"i": {"leaveId": leave["id"], "managerId": t["boss"], "approve": True}}
+            DECIDE_LEAVE,
+            {"i": {"leaveId": leave["id"], "actingStaffId": t["boss"], "approve": True}},
         )
-    )["decideLeave"]
+    )["decideLeave"]["leave"]
     assert approved["status"] == "APPROVED" and approved["decision"] is None
     assert (
         "leave.decided",
@@ -376,13 +383,14 @@ async def test_KTV_4_leave_before_the_start_of_the_previous_business_day(app: Fr
     too_late = Client(app, now=sh(2026, 12, 11, 6, 0))
     late = (await too_late.data(REQUEST_LEAVE, {"i": {"staffId": t["wu"], "shiftId": shift}}))[
         "requestLeave"
-    ]
+    ]["leave"]
     assert late["late"]["rule"] == "KTV-4"
     decided = (
         await client.data(
-            DECIDE_LEAVE, {"i": {"leaveId": late["id"], "managerId": t["boss"], "approve": True}}
+            DECIDE_LEAVE,
+            {"i": {"leaveId": late["id"], "actingStaffId": t["boss"], "approve": True}},
         )
-    )["decideLeave"]
+    )["decideLeave"]["leave"]
     assert decided["decision"]["rule"] == "KTV-4"
     records = (
         await client.data(ATTENDANCE, {"s": t["site"], "f": "2026-12-12", "t": "2026-12-12"})
@@ -426,13 +434,13 @@ async def test_KTV_4_third_day_of_absenteeism_in_a_month_ends_employment(app: Fr
                 {
                     "i": {
                         "shiftId": shift,
-                        "managerId": t["boss"],
+                        "actingStaffId": t["boss"],
                         "what": "absenteeism",
                         "note": "did not come, no leave",
                     }
                 },
             )
-        )["recordAttendance"]
+        )["recordAttendance"]["record"]
         deductions.append((record["wageDays"], record["wageDeduction"]))
     # KTV-4: each day of absenteeism deducts 4 days' wages.
     assert deductions == [("4.00", "1000.00")] * 3
@@ -442,7 +450,7 @@ async def test_KTV_4_third_day_of_absenteeism_in_a_month_ends_employment(app: Fr
         {
             "i": {
                 "shiftId": shifts[3],
-                "managerId": t["boss"],
+                "actingStaffId": t["boss"],
                 "what": "absenteeism",
                 "note": "again",
             }
@@ -471,29 +479,32 @@ async def test_C_15_leave_on_a_swapped_shift_is_absenteeism(app: Frontdesk) -> N
     given = await _shift(client, t["li"], "2026-12-09")
     payback = await _shift(client, t["wu"], "2026-12-16")
     swap = await client.data(
-        """mutation($i: RequestShiftSwapInput!) { requestShiftSwap(input: $i) { id } }""",
+        """mutation($i: RequestShiftSwapInput!) { requestShiftSwap(input: $i) { swap { id }
+          userErrors { field message code } } }""",
         {
             "i": {
-                "requesterId": t["li"],
+                "actingStaffId": t["li"],
                 "shiftId": given,
                 "counterpartId": t["wu"],
                 "paybackShiftId": payback,
             }
         },
     )
-    sid = swap["requestShiftSwap"]["id"]
+    sid = swap["requestShiftSwap"]["swap"]["id"]
     await client.data(
-        """mutation($w: ID!, $s: ID!) { agreeShiftSwap(swapId: $w, staffId: $s) { status } }""",
+        """mutation($w: ID!, $s: ID!) { agreeShiftSwap(input: {swapId: $w, actingStaffId: $s}) {
+          swap { status } userErrors { field message code } } }""",
         {"w": sid, "s": t["wu"]},
     )
     await client.data(
-        """mutation($i: DecideShiftSwapInput!) { approveShiftSwap(input: $i) { status } }""",
-        {"i": {"swapId": sid, "managerId": t["boss"]}},
+        """mutation($i: ApproveShiftSwapInput!) { approveShiftSwap(input: $i) { swap { status }
+          userErrors { field message code } } }""",
+        {"i": {"swapId": sid, "actingStaffId": t["boss"]}},
     )
     # Li now works the pay-back shift of the 16th; leave on it is absenteeism (C-15).
     leave = (await client.data(REQUEST_LEAVE, {"i": {"staffId": t["li"], "shiftId": payback}}))[
         "requestLeave"
-    ]
+    ]["leave"]
     assert leave["late"]["rule"] == "C-15"
 
 
@@ -508,24 +519,24 @@ async def test_KTV_5_leaving_mid_shift_needs_an_approved_exit_pass(app: Frontdes
         )
     gone = (
         await client.data(CLOCK_OUT, {"i": {"shiftId": first, "at": "2026-12-08T00:30:00+08:00"}})
-    )["clockOut"]
+    )["clockOut"]["record"]
     assert gone["leftEarly"]["rule"] == "KTV-5"
     exit_pass = (
         await client.data(
             EXIT_PASS, {"i": {"staffId": t["li"], "shiftId": second, "reason": "ill"}}
         )
-    )["requestExitPass"]
+    )["requestExitPass"]["exitPass"]
     self_approval = await client.error(
-        DECIDE_PASS, {"i": {"passId": exit_pass["id"], "managerId": t["li"], "approve": True}}
+        DECIDE_PASS, {"i": {"passId": exit_pass["id"], "actingStaffId": t["li"], "approve": True}}
     )
     assert self_approval.extensions["code"] == "NOT_THE_SUPERIOR"
     approving = Client(app, now=sh(2026, 12, 9, 0, 0))
     await approving.data(
-        DECIDE_PASS, {"i": {"passId": exit_pass["id"], "managerId": t["boss"], "approve": True}}
+        DECIDE_PASS, {"i": {"passId": exit_pass["id"], "actingStaffId": t["boss"], "approve": True}}
     )
     ok = (
         await client.data(CLOCK_OUT, {"i": {"shiftId": second, "at": "2026-12-09T00:30:00+08:00"}})
-    )["clockOut"]
+    )["clockOut"]["record"]
     assert ok["leftEarly"] is None
     assert [p["rule"] for _, p in await _events(app, "attendance.left_early")] == ["KTV-5"]
 
@@ -538,22 +549,28 @@ async def test_PM_9_points_stepped_discretionary_revoked(app: Frontdesk) -> None
         i = {"staffId": t["wu"], "item": item, "businessDate": "2026-12-10", "points": points}
         return await client.execute(ISSUE, {"i": i})
 
+    def refused(result: Any) -> str:
+        """Issue 17: a refusal is the payload's userErrors, not a top-level error."""
+        assert not result.errors, result.errors
+        return result.data["issuePoints"]["userErrors"][0]["code"]
+
     for _ in range(3):
-        assert not (await issue("attitude")).errors
+        result = await issue("attitude")
+        assert not result.errors and not result.data["issuePoints"]["userErrors"]
     month = (await client.data(POINTS, {"s": t["wu"], "m": "2026-12-01"}))["monthPoints"]
     assert (month["balance"], month["level"]) == ("5", "warning")  # 3 → 5 in total
     warnings = await _events(app, "points.threshold_crossed")
     assert [p["level"] for _, p in warnings] == ["warning"]
     # Discretionary within bounds; a fixed item takes no amount; unknown items are refused.
-    assert (await issue("unfinished", "1.5")).errors[0].extensions["code"] == "POINTS_OUT_OF_BOUNDS"
-    assert (await issue("attitude", "1")).errors[0].extensions["code"] == "POINTS_FIXED"
-    assert (await issue("singing")).errors[0].extensions["code"] == "UNKNOWN_POINTS_ITEM"
-    entry = (await issue("unfinished", "1")).data["issuePoints"]
+    assert refused(await issue("unfinished", "1.5")) == "POINTS_OUT_OF_BOUNDS"
+    assert refused(await issue("attitude", "1")) == "POINTS_FIXED"
+    assert refused(await issue("singing")) == "UNKNOWN_POINTS_ITEM"
+    entry = (await issue("unfinished", "1")).data["issuePoints"]["entry"]
     assert entry["rule"] == "PM-9"
     # A revocation is a new entry; the balance comes back.
     revocation = (
         await client.data(REVOKE, {"i": {"entryId": entry["id"], "reason": "work was finished"}})
-    )["revokePoints"]
+    )["revokePoints"]["entry"]
     assert revocation["revokesId"] == entry["id"]
     again = await client.error(REVOKE, {"i": {"entryId": entry["id"], "reason": "twice"}})
     assert again.extensions["code"] == "ALREADY_REVOKED"
@@ -565,14 +582,15 @@ async def test_PM_9_points_stepped_discretionary_revoked(app: Frontdesk) -> None
     assert count == 5
 
 
-CALL = """mutation($i: CallMeetingInput!) { callMeeting(input: $i) { id startsAt closesAt
-  roll { staffId status } } }"""
-SIGN = """mutation($i: SignRollInput!) { signRoll(input: $i) { staffId status } }"""
-BOOKING = (
-    """mutation($i: RoomBookingInput!) { noteRoomBooking(input: $i) { staffId roomBooking } }"""
-)
-CLOSE = """mutation($m: ID!) { closeRoll(meetingId: $m) { closedAt roll { staffId status
-  minutesLate decision { rule message } } } }"""
+CALL = """mutation($i: CallMeetingInput!) { callMeeting(input: $i) { meeting { id startsAt closesAt
+  roll { staffId status } } userErrors { field message code } } }"""
+SIGN = """mutation($i: SignRollInput!) { signRoll(input: $i) { entry { staffId status }
+  userErrors { field message code } } }"""
+BOOKING = """mutation($i: NoteRoomBookingInput!) { noteRoomBooking(input: $i) { entry { staffId
+      roomBooking } userErrors { field message code } } }"""
+CLOSE = """mutation($m: ID!) { closeRoll(input: {meetingId: $m}) { meeting { closedAt roll {
+  staffId status
+  minutesLate decision { rule message } } } userErrors { field message code } } }"""
 
 
 async def test_KTV_2_and_KTV_10_meeting_roll_call(app: Frontdesk) -> None:
@@ -584,7 +602,7 @@ async def test_KTV_2_and_KTV_10_meeting_roll_call(app: Frontdesk) -> None:
         await _shift(client, person, "2026-12-07", "19:30", "02:00")
     meeting = (await client.data(CALL, {"i": {"siteId": t["site"], "businessDate": "2026-12-07"}}))[
         "callMeeting"
-    ]
+    ]["meeting"]
     # The line's meeting time (KTV-2: 19:30) and the roll closing 30 minutes later.
     assert meeting["startsAt"].startswith("2026-12-07T11:30:00")
     assert meeting["closesAt"].startswith("2026-12-07T12:00:00")
@@ -604,7 +622,7 @@ async def test_KTV_2_and_KTV_10_meeting_roll_call(app: Frontdesk) -> None:
     early = Client(app, now=sh(2026, 12, 7, 19, 59))
     assert (await early.error(CLOSE, {"m": mid})).extensions["code"] == "ROLL_STILL_OPEN"
     closer = Client(app, now=sh(2026, 12, 7, 20))
-    closed = (await closer.data(CLOSE, {"m": mid}))["closeRoll"]
+    closed = (await closer.data(CLOSE, {"m": mid}))["closeRoll"]["meeting"]
     by_staff = {r["staffId"]: r for r in closed["roll"]}
     assert by_staff[staff[0]]["status"] == "present"
     assert (by_staff[staff[1]]["status"], by_staff[staff[1]]["minutesLate"]) == ("late", 12)
@@ -622,7 +640,7 @@ async def test_KTV_2_and_KTV_10_meeting_roll_call(app: Frontdesk) -> None:
         await closer.data(
             SIGN, {"i": {"meetingId": mid, "staffId": staff[3], "at": "2026-12-07T23:10:00+08:00"}}
         )
-    )["signRoll"]
+    )["signRoll"]["entry"]
     assert later["status"] == "excused"
     events = [(k, p["staff"], p["rule"]) for k, p in await _events(app, "") if p.get("meeting")]
     assert events == [
@@ -674,17 +692,18 @@ async def test_C_13_a_staff_token_acts_only_as_its_own_staff_member(app: Frontde
     wu = Client(app, actor=Actor(role=Role.STAFF, name="Wu's token", staff_id=_pk(t["wu"])))
     leave = (await wu.data(REQUEST_LEAVE, {"i": {"staffId": t["wu"], "shiftId": shift}}))[
         "requestLeave"
-    ]
+    ]["leave"]
     # … and deciding leave is a manager's (the manage permission: administrators, clerks).
     denied = await wu.error(
-        DECIDE_LEAVE, {"i": {"leaveId": leave["id"], "managerId": t["boss"], "approve": True}}
+        DECIDE_LEAVE, {"i": {"leaveId": leave["id"], "actingStaffId": t["boss"], "approve": True}}
     )
     assert denied.extensions["code"] == "FORBIDDEN"
 
 
-BOOK = """mutation($i: BookInput!) { book(input: $i) { id } }"""
-SET_BOOKING = """mutation($b: ID!, $s: BookingStatus!) { setBookingStatus(bookingId: $b,
-  status: $s) { status } }"""
+BOOK = """mutation($i: BookInput!) { book(input: $i) { booking { id } userErrors { field message
+  code } } }"""
+SET_BOOKING = """mutation($b: ID!, $s: BookingStatus!) { setBookingStatus(input: {bookingId: $b,
+  status: $s}) { booking { status } userErrors { field message code } } }"""
 
 
 async def test_KTV_10_room_bookings_in_the_book_excuse_table_bookings_do_not(
@@ -701,27 +720,27 @@ async def test_KTV_10_room_bookings_in_the_book_excuse_table_bookings_do_not(
     async def book(who: str, kind: str, resource: str) -> str:
         i = {
             "siteId": t["site"],
-            "bookedById": who,
+            "actingStaffId": who,
             "resourceKind": kind,
             "resource": resource,
             "businessDate": "2026-12-07",
             "guestName": "Guest",
         }
-        return (await client.data(BOOK, {"i": i}))["book"]["id"]
+        return (await client.data(BOOK, {"i": i}))["book"]["booking"]["id"]
 
     await book(room, "room", "V1")
     await book(table, "table", "T1")
     to_cancel = await book(cancelled, "room", "V2")
     meeting = (await client.data(CALL, {"i": {"siteId": t["site"], "businessDate": "2026-12-07"}}))[
         "callMeeting"
-    ]["id"]
+    ]["meeting"]["id"]
     # Cancelled at 19:50, while the roll is open, and they stay away: an absence (KTV-10).
     await Client(app, now=sh(2026, 12, 7, 19, 50)).data(
         SET_BOOKING, {"b": to_cancel, "s": "CANCELLED"}
     )
     closed = (await Client(app, now=sh(2026, 12, 7, 20, 0)).data(CLOSE, {"m": meeting}))[
         "closeRoll"
-    ]
+    ]["meeting"]
     by_staff = {r["staffId"]: r for r in closed["roll"]}
     assert by_staff[room]["status"] is None  # excused until they sign afterwards
     assert (by_staff[table]["status"], by_staff[table]["decision"]["rule"]) == ("absent", "KTV-2")

@@ -14,8 +14,10 @@ from served import make_token, serve, under_attack
 VISITS = "query($n: Int!) { visits(siteId: 1, first: $n) { pageInfo { hasNextPage } } }"
 INCLUDE = "query($f: Boolean!) { __typename @include(if: $f) }"
 TRANSITION = """mutation($to: ComplaintStatus!) {
-  transitionComplaint(input: {complaintId: 1, to: $to}) { complaint { status } } }"""
-FILE = """mutation($i: FileComplaintInput!) { fileComplaint(input: $i) { complaint { id } } }"""
+  transitionComplaint(input: {complaintId: 1, to: $to}) { complaint { status } userErrors { field
+    message code } } }"""
+FILE = """mutation($i: FileComplaintInput!) { fileComplaint(input: $i) { complaint { id }
+  userErrors { field message code } } }"""
 
 COERCION = [
     (VISITS, {"n": "abc"}, "Int cannot represent non-integer value: 'abc'"),
@@ -63,7 +65,7 @@ async def test_a_bad_literal_is_a_validation_error_not_an_internal_one(client, c
     assert err.extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
     err = await client.error(
         'mutation { issuePenalty(input: {staffId: 1, ruleCode: "x", '
-        'amount: "abc", reason: "r"}) { id } }'
+        'amount: "abc", reason: "r"}) { penalty { id } userErrors { field message code } } }'
     )
     assert err.extensions["code"] in ("INVALID_AMOUNT", "GRAPHQL_VALIDATION_FAILED")
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
@@ -78,7 +80,11 @@ async def test_a_bad_literal_is_a_validation_error_not_an_internal_one(client, c
             {"s": "9223372036854775808"},
         ),
         ("{ complaint(id: 123456789012345678901234567890) { id } }", None),
-        ("mutation { replayWebhookDelivery(id: 9223372036854775808) { id } }", None),
+        (
+            "mutation { replayWebhookDelivery(input: {id: 9223372036854775808}) "
+            "{ delivery { id } userErrors { field message code } } }",
+            None,
+        ),
     ],
 )
 async def test_ids_beyond_64_bits_are_invalid_ids(client, caplog, query, variables):
@@ -101,16 +107,19 @@ async def test_cursors_beyond_64_bits_are_invalid_cursors(client, caplog):
 
 async def _foreign_key_and_length(client: Client) -> None:
     err = await client.error(
-        'mutation { createApiToken(name: "x", role: STAFF, staffId: 999) { secret } }'
+        'mutation { createApiToken(input: {name: "x", role: STAFF, staffId: 999}) { secret '
+        "userErrors { field message code } } }"
     )
     assert err.extensions["code"] == "STAFF_NOT_FOUND"
     assert err.message == "staff member 999 does not exist"
     err = await client.error(
-        "mutation($n: String!) { createApiToken(name: $n, role: STAFF) { secret } }",
+        "mutation($n: String!) { createApiToken(input: {name: $n, role: STAFF}) { secret "
+        "userErrors { field message code } } }",
         {"n": "x" * 5000},
     )
     assert err.extensions["code"] == "VALUE_TOO_LONG"
-    assert err.extensions["field"] == "name" and err.extensions["maxLength"] == 200
+    # Issue 17: a userError's field is the path into the input.
+    assert err.extensions["field"] == ["input", "name"]
     tokens = await client.data("{ apiTokens { nodes { id } } }")
     assert tokens["apiTokens"]["nodes"] == []  # nothing half written
 
@@ -120,11 +129,11 @@ async def _control_characters(client: Client) -> None:
     for name in ("Li\x00Wei", "Li\nWei", "Li\x1bWei"):
         err = await client.error(
             "mutation($s: ID!, $n: String!) { addStaff(input: {siteId: $s, name: $n, "
-            'role: "salesperson"}) { id } }',
+            'role: "salesperson"}) { staff { id } userErrors { field message code } } }',
             {"s": site, "n": name},
         )
         assert err.extensions["code"] == "CONTROL_CHARACTERS", name
-        assert err.extensions["field"] == "name"
+        assert err.extensions["field"] == ["input", "name"]
     await add_staff(client, site, "Li Wei")
     err = await client.error(
         'query($s: ID!) { customers(siteId: $s, nameContains: "\\u0000") { nodes { id } } }',

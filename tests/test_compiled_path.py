@@ -111,7 +111,8 @@ async def fd(sqlite_url: str) -> AsyncIterator[Frontdesk]:
 
 MARK = """
 mutation($site: ID!, $staff: ID!, $status: SalespersonStatus!) {
-  markSalesperson(siteId: $site, staffId: $staff, status: $status) { nextStaffId } }"""
+  markSalesperson(input: {siteId: $site, staffId: $staff, status: $status}) { rotation {
+    nextStaffId } userErrors { field message code } } }"""
 
 
 @pytest.fixture

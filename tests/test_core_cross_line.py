@@ -21,8 +21,8 @@ from schema.build import build_schema
 
 RULES = """query($l: String!) {
   penaltyRules(businessLine: $l) { nodes { code rule kind minAmount maxAmount } } }"""
-ISSUE = """mutation($i: IssuePenaltyInput!) { issuePenalty(input: $i) { id amount
-  penaltyRule { code rule } } }"""
+ISSUE = """mutation($i: IssuePenaltyInput!) { issuePenalty(input: $i) { penalty { id amount
+  penaltyRule { code rule } } userErrors { field message code } } }"""
 
 
 class CarWash:
@@ -121,7 +121,10 @@ async def test_C_14_entries_are_core_and_every_line_has_them(fd: Frontdesk) -> N
             }
         },
     )
-    assert issued["issuePenalty"]["penaltyRule"] == {"code": "C-14-staff", "rule": "C-14"}
+    assert issued["issuePenalty"]["penalty"]["penaltyRule"] == {
+        "code": "C-14-staff",
+        "rule": "C-14",
+    }
     loss = await client.data(
         ISSUE,
         {
@@ -133,7 +136,7 @@ async def test_C_14_entries_are_core_and_every_line_has_them(fd: Frontdesk) -> N
             }
         },
     )
-    assert loss["issuePenalty"]["amount"] == "1250.50"
+    assert loss["issuePenalty"]["penalty"]["amount"] == "1250.50"
     error = await client.error(
         ISSUE,
         {
@@ -188,7 +191,8 @@ async def test_a_line_declares_its_staff_roles_for_its_own_sites(fd: Frontdesk) 
     assert await add_staff(client, wash, "Ding", "attendant")
     estate = await make_site(client, "Sunrise", "realestate")
     error = await client.error(
-        'mutation($s: ID!) { addStaff(input: {siteId: $s, name: "Ma", role: "attendant"}) { id } }',
+        'mutation($s: ID!) { addStaff(input: {siteId: $s, name: "Ma", role: "attendant"}) { staff '
+        "{ id } userErrors { field message code } } }",
         {"s": estate},
     )
     assert error.extensions["code"] == "UNKNOWN_ROLE"

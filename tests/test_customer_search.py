@@ -19,9 +19,11 @@ from core.phone import mask_phone
 from core.runtime import Frontdesk
 
 CREATE_SITE = """mutation($name: String!) {
-  createSite(input: {name: $name, businessLine: "realestate"}) { id } }"""
+  createSite(input: {name: $name, businessLine: "realestate"}) { site { id } userErrors { field
+    message code } } }"""
 REGISTER = """mutation($site: ID!, $name: String!, $phone: String) {
-  registerCustomer(input: {siteId: $site, name: $name, phone: $phone}) { id } }"""
+  registerCustomer(input: {siteId: $site, name: $name, phone: $phone}) { customer { id }
+    userErrors { field message code } } }"""
 SEARCH = """query($site: ID!, $name: String, $phone: String) {
   customers(siteId: $site, nameContains: $name, phone: $phone, first: 50) {
     edges { node { id name phone } } } }"""
@@ -51,8 +53,8 @@ async def app(request: pytest.FixtureRequest) -> AsyncIterator[Frontdesk]:
 @pytest.fixture
 async def world(app: Frontdesk) -> dict[str, Any]:
     client = Client(app)
-    site = (await client.data(CREATE_SITE, {"name": "Sunrise"}))["createSite"]["id"]
-    other = (await client.data(CREATE_SITE, {"name": "Moonrise"}))["createSite"]["id"]
+    site = (await client.data(CREATE_SITE, {"name": "Sunrise"}))["createSite"]["site"]["id"]
+    other = (await client.data(CREATE_SITE, {"name": "Moonrise"}))["createSite"]["site"]["id"]
     for name, phone in NAMES:
         await client.data(REGISTER, {"site": site, "name": name, "phone": phone})
     # The same name and phone at another site never show up in this site's search.

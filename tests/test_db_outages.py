@@ -18,7 +18,10 @@ from core import models
 from core.app import create_app
 from core.db import sync_url
 
-SITE = 'mutation { createSite(input: {name: "North", businessLine: "realestate"}) { id } }'
+SITE = (
+    'mutation { createSite(input: {name: "North", businessLine: "realestate"}) '
+    "{ site { id } userErrors { field message code } } }"
+)
 
 
 def _refused() -> Exception:
@@ -106,9 +109,8 @@ async def test_terminated_connections_are_replaced_without_errors_or_lost_writes
 FILE_KEYED = """
 mutation($site: ID!, $staff: ID!, $text: String!) {
   fileComplaint(input: {siteId: $site, channel: IN_PERSON, category: "service",
-                        description: $text, customerName: "Sun Hao", takenById: $staff}) {
-    complaint { id number description }
-  }
+                        description: $text, customerName: "Sun Hao", actingStaffId: $staff}) {
+    complaint { id number description } userErrors { field message code } }
 }"""
 
 

@@ -29,6 +29,9 @@ PACKAGE = "frontdesk_carwash"
 BIN = Path(sys.executable).parent
 
 
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
 @dataclass(frozen=True)
 class Installed:
     site: Path  # the --target directory holding the package and its .dist-info
@@ -36,7 +39,9 @@ class Installed:
 
     def env(self, **overrides: str | None) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_")}
-        env["PYTHONPATH"] = str(self.site)
+        # The example package, then core from this checkout (the venv's editable install
+        # may point at another worktree of the repository).
+        env["PYTHONPATH"] = os.pathsep.join([str(self.site), str(REPO_ROOT)])
         for key, value in overrides.items():
             if value is None:
                 env.pop(key, None)

@@ -28,7 +28,7 @@ SCREENSHOT = Path(os.environ.get("FRONTDESK_TEST_SCREENSHOT", "/tmp/frontdesk-gr
 
 FILE_COMPLAINT = """mutation { fileComplaint(input: {siteId: 1, channel: IN_PERSON,
   category: "service", description: "waited an hour", customerName: "Sun Hao",
-  takenById: 1}) { complaint { id } } }"""
+  actingStaffId: 1}) { complaint { id } userErrors { field message code } } }"""
 
 
 def editor_value(selector: str) -> str:

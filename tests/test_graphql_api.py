@@ -157,7 +157,7 @@ async def test_invalid_phone_is_refused_with_a_code_and_nothing_written(client, 
     site = await make_site(client)
     err = await client.error(
         """mutation($s: ID!) { registerCustomer(input: {siteId: $s, name: "X", phone: "12345"})
-             { id } }""",
+             { customer { id } userErrors { field message code } } }""",
         {"s": site},
     )
     assert err.extensions["code"] == "INVALID_PHONE"
@@ -170,14 +170,16 @@ async def test_invalid_phone_is_refused_with_a_code_and_nothing_written(client, 
 
 async def test_unknown_ids_and_malformed_ids_get_codes(client):
     err = await client.error(
-        'mutation { addStaff(input: {siteId: "999", name: "A", role: "salesperson"}) { id } }'
+        'mutation { addStaff(input: {siteId: "999", name: "A", role: "salesperson"}) { staff { id '
+        "} userErrors { field message code } } }"
     )
     assert err.extensions["code"] == "SITE_NOT_FOUND"
     err = await client.error('query { visits(siteId: "abc") { nodes { id } } }')
     assert err.extensions["code"] == "INVALID_ID"
     site = await make_site(client)  # the site exists: only the role is wrong
     err = await client.error(
-        'mutation($s: ID!) { addStaff(input: {siteId: $s, name: "A", role: "wizard"}) { id } }',
+        'mutation($s: ID!) { addStaff(input: {siteId: $s, name: "A", role: "wizard"}) { staff { '
+        "id } userErrors { field message code } } }",
         {"s": site},
     )
     assert err.extensions["code"] == "UNKNOWN_ROLE"
@@ -230,14 +232,16 @@ async def test_C_4_visits_cannot_be_edited_only_corrected(client, fd):
             assert getattr(exc, "code", None) == "APPEND_ONLY" or "C-4" in str(exc)
     data = await client.data(
         """mutation($v: ID!) { correctVisit(input: {visitId: $v, reason: "typo", notes: "fixed"})
-             { id correctsId notes decision { rule } } }""",
+             { visit { id correctsId notes decision { rule } } userErrors { field message code }
+               } }""",
         {"v": v["visit"]["id"]},
     )
-    c = data["correctVisit"]
+    c = data["correctVisit"]["visit"]
     assert c["correctsId"] == v["visit"]["id"] and c["notes"] == "fixed"
     assert c["decision"]["rule"] == "C-4"
     err = await client.error(
-        """mutation($v: ID!) { correctVisit(input: {visitId: $v, reason: "again"}) { id } }""",
+        """mutation($v: ID!) { correctVisit(input: {visitId: $v, reason: "again"}) { visit { id }
+          userErrors { field message code } } }""",
         {"v": v["visit"]["id"]},
     )
     assert err.extensions["code"] == "ALREADY_CORRECTED"
@@ -246,7 +250,9 @@ async def test_C_4_visits_cannot_be_edited_only_corrected(client, fd):
 ISSUE = """
 mutation($staff: ID!, $code: String!, $amount: Decimal, $reason: String!) {
   issuePenalty(input: {staffId: $staff, ruleCode: $code, amount: $amount, reason: $reason}) {
-    id amount reason penaltyRule { code rule kind } revokesId } }"""
+    penalty {
+    id amount reason penaltyRule { code rule kind } revokesId } userErrors { field message code }
+      } }"""
 
 
 async def test_C_14_penalties_are_issued_within_bounds_and_revoked_by_new_entries(client, fd):
@@ -255,7 +261,7 @@ async def test_C_14_penalties_are_issued_within_bounds_and_revoked_by_new_entrie
     issued = await client.data(
         ISSUE, {"staff": li, "code": "C-14-staff", "amount": "300", "reason": "rude to a guest"}
     )
-    p = issued["issuePenalty"]
+    p = issued["issuePenalty"]["penalty"]
     assert p["amount"] == "300.00" and p["penaltyRule"]["rule"] == "C-14"
     err = await client.error(
         ISSUE, {"staff": li, "code": "C-14-staff", "amount": "1500", "reason": "too much"}
@@ -266,12 +272,14 @@ async def test_C_14_penalties_are_issued_within_bounds_and_revoked_by_new_entrie
     assert err.extensions["code"] == "PENALTY_RULE_NOT_FOUND"
     revoked = await client.data(
         """mutation($p: ID!) { revokePenalty(input: {penaltyId: $p, reason: "appeal upheld"}) {
-             id revokesId amount } }""",
+          penalty {
+             id revokesId amount } userErrors { field message code } } }""",
         {"p": p["id"]},
     )
-    assert revoked["revokePenalty"]["revokesId"] == p["id"]
+    assert revoked["revokePenalty"]["penalty"]["revokesId"] == p["id"]
     err = await client.error(
-        """mutation($p: ID!) { revokePenalty(input: {penaltyId: $p, reason: "twice"}) { id } }""",
+        """mutation($p: ID!) { revokePenalty(input: {penaltyId: $p, reason: "twice"}) { penalty {
+          id } userErrors { field message code } } }""",
         {"p": p["id"]},
     )
     assert err.extensions["code"] == "PENALTY_ALREADY_REVOKED"
@@ -283,7 +291,7 @@ async def test_C_1_hosting_budget_by_customer_class(client):
     site = await make_site(client)
     data = await client.data(
         """mutation($s: ID!) { registerCustomer(input: {siteId: $s, name: "VIP", customerClass: B})
-             { customerClass hostingBudget } }""",
+             { customer { customerClass hostingBudget } userErrors { field message code } } }""",
         {"s": site},
     )
-    assert data["registerCustomer"] == {"customerClass": "B", "hostingBudget": "300"}
+    assert data["registerCustomer"]["customer"] == {"customerClass": "B", "hostingBudget": "300"}

@@ -57,7 +57,8 @@ async def _post(base: str, body: dict, **headers: str) -> httpx.Response:
         ("wrong", "{ plugins { code } }", None, 401, "UNAUTHENTICATED"),
         (
             "frontend",
-            'mutation { setPluginEnabled(code: "realestate", enabled: false) { enabled } }',
+            'mutation { setPluginEnabled(input: {code: "realestate", enabled: false}) { plugin { '
+            "enabled } userErrors { field message code } } }",
             None,
             403,
             "FORBIDDEN",

@@ -45,7 +45,7 @@ async def test_C_2_visit_shows_escorts_for_its_party(client):
     await add_staff(client, site, "Li")
     data = await client.data(
         """mutation($s: ID!) { checkInVisit(input: {siteId: $s, partySize: 7}) {
-             visit { partySize escortsNeeded } } }""",
+             visit { partySize escortsNeeded } userErrors { field message code } } }""",
         {"s": site},
     )
     assert data["checkInVisit"]["visit"] == {"partySize": 7, "escortsNeeded": 2}

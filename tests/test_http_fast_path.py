@@ -177,8 +177,8 @@ def test_a_mutation_answers_and_is_audited_the_same_way(http, fd, tokens, runs):
             return int(await s.scalar(select(func.count()).select_from(AuditEntry)) or 0)
 
     toggle = {
-        "query": 'mutation($on: Boolean!) { setPluginEnabled(code: "realestate", enabled: $on)'
-        " { code enabled } }",
+        "query": 'mutation($on: Boolean!) { setPluginEnabled(input: {code: "realestate", '
+        "enabled: $on}) { plugin { code enabled } userErrors { field message code } } }",
         "variables": {"on": True},
     }
     before = http.portal.call(audit_rows)

@@ -124,7 +124,9 @@ async def test_each_site_gets_its_own_lines_decision(
     assert result["visit"]["receiver"]["id"] == first
     # The sync line's refusal applies to its own site only.
     error = await client.error(
-        "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } } }", {"s": kiosk}
+        "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } userErrors { field "
+        "message code rule } } }",
+        {"s": kiosk},
     )
     assert error.extensions["code"] == "NO_RECEIVER_AVAILABLE"
     assert error.extensions["rule"] == "KI-1"

@@ -72,7 +72,7 @@ async def test_a_line_field_gets_the_same_row_view_in_every_path(fd: Frontdesk) 
     SEEN.clear()
     checked = await client.data(
         """mutation($s: ID!) { checkInVisit(input: {siteId: $s, partySize: 3}) {
-             visit { id partyLabel } } }""",
+             visit { id partyLabel } userErrors { field message code } } }""",
         {"s": site},
     )
     visit = checked["checkInVisit"]["visit"]
@@ -100,7 +100,9 @@ async def test_reading_an_undeclared_attribute_fails_alike_in_every_path(
     site = await make_site(client)
     await add_staff(client, site, "Li Na")
     created = await client.data(
-        "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } } }", {"s": site}
+        "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } userErrors { field "
+        "message code } } }",
+        {"s": site},
     )
     visit = created["checkInVisit"]["visit"]["id"]
     for query, variables in (

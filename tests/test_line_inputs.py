@@ -13,7 +13,7 @@ from helpers import add_staff, legacy, make_site
 from sqlalchemy import func, select
 
 from core.models import Customer, Site, Staff
-from core.plugin_api import LineInput, LineInputReceived, PluginInfo, hookimpl
+from core.plugin_api import LineErrorCode, LineInput, LineInputReceived, PluginInfo, hookimpl
 from core.plugins import PluginHost, create_plugin_manager
 from core.runtime import Frontdesk
 from core.services.plugin_state import set_plugin_enabled
@@ -40,6 +40,10 @@ class CarWash:
             LineInput(name, "carwash", CarWashFacts, "Car-wash facts.")
             for name in ("CreateSiteInput", "AddStaffInput", "RegisterCustomerInput")
         ]
+
+    @hookimpl
+    def frontdesk_error_codes(self) -> list[LineErrorCode]:
+        return [LineErrorCode("CARWASH_BAYS", "Bays below zero.", ("Directory",))]
 
     @hookimpl
     async def frontdesk_line_input_received(self, received: LineInputReceived) -> None:
@@ -78,23 +82,23 @@ async def test_line_fields_on_core_inputs_reach_the_sites_line(wash: Any) -> Non
     client = Client(fd)
     site = await client.data(
         """mutation { createSite(input: {name: "Sparkle", businessLine: "carwash",
-             carwash: {bays: 4}}) { id } }"""
+             carwash: {bays: 4}}) { site { id } userErrors { field message code } } }"""
     )
-    site_id = site["createSite"]["id"]
+    site_id = site["createSite"]["site"]["id"]
     staff = await client.data(
         """mutation($s: ID!) { addStaff(input: {siteId: $s, name: "Ding", role: "staff",
-             carwash: {bays: 2}}) { id } }""",
+             carwash: {bays: 2}}) { staff { id } userErrors { field message code } } }""",
         {"s": site_id},
     )
     customer = await client.data(
         """mutation($s: ID!) { registerCustomer(input: {siteId: $s, name: "Lu",
-             carwash: {bays: 1}}) { id } }""",
+             carwash: {bays: 1}}) { customer { id } userErrors { field message code } } }""",
         {"s": site_id},
     )
     assert line.received == [
         ("CreateSiteInput", legacy(site_id), 4),
-        ("AddStaffInput", legacy(staff["addStaff"]["id"]), 2),
-        ("RegisterCustomerInput", legacy(customer["registerCustomer"]["id"]), 1),
+        ("AddStaffInput", legacy(staff["addStaff"]["staff"]["id"]), 2),
+        ("RegisterCustomerInput", legacy(customer["registerCustomer"]["customer"]["id"]), 1),
     ]
     # Without the line field the mutations work as before and the line hears nothing.
     await add_staff(client, site_id, "Plain")
@@ -110,7 +114,7 @@ async def test_a_line_field_for_another_lines_site_is_refused_and_nothing_writte
     staff_before, sites_before = await _count(fd, Staff), await _count(fd, Site)
     error = await client.error(
         """mutation($s: ID!) { addStaff(input: {siteId: $s, name: "Ma", role: "salesperson",
-             carwash: {bays: 2}}) { id } }""",
+             carwash: {bays: 2}}) { staff { id } userErrors { field message code } } }""",
         {"s": estate},
     )
     assert error.extensions["code"] == "LINE_INPUT_MISMATCH"
@@ -119,7 +123,7 @@ async def test_a_line_field_for_another_lines_site_is_refused_and_nothing_writte
     # A line refusing its own value rolls the whole mutation back.
     error = await client.error(
         """mutation { createSite(input: {name: "Bad", businessLine: "carwash",
-             carwash: {bays: -1}}) { id } }"""
+             carwash: {bays: -1}}) { site { id } userErrors { field message code } } }"""
     )
     assert error.extensions["code"] == "CARWASH_BAYS"
     assert await _count(fd, Site) == sites_before

@@ -35,9 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FILE = """
 mutation($site: ID!, $staff: ID!, $text: String!) {
   fileComplaint(input: {siteId: $site, channel: IN_PERSON, category: "service",
-                        description: $text, customerName: "Sun Hao", takenById: $staff}) {
-    complaint { id }
-  }
+                        description: $text, customerName: "Sun Hao", actingStaffId: $staff}) {
+    complaint { id } userErrors { field message code } }
 }"""
 UPDATES = """
 subscription($site: ID, $after: String) {
@@ -161,16 +160,17 @@ async def cluster(pg_url: str, redis_url: str) -> AsyncIterator[Cluster]:
 async def _site_and_staff(cluster: Cluster, server: Server) -> tuple[str, str]:
     site = await cluster.gql(
         server,
-        'mutation { createSite(input: {name: "Sunrise", businessLine: "realestate"}) { id } }',
+        'mutation { createSite(input: {name: "Sunrise", businessLine: "realestate"}) { site { id '
+        "} userErrors { field message code } } }",
     )
-    site_id = site["createSite"]["id"]
+    site_id = site["createSite"]["site"]["id"]
     staff = await cluster.gql(
         server,
         'mutation($s: ID!) { addStaff(input: {siteId: $s, name: "Li", role: "salesperson"}) '
-        "{ id } }",
+        "{ staff { id } userErrors { code } } }",
         {"s": site_id},
     )
-    return site_id, staff["addStaff"]["id"]
+    return site_id, staff["addStaff"]["staff"]["id"]
 
 
 async def _file(cluster: Cluster, server: Server, site: str, staff: str, text: str) -> str:
@@ -229,8 +229,22 @@ async def _wait_for(condition, within: float = 8.0) -> None:
         await asyncio.sleep(0.1)
 
 
+async def _rotation_disabled(cluster, server) -> bool:
+    """Issue 17: the schema keeps a disabled line's fields; they answer LINE_DISABLED."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        response = await client.post(
+            server.http,
+            json={"query": '{ rotation(siteId: "1") { siteId } }'},
+            headers={"Authorization": cluster.token},
+        )
+    codes = [e["extensions"]["code"] for e in response.json().get("errors") or ()]
+    return "LINE_DISABLED" in codes
+
+
 async def test_switching_a_business_line_on_one_process_changes_the_others_schema(cluster):
-    assert "rotation" in await cluster.query_fields(cluster.one)
+    fields = await cluster.query_fields(cluster.one)
+    assert "rotation" in fields
+    assert not await _rotation_disabled(cluster, cluster.one)
 
     # Off through the CLI (a third process), then on through server 2's mutation.
     cli = await asyncio.create_subprocess_exec(
@@ -243,15 +257,18 @@ async def test_switching_a_business_line_on_one_process_changes_the_others_schem
     assert cli.returncode == 0, output.decode()
 
     async def gone() -> bool:
-        return "rotation" not in await cluster.query_fields(cluster.one)
+        return await _rotation_disabled(cluster, cluster.one)
 
     await _wait_for(gone)
+    assert await cluster.query_fields(cluster.one) == fields  # the schema did not change
 
     await cluster.gql(
-        cluster.two, 'mutation { setPluginEnabled(code: "realestate", enabled: true) { enabled } }'
+        cluster.two,
+        'mutation { setPluginEnabled(input: {code: "realestate", enabled: true}) '
+        "{ plugin { enabled } userErrors { field message code } } }",
     )
 
     async def back() -> bool:
-        return "rotation" in await cluster.query_fields(cluster.one)
+        return not await _rotation_disabled(cluster, cluster.one)
 
     await _wait_for(back)

@@ -32,7 +32,8 @@ from schema.build import build_schema
 INTEGRATOR = Actor(role=Role.INTEGRATOR, name="crm")
 FAST = {"webhook_backoff_base": "30", "webhook_timeout": "2", "webhook_poll_seconds": "0.2"}
 REGISTER = """mutation($url: String!) {
-  registerWebhookEndpoint(input: {url: $url, eventTypes: ["*"]}) { endpoint { id } } }"""
+  registerWebhookEndpoint(input: {url: $url, eventTypes: ["*"]}) { endpoint { id } userErrors {
+    field message code } } }"""
 ATTEMPTS = """query($e: ID!) { webhookDeliveries(endpointId: $e, first: 10) {
   nodes { status attempts { statusCode error } } } }"""
 
@@ -106,8 +107,11 @@ async def test_the_api_refuses_them_for_an_integrator_and_stores_nothing(fd):
         answers, prompt = await under_attack(base, token, attack)
     assert prompt < 1
     for url, answer in zip(INTERNAL, answers, strict=True):
-        assert answer["data"] is None, url
-        assert answer["errors"][0]["extensions"]["code"] == "WEBHOOK_ADDRESS_FORBIDDEN", url
+        # Issue 17: a refused address is the client's mistake: a userError, nothing stored.
+        assert "errors" not in answer, url
+        [error] = answer["data"]["registerWebhookEndpoint"]["userErrors"]
+        assert error["code"] == "WEBHOOK_ADDRESS_FORBIDDEN", url
+        assert answer["data"]["registerWebhookEndpoint"]["endpoint"] is None
     async with fd.db.session() as s:
         assert await s.scalar(select(func.count()).select_from(WebhookEndpoint)) == 0
 

@@ -20,7 +20,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 from strawberry.types.execution import PreExecutionError
 
-from core.contracts import ComplaintPolicy, PluginInfo, ReceptionOutcome
+from core.contracts import ComplaintPolicy, LineErrorCode, PluginInfo, ReceptionOutcome
 from core.decisions import Reason
 from core.errors import InvalidInput, NotFound, PluginError
 from core.events import record_event
@@ -182,6 +182,11 @@ class TeahouseLine:
         return _info(self.code, business_line=self.code)
 
     @hookimpl
+    def frontdesk_error_codes(self) -> list[LineErrorCode]:
+        # Issue 17: published in TeahouseErrorCode and VisitErrorCode (a refused check-in).
+        return [LineErrorCode("TEAHOUSE_FULL", "TH-2: at most 8 seats.", ("Visit",))]
+
+    @hookimpl
     def frontdesk_receive_visit(self, context: Any) -> Any:
         if context.site.business_line != self.code:
             return None
@@ -245,33 +250,37 @@ class EstatePolicy:
 ROTATION = "query($s: ID!) { rotation(siteId: $s) { siteId members { name receptions } } }"
 VISIT_RE = "query($v: ID!) { visit(id: $v) { id realestate { madeUpTurn newRegistration } } }"
 CHECK_IN_RE = """mutation($s: ID!) {
-  checkInVisit(input: {siteId: $s, realestate: {firstVisit: true}}) { visit { id } } }"""
+  checkInVisit(input: {siteId: $s, realestate: {firstVisit: true}}) { visit { id } userErrors {
+    field message code } } }"""
 
 
-async def test_disabled_line_fields_absent_until_enabled_without_restart(launch: Launch) -> None:
-    """What realestate adds through frontdesk_graphql_queries, frontdesk_graphql_mutations,
-    frontdesk_graphql_type_fields and frontdesk_graphql_input_fields is served only while the
-    line is enabled; enabling it needs no restart."""
+async def test_disabled_line_fields_stay_in_the_schema_and_answer_LINE_DISABLED(
+    launch: Launch,
+) -> None:
+    """Issue 17 (a stable schema per installation): what realestate adds through
+    frontdesk_graphql_queries, frontdesk_graphql_mutations, frontdesk_graphql_type_fields and
+    frontdesk_graphql_input_fields is in the schema whether the line is enabled or not; while
+    it is off, its fields answer null with LINE_DISABLED and its mutations a LINE_DISABLED
+    user error, without running.  Enabling it needs no restart and changes no SDL."""
     fd = await launch(enable=())
     client = Client(fd)
     sdl = fd.schema.as_str()
-    assert "rotation(" not in sdl
-    assert "setRotationOrder" not in sdl
-    assert "realestate: RealEstateReception" not in sdl  # Visit.realestate
-    assert "realestate: RealEstateVisitFactsInput" not in sdl  # CheckInVisitInput.realestate
-    for query in (ROTATION, VISIT_RE, CHECK_IN_RE):
-        error = await client.error(query, {"s": "1", "v": "1"} if "$v" in query else {"s": "1"})
-        assert error.extensions["code"] == "GRAPHQL_VALIDATION_FAILED", query
+    assert "rotation(siteId: ID!" in sdl
+    assert "setRotationOrder" in sdl
+    assert "realestate: RealEstateReception" in sdl  # Visit.realestate
+    assert "realestate: RealEstateVisitFactsInput" in sdl  # CheckInVisitInput.realestate
+    rotation = await client.execute(ROTATION, {"s": "1"})
+    assert rotation.data == {"rotation": None}
+    assert rotation.errors[0].extensions["code"] == "LINE_DISABLED"
+    error = await client.error(CHECK_IN_RE, {"s": "1"})
+    assert error.extensions["code"] == "LINE_DISABLED"
+    assert error.extensions["field"] == ["input", "realestate"]
     plugins = await client.data("{ plugins { code enabled } }")
     assert {"code": "realestate", "enabled": False} in plugins["plugins"]
 
     assert await _enable(fd, "realestate") == {"realestate"}
 
-    sdl = fd.schema.as_str()
-    assert "rotation(siteId: ID!" in sdl
-    assert "setRotationOrder" in sdl
-    assert "realestate: RealEstateReception" in sdl
-    assert "realestate: RealEstateVisitFactsInput" in sdl
+    assert fd.schema.as_str() == sdl
     site = await make_site(client)
     await add_staff(client, site, "Li")
     visit = (await client.data(CHECK_IN_RE, {"s": site}))["checkInVisit"]["visit"]
@@ -308,12 +317,15 @@ async def test_disabling_a_line_keeps_all_its_rows(fd: Frontdesk, client: Client
     assert await _enable(fd, "realestate", False) == frozenset()
 
     assert {m.__name__: await _count(fd, m) for m in models} == before
-    assert "realestate: RealEstateReception" not in fd.schema.as_str()
-    error = await client.error(VISIT_RE, {"v": first["visit"]["id"]})
-    assert error.extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "realestate: RealEstateReception" in fd.schema.as_str()  # issue 17: stable
+    answer = await client.execute(VISIT_RE, {"v": first["visit"]["id"]})
+    assert answer.data["visit"]["realestate"] is None
+    assert answer.errors[0].extensions["code"] == "LINE_DISABLED"
     # A disabled line's site refuses check-ins, and writes nothing.
     error = await client.error(
-        "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } } }", {"s": site}
+        "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } userErrors { field "
+        "message code } } }",
+        {"s": site},
     )
     assert error.extensions["code"] == "BUSINESS_LINE_DISABLED"
     assert await _count(fd, Visit) == before["Visit"]
@@ -353,14 +365,13 @@ async def test_third_party_type_field_and_type_appear_when_enabled(launch: Launc
     fd = await launch(WeatherPlugin("weather_a"))
     client = Client(fd)
     assert "weather_a" in fd.host.installed
-    assert "weather" not in fd.schema.as_str()
-    assert "type WeatherReport" not in fd.schema.as_str()
-
-    await _enable(fd, "weather_a")
-
+    # Issue 17: installed is enough for the schema; enabled decides whether it answers.
     sdl = fd.schema.as_str()
     assert "weather: String!" in sdl
     assert "type WeatherReport" in sdl  # frontdesk_graphql_types
+
+    await _enable(fd, "weather_a")
+    assert fd.schema.as_str() == sdl
     site = await make_site(client)
     await add_staff(client, site, "Li")
     visit = (await check_in(client, site))["visit"]["id"]
@@ -369,7 +380,7 @@ async def test_third_party_type_field_and_type_appear_when_enabled(launch: Launc
 
     await _enable(fd, "weather_a", False)
     error = await client.error("query($v: ID!) { visit(id: $v) { weather } }", {"v": visit})
-    assert error.extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert error.extensions["code"] == "LINE_DISABLED"
 
 
 async def test_a_plugin_resolver_that_declares_no_needs_gets_every_column(launch: Launch) -> None:
@@ -426,7 +437,8 @@ class TunablePlugin:
 
 
 CONFIGURE = """mutation($code: String!, $settings: JSON!) {
-  configurePlugin(code: $code, settings: $settings) { code enabled settings } }"""
+  configurePlugin(input: {code: $code, settings: $settings}) { plugin { code enabled settings }
+    userErrors { field message code } } }"""
 
 
 async def test_frontdesk_validate_settings_normalises_or_refuses(launch: Launch) -> None:
@@ -434,7 +446,7 @@ async def test_frontdesk_validate_settings_normalises_or_refuses(launch: Launch)
     client = Client(fd)
     # Configurable while disabled; stored as the plugin normalised it.
     data = await client.data(CONFIGURE, {"code": "tunable", "settings": {"greeting": " hi "}})
-    assert data["configurePlugin"] == {
+    assert data["configurePlugin"]["plugin"] == {
         "code": "tunable",
         "enabled": False,
         "settings": {"greeting": "hi"},
@@ -466,9 +478,9 @@ def test_two_plugins_adding_one_field_is_a_SCHEMA_FIELD_CLASH_naming_both() -> N
     host = PluginHost(
         create_plugin_manager(extra=[WeatherPlugin("clash_one"), WeatherPlugin("clash_two")])
     )
+    # Issue 17: every installed plugin's fields are in the schema, enabled or not, so two
+    # installed plugins claiming one field clash whichever is enabled.
     host.set_enabled({"clash_one"})
-    assert "weather" in build_schema(host).as_str()  # one of them alone is fine
-    host.set_enabled({"clash_one", "clash_two"})
     with pytest.raises(PluginError) as excinfo:
         build_schema(host)
     assert excinfo.value.code == "SCHEMA_FIELD_CLASH"
@@ -561,7 +573,8 @@ async def test_frontdesk_business_date_lets_a_line_move_the_business_day(launch:
     await add_staff(client, office, "Li")
     query = """mutation($s: ID!, $r: ID, $at: DateTime) {
       checkInVisit(input: {siteId: $s, receiverId: $r, arrivedAt: $at}) {
-        visit { businessDate receiver { id } } decision { rule } } }"""
+        visit { businessDate receiver { id } } decision { rule } userErrors { field message code
+          } } }"""
     late = "2026-11-24T01:30:00+08:00"
     data = await client.data(query, {"s": venue, "r": host, "at": late})
     assert data["checkInVisit"]["visit"] == {"businessDate": "2026-11-23", "receiver": {"id": host}}
@@ -581,7 +594,8 @@ async def test_frontdesk_receive_visit_and_frontdesk_visit_recorded(launch: Laun
     await add_staff(client, site, "Old Zhou", "host")
     newest = await add_staff(client, site, "Young Lin", "host")
     query = """mutation($s: ID!, $n: Int!) { checkInVisit(input: {siteId: $s, partySize: $n}) {
-      visit { id counted receiver { id } } decision { rule } } }"""
+      visit { id counted receiver { id } } decision { rule } userErrors { field message code } }
+        }"""
     data = (await client.data(query, {"s": site, "n": 2}))["checkInVisit"]
     assert data["visit"]["receiver"]["id"] == newest
     assert data["visit"]["counted"] is True
@@ -590,7 +604,8 @@ async def test_frontdesk_receive_visit_and_frontdesk_visit_recorded(launch: Laun
     seated = await _count(fd, Event)
 
     error = await client.error(query, {"s": site, "n": 9})
-    assert error.extensions["code"] == "TEAHOUSE_FULL"
+    assert error.extensions["code"] == "TEAHOUSE_FULL"  # typed: frontdesk_error_codes
+    assert "TEAHOUSE_FULL" in fd.schema._schema.type_map["VisitErrorCode"].values
     assert await _count(fd, Visit) == 1 and await _count(fd, Event) == seated
     assert len(line.recorded) == 1
 
@@ -653,7 +668,10 @@ async def test_frontdesk_event_is_called_after_commit(launch: Launch) -> None:
     assert all(committed for _, _, committed in recorder.heard)
     heard = len(recorder.heard)
 
-    error = await client.error('mutation { checkInVisit(input: {siteId: "999"}) { visit { id } } }')
+    error = await client.error(
+        'mutation { checkInVisit(input: {siteId: "999"}) { visit { id } '
+        "userErrors { field message code } } }"
+    )
     assert error.extensions["code"] == "SITE_NOT_FOUND"
     assert len(recorder.heard) == heard  # a failed mutation publishes nothing
     assert quiet.heard == []  # a disabled plugin hears nothing
@@ -663,7 +681,13 @@ async def test_frontdesk_graphql_subscriptions_adds_root_subscription_fields(
     launch: Launch,
 ) -> None:
     fd = await launch(TickerPlugin("ticker"), enable=())
-    assert "ticks" not in fd.schema.as_str()
+    assert "ticks(count: Int! = 2): Int!" in fd.schema.as_str()  # issue 17: installed
+    off = await fd.schema.subscribe(
+        "subscription { ticks(count: 3) }",
+        context_value=Context(app=fd, fixed_now=FIXED_NOW, actor=ADMIN),
+    )
+    [refused] = [r async for r in off]
+    assert refused.errors[0].extensions["code"] == "LINE_DISABLED"
     await _enable(fd, "ticker")
     sdl = fd.schema.as_str()
     assert "type Subscription" in sdl
@@ -731,8 +755,8 @@ def test_frontdesk_complaint_policy_is_answered_through_the_host() -> None:
 
 FILE_COMPLAINT = """mutation($s: ID!, $by: ID!, $n: Int) {
   fileComplaint(input: {siteId: $s, channel: IN_PERSON, category: "service", households: $n,
-                        description: "no hot water", customerName: "Wu", takenById: $by}) {
-    complaint { severity } decision { rule } } }"""
+                        description: "no hot water", customerName: "Wu", actingStaffId: $by}) {
+    complaint { severity } decision { rule } userErrors { field message code } } }"""
 
 
 async def test_frontdesk_complaint_policy_decides_severity_of_a_filed_complaint(
@@ -743,7 +767,11 @@ async def test_frontdesk_complaint_policy_decides_severity_of_a_filed_complaint(
     estate = await make_site(client, "Harbour View", "estates")
     desk = await add_staff(client, estate, "Xiao Zhang", "front_desk")
     data = (await client.data(FILE_COMPLAINT, {"s": estate, "by": desk, "n": 4}))["fileComplaint"]
-    assert data == {"complaint": {"severity": "MAJOR"}, "decision": {"rule": "PM-4"}}
+    assert data == {
+        "complaint": {"severity": "MAJOR"},
+        "decision": {"rule": "PM-4"},
+        "userErrors": [],
+    }
     data = (await client.data(FILE_COMPLAINT, {"s": estate, "by": desk, "n": 1}))["fileComplaint"]
     assert data["complaint"]["severity"] == "GENERAL"
     # Another line's site: the plugin answers None and core's defaults apply.

@@ -55,9 +55,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FILE = """
 mutation($site: ID!, $staff: ID!, $text: String!) {
   fileComplaint(input: {siteId: $site, channel: IN_PERSON, category: "service",
-                        description: $text, customerName: "Sun Hao", takenById: $staff}) {
-    complaint { id number description }
-  }
+                        description: $text, customerName: "Sun Hao", actingStaffId: $staff}) {
+    complaint { id number description } userErrors { field message code } }
 }"""
 
 

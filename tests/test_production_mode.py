@@ -61,7 +61,7 @@ async def test_no_field_or_enum_suggestions_in_production(production, client):
     assert err.extensions["code"] == "GRAPHQL_VALIDATION_FAILED"
     err = await admin.error(
         "mutation($to: ComplaintStatus!) { transitionComplaint(input: {complaintId: 1, "
-        "to: $to}) { complaint { id } } }",
+        "to: $to}) { complaint { id } userErrors { field message code } } }",
         {"to": "RESOLVE"},
     )
     assert "Did you mean" not in err.message and err.extensions["code"] == "BAD_USER_INPUT"

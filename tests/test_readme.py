@@ -151,13 +151,18 @@ def operations(block: Block) -> list[tuple[OperationType, str]]:
 
 
 def error_codes(body: Any) -> list[str]:
-    """Every ``extensions.code`` in the JSON answers (one or several documents)."""
+    """Every ``extensions.code`` in the JSON answers (one or several documents), and every
+    ``code`` of a mutation payload's ``userErrors`` (schema 1.0: a refusal is data)."""
     if isinstance(body, list):
         return [c for item in body for c in error_codes(item)]
-    return [
+    codes = [
         (e.get("extensions") or {}).get("code") or f"(no code: {e.get('message')})"
         for e in (body.get("errors") or [])
     ]
+    for value in (body.get("data") or {}).values():
+        if isinstance(value, dict):
+            codes += [e.get("code") or "(no code)" for e in value.get("userErrors") or ()]
+    return codes
 
 
 def json_documents(text: str) -> list[Any]:

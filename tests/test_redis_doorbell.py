@@ -110,9 +110,8 @@ subscription($site: ID, $after: String) {
 FILE = """
 mutation($site: ID!, $staff: ID!, $text: String!) {
   fileComplaint(input: {siteId: $site, channel: IN_PERSON, category: "service",
-                        description: $text, customerName: "Sun Hao", takenById: $staff}) {
-    complaint { id }
-  }
+                        description: $text, customerName: "Sun Hao", actingStaffId: $staff}) {
+    complaint { id } userErrors { field message code } }
 }"""
 
 

@@ -19,7 +19,10 @@ from websockets.asyncio.client import connect
 from core import auth
 
 UPDATES = "subscription { complaintUpdates { cursor type } }"
-REVOKE = "mutation($id: ID!) { revokeApiToken(id: $id) { id revokedAt } }"
+REVOKE = (
+    "mutation($id: ID!) { revokeApiToken(input: {id: $id}) { token { id revokedAt } "
+    "userErrors { field message code } } }"
+)
 
 
 async def _token(fd: Any, role: str) -> tuple[int, str]:
@@ -67,7 +70,7 @@ async def test_revoking_a_token_closes_its_open_socket_with_4403(fd):
                 return await _revoke_over_http(base, admin, token_id)
 
             answer, prompt = await under_attack(base, admin, attack)
-            assert answer["data"]["revokeApiToken"]["revokedAt"] is not None
+            assert answer["data"]["revokeApiToken"]["token"]["revokedAt"] is not None
             assert await _closed_with(ws) == 4403
             assert ws.close_reason == "the API token was revoked"
             assert bystander.close_code is None  # another token's socket stays open
@@ -103,7 +106,7 @@ async def test_revocation_reaches_sockets_on_another_process(sqlite_url, redis_u
             token_id, raw = await _token(one, "integrator")
             async with _socket(base_two, raw) as ws:
                 answer = await _revoke_over_http(base_one, admin, token_id)
-                assert answer["data"]["revokeApiToken"]["id"] == gid("ApiToken", token_id)
+                assert answer["data"]["revokeApiToken"]["token"]["id"] == gid("ApiToken", token_id)
                 assert await _closed_with(ws) == 4403
     finally:
         await one.stop()

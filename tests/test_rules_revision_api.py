@@ -25,37 +25,39 @@ HOSTING_POLICY = (
 CUSTOMER = """query($s: ID!) { customers(siteId: $s) { nodes { id name phone customerClass
   hostingBudget receivedBy } } }"""
 REGISTER_B = """mutation($s: ID!) { registerCustomer(input: {siteId: $s, name: "Mr Kim",
-  phone: "13800138002", customerClass: B}) { id hostingBudget receivedBy } }"""
+  phone: "13800138002", customerClass: B}) { customer { id hostingBudget receivedBy } userErrors
+    { field message code } } }"""
 
 COMPLAINT = """id number status resolutionDue specialCaseDue resolutionBasis customerRequestedBy
   specialCaseReason specialCaseAt lastProgressAt progressUpdateDue
   targets { progressIntervalMinutes }
   complaintHistory { action note decision { rule message } }"""
 FILE = """mutation($i: FileComplaintInput!) { fileComplaint(input: $i) {
-  complaint { %s } decision { rule message } } }""".replace("%s", COMPLAINT)
+  complaint { %s } decision { rule message } userErrors { field message code } }
+    }""".replace("%s", COMPLAINT)
 MOVE = """mutation($id: ID!, $to: ComplaintStatus!) { transitionComplaint(input:
   {complaintId: $id, to: $to, reason: "as agreed"}) {
-  complaint { %s } decision { rule message } } }""".replace("%s", COMPLAINT)
+  complaint { %s } decision { rule message } userErrors { field message code } }
+    }""".replace("%s", COMPLAINT)
 PROGRESS = """mutation($id: ID!, $note: String!) { recordComplaintProgress(input:
-  {complaintId: $id, note: $note}) { complaint { %s } decision { rule message } } }""".replace(
-    "%s", COMPLAINT
-)
+  {complaintId: $id, note: $note}) { complaint { %s } decision { rule message } userErrors {
+    field message code } } }""".replace("%s", COMPLAINT)
 SPECIAL = """mutation($id: ID!, $reason: String!) { markComplaintSpecialCase(input:
-  {complaintId: $id, reason: $reason}) { complaint { %s } decision { rule message } } }""".replace(
-    "%s", COMPLAINT
-)
+  {complaintId: $id, reason: $reason}) { complaint { %s } decision { rule message } userErrors {
+    field message code } } }""".replace("%s", COMPLAINT)
 OVERDUE = """query($s: ID!, $now: DateTime!) { overdueComplaints(siteId: $s, now: $now) {
   complaint { id } reasons { rule message } } }"""
-SWEEP = """mutation { sweepOverdueComplaints { count marked { kind complaint { id }
+SWEEP = """mutation { sweepOverdueComplaints(input: {}) { count marked { kind complaint { id }
   decision { rule message } } } }"""
 STATS = """query($s: ID!, $start: Date!) { complaintStatistics(siteId: $s, period: WEEK,
   start: $start) { resolved resolvedOnTime decision { rule message } } }"""
 VERIFY = """mutation($i: VerifyComplaintFaultInput!) { verifyComplaintFault(input: $i) {
   penalties { amount reason staff { id } penaltyRule { code rule kind } }
-  decision { rule message } } }"""
+  decision { rule message } userErrors { field message code } } }"""
 PENALTIES = "query($s: ID!) { penalties(siteId: $s) { nodes { id } } }"
-IMPORT = """mutation($s: ID!, $rows: [ImportCustomerInput!]!) { importCustomers(siteId: $s,
-  customers: $rows) { count customerIds decision { rule message } } }"""
+IMPORT = """mutation($s: ID!, $rows: [ImportCustomerInput!]!) { importCustomers(input: {siteId: $s,
+  customers: $rows}) { count customerIds decision { rule message } userErrors { field message
+    code } } }"""
 EXPORT = """query($s: ID!, $use: ExportUse!, $approval: ExportApprovalInput) {
   exportCustomers(siteId: $s, use: $use, approval: $approval) {
     use approvedById approvedAt purpose decision { rule message } rows { name phone } } }"""
@@ -107,7 +109,7 @@ async def test_C_1_hosting_policy_and_receiver_level_are_exposed(client) -> None
         "department director",
     }
     site = await make_site(client)
-    kim = (await client.data(REGISTER_B, {"s": site}))["registerCustomer"]
+    kim = (await client.data(REGISTER_B, {"s": site}))["registerCustomer"]["customer"]
     assert (kim["hostingBudget"], kim["receivedBy"]) == ("300", "DEPARTMENT_DIRECTOR")
 
 
@@ -115,7 +117,7 @@ async def test_C_1_an_operator_changes_budgets_and_receiver_levels(client, opera
     site = await make_site(client)
     await register(client, site, "Zhou Fang")  # class D
     changed = Client(operator_fd)
-    kim = (await changed.data(REGISTER_B, {"s": site}))["registerCustomer"]
+    kim = (await changed.data(REGISTER_B, {"s": site}))["registerCustomer"]["customer"]
     assert (kim["hostingBudget"], kim["receivedBy"]) == ("320", "DEPARTMENT_DIRECTOR")
     nodes = (await changed.data(CUSTOMER, {"s": site}))["customers"]["nodes"]
     zhou = next(n for n in nodes if n["name"] == "Zhou Fang")
@@ -138,7 +140,7 @@ def _phone(site: str, taker: str, **kw: Any) -> dict[str, Any]:
         "channel": "PHONE",
         "category": "service",
         "description": "nobody called back about the parking space",
-        "takenById": taker,
+        "actingStaffId": taker,
         "callerCompany": "Acme Ltd",
         "callerName": "Zhang San",
         **kw,

@@ -14,7 +14,8 @@ from core.services import complaints as svc
 
 SITES = """query { sites(first: 1) { edges { node { id } } } }"""
 CREATE_SITE = """mutation { createSite(input: {name: "Sunrise", businessLine: "realestate"}) {
-  id } }"""
+  site {
+  id } userErrors { field message code } } }"""
 UNCOUNTED = """query($site: ID!) { visits(siteId: $site, counted: false, first: 10) {
   edges { node { id } } } }"""
 
@@ -41,7 +42,7 @@ async def _plan(fd: Frontdesk, sql: str, params: Any) -> str:
 
 async def test_uncounted_visits_read_the_partial_index_on_sqlite(fd: Frontdesk) -> None:
     client = Client(fd)
-    site = (await client.data(CREATE_SITE))["createSite"]["id"]
+    site = (await client.data(CREATE_SITE))["createSite"]["site"]["id"]
     statements = await _statements(fd, lambda: client.data(UNCOUNTED, {"site": site}))
     [(sql, params)] = [(q, p) for q, p in statements if "FROM visits" in q]
     assert "ix_visits_site_uncounted" in await _plan(fd, sql, params)

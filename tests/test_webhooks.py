@@ -37,8 +37,7 @@ REGISTER = """
 mutation($url: String!, $types: [String!]!, $secret: String) {
   registerWebhookEndpoint(input: {url: $url, eventTypes: $types, secret: $secret}) {
     endpoint { id url eventTypes active secretHint }
-    secret
-  }
+    secret userErrors { field message code } }
 }"""
 DELIVERIES = """
 query($endpoint: ID!, $status: WebhookDeliveryStatus) {
@@ -47,7 +46,10 @@ query($endpoint: ID!, $status: WebhookDeliveryStatus) {
             attempts { at statusCode error durationMs } }
   }
 }"""
-REPLAY = "mutation($id: ID!) { replayWebhookDelivery(id: $id) { id status } }"
+REPLAY = (
+    "mutation($id: ID!) { replayWebhookDelivery(input: {id: $id}) { delivery { id status } "
+    "userErrors { field message code } } }"
+)
 
 
 def verify(secret: str, headers: dict[str, str], body: bytes) -> bool:
@@ -277,7 +279,7 @@ async def test_replaying_a_delivery_sends_it_again_with_the_same_event_id(wfd):
         delivery = nodes["nodes"][0]
         assert delivery["status"] == "DELIVERED"
         replayed = await client.data(REPLAY, {"id": delivery["id"]})
-        assert replayed["replayWebhookDelivery"]["status"] == "PENDING"
+        assert replayed["replayWebhookDelivery"]["delivery"]["status"] == "PENDING"
         await eventually(lambda: len(receiver.requests) == 2)
         await until(lambda: all_delivered(wfd, 1))
     finally:
@@ -302,7 +304,8 @@ async def test_rolled_back_events_are_never_delivered_and_paused_endpoints_wait(
         assert await s.scalar(select(func.count()).select_from(WebhookDelivery)) == 0
 
     pause = """mutation($id: ID!, $on: Boolean) {
-      updateWebhookEndpoint(input: {id: $id, active: $on}) { active } }"""
+      updateWebhookEndpoint(input: {id: $id, active: $on}) { endpoint { active } userErrors {
+        field message code } } }"""
     await client.data(pause, {"id": endpoint, "on": False})
     await receiver.start()
     try:

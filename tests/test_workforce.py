@@ -28,6 +28,7 @@ from core.runtime import Frontdesk
 from core.services import complaints as complaint_service
 from core.services.plugin_state import set_plugin_enabled
 from core.settings import Settings
+from core.testing import user_errors_of
 from core.workforce_rules import (
     ShiftFacts,
     SwapFacts,
@@ -199,16 +200,18 @@ async def app(sqlite_url: str) -> AsyncIterator[Frontdesk]:
     await fd.stop()
 
 
-SCHEDULE = """mutation($i: ScheduleShiftInput!) { scheduleShift(input: $i) {
-  id staffId businessDate startsAt endsAt dutyRole } }"""
+SCHEDULE = """mutation($i: ScheduleShiftInput!) { scheduleShift(input: $i) { shift {
+  id staffId businessDate startsAt endsAt dutyRole } userErrors { field message code } } }"""
 ON_DUTY = """query($s: ID!, $at: DateTime!, $r: String) { onDuty(siteId: $s, at: $at, role: $r) {
   staff { name } shift { dutyRole businessDate } } }"""
-REQUEST = """mutation($i: RequestShiftSwapInput!) { requestShiftSwap(input: $i) { id status } }"""
-AGREE = """mutation($w: ID!, $s: ID!) { agreeShiftSwap(swapId: $w, staffId: $s) { status } }"""
-APPROVE = """mutation($i: DecideShiftSwapInput!) { approveShiftSwap(input: $i) {
-  status decidedById decision { rule message } } }"""
-REFUSE = """mutation($i: DecideShiftSwapInput!) { refuseShiftSwap(input: $i) {
-  status decision { rule message } } }"""
+REQUEST = """mutation($i: RequestShiftSwapInput!) { requestShiftSwap(input: $i) { swap { id
+  status } userErrors { field message code } } }"""
+AGREE = """mutation($w: ID!, $s: ID!) { agreeShiftSwap(input: {swapId: $w, actingStaffId: $s}) {
+  swap { status } userErrors { field message code } } }"""
+APPROVE = """mutation($i: ApproveShiftSwapInput!) { approveShiftSwap(input: $i) { swap {
+  status decidedById decision { rule message } } userErrors { field message code } } }"""
+REFUSE = """mutation($i: RefuseShiftSwapInput!) { refuseShiftSwap(input: $i) { swap {
+  status decision { rule message } } userErrors { field message code } } }"""
 SHIFTS = """query($s: ID!, $f: Date!, $t: Date!) { shifts(siteId: $s, fromDate: $f, toDate: $t) {
   nodes { id staffId businessDate } } }"""
 
@@ -217,7 +220,7 @@ async def _schedule(
     client: Client, staff: str, day: str, start: str, end: str, role: str | None = None
 ) -> dict[str, Any]:
     i = {"staffId": staff, "businessDate": day, "start": start, "end": end, "dutyRole": role}
-    return (await client.data(SCHEDULE, {"i": i}))["scheduleShift"]
+    return (await client.data(SCHEDULE, {"i": i}))["scheduleShift"]["shift"]
 
 
 async def test_PM_1_night_duty_manager_on_duty_at_a_moment(app: Frontdesk) -> None:
@@ -304,7 +307,7 @@ async def test_C_15_swap_requested_agreed_approved_moves_the_shifts(app: Frontde
             REQUEST,
             {
                 "i": {
-                    "requesterId": p["a"],
+                    "actingStaffId": p["a"],
                     "shiftId": given["id"],
                     "counterpartId": p["b"],
                     "paybackShiftId": payback["id"],
@@ -312,22 +315,22 @@ async def test_C_15_swap_requested_agreed_approved_moves_the_shifts(app: Frontde
                 }
             },
         )
-    )["requestShiftSwap"]
+    )["requestShiftSwap"]["swap"]
     assert swap["status"] == "REQUESTED"
     # Only the counterpart agrees; nobody approves before both agreed.
     wrong = await client.error(AGREE, {"w": swap["id"], "s": p["boss"]})
     assert wrong.extensions["code"] == "NOT_THE_COUNTERPART"
-    early = await client.error(APPROVE, {"i": {"swapId": swap["id"], "managerId": p["boss"]}})
+    early = await client.error(APPROVE, {"i": {"swapId": swap["id"], "actingStaffId": p["boss"]}})
     assert early.extensions["code"] == "SWAP_WRONG_STATUS"
-    assert (await client.data(AGREE, {"w": swap["id"], "s": p["b"]}))["agreeShiftSwap"] == {
+    assert (await client.data(AGREE, {"w": swap["id"], "s": p["b"]}))["agreeShiftSwap"]["swap"] == {
         "status": "AGREED"
     }
     # A party cannot approve their own swap.
-    own = await client.error(APPROVE, {"i": {"swapId": swap["id"], "managerId": p["a"]}})
+    own = await client.error(APPROVE, {"i": {"swapId": swap["id"], "actingStaffId": p["a"]}})
     assert own.extensions["code"] == "NOT_A_SWAP_APPROVER"
-    approved = (await client.data(APPROVE, {"i": {"swapId": swap["id"], "managerId": p["boss"]}}))[
-        "approveShiftSwap"
-    ]
+    approved = (
+        await client.data(APPROVE, {"i": {"swapId": swap["id"], "actingStaffId": p["boss"]}})
+    )["approveShiftSwap"]["swap"]
     assert approved["status"] == "APPROVED" and approved["decision"]["rule"] == "C-15"
     assert approved["decidedById"] == p["boss"]
     roster = await client.data(SHIFTS, {"s": site, "f": "2026-12-01", "t": "2026-12-31"})
@@ -336,6 +339,14 @@ async def test_C_15_swap_requested_agreed_approved_moves_the_shifts(app: Frontde
     async with app.db.session() as s:
         types = (await s.scalars(select(Event.type).where(Event.stream == "workforce"))).all()
     assert list(types) == ["shift_swap.requested", "shift_swap.agreed", "shift_swap.approved"]
+
+
+def _user_refusal(result: Any) -> Any:
+    """The first user error of a refused mutation (issue 17: a refusal is data, not an error)."""
+    assert not result.errors, result.errors
+    refused = user_errors_of(result.data)
+    assert refused, result.data
+    return refused[0]
 
 
 async def test_C_15_refusals_write_nothing_and_name_the_rule(app: Frontdesk) -> None:
@@ -351,7 +362,7 @@ async def test_C_15_refusals_write_nothing_and_name_the_rule(app: Frontdesk) -> 
             REQUEST,
             {
                 "i": {
-                    "requesterId": p["a"],
+                    "actingStaffId": p["a"],
                     "shiftId": given["id"],
                     "counterpartId": p["b"],
                     "paybackShiftId": payback["id"],
@@ -361,16 +372,16 @@ async def test_C_15_refusals_write_nothing_and_name_the_rule(app: Frontdesk) -> 
 
     # Public-holiday duty (1 January is a public holiday in CN).
     holiday = await request("2027-01-01", "2027-01-05")
-    assert holiday.errors[0].extensions["code"] == "SWAP_HOLIDAY_DUTY"
-    assert "C-15" in holiday.errors[0].message
+    assert _user_refusal(holiday).extensions["code"] == "SWAP_HOLIDAY_DUTY"
+    assert "C-15" in _user_refusal(holiday).message
     # Two shifts in a row: Ann would work Bo's night of the 8th right after… her own day.
     await _schedule(client, p["a"], "2026-12-08", "08:00", "20:00")
     in_a_row_ = await request("2026-12-03", "2026-12-08", night_b=True)
-    assert in_a_row_.errors[0].extensions["code"] == "SWAP_SHIFTS_IN_A_ROW"
+    assert _user_refusal(in_a_row_).extensions["code"] == "SWAP_SHIFTS_IN_A_ROW"
     # Consecutive swaps: one on the 14th, then another on the 15th.
-    assert not (await request("2026-12-14", "2026-12-20")).errors
+    assert not user_errors_of((await request("2026-12-14", "2026-12-20")).data)
     consecutive = await request("2026-12-15", "2026-12-26")
-    assert consecutive.errors[0].extensions["code"] == "SWAP_CONSECUTIVE"
+    assert _user_refusal(consecutive).extensions["code"] == "SWAP_CONSECUTIVE"
     async with app.db.session() as s:
         count = (await s.execute(text("select count(*) from shift_swaps"))).scalar_one()
     assert count == 1
@@ -395,7 +406,7 @@ async def test_C_15_a_line_lowers_the_monthly_limit_through_the_chain_hook(
                 REQUEST,
                 {
                     "i": {
-                        "requesterId": p["a"],
+                        "actingStaffId": p["a"],
                         "shiftId": given["id"],
                         "counterpartId": p["b"],
                         "paybackShiftId": payback["id"],
@@ -403,8 +414,8 @@ async def test_C_15_a_line_lowers_the_monthly_limit_through_the_chain_hook(
                 },
             )
         )
-    assert [bool(r.errors) for r in results] == [False, False, True]
-    refusal = results[2].errors[0]
+    assert [bool(user_errors_of(r.data)) for r in results] == [False, False, True]
+    refusal = _user_refusal(results[2])
     assert refusal.extensions["code"] == "SWAP_LIMIT_REACHED"
     assert "at most 2 swaps per person per month" in refusal.message
     # A refused entry no longer counts: the manager refuses one, the third fits.
@@ -413,31 +424,33 @@ async def test_C_15_a_line_lowers_the_monthly_limit_through_the_chain_hook(
     )
     last = swaps["shiftSwaps"]["nodes"][0]["id"]
     refused = await client.data(
-        REFUSE, {"i": {"swapId": last, "managerId": p["boss"], "reason": "short-handed that week"}}
+        REFUSE,
+        {"i": {"swapId": last, "actingStaffId": p["boss"], "reason": "short-handed that week"}},
     )
-    assert refused["refuseShiftSwap"]["status"] == "REFUSED"
+    assert refused["refuseShiftSwap"]["swap"]["status"] == "REFUSED"
     given = await _schedule(client, p["a"], "2026-12-27", "19:30", "02:00")
     payback = await _schedule(client, p["b"], "2026-12-30", "19:30", "02:00")
     again = await client.data(
         REQUEST,
         {
             "i": {
-                "requesterId": p["a"],
+                "actingStaffId": p["a"],
                 "shiftId": given["id"],
                 "counterpartId": p["b"],
                 "paybackShiftId": payback["id"],
             }
         },
     )
-    assert again["requestShiftSwap"]["status"] == "REQUESTED"
+    assert again["requestShiftSwap"]["swap"]["status"] == "REQUESTED"
 
 
 # --- departments and C-12 -------------------------------------------------------------------
 
 DEPT = """mutation($s: ID!, $n: String!) { createDepartment(input: {siteId: $s, name: $n}) {
-  id name siteId } }"""
+  department {
+  id name siteId } userErrors { field message code } } }"""
 ASSIGN = """mutation($st: ID!, $d: ID) { assignStaffDepartment(input: {staffId: $st,
-  departmentId: $d}) { id departmentId } }"""
+  departmentId: $d}) { staff { id departmentId } userErrors { field message code } } }"""
 STATS = """query($s: ID!, $start: Date!, $d: ID) {
   complaintStatistics(siteId: $s, period: WEEK, start: $start, departmentId: $d) {
     total firstDay lastDay reportDueOn departmentId
@@ -453,14 +466,17 @@ async def test_C_12_weekly_statistics_per_department_with_staff_at_fault(
     other_site = await make_site(client, "Elsewhere")
     service_dept = await client.data(DEPT, {"s": site, "n": "Customer service"})
     sales_dept = await client.data(DEPT, {"s": site, "n": "Sales"})
-    cs, sales = service_dept["createDepartment"]["id"], sales_dept["createDepartment"]["id"]
+    cs, sales = (
+        service_dept["createDepartment"]["department"]["id"],
+        sales_dept["createDepartment"]["department"]["id"],
+    )
     dup = await client.error(DEPT, {"s": site, "n": "Sales"})
     assert dup.extensions["code"] == "DEPARTMENT_EXISTS"
     li = await add_staff(client, site, "Li", "front_desk")
     wu = await add_staff(client, site, "Wu", "salesperson")
     boss = await add_staff(client, site, "Boss", "site_head")
     stranger = await add_staff(client, other_site, "Far", "front_desk")
-    assert (await client.data(ASSIGN, {"st": li, "d": cs}))["assignStaffDepartment"] == {
+    assert (await client.data(ASSIGN, {"st": li, "d": cs}))["assignStaffDepartment"]["staff"] == {
         "id": li,
         "departmentId": cs,
     }

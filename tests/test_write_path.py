@@ -11,26 +11,25 @@ from sqlalchemy import func, select
 
 from core import models
 from core.auth import AuditEntry
+from core.testing import user_errors_of
 
 FILE = """
 mutation($site: ID!, $staff: ID!) {
   fileComplaint(input: {siteId: $site, channel: IN_PERSON, category: "service",
-                        description: "slow", customerName: "Sun Hao", takenById: $staff}) {
+                        description: "slow", customerName: "Sun Hao", actingStaffId: $staff}) {
     complaint { id number status handler { name } complaintHistory { action actor { name } } }
-    decision { rule }
-  }
+    decision { rule } userErrors { field message code } }
 }"""
 TRANSITION = """
 mutation($id: ID!, $actor: ID!) {
-  transitionComplaint(input: {complaintId: $id, to: ACKNOWLEDGED, actorStaffId: $actor}) {
-    complaint { id status complaintHistory { action toValue } }
-  }
+  transitionComplaint(input: {complaintId: $id, to: ACKNOWLEDGED, actingStaffId: $actor}) {
+    complaint { id status complaintHistory { action toValue } } userErrors { field message code } }
 }"""
 PENALTY = """
 mutation($staff: ID!) {
   issuePenalty(input: {staffId: $staff, ruleCode: "C-14-staff", amount: "300", reason: "rude"}) {
-    id amount staff { name } penaltyRule { rule }
-  }
+    penalty {
+    id amount staff { name } penaltyRule { rule } } userErrors { field message code } }
 }"""
 
 
@@ -68,7 +67,7 @@ async def test_answers_are_read_in_the_mutations_own_transaction(client, monkeyp
     ]
     assert moved["complaint"]["status"] == "ACKNOWLEDGED"
     assert "acknowledged" in [h["toValue"] for h in moved["complaint"]["complaintHistory"]]
-    fined = (await client.data(PENALTY, {"staff": li}))["issuePenalty"]
+    fined = (await client.data(PENALTY, {"staff": li}))["issuePenalty"]["penalty"]
     assert fined["amount"] == "300.00" and fined["penaltyRule"]["rule"] == "C-14"
 
 
@@ -122,11 +121,11 @@ async def test_a_document_with_two_mutation_fields_is_refused_before_anything_ru
     two = """
     mutation($site: ID!, $staff: ID!) {
       a: fileComplaint(input: {siteId: $site, channel: IN_PERSON, category: "service",
-                               description: "slow", customerName: "Sun", takenById: $staff}) {
-        complaint { id } }
+                               description: "slow", customerName: "Sun", actingStaffId: $staff}) {
+        complaint { id } userErrors { field message code } }
       b: fileComplaint(input: {siteId: $site, channel: IN_PERSON, category: "service",
-                               description: "slow", customerName: "Sun", takenById: "999999"}) {
-        complaint { id } }
+                               description: "slow", customerName: "Sun", actingStaffId: "999999"}) {
+        complaint { id } userErrors { field message code } }
     }"""
     result = await client.execute(two, {"site": site, "staff": li})
     assert result.data is None
@@ -140,7 +139,7 @@ async def test_a_document_with_two_mutation_fields_is_refused_before_anything_ru
     one = await client.data(
         "mutation($s: ID!, $t: ID!) { __typename fileComplaint(input: {siteId: $s, "
         'channel: IN_PERSON, category: "x", description: "y", customerName: "Sun", '
-        "takenById: $t}) { complaint { number } } }",
+        "actingStaffId: $t}) { complaint { number } userErrors { field message code } } }",
         {"s": site, "t": li},
     )
     assert one["fileComplaint"]["complaint"]["number"] == "261101"
@@ -209,7 +208,9 @@ async def test_a_failed_mutation_under_a_key_writes_nothing_and_can_be_retried(c
     site = await make_site(client)
     li = await add_staff(client, site, "Li")
     bad = await _keyed(client, "k-1", FILE, {"site": site, "staff": "999999"})
-    assert [e.extensions["code"] for e in bad.errors] == ["STAFF_NOT_FOUND"]
+    # Issue 17: a client's mistake is a userError (data), stored under no key.
+    assert bad.errors is None
+    assert [e.code for e in user_errors_of(bad.data)] == ["STAFF_NOT_FOUND"]
     assert await _count(client.app, models.Complaint) == 0
     assert (await _audit(client.app))[-1] == ("fileComplaint", False, {"code": "STAFF_NOT_FOUND"})
     good = await _keyed(client, "k-1", FILE, {"site": site, "staff": li})

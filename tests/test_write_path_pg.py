@@ -25,30 +25,29 @@ from core.auth import AuditEntry
 pytestmark = pytest.mark.postgres
 
 CHECK_IN = """
-mutation($site: ID!) { checkInVisit(input: {siteId: $site}) { visit { id receiver { id } } } }"""
+mutation($site: ID!) { checkInVisit(input: {siteId: $site}) { visit { id receiver { id } }
+  userErrors { field message code } } }"""
 FILE = """
 mutation($site: ID!, $staff: ID!) {
   fileComplaint(input: {siteId: $site, channel: IN_PERSON, category: "service",
-                        description: "slow", customerName: "Sun Hao", takenById: $staff}) {
-    complaint { id number }
-  }
+                        description: "slow", customerName: "Sun Hao", actingStaffId: $staff}) {
+    complaint { id number } userErrors { field message code } }
 }"""
 TRANSITION = """
 mutation($id: ID!, $to: ComplaintStatus!, $actor: ID!) {
-  transitionComplaint(input: {complaintId: $id, to: $to, actorStaffId: $actor}) {
-    complaint { id status }
-  }
+  transitionComplaint(input: {complaintId: $id, to: $to, actingStaffId: $actor}) {
+    complaint { id status } userErrors { field message code } }
 }"""
 ESCALATE = """
 mutation($id: ID!, $actor: ID!) {
-  escalateComplaint(input: {complaintId: $id, reason: "too slow", actorStaffId: $actor}) {
-    complaint { id escalationLevel }
-  }
+  escalateComplaint(input: {complaintId: $id, reason: "too slow", actingStaffId: $actor}) {
+    complaint { id escalationLevel } userErrors { field message code } }
 }"""
 PENALTY = """
 mutation($staff: ID!, $complaint: ID!) {
   issuePenalty(input: {staffId: $staff, ruleCode: "C-14-staff", amount: "300",
-                       reason: "rude", complaintId: $complaint}) { id amount }
+                       reason: "rude", complaintId: $complaint}) { penalty { id amount }
+                         userErrors { field message code } }
 }"""
 
 

@@ -31,6 +31,7 @@ from core.graphql.types import (
     plugin_view,
     view_link,
 )
+from core.graphql.user_errors import payload
 from core.revocation import announce_revoked
 from core.services import directory
 from core.services.directory import get_site
@@ -53,12 +54,6 @@ class ApiToken(Node):
         models.Staff, "staff_id", Staff | None, description="The staff member it acts as."
     )
     revoked_at: datetime | None
-
-
-@strawberry.type
-class CreatedApiToken:
-    token: ApiToken
-    secret: str = strawberry.field(description="Send as 'Authorization: Bearer <secret>'.")
 
 
 @strawberry.type(description="Who did what (C-13).")
@@ -118,9 +113,13 @@ class CustomerExport:
 
 @strawberry.input(description="C-13: one customer of a bulk import.")
 class ImportCustomerInput:
-    name: str
-    phone: str | None = None
-    customer_class: CustomerClass = models.CustomerClass.D
+    name: str = strawberry.field(description="The customer's name.")
+    phone: str | None = strawberry.field(
+        default=None, description="A phone number; normalised, unique per site."
+    )
+    customer_class: CustomerClass = strawberry.field(
+        default=models.CustomerClass.D, description="C-1 class (A … D)."
+    )
 
 
 @strawberry.type(description="C-13: a bulk import (admin only), all rows or none.")
@@ -274,6 +273,70 @@ class AdminQuery:
             )
 
 
+@strawberry.input(description="Input of `createApiToken`.")
+class CreateApiTokenInput:
+    name: str = strawberry.field(description="A name to recognise the token by.")
+    role: Role = strawberry.field(description="C-13: what the token may do.")
+    staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description='The staff member the token acts as (its C-9 "who").'
+    )
+
+
+@strawberry.input(description="Input of `revokeApiToken`.")
+class RevokeApiTokenInput:
+    id: strawberry.ID = strawberry.field(description="The token to revoke.")
+
+
+@strawberry.input(description="Input of `setPluginEnabled`.")
+class SetPluginEnabledInput:
+    code: str = strawberry.field(description="The installed plugin's code.")
+    enabled: bool = strawberry.field(description="On (true) or off (false).")
+
+
+@strawberry.input(description="Input of `configurePlugin`.")
+class ConfigurePluginInput:
+    code: str = strawberry.field(description="The installed plugin's code.")
+    settings: JSON = strawberry.field(
+        description="Keys to set; a null removes a key (the plugin validates the result)."
+    )
+
+
+@strawberry.input(description="Input of `importCustomers` (C-13, admin only).")
+class ImportCustomersInput:
+    site_id: strawberry.ID = strawberry.field(description="The site the customers join.")
+    customers: list[ImportCustomerInput] = strawberry.field(
+        description="1 to 1,000 rows; all are imported or none."
+    )
+
+
+ImportCustomersPayload = payload(
+    "importCustomers",
+    "Admin",
+    {
+        "count": (int, "How many customers were imported."),
+        "customer_ids": (list[strawberry.ID], "Their ids, in the order given."),
+        "decision": (Decision, "C-13: who may import, and that they did."),
+    },
+)
+CreateApiTokenPayload = payload(
+    "createApiToken",
+    "Admin",
+    {
+        "token": (ApiToken, "The new token."),
+        "secret": (str, "The token's secret: shown once, store it now."),
+    },
+)
+RevokeApiTokenPayload = payload(
+    "revokeApiToken", "Admin", {"token": (ApiToken, "The revoked token.")}
+)
+SetPluginEnabledPayload = payload(
+    "setPluginEnabled", "Admin", {"plugin": (Plugin, "The plugin, as it is now.")}
+)
+ConfigurePluginPayload = payload(
+    "configurePlugin", "Admin", {"plugin": (Plugin, "The plugin, with its new settings.")}
+)
+
+
 @strawberry.type
 class AdminMutation:
     @strawberry.mutation(
@@ -283,8 +346,9 @@ class AdminMutation:
         metadata=IMPORT,
     )
     async def import_customers(
-        self, info: Info, site_id: strawberry.ID, customers: list[ImportCustomerInput]
-    ) -> ImportCustomersResult:
+        self, info: Info, input: ImportCustomersInput
+    ) -> ImportCustomersPayload:
+        site_id, customers = input.site_id, input.customers
         ctx = info.context
         now = ctx.now()
         if not 1 <= len(customers) <= MAX_IMPORT_ROWS:
@@ -310,7 +374,11 @@ class AdminMutation:
                     )
                 except FrontdeskError as exc:
                     exc.message = f"customers[{index}]: {exc.message}"
-                    exc.details = {**exc.details, "index": index}
+                    # The user error points at the row's field: ["input", "customers", "3", …].
+                    where = f"customers.{index}"
+                    if exc.details.get("field"):
+                        where += f".{exc.details['field']}"
+                    exc.details = {**exc.details, "index": index, "field": where}
                     raise
                 ids.append(customer.id)
             await auth.record_audit(
@@ -321,7 +389,7 @@ class AdminMutation:
                 now=now,
                 details={"rule": "C-13", "site_id": site_key, "rows": len(ids)},
             )
-        return ImportCustomersResult(
+        return ImportCustomersPayload(
             count=len(ids),
             customer_ids=[strawberry.ID(str(i)) for i in ids],
             decision=Decision(
@@ -333,41 +401,48 @@ class AdminMutation:
 
     @strawberry.mutation(description="Create an API token bound to a role (admin).", metadata=ADMIN)
     async def create_api_token(
-        self, info: Info, name: str, role: Role, staff_id: strawberry.ID | None = None
-    ) -> CreatedApiToken:
+        self, info: Info, input: CreateApiTokenInput
+    ) -> CreateApiTokenPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             token, secret = await auth.create_token(
                 s,
-                name=name,
-                role=auth.Role(role).value,
+                name=input.name,
+                role=auth.Role(input.role).value,
                 now=ctx.now(),
-                staff_id=parse_id(staff_id, "staffId") if staff_id else None,
+                staff_id=parse_id(input.staff_id, "staffId") if input.staff_id else None,
             )
-        return CreatedApiToken(token=token, secret=secret)
+        return CreateApiTokenPayload(token=token, secret=secret)
 
     @strawberry.mutation(description="Revoke an API token (admin).", metadata=ADMIN)
-    async def revoke_api_token(self, info: Info, id: strawberry.ID) -> ApiToken:
+    async def revoke_api_token(
+        self, info: Info, input: RevokeApiTokenInput
+    ) -> RevokeApiTokenPayload:
         ctx = info.context
         async with ctx.app.write() as s:
-            token = await auth.revoke_token(s, parse_id(id, "id"), ctx.now())
+            token = await auth.revoke_token(s, parse_id(input.id, "id"), ctx.now())
         # Its open WebSockets close now, on every server process (core/revocation.py).
         await announce_revoked(ctx.app.bus, token.id)
-        return token
+        return RevokeApiTokenPayload(token=token)
 
     @strawberry.mutation(
         description="Switch a business line (or any plugin) on or off (admin). Enabling runs "
-        "its migrations; disabling hides its fields and keeps its data.",
+        "its migrations; disabling keeps its data and its fields in the schema: they answer "
+        "LINE_DISABLED until it is enabled again.",
         metadata=ADMIN,
     )
-    async def set_plugin_enabled(self, info: Info, code: str, enabled: bool) -> Plugin:
+    async def set_plugin_enabled(
+        self, info: Info, input: SetPluginEnabledInput
+    ) -> SetPluginEnabledPayload:
         ctx = info.context
         host = ctx.host
+        code, enabled = input.code, input.enabled
         if code not in host.installed:
             raise NotFound(
                 f"no plugin named {code!r} is installed (installed: "
                 f"{', '.join(sorted(host.installed))})",
                 code="UNKNOWN_PLUGIN",
+                field="code",
             )
         if enabled:
             await run_in_threadpool(
@@ -378,7 +453,7 @@ class AdminMutation:
         await ctx.app.refresh_plugins()
         await asyncio.sleep(0)
         async with ctx.db.read() as s:
-            return plugin_view(host, code, await load_settings(s))
+            return SetPluginEnabledPayload(plugin=plugin_view(host, code, await load_settings(s)))
 
     @strawberry.mutation(
         description="Change a plugin's settings (admin): the keys given replace the stored "
@@ -386,8 +461,11 @@ class AdminMutation:
         "nothing stored); an enabled line's penalty table follows at once.",
         metadata=ADMIN,
     )
-    async def configure_plugin(self, info: Info, code: str, settings: JSON) -> Plugin:
+    async def configure_plugin(
+        self, info: Info, input: ConfigurePluginInput
+    ) -> ConfigurePluginPayload:
         ctx = info.context
+        code, settings = input.code, input.settings
         if not isinstance(settings, dict):
             raise InvalidInput(
                 "settings must be an object of keys to set (null removes a key)",
@@ -397,4 +475,6 @@ class AdminMutation:
         async with ctx.app.write() as s:
             await configure_plugin(s, ctx.host, code, settings, ctx.now())
         async with ctx.db.read() as s:
-            return plugin_view(ctx.host, code, await load_settings(s))
+            return ConfigurePluginPayload(
+                plugin=plugin_view(ctx.host, code, await load_settings(s))
+            )

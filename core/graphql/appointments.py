@@ -12,6 +12,7 @@ from core import models
 from core.graphql.complaints import _actor_id as acting
 from core.graphql.queries import parse_id
 from core.graphql.types import global_id_of
+from core.graphql.user_errors import payload
 from core.services import appointments as service
 
 MANAGE = {"permission": "manage"}
@@ -105,39 +106,53 @@ class Booking:
         )
 
 
-@strawberry.input
+@strawberry.input(description="Input of `makeAppointment` (C-3).")
 class MakeAppointmentInput:
-    site_id: strawberry.ID
+    site_id: strawberry.ID = strawberry.field(description="The site visited.")
     kind: str = strawberry.field(
         description="A kind of the line's policy (C-3: key, important, ordinary, ad_hoc)."
     )
-    organisation: str
-    head_count: int
-    contact: str
-    visit_at: datetime
-    areas: str = ""
-    made_by_id: strawberry.ID | None = None
-    photography_allowed: bool = False
+    organisation: str = strawberry.field(description="Who visits.")
+    head_count: int = strawberry.field(description="How many visitors.")
+    contact: str = strawberry.field(description="A contact person and number.")
+    visit_at: datetime = strawberry.field(description="When they come, with its UTC offset.")
+    areas: str = strawberry.field(default="", description="The areas they visit.")
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The staff member who makes this change (recorded with it); the same name "
+        "in every mutation. Here: who records the appointment.",
+    )
+    photography_allowed: bool = strawberry.field(
+        default=False, description="Whether the visitors may take photos."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Input of `approveAppointment` (C-3).")
 class ApproveAppointmentInput:
-    appointment_id: strawberry.ID
-    manager_id: strawberry.ID
+    appointment_id: strawberry.ID = strawberry.field(description="The appointment.")
+    acting_staff_id: strawberry.ID = strawberry.field(
+        description="The staff member who makes this change (recorded with it); the same name "
+        "in every mutation. Here: the approver."
+    )
     route: bool = strawberry.field(
         default=False, description="The general manager approves content and route too."
     )
 
 
-@strawberry.input
+@strawberry.input(description="Input of `book`.")
 class BookInput:
-    site_id: strawberry.ID
-    booked_by_id: strawberry.ID
+    site_id: strawberry.ID = strawberry.field(description="The site.")
+    acting_staff_id: strawberry.ID = strawberry.field(
+        description="The staff member who makes this change (recorded with it); the same name "
+        "in every mutation. Here: who books."
+    )
     resource_kind: str = strawberry.field(description="room, table, slot …")
-    resource: str
-    business_date: date
-    customer_id: strawberry.ID | None = None
-    guest_name: str = ""
+    resource: str = strawberry.field(description="Which room, table or slot.")
+    business_date: date = strawberry.field(description="The business day.")
+    customer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The customer, if registered."
+    )
+    guest_name: str = strawberry.field(default="", description="The guest's name otherwise.")
 
 
 @strawberry.type
@@ -173,10 +188,41 @@ class AppointmentQuery:
             return [Booking.of(r) for r in rows.all()]
 
 
+@strawberry.input(description="Input of `checkInAppointment`.")
+class CheckInAppointmentInput:
+    appointment_id: strawberry.ID = strawberry.field(description="The appointment.")
+    arrived_at: datetime = strawberry.field(description="When the visitors arrived.")
+
+
+@strawberry.input(description="Input of `setBookingStatus`.")
+class SetBookingStatusInput:
+    booking_id: strawberry.ID = strawberry.field(description="The booking.")
+    status: BookingStatus = strawberry.field(description="Honoured, cancelled or no-show.")
+
+
+MakeAppointmentPayload = payload(
+    "makeAppointment", "Appointment", {"appointment": (Appointment, "The appointment as recorded.")}
+)
+ApproveAppointmentPayload = payload(
+    "approveAppointment", "Appointment", {"appointment": (Appointment, "The approved appointment.")}
+)
+CheckInAppointmentPayload = payload(
+    "checkInAppointment",
+    "Appointment",
+    {"appointment": (Appointment, "The appointment, arrived.")},
+)
+BookPayload = payload("book", "Appointment", {"booking": (Booking, "The booking.")})
+SetBookingStatusPayload = payload(
+    "setBookingStatus", "Appointment", {"booking": (Booking, "The booking with its new status.")}
+)
+
+
 @strawberry.type
 class AppointmentMutation:
     @strawberry.mutation(description="C-3: record a visit appointment as it is made.")
-    async def make_appointment(self, info: Info, input: MakeAppointmentInput) -> Appointment:
+    async def make_appointment(
+        self, info: Info, input: MakeAppointmentInput
+    ) -> MakeAppointmentPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.make_appointment(
@@ -189,55 +235,59 @@ class AppointmentMutation:
                 contact=input.contact,
                 areas=input.areas,
                 visit_at=input.visit_at,
-                made_by_id=parse_id(input.made_by_id, "madeById") if input.made_by_id else None,
+                made_by_id=parse_id(input.acting_staff_id, "actingStaffId")
+                if input.acting_staff_id
+                else None,
                 photography_allowed=input.photography_allowed,
                 now=ctx.now(),
             )
-            return Appointment.of(row)
+            return MakeAppointmentPayload(appointment=Appointment.of(row))
 
     @strawberry.mutation(
         description="C-3: the kind's approver (or the general manager) approves.",
         metadata=MANAGE,
     )
-    async def approve_appointment(self, info: Info, input: ApproveAppointmentInput) -> Appointment:
+    async def approve_appointment(
+        self, info: Info, input: ApproveAppointmentInput
+    ) -> ApproveAppointmentPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.approve_appointment(
                 s,
                 ctx.host,
                 appointment_id=parse_id(input.appointment_id, "appointmentId"),
-                manager_id=acting(info, input.manager_id, "managerId"),
+                manager_id=acting(info, input.acting_staff_id, "actingStaffId"),
                 route=input.route,
                 now=ctx.now(),
             )
-            return Appointment.of(row)
+            return ApproveAppointmentPayload(appointment=Appointment.of(row))
 
     @strawberry.mutation(
         description="C-3: the visitors arrive; refused (APPOINTMENT_REFUSED, naming C-3) when "
         "not approved, made short of the kind's lead time or under its minimum party."
     )
     async def check_in_appointment(
-        self, info: Info, appointment_id: strawberry.ID, arrived_at: datetime
-    ) -> Appointment:
+        self, info: Info, input: CheckInAppointmentInput
+    ) -> CheckInAppointmentPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.check_in_appointment(
                 s,
                 ctx.host,
-                appointment_id=parse_id(appointment_id, "appointmentId"),
-                arrived_at=arrived_at,
+                appointment_id=parse_id(input.appointment_id, "appointmentId"),
+                arrived_at=input.arrived_at,
                 now=ctx.now(),
             )
-            return Appointment.of(row)
+            return CheckInAppointmentPayload(appointment=Appointment.of(row))
 
     @strawberry.mutation(description="Hold a room, a table or a time slot on a business day.")
-    async def book(self, info: Info, input: BookInput) -> Booking:
+    async def book(self, info: Info, input: BookInput) -> BookPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.book(
                 s,
                 site_id=parse_id(input.site_id, "siteId"),
-                booked_by_id=acting(info, input.booked_by_id, "bookedById"),
+                booked_by_id=acting(info, input.acting_staff_id, "actingStaffId"),
                 customer_id=parse_id(input.customer_id, "customerId")
                 if input.customer_id
                 else None,
@@ -247,20 +297,20 @@ class AppointmentMutation:
                 business_date=input.business_date,
                 now=ctx.now(),
             )
-            return Booking.of(row)
+            return BookPayload(booking=Booking.of(row))
 
     @strawberry.mutation(
         description="A held booking is honoured, cancelled or a no-show (events booking.*)."
     )
     async def set_booking_status(
-        self, info: Info, booking_id: strawberry.ID, status: BookingStatus
-    ) -> Booking:
+        self, info: Info, input: SetBookingStatusInput
+    ) -> SetBookingStatusPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.set_booking_status(
                 s,
-                booking_id=parse_id(booking_id, "bookingId"),
-                status=models.BookingStatus(status),
+                booking_id=parse_id(input.booking_id, "bookingId"),
+                status=models.BookingStatus(input.status),
                 now=ctx.now(),
             )
-            return Booking.of(row)
+            return SetBookingStatusPayload(booking=Booking.of(row))

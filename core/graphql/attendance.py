@@ -26,6 +26,7 @@ from core.graphql.queries import parse_id
 from core.graphql.scalars import Money
 from core.graphql.subscriptions import CURSOR_KIND, parse_arguments, stream_events
 from core.graphql.types import Decision, encode_cursor, global_id_of
+from core.graphql.user_errors import payload
 from core.services import attendance as service
 
 MANAGE = {"permission": "manage"}
@@ -50,7 +51,7 @@ def _issuer(info: Info, given: strawberry.ID | None) -> int | None:
     C-13), else the token's own staff member, else nobody recorded."""
     if given is None and (info.context.actor is None or info.context.actor.staff_id is None):
         return None
-    return acting(info, given, "issuedById")
+    return acting(info, given, "actingStaffId")
 
 
 async def _own_shift(info: Info, session: AsyncSession, given: strawberry.ID) -> int:
@@ -335,47 +336,57 @@ async def _meeting_view(session: AsyncSession, meeting_id: int) -> Meeting:
     return Meeting.of(meeting, list(roll.all()))
 
 
-@strawberry.input
+@strawberry.input(description="Input of `callMeeting` (KTV-2).")
 class CallMeetingInput:
-    site_id: strawberry.ID
-    business_date: date
+    site_id: strawberry.ID = strawberry.field(description="The site.")
+    business_date: date = strawberry.field(description="The business day of the meeting.")
     start: time | None = strawberry.field(
         default=None, description="Site-local; default: the line's meeting time (KTV-2: 19:30)."
     )
-    title: str = ""
+    title: str = strawberry.field(default="", description="What it is about.")
 
 
-@strawberry.input
+@strawberry.input(description="Input of `signRoll` (KTV-2).")
 class SignRollInput:
-    meeting_id: strawberry.ID
-    staff_id: strawberry.ID
-    at: datetime
+    meeting_id: strawberry.ID = strawberry.field(description="The meeting.")
+    staff_id: strawberry.ID = strawberry.field(
+        description="Who signs (oneself; act_for to sign for another)."
+    )
+    at: datetime = strawberry.field(description="When, with its UTC offset.")
 
 
-@strawberry.input
-class RoomBookingInput:
-    meeting_id: strawberry.ID
-    staff_id: strawberry.ID
+@strawberry.input(description="Input of `noteRoomBooking` (KTV-10).")
+class NoteRoomBookingInput:
+    meeting_id: strawberry.ID = strawberry.field(description="The meeting.")
+    staff_id: strawberry.ID = strawberry.field(description="Whose booking it is.")
     cancelled_at: datetime | None = strawberry.field(
         default=None, description="When the booking was cancelled, if it was (KTV-10)."
     )
 
 
-@strawberry.input
-class ClockInput:
-    shift_id: strawberry.ID
-    at: datetime
+@strawberry.input(description="Input of `clockIn`.")
+class ClockInInput:
+    shift_id: strawberry.ID = strawberry.field(description="The rostered shift.")
+    at: datetime = strawberry.field(description="When, with its UTC offset.")
 
 
-@strawberry.input
+@strawberry.input(description="Input of `clockOut`.")
+class ClockOutInput(ClockInInput):
+    pass
+
+
+@strawberry.input(description="Input of `recordAttendance`.")
 class RecordAttendanceInput:
-    shift_id: strawberry.ID
-    manager_id: strawberry.ID
+    shift_id: strawberry.ID = strawberry.field(description="The shift nobody clocked in for.")
+    acting_staff_id: strawberry.ID = strawberry.field(
+        description="The staff member who makes this change (recorded with it); the same name "
+        "in every mutation. Here: the manager."
+    )
     what: str = strawberry.field(
         description="absent, absenteeism, forgotten_clock_in (recorded as the line's policy "
         "says, PM-9) or time_off_in_lieu."
     )
-    note: str = ""
+    note: str = strawberry.field(default="", description="A note for the record.")
     rule: str | None = strawberry.field(
         default=None,
         description="The rule id of an absence or absenteeism (default PM-9; C-15 for a "
@@ -383,60 +394,82 @@ class RecordAttendanceInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="Input of `requestLeave` (KTV-4).")
 class RequestLeaveInput:
-    staff_id: strawberry.ID
-    shift_id: strawberry.ID
-    kind: LeaveKind = models.LeaveKind.LEAVE  # type: ignore[assignment]
-    reason: str = ""
+    staff_id: strawberry.ID = strawberry.field(
+        description="Who asks for leave (one's own shift; act_for to name another)."
+    )
+    shift_id: strawberry.ID = strawberry.field(description="The shift to be away from.")
+    kind: LeaveKind = strawberry.field(  # type: ignore[assignment]
+        default=models.LeaveKind.LEAVE, description="Leave or time off in lieu."
+    )
+    reason: str = strawberry.field(default="", description="Why.")
 
 
-@strawberry.input
+@strawberry.input(description="Input of `decideLeave`.")
 class DecideLeaveInput:
-    leave_id: strawberry.ID
-    manager_id: strawberry.ID
-    approve: bool
-    reason: str = ""
+    leave_id: strawberry.ID = strawberry.field(description="The leave request.")
+    acting_staff_id: strawberry.ID = strawberry.field(
+        description="The staff member who makes this change (recorded with it); the same name "
+        "in every mutation. Here: the manager."
+    )
+    approve: bool = strawberry.field(description="true approves, false refuses.")
+    reason: str = strawberry.field(default="", description="Why (shown to the requester).")
 
 
-@strawberry.input
+@strawberry.input(description="Input of `requestExitPass` (KTV-5).")
 class RequestExitPassInput:
-    staff_id: strawberry.ID
-    shift_id: strawberry.ID
-    reason: str = ""
+    staff_id: strawberry.ID = strawberry.field(description="Who asks to leave mid-shift.")
+    shift_id: strawberry.ID = strawberry.field(description="The shift being worked.")
+    reason: str = strawberry.field(default="", description="Why.")
 
 
-@strawberry.input
+@strawberry.input(description="Input of `decideExitPass` (KTV-5).")
 class DecideExitPassInput:
-    pass_id: strawberry.ID
-    manager_id: strawberry.ID
-    approve: bool
+    pass_id: strawberry.ID = strawberry.field(description="The exit pass.")
+    acting_staff_id: strawberry.ID = strawberry.field(
+        description="The staff member who makes this change (recorded with it); the same name "
+        "in every mutation. Here: the manager."
+    )
+    approve: bool = strawberry.field(description="true approves, false refuses.")
 
 
-@strawberry.input
+@strawberry.input(description="Input of `setStaffPay`.")
 class SetStaffPayInput:
-    staff_id: strawberry.ID
-    daily_wage: Money | None = None
-    superior_id: strawberry.ID | None = None
+    staff_id: strawberry.ID = strawberry.field(description="The staff member.")
+    daily_wage: Money | None = strawberry.field(
+        default=None, description="Their daily wage (private, C-13)."
+    )
+    superior_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Their direct superior."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Input of `issuePoints` (PM-9).")
 class IssuePointsInput:
-    staff_id: strawberry.ID
+    staff_id: strawberry.ID = strawberry.field(description="The staff member.")
     item: str = strawberry.field(description="A code of the line's points table.")
-    business_date: date
+    business_date: date = strawberry.field(description="The business day it happened.")
     points: Decimal | None = strawberry.field(
         default=None, description="Only for a discretionary item, within its bounds."
     )
-    reason: str = ""
-    issued_by_id: strawberry.ID | None = None
+    reason: str = strawberry.field(default="", description="Why.")
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The staff member who makes this change (recorded with it); the same name "
+        "in every mutation. Here: who issues the points; default the token's staff member.",
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Input of `revokePoints` (PM-9).")
 class RevokePointsInput:
-    entry_id: strawberry.ID
-    reason: str
-    issued_by_id: strawberry.ID | None = None
+    entry_id: strawberry.ID = strawberry.field(description="The points entry to revoke.")
+    reason: str = strawberry.field(description="Why it is revoked.")
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The staff member who makes this change (recorded with it); the same name "
+        "in every mutation. Here: who revokes; default the token's staff member.",
+    )
 
 
 def _month_points(
@@ -540,13 +573,60 @@ class AttendanceQuery:
             return StaffPay.of(staff)
 
 
+@strawberry.input(description="Input of `closeRoll`.")
+class CloseRollInput:
+    meeting_id: strawberry.ID = strawberry.field(description="The meeting whose roll closes.")
+
+
+ClockInPayload = payload(
+    "clockIn", "Workforce", {"record": (AttendanceRecord, "The shift's attendance record.")}
+)
+ClockOutPayload = payload(
+    "clockOut", "Workforce", {"record": (AttendanceRecord, "The shift's attendance record.")}
+)
+RecordAttendancePayload = payload(
+    "recordAttendance", "Workforce", {"record": (AttendanceRecord, "The attendance record.")}
+)
+RequestLeavePayload = payload(
+    "requestLeave", "Workforce", {"leave": (LeaveRequest, "The leave request.")}
+)
+DecideLeavePayload = payload(
+    "decideLeave", "Workforce", {"leave": (LeaveRequest, "The decided leave request.")}
+)
+RequestExitPassPayload = payload(
+    "requestExitPass", "Workforce", {"exit_pass": (ExitPass, "The exit pass requested.")}
+)
+DecideExitPassPayload = payload(
+    "decideExitPass", "Workforce", {"exit_pass": (ExitPass, "The decided exit pass.")}
+)
+SetStaffPayPayload = payload(
+    "setStaffPay", "Workforce", {"pay": (StaffPay, "The staff member's pay.")}
+)
+IssuePointsPayload = payload(
+    "issuePoints", "Workforce", {"entry": (PointsEntry, "The points entry.")}
+)
+RevokePointsPayload = payload(
+    "revokePoints", "Workforce", {"entry": (PointsEntry, "The revoking entry.")}
+)
+CallMeetingPayload = payload(
+    "callMeeting", "Workforce", {"meeting": (Meeting, "The meeting with its roll.")}
+)
+SignRollPayload = payload("signRoll", "Workforce", {"entry": (RollCallEntry, "The roll entry.")})
+NoteRoomBookingPayload = payload(
+    "noteRoomBooking", "Workforce", {"entry": (RollCallEntry, "The roll entry with the booking.")}
+)
+CloseRollPayload = payload(
+    "closeRoll", "Workforce", {"meeting": (Meeting, "The meeting, its roll decided.")}
+)
+
+
 @strawberry.type
 class AttendanceMutation:
     @strawberry.mutation(
         description="Clock in for a rostered shift: present, late (minutes) or, over the "
         "line's limit, absent (PM-9)."
     )
-    async def clock_in(self, info: Info, input: ClockInput) -> AttendanceRecord:
+    async def clock_in(self, info: Info, input: ClockInInput) -> ClockInPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             shift_id = await _own_shift(info, s, input.shift_id)
@@ -557,25 +637,27 @@ class AttendanceMutation:
                 at=input.at,
                 now=ctx.now(),
             )
-            return AttendanceRecord.of(row)
+            return ClockInPayload(record=AttendanceRecord.of(row))
 
     @strawberry.mutation(
         description="Clock out; before the shift's end without an approved exit pass it is "
         "recorded as leaving without a pass (KTV-5)."
     )
-    async def clock_out(self, info: Info, input: ClockInput) -> AttendanceRecord:
+    async def clock_out(self, info: Info, input: ClockOutInput) -> ClockOutPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             shift_id = await _own_shift(info, s, input.shift_id)
             row = await service.clock_out(s, shift_id=shift_id, at=input.at, now=ctx.now())
-            return AttendanceRecord.of(row)
+            return ClockOutPayload(record=AttendanceRecord.of(row))
 
     @strawberry.mutation(
         description="A manager records a shift nobody clocked in for (absence, absenteeism, "
         "forgotten clock-in, day off in lieu).",
         metadata=MANAGE,
     )
-    async def record_attendance(self, info: Info, input: RecordAttendanceInput) -> AttendanceRecord:
+    async def record_attendance(
+        self, info: Info, input: RecordAttendanceInput
+    ) -> RecordAttendancePayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.record_day(
@@ -583,18 +665,18 @@ class AttendanceMutation:
                 ctx.host,
                 shift_id=parse_id(input.shift_id, "shiftId"),
                 what=input.what,
-                manager_id=acting(info, input.manager_id, "managerId"),
+                manager_id=acting(info, input.acting_staff_id, "actingStaffId"),
                 note=input.note,
                 rule=input.rule,
                 now=ctx.now(),
             )
-            return AttendanceRecord.of(row)
+            return RecordAttendancePayload(record=AttendanceRecord.of(row))
 
     @strawberry.mutation(
         description="Request leave on one's shift (KTV-4: before the start of the previous "
         "business day, else it counts as absenteeism)."
     )
-    async def request_leave(self, info: Info, input: RequestLeaveInput) -> LeaveRequest:
+    async def request_leave(self, info: Info, input: RequestLeaveInput) -> RequestLeavePayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.request_leave(
@@ -606,27 +688,29 @@ class AttendanceMutation:
                 reason=input.reason,
                 now=ctx.now(),
             )
-            return LeaveRequest.of(row)
+            return RequestLeavePayload(leave=LeaveRequest.of(row))
 
     @strawberry.mutation(
         description="The direct superior approves or refuses a leave request.", metadata=MANAGE
     )
-    async def decide_leave(self, info: Info, input: DecideLeaveInput) -> LeaveRequest:
+    async def decide_leave(self, info: Info, input: DecideLeaveInput) -> DecideLeavePayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.decide_leave(
                 s,
                 ctx.host,
                 leave_id=parse_id(input.leave_id, "leaveId"),
-                manager_id=acting(info, input.manager_id, "managerId"),
+                manager_id=acting(info, input.acting_staff_id, "actingStaffId"),
                 approve=input.approve,
                 reason=input.reason,
                 now=ctx.now(),
             )
-            return LeaveRequest.of(row)
+            return DecideLeavePayload(leave=LeaveRequest.of(row))
 
     @strawberry.mutation(description="KTV-5: ask for a pass to leave mid-shift.")
-    async def request_exit_pass(self, info: Info, input: RequestExitPassInput) -> ExitPass:
+    async def request_exit_pass(
+        self, info: Info, input: RequestExitPassInput
+    ) -> RequestExitPassPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.request_exit_pass(
@@ -636,29 +720,31 @@ class AttendanceMutation:
                 reason=input.reason,
                 now=ctx.now(),
             )
-            return ExitPass.of(row)
+            return RequestExitPassPayload(exit_pass=ExitPass.of(row))
 
     @strawberry.mutation(
         description="KTV-5: the direct superior approves or refuses an exit pass.",
         metadata=MANAGE,
     )
-    async def decide_exit_pass(self, info: Info, input: DecideExitPassInput) -> ExitPass:
+    async def decide_exit_pass(
+        self, info: Info, input: DecideExitPassInput
+    ) -> DecideExitPassPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.decide_exit_pass(
                 s,
                 pass_id=parse_id(input.pass_id, "passId"),
-                manager_id=acting(info, input.manager_id, "managerId"),
+                manager_id=acting(info, input.acting_staff_id, "actingStaffId"),
                 approve=input.approve,
                 now=ctx.now(),
             )
-            return ExitPass.of(row)
+            return DecideExitPassPayload(exit_pass=ExitPass.of(row))
 
     @strawberry.mutation(
         description="Private (C-13): set a staff member's daily wage and direct superior.",
         metadata=MANAGE,
     )
-    async def set_staff_pay(self, info: Info, input: SetStaffPayInput) -> StaffPay:
+    async def set_staff_pay(self, info: Info, input: SetStaffPayInput) -> SetStaffPayPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.set_staff_pay(
@@ -669,12 +755,12 @@ class AttendanceMutation:
                 if input.superior_id
                 else None,
             )
-            return StaffPay.of(row)
+            return SetStaffPayPayload(pay=StaffPay.of(row))
 
     @strawberry.mutation(
         description="PM-9: enter a deduction from the line's points table.", metadata=MANAGE
     )
-    async def issue_points(self, info: Info, input: IssuePointsInput) -> PointsEntry:
+    async def issue_points(self, info: Info, input: IssuePointsInput) -> IssuePointsPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.issue_points(
@@ -685,30 +771,30 @@ class AttendanceMutation:
                 business_date=input.business_date,
                 points=input.points,
                 reason=input.reason,
-                issued_by_id=_issuer(info, input.issued_by_id),
+                issued_by_id=_issuer(info, input.acting_staff_id),
                 now=ctx.now(),
             )
-            return PointsEntry.of(row, False)
+            return IssuePointsPayload(entry=PointsEntry.of(row, False))
 
     @strawberry.mutation(description="PM-9: revoke a points entry by a new entry.", metadata=MANAGE)
-    async def revoke_points(self, info: Info, input: RevokePointsInput) -> PointsEntry:
+    async def revoke_points(self, info: Info, input: RevokePointsInput) -> RevokePointsPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.revoke_points(
                 s,
                 entry_id=parse_id(input.entry_id, "entryId"),
                 reason=input.reason,
-                issued_by_id=_issuer(info, input.issued_by_id),
+                issued_by_id=_issuer(info, input.acting_staff_id),
                 now=ctx.now(),
             )
-            return PointsEntry.of(row, False)
+            return RevokePointsPayload(entry=PointsEntry.of(row, False))
 
     @strawberry.mutation(
         description="KTV-2: call a meeting with a roll call; everyone rostered that business "
         "day is on the roll.",
         metadata=MANAGE,
     )
-    async def call_meeting(self, info: Info, input: CallMeetingInput) -> Meeting:
+    async def call_meeting(self, info: Info, input: CallMeetingInput) -> CallMeetingPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.call_meeting(
@@ -720,10 +806,10 @@ class AttendanceMutation:
                 title=input.title,
                 now=ctx.now(),
             )
-            return await _meeting_view(s, row.id)
+            return CallMeetingPayload(meeting=await _meeting_view(s, row.id))
 
     @strawberry.mutation(description="KTV-2: sign a meeting's roll (KTV-10: 补签 afterwards).")
-    async def sign_roll(self, info: Info, input: SignRollInput) -> RollCallEntry:
+    async def sign_roll(self, info: Info, input: SignRollInput) -> SignRollPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.sign_roll(
@@ -733,12 +819,14 @@ class AttendanceMutation:
                 at=input.at,
                 now=ctx.now(),
             )
-            return RollCallEntry.of(row)
+            return SignRollPayload(entry=RollCallEntry.of(row))
 
     @strawberry.mutation(
         description="KTV-10: note a room booking for the evening (and its cancellation)."
     )
-    async def note_room_booking(self, info: Info, input: RoomBookingInput) -> RollCallEntry:
+    async def note_room_booking(
+        self, info: Info, input: NoteRoomBookingInput
+    ) -> NoteRoomBookingPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.note_room_booking(
@@ -748,19 +836,19 @@ class AttendanceMutation:
                 cancelled_at=input.cancelled_at,
                 now=ctx.now(),
             )
-            return RollCallEntry.of(row)
+            return NoteRoomBookingPayload(entry=RollCallEntry.of(row))
 
     @strawberry.mutation(
         description="KTV-2/KTV-10: close the roll and decide it (late and absent raise events).",
         metadata=MANAGE,
     )
-    async def close_roll(self, info: Info, meeting_id: strawberry.ID) -> Meeting:
+    async def close_roll(self, info: Info, input: CloseRollInput) -> CloseRollPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.close_roll(
-                s, meeting_id=parse_id(meeting_id, "meetingId"), now=ctx.now()
+                s, meeting_id=parse_id(input.meeting_id, "meetingId"), now=ctx.now()
             )
-            return await _meeting_view(s, row.id)
+            return CloseRollPayload(meeting=await _meeting_view(s, row.id))
 
 
 @strawberry.type(

@@ -61,6 +61,7 @@ from core.graphql.types import (
     require_aware,
     view_link,
 )
+from core.graphql.user_errors import payload
 from core.runtime import CURRENT_MUTATION
 from core.services import complaints as service
 from core.services.complaints.common import RECORDED_BY, RecordedBy
@@ -82,28 +83,6 @@ StatisticsPeriod = strawberry.enum(
 # Types
 
 
-@strawberry.type
-class ComplaintResult:
-    complaint: Complaint
-    decision: Decision
-
-
-@strawberry.type
-class FileComplaintResult:
-    complaint: Complaint
-    decision: Decision = strawberry.field(description="Severity and targets, and why.")
-    notifications: list[Notification] = strawberry.field(
-        description="PM-4: reports to make at once (major complaints)."
-    )
-
-
-@strawberry.type
-class ComplaintFaultResult:
-    complaint: Complaint
-    penalties: list[Penalty]
-    decision: Decision
-
-
 @strawberry.type(description="A complaint with the deadlines it has missed.")
 class OverdueComplaint:
     complaint: Complaint
@@ -116,12 +95,6 @@ class OverdueMark:
     kind: OverdueKind
     due: datetime
     decision: Decision
-
-
-@strawberry.type
-class OverdueSweepResult:
-    count: int
-    marked: list[OverdueMark]
 
 
 @strawberry.type
@@ -247,7 +220,13 @@ async def load_complaints(
     return {r.id: r for r in rows}
 
 
-def _actor_id(info: Info, given: strawberry.ID | None, field: str = "actorStaffId") -> int:
+ACTING_STAFF = (
+    "The staff member who makes this change (recorded with it); the same name in every "
+    "mutation; naming someone else than the token's staff member needs `act_for` (C-13)."
+)
+
+
+def _actor_id(info: Info, given: strawberry.ID | None, field: str = "actingStaffId") -> int:
     """C-9 "who": the token's own staff member.  Naming someone else is acting on their
     behalf: it needs the ``act_for`` permission (admin, clerk) and is audited as such."""
     actor = info.context.actor
@@ -277,10 +256,10 @@ def _actor_id(info: Info, given: strawberry.ID | None, field: str = "actorStaffI
     if own is not None:
         return int(own)
     raise InvalidInput(
-        "say who makes this change (actorStaffId), or use an API token bound to a staff "
+        "say who makes this change (actingStaffId), or use an API token bound to a staff "
         "member (C-9: every change records who made it)",
         code="ACTOR_REQUIRED",
-        field="actorStaffId",
+        field=field,
     )
 
 
@@ -294,15 +273,17 @@ def _optional_id(value: strawberry.ID | None, field: str) -> int | None:
 
 @strawberry.input(description="C-5/C-7: a complaint as taken at the desk.")
 class FileComplaintInput:
-    site_id: strawberry.ID
-    channel: ComplaintChannel
+    site_id: strawberry.ID = strawberry.field(description="The site the complaint is about.")
+    channel: ComplaintChannel = strawberry.field(description="C-7: how it was received.")
     category: str = strawberry.field(description="Free text, e.g. service, facilities, billing.")
-    description: str
+    description: str = strawberry.field(description="What the customer says.")
     received_at: datetime | None = strawberry.field(
         default=None, description="When it was received (C-7); defaults to now."
     )
-    taken_by_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Who took it (C-7); defaults to the token's staff member."
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description=ACTING_STAFF + " Here: who took it (C-7); defaults to the token's staff "
+        "member.",
     )
     caller_company: str | None = strawberry.field(
         default=None, description="Phone complaints (C-7): the caller's company."
@@ -314,8 +295,12 @@ class FileComplaintInput:
         default=None,
         description="In person / written (C-7); defaults to the customer's registered name.",
     )
-    customer_id: strawberry.ID | None = None
-    visit_id: strawberry.ID | None = None
+    customer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A registered customer, if known."
+    )
+    visit_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The visit it is about, if any."
+    )
     households: int | None = strawberry.field(
         default=None, description="PM-4: how many households or companies complain together."
     )
@@ -323,7 +308,9 @@ class FileComplaintInput:
         default_factory=list,
         description="PM-4 facts for the line's policy, e.g. fire, lift_trapped, flooding.",
     )
-    handler_id: strawberry.ID | None = None
+    handler_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A first handler; default: the line's policy."
+    )
     customer_requested_by: datetime | None = strawberry.field(
         default=None,
         description="C-11: a complaint made during consumption — the time the customer asks "
@@ -334,49 +321,61 @@ class FileComplaintInput:
 
 @strawberry.input(description="C-9: move a complaint to another state.")
 class TransitionComplaintInput:
-    complaint_id: strawberry.ID
-    to: ComplaintStatus
+    complaint_id: strawberry.ID = strawberry.field(description="The complaint.")
+    to: ComplaintStatus = strawberry.field(description="The state to move to (C-9).")
     reason: str | None = strawberry.field(
         default=None, description="Why; required to reopen or close."
     )
-    actor_staff_id: strawberry.ID | None = None
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description=ACTING_STAFF + " Defaults to the token's staff member."
+    )
 
 
 @strawberry.input(description="C-8: a progress update given to the customer.")
 class RecordComplaintProgressInput:
-    complaint_id: strawberry.ID
+    complaint_id: strawberry.ID = strawberry.field(description="The complaint.")
     note: str = strawberry.field(description="What the customer was told.")
-    actor_staff_id: strawberry.ID | None = None
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description=ACTING_STAFF + " Defaults to the token's staff member."
+    )
 
 
 @strawberry.input(description="C-11: mark a complaint a special case (hard cap on resolution).")
 class MarkComplaintSpecialCaseInput:
-    complaint_id: strawberry.ID
+    complaint_id: strawberry.ID = strawberry.field(description="The complaint.")
     reason: str = strawberry.field(description="Why it cannot be handled in the normal time.")
-    actor_staff_id: strawberry.ID | None = None
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description=ACTING_STAFF + " Defaults to the token's staff member."
+    )
 
 
 @strawberry.input(description="C-10: one level up the chain.")
 class EscalateComplaintInput:
-    complaint_id: strawberry.ID
-    reason: str
-    actor_staff_id: strawberry.ID | None = None
+    complaint_id: strawberry.ID = strawberry.field(description="The complaint.")
+    reason: str = strawberry.field(description="Why it goes up a level.")
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description=ACTING_STAFF + " Defaults to the token's staff member."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Input of `assignComplaint`.")
 class AssignComplaintInput:
-    complaint_id: strawberry.ID
-    handler_id: strawberry.ID
-    reason: str | None = None
-    actor_staff_id: strawberry.ID | None = None
+    complaint_id: strawberry.ID = strawberry.field(description="The complaint.")
+    handler_id: strawberry.ID = strawberry.field(description="The new handler, at its site.")
+    reason: str | None = strawberry.field(default=None, description="Why, for the history.")
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description=ACTING_STAFF + " Defaults to the token's staff member."
+    )
 
 
 @strawberry.input(description="C-14: the complaint was caused by one staff member's service.")
 class VerifyComplaintFaultInput:
-    complaint_id: strawberry.ID
-    staff_id: strawberry.ID
+    complaint_id: strawberry.ID = strawberry.field(description="The complaint.")
+    staff_id: strawberry.ID = strawberry.field(
+        description="The staff member whose service caused it."
+    )
     fine_amount: Money = strawberry.field(description="C-14: 200–1000 CNY by default.")
-    reason: str
+    reason: str = strawberry.field(description="Why, as the ledger shows it.")
     manager_id: strawberry.ID | None = strawberry.field(
         default=None, description="The site's first-responsible manager, fined too."
     )
@@ -391,7 +390,62 @@ class VerifyComplaintFaultInput:
     compensation_reason: str | None = strawberry.field(
         default=None, description="C-14: what the financial loss was."
     )
-    actor_staff_id: strawberry.ID | None = None
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description=ACTING_STAFF + " Defaults to the token's staff member."
+    )
+
+
+@strawberry.input(description="Input of `sweepOverdueComplaints`.")
+class SweepOverdueComplaintsInput:
+    site_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only this site's complaints; every site when null."
+    )
+
+
+def _change_payload(name: str, what: str) -> type:
+    return payload(
+        name,
+        "Complaint",
+        {
+            "complaint": (Complaint, f"The complaint, {what}."),
+            "decision": (Decision, "The rule that allowed the change, and why."),
+        },
+    )
+
+
+FileComplaintPayload = payload(
+    "fileComplaint",
+    "Complaint",
+    {
+        "complaint": (Complaint, "The filed complaint, numbered (C-6)."),
+        "decision": (Decision, "Severity and targets, and why."),
+        "notifications": (list[Notification], "PM-4: reports to make at once (major complaints)."),
+    },
+)
+TransitionComplaintPayload = _change_payload("transitionComplaint", "moved")
+AssignComplaintPayload = _change_payload("assignComplaint", "with its new handler")
+EscalateComplaintPayload = _change_payload("escalateComplaint", "escalated")
+RecordComplaintProgressPayload = _change_payload(
+    "recordComplaintProgress", "with its progress update"
+)
+MarkComplaintSpecialCasePayload = _change_payload("markComplaintSpecialCase", "a special case")
+VerifyComplaintFaultPayload = payload(
+    "verifyComplaintFault",
+    "Complaint",
+    {
+        "complaint": (Complaint, "The complaint, with its verified fault."),
+        "penalties": (list[Penalty], "C-14: the fines issued (staff member, manager)."),
+        "decision": (Decision, "The rule applied, and why."),
+    },
+)
+SweepOverdueComplaintsPayload = payload(
+    "sweepOverdueComplaints",
+    "Complaint",
+    {
+        "count": (int, "How many deadlines were newly reported."),
+        "marked": (list[OverdueMark], "The deadlines reported by this sweep."),
+    },
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -399,11 +453,11 @@ class VerifyComplaintFaultInput:
 
 
 async def _result(
-    info: Info, change: service.ComplaintChange, session: AsyncSession
-) -> ComplaintResult:
+    info: Info, change: service.ComplaintChange, session: AsyncSession, payload_cls: type
+) -> Any:
     fields = children(selection(info), "complaint")
     loaded = await load_complaints(info, [change.complaint.id], fields, session)
-    return ComplaintResult(
+    return payload_cls(
         complaint=loaded[change.complaint.id],  # type: ignore[arg-type]
         decision=_decision(change.decision),
     )
@@ -623,7 +677,7 @@ class ComplaintMutation:
         description="C-5/C-7: file a complaint; it is numbered (C-6) and gets its severity and "
         "deadlines from the site's business line (PM-4/PM-5, C-8, C-11)."
     )
-    async def file_complaint(self, info: Info, input: FileComplaintInput) -> FileComplaintResult:
+    async def file_complaint(self, info: Info, input: FileComplaintInput) -> FileComplaintPayload:
         ctx = info.context
         now = ctx.now()
         filing = service.ComplaintFiling(
@@ -634,7 +688,7 @@ class ComplaintMutation:
             received_at=require_aware(input.received_at, "receivedAt")
             if input.received_at
             else now,
-            taken_by_id=_actor_id(info, input.taken_by_id, "takenById"),
+            taken_by_id=_actor_id(info, input.acting_staff_id),
             caller_company=input.caller_company,
             caller_name=input.caller_name,
             customer_name=input.customer_name,
@@ -660,7 +714,7 @@ class ComplaintMutation:
                 now=now,
             )
             loaded = await load_complaints(info, [key], children(selection(info), "complaint"), s)
-        return FileComplaintResult(
+        return FileComplaintPayload(
             complaint=loaded[key],  # type: ignore[arg-type]
             decision=_decision(filed.decision),
             notifications=[
@@ -676,9 +730,9 @@ class ComplaintMutation:
     )
     async def transition_complaint(
         self, info: Info, input: TransitionComplaintInput
-    ) -> ComplaintResult:
+    ) -> TransitionComplaintPayload:
         ctx = info.context
-        actor = _actor_id(info, input.actor_staff_id)
+        actor = _actor_id(info, input.acting_staff_id)
         async with ctx.app.write() as s:
             change = await service.transition_complaint(
                 s,
@@ -688,7 +742,7 @@ class ComplaintMutation:
                 input.reason,
                 ctx.now(),
             )
-            return await _result(info, change, s)
+            return await _result(info, change, s, TransitionComplaintPayload)
 
     @strawberry.mutation(
         description="C-8: record a progress update given to the customer; the next one is due "
@@ -696,14 +750,14 @@ class ComplaintMutation:
     )
     async def record_complaint_progress(
         self, info: Info, input: RecordComplaintProgressInput
-    ) -> ComplaintResult:
+    ) -> RecordComplaintProgressPayload:
         ctx = info.context
-        actor = _actor_id(info, input.actor_staff_id)
+        actor = _actor_id(info, input.acting_staff_id)
         async with ctx.app.write() as s:
             change = await service.record_progress_update(
                 s, parse_id(input.complaint_id, "complaintId"), actor, input.note, ctx.now()
             )
-            return await _result(info, change, s)
+            return await _result(info, change, s, RecordComplaintProgressPayload)
 
     @strawberry.mutation(
         description="C-11: mark a complaint a special case with a reason: its resolution is "
@@ -713,19 +767,21 @@ class ComplaintMutation:
     )
     async def mark_complaint_special_case(
         self, info: Info, input: MarkComplaintSpecialCaseInput
-    ) -> ComplaintResult:
+    ) -> MarkComplaintSpecialCasePayload:
         ctx = info.context
-        actor = _actor_id(info, input.actor_staff_id)
+        actor = _actor_id(info, input.acting_staff_id)
         async with ctx.app.write() as s:
             change = await service.mark_special_case(
                 s, parse_id(input.complaint_id, "complaintId"), actor, input.reason, ctx.now()
             )
-            return await _result(info, change, s)
+            return await _result(info, change, s, MarkComplaintSpecialCasePayload)
 
     @strawberry.mutation(description="Give a complaint to a handler at its site.")
-    async def assign_complaint(self, info: Info, input: AssignComplaintInput) -> ComplaintResult:
+    async def assign_complaint(
+        self, info: Info, input: AssignComplaintInput
+    ) -> AssignComplaintPayload:
         ctx = info.context
-        actor = _actor_id(info, input.actor_staff_id)
+        actor = _actor_id(info, input.acting_staff_id)
         async with ctx.app.write() as s:
             change = await service.assign_complaint(
                 s,
@@ -735,7 +791,7 @@ class ComplaintMutation:
                 input.reason,
                 ctx.now(),
             )
-            return await _result(info, change, s)
+            return await _result(info, change, s, AssignComplaintPayload)
 
     @strawberry.mutation(
         description="C-10: escalate one level (handler → site head → vice president → general "
@@ -743,14 +799,14 @@ class ComplaintMutation:
     )
     async def escalate_complaint(
         self, info: Info, input: EscalateComplaintInput
-    ) -> ComplaintResult:
+    ) -> EscalateComplaintPayload:
         ctx = info.context
-        actor = _actor_id(info, input.actor_staff_id)
+        actor = _actor_id(info, input.acting_staff_id)
         async with ctx.app.write() as s:
             change = await service.escalate_complaint(
                 s, parse_id(input.complaint_id, "complaintId"), actor, input.reason, ctx.now()
             )
-            return await _result(info, change, s)
+            return await _result(info, change, s, EscalateComplaintPayload)
 
     @strawberry.mutation(
         description="C-14: record that a staff member's service caused the complaint and fine "
@@ -760,9 +816,9 @@ class ComplaintMutation:
     )
     async def verify_complaint_fault(
         self, info: Info, input: VerifyComplaintFaultInput
-    ) -> ComplaintFaultResult:
+    ) -> VerifyComplaintFaultPayload:
         ctx = info.context
-        actor = _actor_id(info, input.actor_staff_id)
+        actor = _actor_id(info, input.acting_staff_id)
         async with ctx.app.write() as s:
             verified = await service.verify_complaint_fault(
                 s,
@@ -795,7 +851,7 @@ class ComplaintMutation:
                     )
                 ).all()
             }
-        return ComplaintFaultResult(
+        return VerifyComplaintFaultPayload(
             complaint=loaded[key],  # type: ignore[arg-type]
             penalties=[penalties[i] for i in penalty_ids],  # type: ignore[misc]
             decision=_decision(verified.decision),
@@ -807,10 +863,10 @@ class ComplaintMutation:
         metadata=ADMIN,
     )
     async def sweep_overdue_complaints(
-        self, info: Info, site_id: strawberry.ID | None = None
-    ) -> OverdueSweepResult:
+        self, info: Info, input: SweepOverdueComplaintsInput
+    ) -> SweepOverdueComplaintsPayload:
         ctx = info.context
-        site = _optional_id(site_id, "siteId")
+        site = _optional_id(input.site_id, "siteId")
         fields = children(children(selection(info), "marked"), "complaint")
         found: list[tuple[int, Any, Any, Any]] = []
         frame = CURRENT_MUTATION.get(None)
@@ -832,7 +888,7 @@ class ComplaintMutation:
                 ctx.app.write, ctx.now(), site_id=site, on_batch=collect
             )
             loaded = await load_complaints(info, sorted({f[0] for f in found}), fields)
-        return OverdueSweepResult(
+        return SweepOverdueComplaintsPayload(
             count=len(found),
             marked=[
                 OverdueMark(

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from core.contracts import LineInputReceived
-from core.errors import InvalidInput
+from core.errors import InvalidInput, LineDisabled
 
 #: The core inputs a line may extend.
 EXTENSIBLE_INPUTS: tuple[str, ...] = (
@@ -50,8 +50,16 @@ async def deliver_line_inputs(
     subject_id: int,
     now: datetime,
 ) -> None:
-    """Hand the line fields set on ``value`` to the site's line, inside ``session``."""
+    """Hand the line fields set on ``value`` to the site's line, inside ``session``.
+
+    A field of a line that is switched off stays in the schema (issue 17) and is refused
+    with LINE_DISABLED; nothing is written."""
     for name, (line, given) in line_values(info, input_name, value).items():
+        if line not in info.context.host.enabled_lines():
+            raise LineDisabled(
+                f"{input_name}.{name} belongs to the {line} line, which is switched off",
+                field=name,
+            )
         if line != site.business_line:
             raise InvalidInput(
                 f"{input_name}.{name} belongs to the {line} line; site {site.id} is a "

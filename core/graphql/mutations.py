@@ -1,4 +1,9 @@
-"""Core root mutations.  Each runs one transaction: everything is written, or nothing."""
+"""Core root mutations.  Each runs one transaction: everything is written, or nothing.
+
+Schema 1.0 (issue 17): one ``input`` argument, one ``…Payload`` with nullable result fields
+and ``userErrors`` (core.graphql.user_errors); a refusal raises as before and is answered as
+a user error around the field (schema.build).
+"""
 
 from __future__ import annotations
 
@@ -11,13 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
 from core import models
-from core.errors import NotFound
+from core.errors import LineDisabled, NotFound
 from core.graphql.line_inputs import deliver_line_inputs, line_values
 from core.graphql.loading import children, plan_eager, prefetch, selection
 from core.graphql.queries import parse_id
 from core.graphql.scalars import Money
 from core.graphql.types import (
-    CheckInResult,
     Customer,
     CustomerClass,
     Decision,
@@ -31,6 +35,7 @@ from core.graphql.types import (
     VisitChannel,
     VisitorKind,
 )
+from core.graphql.user_errors import payload
 from core.services import directory, penalties, visits
 
 MANAGE = {"permission": "manage"}
@@ -51,62 +56,114 @@ async def reload(
     return obj
 
 
-@strawberry.input
+ACTING_STAFF = (
+    "The staff member who makes this change (recorded with it); the same name in every mutation."
+)
+
+
+@strawberry.input(description="Input of `createSite`.")
 class CreateSiteInput:
-    name: str
+    name: str = strawberry.field(description="The site's name, unique.")
     business_line: str = strawberry.field(description="An enabled business line's code.")
-    timezone: str = "Asia/Shanghai"
-    calendar_region: str = "CN"
+    timezone: str = strawberry.field(
+        default="Asia/Shanghai", description="IANA time zone of the site's wall clock."
+    )
+    calendar_region: str = strawberry.field(
+        default="CN", description="Public-holiday calendar region (ISO 3166, e.g. CN, HK)."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Input of `registerCustomer`.")
 class RegisterCustomerInput:
-    site_id: strawberry.ID
-    name: str
-    phone: str | None = None
-    customer_class: CustomerClass = models.CustomerClass.D
+    site_id: strawberry.ID = strawberry.field(description="The site registering the customer.")
+    name: str = strawberry.field(description="The customer's name.")
+    phone: str | None = strawberry.field(
+        default=None, description="A phone number; normalised, unique per site."
+    )
+    customer_class: CustomerClass = strawberry.field(
+        default=models.CustomerClass.D, description="C-1 class (A … D)."
+    )
     group_kind: GroupKind | None = strawberry.field(
         default=None, description="RE-11: company or family this customer belongs to."
     )
-    group_name: str | None = None
+    group_name: str | None = strawberry.field(
+        default=None, description="RE-11: the group's name (with groupKind)."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Input of `addStaff`.")
 class AddStaffInput:
-    site_id: strawberry.ID
-    name: str
-    role: str
-    phone: str | None = None
+    site_id: strawberry.ID = strawberry.field(description="The site they work at.")
+    name: str = strawberry.field(description="The staff member's name.")
+    role: str = strawberry.field(description="A core role or one the site's line declares.")
+    phone: str | None = strawberry.field(default=None, description="A phone number.")
 
 
-@strawberry.input
+@strawberry.input(description="Input of `correctVisit` (C-4).")
 class CorrectVisitInput:
-    visit_id: strawberry.ID
-    reason: str
-    notes: str | None = None
-    inquiry_kind: InquiryKind | None = None
-    party_size: int | None = None
-    customer_id: strawberry.ID | None = None
+    visit_id: strawberry.ID = strawberry.field(description="The register entry to correct.")
+    reason: str = strawberry.field(description="C-4: why it is corrected.")
+    notes: str | None = strawberry.field(default=None, description="Corrected notes.")
+    inquiry_kind: InquiryKind | None = strawberry.field(
+        default=None, description="Corrected inquiry kind."
+    )
+    party_size: int | None = strawberry.field(default=None, description="Corrected party size.")
+    customer_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The customer the visit really was."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Input of `issuePenalty`.")
 class IssuePenaltyInput:
-    staff_id: strawberry.ID
+    staff_id: strawberry.ID = strawberry.field(description="The staff member fined.")
     rule_code: str = strawberry.field(description="A code of the site's penalty table.")
-    reason: str
+    reason: str = strawberry.field(description="Why, as the ledger shows it.")
     amount: Money | None = strawberry.field(
         default=None, description="Within the rule's bounds; omit for fixed amounts."
     )
-    issued_by_id: strawberry.ID | None = None
-    complaint_id: strawberry.ID | None = None
-    visit_id: strawberry.ID | None = None
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description=ACTING_STAFF + " Here: who issues the penalty."
+    )
+    complaint_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The complaint it follows from, if any."
+    )
+    visit_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The visit it follows from, if any."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Input of `revokePenalty`.")
 class RevokePenaltyInput:
-    penalty_id: strawberry.ID
-    reason: str
-    issued_by_id: strawberry.ID | None = None
+    penalty_id: strawberry.ID = strawberry.field(description="The penalty to revoke.")
+    reason: str = strawberry.field(description="Why it is revoked.")
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description=ACTING_STAFF + " Here: who revokes the penalty."
+    )
+
+
+CreateSitePayload = payload("createSite", "Directory", {"site": (Site, "The new site.")})
+RegisterCustomerPayload = payload(
+    "registerCustomer", "Directory", {"customer": (Customer, "The registered customer.")}
+)
+AddStaffPayload = payload("addStaff", "Directory", {"staff": (Staff, "The new staff member.")})
+CorrectVisitPayload = payload(
+    "correctVisit", "Visit", {"visit": (Visit, "The corrected register entry.")}
+)
+IssuePenaltyPayload = payload(
+    "issuePenalty", "Penalty", {"penalty": (Penalty, "The penalty as entered in the ledger.")}
+)
+RevokePenaltyPayload = payload(
+    "revokePenalty", "Penalty", {"penalty": (Penalty, "The revoked penalty.")}
+)
+CheckInVisitPayload = payload(
+    "checkInVisit",
+    "Visit",
+    {
+        "visit": (Visit, "The register entry."),
+        "decision": (Decision, "Who received the visitor and why (the line's rule)."),
+        "notifications": (list[Notification], "Whom to tell what (e.g. RE-2 make-up turn)."),
+    },
+)
 
 
 # Core fields of CheckInVisitInput; ``schema.build`` adds each enabled line's own input field.
@@ -124,11 +181,16 @@ CHECK_IN_CORE_FIELDS: list[tuple[str, Any, Any, str]] = [
 ]
 
 
-async def check_in_visit_resolver(info: Info, input: Any) -> CheckInResult:
+async def check_in_visit_resolver(info: Info, input: Any) -> Any:
     ctx = info.context
-    line_input = {
-        line: value for line, value in line_values(info, "CheckInVisitInput", input).values()
-    }
+    given = line_values(info, "CheckInVisitInput", input)
+    for name, (line, _value) in given.items():
+        if line not in ctx.host.enabled_lines():
+            raise LineDisabled(
+                f"CheckInVisitInput.{name} belongs to the {line} line, which is switched off",
+                field=name,
+            )
+    line_input = {line: value for line, value in given.values()}
     check_in = visits.CheckIn(
         site_id=parse_id(input.site_id, "siteId"),
         customer_id=parse_id(input.customer_id, "customerId") if input.customer_id else None,
@@ -149,7 +211,7 @@ async def check_in_visit_resolver(info: Info, input: Any) -> CheckInResult:
         decision = Decision(rule=visit.decision_rule or "", message=visit.decision_reason or "")
         fields = children(selection(info), "visit")
         loaded = await reload(info, models.Visit, "Visit", visit.id, fields, s)
-    return CheckInResult(
+    return CheckInVisitPayload(
         visit=loaded,
         decision=decision,
         notifications=[
@@ -162,7 +224,7 @@ async def check_in_visit_resolver(info: Info, input: Any) -> CheckInResult:
 @strawberry.type
 class CoreMutation:
     @strawberry.mutation(description="Create a site for an enabled business line.", metadata=MANAGE)
-    async def create_site(self, info: Info, input: CreateSiteInput) -> Site:
+    async def create_site(self, info: Info, input: CreateSiteInput) -> CreateSitePayload:
         ctx = info.context
         async with ctx.app.write() as s:
             site = await directory.create_site(
@@ -177,10 +239,15 @@ class CoreMutation:
             await deliver_line_inputs(
                 info, s, "CreateSiteInput", input, site=site, subject_id=site.id, now=ctx.now()
             )
-            return await reload(info, models.Site, "Site", site.id, selection(info), s)
+            fields = children(selection(info), "site")
+            return CreateSitePayload(
+                site=await reload(info, models.Site, "Site", site.id, fields, s)
+            )
 
     @strawberry.mutation(description="Register a customer at a site (C-1 class, RE-11 group).")
-    async def register_customer(self, info: Info, input: RegisterCustomerInput) -> Customer:
+    async def register_customer(
+        self, info: Info, input: RegisterCustomerInput
+    ) -> RegisterCustomerPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             customer = await directory.register_customer(
@@ -202,10 +269,13 @@ class CoreMutation:
                 subject_id=customer.id,
                 now=ctx.now(),
             )
-            return await reload(info, models.Customer, "Customer", customer.id, selection(info), s)
+            fields = children(selection(info), "customer")
+            return RegisterCustomerPayload(
+                customer=await reload(info, models.Customer, "Customer", customer.id, fields, s)
+            )
 
     @strawberry.mutation(description="Add a staff member to a site.", metadata=MANAGE)
-    async def add_staff(self, info: Info, input: AddStaffInput) -> Staff:
+    async def add_staff(self, info: Info, input: AddStaffInput) -> AddStaffPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             staff = await directory.add_staff(
@@ -226,12 +296,15 @@ class CoreMutation:
                 subject_id=staff.id,
                 now=ctx.now(),
             )
-            return await reload(info, models.Staff, "Staff", staff.id, selection(info), s)
+            fields = children(selection(info), "staff")
+            return AddStaffPayload(
+                staff=await reload(info, models.Staff, "Staff", staff.id, fields, s)
+            )
 
     @strawberry.mutation(
         description="C-4: record a correction of a register entry.", metadata=MANAGE
     )
-    async def correct_visit(self, info: Info, input: CorrectVisitInput) -> Visit:
+    async def correct_visit(self, info: Info, input: CorrectVisitInput) -> CorrectVisitPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             visit = await visits.correct_visit(
@@ -246,12 +319,15 @@ class CoreMutation:
                 if input.customer_id
                 else None,
             )
-            return await reload(info, models.Visit, "Visit", visit.id, selection(info), s)
+            fields = children(selection(info), "visit")
+            return CorrectVisitPayload(
+                visit=await reload(info, models.Visit, "Visit", visit.id, fields, s)
+            )
 
     @strawberry.mutation(
         description="Issue a penalty under a rule of the site's penalty table.", metadata=MANAGE
     )
-    async def issue_penalty(self, info: Info, input: IssuePenaltyInput) -> Penalty:
+    async def issue_penalty(self, info: Info, input: IssuePenaltyInput) -> IssuePenaltyPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             staff = await s.get(models.Staff, parse_id(input.staff_id, "staffId"))
@@ -264,8 +340,8 @@ class CoreMutation:
                 rule_code=input.rule_code,
                 amount=input.amount,
                 reason=input.reason,
-                issued_by_id=parse_id(input.issued_by_id, "issuedById")
-                if input.issued_by_id
+                issued_by_id=parse_id(input.acting_staff_id, "actingStaffId")
+                if input.acting_staff_id
                 else None,
                 now=ctx.now(),
                 complaint_id=parse_id(input.complaint_id, "complaintId")
@@ -273,19 +349,23 @@ class CoreMutation:
                 else None,
                 visit_id=parse_id(input.visit_id, "visitId") if input.visit_id else None,
             )
-            return await reload(info, models.Penalty, "Penalty", penalty.id, selection(info), s)
+            fields = children(selection(info), "penalty")
+            loaded = await reload(info, models.Penalty, "Penalty", penalty.id, fields, s)
+            return IssuePenaltyPayload(penalty=loaded)
 
     @strawberry.mutation(description="Revoke a penalty with a new ledger entry.", metadata=MANAGE)
-    async def revoke_penalty(self, info: Info, input: RevokePenaltyInput) -> Penalty:
+    async def revoke_penalty(self, info: Info, input: RevokePenaltyInput) -> RevokePenaltyPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             penalty = await penalties.revoke_penalty(
                 s,
                 penalty_id=parse_id(input.penalty_id, "penaltyId"),
                 reason=input.reason,
-                issued_by_id=parse_id(input.issued_by_id, "issuedById")
-                if input.issued_by_id
+                issued_by_id=parse_id(input.acting_staff_id, "actingStaffId")
+                if input.acting_staff_id
                 else None,
                 now=ctx.now(),
             )
-            return await reload(info, models.Penalty, "Penalty", penalty.id, selection(info), s)
+            fields = children(selection(info), "penalty")
+            loaded = await reload(info, models.Penalty, "Penalty", penalty.id, fields, s)
+            return RevokePenaltyPayload(penalty=loaded)

@@ -17,6 +17,7 @@ from core.graphql.complaints import ComplaintMutation, ComplaintQuery
 from core.graphql.mutations import CoreMutation
 from core.graphql.queries import CoreQuery
 from core.graphql.subscriptions import ComplaintSubscription
+from core.graphql.version import VersionQuery
 from core.graphql.webhooks import WebhookMutation, WebhookQuery
 from core.graphql.workforce import WorkforceMutation, WorkforceQuery
 
@@ -28,6 +29,7 @@ QUERY_MIXINS: list[type] = [
     WorkforceQuery,
     AttendanceQuery,
     AppointmentQuery,
+    VersionQuery,
 ]
 MUTATION_MIXINS: list[type] = [
     CoreMutation,

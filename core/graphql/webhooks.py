@@ -21,6 +21,7 @@ from core.graphql.types import (
     legacy_id,
     node_id,
 )
+from core.graphql.user_errors import payload
 
 DELIVERY_CURSOR = "webhook-delivery"
 # C-13: administrators, clerks and integrators manage webhooks (core.auth.Permission.WEBHOOKS).
@@ -90,41 +91,39 @@ class WebhookDelivery(Node):
     attempts: list[WebhookAttempt] = strawberry.field(description="Oldest first.")
 
 
-@strawberry.type(description="A new endpoint and its signing secret (shown only here).")
-class WebhookEndpointRegistration:
-    endpoint: WebhookEndpoint
-    secret: str = strawberry.field(
-        description="Verify `Frontdesk-Signature` with it; store it now, it is not shown again."
-    )
-
-
 WebhookDeliveryConnection = Connection[WebhookDelivery]
 
 
-@strawberry.input
+@strawberry.input(description="Input of `registerWebhookEndpoint`.")
 class RegisterWebhookEndpointInput:
-    url: str
+    url: str = strawberry.field(description="Where to POST the events (http or https).")
     event_types: list[str] = strawberry.field(
         description='Exact types ("complaint.filed"), prefixes ("complaint.*") or "*".'
     )
     secret: str | None = strawberry.field(
         default=None, description="At least 16 characters; omit it to have one generated."
     )
-    active: bool = True
-    description: str | None = None
+    active: bool = strawberry.field(default=True, description="false registers it paused.")
+    description: str | None = strawberry.field(default=None, description="A note for operators.")
 
 
-@strawberry.input
+@strawberry.input(description="Input of `updateWebhookEndpoint`.")
 class UpdateWebhookEndpointInput:
-    id: strawberry.ID
-    url: str | None = None
-    event_types: list[str] | None = None
-    secret: str | None = None
+    id: strawberry.ID = strawberry.field(description="The endpoint to change.")
+    url: str | None = strawberry.field(default=None, description="A new URL; unchanged when null.")
+    event_types: list[str] | None = strawberry.field(
+        default=None, description="New event types; unchanged when null."
+    )
+    secret: str | None = strawberry.field(
+        default=None, description="A new signing secret (16+ characters); unchanged when null."
+    )
     active: bool | None = strawberry.field(
         default=None,
         description="false pauses the endpoint; its pending deliveries wait, in order.",
     )
-    description: str | None = None
+    description: str | None = strawberry.field(
+        default=None, description="A new note; unchanged when null."
+    )
 
 
 async def _deliveries(info: Info, rows: list[webhooks.WebhookDelivery]) -> list[WebhookDelivery]:
@@ -250,6 +249,29 @@ class WebhookQuery:
         return page
 
 
+@strawberry.input(description="Input of `replayWebhookDelivery`.")
+class ReplayWebhookDeliveryInput:
+    id: strawberry.ID = strawberry.field(description="The delivery to send again.")
+
+
+RegisterWebhookEndpointPayload = payload(
+    "registerWebhookEndpoint",
+    "Webhook",
+    {
+        "endpoint": (WebhookEndpoint, "The registered endpoint."),
+        "secret": (str, "The signing secret: shown once, store it now."),
+    },
+)
+UpdateWebhookEndpointPayload = payload(
+    "updateWebhookEndpoint", "Webhook", {"endpoint": (WebhookEndpoint, "The changed endpoint.")}
+)
+ReplayWebhookDeliveryPayload = payload(
+    "replayWebhookDelivery",
+    "Webhook",
+    {"delivery": (WebhookDelivery, "The delivery, queued to be sent now.")},
+)
+
+
 @strawberry.type
 class WebhookMutation:
     @strawberry.mutation(
@@ -261,7 +283,7 @@ class WebhookMutation:
     )
     async def register_webhook_endpoint(
         self, info: Info, input: RegisterWebhookEndpointInput
-    ) -> WebhookEndpointRegistration:
+    ) -> RegisterWebhookEndpointPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await webhooks.register_endpoint(
@@ -274,7 +296,7 @@ class WebhookMutation:
                 now=ctx.now(),
                 allow=_allow(ctx),
             )
-        return WebhookEndpointRegistration(
+        return RegisterWebhookEndpointPayload(
             endpoint=WebhookEndpoint.from_row(row), secret=row.secret
         )
 
@@ -283,7 +305,7 @@ class WebhookMutation:
     )
     async def update_webhook_endpoint(
         self, info: Info, input: UpdateWebhookEndpointInput
-    ) -> WebhookEndpoint:
+    ) -> UpdateWebhookEndpointPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await webhooks.update_endpoint(
@@ -298,7 +320,7 @@ class WebhookMutation:
                 allow=_allow(ctx),
             )
         webhooks.wake_dispatcher(ctx.app)
-        return WebhookEndpoint.from_row(row)
+        return UpdateWebhookEndpointPayload(endpoint=WebhookEndpoint.from_row(row))
 
     @strawberry.mutation(
         description=(
@@ -307,12 +329,14 @@ class WebhookMutation:
         ),
         metadata=WEBHOOKS,
     )
-    async def replay_webhook_delivery(self, info: Info, id: strawberry.ID) -> WebhookDelivery:
+    async def replay_webhook_delivery(
+        self, info: Info, input: ReplayWebhookDeliveryInput
+    ) -> ReplayWebhookDeliveryPayload:
         ctx = info.context
         async with ctx.app.write() as s:
-            row = await webhooks.replay_delivery(s, parse_id(id, "id"))
+            row = await webhooks.replay_delivery(s, parse_id(input.id, "id"))
         webhooks.wake_dispatcher(ctx.app)
-        return (await _deliveries(info, [row]))[0]
+        return ReplayWebhookDeliveryPayload(delivery=(await _deliveries(info, [row]))[0])
 
 
 def _allow(ctx: Any) -> netguard.AllowList:

@@ -25,6 +25,7 @@ from core.graphql.types import (
     node_id,
     view_link,
 )
+from core.graphql.user_errors import payload
 from core.services import workforce as service
 
 MANAGE = {"permission": "manage"}
@@ -200,24 +201,29 @@ register_node("Shift", _row_node(models.Shift, Shift.of))
 register_node("ShiftSwap", _row_node(models.ShiftSwap, ShiftSwap.of))
 
 
-@strawberry.input
+ACTING_STAFF = (
+    "The staff member who makes this change (recorded with it); the same name in every mutation."
+)
+
+
+@strawberry.input(description="Input of `createDepartment` (C-12).")
 class CreateDepartmentInput:
-    site_id: strawberry.ID
-    name: str
+    site_id: strawberry.ID = strawberry.field(description="The site.")
+    name: str = strawberry.field(description="The department's name, unique at the site.")
 
 
-@strawberry.input
-class AssignDepartmentInput:
-    staff_id: strawberry.ID
+@strawberry.input(description="Input of `assignStaffDepartment` (C-12).")
+class AssignStaffDepartmentInput:
+    staff_id: strawberry.ID = strawberry.field(description="The staff member.")
     department_id: strawberry.ID | None = strawberry.field(
         default=None, description="null: take the staff member out of any department."
     )
 
 
-@strawberry.input
+@strawberry.input(description="Input of `scheduleShift`.")
 class ScheduleShiftInput:
-    staff_id: strawberry.ID
-    business_date: date
+    staff_id: strawberry.ID = strawberry.field(description="Who works the shift.")
+    business_date: date = strawberry.field(description="The business day the shift belongs to.")
     start: time = strawberry.field(description="Local wall-clock time of the site.")
     end: time = strawberry.field(
         description="Local; at or before `start` means the next morning (crosses midnight)."
@@ -227,20 +233,68 @@ class ScheduleShiftInput:
     )
 
 
-@strawberry.input
+@strawberry.input(description="Input of `requestShiftSwap` (C-15).")
 class RequestShiftSwapInput:
-    requester_id: strawberry.ID
-    shift_id: strawberry.ID
-    counterpart_id: strawberry.ID
-    payback_shift_id: strawberry.ID
-    reason: str = ""
+    acting_staff_id: strawberry.ID = strawberry.field(
+        description=ACTING_STAFF + " Here: the requester, who gives their shift away."
+    )
+    shift_id: strawberry.ID = strawberry.field(description="The requester's shift given away.")
+    counterpart_id: strawberry.ID = strawberry.field(
+        description="The colleague who takes the shift."
+    )
+    payback_shift_id: strawberry.ID = strawberry.field(
+        description="The counterpart's shift the requester works in return (还班)."
+    )
+    reason: str = strawberry.field(default="", description="Why the swap is asked for.")
 
 
-@strawberry.input
-class DecideShiftSwapInput:
-    swap_id: strawberry.ID
-    manager_id: strawberry.ID
-    reason: str = ""
+@strawberry.input(description="Input of `agreeShiftSwap` (C-15).")
+class AgreeShiftSwapInput:
+    swap_id: strawberry.ID = strawberry.field(description="The requested swap.")
+    acting_staff_id: strawberry.ID = strawberry.field(
+        description=ACTING_STAFF + " Here: the counterpart, who agrees."
+    )
+
+
+@strawberry.input(description="Input of `approveShiftSwap` (C-15).")
+class ApproveShiftSwapInput:
+    swap_id: strawberry.ID = strawberry.field(description="The agreed swap.")
+    acting_staff_id: strawberry.ID = strawberry.field(
+        description=ACTING_STAFF + " Here: the manager who approves."
+    )
+    reason: str = strawberry.field(default="", description="A note for the register.")
+
+
+@strawberry.input(description="Input of `refuseShiftSwap` (C-15).")
+class RefuseShiftSwapInput:
+    swap_id: strawberry.ID = strawberry.field(description="The pending swap.")
+    acting_staff_id: strawberry.ID = strawberry.field(
+        description=ACTING_STAFF + " Here: the manager who refuses."
+    )
+    reason: str = strawberry.field(default="", description="Why it is refused.")
+
+
+CreateDepartmentPayload = payload(
+    "createDepartment", "Workforce", {"department": (Department, "The new department.")}
+)
+AssignStaffDepartmentPayload = payload(
+    "assignStaffDepartment", "Workforce", {"staff": (Staff, "The staff member, reassigned.")}
+)
+ScheduleShiftPayload = payload(
+    "scheduleShift", "Workforce", {"shift": (Shift, "The rostered shift.")}
+)
+RequestShiftSwapPayload = payload(
+    "requestShiftSwap", "Workforce", {"swap": (ShiftSwap, "The swap, requested.")}
+)
+AgreeShiftSwapPayload = payload(
+    "agreeShiftSwap", "Workforce", {"swap": (ShiftSwap, "The swap, agreed.")}
+)
+ApproveShiftSwapPayload = payload(
+    "approveShiftSwap", "Workforce", {"swap": (ShiftSwap, "The swap, approved.")}
+)
+RefuseShiftSwapPayload = payload(
+    "refuseShiftSwap", "Workforce", {"swap": (ShiftSwap, "The swap, refused.")}
+)
 
 
 @strawberry.type
@@ -360,18 +414,22 @@ def _max(info: Info) -> int:
 @strawberry.type
 class WorkforceMutation:
     @strawberry.mutation(description="C-12: create a department of a site.", metadata=MANAGE)
-    async def create_department(self, info: Info, input: CreateDepartmentInput) -> Department:
+    async def create_department(
+        self, info: Info, input: CreateDepartmentInput
+    ) -> CreateDepartmentPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.create_department(
                 s, site_id=parse_id(input.site_id, "siteId"), name=input.name, now=ctx.now()
             )
-            return Department.of(row)
+            return CreateDepartmentPayload(department=Department.of(row))
 
     @strawberry.mutation(
         description="C-12: put a staff member in a department of their site.", metadata=MANAGE
     )
-    async def assign_staff_department(self, info: Info, input: AssignDepartmentInput) -> Staff:
+    async def assign_staff_department(
+        self, info: Info, input: AssignStaffDepartmentInput
+    ) -> AssignStaffDepartmentPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             staff = await service.assign_department(
@@ -381,12 +439,12 @@ class WorkforceMutation:
                     parse_id(input.department_id, "departmentId") if input.department_id else None
                 ),
             )
-            return staff  # type: ignore[return-value]
+            return AssignStaffDepartmentPayload(staff=staff)
 
     @strawberry.mutation(
         description="Roster a shift (KTV-1, PM-1: a shift may cross midnight).", metadata=MANAGE
     )
-    async def schedule_shift(self, info: Info, input: ScheduleShiftInput) -> Shift:
+    async def schedule_shift(self, info: Info, input: ScheduleShiftInput) -> ScheduleShiftPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.schedule_shift(
@@ -399,69 +457,75 @@ class WorkforceMutation:
                 duty_role=input.duty_role,
                 now=ctx.now(),
             )
-            return Shift.of(row)
+            return ScheduleShiftPayload(shift=Shift.of(row))
 
     @strawberry.mutation(
         description="C-15: request a swap naming the pay-back shift; refused with a C-15 "
         "reason over the monthly limit, for consecutive swaps, two shifts in a row or "
         "public-holiday duty."
     )
-    async def request_shift_swap(self, info: Info, input: RequestShiftSwapInput) -> ShiftSwap:
+    async def request_shift_swap(
+        self, info: Info, input: RequestShiftSwapInput
+    ) -> RequestShiftSwapPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.request_swap(
                 s,
                 ctx.host,
-                requester_id=parse_id(input.requester_id, "requesterId"),
+                requester_id=parse_id(input.acting_staff_id, "actingStaffId"),
                 shift_id=parse_id(input.shift_id, "shiftId"),
                 counterpart_id=parse_id(input.counterpart_id, "counterpartId"),
                 payback_shift_id=parse_id(input.payback_shift_id, "paybackShiftId"),
                 reason=input.reason,
                 now=ctx.now(),
             )
-            return ShiftSwap.of(row)
+            return RequestShiftSwapPayload(swap=ShiftSwap.of(row))
 
     @strawberry.mutation(description="C-15: the counterpart agrees to a requested swap.")
     async def agree_shift_swap(
-        self, info: Info, swap_id: strawberry.ID, staff_id: strawberry.ID
-    ) -> ShiftSwap:
+        self, info: Info, input: AgreeShiftSwapInput
+    ) -> AgreeShiftSwapPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.agree_swap(
                 s,
-                swap_id=parse_id(swap_id, "swapId"),
-                staff_id=parse_id(staff_id, "staffId"),
+                swap_id=parse_id(input.swap_id, "swapId"),
+                staff_id=parse_id(input.acting_staff_id, "actingStaffId"),
                 now=ctx.now(),
             )
-            return ShiftSwap.of(row)
+            return AgreeShiftSwapPayload(swap=ShiftSwap.of(row))
 
     @strawberry.mutation(
         description="C-15: a manager approves an agreed swap; the shifts change hands.",
         metadata=MANAGE,
     )
-    async def approve_shift_swap(self, info: Info, input: DecideShiftSwapInput) -> ShiftSwap:
+    async def approve_shift_swap(
+        self, info: Info, input: ApproveShiftSwapInput
+    ) -> ApproveShiftSwapPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.approve_swap(
                 s,
                 ctx.host,
                 swap_id=parse_id(input.swap_id, "swapId"),
-                manager_id=parse_id(input.manager_id, "managerId"),
+                manager_id=parse_id(input.acting_staff_id, "actingStaffId"),
                 now=ctx.now(),
             )
-            return ShiftSwap.of(row)
+            return ApproveShiftSwapPayload(swap=ShiftSwap.of(row))
 
     @strawberry.mutation(
         description="C-15: a manager refuses a pending swap, saying why.", metadata=MANAGE
     )
-    async def refuse_shift_swap(self, info: Info, input: DecideShiftSwapInput) -> ShiftSwap:
+    async def refuse_shift_swap(
+        self, info: Info, input: RefuseShiftSwapInput
+    ) -> RefuseShiftSwapPayload:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.refuse_swap(
                 s,
                 swap_id=parse_id(input.swap_id, "swapId"),
-                manager_id=parse_id(input.manager_id, "managerId"),
+                manager_id=parse_id(input.acting_staff_id, "actingStaffId"),
                 reason=input.reason,
                 now=ctx.now(),
             )
-            return ShiftSwap.of(row)
+            return RefuseShiftSwapPayload(swap=ShiftSwap.of(row))

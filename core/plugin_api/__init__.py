@@ -17,7 +17,7 @@ What is here, by purpose:
   :class:`ComplaintPolicy`, :class:`DomainEvent`, :class:`DemoContext`, :class:`StaffRole`,
   :class:`PenaltyBounds`, :class:`WorkforcePolicy` (with :class:`PointsScheme` /
   :class:`PointsItem`, PM-9's monthly points table), :class:`LineInput`,
-  :class:`LineInputReceived`.
+  :class:`LineInputReceived`, :class:`LineErrorCode` (a line's published error codes).
 * **Rules** — :class:`Reason` (a decision's rule id and sentence), :class:`PenaltyRuleSpec`
   (an entry of a penalty table).
 * **Errors** — :class:`FrontdeskError` and its kinds, each with a stable ``code``.
@@ -57,6 +57,7 @@ from core.contracts import (
     ComplaintPolicy,
     DemoContext,
     DomainEvent,
+    LineErrorCode,
     LineInput,
     LineInputReceived,
     MigrationBranch,
@@ -107,6 +108,7 @@ from core.plugin_api.graphql import (
     First,
     Join,
     Last,
+    LineMutation,
     Money,
     Node,
     PenaltyType,
@@ -190,8 +192,10 @@ __all__ = [
     "InvalidInput",
     "Join",
     "Last",
+    "LineErrorCode",
     "LineInput",
     "LineInputReceived",
+    "LineMutation",
     "MigrationBranch",
     "Money",
     "Node",

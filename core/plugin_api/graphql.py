@@ -15,6 +15,7 @@ query shape and fail in another.  Its batch loader receives the same views.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 
 from core.auth import Permission
+from core.contracts import LineMutation
 from core.errors import PluginError
 from core.graphql.ids import parse_id, register_node
 from core.graphql.loading import (
@@ -64,6 +66,7 @@ __all__ = [
     "First",
     "Join",
     "Last",
+    "LineMutation",
     "Money",
     "Node",
     "PenaltyType",
@@ -334,12 +337,79 @@ def line_query(
     return _root_field(strawberry.field, resolver, name, description, permission)
 
 
+def _lower_camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
 def line_mutation(
-    resolver: Callable[..., Any], *, name: str, description: str, permission: str = "create"
-) -> Any:
+    resolver: Callable[..., Any],
+    *,
+    name: str,
+    description: str,
+    permission: str = "create",
+    result: str | None = None,
+    result_description: str | None = None,
+) -> LineMutation:
     """A root ``Mutation`` field (default permission ``create``; ``manage`` for a manager's
-    decisions)."""
-    return _root_field(strawberry.mutation, resolver, name, description, permission)
+    decisions), following the schema's mutation convention automatically (issue 17):
+
+    * ``resolver(info, input: SomeInput) -> T`` — one ``input`` argument, a strawberry input;
+      it is published as ``<Name>Input`` (``recordLead`` → ``RecordLeadInput``);
+    * the field returns ``<Name>Payload!``: ``<result>: T`` (nullable; ``result`` defaults to
+      ``T``'s GraphQL name in lowerCamelCase, e.g. ``fitnessSale``) and
+      ``userErrors: [<Line>UserError!]!``;
+    * raise :class:`~core.plugin_api.FrontdeskError` kinds as usual: a client's mistake
+      becomes a user error with the code (declare the line's codes with the
+      ``frontdesk_error_codes`` hook so they are in the line's ``<Line>ErrorCode`` enum),
+      nothing is written;
+    * while the line is switched off the field stays in the schema and answers a
+      ``LINE_DISABLED`` user error without running.
+    """
+    import typing
+
+    try:
+        wanted = Permission(permission)
+    except ValueError:
+        raise PluginError(
+            f"field {name!r}: unknown permission {permission!r} "
+            f"(one of {', '.join(p.value for p in Permission)})",
+            code="UNKNOWN_PERMISSION",
+        ) from None
+    hints = typing.get_type_hints(resolver)
+    params = [p for p in inspect.signature(resolver).parameters if p not in ("self", "info")]
+    input_type = hints.get("input")
+    if params != ["input"] or input_type is None or not _is_input(input_type):
+        raise PluginError(
+            f"mutation {name!r}: the resolver takes (info, input: <a strawberry.input>) — "
+            f"one input argument (schema convention); it takes {params}",
+            code="PLUGIN_CONTRACT_VIOLATION",
+        )
+    result_type = hints.get("return")
+    if result_type is None:
+        raise PluginError(
+            f"mutation {name!r}: annotate the resolver's return type",
+            code="PLUGIN_CONTRACT_VIOLATION",
+        )
+    if result is None:
+        base = typing.get_args(result_type)[0] if typing.get_args(result_type) else result_type
+        definition = getattr(base, "__strawberry_definition__", None)
+        type_name = getattr(definition, "name", None) or getattr(base, "__name__", "result")
+        result = _lower_camel(type_name) + ("s" if typing.get_args(result_type) else "")
+    return LineMutation(
+        resolver=resolver,
+        name=name,
+        description=description,
+        permission=wanted.value,
+        input_type=input_type,
+        result_type=result_type,
+        result_field=result,
+        result_description=result_description or f"The result of `{name}`.",
+    )
+
+
+def _is_input(cls: Any) -> bool:
+    definition = getattr(cls, "__strawberry_definition__", None)
+    return bool(getattr(definition, "is_input", False))
 
 
 def line_subscription(

@@ -9,6 +9,7 @@ from typing import Any
 
 from core.plugin_api import (
     DemoContext,
+    LineErrorCode,
     LineInput,
     MigrationBranch,
     PluginInfo,
@@ -197,33 +198,45 @@ def frontdesk_graphql_mutations() -> list[Any]:
             name="recordFollowUpSheet",
             description="FC-3: a follow-up sheet (FC-20: invalid and fined after a colleague "
             "showed an earlier one).",
+            result="sheet",
+            result_description="The follow-up sheet as recorded (FC-20: valid or not).",
         ),
         line_mutation(
             service.report_unreachable_mutation,
             name="reportUnreachablePhone",
             description="FC-5: a follow-up sheet's number could not be reached; invalid 48 "
             "hours after the first report.",
+            result="sheet",
+            result_description="The sheet, with the report (FC-5).",
         ),
         line_mutation(
             service.record_appointment,
             name="recordAppointment",
             description="FC-3 / FC-6: a line of the appointment book.",
+            result="appointment",
+            result_description="The appointment-book line.",
         ),
         line_mutation(
             service.record_lead,
             name="recordLead",
             description="FC-12: a same-day phone inquiry or flyer number (FC-11: trial voucher).",
+            result="lead",
+            result_description="The lead as recorded.",
         ),
         line_mutation(
             service.record_card_sale,
             name="recordCardSale",
             description="A card sale (FC-16: fined without the customer's own valid number; "
             "FC-17: renewals).",
+            result="sale",
+            result_description="The sale as recorded.",
         ),
         line_mutation(
             service.copy_phone_mutation,
             name="copySalePhoneToRegister",
             description="FC-16: the closer copied the sale's number into the visitor register.",
+            result="sale",
+            result_description="The sale, its number copied.",
         ),
         line_mutation(
             service.check_phones_mutation,
@@ -231,36 +244,79 @@ def frontdesk_graphql_mutations() -> list[Any]:
             description="FC-16: fine (100) the closers of a finished day whose sale's number "
             "differs from the register and was not copied there that day.",
             permission="manage",
+            result="fines",
+            result_description="FC-16: the fines issued.",
         ),
         line_mutation(
             service.claim_sale_mutation,
             name="claimSale",
             description="对单: FC-3 … FC-23 decide whose sale it is, in what shares, and why.",
+            result="result",
+            result_description="Whose sale it is, in what shares, and why.",
         ),
         line_mutation(
             service.claim_party_mutation,
             name="claimPartySales",
             description="FC-14: one claim on the sales of a party of three or more that came "
             "in together; each sale is decided and stored.",
+            result="result",
+            result_description="Each sale of the party decided (FC-14).",
         ),
         line_mutation(
             service.credit_group_joiner_mutation,
             name="creditGroupJoiner",
             description="FC-15: a same-day joiner of a group sale who arrived separately and "
             "was received by another consultant: duty reception, the group's consultant's sale.",
+            result="result",
+            result_description="Whose sale it is now (FC-15), and why.",
         ),
         line_mutation(
             service.close_month_mutation,
             name="closeMonth",
             description="FC-22: close a month on or after its last day; attributions freeze.",
             permission="manage",
+            result="monthClose",
+            result_description="The closed month.",
         ),
         line_mutation(
             service.change_consultant_mutation,
             name="changeSaleConsultant",
             description="FC-22: change the consultant on a sale with a complete change form.",
             permission="manage",
+            result="result",
+            result_description="The sale with its new consultant, and why.",
         ),
+    ]
+
+
+@hookimpl
+def frontdesk_error_codes() -> list[LineErrorCode]:
+    # Issue 17: the values of FitnessclubErrorCode; check-in refusals are in VisitErrorCode.
+    visit = ("Visit",)
+    return [
+        LineErrorCode("SALE_NOT_FOUND", "No card sale with this id at this site."),
+        LineErrorCode("SALE_ALREADY_CLAIMED", "This consultant has claimed the sale already."),
+        LineErrorCode("CLAIM_OWN_SALE", "对单: the closer cannot claim their own sale."),
+        LineErrorCode("SAME_CONSULTANT", "FC-22: the sale has this consultant already."),
+        LineErrorCode("NO_SHARE_TO_CHANGE", "FC-22: the consultant has no share to change."),
+        LineErrorCode("CHANGE_REFUSED", "FC-22: the change form is incomplete or too late."),
+        LineErrorCode("INVALID_SIGNATURE_TIME", "FC-22: a signature time that cannot be."),
+        LineErrorCode("MONTH_NOT_OVER", "FC-22: the month's last day has not come."),
+        LineErrorCode("MONTH_ALREADY_CLOSED", "FC-22: the month is closed; attributions froze."),
+        LineErrorCode("NO_EARLIER_SHEET", "FC-20: no earlier sheet of a colleague to show."),
+        LineErrorCode("NO_MEMBERSHIP", "FC-17: the customer has no card to renew."),
+        LineErrorCode("PHONE_MATCHES", "FC-16: the register has this number already."),
+        LineErrorCode("PHONE_ALREADY_COPIED", "FC-16: the number was copied already."),
+        LineErrorCode("FOUND_BEFORE_SALE", "Evidence dated after the sale."),
+        LineErrorCode("MONEY_NOT_DECIMAL", "An amount that is not a decimal."),
+        LineErrorCode("INVALID_GROUP_SIZE", "FC-2: a group size below 1.", visit),
+        LineErrorCode("EMPTY_PARTY", "FC-2: a party of nobody.", visit),
+        LineErrorCode("NO_ATTRIBUTION_RULES", "The line has no attribution rules."),
+        LineErrorCode("SHEET_NOT_FOUND", "No follow-up sheet with this id at this site."),
+        LineErrorCode("INVALID_PARTY", "FC-14: the sales named are not one party's."),
+        LineErrorCode("INVALID_PARTY_SIZE", "FC-14: a party claim needs three or more sales."),
+        LineErrorCode("PARTY_NOT_TOGETHER", "FC-14: the party did not come in together."),
+        LineErrorCode("NOT_A_GROUP_SALE", "FC-15: the sale named is not a group sale."),
     ]
 
 

@@ -66,12 +66,14 @@ def _sees_full_number(info: Info, consultant_id: int) -> bool:
 
 @strawberry.input(description="A follow-up sheet (跟進表): valid evidence for one month (FC-3).")
 class FollowUpSheetInput:
-    site_id: strawberry.ID
-    consultant_id: strawberry.ID
-    customer_id: strawberry.ID
+    site_id: strawberry.ID = strawberry.field(description="The club.")
+    consultant_id: strawberry.ID = strawberry.field(
+        description="The consultant who wrote the sheet."
+    )
+    customer_id: strawberry.ID = strawberry.field(description="The customer it is about.")
     surname: str = strawberry.field(description="FC-5: surname plus the customer's own mobile.")
     phone: str = strawberry.field(description="The customer's own full mobile (11 digits).")
-    legible: bool = True
+    legible: bool = strawberry.field(default=True, description="FC-5: the sheet can be read.")
     altered: bool = strawberry.field(default=False, description="FC-5: written over (涂改).")
     colleague_showed_earlier_sheet: bool = strawberry.field(
         default=False,
@@ -100,14 +102,14 @@ class FitnessFollowUpSheet(Node):
 
 @strawberry.input(description="A line of the appointment book (預約表, FC-3, FC-6).")
 class AppointmentInput:
-    site_id: strawberry.ID
-    consultant_id: strawberry.ID
-    customer_id: strawberry.ID
+    site_id: strawberry.ID = strawberry.field(description="The club.")
+    consultant_id: strawberry.ID = strawberry.field(description="The consultant who booked it.")
+    customer_id: strawberry.ID = strawberry.field(description="The customer.")
     phone: str = strawberry.field(
         description="Full mobile; the middle four may be '****' only when the consultant's "
         "own follow-up sheet holds the full number (FC-6)."
     )
-    visit_date: date
+    visit_date: date = strawberry.field(description="The day the customer is to come.")
     signature: Signature = strawberry.field(  # type: ignore[valid-type]
         description="Director's or general manager's signature, or SMS when both are away."
     )
@@ -135,10 +137,12 @@ class FitnessAppointment(Node):
 
 @strawberry.input(description="A same-day phone inquiry or flyer number (FC-12).")
 class LeadInput:
-    site_id: strawberry.ID
-    consultant_id: strawberry.ID
-    customer_id: strawberry.ID
-    kind: LeadKind  # type: ignore[valid-type]
+    site_id: strawberry.ID = strawberry.field(description="The club.")
+    consultant_id: strawberry.ID = strawberry.field(description="The consultant who took the lead.")
+    customer_id: strawberry.ID = strawberry.field(description="The customer.")
+    kind: LeadKind = strawberry.field(  # type: ignore[valid-type]
+        description="FC-12: phone inquiry or flyer number."
+    )
 
 
 @strawberry.type(description="A same-day lead (FC-12).")
@@ -153,14 +157,16 @@ class FitnessLead(Node):
 
 @strawberry.input(description="A card sale (開單).")
 class CardSaleInput:
-    site_id: strawberry.ID
+    site_id: strawberry.ID = strawberry.field(description="The club.")
     closer_id: strawberry.ID = strawberry.field(description="The consultant who closed.")
-    buyer_id: strawberry.ID
+    buyer_id: strawberry.ID = strawberry.field(description="The customer who pays.")
     user_id: strawberry.ID | None = strawberry.field(
         default=None, description="FC-21: the card's user when someone else bought it."
     )
-    kind: SaleKind = rules.SaleKind.NEW  # type: ignore[valid-type]
-    card_type: str = "annual"
+    kind: SaleKind = strawberry.field(  # type: ignore[valid-type]
+        default=rules.SaleKind.NEW, description="New card or renewal (FC-17)."
+    )
+    card_type: str = strawberry.field(default="annual", description="The card sold.")
     price: Decimal = strawberry.field(description="Decimal string, CNY.")
     surname: str = strawberry.field(description="FC-16: the buyer's surname on the sale.")
     phone: str = strawberry.field(description="FC-16: the customer's own valid mobile.")
@@ -295,7 +301,7 @@ class FitnessClaimResult:
 
 @strawberry.input(description="FC-22: close a month (on or after its last day).")
 class CloseMonthInput:
-    site_id: strawberry.ID
+    site_id: strawberry.ID = strawberry.field(description="The club.")
     month: date = strawberry.field(description="Any date in the month to close.")
 
 
@@ -309,8 +315,10 @@ class FitnessMonthClose:
 
 @strawberry.input(description="A claim (对单) by a consultant on a sale closed by another.")
 class ClaimSaleInput:
-    sale_id: strawberry.ID
-    claimant_id: strawberry.ID
+    sale_id: strawberry.ID = strawberry.field(description="The sale claimed.")
+    claimant_id: strawberry.ID = strawberry.field(
+        description="The consultant who claims it (对单)."
+    )
 
 
 @strawberry.type(description="A customer's evidence, oldest first (FC-3 … FC-23).")
@@ -327,12 +335,18 @@ class FitnessEvidence:
     "by the other party's manager and then by the director."
 )
 class ChangeFormInput:
-    sale_id: strawberry.ID
-    from_consultant_id: strawberry.ID
-    to_consultant_id: strawberry.ID
-    agreed_by_both: bool
-    manager_signed_at: datetime | None = None
-    director_signed_at: datetime | None = None
+    sale_id: strawberry.ID = strawberry.field(description="The sale.")
+    from_consultant_id: strawberry.ID = strawberry.field(
+        description="The consultant losing the share."
+    )
+    to_consultant_id: strawberry.ID = strawberry.field(description="The consultant getting it.")
+    agreed_by_both: bool = strawberry.field(description="FC-22: both consultants agreed.")
+    manager_signed_at: datetime | None = strawberry.field(
+        default=None, description="FC-22: when the manager signed the form."
+    )
+    director_signed_at: datetime | None = strawberry.field(
+        default=None, description="FC-22: when the director signed the form."
+    )
 
 
 @strawberry.type(description="FC-22: a change form that took effect, and the sale after it.")
@@ -369,12 +383,12 @@ class FitnessVisitFactsInput:
 
 @strawberry.input(description="FC-16: a sale whose number the closer copied to the register.")
 class SalePhoneInput:
-    sale_id: strawberry.ID
+    sale_id: strawberry.ID = strawberry.field(description="The sale whose number was copied.")
 
 
 @strawberry.input(description="FC-16: fine the sales of a finished day left unfixed.")
 class CheckSalePhonesInput:
-    site_id: strawberry.ID
+    site_id: strawberry.ID = strawberry.field(description="The club.")
     day: date = strawberry.field(description="The sales' date (site time); must be over.")
 
 
@@ -419,7 +433,9 @@ class PartyClaimInput:
     sale_ids: list[strawberry.ID] = strawberry.field(
         description="The party's card sales (one day), 1 to 50."
     )
-    claimant_id: strawberry.ID
+    claimant_id: strawberry.ID = strawberry.field(
+        description="The consultant who claims the party (FC-14)."
+    )
     party_size: int = strawberry.field(
         description="Everyone who arrived together (FC-14 applies from 3), at least the sales."
     )
@@ -438,7 +454,9 @@ class FitnessPartyClaimResult:
 class GroupJoinerInput:
     sale_id: strawberry.ID = strawberry.field(description="The joiner's own card sale.")
     group_sale_id: strawberry.ID = strawberry.field(description="The group sale (8 or more).")
-    arrived_separately: bool
+    arrived_separately: bool = strawberry.field(
+        description="FC-15: the joiner came in on their own."
+    )
 
 
 @strawberry.type(description="A consultant's line of a month's attribution report.")
@@ -471,7 +489,9 @@ class FitnessMonthReport:
     "a 2-day grace from the first recorded failure, then is invalid."
 )
 class UnreachablePhoneInput:
-    sheet_id: strawberry.ID
+    sheet_id: strawberry.ID = strawberry.field(
+        description="The follow-up sheet whose number was not reached."
+    )
 
 
 @strawberry.type(

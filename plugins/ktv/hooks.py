@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from core.plugin_api import (
+    LineErrorCode,
     MigrationBranch,
     PluginInfo,
     ReceptionContext,
@@ -131,3 +132,18 @@ async def frontdesk_receive_visit(context: ReceptionContext) -> ReceptionOutcome
 @hookimpl
 async def frontdesk_visit_recorded(event: VisitRecorded) -> None:
     await service.record_visit(event)
+
+
+@hookimpl
+def frontdesk_error_codes() -> list[LineErrorCode]:
+    # Issue 17: published in KtvErrorCode (and WorkforceErrorCode / VisitErrorCode, the core
+    # mutations whose line hooks may refuse with them).
+    both = ("Workforce", "Visit")
+    return [
+        LineErrorCode("BOOKING_NOT_HONOURED", "KTV-11: the booking was not honoured.", both),
+        LineErrorCode("KNOWLEDGE_CHECK_EXISTS", "KTV-3: the knowledge check exists already.", both),
+        LineErrorCode("KNOWLEDGE_CHECK_NOT_FOUND", "KTV-3: no knowledge check with this id.", both),
+        LineErrorCode("KNOWLEDGE_CHECK_PASSED", "KTV-3: the knowledge check was passed.", both),
+        LineErrorCode("KNOWLEDGE_TOPICS_INCOMPLETE", "KTV-3: every topic must be checked.", both),
+        LineErrorCode("UNKNOWN_CONDUCT", "Not a kind of conduct of the KTV table.", both),
+    ]

@@ -13,6 +13,7 @@ from typing import Any
 from core.plugin_api import (
     DemoContext,
     Join,
+    LineErrorCode,
     LineInput,
     MigrationBranch,
     PenaltyBounds,
@@ -173,25 +174,60 @@ def frontdesk_graphql_mutations() -> list[Any]:
             name="setRotationOrder",
             description="RE-1: the sales manager sets today's order before the first reception.",
             permission="manage",
+            result="rotation",
+            result_description="Today's rotation in the new order.",
         ),
         line_mutation(
             gql.mark_salesperson,
             name="markSalesperson",
             description="RE-2 … RE-4: a salesperson goes away (make-up turn, forfeit, leave) or "
             "comes back.",
+            result="rotation",
+            result_description="Today's rotation after the change.",
         ),
         line_mutation(
             gql.report_order_grabbing,
             name="reportOrderGrabbing",
             description="RE-5: rule on order-grabbing: suspension and the deal's credit.",
             permission="manage",
+            result="ruling",
+            result_description="The RE-5 ruling: suspension, the deal's credit, the penalty.",
         ),
         line_mutation(
             gql.discount_surveyor,
             name="discountSurveyor",
             description="RE-8: a visitor found to be a surveyor does not count as a reception.",
             permission="manage",
+            result="decision",
+            result_description="RE-8: why the reception no longer counts.",
         ),
+    ]
+
+
+@hookimpl
+def frontdesk_error_codes() -> list[LineErrorCode]:
+    # Issue 17: the values of RealestateErrorCode; check-in refusals are in VisitErrorCode too.
+    visit = ("Visit",)
+    return [
+        LineErrorCode("EMPTY_ROTATION", "RE-1: the site has no active salesperson.", visit),
+        LineErrorCode("INVALID_VISIT_FACTS", "RE-6 … RE-14: facts that contradict.", visit),
+        LineErrorCode("EMPTY_ORDER", "RE-1: the order names nobody."),
+        LineErrorCode("INVALID_ORDER", "RE-1: the order names someone twice or no one."),
+        LineErrorCode(
+            "INVALID_ROTATION_STATE", "The stored rotation cannot be read (a bug).", visit
+        ),
+        LineErrorCode("UNKNOWN_STAFF", "RE-4: not in today's rotation order.", visit),
+        LineErrorCode("NOT_IN_ROTATION", "The salesperson is not in today's rotation."),
+        LineErrorCode("NOT_A_SALESPERSON", "RE-1: only active salespeople join the rotation."),
+        LineErrorCode("ROTATION_ALREADY_STARTED", "RE-1: the order is set before receptions."),
+        LineErrorCode("SUSPENSION_NEEDS_RULING", "RE-5: a suspension comes from a ruling."),
+        LineErrorCode("STAFF_SUSPENDED", "RE-5: the salesperson is suspended (停牌)."),
+        LineErrorCode("NOT_SUSPENDED", "RE-5: no suspension to lift."),
+        LineErrorCode("NOT_ORDER_GRABBING", "RE-5: the named salesperson received them."),
+        LineErrorCode("NOT_GRABBED", "RE-5: nothing was grabbed."),
+        LineErrorCode("ALREADY_RULED", "RE-5: this visit was ruled on already."),
+        LineErrorCode("NOTHING_TO_DISCOUNT", "RE-8: the visit was not counted."),
+        LineErrorCode("WRONG_BUSINESS_DAY", "Only today's receptions can be changed.", visit),
     ]
 
 

@@ -165,6 +165,50 @@ class OrderGrabbingResult:
     decision: Decision
 
 
+ACTING_STAFF = (
+    "The staff member who makes this change (recorded with it); the same name in every mutation."
+)
+
+
+@strawberry.input(description="RE-1: today's order, set before the first reception.")
+class SetRotationOrderInput:
+    site_id: strawberry.ID = strawberry.field(description="The sales office.")
+    staff_ids: list[strawberry.ID] = strawberry.field(
+        description="Active salespeople in the manager's order."
+    )
+    on_leave: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="RE-4: who is on leave today."
+    )
+
+
+@strawberry.input(description="RE-2 … RE-4: a salesperson goes away or comes back.")
+class MarkSalespersonInput:
+    site_id: strawberry.ID = strawberry.field(description="The sales office.")
+    staff_id: strawberry.ID = strawberry.field(description="The salesperson.")
+    status: SalespersonStatus = strawberry.field(  # type: ignore[valid-type]
+        description="Away (and why) or back (AVAILABLE)."
+    )
+    reason: str | None = strawberry.field(default=None, description="A note for the record.")
+
+
+@strawberry.input(description="RE-5: rule on order-grabbing (抢单).")
+class ReportOrderGrabbingInput:
+    visit_id: strawberry.ID = strawberry.field(description="The grabbed reception.")
+    named_staff_id: strawberry.ID = strawberry.field(
+        description="The salesperson the customer named."
+    )
+    note: str | None = strawberry.field(default=None, description="A note for the ruling.")
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description=ACTING_STAFF + " Here: who issues the RE-5 penalty."
+    )
+
+
+@strawberry.input(description="RE-8: a visitor found to be a surveyor.")
+class DiscountSurveyorInput:
+    visit_id: strawberry.ID = strawberry.field(description="Today's counted reception.")
+    reason: str = strawberry.field(description="C-4: why the entry is corrected.")
+
+
 # --- resolvers and builders ------------------------------------------------------------
 
 
@@ -229,13 +273,9 @@ async def rotation_query(
         return await rotation_view(s, site, state) if state else None
 
 
-async def set_rotation_order(
-    info: Info,
-    site_id: strawberry.ID,
-    staff_ids: list[strawberry.ID],
-    on_leave: list[strawberry.ID] | None = None,
-) -> Rotation:
+async def set_rotation_order(info: Info, input: SetRotationOrderInput) -> Rotation:
     """RE-1 / RE-4: the sales manager sets today's order and who is on leave."""
+    site_id, staff_ids, on_leave = input.site_id, input.staff_ids, input.on_leave
     ctx = info.context
     now = ctx.now()
     async with ctx.app.write() as s:
@@ -284,15 +324,10 @@ async def set_rotation_order(
         return await rotation_view(s, site, state)
 
 
-async def mark_salesperson(
-    info: Info,
-    site_id: strawberry.ID,
-    staff_id: strawberry.ID,
-    status: SalespersonStatus,  # type: ignore[valid-type]
-    reason: str | None = None,
-) -> Rotation:
+async def mark_salesperson(info: Info, input: MarkSalespersonInput) -> Rotation:
     """RE-2 / RE-3 / RE-4: mark a salesperson away (busy, business call, company business,
     private errand, leave) or back (AVAILABLE)."""
+    site_id, staff_id, status, reason = input.site_id, input.staff_id, input.status, input.reason
     ctx = info.context
     now = ctx.now()
     async with ctx.app.write() as s:
@@ -326,15 +361,11 @@ async def mark_salesperson(
         return await rotation_view(s, site, new_state)
 
 
-async def report_order_grabbing(
-    info: Info,
-    visit_id: strawberry.ID,
-    named_staff_id: strawberry.ID,
-    note: str | None = None,
-    issued_by_id: strawberry.ID | None = None,
-) -> OrderGrabbingResult:
+async def report_order_grabbing(info: Info, input: ReportOrderGrabbingInput) -> OrderGrabbingResult:
     """RE-5: the on-turn salesperson received a customer who named someone else without
     telling them: one-day suspension (停牌) and the deal goes to the named salesperson."""
+    visit_id, named_staff_id, note = input.visit_id, input.named_staff_id, input.note
+    issued_by_id = input.acting_staff_id
     ctx = info.context
     now = ctx.now()
     async with ctx.app.write() as s:
@@ -376,7 +407,7 @@ async def report_order_grabbing(
             rule_code=ORDER_GRABBING_CODE,
             amount=None,
             reason=f"{decision.reason.message} {note or ''}".strip(),
-            issued_by_id=parse_id(issued_by_id, "issuedById") if issued_by_id else None,
+            issued_by_id=parse_id(issued_by_id, "actingStaffId") if issued_by_id else None,
             now=now,
             visit_id=visit.id,
         )
@@ -403,9 +434,10 @@ async def report_order_grabbing(
         )
 
 
-async def discount_surveyor(info: Info, visit_id: strawberry.ID, reason: str) -> Decision:
+async def discount_surveyor(info: Info, input: DiscountSurveyorInput) -> Decision:
     """RE-8: an undeclared surveyor confirmed with the manager: the reception is not
     counted (a C-4 correction entry) and the salesperson gets a make-up turn."""
+    visit_id, reason = input.visit_id, input.reason
     ctx = info.context
     now = ctx.now()
     async with ctx.app.write() as s:

@@ -17,25 +17,30 @@ from core.runtime import Frontdesk
 from plugins.fitnessclub.models import FollowUpSheet
 
 SHEET = """
-mutation($input: FollowUpSheetInput!) { recordFollowUpSheet(input: $input) {
-  id consultantId phone validThrough decision { rule message } } }"""
+mutation($input: RecordFollowUpSheetInput!) { recordFollowUpSheet(input: $input) { sheet {
+  id consultantId phone validThrough decision { rule message } } userErrors { field message code
+    } } }"""
 APPOINTMENT = """
-mutation($input: AppointmentInput!) { recordAppointment(input: $input) {
-  id phone visitDate decision { rule message } } }"""
+mutation($input: RecordAppointmentInput!) { recordAppointment(input: $input) { appointment {
+  id phone visitDate decision { rule message } } userErrors { field message code } } }"""
 SALE = """
-mutation($input: CardSaleInput!) { recordCardSale(input: $input) {
+mutation($input: RecordCardSaleInput!) { recordCardSale(input: $input) { sale {
   id closerId registered followUpHolderId shares { staffId share }
-  decision { rule message } fines { code amount staffId decision { rule message } } } }"""
+  decision { rule message } fines { code amount staffId decision { rule message } } } userErrors
+    { field message code } } }"""
 CLAIM = """
 mutation($sale: ID!, $claimant: ID!) { claimSale(input: {saleId: $sale, claimantId: $claimant}) {
+  result {
   claim { outcome evidence shares { staffId share } decision { rule message } }
   sale { followUpHolderId shares { staffId share } decision { rule } }
-  followUpRights { rule message } } }"""
+  followUpRights { rule message } } userErrors { field message code } } }"""
 CLOSE = """
 mutation($site: ID!, $month: Date!) { closeMonth(input: {siteId: $site, month: $month}) {
-  month decision { rule message } } }"""
+  monthClose {
+  month decision { rule message } } userErrors { field message code } } }"""
 CHECK_IN = """
-mutation($input: CheckInVisitInput!) { checkInVisit(input: $input) { visit { id } } }"""
+mutation($input: CheckInVisitInput!) { checkInVisit(input: $input) { visit { id } userErrors {
+  field message code } } }"""
 PENALTIES = """
 query($site: ID!) { penalties(siteId: $site) { edges { node {
   amount staff { id } penaltyRule { code rule } } } } }"""
@@ -71,7 +76,7 @@ class Club:
     async def sheet(self, who: str, customer: str, when: datetime, **kw: Any) -> dict:
         data = {"siteId": self.site, "consultantId": who, "customerId": customer}
         data |= {"surname": "Liu", "phone": "13812345678", **kw}
-        return (await self.at(when).data(SHEET, {"input": data}))["recordFollowUpSheet"]
+        return (await self.at(when).data(SHEET, {"input": data}))["recordFollowUpSheet"]["sheet"]
 
     async def visit(self, customer: str, receiver: str, when: datetime) -> None:
         data = {
@@ -84,10 +89,12 @@ class Club:
     async def sale(self, closer: str, buyer: str, when: datetime, **kw: Any) -> dict:
         data = {"siteId": self.site, "closerId": closer, "buyerId": buyer}
         data |= {"price": "3680.00", "surname": "Liu", "phone": "13812345678", **kw}
-        return (await self.at(when).data(SALE, {"input": data}))["recordCardSale"]
+        return (await self.at(when).data(SALE, {"input": data}))["recordCardSale"]["sale"]
 
     async def claim(self, sale: str, who: str, when: datetime) -> dict:
-        return (await self.at(when).data(CLAIM, {"sale": sale, "claimant": who}))["claimSale"]
+        return (await self.at(when).data(CLAIM, {"sale": sale, "claimant": who}))["claimSale"][
+            "result"
+        ]
 
 
 @pytest.fixture
@@ -150,8 +157,8 @@ async def test_FC_22_claims_across_months_refused_and_month_close(club):
     assert early.extensions["code"] == "MONTH_NOT_OVER"
     assert "closes on its last day, 2026-11-30" in early.message
     closed = await club.at(at(11, 30, 0, 0)).data(CLOSE, {"site": club.site, "month": "2026-11-05"})
-    assert closed["closeMonth"]["month"] == "2026-11-01"
-    assert closed["closeMonth"]["decision"]["rule"] == "FC-22"
+    assert closed["closeMonth"]["monthClose"]["month"] == "2026-11-01"
+    assert closed["closeMonth"]["monthClose"]["decision"]["rule"] == "FC-22"
     again = await club.at(at(11, 30, 1)).error(CLOSE, {"site": club.site, "month": "2026-11-30"})
     assert again.extensions["code"] == "MONTH_ALREADY_CLOSED"
     # Closed: even a same-day claim on a sale of the last day is refused.
@@ -233,12 +240,16 @@ async def test_FC_6_masked_appointment_without_own_sheet_is_invalid(club):
         "visitDate": "2026-11-02",
         "signature": "DIRECTOR",
     }
-    bare = (await club.at(at(11, 1)).data(APPOINTMENT, {"input": data}))["recordAppointment"]
+    bare = (await club.at(at(11, 1)).data(APPOINTMENT, {"input": data}))["recordAppointment"][
+        "appointment"
+    ]
     assert bare["decision"]["rule"] == "FC-6"
     assert "Wang Li's appointment leaves out the middle four digits" in bare["decision"]["message"]
     assert "it is invalid" in bare["decision"]["message"]
     await club.sheet(club.wang, customer, at(11, 1, 9), phone="13812345611")
-    ok = (await club.at(at(11, 1, 10)).data(APPOINTMENT, {"input": data}))["recordAppointment"]
+    ok = (await club.at(at(11, 1, 10)).data(APPOINTMENT, {"input": data}))["recordAppointment"][
+        "appointment"
+    ]
     assert ok["decision"]["rule"] == "FC-6"
     assert "so it counts" in ok["decision"]["message"]
 
@@ -294,12 +305,13 @@ async def test_bad_input_gets_stable_codes_and_writes_nothing(club):
 
 
 CHANGE = """
-mutation($input: ChangeFormInput!) { changeSaleConsultant(input: $input) {
-  sale { shares { staffId share } followUpHolderId } decision { rule message } } }"""
+mutation($input: ChangeSaleConsultantInput!) { changeSaleConsultant(input: $input) { result {
+  sale { shares { staffId share } followUpHolderId } decision { rule message } } userErrors {
+    field message code } } }"""
 ISSUE = """
 mutation($staff: ID!, $code: String!) {
-  issuePenalty(input: {staffId: $staff, ruleCode: $code, reason: "manager's finding"}) {
-    amount penaltyRule { rule } } }"""
+  issuePenalty(input: {staffId: $staff, ruleCode: $code, reason: "manager's finding"}) { penalty {
+    amount penaltyRule { rule } } userErrors { field message code } } }"""
 
 
 async def test_FC_22_change_form_needs_both_manager_then_director_and_not_late_in_month(club):
@@ -322,7 +334,7 @@ async def test_FC_22_change_form_needs_both_manager_then_director_and_not_late_i
     assert frozen.extensions["code"] == "CHANGE_REFUSED"
     assert "last 3 days of the month" in frozen.message
     done = await club.at(at(11, 27, 23, 59)).data(CHANGE, {"input": signed})
-    result = done["changeSaleConsultant"]
+    result = done["changeSaleConsultant"]["result"]
     assert result["decision"]["rule"] == "FC-22"
     assert result["sale"]["shares"] == [{"staffId": club.wang, "share": "1"}]
     assert result["sale"]["followUpHolderId"] == club.wang
@@ -332,8 +344,8 @@ async def test_FC_1_FC_2_FC_9_fines_from_the_table_issued_by_a_manager(club):
     amounts = {}
     for code in ("FC-1", "FC-2", "FC-9", "FC-17", "FC-18"):
         issued = await club.at(at(11, 3)).data(ISSUE, {"staff": club.zhao, "code": code})
-        amounts[code] = issued["issuePenalty"]["amount"]
-        assert issued["issuePenalty"]["penaltyRule"]["rule"] == code
+        amounts[code] = issued["issuePenalty"]["penalty"]["amount"]
+        assert issued["issuePenalty"]["penalty"]["penaltyRule"]["rule"] == code
     assert amounts == {
         "FC-1": "50.00",
         "FC-2": "100.00",
@@ -420,7 +432,7 @@ async def test_core_sale_attribution_asks_the_club_rules(club):
 RECEIVE = """
 mutation($input: CheckInVisitInput!) { checkInVisit(input: $input) {
   visit { id receiver { id name } } decision { rule message }
-  notifications { kind rule message } } }"""
+  notifications { kind rule message } userErrors { field message code } } }"""
 
 
 async def _arrive(club: Club, when: datetime, **fields: Any) -> dict:
@@ -486,11 +498,11 @@ async def test_FC_3_and_FC_10_at_the_desk(club):
 
 
 COPY = """
-mutation($sale: ID!) { copySalePhoneToRegister(input: {saleId: $sale}) {
-  registerPhoneDiffers phoneCopiedAt } }"""
+mutation($sale: ID!) { copySalePhoneToRegister(input: {saleId: $sale}) { sale {
+  registerPhoneDiffers phoneCopiedAt } userErrors { field message code } } }"""
 CHECK_PHONES = """
-mutation($site: ID!, $day: Date!) { checkSalePhones(input: {siteId: $site, day: $day}) {
-  staffId code amount decision { rule message } } }"""
+mutation($site: ID!, $day: Date!) { checkSalePhones(input: {siteId: $site, day: $day}) { fines {
+  staffId code amount decision { rule message } } userErrors { field message code } } }"""
 
 
 async def test_FC_16_number_not_copied_to_the_register_that_day_is_fined_100(club):
@@ -502,17 +514,21 @@ async def test_FC_16_number_not_copied_to_the_register_that_day_is_fined_100(clu
     await club.sale(club.zhao, same, at(11, 2, 17), phone="13812345626")
     assert sale_forgot["id"] != sale_fixed["id"]
     copied = await club.at(at(11, 2, 23, 59)).data(COPY, {"sale": sale_fixed["id"]})
-    assert copied["copySalePhoneToRegister"]["registerPhoneDiffers"] is True
+    assert copied["copySalePhoneToRegister"]["sale"]["registerPhoneDiffers"] is True
     variables = {"site": club.site, "day": "2026-11-02"}
     # Still the sale day: nobody is fined yet.
     early = await club.at(at(11, 2, 23, 59)).data(CHECK_PHONES, variables)
-    assert early["checkSalePhones"] == []
-    [fine] = (await club.at(at(11, 3, 0, 0)).data(CHECK_PHONES, variables))["checkSalePhones"]
+    assert early["checkSalePhones"]["fines"] == []
+    [fine] = (await club.at(at(11, 3, 0, 0)).data(CHECK_PHONES, variables))["checkSalePhones"][
+        "fines"
+    ]
     assert fine["staffId"] == club.wang and fine["code"] == "FC-16-register"
     assert fine["amount"] == "100.00" and fine["decision"]["rule"] == "FC-16"
     assert "differs from the visitor register" in fine["decision"]["message"]
     # Once per sale.
-    assert (await club.at(at(11, 4)).data(CHECK_PHONES, variables))["checkSalePhones"] == []
+    assert (await club.at(at(11, 4)).data(CHECK_PHONES, variables))["checkSalePhones"][
+        "fines"
+    ] == []
 
 
 async def test_FC_17_renewal_within_validity_and_FC_21_card_for_another(club):
@@ -545,7 +561,8 @@ async def test_FC_15_group_sale_claimed_only_on_its_day(club):
 
 
 LEAD = """
-mutation($input: LeadInput!) { recordLead(input: $input) { id kind at } }"""
+mutation($input: RecordLeadInput!) { recordLead(input: $input) { lead { id kind at } userErrors {
+  field message code } } }"""
 
 
 async def test_FC_12_same_day_inquiry_with_appointment_found_the_same_day(club):

@@ -15,12 +15,15 @@ OPEN = """
 query($site: ID!, $consultant: ID) { fitnessOpenClaims(siteId: $site, consultantId: $consultant) {
   sale { id closerId } openThrough wholeThrough contenderIds decision { rule message } } }"""
 PARTY = """
-mutation($input: PartyClaimInput!) { claimPartySales(input: $input) { partySize results {
-  claim { outcome decision { rule message } } sale { id shares { staffId share } } } } }"""
+mutation($input: ClaimPartySalesInput!) { claimPartySales(input: $input) { result { partySize
+  results {
+  claim { outcome decision { rule message } } sale { id shares { staffId share } } } } userErrors
+    { field message code } } }"""
 JOINER = """
-mutation($input: GroupJoinerInput!) { creditGroupJoiner(input: $input) {
+mutation($input: CreditGroupJoinerInput!) { creditGroupJoiner(input: $input) { result {
   claim { claimantId outcome evidence decision { rule message } }
-  sale { shares { staffId share } followUpHolderId decision { rule } } } }"""
+  sale { shares { staffId share } followUpHolderId decision { rule } } } userErrors { field
+    message code } } }"""
 MONTH = """
 query($site: ID!, $staff: ID!) {
   fitnessConsultantMonth(siteId: $site, staffId: $staff, month: "2026-11-15") {
@@ -97,7 +100,9 @@ async def _party(club: Club, names: list[str], phones: list[str], hour: int) -> 
 
 async def _claim_party(club: Club, sales: list[str], when: Any, size: int = 3) -> list[dict]:
     data = {"saleIds": sales, "claimantId": club.wang, "partySize": size}
-    return (await club.at(when).data(PARTY, {"input": data}))["claimPartySales"]["results"]
+    return (await club.at(when).data(PARTY, {"input": data}))["claimPartySales"]["result"][
+        "results"
+    ]
 
 
 async def test_FC_14_party_found_the_same_day_with_an_appointment_is_all_the_claimants(club):
@@ -171,7 +176,9 @@ async def _group_and_joiner(club: Club, phone: str) -> tuple[str, str]:
 async def test_FC_15_a_same_day_joiner_received_by_another_is_duty_reception(club):
     group, sale = await _group_and_joiner(club, "13812345611")
     data = {"saleId": sale, "groupSaleId": group, "arrivedSeparately": True}
-    got = (await club.at(at(11, 2, 18)).data(JOINER, {"input": data}))["creditGroupJoiner"]
+    got = (await club.at(at(11, 2, 18)).data(JOINER, {"input": data}))["creditGroupJoiner"][
+        "result"
+    ]
     assert got["claim"]["outcome"] == "WHOLE" and got["claim"]["claimantId"] == club.wang
     assert got["claim"]["decision"]["rule"] == "FC-15"
     assert "Zhao Min's reception was duty reception" in got["claim"]["decision"]["message"]
@@ -183,7 +190,9 @@ async def test_FC_15_a_same_day_joiner_received_by_another_is_duty_reception(clu
 async def test_FC_15_a_joiner_who_came_with_the_group_stays_and_errors(club):
     group, sale = await _group_and_joiner(club, "13812345612")
     data = {"saleId": sale, "groupSaleId": group, "arrivedSeparately": False}
-    got = (await club.at(at(11, 2, 18)).data(JOINER, {"input": data}))["creditGroupJoiner"]
+    got = (await club.at(at(11, 2, 18)).data(JOINER, {"input": data}))["creditGroupJoiner"][
+        "result"
+    ]
     assert got["claim"]["outcome"] == "STAYS" and got["claim"]["decision"]["rule"] == "FC-15"
     assert got["sale"]["shares"] == [{"staffId": club.zhao, "share": "1"}]
     not_group = {"saleId": group, "groupSaleId": sale, "arrivedSeparately": True}
@@ -194,7 +203,9 @@ async def test_FC_15_a_joiner_who_came_with_the_group_stays_and_errors(club):
     assert error.extensions["code"] == "SALE_NOT_FOUND"
     # Across the month boundary a joiner's card no longer changes hands (FC-22).
     data["arrivedSeparately"] = True
-    late = (await club.at(at(12, 1, 9)).data(JOINER, {"input": data}))["creditGroupJoiner"]
+    late = (await club.at(at(12, 1, 9)).data(JOINER, {"input": data}))["creditGroupJoiner"][
+        "result"
+    ]
     assert late["claim"]["outcome"] == "REFUSED" and late["claim"]["decision"]["rule"] == "FC-22"
 
 
@@ -216,17 +227,18 @@ async def test_a_consultants_month_lists_their_fines(club):
 
 
 ROLE = """
-mutation($site: ID!, $role: String!) { addStaff(input: {siteId: $site, name: "Xu", role: $role}) {
-  id role } }"""
+mutation($site: ID!, $role: String!) { addStaff(input: {siteId: $site, name: "Xu", role: $role})
+  { staff {
+  id role } userErrors { field message code } } }"""
 
 
 async def test_the_club_declares_its_staff_roles(club):
     admin = club.at(at(11, 1, 8))
     for role in ("membership_consultant", "membership_manager", "club_director"):
         added = await admin.data(ROLE, {"site": club.site, "role": role})
-        assert added["addStaff"]["role"] == role
+        assert added["addStaff"]["staff"]["role"] == role
     # Core's roles stay available; the club's roles are the club's own.
-    assert (await admin.data(ROLE, {"site": club.site, "role": "front_desk"}))["addStaff"]
+    assert (await admin.data(ROLE, {"site": club.site, "role": "front_desk"}))["addStaff"]["staff"]
     estate = await make_site(admin, "Sunrise Sales", line="realestate")
     error = await admin.error(ROLE, {"site": estate, "role": "membership_consultant"})
     assert error.extensions["code"] == "UNKNOWN_ROLE"
@@ -286,8 +298,8 @@ async def test_the_month_report_sums_each_consultant_in_constant_statements(club
 
 
 UNREACHABLE = """
-mutation($sheet: ID!) { reportUnreachablePhone(input: {sheetId: $sheet}) {
-  id decision { rule message } } }"""
+mutation($sheet: ID!) { reportUnreachablePhone(input: {sheetId: $sheet}) { sheet {
+  id decision { rule message } } userErrors { field message code } } }"""
 SHEETS = """
 query($site: ID!, $customer: ID!) { fitnessEvidence(siteId: $site, customerId: $customer) {
   followUpSheets { id decision { rule message } } } }"""
@@ -311,7 +323,7 @@ async def test_FC_5_an_unreachable_number_is_invalid_48_hours_after_the_first_re
     customer = await club.customer("Five B", "13812345652")
     sheet = await club.sheet(club.wang, customer, at(11, 1, 9), phone="13812345652")
     first = await club.at(at(11, 3, 9)).data(UNREACHABLE, {"sheet": sheet["id"]})
-    grace = first["reportUnreachablePhone"]["decision"]
+    grace = first["reportUnreachablePhone"]["sheet"]["decision"]
     assert grace["rule"] == "FC-3"  # still valid, within the grace
     # A second report keeps the first failure: the grace counts from it.
     await club.at(at(11, 4, 9)).data(UNREACHABLE, {"sheet": sheet["id"]})

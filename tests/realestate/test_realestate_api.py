@@ -10,17 +10,20 @@ query($site: ID!) { rotation(siteId: $site) {
   members { staffId name status receptions suspendedUntil } } }"""
 MARK = """
 mutation($site: ID!, $staff: ID!, $status: SalespersonStatus!, $reason: String) {
-  markSalesperson(siteId: $site, staffId: $staff, status: $status, reason: $reason) {
-    nextStaffId makeUpQueue members { staffId status } } }"""
+  markSalesperson(input: {siteId: $site, staffId: $staff, status: $status, reason: $reason}) {
+    rotation {
+    nextStaffId makeUpQueue members { staffId status } }
+    userErrors { field message code rule } } }"""
 SET_ORDER = """
 mutation($site: ID!, $ids: [ID!]!, $leave: [ID!]) {
-  setRotationOrder(siteId: $site, staffIds: $ids, onLeave: $leave) {
-    upcoming members { staffId status } } }"""
+  setRotationOrder(input: {siteId: $site, staffIds: $ids, onLeave: $leave}) { rotation {
+    upcoming members { staffId status } } userErrors { field message code rule } } }"""
 GRAB = """
 mutation($visit: ID!, $named: ID!) {
-  reportOrderGrabbing(visitId: $visit, namedStaffId: $named, note: "did not tell Wang") {
+  reportOrderGrabbing(input: {visitId: $visit, namedStaffId: $named, note: "did not tell Wang"})
+    { ruling {
   grabberId namedStaffId suspendedFrom suspendedUntil dealCreditedTo penaltyId
-  decision { rule message } } }"""
+  decision { rule message } } userErrors { field message code rule } } }"""
 PENALTIES = """
 query($site: ID!) { penalties(siteId: $site) { edges { node {
   id amount reason staff { id } penaltyRule { code rule kind } visitId } } } }"""
@@ -35,7 +38,7 @@ async def _office(client, n: int = 3) -> tuple[str, list[str]]:
 async def test_RE_1_manager_sets_the_order_for_the_day(client):
     site, (li, wang, zhao) = await _office(client)
     data = await client.data(SET_ORDER, {"site": site, "ids": [zhao, li, wang]})
-    assert data["setRotationOrder"]["upcoming"] == [zhao, li, wang]
+    assert data["setRotationOrder"]["rotation"]["upcoming"] == [zhao, li, wang]
     first = await check_in(client, site)
     assert first["visit"]["receiver"]["id"] == zhao
     assert first["decision"]["rule"] == "RE-1"
@@ -61,7 +64,7 @@ async def test_RE_2_busy_salesperson_is_skipped_and_owed_a_make_up_turn(client):
     skipped = first["visit"]["realestate"]["skipped"]
     assert [(s["staffId"], s["decision"]["rule"]) for s in skipped] == [(li, "RE-2")]
     marked = await client.data(MARK, {"site": site, "staff": li, "status": "AVAILABLE"})
-    assert marked["markSalesperson"]["makeUpQueue"] == [li]
+    assert marked["markSalesperson"]["rotation"]["makeUpQueue"] == [li]
     second = await check_in(client, site)
     assert second["visit"]["receiver"]["id"] == li
     assert second["visit"]["realestate"]["madeUpTurn"] is True
@@ -80,7 +83,7 @@ async def test_RE_3_private_absence_forfeits_the_turn_and_counts_it(client):
     assert first["visit"]["receiver"]["id"] == wang
     assert first["visit"]["realestate"]["skipped"][0]["decision"]["rule"] == "RE-3"
     back = await client.data(MARK, {"site": site, "staff": li, "status": "AVAILABLE"})
-    assert back["markSalesperson"]["makeUpQueue"] == []
+    assert back["markSalesperson"]["rotation"]["makeUpQueue"] == []
     # Revised 2026-12-01 (算已接待一個客戶名額): Li's forfeited turn is one reception.
     rot = await client.data(ROTATION, {"site": site})
     receptions = {m["staffId"]: m["receptions"] for m in rot["rotation"]["members"]}
@@ -139,7 +142,7 @@ async def test_RE_5_order_grabbing_suspends_a_day_and_moves_the_deal(client):
     grabbed = await check_in(client, site, customerId=customer["id"])
     assert grabbed["visit"]["receiver"]["id"] == li
     data = await client.data(GRAB, {"visit": grabbed["visit"]["id"], "named": wang})
-    ruling = data["reportOrderGrabbing"]
+    ruling = data["reportOrderGrabbing"]["ruling"]
     assert ruling["grabberId"] == li and ruling["dealCreditedTo"] == wang
     assert ruling["decision"]["rule"] == "RE-5"
     assert "Li received a customer who named Wang" in ruling["decision"]["message"]
@@ -182,16 +185,17 @@ async def test_RE_5_revoking_the_penalty_lifts_the_suspension(client):
     assert grabbed["visit"]["receiver"]["id"] == li
     ruling = (await client.data(GRAB, {"visit": grabbed["visit"]["id"], "named": wang}))[
         "reportOrderGrabbing"
-    ]
+    ]["ruling"]
     tomorrow = Client(client.app, FIXED_NOW + timedelta(days=1))
     before = await tomorrow.data(ROTATION, {"site": site})
     assert {m["staffId"]: m["status"] for m in before["rotation"]["members"]}[li] == "SUSPENDED"
     revoked = await tomorrow.data(
         """mutation($p: ID!) { revokePenalty(input: {penaltyId: $p, reason: "Wang was told"}) {
-             revokesId } }""",
+          penalty {
+             revokesId } userErrors { field message code rule } } }""",
         {"p": ruling["penaltyId"]},
     )
-    assert revoked["revokePenalty"]["revokesId"] == ruling["penaltyId"]
+    assert revoked["revokePenalty"]["penalty"]["revokesId"] == ruling["penaltyId"]
     after = await tomorrow.data(ROTATION, {"site": site})
     members = {m["staffId"]: m for m in after["rotation"]["members"]}
     assert members[li]["status"] == "AVAILABLE"
@@ -209,10 +213,10 @@ async def test_RE_5_revoked_the_same_day_no_suspension_tomorrow(client):
     grabbed = await check_in(client, site)
     ruling = (await client.data(GRAB, {"visit": grabbed["visit"]["id"], "named": wang}))[
         "reportOrderGrabbing"
-    ]
+    ]["ruling"]
     await client.data(
-        """mutation($p: ID!) { revokePenalty(input: {penaltyId: $p, reason: "appeal"}) {
-             id } }""",
+        """mutation($p: ID!) { revokePenalty(input: {penaltyId: $p, reason: "appeal"}) { penalty {
+             id } userErrors { field message code rule } } }""",
         {"p": ruling["penaltyId"]},
     )
     today = await client.data(ROTATION, {"site": site})
@@ -269,11 +273,12 @@ async def test_RE_8_undeclared_surveyor_discounted_gives_a_make_up_turn(client):
     visit = await check_in(client, site)
     assert visit["visit"]["receiver"]["id"] == li
     data = await client.data(
-        """mutation($v: ID!) { discountSurveyor(visitId: $v, reason: "confirmed with manager") {
-             rule message } }""",
+        """mutation($v: ID!) {
+          discountSurveyor(input: {visitId: $v, reason: "confirmed with manager"}) {
+            decision { rule message } userErrors { field message code rule } } }""",
         {"v": visit["visit"]["id"]},
     )
-    assert data["discountSurveyor"]["rule"] == "RE-8"
+    assert data["discountSurveyor"]["decision"]["rule"] == "RE-8"
     rot = await client.data(ROTATION, {"site": site})
     assert rot["rotation"]["makeUpQueue"] == [li]
     members = {m["staffId"]: m for m in rot["rotation"]["members"]}
@@ -375,7 +380,8 @@ async def test_RE_13_a_visit_uncounted_under_RE_8_earns_no_credit(client):
     first = await check_in(client, site, customerId=customer["id"])
     assert first["visit"]["receiver"]["id"] == li
     await client.data(
-        """mutation($v: ID!) { discountSurveyor(visitId: $v, reason: "confirmed") { rule } }""",
+        """mutation($v: ID!) { discountSurveyor(input: {visitId: $v, reason: "confirmed"}) {
+          decision { rule } userErrors { field message code rule } } }""",
         {"v": first["visit"]["id"]},
     )
     data = await client.data(SALE_CREDIT, {"s": site, "c": customer["id"], "by": wang})
@@ -413,7 +419,9 @@ async def test_RE_1_nobody_available_is_a_clear_error_and_writes_nothing(client)
     for s in (li, wang):
         await client.data(MARK, {"site": site, "staff": s, "status": "ON_LEAVE"})
     err = await client.error(
-        "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } } }", {"s": site}
+        "mutation($s: ID!) { checkInVisit(input: {siteId: $s}) { visit { id } userErrors { field "
+        "message code rule } } }",
+        {"s": site},
     )
     assert err.extensions["code"] == "NO_RECEIVER_AVAILABLE"
     assert err.extensions["rule"] == "RE-1"

@@ -12,8 +12,9 @@ from sqlalchemy import func, select
 from core.models import Event
 
 CONFIGURE = """
-mutation($settings: JSON!) { configurePlugin(code: "realestate", settings: $settings) {
-  code enabled settings } }"""
+mutation($settings: JSON!) { configurePlugin(input: {code: "realestate", settings: $settings}) {
+  plugin {
+  code enabled settings } userErrors { field message code } } }"""
 SETTINGS = "query { plugins { code settings } }"
 BUSINESS_DATE = """
 query($v: ID!) { visit(id: $v) { businessDate } }"""
@@ -22,11 +23,15 @@ RE5_RULE = """
 query { penaltyRules(businessLine: "realestate") {
   nodes { code rule kind minAmount maxAmount } } }"""
 MARK = """
-mutation($s: ID!, $staff: ID!) { markSalesperson(siteId: $s, staffId: $staff, status: BUSINESS_CALL,
-  reason: "with a client") { members { staffId status } } }"""
+mutation($s: ID!, $staff: ID!) { markSalesperson(input: {siteId: $s, staffId: $staff, status:
+  BUSINESS_CALL,
+  reason: "with a client"}) { rotation { members { staffId status } } userErrors { field message
+    code } } }"""
 GRAB = """
-mutation($visit: ID!, $named: ID!) { reportOrderGrabbing(visitId: $visit, namedStaffId: $named)
-  { suspendedFrom suspendedUntil decision { rule message } } }"""
+mutation($visit: ID!, $named: ID!) { reportOrderGrabbing(input: {visitId: $visit, namedStaffId:
+  $named})
+  { ruling { suspendedFrom suspendedUntil decision { rule message } } userErrors { field message
+    code } } }"""
 
 
 async def _settings(client: Client) -> dict:
@@ -48,14 +53,16 @@ async def test_RE_1_the_business_day_starts_when_the_operator_says(client: Clien
     assert (await early.data(BUSINESS_DATE, {"v": visit}))["visit"]["businessDate"] == "2026-11-25"
 
     data = await client.data(CONFIGURE, {"settings": {"business_day_starts_at": "06:00"}})
-    assert data["configurePlugin"]["settings"] == {"business_day_starts_at": "06:00"}
+    assert data["configurePlugin"]["plugin"]["settings"] == {"business_day_starts_at": "06:00"}
 
     # RE-1: with a 06:00 start, 05:30 still belongs to the 24th's rotation ...
     visit = (await check_in(early, site))["visit"]["id"]
     assert (await early.data(BUSINESS_DATE, {"v": visit}))["visit"]["businessDate"] == "2026-11-24"
     assert (await early.data(ROTATION, {"s": site}))["rotation"]["businessDate"] == "2026-11-24"
     marked = await early.data(MARK, {"s": site, "staff": li})  # the 24th's rotation, too
-    assert marked["markSalesperson"]["members"] == [{"staffId": li, "status": "BUSINESS_CALL"}]
+    assert marked["markSalesperson"]["rotation"]["members"] == [
+        {"staffId": li, "status": "BUSINESS_CALL"}
+    ]
     # ... and 06:30 is the 25th, whose rotation was already started by the first visit.
     later = Client(client.app, datetime(2026, 11, 25, 6, 30, tzinfo=SHANGHAI))
     rotation = (await later.data(ROTATION, {"s": site}))["rotation"]
@@ -79,7 +86,7 @@ async def test_RE_5_suspension_days_follow_the_setting_into_the_penalty_table(
     assert grabbed["visit"]["receiver"]["id"] == li
     ruling = (await client.data(GRAB, {"visit": grabbed["visit"]["id"], "named": wang}))[
         "reportOrderGrabbing"
-    ]
+    ]["ruling"]
     assert ruling["decision"]["rule"] == "RE-5"
     assert (ruling["suspendedFrom"], ruling["suspendedUntil"]) == ("2026-11-25", "2026-11-26")
     in_two_days = Client(client.app, FIXED_NOW + timedelta(days=2))
@@ -126,7 +133,7 @@ async def test_settings_are_stored_normalised_and_merge_key_by_key(client: Clien
     data = await client.data(
         CONFIGURE, {"settings": {"business_day_starts_at": "0600", "penalties": table}}
     )
-    stored = data["configurePlugin"]["settings"]
+    stored = data["configurePlugin"]["plugin"]["settings"]
     assert stored["business_day_starts_at"] == "06:00"
     # Amounts as decimal strings; RE-5's entry is not stored: it follows suspension_days.
     assert [(p["code"], p["min_amount"], p["max_amount"]) for p in stored["penalties"]] == [

@@ -15,6 +15,7 @@ from core.plugin_api import (
     Conflict,
     EmploymentStatus,
     Join,
+    LineErrorCode,
     MigrationBranch,
     PenaltyRuleSpec,
     PluginInfo,
@@ -70,6 +71,13 @@ async def frontdesk_receive_visit(context: ReceptionContext) -> ReceptionOutcome
         reason=decided.reason,
         line_data=decided.bay,
     )
+
+
+@hookimpl
+def frontdesk_error_codes() -> list[LineErrorCode]:
+    # Published in CarwashErrorCode, and in VisitErrorCode: checkInVisit answers it as a
+    # typed user error when no attendant is on duty.
+    return [LineErrorCode("CARWASH_NO_ATTENDANT", "CW-1: no attendant is on duty.", ("Visit",))]
 
 
 async def _attendants(session: AsyncSession, site_id: int, day: date) -> list[rules.Attendant]:
