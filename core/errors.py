@@ -290,6 +290,7 @@ TOP_LEVEL_CODES: dict[str, str] = {
     "SERVICE_UNAVAILABLE": "The database cannot be reached; retry after `retryAfter` seconds.",
     "INTERNAL_ERROR": "An unexpected failure; it was logged.",
     "MULTIPLE_MUTATIONS": "More than one mutation field in one operation.",
+    "TOO_MANY_IDS": "`nodes(ids:)` was given more ids than one request may fetch (100).",
     "IDEMPOTENCY_KEY_REUSED": "The Idempotency-Key was used for another operation.",
     "IDEMPOTENCY_KEY_IN_USE": "The first request with this Idempotency-Key is still running.",
     "INVALID_IDEMPOTENCY_KEY": "The Idempotency-Key header is empty or too long.",

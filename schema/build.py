@@ -158,6 +158,13 @@ class FrontdeskSchema(strawberry.Schema):
             for name, gql_field in mutation_type.fields.items():
                 if gql_field.resolve is not None:
                     gql_field.resolve = _audited(name, gql_field.resolve)
+                # Schema 1.0: every mutation takes one ``input``; its fields say the rest.
+                argument = gql_field.args.get("input")
+                if argument is not None and not argument.description:
+                    argument.description = (
+                        f"Everything `{name}` needs, in one object (`{argument.type}`: each "
+                        "field is described there)."
+                    )
 
     def bounded_parse(self, query: str) -> tuple[DocumentNode, bool]:
         """The document for ``query`` within the size and token limits, and whether it is

@@ -20,7 +20,8 @@ PAGE = """query($s: ID!, $first: Int, $after: String, $last: Int, $before: Strin
 PENALTY_LINKS = """query($s: ID!) { penalties(siteId: $s, first: 50) { edges { node {
   id issuedBy { id name } site { name } staff { id } revokes { id } } } } }"""
 ISSUE = """mutation($staff: ID!, $by: ID) { issuePenalty(input: {staffId: $staff,
-  ruleCode: "C-14-staff", amount: "300", reason: "rude", issuedById: $by}) { id } }"""
+  ruleCode: "C-14-staff", amount: "300", reason: "rude", actingStaffId: $by}) {
+  penalty { id } userErrors { code } } }"""
 
 
 async def _site_with_visits(client, n: int) -> tuple[str, str, list[str]]:
@@ -75,7 +76,7 @@ async def test_id_inputs_take_a_global_id_of_their_type_or_a_legacy_integer(clie
 
 async def test_node_is_permission_checked_like_the_types_own_query(fd, client):
     created = await client.data(
-        'mutation { createApiToken(name: "t", role: FRONTEND) { token { id } } }'
+        'mutation { createApiToken(input: {name: "t", role: FRONTEND}) { token { id } } }'
     )
     token = created["createApiToken"]["token"]["id"]
     admin = await client.data(NODE, {"id": token})

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from core.auth import AuditEntry
 from core.errors import TOP_LEVEL_CODES, user_error_codes
 from core.models import Customer
+from core.plugins import DEFAULT_PLUGINS
 from schema.build import build_schema, builtin_schema
 from schema.docs import errors_markdown
 
@@ -229,7 +230,12 @@ def test_every_code_raised_is_published() -> None:
         if isinstance(t, GraphQLEnumType) and name.endswith("ErrorCode"):
             published |= set(t.values)
     raised: dict[str, str] = {}
-    for path in [*ROOT.glob("core/**/*.py"), *ROOT.glob("plugins/**/*.py")]:
+    # Lines whose package exists but which are not registered yet (the property and KTV
+    # foundations, issues 15 and 16: no GraphQL, no entry point) publish their codes through
+    # ``frontdesk_error_codes`` when they are registered; until then nothing can answer them.
+    installed = {p.split(".")[1] for p in DEFAULT_PLUGINS}
+    lines = [p for p in ROOT.glob("plugins/**/*.py") if p.relative_to(ROOT).parts[1] in installed]
+    for path in [*ROOT.glob("core/**/*.py"), *lines]:
         text = path.read_text(encoding="utf-8")
         for pattern in (r'\bcode="([A-Z][A-Z0-9_]+)"', r'RotationError\(\s*"([A-Z][A-Z0-9_]+)"'):
             for code in re.findall(pattern, text):
