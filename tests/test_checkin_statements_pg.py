@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from conftest import Client, start_frontdesk
-from helpers import add_staff, make_site
+from helpers import add_staff, legacy, make_site
 from sqlalchemy import event
 
 pytestmark = pytest.mark.postgres
@@ -88,7 +88,7 @@ async def queued_for(fd: Any, visit_id: str) -> list[tuple[int, str]]:
         rows = await s.execute(
             select(WebhookDelivery.endpoint_id, WebhookDelivery.event_type)
             .join(Event, Event.id == WebhookDelivery.event_id)
-            .where(Event.subject_id == int(visit_id), Event.stream == "visits")
+            .where(Event.subject_id == legacy(visit_id), Event.stream == "visits")
             .order_by(WebhookDelivery.endpoint_id)
         )
         return [(e, t) for e, t in rows.all()]
@@ -121,10 +121,10 @@ async def test_endpoints_read_with_the_event_row_take_effect_on_the_next_check_i
         # The same reads; one more write: the deliveries' INSERT.
         assert len(seen) <= MAX_STATEMENTS + 1, "\n".join(seen)
         assert not any("FROM webhook_endpoints" in q and q.startswith("SELECT") for q in seen)
-        both = sorted([(int(visits), "visit.checked_in"), (int(every), "visit.checked_in")])
+        both = sorted([(legacy(visits), "visit.checked_in"), (legacy(every), "visit.checked_in")])
         assert await queued_for(fd, second["visit"]["id"]) == both
         await client.data(PAUSE, {"id": visits, "on": False})
         third = (await client.data(CHECK_IN, {"site": site}))["checkInVisit"]
-        assert await queued_for(fd, third["visit"]["id"]) == [(int(every), "visit.checked_in")]
+        assert await queued_for(fd, third["visit"]["id"]) == [(legacy(every), "visit.checked_in")]
     finally:
         await fd.stop()

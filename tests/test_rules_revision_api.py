@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import FIXED_NOW, Client
-from helpers import add_staff, make_site, register
+from helpers import add_staff, legacy, make_site, register
 
 from core.auth import Actor, Role
 from core.runtime import Frontdesk
@@ -46,7 +46,7 @@ SPECIAL = """mutation($id: ID!, $reason: String!) { markComplaintSpecialCase(inp
   {complaintId: $id, reason: $reason}) { complaint { %s } decision { rule message } userErrors {
     field message code } } }""".replace("%s", COMPLAINT)
 OVERDUE = """query($s: ID!, $now: DateTime!) { overdueComplaints(siteId: $s, now: $now) {
-  complaint { id } reasons { rule message } } }"""
+  nodes { complaint { id } reasons { rule message } } } }"""
 SWEEP = """mutation { sweepOverdueComplaints(input: {}) { count marked { kind complaint { id }
   decision { rule message } } } }"""
 STATS = """query($s: ID!, $start: Date!) { complaintStatistics(siteId: $s, period: WEEK,
@@ -66,7 +66,7 @@ AUDIT = "{ auditLog { nodes { action details } } }"
 
 def as_staff(fd: Frontdesk, staff: str, now: datetime = FIXED_NOW) -> Client:
     """A client whose token is bound to ``staff`` (C-9: every change records who made it)."""
-    return Client(fd, now=now, actor=Actor(role=Role.ADMIN, name="desk", staff_id=int(staff)))
+    return Client(fd, now=now, actor=Actor(role=Role.ADMIN, name="desk", staff_id=legacy(staff)))
 
 
 def iso(value: str | None) -> datetime | None:
@@ -167,9 +167,9 @@ async def test_C_8_progress_updates_are_due_recorded_and_overdue_when_late(fd, c
     assert due == FIXED_NOW + 25 * HOUR
     # On time at the due instant; late a second after, with its own C-8 sentence.
     on_time = await client.data(OVERDUE, {"s": site, "now": due.isoformat()})
-    assert on_time["overdueComplaints"] == []
+    assert on_time["overdueComplaints"]["nodes"] == []
     late = await client.data(OVERDUE, {"s": site, "now": (due + SECOND).isoformat()})
-    [entry] = late["overdueComplaints"]
+    [entry] = late["overdueComplaints"]["nodes"]
     assert entry["reasons"] == [
         {
             "rule": "C-8",
@@ -218,7 +218,7 @@ async def test_C_8_resolving_ends_the_progress_updates(fd, client) -> None:
         moved = await as_staff(fd, li, step).data(MOVE, {"id": key, "to": target})
     assert moved["transitionComplaint"]["complaint"]["progressUpdateDue"] is None
     listed = await client.data(OVERDUE, {"s": site, "now": (step + 30 * HOUR).isoformat()})
-    assert listed["overdueComplaints"] == []
+    assert listed["overdueComplaints"]["nodes"] == []
 
 
 # --- C-11 ------------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ async def test_C_11_during_consumption_the_customers_time_applies_everywhere(fd,
     key = complaint["id"]
     # overdueComplaints and the sweep measure against the customer's time.
     late = await client.data(OVERDUE, {"s": site, "now": (wanted + SECOND).isoformat()})
-    [entry] = late["overdueComplaints"]
+    [entry] = late["overdueComplaints"]["nodes"]
     assert {
         "rule": "C-11",
         "message": "not resolved within the time the customer asked for "
@@ -300,7 +300,7 @@ async def test_C_11_a_special_case_is_a_hard_cap_no_pause_extends(fd, client) ->
     assert complaint["complaintHistory"][-1]["action"] == "SPECIAL_CASE"
     # Still waiting on the customer past the cap: overdue all the same.
     late = await client.data(OVERDUE, {"s": site, "now": (cap + SECOND).isoformat()})
-    [entry] = late["overdueComplaints"]
+    [entry] = late["overdueComplaints"]["nodes"]
     # (C-8: the customer is owed progress updates while they are waited on, too.)
     assert [r["rule"] for r in entry["reasons"]] == ["C-8", "C-11"]
     assert entry["reasons"][1]["message"].startswith(
@@ -315,7 +315,7 @@ async def test_C_11_a_special_case_needs_a_reason_and_a_manager(fd, client) -> N
     key = (await _file(client, site, li))["complaint"]["id"]
     err = await as_staff(fd, li).error(SPECIAL, {"id": key, "reason": "  "})
     assert err.extensions["code"] == "REASON_REQUIRED"
-    desk = Client(fd, actor=Actor(role=Role.STAFF, name="desk", staff_id=int(li)))
+    desk = Client(fd, actor=Actor(role=Role.STAFF, name="desk", staff_id=legacy(li)))
     err = await desk.error(SPECIAL, {"id": key, "reason": "slow supplier"})
     assert err.extensions["code"] == "FORBIDDEN"
 
@@ -395,7 +395,7 @@ async def test_C_13_an_external_export_needs_the_gms_recorded_approval(fd, clien
     recorded = [e["details"] for e in log if e["action"] == "exportCustomers"]
     assert {"use": "external"}.items() <= recorded[0].items()  # newest first
     assert recorded[0]["approval"]["purpose"] == "bank mailing"
-    assert recorded[0]["approval"]["approved_by"] == int(gm)
+    assert recorded[0]["approval"]["approved_by"] == legacy(gm)
     err = await Client(fd, actor=Actor(role=Role.CLERK, name="clerk")).error(
         EXPORT, {"s": site, "use": "INTERNAL"}
     )

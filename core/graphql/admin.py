@@ -25,6 +25,7 @@ from core.graphql.types import (
     Plugin,
     Role,
     Staff,
+    global_id_of,
     legacy_id,
     link_id,
     node_id,
@@ -254,7 +255,7 @@ class AdminQuery:
             )
             return CustomerExport(
                 use=use,
-                approved_by_id=strawberry.ID(str(approver.id)) if approver else None,
+                approved_by_id=global_id_of("Staff", approver.id) if approver else None,
                 approved_at=approval.approved_at if approval else None,
                 purpose=approval.purpose.strip() if approval else None,
                 decision=Decision(rule=rule, message=message),
