@@ -27,7 +27,8 @@ What is here, by purpose:
   :func:`write_session`.
 * **Tables** — :data:`Base` (put your tables on it, prefixed with your line code),
   :class:`UTCDateTime`, and core's ORM models for reads and foreign keys (:class:`Site`,
-  :class:`Staff`, :class:`Customer`, :class:`Visit`, the ledger's :class:`Penalty` and its
+  :class:`Staff`, :class:`Customer`, :class:`Visit`, :class:`Complaint`, the roster's
+  :class:`Shift` (PM-1: who is on night duty), the ledger's :class:`Penalty` and its
   :class:`PenaltyRule`, the workforce's :class:`Booking` and :class:`BookingStatus` (KTV-11:
   who booked the arriving guest): read them, write through the services).
 * **Services** (in the caller's transaction) — :func:`get_site`, :func:`get_staff`,
@@ -78,6 +79,7 @@ from core.hookspecs import LINE_HOOKS, hookimpl
 from core.models import (
     Booking,
     BookingStatus,
+    Complaint,
     Customer,
     CustomerClass,
     EmploymentStatus,
@@ -85,6 +87,7 @@ from core.models import (
     InquiryKind,
     Penalty,
     PenaltyRule,
+    Shift,
     Site,
     Staff,
     UTCDateTime,
@@ -149,6 +152,7 @@ __all__ = [
     "Booking",
     "BookingStatus",
     "CheckIn",
+    "Complaint",
     "ComplaintPolicy",
     "Conflict",
     "Customer",
@@ -184,6 +188,7 @@ __all__ = [
     "SaleAttribution",
     "SaleContext",
     "SaleShare",
+    "Shift",
     "Site",
     "Staff",
     "StaffRole",

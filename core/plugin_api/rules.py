@@ -4,7 +4,9 @@ Importing only this keeps rules free of the web and ORM layers: a decision's
 :class:`Reason`, the entries of a penalty table (:class:`PenaltyRuleSpec`), the C-3
 appointment rules and the workforce rules (lateness and absence, PM-9; the roll call,
 KTV-2/KTV-10; days off, leave deadlines and absenteeism, KTV-4/C-15; exit passes, KTV-5;
-monthly points with stepped items and thresholds, PM-9).
+monthly points with stepped items and thresholds, PM-9) and a site's working-day calendar
+(:class:`WorkingCalendar` / :func:`calendar_for`, C-11: weekends, public holidays, make-up
+working days; PM-5's working-day deadlines).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from core.appointment_rules import (
     AppointmentKind,
     appointment_refusal,
 )
+from core.calendar import WorkingCalendar, calendar_for
 from core.decisions import Reason
 from core.penalties import PenaltyRuleSpec, check_amount
 from core.workforce_rules import (
@@ -46,8 +49,10 @@ __all__ = [
     "PenaltyRuleSpec",
     "PointsOccurrence",
     "Reason",
+    "WorkingCalendar",
     "absenteeism_wage_deduction",
     "appointment_refusal",
+    "calendar_for",
     "check_amount",
     "clock_in_decision",
     "day_off_decision",

@@ -1,0 +1,119 @@
+"""Property tables (prefixed ``pm_``) on the core metadata: units and residents, the visitor
+register (PM-1), repair orders (PM-8), complaint handling steps (PM-6) and revisits (PM-5)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.plugin_api import Base, UTCDateTime
+
+
+class Unit(Base):
+    """A unit of a property project: building and unit number (a flat, a shop, an office)."""
+
+    __tablename__ = "pm_units"
+    __table_args__ = (UniqueConstraint("site_id", "building", "number", name="uq_pm_units"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    building: Mapped[str] = mapped_column(String(40))
+    number: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Resident(Base):
+    """A household member or a company occupying a unit (private data masked per C-13)."""
+
+    __tablename__ = "pm_residents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("pm_units.id"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    phone: Mapped[str | None] = mapped_column(String(32))
+    company: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class VisitorRegistration(Base):
+    """PM-1: a resident's visitor, registered after the front desk contacted the resident."""
+
+    __tablename__ = "pm_visitor_registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("pm_units.id"))
+    resident_id: Mapped[int] = mapped_column(ForeignKey("pm_residents.id"))
+    visitor_name: Mapped[str] = mapped_column(String(80))
+    contact_method: Mapped[str] = mapped_column(String(32))
+    resident_confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    registered_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    night_duty: Mapped[bool] = mapped_column(Boolean, default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class RepairOrder(Base):
+    """PM-8: a repair order from appointment to the customer's signature and spot check."""
+
+    __tablename__ = "pm_repair_orders"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("pm_units.id"))
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("pm_residents.id"))
+    technician_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
+    speciality: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text, default="")
+    agreed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    rescheduled_to: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    on_time: Mapped[bool | None] = mapped_column(Boolean)
+    fee_quoted: Mapped[Decimal | None] = mapped_column(Numeric(12, 2))
+    fee_accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+    furniture_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    fee_lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    signed_by: Mapped[str | None] = mapped_column(String(80))
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    spot_check_passed: Mapped[bool | None] = mapped_column(Boolean)
+    spot_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class HandlingStep(Base):
+    """PM-6: one of the five clears and one report (listen, ask, follow, reply, record,
+    report) on a core complaint, with who and when."""
+
+    __tablename__ = "pm_handling_steps"
+    __table_args__ = (UniqueConstraint("complaint_id", "step", name="uq_pm_handling_steps"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    step: Mapped[str] = mapped_column(String(16))
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    next_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    customer_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Revisit(Base):
+    """PM-5: the revisit of a fixed complaint, signed by the customer, with satisfaction."""
+
+    __tablename__ = "pm_revisits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    revisited_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    signed_by: Mapped[str] = mapped_column(String(80))
+    satisfaction: Mapped[str] = mapped_column(String(16))
+    in_time: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text, default="")

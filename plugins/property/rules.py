@@ -1,0 +1,481 @@
+"""Pure rules of the property-management line (DOMAIN.md PM-1 … PM-9).
+
+Every function is a plain function of facts, a policy and (where time matters) an aware
+``now``; each decision carries a :class:`Reason` naming its rule id.  Time zones are explicit:
+the site's zone or its :class:`WorkingCalendar` is passed in.
+
+Decisions beyond DOMAIN.md's *Decided* lines (issue 15 note):
+
+* PM-1: the night window is [night_starts, night_ends) on the site's clock: 19:59 is day,
+  20:00 night, 07:59 night, 08:00 day.  A registration needs a recorded contact method and
+  the resident's confirmation, at any hour; a resident who refuses means no registration.
+* PM-2: written replies go draft → supervisor's approval → sent; a step out of order is
+  refused, and only a supervisor approves.
+* PM-4: a collective complaint needs ``collective_households`` distinct households or
+  companies; its clocks start when the one that makes it collective joins.
+* PM-5: a fix "done at" the deadline instant (24:00 of the n-th working day) is on time; one
+  minute later is overdue.  A revisit without the customer's signature does not count.
+* PM-6: "report" is required to close a major complaint only; the other five always.
+* PM-8: arriving exactly 10 minutes after the agreed time is on time, 10 minutes and any
+  part of an 11th is late (whole minutes, any part of a minute counting as a minute, as
+  core's lateness does); a time the customer agreed to replaces the original.  Work may
+  not start before the fee was quoted and accepted (a free repair is quoted as 0), nor may
+  furniture be moved without consent; a repair closes only with the customer's signature.
+  Rates are Decimal fractions rounded to 4 places, None when nothing was counted.
+* PM-9: the table is core's points scheme (policy.DEFAULT_POINTS); the score is never below 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
+
+from core.plugin_api.rules import (
+    PenaltyRuleSpec,
+    PointsOccurrence,
+    Reason,
+    WorkingCalendar,
+    minutes_late,
+    points_balance,
+    points_threshold_crossed,
+)
+from plugins.property.policy import HANDLING_STEPS, MAJOR_CATEGORIES, PropertyPolicy
+
+MAJOR = "major"
+GENERAL = "general"
+
+
+def _aware(moment: datetime, name: str) -> datetime:
+    if not isinstance(moment, datetime) or moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime, got {moment!r}")
+    return moment
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A yes/no decision with its reason (the rule id and a sentence)."""
+
+    allowed: bool
+    reason: Reason
+
+
+# --- business date ----
+
+
+def business_date_for(local_moment: datetime) -> date:
+    """The property front desk works calendar days: the site-local date (night duty
+    registrations after midnight belong to the new date)."""
+    return _aware(local_moment, "local_moment").date()
+
+
+def penalty_table(policy: PropertyPolicy) -> tuple[PenaltyRuleSpec, ...]:
+    """The line's penalty table: PM-9's points (C-14's fines are added by core)."""
+    return policy.penalties
+
+
+# --- PM-1 visitors ----
+
+
+def is_night_duty(moment: datetime, zone: ZoneInfo, policy: PropertyPolicy) -> bool:
+    """PM-1: whether ``moment`` falls in the night-duty window [20:00, 08:00) on the site's
+    clock (the window crosses midnight)."""
+    local = _aware(moment, "moment").astimezone(zone).time().replace(tzinfo=None)
+    start, end = policy.night_starts, policy.night_ends
+    if start < end:
+        return start <= local < end
+    return local >= start or local < end
+
+
+@dataclass(frozen=True, slots=True)
+class VisitorFacts:
+    """What the front desk knows when registering a resident's visitor (PM-1).
+
+    ``contact_method``: how the resident was contacted (phone, intercom, in person …), None
+    when nobody was contacted; ``resident_confirmed``: the resident agreed to the visit;
+    ``registrar_is_night_duty_manager``: the registering staff member is the night duty
+    manager on the roster at ``now``.
+    """
+
+    contact_method: str | None
+    resident_confirmed: bool
+    registrar_is_night_duty_manager: bool
+
+
+def visitor_registration(
+    facts: VisitorFacts, now: datetime, zone: ZoneInfo, policy: PropertyPolicy
+) -> Verdict:
+    """PM-1: a visitor is registered after the resident was contacted and confirmed; from
+    20:00 to 08:00 only by the night duty manager on the roster."""
+    if not facts.contact_method:
+        return Verdict(False, Reason("PM-1", "contact the resident before registering a visitor"))
+    if not facts.resident_confirmed:
+        return Verdict(False, Reason("PM-1", "the resident has not confirmed the visitor"))
+    night = is_night_duty(now, zone, policy)
+    window = f"{policy.night_starts:%H:%M}–{policy.night_ends:%H:%M}"
+    if night and not facts.registrar_is_night_duty_manager:
+        return Verdict(
+            False,
+            Reason(
+                "PM-1",
+                f"from {window} visitors are registered by the night duty manager on the roster",
+            ),
+        )
+    who = "the night duty manager" if night else "the front desk"
+    return Verdict(
+        True,
+        Reason(
+            "PM-1",
+            f"registered by {who} after contacting the resident ({facts.contact_method})",
+        ),
+    )
+
+
+# --- PM-2 written complaints ----
+
+WRITTEN_REPLY_STEPS: tuple[str, ...] = ("drafted", "approved", "sent")
+
+
+def written_reply_step(done: Sequence[str], step: str, actor_is_supervisor: bool) -> Verdict:
+    """PM-2: a written complaint's reply is drafted, approved by the supervisor, then sent —
+    in that order, each once."""
+    if step not in WRITTEN_REPLY_STEPS:
+        return Verdict(False, Reason("PM-2", f"unknown reply step {step!r}"))
+    index = WRITTEN_REPLY_STEPS.index(step)
+    if step in done:
+        return Verdict(False, Reason("PM-2", f"the reply is already {step}"))
+    missing = [s for s in WRITTEN_REPLY_STEPS[:index] if s not in done]
+    if missing:
+        return Verdict(False, Reason("PM-2", f"the reply must be {missing[0]} before it is {step}"))
+    if step == "approved" and not actor_is_supervisor:
+        return Verdict(False, Reason("PM-2", "only the supervisor approves a written reply"))
+    return Verdict(True, Reason("PM-2", f"written reply {step}"))
+
+
+# --- PM-3 first response ----
+
+
+def first_response_due(received_at: datetime, policy: PropertyPolicy) -> datetime:
+    """PM-3 (C-8): the first response is due 24 hours of real time after receipt."""
+    return _aware(received_at, "received_at") + timedelta(hours=policy.first_response_hours)
+
+
+# --- PM-4 severity ----
+
+
+def complaint_severity(
+    category: str | None, households: int, policy: PropertyPolicy
+) -> tuple[str, Reason]:
+    """PM-4: major for the listed emergencies and for a collective complaint of 3 or more
+    households or companies (3 included); general otherwise."""
+    if isinstance(households, bool) or not isinstance(households, int) or households < 1:
+        raise ValueError(f"households must be a whole number of at least 1, got {households!r}")
+    if category in MAJOR_CATEGORIES:
+        return MAJOR, Reason("PM-4", f"{category.replace('_', ' ')} is a major complaint")
+    if households >= policy.collective_households:
+        return MAJOR, Reason(
+            "PM-4",
+            f"collective complaint of {households} households or companies "
+            f"({policy.collective_households} or more is major)",
+        )
+    return GENERAL, Reason("PM-4", "not a major complaint: general")
+
+
+def collective_clock_start(
+    joined_at: Iterable[datetime], policy: PropertyPolicy
+) -> datetime | None:
+    """PM-4: when a collective complaint becomes major: the moment the
+    ``collective_households``-th household or company joined (None before that)."""
+    times = sorted(_aware(t, "joined_at") for t in joined_at)
+    if len(times) < policy.collective_households:
+        return None
+    return times[policy.collective_households - 1]
+
+
+# --- PM-5 deadlines and revisits ----
+
+
+def fix_deadline(
+    received_at: datetime, severity: str, calendar: WorkingCalendar, policy: PropertyPolicy
+) -> datetime:
+    """PM-5: 24:00 of the 1st (major) / 3rd (general) working day after the day of receipt
+    (site calendar: weekends, public holidays, make-up working days; C-11)."""
+    days = policy.major_fix_working_days if severity == MAJOR else policy.general_fix_working_days
+    return calendar.add_working_days(_aware(received_at, "received_at"), days)
+
+
+def fix_decision(
+    received_at: datetime,
+    fixed_at: datetime,
+    severity: str,
+    calendar: WorkingCalendar,
+    policy: PropertyPolicy,
+) -> Verdict:
+    """PM-5: a fix at or before the deadline is on time; later is overdue."""
+    due = fix_deadline(received_at, severity, calendar, policy)
+    days = policy.major_fix_working_days if severity == MAJOR else policy.general_fix_working_days
+    when = f"{severity} complaint: fixed within {days} working day(s), by {due.isoformat()}"
+    if _aware(fixed_at, "fixed_at") <= due:
+        return Verdict(True, Reason("PM-5", f"on time ({when})"))
+    return Verdict(False, Reason("PM-5", f"overdue ({when})"))
+
+
+def revisit_deadline(
+    fixed_at: datetime, severity: str, zone: ZoneInfo, policy: PropertyPolicy
+) -> datetime:
+    """PM-5: 24:00 of the 7th (major) / 14th (general) calendar day after the fix, site time."""
+    days = policy.major_revisit_days if severity == MAJOR else policy.general_revisit_days
+    last = _aware(fixed_at, "fixed_at").astimezone(zone).date() + timedelta(days=days)
+    return datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone)
+
+
+def revisit_decision(
+    fixed_at: datetime,
+    revisited_at: datetime,
+    severity: str,
+    customer_signed: bool,
+    zone: ZoneInfo,
+    policy: PropertyPolicy,
+) -> Verdict:
+    """PM-5: a revisit counts when the customer signed it and it was at or before the
+    revisit deadline (and not before the fix)."""
+    if not customer_signed:
+        return Verdict(False, Reason("PM-5", "the revisit record must be signed by the customer"))
+    if _aware(revisited_at, "revisited_at") < _aware(fixed_at, "fixed_at"):
+        return Verdict(False, Reason("PM-5", "a revisit comes after the fix"))
+    due = revisit_deadline(fixed_at, severity, zone, policy)
+    if revisited_at <= due:
+        return Verdict(True, Reason("PM-5", f"revisited in time (by {due.isoformat()})"))
+    return Verdict(False, Reason("PM-5", f"revisit overdue (was due by {due.isoformat()})"))
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyDeadlines:
+    """PM-5: satisfaction-survey follow-up: opinions to the department, written measures,
+    revisit — each 24:00 of the n-th calendar day after the survey, site time."""
+
+    opinions_by: datetime
+    measures_by: datetime
+    revisit_by: datetime
+
+
+def survey_deadlines(
+    surveyed_at: datetime, zone: ZoneInfo, policy: PropertyPolicy
+) -> SurveyDeadlines:
+    day = _aware(surveyed_at, "surveyed_at").astimezone(zone).date()
+
+    def end(n: int) -> datetime:
+        return datetime.combine(day + timedelta(days=n + 1), time(0), tzinfo=zone)
+
+    return SurveyDeadlines(
+        end(policy.survey_opinion_days),
+        end(policy.survey_measures_days),
+        end(policy.survey_revisit_days),
+    )
+
+
+# --- PM-6 five clears and one report ----
+
+
+def required_steps(severity: str) -> tuple[str, ...]:
+    """PM-6: the steps a complaint needs before it closes ("report" for major ones only)."""
+    if severity == MAJOR:
+        return HANDLING_STEPS
+    return tuple(s for s in HANDLING_STEPS if s != "report")
+
+
+def close_decision(severity: str, recorded: Iterable[str]) -> Verdict:
+    """PM-6: a complaint is closed only when every one of its steps is in its history."""
+    done = set(recorded)
+    missing = [s for s in required_steps(severity) if s not in done]
+    if missing:
+        return Verdict(
+            False,
+            Reason("PM-6", "five clears and one report: missing " + ", ".join(missing)),
+        )
+    return Verdict(True, Reason("PM-6", "every handling step is recorded"))
+
+
+def handling_step_refusal(
+    step: str, next_reply_at: datetime | None, confirmed: bool
+) -> Reason | None:
+    """PM-6: "reply" carries the next reply time; "record" is confirmed by the customer."""
+    if step not in HANDLING_STEPS:
+        return Reason(
+            "PM-6", f"unknown handling step {step!r}; use one of {', '.join(HANDLING_STEPS)}"
+        )
+    if step == "reply" and next_reply_at is None:
+        return Reason("PM-6", "a reply gives the customer the next reply time")
+    if step == "record" and not confirmed:
+        return Reason("PM-6", "the record is confirmed by the customer")
+    return None
+
+
+# --- PM-7 monthly summary ----
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintFacts:
+    project: str
+    severity: str
+    received_at: datetime
+    fixed_on_time: bool | None = None  # None: not fixed yet
+    revisited: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class MonthlySummary:
+    project: str
+    month: date
+    total: int
+    major: int
+    general: int
+    fixed_on_time: int
+    overdue: int
+    open: int
+    revisited: int
+    reason: Reason = field(default_factory=lambda: Reason("PM-7", "monthly complaint summary"))
+
+
+def monthly_summary(
+    complaints: Iterable[ComplaintFacts], month: date, zone: ZoneInfo
+) -> list[MonthlySummary]:
+    """PM-7: per project, the complaints received in the site-local ``month``: counts by
+    severity, fixed on time / overdue / open, revisited."""
+    groups: dict[str, list[ComplaintFacts]] = {}
+    for c in complaints:
+        local = _aware(c.received_at, "received_at").astimezone(zone)
+        if (local.year, local.month) == (month.year, month.month):
+            groups.setdefault(c.project, []).append(c)
+    return [
+        MonthlySummary(
+            project=project,
+            month=month.replace(day=1),
+            total=len(items),
+            major=sum(c.severity == MAJOR for c in items),
+            general=sum(c.severity != MAJOR for c in items),
+            fixed_on_time=sum(c.fixed_on_time is True for c in items),
+            overdue=sum(c.fixed_on_time is False for c in items),
+            open=sum(c.fixed_on_time is None for c in items),
+            revisited=sum(c.revisited for c in items),
+        )
+        for project, items in sorted(groups.items())
+    ]
+
+
+# --- PM-8 repairs ----
+
+
+def arrival_decision(
+    agreed_at: datetime,
+    arrived_at: datetime,
+    policy: PropertyPolicy,
+    rescheduled_to: datetime | None = None,
+) -> Verdict:
+    """PM-8: on time when arriving at or before the agreed time + 10 minutes (exactly 10 is
+    on time; 10 minutes and a second counts as 11, late); a new time the customer agreed to
+    replaces the original."""
+    target = _aware(rescheduled_to or agreed_at, "agreed_at")
+    late = minutes_late(target, _aware(arrived_at, "arrived_at"))
+    basis = "the time the customer agreed to" if rescheduled_to else "the agreed time"
+    if late <= policy.repair_grace_minutes:
+        return Verdict(True, Reason("PM-8", f"on time: {late} minute(s) after {basis}"))
+    return Verdict(
+        False,
+        Reason(
+            "PM-8",
+            f"late: {late} minutes after {basis} (more than {policy.repair_grace_minutes})",
+        ),
+    )
+
+
+def work_start_refusal(
+    fee_quoted: Decimal | None, fee_accepted: bool, moves_furniture: bool, furniture_consent: bool
+) -> Reason | None:
+    """PM-8: the fee is told and accepted before work starts; furniture is moved only with the
+    customer's consent."""
+    if fee_quoted is None:
+        return Reason("PM-8", "tell the customer the fee before work starts")
+    if not isinstance(fee_quoted, Decimal) or fee_quoted < 0:
+        return Reason("PM-8", "the fee is a non-negative amount of money")
+    if not fee_accepted:
+        return Reason("PM-8", "the customer has not accepted the fee")
+    if moves_furniture and not furniture_consent:
+        return Reason("PM-8", "moving furniture needs the customer's consent")
+    return None
+
+
+def repair_close_refusal(customer_signed: bool) -> Reason | None:
+    """PM-8: a repair is completed with the customer's signature."""
+    if not customer_signed:
+        return Reason("PM-8", "the customer signs the repair order")
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class RepairFacts:
+    technician_id: int
+    project: str
+    on_time: bool | None  # None: not arrived yet
+    spot_check: bool | None = None  # True pass, False fail, None not spot-checked
+
+
+@dataclass(frozen=True, slots=True)
+class RepairRates:
+    key: str
+    arrivals: int
+    on_time: int
+    on_time_rate: Decimal | None
+    spot_checked: int
+    passed: int
+    pass_rate: Decimal | None
+
+
+def _rate(part: int, whole: int) -> Decimal | None:
+    if whole == 0:
+        return None
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), ROUND_HALF_UP)
+
+
+def repair_rates(repairs: Iterable[RepairFacts], by: str = "technician") -> list[RepairRates]:
+    """PM-8: on-time rate (arrivals) and pass rate (spot-checked repairs only) per technician
+    (``by="technician"``) or per project (``by="project"``)."""
+    groups: dict[str, list[RepairFacts]] = {}
+    for r in repairs:
+        key = str(r.technician_id) if by == "technician" else r.project
+        groups.setdefault(key, []).append(r)
+    out = []
+    for key, items in sorted(groups.items()):
+        arrived = [r for r in items if r.on_time is not None]
+        checked = [r for r in items if r.spot_check is not None]
+        on_time = sum(bool(r.on_time) for r in arrived)
+        passed = sum(bool(r.spot_check) for r in checked)
+        out.append(
+            RepairRates(
+                key,
+                len(arrived),
+                on_time,
+                _rate(on_time, len(arrived)),
+                len(checked),
+                passed,
+                _rate(passed, len(checked)),
+            )
+        )
+    return out
+
+
+# --- PM-9 points ----
+
+
+def month_score(policy: PropertyPolicy, occurrences: Sequence[PointsOccurrence]) -> Decimal:
+    """PM-9: 10 less the month's deductions (stepped items stepped), never below 0."""
+    return points_balance(policy.points, occurrences)
+
+
+def score_consequence(
+    policy: PropertyPolicy, before: Decimal, after: Decimal
+) -> tuple[str, Reason] | None:
+    """PM-9: a verbal warning at 5 or below, a penalty at 2 or below (both inclusive)."""
+    return points_threshold_crossed(policy.points, before, after)

@@ -1,0 +1,517 @@
+"""Property services, in the caller's transaction (nothing commits here).
+
+Each service reads the facts, asks a pure rule in :mod:`plugins.property.rules`, and either
+writes the record with the rule's reason or raises a :class:`FrontdeskError` whose code is
+stable and whose message names the rule id (nothing is written then).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.plugin_api import (
+    Complaint,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Reason,
+    Shift,
+    Site,
+    get_line_site,
+    get_staff,
+    line_policy,
+    load_line_policy,
+    local_time,
+    record_event,
+    site_zone,
+)
+from core.plugin_api.rules import calendar_for
+from plugins.property import CODE, rules
+from plugins.property.models import (
+    HandlingStep,
+    RepairOrder,
+    Resident,
+    Revisit,
+    Unit,
+    VisitorRegistration,
+)
+from plugins.property.policy import HANDLING_STEPS, PropertyPolicy
+
+__all__ = [
+    "add_resident",
+    "add_unit",
+    "close_decision",
+    "complete_repair",
+    "local_time",
+    "policy_of",
+    "record_arrival",
+    "record_handling_step",
+    "record_revisit",
+    "register_visitor",
+    "repair_rates_for",
+    "schedule_repair",
+    "spot_check_repair",
+    "start_repair",
+]
+
+NIGHT_DUTY_ROLE = "night_duty_manager"
+SATISFACTION = ("very_satisfied", "satisfied", "neutral", "dissatisfied")
+
+
+def policy_of(settings: Mapping[str, Mapping[str, Any]] | None) -> PropertyPolicy:
+    """The line's policy with the operator's stored settings (as hooks receive them)."""
+    return line_policy(PropertyPolicy, CODE, settings)
+
+
+def _text(value: Any, field: str, most: int) -> str:
+    text = value.strip() if isinstance(value, str) else ""
+    if not text:
+        raise InvalidInput(f"{field} is required", code="MISSING_FIELD", field=field)
+    if len(text) > most:
+        raise InvalidInput(
+            f"{field} is at most {most} characters", code="TEXT_TOO_LONG", field=field
+        )
+    return text
+
+
+def _aware(moment: datetime, field: str) -> datetime:
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        raise InvalidInput(f"{field} must carry a time zone", code="NAIVE_DATETIME", field=field)
+    return moment
+
+
+async def _site(session: AsyncSession, site_id: Any) -> Site:
+    return await get_line_site(session, site_id, CODE, what="a property project")
+
+
+async def _unit(session: AsyncSession, site: Site, unit_id: int) -> Unit:
+    unit = await session.get(Unit, unit_id)
+    if unit is None or unit.site_id != site.id:
+        raise NotFound(
+            f"unit {unit_id} is not at site {site.id}", code="UNIT_NOT_FOUND", field="unitId"
+        )
+    return unit
+
+
+# --- units and residents ---------------------------------------------------------------------
+
+
+async def add_unit(
+    session: AsyncSession, *, site_id: int, building: str, number: str, now: datetime
+) -> Unit:
+    site = await _site(session, site_id)
+    building, number = _text(building, "building", 40), _text(number, "number", 40)
+    existing = await session.scalar(
+        select(Unit).where(
+            Unit.site_id == site.id, Unit.building == building, Unit.number == number
+        )
+    )
+    if existing is not None:
+        raise Conflict(
+            f"unit {building}-{number} already exists", code="UNIT_EXISTS", field="number"
+        )
+    unit = Unit(site_id=site.id, building=building, number=number, created_at=now)
+    session.add(unit)
+    await session.flush()
+    return unit
+
+
+async def add_resident(
+    session: AsyncSession,
+    *,
+    site_id: int,
+    unit_id: int,
+    name: str,
+    phone: str | None = None,
+    company: str | None = None,
+    now: datetime,
+) -> Resident:
+    site = await _site(session, site_id)
+    unit = await _unit(session, site, unit_id)
+    resident = Resident(
+        site_id=site.id,
+        unit_id=unit.id,
+        name=_text(name, "name", 80),
+        phone=_text(phone, "phone", 32) if phone else None,
+        company=_text(company, "company", 120) if company else None,
+        created_at=now,
+    )
+    session.add(resident)
+    await session.flush()
+    return resident
+
+
+# --- PM-1 visitors -----------------------------------------------------------------------------
+
+
+async def _on_night_duty(session: AsyncSession, site: Site, staff_id: int, now: datetime) -> bool:
+    """Whether ``staff_id`` holds a night-duty-manager shift at ``site`` covering ``now``."""
+    found = await session.scalar(
+        select(Shift.id).where(
+            Shift.site_id == site.id,
+            Shift.staff_id == staff_id,
+            Shift.duty_role == NIGHT_DUTY_ROLE,
+            Shift.starts_at <= now,
+            Shift.ends_at > now,
+        )
+    )
+    return found is not None
+
+
+async def register_visitor(
+    session: AsyncSession,
+    *,
+    site_id: int,
+    unit_id: int,
+    resident_id: int,
+    visitor_name: str,
+    contact_method: str | None,
+    resident_confirmed: bool,
+    registrar_id: int,
+    now: datetime,
+) -> tuple[VisitorRegistration, Reason]:
+    """PM-1: register a resident's visitor; from 20:00 to 08:00 (site time) only the night duty
+    manager on the roster may (NIGHT_DUTY_ONLY); the resident must have been contacted and
+    have confirmed (RESIDENT_NOT_CONTACTED / RESIDENT_NOT_CONFIRMED)."""
+    now = _aware(now, "now")
+    site = await _site(session, site_id)
+    unit = await _unit(session, site, unit_id)
+    resident = await session.get(Resident, resident_id)
+    if resident is None or resident.unit_id != unit.id:
+        raise NotFound(
+            f"resident {resident_id} does not live in unit {unit.id}",
+            code="RESIDENT_NOT_FOUND",
+            field="residentId",
+        )
+    registrar = await get_staff(session, registrar_id, site.id, "registrarId")
+    name = _text(visitor_name, "visitorName", 80)
+    method = contact_method.strip() if isinstance(contact_method, str) else None
+    policy = await load_line_policy(session, PropertyPolicy, CODE)
+    zone = site_zone(site)
+    night = rules.is_night_duty(now, zone, policy)
+    on_duty = night and await _on_night_duty(session, site, registrar.id, now)
+    verdict = rules.visitor_registration(
+        rules.VisitorFacts(method or None, bool(resident_confirmed), on_duty), now, zone, policy
+    )
+    if not verdict.allowed:
+        if not method:
+            code, field = "RESIDENT_NOT_CONTACTED", "contactMethod"
+        elif not resident_confirmed:
+            code, field = "RESIDENT_NOT_CONFIRMED", "residentConfirmed"
+        else:
+            raise PermissionDenied(str(verdict.reason), code="NIGHT_DUTY_ONLY", field="registrarId")
+        raise InvalidInput(str(verdict.reason), code=code, field=field)
+    registration = VisitorRegistration(
+        site_id=site.id,
+        unit_id=unit.id,
+        resident_id=resident.id,
+        visitor_name=name,
+        contact_method=_text(method, "contactMethod", 32),
+        resident_confirmed_at=now,
+        registered_by_id=registrar.id,
+        registered_at=now,
+        night_duty=night,
+        reason=str(verdict.reason),
+    )
+    session.add(registration)
+    await session.flush()
+    await record_event(
+        session,
+        stream="property",
+        type="property.visitor_registered",
+        now=now,
+        site_id=site.id,
+        subject_id=registration.id,
+        payload={"unitId": unit.id, "nightDuty": night, "rule": "PM-1"},
+    )
+    return registration, verdict.reason
+
+
+# --- PM-8 repairs -------------------------------------------------------------------------------
+
+
+async def _order(session: AsyncSession, order_id: int) -> RepairOrder:
+    order = await session.get(RepairOrder, order_id)
+    if order is None:
+        raise NotFound(
+            f"repair order {order_id} does not exist", code="REPAIR_NOT_FOUND", field="repairId"
+        )
+    return order
+
+
+async def schedule_repair(
+    session: AsyncSession,
+    *,
+    site_id: int,
+    unit_id: int,
+    technician_id: int,
+    speciality: str,
+    agreed_at: datetime,
+    now: datetime,
+    resident_id: int | None = None,
+    description: str = "",
+) -> RepairOrder:
+    """PM-8: a repair order with its appointment time, dispatched to a technician."""
+    site = await _site(session, site_id)
+    unit = await _unit(session, site, unit_id)
+    technician = await get_staff(session, technician_id, site.id, "technicianId")
+    order = RepairOrder(
+        site_id=site.id,
+        unit_id=unit.id,
+        resident_id=resident_id,
+        technician_id=technician.id,
+        speciality=_text(speciality, "speciality", 40),
+        description=description or "",
+        agreed_at=_aware(agreed_at, "agreedAt"),
+        fee_accepted=False,
+        furniture_consent=False,
+        fee_lines=[],
+        status="scheduled",
+        created_at=now,
+    )
+    session.add(order)
+    await session.flush()
+    return order
+
+
+async def record_arrival(
+    session: AsyncSession,
+    *,
+    order_id: int,
+    arrived_at: datetime,
+    rescheduled_to: datetime | None = None,
+) -> tuple[RepairOrder, Reason]:
+    """PM-8: the technician's arrival, on time up to and including 10 minutes after the agreed
+    time (or the new time the customer agreed to)."""
+    order = await _order(session, order_id)
+    if order.arrived_at is not None:
+        raise Conflict("the arrival is already recorded", code="ALREADY_ARRIVED", field="repairId")
+    policy = await load_line_policy(session, PropertyPolicy, CODE)
+    if rescheduled_to is not None:
+        order.rescheduled_to = _aware(rescheduled_to, "rescheduledTo")
+    verdict = rules.arrival_decision(
+        order.agreed_at, _aware(arrived_at, "arrivedAt"), policy, order.rescheduled_to
+    )
+    order.arrived_at, order.on_time, order.status = arrived_at, verdict.allowed, "arrived"
+    await session.flush()
+    return order, verdict.reason
+
+
+async def start_repair(
+    session: AsyncSession,
+    *,
+    order_id: int,
+    fee_quoted: Decimal | str,
+    fee_accepted: bool,
+    moves_furniture: bool = False,
+    furniture_consent: bool = False,
+    now: datetime,
+) -> RepairOrder:
+    """PM-8: work starts once the fee was told and accepted (and furniture consent given)."""
+    order = await _order(session, order_id)
+    if order.arrived_at is None:
+        raise Conflict("record the arrival first", code="NOT_ARRIVED", field="repairId")
+    try:
+        fee = Decimal(fee_quoted)
+    except (InvalidOperation, TypeError, ValueError):
+        raise InvalidInput(
+            "the fee is an amount of money", code="INVALID_FEE", field="feeQuoted"
+        ) from None
+    refusal = rules.work_start_refusal(fee, fee_accepted, moves_furniture, furniture_consent)
+    if refusal is not None:
+        raise InvalidInput(str(refusal), code="WORK_NOT_AGREED", field="feeQuoted")
+    order.fee_quoted, order.fee_accepted = fee.quantize(Decimal("0.01")), True
+    order.furniture_consent = bool(furniture_consent)
+    order.started_at, order.status = now, "in_progress"
+    await session.flush()
+    return order
+
+
+async def complete_repair(
+    session: AsyncSession,
+    *,
+    order_id: int,
+    signed_by: str | None,
+    fee_lines: list[dict[str, Any]] | None = None,
+    now: datetime,
+) -> RepairOrder:
+    """PM-8: the customer signs the completed order (fee lines as charged)."""
+    order = await _order(session, order_id)
+    if order.started_at is None:
+        raise Conflict("the work has not started", code="NOT_STARTED", field="repairId")
+    refusal = rules.repair_close_refusal(bool(signed_by and signed_by.strip()))
+    if refusal is not None:
+        raise InvalidInput(str(refusal), code="SIGNATURE_REQUIRED", field="signedBy")
+    lines = []
+    for line in fee_lines or []:
+        try:
+            lines.append({"item": str(line["item"]), "amount": str(Decimal(str(line["amount"])))})
+        except (KeyError, InvalidOperation, TypeError):
+            raise InvalidInput(
+                "a fee line has an item and an amount", code="INVALID_FEE", field="feeLines"
+            ) from None
+    order.fee_lines, order.signed_by = lines, _text(signed_by, "signedBy", 80)
+    order.completed_at, order.status = now, "completed"
+    await session.flush()
+    return order
+
+
+async def spot_check_repair(
+    session: AsyncSession, *, order_id: int, passed: bool, now: datetime
+) -> RepairOrder:
+    """PM-8: a spot-check revisit, pass or fail (the pass rate counts these only)."""
+    order = await _order(session, order_id)
+    if order.completed_at is None:
+        raise Conflict("the repair is not completed", code="NOT_COMPLETED", field="repairId")
+    order.spot_check_passed, order.spot_checked_at = bool(passed), now
+    await session.flush()
+    return order
+
+
+async def repair_rates_for(
+    session: AsyncSession, *, site_id: int, month: date, by: str = "technician"
+) -> list[rules.RepairRates]:
+    """PM-8: the month's (site-local, by agreed time) on-time and pass rates."""
+    site = await _site(session, site_id)
+    zone = site_zone(site)
+    orders = (
+        await session.scalars(select(RepairOrder).where(RepairOrder.site_id == site.id))
+    ).all()
+    facts = []
+    for o in orders:
+        local = o.agreed_at.astimezone(zone)
+        if (local.year, local.month) == (month.year, month.month):
+            facts.append(
+                rules.RepairFacts(o.technician_id, str(o.site_id), o.on_time, o.spot_check_passed)
+            )
+    return rules.repair_rates(facts, by=by)
+
+
+# --- PM-6 handling steps, PM-5 revisits ---------------------------------------------------------
+
+
+async def _complaint(session: AsyncSession, complaint_id: int) -> Complaint:
+    complaint = await session.get(Complaint, complaint_id)
+    site = await session.get(Site, complaint.site_id) if complaint is not None else None
+    if complaint is None or site is None or site.business_line != CODE:
+        raise NotFound(
+            f"complaint {complaint_id} is not a property complaint",
+            code="COMPLAINT_NOT_FOUND",
+            field="complaintId",
+        )
+    return complaint
+
+
+async def record_handling_step(
+    session: AsyncSession,
+    *,
+    complaint_id: int,
+    step: str,
+    staff_id: int,
+    now: datetime,
+    next_reply_at: datetime | None = None,
+    customer_confirmed: bool = False,
+    note: str | None = None,
+) -> HandlingStep:
+    """PM-6: one of the five clears and one report, once per complaint."""
+    complaint = await _complaint(session, complaint_id)
+    staff = await get_staff(session, staff_id, complaint.site_id, "staffId")
+    refusal = rules.handling_step_refusal(step, next_reply_at, customer_confirmed)
+    if refusal is not None:
+        raise InvalidInput(str(refusal), code="INVALID_HANDLING_STEP", field="step")
+    done = await session.scalar(
+        select(HandlingStep.id).where(
+            HandlingStep.complaint_id == complaint.id, HandlingStep.step == step
+        )
+    )
+    if done is not None:
+        raise Conflict(
+            f"[PM-6] step {step} is already recorded", code="STEP_RECORDED", field="step"
+        )
+    row = HandlingStep(
+        complaint_id=complaint.id,
+        step=step,
+        staff_id=staff.id,
+        at=now,
+        next_reply_at=next_reply_at,
+        customer_confirmed=bool(customer_confirmed),
+        note=note,
+    )
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def close_decision(session: AsyncSession, *, complaint_id: int) -> rules.Verdict:
+    """PM-6: whether the complaint may be closed (every required step recorded)."""
+    complaint = await _complaint(session, complaint_id)
+    steps = (
+        await session.scalars(
+            select(HandlingStep.step).where(HandlingStep.complaint_id == complaint.id)
+        )
+    ).all()
+    return rules.close_decision(complaint.severity, [s for s in steps if s in HANDLING_STEPS])
+
+
+async def record_revisit(
+    session: AsyncSession,
+    *,
+    complaint_id: int,
+    staff_id: int,
+    revisited_at: datetime,
+    signed_by: str | None,
+    satisfaction: str,
+    now: datetime,
+) -> tuple[Revisit, Reason]:
+    """PM-5: the revisit after the fix, signed by the customer, with satisfaction; whether it
+    was in time (1 week major / 2 weeks general) is recorded with its reason."""
+    complaint = await _complaint(session, complaint_id)
+    staff = await get_staff(session, staff_id, complaint.site_id, "staffId")
+    if complaint.resolved_at is None:
+        raise Conflict("[PM-5] a revisit follows the fix", code="NOT_FIXED", field="complaintId")
+    if satisfaction not in SATISFACTION:
+        raise InvalidInput(
+            f"satisfaction is one of {', '.join(SATISFACTION)}",
+            code="INVALID_SATISFACTION",
+            field="satisfaction",
+        )
+    site = await session.get(Site, complaint.site_id)
+    assert site is not None
+    policy = await load_line_policy(session, PropertyPolicy, CODE)
+    signed = bool(signed_by and signed_by.strip())
+    verdict = rules.revisit_decision(
+        complaint.resolved_at,
+        _aware(revisited_at, "revisitedAt"),
+        complaint.severity,
+        signed,
+        site_zone(site),
+        policy,
+    )
+    if not signed:
+        raise InvalidInput(str(verdict.reason), code="SIGNATURE_REQUIRED", field="signedBy")
+    if revisited_at < complaint.resolved_at:
+        raise InvalidInput(str(verdict.reason), code="REVISIT_BEFORE_FIX", field="revisitedAt")
+    row = Revisit(
+        complaint_id=complaint.id,
+        staff_id=staff.id,
+        revisited_at=revisited_at,
+        signed_by=_text(signed_by, "signedBy", 80),
+        satisfaction=satisfaction,
+        in_time=verdict.allowed,
+        reason=str(verdict.reason),
+    )
+    session.add(row)
+    await session.flush()
+    return row, verdict.reason
+
+
+def site_calendar(site: Site) -> Any:
+    """The site's working calendar (C-11), for PM-5's working-day deadlines."""
+    return calendar_for(site.calendar_region, site.timezone)
