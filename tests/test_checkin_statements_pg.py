@@ -24,8 +24,7 @@ CHECK_IN = """
 mutation($site: ID!) {
   checkInVisit(input: {siteId: $site}) {
     visit { id receiver { id name } counted }
-    decision { rule message }
-  }
+    decision { rule message } userErrors { field message code } }
 }"""
 
 # Statements of one check-in, in the order they run (see bench/README.md, "check-ins"):
@@ -71,10 +70,12 @@ async def test_a_check_in_costs_at_most_the_counted_statements(pg_url: str) -> N
 
 REGISTER = """
 mutation($url: String!, $types: [String!]!) {
-  registerWebhookEndpoint(input: {url: $url, eventTypes: $types}) { endpoint { id } }
+  registerWebhookEndpoint(input: {url: $url, eventTypes: $types}) { endpoint { id } userErrors {
+    field message code } }
 }"""
 PAUSE = """mutation($id: ID!, $on: Boolean) {
-  updateWebhookEndpoint(input: {id: $id, active: $on}) { active } }"""
+  updateWebhookEndpoint(input: {id: $id, active: $on}) { endpoint { active } userErrors { field
+    message code } } }"""
 
 
 async def queued_for(fd: Any, visit_id: str) -> list[tuple[int, str]]:

@@ -14,6 +14,7 @@ from typing import Any
 
 from core.plugin_api import (
     ComplaintPolicy,
+    LineErrorCode,
     MigrationBranch,
     PluginInfo,
     Site,
@@ -136,3 +137,33 @@ def frontdesk_workforce_policy(
         days_off_per_month=mine.days_off_per_month,
         points=mine.points,
     )
+
+
+@hookimpl
+def frontdesk_error_codes() -> list[LineErrorCode]:
+    # Issue 17: the property line's codes (PropertyErrorCode once it has mutations; in the core
+    # domains its hooks may refuse in).
+    both = ("Complaint", "Visit")
+    return [
+        LineErrorCode("ALREADY_ARRIVED", "The repair worker's arrival is recorded already.", both),
+        LineErrorCode("INVALID_FEE", "A fee that is not a non-negative CNY amount.", both),
+        LineErrorCode(
+            "INVALID_HANDLING_STEP", "Not a step of the complaint handling (PM-5).", both
+        ),
+        LineErrorCode("INVALID_SATISFACTION", "Not a satisfaction rating.", both),
+        LineErrorCode("MISSING_FIELD", "A required field of the form is missing.", both),
+        LineErrorCode("NIGHT_DUTY_ONLY", "PM-1: only the night duty may do this.", both),
+        LineErrorCode("NOT_ARRIVED", "The repair worker has not arrived.", both),
+        LineErrorCode("NOT_COMPLETED", "The repair is not completed.", both),
+        LineErrorCode("NOT_FIXED", "The repair is not fixed.", both),
+        LineErrorCode("NOT_STARTED", "The repair has not started.", both),
+        LineErrorCode("REPAIR_NOT_FOUND", "No repair with this id.", both),
+        LineErrorCode("RESIDENT_NOT_FOUND", "No resident with this id.", both),
+        LineErrorCode("REVISIT_BEFORE_FIX", "A revisit before the repair was fixed.", both),
+        LineErrorCode("SIGNATURE_REQUIRED", "The resident's signature is required.", both),
+        LineErrorCode("STEP_RECORDED", "This handling step is recorded already.", both),
+        LineErrorCode("TEXT_TOO_LONG", "A text longer than its field allows.", both),
+        LineErrorCode("UNIT_EXISTS", "A unit with this number exists already.", both),
+        LineErrorCode("UNIT_NOT_FOUND", "No unit with this id.", both),
+        LineErrorCode("WORK_NOT_AGREED", "The resident has not agreed to the work.", both),
+    ]
