@@ -294,7 +294,10 @@ async def test_subscription_starts_are_limited_per_address_across_tokens(sqlite_
 
 # --- behind trusted proxies (Settings.trusted_proxies) ----------------------------------------
 
-AUDITED = 'mutation { createSite(input: {name: "Proxy Tower", businessLine: "realestate"}) { id } }'
+AUDITED = (
+    'mutation { createSite(input: {name: "Proxy Tower", businessLine: "realestate"}) {'
+    " site { id } userErrors { code } } }"
+)
 AUDIT_LOG = "{ auditLog(first: 50) { nodes { action details } } }"
 
 

@@ -99,7 +99,7 @@ async def test_CW_4_is_in_the_penalty_table_with_its_bounds_beside_core_C_14(
     assert (Decimal(cw4["minAmount"]), Decimal(cw4["maxAmount"])) == (50, 200)
     site = await make_site()
     fai = await make_staff(site, "Ah Fai", role="attendant")
-    issue = """mutation($s: ID!, $amount: Money!) { issuePenalty(input: {staffId: $s,
+    issue = """mutation($s: ID!, $amount: Decimal!) { issuePenalty(input: {staffId: $s,
       ruleCode: "CW-4", amount: $amount, reason: "mirror still dirty"}) { penalty { id }
         userErrors { field message code } } }"""
     assert (await frontdesk_client.data(issue, {"s": fai.id, "amount": "80"}))["issuePenalty"][
