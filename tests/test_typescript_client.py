@@ -4,7 +4,8 @@ operation documents and typed with GraphQL Code Generator from the committed SDL
 Without npm (the unit suite): every operation document validates against the committed SDL
 (graphql-core's ``validate``, the rules codegen applies), the six flows are all there, and each
 mutation asks for its typed ``userErrors`` — so a schema change that breaks the client fails
-here in a second.  With npm (marked ``tsclient``, excluded from the unit run like ``browser``;
+here in a second; and the six flows run in order against the app with their own documents (the
+live feed over a real WebSocket, resumed from a cursor).  With npm (marked ``tsclient``, excluded from the unit run like ``browser``;
 ``.ci/run`` runs ``pytest -m tsclient`` as its own step): ``clients/typescript/check.sh`` installs
 the pinned toolchain, generates the types and compiles the flows with ``tsc --strict``, and a
 flow that misuses a generated type (a refusal code the schema does not publish, a missing status
@@ -31,7 +32,8 @@ from graphql import (
     parse,
     validate,
 )
-from helpers import TS_CLIENT_OPERATIONS, client_operation
+from helpers import TS_CLIENT_OPERATIONS, add_staff, client_operation, make_site
+from test_subscriptions import GqlWs, listening, make_token, serve
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENT = ROOT / "clients" / "typescript"
@@ -140,6 +142,158 @@ def test_client_operation_gives_one_executable_document_with_its_fragments() -> 
         "FragmentDefinitionNode",
     ]
     assert not validate(build_schema(SDL.read_text()), ast)
+
+
+# --- the flows, in order, against the app (no npm) ----------------------------------------
+
+
+async def test_the_six_flows_run_against_the_app(client, fd) -> None:
+    """Each flow's documents, with the variables its TypeScript function sends, answer without
+    errors on a real-estate site: the board, a walk-in found or registered by phone and checked
+    in, the register, a complaint filed and followed up, a staff member's penalties this month
+    (Asia/Shanghai month of the fixed clock) and the live feed over a real WebSocket, resumed
+    from a cursor."""
+    site = await make_site(client)
+    li = await add_staff(client, site, "Li Na")
+    await add_staff(client, site, "Wang Wei")
+    boss = await add_staff(client, site, "Boss", role="sales_manager")
+
+    # 1. The rotation board (RE-1).
+    board = (await client.data(client_operation("RotationBoard"), {"siteId": site}))["rotation"]
+    assert [m["name"] for m in board["members"]] == ["Li Na", "Wang Wei"]
+    assert board["nextMember"]["name"] == "Li Na" and board["businessDate"] == "2026-11-24"
+    assert {m["status"] for m in board["members"]} == {"AVAILABLE"}
+
+    # 2. Walk-in check-in: not found by phone, registered, checked in.
+    by_phone = {"siteId": site, "phone": "13800138001"}
+    assert (await client.data(client_operation("CustomerByPhone"), by_phone))["customers"][
+        "nodes"
+    ] == []
+    registered = await client.data(
+        client_operation("RegisterWalkIn"),
+        {"input": {"siteId": site, "name": "Sun Hao", "phone": "13800138001"}},
+    )
+    customer = registered["registerCustomer"]["customer"]["id"]
+    found = (await client.data(client_operation("CustomerByPhone"), by_phone))["customers"]
+    assert [c["id"] for c in found["nodes"]] == [customer]
+    checked = await client.data(
+        client_operation("WalkInCheckIn"),
+        {
+            "input": {
+                "siteId": site,
+                "customerId": customer,
+                "channel": "WALK_IN",
+                "namedStaffId": None,
+                "realestate": {"unitsRequested": 1},
+            }
+        },
+    )
+    payload = checked["checkInVisit"]
+    assert payload["userErrors"] == [] and payload["visit"]["receiver"]["name"] == "Li Na"
+    assert payload["decision"]["rule"] == "RE-1"
+    marked = await client.data(
+        client_operation("MarkSalesperson"),
+        {"input": {"siteId": site, "staffId": li, "status": "BUSINESS_CALL", "reason": "bank"}},
+    )
+    statuses = {m["name"]: m["status"] for m in marked["markSalesperson"]["rotation"]["members"]}
+    assert statuses == {"Li Na": "BUSINESS_CALL", "Wang Wei": "AVAILABLE"}
+
+    # 3. The visit register.
+    register = await client.data(
+        client_operation("VisitRegister"),
+        {
+            "siteId": site,
+            "first": 20,
+            "after": None,
+            "arrivedFrom": "2026-11-24T00:00:00+08:00",
+            "arrivedBefore": "2026-11-25T00:00:00+08:00",
+            "orderBy": {"field": "ARRIVED_AT", "direction": "DESC"},
+        },
+    )
+    rows = register["visits"]["edges"]
+    assert [r["node"]["id"] for r in rows] == [payload["visit"]["id"]]
+    assert rows[0]["node"]["receiver"]["name"] == "Li Na" and register["visits"]["totalCount"] == 1
+
+    # 5. The live feed, listening before anything is filed (flow 4 makes the events).
+    token = await make_token(fd, "admin")
+    async with serve(fd) as url, GqlWs.connect(url, token) as ws:
+        await ws.subscribe(client_operation("ComplaintFeed"), {"siteId": site, "after": None})
+        await listening(fd)
+
+        # 4. Complaint filing and follow-up.
+        filed = await client.data(
+            client_operation("FileComplaint"),
+            {
+                "input": {
+                    "siteId": site,
+                    "channel": "IN_PERSON",
+                    "category": "service",
+                    "description": "Kept waiting at the desk",
+                    "customerId": customer,
+                    "actingStaffId": li,
+                }
+            },
+        )
+        complaint = filed["fileComplaint"]["complaint"]
+        assert (
+            complaint["status"] == "RECEIVED" and "ACKNOWLEDGED" in complaint["allowedTransitions"]
+        )
+        moved = await client.data(
+            client_operation("TransitionComplaint"),
+            {"input": {"complaintId": complaint["id"], "to": "ACKNOWLEDGED", "actingStaffId": li}},
+        )
+        assert moved["transitionComplaint"]["complaint"]["status"] == "ACKNOWLEDGED"
+        progress = await client.data(
+            client_operation("RecordComplaintProgress"),
+            {"input": {"complaintId": complaint["id"], "note": "called back", "actingStaffId": li}},
+        )
+        assert progress["recordComplaintProgress"]["userErrors"] == []
+        mine = await client.data(
+            client_operation("CustomerComplaints"),
+            {"siteId": site, "customerId": customer, "last": 10, "before": None},
+        )
+        assert [c["id"] for c in mine["complaints"]["nodes"]] == [complaint["id"]]
+
+        live = await ws.events(2)
+        assert {e["complaintId"] for e in live} == {complaint["id"]}
+    # Resumed from the first event's cursor: what followed it is replayed, in order.
+    async with serve(fd) as url, GqlWs.connect(url, token) as ws:
+        await ws.subscribe(
+            client_operation("ComplaintFeed"), {"siteId": site, "after": live[0]["cursor"]}
+        )
+        assert (await ws.events(1))[0] == live[1]
+
+    # 6. A staff member's penalties this month.
+    await client.data(
+        """mutation($staff: ID!, $by: ID) { issuePenalty(input: {staffId: $staff,
+        ruleCode: "C-14-staff", amount: "300", reason: "rude", actingStaffId: $by}) {
+        penalty { id } userErrors { code } } }""",
+        {"staff": li, "by": boss},
+    )
+    month = await client.data(
+        client_operation("StaffPenaltiesThisMonth"),
+        {
+            "siteId": site,
+            "staffId": li,
+            "issuedFrom": "2026-11-01T00:00:00+08:00",
+            "issuedBefore": "2026-12-01T00:00:00+08:00",
+            "after": None,
+        },
+    )
+    assert month["staffMember"]["name"] == "Li Na"
+    [entry] = [e["node"] for e in month["penalties"]["edges"]]
+    assert entry["amountMoney"] == {"amount": "300.00", "currency": "CNY"}
+    assert entry["issuedBy"]["id"] == boss and entry["revokes"] is None
+    december = await client.data(
+        client_operation("StaffPenaltiesThisMonth"),
+        {
+            "siteId": site,
+            "staffId": li,
+            "issuedFrom": "2026-12-01T00:00:00+08:00",
+            "issuedBefore": "2027-01-01T00:00:00+08:00",
+        },
+    )
+    assert december["penalties"]["totalCount"] == 0
 
 
 # --- with npm (pytest -m tsclient) -------------------------------------------------------

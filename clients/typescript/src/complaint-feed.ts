@@ -16,6 +16,10 @@ export class ComplaintFeed {
   private lastCursor: string | null;
   private readonly seen = new Set<string>();
   private subscription: Subscription | null = null;
+  // Events are handled one after the other, in commit order, even though each awaits a refetch.
+  private handled: Promise<void> = Promise.resolve();
+  private retryDelayMs = 1_000;
+  private retryTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly options: ClientOptions,
@@ -36,22 +40,35 @@ export class ComplaintFeed {
       this.options,
       ComplaintFeedDocument,
       { siteId: this.siteId, after: this.lastCursor },
-      (data) => void this.receive(data.complaintUpdates),
+      (data) => {
+        this.retryDelayMs = 1_000;
+        const event = data.complaintUpdates;
+        this.handled = this.handled.then(() => this.receive(event)).catch((error: unknown) => {
+          this.handlers.onError(error instanceof Error ? error : new Error(String(error)));
+        });
+      },
       (error) => {
         this.handlers.onError(error);
-        this.restart();
+        this.restartLater();
       },
     );
   }
 
   stop(): void {
+    if (this.retryTimer !== null) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     this.subscription?.close();
     this.subscription = null;
   }
 
-  private restart(): void {
+  /** Reconnect after a pause that doubles up to 30 s; resumes after this.lastCursor. */
+  private restartLater(): void {
     this.stop();
-    this.start(); // resumes after this.lastCursor
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.start();
+    }, this.retryDelayMs);
+    this.retryDelayMs = Math.min(this.retryDelayMs * 2, 30_000);
   }
 
   private async receive(event: FeedEvent): Promise<void> {

@@ -88,7 +88,7 @@ export async function markSalesperson(
   reason?: string,
 ): Promise<MarkResult> {
   const { markSalesperson: payload } = await execute(options, MarkSalespersonDocument, {
-    input: reason === undefined ? { siteId, staffId, status } : { siteId, staffId, status, reason },
+    input: { siteId, staffId, status, reason: reason ?? null },
   });
   const [first] = payload.userErrors;
   if (first !== undefined) {
@@ -113,7 +113,7 @@ function refusal(code: RealestateErrorCode, message: string): string {
   }
 }
 
-/** Direction arrows for the board's status column: every status is handled (assertNever). */
+/** The colour of a board row's status chip: every status is handled (assertNever). */
 export function statusTone(status: SalespersonStatus): "ready" | "busy" | "away" | "out" {
   switch (status) {
     case "AVAILABLE":
