@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    OperationDefinitionNode,
+    Visitor,
+    parse,
+    print_ast,
+    visit,
+)
 
 CREATE_SITE = """
 mutation($name: String!, $line: String!) {
@@ -69,3 +81,40 @@ def legacy(global_id: str) -> int:
     import base64
 
     return int(base64.b64decode(global_id).decode().partition(":")[2])
+
+
+TS_CLIENT_OPERATIONS = Path(__file__).resolve().parent.parent / "clients/typescript/operations"
+
+
+def client_operation(name: str) -> str:
+    """The operation ``name`` of the TypeScript client's documents (clients/typescript/
+    operations/*.graphql) with the fragments it spreads: one executable document, exactly the
+    text the generated client sends (issue 17)."""
+    definitions = [
+        d
+        for path in sorted(TS_CLIENT_OPERATIONS.glob("*.graphql"))
+        for d in parse(path.read_text()).definitions
+    ]
+    fragments = {d.name.value: d for d in definitions if isinstance(d, FragmentDefinitionNode)}
+    [operation] = [
+        d for d in definitions if isinstance(d, OperationDefinitionNode) and d.name.value == name
+    ]
+
+    class Spreads(Visitor):
+        def __init__(self) -> None:
+            super().__init__()
+            self.names: list[str] = []
+
+        def enter_fragment_spread(self, node: FragmentSpreadNode, *_: Any) -> None:
+            self.names.append(node.name.value)
+
+    needed: dict[str, FragmentDefinitionNode] = {}
+    todo: list[Any] = [operation]
+    while todo:
+        spreads = Spreads()
+        visit(todo.pop(), spreads)
+        for spread in spreads.names:
+            if spread not in needed:
+                needed[spread] = fragments[spread]
+                todo.append(fragments[spread])
+    return print_ast(DocumentNode(definitions=(operation, *needed.values())))

@@ -1,10 +1,15 @@
 """Schema 1.0 (issue 17), query half, against the real app: global ids and ``node``, full
-cursor connections (backward pages, totalCount, orderBy), object links without N+1."""
+cursor connections (backward pages, totalCount, orderBy), object links without N+1; and the
+TypeScript client's own operation documents (clients/typescript/operations): node refetch,
+backward pagination and a refused check-in's typed userErrors."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from conftest import Client
-from helpers import add_staff, check_in, gid, legacy, make_site, register
+from graphql import GraphQLEnumType, build_schema
+from helpers import add_staff, check_in, client_operation, gid, legacy, make_site, register
 from test_graphql_api import StatementCounter
 
 from core.auth import Actor, Role
@@ -178,3 +183,100 @@ async def test_order_by_a_time_column_pages_forward_and_back(client):
     assert seen == visits  # oldest first (ties on the same instant broken by id)
     back = (await client.data(query, {"s": site, "last": 2, "before": after}))["visits"]
     assert [e["node"]["id"] for e in back["edges"]] == visits[1:3]  # before the 4th
+
+
+# --- The TypeScript client's own documents (clients/typescript/operations) against the app:
+# the three Relay behaviours issue 17's first "Done when" item names, in the exact text the
+# generated client sends (tests/test_typescript_client.py compiles the flows around them).
+
+SDL = build_schema(
+    (Path(__file__).resolve().parent.parent / "schema/frontdesk.graphql").read_text()
+)
+
+
+def _enum_values(name: str) -> set[str]:
+    enum = SDL.get_type(name)
+    assert isinstance(enum, GraphQLEnumType), name
+    return set(enum.values)
+
+
+async def test_the_clients_node_refetch_narrows_on_the_type(client):
+    site, li, visits = await _site_with_visits(client, 1)
+    filed = await client.data(
+        client_operation("FileComplaint"),
+        {
+            "input": {
+                "siteId": site,
+                "channel": "PHONE",
+                "category": "service",
+                "description": "Nobody called back about the contract",
+                "actingStaffId": li,
+                "callerCompany": "Huaxia Trading",
+                "callerName": "Wu Ting",
+            }
+        },
+    )
+    card = filed["fileComplaint"]["complaint"]
+    node = (await client.data(client_operation("ComplaintNode"), {"id": card["id"]}))["node"]
+    # The flow's switch on __typename: a Complaint carries the card and its history.
+    assert node["__typename"] == "Complaint" and node["id"] == card["id"]
+    assert {k: node[k] for k in card} == card
+    assert [h["action"] for h in node["complaintHistory"]] == ["FILED"]
+    assert "RECEIVED" not in node["allowedTransitions"] and node["status"] == "RECEIVED"
+    # A valid id of another type answers that type, with no Complaint fields: the flow's
+    # `case "Visit": return null` branch.
+    other = (await client.data(client_operation("ComplaintNode"), {"id": visits[0]}))["node"]
+    assert other == {"__typename": "Visit", "id": visits[0]}
+    missing = await client.data(client_operation("ComplaintNode"), {"id": gid("Complaint", 10**9)})
+    assert missing == {"node": None}
+
+
+async def test_the_clients_register_pages_backward(client):
+    site, _li, visits = await _site_with_visits(client, 5)
+    newest_first = list(reversed(visits))
+    register = client_operation("VisitRegister")
+    order = {"field": "ARRIVED_AT", "direction": "DESC"}
+
+    async def page(**window) -> dict:
+        return (await client.data(register, {"siteId": site, "orderBy": order, **window}))["visits"]
+
+    first = await page(first=2)
+    assert [e["node"]["id"] for e in first["edges"]] == newest_first[:2]
+    assert first["totalCount"] == 5 and not first["pageInfo"]["hasPreviousPage"]
+    second = await page(first=2, after=first["pageInfo"]["endCursor"])
+    assert [e["node"]["id"] for e in second["edges"]] == newest_first[2:4]
+    assert second["pageInfo"]["hasPreviousPage"]  # the flow's "newer" button
+    # registerPage({direction: "newer", before: startCursor}): last/before.
+    back = await page(last=2, before=second["pageInfo"]["startCursor"])
+    assert [e["node"]["id"] for e in back["edges"]] == newest_first[:2]
+    assert not back["pageInfo"]["hasPreviousPage"] and back["pageInfo"]["hasNextPage"]
+    assert back["edges"][0]["cursor"] == back["pageInfo"]["startCursor"]
+
+
+async def test_a_refused_check_in_is_typed_user_errors_in_the_clients_document(client):
+    """RE-1 needs someone on the rotation: a site with nobody is refused as data — the payload's
+    typed userErrors with a code of the published VisitErrorCode enum, the visit null, no
+    top-level error — which the flow's `switch (code)` turns into the receptionist's hint."""
+    site = await make_site(client)
+    result = await client.execute(
+        client_operation("WalkInCheckIn"),
+        {"input": {"siteId": site, "channel": "WALK_IN", "realestate": {"unitsRequested": 1}}},
+    )
+    assert result.errors is None
+    payload = result.data["checkInVisit"]
+    assert payload["visit"] is None and payload["decision"] is None
+    assert payload["notifications"] is None
+    [error] = payload["userErrors"]
+    assert error["__typename"] == "VisitUserError"
+    assert error["code"] == "EMPTY_ROTATION" and error["code"] in _enum_values("VisitErrorCode")
+    assert error["rule"] == "RE-1" and error["message"] == (
+        f"site {legacy(site)} has no active salesperson to put in a rotation (RE-1);"
+        " add staff with role 'salesperson'"
+    )
+    # The walk-in's registration, refused on the phone number: the field path points at it.
+    [bad] = await client.user_errors(
+        client_operation("RegisterWalkIn"),
+        {"input": {"siteId": site, "name": "Lu", "phone": "12345"}},
+    )
+    assert bad.code == "INVALID_PHONE" and bad.field == ["input", "phone"]
+    assert bad.code in _enum_values("DirectoryErrorCode")
