@@ -66,7 +66,9 @@ class ApiToken(Node):
 class AuditEntry(Node):
     global_id = node_id("AuditEntry")
     id: int = legacy_id()
-    actor: str = strawberry.field(description="The API token's name (who called).")
+    actor: str = strawberry.field(
+        description="The API token's name (who called); anonymous without a token."
+    )
     role: str | None = strawberry.field(
         description="The token's role in lower case, e.g. clerk; null without a token "
         "(authentication off)."

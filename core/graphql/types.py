@@ -163,7 +163,8 @@ describe_values(
     {
         "FINE": "A fine in CNY (`amountMoney`).",
         "POINTS": "Points deducted (`amount` is the number of points).",
-        "SUSPENSION": "Suspended, e.g. from the rotation for a day (RE-5); `amount` is days.",
+        "SUSPENSION": "Suspended, e.g. from the rotation for a day (RE-5); `amount`, when set, "
+        "counts days.",
         "DISMISSAL": "Dismissal; no amount.",
         "WAGE_DEDUCTION": "Deducted from the wage, in CNY (`amountMoney`).",
         "COMPENSATION": "C-14: a financial loss charged to the person at fault, in CNY.",
