@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -16,7 +16,7 @@ from core import auth, migrate, models
 from core.errors import FrontdeskError, InvalidInput, NotFound
 from core.graphql.ids import register_node
 from core.graphql.loading import order_of, paginate
-from core.graphql.queries import After, Before, First, Last, parse_id
+from core.graphql.queries import After, Before, First, Last, SiteId, parse_id
 from core.graphql.types import (
     Connection,
     CustomerClass,
@@ -25,6 +25,7 @@ from core.graphql.types import (
     Plugin,
     Role,
     Staff,
+    describe_values,
     global_id_of,
     legacy_id,
     link_id,
@@ -47,35 +48,59 @@ IMPORT = {"permission": "import"}
 class ApiToken(Node):
     global_id = node_id("ApiToken")
     id: int = legacy_id()
-    name: str
-    role: Role
+    name: str = strawberry.field(
+        description="The name it was created with; the audit log names the token by it."
+    )
+    role: Role = strawberry.field(description="C-13: what the token may do.")
     staff_id = link_id("Staff", "staff_id", use="staff")
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When it was created (UTC).")
     staff: Staff | None = view_link(
         models.Staff, "staff_id", Staff | None, description="The staff member it acts as."
     )
-    revoked_at: datetime | None
+    revoked_at: datetime | None = strawberry.field(
+        description="When it was revoked (UTC); null while it is valid."
+    )
 
 
 @strawberry.type(description="Who did what (C-13).")
 class AuditEntry(Node):
     global_id = node_id("AuditEntry")
     id: int = legacy_id()
-    actor: str
-    role: str | None
-    action: str
-    succeeded: bool
-    details: strawberry.scalars.JSON
-    at: datetime
+    actor: str = strawberry.field(
+        description="The API token's name (who called); anonymous without a token."
+    )
+    role: str | None = strawberry.field(
+        description="The token's role in lower case, e.g. clerk; null without a token "
+        "(authentication off)."
+    )
+    action: str = strawberry.field(
+        description="The mutation or operation, e.g. checkInVisit, exportCustomers."
+    )
+    succeeded: bool = strawberry.field(
+        description="false: refused or failed (`details.code` says why)."
+    )
+    details: strawberry.scalars.JSON = strawberry.field(
+        description="What else was recorded: the error `code`, `onBehalfOfStaffId` (C-13 "
+        "act_for), `clientAddress`, an export's rule and approval …"
+    )
+    at: datetime = strawberry.field(description="When it happened (UTC).")
 
 
 @strawberry.type(description="C-13 bulk export row (admin only).")
 class CustomerExportRow:
-    id: strawberry.ID
-    name: str
-    phone: str | None
-    customer_class: str
-    owner_staff_id: strawberry.ID | None
+    id: strawberry.ID = strawberry.field(
+        description="The customer's legacy integer id, for spreadsheets (not a global id)."
+    )
+    name: str = strawberry.field(description="The customer's name.")
+    phone: str | None = strawberry.field(
+        description="The full phone number in E.164, unmasked (the export is admin-only); null "
+        "when none is registered."
+    )
+    customer_class: str = strawberry.field(description="C-1 class: A, B, C or D.")
+    owner_staff_id: strawberry.ID | None = strawberry.field(
+        description="The legacy integer id of the staff member who received them first; null "
+        "when none."
+    )
 
 
 async def _token_node(info: Info, key: int) -> Any:
@@ -93,6 +118,13 @@ register_node("AuditEntry", _audit_node, permission="admin", model=auth.AuditEnt
 
 
 ExportUse = strawberry.enum(auth.ExportUse, description="C-13: what an export is for.")
+describe_values(
+    ExportUse,
+    {
+        "INTERNAL": "Used inside the company: no approval needed.",
+        "EXTERNAL": "Leaves the company: needs the general manager's recorded approval (C-13).",
+    },
+)
 
 
 @strawberry.input(description="C-13: the general manager's approval of an export.")
@@ -104,12 +136,21 @@ class ExportApprovalInput:
 
 @strawberry.type(description="C-13: a bulk export of customers, with its recorded approval.")
 class CustomerExport:
-    use: ExportUse
-    approved_by_id: strawberry.ID | None
-    approved_at: datetime | None
-    purpose: str | None
-    decision: Decision
-    rows: list[CustomerExportRow]
+    use: ExportUse = strawberry.field(description="What the export is for.")
+    approved_by_id: strawberry.ID | None = strawberry.field(
+        description="The global id of the general manager who approved it; null without an "
+        "approval."
+    )
+    approved_at: datetime | None = strawberry.field(
+        description="When they approved it (UTC); null without an approval."
+    )
+    purpose: str | None = strawberry.field(
+        description="What the data will be used for, as approved; null without an approval."
+    )
+    decision: Decision = strawberry.field(description="C-13: why the export is allowed.")
+    rows: list[CustomerExportRow] = strawberry.field(
+        description="Every customer of the site, by id."
+    )
 
 
 @strawberry.input(description="C-13: one customer of a bulk import.")
@@ -196,9 +237,17 @@ class AdminQuery:
     async def export_customers(
         self,
         info: Info,
-        site_id: strawberry.ID,
-        use: ExportUse,
-        approval: ExportApprovalInput | None = None,
+        site_id: SiteId,
+        use: Annotated[
+            ExportUse,
+            strawberry.argument(description="INTERNAL, or EXTERNAL (needs `approval`)."),
+        ],
+        approval: Annotated[
+            ExportApprovalInput | None,
+            strawberry.argument(
+                description="The general manager's approval: required for EXTERNAL use."
+            ),
+        ] = None,
     ) -> CustomerExport:
         ctx = info.context
         now = ctx.now()

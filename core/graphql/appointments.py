@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
@@ -10,8 +11,8 @@ from strawberry.types import Info
 
 from core import models
 from core.graphql.complaints import _actor_id as acting
-from core.graphql.queries import parse_id
-from core.graphql.types import global_id_of
+from core.graphql.queries import SiteId, parse_id
+from core.graphql.types import describe_values, global_id_of
 from core.graphql.user_errors import payload
 from core.services import appointments as service
 
@@ -23,6 +24,25 @@ AppointmentStatus = strawberry.enum(
 BookingStatus = strawberry.enum(
     models.BookingStatus, description="A booking: held, then honoured, cancelled or a no-show."
 )
+describe_values(
+    AppointmentStatus,
+    {
+        "REQUESTED": "Recorded; waiting for the kind's approver (C-3).",
+        "APPROVED": "Approved: the visitors may be received at `visitAt`.",
+        "REFUSED": "Refused by the approver (reserved: no mutation sets it yet).",
+        "ARRIVED": "The visitors arrived and were checked in (`checkInAppointment`).",
+        "CANCELLED": "Called off (reserved: no mutation sets it yet).",
+    },
+)
+describe_values(
+    BookingStatus,
+    {
+        "HELD": "Booked; the resource is held for the business day.",
+        "HONOURED": "The guest came (KTV-11: the booker is credited).",
+        "CANCELLED": "Called off (KTV-10: may turn a roll-call exemption into an absence).",
+        "NO_SHOW": "The guest did not come.",
+    },
+)
 
 
 def _id(value: int | None) -> strawberry.ID | None:
@@ -31,24 +51,40 @@ def _id(value: int | None) -> strawberry.ID | None:
 
 @strawberry.type(description="A visit appointment (C-3, 参观预约).")
 class Appointment:
-    id: strawberry.ID
-    site_id: strawberry.ID
-    kind: str
-    organisation: str
-    head_count: int
-    contact: str
-    areas: str
-    visit_at: datetime
-    made_at: datetime
-    made_by_id: strawberry.ID | None
+    id: strawberry.ID = strawberry.field(
+        description="The appointment's number (an integer id; `approveAppointment` takes it)."
+    )
+    site_id: strawberry.ID = strawberry.field(description="The global id of the site visited.")
+    kind: str = strawberry.field(
+        description="A kind of the line's policy, e.g. key, important, ordinary, ad_hoc (C-3: "
+        "it sets the lead time and the approver)."
+    )
+    organisation: str = strawberry.field(description="Who visits.")
+    head_count: int = strawberry.field(description="How many visitors.")
+    contact: str = strawberry.field(description="A contact person and number, as given.")
+    areas: str = strawberry.field(description="The areas they visit; may be empty.")
+    visit_at: datetime = strawberry.field(description="When they come (UTC).")
+    made_at: datetime = strawberry.field(
+        description="When the appointment was made (UTC); C-3 lead times count back from "
+        "`visitAt` to here."
+    )
+    made_by_id: strawberry.ID | None = strawberry.field(
+        description="The global id of the staff member who recorded it; null when not given."
+    )
     photography_allowed: bool = strawberry.field(description="C-3: default no.")
-    status: AppointmentStatus
-    approved_by_id: strawberry.ID | None
-    approved_at: datetime | None
+    status: AppointmentStatus = strawberry.field(description="C-3: where it stands.")
+    approved_by_id: strawberry.ID | None = strawberry.field(
+        description="The global id of the approver; null while not approved."
+    )
+    approved_at: datetime | None = strawberry.field(
+        description="When it was approved (UTC); null while not approved."
+    )
     route_approved_by_id: strawberry.ID | None = strawberry.field(
         description="C-3: the general manager who approved content and route."
     )
-    arrived_at: datetime | None
+    arrived_at: datetime | None = strawberry.field(
+        description="When the visitors arrived (UTC); null until checked in."
+    )
 
     @classmethod
     def of(cls, row: models.Appointment) -> Appointment:
@@ -77,17 +113,28 @@ class Appointment:
     "booker receives the guest and is credited)."
 )
 class Booking:
-    id: strawberry.ID
-    site_id: strawberry.ID
-    booked_by_id: strawberry.ID
-    customer_id: strawberry.ID | None
-    guest_name: str
-    resource_kind: str
-    resource: str
-    business_date: date
-    status: BookingStatus
-    created_at: datetime
-    updated_at: datetime
+    id: strawberry.ID = strawberry.field(
+        description="The booking's number (an integer id; `setBookingStatus` takes it)."
+    )
+    site_id: strawberry.ID = strawberry.field(description="The site's global id.")
+    booked_by_id: strawberry.ID = strawberry.field(
+        description="The global id of the staff member who booked (KTV-11: receives the guest "
+        "and is credited)."
+    )
+    customer_id: strawberry.ID | None = strawberry.field(
+        description="The customer's global id; null for a guest who is not registered."
+    )
+    guest_name: str = strawberry.field(
+        description="The guest's name when no customer is given; may be empty."
+    )
+    resource_kind: str = strawberry.field(description="What is booked: room, table, slot …")
+    resource: str = strawberry.field(description="Which one, e.g. a room or table number.")
+    business_date: date = strawberry.field(
+        description="The business day it is for (a booking counts on that day only)."
+    )
+    status: BookingStatus = strawberry.field(description="Held, honoured, cancelled or no-show.")
+    created_at: datetime = strawberry.field(description="When it was booked (UTC).")
+    updated_at: datetime = strawberry.field(description="The last status change (UTC).")
 
     @classmethod
     def of(cls, row: models.Booking) -> Booking:
@@ -159,7 +206,17 @@ class BookInput:
 class AppointmentQuery:
     @strawberry.field(description="C-3: the appointments of a site visiting in a period.")
     async def appointments(
-        self, info: Info, site_id: strawberry.ID, from_at: datetime, to_at: datetime
+        self,
+        info: Info,
+        site_id: SiteId,
+        from_at: Annotated[
+            datetime,
+            strawberry.argument(description="Visits at or after this moment (with a UTC offset)."),
+        ],
+        to_at: Annotated[
+            datetime,
+            strawberry.argument(description="Visits before this moment (with a UTC offset)."),
+        ],
     ) -> list[Appointment]:
         sid = parse_id(site_id, "siteId")
         async with info.context.db.session() as s:
@@ -176,7 +233,10 @@ class AppointmentQuery:
 
     @strawberry.field(description="The bookings of a site on a business day.")
     async def bookings(
-        self, info: Info, site_id: strawberry.ID, business_date: date
+        self,
+        info: Info,
+        site_id: SiteId,
+        business_date: Annotated[date, strawberry.argument(description="The business day.")],
     ) -> list[Booking]:
         sid = parse_id(site_id, "siteId")
         async with info.context.db.session() as s:

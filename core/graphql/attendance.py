@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import Annotated
 
 import strawberry
 from sqlalchemy import select
@@ -22,10 +23,16 @@ from core.auth import Permission
 from core.contracts import DomainEvent
 from core.errors import NotFound
 from core.graphql.complaints import _actor_id as acting
-from core.graphql.queries import parse_id
+from core.graphql.queries import SiteId, parse_id
 from core.graphql.scalars import Money
-from core.graphql.subscriptions import CURSOR_KIND, parse_arguments, stream_events
-from core.graphql.types import Decision, encode_cursor, global_id_of
+from core.graphql.subscriptions import (
+    CURSOR_KIND,
+    UpdatesAfter,
+    UpdatesSiteId,
+    parse_arguments,
+    stream_events,
+)
+from core.graphql.types import Decision, describe_values, encode_cursor, global_id_of
 from core.graphql.user_errors import payload
 from core.services import attendance as service
 
@@ -39,6 +46,33 @@ RequestStatus = strawberry.enum(
 )
 LeaveKind = strawberry.enum(
     models.LeaveKind, description="Leave (请假) or a day off in lieu (调休)."
+)
+describe_values(
+    AttendanceStatus,
+    {
+        "PRESENT": "Clocked in on time.",
+        "LATE": "Clocked in late (`minutesLate`), within the line's limit (PM-9: 30 minutes).",
+        "ABSENT": "Absent (缺勤): too late (PM-9: over 30 minutes) or recorded absent.",
+        "ABSENTEEISM": "Absenteeism (旷工): away without approved leave, or leave asked too late "
+        "(KTV-4) or on a swapped or public-holiday shift (C-15).",
+        "TIME_OFF_IN_LIEU": "A day off in lieu (调休), e.g. a forgotten clock-in (PM-9).",
+        "ON_LEAVE": "Away on approved leave.",
+    },
+)
+describe_values(
+    RequestStatus,
+    {
+        "REQUESTED": "Waiting for the superior's decision.",
+        "APPROVED": "Approved by the superior.",
+        "REFUSED": "Refused by the superior.",
+    },
+)
+describe_values(
+    LeaveKind,
+    {
+        "LEAVE": "Leave (请假).",
+        "TIME_OFF_IN_LIEU": "A day off in lieu (调休), within the month's allowance (PM-9: 4).",
+    },
 )
 
 
@@ -75,15 +109,19 @@ def _decision(rule: str | None, message: str | None) -> Decision | None:
 
 @strawberry.type(description="How one rostered shift was attended (PM-9, KTV-4, KTV-5).")
 class AttendanceRecord:
-    id: strawberry.ID
-    site_id: strawberry.ID
-    staff_id: strawberry.ID
-    shift_id: strawberry.ID
-    business_date: date
-    status: AttendanceStatus
-    minutes_late: int
-    clocked_in_at: datetime | None
-    clocked_out_at: datetime | None
+    id: strawberry.ID = strawberry.field(description="The record's number (an integer id).")
+    site_id: strawberry.ID = strawberry.field(description="The site's global id.")
+    staff_id: strawberry.ID = strawberry.field(description="The staff member's global id.")
+    shift_id: strawberry.ID = strawberry.field(description="The rostered shift's global id.")
+    business_date: date = strawberry.field(description="The shift's business day (KTV-1).")
+    status: AttendanceStatus = strawberry.field(description="How the shift counts.")
+    minutes_late: int = strawberry.field(description="Minutes late at clock-in; 0 when on time.")
+    clocked_in_at: datetime | None = strawberry.field(
+        description="The clock-in (UTC); null when nobody clocked in (recorded by a manager)."
+    )
+    clocked_out_at: datetime | None = strawberry.field(
+        description="The clock-out (UTC); null while still on shift or never clocked out."
+    )
     decision: Decision | None = strawberry.field(
         description="Why the shift counts as it does (late, absent, absenteeism …)."
     )
@@ -93,8 +131,10 @@ class AttendanceRecord:
     wage_days: Decimal | None = strawberry.field(
         description="KTV-4: days of the daily wage deducted for absenteeism."
     )
-    leave_request_id: strawberry.ID | None
-    recorded_at: datetime
+    leave_request_id: strawberry.ID | None = strawberry.field(
+        description="The approved leave request the day counts under (its integer id), if any."
+    )
+    recorded_at: datetime = strawberry.field(description="When the record was written (UTC).")
     _wage_deduction: strawberry.Private[Decimal | None]
 
     @strawberry.field(
@@ -127,13 +167,17 @@ class AttendanceRecord:
 
 @strawberry.type(description="A leave request on one rostered shift (KTV-4, PM-9).")
 class LeaveRequest:
-    id: strawberry.ID
-    site_id: strawberry.ID
-    staff_id: strawberry.ID
-    shift_id: strawberry.ID
-    business_date: date
-    kind: LeaveKind
-    requested_at: datetime
+    id: strawberry.ID = strawberry.field(description="The request's number (an integer id).")
+    site_id: strawberry.ID = strawberry.field(description="The site's global id.")
+    staff_id: strawberry.ID = strawberry.field(
+        description="The global id of the staff member asking."
+    )
+    shift_id: strawberry.ID = strawberry.field(
+        description="The global id of the shift to be away from."
+    )
+    business_date: date = strawberry.field(description="The shift's business day (KTV-1).")
+    kind: LeaveKind = strawberry.field(description="Leave or a day off in lieu.")
+    requested_at: datetime = strawberry.field(description="When it was asked for (UTC).")
     deadline: datetime | None = strawberry.field(
         description="KTV-4: requests at or after this instant count as absenteeism."
     )
@@ -141,9 +185,13 @@ class LeaveRequest:
         description="Why the day counts as absenteeism if approved (KTV-4 late, C-15 swapped "
         "or public-holiday shift)."
     )
-    status: RequestStatus
-    decided_by_id: strawberry.ID | None
-    decided_at: datetime | None
+    status: RequestStatus = strawberry.field(description="Requested, approved or refused.")
+    decided_by_id: strawberry.ID | None = strawberry.field(
+        description="The global id of the superior who decided; null while requested."
+    )
+    decided_at: datetime | None = strawberry.field(
+        description="When it was decided (UTC); null while requested."
+    )
     decision: Decision | None = strawberry.field(
         description="The rule that decided how the approved day counts (PM-9, KTV-4, C-15)."
     )
@@ -181,13 +229,23 @@ class LeaveRequest:
 
 @strawberry.type(description="KTV-5: a pass to leave mid-shift.")
 class ExitPass:
-    id: strawberry.ID
-    staff_id: strawberry.ID
-    shift_id: strawberry.ID
-    requested_at: datetime
-    status: RequestStatus
-    decided_by_id: strawberry.ID | None
-    decided_at: datetime | None
+    id: strawberry.ID = strawberry.field(description="The pass's number (an integer id).")
+    staff_id: strawberry.ID = strawberry.field(
+        description="The global id of the staff member leaving."
+    )
+    shift_id: strawberry.ID = strawberry.field(
+        description="The global id of the shift being worked."
+    )
+    requested_at: datetime = strawberry.field(description="When it was asked for (UTC).")
+    status: RequestStatus = strawberry.field(
+        description="Requested, approved or refused; KTV-5: approved at or before leaving."
+    )
+    decided_by_id: strawberry.ID | None = strawberry.field(
+        description="The global id of the direct superior who decided; null while requested."
+    )
+    decided_at: datetime | None = strawberry.field(
+        description="When it was decided (UTC); null while requested."
+    )
 
     @classmethod
     def of(cls, row: models.ExitPass) -> ExitPass:
@@ -204,7 +262,7 @@ class ExitPass:
 
 @strawberry.type(description="Private (C-13): a staff member's daily wage and superior.")
 class StaffPay:
-    staff_id: strawberry.ID
+    staff_id: strawberry.ID = strawberry.field(description="The staff member's global id.")
     daily_wage: Money | None = strawberry.field(description="CNY; KTV-4's wage days count in it.")
     superior_id: strawberry.ID | None = strawberry.field(
         description="The direct superior who approves leave and exit passes (KTV-4, KTV-5)."
@@ -221,20 +279,28 @@ class StaffPay:
 
 @strawberry.type(description="An entry of the monthly points ledger (PM-9).")
 class PointsEntry:
-    id: strawberry.ID
-    staff_id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="The entry's number (an integer id).")
+    staff_id: strawberry.ID = strawberry.field(description="The staff member's global id.")
     month: date = strawberry.field(description="The first day of the month it counts in.")
-    item: str
-    rule: str
+    item: str = strawberry.field(description="The code of the item of the line's points table.")
+    rule: str = strawberry.field(description="The rule id it applies, e.g. PM-9.")
     points: Decimal | None = strawberry.field(
         description="The amount of a discretionary item; null for fixed and stepped items."
     )
-    reason: str
-    attendance_id: strawberry.ID | None
-    issued_by_id: strawberry.ID | None
-    issued_at: datetime
-    revokes_id: strawberry.ID | None
-    revoked: bool
+    reason: str = strawberry.field(description="Why, as the issuer or the rule wrote it.")
+    attendance_id: strawberry.ID | None = strawberry.field(
+        description="The attendance record it comes from (its integer id), if any."
+    )
+    issued_by_id: strawberry.ID | None = strawberry.field(
+        description="The global id of the staff member who issued it; null: the rules did."
+    )
+    issued_at: datetime = strawberry.field(description="When it was issued (UTC).")
+    revokes_id: strawberry.ID | None = strawberry.field(
+        description="Set on a revocation: the entry it revokes (its integer id)."
+    )
+    revoked: bool = strawberry.field(
+        description="A later entry revoked this one: it no longer counts in the balance."
+    )
 
     @classmethod
     def of(cls, row: models.PointsEntry, revoked: bool) -> PointsEntry:
@@ -256,9 +322,11 @@ class PointsEntry:
 
 @strawberry.type(description="PM-9: a staff member's points for one month.")
 class MonthPoints:
-    staff_id: strawberry.ID
-    month: date
-    allowance: Decimal
+    staff_id: strawberry.ID = strawberry.field(description="The staff member's global id.")
+    month: date = strawberry.field(description="The first day of the month.")
+    allowance: Decimal = strawberry.field(
+        description="The points the month starts with (PM-9: 10)."
+    )
     balance: Decimal = strawberry.field(
         description="Allowance less the month's deductions (stepped rules applied), never "
         "below the floor."
@@ -267,22 +335,30 @@ class MonthPoints:
         description='"warning" at the warning threshold or below, "penalty" at the penalty '
         "threshold or below, else null (PM-9: 5 and 2, inclusive)."
     )
-    entries: list[PointsEntry]
+    entries: list[PointsEntry] = strawberry.field(
+        description="The month's ledger entries, revocations and revoked ones included."
+    )
 
 
 @strawberry.type(description="One line of a meeting's roll (KTV-2, KTV-10).")
 class RollCallEntry:
-    staff_id: strawberry.ID
-    signed_at: datetime | None
+    staff_id: strawberry.ID = strawberry.field(description="The staff member's global id.")
+    signed_at: datetime | None = strawberry.field(
+        description="When they signed (UTC); null: not signed."
+    )
     room_booking: bool = strawberry.field(
         description="KTV-10: a room booking for the evening lets them sign afterwards (补签)."
     )
-    booking_cancelled_at: datetime | None
+    booking_cancelled_at: datetime | None = strawberry.field(
+        description="KTV-10: when their room booking was cancelled (UTC); null: not cancelled."
+    )
     status: str | None = strawberry.field(
         description="present, late, excused or absent once decided; null while open."
     )
-    minutes_late: int
-    decision: Decision | None
+    minutes_late: int = strawberry.field(description="Minutes late signing; 0 when on time.")
+    decision: Decision | None = strawberry.field(
+        description="Why the line counts as it does (KTV-2, KTV-10); null while the roll is open."
+    )
 
     @classmethod
     def of(cls, row: models.RollCallEntry) -> RollCallEntry:
@@ -299,14 +375,22 @@ class RollCallEntry:
 
 @strawberry.type(description="A meeting with a roll call (KTV-2: 19:30, roll closing 20:00).")
 class Meeting:
-    id: strawberry.ID
-    site_id: strawberry.ID
-    business_date: date
-    title: str
-    starts_at: datetime
-    closes_at: datetime
-    closed_at: datetime | None
-    roll: list[RollCallEntry]
+    id: strawberry.ID = strawberry.field(description="The meeting's number (an integer id).")
+    site_id: strawberry.ID = strawberry.field(description="The site's global id.")
+    business_date: date = strawberry.field(description="The business day it is held on.")
+    title: str = strawberry.field(description="What it is about; may be empty.")
+    starts_at: datetime = strawberry.field(
+        description="When it starts (UTC); signing later is late (KTV-2: 19:30 site time)."
+    )
+    closes_at: datetime = strawberry.field(
+        description="When the roll closes (UTC); unsigned then is absent (KTV-2: 20:00)."
+    )
+    closed_at: datetime | None = strawberry.field(
+        description="When the roll was closed and decided (UTC); null while open."
+    )
+    roll: list[RollCallEntry] = strawberry.field(
+        description="One line per staff member rostered on its business day."
+    )
 
     @classmethod
     def of(cls, row: models.Meeting, roll: list[models.RollCallEntry]) -> Meeting:
@@ -503,7 +587,13 @@ class AttendanceQuery:
         description="Attendance records of a site from `fromDate` to `toDate` (business days)."
     )
     async def attendance(
-        self, info: Info, site_id: strawberry.ID, from_date: date, to_date: date
+        self,
+        info: Info,
+        site_id: SiteId,
+        from_date: Annotated[date, strawberry.argument(description="The first business day.")],
+        to_date: Annotated[
+            date, strawberry.argument(description="The last business day (included).")
+        ],
     ) -> list[AttendanceRecord]:
         sid = parse_id(site_id, "siteId")
         async with info.context.db.session() as s:
@@ -519,7 +609,15 @@ class AttendanceQuery:
 
     @strawberry.field(description="Leave requests of a site from `fromDate` to `toDate`.")
     async def leave_requests(
-        self, info: Info, site_id: strawberry.ID, from_date: date, to_date: date
+        self,
+        info: Info,
+        site_id: SiteId,
+        from_date: Annotated[
+            date, strawberry.argument(description="The first business day of the shifts.")
+        ],
+        to_date: Annotated[
+            date, strawberry.argument(description="The last business day (included).")
+        ],
     ) -> list[LeaveRequest]:
         sid = parse_id(site_id, "siteId")
         async with info.context.db.session() as s:
@@ -538,7 +636,12 @@ class AttendanceQuery:
         "when their line keeps no monthly points."
     )
     async def month_points(
-        self, info: Info, staff_id: strawberry.ID, month: date
+        self,
+        info: Info,
+        staff_id: Annotated[strawberry.ID, strawberry.argument(description="The staff member.")],
+        month: Annotated[
+            date, strawberry.argument(description="Any day of the month (by business date).")
+        ],
     ) -> MonthPoints | None:
         ctx = info.context
         sid = parse_id(staff_id, "staffId")
@@ -550,7 +653,13 @@ class AttendanceQuery:
             return _month_points(sid, month, scheme, balance, entries)
 
     @strawberry.field(description="KTV-2: a meeting and its roll; null if there is none.")
-    async def meeting(self, info: Info, id: strawberry.ID) -> Meeting | None:
+    async def meeting(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="The meeting's id (from `callMeeting`).")
+        ],
+    ) -> Meeting | None:
         mid = parse_id(id, "id")
         async with info.context.db.session() as s:
             if await s.get(models.Meeting, mid) is None:
@@ -562,7 +671,11 @@ class AttendanceQuery:
         "(administrators and clerks).",
         metadata=MANAGE,
     )
-    async def staff_pay(self, info: Info, staff_id: strawberry.ID) -> StaffPay:
+    async def staff_pay(
+        self,
+        info: Info,
+        staff_id: Annotated[strawberry.ID, strawberry.argument(description="The staff member.")],
+    ) -> StaffPay:
         sid = parse_id(staff_id, "staffId")
         async with info.context.db.session() as s:
             staff = await s.get(models.Staff, sid)
@@ -861,14 +974,18 @@ class WorkforceEvent:
     cursor: str = strawberry.field(
         description="Opaque; pass it as `after` to resume right after this event."
     )
-    id: strawberry.ID
-    type: str
-    site_id: strawberry.ID | None
+    id: strawberry.ID = strawberry.field(
+        description="The event's position in the event log (not a Node id; use `cursor` to resume)."
+    )
+    type: str = strawberry.field(
+        description='What happened, e.g. "leave.decided", "absence.recorded" (see the type).'
+    )
+    site_id: strawberry.ID | None = strawberry.field(description="The site's global id.")
     subject_id: strawberry.ID | None = strawberry.field(
         description="The swap, leave request, attendance record, roll entry or staff member."
     )
-    occurred_at: datetime
-    payload: JSON
+    occurred_at: datetime = strawberry.field(description="When it happened (UTC).")
+    payload: JSON = strawberry.field(description="The event's details, as recorded.")
 
     @classmethod
     def from_event(cls, e: DomainEvent) -> WorkforceEvent:
@@ -891,7 +1008,7 @@ class AttendanceSubscription:
         "resumable from `after` like `complaintUpdates`."
     )
     async def workforce_updates(
-        self, info: Info, site_id: strawberry.ID | None = None, after: str | None = None
+        self, info: Info, site_id: UpdatesSiteId = None, after: UpdatesAfter = None
     ) -> AsyncGenerator[WorkforceEvent, None]:
         fd = info.context.app
         site, after_id = await parse_arguments(fd, site_id, after)

@@ -42,7 +42,7 @@ from core.graphql.loading import (
     prefetch,
     selection,
 )
-from core.graphql.queries import After, Before, First, Last, parse_id
+from core.graphql.queries import After, Before, First, Last, SiteId, parse_id
 from core.graphql.scalars import Money
 from core.graphql.types import (
     Complaint,
@@ -57,6 +57,7 @@ from core.graphql.types import (
     Notification,
     Penalty,
     Staff,
+    describe_values,
     global_id_of,
     require_aware,
     view_link,
@@ -74,8 +75,24 @@ OverdueKind = strawberry.enum(
     service.OverdueKind,
     description="The watched deadlines: first response (C-8), resolution (C-11), revisit (C-9).",
 )
+describe_values(
+    OverdueKind,
+    {
+        "FIRST_RESPONSE": "C-8: no first response by its due time (24 h after filing).",
+        "PROGRESS_UPDATE": "C-8: the customer's next progress update is late.",
+        "RESOLUTION": "C-11: not resolved by the deadline that applies (`resolutionBasis`).",
+        "REVISIT": "C-9 / PM-5: no revisit within the days after the fix.",
+    },
+)
 StatisticsPeriod = strawberry.enum(
     service.StatisticsPeriod, description="C-12: a Monday–Sunday week or a calendar month."
+)
+describe_values(
+    StatisticsPeriod,
+    {
+        "WEEK": "Monday to Sunday (C-12: the weekly report, due the following Monday).",
+        "MONTH": "A calendar month (C-12: the monthly summary).",
+    },
 )
 
 
@@ -85,37 +102,44 @@ StatisticsPeriod = strawberry.enum(
 
 @strawberry.type(description="A complaint with the deadlines it has missed.")
 class OverdueComplaint:
-    complaint: Complaint
-    reasons: list[Decision]
+    complaint: Complaint = strawberry.field(description="The overdue complaint.")
+    reasons: list[Decision] = strawberry.field(
+        description="One per missed deadline: its rule (C-8, C-11, C-9) and what was due when."
+    )
 
 
 @strawberry.type(description="A deadline the sweep reported (once per complaint and cycle).")
 class OverdueMark:
-    complaint: Complaint
-    kind: OverdueKind
-    due: datetime
-    decision: Decision
+    complaint: Complaint = strawberry.field(description="The complaint that missed it.")
+    kind: OverdueKind = strawberry.field(description="Which deadline was missed.")
+    due: datetime = strawberry.field(description="When it was due (UTC).")
+    decision: Decision = strawberry.field(description="The rule, and what was missed.")
 
 
-@strawberry.type
+@strawberry.type(
+    description="C-12: how many complaints share one value (a category, severity or status)."
+)
 class ComplaintCount:
-    key: str
-    count: int
+    key: str = strawberry.field(
+        description="The value counted: a category as filed, or a severity or status in lower "
+        "case (e.g. general, in_progress)."
+    )
+    count: int = strawberry.field(description="How many complaints of the period have it.")
 
 
-@strawberry.type
+@strawberry.type(description="C-12: how many complaints one handler has.")
 class HandlerCount:
     handler: Staff | None = strawberry.field(description="None: not assigned.")
-    count: int
+    count: int = strawberry.field(description="How many complaints of the period.")
 
 
-@strawberry.type
+@strawberry.type(description="C-12: how many complaints one department is responsible for.")
 class DepartmentCount:
     department_id: strawberry.ID | None = strawberry.field(
         description="The department's global id (null: staff without a department).",
         deprecation_reason="Use `department`; removed in 2.0.",
     )
-    count: int
+    count: int = strawberry.field(description="How many complaints of the period.")
     department: Department | None = view_link(
         models.Department,
         "department_id",
@@ -125,42 +149,65 @@ class DepartmentCount:
     )
 
 
-@strawberry.type
+@strawberry.type(
+    description="C-12/C-14: how many complaints were verified as one staff member's fault."
+)
 class StaffAtFaultCount:
     staff: Staff | None = strawberry.field(description="None: no staff member at fault.")
-    count: int
+    count: int = strawberry.field(description="How many complaints of the period.")
 
 
 @strawberry.type(description="C-12 statistics of complaints filed in one week or month.")
 class ComplaintStatistics:
-    site_id: strawberry.ID
-    period: StatisticsPeriod
-    first_day: date
-    last_day: date
-    starts_at: datetime
-    ends_at: datetime
-    total: int
-    by_category: list[ComplaintCount]
-    by_severity: list[ComplaintCount]
-    by_status: list[ComplaintCount]
-    by_handler: list[HandlerCount]
+    site_id: strawberry.ID = strawberry.field(description="The site's global id.")
+    period: StatisticsPeriod = strawberry.field(description="A week or a month.")
+    first_day: date = strawberry.field(
+        description="The first day of the period (a Monday for a week), site-local."
+    )
+    last_day: date = strawberry.field(description="The last day of the period, included.")
+    starts_at: datetime = strawberry.field(
+        description="The start of `firstDay` in the site's time zone, as UTC."
+    )
+    ends_at: datetime = strawberry.field(
+        description="The start of the day after `lastDay` in the site's time zone, as UTC "
+        "(excluded)."
+    )
+    total: int = strawberry.field(description="Complaints filed in the period.")
+    by_category: list[ComplaintCount] = strawberry.field(
+        description="Counts by category, most frequent first."
+    )
+    by_severity: list[ComplaintCount] = strawberry.field(
+        description="Counts by severity (PM-4), most frequent first."
+    )
+    by_status: list[ComplaintCount] = strawberry.field(
+        description="Counts by current status (C-9), most frequent first."
+    )
+    by_handler: list[HandlerCount] = strawberry.field(
+        description="Counts by handler, most frequent first."
+    )
     by_department: list[DepartmentCount] = strawberry.field(
         description="C-12: by responsible department (the staff at fault's, else the "
         "handler's); departmentId null: staff in no department."
     )
-    by_staff_at_fault: list[StaffAtFaultCount]
+    by_staff_at_fault: list[StaffAtFaultCount] = strawberry.field(
+        description="C-14: counts by verified staff member at fault, most frequent first."
+    )
     department_id: strawberry.ID | None = strawberry.field(
         description="The department these statistics are restricted to (null: whole site)."
     )
     report_due_on: date | None = strawberry.field(
         description="C-12: a week's report is due the following Monday."
     )
-    resolved: int
-    resolved_on_time: int
+    resolved: int = strawberry.field(description="Complaints of the period resolved so far.")
+    resolved_on_time: int = strawberry.field(
+        description="Of those, resolved by their C-11 resolution due time (pauses included)."
+    )
     on_time_rate: float | None = strawberry.field(
         description="resolvedOnTime / resolved; null when nothing is resolved yet."
     )
-    decision: Decision
+    decision: Decision = strawberry.field(
+        description="C-12, and a sentence summing the period up (total, on-time rate)."
+    )
 
 
 def _decision(reason: Reason) -> Decision:
@@ -480,8 +527,15 @@ register_node("ComplaintHistoryEntry", _history_node, model=models.ComplaintHist
 
 @strawberry.type
 class ComplaintQuery:
-    @strawberry.field(description="One complaint.")
-    async def complaint(self, info: Info, id: strawberry.ID) -> Complaint | None:
+    @strawberry.field(description="One complaint; null when there is none with this id.")
+    async def complaint(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The complaint's global `id` (or its `legacyId`)."),
+        ],
+    ) -> Complaint | None:
         key = parse_id(id, "id", of="Complaint")
         return (await load_complaints(info, [key], selection(info))).get(key)  # type: ignore[return-value]
 
@@ -490,7 +544,16 @@ class ComplaintQuery:
         "form issued before 2026-12-01 (2611-0007) finds the same complaint."
     )
     async def complaint_by_number(
-        self, info: Info, site_id: strawberry.ID, number: str
+        self,
+        info: Info,
+        site_id: SiteId,
+        number: Annotated[
+            str,
+            strawberry.argument(
+                description="The C-6 number, e.g. 261107; null answers a number that is "
+                "malformed or unknown at the site."
+            ),
+        ],
     ) -> Complaint | None:
         try:
             wanted = str(parse_complaint_number(number, legacy=True))
@@ -511,10 +574,19 @@ class ComplaintQuery:
     async def complaints(
         self,
         info: Info,
-        site_id: strawberry.ID,
-        status: ComplaintStatus | None = None,
-        severity: ComplaintSeverity | None = None,
-        handler_id: strawberry.ID | None = None,
+        site_id: SiteId,
+        status: Annotated[
+            ComplaintStatus | None,
+            strawberry.argument(description="Only complaints in this state (C-9)."),
+        ] = None,
+        severity: Annotated[
+            ComplaintSeverity | None,
+            strawberry.argument(description="Only complaints of this severity (PM-4)."),
+        ] = None,
+        handler_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only complaints handled by this staff member."),
+        ] = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -573,8 +645,13 @@ class ComplaintQuery:
     async def overdue_complaints(
         self,
         info: Info,
-        site_id: strawberry.ID,
-        now: datetime | None = None,
+        site_id: SiteId,
+        now: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="The moment to judge at, with a UTC offset (default: the request time)."
+            ),
+        ] = None,
         first: Annotated[
             int | None,
             strawberry.argument(description="Forward: at most this many (default 100)."),
@@ -626,10 +703,23 @@ class ComplaintQuery:
     async def complaint_statistics(
         self,
         info: Info,
-        site_id: strawberry.ID,
-        period: StatisticsPeriod,
-        start: date,
-        department_id: strawberry.ID | None = None,
+        site_id: SiteId,
+        period: Annotated[
+            StatisticsPeriod, strawberry.argument(description="A week or a calendar month.")
+        ],
+        start: Annotated[
+            date,
+            strawberry.argument(
+                description="Any day of the period (site-local): the week or month containing it."
+            ),
+        ],
+        department_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only the complaints this department is responsible for (the "
+                "staff at fault's department, else the handler's); null: the whole site."
+            ),
+        ] = None,
     ) -> ComplaintStatistics:
         async with info.context.db.session() as s:
             stats = await service.complaint_statistics(

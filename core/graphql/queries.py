@@ -79,6 +79,12 @@ Before = Annotated[
     strawberry.argument(description="Backward: end before this cursor (`pageInfo.startCursor`)."),
 ]
 
+# The site a query is about, described once.
+SiteId = Annotated[
+    strawberry.ID,
+    strawberry.argument(description="The site: its global `id` (its `legacyId` is accepted too)."),
+]
+
 
 def _max(info: Info) -> int:
     return info.context.app.settings.max_page_size
@@ -210,7 +216,12 @@ class CoreQuery:
         order_by: Annotated[
             SiteOrder | None, strawberry.argument(description="Sort order (default: newest first).")
         ] = None,
-        business_line: str | None = None,
+        business_line: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only sites of this business line (a plugin code, e.g. realestate)."
+            ),
+        ] = None,
     ) -> SiteConnection:
         stmt = select(models.Site)
         if business_line is not None:
@@ -231,15 +242,22 @@ class CoreQuery:
                 max_page_size=_max(info),
             )
 
-    @strawberry.field
-    async def site(self, info: Info, id: strawberry.ID) -> Site | None:
+    @strawberry.field(description="One site; null when there is none with this id.")
+    async def site(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The site's global `id` (or its `legacyId`)."),
+        ],
+    ) -> Site | None:
         return await _one(info, models.Site, "Site", parse_id(id, "id", of="Site"))
 
     @strawberry.field(description="Customers of a site, newest first.")
     async def customers(
         self,
         info: Info,
-        site_id: strawberry.ID,
+        site_id: SiteId,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -248,9 +266,24 @@ class CoreQuery:
             CustomerOrder | None,
             strawberry.argument(description="Sort order (default: newest first)."),
         ] = None,
-        name_contains: str | None = None,
-        customer_class: CustomerClass | None = None,
-        owner_staff_id: strawberry.ID | None = None,
+        name_contains: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only customers whose name contains this text (3 characters or "
+                "more) or starts with it (1–2 characters, e.g. a surname); case-sensitive."
+            ),
+        ] = None,
+        customer_class: Annotated[
+            CustomerClass | None,
+            strawberry.argument(description="Only customers of this C-1 class."),
+        ] = None,
+        owner_staff_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="Only the customers of this staff member (who received them "
+                "first, RE-6/RE-11): a Staff id."
+            ),
+        ] = None,
         phone: Annotated[
             str | None,
             strawberry.argument(
@@ -289,15 +322,22 @@ class CoreQuery:
                 max_page_size=_max(info),
             )
 
-    @strawberry.field
-    async def customer(self, info: Info, id: strawberry.ID) -> Customer | None:
+    @strawberry.field(description="One customer; null when there is none with this id.")
+    async def customer(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The customer's global `id` (or its `legacyId`)."),
+        ],
+    ) -> Customer | None:
         return await _one(info, models.Customer, "Customer", parse_id(id, "id", of="Customer"))
 
     @strawberry.field(description="Staff of a site, newest first.")
     async def staff(
         self,
         info: Info,
-        site_id: strawberry.ID,
+        site_id: SiteId,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -306,8 +346,17 @@ class CoreQuery:
             StaffOrder | None,
             strawberry.argument(description="Sort order (default: newest first)."),
         ] = None,
-        role: str | None = None,
-        employment_status: EmploymentStatus | None = None,
+        role: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only staff with this role, e.g. salesperson, consultant, site_head "
+                "(the roles are the lines' own: see `Staff.role`)."
+            ),
+        ] = None,
+        employment_status: Annotated[
+            EmploymentStatus | None,
+            strawberry.argument(description="Only staff with this employment status."),
+        ] = None,
     ) -> StaffConnection:
         m = models.Staff
         stmt = select(m).where(m.site_id == parse_id(site_id, "siteId"))
@@ -331,15 +380,22 @@ class CoreQuery:
                 max_page_size=_max(info),
             )
 
-    @strawberry.field
-    async def staff_member(self, info: Info, id: strawberry.ID) -> Staff | None:
+    @strawberry.field(description="One staff member; null when there is none with this id.")
+    async def staff_member(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The staff member's global `id` (or `legacyId`)."),
+        ],
+    ) -> Staff | None:
         return await _one(info, models.Staff, "Staff", parse_id(id, "id", of="Staff"))
 
     @strawberry.field(description="The visit register of a site, newest first (C-4).")
     async def visits(
         self,
         info: Info,
-        site_id: strawberry.ID,
+        site_id: SiteId,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -348,11 +404,33 @@ class CoreQuery:
             VisitOrder | None,
             strawberry.argument(description="Sort order (default: newest first)."),
         ] = None,
-        arrived_from: datetime | None = None,
-        arrived_before: datetime | None = None,
-        receiver_id: strawberry.ID | None = None,
-        customer_id: strawberry.ID | None = None,
-        counted: bool | None = None,
+        arrived_from: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Only visits that arrived at or after this moment (with a UTC offset)."
+            ),
+        ] = None,
+        arrived_before: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="Only visits that arrived before this moment (with a UTC offset)."
+            ),
+        ] = None,
+        receiver_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only visits received by this staff member."),
+        ] = None,
+        customer_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only visits of this customer."),
+        ] = None,
+        counted: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="true: only visits that counted as a turn; false: only those that "
+                "did not (RE-8 … RE-10); null: all."
+            ),
+        ] = None,
     ) -> VisitConnection:
         m = models.Visit
         stmt = select(m).where(m.site_id == parse_id(site_id, "siteId"))
@@ -383,15 +461,22 @@ class CoreQuery:
                 max_page_size=_max(info),
             )
 
-    @strawberry.field
-    async def visit(self, info: Info, id: strawberry.ID) -> Visit | None:
+    @strawberry.field(description="One entry of a visit register; null when there is none.")
+    async def visit(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The visit's global `id` (or its `legacyId`)."),
+        ],
+    ) -> Visit | None:
         return await _one(info, models.Visit, "Visit", parse_id(id, "id", of="Visit"))
 
     @strawberry.field(description="The penalty ledger of a site, newest first.")
     async def penalties(
         self,
         info: Info,
-        site_id: strawberry.ID,
+        site_id: SiteId,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -400,8 +485,14 @@ class CoreQuery:
             PenaltyOrder | None,
             strawberry.argument(description="Sort order (default: newest first)."),
         ] = None,
-        staff_id: strawberry.ID | None = None,
-        rule: str | None = None,
+        staff_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only the entries of this staff member."),
+        ] = None,
+        rule: Annotated[
+            str | None,
+            strawberry.argument(description="Only entries under this rule id, e.g. RE-5 or C-14."),
+        ] = None,
         issued_from: Annotated[
             datetime | None,
             strawberry.argument(description="Only entries issued at or after this moment."),
@@ -441,7 +532,10 @@ class CoreQuery:
     async def penalty_rules(
         self,
         info: Info,
-        business_line: str,
+        business_line: Annotated[
+            str,
+            strawberry.argument(description="The line's plugin code, e.g. realestate."),
+        ],
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -470,10 +564,21 @@ class CoreQuery:
     async def sale_attribution(
         self,
         info: Info,
-        site_id: strawberry.ID,
-        customer_id: strawberry.ID,
-        closed_by_id: strawberry.ID,
-        sold_at: datetime,
+        site_id: SiteId,
+        customer_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The customer who bought.")
+        ],
+        closed_by_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The staff member who closed the sale."),
+        ],
+        sold_at: Annotated[
+            datetime,
+            strawberry.argument(
+                description="When the sale was made (with a UTC offset); the rules count days "
+                "in the site's time zone."
+            ),
+        ],
     ) -> SaleAttribution:
         ctx = info.context
         async with ctx.db.session() as s:

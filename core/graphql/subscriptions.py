@@ -29,7 +29,7 @@ import math
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import strawberry
@@ -192,19 +192,37 @@ async def parse_arguments(
 
 # --- GraphQL -----------------------------------------------------------------------------------
 
+# The arguments of every resumable event subscription, described once.
+UpdatesSiteId = Annotated[
+    strawberry.ID | None,
+    strawberry.argument(
+        description="Only this site's events (a Site's global `id` or `legacyId`; "
+        "SITE_NOT_FOUND if there is none); null: every site."
+    ),
+]
+UpdatesAfter = Annotated[
+    str | None,
+    strawberry.argument(
+        description="The `cursor` of the last event you received: every stored event after it "
+        "comes first, then live ones (in order, none twice). Null: live events from now on."
+    ),
+]
+
 
 @strawberry.type(description="One change in a complaint's life (C-9), from the event log.")
 class ComplaintEvent:
     cursor: str = strawberry.field(
         description="Opaque; pass it as `after` to resume right after this event."
     )
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(
+        description="The event's position in the event log (not a Node id; use `cursor` to resume)."
+    )
     type: str = strawberry.field(description='e.g. "complaint.filed", "complaint.acknowledged".')
     site_id: strawberry.ID | None = strawberry.field(description="The site's global id.")
     complaint_id: strawberry.ID | None = strawberry.field(
         description="The complaint's global id (refetch it with `node(id:)`)."
     )
-    occurred_at: datetime
+    occurred_at: datetime = strawberry.field(description="When the change was made (UTC).")
     payload: JSON = strawberry.field(description="The event's details, as recorded.")
 
     @classmethod
@@ -230,7 +248,7 @@ class ComplaintSubscription:
         )
     )
     async def complaint_updates(
-        self, info: Info, site_id: strawberry.ID | None = None, after: str | None = None
+        self, info: Info, site_id: UpdatesSiteId = None, after: UpdatesAfter = None
     ) -> AsyncGenerator[ComplaintEvent, None]:
         fd = info.context.app
         site, after_id = await parse_arguments(fd, site_id, after)

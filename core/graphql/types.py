@@ -11,7 +11,7 @@ import base64
 import enum
 import json
 from datetime import date, datetime
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from sqlalchemy import inspect, select
@@ -34,13 +34,21 @@ ReceiverLevel = strawberry.enum(
     hosting.ReceiverLevel, description="C-1: who receives a class of customer."
 )
 GroupKind = strawberry.enum(models.GroupKind, description="RE-11 one company or one family.")
-EmploymentStatus = strawberry.enum(models.EmploymentStatus)
-VisitChannel = strawberry.enum(models.VisitChannel)
+EmploymentStatus = strawberry.enum(
+    models.EmploymentStatus, description="Whether a staff member is employed and working."
+)
+VisitChannel = strawberry.enum(
+    models.VisitChannel, description="How a visit reached the desk: in person or by phone."
+)
 InquiryKind = strawberry.enum(models.InquiryKind, description="C-5 inquiry kinds.")
 VisitorKind = strawberry.enum(
     models.VisitorKind, description="Who is at the desk; the business line decides what counts."
 )
-PenaltyKind = strawberry.enum(models.PenaltyKind)
+PenaltyKind = strawberry.enum(
+    models.PenaltyKind,
+    description="What a penalty rule does to the staff member; decides what `amount` counts "
+    "(CNY, points or days).",
+)
 
 Role = strawberry.enum(auth.Role, description="C-13 roles.")
 _PERMISSION_TEXT = {
@@ -68,6 +76,111 @@ PermissionName = strawberry.enum(
 )
 
 T = TypeVar("T")
+
+
+def describe_values(enum_type: Any, descriptions: dict[str, str]) -> Any:
+    """Give the values of strawberry enum ``enum_type`` their descriptions, by GraphQL name.
+
+    For enums wrapped from plain Python enums (rules and models stay free of strawberry).
+    An unknown name is an error at import; a value left undescribed is reported by the schema
+    lint (tests/test_schema_lint.py).  Returns ``enum_type``.
+    """
+    values = enum_type.__strawberry_definition__.values
+    unknown = set(descriptions) - {v.name for v in values}
+    if unknown:
+        raise ValueError(f"{enum_type.__name__} has no values {', '.join(sorted(unknown))}")
+    for value in values:
+        if value.name in descriptions:
+            value.description = descriptions[value.name]
+    return enum_type
+
+
+describe_values(
+    CustomerClass,
+    {
+        "A": "Guests of senior management (C-1: received by senior management).",
+        "B": "VIPs: important customers, foreign guests (C-1: a department director).",
+        "C": "Business reception (C-1: a department manager).",
+        "D": "Ordinary customers (C-1: a supervisor or business lead).",
+    },
+)
+describe_values(
+    ReceiverLevel,
+    {
+        "SENIOR_MANAGEMENT": "Senior management (class A by default).",
+        "DEPARTMENT_DIRECTOR": "A department director (class B by default).",
+        "DEPARTMENT_MANAGER": "A department manager (class C by default).",
+        "SUPERVISOR": "A supervisor or business lead (class D by default).",
+    },
+)
+describe_values(
+    GroupKind,
+    {
+        "COMPANY": "Members of one company (RE-11).",
+        "FAMILY": "Members of one family (RE-11).",
+    },
+)
+describe_values(
+    EmploymentStatus,
+    {
+        "ACTIVE": "Employed: can be rostered, clock in and take turns in a rotation.",
+        "SUSPENDED": "Employed but suspended from work: not rostered, cannot clock in (not "
+        "the one-day RE-5 rotation suspension, which is a penalty entry).",
+        "LEFT": "No longer employed (KTV-4: also after too many days of absenteeism in a "
+        "month); kept for the history of visits, sales and penalties.",
+    },
+)
+describe_values(
+    VisitChannel,
+    {
+        "WALK_IN": "The visitor came to the desk in person.",
+        "PHONE": "A phone inquiry, registered like a visit (RE-13).",
+    },
+)
+describe_values(
+    InquiryKind,
+    {
+        "CONSULTATION": "Asking about the products or services (the usual sales visit).",
+        "HELP_REQUEST": "Asking for help with something (a repair, a lost item …).",
+        "PAID_SERVICE": "Asking for a service that is charged for.",
+        "SUGGESTION": "Making a suggestion.",
+        "COMPLAINT": "Making a complaint: file it with `fileComplaint` (C-5).",
+    },
+)
+describe_values(
+    VisitorKind,
+    {
+        "CUSTOMER": "A customer or prospect: received under the line's rules.",
+        "MARKET_SURVEYOR": "A declared market surveyor from a competitor (RE-8: not counted).",
+        "RELATED_PARTY": "From the developer, our company, an ad agency, a decoration or "
+        "etiquette company (RE-9: not counted; say which in the line's facts).",
+        "DIRECTIONS": "Asking the way (RE-10: not counted).",
+        "LOOKING_FOR_SOMEONE": "Looking for someone (RE-10: not counted).",
+    },
+)
+describe_values(
+    PenaltyKind,
+    {
+        "FINE": "A fine in CNY (`amountMoney`).",
+        "POINTS": "Points deducted (`amount` is the number of points).",
+        "SUSPENSION": "Suspended, e.g. from the rotation for a day (RE-5); `amount`, when set, "
+        "counts days.",
+        "DISMISSAL": "Dismissal; no amount.",
+        "WAGE_DEDUCTION": "Deducted from the wage, in CNY (`amountMoney`).",
+        "COMPENSATION": "C-14: a financial loss charged to the person at fault, in CNY.",
+    },
+)
+describe_values(
+    Role,
+    {
+        "ADMIN": "IT administrator: every permission, including bulk import/export (C-13).",
+        "CLERK": "Information clerk: everything except bulk import/export and admin (C-13).",
+        "STAFF": "Other staff: create and view; private data only where the operator grants "
+        "it (C-13).",
+        "INTEGRATOR": "A system: reads, subscribes to events and manages webhooks.",
+        "FRONTEND": "A read-only front end (e.g. a lobby board).",
+    },
+)
 
 
 @strawberry.type(description="Why a rule decided what it did.")
@@ -393,11 +506,11 @@ def is_money(kind: Any) -> bool:
 class Site(Node):
     global_id = node_id("Site")
     id: int = legacy_id()
-    name: str
+    name: str = strawberry.field(description="The site's name, as shown to staff and customers.")
     business_line: str = strawberry.field(description="The business line's plugin code.")
     timezone: str = strawberry.field(description="IANA time zone; business days are local.")
     calendar_region: str = strawberry.field(description="Working-day calendar region (C-11).")
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When the site was created (UTC).")
 
 
 @strawberry.type(description="A department of a site (C-12).")
@@ -405,7 +518,7 @@ class Department(Node):
     global_id = node_id("Department")
     id: int = legacy_id()
     site_id = link_id("Site", "site_id", use="site", optional=False)
-    name: str
+    name: str = strawberry.field(description="The department's name, e.g. Sales.")
     site: Site = strawberry.field(description="The site the department belongs to.")
 
     @classmethod
@@ -419,13 +532,17 @@ class Staff(Node):
     global_id = node_id("Staff")
     id: int = legacy_id()
     site_id = link_id("Site", "site_id", use="site", optional=False)
-    name: str
+    name: str = strawberry.field(
+        description="The staff member's name, as boards and decisions show it (not private)."
+    )
     role: str = strawberry.field(
         description="The staff role, e.g. salesperson, consultant, site_head. A String, not an "
         "enum, by design: each business line adds its own roles (StaffRole, plugin contract) "
         "and an enum would change with the installed lines."
     )
-    employment_status: EmploymentStatus
+    employment_status: EmploymentStatus = strawberry.field(
+        description="Only ACTIVE staff are rostered, clock in and take turns in a rotation."
+    )
     department_id = link_id(
         "Department",
         "department_id",
@@ -455,7 +572,7 @@ class Customer(Node):
     global_id = node_id("Customer")
     id: int = legacy_id()
     site_id = link_id("Site", "site_id", use="site", optional=False)
-    name: str
+    name: str = strawberry.field(description="The customer's name, as registered.")
     customer_class: CustomerClass = strawberry.field(description="C-1 class A–D.")
     group_id = link_id("CustomerGroup", "group_id", use="group")
     owner_staff_id = link_id(
@@ -464,7 +581,7 @@ class Customer(Node):
         use="ownerStaff",
         description="The staff member who received this customer first (RE-6, RE-11).",
     )
-    created_at: datetime
+    created_at: datetime = strawberry.field(description="When the customer was registered (UTC).")
     site: Site = strawberry.field(description="The site the customer is registered at.")
     group: CustomerGroup | None = strawberry.field(
         description="RE-11: the company or family the customer belongs to."
@@ -501,10 +618,14 @@ class Customer(Node):
 
 @strawberry.type(description="C-1: the hosting policy of one customer class (policy data).")
 class HostingClassPolicy:
-    customer_class: CustomerClass
+    customer_class: CustomerClass = strawberry.field(description="The class this entry is for.")
     budget_per_person: Money = strawberry.field(description="CNY per person.")
-    received_by: ReceiverLevel
-    decision: Decision
+    received_by: ReceiverLevel = strawberry.field(
+        description="C-1: who receives customers of this class."
+    )
+    decision: Decision = strawberry.field(
+        description="C-1, and the sentence stating this class's budget and receiver."
+    )
 
     @strawberry.field(
         description="C-1: hosting budget per person.", metadata=needs("customer_class")
@@ -519,18 +640,40 @@ class Visit(Node):
     global_id = node_id("Visit")
     id: int = legacy_id()
     site_id = link_id("Site", "site_id", use="site", optional=False)
-    channel: VisitChannel
-    inquiry_kind: InquiryKind
-    visitor_kind: VisitorKind
-    arrived_at: datetime
+    channel: VisitChannel = strawberry.field(
+        description="Walk-in or phone inquiry (RE-13: both are registered)."
+    )
+    inquiry_kind: InquiryKind = strawberry.field(description="C-5: what the visitor came for.")
+    visitor_kind: VisitorKind = strawberry.field(
+        description="Who was at the desk; with the line's rules it decides whether the visit "
+        "counted as a turn (RE-8 … RE-10)."
+    )
+    arrived_at: datetime = strawberry.field(
+        description="When the visitor arrived or called (UTC); RE-13 credit goes by this time."
+    )
     business_date: date = strawberry.field(description="The business day (KTV-1 aware).")
-    party_size: int
+    party_size: int = strawberry.field(
+        description="How many people came together (1 or more; C-2 escorts, FC-14 groups)."
+    )
     counted: bool = strawberry.field(description="Whether the visit counted as a turn.")
-    notes: str | None
-    recorded_at: datetime
-    customer: Customer | None
-    receiver: Staff | None
-    named_staff: Staff | None
+    notes: str | None = strawberry.field(
+        description="Free text from the desk; null when none was given."
+    )
+    recorded_at: datetime = strawberry.field(
+        description="When the entry was written in the register (UTC); later than "
+        "`arrivedAt` when it was recorded afterwards."
+    )
+    customer: Customer | None = strawberry.field(
+        description="The registered customer; null for a visitor who is none (e.g. asking the way)."
+    )
+    receiver: Staff | None = strawberry.field(
+        description="Who received the visitor, as the line decided (`decision` says why); "
+        "null when nobody was assigned."
+    )
+    named_staff: Staff | None = strawberry.field(
+        description="The staff member the visitor asked for by name (RE-5, FC-10); null "
+        "when they named nobody."
+    )
     corrects_id = link_id(
         "Visit",
         "corrects_id",
@@ -579,16 +722,93 @@ EscalationLevel = strawberry.enum(
 ComplaintAction = strawberry.enum(
     models.ComplaintAction, description="What a history entry records (C-9)."
 )
+describe_values(
+    ComplaintStatus,
+    {
+        "RECEIVED": "Filed, no first response yet (C-8: due within 24 h).",
+        "ACKNOWLEDGED": "The customer got the first response (C-8).",
+        "IN_PROGRESS": "Being handled; the customer gets progress updates (C-8).",
+        "WAITING_ON_CUSTOMER": "Waiting on the customer: the resolution clock stands still "
+        "(C-11; the special-case cap still runs).",
+        "RESOLVED": "Handled; the revisit is due next (C-9, PM-5).",
+        "REVISITED": "The customer was visited or called back after the fix (回访, C-9).",
+        "CLOSED": "Done; final (closing needs a reason).",
+        "REOPENED": "The customer rejected the result: handled again in a new cycle with new "
+        "deadlines (C-9; reopening needs a reason).",
+    },
+)
+describe_values(
+    ResolutionBasis,
+    {
+        "WORKING_DAYS": "Made after consumption: resolved within the line's working days "
+        "(3 by default); waiting on the customer extends it.",
+        "CUSTOMER_REQUEST": "Made during consumption: resolved by the time the customer asked "
+        "for (`customerRequestedBy`).",
+        "SPECIAL_CASE": "Marked a special case with a reason: the hard cap (7 working days by "
+        "default), never extended.",
+    },
+)
+describe_values(
+    ComplaintChannel,
+    {
+        "IN_PERSON": "Made in person at the desk (C-7: the customer's name, time, who took it).",
+        "PHONE": "Made by phone (C-7: the caller's company and name, time, who took it).",
+        "WRITTEN": "Made in writing (C-7: the customer's name, time, who took it).",
+    },
+)
+describe_values(
+    ComplaintSeverity,
+    {
+        "GENERAL": "A general complaint: the line's general targets.",
+        "MAJOR": "A major complaint (PM-4: fire, people trapped in a lift, several "
+        "households …): the line's tighter targets.",
+    },
+)
+describe_values(
+    EscalationLevel,
+    {
+        "HANDLER": "With the handler (not escalated).",
+        "SITE_HEAD": "With the site or department head.",
+        "VICE_PRESIDENT": "With the vice president in charge.",
+        "GENERAL_MANAGER": "With the general manager (the top of the chain).",
+    },
+)
+describe_values(
+    ComplaintAction,
+    {
+        "FILED": "The complaint was filed (`toValue`: received).",
+        "TRANSITION": "A lifecycle change (`fromValue` → `toValue`: statuses in lower case, "
+        "e.g. in_progress).",
+        "ASSIGNED": "A handler was assigned (`toValue`: the staff member's legacy id).",
+        "ESCALATED": "Escalated up the C-10 chain (`fromValue` → `toValue`: levels in lower "
+        "case, e.g. site_head).",
+        "FAULT_VERIFIED": "C-14: verified as caused by one staff member (`toValue`: their "
+        "legacy id).",
+        "OVERDUE": "A deadline was missed (`toValue`: the overdue kind in lower case).",
+        "RENUMBERED": "C-6: the number was rewritten to the revised form (`fromValue` old, "
+        "`toValue` new).",
+        "PROGRESS_UPDATE": "C-8: the customer was told of the progress.",
+        "SPECIAL_CASE": "C-11: marked a special case, with the reason in `note`.",
+    },
+)
 
 
 @strawberry.type(description="One change of a complaint: who, when, why, from what to what.")
 class ComplaintHistoryEntry(Node):
     global_id = node_id("ComplaintHistoryEntry")
     id: int = legacy_id()
-    cycle: int
-    action: ComplaintAction
-    from_value: str | None
-    to_value: str | None
+    cycle: int = strawberry.field(
+        description="The complaint's cycle the change belongs to (1, plus one per reopening)."
+    )
+    action: ComplaintAction = strawberry.field(
+        description="What changed; it says what `fromValue` and `toValue` hold."
+    )
+    from_value: str | None = strawberry.field(
+        description="The value before the change, as text (see `action`); null when none."
+    )
+    to_value: str | None = strawberry.field(
+        description="The value after the change, as text (see `action`); null when none."
+    )
     actor: Staff | None = strawberry.field(
         description="Who made the change (C-9); None for the system (overdue sweep).  When "
         "`onBehalf`, the staff member it was recorded for."
@@ -601,7 +821,7 @@ class ComplaintHistoryEntry(Node):
         description="The staff member of the token in `recordedBy`, if it is bound to one."
     )
     note: str = strawberry.field(description="The human why, as given.")
-    occurred_at: datetime
+    occurred_at: datetime = strawberry.field(description="When the change was made (UTC).")
 
     @strawberry.field(
         description="Whether a token recorded this change on the actor's behalf (C-13 act_for)."
@@ -616,10 +836,20 @@ class ComplaintHistoryEntry(Node):
 
 @strawberry.type(description="C-7 details recorded for the channel (names masked per C-13).")
 class ComplaintChannelDetails:
-    caller_company: str | None
-    caller_name: str | None
-    customer_name: str | None
-    received_at: datetime | None
+    caller_company: str | None = strawberry.field(
+        description="Phone complaints: the caller's company (客户单位); null otherwise."
+    )
+    caller_name: str | None = strawberry.field(
+        description="Phone complaints: the caller's name; masked (张**) without the PRIVATE "
+        "permission (C-13)."
+    )
+    customer_name: str | None = strawberry.field(
+        description="In-person and written complaints: the customer's name; masked without "
+        "the PRIVATE permission (C-13)."
+    )
+    received_at: datetime | None = strawberry.field(
+        description="When the complaint was received (UTC), as the taker recorded it."
+    )
     taken_by_id: strawberry.ID | None = strawberry.field(
         description="The global id of the staff member who took it (`takenBy`).",
         deprecation_reason="Use `takenBy`; removed in 2.0.",
@@ -635,9 +865,16 @@ class ComplaintChannelDetails:
 
 @strawberry.type(description="The numbers behind a complaint's deadlines (C-8, C-11, PM-5).")
 class ComplaintTargets:
-    first_response_minutes: int
-    resolution_working_days: int
-    special_case_max_working_days: int
+    first_response_minutes: int = strawberry.field(
+        description="C-8: minutes from filing to the first response (1440: 24 h)."
+    )
+    resolution_working_days: int = strawberry.field(
+        description="C-11: working days of the site's calendar to resolve a complaint made "
+        "after consumption."
+    )
+    special_case_max_working_days: int = strawberry.field(
+        description="C-11: the hard cap for a special case, in working days."
+    )
     revisit_days: int = strawberry.field(description="Calendar days after the fix.")
     progress_interval_minutes: int = strawberry.field(
         description="C-8: minutes between progress updates to the customer (policy data)."
@@ -735,34 +972,60 @@ class Complaint(Node):
     visit_id = link_id("Visit", "visit_id", use="visit")
     site: Site = strawberry.field(description="The site the complaint was filed at.")
     visit: Visit | None = strawberry.field(description="The visit complained about, if any.")
-    channel: ComplaintChannel
+    channel: ComplaintChannel = strawberry.field(
+        description="C-7: in person, by phone or in writing (details: `channelDetails`)."
+    )
     category: str = strawberry.field(
         description="Free text given at filing (e.g. service, facilities, billing): a String by "
         "design, the categories are the site's own."
     )
-    severity: ComplaintSeverity
-    status: ComplaintStatus
-    description: str
+    severity: ComplaintSeverity = strawberry.field(
+        description="PM-4: major or general; the targets follow it (C-11)."
+    )
+    status: ComplaintStatus = strawberry.field(
+        description="C-9: where it stands; `allowedTransitions` lists the next states."
+    )
+    description: str = strawberry.field(
+        description="What the customer complained about, as recorded at filing."
+    )
     filed_at: datetime = strawberry.field(
         description="When the complaint was received (C-7); deadlines count from here."
     )
     recorded_at: datetime = strawberry.field(description="When it was entered in the system.")
-    updated_at: datetime
+    updated_at: datetime = strawberry.field(description="The last change (UTC).")
     households: int | None = strawberry.field(description="PM-4: households complaining.")
     flags: list[str] = strawberry.field(description="PM-4 incident flags given at filing.")
-    customer: Customer | None
-    handler: Staff | None
+    customer: Customer | None = strawberry.field(
+        description="The customer complaining; null when they are not a registered customer."
+    )
+    handler: Staff | None = strawberry.field(
+        description="Who handles it; null until assigned (the first responder of an "
+        "unassigned complaint becomes its handler)."
+    )
     staff_at_fault: Staff | None = strawberry.field(description="C-14: set once verified.")
-    fault_verified_at: datetime | None
+    fault_verified_at: datetime | None = strawberry.field(
+        description="C-14: when `staffAtFault` was verified (UTC); null: not verified."
+    )
     escalation_level: EscalationLevel = strawberry.field(description="C-10 current level.")
     cycle: int = strawberry.field(
         description="1, plus one per reopening (each reopening starts new deadlines)."
     )
-    cycle_started_at: datetime
-    first_responded_at: datetime | None
-    resolved_at: datetime | None
-    revisited_at: datetime | None
-    closed_at: datetime | None
+    cycle_started_at: datetime = strawberry.field(
+        description="When the current cycle began: the filing, or the last reopening (UTC); "
+        "its deadlines count from here."
+    )
+    first_responded_at: datetime | None = strawberry.field(
+        description="C-8: the first response of the current cycle (UTC); null: none yet."
+    )
+    resolved_at: datetime | None = strawberry.field(
+        description="When it was resolved in the current cycle (UTC); null: not yet."
+    )
+    revisited_at: datetime | None = strawberry.field(
+        description="C-9: the revisit (回访) of the current cycle (UTC); null: not yet."
+    )
+    closed_at: datetime | None = strawberry.field(
+        description="When it was closed (UTC); null while open."
+    )
     first_response_due: datetime | None = strawberry.field(description="C-8: 24 h after filing.")
     resolution_due: datetime | None = strawberry.field(
         description="C-11: end of the n-th working day; null while waiting on the customer."
@@ -821,7 +1084,17 @@ class Complaint(Node):
     @strawberry.field(
         description="Every deadline missed at `now` (default: the request time), with its rule."
     )
-    def overdue(self, info: Info, now: datetime | None = None) -> list[Decision]:
+    def overdue(
+        self,
+        info: Info,
+        now: Annotated[
+            datetime | None,
+            strawberry.argument(
+                description="The moment to judge at, with a UTC offset (default: the "
+                "request time); e.g. a future moment to see what will be overdue."
+            ),
+        ] = None,
+    ) -> list[Decision]:
         return overdue_of(self, info, now)
 
     @strawberry.field(description="C-9: who changed what, when and why, oldest first.")
@@ -833,18 +1106,28 @@ class Complaint(Node):
 class PenaltyRule(Node):
     global_id = node_id("PenaltyRule")
     id: int = legacy_id()
-    business_line: str
-    code: str
-    rule: str
-    title: str
-    kind: PenaltyKind
+    business_line: str = strawberry.field(
+        description="The plugin code of the line whose table holds it (core adds its C-14 "
+        "entries to every line's table)."
+    )
+    code: str = strawberry.field(
+        description="Stable key of the rule in its table (`issuePenalty` takes it as `ruleCode`)."
+    )
+    rule: str = strawberry.field(description="The rule id it enforces, e.g. RE-5, FC-2, C-14.")
+    title: str = strawberry.field(description="What the rule punishes, in a few words.")
+    kind: PenaltyKind = strawberry.field(
+        description="Fine, points, suspension …: what the amounts count."
+    )
     min_amount: Money | None = strawberry.field(
         description="The smallest amount: CNY, points or days depending on `kind`."
     )
     max_amount: Money | None = strawberry.field(
         description="The largest amount: CNY, points or days depending on `kind`."
     )
-    active: bool
+    active: bool = strawberry.field(
+        description="Whether penalties can be issued under it (`penaltyRules` lists active "
+        "rules only)."
+    )
 
     @strawberry.field(
         description="The smallest amount of a money rule (fine, wage deduction, "
@@ -867,15 +1150,19 @@ class Penalty(Node):
     global_id = node_id("Penalty")
     id: int = legacy_id()
     site_id = link_id("Site", "site_id", use="site", optional=False)
-    staff: Staff
-    penalty_rule: PenaltyRule
+    staff: Staff = strawberry.field(description="The staff member penalised.")
+    penalty_rule: PenaltyRule = strawberry.field(
+        description="The rule of the penalty table it was issued under."
+    )
     amount: Money | None = strawberry.field(
         description="CNY for fines, wage deductions and compensation; points or days for the "
         "other kinds (see `amountMoney`)."
     )
-    reason: str
+    reason: str = strawberry.field(
+        description="Why it was issued (or revoked), as the issuer or the rule wrote it."
+    )
     issued_by_id = link_id("Staff", "issued_by_id", use="issuedBy")
-    issued_at: datetime
+    issued_at: datetime = strawberry.field(description="When it was issued (UTC).")
     complaint_id = link_id("Complaint", "complaint_id", use="complaint")
     visit_id = link_id("Visit", "visit_id", use="visit")
     revokes_id = link_id(
@@ -911,12 +1198,19 @@ class Penalty(Node):
 
 @strawberry.type(description="An installed plugin, and whether an operator enabled it.")
 class Plugin:
-    code: str
-    name: str
-    version: str
-    description: str
-    business_line: str | None
-    enabled: bool
+    code: str = strawberry.field(
+        description="The plugin's code, e.g. realestate; a site's `businessLine` names it."
+    )
+    name: str = strawberry.field(description="Human-readable name.")
+    version: str = strawberry.field(description="The installed version.")
+    description: str = strawberry.field(description="What the plugin does, in a sentence.")
+    business_line: str | None = strawberry.field(
+        description="The business line it implements; null for a plugin that is no line."
+    )
+    enabled: bool = strawberry.field(
+        description="Switched on by an operator (`setPluginEnabled`); a disabled line's "
+        "fields answer LINE_DISABLED."
+    )
     settings: JSON = strawberry.field(
         description="The operator's settings for this plugin (`configurePlugin`, `frontdesk "
         "plugins configure`); {} when it runs on its defaults."
@@ -943,8 +1237,8 @@ class Notification:
         description="What the alert is, e.g. manager_report: a String by design, each business "
         "line raises its own kinds."
     )
-    message: str
-    rule: str
+    message: str = strawberry.field(description="The alert, as a sentence to show.")
+    rule: str = strawberry.field(description="The rule id that raised it, e.g. RE-14.")
 
 
 @strawberry.type
@@ -954,7 +1248,7 @@ class CheckInResult:
     notifications: list[Notification]
 
 
-@strawberry.type
+@strawberry.type(description="One staff member's share of a sale's credit.")
 class SaleShare:
     staff_id: strawberry.ID = strawberry.field(
         description="The staff member's global id (`staff`).",
@@ -968,8 +1262,12 @@ class SaleShare:
 
 @strawberry.type(description="Who gets credit for a sale, and why.")
 class SaleAttribution:
-    shares: list[SaleShare]
-    decision: Decision
+    shares: list[SaleShare] = strawberry.field(
+        description="Who is credited and with what fraction; the shares add up to 1."
+    )
+    decision: Decision = strawberry.field(
+        description="The rule that decided (e.g. RE-13, FC-4) and why."
+    )
 
 
 SiteConnection = Connection[Site]

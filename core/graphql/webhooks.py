@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from core.graphql.types import (
     Connection,
     Edge,
     Node,
+    describe_values,
     legacy_id,
     node_id,
 )
@@ -34,18 +35,30 @@ class WebhookDeliveryStatus(enum.Enum):
     DELIVERED = webhooks.DELIVERED
 
 
+describe_values(
+    WebhookDeliveryStatus,
+    {
+        "PENDING": "Not delivered yet: waiting its turn (in event order per endpoint) or "
+        "retried with exponential backoff after a failed attempt.",
+        "DELIVERED": "The receiver answered 2xx; never sent again.",
+    },
+)
+
+
 @strawberry.type(description="A receiver of signed event notifications.")
 class WebhookEndpoint(Node):
     global_id = node_id("WebhookEndpoint")
     id: int = legacy_id()
-    url: str
+    url: str = strawberry.field(description="Where the events are POSTed (http or https).")
     event_types: list[str] = strawberry.field(
         description='Exact types ("complaint.filed"), prefixes ("complaint.*") or "*".'
     )
-    active: bool
-    description: str | None
-    created_at: datetime
-    updated_at: datetime
+    active: bool = strawberry.field(
+        description="false: paused; no deliveries are created for it meanwhile."
+    )
+    description: str | None = strawberry.field(description="A note for operators; null: none.")
+    created_at: datetime = strawberry.field(description="When it was registered (UTC).")
+    updated_at: datetime = strawberry.field(description="The last change (UTC).")
     secret_hint: str = strawberry.field(
         description="The secret's last four characters, to tell secrets apart."
     )
@@ -66,28 +79,38 @@ class WebhookEndpoint(Node):
 
 @strawberry.type(description="One HTTP attempt of a delivery.")
 class WebhookAttempt:
-    at: datetime
+    at: datetime = strawberry.field(description="When the attempt was made (UTC).")
     status_code: int | None = strawberry.field(description="None when no response came back.")
     error: str | None = strawberry.field(description="Why the attempt failed, if it did.")
-    duration_ms: int
+    duration_ms: int = strawberry.field(description="How long it took, in milliseconds.")
 
 
 @strawberry.type(description="One event owed to one endpoint, and how sending it went.")
 class WebhookDelivery(Node):
     global_id = node_id("WebhookDelivery")
     id: int = legacy_id()
-    endpoint_id: strawberry.ID
+    endpoint_id: strawberry.ID = strawberry.field(
+        description="The global id of the endpoint it is owed to."
+    )
     event_id: strawberry.ID = strawberry.field(description="Sent as `Frontdesk-Event-Id`.")
-    event_type: str
-    status: WebhookDeliveryStatus
-    attempt_count: int
+    event_type: str = strawberry.field(description='The event type, e.g. "complaint.filed".')
+    status: WebhookDeliveryStatus = strawberry.field(description="Pending or delivered.")
+    attempt_count: int = strawberry.field(description="HTTP attempts made so far.")
     next_attempt_at: datetime | None = strawberry.field(
         description="When the next attempt is due (pending deliveries only)."
     )
-    created_at: datetime
-    delivered_at: datetime | None
-    last_status_code: int | None
-    last_error: str | None
+    created_at: datetime = strawberry.field(
+        description="When the delivery was created, in the event's transaction (UTC)."
+    )
+    delivered_at: datetime | None = strawberry.field(
+        description="When the receiver answered 2xx (UTC); null while pending."
+    )
+    last_status_code: int | None = strawberry.field(
+        description="The HTTP status of the last attempt; null: no attempt yet, or no response."
+    )
+    last_error: str | None = strawberry.field(
+        description="Why the last attempt failed; null when it did not fail (or none was made)."
+    )
     attempts: list[WebhookAttempt] = strawberry.field(description="Oldest first.")
 
 
@@ -216,8 +239,14 @@ class WebhookQuery:
     async def webhook_deliveries(
         self,
         info: Info,
-        endpoint_id: strawberry.ID,
-        status: WebhookDeliveryStatus | None = None,
+        endpoint_id: Annotated[
+            strawberry.ID,
+            strawberry.argument(description="The endpoint (its global `id` or `legacyId`)."),
+        ],
+        status: Annotated[
+            WebhookDeliveryStatus | None,
+            strawberry.argument(description="Only deliveries with this status; null: all."),
+        ] = None,
         first: First = None,
         after: After = None,
         last: Last = None,

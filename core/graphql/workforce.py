@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -12,7 +12,7 @@ from strawberry.types import Info
 from core import models
 from core.graphql.ids import register_node
 from core.graphql.loading import order_of, paginate, plan_eager, selection
-from core.graphql.queries import After, Before, First, Last, parse_id
+from core.graphql.queries import After, Before, First, Last, SiteId, parse_id
 from core.graphql.types import (
     Connection,
     Decision,
@@ -20,6 +20,7 @@ from core.graphql.types import (
     Node,
     Site,
     Staff,
+    describe_values,
     global_id_of,
     legacy_id,
     node_id,
@@ -31,6 +32,15 @@ from core.services import workforce as service
 MANAGE = {"permission": "manage"}
 
 SwapStatus = strawberry.enum(models.SwapStatus, description="C-15: where a swap stands.")
+describe_values(
+    SwapStatus,
+    {
+        "REQUESTED": "Asked for by the requester; waiting for the counterpart to agree.",
+        "AGREED": "The counterpart agreed; waiting for the manager (C-15).",
+        "APPROVED": "Approved by the manager: the shifts are exchanged.",
+        "REFUSED": "Refused by the manager or failing a C-15 limit (see `decision`).",
+    },
+)
 
 
 def _id(value: int | None) -> strawberry.ID | None:  # legacy helper (mutations)
@@ -50,10 +60,18 @@ class Shift(Node):
         description="The staff member's global id.",
         deprecation_reason="Use `staff`; removed in 2.0.",
     )
-    business_date: date
-    starts_at: datetime
-    ends_at: datetime
-    duty_role: str
+    business_date: date = strawberry.field(
+        description="The business day the shift belongs to (KTV-1: a night shift's is the day "
+        "it starts)."
+    )
+    starts_at: datetime = strawberry.field(description="When it starts (UTC).")
+    ends_at: datetime = strawberry.field(
+        description="When it ends (UTC; excluded); may be the next calendar day."
+    )
+    duty_role: str = strawberry.field(
+        description="The role held on this shift, e.g. night_duty_manager (PM-1); by default "
+        "the staff member's role."
+    )
     site: Site | None = view_link(
         models.Site, "site_id", Site | None, parse_as="Site", description="The site."
     )
@@ -80,8 +98,8 @@ class Shift(Node):
 
 @strawberry.type(description="PM-1: a staff member on duty and the shift they work.")
 class OnDuty:
-    shift: Shift
-    staff: Staff
+    shift: Shift = strawberry.field(description="The shift covering the moment asked about.")
+    staff: Staff = strawberry.field(description="Who works it.")
 
 
 @strawberry.type(description="An entry of the C-15 swap register (换班登记表).")
@@ -107,16 +125,23 @@ class ShiftSwap(Node):
         description="The pay-back shift (还班): the counterpart's shift the requester works.",
         deprecation_reason="Use `paybackShift`; removed in 2.0.",
     )
-    status: SwapStatus
-    reason: str
-    requested_at: datetime
-    agreed_at: datetime | None
-    decided_at: datetime | None
+    status: SwapStatus = strawberry.field(description="C-15: where the swap stands.")
+    reason: str = strawberry.field(description="Why it was asked for; may be empty.")
+    requested_at: datetime = strawberry.field(description="When it was requested (UTC).")
+    agreed_at: datetime | None = strawberry.field(
+        description="When the counterpart agreed (UTC); null: not yet."
+    )
+    decided_at: datetime | None = strawberry.field(
+        description="When the manager approved or refused it (UTC); null: not yet."
+    )
     decided_by_id: strawberry.ID | None = strawberry.field(
         description="The deciding manager's global id.",
         deprecation_reason="Use `decidedBy`; removed in 2.0.",
     )
-    decision: Decision | None
+    decision: Decision | None = strawberry.field(
+        description="C-15: why it was approved or refused (limits per month, consecutive "
+        "swaps, two shifts in a row …); null while pending."
+    )
     site: Site | None = view_link(
         models.Site, "site_id", Site | None, parse_as="Site", description="The site."
     )
@@ -303,7 +328,7 @@ class WorkforceQuery:
     async def departments(
         self,
         info: Info,
-        site_id: strawberry.ID,
+        site_id: SiteId,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -334,9 +359,13 @@ class WorkforceQuery:
     async def shifts(
         self,
         info: Info,
-        site_id: strawberry.ID,
-        from_date: date,
-        to_date: date,
+        site_id: SiteId,
+        from_date: Annotated[
+            date, strawberry.argument(description="The first business day of the roster.")
+        ],
+        to_date: Annotated[
+            date, strawberry.argument(description="The last business day (included).")
+        ],
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -369,7 +398,18 @@ class WorkforceQuery:
         "inclusive, its end exclusive), optionally only those with duty role `role`."
     )
     async def on_duty(
-        self, info: Info, site_id: strawberry.ID, at: datetime, role: str | None = None
+        self,
+        info: Info,
+        site_id: SiteId,
+        at: Annotated[
+            datetime, strawberry.argument(description="The moment, with its UTC offset.")
+        ],
+        role: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Only shifts with this duty role, e.g. night_duty_manager (PM-1)."
+            ),
+        ] = None,
     ) -> list[OnDuty]:
         async with info.context.db.session() as s:
             rows = await service.on_duty(
@@ -381,7 +421,7 @@ class WorkforceQuery:
     async def shift_swaps(
         self,
         info: Info,
-        site_id: strawberry.ID,
+        site_id: SiteId,
         first: First = None,
         after: After = None,
         last: Last = None,

@@ -11,6 +11,11 @@ permission is an error at start-up, never a silent default).
 fetch, a mutation payload and a subscription.  Reading anything else (``root.customer``)
 raises :class:`AttributeError` naming ``needs`` in every path, so a field cannot work in one
 query shape and fail in another.  Its batch loader receives the same views.
+
+**Descriptions.**  Every type, field, argument, enum value and input field a line adds needs
+a description (the schema lint fails without one): ``description=`` on fields and types,
+``Annotated[T, strawberry.argument(description=...)]`` on arguments, and
+:func:`describe_values` for the values of an enum wrapped from the line's rules module.
 """
 
 from __future__ import annotations
@@ -46,6 +51,7 @@ from core.graphql.types import (
     Connection,
     Decision,
     Node,
+    describe_values,
     global_id_of,
     legacy_id,
     node_id,
@@ -74,6 +80,7 @@ __all__ = [
     "SiteType",
     "StaffType",
     "VisitType",
+    "describe_values",
     "global_id",
     "legacy_id",
     "line_field",

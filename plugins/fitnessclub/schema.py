@@ -22,6 +22,7 @@ from core.plugin_api import (
     line_link,
     node_id,
 )
+from core.plugin_api.graphql import describe_values
 from plugins.fitnessclub import rules
 
 Signature = strawberry.enum(
@@ -46,6 +47,51 @@ ClaimOutcome = strawberry.enum(
     rules.Outcome,
     name="FitnessClaimOutcome",
     description="WHOLE / HALF to the claimant, STAYS with the closer, REFUSED (FC-15, FC-22).",
+)
+describe_values(
+    Signature,
+    {
+        "NONE": "Not signed: the appointment does not take effect (FC-3).",
+        "DIRECTOR": "Signed by the director.",
+        "GENERAL_MANAGER": "Signed by the general manager.",
+        "SMS": "An SMS to them, allowed when both are away (FC-3).",
+    },
+)
+describe_values(
+    SaleKind,
+    {
+        "NEW": "A new card.",
+        "UPGRADE": "An upgrade within validity: the original consultant's if still employed "
+        "(FC-17).",
+        "RENEWAL": "A renewal: within validity the original consultant's; an expired member's "
+        "goes to the original consultant if employed, else whoever follows up (FC-17).",
+    },
+)
+describe_values(
+    LeadKind,
+    {
+        "PHONE_INQUIRY": "A same-day phone inquiry (FC-12).",
+        "FLYER": "A number left on a flyer the same day (FC-12).",
+        "TRIAL_VOUCHER": "A trial voucher shown at the door: the consultant on it (FC-11).",
+    },
+)
+describe_values(
+    Question,
+    {
+        "LOOKING_FOR_SOMEONE": "Are you looking for someone?",
+        "BEEN_BEFORE": "Have you been here before?",
+        "APPOINTMENT": "Do you have an appointment?",
+    },
+)
+describe_values(
+    ClaimOutcome,
+    {
+        "WHOLE": "The whole sale goes to the claimant (e.g. FC-4: found within 7 days).",
+        "HALF": "Split half and half between claimant and closer (e.g. FC-4: days 8–15).",
+        "STAYS": "The sale stays with the closer (e.g. FC-4: after 15 days).",
+        "REFUSED": "The claim is not admitted (a closed month or FC-22's last days, a group "
+        "sale claimed late or without evidence, FC-15 …): nothing changes.",
+    },
 )
 
 
@@ -86,10 +132,14 @@ class FollowUpSheetInput:
 class FitnessFollowUpSheet(Node):
     global_id = node_id("FitnessFollowUpSheet")
     id: int = legacy_id()
-    consultant_id: strawberry.ID
-    customer_id: strawberry.ID
-    surname: str
-    created_at: datetime
+    consultant_id: strawberry.ID = strawberry.field(
+        description="The global id of the consultant who wrote it."
+    )
+    customer_id: strawberry.ID = strawberry.field(description="The customer's global id.")
+    surname: str = strawberry.field(description="FC-5: the surname on the sheet.")
+    created_at: datetime = strawberry.field(
+        description="When it was made (UTC); FC-23: the earlier sheet wins."
+    )
     valid_through: date = strawberry.field(description="FC-3: last sale date it counts for.")
     decision: Decision = strawberry.field(description="Whether it counts today, and why.")
     full_phone: strawberry.Private[str]
@@ -119,11 +169,19 @@ class AppointmentInput:
 class FitnessAppointment(Node):
     global_id = node_id("FitnessAppointment")
     id: int = legacy_id()
-    consultant_id: strawberry.ID
-    customer_id: strawberry.ID
-    visit_date: date
-    signature: Signature  # type: ignore[valid-type]
-    entered_at: datetime
+    consultant_id: strawberry.ID = strawberry.field(
+        description="The global id of the consultant who booked it."
+    )
+    customer_id: strawberry.ID = strawberry.field(description="The customer's global id.")
+    visit_date: date = strawberry.field(
+        description="The day the customer is to come; FC-3: valid on that day only."
+    )
+    signature: Signature = strawberry.field(  # type: ignore[valid-type]
+        description="FC-3: who made it effective."
+    )
+    entered_at: datetime = strawberry.field(
+        description="When it was entered in the book (UTC); FC-3: the earliest entry wins."
+    )
     decision: Decision = strawberry.field(description="FC-3 / FC-6: valid on its day or not.")
     full_phone: strawberry.Private[str]
     owner: strawberry.Private[int]
@@ -149,10 +207,14 @@ class LeadInput:
 class FitnessLead(Node):
     global_id = node_id("FitnessLead")
     id: int = legacy_id()
-    consultant_id: strawberry.ID
-    customer_id: strawberry.ID
-    kind: LeadKind  # type: ignore[valid-type]
-    at: datetime
+    consultant_id: strawberry.ID = strawberry.field(
+        description="The global id of the consultant who took the lead."
+    )
+    customer_id: strawberry.ID = strawberry.field(description="The customer's global id.")
+    kind: LeadKind = strawberry.field(  # type: ignore[valid-type]
+        description="Phone inquiry, flyer or trial voucher."
+    )
+    at: datetime = strawberry.field(description="When it was recorded (UTC).")
 
 
 @strawberry.input(description="A card sale (開單).")
@@ -178,7 +240,7 @@ class CardSaleInput:
     )
 
 
-@strawberry.type
+@strawberry.type(description="A consultant's share of a card sale.")
 class FitnessShare:
     staff_id: strawberry.ID = strawberry.field(
         description="The consultant's global id.",
@@ -202,9 +264,9 @@ class FitnessFine:
     staff: StaffType | None = line_link(
         Staff, "staff_id", StaffType | None, parse_as="Staff", description="Who was fined."
     )
-    code: str
-    amount: Decimal
-    decision: Decision
+    code: str = strawberry.field(description="The code of the line's penalty rule applied.")
+    amount: Decimal = strawberry.field(description="The fine, CNY.")
+    decision: Decision = strawberry.field(description="The rule (e.g. FC-16) and why.")
 
 
 @strawberry.type(description="A claim (对单) and the rule that decided it.")
@@ -221,11 +283,20 @@ class FitnessClaim(Node):
     claimant: StaffType | None = line_link(
         Staff, "claimant_id", StaffType | None, parse_as="Staff", description="Who claimed."
     )
-    found_at: datetime
-    outcome: ClaimOutcome  # type: ignore[valid-type]
-    shares: list[FitnessShare]
+    found_at: datetime = strawberry.field(
+        description="When the claim was made (UTC); FC-4's days count from the sale to this "
+        "date, site-local."
+    )
+    outcome: ClaimOutcome = strawberry.field(  # type: ignore[valid-type]
+        description="What the claim changed."
+    )
+    shares: list[FitnessShare] = strawberry.field(
+        description="The sale's shares the decision gave."
+    )
     evidence: list[str] = strawberry.field(description="The records the decision used.")
-    decision: Decision
+    decision: Decision = strawberry.field(
+        description="The rule that decided (FC-4, FC-7, FC-12 …) and why."
+    )
 
 
 @strawberry.type(description="A membership card sale and whose it is now.")
@@ -264,10 +335,14 @@ class FitnessSale(Node):
         parse_as="Customer",
         description="Who uses the card, when not the buyer.",
     )
-    kind: SaleKind  # type: ignore[valid-type]
-    card_type: str
-    price: Decimal
-    group_size: int
+    kind: SaleKind = strawberry.field(  # type: ignore[valid-type]
+        description="New card, upgrade or renewal (FC-17)."
+    )
+    card_type: str = strawberry.field(description="The card sold, e.g. annual.")
+    price: Decimal = strawberry.field(description="The price, CNY.")
+    group_size: int = strawberry.field(
+        description="People who signed up together (FC-15: 8 or more is a group sale)."
+    )
     registered: bool = strawberry.field(description="FC-7: the visitor was registered first.")
     register_phone_differs: bool = strawberry.field(
         description="FC-16: the sale's number differs from the register's."
@@ -275,8 +350,12 @@ class FitnessSale(Node):
     phone_copied_at: datetime | None = strawberry.field(
         description="FC-16: when the closer copied the sale's number into the register."
     )
-    sold_at: datetime
-    shares: list[FitnessShare]
+    sold_at: datetime = strawberry.field(
+        description="When it was sold (UTC); claim deadlines count from its site-local date."
+    )
+    shares: list[FitnessShare] = strawberry.field(
+        description="Whose the sale is now: one whole share or two halves."
+    )
     follow_up_holder_id: strawberry.ID = strawberry.field(
         description="FC-13: who serves the member (whole sale: the claimant; half: the closer).",
         deprecation_reason="Use `followUpHolder`; removed in 2.0.",
@@ -294,8 +373,8 @@ class FitnessSale(Node):
 
 @strawberry.type(description="The outcome of a claim: the decision and the sale after it.")
 class FitnessClaimResult:
-    claim: FitnessClaim
-    sale: FitnessSale
+    claim: FitnessClaim = strawberry.field(description="The claim, decided.")
+    sale: FitnessSale = strawberry.field(description="The sale after the claim.")
     follow_up_rights: Decision = strawberry.field(description="FC-13: who keeps serving.")
 
 
@@ -307,10 +386,10 @@ class CloseMonthInput:
 
 @strawberry.type(description="FC-22: a closed month; its attributions are frozen.")
 class FitnessMonthClose:
-    site_id: strawberry.ID
-    month: date
-    closed_at: datetime
-    decision: Decision
+    site_id: strawberry.ID = strawberry.field(description="The club's global id.")
+    month: date = strawberry.field(description="The first day of the closed month.")
+    closed_at: datetime = strawberry.field(description="When it was closed (UTC).")
+    decision: Decision = strawberry.field(description="FC-22, and what the close froze.")
 
 
 @strawberry.input(description="A claim (对单) by a consultant on a sale closed by another.")
@@ -323,11 +402,19 @@ class ClaimSaleInput:
 
 @strawberry.type(description="A customer's evidence, oldest first (FC-3 … FC-23).")
 class FitnessEvidence:
-    customer_id: strawberry.ID
-    follow_up_sheets: list[FitnessFollowUpSheet]
-    appointments: list[FitnessAppointment]
-    leads: list[FitnessLead]
-    sales: list[FitnessSale]
+    customer_id: strawberry.ID = strawberry.field(description="The customer's global id.")
+    follow_up_sheets: list[FitnessFollowUpSheet] = strawberry.field(
+        description="Follow-up sheets on the customer (FC-3, FC-23)."
+    )
+    appointments: list[FitnessAppointment] = strawberry.field(
+        description="Appointment-book lines for the customer (FC-3, FC-6)."
+    )
+    leads: list[FitnessLead] = strawberry.field(
+        description="Same-day leads and trial vouchers (FC-11, FC-12)."
+    )
+    sales: list[FitnessSale] = strawberry.field(
+        description="Card sales the customer bought or uses."
+    )
 
 
 @strawberry.input(
@@ -351,8 +438,8 @@ class ChangeFormInput:
 
 @strawberry.type(description="FC-22: a change form that took effect, and the sale after it.")
 class FitnessChangeResult:
-    sale: FitnessSale
-    decision: Decision
+    sale: FitnessSale = strawberry.field(description="The sale with its new shares.")
+    decision: Decision = strawberry.field(description="FC-22, and why the change took effect.")
 
 
 @strawberry.input(description="Fitness-club facts of a walk-in at the desk (FC-2, FC-8 … FC-18).")
@@ -394,9 +481,11 @@ class CheckSalePhonesInput:
 
 @strawberry.type(description="A consultant's month: the sales they hold a share of, and the sum.")
 class FitnessConsultantMonth:
-    staff_id: strawberry.ID
-    month: date
-    sales: list[FitnessSale]
+    staff_id: strawberry.ID = strawberry.field(description="The consultant's global id.")
+    month: date = strawberry.field(description="The first day of the month (site time).")
+    sales: list[FitnessSale] = strawberry.field(
+        description="The month's sales they hold a share of."
+    )
     total_share: Decimal = strawberry.field(description="Sum of shares (1 per whole sale).")
     follow_up_rights: int = strawberry.field(description="FC-13: sales whose member they serve.")
     fines: list[FitnessFine] = strawberry.field(
@@ -410,7 +499,7 @@ class FitnessConsultantMonth:
     "change today, and who could claim it."
 )
 class FitnessOpenClaim:
-    sale: FitnessSale
+    sale: FitnessSale = strawberry.field(description="The sale, still with its closer.")
     open_through: date | None = strawberry.field(
         description="The last date a claim may change it (site time); null: no deadline (FC-7)."
     )
@@ -443,8 +532,10 @@ class PartyClaimInput:
 
 @strawberry.type(description="FC-14: each sale of the party with its own claim and decision.")
 class FitnessPartyClaimResult:
-    party_size: int
-    results: list[FitnessClaimResult]
+    party_size: int = strawberry.field(description="Everyone who arrived together.")
+    results: list[FitnessClaimResult] = strawberry.field(
+        description="One per sale of the party, in the order given."
+    )
 
 
 @strawberry.input(
@@ -461,11 +552,11 @@ class GroupJoinerInput:
 
 @strawberry.type(description="A consultant's line of a month's attribution report.")
 class FitnessReportLine:
-    staff_id: strawberry.ID
-    name: str
+    staff_id: strawberry.ID = strawberry.field(description="The consultant's global id.")
+    name: str = strawberry.field(description="The consultant's name.")
     sales: int = strawberry.field(description="Sales of the month they hold a share of.")
-    whole_sales: int
-    half_sales: int
+    whole_sales: int = strawberry.field(description="Of those, sales wholly theirs.")
+    half_sales: int = strawberry.field(description="Of those, sales they hold half of.")
     total_share: Decimal = strawberry.field(description="Sum of shares (1 per whole sale).")
     follow_up_rights: int = strawberry.field(description="FC-13: sales whose member they serve.")
     fines: int = strawberry.field(description="Fines issued in the month, revoked ones left out.")
@@ -477,9 +568,9 @@ class FitnessReportLine:
     "a fine, in a fixed number of statements whatever the number of sales."
 )
 class FitnessMonthReport:
-    site_id: strawberry.ID
-    month: date
-    sales: int
+    site_id: strawberry.ID = strawberry.field(description="The club's global id.")
+    month: date = strawberry.field(description="The first day of the month (site time).")
+    sales: int = strawberry.field(description="Card sales of the month.")
     total_price: Decimal = strawberry.field(description="Sum of the month's card prices, CNY.")
     lines: list[FitnessReportLine] = strawberry.field(description="By staff id.")
 
@@ -499,10 +590,12 @@ class UnreachablePhoneInput:
     "serves them (FC-13)."
 )
 class FitnessMembership:
-    sale_id: strawberry.ID
-    kind: SaleKind  # type: ignore[valid-type]
-    card_type: str
-    sold_at: datetime
+    sale_id: strawberry.ID = strawberry.field(description="The card sale's global id.")
+    kind: SaleKind = strawberry.field(  # type: ignore[valid-type]
+        description="New card, upgrade or renewal."
+    )
+    card_type: str = strawberry.field(description="The card, e.g. annual.")
+    sold_at: datetime = strawberry.field(description="When it was sold (UTC).")
     valid_until: date | None = strawberry.field(description="FC-17: the card's last valid day.")
     follow_up_holder_id: strawberry.ID = strawberry.field(
         description="FC-13: who serves the member (whole sale: the claimant; half: the closer)."
@@ -512,5 +605,5 @@ class FitnessMembership:
 
 @strawberry.type(description="FC-14: may a consultant take over another's reception?")
 class FitnessTakeOver:
-    allowed: bool
-    decision: Decision
+    allowed: bool = strawberry.field(description="Whether the consultant may take over.")
+    decision: Decision = strawberry.field(description="FC-14, and why.")

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -1469,7 +1469,28 @@ async def check_phones_mutation(
     return await _write(info, check_sale_phones, input)
 
 
-async def fitness_sale(info: Info, id: strawberry.ID) -> gql.FitnessSale | None:
+# Arguments of the line's queries, described once.
+ClubId = Annotated[
+    strawberry.ID,
+    strawberry.argument(
+        description="The club: a Site of the fitnessclub line (global `id` or `legacyId`)."
+    ),
+]
+Month = Annotated[
+    date | None,
+    strawberry.argument(
+        description="Any day of the month (the club's local month); null: this month."
+    ),
+]
+
+
+async def fitness_sale(
+    info: Info,
+    id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="The sale's global `id` (or its `legacyId`)."),
+    ],
+) -> gql.FitnessSale | None:
     """One card sale with whose it is and why."""
     async with read_session(info) as s:
         sale = await s.get(CardSale, parse_id(id, "id", of="FitnessSale"))
@@ -1478,8 +1499,8 @@ async def fitness_sale(info: Info, id: strawberry.ID) -> gql.FitnessSale | None:
 
 async def fitness_sales(
     info: Info,
-    site_id: strawberry.ID,
-    month: date | None = None,
+    site_id: ClubId,
+    month: Month = None,
     first: First = None,
     after: After = None,
     last: Last = None,
@@ -1520,7 +1541,10 @@ async def _month_sales(session: AsyncSession, site: Site, month: date) -> list[C
 
 
 async def consultant_month(
-    info: Info, site_id: strawberry.ID, staff_id: strawberry.ID, month: date | None = None
+    info: Info,
+    site_id: ClubId,
+    staff_id: Annotated[strawberry.ID, strawberry.argument(description="The consultant.")],
+    month: Month = None,
 ) -> gql.FitnessConsultantMonth:
     """A consultant's month (site time): every sale they hold a share of, in one statement."""
     async with read_session(info) as s:
@@ -1645,7 +1669,7 @@ async def month_report(session: AsyncSession, site: Site, first: date) -> gql.Fi
 
 
 async def fitness_month_report(
-    info: Info, site_id: strawberry.ID, month: date | None = None
+    info: Info, site_id: ClubId, month: Month = None
 ) -> gql.FitnessMonthReport:
     """A month's attribution report (the site's local month; this one by default)."""
     async with read_session(info) as s:
@@ -1665,7 +1689,14 @@ def _month_bounds(site: Site, first: date) -> tuple[datetime, datetime]:
 
 
 async def fitness_open_claims(
-    info: Info, site_id: strawberry.ID, consultant_id: strawberry.ID | None = None
+    info: Info,
+    site_id: ClubId,
+    consultant_id: Annotated[
+        strawberry.ID | None,
+        strawberry.argument(
+            description="Only the sales this consultant could claim; null: every open sale."
+        ),
+    ] = None,
 ) -> list[gql.FitnessOpenClaim]:
     """Open claims: sales a claim (对单) can still change today, with who could claim."""
     async with read_session(info) as s:
@@ -1676,12 +1707,35 @@ async def fitness_open_claims(
 
 async def fitness_may_take_over(
     info: Info,
-    site_id: strawberry.ID,
-    consultant_id: strawberry.ID,
-    receiver_id: strawberry.ID,
-    has_appointment: bool,
-    receiver_has_own_customer_in_group: bool = False,
-    receiver_consents: bool = False,
+    site_id: ClubId,
+    consultant_id: Annotated[
+        strawberry.ID,
+        strawberry.argument(
+            description="The consultant who found their own customer in the reception."
+        ),
+    ],
+    receiver_id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="The consultant who received the party first."),
+    ],
+    has_appointment: Annotated[
+        bool,
+        strawberry.argument(
+            description="The customer has an appointment with `consultantId` (shown afterwards)."
+        ),
+    ],
+    receiver_has_own_customer_in_group: Annotated[
+        bool,
+        strawberry.argument(
+            description="The receiver also has a customer of their own in the group."
+        ),
+    ] = False,
+    receiver_consents: Annotated[
+        bool,
+        strawberry.argument(
+            description="The receiver consents (needed when they have a customer in the group)."
+        ),
+    ] = False,
 ) -> gql.FitnessTakeOver:
     """FC-14: a consultant who finds their own customer in another's reception may take over
     only with an appointment (shown afterwards), and only with the first receiver's consent
@@ -1710,7 +1764,10 @@ async def fitness_may_take_over(
 
 async def fitness_claims(
     info: Info,
-    sale_id: strawberry.ID,
+    sale_id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="The card sale (a FitnessSale's global id or legacyId)."),
+    ],
     first: First = None,
     after: After = None,
     last: Last = None,
@@ -1737,7 +1794,9 @@ async def fitness_claims(
 
 
 async def fitness_evidence(
-    info: Info, site_id: strawberry.ID, customer_id: strawberry.ID
+    info: Info,
+    site_id: ClubId,
+    customer_id: Annotated[strawberry.ID, strawberry.argument(description="The customer.")],
 ) -> gql.FitnessEvidence:
     """A customer's evidence timeline: sheets, appointments, leads and sales."""
     now = clock(info)

@@ -4,7 +4,7 @@ the ``Visit.realestate`` field and the ``CheckInVisitInput.realestate`` facts.""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -28,6 +28,7 @@ from core.plugin_api import (
     parse_id,
     record_event,
 )
+from core.plugin_api.graphql import describe_values
 from plugins.realestate import rules
 from plugins.realestate.models import OrderGrab, RotationDay, VisitReception
 from plugins.realestate.policy import (
@@ -50,10 +51,36 @@ SalespersonStatus = strawberry.enum(
     description="RE-2 owed make-up (RECEIVING, AFTER_SALE, BUSINESS_CALL, COMPANY_BUSINESS) or "
     "not (SERVING_OLD_CUSTOMER, RE-6) / RE-3 forfeited, counted / RE-4 leave / RE-5 suspended.",
 )
+describe_values(
+    SalespersonStatus,
+    {
+        "AVAILABLE": "At the desk, waiting for their turn.",
+        "RECEIVING": "Receiving a customer: skipped, owed a make-up turn (RE-2).",
+        "AFTER_SALE": "Serving a customer who already bought (after-sale service, not counted): "
+        "skipped, owed a make-up turn (RE-2).",
+        "SERVING_OLD_CUSTOMER": "Serving a returning customer who has not bought yet: that "
+        "reception was their turn, so no make-up (RE-2, RE-6).",
+        "BUSINESS_CALL": "On a business call: skipped, owed a make-up turn (RE-2).",
+        "COMPANY_BUSINESS": "Out on company business: skipped, owed a make-up turn (RE-2).",
+        "PRIVATE_AWAY": "Away for a private reason: the turn counts as taken, no make-up (RE-3).",
+        "ON_LEAVE": "On leave: out of today's rotation (RE-4).",
+        "SUSPENDED": "Suspended from the rotation (停牌) for order-grabbing (RE-5).",
+    },
+)
 
 
 RelatedParty = strawberry.enum(
     rules.RelatedParty, description="RE-9: visitors from related companies, not counted."
+)
+describe_values(
+    RelatedParty,
+    {
+        "DEVELOPER": "From the developer.",
+        "OWN_COMPANY": "From our own company.",
+        "AD_AGENCY": "From an advertising agency.",
+        "DECORATION": "From a decoration company.",
+        "ETIQUETTE": "From an etiquette (hostess) company.",
+    },
 )
 
 
@@ -85,7 +112,9 @@ class SkippedSalesperson:
         description="The salesperson's global id.",
         deprecation_reason="Use `staff`; removed in 2.0.",
     )
-    decision: Decision
+    decision: Decision = strawberry.field(
+        description="Why they were passed over, and whether a make-up turn is owed (RE-2 … RE-5)."
+    )
     staff: StaffType | None = line_link(
         Staff, "staff_id", StaffType | None, parse_as="Staff", description="Who was passed over."
     )
@@ -95,8 +124,13 @@ class SkippedSalesperson:
 class RealEstateReception:
     made_up_turn: bool = strawberry.field(description="RE-2: the receiver took a make-up turn.")
     new_registration: bool = strawberry.field(description="RE-6: false for an assisted return.")
-    units_requested: int | None
-    skipped: list[SkippedSalesperson]
+    units_requested: int | None = strawberry.field(
+        description="RE-14: how many units the customer asked for; null when not given (3 or "
+        "more notify the sales manager)."
+    )
+    skipped: list[SkippedSalesperson] = strawberry.field(
+        description="The salespeople passed over before the receiver, in rotation order."
+    )
 
 
 @strawberry.type(description="A salesperson in the day's rotation (RE-1).")
@@ -105,8 +139,10 @@ class RotationMember:
     staff: StaffType | None = line_link(
         Staff, "staff_id", StaffType | None, parse_as="Staff", description="The salesperson."
     )
-    name: str
-    status: SalespersonStatus
+    name: str = strawberry.field(description="The salesperson's name.")
+    status: SalespersonStatus = strawberry.field(
+        description="Where they are, as far as the rotation cares (RE-2 … RE-5)."
+    )
     receptions: int = strawberry.field(description="Counted receptions today (RE-15).")
     suspended_until: date | None = strawberry.field(description="RE-5 停牌 until (inclusive).")
 
@@ -114,7 +150,7 @@ class RotationMember:
 @strawberry.type(description="A site's reception rotation for one business day (RE-1).")
 class Rotation:
     site_id: strawberry.ID = strawberry.field(description="The site's global id.")
-    business_date: date
+    business_date: date = strawberry.field(description="The business day (site-local).")
     members: list[RotationMember] = strawberry.field(description="The manager's order.")
     next_staff_id: strawberry.ID | None = strawberry.field(
         description="Who receives the next new walk-in customer.",
@@ -156,13 +192,27 @@ class Rotation:
 
 @strawberry.type(description="RE-5 ruling on order-grabbing (抢单).")
 class OrderGrabbingResult:
-    grabber_id: strawberry.ID
-    named_staff_id: strawberry.ID
-    suspended_from: date
-    suspended_until: date
-    deal_credited_to: strawberry.ID
-    penalty_id: strawberry.ID
-    decision: Decision
+    grabber_id: strawberry.ID = strawberry.field(
+        description="The global id of the salesperson who grabbed the customer (the receiver)."
+    )
+    named_staff_id: strawberry.ID = strawberry.field(
+        description="The global id of the salesperson the customer named."
+    )
+    suspended_from: date = strawberry.field(
+        description="The first business day of the suspension (停牌): the next business day."
+    )
+    suspended_until: date = strawberry.field(
+        description="The last business day of the suspension (inclusive)."
+    )
+    deal_credited_to: strawberry.ID = strawberry.field(
+        description="The global id of the salesperson any deal with the customer is credited "
+        "to: the named one."
+    )
+    penalty_id: strawberry.ID = strawberry.field(
+        description="The global id of the suspension's penalty entry; revoking it "
+        "(`revokePenalty`) lifts the suspension."
+    )
+    decision: Decision = strawberry.field(description="RE-5, and the ruling as a sentence.")
 
 
 ACTING_STAFF = (
@@ -262,7 +312,15 @@ async def rotation_view(session: AsyncSession, site: Site, state: rules.Rotation
 
 
 async def rotation_query(
-    info: Info, site_id: strawberry.ID, business_date: date | None = None
+    info: Info,
+    site_id: Annotated[
+        strawberry.ID,
+        strawberry.argument(description="The sales office (a Site id of the realestate line)."),
+    ],
+    business_date: Annotated[
+        date | None,
+        strawberry.argument(description="The business day; null: today, site-local."),
+    ] = None,
 ) -> Rotation | None:
     """RE-1: the site's rotation for a business day (today by default)."""
     ctx = info.context

@@ -141,8 +141,10 @@ def frontdesk_penalty_table() -> list[PenaltyRuleSpec]:
 
 @strawberry.type(name="CarWash", description="Who washed the car, in which bay (CW-1, CW-3).")
 class WashDetails:
-    bay: int
-    attendant_id: strawberry.ID
+    bay: int = strawberry.field(description="The bay the car was washed in (CW-3).")
+    attendant_id: strawberry.ID = strawberry.field(
+        description="The legacy id of the attendant who washed it (CW-1)."
+    )
 
 
 def _details(wash: Any) -> WashDetails:
