@@ -14,7 +14,8 @@ What is here, by purpose:
 * **Hook values** — :class:`PluginInfo`, :class:`MigrationBranch`, :class:`ReceptionContext`
   / :class:`ReceptionOutcome` / :class:`Notification`, :class:`VisitRecorded`,
   :class:`SaleContext` / :class:`SaleAttribution` / :class:`SaleShare`,
-  :class:`ComplaintPolicy`, :class:`DomainEvent`, :class:`DemoContext`, :class:`StaffRole`,
+  :class:`ComplaintPolicy`, :class:`ComplaintTransition` (a complaint's move a line may
+  refuse, PM-5 / PM-6), :class:`DomainEvent`, :class:`DemoContext`, :class:`StaffRole`,
   :class:`PenaltyBounds`, :class:`WorkforcePolicy` (with :class:`PointsScheme` /
   :class:`PointsItem`, PM-9's monthly points table), :class:`LineInput`,
   :class:`LineInputReceived`, :class:`LineErrorCode` (a line's published error codes).
@@ -55,6 +56,7 @@ from __future__ import annotations
 
 from core.contracts import (
     ComplaintPolicy,
+    ComplaintTransition,
     DemoContext,
     DomainEvent,
     LineErrorCode,
@@ -176,6 +178,7 @@ __all__ = [
     "CheckIn",
     "Complaint",
     "ComplaintPolicy",
+    "ComplaintTransition",
     "Conflict",
     "Connection",
     "Customer",

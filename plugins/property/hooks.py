@@ -14,9 +14,11 @@ from typing import Any
 
 from core.plugin_api import (
     ComplaintPolicy,
+    ComplaintTransition,
     LineErrorCode,
     MigrationBranch,
     PluginInfo,
+    Reason,
     Site,
     StaffRole,
     WorkforcePolicy,
@@ -28,7 +30,7 @@ from core.plugin_api import (
 from plugins import property as line
 from plugins.property import rules, service
 from plugins.property import schema as gql
-from plugins.property.policy import DEFAULT_POLICY, MAJOR_CATEGORIES, PropertyPolicy
+from plugins.property.policy import MAJOR_CATEGORIES, PropertyPolicy
 
 CODE = line.CODE
 
@@ -102,13 +104,19 @@ def frontdesk_penalty_table(business_line: str, settings: Mapping[str, Mapping[s
 
 
 @hookimpl
-def frontdesk_complaint_policy(site: Site, complaint: dict[str, Any]) -> ComplaintPolicy:
+def frontdesk_complaint_policy(
+    site: Site, complaint: dict[str, Any], settings: Mapping[str, Mapping[str, Any]]
+) -> ComplaintPolicy:
     """PM-4 / PM-5: major complaints (a listed emergency as category or flag, or 3 or more
-    households) are reported at once, fixed within 1 working day and revisited within 7 days;
-    general ones within 3 working days and 14 days.  The hook receives no settings, so the
-    default numbers apply (decision: an operator's overrides of these reach the line's own
-    services, not core's complaint clock, until the hook passes settings)."""
-    policy = DEFAULT_POLICY
+    households or companies, 3 included) are reported at once, fixed within 1 working day and
+    revisited within 7 days; general ones within 3 working days and 14 days — the numbers of
+    the line's policy with the operator's settings.
+
+    Decision (PM-4's collective clock): a collective complaint is filed (``receivedAt``) when
+    the household or company that makes it collective joins — the third — so its clocks
+    start then, as DOMAIN.md's *Decided* line says; the households before are in its
+    description."""
+    policy = service.policy_of(settings)
     category = complaint.get("category")
     flags = [f for f in complaint.get("flags") or () if f in MAJOR_CATEGORIES]
     key = category if category in MAJOR_CATEGORIES else (flags[0] if flags else category)
@@ -123,6 +131,19 @@ def frontdesk_complaint_policy(site: Site, complaint: dict[str, Any]) -> Complai
         ),
         revisit_days=policy.major_revisit_days if major else policy.general_revisit_days,
         notify_immediately=major,
+    )
+
+
+@hookimpl
+async def frontdesk_validate_complaint_transition(
+    transition: ComplaintTransition,
+) -> Reason | None:
+    """PM-5: a complaint is marked revisited only once a revisit signed by the customer is
+    recorded (``recordComplaintRevisit``); PM-6: it is closed only when every step of the five
+    clears and one report is in its history ("report" for a major complaint only), and PM-2:
+    a written complaint only once its approved reply was sent."""
+    return await service.transition_refusal(
+        transition.session, transition.complaint, transition.target
     )
 
 

@@ -812,3 +812,32 @@ def complaint_clock(complaint: Complaint, now: datetime, zone: Any) -> Complaint
             f"{complaint.severity} complaint {complaint.number}: {what} due by {local} ({state})",
         ),
     )
+
+
+async def transition_refusal(
+    session: AsyncSession, complaint: Complaint, target: str
+) -> Reason | None:
+    """PM-5 / PM-6 / PM-2: why core's complaint may not move to ``target`` (None: it may)."""
+    if target not in ("revisited", "closed"):
+        return None
+    steps = (
+        await session.scalars(
+            select(HandlingStep.step).where(HandlingStep.complaint_id == complaint.id)
+        )
+    ).all()
+    if target == "revisited":
+        signed = await session.scalar(
+            select(Revisit.id).where(
+                Revisit.complaint_id == complaint.id,
+                Revisit.revisited_at >= complaint.resolved_at,
+            )
+        )
+        if signed is None:
+            return Reason(
+                "PM-5",
+                "the revisit record is signed by the customer: record it with "
+                "recordComplaintRevisit first",
+            )
+        return None
+    verdict = closing_verdict(complaint.severity, complaint.channel, steps)
+    return None if verdict.allowed else verdict.reason
