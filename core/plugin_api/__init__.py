@@ -48,8 +48,10 @@ What is here, by purpose:
   :func:`decide_leave`, :func:`issue_points`, :func:`revoke_points`, :func:`month_points`,
   :func:`workforce_policy_of`; C-3 appointments and bookings: :func:`make_appointment`,
   :func:`approve_appointment`, :func:`check_in_appointment`, :func:`book`,
-  :func:`set_booking_status`.  Pure workforce rules (roll call, lateness, points) are in
-  :mod:`core.plugin_api.rules`.
+  :func:`set_booking_status`; the roster's :func:`schedule_shift` (PM-1's night duty) and
+  complaints: :class:`ComplaintFiling` / :func:`file_complaint`, :func:`transition_complaint`
+  (a line's demo data or its own mutations file and move complaints as core's API does).
+  Pure workforce rules (roll call, lateness, points) are in :mod:`core.plugin_api.rules`.
 """
 
 from __future__ import annotations
@@ -135,6 +137,7 @@ from core.plugin_api.graphql import (
 )
 from core.plugin_api.services import (
     CheckIn,
+    ComplaintFiling,
     add_staff,
     approve_appointment,
     book,
@@ -144,6 +147,7 @@ from core.plugin_api.services import (
     clock_out,
     correct_visit,
     decide_leave,
+    file_complaint,
     get_line_site,
     get_site,
     get_staff,
@@ -162,9 +166,11 @@ from core.plugin_api.services import (
     revoke_penalty,
     revoke_points,
     revoked_penalties,
+    schedule_shift,
     set_booking_status,
     site_zone,
     staff_names,
+    transition_complaint,
     workforce_policy_of,
 )
 
@@ -177,6 +183,7 @@ __all__ = [
     "BookingStatus",
     "CheckIn",
     "Complaint",
+    "ComplaintFiling",
     "ComplaintPolicy",
     "ComplaintTransition",
     "Conflict",
@@ -241,6 +248,7 @@ __all__ = [
     "clock_out",
     "correct_visit",
     "decide_leave",
+    "file_complaint",
     "get_line_site",
     "get_site",
     "get_staff",
@@ -274,9 +282,11 @@ __all__ = [
     "revoke_penalty",
     "revoke_points",
     "revoked_penalties",
+    "schedule_shift",
     "set_booking_status",
     "site_zone",
     "staff_names",
+    "transition_complaint",
     "workforce_policy_of",
     "write_session",
 ]

@@ -15,6 +15,7 @@ from typing import Any
 from core.plugin_api import (
     ComplaintPolicy,
     ComplaintTransition,
+    DemoContext,
     LineErrorCode,
     MigrationBranch,
     PluginInfo,
@@ -362,3 +363,13 @@ def frontdesk_error_codes() -> list[LineErrorCode]:
         LineErrorCode("UNIT_NOT_FOUND", "No unit with this id (at this project)."),
         LineErrorCode("WORK_NOT_AGREED", "PM-8: fee not told and accepted, or no consent."),
     ]
+
+
+@hookimpl
+async def frontdesk_demo_data(context: DemoContext) -> None:
+    site = context.sites.get(CODE)
+    if site is None:
+        return
+    from plugins.property.demo import load
+
+    await load(context, site)
