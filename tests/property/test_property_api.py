@@ -258,3 +258,453 @@ async def test_PM_1_resident_contacted_and_confirmed_first_phone_masked(
     clerk = Client(p.app, now=moment, actor=Actor(role=Role.STAFF, name="desk token"))
     data = await clerk.data(VISITOR, {"input": _visitor(p, p.desk)})
     assert data["registerPropertyVisitor"]["visitor"]["resident"]["phone"] == "138****8000"
+
+
+# --- PM-2 … PM-6: complaints ----------------------------------------------------------------------
+
+
+COMPLAINT = """
+query($id: ID!) { node(id: $id) { ... on Complaint { number severity status firstResponseDue
+  resolutionDue revisitDue policyDecision { rule message } } } }"""
+
+
+async def _major(p: Project, moment: datetime, **kw: Any) -> dict[str, Any]:
+    return await p.file(moment, category="flooding", description="water in the lobby", **kw)
+
+
+async def test_PM_3_PM_4_a_listed_emergency_is_major_reported_at_once_with_a_webhook(
+    project: Project,
+) -> None:
+    p = project
+    async with p.app.write() as s:
+        from core.webhooks import WebhookEndpoint
+
+        s.add(
+            WebhookEndpoint(
+                url="https://hooks.example.com/property",
+                secret="whsec_" + "x" * 32,
+                event_types=["complaint.report_immediately"],
+                active=True,
+                created_at=at(11, 30),
+                updated_at=at(11, 30),
+            )
+        )
+    filed = await _major(p, at(12, 1, 9, 30))
+    assert filed["complaint"]["severity"] == "MAJOR"
+    assert filed["decision"]["rule"] == "PM-4"
+    assert "flooding is a major complaint" in filed["decision"]["message"]
+    # PM-4: reported at once to the department manager and centre leadership: a notification
+    # in the answer, an event on the notifications stream and a webhook delivery.
+    assert filed["notifications"] == [
+        {
+            "kind": "complaint.report_immediately",
+            "rule": "PM-4",
+            "message": f"report complaint {filed['complaint']['number']} at once: "
+            "flooding is a major complaint",
+        }
+    ]
+    async with p.app.db.session() as s:
+        from sqlalchemy import select
+
+        from core.models import Event
+        from core.webhooks import WebhookDelivery
+
+        events = (await s.scalars(select(Event).where(Event.stream == "notifications"))).all()
+        deliveries = (await s.scalars(select(WebhookDelivery))).all()
+    assert [(e.type, e.payload["rule"]) for e in events] == [
+        ("complaint.report_immediately", "PM-4")
+    ]
+    assert [d.event_type for d in deliveries] == ["complaint.report_immediately"]
+    # PM-3 (C-8): the first response is due 24 hours of real time after receipt.
+    node = (await p.data(at(12, 1, 10), COMPLAINT, id=filed["complaint"]["id"]))["node"]
+    assert datetime.fromisoformat(node["firstResponseDue"]) == at(12, 2, 9, 30)
+    # PM-5: a major complaint received on Tuesday is fixed by 24:00 on Wednesday.
+    assert datetime.fromisoformat(node["resolutionDue"]) == at(12, 3, 0, 0)
+    # Today's front desk shows it with its clock.
+    desk = (await p.data(at(12, 1, 10), DESK, site=p.site))["propertyFrontDesk"]
+    [clock] = desk["openMajorComplaints"]
+    assert clock["complaintId"] == filed["complaint"]["id"]
+    assert clock["minutesLeft"] == 38 * 60
+    assert clock["decision"] == {
+        "rule": "PM-5",
+        "message": f"major complaint {clock['number']}: fix due by 2026-12-03 00:00 "
+        "(2280 minute(s) left)",
+    }
+
+
+async def test_PM_4_the_third_household_makes_a_collective_complaint_major(
+    project: Project,
+) -> None:
+    p = project
+    two = await p.file(at(12, 1, 9), category="noise", households=2)
+    assert two["complaint"]["severity"] == "GENERAL"
+    assert two["decision"]["message"].endswith("not a major complaint: general")
+    assert two["notifications"] == []
+    three = await p.file(at(12, 1, 9), category="noise", households=3)
+    assert three["complaint"]["severity"] == "MAJOR"
+    assert three["decision"]["rule"] == "PM-4"
+    assert (
+        "collective complaint of 3 households or companies (3 or more is major)"
+        in (three["decision"]["message"])
+    )
+    assert three["notifications"][0]["kind"] == "complaint.report_immediately"
+
+
+async def test_PM_4_a_major_complaint_filed_is_delivered_to_subscribers(
+    project: Project,
+) -> None:
+    from test_subscriptions import UPDATES, GqlWs, listening, make_token, serve
+
+    p = project
+    token = await make_token(p.app, "integrator")
+    async with serve(p.app) as url, GqlWs.connect(url, token) as ws:
+        await ws.subscribe(UPDATES, {"site": p.site})
+        await listening(p.app)
+        filed = await _major(p, at(12, 1, 9, 30))
+        [event] = await ws.events(1)
+    assert event["type"] == "complaint.filed"
+    assert event["complaintId"] == filed["complaint"]["id"]
+    assert event["payload"]["severity"] == "major"
+    assert event["payload"]["category"] == "flooding"
+
+
+async def test_PM_5_PM_7_working_day_deadline_across_a_weekend_and_a_holiday_last_minute(
+    project: Project,
+) -> None:
+    """General: received Wed 2026-09-30; the National Day holidays (10-01 … 10-07, a weekend
+    inside) do not count, 10-08 and 10-09 do, Saturday 10-10 is a make-up working day: due
+    24:00 on 10-10.  Fixed at 23:59 is on time, at 00:01 on the 11th overdue (PM-7 counts)."""
+    p = project
+    on_time = await p.file(at(9, 30, 15))
+    late = await p.file(at(9, 30, 15, 5))
+    for filed in (on_time, late):
+        assert datetime.fromisoformat(filed["complaint"]["resolutionDue"]) == at(10, 11, 0, 0)
+    # Major, received on Friday 10-09: the next working day is the make-up Saturday 10-10.
+    major = await _major(p, at(10, 9, 16))
+    assert datetime.fromisoformat(major["complaint"]["resolutionDue"]) == at(10, 11, 0, 0)
+    await p.resolve(at(10, 10, 23, 59), on_time["complaint"]["id"])
+    await p.resolve(at(10, 11, 0, 1), late["complaint"]["id"])
+    await p.resolve(at(10, 10, 23, 59), major["complaint"]["id"])
+    month = (await p.data(at(10, 31), PROJECT_MONTH, site=p.site, month="2026-10-01"))[
+        "propertyProjectMonth"
+    ]
+    assert (month["complaints"], month["major"], month["fixedOnTime"]) == (1, 1, 1)
+    september = (await p.data(at(10, 31), PROJECT_MONTH, site=p.site, month="2026-09-15"))[
+        "propertyProjectMonth"
+    ]
+    assert september["month"] == "2026-09-01"
+    assert (september["complaints"], september["fixedOnTime"], september["overdue"]) == (2, 1, 1)
+    assert september["decision"]["rule"] == "PM-7"
+    assert september["decision"]["message"] == (
+        "Harbour Court, 2026-09: 2 complaint(s) (0 major, 2 general); 1 fixed on time, "
+        "1 overdue, 0 open; 0 revisited with the customer's signature"
+    )
+
+
+async def test_PM_5_revisit_signed_by_the_customer_within_a_week_last_minute(
+    project: Project,
+) -> None:
+    p = project
+    first = await _major(p, at(10, 9, 16))
+    second = await _major(p, at(10, 9, 16, 5))
+    for filed in (first, second):
+        await p.resolve(at(10, 10, 23, 59), filed["complaint"]["id"])
+    moved = (await p.data(at(10, 11), COMPLAINT, id=first["complaint"]["id"]))["node"]
+    # 1 week after the fix: 24:00 of the 7th calendar day, 10-17.
+    assert datetime.fromisoformat(moved["revisitDue"]) == at(10, 18, 0, 0)
+    revisit = {"complaintId": first["complaint"]["id"], "actingStaffId": p.desk}
+    unsigned = await p.refused(
+        at(10, 17, 23, 59), REVISIT, input={**revisit, "satisfaction": "SATISFIED"}
+    )
+    assert (unsigned.code, unsigned.rule) == ("SIGNATURE_REQUIRED", "PM-5")
+    assert unsigned.message == "[PM-5] the revisit record must be signed by the customer"
+    # Not revisited without the signed record (the line refuses core's transition).
+    early = await p.at(at(10, 17, 23, 59)).user_error(
+        MOVE,
+        {
+            "input": {
+                "complaintId": first["complaint"]["id"],
+                "to": "REVISITED",
+                "actingStaffId": p.desk,
+            }
+        },
+    )
+    assert (early.code, early.rule) == ("TRANSITION_REFUSED", "PM-5")
+    assert "signed by the customer" in early.message
+    signed = await p.data(
+        at(10, 17, 23, 59),
+        REVISIT,
+        input={**revisit, "signedBy": "Ma Jun", "satisfaction": "SATISFIED"},
+    )
+    record = signed["recordComplaintRevisit"]["revisit"]
+    assert (record["signedBy"], record["satisfaction"], record["inTime"]) == (
+        "Ma Jun",
+        "SATISFIED",
+        True,
+    )
+    assert record["decision"] == {
+        "rule": "PM-5",
+        "message": "revisited in time (by 2026-10-18T00:00:00+08:00)",
+    }
+    await p.move(at(10, 18), first["complaint"]["id"], "REVISITED")
+    late = await p.data(
+        at(10, 18, 0, 1),
+        REVISIT,
+        input={
+            "complaintId": second["complaint"]["id"],
+            "actingStaffId": p.desk,
+            "signedBy": "Ma Jun",
+            "satisfaction": "NEUTRAL",
+        },
+    )
+    assert late["recordComplaintRevisit"]["revisit"]["inTime"] is False
+    assert late["recordComplaintRevisit"]["revisit"]["decision"]["message"] == (
+        "revisit overdue (was due by 2026-10-18T00:00:00+08:00)"
+    )
+
+
+async def test_PM_6_five_clears_and_one_report_before_closing(project: Project) -> None:
+    p = project
+    major = await _major(p, at(12, 1, 9))
+    general = await p.file(at(12, 1, 9))
+    cid = major["complaint"]["id"]
+    # The reply gives the next reply time; the record is confirmed by the customer.
+    bad_reply = await p.refused(
+        at(12, 1, 10), STEP, input={"complaintId": cid, "step": "REPLY", "actingStaffId": p.desk}
+    )
+    assert (bad_reply.code, bad_reply.rule) == ("INVALID_HANDLING_STEP", "PM-6")
+    assert bad_reply.message == "[PM-6] a reply gives the customer the next reply time"
+    bad_record = await p.refused(
+        at(12, 1, 10), STEP, input={"complaintId": cid, "step": "RECORD", "actingStaffId": p.desk}
+    )
+    assert bad_record.message == "[PM-6] the record is confirmed by the customer"
+    for step in ("LISTEN", "ASK", "FOLLOW"):
+        await p.step(at(12, 1, 10), cid, step)
+    await p.step(at(12, 1, 10), cid, "REPLY", nextReplyAt=at(12, 1, 16).isoformat())
+    again = await p.refused(
+        at(12, 1, 10), STEP, input={"complaintId": cid, "step": "LISTEN", "actingStaffId": p.desk}
+    )
+    assert (again.code, again.rule) == ("STEP_RECORDED", "PM-6")
+    handling = (await p.step(at(12, 1, 11), cid, "RECORD", customerConfirmed=True))["handling"]
+    assert handling["missingSteps"] == ["REPORT"]
+    assert handling["closeDecision"] == {
+        "rule": "PM-6",
+        "message": "five clears and one report: missing report",
+    }
+    await p.resolve(at(12, 1, 12), cid)
+    await p.data(
+        at(12, 1, 13),
+        REVISIT,
+        input={
+            "complaintId": cid,
+            "actingStaffId": p.desk,
+            "signedBy": "Ma Jun",
+            "satisfaction": "VERY_SATISFIED",
+        },
+    )
+    await p.move(at(12, 1, 13), cid, "REVISITED")
+    closing = {"complaintId": cid, "to": "CLOSED", "actingStaffId": p.desk, "reason": "done"}
+    refused = await p.at(at(12, 1, 14)).user_error(MOVE, {"input": closing})
+    assert (refused.code, refused.rule, refused.field) == (
+        "TRANSITION_REFUSED",
+        "PM-6",
+        ["input", "to"],
+    )
+    assert refused.message == (
+        f"complaint {major['complaint']['number']} cannot move from revisited to closed: "
+        "five clears and one report: missing report"
+    )
+    still = (await p.data(at(12, 1, 14), HANDLING, id=cid))["node"]
+    assert still["status"] == "REVISITED"
+    await p.step(at(12, 1, 14), cid, "REPORT")
+    closed = (await p.data(at(12, 1, 15), MOVE, input=closing))["transitionComplaint"]
+    assert closed["complaint"]["status"] == "CLOSED"
+    # "report" is required to close a major complaint only.
+    gid_ = general["complaint"]["id"]
+    general_steps = (await p.data(at(12, 1, 15), HANDLING, id=gid_))["node"]["property"]
+    assert general_steps["missingSteps"] == ["LISTEN", "ASK", "FOLLOW", "REPLY", "RECORD"]
+
+
+async def test_PM_2_written_reply_drafted_approved_by_the_supervisor_then_sent(
+    project: Project,
+) -> None:
+    p = project
+    filed = await p.file(at(12, 1, 9), channel="WRITTEN")
+    cid = filed["complaint"]["id"]
+
+    def reply(step: str, by: str) -> dict[str, Any]:
+        return {"input": {"complaintId": cid, "step": step, "actingStaffId": by}}
+
+    early = await p.at(at(12, 1, 10)).user_error(REPLY, reply("SENT", p.desk))
+    assert (early.code, early.rule) == ("REPLY_OUT_OF_ORDER", "PM-2")
+    assert early.message == "[PM-2] the reply must be drafted before it is sent"
+    await p.at(at(12, 1, 10)).data(REPLY, reply("DRAFTED", p.desk))
+    clerk = await p.at(at(12, 1, 11)).user_error(REPLY, reply("APPROVED", p.desk))
+    assert (clerk.code, clerk.rule) == ("NOT_A_SUPERVISOR", "PM-2")
+    assert clerk.message == "[PM-2] only the supervisor approves a written reply"
+    await p.at(at(12, 1, 11)).data(REPLY, reply("APPROVED", p.supervisor))
+    sent = await p.at(at(12, 1, 12)).data(REPLY, reply("SENT", p.desk))
+    steps = sent["recordComplaintReplyStep"]["handling"]["steps"]
+    assert [(s["step"], s["staff"]["name"]) for s in steps] == [
+        ("reply_drafted", "Desk Li"),
+        ("reply_approved", "Supervisor Zhao"),
+        ("reply_sent", "Desk Li"),
+    ]
+    assert [datetime.fromisoformat(s["at"]) for s in steps] == [
+        at(12, 1, 10),
+        at(12, 1, 11),
+        at(12, 1, 12),
+    ]
+    # A complaint not made in writing has no supervisor's approval step.
+    oral = await p.file(at(12, 1, 9))
+    not_written = await p.at(at(12, 1, 10)).user_error(
+        REPLY,
+        {
+            "input": {
+                "complaintId": oral["complaint"]["id"],
+                "step": "DRAFTED",
+                "actingStaffId": p.desk,
+            }
+        },
+    )
+    assert (not_written.code, not_written.rule) == ("NOT_WRITTEN", "PM-2")
+
+
+# --- PM-8 repairs --------------------------------------------------------------------------------
+
+
+async def test_PM_8_ten_minutes_late_is_on_time_eleven_is_late(project: Project) -> None:
+    p = project
+    ten = await p.repair(at(12, 1, 9))
+    eleven = await p.repair(at(12, 1, 14))
+    arrived = await p.data(at(12, 1, 9, 10), ARRIVE, input={"repairId": ten})
+    repair = arrived["recordRepairArrival"]["repair"]
+    assert (repair["onTime"], repair["status"]) == (True, "ARRIVED")
+    assert repair["decision"] == {
+        "rule": "PM-8",
+        "message": "on time: 10 minute(s) after the agreed time",
+    }
+    late = await p.data(at(12, 1, 14, 11), ARRIVE, input={"repairId": eleven})
+    assert late["recordRepairArrival"]["repair"]["onTime"] is False
+    assert late["recordRepairArrival"]["repair"]["decision"] == {
+        "rule": "PM-8",
+        "message": "late: 11 minutes after the agreed time (more than 10)",
+    }
+    # A time the customer agreed to replaces the original.
+    moved = await p.repair(at(12, 2, 9))
+    agreed = await p.data(
+        at(12, 2, 10, 5),
+        ARRIVE,
+        input={"repairId": moved, "rescheduledTo": at(12, 2, 10).isoformat()},
+    )
+    assert agreed["recordRepairArrival"]["repair"]["decision"]["message"] == (
+        "on time: 5 minute(s) after the time the customer agreed to"
+    )
+    twice = await p.refused(at(12, 2, 10, 6), ARRIVE, input={"repairId": moved})
+    assert twice.code == "ALREADY_ARRIVED"
+
+
+async def test_PM_8_fee_before_work_signature_spot_check_and_monthly_rates(
+    project: Project,
+) -> None:
+    p = project
+    first = await p.repair(at(12, 1, 9))
+    second = await p.repair(at(12, 1, 14))
+    await p.data(at(12, 1, 9, 5), ARRIVE, input={"repairId": first})
+    await p.data(at(12, 1, 14, 30), ARRIVE, input={"repairId": second})
+    unquoted = await p.refused(
+        at(12, 1, 9, 10),
+        START,
+        input={"repairId": first, "feeQuoted": "50.00", "feeAccepted": False},
+    )
+    assert (unquoted.code, unquoted.rule) == ("WORK_NOT_AGREED", "PM-8")
+    assert unquoted.message == "[PM-8] the customer has not accepted the fee"
+    furniture = await p.refused(
+        at(12, 1, 9, 10),
+        START,
+        input={
+            "repairId": first,
+            "feeQuoted": "50.00",
+            "feeAccepted": True,
+            "movesFurniture": True,
+        },
+    )
+    assert furniture.message == "[PM-8] moving furniture needs the customer's consent"
+    started = await p.data(
+        at(12, 1, 9, 10), START, input={"repairId": first, "feeQuoted": "50", "feeAccepted": True}
+    )
+    assert started["startPropertyRepair"]["repair"]["feeQuoted"] == "50.00"
+    unsigned = await p.refused(at(12, 1, 10), COMPLETE, input={"repairId": first})
+    assert (unsigned.code, unsigned.rule) == ("SIGNATURE_REQUIRED", "PM-8")
+    done = await p.data(
+        at(12, 1, 10),
+        COMPLETE,
+        input={
+            "repairId": first,
+            "signedBy": "Chen Mei",
+            "feeLines": [{"item": "washer", "amount": "50.00"}],
+        },
+    )
+    assert done["completePropertyRepair"]["repair"]["feeLines"] == [
+        {"item": "washer", "amount": "50.00"}
+    ]
+    await p.data(at(12, 2, 10), SPOT, input={"repairId": first, "passed": True})
+    not_done = await p.refused(at(12, 2, 10), SPOT, input={"repairId": second, "passed": False})
+    assert not_done.code == "NOT_COMPLETED"
+    month = (await p.data(at(12, 31), TECH_MONTH, staff=p.tech))["propertyTechnicianMonth"]
+    assert month["month"] == "2026-12-01" and month["technician"]["name"] == "Tech Zhou"
+    assert month["rates"] == {
+        "arrivals": 2,
+        "onTime": 1,
+        "onTimeRate": "0.5000",
+        "spottedChecked": 1,
+        "passed": 1,
+        "passRate": "1.0000",
+    }
+    assert [r["onTime"] for r in month["repairs"]] == [True, False]
+    project_month = (await p.data(at(12, 31), PROJECT_MONTH, site=p.site))["propertyProjectMonth"]
+    assert project_month["repairs"]["onTimeRate"] == "0.5000"
+    assert [(t["technician"]["name"], t["onTime"]) for t in project_month["technicians"]] == [
+        ("Tech Zhou", 1)
+    ]
+
+
+# --- PM-9 points through core's ledger -----------------------------------------------------------
+
+ISSUE_POINTS = """
+mutation($input: IssuePointsInput!) { issuePoints(input: $input) {
+  entry { item rule } userErrors { field message code rule } } }"""
+MONTH_POINTS = """
+query($staff: ID!) { monthPoints(staffId: $staff, month: "2026-12-01") {
+  allowance balance level entries { item rule } } }"""
+
+
+async def test_PM_9_attitude_complaints_stepped_warning_at_5_through_core_points(
+    project: Project,
+) -> None:
+    p = project
+    balances = []
+    for n in range(3):
+        await p.data(
+            at(12, 1 + n, 18),
+            ISSUE_POINTS,
+            input={
+                "staffId": p.desk,
+                "item": "attitude",
+                "businessDate": f"2026-12-0{1 + n}",
+                "actingStaffId": p.supervisor,
+            },
+        )
+        points = (await p.data(at(12, 5), MONTH_POINTS, staff=p.desk))["monthPoints"]
+        balances.append((points["balance"], points["level"]))
+    # 1, 2, then 5 in total at the 3rd (stepped, not added): a verbal warning at 5.
+    assert balances == [("9", None), ("8", None), ("5", "warning")]
+    async with p.app.db.session() as s:
+        from sqlalchemy import select
+
+        from core.models import Event
+
+        crossed = (
+            await s.scalars(select(Event).where(Event.type == "points.threshold_crossed"))
+        ).all()
+    assert [(e.payload["level"], e.payload["rule"]) for e in crossed] == [("warning", "PM-9")]
