@@ -123,7 +123,7 @@ async def load(context: DemoContext, site: Site) -> None:
         agreed_at=local(yesterday, 9, 0),
         now=local(yesterday, 8, 0),
     )
-    await service.record_arrival(s, order_id=order.id, arrived_at=local(yesterday, 9, 25))
+    await service.record_arrival(s, order_id=order.id, arrived_at=local(yesterday, 9, 25), now=now)
     await service.start_repair(
         s,
         order_id=order.id,
@@ -149,7 +149,9 @@ async def load(context: DemoContext, site: Site) -> None:
         agreed_at=local(yesterday, 14, 0),
         now=local(yesterday, 8, 0),
     )
-    await service.record_arrival(s, order_id=on_time.id, arrived_at=local(yesterday, 14, 10))
+    await service.record_arrival(
+        s, order_id=on_time.id, arrived_at=local(yesterday, 14, 10), now=now
+    )
     context.progress("property: a major complaint on its clock (PM-4, PM-5)")
     await file_complaint(
         s,

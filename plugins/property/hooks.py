@@ -338,6 +338,7 @@ def frontdesk_error_codes() -> list[LineErrorCode]:
     # complaint transition are core's TRANSITION_REFUSED, with the rule).
     return [
         LineErrorCode("ALREADY_ARRIVED", "PM-8: the technician's arrival is recorded already."),
+        LineErrorCode("ARRIVAL_IN_FUTURE", "PM-8: an arrival later than now."),
         LineErrorCode("COMPLAINT_NOT_FOUND", "No property complaint with this id."),
         LineErrorCode("INVALID_FEE", "PM-8: a fee that is not a non-negative CNY amount."),
         LineErrorCode("INVALID_HANDLING_STEP", "PM-6: a step without what it needs."),
@@ -356,6 +357,7 @@ def frontdesk_error_codes() -> list[LineErrorCode]:
         LineErrorCode("RESIDENT_NOT_CONTACTED", "PM-1: the resident was not contacted."),
         LineErrorCode("RESIDENT_NOT_FOUND", "No resident with this id (in this unit)."),
         LineErrorCode("REVISIT_BEFORE_FIX", "PM-5: a revisit dated before the fix."),
+        LineErrorCode("REVISIT_IN_FUTURE", "PM-5: a revisit later than now."),
         LineErrorCode("SIGNATURE_REQUIRED", "PM-5 / PM-8: the customer's signature is required."),
         LineErrorCode("STEP_RECORDED", "PM-6: this handling step is recorded already."),
         LineErrorCode("TEXT_TOO_LONG", "A text longer than its field allows."),

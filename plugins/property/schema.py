@@ -32,6 +32,7 @@ from core.plugin_api import (
     Money,
     Node,
     NotFound,
+    PermissionDenied,
     Reason,
     Shift,
     Site,
@@ -147,11 +148,25 @@ def _sees_private(info: Info) -> bool:
 
 
 def _staff_arg(info: Info, given: strawberry.ID | None, field: str) -> int:
-    """Who does this: the staff member named, else the token's own staff member."""
-    if given is not None:
-        return parse_id(given, field, of="Staff")
+    """Who does this: the token's own staff member, or the staff member named.  Naming
+    someone else is acting on their behalf and needs the ``act_for`` permission (C-13), as in
+    core's mutations: a desk token cannot register a visitor as the night duty manager."""
     actor = info.context.actor
     own = getattr(actor, "staff_id", None) if actor is not None else None
+    if given is not None:
+        staff_id = parse_id(given, field, of="Staff")
+        if own is not None and staff_id == own:
+            return staff_id
+        if actor is not None and not actor.can("act_for"):
+            raise PermissionDenied(
+                f"this token acts as staff member {own}; recording this as staff member "
+                f"{staff_id} needs the 'act_for' permission (C-13): omit {field} to act as "
+                "yourself",
+                code="FORBIDDEN",
+                permission="act_for",
+                field=field,
+            )
+        return staff_id
     if own is not None:
         return int(own)
     raise InvalidInput(
@@ -595,47 +610,59 @@ line_node("PropertyRevisit", _node(Revisit, revisit_view))
 # --- Complaint.property --------------------------------------------------------------------------
 
 
-async def handling_of(session: AsyncSession, complaint: Any) -> PropertyComplaintHandling:
-    steps = list(
-        (
-            await session.scalars(
-                select(HandlingStep)
-                .where(HandlingStep.complaint_id == complaint.id)
-                .order_by(HandlingStep.at, HandlingStep.id)
-            )
-        ).all()
-    )
-    revisits = (
-        await session.scalars(
-            select(Revisit).where(Revisit.complaint_id == complaint.id).order_by(Revisit.id)
-        )
-    ).all()
-    done = [s.step for s in steps]
+def handling_view(
+    complaint: Any, steps: list[HandlingStep], revisits: list[Revisit]
+) -> PropertyComplaintHandling:
+    done = [st.step for st in steps]
     verdict = service.closing_verdict(complaint.severity, complaint.channel, done)
-    missing = [s for s in rules.required_steps(complaint.severity) if s not in done]
+    missing = [st for st in rules.required_steps(complaint.severity) if st not in done]
     return PropertyComplaintHandling(
-        steps=[step_view(s) for s in steps],
-        missing_steps=[HandlingStepKind(s) for s in missing],
+        steps=[step_view(st) for st in steps],
+        missing_steps=[HandlingStepKind(st) for st in missing],
         revisits=[revisit_view(r) for r in revisits],
         close_decision=_decision(verdict.reason),  # type: ignore[arg-type]
     )
 
 
+async def _handling_rows(
+    session: AsyncSession, ids: list[int]
+) -> tuple[dict[int, list[HandlingStep]], dict[int, list[Revisit]]]:
+    """Every step and revisit of the complaints ``ids``: two SELECTs, whatever their number."""
+    steps: dict[int, list[HandlingStep]] = {i: [] for i in ids}
+    revisits: dict[int, list[Revisit]] = {i: [] for i in ids}
+    for st in await session.scalars(
+        select(HandlingStep)
+        .where(HandlingStep.complaint_id.in_(ids))
+        .order_by(HandlingStep.at, HandlingStep.id)
+    ):
+        steps[st.complaint_id].append(st)
+    for r in await session.scalars(
+        select(Revisit).where(Revisit.complaint_id.in_(ids)).order_by(Revisit.id)
+    ):
+        revisits[r.complaint_id].append(r)
+    return steps, revisits
+
+
+async def handling_of(session: AsyncSession, complaint: Any) -> PropertyComplaintHandling:
+    steps, revisits = await _handling_rows(session, [complaint.id])
+    return handling_view(complaint, steps[complaint.id], revisits[complaint.id])
+
+
 async def load_handling(session: AsyncSession, roots: list[Any]) -> dict[Any, Any]:
-    """``Complaint.property`` for a page of complaints (null for other lines' complaints)."""
+    """``Complaint.property`` for a page of complaints (null for other lines' complaints),
+    in three SELECTs for the page."""
     ids = [r.id for r in roots]
     rows = (
         await session.execute(
-            select(Complaint.id, Complaint.severity, Complaint.channel, Site.business_line)
+            select(Complaint.id, Complaint.severity, Complaint.channel)
             .join(Site, Site.id == Complaint.site_id)
-            .where(Complaint.id.in_(ids))
+            .where(Complaint.id.in_(ids), Site.business_line == CODE)
         )
     ).all()
-    out: dict[Any, Any] = {}
-    for row in rows:
-        if row.business_line == CODE:
-            out[row.id] = await handling_of(session, row)
-    return out
+    if not rows:
+        return {}
+    steps, revisits = await _handling_rows(session, [r.id for r in rows])
+    return {r.id: handling_view(r, steps[r.id], revisits[r.id]) for r in rows}
 
 
 # --- queries ------------------------------------------------------------------------------------
@@ -1177,6 +1204,7 @@ async def record_repair_arrival(info: Info, input: RecordRepairArrivalInput) -> 
             order_id=_repair_key(input.repair_id),
             arrived_at=input.arrived_at or now(info),
             rescheduled_to=input.rescheduled_to,
+            now=now(info),
         )
         return await _repair_view(s, row)
 

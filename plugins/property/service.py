@@ -295,12 +295,20 @@ async def record_arrival(
     order_id: int,
     arrived_at: datetime,
     rescheduled_to: datetime | None = None,
+    now: datetime,
 ) -> tuple[RepairOrder, Reason]:
     """PM-8: the technician's arrival, on time up to and including 10 minutes after the agreed
     time (or the new time the customer agreed to)."""
     order = await _order(session, order_id)
+    arrived_at = _aware(arrived_at, "arrivedAt")
     if order.arrived_at is not None:
         raise Conflict("the arrival is already recorded", code="ALREADY_ARRIVED", field="repairId")
+    if arrived_at > now:
+        raise InvalidInput(
+            f"arrivedAt {arrived_at.isoformat()} is in the future",
+            code="ARRIVAL_IN_FUTURE",
+            field="arrivedAt",
+        )
     policy = await load_line_policy(session, PropertyPolicy, CODE)
     if rescheduled_to is not None:
         order.rescheduled_to = _aware(rescheduled_to, "rescheduledTo")
@@ -517,6 +525,12 @@ async def record_revisit(
     if not signed:
         raise InvalidInput(
             str(verdict.reason), code="SIGNATURE_REQUIRED", field="signedBy", rule="PM-5"
+        )
+    if revisited_at > now:
+        raise InvalidInput(
+            f"revisitedAt {revisited_at.isoformat()} is in the future",
+            code="REVISIT_IN_FUTURE",
+            field="revisitedAt",
         )
     if revisited_at < complaint.resolved_at:
         raise InvalidInput(

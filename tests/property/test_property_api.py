@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from conftest import SHANGHAI, Client, start_frontdesk
-from helpers import add_staff, make_site
+from helpers import add_staff, legacy, make_site
 
 from core.runtime import Frontdesk
 
@@ -255,9 +255,14 @@ async def test_PM_1_resident_contacted_and_confirmed_first_phone_masked(
     # C-13: a token without the private permission reads the resident's phone masked.
     from core.auth import Actor, Role
 
-    clerk = Client(p.app, now=moment, actor=Actor(role=Role.STAFF, name="desk token"))
+    desk_token = Actor(role=Role.STAFF, name="desk token", staff_id=legacy(p.desk))
+    clerk = Client(p.app, now=moment, actor=desk_token)
     data = await clerk.data(VISITOR, {"input": _visitor(p, p.desk)})
     assert data["registerPropertyVisitor"]["visitor"]["resident"]["phone"] == "138****8000"
+    # C-13: a desk token cannot register as the night duty manager (acting for someone else).
+    night = Client(p.app, now=at(12, 1, 21), actor=desk_token)
+    forbidden = await night.top_error(VISITOR, {"input": _visitor(p, p.night)})
+    assert forbidden.extensions["code"] == "FORBIDDEN"
 
 
 # --- PM-2 … PM-6: complaints ----------------------------------------------------------------------

@@ -252,10 +252,16 @@ async def test_PM_8_repair_order_late_arrival_fee_signature_and_rates(
             )
             ids.append(order.id)
         on_time, r1 = await service.record_arrival(
-            session, order_id=ids[0], arrived_at=agreed + timedelta(minutes=10)
+            session,
+            order_id=ids[0],
+            arrived_at=agreed + timedelta(minutes=10),
+            now=agreed + timedelta(hours=1),
         )
         late, r2 = await service.record_arrival(
-            session, order_id=ids[1], arrived_at=agreed + timedelta(minutes=11)
+            session,
+            order_id=ids[1],
+            arrived_at=agreed + timedelta(minutes=11),
+            now=agreed + timedelta(hours=1),
         )
         assert on_time.on_time and r1.rule == "PM-8"
         assert late.on_time is False and "late" in r2.message
