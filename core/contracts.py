@@ -326,3 +326,28 @@ class LineMutation:
     result_type: Any
     result_field: str
     result_description: str
+
+
+# --- Complaint transitions a line may refuse (issue 15, PM-5 / PM-6) --------------------------
+
+
+@dataclass(frozen=True)
+class ComplaintTransition:
+    """A complaint about to move along its lifecycle (C-9), as
+    ``frontdesk_validate_complaint_transition`` sees it, inside the change's transaction.
+
+    ``complaint`` is core's locked :class:`~core.models.Complaint` row *before* the move:
+    read it, never change it (the line writes its own rows, if any, in ``session``).
+    ``previous`` and ``target`` are status values (``"resolved"``, ``"closed"`` …);
+    ``actor_id`` is the staff member who makes the change; ``settings`` every plugin's stored
+    settings (``{code: {...}}``).
+    """
+
+    session: AsyncSession
+    site: Site
+    complaint: Any
+    previous: str
+    target: str
+    actor_id: int
+    now: datetime
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)

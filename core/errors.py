@@ -179,6 +179,8 @@ DOMAIN_CODES: dict[str, tuple[str, dict[str, str]]] = {
             "closed.",
             "REQUESTED_TIME_NOT_AFTER_FILING": "C-11: the time asked for is not after filing.",
             "SPECIAL_CASE_REFUSED": "C-11: resolved already, or a special case already.",
+            "TRANSITION_REFUSED": "The site's business line refuses this move (`rule` names "
+            "it, e.g. PM-6: a handling step is missing).",
         },
     ),
     "Workforce": (

@@ -173,10 +173,14 @@ def frontdesk_penalty_table(
 
 
 @hookspec(firstresult=True)
-def frontdesk_complaint_policy(site: Site, complaint: dict[str, Any]) -> ComplaintPolicy | None:
+def frontdesk_complaint_policy(
+    site: Site, complaint: dict[str, Any], settings: Mapping[str, Mapping[str, Any]]
+) -> ComplaintPolicy | None:
     """Line hook: the severity and the deadline targets of a complaint at your ``site``.
 
-    ``complaint`` holds the filed facts (category, description, channel, households …).
+    ``complaint`` holds the filed facts (category, description, channel, households …);
+    ``settings`` every plugin's stored settings (``{code: {...}}``, issue 15: so a line's
+    policy overrides reach the complaint's clocks) — declare only the arguments you use.
     Default (``None``): general severity with the C-8 / C-11 targets.  PM-4 / PM-5 answer
     here.  Sync or ``async def``.
     """
@@ -313,3 +317,32 @@ def frontdesk_demo_data(context: DemoContext) -> Awaitable[None] | None:
 
     ``context`` gives a session, ``now``, and a progress callback.
     """
+
+
+# --- Complaint transitions a line may refuse (issue 15: PM-5 signed revisit, PM-6 five steps) --
+# Kept in its own block: core's complaint lifecycle (C-9) asks the site's line, inside the
+# transition's transaction and before anything is written, whether the move may happen.
+
+if TYPE_CHECKING:
+    from core.contracts import ComplaintTransition
+    from core.decisions import Reason
+
+
+@hookspec(firstresult=True)
+def frontdesk_validate_complaint_transition(
+    transition: ComplaintTransition,
+) -> Reason | Awaitable[Reason | None] | None:
+    """Line hook: refuse a complaint's move at your site (``transitionComplaint``).
+
+    ``transition`` (:class:`~core.contracts.ComplaintTransition`) holds the session, the site,
+    the locked complaint row before the move, ``previous`` and ``target`` statuses, the actor,
+    ``now`` and the plugins' settings.  Return a :class:`~core.decisions.Reason` naming your
+    rule to refuse (core answers ``TRANSITION_REFUSED`` with that rule and message, nothing
+    is written) or ``None`` to let core's C-9 state machine decide alone.  Called only after
+    the move is legal for C-9, and only on the site's line.  Sync or ``async def``.  The
+    property line refuses ``REVISITED`` without a revisit signed by the customer (PM-5) and
+    ``CLOSED`` while a step of the five clears and one report is missing (PM-6).
+    """
+
+
+LINE_HOOKS = LINE_HOOKS | frozenset({"frontdesk_validate_complaint_transition"})

@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -40,7 +41,7 @@ from graphql import (
     parse,
 )
 from graphql.pyutils import Undefined
-from helpers import add_staff, register
+from helpers import add_staff, legacy, register
 from sqlalchemy import func, select
 from test_subscriptions import GqlWs, serve
 
@@ -112,6 +113,12 @@ ROOT_ARGUMENTS: dict[str, str] = {
         '(siteId: "{club}", consultantId: "{club_staff}", receiverId: "{club_closer}", '
         "hasAppointment: true, receiverHasOwnCustomerInGroup: true)"
     ),
+    # The property project (issue 15): the demo project, its technician, the demo's month.
+    "propertyFrontDesk": '(siteId: "{project}", date: "{project_day}")',
+    "propertyVisitors": '(siteId: "{project}", first: 5)',
+    "propertyUnits": '(siteId: "{project}", first: 5)',
+    "propertyTechnicianMonth": '(staffId: "{project_technician}", month: "{project_day}")',
+    "propertyProjectMonth": '(siteId: "{project}", month: "{project_day}")',
     "attendance": '(siteId: "{site}", fromDate: "2026-11-01", toDate: "2026-11-30")',
     "leaveRequests": '(siteId: "{site}", fromDate: "2026-11-01", toDate: "2026-11-30")',
     "monthPoints": '(staffId: "{staff}", month: "2026-11-01")',
@@ -216,7 +223,7 @@ class World:
 @pytest.fixture
 async def fd(sqlite_url: str) -> AsyncIterator[Frontdesk]:
     """The speed layer on, whatever FRONTDESK_ACCEL says (this file compares it with stock)."""
-    await load_demo(sqlite_url, ["realestate", "fitnessclub"], lambda _message: None)
+    await load_demo(sqlite_url, ["realestate", "fitnessclub", "property"], lambda _message: None)
     app = await start_frontdesk(sqlite_url, accel=True, **LIMITS)
     yield app
     await app.stop()
@@ -274,6 +281,7 @@ async def world(fd: Frontdesk, client: Client) -> World:
     await client.data(TRANSITION, {"id": complaint["id"], "actor": sales[0]})
     await client.data(ISSUE, {"staff": sales[1]})
     club = await _club_ids(client, sites["fitnessclub"])
+    project = await _project_ids(client, sites["property"])
     tokens = {}
     async with fd.write() as s:
         for role in ("admin", "frontend"):
@@ -292,8 +300,26 @@ async def world(fd: Frontdesk, client: Client) -> World:
         "complaint": complaint["id"],
         "number": complaint["number"],
         **club,
+        **project,
     }
     return World(ids=ids, tokens=tokens)
+
+
+async def _project_ids(client: Client, project: str) -> dict[str, str]:
+    """The demo property project, its first technician and the day of its repairs."""
+    page = await client.data(
+        """query($s: ID!) { staff(siteId: $s, first: 10) { nodes { id role } }
+             propertyVisitors(siteId: $s, first: 1) { nodes { registeredAt } } }""",
+        {"s": project},
+    )
+    technician = next(n["id"] for n in page["staff"]["nodes"] if n["role"] == "technician")
+    [visitor] = page["propertyVisitors"]["nodes"]
+    day = datetime.fromisoformat(visitor["registeredAt"]).astimezone(SHANGHAI).date()
+    return {
+        "project": project,
+        "project_technician": technician,
+        "project_day": day.isoformat(),
+    }
 
 
 async def _club_ids(client: Client, club: str) -> dict[str, str]:
@@ -529,7 +555,11 @@ async def test_the_slim_http_path_answers_like_strawberrys_view(fd, stock_fd, wo
         health = (await fast_http.get("/healthz")).json()
         stock_health = (await stock_http.get("/healthz")).json()
     assert health["accel"]["enabled"] is True and stock_health["accel"]["enabled"] is False
-    assert health["status"] == "ok" and set(health["plugins"]) == {"fitnessclub", "realestate"}
+    assert health["status"] == "ok" and set(health["plugins"]) == {
+        "fitnessclub",
+        "property",
+        "realestate",
+    }
     # every stock request went through strawberry's run, no accelerated one did
     assert set(strawberry_runs) == {"FrontdeskGraphQL"}
     assert len(strawberry_runs) == 2 * len(battery(world))
@@ -583,12 +613,18 @@ async def test_the_subscription_fast_path_sends_what_stock_sends(fd, stock_fd, w
         events = await s.scalar(
             select(func.count()).select_from(Event).where(Event.stream == "complaints")
         )
-    assert events and events >= 2  # filed, acknowledged
+        # The demo property project's major complaint is another site's (issue 15).
+        at_site = await s.scalar(
+            select(func.count())
+            .select_from(Event)
+            .where(Event.stream == "complaints", Event.site_id == legacy(site))
+        )
+    assert at_site and at_site >= 2  # filed, acknowledged
     fallbacks = STATS.fallbacks["subscriptions:shape"]
     async with serve(fd) as fast_url, serve(stock_fd) as stock_url:
         token = world.tokens["admin"]
         cases = [
-            (UPDATES, {"site": site, "after": start}, events),
+            (UPDATES, {"site": site, "after": start}, at_site),
             (ALIASED, {"after": start}, events),
             (UPDATES, {"site": site, "after": "not-a-cursor"}, 1),  # error
             (UPDATES, {"site": "999999", "after": start}, 1),  # unknown site

@@ -831,6 +831,7 @@ class ComplaintMutation:
                 actor,
                 input.reason,
                 ctx.now(),
+                host=ctx.host,
             )
             return await _result(info, change, s, TransitionComplaintPayload)
 

@@ -14,7 +14,8 @@ What is here, by purpose:
 * **Hook values** — :class:`PluginInfo`, :class:`MigrationBranch`, :class:`ReceptionContext`
   / :class:`ReceptionOutcome` / :class:`Notification`, :class:`VisitRecorded`,
   :class:`SaleContext` / :class:`SaleAttribution` / :class:`SaleShare`,
-  :class:`ComplaintPolicy`, :class:`DomainEvent`, :class:`DemoContext`, :class:`StaffRole`,
+  :class:`ComplaintPolicy`, :class:`ComplaintTransition` (a complaint's move a line may
+  refuse, PM-5 / PM-6), :class:`DomainEvent`, :class:`DemoContext`, :class:`StaffRole`,
   :class:`PenaltyBounds`, :class:`WorkforcePolicy` (with :class:`PointsScheme` /
   :class:`PointsItem`, PM-9's monthly points table), :class:`LineInput`,
   :class:`LineInputReceived`, :class:`LineErrorCode` (a line's published error codes).
@@ -47,14 +48,17 @@ What is here, by purpose:
   :func:`decide_leave`, :func:`issue_points`, :func:`revoke_points`, :func:`month_points`,
   :func:`workforce_policy_of`; C-3 appointments and bookings: :func:`make_appointment`,
   :func:`approve_appointment`, :func:`check_in_appointment`, :func:`book`,
-  :func:`set_booking_status`.  Pure workforce rules (roll call, lateness, points) are in
-  :mod:`core.plugin_api.rules`.
+  :func:`set_booking_status`; the roster's :func:`schedule_shift` (PM-1's night duty) and
+  complaints: :class:`ComplaintFiling` / :func:`file_complaint`, :func:`transition_complaint`
+  (a line's demo data or its own mutations file and move complaints as core's API does).
+  Pure workforce rules (roll call, lateness, points) are in :mod:`core.plugin_api.rules`.
 """
 
 from __future__ import annotations
 
 from core.contracts import (
     ComplaintPolicy,
+    ComplaintTransition,
     DemoContext,
     DomainEvent,
     LineErrorCode,
@@ -133,6 +137,7 @@ from core.plugin_api.graphql import (
 )
 from core.plugin_api.services import (
     CheckIn,
+    ComplaintFiling,
     add_staff,
     approve_appointment,
     book,
@@ -142,6 +147,7 @@ from core.plugin_api.services import (
     clock_out,
     correct_visit,
     decide_leave,
+    file_complaint,
     get_line_site,
     get_site,
     get_staff,
@@ -160,9 +166,11 @@ from core.plugin_api.services import (
     revoke_penalty,
     revoke_points,
     revoked_penalties,
+    schedule_shift,
     set_booking_status,
     site_zone,
     staff_names,
+    transition_complaint,
     workforce_policy_of,
 )
 
@@ -175,7 +183,9 @@ __all__ = [
     "BookingStatus",
     "CheckIn",
     "Complaint",
+    "ComplaintFiling",
     "ComplaintPolicy",
+    "ComplaintTransition",
     "Conflict",
     "Connection",
     "Customer",
@@ -238,6 +248,7 @@ __all__ = [
     "clock_out",
     "correct_visit",
     "decide_leave",
+    "file_complaint",
     "get_line_site",
     "get_site",
     "get_staff",
@@ -271,9 +282,11 @@ __all__ = [
     "revoke_penalty",
     "revoke_points",
     "revoked_penalties",
+    "schedule_shift",
     "set_booking_status",
     "site_zone",
     "staff_names",
+    "transition_complaint",
     "workforce_policy_of",
     "write_session",
 ]

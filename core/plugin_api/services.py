@@ -37,12 +37,15 @@ from core.services.attendance import (
     site_policy,
 )
 from core.services.attendance import record_day as record_attendance
+from core.services.complaints import ComplaintFiling, file_complaint, transition_complaint
 from core.services.directory import add_staff, get_site, get_staff_at, register_customer
 from core.services.penalties import issue_penalty, revoke_penalty
 from core.services.visits import CheckIn, check_in_visit, correct_visit
+from core.services.workforce import schedule_shift
 
 __all__ = [
     "CheckIn",
+    "ComplaintFiling",
     "add_staff",
     "approve_appointment",
     "book",
@@ -52,6 +55,7 @@ __all__ = [
     "clock_out",
     "correct_visit",
     "decide_leave",
+    "file_complaint",
     "get_line_site",
     "get_site",
     "get_staff",
@@ -70,9 +74,11 @@ __all__ = [
     "revoke_penalty",
     "revoke_points",
     "revoked_penalties",
+    "schedule_shift",
     "set_booking_status",
     "site_zone",
     "staff_names",
+    "transition_complaint",
     "workforce_policy_of",
 ]
 

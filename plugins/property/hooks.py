@@ -1,7 +1,7 @@
 """Property line: the only module with ``@hookimpl`` — thin glue between core's hook contexts
 and the line's modules (``service`` reads and writes, ``rules`` the pure decisions).
 
-No GraphQL yet (issue 15's schema comes after Schema 1.0, issue 17).
+GraphQL in :mod:`plugins.property.schema` (types, queries, mutations; Schema 1.0 shapes).
 """
 
 from __future__ import annotations
@@ -14,17 +14,24 @@ from typing import Any
 
 from core.plugin_api import (
     ComplaintPolicy,
+    ComplaintTransition,
+    DemoContext,
     LineErrorCode,
     MigrationBranch,
     PluginInfo,
+    Reason,
     Site,
     StaffRole,
     WorkforcePolicy,
     hookimpl,
+    line_field,
+    line_mutation,
+    line_query,
 )
 from plugins import property as line
 from plugins.property import rules, service
-from plugins.property.policy import DEFAULT_POLICY, MAJOR_CATEGORIES, PropertyPolicy
+from plugins.property import schema as gql
+from plugins.property.policy import MAJOR_CATEGORIES, PropertyPolicy
 
 CODE = line.CODE
 
@@ -98,13 +105,19 @@ def frontdesk_penalty_table(business_line: str, settings: Mapping[str, Mapping[s
 
 
 @hookimpl
-def frontdesk_complaint_policy(site: Site, complaint: dict[str, Any]) -> ComplaintPolicy:
+def frontdesk_complaint_policy(
+    site: Site, complaint: dict[str, Any], settings: Mapping[str, Mapping[str, Any]]
+) -> ComplaintPolicy:
     """PM-4 / PM-5: major complaints (a listed emergency as category or flag, or 3 or more
-    households) are reported at once, fixed within 1 working day and revisited within 7 days;
-    general ones within 3 working days and 14 days.  The hook receives no settings, so the
-    default numbers apply (decision: an operator's overrides of these reach the line's own
-    services, not core's complaint clock, until the hook passes settings)."""
-    policy = DEFAULT_POLICY
+    households or companies, 3 included) are reported at once, fixed within 1 working day and
+    revisited within 7 days; general ones within 3 working days and 14 days — the numbers of
+    the line's policy with the operator's settings.
+
+    Decision (PM-4's collective clock): a collective complaint is filed (``receivedAt``) when
+    the household or company that makes it collective joins — the third — so its clocks
+    start then, as DOMAIN.md's *Decided* line says; the households before are in its
+    description."""
+    policy = service.policy_of(settings)
     category = complaint.get("category")
     flags = [f for f in complaint.get("flags") or () if f in MAJOR_CATEGORIES]
     key = category if category in MAJOR_CATEGORIES else (flags[0] if flags else category)
@@ -119,6 +132,19 @@ def frontdesk_complaint_policy(site: Site, complaint: dict[str, Any]) -> Complai
         ),
         revisit_days=policy.major_revisit_days if major else policy.general_revisit_days,
         notify_immediately=major,
+    )
+
+
+@hookimpl
+async def frontdesk_validate_complaint_transition(
+    transition: ComplaintTransition,
+) -> Reason | None:
+    """PM-5: a complaint is marked revisited only once a revisit signed by the customer is
+    recorded (``recordComplaintRevisit``); PM-6: it is closed only when every step of the five
+    clears and one report is in its history ("report" for a major complaint only), and PM-2:
+    a written complaint only once its approved reply was sent."""
+    return await service.transition_refusal(
+        transition.session, transition.complaint, transition.target
     )
 
 
@@ -140,30 +166,212 @@ def frontdesk_workforce_policy(
 
 
 @hookimpl
-def frontdesk_error_codes() -> list[LineErrorCode]:
-    # Issue 17: the property line's codes (PropertyErrorCode once it has mutations; in the core
-    # domains its hooks may refuse in).
-    both = ("Complaint", "Visit")
+def frontdesk_graphql_types() -> list[type]:
     return [
-        LineErrorCode("ALREADY_ARRIVED", "The repair worker's arrival is recorded already.", both),
-        LineErrorCode("INVALID_FEE", "A fee that is not a non-negative CNY amount.", both),
-        LineErrorCode(
-            "INVALID_HANDLING_STEP", "Not a step of the complaint handling (PM-5).", both
-        ),
-        LineErrorCode("INVALID_SATISFACTION", "Not a satisfaction rating.", both),
-        LineErrorCode("MISSING_FIELD", "A required field of the form is missing.", both),
-        LineErrorCode("NIGHT_DUTY_ONLY", "PM-1: only the night duty may do this.", both),
-        LineErrorCode("NOT_ARRIVED", "The repair worker has not arrived.", both),
-        LineErrorCode("NOT_COMPLETED", "The repair is not completed.", both),
-        LineErrorCode("NOT_FIXED", "The repair is not fixed.", both),
-        LineErrorCode("NOT_STARTED", "The repair has not started.", both),
-        LineErrorCode("REPAIR_NOT_FOUND", "No repair with this id.", both),
-        LineErrorCode("RESIDENT_NOT_FOUND", "No resident with this id.", both),
-        LineErrorCode("REVISIT_BEFORE_FIX", "A revisit before the repair was fixed.", both),
-        LineErrorCode("SIGNATURE_REQUIRED", "The resident's signature is required.", both),
-        LineErrorCode("STEP_RECORDED", "This handling step is recorded already.", both),
-        LineErrorCode("TEXT_TOO_LONG", "A text longer than its field allows.", both),
-        LineErrorCode("UNIT_EXISTS", "A unit with this number exists already.", both),
-        LineErrorCode("UNIT_NOT_FOUND", "No unit with this id.", both),
-        LineErrorCode("WORK_NOT_AGREED", "The resident has not agreed to the work.", both),
+        gql.PropertyUnit,
+        gql.PropertyResident,
+        gql.PropertyVisitor,
+        gql.PropertyRepairOrder,
+        gql.PropertyHandlingRecord,
+        gql.PropertyRevisit,
     ]
+
+
+@hookimpl
+def frontdesk_graphql_type_fields() -> list[Any]:
+    return [
+        line_field(
+            on="Complaint",
+            name="property",
+            type=gql.PropertyComplaintHandling,
+            description="Property line (PM-2, PM-5, PM-6): the handling steps, the written "
+            "reply's steps, the signed revisits and whether the complaint may be closed; null "
+            "for other lines' complaints.",
+            loader=gql.load_handling,
+        )
+    ]
+
+
+@hookimpl
+def frontdesk_graphql_queries() -> list[Any]:
+    return [
+        line_query(
+            gql.property_front_desk,
+            name="propertyFrontDesk",
+            description="Today's property front desk (PM-1, PM-4, PM-5): the day's visitors, "
+            "the night duty on the roster and the open major complaints with their clocks.",
+        ),
+        line_query(
+            gql.property_visitors,
+            name="propertyVisitors",
+            description="PM-1: a project's visitor register, newest first.",
+        ),
+        line_query(
+            gql.property_units,
+            name="propertyUnits",
+            description="A project's units (building and number) with their residents.",
+        ),
+        line_query(
+            gql.property_technician_month,
+            name="propertyTechnicianMonth",
+            description="PM-8: a technician's repair orders of a month (site time; this month "
+            "by default) with their on-time and pass rates.",
+        ),
+        line_query(
+            gql.property_project_month,
+            name="propertyProjectMonth",
+            description="PM-7: a project's monthly complaint summary (fixed on time, overdue, "
+            "open, revisited) with PM-8's repair rates per project and technician.",
+        ),
+    ]
+
+
+@hookimpl
+def frontdesk_graphql_mutations() -> list[Any]:
+    return [
+        line_mutation(
+            gql.add_property_unit,
+            name="addPropertyUnit",
+            description="A unit (building and number) of a property project.",
+            permission="manage",
+            result="unit",
+            result_description="The unit as added.",
+        ),
+        line_mutation(
+            gql.add_property_resident,
+            name="addPropertyResident",
+            description="A resident or company of a unit (phone masked when read, C-13).",
+            permission="manage",
+            result="resident",
+            result_description="The resident as added.",
+        ),
+        line_mutation(
+            gql.register_property_visitor,
+            name="registerPropertyVisitor",
+            description="PM-1: register a resident's visitor after contacting the resident; "
+            "from 20:00 to 08:00 (site time) only the rostered night duty manager may "
+            "(NIGHT_DUTY_ONLY, rule PM-1).",
+            result="visitor",
+            result_description="The visitor as registered, with who registered and why.",
+        ),
+        line_mutation(
+            gql.record_complaint_reply_step,
+            name="recordComplaintReplyStep",
+            description="PM-2: a written complaint's reply is drafted, approved by the "
+            "supervisor, then sent — in order, each with who and when.",
+            result="handling",
+            result_description="The complaint's handling record after the step.",
+        ),
+        line_mutation(
+            gql.record_complaint_handling_step,
+            name="recordComplaintHandlingStep",
+            description="PM-6: one of the five clears and one report (listen, ask, follow, "
+            "reply with the next reply time, record confirmed by the customer, report); the "
+            "complaint cannot be closed while one is missing.",
+            result="handling",
+            result_description="The complaint's handling record after the step.",
+        ),
+        line_mutation(
+            gql.record_complaint_revisit,
+            name="recordComplaintRevisit",
+            description="PM-5: the revisit of a fixed complaint, signed by the customer, with "
+            "satisfaction; in time within 1 week (major) / 2 weeks (general) of the fix.  "
+            "Then `transitionComplaint(to: REVISITED)`.",
+            result="revisit",
+            result_description="The signed revisit, in time or not.",
+        ),
+        line_mutation(
+            gql.schedule_property_repair,
+            name="schedulePropertyRepair",
+            description="PM-8: a repair order with its appointment time, dispatched to a "
+            "technician.",
+            result="repair",
+            result_description="The repair order.",
+        ),
+        line_mutation(
+            gql.dispatch_property_repair,
+            name="dispatchPropertyRepair",
+            description="PM-8: dispatch a repair order to another technician before arrival.",
+            result="repair",
+            result_description="The repair order, dispatched.",
+        ),
+        line_mutation(
+            gql.record_repair_arrival,
+            name="recordRepairArrival",
+            description="PM-8: the technician's arrival: on time up to and including 10 "
+            "minutes after the agreed time (or the new time the customer agreed to), late "
+            "after.",
+            result="repair",
+            result_description="The repair order with its arrival decision.",
+        ),
+        line_mutation(
+            gql.start_property_repair,
+            name="startPropertyRepair",
+            description="PM-8: work starts once the fee was told and accepted (and consent to "
+            "move furniture given).",
+            result="repair",
+            result_description="The repair order, in progress.",
+        ),
+        line_mutation(
+            gql.complete_property_repair,
+            name="completePropertyRepair",
+            description="PM-8: the customer signs the completed repair order.",
+            result="repair",
+            result_description="The repair order, completed.",
+        ),
+        line_mutation(
+            gql.spot_check_property_repair,
+            name="spotCheckPropertyRepair",
+            description="PM-8: a spot-check revisit of a completed repair, pass or fail (the "
+            "pass rate counts these).",
+            permission="manage",
+            result="repair",
+            result_description="The repair order with its spot check.",
+        ),
+    ]
+
+
+@hookimpl
+def frontdesk_error_codes() -> list[LineErrorCode]:
+    # Issue 17: the values of PropertyErrorCode (the line's mutations); none of its hooks
+    # refuses inside a core mutation with a code of its own (PM-5 / PM-6 refusals of a
+    # complaint transition are core's TRANSITION_REFUSED, with the rule).
+    return [
+        LineErrorCode("ALREADY_ARRIVED", "PM-8: the technician's arrival is recorded already."),
+        LineErrorCode("ARRIVAL_IN_FUTURE", "PM-8: an arrival later than now."),
+        LineErrorCode("COMPLAINT_NOT_FOUND", "No property complaint with this id."),
+        LineErrorCode("INVALID_FEE", "PM-8: a fee that is not a non-negative CNY amount."),
+        LineErrorCode("INVALID_HANDLING_STEP", "PM-6: a step without what it needs."),
+        LineErrorCode("INVALID_SATISFACTION", "PM-5: not a satisfaction rating."),
+        LineErrorCode("MISSING_FIELD", "A required field of the form is missing."),
+        LineErrorCode("NIGHT_DUTY_ONLY", "PM-1: from 20:00 to 08:00 the night duty registers."),
+        LineErrorCode("NOT_A_SUPERVISOR", "PM-2: only the supervisor approves a written reply."),
+        LineErrorCode("NOT_ARRIVED", "PM-8: the technician has not arrived."),
+        LineErrorCode("NOT_COMPLETED", "PM-8: the repair is not completed (signed)."),
+        LineErrorCode("NOT_FIXED", "PM-5: the complaint is not resolved yet."),
+        LineErrorCode("NOT_STARTED", "PM-8: the work has not started."),
+        LineErrorCode("NOT_WRITTEN", "PM-2: the complaint was not made in writing."),
+        LineErrorCode("REPAIR_NOT_FOUND", "No repair order with this id."),
+        LineErrorCode("REPLY_OUT_OF_ORDER", "PM-2: drafted, approved, sent — in order, once."),
+        LineErrorCode("RESIDENT_NOT_CONFIRMED", "PM-1: the resident has not confirmed."),
+        LineErrorCode("RESIDENT_NOT_CONTACTED", "PM-1: the resident was not contacted."),
+        LineErrorCode("RESIDENT_NOT_FOUND", "No resident with this id (in this unit)."),
+        LineErrorCode("REVISIT_BEFORE_FIX", "PM-5: a revisit dated before the fix."),
+        LineErrorCode("REVISIT_IN_FUTURE", "PM-5: a revisit later than now."),
+        LineErrorCode("SIGNATURE_REQUIRED", "PM-5 / PM-8: the customer's signature is required."),
+        LineErrorCode("STEP_RECORDED", "PM-6: this handling step is recorded already."),
+        LineErrorCode("TEXT_TOO_LONG", "A text longer than its field allows."),
+        LineErrorCode("UNIT_EXISTS", "A unit with this building and number exists already."),
+        LineErrorCode("UNIT_NOT_FOUND", "No unit with this id (at this project)."),
+        LineErrorCode("WORK_NOT_AGREED", "PM-8: fee not told and accepted, or no consent."),
+    ]
+
+
+@hookimpl
+async def frontdesk_demo_data(context: DemoContext) -> None:
+    site = context.sites.get(CODE)
+    if site is None:
+        return
+    from plugins.property.demo import load
+
+    await load(context, site)

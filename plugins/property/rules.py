@@ -23,6 +23,31 @@ Decisions beyond DOMAIN.md's *Decided* lines (issue 15 note):
   furniture be moved without consent; a repair closes only with the customer's signature.
   Rates are Decimal fractions rounded to 4 places, None when nothing was counted.
 * PM-9: the table is core's points scheme (policy.DEFAULT_POINTS); the score is never below 0.
+
+Further decisions of the GraphQL line (issue 15, second part):
+
+* PM-1: "the night duty manager on the roster" is a staff member holding a shift with duty
+  role ``night_duty_manager`` that covers the moment; anyone else at night is refused with a
+  user error (NIGHT_DUTY_ONLY, rule PM-1) — a business rule, not a token's permission.  A
+  token may only register as its own staff member unless it may act for others (C-13).
+* PM-2: "the supervisor" is a staff member with role supervisor or above (department
+  manager, department director, site head, general manager); the reply steps are recorded
+  beside the PM-6 steps (``reply_drafted`` / ``reply_approved`` / ``reply_sent``); a written
+  complaint is closed only once its reply was sent.
+* PM-4: a collective complaint is filed when the household or company that makes it
+  collective joins (the 3rd), so its clocks start then; "reported at once" is core's
+  ``complaint.report_immediately`` event (notifications stream, webhooks) with the
+  ``complaint.filed`` event (severity major) on the complaint stream.
+* PM-5: "revisited" (core's transition) needs a revisit signed by the customer recorded after
+  the latest fix; a signed revisit after the deadline is recorded as not in time, not refused.
+* PM-6: the steps are required when the complaint is closed (core refuses the transition,
+  TRANSITION_REFUSED, rule PM-6), not for the earlier moves.
+* PM-7: a month's summary counts the complaints received in the site-local month; "fixed on
+  time" compares the fix with the stored resolution deadline (pauses and special cases
+  included, C-11); "revisited" counts complaints with a revisit signed by the customer.
+* PM-8: the desk dispatches to a named technician ("by speciality and nearness" is the
+  dispatcher's judgement: no locations are recorded) and may re-dispatch before arrival; a
+  technician's month counts orders by their agreed time; an arrival in the future is refused.
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ stable and whose message names the rule id (nothing is written then).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -20,10 +21,10 @@ from core.plugin_api import (
     Conflict,
     InvalidInput,
     NotFound,
-    PermissionDenied,
     Reason,
     Shift,
     Site,
+    Staff,
     get_line_site,
     get_staff,
     line_policy,
@@ -49,16 +50,20 @@ __all__ = [
     "add_unit",
     "close_decision",
     "complete_repair",
+    "dispatch_repair",
     "local_time",
     "policy_of",
+    "project_month",
     "record_arrival",
     "record_handling_step",
+    "record_reply_step",
     "record_revisit",
     "register_visitor",
     "repair_rates_for",
     "schedule_repair",
     "spot_check_repair",
     "start_repair",
+    "technician_month",
 ]
 
 NIGHT_DUTY_ROLE = "night_duty_manager"
@@ -206,8 +211,11 @@ async def register_visitor(
         elif not resident_confirmed:
             code, field = "RESIDENT_NOT_CONFIRMED", "residentConfirmed"
         else:
-            raise PermissionDenied(str(verdict.reason), code="NIGHT_DUTY_ONLY", field="registrarId")
-        raise InvalidInput(str(verdict.reason), code=code, field=field)
+            # A business rule, not a token's permission: a user error naming PM-1.
+            raise Conflict(
+                str(verdict.reason), code="NIGHT_DUTY_ONLY", field="registrarId", rule="PM-1"
+            )
+        raise InvalidInput(str(verdict.reason), code=code, field=field, rule="PM-1")
     registration = VisitorRegistration(
         site_id=site.id,
         unit_id=unit.id,
@@ -287,12 +295,20 @@ async def record_arrival(
     order_id: int,
     arrived_at: datetime,
     rescheduled_to: datetime | None = None,
+    now: datetime,
 ) -> tuple[RepairOrder, Reason]:
     """PM-8: the technician's arrival, on time up to and including 10 minutes after the agreed
     time (or the new time the customer agreed to)."""
     order = await _order(session, order_id)
+    arrived_at = _aware(arrived_at, "arrivedAt")
     if order.arrived_at is not None:
         raise Conflict("the arrival is already recorded", code="ALREADY_ARRIVED", field="repairId")
+    if arrived_at > now:
+        raise InvalidInput(
+            f"arrivedAt {arrived_at.isoformat()} is in the future",
+            code="ARRIVAL_IN_FUTURE",
+            field="arrivedAt",
+        )
     policy = await load_line_policy(session, PropertyPolicy, CODE)
     if rescheduled_to is not None:
         order.rescheduled_to = _aware(rescheduled_to, "rescheduledTo")
@@ -326,7 +342,7 @@ async def start_repair(
         ) from None
     refusal = rules.work_start_refusal(fee, fee_accepted, moves_furniture, furniture_consent)
     if refusal is not None:
-        raise InvalidInput(str(refusal), code="WORK_NOT_AGREED", field="feeQuoted")
+        raise InvalidInput(str(refusal), code="WORK_NOT_AGREED", field="feeQuoted", rule="PM-8")
     order.fee_quoted, order.fee_accepted = fee.quantize(Decimal("0.01")), True
     order.furniture_consent = bool(furniture_consent)
     order.started_at, order.status = now, "in_progress"
@@ -348,7 +364,7 @@ async def complete_repair(
         raise Conflict("the work has not started", code="NOT_STARTED", field="repairId")
     refusal = rules.repair_close_refusal(bool(signed_by and signed_by.strip()))
     if refusal is not None:
-        raise InvalidInput(str(refusal), code="SIGNATURE_REQUIRED", field="signedBy")
+        raise InvalidInput(str(refusal), code="SIGNATURE_REQUIRED", field="signedBy", rule="PM-8")
     lines = []
     for line in fee_lines or []:
         try:
@@ -425,7 +441,7 @@ async def record_handling_step(
     staff = await get_staff(session, staff_id, complaint.site_id, "staffId")
     refusal = rules.handling_step_refusal(step, next_reply_at, customer_confirmed)
     if refusal is not None:
-        raise InvalidInput(str(refusal), code="INVALID_HANDLING_STEP", field="step")
+        raise InvalidInput(str(refusal), code="INVALID_HANDLING_STEP", field="step", rule="PM-6")
     done = await session.scalar(
         select(HandlingStep.id).where(
             HandlingStep.complaint_id == complaint.id, HandlingStep.step == step
@@ -433,7 +449,10 @@ async def record_handling_step(
     )
     if done is not None:
         raise Conflict(
-            f"[PM-6] step {step} is already recorded", code="STEP_RECORDED", field="step"
+            f"[PM-6] step {step} is already recorded",
+            code="STEP_RECORDED",
+            field="step",
+            rule="PM-6",
         )
     row = HandlingStep(
         complaint_id=complaint.id,
@@ -446,6 +465,15 @@ async def record_handling_step(
     )
     session.add(row)
     await session.flush()
+    await record_event(
+        session,
+        stream="complaints",
+        type="property.handling_step",
+        now=now,
+        site_id=complaint.site_id,
+        subject_id=complaint.id,
+        payload={"rule": "PM-6", "step": step, "staffId": staff.id},
+    )
     return row
 
 
@@ -495,9 +523,19 @@ async def record_revisit(
         policy,
     )
     if not signed:
-        raise InvalidInput(str(verdict.reason), code="SIGNATURE_REQUIRED", field="signedBy")
+        raise InvalidInput(
+            str(verdict.reason), code="SIGNATURE_REQUIRED", field="signedBy", rule="PM-5"
+        )
+    if revisited_at > now:
+        raise InvalidInput(
+            f"revisitedAt {revisited_at.isoformat()} is in the future",
+            code="REVISIT_IN_FUTURE",
+            field="revisitedAt",
+        )
     if revisited_at < complaint.resolved_at:
-        raise InvalidInput(str(verdict.reason), code="REVISIT_BEFORE_FIX", field="revisitedAt")
+        raise InvalidInput(
+            str(verdict.reason), code="REVISIT_BEFORE_FIX", field="revisitedAt", rule="PM-5"
+        )
     row = Revisit(
         complaint_id=complaint.id,
         staff_id=staff.id,
@@ -509,9 +547,311 @@ async def record_revisit(
     )
     session.add(row)
     await session.flush()
+    await record_event(
+        session,
+        stream="complaints",
+        type="property.revisit",
+        now=now,
+        site_id=complaint.site_id,
+        subject_id=complaint.id,
+        payload={
+            "rule": "PM-5",
+            "signedBy": row.signed_by,
+            "satisfaction": satisfaction,
+            "inTime": row.in_time,
+            "message": verdict.reason.message,
+        },
+    )
     return row, verdict.reason
 
 
 def site_calendar(site: Site) -> Any:
     """The site's working calendar (C-11), for PM-5's working-day deadlines."""
     return calendar_for(site.calendar_region, site.timezone)
+
+
+# --- PM-2 written replies ------------------------------------------------------------------------
+
+#: PM-2: who approves a written reply (the supervisor, or someone above them).
+APPROVERS = frozenset(
+    {"supervisor", "department_manager", "department_director", "site_head", "general_manager"}
+)
+REPLY_PREFIX = "reply_"
+
+
+async def record_reply_step(
+    session: AsyncSession,
+    *,
+    complaint_id: int,
+    step: str,
+    staff_id: int,
+    now: datetime,
+    note: str | None = None,
+) -> tuple[HandlingStep, Reason]:
+    """PM-2: a written complaint's reply is drafted, approved by the supervisor, then sent —
+    each step once, in order, recorded with who and when (``reply_<step>`` rows beside the
+    PM-6 steps).  Only written complaints have these steps (NOT_WRITTEN)."""
+    complaint = await _complaint(session, complaint_id)
+    staff = await get_staff(session, staff_id, complaint.site_id, "actingStaffId")
+    if complaint.channel != "written":
+        raise InvalidInput(
+            f"[PM-2] complaint {complaint.number} was not made in writing; its reply needs no "
+            "supervisor's approval",
+            code="NOT_WRITTEN",
+            field="complaintId",
+            rule="PM-2",
+        )
+    done = [
+        s.removeprefix(REPLY_PREFIX)
+        for s in (
+            await session.scalars(
+                select(HandlingStep.step).where(HandlingStep.complaint_id == complaint.id)
+            )
+        ).all()
+        if s.startswith(REPLY_PREFIX)
+    ]
+    verdict = rules.written_reply_step(done, step, staff.role in APPROVERS)
+    if not verdict.allowed:
+        if step == "approved" and staff.role not in APPROVERS and step not in done:
+            raise Conflict(
+                str(verdict.reason), code="NOT_A_SUPERVISOR", field="actingStaffId", rule="PM-2"
+            )
+        raise Conflict(str(verdict.reason), code="REPLY_OUT_OF_ORDER", field="step", rule="PM-2")
+    row = HandlingStep(
+        complaint_id=complaint.id,
+        step=REPLY_PREFIX + step,
+        staff_id=staff.id,
+        at=now,
+        next_reply_at=None,
+        customer_confirmed=False,
+        note=_text(note, "note", 2000) if note else None,
+    )
+    session.add(row)
+    await session.flush()
+    reason = Reason("PM-2", f"{staff.name}: {verdict.reason.message}")
+    await record_event(
+        session,
+        stream="complaints",
+        type="property.reply_" + step,
+        now=now,
+        site_id=complaint.site_id,
+        subject_id=complaint.id,
+        payload={"rule": "PM-2", "step": step, "staffId": staff.id, "message": reason.message},
+    )
+    return row, reason
+
+
+# --- PM-8 dispatch -------------------------------------------------------------------------------
+
+
+async def dispatch_repair(
+    session: AsyncSession, *, order_id: int, technician_id: int, now: datetime
+) -> RepairOrder:
+    """PM-8: (re)dispatch a repair order to a technician before they arrive."""
+    order = await _order(session, order_id)
+    if order.arrived_at is not None:
+        raise Conflict(
+            "the technician has arrived; the order is not dispatched again",
+            code="ALREADY_ARRIVED",
+            field="repairId",
+        )
+    technician = await get_staff(session, technician_id, order.site_id, "technicianId")
+    order.technician_id = technician.id
+    await session.flush()
+    return order
+
+
+# --- PM-7 / PM-8 monthly figures, today's desk ---------------------------------------------------
+
+
+def month_bounds(site: Site, month: date) -> tuple[datetime, datetime]:
+    """The site-local calendar month containing ``month`` as [start, end) instants."""
+    zone = site_zone(site)
+    first = month.replace(day=1)
+    after = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return (
+        datetime.combine(first, time(0), tzinfo=zone),
+        datetime.combine(after, time(0), tzinfo=zone),
+    )
+
+
+async def project_month(
+    session: AsyncSession, site: Site, month: date
+) -> tuple[rules.MonthlySummary, list[rules.RepairRates], list[rules.RepairRates]]:
+    """PM-7: the project's complaint summary of a site-local month (fixed on time / overdue /
+    open, revisited with the customer's signature); PM-8: its repair rates per project and
+    per technician."""
+    start, end = month_bounds(site, month)
+    complaints = (
+        await session.scalars(
+            select(Complaint).where(
+                Complaint.site_id == site.id, Complaint.filed_at >= start, Complaint.filed_at < end
+            )
+        )
+    ).all()
+    signed = set(
+        (
+            await session.scalars(
+                select(Revisit.complaint_id).where(
+                    Revisit.complaint_id.in_([c.id for c in complaints])
+                )
+            )
+        ).all()
+    )
+    facts = [
+        rules.ComplaintFacts(
+            project=site.name,
+            severity=c.severity,
+            received_at=c.filed_at,
+            fixed_on_time=None
+            if c.resolved_at is None
+            else bool(c.resolution_due is None or c.resolved_at <= c.resolution_due),
+            revisited=c.id in signed,
+        )
+        for c in complaints
+    ]
+    summary = rules.monthly_summary(facts, month, site_zone(site)) or [
+        rules.MonthlySummary(site.name, month.replace(day=1), 0, 0, 0, 0, 0, 0, 0)
+    ]
+    orders = (
+        await session.scalars(
+            select(RepairOrder).where(
+                RepairOrder.site_id == site.id,
+                RepairOrder.agreed_at >= start,
+                RepairOrder.agreed_at < end,
+            )
+        )
+    ).all()
+    repair_facts = [
+        rules.RepairFacts(o.technician_id, site.name, o.on_time, o.spot_check_passed)
+        for o in orders
+    ]
+    return (
+        summary[0],
+        rules.repair_rates(repair_facts, by="project"),
+        rules.repair_rates(repair_facts, by="technician"),
+    )
+
+
+async def technician_month(
+    session: AsyncSession, *, staff_id: int, month: date
+) -> tuple[Any, list[RepairOrder], rules.RepairRates]:
+    """PM-8: a technician's repair orders of a site-local month (by agreed time) and their
+    on-time and pass rates."""
+    staff = await session.get(Staff, staff_id)
+    if staff is None:
+        raise NotFound(f"staff {staff_id} does not exist", code="STAFF_NOT_FOUND", field="staffId")
+    site = await _site(session, staff.site_id)
+    start, end = month_bounds(site, month)
+    orders = list(
+        (
+            await session.scalars(
+                select(RepairOrder)
+                .where(
+                    RepairOrder.technician_id == staff.id,
+                    RepairOrder.agreed_at >= start,
+                    RepairOrder.agreed_at < end,
+                )
+                .order_by(RepairOrder.agreed_at, RepairOrder.id)
+            )
+        ).all()
+    )
+    rates = rules.repair_rates(
+        [rules.RepairFacts(staff.id, site.name, o.on_time, o.spot_check_passed) for o in orders]
+    )
+    empty = rules.RepairRates(str(staff.id), 0, 0, None, 0, 0, None)
+    return staff, orders, rates[0] if rates else empty
+
+
+def day_bounds(site: Site, day: date) -> tuple[datetime, datetime]:
+    """The site-local calendar day ``day`` as [start, end) instants."""
+    zone = site_zone(site)
+    start = datetime.combine(day, time(0), tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone)
+
+
+def closing_verdict(severity: str, channel: str, done: Any) -> rules.Verdict:
+    """PM-6: every required step is recorded (``report`` for a major complaint); PM-2: a
+    written complaint's reply was sent (after the supervisor's approval)."""
+    done = list(done)
+    verdict = rules.close_decision(severity, [s for s in done if s in HANDLING_STEPS])
+    if verdict.allowed and channel == "written" and REPLY_PREFIX + "sent" not in done:
+        return rules.Verdict(
+            False,
+            Reason(
+                "PM-2",
+                "a written complaint is closed only after its reply was approved by the "
+                "supervisor and sent",
+            ),
+        )
+    return verdict
+
+
+@dataclass(frozen=True)
+class ComplaintClock:
+    """PM-5: the running clock of an open complaint (fix, then revisit)."""
+
+    complaint: Complaint
+    due: datetime | None
+    minutes_left: int | None
+    reason: Reason
+
+
+def complaint_clock(complaint: Complaint, now: datetime, zone: Any) -> ComplaintClock:
+    """PM-5: a major complaint is fixed within 1 working day, revisited within 1 week of the
+    fix; the clock shown is the one running (fix until resolved, then the revisit)."""
+    if complaint.resolved_at is None:
+        due, what = complaint.special_case_due if complaint.special_case_at else None, "fix"
+        due = due or complaint.resolution_due
+    elif complaint.revisited_at is None:
+        due, what = complaint.revisit_due, "revisit"
+    else:
+        due, what = None, "close"
+    if due is None:
+        return ComplaintClock(
+            complaint,
+            None,
+            None,
+            Reason("PM-5", f"{complaint.number}: revisited; to be closed (PM-6 steps)"),
+        )
+    left = int((due - now).total_seconds() // 60)
+    local = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    state = f"{left} minute(s) left" if left >= 0 else f"overdue by {-left} minute(s)"
+    return ComplaintClock(
+        complaint,
+        due,
+        left,
+        Reason(
+            "PM-5",
+            f"{complaint.severity} complaint {complaint.number}: {what} due by {local} ({state})",
+        ),
+    )
+
+
+async def transition_refusal(
+    session: AsyncSession, complaint: Complaint, target: str
+) -> Reason | None:
+    """PM-5 / PM-6 / PM-2: why core's complaint may not move to ``target`` (None: it may)."""
+    if target not in ("revisited", "closed"):
+        return None
+    steps = (
+        await session.scalars(
+            select(HandlingStep.step).where(HandlingStep.complaint_id == complaint.id)
+        )
+    ).all()
+    if target == "revisited":
+        signed = await session.scalar(
+            select(Revisit.id).where(
+                Revisit.complaint_id == complaint.id,
+                Revisit.revisited_at >= complaint.resolved_at,
+            )
+        )
+        if signed is None:
+            return Reason(
+                "PM-5",
+                "the revisit record is signed by the customer: record it with "
+                "recordComplaintRevisit first",
+            )
+        return None
+    verdict = closing_verdict(complaint.severity, complaint.channel, steps)
+    return None if verdict.allowed else verdict.reason

@@ -4,7 +4,6 @@ policy hook, PM-6 handling steps, PM-5 revisits, PM-8 repair orders, PM-9 points
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
@@ -23,15 +22,8 @@ from plugins.property import service
 pytestmark = pytest.mark.asyncio
 
 
-# The line has no entry point yet: register its hooks module and enable it alone (a
-# conftest.py here would shadow tests/conftest.py for modules that import from it).
-@pytest.fixture
-def frontdesk_extra_plugins() -> Sequence[Any]:
-    from plugins.property import hooks
-
-    return (hooks,)
-
-
+# The line is built in (core.plugins.DEFAULT_PLUGINS): enable it alone (a conftest.py here
+# would shadow tests/conftest.py for modules that import from it).
 @pytest.fixture
 def frontdesk_lines() -> tuple[str, ...]:
     return ("property",)
@@ -260,10 +252,16 @@ async def test_PM_8_repair_order_late_arrival_fee_signature_and_rates(
             )
             ids.append(order.id)
         on_time, r1 = await service.record_arrival(
-            session, order_id=ids[0], arrived_at=agreed + timedelta(minutes=10)
+            session,
+            order_id=ids[0],
+            arrived_at=agreed + timedelta(minutes=10),
+            now=agreed + timedelta(hours=1),
         )
         late, r2 = await service.record_arrival(
-            session, order_id=ids[1], arrived_at=agreed + timedelta(minutes=11)
+            session,
+            order_id=ids[1],
+            arrived_at=agreed + timedelta(minutes=11),
+            now=agreed + timedelta(hours=1),
         )
         assert on_time.on_time and r1.rule == "PM-8"
         assert late.on_time is False and "late" in r2.message

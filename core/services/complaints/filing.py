@@ -33,6 +33,7 @@ from core.models import (
 from core.plugins import PluginHost
 from core.services.complaints.common import _aware, _due_payload, _record, site_calendar
 from core.services.directory import get_site, get_staff_at
+from core.services.plugin_settings import load_settings
 
 MAX_FLAGS: Final = 20
 MAX_FLAG_LENGTH: Final = 32
@@ -263,7 +264,11 @@ async def file_complaint(
         "received_at": received_at,
     }
     policy = await host.acall_line(
-        site.business_line, "frontdesk_complaint_policy", site=site, complaint=facts
+        site.business_line,
+        "frontdesk_complaint_policy",
+        site=site,
+        complaint=facts,
+        settings=await load_settings(session),
     )
     targets, policy_reason, notify = targets_from_policy(policy)
 

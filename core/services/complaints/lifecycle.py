@@ -14,13 +14,16 @@ from core.complaint_rules import (
     special_case,
     transition,
 )
+from core.contracts import ComplaintTransition
 from core.decisions import Reason
-from core.errors import Conflict
+from core.errors import Conflict, PluginError
 from core.models import (
+    Complaint,
     ComplaintAction,
     ComplaintPause,
     Site,
 )
+from core.plugins import PluginHost
 from core.services.complaints.common import (
     ComplaintChange,
     _actor,
@@ -34,6 +37,7 @@ from core.services.complaints.common import (
     site_calendar,
 )
 from core.services.directory import get_staff_at
+from core.services.plugin_settings import load_settings
 
 
 async def transition_complaint(
@@ -43,11 +47,16 @@ async def transition_complaint(
     actor_staff_id: int,
     reason: str | None,
     now: datetime,
+    *,
+    host: PluginHost | None = None,
 ) -> ComplaintChange:
     """Move a complaint along its lifecycle (C-9) with the pure :func:`transition`.
 
     Raises the rule's :class:`~core.complaint_rules.IllegalTransition` (``ILLEGAL_TRANSITION``)
-    or ``REASON_REQUIRED`` before anything is written.  Waiting on the customer opens a pause
+    or ``REASON_REQUIRED`` before anything is written.  With ``host``, the site's business
+    line may then refuse the legal move (``frontdesk_validate_complaint_transition``, e.g.
+    PM-6: not closed while a handling step is missing): ``TRANSITION_REFUSED`` with the
+    line's rule, before anything is written.  Waiting on the customer opens a pause
     and resuming closes it (C-11: the resolution clock stands still in between); resolving
     starts the revisit window; reopening starts a new deadline cycle.  Acknowledging a
     complaint that has no handler makes the acknowledging staff member its handler.
@@ -59,6 +68,8 @@ async def transition_complaint(
     decision = transition(complaint.status, target, actor=actor.name, reason=reason or "", now=now)
     site = await session.get_one(Site, complaint.site_id)
     previous, goal = decision.previous, decision.status
+    if host is not None:
+        await _line_may_move(session, host, site, complaint, previous, goal, actor.id, now)
 
     if decision.pauses_clock:
         session.add(
@@ -131,6 +142,48 @@ async def transition_complaint(
             payload={"handler_id": actor.id},
         )
     return ComplaintChange(complaint=complaint, decision=decision.reason)
+
+
+async def _line_may_move(
+    session: AsyncSession,
+    host: PluginHost,
+    site: Site,
+    complaint: Complaint,
+    previous: ComplaintStatus,
+    goal: ComplaintStatus,
+    actor_id: int,
+    now: datetime,
+) -> None:
+    """Ask the site's line whether a legal C-9 move may happen (issue 15: PM-5, PM-6)."""
+    refusal = await host.acall_line(
+        site.business_line,
+        "frontdesk_validate_complaint_transition",
+        transition=ComplaintTransition(
+            session=session,
+            site=site,
+            complaint=complaint,
+            previous=previous.value,
+            target=goal.value,
+            actor_id=actor_id,
+            now=now,
+            settings=await load_settings(session),
+        ),
+    )
+    if refusal is None:
+        return
+    if not isinstance(refusal, Reason):
+        raise PluginError(
+            f"the {site.business_line} line answered frontdesk_validate_complaint_transition "
+            f"with {type(refusal).__name__}; return a Reason to refuse or None",
+            code="PLUGIN_CONTRACT_VIOLATION",
+        )
+    raise Conflict(
+        f"complaint {complaint.number} cannot move from {previous.value} to {goal.value}: "
+        f"{refusal.message}",
+        code="TRANSITION_REFUSED",
+        field="to",
+        rule=refusal.rule,
+    )
 
 
 async def assign_complaint(
