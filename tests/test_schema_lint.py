@@ -105,13 +105,6 @@ ID_EXEMPT = {
     "CustomerExportRow": "a C-13 export row: the customer's legacy integer, for spreadsheets",
     # Arrived with the workforce and venue work (issues 12, 15) merged at the same time as
     # Schema 1.0: to convert to Node (their ids are still plain integers); this list only shrinks.
-    "Appointment": MERGED_LATE,
-    "AttendanceRecord": MERGED_LATE,
-    "Booking": MERGED_LATE,
-    "ExitPass": MERGED_LATE,
-    "LeaveRequest": MERGED_LATE,
-    "Meeting": MERGED_LATE,
-    "PointsEntry": MERGED_LATE,
     "WorkforceEvent": "an event: its id is the stream position to resume after, not an object",
 }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 import strawberry
 from sqlalchemy import select
@@ -10,8 +11,9 @@ from strawberry.types import Info
 
 from core import models
 from core.graphql.complaints import _actor_id as acting
+from core.graphql.ids import register_node
 from core.graphql.queries import parse_id
-from core.graphql.types import global_id_of
+from core.graphql.types import Node, global_id_of, legacy_id, node_id
 from core.graphql.user_errors import payload
 from core.services import appointments as service
 
@@ -30,8 +32,9 @@ def _id(value: int | None) -> strawberry.ID | None:
 
 
 @strawberry.type(description="A visit appointment (C-3, 参观预约).")
-class Appointment:
-    id: strawberry.ID
+class Appointment(Node):
+    global_id = node_id("Appointment")
+    id: int = legacy_id()
     site_id: strawberry.ID
     kind: str
     organisation: str
@@ -53,7 +56,7 @@ class Appointment:
     @classmethod
     def of(cls, row: models.Appointment) -> Appointment:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=row.id,
             site_id=global_id_of("Site", row.site_id),
             kind=row.kind,
             organisation=row.organisation,
@@ -76,8 +79,9 @@ class Appointment:
     description="A booking of a room, a table or a time slot on a business day (KTV-11: the "
     "booker receives the guest and is credited)."
 )
-class Booking:
-    id: strawberry.ID
+class Booking(Node):
+    global_id = node_id("Booking")
+    id: int = legacy_id()
     site_id: strawberry.ID
     booked_by_id: strawberry.ID
     customer_id: strawberry.ID | None
@@ -92,7 +96,7 @@ class Booking:
     @classmethod
     def of(cls, row: models.Booking) -> Booking:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=row.id,
             site_id=global_id_of("Site", row.site_id),
             booked_by_id=global_id_of("Staff", row.booked_by_id),
             customer_id=global_id_of("Customer", row.customer_id),
@@ -104,6 +108,20 @@ class Booking:
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
+
+
+def _row_node(model: type, view: Any) -> Any:
+    async def load(info: Info, key: int) -> Any:
+        async with info.context.db.read() as s:
+            row = await s.get(model, key)
+        return None if row is None else view(row)
+
+    return load
+
+
+# Schema 1.0 (issue 17): refetchable with node(id:) / nodes(ids:).
+register_node("Appointment", _row_node(models.Appointment, Appointment.of))
+register_node("Booking", _row_node(models.Booking, Booking.of))
 
 
 @strawberry.input(description="Input of `makeAppointment` (C-3).")
@@ -255,7 +273,7 @@ class AppointmentMutation:
             row = await service.approve_appointment(
                 s,
                 ctx.host,
-                appointment_id=parse_id(input.appointment_id, "appointmentId"),
+                appointment_id=parse_id(input.appointment_id, "appointmentId", of="Appointment"),
                 manager_id=acting(info, input.acting_staff_id, "actingStaffId"),
                 route=input.route,
                 now=ctx.now(),
@@ -274,7 +292,7 @@ class AppointmentMutation:
             row = await service.check_in_appointment(
                 s,
                 ctx.host,
-                appointment_id=parse_id(input.appointment_id, "appointmentId"),
+                appointment_id=parse_id(input.appointment_id, "appointmentId", of="Appointment"),
                 arrived_at=input.arrived_at,
                 now=ctx.now(),
             )
@@ -309,7 +327,7 @@ class AppointmentMutation:
         async with ctx.app.write() as s:
             row = await service.set_booking_status(
                 s,
-                booking_id=parse_id(input.booking_id, "bookingId"),
+                booking_id=parse_id(input.booking_id, "bookingId", of="Booking"),
                 status=models.BookingStatus(input.status),
                 now=ctx.now(),
             )

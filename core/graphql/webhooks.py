@@ -19,6 +19,7 @@ from core.graphql.types import (
     Edge,
     Node,
     legacy_id,
+    load_linked,
     node_id,
 )
 from core.graphql.user_errors import payload
@@ -76,7 +77,10 @@ class WebhookAttempt:
 class WebhookDelivery(Node):
     global_id = node_id("WebhookDelivery")
     id: int = legacy_id()
-    endpoint_id: strawberry.ID
+    endpoint_id: strawberry.ID = strawberry.field(
+        description="The endpoint's global id.",
+        deprecation_reason="Use `endpoint`; removed in 2.0.",
+    )
     event_id: strawberry.ID = strawberry.field(description="Sent as `Frontdesk-Event-Id`.")
     event_type: str
     status: WebhookDeliveryStatus
@@ -89,6 +93,12 @@ class WebhookDelivery(Node):
     last_status_code: int | None
     last_error: str | None
     attempts: list[WebhookAttempt] = strawberry.field(description="Oldest first.")
+
+    @strawberry.field(description="The endpoint this delivery is owed to.")
+    async def endpoint(self, info: Info) -> WebhookEndpoint | None:
+        key = parse_id(self.endpoint_id, "endpointId", of="WebhookEndpoint")
+        row = await load_linked(info, webhooks.WebhookEndpoint, key)
+        return None if row is None else WebhookEndpoint.from_row(row)
 
 
 WebhookDeliveryConnection = Connection[WebhookDelivery]
@@ -310,7 +320,7 @@ class WebhookMutation:
         async with ctx.app.write() as s:
             row = await webhooks.update_endpoint(
                 s,
-                parse_id(input.id, "id"),
+                parse_id(input.id, "id", of="WebhookEndpoint"),
                 now=ctx.now(),
                 url=input.url,
                 event_types=input.event_types,
@@ -334,7 +344,7 @@ class WebhookMutation:
     ) -> ReplayWebhookDeliveryPayload:
         ctx = info.context
         async with ctx.app.write() as s:
-            row = await webhooks.replay_delivery(s, parse_id(input.id, "id"))
+            row = await webhooks.replay_delivery(s, parse_id(input.id, "id", of="WebhookDelivery"))
         webhooks.wake_dispatcher(ctx.app)
         return ReplayWebhookDeliveryPayload(delivery=(await _deliveries(info, [row]))[0])
 
