@@ -20,6 +20,7 @@ from core.plugin_api import (
     InvalidInput,
     NotFound,
     Notification,
+    Reason,
     ReceptionContext,
     ReceptionOutcome,
     SaleAttribution,
@@ -33,6 +34,7 @@ from core.plugin_api import (
     line_policy,
     load_line_policy,
     local_time,
+    record_event,
     revoked_penalties,
     staff_names,
 )
@@ -234,6 +236,41 @@ def save_state(row: RotationDay, state: rules.RotationState, now: datetime) -> N
     row.updated_at = now
 
 
+# Issue 17: the live rotation board (``rotationUpdates``) follows this event stream.
+ROTATION_STREAM = "rotation"
+
+
+async def rotation_changed(
+    session: AsyncSession,
+    site_id: int,
+    state: rules.RotationState,
+    now: datetime,
+    *,
+    change: str,
+    staff_id: int | None = None,
+    reason: Reason | None = None,
+    note: str = "",
+) -> None:
+    """Record a change of a site's rotation (event ``rotation.<change>`` on the ``rotation``
+    stream, in the change's transaction) carrying the whole rotation as it is after the
+    change, so a board that resumes from any event shows the rotation as of that event."""
+    await record_event(
+        session,
+        stream=ROTATION_STREAM,
+        type=f"rotation.{change}",
+        now=now,
+        site_id=site_id,
+        subject_id=staff_id,
+        payload={
+            "business_date": state.business_date.isoformat(),
+            "state": state.to_json(),
+            "rule": reason.rule if reason else None,
+            "message": reason.message if reason else None,
+            "note": note,
+        },
+    )
+
+
 def visit_facts(context: ReceptionContext) -> rules.VisitFacts:
     line = context.line_input
     related = getattr(line, "related_party", None)
@@ -306,6 +343,15 @@ async def record_visit(event: VisitRecorded) -> None:
         return
     row, new_state, decision, facts = event.outcome.line_data  # type: ignore[union-attr]
     save_state(row, new_state, event.now)
+    await rotation_changed(
+        event.session,
+        event.site.id,
+        new_state,
+        event.now,
+        change="reception",
+        staff_id=event.visit.receiver_id,
+        reason=decision.reason,
+    )
     event.session.add(
         VisitReception(
             visit_id=event.visit.id,
