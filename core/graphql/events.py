@@ -116,11 +116,12 @@ def payload_keys(cls: type) -> list[tuple[str, PayloadKey, str, str]]:
     """``(GraphQL field, payload key, GraphQL type, description)`` of ``cls``'s payload fields."""
     out = []
     for f in cls.__strawberry_definition__.fields:  # type: ignore[attr-defined]
-        key = (f.metadata or {}).get(PAYLOAD)
-        if key is None:
+        keys = (f.metadata or {}).get(PAYLOAD)
+        if keys is None:
             continue
         name = f.graphql_name or _camel(f.python_name)
-        out.append((name, key, _type_name(f.type), f.description or ""))
+        for key in keys if isinstance(keys, tuple) else (keys,):
+            out.append((name, key, _type_name(f.type), f.description or ""))
     return out
 
 
@@ -136,8 +137,10 @@ def _type_name(t: Any) -> str:
         return _type_name(t.of_type).rstrip("!")
     if isinstance(t, StrawberryList):
         return f"[{_type_name(t.of_type)}]!"
-    definition = getattr(t, "__strawberry_definition__", None) or getattr(
-        t, "_enum_definition", None
+    definition = (
+        getattr(t, "__strawberry_definition__", None)
+        or getattr(t, "_enum_definition", None)
+        or (t if isinstance(getattr(t, "name", None), str) else None)
     )
     name = getattr(definition, "name", None)
     if name is None:
@@ -289,8 +292,10 @@ class ComplaintEvent:
     )
 
     @strawberry.field(
-        description="The rule that decided (or reported) the change and why (payload `rule` "
-        "and `message`)."
+        description="The rule that decided (or reported) the change and why.",
+        metadata={
+            PAYLOAD: (PayloadKey("rule", "string (rule id)"), PayloadKey("message", "string"))
+        },
     )
     def decision(self) -> Decision | None:
         rule = self._event.payload.get("rule")
@@ -329,7 +334,10 @@ ComplaintFiledEvent = _event_type(
     "C-7: a complaint was taken (event type `complaint.filed`).",
     {
         "severity": payload_field(
-            "severity", str | None, "C-8: ordinary, major or urgent.", json="string"
+            "severity",
+            str | None,
+            'PM-4: "general" or "major" (a line may raise it).',
+            json="string",
         ),
         "category": payload_field("category", str | None, "What it is about.", json="string"),
         "channel": payload_field(
@@ -649,7 +657,10 @@ class VisitEvent:
         json="string",
     )
 
-    @strawberry.field(description="Checked in: the rule that chose the receiver, and why.")
+    @strawberry.field(
+        description="Checked in: the rule that chose the receiver, and why (`note`).",
+        metadata={PAYLOAD: PayloadKey("rule", "string (rule id)")},
+    )
     def decision(self) -> Decision | None:
         rule = self._event.payload.get("rule")
         if not rule:
