@@ -197,6 +197,34 @@ async def test_an_unknown_complaint_event_type_is_the_other_kind(fd, url, token)
     assert got["actor"] is None and got["decision"] is None
 
 
+async def test_the_fast_path_answers_kind_and_typename_as_execution_does(fd, url, token):
+    """The complaintUpdates fast path (core/graphql/accel) names the concrete type and the
+    kind exactly as stock GraphQL execution (a fragment sends the operation down that path)."""
+    from test_subscriptions import complaint_event
+
+    site = await make_site(Client(fd))
+    fast = "subscription { complaintUpdates { __typename kind t: type cursor } }"
+    slow = (
+        "subscription { complaintUpdates { ...E } } "
+        "fragment E on ComplaintEvent { __typename kind t: type cursor }"
+    )
+    async with GqlWs.connect(url, token) as a, GqlWs.connect(url, token) as b:
+        await a.subscribe(fast, {})
+        await b.subscribe(slow, {})
+        await listening(fd, "complaints", 2)
+        for kind in ("complaint.filed", "complaint.resolved", "complaint.overdue", "x.y"):
+            await complaint_event(fd, site, kind)
+        got_fast = await updates(a, "complaintUpdates", 4)
+        got_slow = await updates(b, "complaintUpdates", 4)
+    assert got_fast == got_slow
+    assert [(e["__typename"], e["kind"]) for e in got_fast] == [
+        ("ComplaintFiledEvent", "FILED"),
+        ("ComplaintTransitionedEvent", "TRANSITIONED"),
+        ("ComplaintOverdueEvent", "OVERDUE"),
+        ("ComplaintOtherEvent", "OTHER"),
+    ]
+
+
 async def test_every_typed_field_reads_a_key_the_services_write(fd):
     """The typed fields (and the webhook docs made from them) name real payload keys: each
     kind's stored events carry every key its type declares."""
