@@ -72,6 +72,19 @@ async def test_appointment_and_booking_are_nodes_with_legacy_ids(client: Client)
         "legacyId": appointment["legacyId"],
         "organisation": "Harbour Bureau",
     }
+    links = await client.data(
+        """query($a: ID!, $b: ID!) {
+          a: node(id: $a) { ... on Appointment { site { id } madeBy { id } approvedBy { id } } }
+          b: node(id: $b) { ... on Booking { site { id } bookedBy { id name } customer { id } } }
+        }""",
+        {"a": appointment["id"], "b": booking["id"]},
+    )
+    assert links["a"] == {"site": {"id": site}, "madeBy": links["a"]["madeBy"], "approvedBy": None}
+    assert links["b"] == {
+        "site": {"id": site},
+        "bookedBy": {"id": staff, "name": "Wu Fang"},
+        "customer": None,
+    }
     many = await client.data(
         "query($ids: [ID!]!) { nodes(ids: $ids) { __typename id } }",
         {"ids": [booking["id"], gid("Booking", 999_999)]},

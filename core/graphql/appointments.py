@@ -13,7 +13,16 @@ from core import models
 from core.graphql.complaints import _actor_id as acting
 from core.graphql.ids import register_node
 from core.graphql.queries import parse_id
-from core.graphql.types import Node, global_id_of, legacy_id, node_id
+from core.graphql.types import (
+    Customer,
+    Node,
+    Site,
+    Staff,
+    global_id_of,
+    legacy_id,
+    node_id,
+    view_link,
+)
 from core.graphql.user_errors import payload
 from core.services import appointments as service
 
@@ -52,6 +61,35 @@ class Appointment(Node):
         description="C-3: the general manager who approved content and route."
     )
     arrived_at: datetime | None
+
+    site: Site | None = view_link(
+        models.Site,
+        "site_id",
+        Site | None,
+        parse_as="Site",
+        description="The site.",
+    )
+    made_by: Staff | None = view_link(
+        models.Staff,
+        "made_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="Who made the appointment.",
+    )
+    approved_by: Staff | None = view_link(
+        models.Staff,
+        "approved_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="C-3: who approved it.",
+    )
+    route_approved_by: Staff | None = view_link(
+        models.Staff,
+        "route_approved_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="C-3: the general manager who approved content and route.",
+    )
 
     @classmethod
     def of(cls, row: models.Appointment) -> Appointment:
@@ -92,6 +130,28 @@ class Booking(Node):
     status: BookingStatus
     created_at: datetime
     updated_at: datetime
+
+    site: Site | None = view_link(
+        models.Site,
+        "site_id",
+        Site | None,
+        parse_as="Site",
+        description="The site.",
+    )
+    booked_by: Staff | None = view_link(
+        models.Staff,
+        "booked_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="KTV-11: who booked (receives the guest and is credited).",
+    )
+    customer: Customer | None = view_link(
+        models.Customer,
+        "customer_id",
+        Customer | None,
+        parse_as="Customer",
+        description="The customer, if registered.",
+    )
 
     @classmethod
     def of(cls, row: models.Booking) -> Booking:

@@ -27,8 +27,19 @@ from core.graphql.ids import register_node
 from core.graphql.queries import parse_id
 from core.graphql.scalars import Money
 from core.graphql.subscriptions import CURSOR_KIND, parse_arguments, stream_events
-from core.graphql.types import Decision, Node, encode_cursor, global_id_of, legacy_id, node_id
+from core.graphql.types import (
+    Decision,
+    Node,
+    Site,
+    Staff,
+    encode_cursor,
+    global_id_of,
+    legacy_id,
+    node_id,
+    view_link,
+)
 from core.graphql.user_errors import payload
+from core.graphql.workforce import Shift
 from core.services import attendance as service
 
 MANAGE = {"permission": "manage"}
@@ -107,6 +118,29 @@ class AttendanceRecord(Node):
     def wage_deduction(self, info: Info) -> Money | None:
         return self._wage_deduction if _private(info) else None  # type: ignore[return-value]
 
+    site: Site | None = view_link(
+        models.Site,
+        "site_id",
+        Site | None,
+        parse_as="Site",
+        description="The site.",
+    )
+    staff: Staff | None = view_link(
+        models.Staff,
+        "staff_id",
+        Staff | None,
+        parse_as="Staff",
+        description="Whose shift it was.",
+    )
+    shift: Shift | None = view_link(
+        models.Shift,
+        "shift_id",
+        Shift | None,
+        parse_as="Shift",
+        view=Shift.of,
+        description="The rostered shift.",
+    )
+
     @classmethod
     def of(cls, row: models.AttendanceRecord) -> AttendanceRecord:
         return cls(
@@ -162,6 +196,36 @@ class LeaveRequest(Node):
     def reason(self, info: Info) -> str | None:
         return self._reason if _private(info) else None
 
+    site: Site | None = view_link(
+        models.Site,
+        "site_id",
+        Site | None,
+        parse_as="Site",
+        description="The site.",
+    )
+    staff: Staff | None = view_link(
+        models.Staff,
+        "staff_id",
+        Staff | None,
+        parse_as="Staff",
+        description="Who asked for leave.",
+    )
+    shift: Shift | None = view_link(
+        models.Shift,
+        "shift_id",
+        Shift | None,
+        parse_as="Shift",
+        view=Shift.of,
+        description="The shift the leave is for.",
+    )
+    decided_by: Staff | None = view_link(
+        models.Staff,
+        "decided_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="The superior who decided it.",
+    )
+
     @classmethod
     def of(cls, row: models.LeaveRequest) -> LeaveRequest:
         return cls(
@@ -193,6 +257,29 @@ class ExitPass(Node):
     status: RequestStatus
     decided_by_id: strawberry.ID | None
     decided_at: datetime | None
+
+    staff: Staff | None = view_link(
+        models.Staff,
+        "staff_id",
+        Staff | None,
+        parse_as="Staff",
+        description="Who asked to leave mid-shift.",
+    )
+    shift: Shift | None = view_link(
+        models.Shift,
+        "shift_id",
+        Shift | None,
+        parse_as="Shift",
+        view=Shift.of,
+        description="The shift they leave.",
+    )
+    decided_by: Staff | None = view_link(
+        models.Staff,
+        "decided_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="The superior who decided it.",
+    )
 
     @classmethod
     def of(cls, row: models.ExitPass) -> ExitPass:
@@ -241,6 +328,21 @@ class PointsEntry(Node):
     issued_at: datetime
     revokes_id: strawberry.ID | None
     revoked: bool
+
+    staff: Staff | None = view_link(
+        models.Staff,
+        "staff_id",
+        Staff | None,
+        parse_as="Staff",
+        description="Whose points.",
+    )
+    issued_by: Staff | None = view_link(
+        models.Staff,
+        "issued_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="Who issued the entry (null: the rules, e.g. an attendance record).",
+    )
 
     @classmethod
     def of(cls, row: models.PointsEntry, revoked: bool) -> PointsEntry:
@@ -314,6 +416,14 @@ class Meeting(Node):
     closes_at: datetime
     closed_at: datetime | None
     roll: list[RollCallEntry]
+
+    site: Site | None = view_link(
+        models.Site,
+        "site_id",
+        Site | None,
+        parse_as="Site",
+        description="The site.",
+    )
 
     @classmethod
     def of(cls, row: models.Meeting, roll: list[models.RollCallEntry]) -> Meeting:
