@@ -48,7 +48,7 @@ from core.contracts import DomainEvent
 from core.errors import NotFound
 from core.graphql.events import ComplaintEvent, VisitEvent, complaint_event, visit_event
 from core.graphql.queries import parse_id
-from core.graphql.types import decode_cursor
+from core.graphql.types import decode_cursor, encode_cursor, global_id_of  # noqa: F401 - re-exported (tests, lines)
 from core.revocation import CLOSE_CODE, CLOSE_REASON, still_valid
 from core.trusted import unresolved_error
 
