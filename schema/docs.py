@@ -164,5 +164,11 @@ def webhooks_markdown() -> str:
             _cell(definition.description or ""),
             "",
             *table(typed.payload_keys(cls)),
+            "",
+            "A site's business line may add its own facts to `visit.checked_in` under its code",
+            "(the real-estate line: `realestate.rotation`, the rotation right after the",
+            "reception, which `rotationUpdates` shows). The stream also carries a line's own",
+            "events about the desk (the real-estate line's `rotation.*`: order set, away/back,",
+            "suspensions, discounted receptions, each with the rotation after it in `state`).",
         ]
     return "\n".join(lines) + "\n"

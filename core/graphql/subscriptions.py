@@ -246,7 +246,8 @@ class VisitSubscription:
         events = stream_events(fd, VISITS, site_id=site, after=after_id)
         try:
             async for e in events:
-                yield visit_event(e)
+                if e.type.startswith("visit."):  # a line's own events share the stream
+                    yield visit_event(e)
         finally:
             await events.aclose()
 

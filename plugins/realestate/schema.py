@@ -35,7 +35,7 @@ from core.plugin_api import (
     read_session,
     record_event,
 )
-from plugins.realestate import rules
+from plugins.realestate import CODE, rules
 from plugins.realestate.models import OrderGrab, RotationDay, VisitReception
 from plugins.realestate.policy import (
     ORDER_GRABBING_CODE,
@@ -163,6 +163,10 @@ class Rotation:
         return [m for s in self.upcoming if (m := self._member(s)) is not None]
 
 
+# A reception: core's check-in event, carrying the rotation after it (service.receive_visit).
+RECEPTION_EVENT = "visit.checked_in"
+
+
 @strawberry.enum(description="What changed a site's rotation (issue 17: the rotation board).")
 class RotationChangeKind(enum.Enum):
     ORDER_SET = strawberry.enum_value(
@@ -212,6 +216,8 @@ class RotationEvent:
 
     @strawberry.field(description="What changed the rotation.")
     def kind(self) -> RotationChangeKind:
+        if self._event.type == RECEPTION_EVENT:
+            return RotationChangeKind.RECEPTION
         try:
             return RotationChangeKind(self._event.type.removeprefix("rotation."))
         except ValueError:
@@ -223,8 +229,14 @@ class RotationEvent:
 
     @strawberry.field(description="The business day of the rotation that changed.")
     def business_date(self) -> date | None:
-        value = self._event.payload.get("business_date")
+        value = (self._state() or {}).get("business_date")
         return date.fromisoformat(value) if value else None
+
+    def _state(self) -> dict[str, Any] | None:
+        """The stored rotation after the change: a reception's rides in its visit event."""
+        if self._event.type == RECEPTION_EVENT:
+            return (self._event.payload.get(CODE) or {}).get("rotation")
+        return self._event.payload.get("state")
 
     staff: StaffType | None = line_link(
         Staff,
@@ -236,22 +248,28 @@ class RotationEvent:
 
     @property
     def staff_key(self) -> int | None:
+        if self._event.type == RECEPTION_EVENT:
+            return self._event.payload.get("receiver_id")  # the visit is the subject
         return self._event.subject_id
 
     @strawberry.field(description="The rule that decided the change and why, when one did.")
     def decision(self) -> Decision | None:
-        rule = self._event.payload.get("rule")
+        payload = self._event.payload
+        rule = payload.get("rule")
         if not rule:
             return None
-        return Decision(rule=rule, message=self._event.payload.get("message") or "")
+        message = payload.get("reason" if self._event.type == RECEPTION_EVENT else "message")
+        return Decision(rule=rule, message=message or "")
 
     @strawberry.field(description="What the person who made the change wrote (may be empty).")
     def note(self) -> str:
+        if self._event.type == RECEPTION_EVENT:
+            return ""
         return self._event.payload.get("note") or ""
 
     @strawberry.field(description="The rotation as it was right after this change.")
     async def rotation(self, info: Info) -> Rotation | None:
-        stored = self._event.payload.get("state")
+        stored = self._state()
         if not stored or self._event.site_id is None:
             return None
         state = rules.RotationState.from_json(stored)
@@ -395,7 +413,10 @@ async def rotation_updates(
     async with read_session(info) as s:
         await realestate_site(s, site_id)  # a sales office, or SITE_NOT_FOUND / WRONG_LINE
     async for e in event_updates(info, ROTATION_STREAM, site_id=site_id, after=after):
-        yield RotationEvent(_event=e)  # type: ignore[call-arg]
+        if e.type.startswith("rotation.") or (
+            e.type == RECEPTION_EVENT and "rotation" in (e.payload.get(CODE) or {})
+        ):
+            yield RotationEvent(_event=e)  # type: ignore[call-arg]
 
 
 async def set_rotation_order(info: Info, input: SetRotationOrderInput) -> Rotation:

@@ -236,8 +236,10 @@ def save_state(row: RotationDay, state: rules.RotationState, now: datetime) -> N
     row.updated_at = now
 
 
-# Issue 17: the live rotation board (``rotationUpdates``) follows this event stream.
-ROTATION_STREAM = "rotation"
+# Issue 17: the live rotation board (``rotationUpdates``) follows the visit register's stream:
+# a reception is its ``visit.checked_in`` event (with the rotation after it, see
+# ``receive_visit``), every other change of the rotation a ``rotation.*`` event beside it.
+ROTATION_STREAM = "visits"
 
 
 async def rotation_changed(
@@ -251,9 +253,10 @@ async def rotation_changed(
     reason: Reason | None = None,
     note: str = "",
 ) -> None:
-    """Record a change of a site's rotation (event ``rotation.<change>`` on the ``rotation``
-    stream, in the change's transaction) carrying the whole rotation as it is after the
-    change, so a board that resumes from any event shows the rotation as of that event."""
+    """Record a change of a site's rotation other than a reception (event
+    ``rotation.<change>`` on the visits stream, in the change's transaction) carrying the whole
+    rotation as it is after the change, so a board that resumes from any event shows the
+    rotation as of that event."""
     await record_event(
         session,
         stream=ROTATION_STREAM,
@@ -335,6 +338,9 @@ async def receive_visit(context: ReceptionContext) -> ReceptionOutcome:
             for n in decision.notifications
         ),
         line_data=(row, new_state, decision, facts),
+        # Issue 17: the rotation board shows the rotation right after this reception; it rides
+        # in the visit.checked_in event itself (no statement more per check-in).
+        event_payload={"rotation": new_state.to_json()},
     )
 
 
@@ -343,15 +349,6 @@ async def record_visit(event: VisitRecorded) -> None:
         return
     row, new_state, decision, facts = event.outcome.line_data  # type: ignore[union-attr]
     save_state(row, new_state, event.now)
-    await rotation_changed(
-        event.session,
-        event.site.id,
-        new_state,
-        event.now,
-        change="reception",
-        staff_id=event.visit.receiver_id,
-        reason=decision.reason,
-    )
     event.session.add(
         VisitReception(
             visit_id=event.visit.id,
