@@ -692,19 +692,26 @@ def docs(
     ] = None,
 ) -> None:
     """Write the reference docs generated from the code: configuration.md (the settings),
-    cli.md (these commands), errors.md (the schema's error codes), rules.md (the business
+    cli.md (these commands), errors.md (the schema's error codes), webhooks.md (the webhook
+    bodies, from the typed event types), rules.md (the business
     rules, when DOMAIN.md is found), and the generated list of 1.0's breaking changes in
     CHANGELOG.md; tests fail when the committed ones are stale."""
     from core.settings import reference_markdown
     from schema.compat import write_changelog
-    from schema.docs import errors_markdown
+    from schema.docs import errors_markdown, webhooks_markdown
 
     output.mkdir(parents=True, exist_ok=True)
     (output / "configuration.md").write_text(reference_markdown(), encoding="utf-8")
     (output / "cli.md").write_text(cli_reference_markdown(), encoding="utf-8")
     (output / "errors.md").write_text(errors_markdown(), encoding="utf-8")
+    (output / "webhooks.md").write_text(webhooks_markdown(), encoding="utf-8")
     write_changelog()  # CHANGELOG.md's generated list of the 1.0 breaking changes
-    written = [output / "configuration.md", output / "cli.md", output / "errors.md"]
+    written = [
+        output / "configuration.md",
+        output / "cli.md",
+        output / "errors.md",
+        output / "webhooks.md",
+    ]
     source = domain or DOMAIN_FILE
     if source.exists():
         (output / "rules.md").write_text(rules_markdown(source.read_text("utf-8")), "utf-8")

@@ -82,6 +82,10 @@ class ReceptionOutcome:
     notifications: tuple[Notification, ...] = ()
     # Anything the line wants back in ``frontdesk_visit_recorded`` (e.g. its new rotation).
     line_data: Any = None
+    # JSON-able facts the line adds to the ``visit.checked_in`` event, under its code (e.g.
+    # the rotation right after the reception, for the rotation board): the same event row, no
+    # statement more per check-in (issue 8's budget).
+    event_payload: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,7 @@ from core.graphql.mutations import (
     RegisterCustomerInput,
     check_in_visit_resolver,
 )
-from core.graphql.roots import MUTATION_MIXINS, QUERY_MIXINS, SUBSCRIPTION_MIXINS
+from core.graphql.roots import CORE_TYPES, MUTATION_MIXINS, QUERY_MIXINS, SUBSCRIPTION_MIXINS
 from core.graphql.scalars import SCALAR_MAP
 from core.graphql.types import EXTENSIBLE_TYPES
 from core.graphql.user_errors import DOMAIN_ATTR, payload, refused_payload, user_error_type
@@ -992,9 +992,12 @@ def build_schema(host: PluginHost, settings: Settings | None = None) -> Frontdes
             enabled=enabled,
         )
     extra_types = [
-        t
-        for _, types in _contributions(host, "frontdesk_graphql_types", enabled_only=False)
-        for t in types
+        *CORE_TYPES,
+        *(
+            t
+            for _, types in _contributions(host, "frontdesk_graphql_types", enabled_only=False)
+            for t in types
+        ),
     ]
 
     limit_rules = [

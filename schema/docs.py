@@ -84,3 +84,91 @@ def errors_markdown() -> str:
         own = {c: v for c, v in enum.values.items() if c not in COMMON_CODES}
         lines += [f"| `{c}` | {_cell(v.description or '')} |" for c, v in sorted(own.items())]
     return "\n".join(lines) + "\n"
+
+
+def webhooks_markdown() -> str:
+    """docs/webhooks.md: the bodies webhook receivers get, from the typed event declarations
+    of ``core.graphql.events`` (the same ones the GraphQL event types are built from)."""
+    from core.graphql import events as typed
+
+    common = typed.payload_keys(typed.ComplaintEvent)
+    common_fields = {name for name, *_ in common}
+
+    def table(rows: list[tuple[str, typed.PayloadKey, str, str]]) -> list[str]:
+        out = [
+            "| Payload key | JSON | GraphQL field | Meaning |",
+            "| --- | --- | --- | --- |",
+        ]
+        out += [
+            f"| `{key.key}` | {_cell(key.json)} | `{name}: {gql}` | {_cell(description)} |"
+            for name, key, gql, description in rows
+        ]
+        return out
+
+    lines = [
+        "# Webhook events",
+        "",
+        "Generated from the GraphQL event types by `frontdesk docs`; do not edit. Schema 1.0",
+        "(issue 17): the typed fields of `ComplaintEvent` and `VisitEvent` and the payload keys",
+        "below are declared once (`core/graphql/events.py`), so a webhook body and a",
+        "subscription's typed fields cannot drift apart.",
+        "",
+        "## The body",
+        "",
+        "Every delivery is a `POST` of one event as JSON, signed (`Frontdesk-Signature`,",
+        "`Frontdesk-Timestamp`, `Frontdesk-Event-Id`; see the README). Ids in a body are the",
+        "legacy integer keys as strings (`legacyId` in GraphQL), not global ids.",
+        "",
+        "| Key | JSON | Meaning |",
+        "| --- | --- | --- |",
+        "| `id` | string | The event's position in the event log; `Frontdesk-Event-Id`. |",
+        '| `type` | string | The event type, e.g. `"complaint.filed"` (endpoints filter on it). |',
+        "| `stream` | string | `complaints`, `visits`, `workforce`, `penalties`, a line's own … |",
+        "| `siteId` | string or null | The site's legacy id. |",
+        "| `subjectId` | string or null | The complaint, visit … the event is about. |",
+        "| `occurredAt` | ISO 8601 string | When it was recorded (UTC). |",
+        "| `payload` | object | The event's details: the keys below, by event type. |",
+        "",
+        "## Complaint events (stream `complaints`)",
+        "",
+        _cell(typed.ComplaintEvent.__strawberry_definition__.description or ""),  # type: ignore[attr-defined]
+        "",
+        "Every complaint event's payload has these keys (`ComplaintEvent`, every kind); ids",
+        "are integers:",
+        "",
+        *table(common),
+    ]
+    for cls, types in typed.COMPLAINT_EVENT_TYPES:
+        definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+        own = [row for row in typed.payload_keys(cls) if row[0] not in common_fields]
+        lines += [
+            "",
+            f"### `{definition.name}`",
+            "",
+            f"Event types: {_cell(', '.join(f'`{t}`' for t in types.split(', ')))}.",
+            "",
+            _cell(definition.description or ""),
+        ]
+        if own:
+            lines += ["", "Its own payload keys:", "", *table(own)]
+    for cls, types in typed.VISIT_EVENT_TYPES:
+        definition = cls.__strawberry_definition__  # type: ignore[attr-defined]
+        lines += [
+            "",
+            "## Visit events (stream `visits`)",
+            "",
+            f"`{definition.name}`; event types: "
+            + ", ".join(f"`{t}`" for t in types.split(", "))
+            + ".",
+            "",
+            _cell(definition.description or ""),
+            "",
+            *table(typed.payload_keys(cls)),
+            "",
+            "A site's business line may add its own facts to `visit.checked_in` under its code",
+            "(the real-estate line: `realestate.rotation`, the rotation right after the",
+            "reception, which `rotationUpdates` shows). The stream also carries a line's own",
+            "events about the desk (the real-estate line's `rotation.*`: order set, away/back,",
+            "suspensions, discounted receptions, each with the rotation after it in `state`).",
+        ]
+    return "\n".join(lines) + "\n"

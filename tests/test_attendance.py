@@ -756,3 +756,48 @@ async def test_leave_is_asked_before_the_shift_ends(app: Frontdesk) -> None:
     shift = await _shift(client, t["li"], "2026-12-07")
     over = await client.error(REQUEST_LEAVE, {"i": {"staffId": t["li"], "shiftId": shift}})
     assert over.extensions["code"] == "SHIFT_OVER"
+
+
+async def test_issue_17_workforce_records_are_nodes_with_object_links(app: Frontdesk) -> None:
+    """Schema 1.0: attendance records, leave requests, exit passes and points entries are
+    Nodes (node(id:) refetches them) and link their site, staff member, shift and decider."""
+    client = Client(app)
+    t = await _team(client)
+    shift = await _shift(client, t["li"], "2026-12-07")
+    record = (
+        await client.data(CLOCK_IN, {"i": {"shiftId": shift, "at": "2026-12-07T08:30:00+08:00"}})
+    )["clockIn"]["record"]
+    leave_shift = await _shift(client, t["li"], "2026-12-20")
+    leave = (await client.data(REQUEST_LEAVE, {"i": {"staffId": t["li"], "shiftId": leave_shift}}))[
+        "requestLeave"
+    ]["leave"]
+    await client.data(
+        DECIDE_LEAVE, {"i": {"leaveId": leave["id"], "actingStaffId": t["boss"], "approve": True}}
+    )
+    entry = (await client.data(POINTS, {"s": t["li"], "m": "2026-12-01"}))["monthPoints"][
+        "entries"
+    ][0]
+    got = await client.data(
+        """query($r: ID!, $l: ID!, $e: ID!) {
+          r: node(id: $r) { __typename ... on AttendanceRecord { legacyId site { id }
+            staff { name } shift { id } } }
+          l: node(id: $l) { __typename ... on LeaveRequest { staff { name } shift { id }
+            decidedBy { name } } }
+          e: node(id: $e) { __typename ... on PointsEntry { staff { name } issuedBy { name } } }
+        }""",
+        {"r": record["id"], "l": leave["id"], "e": entry["id"]},
+    )
+    assert got["r"] == {
+        "__typename": "AttendanceRecord",
+        "legacyId": _pk(record["id"]),
+        "site": {"id": t["site"]},
+        "staff": {"name": "Li"},
+        "shift": {"id": shift},
+    }
+    assert got["l"] == {
+        "__typename": "LeaveRequest",
+        "staff": {"name": "Li"},
+        "shift": {"id": leave_shift},
+        "decidedBy": {"name": "Boss"},
+    }
+    assert got["e"] == {"__typename": "PointsEntry", "staff": {"name": "Li"}, "issuedBy": None}

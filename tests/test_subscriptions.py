@@ -220,7 +220,8 @@ async def test_the_fast_path_sends_exactly_what_graphql_execution_sends(fd, site
         assert [by_op["1"]["payload"]["data"]["complaintUpdates"]] == await slow.events(1)
         aliased_data = by_op["2"]["payload"]["data"]["u"]
         assert list(aliased_data) == ["t", "__typename", "id"]
-        assert aliased_data["__typename"] == "ComplaintEvent"
+        # Issue 17: typed events; the fast path names the concrete type as execution does.
+        assert aliased_data["__typename"] == "ComplaintFiledEvent"
 
 
 # --- after: replay, then live, without duplicates or gaps ------------------------------------

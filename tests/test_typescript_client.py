@@ -1,15 +1,16 @@
-"""The TypeScript client of issue 17 (clients/typescript): six reception flows written as
-operation documents and typed with GraphQL Code Generator from the committed SDL.
+"""The TypeScript client of issue 17 (clients/typescript): six reception flows written as operation
+documents and typed with GraphQL Code Generator from the committed SDL.
 
 Without npm (the unit suite): every operation document validates against the committed SDL
 (graphql-core's ``validate``, the rules codegen applies), the six flows are all there, and each
-mutation asks for its typed ``userErrors`` — so a schema change that breaks the client fails
-here in a second; and the six flows run in order against the app with their own documents (the
-live feed over a real WebSocket, resumed from a cursor).  With npm (marked ``tsclient``, excluded from the unit run like ``browser``;
-``.ci/run`` runs ``pytest -m tsclient`` as its own step): ``clients/typescript/check.sh`` installs
-the pinned toolchain, generates the types and compiles the flows with ``tsc --strict``, and a
-flow that misuses a generated type (a refusal code the schema does not publish, a missing status
-label, a field read without narrowing ``node``) must fail to compile.
+mutation asks for its typed ``userErrors`` — so a schema change that breaks the client fails here
+in a second; and the six flows run in order against the app with their own documents (the live feed
+over a real WebSocket, resumed from a cursor). With npm (marked ``tsclient``, excluded from the
+unit run like ``browser``; ``.ci/run`` runs ``pytest -m tsclient`` as its own step):
+``clients/typescript/check.sh`` installs the pinned toolchain, generates the types and compiles the
+flows with ``tsc --strict``, and a flow that misuses a generated type (a refusal code the schema
+does not publish, a missing status label, a field read without narrowing ``node``) must fail to
+compile.
 """
 
 from __future__ import annotations

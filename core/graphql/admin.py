@@ -470,7 +470,7 @@ class AdminMutation:
     ) -> RevokeApiTokenPayload:
         ctx = info.context
         async with ctx.app.write() as s:
-            token = await auth.revoke_token(s, parse_id(input.id, "id"), ctx.now())
+            token = await auth.revoke_token(s, parse_id(input.id, "id", of="ApiToken"), ctx.now())
         # Its open WebSockets close now, on every server process (core/revocation.py).
         await announce_revoked(ctx.app.bus, token.id)
         return RevokeApiTokenPayload(token=token)

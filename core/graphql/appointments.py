@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -11,8 +11,19 @@ from strawberry.types import Info
 
 from core import models
 from core.graphql.complaints import _actor_id as acting
+from core.graphql.ids import register_node
 from core.graphql.queries import SiteId, parse_id
-from core.graphql.types import describe_values, global_id_of
+from core.graphql.types import (
+    Customer,
+    Node,
+    Site,
+    Staff,
+    describe_values,
+    global_id_of,
+    legacy_id,
+    node_id,
+    view_link,
+)
 from core.graphql.user_errors import payload
 from core.services import appointments as service
 
@@ -50,10 +61,9 @@ def _id(value: int | None) -> strawberry.ID | None:
 
 
 @strawberry.type(description="A visit appointment (C-3, 参观预约).")
-class Appointment:
-    id: strawberry.ID = strawberry.field(
-        description="The appointment's number (an integer id; `approveAppointment` takes it)."
-    )
+class Appointment(Node):
+    global_id = node_id("Appointment")
+    id: int = legacy_id()
     site_id: strawberry.ID = strawberry.field(description="The global id of the site visited.")
     kind: str = strawberry.field(
         description="A kind of the line's policy, e.g. key, important, ordinary, ad_hoc (C-3: "
@@ -86,10 +96,39 @@ class Appointment:
         description="When the visitors arrived (UTC); null until checked in."
     )
 
+    site: Site | None = view_link(
+        models.Site,
+        "site_id",
+        Site | None,
+        parse_as="Site",
+        description="The site.",
+    )
+    made_by: Staff | None = view_link(
+        models.Staff,
+        "made_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="Who made the appointment.",
+    )
+    approved_by: Staff | None = view_link(
+        models.Staff,
+        "approved_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="C-3: who approved it.",
+    )
+    route_approved_by: Staff | None = view_link(
+        models.Staff,
+        "route_approved_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="C-3: the general manager who approved content and route.",
+    )
+
     @classmethod
     def of(cls, row: models.Appointment) -> Appointment:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=row.id,
             site_id=global_id_of("Site", row.site_id),
             kind=row.kind,
             organisation=row.organisation,
@@ -112,10 +151,9 @@ class Appointment:
     description="A booking of a room, a table or a time slot on a business day (KTV-11: the "
     "booker receives the guest and is credited)."
 )
-class Booking:
-    id: strawberry.ID = strawberry.field(
-        description="The booking's number (an integer id; `setBookingStatus` takes it)."
-    )
+class Booking(Node):
+    global_id = node_id("Booking")
+    id: int = legacy_id()
     site_id: strawberry.ID = strawberry.field(description="The site's global id.")
     booked_by_id: strawberry.ID = strawberry.field(
         description="The global id of the staff member who booked (KTV-11: receives the guest "
@@ -136,10 +174,32 @@ class Booking:
     created_at: datetime = strawberry.field(description="When it was booked (UTC).")
     updated_at: datetime = strawberry.field(description="The last status change (UTC).")
 
+    site: Site | None = view_link(
+        models.Site,
+        "site_id",
+        Site | None,
+        parse_as="Site",
+        description="The site.",
+    )
+    booked_by: Staff | None = view_link(
+        models.Staff,
+        "booked_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="KTV-11: who booked (receives the guest and is credited).",
+    )
+    customer: Customer | None = view_link(
+        models.Customer,
+        "customer_id",
+        Customer | None,
+        parse_as="Customer",
+        description="The customer, if registered.",
+    )
+
     @classmethod
     def of(cls, row: models.Booking) -> Booking:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=row.id,
             site_id=global_id_of("Site", row.site_id),
             booked_by_id=global_id_of("Staff", row.booked_by_id),
             customer_id=global_id_of("Customer", row.customer_id),
@@ -151,6 +211,20 @@ class Booking:
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
+
+
+def _row_node(model: type, view: Any) -> Any:
+    async def load(info: Info, key: int) -> Any:
+        async with info.context.db.read() as s:
+            row = await s.get(model, key)
+        return None if row is None else view(row)
+
+    return load
+
+
+# Schema 1.0 (issue 17): refetchable with node(id:) / nodes(ids:).
+register_node("Appointment", _row_node(models.Appointment, Appointment.of))
+register_node("Booking", _row_node(models.Booking, Booking.of))
 
 
 @strawberry.input(description="Input of `makeAppointment` (C-3).")
@@ -315,7 +389,7 @@ class AppointmentMutation:
             row = await service.approve_appointment(
                 s,
                 ctx.host,
-                appointment_id=parse_id(input.appointment_id, "appointmentId"),
+                appointment_id=parse_id(input.appointment_id, "appointmentId", of="Appointment"),
                 manager_id=acting(info, input.acting_staff_id, "actingStaffId"),
                 route=input.route,
                 now=ctx.now(),
@@ -334,7 +408,7 @@ class AppointmentMutation:
             row = await service.check_in_appointment(
                 s,
                 ctx.host,
-                appointment_id=parse_id(input.appointment_id, "appointmentId"),
+                appointment_id=parse_id(input.appointment_id, "appointmentId", of="Appointment"),
                 arrived_at=input.arrived_at,
                 now=ctx.now(),
             )
@@ -369,7 +443,7 @@ class AppointmentMutation:
         async with ctx.app.write() as s:
             row = await service.set_booking_status(
                 s,
-                booking_id=parse_id(input.booking_id, "bookingId"),
+                booking_id=parse_id(input.booking_id, "bookingId", of="Booking"),
                 status=models.BookingStatus(input.status),
                 now=ctx.now(),
             )

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, Any
 
 import strawberry
 from sqlalchemy import select
@@ -23,6 +23,7 @@ from core.auth import Permission
 from core.contracts import DomainEvent
 from core.errors import NotFound
 from core.graphql.complaints import _actor_id as acting
+from core.graphql.ids import register_node
 from core.graphql.queries import SiteId, parse_id
 from core.graphql.scalars import Money
 from core.graphql.subscriptions import (
@@ -32,8 +33,20 @@ from core.graphql.subscriptions import (
     parse_arguments,
     stream_events,
 )
-from core.graphql.types import Decision, describe_values, encode_cursor, global_id_of
+from core.graphql.types import (
+    Decision,
+    Node,
+    Site,
+    Staff,
+    describe_values,
+    encode_cursor,
+    global_id_of,
+    legacy_id,
+    node_id,
+    view_link,
+)
 from core.graphql.user_errors import payload
+from core.graphql.workforce import Shift
 from core.services import attendance as service
 
 MANAGE = {"permission": "manage"}
@@ -108,8 +121,9 @@ def _decision(rule: str | None, message: str | None) -> Decision | None:
 
 
 @strawberry.type(description="How one rostered shift was attended (PM-9, KTV-4, KTV-5).")
-class AttendanceRecord:
-    id: strawberry.ID = strawberry.field(description="The record's number (an integer id).")
+class AttendanceRecord(Node):
+    global_id = node_id("AttendanceRecord")
+    id: int = legacy_id()
     site_id: strawberry.ID = strawberry.field(description="The site's global id.")
     staff_id: strawberry.ID = strawberry.field(description="The staff member's global id.")
     shift_id: strawberry.ID = strawberry.field(description="The rostered shift's global id.")
@@ -144,10 +158,33 @@ class AttendanceRecord:
     def wage_deduction(self, info: Info) -> Money | None:
         return self._wage_deduction if _private(info) else None  # type: ignore[return-value]
 
+    site: Site | None = view_link(
+        models.Site,
+        "site_id",
+        Site | None,
+        parse_as="Site",
+        description="The site.",
+    )
+    staff: Staff | None = view_link(
+        models.Staff,
+        "staff_id",
+        Staff | None,
+        parse_as="Staff",
+        description="Whose shift it was.",
+    )
+    shift: Shift | None = view_link(
+        models.Shift,
+        "shift_id",
+        Shift | None,
+        parse_as="Shift",
+        view=Shift.of,
+        description="The rostered shift.",
+    )
+
     @classmethod
     def of(cls, row: models.AttendanceRecord) -> AttendanceRecord:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=row.id,
             site_id=global_id_of("Site", row.site_id),
             staff_id=global_id_of("Staff", row.staff_id),
             shift_id=global_id_of("Shift", row.shift_id),
@@ -159,15 +196,16 @@ class AttendanceRecord:
             decision=_decision(row.rule, row.reason),
             left_early=_decision(row.left_early_rule, row.left_early_reason),
             wage_days=row.wage_days,
-            leave_request_id=_id(row.leave_request_id),
+            leave_request_id=global_id_of("LeaveRequest", row.leave_request_id),
             recorded_at=row.recorded_at,
             _wage_deduction=row.wage_deduction,
         )
 
 
 @strawberry.type(description="A leave request on one rostered shift (KTV-4, PM-9).")
-class LeaveRequest:
-    id: strawberry.ID = strawberry.field(description="The request's number (an integer id).")
+class LeaveRequest(Node):
+    global_id = node_id("LeaveRequest")
+    id: int = legacy_id()
     site_id: strawberry.ID = strawberry.field(description="The site's global id.")
     staff_id: strawberry.ID = strawberry.field(
         description="The global id of the staff member asking."
@@ -206,10 +244,40 @@ class LeaveRequest:
     def reason(self, info: Info) -> str | None:
         return self._reason if _private(info) else None
 
+    site: Site | None = view_link(
+        models.Site,
+        "site_id",
+        Site | None,
+        parse_as="Site",
+        description="The site.",
+    )
+    staff: Staff | None = view_link(
+        models.Staff,
+        "staff_id",
+        Staff | None,
+        parse_as="Staff",
+        description="Who asked for leave.",
+    )
+    shift: Shift | None = view_link(
+        models.Shift,
+        "shift_id",
+        Shift | None,
+        parse_as="Shift",
+        view=Shift.of,
+        description="The shift the leave is for.",
+    )
+    decided_by: Staff | None = view_link(
+        models.Staff,
+        "decided_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="The superior who decided it.",
+    )
+
     @classmethod
     def of(cls, row: models.LeaveRequest) -> LeaveRequest:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=row.id,
             site_id=global_id_of("Site", row.site_id),
             staff_id=global_id_of("Staff", row.staff_id),
             shift_id=global_id_of("Shift", row.shift_id),
@@ -228,8 +296,9 @@ class LeaveRequest:
 
 
 @strawberry.type(description="KTV-5: a pass to leave mid-shift.")
-class ExitPass:
-    id: strawberry.ID = strawberry.field(description="The pass's number (an integer id).")
+class ExitPass(Node):
+    global_id = node_id("ExitPass")
+    id: int = legacy_id()
     staff_id: strawberry.ID = strawberry.field(
         description="The global id of the staff member leaving."
     )
@@ -247,10 +316,33 @@ class ExitPass:
         description="When it was decided (UTC); null while requested."
     )
 
+    staff: Staff | None = view_link(
+        models.Staff,
+        "staff_id",
+        Staff | None,
+        parse_as="Staff",
+        description="Who asked to leave mid-shift.",
+    )
+    shift: Shift | None = view_link(
+        models.Shift,
+        "shift_id",
+        Shift | None,
+        parse_as="Shift",
+        view=Shift.of,
+        description="The shift they leave.",
+    )
+    decided_by: Staff | None = view_link(
+        models.Staff,
+        "decided_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="The superior who decided it.",
+    )
+
     @classmethod
     def of(cls, row: models.ExitPass) -> ExitPass:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=row.id,
             staff_id=global_id_of("Staff", row.staff_id),
             shift_id=global_id_of("Shift", row.shift_id),
             requested_at=row.requested_at,
@@ -278,8 +370,9 @@ class StaffPay:
 
 
 @strawberry.type(description="An entry of the monthly points ledger (PM-9).")
-class PointsEntry:
-    id: strawberry.ID = strawberry.field(description="The entry's number (an integer id).")
+class PointsEntry(Node):
+    global_id = node_id("PointsEntry")
+    id: int = legacy_id()
     staff_id: strawberry.ID = strawberry.field(description="The staff member's global id.")
     month: date = strawberry.field(description="The first day of the month it counts in.")
     item: str = strawberry.field(description="The code of the item of the line's points table.")
@@ -302,20 +395,35 @@ class PointsEntry:
         description="A later entry revoked this one: it no longer counts in the balance."
     )
 
+    staff: Staff | None = view_link(
+        models.Staff,
+        "staff_id",
+        Staff | None,
+        parse_as="Staff",
+        description="Whose points.",
+    )
+    issued_by: Staff | None = view_link(
+        models.Staff,
+        "issued_by_id",
+        Staff | None,
+        parse_as="Staff",
+        description="Who issued the entry (null: the rules, e.g. an attendance record).",
+    )
+
     @classmethod
     def of(cls, row: models.PointsEntry, revoked: bool) -> PointsEntry:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=row.id,
             staff_id=global_id_of("Staff", row.staff_id),
             month=row.month,
             item=row.item_code,
             rule=row.rule,
             points=row.points,
             reason=row.reason,
-            attendance_id=_id(row.attendance_id),
+            attendance_id=global_id_of("AttendanceRecord", row.attendance_id),
             issued_by_id=global_id_of("Staff", row.issued_by_id),
             issued_at=row.issued_at,
-            revokes_id=_id(row.revokes_id),
+            revokes_id=global_id_of("PointsEntry", row.revokes_id),
             revoked=revoked,
         )
 
@@ -374,8 +482,9 @@ class RollCallEntry:
 
 
 @strawberry.type(description="A meeting with a roll call (KTV-2: 19:30, roll closing 20:00).")
-class Meeting:
-    id: strawberry.ID = strawberry.field(description="The meeting's number (an integer id).")
+class Meeting(Node):
+    global_id = node_id("Meeting")
+    id: int = legacy_id()
     site_id: strawberry.ID = strawberry.field(description="The site's global id.")
     business_date: date = strawberry.field(description="The business day it is held on.")
     title: str = strawberry.field(description="What it is about; may be empty.")
@@ -392,10 +501,18 @@ class Meeting:
         description="One line per staff member rostered on its business day."
     )
 
+    site: Site | None = view_link(
+        models.Site,
+        "site_id",
+        Site | None,
+        parse_as="Site",
+        description="The site.",
+    )
+
     @classmethod
     def of(cls, row: models.Meeting, roll: list[models.RollCallEntry]) -> Meeting:
         return cls(
-            id=strawberry.ID(str(row.id)),
+            id=row.id,
             site_id=global_id_of("Site", row.site_id),
             business_date=row.business_date,
             title=row.title,
@@ -418,6 +535,41 @@ async def _meeting_view(session: AsyncSession, meeting_id: int) -> Meeting:
         .order_by(models.RollCallEntry.staff_id)
     )
     return Meeting.of(meeting, list(roll.all()))
+
+
+def _row_node(model: type, view: Any) -> Any:
+    async def load(info: Info, key: int) -> Any:
+        async with info.context.db.read() as s:
+            row = await s.get(model, key)
+        return None if row is None else view(row)
+
+    return load
+
+
+async def _points_node(info: Info, key: int) -> PointsEntry | None:
+    async with info.context.db.read() as s:
+        row = await s.get(models.PointsEntry, key)
+        if row is None:
+            return None
+        revoked = await s.scalar(
+            select(models.PointsEntry.id).where(models.PointsEntry.revokes_id == key).limit(1)
+        )
+    return PointsEntry.of(row, revoked is not None)
+
+
+async def _meeting_node(info: Info, key: int) -> Meeting | None:
+    async with info.context.db.read() as s:
+        if await s.get(models.Meeting, key) is None:
+            return None
+        return await _meeting_view(s, key)
+
+
+# Schema 1.0 (issue 17): refetchable with node(id:) / nodes(ids:).
+register_node("AttendanceRecord", _row_node(models.AttendanceRecord, AttendanceRecord.of))
+register_node("LeaveRequest", _row_node(models.LeaveRequest, LeaveRequest.of))
+register_node("ExitPass", _row_node(models.ExitPass, ExitPass.of))
+register_node("PointsEntry", _points_node)
+register_node("Meeting", _meeting_node)
 
 
 @strawberry.input(description="Input of `callMeeting` (KTV-2).")
@@ -657,10 +809,11 @@ class AttendanceQuery:
         self,
         info: Info,
         id: Annotated[
-            strawberry.ID, strawberry.argument(description="The meeting's id (from `callMeeting`).")
+            strawberry.ID,
+            strawberry.argument(description="The meeting's global id (from `callMeeting`)."),
         ],
     ) -> Meeting | None:
-        mid = parse_id(id, "id")
+        mid = parse_id(id, "id", of="Meeting")
         async with info.context.db.session() as s:
             if await s.get(models.Meeting, mid) is None:
                 return None
@@ -812,7 +965,7 @@ class AttendanceMutation:
             row = await service.decide_leave(
                 s,
                 ctx.host,
-                leave_id=parse_id(input.leave_id, "leaveId"),
+                leave_id=parse_id(input.leave_id, "leaveId", of="LeaveRequest"),
                 manager_id=acting(info, input.acting_staff_id, "actingStaffId"),
                 approve=input.approve,
                 reason=input.reason,
@@ -846,7 +999,7 @@ class AttendanceMutation:
         async with ctx.app.write() as s:
             row = await service.decide_exit_pass(
                 s,
-                pass_id=parse_id(input.pass_id, "passId"),
+                pass_id=parse_id(input.pass_id, "passId", of="ExitPass"),
                 manager_id=acting(info, input.acting_staff_id, "actingStaffId"),
                 approve=input.approve,
                 now=ctx.now(),
@@ -864,7 +1017,7 @@ class AttendanceMutation:
                 s,
                 staff_id=parse_id(input.staff_id, "staffId"),
                 daily_wage=input.daily_wage,
-                superior_id=parse_id(input.superior_id, "superiorId")
+                superior_id=parse_id(input.superior_id, "superiorId", of="Staff")
                 if input.superior_id
                 else None,
             )
@@ -895,7 +1048,7 @@ class AttendanceMutation:
         async with ctx.app.write() as s:
             row = await service.revoke_points(
                 s,
-                entry_id=parse_id(input.entry_id, "entryId"),
+                entry_id=parse_id(input.entry_id, "entryId", of="PointsEntry"),
                 reason=input.reason,
                 issued_by_id=_issuer(info, input.acting_staff_id),
                 now=ctx.now(),
@@ -927,7 +1080,7 @@ class AttendanceMutation:
         async with ctx.app.write() as s:
             row = await service.sign_roll(
                 s,
-                meeting_id=parse_id(input.meeting_id, "meetingId"),
+                meeting_id=parse_id(input.meeting_id, "meetingId", of="Meeting"),
                 staff_id=acting(info, input.staff_id, "staffId"),
                 at=input.at,
                 now=ctx.now(),
@@ -944,7 +1097,7 @@ class AttendanceMutation:
         async with ctx.app.write() as s:
             row = await service.note_room_booking(
                 s,
-                meeting_id=parse_id(input.meeting_id, "meetingId"),
+                meeting_id=parse_id(input.meeting_id, "meetingId", of="Meeting"),
                 staff_id=parse_id(input.staff_id, "staffId"),
                 cancelled_at=input.cancelled_at,
                 now=ctx.now(),
@@ -959,7 +1112,7 @@ class AttendanceMutation:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.close_roll(
-                s, meeting_id=parse_id(input.meeting_id, "meetingId"), now=ctx.now()
+                s, meeting_id=parse_id(input.meeting_id, "meetingId", of="Meeting"), now=ctx.now()
             )
             return CloseRollPayload(meeting=await _meeting_view(s, row.id))
 

@@ -14,9 +14,10 @@ from core.graphql.attendance import (
     AttendanceSubscription,
 )
 from core.graphql.complaints import ComplaintMutation, ComplaintQuery
+from core.graphql.events import EVENT_TYPES
 from core.graphql.mutations import CoreMutation
 from core.graphql.queries import CoreQuery
-from core.graphql.subscriptions import ComplaintSubscription
+from core.graphql.subscriptions import ComplaintSubscription, VisitSubscription
 from core.graphql.version import VersionQuery
 from core.graphql.webhooks import WebhookMutation, WebhookQuery
 from core.graphql.workforce import WorkforceMutation, WorkforceQuery
@@ -40,4 +41,10 @@ MUTATION_MIXINS: list[type] = [
     AttendanceMutation,
     AppointmentMutation,
 ]
-SUBSCRIPTION_MIXINS: list[type] = [ComplaintSubscription, AttendanceSubscription]
+SUBSCRIPTION_MIXINS: list[type] = [
+    ComplaintSubscription,
+    AttendanceSubscription,
+    VisitSubscription,
+]
+# Types no field names directly (the implementations of the ComplaintEvent interface).
+CORE_TYPES: list[type] = [*EVENT_TYPES]

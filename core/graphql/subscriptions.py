@@ -28,7 +28,6 @@ import logging
 import math
 import weakref
 from collections.abc import AsyncGenerator, AsyncIterator
-from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
@@ -37,7 +36,6 @@ from graphql import GraphQLError
 from sqlalchemy import func, select
 from starlette.websockets import WebSocketDisconnect
 from strawberry.http.exceptions import WebSocketDisconnected
-from strawberry.scalars import JSON
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
@@ -48,8 +46,9 @@ from core import models
 from core.bus import StoredStream
 from core.contracts import DomainEvent
 from core.errors import NotFound
+from core.graphql.events import ComplaintEvent, VisitEvent, complaint_event, visit_event
 from core.graphql.queries import parse_id
-from core.graphql.types import decode_cursor, encode_cursor, global_id_of
+from core.graphql.types import decode_cursor, encode_cursor, global_id_of  # noqa: F401 - re-exported (tests, lines)
 from core.revocation import CLOSE_CODE, CLOSE_REASON, still_valid
 from core.trusted import unresolved_error
 
@@ -209,35 +208,6 @@ UpdatesAfter = Annotated[
 ]
 
 
-@strawberry.type(description="One change in a complaint's life (C-9), from the event log.")
-class ComplaintEvent:
-    cursor: str = strawberry.field(
-        description="Opaque; pass it as `after` to resume right after this event."
-    )
-    id: strawberry.ID = strawberry.field(
-        description="The event's position in the event log (not a Node id; use `cursor` to resume)."
-    )
-    type: str = strawberry.field(description='e.g. "complaint.filed", "complaint.acknowledged".')
-    site_id: strawberry.ID | None = strawberry.field(description="The site's global id.")
-    complaint_id: strawberry.ID | None = strawberry.field(
-        description="The complaint's global id (refetch it with `node(id:)`)."
-    )
-    occurred_at: datetime = strawberry.field(description="When the change was made (UTC).")
-    payload: JSON = strawberry.field(description="The event's details, as recorded.")
-
-    @classmethod
-    def from_event(cls, e: DomainEvent) -> ComplaintEvent:
-        return cls(
-            cursor=encode_cursor(CURSOR_KIND, e.id),
-            id=strawberry.ID(str(e.id)),
-            type=e.type,
-            site_id=global_id_of("Site", e.site_id),
-            complaint_id=global_id_of("Complaint", e.subject_id),
-            occurred_at=e.occurred_at,
-            payload=e.payload,
-        )
-
-
 @strawberry.type
 class ComplaintSubscription:
     @strawberry.subscription(
@@ -255,7 +225,45 @@ class ComplaintSubscription:
         events = stream_events(fd, COMPLAINTS, site_id=site, after=after_id)
         try:
             async for e in events:
-                yield ComplaintEvent.from_event(e)
+                yield complaint_event(e)
+        finally:
+            await events.aclose()
+
+
+VISITS = "visits"
+
+
+@strawberry.type
+class VisitSubscription:
+    @strawberry.subscription(
+        description=(
+            "The live visit board (issue 17): every entry written to one site's visit register "
+            "(C-4: check-ins and corrections) as it is committed.  Resumable like "
+            "`complaintUpdates`: pass the `cursor` of the last event you received as `after` "
+            "to get the stored events after it first, then live ones: in order, none twice, "
+            "across server processes."
+        )
+    )
+    async def visit_updates(
+        self,
+        info: Info,
+        site_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The site whose register to follow.")
+        ],
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="The `cursor` of the last event received; omit it to start live."
+            ),
+        ] = None,
+    ) -> AsyncGenerator[VisitEvent, None]:
+        fd = info.context.app
+        site, after_id = await parse_arguments(fd, site_id, after)
+        events = stream_events(fd, VISITS, site_id=site, after=after_id)
+        try:
+            async for e in events:
+                if e.type.startswith("visit."):  # a line's own events share the stream
+                    yield visit_event(e)
         finally:
             await events.aclose()
 

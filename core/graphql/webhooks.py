@@ -20,6 +20,7 @@ from core.graphql.types import (
     Node,
     describe_values,
     legacy_id,
+    load_linked,
     node_id,
 )
 from core.graphql.user_errors import payload
@@ -90,7 +91,8 @@ class WebhookDelivery(Node):
     global_id = node_id("WebhookDelivery")
     id: int = legacy_id()
     endpoint_id: strawberry.ID = strawberry.field(
-        description="The global id of the endpoint it is owed to."
+        description="The endpoint's global id.",
+        deprecation_reason="Use `endpoint`; removed in 2.0.",
     )
     event_id: strawberry.ID = strawberry.field(description="Sent as `Frontdesk-Event-Id`.")
     event_type: str = strawberry.field(description='The event type, e.g. "complaint.filed".')
@@ -112,6 +114,12 @@ class WebhookDelivery(Node):
         description="Why the last attempt failed; null when it did not fail (or none was made)."
     )
     attempts: list[WebhookAttempt] = strawberry.field(description="Oldest first.")
+
+    @strawberry.field(description="The endpoint this delivery is owed to.")
+    async def endpoint(self, info: Info) -> WebhookEndpoint | None:
+        key = parse_id(self.endpoint_id, "endpointId", of="WebhookEndpoint")
+        row = await load_linked(info, webhooks.WebhookEndpoint, key)
+        return None if row is None else WebhookEndpoint.from_row(row)
 
 
 WebhookDeliveryConnection = Connection[WebhookDelivery]
@@ -339,7 +347,7 @@ class WebhookMutation:
         async with ctx.app.write() as s:
             row = await webhooks.update_endpoint(
                 s,
-                parse_id(input.id, "id"),
+                parse_id(input.id, "id", of="WebhookEndpoint"),
                 now=ctx.now(),
                 url=input.url,
                 event_types=input.event_types,
@@ -363,7 +371,7 @@ class WebhookMutation:
     ) -> ReplayWebhookDeliveryPayload:
         ctx = info.context
         async with ctx.app.write() as s:
-            row = await webhooks.replay_delivery(s, parse_id(input.id, "id"))
+            row = await webhooks.replay_delivery(s, parse_id(input.id, "id", of="WebhookDelivery"))
         webhooks.wake_dispatcher(ctx.app)
         return ReplayWebhookDeliveryPayload(delivery=(await _deliveries(info, [row]))[0])
 

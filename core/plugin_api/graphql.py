@@ -21,7 +21,7 @@ a description (the schema lint fails without one): ``description=`` on fields an
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,7 +33,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 
 from core.auth import Permission
-from core.contracts import LineMutation
+from core.contracts import DomainEvent, LineMutation
 from core.errors import PluginError
 from core.graphql.ids import parse_id, register_node
 from core.graphql.loading import (
@@ -52,6 +52,7 @@ from core.graphql.types import (
     Decision,
     Node,
     describe_values,
+    encode_cursor,
     global_id_of,
     legacy_id,
     node_id,
@@ -81,6 +82,8 @@ __all__ = [
     "StaffType",
     "VisitType",
     "describe_values",
+    "event_cursor",
+    "event_updates",
     "global_id",
     "legacy_id",
     "line_field",
@@ -424,6 +427,33 @@ def line_subscription(
 ) -> Any:
     """A root ``Subscription`` field."""
     return _root_field(strawberry.subscription, resolver, name, description, permission)
+
+
+async def event_updates(
+    info: Info, stream: str, *, site_id: Any, after: str | None
+) -> AsyncGenerator[DomainEvent, None]:
+    """The resolver body of a line's live subscription over its own event stream (issue 17):
+    the stored events of ``stream`` after cursor ``after`` (validated: INVALID_CURSOR), then
+    live ones, for site ``site_id`` (a global or legacy id; SITE_NOT_FOUND) — in order, none
+    twice, across processes, exactly as ``complaintUpdates``.  Give each update the cursor
+    :func:`event_cursor` of its event so clients resume with it."""
+    from core.graphql.subscriptions import parse_arguments, stream_events
+
+    fd = info.context.app
+    site, after_id = await parse_arguments(fd, site_id, after)
+    events = stream_events(fd, stream, site_id=site, after=after_id)
+    try:
+        async for e in events:
+            yield e
+    finally:
+        await events.aclose()
+
+
+def event_cursor(event: DomainEvent) -> str:
+    """The opaque cursor of ``event`` (pass it back as ``after`` to resume after it)."""
+    from core.graphql.subscriptions import CURSOR_KIND
+
+    return encode_cursor(CURSOR_KIND, event.id)
 
 
 def now(info: Info) -> datetime:

@@ -219,6 +219,12 @@ async def check_in_visit(
             "counted": counted,
             "rule": reason.rule,
             "reason": reason.message,
+            # The line's own facts about the reception (ReceptionOutcome.event_payload).
+            **(
+                {site.business_line: dict(outcome.event_payload)}
+                if outcome is not None and outcome.event_payload
+                else {}
+            ),
         },
     )
     for note in outcome.notifications if outcome else ():

@@ -28,6 +28,7 @@ from core.plugin_api import (
     line_field,
     line_mutation,
     line_query,
+    line_subscription,
 )
 from plugins import realestate
 from plugins.realestate import demo, rules, service
@@ -161,6 +162,22 @@ def frontdesk_graphql_queries() -> list[Any]:
             gql.rotation_query,
             name="rotation",
             description="RE-1: a site's reception rotation for a business day (default today).",
+        )
+    ]
+
+
+@hookimpl
+def frontdesk_graphql_subscriptions() -> list[Any]:
+    return [
+        line_subscription(
+            gql.rotation_updates,
+            name="rotationUpdates",
+            description="The live rotation board (issue 17): every change of a sales office's "
+            "rotation (order set, away/back, receptions, suspensions, discounted receptions) as "
+            "it is committed, each with the rotation right after it.  Resumable like "
+            "`complaintUpdates`: pass the `cursor` of the last event received as `after` to get "
+            "the stored changes after it first, then live ones: in order, none twice, across "
+            "server processes.",
         )
     ]
 

@@ -3,7 +3,9 @@ the ``Visit.realestate`` field and the ``CheckInVisitInput.realestate`` facts.""
 
 from __future__ import annotations
 
-from datetime import date
+import enum
+from collections.abc import AsyncGenerator
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -14,32 +16,39 @@ from strawberry.types import Info
 from core.plugin_api import (
     Conflict,
     Decision,
+    DomainEvent,
     EmploymentStatus,
     InvalidInput,
     NotFound,
+    Reason,
     Site,
     Staff,
     StaffType,
     Visit,
     correct_visit,
+    event_cursor,
+    event_updates,
     global_id,
     issue_penalty,
     line_link,
     parse_id,
+    read_session,
     record_event,
 )
 from core.plugin_api.graphql import describe_values
-from plugins.realestate import rules
+from plugins.realestate import CODE, rules
 from plugins.realestate.models import OrderGrab, RotationDay, VisitReception
 from plugins.realestate.policy import (
     ORDER_GRABBING_CODE,
 )
 from plugins.realestate.service import (
+    ROTATION_STREAM,
     SALES_ROLES,
     StaffRef,
     carried_suspensions,
     local_time,
     realestate_site,
+    rotation_changed,
     rotation_day,
     rule_error,
     save_state,
@@ -190,6 +199,121 @@ class Rotation:
         return [m for s in self.upcoming if (m := self._member(s)) is not None]
 
 
+# A reception: core's check-in event, carrying the rotation after it (service.receive_visit).
+RECEPTION_EVENT = "visit.checked_in"
+
+
+@strawberry.enum(description="What changed a site's rotation (issue 17: the rotation board).")
+class RotationChangeKind(enum.Enum):
+    ORDER_SET = strawberry.enum_value(
+        "order_set", description="RE-1: the sales manager set today's order (`setRotationOrder`)."
+    )
+    STATUS_CHANGED = strawberry.enum_value(
+        "status_changed",
+        description="RE-2 … RE-4: a salesperson went away or came back (`markSalesperson`).",
+    )
+    RECEPTION = strawberry.enum_value(
+        "reception", description="RE-1 … RE-15: a visitor was received (`checkInVisit`)."
+    )
+    SUSPENDED = strawberry.enum_value(
+        "suspended", description="RE-5: an order-grabber was suspended (`reportOrderGrabbing`)."
+    )
+    RECEPTION_DISCOUNTED = strawberry.enum_value(
+        "reception_discounted",
+        description="RE-8: a surveyor's reception no longer counts (`discountSurveyor`).",
+    )
+    OTHER = strawberry.enum_value(
+        "other", description="A change this version does not know: read `type`."
+    )
+
+
+@strawberry.type(
+    description="One change of a site's reception rotation (RE-1 …), from the event log: the "
+    "live feed of the rotation board (`rotationUpdates`), with the rotation as it was right "
+    "after the change."
+)
+class RotationEvent:
+    _event: strawberry.Private[DomainEvent]
+
+    @strawberry.field(description="Opaque; pass it as `after` to resume right after this event.")
+    def cursor(self) -> str:
+        return event_cursor(self._event)
+
+    @strawberry.field(
+        description="The event's position in the event log (its webhook `Frontdesk-Event-Id`); "
+        "not a node id."
+    )
+    def id(self) -> strawberry.ID:
+        return strawberry.ID(str(self._event.id))
+
+    @strawberry.field(description='The stored event type, e.g. "rotation.reception".')
+    def type(self) -> str:
+        return self._event.type
+
+    @strawberry.field(description="What changed the rotation.")
+    def kind(self) -> RotationChangeKind:
+        if self._event.type == RECEPTION_EVENT:
+            return RotationChangeKind.RECEPTION
+        try:
+            return RotationChangeKind(self._event.type.removeprefix("rotation."))
+        except ValueError:
+            return RotationChangeKind.OTHER
+
+    @strawberry.field(description="When the change was recorded (UTC).")
+    def occurred_at(self) -> datetime:
+        return self._event.occurred_at
+
+    @strawberry.field(description="The business day of the rotation that changed.")
+    def business_date(self) -> date | None:
+        value = (self._state() or {}).get("business_date")
+        return date.fromisoformat(value) if value else None
+
+    def _state(self) -> dict[str, Any] | None:
+        """The stored rotation after the change: a reception's rides in its visit event."""
+        if self._event.type == RECEPTION_EVENT:
+            return (self._event.payload.get(CODE) or {}).get("rotation")
+        return self._event.payload.get("state")
+
+    staff: StaffType | None = line_link(
+        Staff,
+        "staff_key",
+        StaffType | None,
+        description="The salesperson the change is about (the receiver, the one marked away "
+        "or back, the suspended grabber); null when it concerns the whole order.",
+    )
+
+    @property
+    def staff_key(self) -> int | None:
+        if self._event.type == RECEPTION_EVENT:
+            return self._event.payload.get("receiver_id")  # the visit is the subject
+        return self._event.subject_id
+
+    @strawberry.field(description="The rule that decided the change and why, when one did.")
+    def decision(self) -> Decision | None:
+        payload = self._event.payload
+        rule = payload.get("rule")
+        if not rule:
+            return None
+        message = payload.get("reason" if self._event.type == RECEPTION_EVENT else "message")
+        return Decision(rule=rule, message=message or "")
+
+    @strawberry.field(description="What the person who made the change wrote (may be empty).")
+    def note(self) -> str:
+        if self._event.type == RECEPTION_EVENT:
+            return ""
+        return self._event.payload.get("note") or ""
+
+    @strawberry.field(description="The rotation as it was right after this change.")
+    async def rotation(self, info: Info) -> Rotation | None:
+        stored = self._state()
+        if not stored or self._event.site_id is None:
+            return None
+        state = rules.RotationState.from_json(stored)
+        async with read_session(info) as s:
+            site = await s.get(Site, self._event.site_id)
+            return None if site is None else await rotation_view(s, site, state)
+
+
 @strawberry.type(description="RE-5 ruling on order-grabbing (抢单).")
 class OrderGrabbingResult:
     grabber_id: strawberry.ID = strawberry.field(
@@ -331,6 +455,28 @@ async def rotation_query(
         return await rotation_view(s, site, state) if state else None
 
 
+async def rotation_updates(
+    info: Info,
+    site_id: Annotated[
+        strawberry.ID, strawberry.argument(description="The sales office whose rotation to follow.")
+    ],
+    after: Annotated[
+        str | None,
+        strawberry.argument(
+            description="The `cursor` of the last event received; omit it to start live."
+        ),
+    ] = None,
+) -> AsyncGenerator[RotationEvent, None]:
+    """Issue 17: the live rotation board, resumable like ``complaintUpdates``."""
+    async with read_session(info) as s:
+        await realestate_site(s, site_id)  # a sales office, or SITE_NOT_FOUND / WRONG_LINE
+    async for e in event_updates(info, ROTATION_STREAM, site_id=site_id, after=after):
+        if e.type.startswith("rotation.") or (
+            e.type == RECEPTION_EVENT and "rotation" in (e.payload.get(CODE) or {})
+        ):
+            yield RotationEvent(_event=e)  # type: ignore[call-arg]
+
+
 async def set_rotation_order(info: Info, input: SetRotationOrderInput) -> Rotation:
     """RE-1 / RE-4: the sales manager sets today's order and who is on leave."""
     site_id, staff_ids, on_leave = input.site_id, input.staff_ids, input.on_leave
@@ -379,6 +525,14 @@ async def set_rotation_order(info: Info, input: SetRotationOrderInput) -> Rotati
             s.add(row)
         save_state(row, state, now)
         await s.flush()
+        await rotation_changed(
+            s,
+            site.id,
+            state,
+            now,
+            change="order_set",
+            reason=Reason("RE-1", "the sales manager set today's order"),
+        )
         return await rotation_view(s, site, state)
 
 
@@ -407,6 +561,15 @@ async def mark_salesperson(info: Info, input: MarkSalespersonInput) -> Rotation:
                 f"staff {staff_id} is not in today's rotation", code="NOT_IN_ROTATION"
             ) from exc
         save_state(row, new_state, now)
+        await rotation_changed(
+            s,
+            site.id,
+            new_state,
+            now,
+            change="status_changed",
+            staff_id=parse_id(staff_id, "staffId"),
+            note=reason or "",
+        )
         await record_event(
             s,
             stream="realestate",
@@ -457,7 +620,18 @@ async def report_order_grabbing(info: Info, input: ReportOrderGrabbingInput) -> 
         )
         row, state = await rotation_day(s, site, day, now)
         if str(visit.receiver_id) in state.order:
-            save_state(row, rules.apply_suspension(state, decision), now)
+            suspended = rules.apply_suspension(state, decision)
+            save_state(row, suspended, now)
+            await rotation_changed(
+                s,
+                site.id,
+                suspended,
+                now,
+                change="suspended",
+                staff_id=visit.receiver_id,
+                reason=decision.reason,
+                note=note or "",
+            )
         penalty = await issue_penalty(
             s,
             site_id=site.id,
@@ -523,5 +697,15 @@ async def discount_surveyor(info: Info, input: DiscountSurveyorInput) -> Decisio
             s, visit_id=visit.id, reason=reason, now=now, counted=False, decision=why
         )
         save_state(row, new_state, now)
+        await rotation_changed(
+            s,
+            site.id,
+            new_state,
+            now,
+            change="reception_discounted",
+            staff_id=visit.receiver_id,
+            reason=why,
+            note=reason,
+        )
         await s.flush()
         return Decision(rule=why.rule, message=why.message)

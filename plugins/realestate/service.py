@@ -20,6 +20,7 @@ from core.plugin_api import (
     InvalidInput,
     NotFound,
     Notification,
+    Reason,
     ReceptionContext,
     ReceptionOutcome,
     SaleAttribution,
@@ -33,6 +34,7 @@ from core.plugin_api import (
     line_policy,
     load_line_policy,
     local_time,
+    record_event,
     revoked_penalties,
     staff_names,
 )
@@ -234,6 +236,44 @@ def save_state(row: RotationDay, state: rules.RotationState, now: datetime) -> N
     row.updated_at = now
 
 
+# Issue 17: the live rotation board (``rotationUpdates``) follows the visit register's stream:
+# a reception is its ``visit.checked_in`` event (with the rotation after it, see
+# ``receive_visit``), every other change of the rotation a ``rotation.*`` event beside it.
+ROTATION_STREAM = "visits"
+
+
+async def rotation_changed(
+    session: AsyncSession,
+    site_id: int,
+    state: rules.RotationState,
+    now: datetime,
+    *,
+    change: str,
+    staff_id: int | None = None,
+    reason: Reason | None = None,
+    note: str = "",
+) -> None:
+    """Record a change of a site's rotation other than a reception (event
+    ``rotation.<change>`` on the visits stream, in the change's transaction) carrying the whole
+    rotation as it is after the change, so a board that resumes from any event shows the
+    rotation as of that event."""
+    await record_event(
+        session,
+        stream=ROTATION_STREAM,
+        type=f"rotation.{change}",
+        now=now,
+        site_id=site_id,
+        subject_id=staff_id,
+        payload={
+            "business_date": state.business_date.isoformat(),
+            "state": state.to_json(),
+            "rule": reason.rule if reason else None,
+            "message": reason.message if reason else None,
+            "note": note,
+        },
+    )
+
+
 def visit_facts(context: ReceptionContext) -> rules.VisitFacts:
     line = context.line_input
     related = getattr(line, "related_party", None)
@@ -298,6 +338,9 @@ async def receive_visit(context: ReceptionContext) -> ReceptionOutcome:
             for n in decision.notifications
         ),
         line_data=(row, new_state, decision, facts),
+        # Issue 17: the rotation board shows the rotation right after this reception; it rides
+        # in the visit.checked_in event itself (no statement more per check-in).
+        event_payload={"rotation": new_state.to_json()},
     )
 
 

@@ -34,6 +34,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import Ope
 from core.contracts import DomainEvent
 from core.errors import FrontdeskError
 from core.graphql.accel.stats import STATS
+from core.graphql.events import complaint_event_kind, complaint_event_typename
 from core.graphql.ids import to_global_id
 from core.graphql.subscriptions import (
     COMPLAINTS,
@@ -48,10 +49,11 @@ from core.graphql.types import encode_cursor
 def event_values(e: DomainEvent) -> dict[str, Any]:
     """ComplaintEvent's fields, serialised as GraphQL serialises them (by GraphQL name)."""
     return {
-        "__typename": "ComplaintEvent",
+        "__typename": complaint_event_typename(e.type),
         "cursor": encode_cursor(CURSOR_KIND, e.id),
         "id": str(e.id),
         "type": e.type,
+        "kind": complaint_event_kind(e.type).name,
         "siteId": to_global_id("Site", e.site_id) if e.site_id is not None else None,
         "complaintId": (
             to_global_id("Complaint", e.subject_id) if e.subject_id is not None else None
@@ -63,7 +65,17 @@ def event_values(e: DomainEvent) -> dict[str, Any]:
 
 FAST_FIELD = "complaintUpdates"
 _FAST_LEAVES = frozenset(
-    ("__typename", "cursor", "id", "type", "siteId", "complaintId", "occurredAt", "payload")
+    (
+        "__typename",
+        "cursor",
+        "id",
+        "type",
+        "kind",
+        "siteId",
+        "complaintId",
+        "occurredAt",
+        "payload",
+    )
 )
 
 

@@ -139,7 +139,8 @@ async def transition_complaint(
             now=now,
             actor=actor,
             to_value=str(actor.id),
-            payload={"handler_id": actor.id},
+            # The same keys as every complaint.assigned event (ComplaintAssignedEvent).
+            payload={"handler_id": actor.id, "previous_handler_id": None},
         )
     return ComplaintChange(complaint=complaint, decision=decision.reason)
 
