@@ -118,8 +118,10 @@ def by_package(stats: pstats.Stats, n: int) -> str:
     time the process spent blocked or descheduled, not computing)."""
     totals: dict[str, float] = {}
     for (filename, _line, name), (_cc, _nc, tottime, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-        if name in ("<method 'poll' of 'select.epoll' objects>",
-                    "<method 'send' of '_socket.socket' objects>"):
+        if name in (
+            "<method 'poll' of 'select.epoll' objects>",
+            "<method 'send' of '_socket.socket' objects>",
+        ):
             continue
         if "site-packages/" in filename:
             package = filename.split("site-packages/", 1)[1].split("/", 1)[0]

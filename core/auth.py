@@ -337,5 +337,3 @@ async def record_audit(
     }
     check_values(_AUDIT, values)
     await session.execute(_AUDIT_INSERT, values)
-
-
