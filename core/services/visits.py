@@ -13,6 +13,7 @@ from sqlalchemy import JSON, bindparam, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.contracts import ReceptionContext, ReceptionOutcome, VisitRecorded
+from core.db import insert_row
 from core.decisions import Reason
 from core.errors import Conflict, InvalidInput, NotFound, PluginError
 from core.events import record_event
@@ -200,8 +201,7 @@ async def check_in_visit(
         notes=check_in.notes,
         recorded_at=now,
     )
-    session.add(visit)
-    await session.flush()
+    await insert_row(session, visit)  # session.add + flush, without the unit of work
     if customer is not None and customer.owner_staff_id is None and counted and receiver_id:
         # RE-11 / RE-6: the first salesperson to receive a customer owns them (and their group).
         customer.owner_staff_id = receiver_id
