@@ -33,6 +33,7 @@ async def main() -> None:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--kind", choices=("checkin", "file"), default="checkin")
     parser.add_argument("--sort", default="cumulative", help="cumulative, tottime …")
+    parser.add_argument("--sql-width", type=int, default=110, help="characters of SQL shown")
     parser.add_argument("--dump", help="write the cProfile stats to this file")
     parser.add_argument("--show-sql", action="store_true", help="print one request's SQL")
     parser.add_argument(
@@ -57,7 +58,7 @@ async def main() -> None:
             nonlocal statements
             statements += 1
             if args.show_sql and len(shown) < statements_in_one:
-                shown.append(" ".join(statement.split())[:110])
+                shown.append(" ".join(statement.split())[: args.sql_width])
 
         statements_in_one = 0
 

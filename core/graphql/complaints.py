@@ -31,7 +31,7 @@ from core.complaint_rules import InvalidComplaintNumber, parse_complaint_number
 from core.decisions import Reason
 from core.errors import InvalidInput
 from core.graphql.ids import register_node
-from core.graphql.line_inputs import deliver_line_inputs
+from core.graphql.line_inputs import deliver_line_inputs, line_values
 from core.graphql.loading import (
     children,
     node_fields,
@@ -41,6 +41,7 @@ from core.graphql.loading import (
     plan_eager,
     prefetch,
     selection,
+    written,
 )
 from core.graphql.queries import After, Before, First, Last, parse_id
 from core.graphql.scalars import Money
@@ -704,18 +705,25 @@ class ComplaintMutation:
         async with ctx.app.write() as s:
             filed = await service.file_complaint(s, ctx.host, filing, now)
             key = filed.complaint.id
-            await deliver_line_inputs(
-                info,
-                s,
-                "FileComplaintInput",
-                input,
-                site=await get_site(s, filed.complaint.site_id),
-                subject_id=key,
-                now=now,
-            )
-            loaded = await load_complaints(info, [key], children(selection(info), "complaint"), s)
+            if line_values(info, "FileComplaintInput", input):  # the site is read for them
+                await deliver_line_inputs(
+                    info,
+                    s,
+                    "FileComplaintInput",
+                    input,
+                    site=await get_site(s, filed.complaint.site_id),
+                    subject_id=key,
+                    now=now,
+                )
+            fields = children(selection(info), "complaint")
+            if complaint_options(fields):
+                loaded = (await load_complaints(info, [key], fields, s))[key]
+            else:  # the row just written (issue 8: no re-read)
+                loaded = await written(
+                    info, models.Complaint, "Complaint", filed.complaint, fields, s
+                )
         return FileComplaintPayload(
-            complaint=loaded[key],  # type: ignore[arg-type]
+            complaint=loaded,  # type: ignore[arg-type]
             decision=_decision(filed.decision),
             notifications=[
                 Notification(kind=n.kind, message=n.message, rule=n.rule)

@@ -7,21 +7,18 @@ a user error around the field (schema.build).
 
 from __future__ import annotations
 
-import functools
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 from strawberry.types import Info
 
 from core import models
 from core.errors import LineDisabled, NotFound
 from core.graphql.line_inputs import deliver_line_inputs, line_values
-from core.graphql.loading import RELATIONS, children, plan_eager, prefetch, selection
+from core.graphql.loading import children, plan_eager, prefetch, selection, written
 from core.graphql.queries import parse_id
 from core.graphql.scalars import Money
 from core.graphql.types import (
@@ -57,65 +54,6 @@ async def reload(
     obj = (await session.scalars(stmt)).unique().one()
     await prefetch(info, session, type_name, fields, [obj])
     return obj
-
-
-async def written(
-    info: Info, model: Any, type_name: str, obj: Any, fields: list, session: AsyncSession
-) -> Any:
-    """The row ``obj`` the mutation just wrote, as the answer, without reading it back
-    (issue 8: one statement and its hydration fewer on every check-in).
-
-    The row is flushed (what the transaction holds is what the answer says) and its times
-    are normalised as the database returns them (UTC, ``UTCDateTime``), so the answer's
-    bytes are a re-read's.  When the client selected a relation, or a column of the row is
-    not loaded (a server default, an expired attribute), the row is re-read as
-    :func:`reload` does.
-    """
-    relations = RELATIONS.get(type_name, {})
-    if any(f.name in relations for f in fields):
-        return await reload(info, model, type_name, obj.id, fields, session)
-    await session.flush()
-    state = sa_inspect(obj)
-    columns, nulls, utc = _columns(model)
-    if state.expired:
-        return await reload(info, model, type_name, obj.id, fields, session)
-    unloaded = state.unloaded
-    if not nulls.isdisjoint(unloaded):
-        # Never set and without a default of any kind: the INSERT left them NULL.
-        for key in nulls & unloaded:
-            set_committed_value(obj, key, None)
-        unloaded = state.unloaded
-    if not columns.isdisjoint(unloaded):
-        return await reload(info, model, type_name, obj.id, fields, session)
-    for column in utc:
-        value = state.dict.get(column)
-        if value is not None and value.tzinfo is not UTC:
-            set_committed_value(obj, column, value.astimezone(UTC))
-    await prefetch(info, session, type_name, fields, [obj])
-    return obj
-
-
-@functools.cache
-def _columns(model: Any) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
-    """The model's column attributes; those a row that never set them stores as NULL (a
-    nullable plain column: no default, server default, computed value or identity); and those
-    holding ``UTCDateTime`` values."""
-    attrs = sa_inspect(model).column_attrs
-    plain = frozenset(
-        a.key
-        for a in attrs
-        if len(a.columns) == 1
-        and (c := a.columns[0]).nullable
-        and not c.primary_key
-        and c.default is None
-        and c.server_default is None
-        and c.onupdate is None
-        and c.server_onupdate is None
-        and c.computed is None
-        and c.identity is None
-    )
-    utc = tuple(a.key for a in attrs if isinstance(a.columns[0].type, models.UTCDateTime))
-    return frozenset(a.key for a in attrs), plain, utc
 
 
 ACTING_STAFF = (
