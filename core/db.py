@@ -115,6 +115,36 @@ def _skip_idle_rollbacks(engine: AsyncEngine) -> None:
     dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
 
+def _one_round_trip_ping(engine: AsyncEngine) -> None:
+    """asyncpg: the pool's pre-ping in one round trip instead of three (issue 8).
+
+    SQLAlchemy's asyncpg ping wraps its ``SELECT`` in ``BEGIN`` … ``ROLLBACK`` on a connection
+    outside a transaction (for PgBouncer's transaction mode, where a prepared statement could
+    otherwise reach another server connection): three round trips at every pool checkout,
+    two checkouts per request.  A simple-protocol ``SELECT 1`` prepares nothing, so it
+    needs no transaction, and it fails on a dead connection exactly as the original does
+    (the same exception handling: the pool then replaces the connection).  If the driver's
+    shape is not the expected one, the stock ping runs.
+    """
+    from sqlalchemy.util.concurrency import await_
+
+    dialect = engine.sync_engine.dialect
+    stock_ping = dialect.do_ping
+
+    def do_ping(dbapi_connection: Any) -> bool:
+        raw = getattr(dbapi_connection, "_connection", None)
+        handle = getattr(dbapi_connection, "_handle_exception", None)
+        if raw is None or handle is None or not hasattr(raw, "execute"):
+            return stock_ping(dbapi_connection)
+        try:
+            await_(raw.execute("SELECT 1"))
+        except Exception as error:  # noqa: BLE001 - translated as the stock ping does
+            handle(error)
+        return True
+
+    dialect.do_ping = do_ping  # type: ignore[method-assign]
+
+
 #: Session settings of every PostgreSQL connection the server opens (see create_engine).
 POSTGRESQL_SERVER_SETTINGS: Mapping[str, str] = {
     "plan_cache_mode": "force_custom_plan",
@@ -154,7 +184,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # A connection the server terminated (restart, failover, pg_terminate_backend) is
     # noticed at checkout and replaced, instead of failing the request that drew it.
     kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    if engine.sync_engine.dialect.driver == "asyncpg":
+        _one_round_trip_ping(engine)
+    return engine
 
 
 def is_unavailable(exc: BaseException) -> bool:
