@@ -165,9 +165,16 @@ mutation($site: ID!, $staff: ID!, $at: DateTime!) {{
     complaint {{ {FILE_FIELDS} }} userErrors {{ code }} }}
 }}"""
 
+TRANSITION = f"""
+mutation($id: ID!, $staff: ID!) {{
+  transitionComplaint(input: {{complaintId: $id, to: ACKNOWLEDGED, actingStaffId: $staff}}) {{
+    complaint {{ {FILE_FIELDS} }} userErrors {{ code }} }}
+}}"""
+
 
 async def test_answers_built_from_the_written_rows_are_the_stored_rows(pg_url: str) -> None:
-    """Issue 8: ``checkInVisit`` and ``fileComplaint`` answer from the rows they wrote, not
+    """Issue 8: ``checkInVisit``, ``fileComplaint`` and ``transitionComplaint`` answer from the
+    rows they wrote, not
     from a re-read; the answer is byte for byte what reading the stored row gives (times
     given at +08:00 come back in UTC, unset columns null, the line's reception row there)."""
     fd = await start_frontdesk(pg_url)
@@ -192,5 +199,16 @@ async def test_answers_built_from_the_written_rows_are_the_stored_rows(pg_url: s
         node = f"query($id: ID!) {{ node(id: $id) {{ ... on Complaint {{ {FILE_FIELDS} }} }} }}"
         stored = (await client.data(node, {"id": filed["complaint"]["id"]}))["node"]
         assert filed["complaint"] == stored
+        # A transition answers from the row it changed, as well.
+        with counting(fd.db.engine) as seen:
+            moved = (
+                await client.data(TRANSITION, {"id": filed["complaint"]["id"], "staff": staff})
+            )["transitionComplaint"]
+        assert not any(q.startswith("SELECT complaints.") and "FOR" not in q for q in seen), (
+            "\n".join(seen)
+        )
+        assert moved["userErrors"] == [] and moved["complaint"]["status"] == "ACKNOWLEDGED"
+        stored = (await client.data(node, {"id": filed["complaint"]["id"]}))["node"]
+        assert moved["complaint"] == stored
     finally:
         await fd.stop()

@@ -457,9 +457,15 @@ async def _result(
     info: Info, change: service.ComplaintChange, session: AsyncSession, payload_cls: type
 ) -> Any:
     fields = children(selection(info), "complaint")
-    loaded = await load_complaints(info, [change.complaint.id], fields, session)
+    key = change.complaint.id
+    if complaint_options(fields):
+        loaded = (await load_complaints(info, [key], fields, session))[key]
+    else:  # the row as the transaction changed it (issue 8: no re-read)
+        loaded = await written(
+            info, models.Complaint, "Complaint", change.complaint, fields, session
+        )
     return payload_cls(
-        complaint=loaded[change.complaint.id],  # type: ignore[arg-type]
+        complaint=loaded,  # type: ignore[arg-type]
         decision=_decision(change.decision),
     )
 
