@@ -2,9 +2,13 @@
 
     .venv/bin/python -m bench.checkins [--scenario all|spread|one-site|mixed]
                                        [--workers 2] [--checkins 500] [--concurrency 50]
+                                       [--floor]
 
 A fresh database (real migrations, the real-estate line enabled), 10 sites of 5 salespeople,
 ``frontdesk serve --workers N`` (this checkout's code) on a free port, then:
+
+With ``--floor`` the server is ``bench/floor.py`` instead: the same check-in transaction
+written by hand with raw asyncpg (the best two cores allow), for ``spread`` and ``one-site``.
 
 1. ``spread``: ``checkInVisit`` spread over the 10 sites, ``--concurrency`` in flight;
 2. ``one-site``: the same number at one site alone;
@@ -220,8 +224,18 @@ async def main() -> None:
     parser.add_argument("--checkins", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--server", default=PG_SERVER_URL)
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="serve bench/floor.py (the check-in's statements by hand) instead of Frontdesk; "
+        "check-in scenarios only",
+    )
     args = parser.parse_args()
     scenarios = SCENARIOS if args.scenario == "all" else (args.scenario,)
+    if args.floor:
+        scenarios = tuple(s for s in scenarios if s != "mixed")
+        if not scenarios:
+            raise SystemExit("--floor answers check-ins only: --scenario spread or one-site")
     results: list[tuple[str, dict[str, Any], int]] = []
     with fresh_database("postgres", args.server) as url:
         migrate.upgrade(url, _all_plugins())
@@ -232,10 +246,35 @@ async def main() -> None:
         env.pop("FRONTDESK_REDIS_URL", None)
         # This checkout's code (not whichever checkout installed the `frontdesk` script).
         env["PYTHONPATH"] = str(ROOT)
+        if args.floor:
+            # bench/floor.py: the same transaction by hand (raw asyncpg), same uvicorn.
+            command = [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "bench.floor:app",
+                "--port",
+                str(port),
+                "--workers",
+                str(args.workers),
+                "--log-level",
+                "warning",
+            ]
+        else:
+            command = [
+                sys.executable,
+                "-c",
+                "from core.cli import main; main()",
+                "serve",
+                "--port",
+                str(port),
+                "--no-upgrade",
+                "--workers",
+                str(args.workers),
+            ]
         server = subprocess.Popen(  # noqa: ASYNC220 - started once, before the measurement
-            [sys.executable, "-c", "from core.cli import main; main()", "serve",
-             "--port", str(port), "--no-upgrade", "--workers", str(args.workers)],
-            cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            command, cwd=str(ROOT), env=env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )  # fmt: skip
         try:
             base = f"http://127.0.0.1:{port}"
@@ -258,7 +297,8 @@ async def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=30)
-    print(f"workers={args.workers} concurrency={args.concurrency} cores={os.cpu_count()}")
+    served = "bench/floor.py (raw asyncpg)" if args.floor else "Frontdesk"
+    print(f"{served}: workers={args.workers} concurrency={args.concurrency} cores={os.cpu_count()}")
     print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for scenario, result, doubles in results:
         print(f"{scenario}: {_fmt(result)}; double turns {doubles}")

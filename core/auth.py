@@ -17,13 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String, bindparam, select
+from sqlalchemy import JSON, Boolean, ForeignKey, String, bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.db import Base
 from core.errors import FrontdeskError, InvalidInput, NotFound
 from core.models import UTCDateTime
+from core.textguard import check_values
 
 TOKEN_PREFIX = "fd_"
 
@@ -289,6 +290,15 @@ _TOKEN_LOOKUP = select(
 ).where(_TOKENS.token_hash == bindparam("token_hash"))
 
 
+_AUDIT = AuditEntry.__table__
+_AUDIT_INSERT = insert(_AUDIT).values(
+    {
+        name: bindparam(name, type_=_AUDIT.c[name].type)
+        for name in ("token_id", "actor", "role", "action", "succeeded", "details", "at")
+    }
+)
+
+
 def require(actor: Actor | None, permission: Permission, what: str) -> None:
     if actor is None:
         raise Unauthenticated(
@@ -313,14 +323,17 @@ async def record_audit(
     now: datetime,
     details: dict[str, Any] | None = None,
 ) -> None:
-    session.add(
-        AuditEntry(
-            token_id=actor.token_id if actor else None,
-            actor=actor.name if actor else "anonymous",
-            role=actor.role.value if actor else None,
-            action=action,
-            succeeded=succeeded,
-            details=details or {},
-            at=now,
-        )
-    )
+    """Insert the audit row now, in ``session``'s transaction: one prebuilt Core INSERT (no
+    ORM unit of work on every mutation's path; issue 8), with the text checks a flushed row
+    gets (``core.textguard``)."""
+    values = {
+        "token_id": actor.token_id if actor else None,
+        "actor": actor.name if actor else "anonymous",
+        "role": actor.role.value if actor else None,
+        "action": action,
+        "succeeded": succeeded,
+        "details": details or {},
+        "at": now,
+    }
+    check_values(_AUDIT, values)
+    await session.execute(_AUDIT_INSERT, values)

@@ -26,11 +26,12 @@ Event inserts take no lock that writers wait on (``core.events``).
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, bindparam, event, insert, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -39,10 +40,11 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 # Registers the before_flush check of every text written (length, control characters).
-from core import textguard  # noqa: F401
+from core import textguard
 from core.errors import FrontdeskError
 
 NAMING_CONVENTION = {
@@ -113,6 +115,36 @@ def _skip_idle_rollbacks(engine: AsyncEngine) -> None:
     dialect.do_rollback = do_rollback  # type: ignore[method-assign]
 
 
+def _one_round_trip_ping(engine: AsyncEngine) -> None:
+    """asyncpg: the pool's pre-ping in one round trip instead of three (issue 8).
+
+    SQLAlchemy's asyncpg ping wraps its ``SELECT`` in ``BEGIN`` … ``ROLLBACK`` on a connection
+    outside a transaction (for PgBouncer's transaction mode, where a prepared statement could
+    otherwise reach another server connection): three round trips at every pool checkout,
+    two checkouts per request.  A simple-protocol ``SELECT 1`` prepares nothing, so it
+    needs no transaction, and it fails on a dead connection exactly as the original does
+    (the same exception handling: the pool then replaces the connection).  If the driver's
+    shape is not the expected one, the stock ping runs.
+    """
+    from sqlalchemy.util.concurrency import await_
+
+    dialect = engine.sync_engine.dialect
+    stock_ping = dialect.do_ping
+
+    def do_ping(dbapi_connection: Any) -> bool:
+        raw = getattr(dbapi_connection, "_connection", None)
+        handle = getattr(dbapi_connection, "_handle_exception", None)
+        if raw is None or handle is None or not hasattr(raw, "execute"):
+            return stock_ping(dbapi_connection)
+        try:
+            await_(raw.execute("SELECT 1"))
+        except Exception as error:  # noqa: BLE001 - translated as the stock ping does
+            handle(error)
+        return True
+
+    dialect.do_ping = do_ping  # type: ignore[method-assign]
+
+
 #: Session settings of every PostgreSQL connection the server opens (see create_engine).
 POSTGRESQL_SERVER_SETTINGS: Mapping[str, str] = {
     "plan_cache_mode": "force_custom_plan",
@@ -152,7 +184,10 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     # A connection the server terminated (restart, failover, pg_terminate_backend) is
     # noticed at checkout and replaced, instead of failing the request that drew it.
     kwargs.setdefault("pool_pre_ping", True)
-    return create_async_engine(url, **kwargs)
+    engine = create_async_engine(url, **kwargs)
+    if engine.sync_engine.dialect.driver == "asyncpg":
+        _one_round_trip_ping(engine)
+    return engine
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -191,6 +226,75 @@ def is_unavailable(exc: BaseException) -> bool:
             return True  # asyncpg, when not wrapped
         current = current.__cause__ or current.__context__
     return False
+
+
+def _scalar_default(column: Any) -> tuple[bool, Any]:
+    """(True, value) for a column whose Python-side default is a plain value."""
+    default = column.default
+    if default is None:
+        return True, None
+    if getattr(default, "is_scalar", False):
+        return True, default.arg
+    return False, None
+
+
+@functools.cache
+def _row_insert(mapper: Any) -> tuple[Any, tuple[tuple[str, str, Any], ...]] | None:
+    """``INSERT … RETURNING <primary key>`` of a mapped class as one prebuilt Core statement,
+    and (attribute, column, default) per column; None if the class needs the ORM to insert
+    (a composite or non-integer key, server-side defaults, inheritance, version counters)."""
+    table = mapper.local_table
+    if mapper.inherits is not None or mapper.version_id_col is not None:
+        return None
+    keys = list(table.primary_key.columns)
+    if len(keys) != 1:
+        return None
+    columns: list[tuple[str, str, Any]] = []
+    for attr in mapper.column_attrs:
+        if len(attr.columns) != 1:
+            return None
+        column = attr.columns[0]
+        if column is keys[0]:
+            continue
+        plain, default = _scalar_default(column)
+        if not plain or column.server_default is not None or column.computed is not None:
+            return None
+        columns.append((attr.key, column.key, default))
+    statement = (
+        insert(table)
+        .values({c: bindparam(c, type_=table.c[c].type) for _a, c, _d in columns})
+        .returning(keys[0])
+    )
+    return statement, tuple(columns)
+
+
+async def insert_row(session: AsyncSession, obj: Any) -> None:
+    """What ``session.add(obj); await session.flush()`` does for one new row, without the
+    unit of work (issue 8, the check-in's hot path): the text checks of a flush
+    (``core.textguard``), one prebuilt ``INSERT … RETURNING id``, and ``obj`` made persistent
+    in ``session`` with every column loaded (unset columns get their default or None, as the
+    INSERT stored them).  Anything the prebuilt statement cannot do falls back to the ORM;
+    so does SQLite."""
+    mapper = inspect(obj).mapper
+    plan = _row_insert(mapper) if session.get_bind().dialect.name == "postgresql" else None
+    if plan is None:
+        session.add(obj)
+        await session.flush()
+        return
+    statement, columns = plan
+    textguard.check_row(obj)
+    state = inspect(obj)
+    values: dict[str, Any] = {}
+    for attr, column, default in columns:
+        values[column] = state.dict.get(attr, default)
+    key = (await session.execute(statement, values)).scalar_one()
+    # The values as stored, without pending history (no UPDATE at the next flush).
+    for attr, column, _default in columns:
+        set_committed_value(obj, attr, values[column])
+    set_committed_value(obj, mapper.primary_key[0].key, key)
+    # Persistent with these values loaded: as a flushed INSERT leaves it.
+    make_transient_to_detached(obj)
+    session.add(obj)
 
 
 class ReadOnlySession(Session):

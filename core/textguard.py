@@ -12,6 +12,7 @@ PostgreSQL (which raises a driver error) refuse the same input with the same cod
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import String, Text, event, inspect
@@ -43,23 +44,33 @@ def _camel(name: str) -> str:
 def check_row(obj: Any) -> None:
     mapper = inspect(obj).mapper
     for attr in mapper.column_attrs:
-        column = attr.columns[0]
         value = getattr(obj, attr.key, None)
-        if not isinstance(value, str):
-            continue
-        kind = column.type
-        if not isinstance(kind, String):
-            continue
-        field = _camel(attr.key)
-        one_line = not isinstance(kind, Text) and (attr.key == "name" or attr.key.endswith("_name"))
-        refuse_control_characters(value, field, one_line=one_line)
-        if kind.length is not None and len(value) > kind.length:
-            raise InvalidInput(
-                f"{field} is {len(value)} characters; at most {kind.length} are allowed",
-                code="VALUE_TOO_LONG",
-                field=field,
-                maxLength=kind.length,
-            )
+        if isinstance(value, str):
+            _check_text_value(attr.key, attr.columns[0].type, value)
+
+
+def check_values(table: Any, values: Mapping[str, Any]) -> None:
+    """:func:`check_row` for a Core INSERT's ``values`` (column name -> value) into ``table``:
+    the same refusals as an ORM row gets at flush (the hot path inserts without the ORM)."""
+    columns = table.c
+    for key, value in values.items():
+        if isinstance(value, str):
+            _check_text_value(key, columns[key].type, value)
+
+
+def _check_text_value(key: str, kind: Any, value: str) -> None:
+    if not isinstance(kind, String):
+        return
+    field = _camel(key)
+    one_line = not isinstance(kind, Text) and (key == "name" or key.endswith("_name"))
+    refuse_control_characters(value, field, one_line=one_line)
+    if kind.length is not None and len(value) > kind.length:
+        raise InvalidInput(
+            f"{field} is {len(value)} characters; at most {kind.length} are allowed",
+            code="VALUE_TOO_LONG",
+            field=field,
+            maxLength=kind.length,
+        )
 
 
 @event.listens_for(Session, "before_flush")

@@ -31,7 +31,7 @@ from core.complaint_rules import InvalidComplaintNumber, parse_complaint_number
 from core.decisions import Reason
 from core.errors import InvalidInput
 from core.graphql.ids import register_node
-from core.graphql.line_inputs import deliver_line_inputs
+from core.graphql.line_inputs import deliver_line_inputs, line_values
 from core.graphql.loading import (
     children,
     node_fields,
@@ -41,6 +41,7 @@ from core.graphql.loading import (
     plan_eager,
     prefetch,
     selection,
+    written,
 )
 from core.graphql.queries import After, Before, First, Last, SiteId, parse_id
 from core.graphql.scalars import Money
@@ -503,9 +504,15 @@ async def _result(
     info: Info, change: service.ComplaintChange, session: AsyncSession, payload_cls: type
 ) -> Any:
     fields = children(selection(info), "complaint")
-    loaded = await load_complaints(info, [change.complaint.id], fields, session)
+    key = change.complaint.id
+    if complaint_options(fields):
+        loaded = (await load_complaints(info, [key], fields, session))[key]
+    else:  # the row as the transaction changed it (issue 8: no re-read)
+        loaded = await written(
+            info, models.Complaint, "Complaint", change.complaint, fields, session
+        )
     return payload_cls(
-        complaint=loaded[change.complaint.id],  # type: ignore[arg-type]
+        complaint=loaded,  # type: ignore[arg-type]
         decision=_decision(change.decision),
     )
 
@@ -794,18 +801,25 @@ class ComplaintMutation:
         async with ctx.app.write() as s:
             filed = await service.file_complaint(s, ctx.host, filing, now)
             key = filed.complaint.id
-            await deliver_line_inputs(
-                info,
-                s,
-                "FileComplaintInput",
-                input,
-                site=await get_site(s, filed.complaint.site_id),
-                subject_id=key,
-                now=now,
-            )
-            loaded = await load_complaints(info, [key], children(selection(info), "complaint"), s)
+            if line_values(info, "FileComplaintInput", input):  # the site is read for them
+                await deliver_line_inputs(
+                    info,
+                    s,
+                    "FileComplaintInput",
+                    input,
+                    site=await get_site(s, filed.complaint.site_id),
+                    subject_id=key,
+                    now=now,
+                )
+            fields = children(selection(info), "complaint")
+            if complaint_options(fields):
+                loaded = (await load_complaints(info, [key], fields, s))[key]
+            else:  # the row just written (issue 8: no re-read)
+                loaded = await written(
+                    info, models.Complaint, "Complaint", filed.complaint, fields, s
+                )
         return FileComplaintPayload(
-            complaint=loaded[key],  # type: ignore[arg-type]
+            complaint=loaded,  # type: ignore[arg-type]
             decision=_decision(filed.decision),
             notifications=[
                 Notification(kind=n.kind, message=n.message, rule=n.rule)

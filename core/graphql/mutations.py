@@ -18,7 +18,7 @@ from strawberry.types import Info
 from core import models
 from core.errors import LineDisabled, NotFound
 from core.graphql.line_inputs import deliver_line_inputs, line_values
-from core.graphql.loading import children, plan_eager, prefetch, selection
+from core.graphql.loading import children, plan_eager, prefetch, selection, written
 from core.graphql.queries import parse_id
 from core.graphql.scalars import Money
 from core.graphql.types import (
@@ -210,7 +210,7 @@ async def check_in_visit_resolver(info: Info, input: Any) -> Any:
         visit, outcome = await visits.check_in_visit(s, ctx.host, check_in, ctx.now())
         decision = Decision(rule=visit.decision_rule or "", message=visit.decision_reason or "")
         fields = children(selection(info), "visit")
-        loaded = await reload(info, models.Visit, "Visit", visit.id, fields, s)
+        loaded = await written(info, models.Visit, "Visit", visit, fields, s)
     return CheckInVisitPayload(
         visit=loaded,
         decision=decision,

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, func, select, type_coerce
+from sqlalchemy import JSON, bindparam, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.contracts import ReceptionContext, ReceptionOutcome, VisitRecorded
+from core.db import insert_row
 from core.decisions import Reason
 from core.errors import Conflict, InvalidInput, NotFound, PluginError
 from core.events import record_event
@@ -61,6 +63,18 @@ def business_date_of(
     return moment.astimezone(ZoneInfo(site.timezone)).date()
 
 
+@functools.cache
+def _site_lock_statement() -> Any:
+    """Built once (the site id is a bound parameter): no statement construction or cache key
+    per check-in (issue 8)."""
+    every = select(func.json_object_agg(PluginState.name, PluginState.settings)).scalar_subquery()
+    return (
+        select(Site, type_coerce(every, JSON).label("settings"))
+        .where(Site.id == bindparam("site_id"))
+        .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as get_site(lock=True)
+    )
+
+
 async def _lock_site_reading_settings(
     session: AsyncSession, site_id: int
 ) -> tuple[Site, dict[str, dict[str, Any]]]:
@@ -69,13 +83,7 @@ async def _lock_site_reading_settings(
     subquery (its rows are not locked).  One round trip fewer on every check-in (issue 8)."""
     if session.get_bind().dialect.name != "postgresql":
         return await get_site(session, site_id, lock=True), await load_settings(session)
-    every = select(func.json_object_agg(PluginState.name, PluginState.settings)).scalar_subquery()
-    stmt = (
-        select(Site, type_coerce(every, JSON).label("settings"))
-        .where(Site.id == site_id)
-        .with_for_update(key_share=True)  # FOR NO KEY UPDATE, as get_site(lock=True)
-    )
-    row = (await session.execute(stmt)).first()
+    row = (await session.execute(_site_lock_statement(), {"site_id": site_id})).first()
     if row is None:
         raise NotFound(f"site {site_id} does not exist", code="SITE_NOT_FOUND", field="siteId")
     stored = row[1] or {}
@@ -193,8 +201,7 @@ async def check_in_visit(
         notes=check_in.notes,
         recorded_at=now,
     )
-    session.add(visit)
-    await session.flush()
+    await insert_row(session, visit)  # session.add + flush, without the unit of work
     if customer is not None and customer.owner_staff_id is None and counted and receiver_id:
         # RE-11 / RE-6: the first salesperson to receive a customer owns them (and their group).
         customer.owner_staff_id = receiver_id

@@ -3,14 +3,28 @@ reception, deal credit.  No GraphQL here (``schema``), no decisions (``rules``).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, and_, func, literal, select, type_coerce
+from sqlalchemy import (
+    JSON,
+    Date,
+    Integer,
+    and_,
+    bindparam,
+    func,
+    insert,
+    literal,
+    select,
+    type_coerce,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from core.plugin_api import (
     Conflict,
@@ -190,6 +204,30 @@ class StaffRef(str):
         return self.name
 
 
+@functools.cache
+def _day_and_names_statement(dialect: str) -> Any:
+    """The statement of :func:`load_day_and_site_names`, built once per dialect (the site and
+    the day are bound parameters; issue 8)."""
+    if dialect == "postgresql":
+        every = func.json_object_agg(Staff.id, Staff.name)
+    else:
+        every = func.json_group_object(Staff.id, Staff.name)
+    site_id = bindparam("site_id", type_=Integer)
+    names = type_coerce(select(every).where(Staff.site_id == site_id).scalar_subquery(), JSON)
+    one = select(literal(1).label("one")).subquery("one")
+    return (
+        select(RotationDay, names.label("names"))
+        .select_from(one)
+        .outerjoin(
+            RotationDay,
+            and_(
+                RotationDay.site_id == site_id,
+                RotationDay.business_date == bindparam("day", type_=Date),
+            ),
+        )
+    )
+
+
 async def load_day_and_site_names(
     session: AsyncSession, site: Site, day: date
 ) -> tuple[dict[str, str], RotationDay | None]:
@@ -198,21 +236,8 @@ async def load_day_and_site_names(
     the returned row: the session's identity map is weak): one round trip instead of two on
     every check-in (issue 8).  The row is read as ``session.get`` reads it (no lock: the
     caller holds the site's)."""
-    if session.get_bind().dialect.name == "postgresql":
-        every = func.json_object_agg(Staff.id, Staff.name)
-    else:
-        every = func.json_group_object(Staff.id, Staff.name)
-    names = type_coerce(select(every).where(Staff.site_id == site.id).scalar_subquery(), JSON)
-    one = select(literal(1).label("one")).subquery("one")
-    stmt = (
-        select(RotationDay, names.label("names"))
-        .select_from(one)
-        .outerjoin(
-            RotationDay,
-            and_(RotationDay.site_id == site.id, RotationDay.business_date == day),
-        )
-    )
-    found = (await session.execute(stmt)).one()
+    stmt = _day_and_names_statement(session.get_bind().dialect.name)
+    found = (await session.execute(stmt, {"site_id": site.id, "day": day})).one()
     return {str(i): name for i, name in (found[1] or {}).items()}, found[0]
 
 
@@ -348,20 +373,54 @@ async def record_visit(event: VisitRecorded) -> None:
     if event.outcome is None:
         return
     row, new_state, decision, facts = event.outcome.line_data  # type: ignore[union-attr]
-    save_state(row, new_state, event.now)
-    event.session.add(
-        VisitReception(
-            visit_id=event.visit.id,
-            made_up_turn=decision.made_up_turn,
-            new_registration=decision.new_registration,
-            units_requested=facts.units_requested or None,
-            skipped=[
-                {"staff_id": s.staff_id, "rule": s.reason.rule, "message": s.reason.message}
-                for s in decision.skipped
-            ],
-        )
+    session = event.session
+    reception = {
+        "visit_id": event.visit.id,
+        "made_up_turn": decision.made_up_turn,
+        "new_registration": decision.new_registration,
+        "units_requested": facts.units_requested or None,
+        "skipped": [
+            {"staff_id": s.staff_id, "rule": s.reason.rule, "message": s.reason.message}
+            for s in decision.skipped
+        ],
+    }
+    if row in session.dirty:
+        # Changed earlier in this transaction (RE-5 lifted a suspension): the ORM writes it.
+        save_state(row, new_state, event.now)
+        session.add(VisitReception(**reception))
+        await session.flush()
+        return
+    # The check-in's hot path (issue 8): two prebuilt Core statements, no unit of work.  The
+    # row in the session is given the stored values, as a flush would have.
+    state = new_state.to_json()
+    await session.execute(
+        _ROTATION_UPDATE,
+        {"site": row.site_id, "day": row.business_date, "state": state, "at": event.now},
     )
-    await event.session.flush()
+    set_committed_value(row, "state", state)
+    set_committed_value(row, "updated_at", event.now)
+    await session.execute(_RECEPTION_INSERT, reception)
+
+
+_DAYS = RotationDay.__table__
+_ROTATION_UPDATE = (
+    update(_DAYS)
+    .where(
+        _DAYS.c.site_id == bindparam("site", type_=Integer),
+        _DAYS.c.business_date == bindparam("day", type_=Date),
+    )
+    .values(
+        state=bindparam("state", type_=_DAYS.c.state.type),
+        updated_at=bindparam("at", type_=_DAYS.c.updated_at.type),
+    )
+)
+_RECEPTIONS = VisitReception.__table__
+_RECEPTION_INSERT = insert(_RECEPTIONS).values(
+    {
+        name: bindparam(name, type_=_RECEPTIONS.c[name].type)
+        for name in ("visit_id", "made_up_turn", "new_registration", "units_requested", "skipped")
+    }
+)
 
 
 async def attribute_sale(context: SaleContext) -> SaleAttribution:
