@@ -1235,6 +1235,13 @@ async def report_incident(
     to = _text(reported_to, "reportedTo", 120)
     what = _text(summary, "summary", 4000)
     at = _not_future(reported_at or now, now, "reportedAt", "FOLLOW_UP_IN_FUTURE")
+    if at < complaint.filed_at:
+        raise InvalidInput(
+            f"[PM-2] reportedAt {at.isoformat()} is before the complaint was received",
+            code="FOLLOW_UP_BEFORE_PREVIOUS",
+            field="reportedAt",
+            rule="PM-2",
+        )
     refusal = rules.incident_report_refusal(
         kind,
         complaint.severity,

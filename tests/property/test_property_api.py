@@ -1057,6 +1057,19 @@ async def test_PM_2_PM_4_a_serious_complaint_is_reported_upward_with_an_incident
         input={**report, "complaintId": major["complaint"]["id"], "reportedTo": " "},
     )
     assert (blank.code, blank.field) == ("MISSING_FIELD", ["input", "reportedTo"])
+    too_early = await p.refused(
+        at(12, 1, 10),
+        INCIDENT,
+        input={
+            **report,
+            "complaintId": major["complaint"]["id"],
+            "reportedAt": at(12, 1, 8, 59).isoformat(),
+        },
+    )
+    assert (too_early.code, too_early.field) == (
+        "FOLLOW_UP_BEFORE_PREVIOUS",
+        ["input", "reportedAt"],
+    )
     made = await p.data(
         at(12, 1, 10),
         INCIDENT,
@@ -1166,3 +1179,46 @@ async def test_PM_4_an_incident_report_is_delivered_to_subscribers(project: Proj
         "PM-4",
         "centre leadership",
     )
+
+
+async def test_PM_9_the_fifth_attitude_complaint_reaches_the_penalty_at_2_as_an_event(
+    project: Project,
+) -> None:
+    """PM-9: attitude complaints total 1, 2, 5, 5, 10: the 3rd crosses the verbal warning (5
+    or below), the 5th the penalty (2 or below) — each once, as events; the score stays 0."""
+    p = project
+    balances = []
+    for n in range(5):
+        await p.data(
+            at(12, 1 + n, 18),
+            ISSUE_POINTS,
+            input={
+                "staffId": p.desk,
+                "item": "attitude",
+                "businessDate": f"2026-12-0{1 + n}",
+                "actingStaffId": p.supervisor,
+            },
+        )
+        points = (await p.data(at(12, 6), MONTH_POINTS, staff=p.desk))["monthPoints"]
+        balances.append((points["balance"], points["level"]))
+    assert balances == [
+        ("9", None),
+        ("8", None),
+        ("5", "warning"),
+        ("5", "warning"),
+        ("0", "penalty"),
+    ]
+    async with p.app.db.session() as s:
+        from sqlalchemy import select
+
+        from core.models import Event
+
+        crossed = (
+            await s.scalars(
+                select(Event).where(Event.type == "points.threshold_crossed").order_by(Event.id)
+            )
+        ).all()
+    assert [(e.payload["level"], e.payload["rule"]) for e in crossed] == [
+        ("warning", "PM-9"),
+        ("penalty", "PM-9"),
+    ]
