@@ -491,6 +491,18 @@ class PropertyProjectMonth:
     technicians: list[PropertyRepairRates] = strawberry.field(
         description="PM-8: the rates per technician, by staff id."
     )
+    survey_opinions: int = strawberry.field(
+        description="PM-5: satisfaction-survey opinions collated in the month."
+    )
+    survey_late: int = strawberry.field(
+        description="PM-5: of those, with a follow-up step taken late or overdue now."
+    )
+    paid_services: int = strawberry.field(
+        description="PM-5: paid special services performed in the month."
+    )
+    paid_services_pending: int = strawberry.field(
+        description="PM-5: of those, still missing their payment notice or phone revisit."
+    )
     site_id: strawberry.Private[int]
     site: SiteType | None = line_link(Site, "site_id", SiteType | None, description="The project.")
 
@@ -902,6 +914,26 @@ async def property_project_month(
         site = await _project(s, site_id)
         first_day = _month_arg(site, month, moment)
         summary, projects, technicians = await service.project_month(s, site, first_day)
+        zone = site_zone(site)
+        start, end = service.month_bounds(site, first_day)
+        opinions = (
+            await s.scalars(
+                select(SurveyOpinion).where(
+                    SurveyOpinion.site_id == site.id,
+                    SurveyOpinion.collected_at >= start,
+                    SurveyOpinion.collected_at < end,
+                )
+            )
+        ).all()
+        paid = (
+            await s.scalars(
+                select(PaidService).where(
+                    PaidService.site_id == site.id,
+                    PaidService.performed_at >= start,
+                    PaidService.performed_at < end,
+                )
+            )
+        ).all()
         whole = projects[0] if projects else rules.RepairRates(site.name, 0, 0, None, 0, 0, None)
         return PropertyProjectMonth(
             month=first_day,
@@ -921,6 +953,13 @@ async def property_project_month(
             ),
             repairs=rates_view(whole),
             technicians=[rates_view(t, int(t.key)) for t in technicians],
+            survey_opinions=len(opinions),
+            survey_late=sum(
+                bool(o.late_steps) or service.survey_clock(o, moment, zone).overdue
+                for o in opinions
+            ),
+            paid_services=len(paid),
+            paid_services_pending=sum(not p.done for p in paid),
             site_id=site.id,
         )
 

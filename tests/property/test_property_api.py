@@ -734,6 +734,9 @@ DESK_FOLLOW_UPS = """
 query($site: ID!) { propertyFrontDesk(siteId: $site) {
   surveyFollowUps { id nextStep minutesLeft overdue clock { rule message } }
   paidServicesPending { id decision { rule message } } } }"""
+SURVEY_MONTH = """
+query($site: ID!) { propertyProjectMonth(siteId: $site, month: "2026-12-01") {
+  surveyOpinions surveyLate paidServices paidServicesPending } }"""
 SURVEYS = """
 query($site: ID!, $open: Boolean) { propertySurveyOpinions(siteId: $site, open: $open) {
   nodes { id nextStep overdue } } }"""
@@ -856,6 +859,13 @@ async def test_PM_5_survey_follow_up_deadlines_at_the_exact_minute_overdue_on_th
     )
     desk = (await p.data(at(12, 25), DESK_FOLLOW_UPS, site=p.site))["propertyFrontDesk"]
     assert desk["surveyFollowUps"] == []
+    month = (await p.data(at(12, 31), SURVEY_MONTH, site=p.site))["propertyProjectMonth"]
+    assert month == {
+        "surveyOpinions": 1,
+        "surveyLate": 1,
+        "paidServices": 0,
+        "paidServicesPending": 0,
+    }
     listed = await p.data(at(12, 25), SURVEYS, site=p.site, open=False)
     assert [n["id"] for n in listed["propertySurveyOpinions"]["nodes"]] == [oid]
     assert (await p.data(at(12, 25), SURVEYS, site=p.site, open=True))["propertySurveyOpinions"][
@@ -908,6 +918,8 @@ async def test_PM_5_paid_special_service_gets_a_payment_notice_and_a_phone_revis
     }
     desk = (await p.data(at(12, 1, 16), DESK_FOLLOW_UPS, site=p.site))["propertyFrontDesk"]
     assert [s["id"] for s in desk["paidServicesPending"]] == [made["id"]]
+    month = (await p.data(at(12, 1, 16), SURVEY_MONTH, site=p.site))["propertyProjectMonth"]
+    assert (month["paidServices"], month["paidServicesPending"]) == (1, 1)
     before = await p.refused(
         at(12, 1, 16),
         NOTICE,
