@@ -174,6 +174,9 @@ def frontdesk_graphql_types() -> list[type]:
         gql.PropertyRepairOrder,
         gql.PropertyHandlingRecord,
         gql.PropertyRevisit,
+        gql.PropertySurveyOpinion,
+        gql.PropertyPaidService,
+        gql.PropertyIncidentReport,
     ]
 
 
@@ -222,6 +225,18 @@ def frontdesk_graphql_queries() -> list[Any]:
             name="propertyProjectMonth",
             description="PM-7: a project's monthly complaint summary (fixed on time, overdue, "
             "open, revisited) with PM-8's repair rates per project and technician.",
+        ),
+        line_query(
+            gql.property_survey_opinions,
+            name="propertySurveyOpinions",
+            description="PM-5: a project's satisfaction-survey opinions with their follow-up "
+            "clocks (overdue flagged), newest first.",
+        ),
+        line_query(
+            gql.property_paid_services,
+            name="propertyPaidServices",
+            description="PM-5: a project's paid special services with their payment notice and "
+            "phone revisit, newest first.",
         ),
     ]
 
@@ -328,6 +343,65 @@ def frontdesk_graphql_mutations() -> list[Any]:
             result="repair",
             result_description="The repair order with its spot check.",
         ),
+        line_mutation(
+            gql.record_survey_opinion,
+            name="recordSurveyOpinion",
+            description="PM-5: a satisfaction-survey opinion, collated; it reaches the "
+            "responsible department within 2 days (24:00 of the 2nd day after, site time).",
+            result="surveyOpinion",
+            result_description="The opinion with its follow-up clock.",
+        ),
+        line_mutation(
+            gql.record_survey_follow_up,
+            name="recordSurveyFollowUp",
+            description="PM-5: the next follow-up step of a survey opinion — DELIVERED to the "
+            "department (within 2 days of collating), its written MEASURES (within 3 days of "
+            "receiving it), RECTIFIED — in order, each once; a late step is recorded as late.",
+            result="surveyOpinion",
+            result_description="The opinion after the step, with its decision.",
+        ),
+        line_mutation(
+            gql.record_survey_revisit,
+            name="recordSurveyRevisit",
+            description="PM-5: the revisit of a rectified survey opinion, signed by the "
+            "customer, in time within 2 weeks of the rectification.",
+            result="surveyOpinion",
+            result_description="The opinion, its follow-up complete.",
+        ),
+        line_mutation(
+            gql.record_paid_service,
+            name="recordPaidService",
+            description="PM-5: a paid special service (特约服务) as performed, with its fee; "
+            "then its payment notice and phone revisit.",
+            result="paidService",
+            result_description="The paid special service.",
+        ),
+        line_mutation(
+            gql.deliver_payment_notice,
+            name="deliverPaymentNotice",
+            description="PM-5: the payment notice (缴费通知单) of a paid special service "
+            "delivered to the customer, once.",
+            result="paidService",
+            result_description="The paid special service with its notice.",
+        ),
+        line_mutation(
+            gql.record_paid_service_revisit,
+            name="recordPaidServiceRevisit",
+            description="PM-5: the phone revisit about the customer's satisfaction with a paid "
+            "special service, once.",
+            result="paidService",
+            result_description="The paid special service with its phone revisit.",
+        ),
+        line_mutation(
+            gql.report_complaint_incident,
+            name="reportComplaintIncident",
+            description="PM-2 / PM-4: report a serious (major) or unresolved complaint upward "
+            "with an incident report (who, when, what, to whom); a written complaint's report "
+            "goes with the customer's written complaint.  It is the complaint's PM-6 report "
+            "step and the event `property.incident_reported` (subscriptions, webhooks).",
+            result="incidentReport",
+            result_description="The incident report.",
+        ),
     ]
 
 
@@ -338,6 +412,13 @@ def frontdesk_error_codes() -> list[LineErrorCode]:
     # complaint transition are core's TRANSITION_REFUSED, with the rule).
     return [
         LineErrorCode("ALREADY_ARRIVED", "PM-8: the technician's arrival is recorded already."),
+        LineErrorCode("ALREADY_REVISITED", "PM-5: the phone revisit is recorded already."),
+        LineErrorCode("FOLLOW_UP_BEFORE_PREVIOUS", "PM-5: a step dated before the one it follows."),
+        LineErrorCode("FOLLOW_UP_IN_FUTURE", "PM-5: a step (or report) dated later than now."),
+        LineErrorCode(
+            "INCIDENT_NOT_REPORTABLE",
+            "PM-2 / PM-4: not serious and resolved, or a written complaint left behind.",
+        ),
         LineErrorCode("ARRIVAL_IN_FUTURE", "PM-8: an arrival later than now."),
         LineErrorCode("COMPLAINT_NOT_FOUND", "No property complaint with this id."),
         LineErrorCode("INVALID_FEE", "PM-8: a fee that is not a non-negative CNY amount."),
@@ -351,6 +432,8 @@ def frontdesk_error_codes() -> list[LineErrorCode]:
         LineErrorCode("NOT_FIXED", "PM-5: the complaint is not resolved yet."),
         LineErrorCode("NOT_STARTED", "PM-8: the work has not started."),
         LineErrorCode("NOT_WRITTEN", "PM-2: the complaint was not made in writing."),
+        LineErrorCode("NOTICE_DELIVERED", "PM-5: the payment notice is delivered already."),
+        LineErrorCode("PAID_SERVICE_NOT_FOUND", "No paid special service with this id."),
         LineErrorCode("REPAIR_NOT_FOUND", "No repair order with this id."),
         LineErrorCode("REPLY_OUT_OF_ORDER", "PM-2: drafted, approved, sent — in order, once."),
         LineErrorCode("RESIDENT_NOT_CONFIRMED", "PM-1: the resident has not confirmed."),
@@ -360,6 +443,8 @@ def frontdesk_error_codes() -> list[LineErrorCode]:
         LineErrorCode("REVISIT_IN_FUTURE", "PM-5: a revisit later than now."),
         LineErrorCode("SIGNATURE_REQUIRED", "PM-5 / PM-8: the customer's signature is required."),
         LineErrorCode("STEP_RECORDED", "PM-6: this handling step is recorded already."),
+        LineErrorCode("SURVEY_OPINION_NOT_FOUND", "No survey opinion with this id."),
+        LineErrorCode("SURVEY_OUT_OF_ORDER", "PM-5: delivered, measures, rectified, revisited."),
         LineErrorCode("TEXT_TOO_LONG", "A text longer than its field allows."),
         LineErrorCode("UNIT_EXISTS", "A unit with this building and number exists already."),
         LineErrorCode("UNIT_NOT_FOUND", "No unit with this id (at this project)."),

@@ -1,5 +1,6 @@
 """Property tables (prefixed ``pm_``) on the core metadata: units and residents, the visitor
-register (PM-1), repair orders (PM-8), complaint handling steps (PM-6) and revisits (PM-5)."""
+register (PM-1), repair orders (PM-8), complaint handling steps (PM-6) and revisits (PM-5),
+survey opinions and paid special services (PM-5), incident reports (PM-2 / PM-4)."""
 
 from __future__ import annotations
 
@@ -116,4 +117,81 @@ class Revisit(Base):
     signed_by: Mapped[str] = mapped_column(String(80))
     satisfaction: Mapped[str] = mapped_column(String(16))
     in_time: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(Text, default="")
+
+
+class SurveyOpinion(Base):
+    """PM-5: a customer's opinion from a satisfaction survey and its follow-up: delivered to the
+    responsible department, the department's written measures, the rectification, the revisit
+    signed by the customer — each with who and when, the deadlines stored for overdue lists."""
+
+    __tablename__ = "pm_survey_opinions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("pm_residents.id"))
+    customer_name: Mapped[str] = mapped_column(String(80))
+    opinion: Mapped[str] = mapped_column(Text)
+    department: Mapped[str] = mapped_column(String(80))
+    collected_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    opinions_due: Mapped[datetime] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    delivered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    measures_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    measures_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    measures: Mapped[str | None] = mapped_column(Text)
+    measures_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    rectified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rectified_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    revisit_due: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revisited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revisited_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    signed_by: Mapped[str | None] = mapped_column(String(80))
+    satisfaction: Mapped[str | None] = mapped_column(String(16))
+    late_steps: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+
+
+class PaidService(Base):
+    """PM-5: a paid special service (特约服务 / 有偿服务) with its payment notice and phone
+    revisit."""
+
+    __tablename__ = "pm_paid_services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("pm_units.id"))
+    resident_id: Mapped[int | None] = mapped_column(ForeignKey("pm_residents.id"))
+    description: Mapped[str] = mapped_column(Text)
+    fee: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    performed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    performed_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    notice_delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    notice_delivered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    notice_received_by: Mapped[str | None] = mapped_column(String(80))
+    revisited_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revisited_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    satisfaction: Mapped[str | None] = mapped_column(String(16))
+    revisit_note: Mapped[str | None] = mapped_column(Text)
+    done: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IncidentReport(Base):
+    """PM-2 / PM-4: a serious or unresolved complaint reported upward with an incident report
+    (事故报告): who reported, when, what, to whom."""
+
+    __tablename__ = "pm_incident_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    reported_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
+    reported_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reported_to: Mapped[str] = mapped_column(String(120))
+    reported_to_staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    summary: Mapped[str] = mapped_column(Text)
+    written_complaint_attached: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str] = mapped_column(Text, default="")

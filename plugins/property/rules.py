@@ -48,6 +48,31 @@ Further decisions of the GraphQL line (issue 15, second part):
 * PM-8: the desk dispatches to a named technician ("by speciality and nearness" is the
   dispatcher's judgement: no locations are recorded) and may re-dispatch before arrival; a
   technician's month counts orders by their agreed time; an arrival in the future is refused.
+
+Further decisions (issue 15, third part: survey follow-up, paid services, incident reports):
+
+* PM-5 survey follow-up (seed 002 篇2 三.2): each deadline counts from the step before it, as
+  the seed says: the collated opinions reach the responsible department by 24:00 of the 2nd
+  calendar day after collating, the department's written measures by 24:00 of the 3rd day
+  after it received them, the signed revisit by 24:00 of the 14th day after the
+  rectification ("days", not working days: the seed says 工作日 only for complaint fixes).
+  The steps go delivered → measures → rectified → revisited, each once; a step after its
+  deadline is recorded as late (with its reason), not refused; a step dated in the future or
+  before the step it follows is refused.  The revisit is signed by the customer.  An open
+  opinion whose running deadline has passed is overdue (shown on today's front desk).
+* PM-5 paid special services (特约服务, seed 002 篇2 三.3; seed 003 制度11 有偿服务): the service
+  is recorded with its fee (above 0), then a payment notice (缴费通知单) is delivered and the
+  customer is revisited by phone about their satisfaction, in either order, each once and not
+  before the service; the seed sets no deadline, so the front desk lists the services still
+  missing one of them.
+* PM-2 / PM-4 incident reports (seed 000 篇五: 如屬嚴重或未能處理投訴，應連同事故報告及客戶書面投訴
+  交上級管理部門處理): a major complaint (``serious``) or one not resolved (``unresolved``)
+  is reported upward with an incident report — who, when, what, to whom (a named recipient,
+  optionally a staff member); a written complaint's report goes with the customer's written
+  complaint.  The report is the PM-6 "report" step (recorded with it when still missing) and
+  an event ``property.incident_reported`` on the complaint stream (subscriptions, webhooks).
+  A phone report of a serious accident (a PM-4 emergency) notifies at once through core's
+  ``complaint.report_immediately``, whatever the channel.
 """
 
 from __future__ import annotations
@@ -278,27 +303,192 @@ def revisit_decision(
 
 @dataclass(frozen=True, slots=True)
 class SurveyDeadlines:
-    """PM-5: satisfaction-survey follow-up: opinions to the department, written measures,
-    revisit — each 24:00 of the n-th calendar day after the survey, site time."""
+    """PM-5: satisfaction-survey follow-up (seed 002 篇2 三.2): the collated opinions reach the
+    responsible department by ``opinions_by`` (2 days after collating); the department's
+    written measures reach the desk by ``measures_by`` (3 days after it received them; None
+    until it did); the customer is revisited by ``revisit_by`` (2 weeks after the
+    rectification; None until it is done) — each 24:00 of the n-th calendar day, site time."""
 
     opinions_by: datetime
-    measures_by: datetime
-    revisit_by: datetime
+    measures_by: datetime | None
+    revisit_by: datetime | None
+
+
+def _end_of_day_after(moment: datetime, days: int, zone: ZoneInfo, name: str) -> datetime:
+    day = _aware(moment, name).astimezone(zone).date()
+    return datetime.combine(day + timedelta(days=days + 1), time(0), tzinfo=zone)
 
 
 def survey_deadlines(
-    surveyed_at: datetime, zone: ZoneInfo, policy: PropertyPolicy
+    collected_at: datetime,
+    zone: ZoneInfo,
+    policy: PropertyPolicy,
+    delivered_at: datetime | None = None,
+    rectified_at: datetime | None = None,
 ) -> SurveyDeadlines:
-    day = _aware(surveyed_at, "surveyed_at").astimezone(zone).date()
-
-    def end(n: int) -> datetime:
-        return datetime.combine(day + timedelta(days=n + 1), time(0), tzinfo=zone)
-
+    """PM-5: the survey follow-up's deadlines, each counted from the step before it (seed 002
+    篇2: "汇总后两日内送达责任部门，责任部门接到意见后三日内将整改措施书面反馈客务部 …
+    整改后两周内 … 回访")."""
     return SurveyDeadlines(
-        end(policy.survey_opinion_days),
-        end(policy.survey_measures_days),
-        end(policy.survey_revisit_days),
+        _end_of_day_after(collected_at, policy.survey_opinion_days, zone, "collected_at"),
+        None
+        if delivered_at is None
+        else _end_of_day_after(delivered_at, policy.survey_measures_days, zone, "delivered_at"),
+        None
+        if rectified_at is None
+        else _end_of_day_after(rectified_at, policy.survey_revisit_days, zone, "rectified_at"),
     )
+
+
+#: PM-5: the survey follow-up's steps, in order.
+SURVEY_STEPS: tuple[str, ...] = ("delivered", "measures", "rectified", "revisited")
+_SURVEY_WHAT = {
+    "delivered": "delivered to the responsible department",
+    "measures": "answered with the department's written measures",
+    "rectified": "rectified",
+    "revisited": "revisited with the customer",
+}
+_SURVEY_NEXT = {
+    "delivered": "deliver it to the responsible department",
+    "measures": "the department's written measures",
+    "rectified": "the department's rectification",
+    "revisited": "the revisit signed by the customer",
+}
+
+
+def survey_step_decision(
+    step: str, done_at: datetime, due: datetime | None, zone: ZoneInfo
+) -> Verdict:
+    """PM-5: a follow-up step at or before its deadline (24:00 exactly included) is in time;
+    later it is recorded as late (not refused: the record is what happened).  "rectified" has
+    no deadline of its own (the seed sets none)."""
+    what = _SURVEY_WHAT[step]
+    if due is None:
+        return Verdict(True, Reason("PM-5", f"survey opinion {what}"))
+    due = due.astimezone(zone)
+    if _aware(done_at, "done_at") <= due:
+        return Verdict(
+            True, Reason("PM-5", f"survey opinion {what} in time (by {due.isoformat()})")
+        )
+    return Verdict(
+        False, Reason("PM-5", f"survey opinion {what} late (was due by {due.isoformat()})")
+    )
+
+
+def survey_step_refusal(done: Sequence[str], step: str) -> Reason | None:
+    """PM-5: the follow-up steps are taken in order, each once."""
+    if step not in SURVEY_STEPS:
+        return Reason("PM-5", f"unknown survey follow-up step {step!r}")
+    if step in done:
+        return Reason("PM-5", f"the survey opinion is already {_SURVEY_WHAT[step]}")
+    index = SURVEY_STEPS.index(step)
+    missing = [s for s in SURVEY_STEPS[:index] if s not in done]
+    if missing:
+        return Reason(
+            "PM-5",
+            f"the survey opinion must be {_SURVEY_WHAT[missing[0]]} before it is "
+            f"{_SURVEY_WHAT[step]}",
+        )
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class SurveyClock:
+    """PM-5: the running clock of an open survey opinion: the next step, its due time (None:
+    no deadline, waiting on the department's rectification), minutes left (negative:
+    overdue)."""
+
+    next_step: str | None
+    due: datetime | None
+    minutes_left: int | None
+    overdue: bool
+    reason: Reason
+
+
+def survey_clock(
+    deadlines: SurveyDeadlines, done: Sequence[str], now: datetime, zone: ZoneInfo
+) -> SurveyClock:
+    """PM-5: which follow-up step runs now and whether it is overdue at ``now`` (overdue
+    strictly after the deadline instant)."""
+    pending = [s for s in SURVEY_STEPS if s not in done]
+    if not pending:
+        return SurveyClock(None, None, None, False, Reason("PM-5", "survey follow-up complete"))
+    step = pending[0]
+    due = {
+        "delivered": deadlines.opinions_by,
+        "measures": deadlines.measures_by,
+        "rectified": None,
+        "revisited": deadlines.revisit_by,
+    }[step]
+    what = _SURVEY_NEXT[step]
+    if due is None:
+        return SurveyClock(step, None, None, False, Reason("PM-5", f"next: {what} (no deadline)"))
+    left = int((due - _aware(now, "now")).total_seconds() // 60)
+    local = due.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    state = f"{left} minute(s) left" if left >= 0 else f"overdue by {-left} minute(s)"
+    return SurveyClock(
+        step, due, left, left < 0, Reason("PM-5", f"next: {what}, due by {local} ({state})")
+    )
+
+
+# --- PM-5 paid special services ----
+
+
+def paid_service_refusal(fee: Decimal) -> Reason | None:
+    """PM-5 (seed 002 篇2 三.3, seed 003 制度11): a paid special service carries its fee, a
+    positive amount of money, for the payment notice."""
+    if not isinstance(fee, Decimal) or not fee.is_finite() or fee <= 0:
+        return Reason("PM-5", "a paid special service has a fee above 0 for its payment notice")
+    return None
+
+
+def paid_service_state(notice_delivered: bool, revisited: bool) -> Reason:
+    """PM-5: after a paid special service the customer receives a payment notice and is
+    revisited by phone about their satisfaction; what is still missing."""
+    missing = [
+        what
+        for what, done in (
+            ("the payment notice", notice_delivered),
+            ("the phone revisit", revisited),
+        )
+        if not done
+    ]
+    if not missing:
+        return Reason("PM-5", "payment notice delivered and customer revisited by phone")
+    return Reason("PM-5", "paid special service: missing " + " and ".join(missing))
+
+
+# --- PM-2 / PM-4 incident reports ----
+
+INCIDENT_KINDS: tuple[str, ...] = ("serious", "unresolved")
+
+
+def incident_report_refusal(
+    kind: str,
+    severity: str,
+    resolved: bool,
+    written: bool,
+    written_complaint_attached: bool,
+) -> Reason | None:
+    """PM-2 / PM-4 (seed 000 篇五): a serious complaint — a major one (PM-4) — or one the
+    desk could not handle (not resolved) is reported upward with an incident report; a
+    written complaint's report goes with the customer's written complaint."""
+    if kind not in INCIDENT_KINDS:
+        return Reason("PM-2", f"unknown incident report kind {kind!r}")
+    if kind == "serious" and severity != MAJOR:
+        return Reason(
+            "PM-4",
+            "only a major complaint is reported as serious; report one the desk cannot "
+            "handle as unresolved",
+        )
+    if kind == "unresolved" and resolved:
+        return Reason("PM-2", "the complaint is resolved: nothing unresolved to report")
+    if written and not written_complaint_attached:
+        return Reason(
+            "PM-2",
+            "a written complaint is reported upward together with the customer's written complaint",
+        )
+    return None
 
 
 # --- PM-6 five clears and one report ----

@@ -55,9 +55,12 @@ from core.plugin_api import (
 from plugins.property import CODE, rules, service
 from plugins.property.models import (
     HandlingStep,
+    IncidentReport,
+    PaidService,
     RepairOrder,
     Resident,
     Revisit,
+    SurveyOpinion,
     Unit,
     VisitorRegistration,
 )
@@ -368,6 +371,9 @@ class PropertyComplaintHandling:
         description="PM-6: the steps still missing before the complaint may be closed."
     )
     revisits: list[PropertyRevisit] = strawberry.field(description="PM-5: the signed revisits.")
+    incident_reports: list[PropertyIncidentReport] = strawberry.field(
+        description="PM-2 / PM-4: the incident reports sent upward, oldest first."
+    )
     close_decision: Decision = strawberry.field(
         description="PM-6 (and PM-2 for a written complaint): may it be closed now, and why."
     )
@@ -424,6 +430,14 @@ class PropertyFrontDesk:
     open_major_complaints: list[PropertyComplaintClock] = strawberry.field(
         description="PM-4 / PM-5: open major complaints with their clocks, most urgent first."
     )
+    survey_follow_ups: list[PropertySurveyOpinion] = strawberry.field(
+        description="PM-5: satisfaction-survey opinions whose follow-up is not complete, with "
+        "their running clocks, overdue and most urgent first (at most 200)."
+    )
+    paid_services_pending: list[PropertyPaidService] = strawberry.field(
+        description="PM-5: paid special services still missing their payment notice or phone "
+        "revisit, oldest first (at most 200)."
+    )
     site_id: strawberry.Private[int]
     site: SiteType | None = line_link(Site, "site_id", SiteType | None, description="The project.")
 
@@ -476,6 +490,18 @@ class PropertyProjectMonth:
     repairs: PropertyRepairRates = strawberry.field(description="PM-8: the project's rates.")
     technicians: list[PropertyRepairRates] = strawberry.field(
         description="PM-8: the rates per technician, by staff id."
+    )
+    survey_opinions: int = strawberry.field(
+        description="PM-5: satisfaction-survey opinions collated in the month."
+    )
+    survey_late: int = strawberry.field(
+        description="PM-5: of those, with a follow-up step taken late or overdue now."
+    )
+    paid_services: int = strawberry.field(
+        description="PM-5: paid special services performed in the month."
+    )
+    paid_services_pending: int = strawberry.field(
+        description="PM-5: of those, still missing their payment notice or phone revisit."
     )
     site_id: strawberry.Private[int]
     site: SiteType | None = line_link(Site, "site_id", SiteType | None, description="The project.")
@@ -611,7 +637,10 @@ line_node("PropertyRevisit", _node(Revisit, revisit_view))
 
 
 def handling_view(
-    complaint: Any, steps: list[HandlingStep], revisits: list[Revisit]
+    complaint: Any,
+    steps: list[HandlingStep],
+    revisits: list[Revisit],
+    reports: list[IncidentReport] | None = None,
 ) -> PropertyComplaintHandling:
     done = [st.step for st in steps]
     verdict = service.closing_verdict(complaint.severity, complaint.channel, done)
@@ -620,16 +649,21 @@ def handling_view(
         steps=[step_view(st) for st in steps],
         missing_steps=[HandlingStepKind(st) for st in missing],
         revisits=[revisit_view(r) for r in revisits],
+        incident_reports=[incident_view(r) for r in reports or []],
         close_decision=_decision(verdict.reason),  # type: ignore[arg-type]
     )
 
 
 async def _handling_rows(
     session: AsyncSession, ids: list[int]
-) -> tuple[dict[int, list[HandlingStep]], dict[int, list[Revisit]]]:
-    """Every step and revisit of the complaints ``ids``: two SELECTs, whatever their number."""
+) -> tuple[
+    dict[int, list[HandlingStep]], dict[int, list[Revisit]], dict[int, list[IncidentReport]]
+]:
+    """Every step, revisit and incident report of the complaints ``ids``: three SELECTs,
+    whatever their number."""
     steps: dict[int, list[HandlingStep]] = {i: [] for i in ids}
     revisits: dict[int, list[Revisit]] = {i: [] for i in ids}
+    reports: dict[int, list[IncidentReport]] = {i: [] for i in ids}
     for st in await session.scalars(
         select(HandlingStep)
         .where(HandlingStep.complaint_id.in_(ids))
@@ -640,17 +674,25 @@ async def _handling_rows(
         select(Revisit).where(Revisit.complaint_id.in_(ids)).order_by(Revisit.id)
     ):
         revisits[r.complaint_id].append(r)
-    return steps, revisits
+    for ir in await session.scalars(
+        select(IncidentReport)
+        .where(IncidentReport.complaint_id.in_(ids))
+        .order_by(IncidentReport.reported_at, IncidentReport.id)
+    ):
+        reports[ir.complaint_id].append(ir)
+    return steps, revisits, reports
 
 
 async def handling_of(session: AsyncSession, complaint: Any) -> PropertyComplaintHandling:
-    steps, revisits = await _handling_rows(session, [complaint.id])
-    return handling_view(complaint, steps[complaint.id], revisits[complaint.id])
+    steps, revisits, reports = await _handling_rows(session, [complaint.id])
+    return handling_view(
+        complaint, steps[complaint.id], revisits[complaint.id], reports[complaint.id]
+    )
 
 
 async def load_handling(session: AsyncSession, roots: list[Any]) -> dict[Any, Any]:
     """``Complaint.property`` for a page of complaints (null for other lines' complaints),
-    in three SELECTs for the page."""
+    in four SELECTs for the page."""
     ids = [r.id for r in roots]
     rows = (
         await session.execute(
@@ -661,8 +703,8 @@ async def load_handling(session: AsyncSession, roots: list[Any]) -> dict[Any, An
     ).all()
     if not rows:
         return {}
-    steps, revisits = await _handling_rows(session, [r.id for r in rows])
-    return {r.id: handling_view(r, steps[r.id], revisits[r.id]) for r in rows}
+    steps, revisits, reports = await _handling_rows(session, [r.id for r in rows])
+    return {r.id: handling_view(r, steps[r.id], revisits[r.id], reports[r.id]) for r in rows}
 
 
 # --- queries ------------------------------------------------------------------------------------
@@ -733,6 +775,26 @@ async def property_front_desk(
         ).all()
         clocks = [service.complaint_clock(c, moment, zone) for c in open_major]
         clocks.sort(key=lambda c: (c.due is None, c.due or moment))
+        surveys = [
+            survey_view(o, moment, zone)
+            for o in (
+                await s.scalars(
+                    select(SurveyOpinion)
+                    .where(SurveyOpinion.site_id == site.id, SurveyOpinion.closed.is_(False))
+                    .order_by(SurveyOpinion.collected_at, SurveyOpinion.id)
+                    .limit(200)
+                )
+            ).all()
+        ]
+        surveys.sort(key=lambda o: (o.next_due is None, o.next_due or moment))
+        pending = (
+            await s.scalars(
+                select(PaidService)
+                .where(PaidService.site_id == site.id, PaidService.done.is_(False))
+                .order_by(PaidService.performed_at, PaidService.id)
+                .limit(200)
+            )
+        ).all()
         return PropertyFrontDesk(
             day=day,
             night_window=f"{policy.night_starts:%H:%M}–{policy.night_ends:%H:%M}",
@@ -761,6 +823,8 @@ async def property_front_desk(
                 )
                 for c in clocks
             ],
+            survey_follow_ups=surveys,
+            paid_services_pending=[paid_view(p) for p in pending],
             site_id=site.id,
         )
 
@@ -850,6 +914,26 @@ async def property_project_month(
         site = await _project(s, site_id)
         first_day = _month_arg(site, month, moment)
         summary, projects, technicians = await service.project_month(s, site, first_day)
+        zone = site_zone(site)
+        start, end = service.month_bounds(site, first_day)
+        opinions = (
+            await s.scalars(
+                select(SurveyOpinion).where(
+                    SurveyOpinion.site_id == site.id,
+                    SurveyOpinion.collected_at >= start,
+                    SurveyOpinion.collected_at < end,
+                )
+            )
+        ).all()
+        paid = (
+            await s.scalars(
+                select(PaidService).where(
+                    PaidService.site_id == site.id,
+                    PaidService.performed_at >= start,
+                    PaidService.performed_at < end,
+                )
+            )
+        ).all()
         whole = projects[0] if projects else rules.RepairRates(site.name, 0, 0, None, 0, 0, None)
         return PropertyProjectMonth(
             month=first_day,
@@ -869,6 +953,13 @@ async def property_project_month(
             ),
             repairs=rates_view(whole),
             technicians=[rates_view(t, int(t.key)) for t in technicians],
+            survey_opinions=len(opinions),
+            survey_late=sum(
+                bool(o.late_steps) or service.survey_clock(o, moment, zone).overdue
+                for o in opinions
+            ),
+            paid_services=len(paid),
+            paid_services_pending=sum(not p.done for p in paid),
             site_id=site.id,
         )
 
@@ -1248,3 +1339,635 @@ async def spot_check_property_repair(
             s, order_id=_repair_key(input.repair_id), passed=input.passed, now=now(info)
         )
         return await _repair_view(s, row)
+
+
+# --- PM-5 survey follow-up, paid special services; PM-2 / PM-4 incident reports ------------------
+
+
+@strawberry.enum(
+    name="PropertySurveyStep",
+    description="PM-5: the follow-up steps of a satisfaction-survey opinion before its revisit, "
+    "in order.",
+)
+class SurveyStepKind(enum.Enum):
+    DELIVERED = strawberry.enum_value(
+        "delivered",
+        description="The collated opinion reached the responsible department (within 2 days "
+        "of collating).",
+    )
+    MEASURES = strawberry.enum_value(
+        "measures",
+        description="The department's written measures reached the desk (within 3 days of "
+        "receiving the opinion; give `measures`).",
+    )
+    RECTIFIED = strawberry.enum_value(
+        "rectified", description="The department rectified (the 2-week revisit clock starts)."
+    )
+
+
+@strawberry.enum(
+    name="PropertyIncidentKind", description="PM-2 / PM-4: why a complaint is reported upward."
+)
+class IncidentKind(enum.Enum):
+    SERIOUS = strawberry.enum_value(
+        "serious", description="PM-4: a serious (major) complaint or accident."
+    )
+    UNRESOLVED = strawberry.enum_value(
+        "unresolved", description="PM-2: a complaint the desk could not handle (not resolved)."
+    )
+
+
+@strawberry.type(
+    description="PM-5: a satisfaction-survey opinion and its follow-up: to the responsible "
+    "department within 2 days, written measures within 3 days of receiving it, revisit signed "
+    "by the customer within 2 weeks of the rectification."
+)
+class PropertySurveyOpinion(Node):
+    global_id = node_id("PropertySurveyOpinion")
+    id: int = legacy_id()
+    customer_name: str = strawberry.field(description="The customer who gave the opinion.")
+    opinion: str = strawberry.field(description="The opinion, as collated.")
+    department: str = strawberry.field(description="The responsible department.")
+    collected_at: datetime = strawberry.field(description="When the opinions were collated.")
+    opinions_due: datetime = strawberry.field(
+        description="PM-5: 24:00 of the 2nd day after collating (site time)."
+    )
+    delivered_at: datetime | None = strawberry.field(
+        description="When the opinion reached the department."
+    )
+    measures_due: datetime | None = strawberry.field(
+        description="PM-5: 24:00 of the 3rd day after delivery; null before delivery."
+    )
+    measures_at: datetime | None = strawberry.field(
+        description="When the department's written measures came back."
+    )
+    measures: str | None = strawberry.field(description="The department's written measures.")
+    rectified_at: datetime | None = strawberry.field(description="When it was rectified.")
+    revisit_due: datetime | None = strawberry.field(
+        description="PM-5: 24:00 of the 14th day after the rectification; null before."
+    )
+    revisited_at: datetime | None = strawberry.field(description="When the customer was revisited.")
+    signed_by: str | None = strawberry.field(
+        description="PM-5: the customer who signed the revisit record."
+    )
+    satisfaction: Satisfaction | None = strawberry.field(
+        description="The customer's satisfaction at the revisit."
+    )
+    late_steps: list[str] = strawberry.field(
+        description="PM-5: the steps taken after their deadline (delivered, measures, revisited)."
+    )
+    decisions: list[Decision] = strawberry.field(
+        description="PM-5: each step's decision (in time or late), in order."
+    )
+    next_step: str | None = strawberry.field(
+        description="The step running now (delivered, measures, rectified, revisited); null "
+        "when complete."
+    )
+    next_due: datetime | None = strawberry.field(
+        description="The running step's deadline; null without one."
+    )
+    minutes_left: int | None = strawberry.field(
+        description="Minutes until nextDue at the request's time (negative: overdue)."
+    )
+    overdue: bool = strawberry.field(
+        description="PM-5: the running step's deadline has passed (strictly after it)."
+    )
+    clock: Decision = strawberry.field(description="PM-5: the running clock, in a sentence.")
+    site_id: strawberry.Private[int]
+    resident_id: strawberry.Private[int | None]
+    recorded_by_id: strawberry.Private[int]
+    site: SiteType | None = line_link(Site, "site_id", SiteType | None, description="The project.")
+    resident: PropertyResident | None = line_link(
+        Resident,
+        "resident_id",
+        PropertyResident | None,
+        description="The resident, when the opinion is a resident's.",
+        view=lambda r: resident_view(r),
+    )
+    recorded_by: StaffType | None = line_link(
+        Staff, "recorded_by_id", StaffType | None, description="Who recorded the opinion."
+    )
+
+
+@strawberry.type(
+    description="PM-5: a paid special service (特约服务 / 有偿服务): a payment notice delivered "
+    "to the customer and a phone revisit about their satisfaction."
+)
+class PropertyPaidService(Node):
+    global_id = node_id("PropertyPaidService")
+    id: int = legacy_id()
+    description: str = strawberry.field(description="The service performed.")
+    fee: Money = strawberry.field(description="PM-5: the fee on the payment notice (CNY).")
+    performed_at: datetime = strawberry.field(description="When the service was performed.")
+    notice_delivered_at: datetime | None = strawberry.field(
+        description="PM-5: when the payment notice (缴费通知单) was delivered; null: not yet."
+    )
+    notice_received_by: str | None = strawberry.field(
+        description="Who received the payment notice."
+    )
+    revisited_at: datetime | None = strawberry.field(
+        description="PM-5: when the customer was revisited by phone; null: not yet."
+    )
+    satisfaction: Satisfaction | None = strawberry.field(
+        description="The customer's satisfaction at the phone revisit."
+    )
+    revisit_note: str | None = strawberry.field(description="A note of the phone revisit.")
+    done: bool = strawberry.field(description="PM-5: notice delivered and revisited by phone.")
+    decision: Decision = strawberry.field(description="PM-5: what is still missing, if anything.")
+    unit_id: strawberry.Private[int]
+    resident_id: strawberry.Private[int | None]
+    performed_by_id: strawberry.Private[int]
+    notice_delivered_by_id: strawberry.Private[int | None]
+    revisited_by_id: strawberry.Private[int | None]
+    unit: PropertyUnit | None = line_link(
+        Unit, "unit_id", PropertyUnit | None, description="The unit.", view=lambda r: unit_view(r)
+    )
+    resident: PropertyResident | None = line_link(
+        Resident,
+        "resident_id",
+        PropertyResident | None,
+        description="The resident served.",
+        view=lambda r: resident_view(r),
+    )
+    performed_by: StaffType | None = line_link(
+        Staff, "performed_by_id", StaffType | None, description="Who performed the service."
+    )
+    notice_delivered_by: StaffType | None = line_link(
+        Staff,
+        "notice_delivered_by_id",
+        StaffType | None,
+        description="Who delivered the payment notice.",
+    )
+    revisited_by: StaffType | None = line_link(
+        Staff, "revisited_by_id", StaffType | None, description="Who made the phone revisit."
+    )
+
+
+@strawberry.type(
+    description="PM-2 / PM-4: an incident report (事故报告) sending a serious or unresolved "
+    "complaint upward: who, when, what, to whom."
+)
+class PropertyIncidentReport(Node):
+    global_id = node_id("PropertyIncidentReport")
+    id: int = legacy_id()
+    kind: IncidentKind = strawberry.field(description="Serious (major) or unresolved.")
+    reported_at: datetime = strawberry.field(description="When it was reported.")
+    reported_to: str = strawberry.field(
+        description="To whom (a department or person, e.g. centre leadership)."
+    )
+    summary: str = strawberry.field(description="What happened and what was done.")
+    written_complaint_attached: bool = strawberry.field(
+        description="PM-2: the customer's written complaint went with the report."
+    )
+    decision: Decision | None = strawberry.field(description="The report, in a sentence.")
+    reported_by_id: strawberry.Private[int]
+    reported_to_staff_key: strawberry.Private[int | None]
+    complaint_key: strawberry.Private[int]
+    reported_by: StaffType | None = line_link(
+        Staff, "reported_by_id", StaffType | None, description="Who reported."
+    )
+    reported_to_staff: StaffType | None = line_link(
+        Staff,
+        "reported_to_staff_key",
+        StaffType | None,
+        description="The staff member reported to, when named.",
+    )
+
+    @strawberry.field(description="The complaint's global id (refetch it with `node(id:)`).")
+    def complaint_id(self) -> strawberry.ID:
+        return _gid("Complaint", self.complaint_key)
+
+
+def survey_view(row: SurveyOpinion, moment: datetime, zone: Any) -> PropertySurveyOpinion:
+    clock = service.survey_clock(row, moment, zone)
+    return PropertySurveyOpinion(
+        id=row.id,
+        customer_name=row.customer_name,
+        opinion=row.opinion,
+        department=row.department,
+        collected_at=row.collected_at,
+        opinions_due=row.opinions_due,
+        delivered_at=row.delivered_at,
+        measures_due=row.measures_due,
+        measures_at=row.measures_at,
+        measures=row.measures,
+        rectified_at=row.rectified_at,
+        revisit_due=row.revisit_due,
+        revisited_at=row.revisited_at,
+        signed_by=row.signed_by,
+        satisfaction=Satisfaction(row.satisfaction) if row.satisfaction else None,
+        late_steps=list(row.late_steps or []),
+        decisions=[d for d in (_decision(r) for r in row.reasons or []) if d is not None],
+        next_step=clock.next_step,
+        next_due=clock.due,
+        minutes_left=clock.minutes_left,
+        overdue=clock.overdue,
+        clock=_decision(clock.reason),  # type: ignore[arg-type]
+        site_id=row.site_id,
+        resident_id=row.resident_id,
+        recorded_by_id=row.recorded_by_id,
+    )
+
+
+def paid_view(row: PaidService) -> PropertyPaidService:
+    reason = rules.paid_service_state(
+        row.notice_delivered_at is not None, row.revisited_at is not None
+    )
+    return PropertyPaidService(
+        id=row.id,
+        description=row.description,
+        fee=row.fee,
+        performed_at=row.performed_at,
+        notice_delivered_at=row.notice_delivered_at,
+        notice_received_by=row.notice_received_by,
+        revisited_at=row.revisited_at,
+        satisfaction=Satisfaction(row.satisfaction) if row.satisfaction else None,
+        revisit_note=row.revisit_note,
+        done=row.done,
+        decision=_decision(reason),  # type: ignore[arg-type]
+        unit_id=row.unit_id,
+        resident_id=row.resident_id,
+        performed_by_id=row.performed_by_id,
+        notice_delivered_by_id=row.notice_delivered_by_id,
+        revisited_by_id=row.revisited_by_id,
+    )
+
+
+def incident_view(row: IncidentReport) -> PropertyIncidentReport:
+    return PropertyIncidentReport(
+        id=row.id,
+        kind=IncidentKind(row.kind),
+        reported_at=row.reported_at,
+        reported_to=row.reported_to,
+        summary=row.summary,
+        written_complaint_attached=row.written_complaint_attached,
+        decision=_decision(row.reason),
+        reported_by_id=row.reported_by_id,
+        reported_to_staff_key=row.reported_to_staff_id,
+        complaint_key=row.complaint_id,
+    )
+
+
+async def _survey_node(info: Info, key: int) -> PropertySurveyOpinion | None:
+    async with read_session(info) as s:
+        row = await s.get(SurveyOpinion, key)
+        if row is None:
+            return None
+        site = await s.get(Site, row.site_id)
+        return survey_view(row, now(info), site_zone(site))
+
+
+line_node("PropertySurveyOpinion", _survey_node)
+line_node("PropertyPaidService", _node(PaidService, paid_view))
+line_node("PropertyIncidentReport", _node(IncidentReport, incident_view))
+
+
+async def property_survey_opinions(
+    info: Info,
+    site_id: SiteArg,
+    open: Annotated[
+        bool | None,
+        strawberry.argument(
+            description="true: only opinions whose follow-up is not complete; false: only "
+            "complete ones; null: all."
+        ),
+    ] = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+) -> Connection[PropertySurveyOpinion]:
+    """PM-5: the project's satisfaction-survey opinions, newest first."""
+    moment = now(info)
+    async with read_session(info) as s:
+        site = await _project(s, site_id)
+        zone = site_zone(site)
+        stmt = select(SurveyOpinion).where(SurveyOpinion.site_id == site.id)
+        if open is not None:
+            stmt = stmt.where(SurveyOpinion.closed.is_(not open))
+        return await line_page(
+            info,
+            s,
+            stmt,
+            model=SurveyOpinion,
+            type_name="PropertySurveyOpinion",
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order="collected_at",
+            view=lambda row: survey_view(row, moment, zone),
+        )
+
+
+async def property_paid_services(
+    info: Info,
+    site_id: SiteArg,
+    pending: Annotated[
+        bool | None,
+        strawberry.argument(
+            description="true: only services missing their notice or phone revisit; false: "
+            "only done ones; null: all."
+        ),
+    ] = None,
+    first: First = None,
+    after: After = None,
+    last: Last = None,
+    before: Before = None,
+) -> Connection[PropertyPaidService]:
+    """PM-5: the project's paid special services, newest first."""
+    async with read_session(info) as s:
+        site = await _project(s, site_id)
+        stmt = select(PaidService).where(PaidService.site_id == site.id)
+        if pending is not None:
+            stmt = stmt.where(PaidService.done.is_(not pending))
+        return await line_page(
+            info,
+            s,
+            stmt,
+            model=PaidService,
+            type_name="PropertyPaidService",
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order="performed_at",
+            view=paid_view,
+        )
+
+
+@strawberry.input(description="PM-5: an opinion from a satisfaction survey, collated.")
+class RecordSurveyOpinionInput:
+    site_id: strawberry.ID = strawberry.field(description="The property project (site).")
+    customer_name: str = strawberry.field(description="The customer who gave the opinion.")
+    opinion: str = strawberry.field(description="The opinion.")
+    department: str = strawberry.field(description="The responsible department.")
+    resident_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The resident, when the opinion is a resident's."
+    )
+    collected_at: datetime | None = strawberry.field(
+        default=None, description="When the opinions were collated; default now."
+    )
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Who records it; default the token's staff member."
+    )
+
+
+@strawberry.input(description="PM-5: the next follow-up step of a survey opinion.")
+class RecordSurveyFollowUpInput:
+    opinion_id: strawberry.ID = strawberry.field(description="The survey opinion.")
+    step: SurveyStepKind = strawberry.field(description="Delivered, measures, rectified.")
+    measures: str | None = strawberry.field(
+        default=None, description="MEASURES: the department's written measures."
+    )
+    at: datetime | None = strawberry.field(
+        default=None, description="When the step was taken; default now."
+    )
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Who records it; default the token's staff member."
+    )
+
+
+@strawberry.input(description="PM-5: the revisit of a survey opinion, signed by the customer.")
+class RecordSurveyRevisitInput:
+    opinion_id: strawberry.ID = strawberry.field(description="The survey opinion (rectified).")
+    signed_by: str | None = strawberry.field(
+        default=None, description="PM-5: the customer who signs the revisit record."
+    )
+    satisfaction: Satisfaction = strawberry.field(description="The customer's satisfaction.")
+    revisited_at: datetime | None = strawberry.field(
+        default=None, description="When the revisit took place; default now."
+    )
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Who revisited; default the token's staff member."
+    )
+
+
+@strawberry.input(description="PM-5: a paid special service as performed.")
+class RecordPaidServiceInput:
+    unit_id: strawberry.ID = strawberry.field(description="The unit served.")
+    resident_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The resident served."
+    )
+    description: str = strawberry.field(description="The service performed.")
+    fee: Money = strawberry.field(description="PM-5: the fee (CNY, above 0).")
+    performed_at: datetime | None = strawberry.field(
+        default=None, description="When the service was performed; default now."
+    )
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Who performed it; default the token's staff member."
+    )
+
+
+@strawberry.input(description="PM-5: the payment notice delivered to the customer.")
+class DeliverPaymentNoticeInput:
+    service_id: strawberry.ID = strawberry.field(description="The paid special service.")
+    received_by: str | None = strawberry.field(default=None, description="Who received the notice.")
+    delivered_at: datetime | None = strawberry.field(
+        default=None, description="When it was delivered; default now."
+    )
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Who delivered it; default the token's staff member."
+    )
+
+
+@strawberry.input(description="PM-5: the phone revisit of a paid special service.")
+class RecordPaidServiceRevisitInput:
+    service_id: strawberry.ID = strawberry.field(description="The paid special service.")
+    satisfaction: Satisfaction = strawberry.field(description="The customer's satisfaction.")
+    note: str | None = strawberry.field(default=None, description="A note of the call.")
+    revisited_at: datetime | None = strawberry.field(
+        default=None, description="When the customer was called; default now."
+    )
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Who called; default the token's staff member."
+    )
+
+
+@strawberry.input(description="PM-2 / PM-4: report a complaint upward with an incident report.")
+class ReportComplaintIncidentInput:
+    complaint_id: strawberry.ID = strawberry.field(description="A property complaint.")
+    kind: IncidentKind = strawberry.field(
+        description="SERIOUS (a major complaint) or UNRESOLVED (not resolved)."
+    )
+    reported_to: str = strawberry.field(
+        description="To whom: the department or person (e.g. centre leadership)."
+    )
+    reported_to_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The staff member reported to, when one is named."
+    )
+    summary: str = strawberry.field(description="What happened and what was done.")
+    written_complaint_attached: bool = strawberry.field(
+        default=False,
+        description="PM-2: the customer's written complaint goes with the report (required "
+        "for a written complaint).",
+    )
+    reported_at: datetime | None = strawberry.field(
+        default=None, description="When it was reported; default now."
+    )
+    acting_staff_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Who reports; default the token's staff member."
+    )
+
+
+async def _survey_result(s: AsyncSession, row: SurveyOpinion, moment: datetime) -> Any:
+    site = await s.get(Site, row.site_id)
+    return survey_view(row, moment, site_zone(site))
+
+
+async def record_survey_opinion(
+    info: Info, input: RecordSurveyOpinionInput
+) -> PropertySurveyOpinion:
+    """PM-5: a satisfaction-survey opinion."""
+    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
+    moment = now(info)
+    async with write_session(info) as s:
+        site = await _project(s, input.site_id)
+        row, _reason = await service.record_survey_opinion(
+            s,
+            site_id=site.id,
+            customer_name=input.customer_name,
+            opinion=input.opinion,
+            department=input.department,
+            staff_id=actor,
+            collected_at=input.collected_at or moment,
+            now=moment,
+            resident_id=None
+            if input.resident_id is None
+            else parse_id(input.resident_id, "residentId", of="PropertyResident"),
+        )
+        return await _survey_result(s, row, moment)
+
+
+def _opinion_key(value: strawberry.ID) -> int:
+    return parse_id(value, "opinionId", of="PropertySurveyOpinion")
+
+
+async def record_survey_follow_up(
+    info: Info, input: RecordSurveyFollowUpInput
+) -> PropertySurveyOpinion:
+    """PM-5: delivered, measures, rectified."""
+    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
+    moment = now(info)
+    async with write_session(info) as s:
+        row, _reason = await service.record_survey_step(
+            s,
+            opinion_id=_opinion_key(input.opinion_id),
+            step=input.step.value,
+            staff_id=actor,
+            at=input.at or moment,
+            now=moment,
+            measures=input.measures,
+        )
+        return await _survey_result(s, row, moment)
+
+
+async def record_survey_revisit(
+    info: Info, input: RecordSurveyRevisitInput
+) -> PropertySurveyOpinion:
+    """PM-5: the survey opinion's revisit, signed by the customer."""
+    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
+    moment = now(info)
+    async with write_session(info) as s:
+        row, _reason = await service.record_survey_step(
+            s,
+            opinion_id=_opinion_key(input.opinion_id),
+            step="revisited",
+            staff_id=actor,
+            at=input.revisited_at or moment,
+            now=moment,
+            signed_by=input.signed_by,
+            satisfaction=input.satisfaction.value,
+        )
+        return await _survey_result(s, row, moment)
+
+
+def _service_key(value: strawberry.ID) -> int:
+    return parse_id(value, "serviceId", of="PropertyPaidService")
+
+
+async def record_paid_service(info: Info, input: RecordPaidServiceInput) -> PropertyPaidService:
+    """PM-5: a paid special service as performed, with its fee."""
+    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
+    moment = now(info)
+    async with write_session(info) as s:
+        unit = await s.get(Unit, parse_id(input.unit_id, "unitId", of="PropertyUnit"))
+        if unit is None:
+            raise NotFound(
+                f"unit {input.unit_id} does not exist", code="UNIT_NOT_FOUND", field="unitId"
+            )
+        row, _reason = await service.record_paid_service(
+            s,
+            site_id=unit.site_id,
+            unit_id=unit.id,
+            description=input.description,
+            fee=input.fee,
+            staff_id=actor,
+            performed_at=input.performed_at or moment,
+            now=moment,
+            resident_id=None
+            if input.resident_id is None
+            else parse_id(input.resident_id, "residentId", of="PropertyResident"),
+        )
+        return paid_view(row)
+
+
+async def deliver_payment_notice(
+    info: Info, input: DeliverPaymentNoticeInput
+) -> PropertyPaidService:
+    """PM-5: the payment notice delivered."""
+    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
+    moment = now(info)
+    async with write_session(info) as s:
+        row, _reason = await service.deliver_payment_notice(
+            s,
+            service_id=_service_key(input.service_id),
+            staff_id=actor,
+            delivered_at=input.delivered_at or moment,
+            received_by=input.received_by,
+            now=moment,
+        )
+        return paid_view(row)
+
+
+async def record_paid_service_revisit(
+    info: Info, input: RecordPaidServiceRevisitInput
+) -> PropertyPaidService:
+    """PM-5: the phone revisit of a paid special service."""
+    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
+    moment = now(info)
+    async with write_session(info) as s:
+        row, _reason = await service.record_paid_service_revisit(
+            s,
+            service_id=_service_key(input.service_id),
+            staff_id=actor,
+            revisited_at=input.revisited_at or moment,
+            satisfaction=input.satisfaction.value,
+            note=input.note,
+            now=moment,
+        )
+        return paid_view(row)
+
+
+async def report_complaint_incident(
+    info: Info, input: ReportComplaintIncidentInput
+) -> PropertyIncidentReport:
+    """PM-2 / PM-4: report a complaint upward with an incident report."""
+    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
+    moment = now(info)
+    async with write_session(info) as s:
+        row, _reason = await service.report_incident(
+            s,
+            complaint_id=_complaint_key(input.complaint_id),
+            kind=input.kind.value,
+            staff_id=actor,
+            reported_to=input.reported_to,
+            summary=input.summary,
+            now=moment,
+            reported_at=input.reported_at,
+            reported_to_staff_id=None
+            if input.reported_to_staff_id is None
+            else parse_id(input.reported_to_staff_id, "reportedToStaffId", of="Staff"),
+            written_complaint_attached=input.written_complaint_attached,
+        )
+        return incident_view(row)

@@ -37,9 +37,12 @@ from core.plugin_api.rules import calendar_for
 from plugins.property import CODE, rules
 from plugins.property.models import (
     HandlingStep,
+    IncidentReport,
+    PaidService,
     RepairOrder,
     Resident,
     Revisit,
+    SurveyOpinion,
     Unit,
     VisitorRegistration,
 )
@@ -50,16 +53,22 @@ __all__ = [
     "add_unit",
     "close_decision",
     "complete_repair",
+    "deliver_payment_notice",
     "dispatch_repair",
     "local_time",
     "policy_of",
     "project_month",
     "record_arrival",
     "record_handling_step",
+    "record_paid_service",
+    "record_paid_service_revisit",
     "record_reply_step",
     "record_revisit",
+    "record_survey_opinion",
+    "record_survey_step",
     "register_visitor",
     "repair_rates_for",
+    "report_incident",
     "schedule_repair",
     "spot_check_repair",
     "start_repair",
@@ -855,3 +864,449 @@ async def transition_refusal(
         return None
     verdict = closing_verdict(complaint.severity, complaint.channel, steps)
     return None if verdict.allowed else verdict.reason
+
+
+# --- PM-5 satisfaction-survey follow-up ----------------------------------------------------------
+
+
+def _not_future(moment: datetime, now: datetime, field: str, code: str) -> datetime:
+    moment = _aware(moment, field)
+    if moment > now:
+        raise InvalidInput(f"{field} {moment.isoformat()} is in the future", code=code, field=field)
+    return moment
+
+
+async def _opinion(session: AsyncSession, opinion_id: int) -> SurveyOpinion:
+    row = await session.get(SurveyOpinion, opinion_id)
+    if row is None:
+        raise NotFound(
+            f"survey opinion {opinion_id} does not exist",
+            code="SURVEY_OPINION_NOT_FOUND",
+            field="opinionId",
+        )
+    return row
+
+
+def survey_done(row: SurveyOpinion) -> list[str]:
+    """PM-5: the follow-up steps taken, in order."""
+    stamps = (row.delivered_at, row.measures_at, row.rectified_at, row.revisited_at)
+    return [step for step, at in zip(rules.SURVEY_STEPS, stamps, strict=True) if at is not None]
+
+
+def survey_clock(row: SurveyOpinion, now: datetime, zone: Any) -> rules.SurveyClock:
+    """PM-5: the running clock of a survey opinion (from its stored deadlines)."""
+    deadlines = rules.SurveyDeadlines(row.opinions_due, row.measures_due, row.revisit_due)
+    return rules.survey_clock(deadlines, survey_done(row), now, zone)
+
+
+async def record_survey_opinion(
+    session: AsyncSession,
+    *,
+    site_id: int,
+    customer_name: str,
+    opinion: str,
+    department: str,
+    staff_id: int,
+    collected_at: datetime,
+    now: datetime,
+    resident_id: int | None = None,
+) -> tuple[SurveyOpinion, Reason]:
+    """PM-5: a satisfaction survey's opinion, collated at ``collected_at``; it is to reach the
+    responsible department within 2 days (24:00 of the 2nd day after, site time)."""
+    site = await _site(session, site_id)
+    staff = await get_staff(session, staff_id, site.id, "actingStaffId")
+    if resident_id is not None:
+        resident = await session.get(Resident, resident_id)
+        if resident is None or resident.site_id != site.id:
+            raise NotFound(
+                f"resident {resident_id} is not at site {site.id}",
+                code="RESIDENT_NOT_FOUND",
+                field="residentId",
+            )
+    collected_at = _not_future(collected_at, now, "collectedAt", "FOLLOW_UP_IN_FUTURE")
+    policy = await load_line_policy(session, PropertyPolicy, CODE)
+    deadlines = rules.survey_deadlines(collected_at, site_zone(site), policy)
+    local = deadlines.opinions_by.astimezone(site_zone(site)).strftime("%Y-%m-%d %H:%M")
+    dept = _text(department, "department", 80)
+    reason = Reason("PM-5", f"survey opinion for {dept}: to the responsible department by {local}")
+    row = SurveyOpinion(
+        site_id=site.id,
+        resident_id=resident_id,
+        customer_name=_text(customer_name, "customerName", 80),
+        opinion=_text(opinion, "opinion", 2000),
+        department=dept,
+        collected_at=collected_at,
+        recorded_by_id=staff.id,
+        opinions_due=deadlines.opinions_by,
+        late_steps=[],
+        reasons=[str(reason)],
+        closed=False,
+    )
+    session.add(row)
+    await session.flush()
+    await _survey_event(session, row, "recorded", reason, now)
+    return row, reason
+
+
+async def _survey_event(
+    session: AsyncSession, row: SurveyOpinion, step: str, reason: Reason, now: datetime
+) -> None:
+    await record_event(
+        session,
+        stream="property",
+        type="property.survey_" + step,
+        now=now,
+        site_id=row.site_id,
+        subject_id=row.id,
+        payload={"rule": reason.rule, "step": step, "message": reason.message},
+    )
+
+
+async def record_survey_step(
+    session: AsyncSession,
+    *,
+    opinion_id: int,
+    step: str,
+    staff_id: int,
+    at: datetime,
+    now: datetime,
+    measures: str | None = None,
+    signed_by: str | None = None,
+    satisfaction: str | None = None,
+) -> tuple[SurveyOpinion, Reason]:
+    """PM-5: the next follow-up step of a survey opinion — ``delivered`` (to the department),
+    ``measures`` (its written measures, within 3 days of receiving), ``rectified``,
+    ``revisited`` (signed by the customer, within 2 weeks of the rectification).  In order,
+    each once (SURVEY_OUT_OF_ORDER); late is recorded with its reason, not refused."""
+    row = await _opinion(session, opinion_id)
+    site = await _site(session, row.site_id)
+    staff = await get_staff(session, staff_id, site.id, "actingStaffId")
+    done = survey_done(row)
+    refusal = rules.survey_step_refusal(done, step)
+    if refusal is not None:
+        raise Conflict(str(refusal), code="SURVEY_OUT_OF_ORDER", field="step", rule="PM-5")
+    field = "revisitedAt" if step == "revisited" else "at"
+    at = _not_future(
+        at, now, field, "REVISIT_IN_FUTURE" if step == "revisited" else "FOLLOW_UP_IN_FUTURE"
+    )
+    previous = max(
+        [row.collected_at] + [t for t in (row.delivered_at, row.measures_at, row.rectified_at) if t]
+    )
+    if at < previous:
+        raise InvalidInput(
+            f"[PM-5] {at.isoformat()} is before the step it follows ({previous.isoformat()})",
+            code="FOLLOW_UP_BEFORE_PREVIOUS",
+            field=field,
+            rule="PM-5",
+        )
+    policy = await load_line_policy(session, PropertyPolicy, CODE)
+    zone = site_zone(site)
+    if step == "measures":
+        text = _text(measures, "measures", 4000)
+    if step == "revisited":
+        if not (signed_by and signed_by.strip()):
+            raise InvalidInput(
+                "[PM-5] the revisit record must be signed by the customer",
+                code="SIGNATURE_REQUIRED",
+                field="signedBy",
+                rule="PM-5",
+            )
+        if satisfaction not in SATISFACTION:
+            raise InvalidInput(
+                f"satisfaction is one of {', '.join(SATISFACTION)}",
+                code="INVALID_SATISFACTION",
+                field="satisfaction",
+            )
+    due = {
+        "delivered": row.opinions_due,
+        "measures": row.measures_due,
+        "rectified": None,
+        "revisited": row.revisit_due,
+    }[step]
+    verdict = rules.survey_step_decision(step, at, due, zone)
+    if step == "delivered":
+        row.delivered_at, row.delivered_by_id = at, staff.id
+        row.measures_due = rules.survey_deadlines(
+            row.collected_at, zone, policy, delivered_at=at
+        ).measures_by
+    elif step == "measures":
+        row.measures_at, row.measures_by_id, row.measures = at, staff.id, text
+    elif step == "rectified":
+        row.rectified_at, row.rectified_by_id = at, staff.id
+        row.revisit_due = rules.survey_deadlines(
+            row.collected_at, zone, policy, rectified_at=at
+        ).revisit_by
+    else:
+        row.revisited_at, row.revisited_by_id = at, staff.id
+        row.signed_by, row.satisfaction = _text(signed_by, "signedBy", 80), satisfaction
+        row.closed = True
+    if not verdict.allowed:
+        row.late_steps = [*row.late_steps, step]
+    row.reasons = [*row.reasons, str(verdict.reason)]
+    await session.flush()
+    await _survey_event(session, row, step, verdict.reason, now)
+    return row, verdict.reason
+
+
+# --- PM-5 paid special services ------------------------------------------------------------------
+
+
+async def _paid(session: AsyncSession, service_id: int) -> PaidService:
+    row = await session.get(PaidService, service_id)
+    if row is None:
+        raise NotFound(
+            f"paid service {service_id} does not exist",
+            code="PAID_SERVICE_NOT_FOUND",
+            field="serviceId",
+        )
+    return row
+
+
+async def record_paid_service(
+    session: AsyncSession,
+    *,
+    site_id: int,
+    unit_id: int,
+    description: str,
+    fee: Decimal | str,
+    staff_id: int,
+    performed_at: datetime,
+    now: datetime,
+    resident_id: int | None = None,
+) -> tuple[PaidService, Reason]:
+    """PM-5: a paid special service as performed, with its fee (above 0)."""
+    site = await _site(session, site_id)
+    unit = await _unit(session, site, unit_id)
+    staff = await get_staff(session, staff_id, site.id, "actingStaffId")
+    if resident_id is not None:
+        resident = await session.get(Resident, resident_id)
+        if resident is None or resident.unit_id != unit.id:
+            raise NotFound(
+                f"resident {resident_id} does not live in unit {unit.id}",
+                code="RESIDENT_NOT_FOUND",
+                field="residentId",
+            )
+    try:
+        amount = Decimal(fee)
+    except (InvalidOperation, TypeError, ValueError):
+        raise InvalidInput(
+            "the fee is an amount of money", code="INVALID_FEE", field="fee"
+        ) from None
+    refusal = rules.paid_service_refusal(amount)
+    if refusal is not None:
+        raise InvalidInput(str(refusal), code="INVALID_FEE", field="fee", rule="PM-5")
+    performed_at = _not_future(performed_at, now, "performedAt", "FOLLOW_UP_IN_FUTURE")
+    row = PaidService(
+        site_id=site.id,
+        unit_id=unit.id,
+        resident_id=resident_id,
+        description=_text(description, "description", 2000),
+        fee=amount.quantize(Decimal("0.01")),
+        performed_at=performed_at,
+        performed_by_id=staff.id,
+        done=False,
+        created_at=now,
+    )
+    session.add(row)
+    await session.flush()
+    return row, rules.paid_service_state(False, False)
+
+
+async def deliver_payment_notice(
+    session: AsyncSession,
+    *,
+    service_id: int,
+    staff_id: int,
+    delivered_at: datetime,
+    received_by: str | None,
+    now: datetime,
+) -> tuple[PaidService, Reason]:
+    """PM-5: the payment notice (缴费通知单) delivered to the customer, once."""
+    row = await _paid(session, service_id)
+    staff = await get_staff(session, staff_id, row.site_id, "actingStaffId")
+    if row.notice_delivered_at is not None:
+        raise Conflict(
+            "[PM-5] the payment notice is already delivered",
+            code="NOTICE_DELIVERED",
+            field="serviceId",
+            rule="PM-5",
+        )
+    delivered_at = _not_future(delivered_at, now, "deliveredAt", "FOLLOW_UP_IN_FUTURE")
+    if delivered_at < row.performed_at:
+        raise InvalidInput(
+            "[PM-5] the payment notice follows the service",
+            code="FOLLOW_UP_BEFORE_PREVIOUS",
+            field="deliveredAt",
+            rule="PM-5",
+        )
+    row.notice_delivered_at, row.notice_delivered_by_id = delivered_at, staff.id
+    row.notice_received_by = _text(received_by, "receivedBy", 80) if received_by else None
+    row.done = row.revisited_at is not None
+    await session.flush()
+    reason = rules.paid_service_state(True, row.revisited_at is not None)
+    await _paid_event(session, row, "notice_delivered", reason, now)
+    return row, reason
+
+
+async def record_paid_service_revisit(
+    session: AsyncSession,
+    *,
+    service_id: int,
+    staff_id: int,
+    revisited_at: datetime,
+    satisfaction: str,
+    note: str | None,
+    now: datetime,
+) -> tuple[PaidService, Reason]:
+    """PM-5: the phone revisit about the customer's satisfaction with the service, once."""
+    row = await _paid(session, service_id)
+    staff = await get_staff(session, staff_id, row.site_id, "actingStaffId")
+    if row.revisited_at is not None:
+        raise Conflict(
+            "[PM-5] the phone revisit is already recorded",
+            code="ALREADY_REVISITED",
+            field="serviceId",
+            rule="PM-5",
+        )
+    if satisfaction not in SATISFACTION:
+        raise InvalidInput(
+            f"satisfaction is one of {', '.join(SATISFACTION)}",
+            code="INVALID_SATISFACTION",
+            field="satisfaction",
+        )
+    revisited_at = _not_future(revisited_at, now, "revisitedAt", "REVISIT_IN_FUTURE")
+    if revisited_at < row.performed_at:
+        raise InvalidInput(
+            "[PM-5] the phone revisit follows the service",
+            code="FOLLOW_UP_BEFORE_PREVIOUS",
+            field="revisitedAt",
+            rule="PM-5",
+        )
+    row.revisited_at, row.revisited_by_id, row.satisfaction = revisited_at, staff.id, satisfaction
+    row.revisit_note = _text(note, "note", 2000) if note else None
+    row.done = row.notice_delivered_at is not None
+    await session.flush()
+    reason = rules.paid_service_state(row.notice_delivered_at is not None, True)
+    await _paid_event(session, row, "revisited", reason, now)
+    return row, reason
+
+
+async def _paid_event(
+    session: AsyncSession, row: PaidService, what: str, reason: Reason, now: datetime
+) -> None:
+    await record_event(
+        session,
+        stream="property",
+        type="property.paid_service_" + what,
+        now=now,
+        site_id=row.site_id,
+        subject_id=row.id,
+        payload={"rule": "PM-5", "message": reason.message, "fee": str(row.fee)},
+    )
+
+
+# --- PM-2 / PM-4 incident reports ----------------------------------------------------------------
+
+
+async def report_incident(
+    session: AsyncSession,
+    *,
+    complaint_id: int,
+    kind: str,
+    staff_id: int,
+    reported_to: str,
+    summary: str,
+    now: datetime,
+    reported_at: datetime | None = None,
+    reported_to_staff_id: int | None = None,
+    written_complaint_attached: bool = False,
+) -> tuple[IncidentReport, Reason]:
+    """PM-2 / PM-4: report a serious (major) or unresolved complaint upward with an incident
+    report — who, when, what, to whom; it is the complaint's PM-6 "report" step (recorded
+    with it when missing) and the event ``property.incident_reported`` on the complaint
+    stream (subscriptions, webhooks)."""
+    complaint = await _complaint(session, complaint_id)
+    staff = await get_staff(session, staff_id, complaint.site_id, "actingStaffId")
+    to_staff = None
+    if reported_to_staff_id is not None:
+        to_staff = await get_staff(
+            session, reported_to_staff_id, complaint.site_id, "reportedToStaffId"
+        )
+    to = _text(reported_to, "reportedTo", 120)
+    what = _text(summary, "summary", 4000)
+    at = _not_future(reported_at or now, now, "reportedAt", "FOLLOW_UP_IN_FUTURE")
+    if at < complaint.filed_at:
+        raise InvalidInput(
+            f"[PM-2] reportedAt {at.isoformat()} is before the complaint was received",
+            code="FOLLOW_UP_BEFORE_PREVIOUS",
+            field="reportedAt",
+            rule="PM-2",
+        )
+    refusal = rules.incident_report_refusal(
+        kind,
+        complaint.severity,
+        complaint.resolved_at is not None,
+        complaint.channel == "written",
+        bool(written_complaint_attached),
+    )
+    if refusal is not None:
+        field = "writtenComplaintAttached" if "written complaint" in refusal.message else "kind"
+        raise Conflict(str(refusal), code="INCIDENT_NOT_REPORTABLE", field=field, rule=refusal.rule)
+    whom = to + (f" ({to_staff.name})" if to_staff is not None else "")
+    reason = Reason(
+        "PM-4" if kind == "serious" else "PM-2",
+        f"{staff.name} reported complaint {complaint.number} ({kind}) upward to {whom} with an "
+        "incident report"
+        + (" and the customer's written complaint" if written_complaint_attached else ""),
+    )
+    row = IncidentReport(
+        complaint_id=complaint.id,
+        kind=kind,
+        reported_by_id=staff.id,
+        reported_at=at,
+        reported_to=to,
+        reported_to_staff_id=to_staff.id if to_staff is not None else None,
+        summary=what,
+        written_complaint_attached=bool(written_complaint_attached),
+        reason=str(reason),
+    )
+    session.add(row)
+    has_report = await session.scalar(
+        select(HandlingStep.id).where(
+            HandlingStep.complaint_id == complaint.id, HandlingStep.step == "report"
+        )
+    )
+    if has_report is None:
+        session.add(
+            HandlingStep(
+                complaint_id=complaint.id,
+                step="report",
+                staff_id=staff.id,
+                at=at,
+                next_reply_at=None,
+                customer_confirmed=False,
+                note=f"incident report to {whom}",
+            )
+        )
+    await session.flush()
+    await record_event(
+        session,
+        stream="complaints",
+        type="property.incident_reported",
+        now=now,
+        site_id=complaint.site_id,
+        subject_id=complaint.id,
+        payload={
+            "rule": reason.rule,
+            "kind": kind,
+            "reportId": row.id,
+            "reportedById": staff.id,
+            "reportedAt": at.isoformat(),
+            "reportedTo": to,
+            "reportedToStaffId": row.reported_to_staff_id,
+            "summary": what,
+            "number": complaint.number,
+            "message": reason.message,
+        },
+    )
+    return row, reason

@@ -713,3 +713,524 @@ async def test_PM_9_attitude_complaints_stepped_warning_at_5_through_core_points
             await s.scalars(select(Event).where(Event.type == "points.threshold_crossed"))
         ).all()
     assert [(e.payload["level"], e.payload["rule"]) for e in crossed] == [("warning", "PM-9")]
+
+
+# --- PM-5 satisfaction-survey follow-up -----------------------------------------------------------
+
+SURVEY_FIELDS = """id customerName department collectedAt opinionsDue deliveredAt measuresDue
+  measures rectifiedAt revisitDue revisitedAt signedBy satisfaction lateSteps
+  decisions { rule message } nextStep nextDue minutesLeft overdue clock { rule message }
+  recordedBy { name } resident { name }"""
+OPINION = f"""
+mutation($input: RecordSurveyOpinionInput!) {{ recordSurveyOpinion(input: $input) {{
+  surveyOpinion {{ {SURVEY_FIELDS} }} userErrors {{ field message code rule }} }} }}"""
+FOLLOW_UP = f"""
+mutation($input: RecordSurveyFollowUpInput!) {{ recordSurveyFollowUp(input: $input) {{
+  surveyOpinion {{ {SURVEY_FIELDS} }} userErrors {{ field message code rule }} }} }}"""
+SURVEY_REVISIT = f"""
+mutation($input: RecordSurveyRevisitInput!) {{ recordSurveyRevisit(input: $input) {{
+  surveyOpinion {{ {SURVEY_FIELDS} }} userErrors {{ field message code rule }} }} }}"""
+DESK_FOLLOW_UPS = """
+query($site: ID!) { propertyFrontDesk(siteId: $site) {
+  surveyFollowUps { id nextStep minutesLeft overdue clock { rule message } }
+  paidServicesPending { id decision { rule message } } } }"""
+SURVEY_MONTH = """
+query($site: ID!) { propertyProjectMonth(siteId: $site, month: "2026-12-01") {
+  surveyOpinions surveyLate paidServices paidServicesPending } }"""
+SURVEYS = """
+query($site: ID!, $open: Boolean) { propertySurveyOpinions(siteId: $site, open: $open) {
+  nodes { id nextStep overdue } } }"""
+
+
+async def test_PM_5_survey_follow_up_deadlines_at_the_exact_minute_overdue_on_the_desk(
+    project: Project,
+) -> None:
+    """Seed 002 篇2 三.2: collated on Tue 12-01, to the department by 24:00 on 12-03; the
+    written measures 3 days after the department received them; the signed revisit within 2
+    weeks of the rectification.  The front desk shows the running clock and flags it overdue
+    one minute after the deadline; a late step is recorded as late, not refused."""
+    p = project
+    made = await p.data(
+        at(12, 1, 10),
+        OPINION,
+        input={
+            "siteId": p.site,
+            "customerName": "Chen Mei",
+            "residentId": p.resident,
+            "opinion": "the lobby is cleaned too late in the morning",
+            "department": "cleaning",
+            "actingStaffId": p.desk,
+        },
+    )
+    opinion = made["recordSurveyOpinion"]["surveyOpinion"]
+    oid = opinion["id"]
+    assert datetime.fromisoformat(opinion["opinionsDue"]) == at(12, 4, 0, 0)
+    assert (opinion["nextStep"], opinion["overdue"], opinion["resident"]["name"]) == (
+        "delivered",
+        False,
+        "Chen Mei",
+    )
+    assert opinion["decisions"] == [
+        {
+            "rule": "PM-5",
+            "message": "survey opinion for cleaning: to the responsible department by "
+            "2026-12-04 00:00",
+        }
+    ]
+    # 23:59 on the 3rd: one minute left; 00:01 on the 4th: overdue on today's front desk.
+    desk = (await p.data(at(12, 3, 23, 59), DESK_FOLLOW_UPS, site=p.site))["propertyFrontDesk"]
+    assert [(o["id"], o["minutesLeft"], o["overdue"]) for o in desk["surveyFollowUps"]] == [
+        (oid, 1, False)
+    ]
+    desk = (await p.data(at(12, 4, 0, 1), DESK_FOLLOW_UPS, site=p.site))["propertyFrontDesk"]
+    [late_clock] = desk["surveyFollowUps"]
+    assert (late_clock["minutesLeft"], late_clock["overdue"]) == (-1, True)
+    assert late_clock["clock"] == {
+        "rule": "PM-5",
+        "message": "next: deliver it to the responsible department, due by "
+        "2026-12-04 00:00 (overdue by 1 minute(s))",
+    }
+    # Out of order, in the future: refused with nothing written.
+    step = {"opinionId": oid, "actingStaffId": p.desk}
+    early = await p.refused(
+        at(12, 4, 0, 1),
+        SURVEY_REVISIT,
+        input={**step, "signedBy": "Chen Mei", "satisfaction": "SATISFIED"},
+    )
+    assert (early.code, early.rule) == ("SURVEY_OUT_OF_ORDER", "PM-5")
+    assert early.message == (
+        "[PM-5] the survey opinion must be delivered to the responsible department before it "
+        "is revisited with the customer"
+    )
+    future = await p.refused(
+        at(12, 4, 0, 1),
+        FOLLOW_UP,
+        input={**step, "step": "DELIVERED", "at": at(12, 4, 0, 2).isoformat()},
+    )
+    assert (future.code, future.field) == ("FOLLOW_UP_IN_FUTURE", ["input", "at"])
+    delivered = await p.data(at(12, 4, 0, 1), FOLLOW_UP, input={**step, "step": "DELIVERED"})
+    opinion = delivered["recordSurveyFollowUp"]["surveyOpinion"]
+    assert opinion["lateSteps"] == ["delivered"]
+    assert opinion["decisions"][-1] == {
+        "rule": "PM-5",
+        "message": "survey opinion delivered to the responsible department late "
+        "(was due by 2026-12-04T00:00:00+08:00)",
+    }
+    # The measures are due 3 days after the department received the opinion (12-04).
+    assert datetime.fromisoformat(opinion["measuresDue"]) == at(12, 8, 0, 0)
+    blank = await p.refused(at(12, 7, 23, 59), FOLLOW_UP, input={**step, "step": "MEASURES"})
+    assert (blank.code, blank.field) == ("MISSING_FIELD", ["input", "measures"])
+    measures = await p.data(
+        at(12, 7, 23, 59),
+        FOLLOW_UP,
+        input={**step, "step": "MEASURES", "measures": "clean the lobby before 07:30"},
+    )
+    opinion = measures["recordSurveyFollowUp"]["surveyOpinion"]
+    assert opinion["decisions"][-1]["message"] == (
+        "survey opinion answered with the department's written measures in time "
+        "(by 2026-12-08T00:00:00+08:00)"
+    )
+    assert (opinion["nextStep"], opinion["nextDue"], opinion["overdue"]) == (
+        "rectified",
+        None,
+        False,
+    )
+    rectified = await p.data(at(12, 10, 15), FOLLOW_UP, input={**step, "step": "RECTIFIED"})
+    opinion = rectified["recordSurveyFollowUp"]["surveyOpinion"]
+    # The revisit within 2 weeks of the rectification: 24:00 of 12-24.
+    assert datetime.fromisoformat(opinion["revisitDue"]) == at(12, 25, 0, 0)
+    revisit = {**step, "satisfaction": "SATISFIED"}
+    unsigned = await p.refused(at(12, 24, 23, 59), SURVEY_REVISIT, input=revisit)
+    assert (unsigned.code, unsigned.rule) == ("SIGNATURE_REQUIRED", "PM-5")
+    signed = await p.data(
+        at(12, 24, 23, 59), SURVEY_REVISIT, input={**revisit, "signedBy": "Chen Mei"}
+    )
+    opinion = signed["recordSurveyRevisit"]["surveyOpinion"]
+    assert (opinion["signedBy"], opinion["satisfaction"], opinion["lateSteps"]) == (
+        "Chen Mei",
+        "SATISFIED",
+        ["delivered"],
+    )
+    assert opinion["decisions"][-1]["message"] == (
+        "survey opinion revisited with the customer in time (by 2026-12-25T00:00:00+08:00)"
+    )
+    assert opinion["nextStep"] is None and opinion["clock"]["message"] == (
+        "survey follow-up complete"
+    )
+    desk = (await p.data(at(12, 25), DESK_FOLLOW_UPS, site=p.site))["propertyFrontDesk"]
+    assert desk["surveyFollowUps"] == []
+    month = (await p.data(at(12, 31), SURVEY_MONTH, site=p.site))["propertyProjectMonth"]
+    assert month == {
+        "surveyOpinions": 1,
+        "surveyLate": 1,
+        "paidServices": 0,
+        "paidServicesPending": 0,
+    }
+    listed = await p.data(at(12, 25), SURVEYS, site=p.site, open=False)
+    assert [n["id"] for n in listed["propertySurveyOpinions"]["nodes"]] == [oid]
+    assert (await p.data(at(12, 25), SURVEYS, site=p.site, open=True))["propertySurveyOpinions"][
+        "nodes"
+    ] == []
+
+
+# --- PM-5 paid special services -------------------------------------------------------------------
+
+PAID_FIELDS = """id description fee performedAt noticeDeliveredAt noticeReceivedBy revisitedAt
+  satisfaction revisitNote done decision { rule message } performedBy { name }
+  noticeDeliveredBy { name } revisitedBy { name } unit { number } resident { name }"""
+PAID = f"""
+mutation($input: RecordPaidServiceInput!) {{ recordPaidService(input: $input) {{
+  paidService {{ {PAID_FIELDS} }} userErrors {{ field message code rule }} }} }}"""
+NOTICE = f"""
+mutation($input: DeliverPaymentNoticeInput!) {{ deliverPaymentNotice(input: $input) {{
+  paidService {{ {PAID_FIELDS} }} userErrors {{ field message code rule }} }} }}"""
+PHONE_REVISIT = f"""
+mutation($input: RecordPaidServiceRevisitInput!) {{ recordPaidServiceRevisit(input: $input) {{
+  paidService {{ {PAID_FIELDS} }} userErrors {{ field message code rule }} }} }}"""
+PAID_LIST = """
+query($site: ID!, $pending: Boolean) { propertyPaidServices(siteId: $site, pending: $pending) {
+  nodes { id done } } }"""
+
+
+async def test_PM_5_paid_special_service_gets_a_payment_notice_and_a_phone_revisit(
+    project: Project,
+) -> None:
+    """Seed 002 篇2 三.3: after a special service the customer receives a payment notice
+    (缴费通知单) and is revisited by phone about their satisfaction."""
+    p = project
+    service = {
+        "unitId": p.unit,
+        "residentId": p.resident,
+        "description": "deep-clean the carpets",
+        "actingStaffId": p.tech,
+        "performedAt": at(12, 1, 14).isoformat(),
+    }
+    free = await p.refused(at(12, 1, 15), PAID, input={**service, "fee": "0"})
+    assert (free.code, free.rule, free.field) == ("INVALID_FEE", "PM-5", ["input", "fee"])
+    assert free.message == "[PM-5] a paid special service has a fee above 0 for its payment notice"
+    made = (await p.data(at(12, 1, 15), PAID, input={**service, "fee": "80"}))["recordPaidService"][
+        "paidService"
+    ]
+    assert (made["fee"], made["done"], made["performedBy"]["name"]) == ("80.00", False, "Tech Zhou")
+    assert made["decision"] == {
+        "rule": "PM-5",
+        "message": "paid special service: missing the payment notice and the phone revisit",
+    }
+    desk = (await p.data(at(12, 1, 16), DESK_FOLLOW_UPS, site=p.site))["propertyFrontDesk"]
+    assert [s["id"] for s in desk["paidServicesPending"]] == [made["id"]]
+    month = (await p.data(at(12, 1, 16), SURVEY_MONTH, site=p.site))["propertyProjectMonth"]
+    assert (month["paidServices"], month["paidServicesPending"]) == (1, 1)
+    before = await p.refused(
+        at(12, 1, 16),
+        NOTICE,
+        input={
+            "serviceId": made["id"],
+            "actingStaffId": p.desk,
+            "deliveredAt": at(12, 1, 13).isoformat(),
+        },
+    )
+    assert (before.code, before.rule) == ("FOLLOW_UP_BEFORE_PREVIOUS", "PM-5")
+    notice = {"serviceId": made["id"], "actingStaffId": p.desk, "receivedBy": "Chen Mei"}
+    delivered = (await p.data(at(12, 1, 16), NOTICE, input=notice))["deliverPaymentNotice"][
+        "paidService"
+    ]
+    assert (delivered["noticeReceivedBy"], delivered["noticeDeliveredBy"]["name"]) == (
+        "Chen Mei",
+        "Desk Li",
+    )
+    assert delivered["decision"]["message"] == "paid special service: missing the phone revisit"
+    twice = await p.refused(at(12, 1, 17), NOTICE, input=notice)
+    assert (twice.code, twice.rule) == ("NOTICE_DELIVERED", "PM-5")
+    called = (
+        await p.data(
+            at(12, 2, 10),
+            PHONE_REVISIT,
+            input={
+                "serviceId": made["id"],
+                "actingStaffId": p.desk,
+                "satisfaction": "VERY_SATISFIED",
+                "note": "carpets look new",
+            },
+        )
+    )["recordPaidServiceRevisit"]["paidService"]
+    assert (called["done"], called["satisfaction"], called["revisitedBy"]["name"]) == (
+        True,
+        "VERY_SATISFIED",
+        "Desk Li",
+    )
+    assert called["decision"] == {
+        "rule": "PM-5",
+        "message": "payment notice delivered and customer revisited by phone",
+    }
+    again = await p.refused(
+        at(12, 2, 11),
+        PHONE_REVISIT,
+        input={"serviceId": made["id"], "actingStaffId": p.desk, "satisfaction": "SATISFIED"},
+    )
+    assert again.code == "ALREADY_REVISITED"
+    desk = (await p.data(at(12, 2, 11), DESK_FOLLOW_UPS, site=p.site))["propertyFrontDesk"]
+    assert desk["paidServicesPending"] == []
+    done = await p.data(at(12, 2, 11), PAID_LIST, site=p.site, pending=False)
+    assert done["propertyPaidServices"]["nodes"] == [{"id": made["id"], "done": True}]
+    node = await p.data(
+        at(12, 2, 11),
+        "query($id: ID!) { node(id: $id) { ... on PropertyPaidService { fee } } }",
+        id=made["id"],
+    )
+    assert node["node"] == {"fee": "80.00"}
+
+
+# --- PM-2 / PM-4 incident reports -----------------------------------------------------------------
+
+INCIDENT = """
+mutation($input: ReportComplaintIncidentInput!) { reportComplaintIncident(input: $input) {
+  incidentReport { id kind reportedAt reportedTo summary writtenComplaintAttached complaintId
+    reportedBy { name } reportedToStaff { name } decision { rule message } }
+  userErrors { field message code rule } } }"""
+REPORTS = """
+query($id: ID!) { node(id: $id) { ... on Complaint { property {
+  steps { step note staff { name } } missingSteps
+  incidentReports { kind reportedTo reportedBy { name } } } } } }"""
+
+
+async def test_PM_4_a_phone_report_of_a_serious_accident_notifies_at_once(
+    project: Project,
+) -> None:
+    """Seed 000 篇五 (phone): 如屬嚴重事故，應馬上通知主管 — a caller reporting people trapped in a
+    lift (a PM-4 emergency, here as a flag) is reported at once, in the filing's answer and
+    as an event on the notifications stream."""
+    p = project
+    filed = await p.file(
+        at(12, 1, 21, 5),
+        channel="PHONE",
+        category="lift",
+        flags=["lift_entrapment"],
+        callerCompany="A-1201",
+        callerName="Chen Mei",
+        customerName=None,
+        description="two people trapped in lift 2",
+    )
+    assert filed["complaint"]["severity"] == "MAJOR"
+    assert filed["notifications"] == [
+        {
+            "kind": "complaint.report_immediately",
+            "rule": "PM-4",
+            "message": f"report complaint {filed['complaint']['number']} at once: "
+            "lift entrapment is a major complaint",
+        }
+    ]
+    async with p.app.db.session() as s:
+        from sqlalchemy import select
+
+        from core.models import Event
+
+        [event] = (await s.scalars(select(Event).where(Event.stream == "notifications"))).all()
+    assert (event.type, event.occurred_at) == ("complaint.report_immediately", at(12, 1, 21, 5))
+
+
+async def test_PM_2_PM_4_a_serious_complaint_is_reported_upward_with_an_incident_report(
+    project: Project,
+) -> None:
+    p = project
+    admin = p.at(at(11, 30, 9))
+    manager = await add_staff(admin, p.site, "Manager Qian", role="department_manager")
+    async with p.app.write() as s:
+        from core.webhooks import WebhookEndpoint
+
+        s.add(
+            WebhookEndpoint(
+                url="https://hooks.example.com/incidents",
+                secret="whsec_" + "y" * 32,
+                event_types=["property.incident_reported"],
+                active=True,
+                created_at=at(11, 30),
+                updated_at=at(11, 30),
+            )
+        )
+    major = await _major(p, at(12, 1, 9))
+    general = await p.file(at(12, 1, 9))
+    report = {
+        "kind": "SERIOUS",
+        "reportedTo": "centre leadership",
+        "summary": "water in the lobby from a burst riser; valve closed at 09:20",
+        "actingStaffId": p.supervisor,
+    }
+    not_serious = await p.refused(
+        at(12, 1, 10), INCIDENT, input={**report, "complaintId": general["complaint"]["id"]}
+    )
+    assert (not_serious.code, not_serious.rule, not_serious.field) == (
+        "INCIDENT_NOT_REPORTABLE",
+        "PM-4",
+        ["input", "kind"],
+    )
+    blank = await p.refused(
+        at(12, 1, 10),
+        INCIDENT,
+        input={**report, "complaintId": major["complaint"]["id"], "reportedTo": " "},
+    )
+    assert (blank.code, blank.field) == ("MISSING_FIELD", ["input", "reportedTo"])
+    too_early = await p.refused(
+        at(12, 1, 10),
+        INCIDENT,
+        input={
+            **report,
+            "complaintId": major["complaint"]["id"],
+            "reportedAt": at(12, 1, 8, 59).isoformat(),
+        },
+    )
+    assert (too_early.code, too_early.field) == (
+        "FOLLOW_UP_BEFORE_PREVIOUS",
+        ["input", "reportedAt"],
+    )
+    made = await p.data(
+        at(12, 1, 10),
+        INCIDENT,
+        input={**report, "complaintId": major["complaint"]["id"], "reportedToStaffId": manager},
+    )
+    incident = made["reportComplaintIncident"]["incidentReport"]
+    number = major["complaint"]["number"]
+    assert (incident["kind"], incident["reportedBy"]["name"], incident["reportedToStaff"]) == (
+        "SERIOUS",
+        "Supervisor Zhao",
+        {"name": "Manager Qian"},
+    )
+    assert datetime.fromisoformat(incident["reportedAt"]) == at(12, 1, 10)
+    assert incident["decision"] == {
+        "rule": "PM-4",
+        "message": f"Supervisor Zhao reported complaint {number} (serious) upward to centre "
+        "leadership (Manager Qian) with an incident report",
+    }
+    # The report is the complaint's PM-6 "report" step.
+    handling = (await p.data(at(12, 1, 10), REPORTS, id=major["complaint"]["id"]))["node"][
+        "property"
+    ]
+    assert [(s["step"], s["staff"]["name"]) for s in handling["steps"]] == [
+        ("report", "Supervisor Zhao")
+    ]
+    assert "REPORT" not in handling["missingSteps"]
+    assert handling["incidentReports"] == [
+        {
+            "kind": "SERIOUS",
+            "reportedTo": "centre leadership",
+            "reportedBy": {"name": "Supervisor Zhao"},
+        }
+    ]
+    # The event on the complaint stream, delivered to the webhook that subscribed to it.
+    async with p.app.db.session() as s:
+        from sqlalchemy import select
+
+        from core.models import Event
+        from core.webhooks import WebhookDelivery
+
+        [event] = (
+            await s.scalars(select(Event).where(Event.type == "property.incident_reported"))
+        ).all()
+        deliveries = (await s.scalars(select(WebhookDelivery))).all()
+    assert event.stream == "complaints"
+    assert (event.payload["rule"], event.payload["reportedTo"], event.payload["kind"]) == (
+        "PM-4",
+        "centre leadership",
+        "serious",
+    )
+    assert [d.event_type for d in deliveries] == ["property.incident_reported"]
+    # PM-2: a written complaint the desk cannot handle goes up with the written complaint.
+    written = await p.file(at(12, 1, 9), channel="WRITTEN")
+    unresolved = {
+        **report,
+        "kind": "UNRESOLVED",
+        "complaintId": written["complaint"]["id"],
+        "summary": "the owner disputes the service charge; beyond the desk's authority",
+    }
+    alone = await p.refused(at(12, 1, 11), INCIDENT, input=unresolved)
+    assert (alone.code, alone.rule, alone.field) == (
+        "INCIDENT_NOT_REPORTABLE",
+        "PM-2",
+        ["input", "writtenComplaintAttached"],
+    )
+    attached = await p.data(
+        at(12, 1, 11), INCIDENT, input={**unresolved, "writtenComplaintAttached": True}
+    )
+    assert attached["reportComplaintIncident"]["incidentReport"]["decision"]["message"].endswith(
+        "with an incident report and the customer's written complaint"
+    )
+    # A resolved general complaint has nothing unresolved to report.
+    await p.resolve(at(12, 1, 12), general["complaint"]["id"])
+    resolved = await p.refused(
+        at(12, 1, 13),
+        INCIDENT,
+        input={**report, "kind": "UNRESOLVED", "complaintId": general["complaint"]["id"]},
+    )
+    assert (resolved.code, resolved.rule) == ("INCIDENT_NOT_REPORTABLE", "PM-2")
+    assert resolved.message == "[PM-2] the complaint is resolved: nothing unresolved to report"
+
+
+async def test_PM_4_an_incident_report_is_delivered_to_subscribers(project: Project) -> None:
+    from test_subscriptions import UPDATES, GqlWs, listening, make_token, serve
+
+    p = project
+    major = await _major(p, at(12, 1, 9, 30))
+    token = await make_token(p.app, "integrator")
+    async with serve(p.app) as url, GqlWs.connect(url, token) as ws:
+        await ws.subscribe(UPDATES, {"site": p.site})
+        await listening(p.app)
+        await p.data(
+            at(12, 1, 10),
+            INCIDENT,
+            input={
+                "complaintId": major["complaint"]["id"],
+                "kind": "SERIOUS",
+                "reportedTo": "centre leadership",
+                "summary": "water in the lobby",
+                "actingStaffId": p.supervisor,
+            },
+        )
+        [event] = await ws.events(1)
+    assert event["type"] == "property.incident_reported"
+    assert event["complaintId"] == major["complaint"]["id"]
+    assert (event["payload"]["rule"], event["payload"]["reportedTo"]) == (
+        "PM-4",
+        "centre leadership",
+    )
+
+
+async def test_PM_9_the_fifth_attitude_complaint_reaches_the_penalty_at_2_as_an_event(
+    project: Project,
+) -> None:
+    """PM-9: attitude complaints total 1, 2, 5, 5, 10: the 3rd crosses the verbal warning (5
+    or below), the 5th the penalty (2 or below) — each once, as events; the score stays 0."""
+    p = project
+    balances = []
+    for n in range(5):
+        await p.data(
+            at(12, 1 + n, 18),
+            ISSUE_POINTS,
+            input={
+                "staffId": p.desk,
+                "item": "attitude",
+                "businessDate": f"2026-12-0{1 + n}",
+                "actingStaffId": p.supervisor,
+            },
+        )
+        points = (await p.data(at(12, 6), MONTH_POINTS, staff=p.desk))["monthPoints"]
+        balances.append((points["balance"], points["level"]))
+    assert balances == [
+        ("9", None),
+        ("8", None),
+        ("5", "warning"),
+        ("5", "warning"),
+        ("0", "penalty"),
+    ]
+    async with p.app.db.session() as s:
+        from sqlalchemy import select
+
+        from core.models import Event
+
+        crossed = (
+            await s.scalars(
+                select(Event).where(Event.type == "points.threshold_crossed").order_by(Event.id)
+            )
+        ).all()
+    assert [(e.payload["level"], e.payload["rule"]) for e in crossed] == [
+        ("warning", "PM-9"),
+        ("penalty", "PM-9"),
+    ]

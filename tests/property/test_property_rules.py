@@ -198,13 +198,99 @@ def test_PM_5_revisit_windows_one_and_two_weeks_after_the_fix() -> None:
     assert not unsigned.allowed and "signed by the customer" in unsigned.reason.message
 
 
-def test_PM_5_survey_follow_up_deadlines() -> None:
+def test_PM_5_survey_follow_up_deadlines_count_from_the_step_before() -> None:
+    """Seed 002 篇2 三.2: to the department 2 days after collating, written measures 3 days
+    after the department received them, the revisit 2 weeks after the rectification."""
     d = rules.survey_deadlines(sh(2026, 12, 1, 10), SH, P)
-    assert (d.opinions_by, d.measures_by, d.revisit_by) == (
-        sh(2026, 12, 4),
-        sh(2026, 12, 5),
-        sh(2026, 12, 16),
+    assert (d.opinions_by, d.measures_by, d.revisit_by) == (sh(2026, 12, 4), None, None)
+    chained = rules.survey_deadlines(
+        sh(2026, 12, 1, 10),
+        SH,
+        P,
+        delivered_at=sh(2026, 12, 3, 23, 59),
+        rectified_at=sh(2026, 12, 10, 15),
     )
+    assert (chained.measures_by, chained.revisit_by) == (sh(2026, 12, 7), sh(2026, 12, 25))
+    # The site's zone decides the day: 17:00 UTC on 12-01 is 01:00 on 12-02 in Shanghai.
+    utc = rules.survey_deadlines(datetime(2026, 12, 1, 17, tzinfo=ZoneInfo("UTC")), SH, P)
+    assert utc.opinions_by == sh(2026, 12, 5)
+
+
+@pytest.mark.parametrize(
+    ("done_at", "in_time"),
+    [
+        (sh(2026, 12, 3, 23, 59), True),
+        (sh(2026, 12, 4, 0, 0), True),
+        (sh(2026, 12, 4, 0, 1), False),
+    ],
+)
+def test_PM_5_survey_step_at_the_exact_minute(done_at: datetime, in_time: bool) -> None:
+    verdict = rules.survey_step_decision("delivered", done_at, sh(2026, 12, 4), SH)
+    assert verdict.allowed is in_time and verdict.reason.rule == "PM-5"
+    assert verdict.reason.message == (
+        "survey opinion delivered to the responsible department "
+        + ("in time (by " if in_time else "late (was due by ")
+        + "2026-12-04T00:00:00+08:00)"
+    )
+
+
+def test_PM_5_survey_steps_in_order_and_the_running_clock() -> None:
+    assert rules.survey_step_refusal([], "delivered") is None
+    out = rules.survey_step_refusal(["delivered"], "rectified")
+    assert out is not None and out.rule == "PM-5"
+    assert out.message == (
+        "the survey opinion must be answered with the department's written measures before "
+        "it is rectified"
+    )
+    again = rules.survey_step_refusal(["delivered"], "delivered")
+    assert again is not None and "already" in again.message
+    d = rules.survey_deadlines(sh(2026, 12, 1, 10), SH, P)
+    before = rules.survey_clock(d, [], sh(2026, 12, 3, 23, 59), SH)
+    assert (before.next_step, before.minutes_left, before.overdue) == ("delivered", 1, False)
+    at_deadline = rules.survey_clock(d, [], sh(2026, 12, 4), SH)
+    assert (at_deadline.minutes_left, at_deadline.overdue) == (0, False)
+    after = rules.survey_clock(d, [], sh(2026, 12, 4, 0, 1), SH)
+    assert (after.minutes_left, after.overdue) == (-1, True)
+    assert after.reason.message == (
+        "next: deliver it to the responsible department, due by 2026-12-04 00:00 "
+        "(overdue by 1 minute(s))"
+    )
+    waiting = rules.survey_clock(d, ["delivered", "measures"], sh(2026, 12, 30), SH)
+    assert (waiting.next_step, waiting.due, waiting.overdue) == ("rectified", None, False)
+    done = rules.survey_clock(d, list(rules.SURVEY_STEPS), sh(2026, 12, 30), SH)
+    assert done.next_step is None and done.reason.message == "survey follow-up complete"
+
+
+def test_PM_5_paid_special_service_fee_notice_and_phone_revisit() -> None:
+    zero = rules.paid_service_refusal(Decimal("0"))
+    assert zero is not None and zero.rule == "PM-5"
+    assert zero.message == "a paid special service has a fee above 0 for its payment notice"
+    assert rules.paid_service_refusal(Decimal("0.01")) is None
+    assert rules.paid_service_state(False, False).message == (
+        "paid special service: missing the payment notice and the phone revisit"
+    )
+    assert rules.paid_service_state(True, False).message == (
+        "paid special service: missing the phone revisit"
+    )
+    assert rules.paid_service_state(True, True).message == (
+        "payment notice delivered and customer revisited by phone"
+    )
+
+
+def test_PM_2_PM_4_incident_report_serious_or_unresolved_with_the_written_complaint() -> None:
+    assert rules.incident_report_refusal("serious", MAJOR, True, False, False) is None
+    general = rules.incident_report_refusal("serious", GENERAL, False, False, False)
+    assert general is not None and general.rule == "PM-4"
+    assert rules.incident_report_refusal("unresolved", GENERAL, False, False, False) is None
+    resolved = rules.incident_report_refusal("unresolved", GENERAL, True, False, False)
+    assert resolved is not None and resolved.rule == "PM-2"
+    assert resolved.message == "the complaint is resolved: nothing unresolved to report"
+    written = rules.incident_report_refusal("unresolved", GENERAL, False, True, False)
+    assert written is not None and written.rule == "PM-2"
+    assert written.message == (
+        "a written complaint is reported upward together with the customer's written complaint"
+    )
+    assert rules.incident_report_refusal("unresolved", GENERAL, False, True, True) is None
 
 
 # --- PM-6 ------------------------------------------------------------------------------------
