@@ -38,8 +38,8 @@ def penalty_specs(
     clash = sorted(spec.code for spec in own if spec.code in CORE_CODES)
     if clash:
         raise PluginError(
-            f"the {line} penalty table declares {', '.join(clash)}: C-14 and C-3 entries "
-            "belong to core; adjust their bounds with frontdesk_c14_bounds",
+            f"the {line} penalty table declares {', '.join(clash)}: C-14 entries belong to "
+            "core (and C-3's); adjust their bounds with frontdesk_c14_bounds",
             code="PLUGIN_CONTRACT_VIOLATION",
         )
     # C-14 belongs to core: every line's table has it, with the bounds the line adjusted.

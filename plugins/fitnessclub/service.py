@@ -251,7 +251,6 @@ def sheet_view(
         decision=_decision(verdict.reason),
         full_phone=row.phone,
         owner=row.consultant_id,
-        booking_id=strawberry.ID(str(row.booking_id)) if row.booking_id is not None else None,
     )
 
 
