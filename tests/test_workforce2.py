@@ -564,3 +564,62 @@ async def test_FC_3_the_appointment_book_is_the_generic_booking_with_a_signature
     assert not_needed.extensions["code"] == "BOOKING_APPROVAL_NOT_NEEDED"
     taken = await client.user_error(BOOK, {"i": room})
     assert taken.extensions["code"] == "RESOURCE_TAKEN"
+
+
+# --- public-holiday duty from the site's calendar; an unclear handover (C-15) ----------------
+
+SHIFTS = """query($s: ID!, $f: Date!, $t: Date!) { shifts(siteId: $s, fromDate: $f, toDate: $t) {
+  nodes { businessDate publicHolidayDuty staff { name } } } }"""
+SHIFT_IDS = """query($s: ID!, $f: Date!, $t: Date!) { shifts(siteId: $s, fromDate: $f,
+  toDate: $t) { nodes { id } } }"""
+RECORD = """mutation($i: RecordAttendanceInput!) { recordAttendance(input: $i) { record { status
+  decision { rule message } } userErrors { field message code } } }"""
+
+
+async def test_C_15_public_holiday_duty_comes_from_the_sites_calendar(app: Frontdesk) -> None:
+    client = Client(app, now=MADE)
+    site = await make_site(client, "Starlight Lounge", "lounge")
+    ann = await add_staff(client, site, "Ann", "front_desk")
+    for day in ("2026-12-31", "2027-01-01", "2027-01-04"):
+        await _shift(client, ann, day)
+    roster = (await client.data(SHIFTS, {"s": site, "f": "2026-12-31", "t": "2027-01-04"}))[
+        "shifts"
+    ]["nodes"]
+    # 1 January is a public holiday in CN (the site's calendar region): holiday duty.
+    assert [(r["businessDate"], r["publicHolidayDuty"]) for r in roster] == [
+        ("2026-12-31", False),
+        ("2027-01-01", True),
+        ("2027-01-04", False),
+    ]
+
+
+async def test_C_15_a_shift_missed_after_an_unclear_handover_is_absenteeism(
+    app: Frontdesk,
+) -> None:
+    client = Client(app, now=MADE)
+    site = await make_site(client, "Starlight Lounge", "lounge")
+    ann, bo = await add_staff(client, site, "Ann"), await add_staff(client, site, "Bo")
+    boss = await add_staff(client, site, "Boss", "department_manager")
+    await _swap_through(client, ann, bo, boss, "2026-12-09", "2026-12-12")
+    roster = (await client.data(SHIFTS, {"s": site, "f": "2026-12-09", "t": "2026-12-09"}))[
+        "shifts"
+    ]["nodes"]
+    assert roster[0]["staff"]["name"] == "Bo"  # the swapped shift is Bo's now
+    shifts = await client.data(SHIFT_IDS, {"s": site, "f": "2026-12-09", "t": "2026-12-09"})
+    missed = shifts["shifts"]["nodes"][0]["id"]
+    record = (
+        await Client(app, now=sh(2026, 12, 10, 3)).data(
+            RECORD,
+            {
+                "i": {
+                    "shiftId": missed,
+                    "actingStaffId": boss,
+                    "what": "absenteeism",
+                    "rule": "C-15",
+                    "note": "nobody came: the handover of the swap was unclear",  # C-15
+                }
+            },
+        )
+    )["recordAttendance"]["record"]
+    note = "nobody came: the handover of the swap was unclear"
+    assert record == {"status": "ABSENTEEISM", "decision": {"rule": "C-15", "message": note}}
