@@ -208,7 +208,9 @@ def frontdesk_workforce_policy(
     day of absenteeism, days of absenteeism that end employment; PM-9 minutes late that count
     as an absence, what a forgotten clock-in is recorded as, days off a month, the monthly
     points table (``PointsScheme``: allowance, items with stepped rules, floor, thresholds);
-    KTV-2 the meeting time and how long the roll stays open) for ``site``.
+    KTV-2 the meeting time and how long the roll stays open; C-3 the appointment kinds and the
+    visitor kinds whose walk-ins need an appointment at check-in; the booking kinds, e.g. FC-3's
+    appointment book effective with a signature or an SMS) for ``site``.
 
     Rosters and the swap register belong to core.  Core calls this on the owner of the site's
     business line, then on plugins that are no business line, in registration order: each

@@ -20,6 +20,7 @@ from conftest import Client
 from helpers import add_staff, legacy, make_site, register
 from sqlalchemy import select
 
+from core.auth import Actor, Role
 from core.models import Event, Penalty, PenaltyRule, Site
 from core.plugin_api import (
     LineErrorCode,
@@ -535,6 +536,15 @@ async def test_FC_3_the_appointment_book_is_the_generic_booking_with_a_signature
         APPROVE_BOOKING, {"i": {"bookingId": later["id"], "approval": "fax"}}
     )
     assert odd.extensions["code"] == "UNKNOWN_BOOKING_APPROVAL"
+    # C-13: a signature is the signer's own act: Zhao's token cannot sign as the director.
+    zhao_token = Client(
+        app, now=MADE, actor=Actor(role=Role.STAFF, name="Zhao's token", staff_id=legacy(zhao))
+    )
+    forged = await zhao_token.error(
+        APPROVE_BOOKING,
+        {"i": {"bookingId": later["id"], "approval": "signature", "approvedById": director}},
+    )
+    assert forged.extensions["code"] == "FORBIDDEN"
     signed = (
         await client.data(
             APPROVE_BOOKING,
@@ -559,7 +569,8 @@ async def test_FC_3_the_appointment_book_is_the_generic_booking_with_a_signature
     }
     booked = (await client.data(BOOK, {"i": room}))["book"]["booking"]
     not_needed = await client.user_error(
-        APPROVE_BOOKING, {"i": {"bookingId": booked["id"], "approval": "signature"}}
+        APPROVE_BOOKING,
+        {"i": {"bookingId": booked["id"], "approval": "signature", "approvedById": sales}},
     )
     assert not_needed.extensions["code"] == "BOOKING_APPROVAL_NOT_NEEDED"
     taken = await client.user_error(BOOK, {"i": room})

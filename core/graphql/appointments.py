@@ -194,7 +194,9 @@ class ApproveBookingInput:
         "(a text to them when they are away)."
     )
     approved_by_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Who signed, or the one the SMS went to."
+        default=None,
+        description="Who signed (a signature is the signer's own act: a staff token signs as "
+        "itself), or the one the SMS went to.",
     )
 
 
@@ -386,14 +388,20 @@ class AppointmentMutation:
     ) -> ApproveBookingPayload:
         ctx = info.context
         async with ctx.app.write() as s:
+            # C-13: a signature is the signer's own act (a staff token signs only as itself);
+            # an SMS names whom it was sent to.
+            if input.approval == "signature":
+                approved_by = acting(info, input.approved_by_id, "approvedById")
+            elif input.approved_by_id:
+                approved_by = parse_id(input.approved_by_id, "approvedById")
+            else:
+                approved_by = None
             row = await service.approve_booking(
                 s,
                 ctx.host,
                 booking_id=parse_id(input.booking_id, "bookingId"),
                 approval=input.approval,
-                approved_by_id=(
-                    parse_id(input.approved_by_id, "approvedById") if input.approved_by_id else None
-                ),
+                approved_by_id=approved_by,
                 now=ctx.now(),
             )
             return ApproveBookingPayload(booking=Booking.of(row))
