@@ -8,10 +8,9 @@ function works in the caller's session and writes nothing when it raises.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Final
+from typing import Final
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +23,6 @@ from core.appointment_rules import (
     BookingKind,
     appointment_refusal,
     booking_validity,
-    check_in_refusal,
 )
 from core.calendar import require_aware
 from core.decisions import Reason
@@ -38,14 +36,23 @@ from core.models import (
     Customer,
     Penalty,
     Site,
-    Visit,
 )
 from core.penalties import C3_UNAPPROVED_VISIT_CODE
 from core.plugins import PluginHost
 from core.services.attendance import site_policy
+from core.services.desk_appointments import (
+    appointment_at_check_in,
+    appointment_facts,
+    appointment_received,
+)
 from core.services.directory import get_site, get_staff_at
 from core.services.penalties import issue_penalty
-from core.services.workforce import STREAM, SWAP_APPROVER_ROLES, workforce_policy
+from core.services.workforce import STREAM, SWAP_APPROVER_ROLES
+
+__all__ = [  # the desk's C-3 check lives beside the visit register (no import cycle)
+    "appointment_at_check_in",
+    "appointment_received",
+]
 
 # C-3: the general manager approves content and route, and may approve any kind.
 GENERAL_MANAGER: Final = "general_manager"
@@ -228,98 +235,6 @@ async def check_in_appointment(
     return appointment
 
 
-def _facts(appointment: Appointment, kind: AppointmentKind) -> AppointmentFacts:
-    approved = appointment.status is AppointmentStatus.APPROVED
-    return AppointmentFacts(
-        kind=kind,
-        made_at=appointment.made_at,
-        visit_at=appointment.visit_at,
-        head_count=appointment.head_count,
-        approved_at=appointment.approved_at if approved else None,
-    )
-
-
-async def appointment_at_check_in(
-    session: AsyncSession,
-    host: PluginHost | None,
-    site: Site,
-    settings: Mapping[str, Mapping[str, Any]],
-    *,
-    appointment_id: int | None,
-    visitor_kind: str,
-    channel: str,
-    arrived_at: datetime,
-) -> Appointment | None:
-    """C-3 at the desk (``checkInVisit``): the appointment the visitors come on, locked, or
-    None when the visit names none and needs none.
-
-    A walk-in of a visitor kind the line lists in ``appointment_required_for`` needs one
-    (APPOINTMENT_REQUIRED); a named appointment must be the site's, still approved and not yet
-    received, and pass :func:`~core.appointment_rules.appointment_refusal` at the arrival
-    (APPOINTMENT_REFUSED: not approved, made short of the kind's lead time — exactly the lead
-    time is in time — or a party under the kind's minimum).  Every refusal names C-3 and
-    writes nothing.  No database read when the visit names no appointment.
-    """
-    policy = workforce_policy(host, site, dict(settings))
-    required = channel == "walk_in" and visitor_kind in policy.appointment_required_for
-    if appointment_id is None:
-        refusal = check_in_refusal(required=required, appointment=None, arrived_at=arrived_at)
-        if refusal is not None:
-            raise Conflict(
-                str(refusal), code="APPOINTMENT_REQUIRED", rule=refusal.rule, field="appointmentId"
-            )
-        return None
-    appointment = await session.scalar(
-        select(Appointment).where(Appointment.id == appointment_id).with_for_update()
-    )
-    if appointment is None or appointment.site_id != site.id:
-        raise NotFound(
-            f"appointment {appointment_id} does not exist at site {site.id}",
-            code="APPOINTMENT_NOT_FOUND",
-            field="appointmentId",
-        )
-    if appointment.status in (AppointmentStatus.ARRIVED, AppointmentStatus.CANCELLED):
-        raise Conflict(
-            f"appointment {appointment.id} is {appointment.status.value}",
-            code="APPOINTMENT_WRONG_STATUS",
-            field="appointmentId",
-        )
-    kinds = policy.appointment_kinds
-    kind = kinds.get(appointment.kind)
-    if kind is None:
-        raise InvalidInput(
-            f"appointment {appointment.id} is of kind {appointment.kind!r}, which this site no "
-            f"longer receives ({', '.join(kinds)})",
-            code="APPOINTMENT_REFUSED",
-            field="appointmentId",
-            rule="C-3",
-        )
-    refusal = check_in_refusal(
-        required=required, appointment=_facts(appointment, kind), arrived_at=arrived_at
-    )
-    if refusal is not None:
-        raise Conflict(
-            str(refusal), code="APPOINTMENT_REFUSED", rule=refusal.rule, field="appointmentId"
-        )
-    return appointment
-
-
-async def appointment_received(
-    session: AsyncSession, appointment: Appointment, visit: Visit, now: datetime
-) -> None:
-    """The visitors of ``appointment`` were received with register entry ``visit`` (C-3)."""
-    await session.flush()
-    await record_event(
-        session,
-        stream=STREAM,
-        type="appointment.arrived",
-        now=now,
-        site_id=appointment.site_id,
-        subject_id=appointment.id,
-        payload={"kind": appointment.kind, "visit": visit.id, "head_count": appointment.head_count},
-    )
-
-
 async def penalise_unapproved_visit(
     session: AsyncSession,
     host: PluginHost | None,
@@ -368,7 +283,7 @@ async def penalise_unapproved_visit(
                 field="appointmentId",
             )
         kind = await _kind(session, host, site, appointment.kind)
-        refusal = appointment_refusal(_facts(appointment, kind), led_at)
+        refusal = appointment_refusal(appointment_facts(appointment, kind), led_at)
         if refusal is None:
             raise Conflict(
                 f"appointment {appointment.id} ({appointment.organisation}) was approved in "

@@ -27,6 +27,7 @@ from core.models import (
     VisitorKind,
 )
 from core.plugins import PluginHost
+from core.services.desk_appointments import appointment_at_check_in, appointment_received
 from core.services.directory import get_site, get_staff_at
 from core.services.plugin_state import load_settings
 
@@ -141,8 +142,6 @@ async def check_in_visit(
         await get_staff_at(session, check_in.named_staff_id, site.id, "namedStaffId")
     # C-3: a visit that needs an appointment, or names one, is received only on an approved
     # appointment made in time (refused here, before the line's rotation moves).
-    from core.services.appointments import appointment_at_check_in  # (import cycle)
-
     appointment = await appointment_at_check_in(
         session,
         host,
@@ -242,8 +241,6 @@ async def check_in_visit(
         },
     )
     if appointment is not None:
-        from core.services.appointments import appointment_received  # (import cycle)
-
         await appointment_received(session, appointment, visit, now)
     for note in outcome.notifications if outcome else ():
         await record_event(

@@ -13,7 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.calendar import calendar_for, require_aware
-from core.contracts import SwapFine, SwapProposal, SwapVerdict, WorkforcePolicy
+from core.contracts import SwapFine, SwapProposal, SwapVerdict
 from core.decisions import Reason
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, PluginError
 from core.events import record_event
@@ -23,6 +23,7 @@ from core.services.directory import get_site, get_staff_at, site_roles
 from core.services.penalties import issue_penalty
 from core.services.plugin_settings import load_settings
 from core.services.visits import business_date_of
+from core.services.workforce_policy import STREAM, workforce_policy
 from core.workforce_rules import (
     ShiftFacts,
     SwapFacts,
@@ -31,7 +32,6 @@ from core.workforce_rules import (
     swap_refusal,
 )
 
-STREAM: Final = "workforce"
 ACTIVE_SWAP: Final = (SwapStatus.REQUESTED, SwapStatus.AGREED, SwapStatus.APPROVED)
 # C-15: the swap register is signed by the department manager (seed 002 篇9); the ranks
 # above may sign too.
@@ -105,32 +105,6 @@ async def assign_department(
     staff.department_id = department_id
     await session.flush()
     return staff
-
-
-# --- policy ---------------------------------------------------------------------------------
-
-
-def workforce_policy(
-    host: PluginHost | None, site: Site, settings: dict[str, dict[str, object]]
-) -> WorkforcePolicy:
-    """Core's numbers, adjusted by the site's line and company-wide plugins (chain hook
-    ``frontdesk_workforce_policy``)."""
-    policy = WorkforcePolicy()
-    if host is None:
-        return policy
-    policy = host.chain(
-        "frontdesk_workforce_policy",
-        policy,
-        line=site.business_line,
-        site=site,
-        settings=settings,
-    )
-    if not isinstance(policy, WorkforcePolicy) or policy.swap_limit_per_month < 0:
-        raise InvalidInput(
-            "the line's frontdesk_workforce_policy answered an invalid policy",
-            code="PLUGIN_CONTRACT_VIOLATION",
-        )
-    return policy
 
 
 # --- rosters (PM-1, KTV-1) ------------------------------------------------------------------
