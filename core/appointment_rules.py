@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from types import MappingProxyType
 
 from core.decisions import Reason
@@ -96,6 +96,91 @@ def appointment_refusal(
             f"{kind.title.lower()}: at least {kind.min_group_size}",
         )
     return None
+
+
+def check_in_refusal(
+    *, required: bool, appointment: AppointmentFacts | None, arrived_at: datetime
+) -> Reason | None:
+    """C-3 at the desk (``checkInVisit``): why a visit is refused, or None.
+
+    ``required``: the line's policy says this visit needs an appointment
+    (``WorkforcePolicy.appointment_required_for``: the visitor kinds of walk-ins that are
+    visits by appointment).  A visit that names an appointment is checked against it
+    whatever the policy (:func:`appointment_refusal`: approved before arrival, made at least
+    the kind's lead time before the visit — exactly the lead time is in time — and a party of
+    at least the kind's minimum); one that names none is refused only when required.
+    """
+    if appointment is None:
+        if not required:
+            return None
+        return Reason(
+            "C-3",
+            "a visit without an approved appointment is refused at check-in: this site "
+            "receives such visits only by appointment",
+        )
+    return appointment_refusal(appointment, arrived_at)
+
+
+# --- generic bookings (issue 12: KTV-11 rooms and tables, FC-3 / FC-6 appointment book) ----
+
+#: How a booking of a kind that needs approval takes effect (FC-3, seed 000 篇八 item 10:
+#: 總監或總經理簽字, 如都不在可發送短信).
+BOOKING_APPROVALS: tuple[str, ...] = ("signature", "sms")
+
+
+@dataclass(frozen=True)
+class BookingKind:
+    """A kind of booking (``resourceKind``) as line policy data
+    (``WorkforcePolicy.booking_kinds``); a resource kind the line does not list books as
+    ``BookingKind(code, code)``: exclusive, no approval (a room, a table).
+
+    ``exclusive``: one held or honoured booking per resource and business day (a room); an
+    appointment book is not (two consultants may book one customer: the earliest entry wins,
+    FC-3).  ``approvals``: how an entry takes effect, among :data:`BOOKING_APPROVALS` (FC-3:
+    a signature, or an SMS when the signers are away); () means it needs none.
+    ``approver_roles``: who signs or is texted.  ``rule``: the rule id its decisions name.
+    """
+
+    code: str
+    title: str
+    exclusive: bool = True
+    approvals: tuple[str, ...] = ()
+    approver_roles: tuple[str, ...] = ()
+    rule: str = "KTV-11"
+
+
+@dataclass(frozen=True)
+class BookingFacts:
+    """A booking as the validity rule sees it (``status``: held, honoured, cancelled,
+    no_show; ``approval``: how it took effect, or None)."""
+
+    kind: BookingKind
+    business_date: date
+    status: str
+    approval: str | None = None
+
+
+def booking_validity(booking: BookingFacts, on_day: date) -> tuple[bool, Reason]:
+    """Does ``booking`` count on business day ``on_day``, and why (FC-3, KTV *Decided*).
+
+    A booking counts only on its own business date (FC-3: the appointment book is valid only
+    on its day; KTV: a booking counts only on its own business date); a cancelled booking or
+    a no-show never; a kind that needs approval (FC-3: the director's or general manager's
+    signature, or an SMS to them when both are away) only once approved.
+    """
+    kind = booking.kind
+    what = f"the {kind.title.lower()} entry for {booking.business_date.isoformat()}"
+    if booking.status in ("cancelled", "no_show"):
+        return False, Reason(kind.rule, f"{what} is {booking.status.replace('_', '-')}")
+    if booking.business_date != on_day:
+        return False, Reason(
+            kind.rule, f"{what} is valid only on its own day, not on {on_day.isoformat()}"
+        )
+    if kind.approvals and booking.approval not in kind.approvals:
+        ways = " or ".join("a signature" if a == "signature" else "an SMS" for a in kind.approvals)
+        return False, Reason(kind.rule, f"{what} takes effect only with {ways}; it has none")
+    how = f" ({booking.approval})" if booking.approval else ""
+    return True, Reason(kind.rule, f"{what} counts on its day{how}")
 
 
 def _span(delta: timedelta) -> str:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from core.appointment_rules import DEFAULT_APPOINTMENT_KINDS, AppointmentKind
+from core.appointment_rules import DEFAULT_APPOINTMENT_KINDS, AppointmentKind, BookingKind
 from core.decisions import Reason
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ class StaffRole:
 
 @dataclass(frozen=True)
 class PenaltyBounds:
-    """C-14: the bounds of core's cross-line fines, in CNY.
+    """C-14 (and C-3): the bounds of core's cross-line fines, in CNY.
 
     Every line's penalty table has them; a line adjusts them through the chain hook
     ``frontdesk_c14_bounds`` (it receives the previous bounds and returns new ones).
@@ -177,6 +177,10 @@ class PenaltyBounds:
     staff_fine_max: Decimal = Decimal(1000)
     manager_fine_min: Decimal = Decimal(100)
     manager_fine_max: Decimal = Decimal(500)
+    # C-3: leading a visit without an approved appointment, treated as leaking business
+    # secrets (seed 003 制度2 5.3.4: 300–20xx; *Decided* 2000).
+    unapproved_visit_fine_min: Decimal = Decimal(300)
+    unapproved_visit_fine_max: Decimal = Decimal(2000)
 
 
 @dataclass(frozen=True)
@@ -226,6 +230,74 @@ class WorkforcePolicy:
     appointment_kinds: Mapping[str, AppointmentKind] = field(
         default_factory=lambda: DEFAULT_APPOINTMENT_KINDS
     )
+    # C-3 at the desk: the visitor kinds (``VisitorKind`` values) whose walk-in check-ins
+    # need an approved appointment (``checkInVisit(appointmentId:)``); empty: none do, and
+    # a check-in naming an appointment is still checked against it.
+    appointment_required_for: frozenset[str] = frozenset()
+    # Generic bookings: the line's kinds by ``resourceKind`` (FC-3: the appointment book,
+    # not exclusive, effective with a signature or an SMS); an unlisted kind is exclusive
+    # and needs no approval (KTV rooms and tables).
+    booking_kinds: Mapping[str, BookingKind] = field(default_factory=dict)
+
+    def booking_kind(self, code: str) -> BookingKind:
+        """The line's kind ``code``, or an exclusive kind needing no approval."""
+        return self.booking_kinds.get(code) or BookingKind(code, code)
+
+
+@dataclass(frozen=True)
+class SwapFine:
+    """A fine a line attaches to a swap (``frontdesk_validate_shift_swap``): issued from the
+    line's penalty table (``penalty_code``) to ``staff_id`` when the manager approves the
+    swap, in the same transaction (seed 002 篇12: 20 CNY)."""
+
+    staff_id: int
+    penalty_code: str
+    reason: str
+    amount: Decimal | None = None  # None: the table's fixed amount
+
+
+@dataclass(frozen=True)
+class SwapProposal:
+    """A C-15 swap as ``frontdesk_validate_shift_swap`` sees it, after core's own checks.
+
+    ``stage``: ``"request"`` (``requestShiftSwap``) or ``"approval"`` (``approveShiftSwap``,
+    checked again on the roster of that moment).  ``shift_date`` / ``payback_date``: the
+    business dates of the shift given and the pay-back shift; ``swaps_this_month``: each
+    party's active register entries in the month of the swapped shift, this one excluded;
+    ``refusal``: core's C-15 refusal (``code``, ``reason``), or None when core allows it.
+    ``session``: the caller's transaction (read, do not write: the swap may still be
+    refused).
+    """
+
+    session: AsyncSession
+    site: Site
+    stage: str
+    swap_id: int | None
+    requester_id: int
+    counterpart_id: int
+    shift_id: int
+    payback_shift_id: int
+    shift_date: date
+    payback_date: date
+    swaps_this_month: Mapping[int, int]
+    policy: WorkforcePolicy
+    refusal: tuple[str, Reason] | None
+    now: datetime
+    settings: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SwapVerdict:
+    """A line's answer to ``frontdesk_validate_shift_swap``; it replaces core's decision.
+
+    ``refusal``: ``(code, reason)`` — the swap is refused with that error code (declare it
+    with ``frontdesk_error_codes(also_in=("Workforce",))``) and reason (name the rule, e.g.
+    C-15); None: the swap may go ahead (a line may waive a core refusal).  ``fines``: issued
+    when the manager approves (ignored at the request stage).
+    """
+
+    refusal: tuple[str, Reason] | None = None
+    fines: tuple[SwapFine, ...] = ()
 
 
 #: What a forgotten clock-in may be recorded as (``WorkforcePolicy.forgotten_clock_in``).

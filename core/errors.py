@@ -149,6 +149,10 @@ DOMAIN_CODES: dict[str, tuple[str, dict[str, str]]] = {
             "INVALID_PARTY_SIZE": "The party size is below 1 or implausibly large.",
             "NO_RECEIVER_AVAILABLE": "No staff member can receive this visitor now (`rule`).",
             "RECEIVER_REQUIRED": "This line needs the receiving staff member named.",
+            "APPOINTMENT_REQUIRED": "C-3: this visit needs an approved appointment; none named.",
+            "APPOINTMENT_REFUSED": "C-3: not approved, too short notice or too small a party.",
+            "APPOINTMENT_NOT_FOUND": "C-3: no appointment with this id at the site.",
+            "APPOINTMENT_WRONG_STATUS": "C-3: the appointment was received or cancelled.",
         },
     ),
     "Penalty": ("Penalties (issuePenalty, revokePenalty).", {}),
@@ -232,6 +236,7 @@ DOMAIN_CODES: dict[str, tuple[str, dict[str, str]]] = {
             "SUPERIOR_IS_SELF": "A staff member cannot be their own superior.",
             "UNKNOWN_ATTENDANCE": "Not a kind of attendance record.",
             "UNKNOWN_POINTS_ITEM": "PM-9: no item with this code in the points table.",
+            "LEAVE_LAPSED": "The leave request's day started undecided: it lapsed (PM-9, KTV-4).",
         },
     ),
     "Appointment": (
@@ -249,6 +254,11 @@ DOMAIN_CODES: dict[str, tuple[str, dict[str, str]]] = {
             "RESOURCE_REQUIRED": "A booking needs its resource.",
             "RESOURCE_TAKEN": "The resource is booked already that business day.",
             "UNKNOWN_APPOINTMENT_KIND": "C-3: not a kind of appointment.",
+            "APPOINTMENT_WAS_APPROVED": "C-3: the visit was approved; leading it is no fault.",
+            "BOOKING_APPROVAL_NOT_NEEDED": "This kind of booking takes effect without approval.",
+            "UNKNOWN_BOOKING_APPROVAL": "FC-3: not a way this kind of booking takes effect.",
+            "NOT_A_BOOKING_APPROVER": "FC-3: this staff member cannot approve this kind.",
+            "BOOKING_ALREADY_APPROVED": "FC-3: the booking took effect already.",
         },
     ),
     "Admin": (
@@ -281,6 +291,9 @@ DOMAIN_INCLUDES: dict[str, tuple[str, ...]] = {
     "Penalty": ("Penalty",),
     "Complaint": ("Penalty",),
     "Visit": ("Directory",),
+    # Issue 12: a swap approval issues the line's fines; a C-3 fault is a penalty entry.
+    "Workforce": ("Penalty",),
+    "Appointment": ("Penalty",),
 }
 
 #: Codes that stay top-level GraphQL errors (``errors[].extensions.code``): not a mistake in

@@ -48,6 +48,8 @@ if TYPE_CHECKING:
         SaleAttribution,
         SaleContext,
         StaffRole,
+        SwapProposal,
+        SwapVerdict,
         VisitRecorded,
         WorkforcePolicy,
     )
@@ -67,6 +69,7 @@ LINE_HOOKS: frozenset[str] = frozenset(
         "frontdesk_complaint_policy",
         "frontdesk_staff_roles",
         "frontdesk_line_input_received",
+        "frontdesk_validate_shift_swap",
     }
 )
 
@@ -209,12 +212,36 @@ def frontdesk_workforce_policy(
     day of absenteeism, days of absenteeism that end employment; PM-9 minutes late that count
     as an absence, what a forgotten clock-in is recorded as, days off a month, the monthly
     points table (``PointsScheme``: allowance, items with stepped rules, floor, thresholds);
-    KTV-2 the meeting time and how long the roll stays open) for ``site``.
+    KTV-2 the meeting time and how long the roll stays open; C-3 the appointment kinds and the
+    visitor kinds whose walk-ins need an appointment at check-in; the booking kinds, e.g. FC-3's
+    appointment book effective with a signature or an SMS) for ``site``.
 
     Rosters and the swap register belong to core.  Core calls this on the owner of the site's
     business line, then on plugins that are no business line, in registration order: each
     receives the previous ``policy`` and returns a new one (``dataclasses.replace``) or
     ``None`` to keep it.  Seed 002 篇12 lowers the monthly limit to 2 with a 20 CNY fine.
+    """
+
+
+# --- Workforce: shift swaps (C-15; issue 12) -------------------------------------------------
+# Kept beside ``frontdesk_workforce_policy``: the policy sets the numbers, this hook judges one
+# swap.
+
+
+@hookspec(firstresult=True)
+def frontdesk_validate_shift_swap(
+    proposal: SwapProposal,
+) -> Awaitable[SwapVerdict | None] | SwapVerdict | None:
+    """Line hook: refuse or adjust one C-15 shift swap at your site.
+
+    Called when a swap is requested and again when the manager approves it (``proposal.stage``
+    ``"request"`` / ``"approval"``), after core's own C-15 checks: ``proposal.refusal`` holds
+    core's refusal (code and reason) or None.  Return ``None`` to keep core's decision, or a
+    :class:`~core.plugin_api.SwapVerdict`, which replaces it: a ``refusal`` refuses the swap
+    with your code and reason (nothing written), no refusal lets it go ahead, and ``fines``
+    (:class:`~core.plugin_api.SwapFine`, from your penalty table) are issued when the swap is
+    approved — e.g. seed 002 篇12's limit of 2 a month with a 20 CNY fine.  Sync or
+    ``async def`` (read through ``proposal.session``; do not write).
     """
 
 

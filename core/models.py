@@ -808,6 +808,9 @@ class RequestStatus(enum.StrEnum):
     REQUESTED = "requested"
     APPROVED = "approved"
     REFUSED = "refused"
+    # A leave request still undecided when its business day started (issue 12): it can no
+    # longer be approved in advance; staying away that day is absenteeism (PM-9, KTV-4).
+    LAPSED = "lapsed"
 
 
 class LeaveKind(enum.StrEnum):
@@ -958,6 +961,8 @@ class Appointment(Base):
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     route_approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # C-3: the register entry the visitors were received with (``checkInVisit``), c0019.
+    visit_id: Mapped[int | None] = mapped_column(ForeignKey("visits.id"))
 
 
 class BookingStatus(enum.StrEnum):
@@ -986,5 +991,11 @@ class Booking(Base):
     status: Mapped[BookingStatus] = mapped_column(_enum(BookingStatus, "booking_status"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # How the entry took effect, for a kind that needs it (FC-3: the director's or general
+    # manager's "signature", or an "sms" to them when both are away), who approved (the
+    # signer, or the one texted, when known) and when; NULL: not approved (c0019).
+    approval: Mapped[str | None] = mapped_column(String(16))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_bookings_site_date", "site_id", "business_date"),)

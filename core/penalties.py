@@ -206,6 +206,33 @@ C14_CODES = frozenset({C14_STAFF_CODE, C14_MANAGER_CODE, C14_COMPENSATION_CODE})
 _LARGEST_LOSS = MAX_AMOUNT - CENT
 
 
+#: C-3: leading visitors round without an approved appointment (core's, every line's table).
+C3_UNAPPROVED_VISIT_CODE = "C-3-unapproved-visit"
+#: Every entry core adds to each line's table (a line may not declare these codes).
+CORE_CODES = C14_CODES | {C3_UNAPPROVED_VISIT_CODE}
+
+
+def core_specs(bounds: PenaltyBounds) -> tuple[PenaltyRuleSpec, ...]:
+    """Core's entries of every line's table: C-14's (:func:`c14_specs`) and C-3's.
+
+    C-3: "擅自率领参观人员参观者,按泄露商业机密论处" (seeds 001 篇3, 003 制度 第二條 4) —
+    whoever leads visitors round without an approved appointment is treated as leaking
+    business secrets, which seed 003 制度2 5.3.4 fines 300–20xx CNY (*Decided*: 300–2000,
+    the illegible upper bound read as 2000; a line adjusts it with ``frontdesk_c14_bounds``).
+    """
+    return (
+        *c14_specs(bounds),
+        PenaltyRuleSpec(
+            code=C3_UNAPPROVED_VISIT_CODE,
+            rule="C-3",
+            title="Led a visit without an approved appointment (leaking business secrets)",
+            kind="fine",
+            min_amount=bounds.unapproved_visit_fine_min,
+            max_amount=bounds.unapproved_visit_fine_max,
+        ),
+    )
+
+
 def c14_specs(bounds: PenaltyBounds) -> tuple[PenaltyRuleSpec, ...]:
     """C-14, for every line: a complaint verified as caused by one staff member's service
     fines the person and the site's first-responsible manager, and any financial loss is

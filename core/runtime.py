@@ -25,6 +25,7 @@ from core.db import Database, OpenTransaction
 from core.events import EventHorizon, listening, take_pending_events
 from core.hosting import HostingPolicy
 from core.plugins import PluginHost, create_plugin_manager
+from core.services.attendance import sweep_undecided_leave
 from core.services.complaints import sweep_overdue_in_batches
 from core.services.plugin_state import load_enabled
 from core.settings import Settings
@@ -175,6 +176,13 @@ class Frontdesk:
                 await sweep_overdue_in_batches(self.write, datetime.now(UTC))
             except Exception:
                 log.exception("overdue sweep failed")
+            try:
+                # Issue 12: leave undecided when its day starts lapses; a lapsed leave's
+                # unworked shift is absenteeism (core.services.attendance).
+                async with self.write() as s:
+                    await sweep_undecided_leave(s, self.host, now=datetime.now(UTC))
+            except Exception:
+                log.exception("leave sweep failed")
 
     async def _poll_plugin_state(self) -> None:
         # A safety net for changes made while the bus was down (or by an older CLI).

@@ -189,6 +189,23 @@ def leave_request_deadline(
     )
 
 
+def leave_day_start(business_date: date, business_day_starts: time, zone: ZoneInfo) -> datetime:
+    """When the business day of a leave starts (site-local; KTV-1: 06:00, core: 00:00): a
+    request still undecided then lapses (issue 12, *Decided*) — leave needs prior approval."""
+    return datetime.combine(business_date, business_day_starts, tzinfo=zone)
+
+
+def lapsed_leave_reason(business_date: date, started_at: datetime, rule: str) -> Reason:
+    """PM-9 / KTV-4: why staying away on the day of a lapsed (undecided) leave request is
+    absenteeism."""
+    return Reason(
+        rule,
+        f"leave for {business_date.isoformat()} was still undecided when the day started at "
+        f"{started_at.isoformat()} and the shift was not worked: leave without prior approval "
+        "is absenteeism",
+    )
+
+
 @dataclass(frozen=True)
 class LeaveFacts:
     """A leave (or 调休) on one business day as the rules see it."""

@@ -104,6 +104,8 @@ async def test_C_14_entries_are_core_and_every_line_has_them(fd: Frontdesk) -> N
         "C-14-staff": ("C-14", "200.00", "1000.00"),
         "C-14-manager": ("C-14", "100.00", "500.00"),
         "C-14-compensation": ("C-14", "0.01", "9999999999.99"),
+        # C-3: leading an unapproved visit, treated as leaking business secrets (issue 12).
+        "C-3-unapproved-visit": ("C-3", "300.00", "2000.00"),
     }
     estate = _by_code((await client.data(RULES, {"l": "realestate"}))["penaltyRules"]["nodes"])
     assert set(estate) == {"RE-5", *carwash}

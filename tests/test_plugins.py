@@ -27,7 +27,7 @@ from core.events import record_event
 from core.graphql.context import Context
 from core.hookspecs import hookimpl
 from core.models import Event, PluginState, Site, Staff, Visit
-from core.penalties import C14_CODES
+from core.penalties import CORE_CODES
 from core.plugins import PluginHost, create_plugin_manager
 from core.runtime import Frontdesk
 from core.services.plugin_state import set_plugin_enabled
@@ -647,7 +647,7 @@ async def test_frontdesk_penalty_table_is_synced_when_the_line_is_enabled(launch
         "realestate", "frontdesk_penalty_table", business_line="realestate", settings={}
     )
     # The line's own entries plus core's C-14 entries (issue 7: core owns C-14).
-    assert {r["code"] for r in rules} == {spec.code for spec in table} | set(C14_CODES)
+    assert {r["code"] for r in rules} == {spec.code for spec in table} | set(CORE_CODES)
     # Line dispatch: a line nobody owns has no table, whatever the installed lines answer.
     no_owner = fd.host.call_line(
         "nosuchline", "frontdesk_penalty_table", business_line="nosuchline", settings={}

@@ -12,10 +12,14 @@ from strawberry.types import Info
 from core import models
 from core.graphql.complaints import _actor_id as acting
 from core.graphql.ids import register_node
+from core.graphql.loading import children, selection
+from core.graphql.mutations import reload
 from core.graphql.queries import SiteId, parse_id
+from core.graphql.scalars import Money
 from core.graphql.types import (
     Customer,
     Node,
+    Penalty,
     Site,
     Staff,
     describe_values,
@@ -124,6 +128,11 @@ class Appointment(Node):
         parse_as="Staff",
         description="C-3: the general manager who approved content and route.",
     )
+    visit_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="C-3: the register entry the visitors were received with (`checkInVisit"
+        "(appointmentId:)`); null when received by `checkInAppointment` or not yet.",
+    )
 
     @classmethod
     def of(cls, row: models.Appointment) -> Appointment:
@@ -144,6 +153,7 @@ class Appointment(Node):
             approved_at=row.approved_at,
             route_approved_by_id=global_id_of("Staff", row.route_approved_by_id),
             arrived_at=row.arrived_at,
+            visit_id=global_id_of("Visit", row.visit_id),
         )
 
 
@@ -195,6 +205,17 @@ class Booking(Node):
         parse_as="Customer",
         description="The customer, if registered.",
     )
+    approval: str | None = strawberry.field(
+        default=None,
+        description="FC-3: how the entry took effect (`signature` or `sms`) for a kind that "
+        "needs approval; null: not approved (or a kind that needs none).",
+    )
+    approved_by_id: strawberry.ID | None = strawberry.field(
+        default=None, description="FC-3: who signed, or the one the SMS went to (global id)."
+    )
+    approved_at: datetime | None = strawberry.field(
+        default=None, description="FC-3: when the entry took effect."
+    )
 
     @classmethod
     def of(cls, row: models.Booking) -> Booking:
@@ -210,6 +231,9 @@ class Booking(Node):
             status=row.status,
             created_at=row.created_at,
             updated_at=row.updated_at,
+            approval=row.approval,
+            approved_by_id=global_id_of("Staff", row.approved_by_id),
+            approved_at=row.approved_at,
         )
 
 
@@ -274,6 +298,50 @@ class BookInput:
         default=None, description="The customer, if registered."
     )
     guest_name: str = strawberry.field(default="", description="The guest's name otherwise.")
+    approval: str | None = strawberry.field(
+        default=None,
+        description="FC-3: for a kind that needs approval, how it took effect when entered "
+        "(`signature` or `sms`); omit to approve later with `approveBooking`.",
+    )
+    approved_by_id: strawberry.ID | None = strawberry.field(
+        default=None, description="FC-3: who signed, or the one the SMS went to."
+    )
+
+
+@strawberry.input(description="Input of `approveBooking` (FC-3).")
+class ApproveBookingInput:
+    booking_id: strawberry.ID = strawberry.field(description="The held booking.")
+    approval: str = strawberry.field(
+        description="How it takes effect: `signature` (the kind's approver signs) or `sms` "
+        "(a text to them when they are away)."
+    )
+    approved_by_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Who signed (a signature is the signer's own act: a staff token signs as "
+        "itself), or the one the SMS went to.",
+    )
+
+
+@strawberry.input(description="Input of `penaliseUnapprovedVisit` (C-3).")
+class PenaliseUnapprovedVisitInput:
+    site_id: strawberry.ID = strawberry.field(description="The site visited.")
+    staff_id: strawberry.ID = strawberry.field(
+        description="Who led the visitors round (the one penalised)."
+    )
+    led_at: datetime = strawberry.field(description="When they led the visit, with its offset.")
+    acting_staff_id: strawberry.ID = strawberry.field(
+        description="The staff member who makes this change (recorded with it); the same name "
+        "in every mutation. Here: the manager entering the penalty."
+    )
+    appointment_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The appointment the visit was on, if any: judged at `ledAt` as the desk "
+        "would (one approved in time is no fault).",
+    )
+    amount: Money | None = strawberry.field(
+        default=None, description="The fine within the table's bounds (C-3: 300–2000 CNY)."
+    )
+    reason: str = strawberry.field(default="", description="What happened, for the ledger.")
 
 
 @strawberry.type
@@ -346,6 +414,14 @@ CheckInAppointmentPayload = payload(
     {"appointment": (Appointment, "The appointment, arrived.")},
 )
 BookPayload = payload("book", "Appointment", {"booking": (Booking, "The booking.")})
+ApproveBookingPayload = payload(
+    "approveBooking", "Appointment", {"booking": (Booking, "The booking, in effect.")}
+)
+PenaliseUnapprovedVisitPayload = payload(
+    "penaliseUnapprovedVisit",
+    "Appointment",
+    {"penalty": (Penalty, "The C-3 penalty entry (`C-3-unapproved-visit`).")},
+)
 SetBookingStatusPayload = payload(
     "setBookingStatus", "Appointment", {"booking": (Booking, "The booking with its new status.")}
 )
@@ -430,8 +506,71 @@ class AppointmentMutation:
                 resource=input.resource,
                 business_date=input.business_date,
                 now=ctx.now(),
+                host=ctx.host,
+                approval=input.approval,
+                approved_by_id=(
+                    parse_id(input.approved_by_id, "approvedById") if input.approved_by_id else None
+                ),
             )
             return BookPayload(booking=Booking.of(row))
+
+    @strawberry.mutation(
+        description="FC-3: a held booking of a kind that needs approval takes effect (a "
+        "signature, or an SMS when the approvers are away); events `booking.approved`."
+    )
+    async def approve_booking(
+        self, info: Info, input: ApproveBookingInput
+    ) -> ApproveBookingPayload:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            # C-13: a signature is the signer's own act (a staff token signs only as itself);
+            # an SMS names whom it was sent to.
+            if input.approval == "signature":
+                approved_by = acting(info, input.approved_by_id, "approvedById")
+            elif input.approved_by_id:
+                approved_by = parse_id(input.approved_by_id, "approvedById")
+            else:
+                approved_by = None
+            row = await service.approve_booking(
+                s,
+                ctx.host,
+                booking_id=parse_id(input.booking_id, "bookingId"),
+                approval=input.approval,
+                approved_by_id=approved_by,
+                now=ctx.now(),
+            )
+            return ApproveBookingPayload(booking=Booking.of(row))
+
+    @strawberry.mutation(
+        description="C-3: leading visitors round without an approved appointment is a penalty "
+        "entry (`C-3-unapproved-visit`, treated as leaking business secrets), entered by a "
+        "manager afterwards: the desk's refusal writes nothing.",
+        metadata=MANAGE,
+    )
+    async def penalise_unapproved_visit(
+        self, info: Info, input: PenaliseUnapprovedVisitInput
+    ) -> PenaliseUnapprovedVisitPayload:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            penalty = await service.penalise_unapproved_visit(
+                s,
+                ctx.host,
+                site_id=parse_id(input.site_id, "siteId"),
+                staff_id=parse_id(input.staff_id, "staffId"),
+                appointment_id=(
+                    parse_id(input.appointment_id, "appointmentId")
+                    if input.appointment_id
+                    else None
+                ),
+                led_at=input.led_at,
+                amount=input.amount,
+                reason=input.reason,
+                manager_id=acting(info, input.acting_staff_id, "actingStaffId"),
+                now=ctx.now(),
+            )
+            fields = children(selection(info), "penalty")
+            loaded = await reload(info, models.Penalty, "Penalty", penalty.id, fields, s)
+            return PenaliseUnapprovedVisitPayload(penalty=loaded)
 
     @strawberry.mutation(
         description="A held booking is honoured, cancelled or a no-show (events booking.*)."

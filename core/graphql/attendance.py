@@ -57,6 +57,15 @@ AttendanceStatus = strawberry.enum(
 RequestStatus = strawberry.enum(
     models.RequestStatus, description="A leave request or exit pass: requested, then decided."
 )
+_REQUEST_STATUS_VALUES = {
+    "REQUESTED": "Asked for, not decided yet.",
+    "APPROVED": "Approved by the direct superior.",
+    "REFUSED": "Refused by the direct superior (with the reason).",
+    "LAPSED": "Leave still undecided when its business day started: it can no longer be "
+    "approved; an unworked shift that day is absenteeism (PM-9, KTV-4).",
+}
+for _value in RequestStatus.__strawberry_definition__.values:  # type: ignore[attr-defined]
+    _value.description = _REQUEST_STATUS_VALUES.get(_value.name)
 LeaveKind = strawberry.enum(
     models.LeaveKind, description="Leave (请假) or a day off in lieu (调休)."
 )
@@ -653,6 +662,13 @@ class DecideLeaveInput:
     reason: str = strawberry.field(default="", description="Why (shown to the requester).")
 
 
+@strawberry.input(description="Input of `sweepUndecidedLeave`.")
+class SweepUndecidedLeaveInput:
+    site_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Only this site's leave requests (default: every site)."
+    )
+
+
 @strawberry.input(description="Input of `requestExitPass` (KTV-5).")
 class RequestExitPassInput:
     staff_id: strawberry.ID = strawberry.field(description="Who asks to leave mid-shift.")
@@ -859,6 +875,20 @@ RequestLeavePayload = payload(
 DecideLeavePayload = payload(
     "decideLeave", "Workforce", {"leave": (LeaveRequest, "The decided leave request.")}
 )
+SweepUndecidedLeavePayload = payload(
+    "sweepUndecidedLeave",
+    "Workforce",
+    {
+        "lapsed": (
+            list[LeaveRequest],
+            "Leave requests that lapsed now: undecided when their day started.",
+        ),
+        "absenteeism": (
+            list[AttendanceRecord],
+            "Shifts of lapsed requests that ended unworked, recorded now as absenteeism.",
+        ),
+    },
+)
 RequestExitPassPayload = payload(
     "requestExitPass", "Workforce", {"exit_pass": (ExitPass, "The exit pass requested.")}
 )
@@ -972,6 +1002,29 @@ class AttendanceMutation:
                 now=ctx.now(),
             )
             return DecideLeavePayload(leave=LeaveRequest.of(row))
+
+    @strawberry.mutation(
+        description="Leave undecided when its business day starts lapses, and a lapsed "
+        "request's shift that ended unworked is absenteeism (PM-9, KTV-4: wage days, the 3rd "
+        "day in a calendar month ends the employment).  The server does this periodically; "
+        "this runs it now.  Idempotent.",
+        metadata=MANAGE,
+    )
+    async def sweep_undecided_leave(
+        self, info: Info, input: SweepUndecidedLeaveInput
+    ) -> SweepUndecidedLeavePayload:
+        ctx = info.context
+        async with ctx.app.write() as s:
+            lapsed, written = await service.sweep_undecided_leave(
+                s,
+                ctx.host,
+                now=ctx.now(),
+                site_id=parse_id(input.site_id, "siteId") if input.site_id else None,
+            )
+            return SweepUndecidedLeavePayload(
+                lapsed=[LeaveRequest.of(r) for r in lapsed],
+                absenteeism=[AttendanceRecord.of(r) for r in written],
+            )
 
     @strawberry.mutation(description="KTV-5: ask for a pass to leave mid-shift.")
     async def request_exit_pass(

@@ -178,6 +178,13 @@ CHECK_IN_CORE_FIELDS: list[tuple[str, Any, Any, str]] = [
     ("notes", str | None, None, "Free text for the register."),
     ("receiver_id", strawberry.ID | None, None, "Lines without reception rules only."),
     ("arrived_at", datetime | None, None, "Defaults to now; must carry an offset."),
+    (
+        "appointment_id",
+        strawberry.ID | None,
+        None,
+        "C-3: the visit appointment the visitors come on; checked at the desk (approved, made "
+        "at least the kind's lead time ahead, party large enough) and marked arrived.",
+    ),
 ]
 
 
@@ -205,6 +212,9 @@ async def check_in_visit_resolver(info: Info, input: Any) -> Any:
         receiver_id=parse_id(input.receiver_id, "receiverId") if input.receiver_id else None,
         arrived_at=input.arrived_at,
         line_input=line_input,
+        appointment_id=(
+            parse_id(input.appointment_id, "appointmentId") if input.appointment_id else None
+        ),
     )
     async with ctx.app.write() as s:
         visit, outcome = await visits.check_in_visit(s, ctx.host, check_in, ctx.now())

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from strawberry.types import Info
 
 from core import models
+from core.calendar import calendar_for
 from core.graphql.ids import register_node
 from core.graphql.loading import order_of, paginate, plan_eager, selection
 from core.graphql.queries import After, Before, First, Last, SiteId, parse_id
@@ -23,6 +24,7 @@ from core.graphql.types import (
     describe_values,
     global_id_of,
     legacy_id,
+    load_linked,
     node_id,
     view_link,
 )
@@ -82,6 +84,18 @@ class Shift(Node):
         parse_as="Staff",
         description="Who works the shift.",
     )
+
+    @strawberry.field(
+        description="C-15: the shift's business day is a public holiday of the site's calendar "
+        "(C-11: its region's holidays, make-up working days excluded): public-holiday duty, "
+        "which may neither be swapped nor taken as leave."
+    )
+    async def public_holiday_duty(self, info: Info) -> bool:
+        site = await load_linked(info, models.Site, parse_id(self.site_id, "siteId", of="Site"))
+        if site is None:
+            return False
+        calendar = calendar_for(site.calendar_region, site.timezone)
+        return calendar.is_public_holiday(self.business_date)
 
     @classmethod
     def of(cls, row: models.Shift) -> Shift:

@@ -18,7 +18,10 @@ What is here, by purpose:
   refuse, PM-5 / PM-6), :class:`DomainEvent`, :class:`DemoContext`, :class:`StaffRole`,
   :class:`PenaltyBounds`, :class:`WorkforcePolicy` (with :class:`PointsScheme` /
   :class:`PointsItem`, PM-9's monthly points table), :class:`LineInput`,
-  :class:`LineInputReceived`, :class:`LineErrorCode` (a line's published error codes).
+  :class:`LineInputReceived`, :class:`LineErrorCode` (a line's published error codes),
+  :class:`SwapProposal` / :class:`SwapVerdict` / :class:`SwapFine`
+  (``frontdesk_validate_shift_swap``, C-15), :class:`BookingKind` (a kind of booking as
+  policy data: exclusive or not, how it takes effect, FC-3).
 * **Rules** — :class:`Reason` (a decision's rule id and sentence), :class:`PenaltyRuleSpec`
   (an entry of a penalty table).
 * **Errors** — :class:`FrontdeskError` and its kinds, each with a stable ``code``.
@@ -47,15 +50,19 @@ What is here, by purpose:
   :func:`clock_in`, :func:`clock_out`, :func:`record_attendance`, :func:`request_leave`,
   :func:`decide_leave`, :func:`issue_points`, :func:`revoke_points`, :func:`month_points`,
   :func:`workforce_policy_of`; C-3 appointments and bookings: :func:`make_appointment`,
-  :func:`approve_appointment`, :func:`check_in_appointment`, :func:`book`,
-  :func:`set_booking_status`; the roster's :func:`schedule_shift` (PM-1's night duty) and
-  complaints: :class:`ComplaintFiling` / :func:`file_complaint`, :func:`transition_complaint`
-  (a line's demo data or its own mutations file and move complaints as core's API does).
-  Pure workforce rules (roll call, lateness, points) are in :mod:`core.plugin_api.rules`.
+  :func:`approve_appointment`, :func:`check_in_appointment`,
+  :func:`penalise_unapproved_visit`, :func:`book`, :func:`approve_booking` (FC-3),
+  :func:`booking_counts` (FC-3 / KTV: valid only on its day, once approved),
+  :func:`set_booking_status`; :func:`sweep_undecided_leave`; the roster's
+  :func:`schedule_shift` (PM-1's night duty) and complaints: :class:`ComplaintFiling` /
+  :func:`file_complaint`, :func:`transition_complaint` (a line's demo data or its own
+  mutations file and move complaints as core's API does).  Pure workforce rules (roll
+  call, lateness, points, bookings) are in :mod:`core.plugin_api.rules`.
 """
 
 from __future__ import annotations
 
+from core.appointment_rules import BookingKind
 from core.contracts import (
     ComplaintPolicy,
     ComplaintTransition,
@@ -76,6 +83,9 @@ from core.contracts import (
     SaleContext,
     SaleShare,
     StaffRole,
+    SwapFine,
+    SwapProposal,
+    SwapVerdict,
     VisitRecorded,
     WorkforcePolicy,
 )
@@ -142,7 +152,9 @@ from core.plugin_api.services import (
     ComplaintFiling,
     add_staff,
     approve_appointment,
+    approve_booking,
     book,
+    booking_counts,
     check_in_appointment,
     check_in_visit,
     clock_in,
@@ -160,6 +172,7 @@ from core.plugin_api.services import (
     local_time,
     make_appointment,
     month_points,
+    penalise_unapproved_visit,
     plugin_settings,
     record_attendance,
     record_event,
@@ -172,6 +185,7 @@ from core.plugin_api.services import (
     set_booking_status,
     site_zone,
     staff_names,
+    sweep_undecided_leave,
     transition_complaint,
     workforce_policy_of,
 )
@@ -182,6 +196,7 @@ __all__ = [
     "Base",
     "Before",
     "Booking",
+    "BookingKind",
     "BookingStatus",
     "CheckIn",
     "Complaint",
@@ -234,6 +249,9 @@ __all__ = [
     "Staff",
     "StaffRole",
     "StaffType",
+    "SwapFine",
+    "SwapProposal",
+    "SwapVerdict",
     "UTCDateTime",
     "Visit",
     "VisitChannel",
@@ -243,7 +261,9 @@ __all__ = [
     "WorkforcePolicy",
     "add_staff",
     "approve_appointment",
+    "approve_booking",
     "book",
+    "booking_counts",
     "check_in_appointment",
     "check_in_visit",
     "clock_in",
@@ -276,6 +296,7 @@ __all__ = [
     "node_id",
     "now",
     "parse_id",
+    "penalise_unapproved_visit",
     "plugin_settings",
     "prefetched",
     "read_session",
@@ -290,6 +311,7 @@ __all__ = [
     "set_booking_status",
     "site_zone",
     "staff_names",
+    "sweep_undecided_leave",
     "transition_complaint",
     "workforce_policy_of",
     "write_session",

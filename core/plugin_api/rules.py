@@ -12,10 +12,15 @@ working days; PM-5's working-day deadlines).
 from __future__ import annotations
 
 from core.appointment_rules import (
+    BOOKING_APPROVALS,
     DEFAULT_APPOINTMENT_KINDS,
     AppointmentFacts,
     AppointmentKind,
+    BookingFacts,
+    BookingKind,
     appointment_refusal,
+    booking_validity,
+    check_in_refusal,
 )
 from core.calendar import WorkingCalendar, calendar_for
 from core.decisions import Reason
@@ -31,7 +36,9 @@ from core.workforce_rules import (
     employment_ended_by_absenteeism,
     forgotten_clock_in_decision,
     item_total,
+    lapsed_leave_reason,
     leave_absenteeism,
+    leave_day_start,
     leave_request_deadline,
     minutes_late,
     points_balance,
@@ -41,10 +48,13 @@ from core.workforce_rules import (
 )
 
 __all__ = [
+    "BOOKING_APPROVALS",
     "DEFAULT_APPOINTMENT_KINDS",
     "AppointmentFacts",
     "AppointmentKind",
     "AttendanceDecision",
+    "BookingFacts",
+    "BookingKind",
     "LeaveFacts",
     "PenaltyRuleSpec",
     "PointsOccurrence",
@@ -52,15 +62,19 @@ __all__ = [
     "WorkingCalendar",
     "absenteeism_wage_deduction",
     "appointment_refusal",
+    "booking_validity",
     "calendar_for",
     "check_amount",
+    "check_in_refusal",
     "clock_in_decision",
     "day_off_decision",
     "early_leave_reason",
     "employment_ended_by_absenteeism",
     "forgotten_clock_in_decision",
     "item_total",
+    "lapsed_leave_reason",
     "leave_absenteeism",
+    "leave_day_start",
     "leave_request_deadline",
     "minutes_late",
     "points_balance",

@@ -21,9 +21,12 @@ from core.models import Penalty, PluginState, Site, Staff
 from core.plugin_api.graphql import parse_id
 from core.services.appointments import (
     approve_appointment,
+    approve_booking,
     book,
+    booking_counts,
     check_in_appointment,
     make_appointment,
+    penalise_unapproved_visit,
     set_booking_status,
 )
 from core.services.attendance import (
@@ -35,6 +38,7 @@ from core.services.attendance import (
     request_leave,
     revoke_points,
     site_policy,
+    sweep_undecided_leave,
 )
 from core.services.attendance import record_day as record_attendance
 from core.services.complaints import ComplaintFiling, file_complaint, transition_complaint
@@ -48,7 +52,9 @@ __all__ = [
     "ComplaintFiling",
     "add_staff",
     "approve_appointment",
+    "approve_booking",
     "book",
+    "booking_counts",
     "check_in_appointment",
     "check_in_visit",
     "clock_in",
@@ -66,6 +72,7 @@ __all__ = [
     "local_time",
     "make_appointment",
     "month_points",
+    "penalise_unapproved_visit",
     "plugin_settings",
     "record_attendance",
     "record_event",
@@ -78,6 +85,7 @@ __all__ = [
     "set_booking_status",
     "site_zone",
     "staff_names",
+    "sweep_undecided_leave",
     "transition_complaint",
     "workforce_policy_of",
 ]

@@ -60,7 +60,9 @@ from core.workforce_rules import (
     early_leave_reason,
     employment_ended_by_absenteeism,
     forgotten_clock_in_decision,
+    lapsed_leave_reason,
     leave_absenteeism,
+    leave_day_start,
     leave_request_deadline,
     points_balance,
     points_threshold_crossed,
@@ -557,6 +559,26 @@ async def decide_leave(
     site = await get_site(session, leave.site_id)
     staff = await get_staff_at(session, leave.staff_id, site.id, "staffId")
     await _manager(session, site.id, manager_id, staff, f"leave request {leave.id}")
+    if leave.status is RequestStatus.REQUESTED:
+        policy = await site_policy(session, host, site)
+        zone = calendar_for(site.calendar_region, site.timezone).zone
+        starts = leave_day_start(leave.business_date, policy.business_day_starts, zone)
+        if now >= starts:
+            raise Conflict(
+                f"leave request {leave.id} was undecided when its day started at "
+                f"{starts.isoformat()}: it lapsed (leave needs prior approval; staying away is "
+                "absenteeism, PM-9)",
+                code="LEAVE_LAPSED",
+                field="leaveId",
+                rule="PM-9",
+            )
+    if leave.status is RequestStatus.LAPSED:
+        raise Conflict(
+            f"leave request {leave.id} lapsed: it was undecided when its day started",
+            code="LEAVE_LAPSED",
+            field="leaveId",
+            rule="PM-9",
+        )
     if leave.status is not RequestStatus.REQUESTED:
         raise Conflict(
             f"leave request {leave.id} is already {leave.status.value}",
@@ -616,6 +638,110 @@ async def decide_leave(
         },
     )
     return leave
+
+
+async def sweep_undecided_leave(
+    session: AsyncSession,
+    host: PluginHost | None,
+    *,
+    now: datetime,
+    site_id: int | None = None,
+) -> tuple[list[LeaveRequest], list[AttendanceRecord]]:
+    """Leave still undecided when its day starts (issue 12, *Decided*; PM-9, KTV-4).
+
+    Two steps, idempotent (a second run finds nothing new), in the caller's transaction:
+
+    1. A request still ``requested`` at the start of its business day (site-local, the
+       line's ``business_day_starts``: KTV 06:00, core 00:00) **lapses**: leave needs prior
+       approval, so it can no longer be approved (``decideLeave`` answers LEAVE_LAPSED);
+       event ``leave.decided`` with ``lapsed: true``.  The person is expected at work.
+    2. Once the shift of a lapsed request has ended with nothing recorded for it (no clock-in,
+       no manager's record), the day is recorded as **absenteeism** — leave without prior
+       approval (PM-9; KTV-4 at a line with a leave deadline) — with its consequences: the
+       line's wage days, the points entry, and at the line's count of absenteeism days in a
+       calendar month the end of the employment (``staff.employment_ended``, KTV-4).  A person
+       who came to work anyway clocked in, and nothing more happens.
+
+    Why not at the day's start: someone who came after all must still be able to clock in.
+    The server runs this with the complaint sweep (``overdue_sweep_seconds``); the mutation
+    ``sweepUndecidedLeave`` runs it at once.  Returns the requests lapsed and the records
+    written.
+    """
+    recorded = (
+        select(AttendanceRecord.id)
+        .where(AttendanceRecord.shift_id == LeaveRequest.shift_id)
+        .exists()
+    )
+    stmt = select(LeaveRequest).where(
+        or_(
+            LeaveRequest.status == RequestStatus.REQUESTED,
+            (LeaveRequest.status == RequestStatus.LAPSED) & ~recorded,
+        ),
+        # Cheap bound: no business day starts more than a day before its date's midnight UTC.
+        LeaveRequest.business_date <= (now + timedelta(days=2)).date(),
+    )
+    if site_id is not None:
+        stmt = stmt.where(LeaveRequest.site_id == site_id)
+    rows = (await session.scalars(stmt.order_by(LeaveRequest.id).with_for_update())).all()
+    lapsed: list[LeaveRequest] = []
+    written: list[AttendanceRecord] = []
+    sites: dict[int, tuple[Site, WorkforcePolicy]] = {}
+    for leave in rows:
+        if leave.site_id not in sites:
+            site = await get_site(session, leave.site_id)
+            sites[leave.site_id] = (site, await site_policy(session, host, site))
+        site, policy = sites[leave.site_id]
+        zone = calendar_for(site.calendar_region, site.timezone).zone
+        starts = leave_day_start(leave.business_date, policy.business_day_starts, zone)
+        if now < starts:
+            continue
+        rule = "KTV-4" if policy.leave_lead_days is not None else "PM-9"
+        why = lapsed_leave_reason(leave.business_date, starts, rule)
+        if leave.status is RequestStatus.REQUESTED:
+            leave.status = RequestStatus.LAPSED
+            leave.decided_at = now
+            leave.decision_rule, leave.decision_reason = why.rule, why.message
+            await session.flush()
+            lapsed.append(leave)
+            await record_event(
+                session,
+                stream=STREAM,
+                type="leave.decided",
+                now=now,
+                site_id=site.id,
+                subject_id=leave.id,
+                payload={
+                    "staff": leave.staff_id,
+                    "approved": False,
+                    "lapsed": True,
+                    "attendance": None,
+                    "rule": why.rule,
+                },
+            )
+        shift = await _shift(session, leave.shift_id)
+        if now < shift.ends_at or await _record_of(session, shift.id) is not None:
+            continue
+        staff = await session.get(Staff, shift.staff_id)
+        if (
+            staff is None
+            or staff.id != leave.staff_id
+            or staff.employment_status is not EmploymentStatus.ACTIVE
+        ):
+            continue
+        written.append(
+            await _write(
+                session,
+                host,
+                site=site,
+                staff=staff,
+                shift=shift,
+                decision=AttendanceDecision("absenteeism", 0, why),
+                policy=policy,
+                now=now,
+                leave_request_id=leave.id,
+            )
+        )
+    return lapsed, written
 
 
 # --- exit passes (KTV-5) ---------------------------------------------------------------------

@@ -14,7 +14,7 @@ from core.contracts import PenaltyBounds
 from core.errors import Conflict, InvalidInput, NotFound, PluginError
 from core.events import record_event
 from core.models import Penalty, PenaltyKind, PenaltyRule, Site, Staff
-from core.penalties import C14_CODES, PenaltyRuleSpec, c14_specs, check_amount
+from core.penalties import CORE_CODES, PenaltyRuleSpec, check_amount, core_specs
 from core.plugins import PluginHost
 from core.services.plugin_settings import load_settings
 
@@ -35,11 +35,11 @@ def penalty_specs(
         settings=settings,
     )
     own = list(table or ())
-    clash = sorted(spec.code for spec in own if spec.code in C14_CODES)
+    clash = sorted(spec.code for spec in own if spec.code in CORE_CODES)
     if clash:
         raise PluginError(
             f"the {line} penalty table declares {', '.join(clash)}: C-14 entries belong to "
-            "core; adjust their bounds with frontdesk_c14_bounds",
+            "core (and C-3's); adjust their bounds with frontdesk_c14_bounds",
             code="PLUGIN_CONTRACT_VIOLATION",
         )
     # C-14 belongs to core: every line's table has it, with the bounds the line adjusted.
@@ -51,7 +51,7 @@ def penalty_specs(
         business_line=line,
         settings=settings,
     )
-    return [*own, *c14_specs(bounds)]
+    return [*own, *core_specs(bounds)]
 
 
 async def sync_penalty_table(

@@ -18,6 +18,7 @@ from core.decisions import Reason
 from core.errors import Conflict, InvalidInput, NotFound, PluginError
 from core.events import record_event
 from core.models import (
+    AppointmentStatus,
     Customer,
     CustomerGroup,
     InquiryKind,
@@ -28,6 +29,7 @@ from core.models import (
     VisitorKind,
 )
 from core.plugins import PluginHost
+from core.services.desk_appointments import appointment_at_check_in, appointment_received
 from core.services.directory import get_site, get_staff_at
 from core.services.plugin_state import load_settings
 
@@ -48,6 +50,8 @@ class CheckIn:
     receiver_id: int | None = None
     arrived_at: datetime | None = None
     line_input: dict[str, Any] = field(default_factory=dict)
+    # C-3: the visit appointment the visitors come on (checked at the desk).
+    appointment_id: int | None = None
 
 
 def business_date_of(
@@ -144,6 +148,18 @@ async def check_in_visit(
                     owner_from_group = True
     if check_in.named_staff_id is not None:
         await get_staff_at(session, check_in.named_staff_id, site.id, "namedStaffId")
+    # C-3: a visit that needs an appointment, or names one, is received only on an approved
+    # appointment made in time (refused here, before the line's rotation moves).
+    appointment = await appointment_at_check_in(
+        session,
+        host,
+        site,
+        settings,
+        appointment_id=check_in.appointment_id,
+        visitor_kind=check_in.visitor_kind.value,
+        channel=check_in.channel.value,
+        arrived_at=arrived_at,
+    )
     business_date = business_date_of(host, site, arrived_at, settings)
     context = ReceptionContext(
         session=session,
@@ -202,6 +218,9 @@ async def check_in_visit(
         recorded_at=now,
     )
     await insert_row(session, visit)  # session.add + flush, without the unit of work
+    if appointment is not None:
+        appointment.status = AppointmentStatus.ARRIVED
+        appointment.arrived_at, appointment.visit_id = arrived_at, visit.id
     if customer is not None and customer.owner_staff_id is None and counted and receiver_id:
         # RE-11 / RE-6: the first salesperson to receive a customer owns them (and their group).
         customer.owner_staff_id = receiver_id
@@ -234,6 +253,8 @@ async def check_in_visit(
             ),
         },
     )
+    if appointment is not None:
+        await appointment_received(session, appointment, visit, now)
     for note in outcome.notifications if outcome else ():
         await record_event(
             session,

@@ -13,14 +13,17 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.calendar import calendar_for, require_aware
-from core.contracts import WorkforcePolicy
-from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from core.contracts import SwapFine, SwapProposal, SwapVerdict
+from core.decisions import Reason
+from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied, PluginError
 from core.events import record_event
 from core.models import Department, EmploymentStatus, Shift, ShiftSwap, Site, Staff, SwapStatus
 from core.plugins import PluginHost
 from core.services.directory import get_site, get_staff_at, site_roles
+from core.services.penalties import issue_penalty
 from core.services.plugin_settings import load_settings
 from core.services.visits import business_date_of
+from core.services.workforce_policy import STREAM, workforce_policy
 from core.workforce_rules import (
     ShiftFacts,
     SwapFacts,
@@ -29,7 +32,6 @@ from core.workforce_rules import (
     swap_refusal,
 )
 
-STREAM: Final = "workforce"
 ACTIVE_SWAP: Final = (SwapStatus.REQUESTED, SwapStatus.AGREED, SwapStatus.APPROVED)
 # C-15: the swap register is signed by the department manager (seed 002 篇9); the ranks
 # above may sign too.
@@ -103,32 +105,6 @@ async def assign_department(
     staff.department_id = department_id
     await session.flush()
     return staff
-
-
-# --- policy ---------------------------------------------------------------------------------
-
-
-def workforce_policy(
-    host: PluginHost | None, site: Site, settings: dict[str, dict[str, object]]
-) -> WorkforcePolicy:
-    """Core's numbers, adjusted by the site's line and company-wide plugins (chain hook
-    ``frontdesk_workforce_policy``)."""
-    policy = WorkforcePolicy()
-    if host is None:
-        return policy
-    policy = host.chain(
-        "frontdesk_workforce_policy",
-        policy,
-        line=site.business_line,
-        site=site,
-        settings=settings,
-    )
-    if not isinstance(policy, WorkforcePolicy) or policy.swap_limit_per_month < 0:
-        raise InvalidInput(
-            "the line's frontdesk_workforce_policy answered an invalid policy",
-            code="PLUGIN_CONTRACT_VIOLATION",
-        )
-    return policy
 
 
 # --- rosters (PM-1, KTV-1) ------------------------------------------------------------------
@@ -261,6 +237,10 @@ async def _shift(session: AsyncSession, shift_id: int, field: str) -> Shift:
     return shift
 
 
+def _month(d: date) -> date:
+    return d.replace(day=1)
+
+
 async def _check_swap(
     session: AsyncSession,
     host: PluginHost | None,
@@ -271,7 +251,12 @@ async def _check_swap(
     shift: Shift,
     payback: Shift,
     exclude_swap: int | None,
-) -> None:
+    stage: str,
+    now: datetime,
+) -> tuple[SwapFine, ...]:
+    """C-15 on today's roster and register, then the line's ``frontdesk_validate_shift_swap``
+    (whose verdict replaces core's); raises the refusal, else returns the fines to issue
+    when the swap is approved."""
     settings = await load_settings(session)
     policy = workforce_policy(host, site, settings)
     parties = (requester_id, counterpart_id)
@@ -304,8 +289,48 @@ async def _check_swap(
         other_swaps=others,
         policy=policy,
     )
-    if refusal is not None:
-        raise Conflict(str(refusal.reason), code=refusal.code, rule=refusal.reason.rule)
+    decided: tuple[str, Reason] | None = (
+        (refusal.code, refusal.reason) if refusal is not None else None
+    )
+    fines: tuple[SwapFine, ...] = ()
+    if host is not None:
+        month = _month(shift.business_date)
+        verdict = await host.acall_line(
+            site.business_line,
+            "frontdesk_validate_shift_swap",
+            proposal=SwapProposal(
+                session=session,
+                site=site,
+                stage=stage,
+                swap_id=exclude_swap,
+                requester_id=requester_id,
+                counterpart_id=counterpart_id,
+                shift_id=shift.id,
+                payback_shift_id=payback.id,
+                shift_date=shift.business_date,
+                payback_date=payback.business_date,
+                swaps_this_month={
+                    p: sum(1 for w in others if p in w.parties() and _month(w.shift_date) == month)
+                    for p in parties
+                },
+                policy=policy,
+                refusal=decided,
+                now=now,
+                settings=settings,
+            ),
+        )
+        if verdict is not None:
+            if not isinstance(verdict, SwapVerdict):
+                raise PluginError(
+                    f"the {site.business_line} line answered frontdesk_validate_shift_swap with "
+                    f"{type(verdict).__name__}, not a SwapVerdict",
+                    code="PLUGIN_CONTRACT_VIOLATION",
+                )
+            decided, fines = verdict.refusal, tuple(verdict.fines)
+    if decided is not None:
+        code, reason = decided
+        raise Conflict(str(reason), code=code, rule=reason.rule)
+    return fines
 
 
 async def request_swap(
@@ -354,6 +379,8 @@ async def request_swap(
         shift=shift,
         payback=payback,
         exclude_swap=None,
+        stage="request",
+        now=now,
     )
     swap = ShiftSwap(
         site_id=site.id,
@@ -459,7 +486,7 @@ async def approve_swap(
             code="SHIFT_NOT_HELD",
             field="swapId",
         )
-    await _check_swap(
+    fines = await _check_swap(
         session,
         host,
         site,
@@ -468,6 +495,8 @@ async def approve_swap(
         shift=shift,
         payback=payback,
         exclude_swap=swap.id,
+        stage="approval",
+        now=now,
     )
     shift.staff_id, payback.staff_id = swap.counterpart_id, swap.requester_id
     swap.status = SwapStatus.APPROVED
@@ -487,6 +516,19 @@ async def approve_swap(
         subject_id=swap.id,
         payload={"shift": shift.id, "payback_shift": payback.id, "manager": manager_id},
     )
+    for fine in fines:
+        # The line's verdict (frontdesk_validate_shift_swap): a fine from its penalty table,
+        # issued with the approval (seed 002 篇12: 20 CNY).
+        await issue_penalty(
+            session,
+            site_id=site.id,
+            staff_id=fine.staff_id,
+            rule_code=fine.penalty_code,
+            amount=fine.amount,
+            reason=f"swap {swap.id}: {fine.reason}",
+            issued_by_id=manager_id,
+            now=now,
+        )
     return swap
 
 

@@ -4,6 +4,7 @@ the resolvers in :mod:`plugins.fitnessclub.service` and the pure rules."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -15,8 +16,10 @@ from core.plugin_api import (
     PluginInfo,
     ReceptionContext,
     SaleContext,
+    Site,
     StaffRole,
     VisitRecorded,
+    WorkforcePolicy,
     hookimpl,
     line_field,
     line_mutation,
@@ -25,7 +28,7 @@ from core.plugin_api import (
 from plugins import fitnessclub
 from plugins.fitnessclub import rules, service
 from plugins.fitnessclub import schema as gql
-from plugins.fitnessclub.policy import FitnessClubPolicy
+from plugins.fitnessclub.policy import APPOINTMENT_BOOK, FitnessClubPolicy
 
 CODE = fitnessclub.CODE
 
@@ -82,6 +85,15 @@ def frontdesk_validate_settings(plugin: str, settings: dict[str, Any]) -> dict[s
     if "penalties" in normalised:
         normalised["penalties"] = [spec.to_dict() for spec in policy.penalties]
     return normalised
+
+
+@hookimpl
+def frontdesk_workforce_policy(
+    policy: WorkforcePolicy, site: Site, settings: Mapping[str, Mapping[str, Any]]
+) -> WorkforcePolicy:
+    """FC-3 / FC-6: the club's appointment book is core's booking kind ``appointment`` (not
+    exclusive, in effect with the director's or general manager's signature or an SMS)."""
+    return replace(policy, booking_kinds={**policy.booking_kinds, "appointment": APPOINTMENT_BOOK})
 
 
 @hookimpl

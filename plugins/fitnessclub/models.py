@@ -49,6 +49,8 @@ class Appointment(Base):
     visit_date: Mapped[date] = mapped_column(Date)
     signature: Mapped[str] = mapped_column(String(16))
     entered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Issue 12: the core booking (kind "appointment") holding this entry (fc0003).
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"))
 
 
 class Lead(Base):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from typing import Any
 
-from core.plugin_api.rules import PenaltyRuleSpec
+from core.plugin_api.rules import BookingKind, PenaltyRuleSpec
 
 # Penalty codes of the line's table (stable: stored on issued penalties).
 UNREGISTERED_TOUR = "FC-1"  # 不做來訪登記進場參觀 50
@@ -23,6 +23,21 @@ PHONE_NOT_OWN = "FC-16-own-number"  # 成單號碼非本人有效號碼 200
 RENEWAL_PRICE_CUT = "FC-17"  # 低價爭取續卡 100
 STEERING_FRIEND = "FC-18"  # 干涉會友找會員 100
 LATE_FOLLOW_UP_SHEET = "FC-20"  # 他人跟進在先仍做跟進表 100
+
+
+#: FC-3 / FC-6: the appointment book (預約表) is core's generic booking of this kind (issue 12):
+#: not exclusive (two consultants may book one customer; the earliest entry wins), valid only
+#: on its day, in effect only with the director's or general manager's signature, or an SMS to
+#: them when both are away (seed 000 篇八 item 10: 預約登記須有總監或總經理簽字方可生效,
+#: 如都不在的情況下可發送短信).
+APPOINTMENT_BOOK = BookingKind(
+    "appointment",
+    "Appointment book (預約表)",
+    exclusive=False,
+    approvals=("signature", "sms"),
+    approver_roles=("club_director", "general_manager"),
+    rule="FC-3",
+)
 
 
 def _fine(code: str, rule: str, title: str, amount: int) -> PenaltyRuleSpec:

@@ -144,6 +144,11 @@ class FitnessFollowUpSheet(Node):
     decision: Decision = strawberry.field(description="Whether it counts today, and why.")
     full_phone: strawberry.Private[str]
     owner: strawberry.Private[int]
+    booking_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The core booking (kind `appointment`) holding this entry: its `approval` "
+        "is the signature or SMS of FC-3 (issue 12); null for entries made before.",
+    )
 
     @strawberry.field(description="Full for the consultant's own customers, else masked.")
     def phone(self, info: Info) -> str:
@@ -185,6 +190,11 @@ class FitnessAppointment(Node):
     decision: Decision = strawberry.field(description="FC-3 / FC-6: valid on its day or not.")
     full_phone: strawberry.Private[str]
     owner: strawberry.Private[int]
+    booking_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The core booking (kind `appointment`) holding this entry: its `approval` "
+        "is the signature or SMS of FC-3 (issue 12); null for entries made before.",
+    )
 
     @strawberry.field(description="Full for the consultant's own customers, else masked.")
     def phone(self, info: Info) -> str:

@@ -40,6 +40,7 @@ from core.plugin_api import (
     Staff,
     Visit,
     VisitRecorded,
+    book,
     get_line_site,
     global_id,
     issue_penalty,
@@ -67,7 +68,7 @@ from plugins.fitnessclub.models import (
     Lead,
     MonthClose,
 )
-from plugins.fitnessclub.policy import PHONE_NOT_COPIED, FitnessClubPolicy
+from plugins.fitnessclub.policy import APPOINTMENT_BOOK, PHONE_NOT_COPIED, FitnessClubPolicy
 
 CODE = fitnessclub.CODE
 STREAM = "fitnessclub"
@@ -267,6 +268,7 @@ def appointment_view(
         decision=_decision(verdict.reason),
         full_phone=row.phone,
         owner=row.consultant_id,
+        booking_id=global_id("Booking", row.booking_id),
     )
 
 
@@ -408,20 +410,49 @@ async def _issue(
     )
 
 
+#: FC-3: how a signature on the appointment book reads as the core booking's approval.
+_BOOKING_APPROVAL: dict[rules.Signature, str | None] = {
+    rules.Signature.NONE: None,
+    rules.Signature.DIRECTOR: "signature",
+    rules.Signature.GENERAL_MANAGER: "signature",
+    rules.Signature.SMS: "sms",
+}
+
+
 async def add_appointment(
     session: AsyncSession, data: gql.AppointmentInput, now: datetime
 ) -> gql.FitnessAppointment:
+    """FC-3 / FC-6: a line of the appointment book, held as core's generic booking of kind
+    ``appointment`` (issue 12: one booking table for every line): booked by the consultant
+    for the customer on the visit day, in effect with the director's or general manager's
+    signature or an SMS (the booking's ``approval``), valid only on its day."""
     site = await club(session, data.site_id)
     consultant = await _staff(session, site, data.consultant_id, "consultantId")
     customer = await _customer(session, site, data.customer_id, "customerId")
+    signature = rules.Signature(data.signature)
+    phone = _text(data.phone, "phone", 32)
+    held = await book(
+        session,
+        site_id=site.id,
+        booked_by_id=consultant.id,
+        customer_id=customer.id,
+        guest_name="",
+        resource_kind=APPOINTMENT_BOOK.code,
+        resource=f"club visit of customer {customer.id}",
+        business_date=data.visit_date,
+        now=now,
+        kind=APPOINTMENT_BOOK,
+        approval=_BOOKING_APPROVAL[signature],
+    )
     row = Appointment(
         site_id=site.id,
         consultant_id=consultant.id,
         customer_id=customer.id,
-        phone=_text(data.phone, "phone", 32),
+        phone=phone,
         visit_date=data.visit_date,
-        signature=rules.Signature(data.signature).value,
+        signature=signature.value,
         entered_at=now,
+        booking_id=held.id,
     )
     session.add(row)
     await session.flush()

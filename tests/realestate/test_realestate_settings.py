@@ -149,4 +149,5 @@ async def test_settings_are_stored_normalised_and_merge_key_by_key(client: Clien
         "C-14-staff": "800.00",
         "C-14-manager": "500.50",
         "C-14-compensation": "9999999999.99",  # core's C-14 entry, the loss as it is
+        "C-3-unapproved-visit": "2000.00",  # core's C-3 entry (issue 12)
     }
