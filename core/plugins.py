@@ -23,7 +23,11 @@ from core.errors import PluginError
 ENTRY_POINT_GROUP = "frontdesk"
 
 # Built-in lines go through the very path third-party plugins take.
-DEFAULT_PLUGINS: tuple[str, ...] = ("plugins.realestate.hooks", "plugins.fitnessclub.hooks")
+DEFAULT_PLUGINS: tuple[str, ...] = (
+    "plugins.realestate.hooks",
+    "plugins.fitnessclub.hooks",
+    "plugins.ktv.hooks",
+)
 
 
 def create_plugin_manager(

@@ -237,8 +237,8 @@ def test_every_code_raised_is_published() -> None:
         if declare is not None:
             published |= {d.code for d in declare()}
     raised: dict[str, str] = {}
-    # Lines whose package exists but which are not registered yet (the property and KTV
-    # foundations, issues 15 and 16: no GraphQL, no entry point) publish their codes through
+    # Lines whose package exists but which are not registered yet (the property foundation,
+    # issue 15: no GraphQL, no entry point) publish their codes through
     # ``frontdesk_error_codes`` when they are registered; until then nothing can answer them.
     installed = {p.split(".")[1] for p in DEFAULT_PLUGINS}
     lines = [p for p in ROOT.glob("plugins/**/*.py") if p.relative_to(ROOT).parts[1] in installed]

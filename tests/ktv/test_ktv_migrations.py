@@ -9,7 +9,6 @@ from sqlalchemy import create_engine, inspect
 
 from core import migrate
 from core.plugins import PluginHost, create_plugin_manager
-from plugins.ktv import hooks
 
 KTV_TABLES = {"ktv_knowledge_checks", "ktv_booking_credits", "ktv_conduct_records"}
 
@@ -24,7 +23,7 @@ def _tables(url: str) -> set[str]:
 
 def test_KTV_branch_upgrades_and_downgrades_alone(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ktv.sqlite3'}"
-    host = PluginHost(create_plugin_manager(entry_points_group=None, extra=[hooks]))
+    host = PluginHost(create_plugin_manager(entry_points_group=None))
     host.set_enabled(["ktv"])
     migrate.upgrade(url, host)
     assert KTV_TABLES <= _tables(url)
