@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from core.models import Site, Visit
+    from core.penalties import C14Charge
+    from core.workforce_rules import AttendanceDecision
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,50 @@ class PenaltyBounds:
     staff_fine_max: Decimal = Decimal(1000)
     manager_fine_min: Decimal = Decimal(100)
     manager_fine_max: Decimal = Decimal(500)
+
+
+# --- Fines a line issues inside core's own transactions (issue 16: KTV-6, KTV-2/KTV-10) -------
+
+
+@dataclass(frozen=True)
+class ComplaintFines:
+    """C-14: the entries core is about to issue for a complaint verified as caused by one
+    staff member's service (``frontdesk_complaint_fines``).
+
+    ``charges`` are core's (:class:`~core.plugin_api.ComplaintCharge`: code, who is charged —
+    ``"staff"`` or ``"manager"`` —, amount, reason) in the order they will be issued; the
+    line returns the charges to issue instead (e.g. KTV-6: an attitude complaint's fine 100
+    under the line's own code replaces C-14's staff fine).  Every code returned must be in
+    the site's penalty table and every amount within its bounds.
+    """
+
+    session: AsyncSession
+    site: Site
+    complaint_id: int
+    complaint_number: str
+    category: str
+    staff_id: int
+    manager_id: int | None
+    charges: tuple[C14Charge, ...]
+    now: datetime
+
+
+@dataclass(frozen=True)
+class RollCallDecided:
+    """One line of a meeting's roll was decided (``frontdesk_roll_call_decided``): at the
+    close (``closeRoll``) or, for someone a room booking excused, when they sign afterwards
+    (补签, KTV-10).  ``decision`` is core's (status ``present``/``late``/``absent``/
+    ``excused``, minutes late, the reason naming KTV-2 or KTV-10).  The line issues its fines
+    with ``issue_penalty`` in ``session`` — the roll call's own transaction."""
+
+    session: AsyncSession
+    site: Site
+    meeting_id: int
+    business_date: date
+    entry_id: int
+    staff_id: int
+    decision: AttendanceDecision
+    now: datetime
 
 
 @dataclass(frozen=True)

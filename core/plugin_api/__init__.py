@@ -17,7 +17,11 @@ What is here, by purpose:
   :class:`ComplaintPolicy`, :class:`DomainEvent`, :class:`DemoContext`, :class:`StaffRole`,
   :class:`PenaltyBounds`, :class:`WorkforcePolicy` (with :class:`PointsScheme` /
   :class:`PointsItem`, PM-9's monthly points table), :class:`LineInput`,
-  :class:`LineInputReceived`, :class:`LineErrorCode` (a line's published error codes).
+  :class:`LineInputReceived`, :class:`LineErrorCode` (a line's published error codes),
+  :class:`ComplaintFines` with :class:`ComplaintCharge` (``frontdesk_complaint_fines``: a
+  line replaces C-14's entries, KTV-6) and :class:`RollCallDecided`
+  (``frontdesk_roll_call_decided``: a line fines a decided roll line in the roll call's own
+  transaction, KTV-2/KTV-10).
 * **Rules** — :class:`Reason` (a decision's rule id and sentence), :class:`PenaltyRuleSpec`
   (an entry of a penalty table).
 * **Errors** — :class:`FrontdeskError` and its kinds, each with a stable ``code``.
@@ -33,7 +37,10 @@ What is here, by purpose:
   :class:`Staff`, :class:`Customer`, :class:`Visit`, :class:`Complaint`, the roster's
   :class:`Shift` (PM-1: who is on night duty), the ledger's :class:`Penalty` and its
   :class:`PenaltyRule`, the workforce's :class:`Booking` and :class:`BookingStatus` (KTV-11:
-  who booked the arriving guest): read them, write through the services).
+  who booked the arriving guest), the meetings' :class:`Meeting` and :class:`RollCallEntry`,
+  :class:`ExitPass`, :class:`LeaveRequest`, :class:`AttendanceRecord` with
+  :class:`AttendanceStatus` and :class:`RequestStatus` (KTV-2/4/5): read them, write through
+  the services).
 * **Services** (in the caller's transaction) — :func:`get_site`, :func:`get_staff`,
   :func:`add_staff`, :func:`register_customer`, :class:`CheckIn`, :func:`check_in_visit`,
   :func:`correct_visit`, :func:`issue_penalty`, :func:`revoke_penalty`, :func:`revoked_penalties`,
@@ -47,13 +54,16 @@ What is here, by purpose:
   :func:`decide_leave`, :func:`issue_points`, :func:`revoke_points`, :func:`month_points`,
   :func:`workforce_policy_of`; C-3 appointments and bookings: :func:`make_appointment`,
   :func:`approve_appointment`, :func:`check_in_appointment`, :func:`book`,
-  :func:`set_booking_status`.  Pure workforce rules (roll call, lateness, points) are in
-  :mod:`core.plugin_api.rules`.
+  :func:`set_booking_status`; meetings and exit passes (KTV-2, KTV-5, KTV-10):
+  :func:`call_meeting`, :func:`sign_roll`, :func:`note_room_booking`, :func:`close_roll`,
+  :func:`request_exit_pass`, :func:`decide_exit_pass`.  Pure workforce rules (roll call,
+  lateness, points) are in :mod:`core.plugin_api.rules`.
 """
 
 from __future__ import annotations
 
 from core.contracts import (
+    ComplaintFines,
     ComplaintPolicy,
     DemoContext,
     DomainEvent,
@@ -68,6 +78,7 @@ from core.contracts import (
     PointsScheme,
     ReceptionContext,
     ReceptionOutcome,
+    RollCallDecided,
     SaleAttribution,
     SaleContext,
     SaleShare,
@@ -80,16 +91,23 @@ from core.decisions import Reason
 from core.errors import Conflict, FrontdeskError, InvalidInput, NotFound, PermissionDenied
 from core.hookspecs import LINE_HOOKS, hookimpl
 from core.models import (
+    AttendanceRecord,
+    AttendanceStatus,
     Booking,
     BookingStatus,
     Complaint,
     Customer,
     CustomerClass,
     EmploymentStatus,
+    ExitPass,
     GroupKind,
     InquiryKind,
+    LeaveRequest,
+    Meeting,
     Penalty,
     PenaltyRule,
+    RequestStatus,
+    RollCallEntry,
     Shift,
     Site,
     Staff,
@@ -98,6 +116,7 @@ from core.models import (
     VisitChannel,
     VisitorKind,
 )
+from core.penalties import C14Charge as ComplaintCharge
 from core.penalties import PenaltyRuleSpec
 from core.plugin_api.graphql import (
     After,
@@ -136,11 +155,14 @@ from core.plugin_api.services import (
     add_staff,
     approve_appointment,
     book,
+    call_meeting,
     check_in_appointment,
     check_in_visit,
     clock_in,
     clock_out,
+    close_roll,
     correct_visit,
+    decide_exit_pass,
     decide_leave,
     get_line_site,
     get_site,
@@ -152,15 +174,18 @@ from core.plugin_api.services import (
     local_time,
     make_appointment,
     month_points,
+    note_room_booking,
     plugin_settings,
     record_attendance,
     record_event,
     register_customer,
+    request_exit_pass,
     request_leave,
     revoke_penalty,
     revoke_points,
     revoked_penalties,
     set_booking_status,
+    sign_roll,
     site_zone,
     staff_names,
     workforce_policy_of,
@@ -169,12 +194,16 @@ from core.plugin_api.services import (
 __all__ = [
     "LINE_HOOKS",
     "After",
+    "AttendanceRecord",
+    "AttendanceStatus",
     "Base",
     "Before",
     "Booking",
     "BookingStatus",
     "CheckIn",
     "Complaint",
+    "ComplaintCharge",
+    "ComplaintFines",
     "ComplaintPolicy",
     "Conflict",
     "Connection",
@@ -185,6 +214,7 @@ __all__ = [
     "DemoContext",
     "DomainEvent",
     "EmploymentStatus",
+    "ExitPass",
     "First",
     "FrontdeskError",
     "GroupKind",
@@ -192,10 +222,12 @@ __all__ = [
     "InvalidInput",
     "Join",
     "Last",
+    "LeaveRequest",
     "LineErrorCode",
     "LineInput",
     "LineInputReceived",
     "LineMutation",
+    "Meeting",
     "MigrationBranch",
     "Money",
     "Node",
@@ -213,6 +245,9 @@ __all__ = [
     "Reason",
     "ReceptionContext",
     "ReceptionOutcome",
+    "RequestStatus",
+    "RollCallDecided",
+    "RollCallEntry",
     "SaleAttribution",
     "SaleContext",
     "SaleShare",
@@ -232,11 +267,14 @@ __all__ = [
     "add_staff",
     "approve_appointment",
     "book",
+    "call_meeting",
     "check_in_appointment",
     "check_in_visit",
     "clock_in",
     "clock_out",
+    "close_roll",
     "correct_visit",
+    "decide_exit_pass",
     "decide_leave",
     "get_line_site",
     "get_site",
@@ -259,6 +297,7 @@ __all__ = [
     "make_appointment",
     "month_points",
     "node_id",
+    "note_room_booking",
     "now",
     "parse_id",
     "plugin_settings",
@@ -267,11 +306,13 @@ __all__ = [
     "record_attendance",
     "record_event",
     "register_customer",
+    "request_exit_pass",
     "request_leave",
     "revoke_penalty",
     "revoke_points",
     "revoked_penalties",
     "set_booking_status",
+    "sign_roll",
     "site_zone",
     "staff_names",
     "workforce_policy_of",

@@ -22,7 +22,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.calendar import calendar_for, require_aware
-from core.contracts import FORGOTTEN_CLOCK_IN, PointsScheme, WorkforcePolicy
+from core.contracts import FORGOTTEN_CLOCK_IN, PointsScheme, RollCallDecided, WorkforcePolicy
 from core.decisions import Reason
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.events import record_event
@@ -1065,11 +1065,49 @@ def _apply(entry: RollCallEntry, decision: AttendanceDecision) -> None:
     entry.reason = decision.reason.message if decision.reason else None
 
 
+async def _line_fines(
+    session: AsyncSession,
+    host: PluginHost | None,
+    meeting: Meeting,
+    entry: RollCallEntry,
+    decision: AttendanceDecision,
+    now: datetime,
+) -> list[int]:
+    """``frontdesk_roll_call_decided``: the site's line fines a decided line of the roll in
+    this transaction (KTV-2, KTV-10); the ids of the penalties it issued."""
+    if host is None:
+        return []
+    site = await get_site(session, meeting.site_id)
+    issued = await host.acall_line(
+        site.business_line,
+        "frontdesk_roll_call_decided",
+        context=RollCallDecided(
+            session=session,
+            site=site,
+            meeting_id=meeting.id,
+            business_date=meeting.business_date,
+            entry_id=entry.id,
+            staff_id=entry.staff_id,
+            decision=decision,
+            now=now,
+        ),
+    )
+    return [int(p.id) for p in issued or () if getattr(p, "id", None) is not None]
+
+
 async def sign_roll(
-    session: AsyncSession, *, meeting_id: int, staff_id: int, at: datetime, now: datetime
+    session: AsyncSession,
+    *,
+    meeting_id: int,
+    staff_id: int,
+    at: datetime,
+    now: datetime,
+    host: PluginHost | None = None,
 ) -> RollCallEntry:
     """Sign the meeting's roll at ``at``: by the start on time, until the close late (KTV-2);
-    after the close only someone a room booking excuses signs (补签, KTV-10)."""
+    after the close only someone a room booking excuses signs (补签, KTV-10).  A line decided
+    by that signature goes to the line's ``frontdesk_roll_call_decided`` (its fines) in this
+    transaction."""
     require_aware(at, "at")
     meeting = await _meeting(session, meeting_id)
     entry = await _roll_entry(session, meeting, staff_id)
@@ -1092,6 +1130,8 @@ async def sign_roll(
         decision = _decide(meeting, entry, now)
         if decision is not None:
             _apply(entry, decision)
+            await session.flush()
+            await _line_fines(session, host, meeting, entry, decision, now)
     await session.flush()
     return entry
 
@@ -1124,11 +1164,14 @@ async def note_room_booking(
     return entry
 
 
-async def close_roll(session: AsyncSession, *, meeting_id: int, now: datetime) -> Meeting:
+async def close_roll(
+    session: AsyncSession, *, meeting_id: int, now: datetime, host: PluginHost | None = None
+) -> Meeting:
     """Close the roll at or after its closing time and decide every line (KTV-2, KTV-10; a
-    room booking of the person's for the day, in the bookings or noted, excuses): late and
-    absent raise ``meeting.late`` / ``absence.recorded`` for the line's fines
-    (KTV-2: 30 and 50); someone excused by a room booking stays open until they sign."""
+    room booking of the person's for the day, in the bookings or noted, excuses); someone
+    excused by a room booking stays open until they sign.  Every decided line goes to the
+    line's ``frontdesk_roll_call_decided`` in this transaction (KTV-2: fines 30 and 50), and
+    late and absent raise ``meeting.late`` / ``absence.recorded`` with the penalties' ids."""
     meeting = await _meeting(session, meeting_id)
     if meeting.closed_at is not None:
         raise Conflict(
@@ -1156,8 +1199,9 @@ async def close_roll(session: AsyncSession, *, meeting_id: int, now: datetime) -
         if decision is None:
             continue
         _apply(entry, decision)
+        await session.flush()
+        penalty_ids = await _line_fines(session, host, meeting, entry, decision, now)
         if decision.status in ("late", "absent"):
-            await session.flush()
             await record_event(
                 session,
                 stream=STREAM,
@@ -1172,6 +1216,7 @@ async def close_roll(session: AsyncSession, *, meeting_id: int, now: datetime) -
                     "status": decision.status,
                     "minutes_late": decision.minutes_late,
                     "rule": entry.rule,
+                    "penalty_ids": penalty_ids,
                 },
             )
     await session.flush()

@@ -11,11 +11,14 @@ from pathlib import Path
 from typing import Any
 
 from core.plugin_api import (
+    ComplaintCharge,
+    ComplaintFines,
     LineErrorCode,
     MigrationBranch,
     PluginInfo,
     ReceptionContext,
     ReceptionOutcome,
+    RollCallDecided,
     Site,
     StaffRole,
     VisitRecorded,
@@ -132,6 +135,28 @@ async def frontdesk_receive_visit(context: ReceptionContext) -> ReceptionOutcome
 @hookimpl
 async def frontdesk_visit_recorded(event: VisitRecorded) -> None:
     await service.record_visit(event)
+
+
+@hookimpl
+async def frontdesk_complaint_fines(context: ComplaintFines) -> list[ComplaintCharge] | None:
+    """KTV-6 *Decided*: at a KTV venue an attitude complaint is fined 100 under KTV-6 in place
+    of C-14's staff fine (the manager's fine and a compensation stay C-14's)."""
+    return await service.complaint_charges(context)
+
+
+@hookimpl
+async def frontdesk_roll_call_decided(context: RollCallDecided) -> list[Any] | None:
+    """KTV-2 / KTV-10: the roll line's fine (late 30, absent 50) in the roll call's own
+    transaction."""
+    penalty = await service.fine_roll_call(
+        context.session,
+        site_id=context.site.id,
+        staff_id=context.staff_id,
+        decision=context.decision,
+        issued_by_id=None,
+        now=context.now,
+    )
+    return [penalty] if penalty is not None else None
 
 
 @hookimpl

@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.plugin_api import (
     Booking,
+    ComplaintCharge,
+    ComplaintFines,
     BookingStatus,
     Conflict,
     InvalidInput,
@@ -461,3 +463,29 @@ async def fine_complaint(
         now=now,
         complaint_id=complaint_id,
     )
+
+
+async def complaint_charges(context: ComplaintFines) -> list[ComplaintCharge] | None:
+    """KTV-6 *Decided*: core's C-14 charges for a verified complaint, with the staff fine of
+    an attitude complaint replaced by KTV-6's (100, the line's table); None (core's charges
+    unchanged) for any other category.  Decision: the amount given for C-14's staff fine is
+    ignored for an attitude complaint — KTV-6's fine is fixed — and the reason says so."""
+    code, _reason = rules.complaint_fine_code(context.category)
+    if code != ATTITUDE_CODE:
+        return None
+    policy = await load_line_policy(context.session, KtvPolicy, CODE)
+    decided = rules.attitude_fine(policy)
+    out: list[ComplaintCharge] = []
+    for charge in context.charges:
+        if charge.charged == "staff" and charge.code == rules.C14_STAFF_CODE:
+            out.append(
+                ComplaintCharge(
+                    code=decided.code,
+                    charged="staff",
+                    amount=decided.amount,
+                    reason=decided.reason,
+                )
+            )
+        else:
+            out.append(charge)
+    return out
