@@ -30,7 +30,8 @@ What is here, by purpose:
   :func:`global_id`, :func:`parse_id` taking a global id or a legacy integer), cursor
   connections (:class:`Connection`, :func:`line_page`),
   :func:`line_field`, :func:`line_query`, :func:`line_mutation`, :func:`line_subscription`,
-  :class:`Join`, :func:`prefetched`, and the per-request helpers :func:`now`, :func:`read_session`,
+  :class:`Join`, :func:`prefetched`, :func:`line_events` / :func:`event_cursor` (a line's
+  subscription on its event stream), and the per-request helpers :func:`now`, :func:`read_session`,
   :func:`write_session`.
 * **Tables** — :data:`Base` (put your tables on it, prefixed with your line code),
   :class:`UTCDateTime`, and core's ORM models for reads and foreign keys (:class:`Site`,
@@ -38,7 +39,7 @@ What is here, by purpose:
   :class:`Shift` (PM-1: who is on night duty), the ledger's :class:`Penalty` and its
   :class:`PenaltyRule`, the workforce's :class:`Booking` and :class:`BookingStatus` (KTV-11:
   who booked the arriving guest), the meetings' :class:`Meeting` and :class:`RollCallEntry`,
-  :class:`ExitPass`, :class:`LeaveRequest`, :class:`AttendanceRecord` with
+  :class:`ExitPass`, :class:`LeaveRequest` (:class:`LeaveKind`), :class:`AttendanceRecord` with
   :class:`AttendanceStatus` and :class:`RequestStatus` (KTV-2/4/5): read them, write through
   the services).
 * **Services** (in the caller's transaction) — :func:`get_site`, :func:`get_staff`,
@@ -102,6 +103,7 @@ from core.models import (
     ExitPass,
     GroupKind,
     InquiryKind,
+    LeaveKind,
     LeaveRequest,
     Meeting,
     Penalty,
@@ -134,8 +136,10 @@ from core.plugin_api.graphql import (
     SiteType,
     StaffType,
     VisitType,
+    event_cursor,
     global_id,
     legacy_id,
+    line_events,
     line_field,
     line_link,
     line_mutation,
@@ -222,6 +226,7 @@ __all__ = [
     "InvalidInput",
     "Join",
     "Last",
+    "LeaveKind",
     "LeaveRequest",
     "LineErrorCode",
     "LineInput",
@@ -276,6 +281,7 @@ __all__ = [
     "correct_visit",
     "decide_exit_pass",
     "decide_leave",
+    "event_cursor",
     "get_line_site",
     "get_site",
     "get_staff",
@@ -284,6 +290,7 @@ __all__ = [
     "issue_penalty",
     "issue_points",
     "legacy_id",
+    "line_events",
     "line_field",
     "line_link",
     "line_mutation",

@@ -16,7 +16,7 @@ query shape and fail in another.  Its batch loader receives the same views.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +28,7 @@ from strawberry.extensions import FieldExtension
 from strawberry.types import Info
 
 from core.auth import Permission
-from core.contracts import LineMutation
+from core.contracts import DomainEvent, LineMutation
 from core.errors import PluginError
 from core.graphql.ids import parse_id, register_node
 from core.graphql.loading import (
@@ -41,11 +41,13 @@ from core.graphql.loading import (
 )
 from core.graphql.queries import After, Before, First, Last
 from core.graphql.scalars import Money
+from core.graphql.subscriptions import CURSOR_KIND, parse_arguments, stream_events
 from core.graphql.types import (
     NEEDS,
     Connection,
     Decision,
     Node,
+    encode_cursor,
     global_id_of,
     legacy_id,
     node_id,
@@ -74,8 +76,10 @@ __all__ = [
     "SiteType",
     "StaffType",
     "VisitType",
+    "event_cursor",
     "global_id",
     "legacy_id",
+    "line_events",
     "line_field",
     "line_link",
     "line_mutation",
@@ -417,6 +421,28 @@ def line_subscription(
 ) -> Any:
     """A root ``Subscription`` field."""
     return _root_field(strawberry.subscription, resolver, name, description, permission)
+
+
+async def line_events(
+    info: Info, stream: str, site_id: Any = None, after: str | None = None
+) -> AsyncGenerator[DomainEvent, None]:
+    """The events of the line's ``stream`` (what it records with ``record_event``) for a
+    ``line_subscription``: stored ones after the cursor ``after`` first, then live ones, in
+    order and none twice, optionally of one site (SITE_NOT_FOUND, INVALID_CURSOR as for
+    core's subscriptions).  Pair with :func:`event_cursor`."""
+    fd = info.context.app
+    site, after_id = await parse_arguments(fd, site_id, after)
+    events = stream_events(fd, stream, site_id=site, after=after_id)
+    try:
+        async for event in events:
+            yield event
+    finally:
+        await events.aclose()
+
+
+def event_cursor(event: DomainEvent) -> str:
+    """The opaque cursor of ``event``: a subscriber passes it back as ``after``."""
+    return encode_cursor(CURSOR_KIND, event.id)
 
 
 def now(info: Info) -> datetime:

@@ -541,12 +541,17 @@ async def decide_leave(
     approve: bool,
     reason: str,
     now: datetime,
+    special_case: Reason | None = None,
 ) -> LeaveRequest:
     """The direct superior approves or refuses a leave request.  Approved, the shift is
     recorded as leave or a day off in lieu within the month's allowance (beyond it: an
     absence, PM-9), or as absenteeism when the request was late or on a swapped or
     public-holiday shift (KTV-4, C-15).  Refused, nothing is recorded for the shift: the
-    person is expected at work.  Raises ``leave.decided``."""
+    person is expected at work.  Raises ``leave.decided``.
+
+    ``special_case`` (a line's decision, e.g. KTV-4: the duty director approves a late
+    request as a special case, 特殊情况): an approved late request is then a proper leave,
+    recorded with that reason instead of absenteeism."""
     leave = await session.scalar(
         select(LeaveRequest).where(LeaveRequest.id == leave_id).with_for_update()
     )
@@ -575,13 +580,15 @@ async def decide_leave(
         if existing is not None:
             raise _already(existing)
         policy = await site_policy(session, host, site)
-        if leave.late_rule is not None:
+        if leave.late_rule is not None and special_case is None:
             decision = AttendanceDecision(
                 "absenteeism", 0, Reason(leave.late_rule, leave.late_reason or "")
             )
         else:
             used = await _days_off_used(session, staff.id, shift.business_date)
             decision = day_off_decision(leave.kind.value, used, policy, shift.business_date)
+        if leave.late_rule is not None and special_case is not None and decision.reason is None:
+            decision = AttendanceDecision(decision.status, decision.minutes_late, special_case)
         leave.decision_rule = decision.reason.rule if decision.reason else None
         leave.decision_reason = (
             decision.reason.message if decision.reason else f"approved: {decision.status}"

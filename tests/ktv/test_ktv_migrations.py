@@ -10,7 +10,12 @@ from sqlalchemy import create_engine, inspect
 from core import migrate
 from core.plugins import PluginHost, create_plugin_manager
 
-KTV_TABLES = {"ktv_knowledge_checks", "ktv_booking_credits", "ktv_conduct_records"}
+KTV_TABLES = {
+    "ktv_knowledge_checks",
+    "ktv_booking_credits",
+    "ktv_conduct_records",
+    "ktv_roll_fines",
+}
 
 
 def _tables(url: str) -> set[str]:
@@ -27,7 +32,7 @@ def test_KTV_branch_upgrades_and_downgrades_alone(tmp_path: Path) -> None:
     host.set_enabled(["ktv"])
     migrate.upgrade(url, host)
     assert KTV_TABLES <= _tables(url)
-    assert "ktv0001" in migrate.current_heads(url, host)
+    assert "ktv0002" in migrate.current_heads(url, host)
     migrate.downgrade(url, host, "ktv@base")
     tables = _tables(url)
     assert not KTV_TABLES & tables and "bookings" in tables
