@@ -85,6 +85,11 @@ CODE = ktv.CODE
 CENT = Decimal("0.01")
 
 
+def _cents(amount: Decimal | None) -> Decimal | None:
+    """A CNY amount as the ledger stores it (2 decimals), also before it was reloaded."""
+    return None if amount is None else Decimal(amount).quantize(CENT)
+
+
 def _decision(reason: Reason | None) -> Decision | None:
     return None if reason is None else Decision(rule=reason.rule, message=reason.message)
 
@@ -153,7 +158,7 @@ async def _fines(
             penalty_id=global_id("Penalty", p.id),
             code=code,
             rule=rule,
-            amount=p.amount,
+            amount=_cents(p.amount),
             reason=p.reason,
             issued_at=p.issued_at,
             business_date=service.business_date(site, p.issued_at, policy),
@@ -260,7 +265,7 @@ def _conduct_view(r: ConductRecord) -> gql.KtvConductRecord:
         conduct=rules.Conduct(r.conduct),
         rule=r.rule,
         business_date=r.business_date,
-        amount=r.amount,
+        amount=_cents(r.amount),
         dismissal=r.dismissal,
         police_referral=r.police_referral,
         cancels_credits=r.cancels_credits,
