@@ -57,7 +57,8 @@ What is here, by purpose:
   :func:`approve_appointment`, :func:`check_in_appointment`, :func:`book`,
   :func:`set_booking_status`; meetings and exit passes (KTV-2, KTV-5, KTV-10):
   :func:`call_meeting`, :func:`sign_roll`, :func:`note_room_booking`, :func:`close_roll`,
-  :func:`request_exit_pass`, :func:`decide_exit_pass`.  Pure workforce rules (roll call,
+  :func:`request_exit_pass`, :func:`decide_exit_pass`; the roster and pay: :func:`schedule_shift`,
+  :func:`set_staff_pay` (daily wage, direct superior).  Pure workforce rules (roll call,
   lateness, points) are in :mod:`core.plugin_api.rules`.
 """
 
@@ -188,7 +189,9 @@ from core.plugin_api.services import (
     revoke_penalty,
     revoke_points,
     revoked_penalties,
+    schedule_shift,
     set_booking_status,
+    set_staff_pay,
     sign_roll,
     site_zone,
     staff_names,
@@ -318,7 +321,9 @@ __all__ = [
     "revoke_penalty",
     "revoke_points",
     "revoked_penalties",
+    "schedule_shift",
     "set_booking_status",
+    "set_staff_pay",
     "sign_roll",
     "site_zone",
     "staff_names",

@@ -39,6 +39,7 @@ from core.services.attendance import (
     request_exit_pass,
     request_leave,
     revoke_points,
+    set_staff_pay,
     sign_roll,
     site_policy,
 )
@@ -46,6 +47,7 @@ from core.services.attendance import record_day as record_attendance
 from core.services.directory import add_staff, get_site, get_staff_at, register_customer
 from core.services.penalties import issue_penalty, revoke_penalty
 from core.services.visits import CheckIn, check_in_visit, correct_visit
+from core.services.workforce import schedule_shift
 
 __all__ = [
     "CheckIn",
@@ -81,7 +83,9 @@ __all__ = [
     "revoke_penalty",
     "revoke_points",
     "revoked_penalties",
+    "schedule_shift",
     "set_booking_status",
+    "set_staff_pay",
     "sign_roll",
     "site_zone",
     "staff_names",

@@ -355,11 +355,23 @@ async def tonight(
         date | None,
         strawberry.argument(description="KTV-1: the business day; tonight's (now's) by default."),
     ] = None,
+    nights_before: Annotated[
+        int,
+        strawberry.argument(
+            description="Without businessDate: that many nights before tonight (1: last night)."
+        ),
+    ] = 0,
 ) -> gql.KtvTonight:
     """KTV-1: tonight's board (the business day of now by default)."""
+    if not 0 <= nights_before <= 366:
+        raise InvalidInput(
+            "nightsBefore is a number of nights from 0 to 366",
+            code="INVALID_INPUT",
+            field="nightsBefore",
+        )
     async with read_session(info) as s:
         site, policy = await _site(s, site_id)
-        day = business_date or _today(site, policy, now(info))
+        day = business_date or _today(site, policy, now(info)) - timedelta(days=nights_before)
         opens, closes = rules.working_hours(day, policy, site_zone(site))
         meeting = await s.scalar(
             select(Meeting)
