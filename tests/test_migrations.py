@@ -219,9 +219,7 @@ def test_models_match_migrations(empty_url: str, engine: Engine) -> None:
     # tables on Base.metadata when any test imported them:
     # register them here so their own branch is migrated and compared too.
 
-    pending = [
-        m for m in ("plugins.property.hooks",) if m not in DEFAULT_PLUGINS
-    ]
+    pending = [m for m in ("plugins.property.hooks",) if m not in DEFAULT_PLUGINS]
     extra = [importlib.import_module(m) for m in pending]
     host = PluginHost(create_plugin_manager(entry_points_group=None, extra=extra))
     host.set_enabled(host.installed)

@@ -106,8 +106,8 @@ def frontdesk_business_date(
 
 @hookimpl
 def frontdesk_penalty_table(business_line: str, settings: Mapping[str, Mapping[str, Any]]) -> list:
-    # KTV-2, 4, 5, 6, 7, 8, 9, 10; C-14 is added by core.  KTV-6 is the line's own entry:
-    # see the report (NOTES_ktv.md) on why C-14-staff's bounds are left as they are.
+    # KTV-2, 4, 5, 6, 7, 8, 9, 10; C-14 is added by core.  KTV-6 is the line's own entry,
+    # issued in place of C-14's staff fine by frontdesk_complaint_fines (C-14's bounds stay).
     return list(service.policy_of(settings).penalties)
 
 

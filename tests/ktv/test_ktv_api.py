@@ -674,3 +674,36 @@ async def test_KTV_8_serious_and_KTV_9_dismissal_and_police_recorded(
     assert [e["code"] for e in with_amount.data["recordKtvConduct"]["userErrors"]] == [
         "PENALTY_AMOUNT_NOT_APPLICABLE"
     ]
+
+
+UPDATES = """subscription($s: ID, $a: String) { ktvUpdates(siteId: $s, after: $a) {
+  cursor type siteId payload } }"""
+
+
+async def test_KTV_11_ktv_updates_deliver_the_line_events_from_a_cursor(
+    frontdesk_app, venue: Venue
+) -> None:
+    from core.graphql.context import Context
+    from core.graphql.types import encode_cursor
+
+    book = {
+        "siteId": venue.site_id,
+        "bookedById": sid(venue.kit),
+        "resourceKind": "ROOM",
+        "resource": "V2",
+        "guestName": "Ms Lee",
+    }
+    client = venue.at(at(7, 21))
+    await client.data(BOOK, {"i": book})
+    await client.data(RECEIVE, {"i": {"siteId": venue.site_id, "guestName": "Ms Lee"}})
+    stream = await frontdesk_app.schema.subscribe(
+        UPDATES,
+        variable_values={"s": venue.site_id, "a": encode_cursor("event", 0)},
+        context_value=Context(app=frontdesk_app, fixed_now=client.now, actor=client.actor),
+    )
+    first = await anext(stream)  # type: ignore[arg-type]
+    await stream.aclose()  # type: ignore[union-attr]
+    assert not first.errors
+    update = first.data["ktvUpdates"]
+    assert (update["type"], update["siteId"]) == ("ktv.guest_received", venue.site_id)
+    assert update["payload"]["receiver"] == venue.kit.id and update["payload"]["rule"] == "KTV-11"
