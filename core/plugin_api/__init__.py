@@ -31,8 +31,9 @@ What is here, by purpose:
   connections (:class:`Connection`, :func:`line_page`),
   :func:`line_field`, :func:`line_query`, :func:`line_mutation`, :func:`line_subscription`,
   :class:`Join`, :func:`prefetched`, :func:`line_events` / :func:`event_cursor` (a line's
-  subscription on its event stream), and the per-request helpers :func:`now`, :func:`read_session`,
-  :func:`write_session`.
+  subscription on its event stream), :func:`acting_staff` (C-13: who a mutation records as
+  acting; a staff token acts only as itself), and the per-request helpers :func:`now`,
+  :func:`read_session`, :func:`write_session`.
 * **Tables** — :data:`Base` (put your tables on it, prefixed with your line code),
   :class:`UTCDateTime`, and core's ORM models for reads and foreign keys (:class:`Site`,
   :class:`Staff`, :class:`Customer`, :class:`Visit`, :class:`Complaint`, the roster's
@@ -137,6 +138,7 @@ from core.plugin_api.graphql import (
     SiteType,
     StaffType,
     VisitType,
+    acting_staff,
     event_cursor,
     global_id,
     legacy_id,
@@ -272,6 +274,7 @@ __all__ = [
     "VisitType",
     "VisitorKind",
     "WorkforcePolicy",
+    "acting_staff",
     "add_staff",
     "approve_appointment",
     "book",

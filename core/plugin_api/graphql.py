@@ -76,6 +76,7 @@ __all__ = [
     "SiteType",
     "StaffType",
     "VisitType",
+    "acting_staff",
     "event_cursor",
     "global_id",
     "legacy_id",
@@ -443,6 +444,16 @@ async def line_events(
 def event_cursor(event: DomainEvent) -> str:
     """The opaque cursor of ``event``: a subscriber passes it back as ``after``."""
     return encode_cursor(CURSOR_KIND, event.id)
+
+
+def acting_staff(info: Info, given: Any, field: str = "actingStaffId") -> int:
+    """C-13 / C-9 "who": the staff member a mutation records as acting — ``given`` (an id
+    input named ``field``) when it is the token's own staff member or the token may act for
+    others (``act_for``: administrators, clerks; audited "on behalf of"), else FORBIDDEN;
+    without ``given`` the token's own staff member (ACTOR_REQUIRED when it has none)."""
+    from core.graphql.complaints import _actor_id
+
+    return _actor_id(info, given, field)
 
 
 def now(info: Info) -> datetime:

@@ -47,6 +47,7 @@ from core.plugin_api import (
     Shift,
     Site,
     Staff,
+    acting_staff,
     book,
     call_meeting,
     check_in_visit,
@@ -613,7 +614,7 @@ async def sign_ktv_roll(info: Info, input: gql.SignKtvRollInput) -> gql.KtvRollL
     at = now(info)
     async with write_session(info) as s:
         meeting, site, policy = await _meeting_of(s, input.meeting_id)
-        staff_id = parse_id(input.staff_id, "staffId", of="Staff")
+        staff_id = acting_staff(info, input.staff_id, "staffId")
         await sign_roll(
             s,
             meeting_id=meeting.id,
@@ -670,7 +671,7 @@ async def pass_ktv_knowledge_check(
             s,
             site_id=site.id,
             staff_id=staff.id,
-            checked_by_id=parse_id(input.checked_by_id, "checkedById", of="Staff"),
+            checked_by_id=acting_staff(info, input.checked_by_id, "checkedById"),
             topics=[rules.KnowledgeTopic(t).value for t in input.topics],
             now=at,
         )
@@ -694,7 +695,7 @@ async def request_ktv_leave(info: Info, input: gql.RequestKtvLeaveInput) -> gql.
     at = now(info)
     async with write_session(info) as s:
         staff, _site_row = await _staff_site(
-            s, parse_id(input.staff_id, "staffId", of="Staff"), "staffId"
+            s, acting_staff(info, input.staff_id, "staffId"), "staffId"
         )
         leave = await request_leave(
             s,
@@ -721,7 +722,7 @@ async def decide_ktv_leave(info: Info, input: gql.DecideKtvLeaveInput) -> gql.Kt
                 field="leaveId",
             )
         site, _policy = await _site(s, leave.site_id)
-        manager_id = parse_id(input.manager_id, "managerId", of="Staff")
+        manager_id = acting_staff(info, input.manager_id, "managerId")
         special = None
         if input.special_case is not None:
             manager = await get_staff(s, manager_id, site.id, "managerId")
@@ -766,7 +767,7 @@ async def request_ktv_exit_pass(info: Info, input: gql.RequestKtvExitPassInput) 
     at = now(info)
     async with write_session(info) as s:
         staff, _site_row = await _staff_site(
-            s, parse_id(input.staff_id, "staffId", of="Staff"), "staffId"
+            s, acting_staff(info, input.staff_id, "staffId"), "staffId"
         )
         row = await request_exit_pass(
             s,
@@ -789,7 +790,7 @@ async def decide_ktv_exit_pass(info: Info, input: gql.DecideKtvExitPassInput) ->
         row = await decide_exit_pass(
             s,
             pass_id=pass_id,
-            manager_id=parse_id(input.manager_id, "managerId", of="Staff"),
+            manager_id=acting_staff(info, input.manager_id, "managerId"),
             approve=input.approve,
             now=at,
         )
@@ -807,6 +808,7 @@ async def clock_out_ktv(info: Info, input: gql.ClockOutKtvInput) -> gql.KtvClock
                 f"shift {input.shift_id} does not exist", code="SHIFT_NOT_FOUND", field="shiftId"
             )
         site, policy = await _site(s, shift.site_id)
+        acting_staff(info, strawberry.ID(str(shift.staff_id)), "shiftId")
         refusal = rules.shift_end_refusal(
             [r.strip() for r in input.own_rooms_occupied or [] if r.strip()]
         )
@@ -869,7 +871,7 @@ async def book_ktv(info: Info, input: gql.BookKtvInput) -> gql.KtvBooking:
         row = await book(
             s,
             site_id=site.id,
-            booked_by_id=parse_id(input.booked_by_id, "bookedById", of="Staff"),
+            booked_by_id=acting_staff(info, input.booked_by_id, "bookedById"),
             customer_id=parse_id(input.customer_id, "customerId", of="Customer")
             if input.customer_id is not None
             else None,
@@ -970,7 +972,7 @@ async def record_ktv_conduct(info: Info, input: gql.RecordKtvConductInput) -> gq
             conduct=rules.Conduct(input.conduct).value,
             amount=input.amount,
             description=input.description,
-            recorded_by_id=parse_id(input.recorded_by_id, "recordedById", of="Staff"),
+            recorded_by_id=acting_staff(info, input.recorded_by_id, "recordedById"),
             now=at,
         )
         await _emit(

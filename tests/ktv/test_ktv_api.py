@@ -707,3 +707,22 @@ async def test_KTV_11_ktv_updates_deliver_the_line_events_from_a_cursor(
     update = first.data["ktvUpdates"]
     assert (update["type"], update["siteId"]) == ("ktv.guest_received", venue.site_id)
     assert update["payload"]["receiver"] == venue.kit.id and update["payload"]["rule"] == "KTV-11"
+
+
+async def test_C_13_a_staff_token_signs_the_KTV_2_roll_only_as_itself(venue: Venue) -> None:
+    from core.auth import Actor, Role
+
+    for person in (venue.mei, venue.kit):
+        await shift(venue, person, "2026-12-07")
+    mid = (await venue.at(at(7, 18)).data(CALL, {"i": {"siteId": venue.site_id}}))[
+        "callKtvMeeting"
+    ]["meeting"]["meetingId"]
+    mei = dataclasses.replace(
+        venue.at(at(7, 19, 29)), actor=Actor(role=Role.STAFF, name="Mei", staff_id=venue.mei.id)
+    )
+    other = await mei.execute(SIGN, {"i": {"meetingId": mid, "staffId": sid(venue.kit)}})
+    assert other.errors and other.errors[0].extensions["code"] == "FORBIDDEN"
+    own = (await mei.data(SIGN, {"i": {"meetingId": mid, "staffId": sid(venue.mei)}}))[
+        "signKtvRoll"
+    ]["line"]
+    assert own["staff"] == {"name": "Ah Mei"} and own["signedAt"] is not None
