@@ -20,8 +20,6 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from core.models import Site, Visit
-    from core.penalties import C14Charge
-    from core.workforce_rules import AttendanceDecision
 
 
 @dataclass(frozen=True)
@@ -199,7 +197,8 @@ class ComplaintFines:
     category: str
     staff_id: int
     manager_id: int | None
-    charges: tuple[C14Charge, ...]
+    # core.penalties.C14Charge (``ComplaintCharge``); typed loosely: penalties imports this module.
+    charges: tuple[Any, ...]
     now: datetime
 
 
@@ -217,7 +216,8 @@ class RollCallDecided:
     business_date: date
     entry_id: int
     staff_id: int
-    decision: AttendanceDecision
+    # core.workforce_rules.AttendanceDecision; typed loosely: workforce_rules imports this module.
+    decision: Any
     now: datetime
 
 
