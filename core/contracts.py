@@ -183,6 +183,52 @@ class PenaltyBounds:
     unapproved_visit_fine_max: Decimal = Decimal(2000)
 
 
+# --- Fines a line issues inside core's own transactions (issue 16: KTV-6, KTV-2/KTV-10) -------
+
+
+@dataclass(frozen=True)
+class ComplaintFines:
+    """C-14: the entries core is about to issue for a complaint verified as caused by one
+    staff member's service (``frontdesk_complaint_fines``).
+
+    ``charges`` are core's (:class:`~core.plugin_api.ComplaintCharge`: code, who is charged —
+    ``"staff"`` or ``"manager"`` —, amount, reason) in the order they will be issued; the
+    line returns the charges to issue instead (e.g. KTV-6: an attitude complaint's fine 100
+    under the line's own code replaces C-14's staff fine).  Every code returned must be in
+    the site's penalty table and every amount within its bounds.
+    """
+
+    session: AsyncSession
+    site: Site
+    complaint_id: int
+    complaint_number: str
+    category: str
+    staff_id: int
+    manager_id: int | None
+    # core.penalties.C14Charge (``ComplaintCharge``); typed loosely: penalties imports this module.
+    charges: tuple[Any, ...]
+    now: datetime
+
+
+@dataclass(frozen=True)
+class RollCallDecided:
+    """One line of a meeting's roll was decided (``frontdesk_roll_call_decided``): at the
+    close (``closeRoll``) or, for someone a room booking excused, when they sign afterwards
+    (补签, KTV-10).  ``decision`` is core's (status ``present``/``late``/``absent``/
+    ``excused``, minutes late, the reason naming KTV-2 or KTV-10).  The line issues its fines
+    with ``issue_penalty`` in ``session`` — the roll call's own transaction."""
+
+    session: AsyncSession
+    site: Site
+    meeting_id: int
+    business_date: date
+    entry_id: int
+    staff_id: int
+    # core.workforce_rules.AttendanceDecision; typed loosely: workforce_rules imports this module.
+    decision: Any
+    now: datetime
+
+
 @dataclass(frozen=True)
 class WorkforcePolicy:
     """Core's workforce numbers for one site; a line lowers or changes them through the chain

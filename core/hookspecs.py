@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from datetime import date, datetime
 
     from core.contracts import (
+        ComplaintFines,
         ComplaintPolicy,
         DemoContext,
         DomainEvent,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
         PluginInfo,
         ReceptionContext,
         ReceptionOutcome,
+        RollCallDecided,
         SaleAttribution,
         SaleContext,
         StaffRole,
@@ -53,8 +55,8 @@ if TYPE_CHECKING:
         VisitRecorded,
         WorkforcePolicy,
     )
-    from core.models import Site
-    from core.penalties import PenaltyRuleSpec
+    from core.models import Penalty, Site
+    from core.penalties import C14Charge, PenaltyRuleSpec
 
 PROJECT = "frontdesk"
 
@@ -70,6 +72,8 @@ LINE_HOOKS: frozenset[str] = frozenset(
         "frontdesk_staff_roles",
         "frontdesk_line_input_received",
         "frontdesk_validate_shift_swap",
+        "frontdesk_complaint_fines",
+        "frontdesk_roll_call_decided",
     }
 )
 
@@ -325,6 +329,37 @@ def frontdesk_error_codes() -> list[LineErrorCode]:
 @hookspec
 def frontdesk_graphql_subscriptions() -> list[Any]:
     """Return root ``Subscription`` fields (``strawberry.subscription(...)``)."""
+
+
+# --- Fines inside core's transactions (issue 16: KTV-6, KTV-2, KTV-10) ----------------------
+# A line's penalty for something core decides is issued in the very transaction core writes
+# the decision in: all or nothing, no after-commit reaction that could be lost.
+
+
+@hookspec(firstresult=True)
+def frontdesk_complaint_fines(
+    context: ComplaintFines,
+) -> Awaitable[list[C14Charge] | None] | list[C14Charge] | None:
+    """Line hook: the C-14 entries of a complaint verified as one staff member's fault
+    (``verifyComplaintFault``), replaced or adjusted by the site's line.
+
+    ``context.charges`` are core's C-14 charges; return the charges to issue instead (build
+    them with :class:`~core.plugin_api.ComplaintCharge`), or ``None`` to keep core's.  KTV-6:
+    an attitude complaint at a KTV venue is fined 100 under the line's own code in place of
+    C-14's staff fine.  Codes must be in the site's penalty table and amounts within its
+    bounds (else PENALTY_RULE_NOT_FOUND / PENALTY_AMOUNT_OUT_OF_RANGE, nothing written).
+    Sync or ``async def``; called in the mutation's transaction.
+    """
+
+
+@hookspec
+def frontdesk_roll_call_decided(context: RollCallDecided) -> Awaitable[list[Penalty] | None] | None:
+    """Line hook: a line of a meeting's roll was decided (KTV-2: late or absent at the close;
+    KTV-10: a cancelled room booking, or 补签 after the close); issue the line's fines with
+    ``issue_penalty`` in ``context.session`` — the roll call's own transaction, so the fine
+    and the roll commit or roll back together.  Return the penalties issued (their ids go in
+    the ``meeting.late`` / ``absence.recorded`` event), or ``None``.  Sync or ``async def``.
+    """
 
 
 # --- Events and data ------------------------------------------------------------------------

@@ -27,6 +27,7 @@ DEFAULT_PLUGINS: tuple[str, ...] = (
     "plugins.realestate.hooks",
     "plugins.fitnessclub.hooks",
     "plugins.property.hooks",
+    "plugins.ktv.hooks",
 )
 
 

@@ -6,7 +6,6 @@ with core, and downgraded on its own while core tables and their rows stay.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -31,7 +30,7 @@ import plugins.realestate.models
 from core import migrate
 from core.contracts import MigrationBranch
 from core.db import Base, sync_url
-from core.plugins import DEFAULT_PLUGINS, PluginHost, create_plugin_manager
+from core.plugins import PluginHost, create_plugin_manager
 
 CORE_TABLES = {
     "sites",
@@ -91,7 +90,7 @@ def test_realestate_declares_its_branch_through_frontdesk_migrations() -> None:
     assert re0001.branch_labels == {"realestate"}
     assert re0001.down_revision is None
     assert "c0001" in to_tuple(re0001.dependencies, default=())
-    every_branch = _heads("sqlite://", ("core", "realestate", "fitnessclub", "property"))
+    every_branch = _heads("sqlite://", ("core", "realestate", "fitnessclub", "property", "ktv"))
     assert set(script.get_heads()) == set(every_branch.values())
 
 
@@ -215,13 +214,7 @@ def test_models_match_migrations(empty_url: str, engine: Engine) -> None:
     A difference means a model changed without a migration (or the reverse): add a revision
     to the owning branch (``core`` or the plugin's) rather than editing an applied one.
     """
-    # Lines whose hooks are not registered yet (the KTV line, issue 16)
-    # still put their tables on Base.metadata when any test imported them:
-    # register them here so their own branch is migrated and compared too.
-
-    pending = [m for m in ("plugins.ktv.hooks",) if m not in DEFAULT_PLUGINS]
-    extra = [importlib.import_module(m) for m in pending]
-    host = PluginHost(create_plugin_manager(entry_points_group=None, extra=extra))
+    host = PluginHost(create_plugin_manager(entry_points_group=None))
     host.set_enabled(host.installed)
     migrate.upgrade(empty_url, host)
     with engine.connect() as conn:

@@ -1137,6 +1137,7 @@ class AttendanceMutation:
                 staff_id=acting(info, input.staff_id, "staffId"),
                 at=input.at,
                 now=ctx.now(),
+                host=ctx.host,
             )
             return SignRollPayload(entry=RollCallEntry.of(row))
 
@@ -1165,7 +1166,10 @@ class AttendanceMutation:
         ctx = info.context
         async with ctx.app.write() as s:
             row = await service.close_roll(
-                s, meeting_id=parse_id(input.meeting_id, "meetingId", of="Meeting"), now=ctx.now()
+                s,
+                meeting_id=parse_id(input.meeting_id, "meetingId", of="Meeting"),
+                now=ctx.now(),
+                host=ctx.host,
             )
             return CloseRollPayload(meeting=await _meeting_view(s, row.id))
 

@@ -937,6 +937,7 @@ class ComplaintMutation:
                 manager_fine_amount=input.manager_fine_amount,
                 compensation_amount=input.compensation_amount,
                 compensation_reason=input.compensation_reason,
+                host=ctx.host,
             )
             key = verified.complaint.id
             penalty_ids = [p.id for p in verified.penalties]

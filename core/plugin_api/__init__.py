@@ -22,6 +22,10 @@ What is here, by purpose:
   :class:`SwapProposal` / :class:`SwapVerdict` / :class:`SwapFine`
   (``frontdesk_validate_shift_swap``, C-15), :class:`BookingKind` (a kind of booking as
   policy data: exclusive or not, how it takes effect, FC-3).
+  :class:`ComplaintFines` with :class:`ComplaintCharge` (``frontdesk_complaint_fines``: a
+  line replaces C-14's entries, KTV-6) and :class:`RollCallDecided`
+  (``frontdesk_roll_call_decided``: a line fines a decided roll line in the roll call's own
+  transaction, KTV-2/KTV-10).
 * **Rules** — :class:`Reason` (a decision's rule id and sentence), :class:`PenaltyRuleSpec`
   (an entry of a penalty table).
 * **Errors** — :class:`FrontdeskError` and its kinds, each with a stable ``code``.
@@ -30,14 +34,19 @@ What is here, by purpose:
   :func:`global_id`, :func:`parse_id` taking a global id or a legacy integer), cursor
   connections (:class:`Connection`, :func:`line_page`),
   :func:`line_field`, :func:`line_query`, :func:`line_mutation`, :func:`line_subscription`,
-  :class:`Join`, :func:`prefetched`, and the per-request helpers :func:`now`, :func:`read_session`,
-  :func:`write_session`.
+  :class:`Join`, :func:`prefetched`, :func:`event_updates` / :func:`event_cursor` (a line's
+  subscription on its event stream), :func:`acting_staff` (C-13: who a mutation records as
+  acting; a staff token acts only as itself), and the per-request helpers :func:`now`,
+  :func:`read_session`, :func:`write_session`.
 * **Tables** — :data:`Base` (put your tables on it, prefixed with your line code),
   :class:`UTCDateTime`, and core's ORM models for reads and foreign keys (:class:`Site`,
   :class:`Staff`, :class:`Customer`, :class:`Visit`, :class:`Complaint`, the roster's
   :class:`Shift` (PM-1: who is on night duty), the ledger's :class:`Penalty` and its
   :class:`PenaltyRule`, the workforce's :class:`Booking` and :class:`BookingStatus` (KTV-11:
-  who booked the arriving guest): read them, write through the services).
+  who booked the arriving guest), the meetings' :class:`Meeting` and :class:`RollCallEntry`,
+  :class:`ExitPass`, :class:`LeaveRequest` (:class:`LeaveKind`), :class:`AttendanceRecord` with
+  :class:`AttendanceStatus` and :class:`RequestStatus` (KTV-2/4/5): read them, write through
+  the services).
 * **Services** (in the caller's transaction) — :func:`get_site`, :func:`get_staff`,
   :func:`add_staff`, :func:`register_customer`, :class:`CheckIn`, :func:`check_in_visit`,
   :func:`correct_visit`, :func:`issue_penalty`, :func:`revoke_penalty`, :func:`revoked_penalties`,
@@ -53,17 +62,22 @@ What is here, by purpose:
   :func:`approve_appointment`, :func:`check_in_appointment`,
   :func:`penalise_unapproved_visit`, :func:`book`, :func:`approve_booking` (FC-3),
   :func:`booking_counts` (FC-3 / KTV: valid only on its day, once approved),
-  :func:`set_booking_status`; :func:`sweep_undecided_leave`; the roster's
-  :func:`schedule_shift` (PM-1's night duty) and complaints: :class:`ComplaintFiling` /
-  :func:`file_complaint`, :func:`transition_complaint` (a line's demo data or its own
-  mutations file and move complaints as core's API does).  Pure workforce rules (roll
-  call, lateness, points, bookings) are in :mod:`core.plugin_api.rules`.
+  :func:`set_booking_status`; :func:`sweep_undecided_leave`; meetings and exit passes
+  (KTV-2, KTV-5, KTV-10): :func:`call_meeting`, :func:`sign_roll`,
+  :func:`note_room_booking`, :func:`close_roll`, :func:`request_exit_pass`,
+  :func:`decide_exit_pass`; the roster and pay: :func:`schedule_shift` (PM-1's night
+  duty), :func:`set_staff_pay` (daily wage, direct superior); complaints:
+  :class:`ComplaintFiling` / :func:`file_complaint`, :func:`transition_complaint` (a
+  line's demo data or its own mutations file and move complaints as core's API does).
+  Pure workforce rules (roll call, lateness, points, bookings) are in
+  :mod:`core.plugin_api.rules`.
 """
 
 from __future__ import annotations
 
 from core.appointment_rules import BookingKind
 from core.contracts import (
+    ComplaintFines,
     ComplaintPolicy,
     ComplaintTransition,
     DemoContext,
@@ -79,6 +93,7 @@ from core.contracts import (
     PointsScheme,
     ReceptionContext,
     ReceptionOutcome,
+    RollCallDecided,
     SaleAttribution,
     SaleContext,
     SaleShare,
@@ -94,16 +109,24 @@ from core.decisions import Reason
 from core.errors import Conflict, FrontdeskError, InvalidInput, NotFound, PermissionDenied
 from core.hookspecs import LINE_HOOKS, hookimpl
 from core.models import (
+    AttendanceRecord,
+    AttendanceStatus,
     Booking,
     BookingStatus,
     Complaint,
     Customer,
     CustomerClass,
     EmploymentStatus,
+    ExitPass,
     GroupKind,
     InquiryKind,
+    LeaveKind,
+    LeaveRequest,
+    Meeting,
     Penalty,
     PenaltyRule,
+    RequestStatus,
+    RollCallEntry,
     Shift,
     Site,
     Staff,
@@ -112,6 +135,7 @@ from core.models import (
     VisitChannel,
     VisitorKind,
 )
+from core.penalties import C14Charge as ComplaintCharge
 from core.penalties import PenaltyRuleSpec
 from core.plugin_api.graphql import (
     After,
@@ -129,6 +153,7 @@ from core.plugin_api.graphql import (
     SiteType,
     StaffType,
     VisitType,
+    acting_staff,
     event_cursor,
     event_updates,
     global_id,
@@ -155,11 +180,14 @@ from core.plugin_api.services import (
     approve_booking,
     book,
     booking_counts,
+    call_meeting,
     check_in_appointment,
     check_in_visit,
     clock_in,
     clock_out,
+    close_roll,
     correct_visit,
+    decide_exit_pass,
     decide_leave,
     file_complaint,
     get_line_site,
@@ -172,17 +200,21 @@ from core.plugin_api.services import (
     local_time,
     make_appointment,
     month_points,
+    note_room_booking,
     penalise_unapproved_visit,
     plugin_settings,
     record_attendance,
     record_event,
     register_customer,
+    request_exit_pass,
     request_leave,
     revoke_penalty,
     revoke_points,
     revoked_penalties,
     schedule_shift,
     set_booking_status,
+    set_staff_pay,
+    sign_roll,
     site_zone,
     staff_names,
     sweep_undecided_leave,
@@ -193,6 +225,8 @@ from core.plugin_api.services import (
 __all__ = [
     "LINE_HOOKS",
     "After",
+    "AttendanceRecord",
+    "AttendanceStatus",
     "Base",
     "Before",
     "Booking",
@@ -200,7 +234,9 @@ __all__ = [
     "BookingStatus",
     "CheckIn",
     "Complaint",
+    "ComplaintCharge",
     "ComplaintFiling",
+    "ComplaintFines",
     "ComplaintPolicy",
     "ComplaintTransition",
     "Conflict",
@@ -212,6 +248,7 @@ __all__ = [
     "DemoContext",
     "DomainEvent",
     "EmploymentStatus",
+    "ExitPass",
     "First",
     "FrontdeskError",
     "GroupKind",
@@ -219,10 +256,13 @@ __all__ = [
     "InvalidInput",
     "Join",
     "Last",
+    "LeaveKind",
+    "LeaveRequest",
     "LineErrorCode",
     "LineInput",
     "LineInputReceived",
     "LineMutation",
+    "Meeting",
     "MigrationBranch",
     "Money",
     "Node",
@@ -240,6 +280,9 @@ __all__ = [
     "Reason",
     "ReceptionContext",
     "ReceptionOutcome",
+    "RequestStatus",
+    "RollCallDecided",
+    "RollCallEntry",
     "SaleAttribution",
     "SaleContext",
     "SaleShare",
@@ -259,16 +302,20 @@ __all__ = [
     "VisitType",
     "VisitorKind",
     "WorkforcePolicy",
+    "acting_staff",
     "add_staff",
     "approve_appointment",
     "approve_booking",
     "book",
     "booking_counts",
+    "call_meeting",
     "check_in_appointment",
     "check_in_visit",
     "clock_in",
     "clock_out",
+    "close_roll",
     "correct_visit",
+    "decide_exit_pass",
     "decide_leave",
     "event_cursor",
     "event_updates",
@@ -294,6 +341,7 @@ __all__ = [
     "make_appointment",
     "month_points",
     "node_id",
+    "note_room_booking",
     "now",
     "parse_id",
     "penalise_unapproved_visit",
@@ -303,12 +351,15 @@ __all__ = [
     "record_attendance",
     "record_event",
     "register_customer",
+    "request_exit_pass",
     "request_leave",
     "revoke_penalty",
     "revoke_points",
     "revoked_penalties",
     "schedule_shift",
     "set_booking_status",
+    "set_staff_pay",
+    "sign_roll",
     "site_zone",
     "staff_names",
     "sweep_undecided_leave",

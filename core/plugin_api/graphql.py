@@ -46,6 +46,7 @@ from core.graphql.loading import (
 )
 from core.graphql.queries import After, Before, First, Last
 from core.graphql.scalars import Money
+from core.graphql.subscriptions import CURSOR_KIND, parse_arguments, stream_events
 from core.graphql.types import (
     NEEDS,
     Connection,
@@ -81,6 +82,7 @@ __all__ = [
     "SiteType",
     "StaffType",
     "VisitType",
+    "acting_staff",
     "describe_values",
     "event_cursor",
     "event_updates",
@@ -430,15 +432,14 @@ def line_subscription(
 
 
 async def event_updates(
-    info: Info, stream: str, *, site_id: Any, after: str | None
+    info: Info, stream: str, site_id: Any = None, after: str | None = None
 ) -> AsyncGenerator[DomainEvent, None]:
     """The resolver body of a line's live subscription over its own event stream (issue 17):
-    the stored events of ``stream`` after cursor ``after`` (validated: INVALID_CURSOR), then
-    live ones, for site ``site_id`` (a global or legacy id; SITE_NOT_FOUND) — in order, none
-    twice, across processes, exactly as ``complaintUpdates``.  Give each update the cursor
+    the stored events of ``stream`` (what the line records with ``record_event``) after
+    cursor ``after`` (validated: INVALID_CURSOR), then live ones, optionally of site
+    ``site_id`` (a global or legacy id; SITE_NOT_FOUND) — in order, none twice, across
+    processes, exactly as ``complaintUpdates``.  Give each update the cursor
     :func:`event_cursor` of its event so clients resume with it."""
-    from core.graphql.subscriptions import parse_arguments, stream_events
-
     fd = info.context.app
     site, after_id = await parse_arguments(fd, site_id, after)
     events = stream_events(fd, stream, site_id=site, after=after_id)
@@ -450,10 +451,18 @@ async def event_updates(
 
 
 def event_cursor(event: DomainEvent) -> str:
-    """The opaque cursor of ``event`` (pass it back as ``after`` to resume after it)."""
-    from core.graphql.subscriptions import CURSOR_KIND
-
+    """The opaque cursor of ``event``: a subscriber passes it back as ``after``."""
     return encode_cursor(CURSOR_KIND, event.id)
+
+
+def acting_staff(info: Info, given: Any, field: str = "actingStaffId") -> int:
+    """C-13 / C-9 "who": the staff member a mutation records as acting — ``given`` (an id
+    input named ``field``) when it is the token's own staff member or the token may act for
+    others (``act_for``: administrators, clerks; audited "on behalf of"), else FORBIDDEN;
+    without ``given`` the token's own staff member (ACTOR_REQUIRED when it has none)."""
+    from core.graphql.complaints import _actor_id
+
+    return _actor_id(info, given, field)
 
 
 def now(info: Info) -> datetime:

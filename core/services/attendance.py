@@ -22,7 +22,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.calendar import calendar_for, require_aware
-from core.contracts import FORGOTTEN_CLOCK_IN, PointsScheme, WorkforcePolicy
+from core.contracts import FORGOTTEN_CLOCK_IN, PointsScheme, RollCallDecided, WorkforcePolicy
 from core.decisions import Reason
 from core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from core.events import record_event
@@ -543,12 +543,17 @@ async def decide_leave(
     approve: bool,
     reason: str,
     now: datetime,
+    special_case: Reason | None = None,
 ) -> LeaveRequest:
     """The direct superior approves or refuses a leave request.  Approved, the shift is
     recorded as leave or a day off in lieu within the month's allowance (beyond it: an
     absence, PM-9), or as absenteeism when the request was late or on a swapped or
     public-holiday shift (KTV-4, C-15).  Refused, nothing is recorded for the shift: the
-    person is expected at work.  Raises ``leave.decided``."""
+    person is expected at work.  Raises ``leave.decided``.
+
+    ``special_case`` (a line's decision, e.g. KTV-4: the duty director approves a late
+    request as a special case, 特殊情况): an approved late request is then a proper leave,
+    recorded with that reason instead of absenteeism."""
     leave = await session.scalar(
         select(LeaveRequest).where(LeaveRequest.id == leave_id).with_for_update()
     )
@@ -563,7 +568,7 @@ async def decide_leave(
         policy = await site_policy(session, host, site)
         zone = calendar_for(site.calendar_region, site.timezone).zone
         starts = leave_day_start(leave.business_date, policy.business_day_starts, zone)
-        if now >= starts:
+        if now >= await _lapses_at(session, leave, starts):
             raise Conflict(
                 f"leave request {leave.id} was undecided when its day started at "
                 f"{starts.isoformat()}: it lapsed (leave needs prior approval; staying away is "
@@ -597,13 +602,15 @@ async def decide_leave(
         if existing is not None:
             raise _already(existing)
         policy = await site_policy(session, host, site)
-        if leave.late_rule is not None:
+        if leave.late_rule is not None and special_case is None:
             decision = AttendanceDecision(
                 "absenteeism", 0, Reason(leave.late_rule, leave.late_reason or "")
             )
         else:
             used = await _days_off_used(session, staff.id, shift.business_date)
             decision = day_off_decision(leave.kind.value, used, policy, shift.business_date)
+        if leave.late_rule is not None and special_case is not None and decision.reason is None:
+            decision = AttendanceDecision(decision.status, decision.minutes_late, special_case)
         leave.decision_rule = decision.reason.rule if decision.reason else None
         leave.decision_reason = (
             decision.reason.message if decision.reason else f"approved: {decision.status}"
@@ -693,7 +700,7 @@ async def sweep_undecided_leave(
         site, policy = sites[leave.site_id]
         zone = calendar_for(site.calendar_region, site.timezone).zone
         starts = leave_day_start(leave.business_date, policy.business_day_starts, zone)
-        if now < starts:
+        if now < await _lapses_at(session, leave, starts):
             continue
         rule = "KTV-4" if policy.leave_lead_days is not None else "PM-9"
         why = lapsed_leave_reason(leave.business_date, starts, rule)
@@ -742,6 +749,16 @@ async def sweep_undecided_leave(
             )
         )
     return lapsed, written
+
+
+async def _lapses_at(session: AsyncSession, leave: LeaveRequest, starts: datetime) -> datetime:
+    """When an undecided request lapses: at the start of its business day — or, for a request
+    made on the day itself (already late: KTV-4's deadline has passed, so the line decides it as
+    absenteeism or a special case), at the end of its shift, so the manager can still decide it
+    that day."""
+    if leave.requested_at < starts:
+        return starts
+    return (await _shift(session, leave.shift_id)).ends_at
 
 
 # --- exit passes (KTV-5) ---------------------------------------------------------------------
@@ -1191,11 +1208,49 @@ def _apply(entry: RollCallEntry, decision: AttendanceDecision) -> None:
     entry.reason = decision.reason.message if decision.reason else None
 
 
+async def _line_fines(
+    session: AsyncSession,
+    host: PluginHost | None,
+    meeting: Meeting,
+    entry: RollCallEntry,
+    decision: AttendanceDecision,
+    now: datetime,
+) -> list[int]:
+    """``frontdesk_roll_call_decided``: the site's line fines a decided line of the roll in
+    this transaction (KTV-2, KTV-10); the ids of the penalties it issued."""
+    if host is None:
+        return []
+    site = await get_site(session, meeting.site_id)
+    issued = await host.acall_line(
+        site.business_line,
+        "frontdesk_roll_call_decided",
+        context=RollCallDecided(
+            session=session,
+            site=site,
+            meeting_id=meeting.id,
+            business_date=meeting.business_date,
+            entry_id=entry.id,
+            staff_id=entry.staff_id,
+            decision=decision,
+            now=now,
+        ),
+    )
+    return [int(p.id) for p in issued or () if getattr(p, "id", None) is not None]
+
+
 async def sign_roll(
-    session: AsyncSession, *, meeting_id: int, staff_id: int, at: datetime, now: datetime
+    session: AsyncSession,
+    *,
+    meeting_id: int,
+    staff_id: int,
+    at: datetime,
+    now: datetime,
+    host: PluginHost | None = None,
 ) -> RollCallEntry:
     """Sign the meeting's roll at ``at``: by the start on time, until the close late (KTV-2);
-    after the close only someone a room booking excuses signs (补签, KTV-10)."""
+    after the close only someone a room booking excuses signs (补签, KTV-10).  A line decided
+    by that signature goes to the line's ``frontdesk_roll_call_decided`` (its fines) in this
+    transaction."""
     require_aware(at, "at")
     meeting = await _meeting(session, meeting_id)
     entry = await _roll_entry(session, meeting, staff_id)
@@ -1218,6 +1273,8 @@ async def sign_roll(
         decision = _decide(meeting, entry, now)
         if decision is not None:
             _apply(entry, decision)
+            await session.flush()
+            await _line_fines(session, host, meeting, entry, decision, now)
     await session.flush()
     return entry
 
@@ -1250,11 +1307,14 @@ async def note_room_booking(
     return entry
 
 
-async def close_roll(session: AsyncSession, *, meeting_id: int, now: datetime) -> Meeting:
+async def close_roll(
+    session: AsyncSession, *, meeting_id: int, now: datetime, host: PluginHost | None = None
+) -> Meeting:
     """Close the roll at or after its closing time and decide every line (KTV-2, KTV-10; a
-    room booking of the person's for the day, in the bookings or noted, excuses): late and
-    absent raise ``meeting.late`` / ``absence.recorded`` for the line's fines
-    (KTV-2: 30 and 50); someone excused by a room booking stays open until they sign."""
+    room booking of the person's for the day, in the bookings or noted, excuses); someone
+    excused by a room booking stays open until they sign.  Every decided line goes to the
+    line's ``frontdesk_roll_call_decided`` in this transaction (KTV-2: fines 30 and 50), and
+    late and absent raise ``meeting.late`` / ``absence.recorded`` with the penalties' ids."""
     meeting = await _meeting(session, meeting_id)
     if meeting.closed_at is not None:
         raise Conflict(
@@ -1282,8 +1342,9 @@ async def close_roll(session: AsyncSession, *, meeting_id: int, now: datetime) -
         if decision is None:
             continue
         _apply(entry, decision)
+        await session.flush()
+        penalty_ids = await _line_fines(session, host, meeting, entry, decision, now)
         if decision.status in ("late", "absent"):
-            await session.flush()
             await record_event(
                 session,
                 stream=STREAM,
@@ -1298,6 +1359,7 @@ async def close_roll(session: AsyncSession, *, meeting_id: int, now: datetime) -
                     "status": decision.status,
                     "minutes_late": decision.minutes_late,
                     "rule": entry.rule,
+                    "penalty_ids": penalty_ids,
                 },
             )
     await session.flush()

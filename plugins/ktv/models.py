@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Numeric, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, synonym
 
 from core.plugin_api import Base, UTCDateTime
 
@@ -32,6 +32,9 @@ class KnowledgeCheck(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_ktv_knowledge_checks_site_due", "site_id", "due_on"),)
+
+    # A check per staff member: its key is the staff id (pages and node ids read ``id``).
+    id = synonym("staff_id")
 
 
 class BookingCredit(Base):
@@ -73,3 +76,16 @@ class ConductRecord(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_ktv_conduct_records_staff_month", "staff_id", "month"),)
+
+
+class RollFine(Base):
+    """KTV-2 / KTV-10: the ledger entry fining a decided line of the pre-shift roll, written
+    in the roll call's transaction (``frontdesk_roll_call_decided``)."""
+
+    __tablename__ = "ktv_roll_fines"
+
+    entry_id: Mapped[int] = mapped_column(ForeignKey("roll_call_entries.id"), primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    penalty_id: Mapped[int] = mapped_column(ForeignKey("penalties.id"))
+
+    __table_args__ = (Index("ix_ktv_roll_fines_meeting", "meeting_id"),)

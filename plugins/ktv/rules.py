@@ -239,6 +239,19 @@ def leave_decision(
     )
 
 
+DIRECTOR_ROLE = "duty_director"
+
+
+def leave_special_case(role: str, why: str) -> Reason | None:
+    """KTV-4: a late leave request the duty director approves as a special case (特殊情况)
+    is a proper leave.  *Decision:* only a staff member with the ``duty_director`` role
+    grants it, and says why; None when the approver may not (the caller refuses)."""
+    text = " ".join((why or "").split())
+    if role != DIRECTOR_ROLE or not text:
+        return None
+    return Reason("KTV-4", f"special case approved by the duty director: {text}")
+
+
 def absenteeism_deduction(daily_wage: Decimal, policy: KtvPolicy) -> Penalise:
     """KTV-4: a day of absenteeism deducts 4 days' wages (CNY, cents)."""
     amount = absenteeism_wage_deduction(daily_wage, policy.absenteeism_wage_days)
@@ -457,6 +470,7 @@ __all__ = [
     "knowledge_check_overdue",
     "leave_deadline",
     "leave_decision",
+    "leave_special_case",
     "leaving_post",
     "meeting_window",
     "overdue_checks",

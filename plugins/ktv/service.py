@@ -20,12 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.plugin_api import (
     Booking,
     BookingStatus,
+    ComplaintCharge,
+    ComplaintFines,
     Conflict,
     InvalidInput,
     Penalty,
     Reason,
     ReceptionContext,
     ReceptionOutcome,
+    RollCallDecided,
     Site,
     VisitRecorded,
     get_line_site,
@@ -39,7 +42,7 @@ from core.plugin_api import (
 from core.plugin_api.rules import AttendanceDecision
 from plugins import ktv
 from plugins.ktv import rules
-from plugins.ktv.models import BookingCredit, ConductRecord, KnowledgeCheck
+from plugins.ktv.models import BookingCredit, ConductRecord, KnowledgeCheck, RollFine
 from plugins.ktv.policy import ATTITUDE_CODE, KtvPolicy
 
 CODE = ktv.CODE
@@ -85,6 +88,8 @@ async def receive_visit(context: ReceptionContext) -> ReceptionOutcome | None:
     guest_name = ""
     if isinstance(context.line_input, Mapping):
         guest_name = str(context.line_input.get("guest_name") or "")
+    elif context.line_input is not None:  # CheckInVisitInput.ktv (KtvVisitFactsInput)
+        guest_name = str(getattr(context.line_input, "guest_name", "") or "")
     held = await context.session.scalars(
         select(Booking).where(
             Booking.site_id == context.site.id,
@@ -461,3 +466,50 @@ async def fine_complaint(
         now=now,
         complaint_id=complaint_id,
     )
+
+
+async def complaint_charges(context: ComplaintFines) -> list[ComplaintCharge] | None:
+    """KTV-6 *Decided*: core's C-14 charges for a verified complaint, with the staff fine of
+    an attitude complaint replaced by KTV-6's (100, the line's table); None (core's charges
+    unchanged) for any other category.  Decision: the amount given for C-14's staff fine is
+    ignored for an attitude complaint — KTV-6's fine is fixed — and the reason says so."""
+    code, _reason = rules.complaint_fine_code(context.category)
+    if code != ATTITUDE_CODE:
+        return None
+    policy = await load_line_policy(context.session, KtvPolicy, CODE)
+    decided = rules.attitude_fine(policy)
+    out: list[ComplaintCharge] = []
+    for charge in context.charges:
+        if charge.charged == "staff" and charge.code == rules.C14_STAFF_CODE:
+            out.append(
+                ComplaintCharge(
+                    code=decided.code,
+                    charged="staff",
+                    amount=decided.amount,
+                    reason=decided.reason,
+                )
+            )
+        else:
+            out.append(charge)
+    return out
+
+
+async def fine_roll_line(context: RollCallDecided) -> Penalty | None:
+    """KTV-2 / KTV-10 (``frontdesk_roll_call_decided``): fine the decided roll line in the
+    roll call's transaction and link the fine to the line (``ktv_roll_fines``)."""
+    penalty = await fine_roll_call(
+        context.session,
+        site_id=context.site.id,
+        staff_id=context.staff_id,
+        decision=context.decision,
+        issued_by_id=None,
+        now=context.now,
+    )
+    if penalty is not None:
+        context.session.add(
+            RollFine(
+                entry_id=context.entry_id, meeting_id=context.meeting_id, penalty_id=penalty.id
+            )
+        )
+        await context.session.flush()
+    return penalty

@@ -9,9 +9,13 @@ from sqlalchemy import create_engine, inspect
 
 from core import migrate
 from core.plugins import PluginHost, create_plugin_manager
-from plugins.ktv import hooks
 
-KTV_TABLES = {"ktv_knowledge_checks", "ktv_booking_credits", "ktv_conduct_records"}
+KTV_TABLES = {
+    "ktv_knowledge_checks",
+    "ktv_booking_credits",
+    "ktv_conduct_records",
+    "ktv_roll_fines",
+}
 
 
 def _tables(url: str) -> set[str]:
@@ -24,11 +28,11 @@ def _tables(url: str) -> set[str]:
 
 def test_KTV_branch_upgrades_and_downgrades_alone(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ktv.sqlite3'}"
-    host = PluginHost(create_plugin_manager(entry_points_group=None, extra=[hooks]))
+    host = PluginHost(create_plugin_manager(entry_points_group=None))
     host.set_enabled(["ktv"])
     migrate.upgrade(url, host)
     assert KTV_TABLES <= _tables(url)
-    assert "ktv0001" in migrate.current_heads(url, host)
+    assert "ktv0002" in migrate.current_heads(url, host)
     migrate.downgrade(url, host, "ktv@base")
     tables = _tables(url)
     assert not KTV_TABLES & tables and "bookings" in tables

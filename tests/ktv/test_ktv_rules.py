@@ -199,6 +199,15 @@ def test_KTV_4_director_special_case_approves_late_leave():
     )
 
 
+def test_KTV_4_only_the_duty_director_grants_a_special_case_and_says_why():
+    granted = rules.leave_special_case("duty_director", "  family   emergency ")
+    assert granted == Reason(
+        "KTV-4", "special case approved by the duty director: family emergency"
+    )
+    assert rules.leave_special_case("booking_agent", "family emergency") is None
+    assert rules.leave_special_case("duty_director", "   ") is None
+
+
 def test_KTV_4_absenteeism_deducts_four_days_wages():
     penalty = rules.absenteeism_deduction(Decimal("180.50"), P)
     assert (penalty.code, penalty.amount, penalty.reason.rule) == (

@@ -3,10 +3,8 @@ PostgreSQL when FRONTDESK_TEST_POSTGRES_URL is set (the kit's database follows i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,14 +26,8 @@ from plugins.ktv import hooks, service
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-# The KTV line has no entry point yet: the kit registers its hooks module and enables it
-# (and only it).  Fixtures here rather than in a conftest.py: tests/conftest.py is imported
-# by name elsewhere.
-@pytest.fixture
-def frontdesk_extra_plugins() -> Sequence[Any]:
-    return (hooks,)
-
-
+# The kit enables the KTV line (and only it).  Fixtures here rather than in a conftest.py:
+# tests/conftest.py is imported by name elsewhere.
 @pytest.fixture
 def frontdesk_lines() -> tuple[str, ...]:
     return ("ktv",)
