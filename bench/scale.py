@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import statistics
 import sys
@@ -89,7 +90,7 @@ PENALTIES = """query($site: ID!, $staff: ID) {
   penalties(siteId: $site, first: 100, staffId: $staff) { edges { node { id amount } } } }"""
 STAFF = """query($site: ID!) { staff(siteId: $site, first: 100) { edges { node { id name } } } }"""
 OVERDUE = """query($site: ID!) { overdueComplaints(siteId: $site, first: 100) {
-  complaint { id number } } }"""
+  nodes { complaint { id number } } } }"""
 STATISTICS = """query($site: ID!, $start: Date!) {
   complaintStatistics(siteId: $site, period: MONTH, start: $start) { total } }"""
 CHECK_IN = """mutation($site: ID!) { checkInVisit(input: {siteId: $site}) { visit { id }
@@ -118,7 +119,10 @@ async def main(url):
         else:  # before issue 13: one transaction
             async with fd.write() as s:
                 n = len(await svc.sweep_overdue(s, now))
-        print(n, time.perf_counter() - started, flush=True)
+        took = time.perf_counter() - started
+        with open("/proc/self/status") as status:
+            rss = next(line.split()[1] for line in status if line.startswith("VmHWM"))
+        print(n, took, rss, flush=True)
     finally:
         await fd.stop()
 
@@ -133,6 +137,9 @@ class Result:
     p95: float
     statements: float
     db_p50: float = 0.0  # time inside the driver's execute calls (the database's share)
+    # Shared buffers (8 kB pages, hit or read) the request's SELECTs touch: EXPLAIN (ANALYZE,
+    # BUFFERS) of each, summed; the load-independent measure of the work a page costs.
+    buffers: int | None = None
 
 
 class Bench:
@@ -147,13 +154,38 @@ class Bench:
         self.context = Context
         self.count = 0
         self.db_ms = 0.0
+        self.capture: list[tuple[str, Any]] | None = None
         self._started = 0.0
         event.listen(fd.db.engine.sync_engine, "before_cursor_execute", self._count)
         event.listen(fd.db.engine.sync_engine, "after_cursor_execute", self._done)
 
-    def _count(self, *_: Any) -> None:
+    def _count(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
         self.count += 1
+        if self.capture is not None:
+            self.capture.append((statement, parameters))
         self._started = time.perf_counter()
+
+    async def buffers(self, make: Callable[[int], Awaitable[Any]]) -> int:
+        """Shared buffers the SELECTs of one ``make`` touch (EXPLAIN ANALYZE, BUFFERS)."""
+        self.capture = []
+        try:
+            await make(0)
+            captured = self.capture
+        finally:
+            self.capture = None
+        total = 0
+        async with self.fd.db.engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            for statement, parameters in captured:
+                sql = statement.lstrip()
+                if not sql.upper().startswith("SELECT") or " FOR " in sql.upper():
+                    continue
+                plan = await driver.fetchval(
+                    "EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, *(parameters or ())
+                )
+                top = (json.loads(plan) if isinstance(plan, str) else plan)[0]["Plan"]
+                total += top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
+        return total
 
     def _done(self, *_: Any) -> None:
         self.db_ms += (time.perf_counter() - self._started) * 1000
@@ -175,10 +207,16 @@ class Bench:
         return result.data
 
     async def measure(
-        self, name: str, make: Callable[[int], Awaitable[Any]], reps: int
+        self,
+        name: str,
+        make: Callable[[int], Awaitable[Any]],
+        reps: int,
+        *,
+        warm: int = 2,
+        explain: bool = False,
     ) -> Result | None:
         try:
-            for i in range(2):
+            for i in range(warm):
                 await make(10_000 + i)
         except Exception as exc:  # noqa: BLE001 - an operation this checkout lacks
             print(f"  {name:<34} n/a ({str(exc)[:70]})", flush=True)
@@ -199,9 +237,13 @@ class Bench:
             statistics.mean(counts),
             statistics.median(db),
         )
+        if explain:
+            result.buffers = await self.buffers(make)
         print(
             f"  {name:<34} p50 {result.p50:8.2f} ms  p95 {result.p95:8.2f} ms"
-            f"  SQL/req {result.statements:5.1f}  db p50 {result.db_p50:7.2f} ms",
+            f"  SQL/req {result.statements:5.1f}  db p50 {result.db_p50:7.2f} ms"
+            f"  buffers {result.buffers if result.buffers is not None else '-':>5}"
+            f"  (load {_load()})",
             flush=True,
         )
         return result
@@ -216,17 +258,47 @@ def _deep_cursor(bench: Bench, site: int) -> str:
     return encode_cursor("visit", middle - middle % s + site)
 
 
-async def run_size(label: str, sizes: Sizes, reps: int, backlog: int) -> dict[str, Result]:
+def _seeded(admin: Any, name: str) -> bool:
+    """Whether database ``name`` exists and holds a finished seed (``--keep``)."""
+    with admin.connect() as conn:
+        if not conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}):
+            return False
+    url = make_url(PG_SERVER_URL).set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.connect() as conn:
+            return bool(
+                conn.scalar(text("SELECT to_regclass('frontdesk_bench_seeded') IS NOT NULL"))
+            )
+    finally:
+        engine.dispose()
+
+
+async def run_size(
+    label: str,
+    sizes: Sizes,
+    reps: int,
+    backlog: int,
+    *,
+    keep: str | None = None,
+    only: set[str] | None = None,
+) -> dict[str, Result]:
+    """Measure one size; ``keep``: a database of that name is seeded once and kept (later
+    runs only migrate it to this checkout's head: the seed takes minutes at the large size).
+    ``only``: the operations to measure (all by default; "sweep" for the backlog sweep)."""
     from core.plugins import PluginHost, create_plugin_manager
     from core.runtime import Frontdesk
     from core.services.plugin_state import set_plugin_enabled
     from core.settings import Settings
     from schema.build import build_schema
 
-    name = f"frontdesk_bench_{uuid.uuid4().hex[:8]}"
+    name = keep or f"frontdesk_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(sync_url(PG_SERVER_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    reuse = keep is not None and _seeded(admin, name)
+    if not reuse:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(PG_SERVER_URL).set(database=name).render_as_string(hide_password=False)
     results: dict[str, Result] = {}
     try:
@@ -234,13 +306,16 @@ async def run_size(label: str, sizes: Sizes, reps: int, backlog: int) -> dict[st
         host.set_enabled(host.installed.keys())
         started = time.perf_counter()
         migrate.upgrade(url, host)
-        engine = create_engine(sync_url(url))
-        with engine.connect() as conn:
-            seed(conn, sizes)
-        engine.dispose()
+        if not reuse:
+            engine = create_engine(sync_url(url))
+            with engine.connect() as conn:
+                seed(conn, sizes)
+                conn.execute(text("CREATE TABLE frontdesk_bench_seeded (at timestamptz)"))
+            engine.dispose()
+        done = "migrated (kept seed)" if reuse else "migrated and seeded"
         print(
-            f"[{label}] {sizes.describe()}: migrated and seeded in "
-            f"{time.perf_counter() - started:.0f} s",
+            f"[{label}] {sizes.describe()}: {done}"
+            f" in {time.perf_counter() - started:.0f} s; load average {_load()}",
             flush=True,
         )
         fd = Frontdesk(Settings(database_url=url), schema_factory=build_schema)
@@ -250,18 +325,24 @@ async def run_size(label: str, sizes: Sizes, reps: int, backlog: int) -> dict[st
         await fd.start(watch=False)
         try:
             bench = Bench(fd, sizes, url)
-            results = await _operations(bench, reps)
-            results.update(await _sweeps(bench, reps, backlog))
+            results = await _operations(bench, reps, only)
+            results.update(await _sweeps(bench, reps, backlog, only))
         finally:
             await fd.stop()
     finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        if keep is None:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
     return results
 
 
-async def _operations(b: Bench, reps: int) -> dict[str, Result]:
+def _load() -> str:
+    """The machine's 1-minute load average (a shared machine: read the figures with it)."""
+    return f"{os.getloadavg()[0]:.1f}"
+
+
+async def _operations(b: Bench, reps: int, only: set[str] | None = None) -> dict[str, Result]:
     month = {"from": "2026-01-01T00:00:00Z", "before": "2026-02-01T00:00:00Z"}
     start = date(2026, 1, 1).isoformat()
 
@@ -308,10 +389,27 @@ async def _operations(b: Bench, reps: int) -> dict[str, Result]:
     ]
     results = {}
     for name, make in ops:
-        result = await b.measure(name, make, reps)
+        if only is not None and name not in only:
+            continue
+        if name in WRITES:
+            # At the first 10 sites at both sizes, each warmed once: a site's first check-in
+            # of the day also starts its rotation day (more statements, once per site and day).
+            result = await b.measure(name, _at_ten(make), reps, warm=10)
+        else:
+            result = await b.measure(name, make, reps, explain=True)
         if result is not None:
             results[name] = result
     return results
+
+
+WRITES = {"checkInVisit", "fileComplaint"}
+
+
+def _at_ten(make: Callable[[int], Awaitable[Any]]) -> Callable[[int], Awaitable[Any]]:
+    async def run(i: int) -> Any:
+        return await make(i % 10)
+
+    return run
 
 
 def _resume(b: Bench) -> Callable[[int], Awaitable[Any]]:
@@ -324,7 +422,9 @@ def _resume(b: Bench) -> Callable[[int], Awaitable[Any]]:
     return run
 
 
-async def _sweeps(b: Bench, reps: int, backlog: int) -> dict[str, Result]:
+async def _sweeps(
+    b: Bench, reps: int, backlog: int, only: set[str] | None = None
+) -> dict[str, Result]:
     from core.services import complaints as svc
 
     batched = getattr(svc, "sweep_overdue_in_batches", None)
@@ -336,14 +436,24 @@ async def _sweeps(b: Bench, reps: int, backlog: int) -> dict[str, Result]:
             return len(await svc.sweep_overdue(s, now))
 
     results = {}
-    steady = await b.measure(
-        "overdue sweep (nothing due)", lambda i: sweep(datetime.now(UTC)), max(3, reps // 4)
-    )
-    if steady is not None:
-        results[steady.name] = steady
+    if only is None or "overdue sweep (nothing due)" in only:
+        steady = await b.measure(
+            "overdue sweep (nothing due)", lambda i: sweep(datetime.now(UTC)), max(3, reps // 4)
+        )
+        if steady is not None:
+            results[steady.name] = steady
+    if (only is not None and "backlog" not in only) or backlog <= 0:
+        return results
     # A backlog: ``backlog`` received complaints whose first response is overdue, at every
-    # site but ``other``, where filings go on during the sweep.
+    # site but ``other``, where writes go on during the sweep.
     other = 2 if b.sizes.sites > 1 else 1
+    async with b.fd.db.read() as s:
+        available = await s.scalar(
+            text("SELECT count(*) FROM complaints WHERE site_id <> :other"), {"other": other}
+        )
+    if available < backlog:
+        print(f"  backlog sweep: skipped ({available:,} complaints < {backlog:,})", flush=True)
+        return results
     async with b.fd.db.transaction() as s:
         await s.execute(
             text(
@@ -355,14 +465,20 @@ async def _sweeps(b: Bench, reps: int, backlog: int) -> dict[str, Result]:
             ),
             {"n": backlog, "other": other},
         )
-    await b.measure(  # the other site's filing latency just before, for comparison
-        "fileComplaint at the other site (no sweep)",
-        lambda i: b.gql(FILE, {"site": str(other), "taker": str(b.staff_of(other))}),
-        5,
-    )
+        await s.execute(text("ANALYZE complaints"))
+    writes: dict[str, Callable[[], Awaitable[Any]]] = {
+        "fileComplaint": lambda: b.gql(FILE, {"site": str(other), "taker": str(b.staff_of(other))}),
+        "checkInVisit": lambda: b.gql(CHECK_IN, {"site": str(other)}),
+    }
+    usual: dict[str, float] = {}
+    for kind, write in writes.items():  # each write's latency at the other site, no sweep
+        result = await b.measure(f"{kind} at the other site (no sweep)", lambda i, w=write: w(), 10)
+        assert result is not None
+        usual[kind] = result.p50
     # The sweep runs in its own process (as another server process's periodic sweep would):
-    # the filings here then measure waiting on the database, not on a shared event loop.
-    latencies: list[float] = []
+    # the writes here then measure waiting on the database, not on a shared event loop.
+    during: dict[str, list[float]] = {kind: [] for kind in writes}
+    load_before = _load()
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",
@@ -374,23 +490,32 @@ async def _sweeps(b: Bench, reps: int, backlog: int) -> dict[str, Result]:
     )
     reader = asyncio.create_task(proc.stdout.read())  # type: ignore[union-attr]
     while not reader.done():
-        t = time.perf_counter()
-        await b.gql(FILE, {"site": str(other), "taker": str(b.staff_of(other))})
-        latencies.append((time.perf_counter() - t) * 1000)
+        for kind, write in writes.items():
+            t = time.perf_counter()
+            await write()
+            during[kind].append((time.perf_counter() - t) * 1000)
     await proc.wait()
-    marked_text, took_text = (await reader).decode().split()
+    marked_text, took_text, rss_text = (await reader).decode().split()
     marked, took = int(marked_text), float(took_text) * 1000
-    latencies.sort()
     print(
-        f"  backlog sweep (own process): {marked:,} marks in {took / 1000:.1f} s; filings at"
-        f" another site meanwhile: {len(latencies)}, p50 {statistics.median(latencies):.1f} ms,"
-        f" max {latencies[-1]:.1f} ms",
+        f"  backlog sweep (own process): {marked:,} marks in {took / 1000:.1f} s"
+        f" (sweeper peak RSS {int(rss_text) // 1024} MiB; load {load_before} → {_load()})",
         flush=True,
     )
     results["backlog sweep (s)"] = Result("backlog sweep (s)", took / 1000, took / 1000, 0)
-    results["filing during sweep (max)"] = Result(
-        "filing during sweep (max)", latencies[-1], latencies[-1], 0
-    )
+    for kind, latencies in during.items():
+        latencies.sort()
+        delays = [t - usual[kind] for t in latencies]
+        p95 = delays[min(len(delays) - 1, int(len(delays) * 0.95))]
+        print(
+            f"  {kind} at another site during the sweep: {len(latencies)}, p50"
+            f" {statistics.median(latencies):.1f} ms, max {latencies[-1]:.1f} ms (usual p50"
+            f" {usual[kind]:.1f} ms): delay p50 {statistics.median(delays):.1f} ms, p95"
+            f" {p95:.1f} ms, max {delays[-1]:.1f} ms",
+            flush=True,
+        )
+        name = f"{kind} delay during sweep (max)"
+        results[name] = Result(name, statistics.median(delays), delays[-1], 0)
     return results
 
 
@@ -398,32 +523,57 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="small,large")
     parser.add_argument("--reps", type=int, default=20)
-    parser.add_argument("--backlog", type=int, default=3_000)
+    parser.add_argument("--backlog", type=int, default=13_000)
     parser.add_argument("--label", default="after")
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="seed each size once into frontdesk_scale_<size> and keep it (later runs reuse it)",
+    )
+    parser.add_argument(
+        "--only",
+        default=None,
+        help="comma-separated operation names to measure (default: all); 'backlog' for the"
+        " backlog sweep",
+    )
     args = parser.parse_args()
     names = args.sizes.split(",")
+    only = set(args.only.split(",")) if args.only else None
     runs = {}
     for size in names:
         runs[size] = asyncio.run(
-            run_size(f"{args.label} {size}", SIZES[size], args.reps, args.backlog)
+            run_size(
+                f"{args.label} {size}",
+                SIZES[size],
+                args.reps,
+                args.backlog,
+                keep=f"frontdesk_scale_{size}" if args.keep else None,
+                only=only,
+            )
         )
     if len(names) == 2:
         small, large = (runs[n] for n in names)
         print(
             f"\n| operation ({args.label}) | {names[0]} p50 / p95 ms | {names[1]} p50 / p95 ms "
-            "| SQL/req | growth (p50) | db ms p50 small → large | growth (db) |"
+            "| SQL/req | growth (p50) | db ms p50 | growth (db) | buffers | growth (buffers) |"
         )
-        print("| --- | --- | --- | --- | --- | --- | --- |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
         for name, r in small.items():
             big = large.get(name)
             if big is None:
                 continue
             growth = big.p50 / r.p50 if r.p50 else float("nan")
             db_growth = big.db_p50 / r.db_p50 if r.db_p50 else float("nan")
+            if r.buffers is not None and big.buffers is not None:
+                buffers = f"{r.buffers} → {big.buffers}"
+                buffer_growth = f"{big.buffers / r.buffers:.2f}" if r.buffers else "—"
+            else:
+                buffers = buffer_growth = "—"
             print(
                 f"| {name} | {r.p50:.2f} / {r.p95:.2f} | {big.p50:.2f} / {big.p95:.2f} "
                 f"| {r.statements:.0f} → {big.statements:.0f} | {growth:.2f} "
-                f"| {r.db_p50:.2f} → {big.db_p50:.2f} | {db_growth:.2f} |"
+                f"| {r.db_p50:.2f} → {big.db_p50:.2f} | {db_growth:.2f} "
+                f"| {buffers} | {buffer_growth} |"
             )
 
 
