@@ -43,7 +43,7 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, os.getcwd())  # the checkout being measured (its core, schema, plugins)
 sys.path.insert(1, str(Path(__file__).resolve().parent))  # scale_data, from this directory
 
-from scale_data import Sizes, seed
+from scale_data import Sizes, seed, seed_workforce
 
 from core import migrate
 from core.db import sync_url
@@ -59,6 +59,7 @@ SIZES = {
         complaints=10_000,
         penalties=10_000,
         events=100_000,
+        shifts=36_500,  # each staff member's shifts of a year
     ),
     "large": Sizes(
         sites=100,
@@ -68,6 +69,7 @@ SIZES = {
         complaints=100_000,
         penalties=100_000,
         events=1_000_000,
+        shifts=365_000,
     ),
 }
 
@@ -93,6 +95,18 @@ OVERDUE = """query($site: ID!) { overdueComplaints(siteId: $site, first: 100) {
   nodes { complaint { id number } } } }"""
 STATISTICS = """query($site: ID!, $start: Date!) {
   complaintStatistics(siteId: $site, period: MONTH, start: $start) { total } }"""
+SHIFTS = """query($site: ID!, $from: Date!, $to: Date!) {
+  shifts(siteId: $site, fromDate: $from, toDate: $to, first: 100) {
+    edges { node { id startsAt } } } }"""
+SWAPS = """query($site: ID!) { shiftSwaps(siteId: $site, first: 100) { edges { node { id } } } }"""
+ATTENDANCE = """query($site: ID!, $from: Date!, $to: Date!) {
+  attendance(siteId: $site, fromDate: $from, toDate: $to) { id status } }"""
+LEAVE = """query($site: ID!, $from: Date!, $to: Date!) {
+  leaveRequests(siteId: $site, fromDate: $from, toDate: $to) { id } }"""
+APPOINTMENTS = """query($site: ID!, $from: DateTime!, $to: DateTime!) {
+  appointments(siteId: $site, fromAt: $from, toAt: $to) { id } }"""
+BOOKINGS = """query($site: ID!, $day: Date!) {
+  bookings(siteId: $site, businessDate: $day) { id } }"""
 CHECK_IN = """mutation($site: ID!) { checkInVisit(input: {siteId: $site}) { visit { id }
   userErrors { field message code } } }"""
 FILE = """mutation($site: ID!, $taker: ID!) { fileComplaint(input: {siteId: $site,
@@ -306,6 +320,12 @@ async def run_size(
         host.set_enabled(host.installed.keys())
         started = time.perf_counter()
         migrate.upgrade(url, host)
+        if reuse and sizes.shifts:
+            engine = create_engine(sync_url(url))
+            with engine.connect() as conn:
+                if not conn.scalar(text("SELECT count(*) FROM shifts")):
+                    seed_workforce(conn, sizes)  # a seed kept from before the workforce lists
+            engine.dispose()
         if not reuse:
             engine = create_engine(sync_url(url))
             with engine.connect() as conn:
@@ -356,6 +376,7 @@ async def _operations(b: Bench, reps: int, only: set[str] | None = None) -> dict
 
         return run
 
+    week = {"from": "2025-06-02", "to": "2025-06-08"}
     staff = lambda b, site, i: str(b.staff_of(site, i))  # noqa: E731
     customer = lambda b, site, i: str(site)  # noqa: E731 - the site's first customer
     phone = lambda b, site, i: f"+86138{site + b.sizes.sites * (i % 50):08d}"  # noqa: E731
@@ -386,6 +407,15 @@ async def _operations(b: Bench, reps: int, only: set[str] | None = None) -> dict
         ("checkInVisit", q(CHECK_IN)),
         ("fileComplaint", q(FILE, taker=staff)),
         ("subscription resume (1 site, 500)", _resume(b)),
+        ("shifts (a week)", q(SHIFTS, **week)),
+        ("shiftSwaps", q(SWAPS)),
+        ("attendance (a week)", q(ATTENDANCE, **week)),
+        ("leaveRequests (a month)", q(LEAVE, **{"from": "2025-06-01", "to": "2025-06-30"})),
+        (
+            "appointments (a month)",
+            q(APPOINTMENTS, **{"from": "2025-06-01T00:00:00Z", "to": "2025-07-01T00:00:00Z"}),
+        ),
+        ("bookings (a day)", q(BOOKINGS, day="2025-06-10")),
     ]
     results = {}
     for name, make in ops:
