@@ -16,6 +16,10 @@ Issue 13 ("every list seeks"), the rest of the schema's lists after c0014_scale:
   (``(site_id, business_date, id)``, their filter and order), ``appointments``
   (``(site_id, visit_at, id)``).  The single-column ``site_id`` indexes these lead with go.
 
+PostgreSQL only: dependency statistics on (site, staff member / customer) pairs, so the
+planner expects a full page from ``receiverId``, ``handlerId``, ``staffId``, ``ownerStaffId``
+and ``customerId`` filters (and joins the page's relations accordingly).
+
 ``bookings(siteId, businessDate)`` (``ix_bookings_site_date``) and ``monthPoints``
 (``ix_points_staff_month``) had theirs.  Built and dropped ``CONCURRENTLY`` on PostgreSQL
 outside a transaction, an INVALID leftover of a failed build rebuilt (as c0014_scale);
@@ -59,6 +63,20 @@ OLD_INDEXES: list[tuple[str, str, list[str]]] = [
     ("ix_leave_requests_site_id", "leave_requests", ["site_id"]),
     ("ix_appointments_site_id", "appointments", ["site_id"]),
 ]
+
+
+# PostgreSQL only: a staff member (a customer) belongs to one site, so "site = S AND receiver
+# = R" selects as many rows as "receiver = R".  Without being told, the planner multiplies the
+# two selectivities, expects a tenth of the page and picks a join made for ten rows (visits
+# by receiver: 707 buffers instead of 415 for a page of 100).  As c0014's
+# st_visits_site_customer.
+DEPENDENCIES = {
+    "st_visits_site_receiver": ("visits", "site_id, receiver_id"),
+    "st_complaints_site_handler": ("complaints", "site_id, handler_id"),
+    "st_complaints_site_customer": ("complaints", "site_id, customer_id"),
+    "st_penalties_site_staff": ("penalties", "site_id, staff_id"),
+    "st_customers_site_owner": ("customers", "site_id, owner_staff_id"),
+}
 
 
 def _postgresql() -> bool:
@@ -109,10 +127,23 @@ def upgrade() -> None:
             _create(name, table, columns)
         for name, table, _columns in OLD_INDEXES:
             _drop(name, table)
+        if _postgresql():
+            for name, (table, columns) in DEPENDENCIES.items():
+                op.execute(
+                    sa.text(
+                        f"CREATE STATISTICS IF NOT EXISTS {name} (dependencies)"
+                        f" ON {columns} FROM {table}"
+                    )
+                )
+            for table in sorted({table for table, _columns in DEPENDENCIES.values()}):
+                op.execute(sa.text(f"ANALYZE {table}"))  # a sample: seconds, not a scan
 
 
 def downgrade() -> None:
     with _outside_transaction():
+        if _postgresql():
+            for name in DEPENDENCIES:
+                op.execute(sa.text(f"DROP STATISTICS IF EXISTS {name}"))
         for name, table, columns in OLD_INDEXES:
             _create(name, table, columns)
         for name, table, _columns in reversed(NEW_INDEXES):
