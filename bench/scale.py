@@ -14,11 +14,15 @@ Then each operation runs ``--reps`` times (after 2 warm-ups, so prepared-stateme
 switching after five executions shows) in-process through the served schema
 (``schema.execute``, an admin actor; no HTTP) at rotating sites, and the script prints
 p50/p95 in ms, SQL statements per request, and for each operation the growth factor
-large/small of p50.  Then the sweep of a backlog: ``--backlog`` complaints whose first
-response is overdue, swept by another process (as another server's periodic sweep would)
-while this one files complaints at another site one after the other; it prints the sweep's
-time and the other site's filing latency (p50, max) meanwhile, next to its latency without
-a sweep.
+large/small of p50, and for each read the shared buffers its SELECTs touch (EXPLAIN
+ANALYZE, BUFFERS: the load-independent figure).  Then, where the size has enough complaints,
+the sweep of a ``--backlog`` of missed first responses (13,000 by default), once by another
+process (as another server's periodic sweep would) and once in this process (as this
+server's own would), while this process files a complaint and checks a visit in at another
+site one after the other, its connections with ``lock_timeout = 100ms`` (a write that waited
+that long for a lock fails and is counted); it prints the sweep's time, the writes' delay
+(p50, p95, max over their latency without a sweep) and, in process, the event loop's longest
+stall.  ``--keep`` seeds each size once into ``frontdesk_scale_<size>`` and reuses it.
 """
 
 from __future__ import annotations
