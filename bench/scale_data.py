@@ -24,13 +24,16 @@ class Sizes:
     complaints: int
     penalties: int
     events: int
+    # Shifts, each with its attendance record; one in 10 also has a leave request and a swap
+    # request, and as many appointments and bookings as one in 10 (the workforce lists).
+    shifts: int = 0
 
     def describe(self) -> str:
         return (
             f"{self.sites:,} sites, {self.sites * self.staff_per_site:,} staff, "
             f"{self.customers:,} customers, {self.visits:,} visits, "
             f"{self.complaints:,} complaints, {self.penalties:,} penalties, "
-            f"{self.events:,} events"
+            f"{self.events:,} events, {self.shifts:,} shifts"
         )
 
 
@@ -123,7 +126,73 @@ def _statements(z: Sizes) -> list[tuple[str, str]]:
     ]
 
 
+def _workforce(z: Sizes) -> list[tuple[str, str]]:
+    """Shift g belongs to staff ((g - 1) % staff) + 1 on day (g - 1) / staff: every staff
+    member has one shift a day, 09:00–17:00 UTC, day after day from START."""
+    n, k, staff = z.shifts, z.staff_per_site, z.sites * z.staff_per_site
+    tenth = max(1, n // 10)
+    staff_of = f"((g - 1) % {staff}) + 1"
+    site_of = f"(({staff_of} - 1) / {k}) + 1"
+    day = f"('{START}'::date + ((g - 1) / {staff})::int)"
+    starts = (
+        f"('{START}'::timestamptz + ((g - 1) / {staff}) * interval '1 day' + interval '9 hours')"
+    )
+    every_10th = f"FROM generate_series(1, {tenth}) t, LATERAL (SELECT t * 10 AS g) x"
+    return [
+        (
+            "shifts",
+            "INSERT INTO shifts (id, site_id, staff_id, business_date, starts_at, ends_at,"
+            " duty_role, created_at)"
+            f" SELECT g, {site_of}, {staff_of}, {day}, {starts}, {starts} + interval '8 hours',"
+            f" 'floor', '{START}' FROM generate_series(1, {n}) g",
+        ),
+        (
+            "attendance_records",
+            "INSERT INTO attendance_records (id, site_id, staff_id, shift_id, business_date,"
+            " status, minutes_late, recorded_at)"
+            f" SELECT g, {site_of}, {staff_of}, g, {day}, 'present', 0, {starts}"
+            f" FROM generate_series(1, {n}) g",
+        ),
+        (
+            "leave_requests",
+            "INSERT INTO leave_requests (id, site_id, staff_id, shift_id, business_date, kind,"
+            " reason, requested_at, status)"
+            f" SELECT t, {site_of}, {staff_of}, g, {day}, 'leave', '', {starts}, 'approved'"
+            f" {every_10th}",
+        ),
+        (
+            "shift_swaps",
+            "INSERT INTO shift_swaps (id, site_id, requester_id, counterpart_id, shift_id,"
+            " payback_shift_id, status, reason, requested_at)"
+            f" SELECT t, {site_of}, {staff_of}, {staff_of}, g, g, 'requested', '', {starts}"
+            f" {every_10th}",
+        ),
+        (
+            "appointments",
+            "INSERT INTO appointments (id, site_id, kind, organisation, head_count, contact,"
+            " areas, visit_at, made_at, photography_allowed, status)"
+            f" SELECT t, {site_of}, 'visit', 'Org ' || t, 2, '', '', {starts}, {starts}, false,"
+            f" 'approved' {every_10th}",
+        ),
+        (
+            "bookings",
+            "INSERT INTO bookings (id, site_id, booked_by_id, guest_name, resource_kind,"
+            " resource, business_date, status, created_at, updated_at)"
+            f" SELECT t, {site_of}, {staff_of}, 'Guest', 'room', 'R' || (t % 7), {day}, 'held',"
+            f" {starts}, {starts} {every_10th}",
+        ),
+    ]
+
+
 SEQUENCED = ("sites", "staff", "customers", "visits", "complaints", "penalties", "events")
+WORKFORCE = (
+    "shifts",
+    "attendance_records",
+    "leave_requests",
+    "shift_swaps",
+    "appointments",
+    "bookings",
+)
 
 
 def seed(conn: Connection, sizes: Sizes, *, progress: bool = False) -> None:
@@ -134,13 +203,13 @@ def seed(conn: Connection, sizes: Sizes, *, progress: bool = False) -> None:
     # The rows are consistent by construction: skip the per-row foreign-key triggers while
     # seeding (a superuser setting of this session only; needs the trust-auth superuser).
     conn.execute(text("SET session_replication_role = replica"))
-    for table, sql in _statements(sizes):
+    for table, sql in _statements(sizes) + (_workforce(sizes) if sizes.shifts else []):
         started = time.perf_counter()
         conn.execute(text(sql))
         conn.commit()
         if progress:
             print(f"  seeded {table} in {time.perf_counter() - started:.1f} s", flush=True)
-    for table in SEQUENCED:
+    for table in SEQUENCED + WORKFORCE:
         conn.execute(
             text(
                 f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
@@ -152,3 +221,23 @@ def seed(conn: Connection, sizes: Sizes, *, progress: bool = False) -> None:
     # VACUUM too, not only ANALYZE: a GIN index's size statistics (which the planner's cost
     # of the trigram search reads) are written by VACUUM, as autovacuum does in service.
     conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+
+
+def seed_workforce(conn: Connection, sizes: Sizes) -> None:
+    """Only the workforce tables (a database seeded before they were), then VACUUM ANALYZE."""
+    conn.execute(text("SET session_replication_role = replica"))
+    for _table, sql in _workforce(sizes):
+        conn.execute(text(sql))
+        conn.commit()
+    for table in WORKFORCE:
+        conn.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                f" (SELECT coalesce(max(id), 0) + 1 FROM {table}), false)"
+            )
+        )
+    conn.execute(text("SET session_replication_role = DEFAULT"))
+    conn.commit()
+    autocommit = conn.execution_options(isolation_level="AUTOCOMMIT")
+    for table in WORKFORCE:
+        autocommit.execute(text(f"VACUUM ANALYZE {table}"))

@@ -273,6 +273,58 @@ async def record_event(
     return event
 
 
+async def record_events(
+    session: AsyncSession,
+    *,
+    stream: str,
+    type: str,
+    now: datetime,
+    rows: list[tuple[int | None, int | None, dict[str, Any]]],
+) -> list[Event]:
+    """Record one event per ``(site_id, subject_id, payload)`` of ``rows``, in order, as
+    :func:`record_event` would one after the other (the first takes the writer lock and the
+    listeners' first reads), but the rest in one multi-row ``INSERT … RETURNING id``: a batch
+    of the overdue sweep (issue 13) is a few statements, not one per mark.  The listeners
+    are called with each event, in order, after the rows are written."""
+    if not rows:
+        return []
+    site_id, subject_id, payload = rows[0]
+    events = [
+        await record_event(
+            session,
+            stream=stream,
+            type=type,
+            now=now,
+            site_id=site_id,
+            subject_id=subject_id,
+            payload=payload,
+        )
+    ]
+    rest = [
+        {
+            "stream": stream,
+            "type": type,
+            "site_id": site_id,
+            "subject_id": subject_id,
+            "payload": payload or {},
+            "occurred_at": now,
+        }
+        for site_id, subject_id, payload in rows[1:]
+    ]
+    if not rest:
+        return events
+    await session.flush()
+    connection = await session.connection()
+    statement = insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True)
+    ids = (await connection.execute(statement, rest)).scalars().all()
+    written = [Event(id=event_id, **values) for event_id, values in zip(ids, rest, strict=True)]
+    session.info.setdefault("frontdesk_events", []).extend(written)
+    for event in written:
+        for listener in session.info.get(LISTENERS_KEY, ()):
+            await listener(session, event)
+    return events + written
+
+
 def to_domain_event(event: Event) -> DomainEvent:
     return DomainEvent(
         id=event.id,

@@ -192,6 +192,9 @@ class Customer(Base):
         Index("ix_customers_site_id_id", "site_id", "id"),
         Index("ix_customers_site_class_id", "site_id", "customer_class", "id"),
         Index("ix_customers_site_owner_id", "site_id", "owner_staff_id", "id"),
+        # The orderBy keysets (c0019): name and created, ties broken by id.
+        Index("ix_customers_site_name_id", "site_id", "name", "id"),
+        Index("ix_customers_site_created_id", "site_id", "created_at", "id"),
     )
 
 
@@ -426,7 +429,11 @@ class Complaint(Base):
     __table_args__ = (
         UniqueConstraint("site_id", "number"),
         Index("ix_complaints_site_status", "site_id", "status", "id"),
-        Index("ix_complaints_site_filed", "site_id", "filed_at"),
+        # orderBy filedAt / updatedAt, the filedFrom/filedBefore filter and the statistics'
+        # month (c0019), customerId (c0019).
+        Index("ix_complaints_site_filed_id", "site_id", "filed_at", "id"),
+        Index("ix_complaints_site_updated_id", "site_id", "updated_at", "id"),
+        Index("ix_complaints_customer_id_id", "customer_id", "id"),
         # Every list seeks (issue 13): the list's order is id, newest first.
         Index("ix_complaints_site_id_id", "site_id", "id"),
         Index("ix_complaints_site_severity_id", "site_id", "severity", "id"),
@@ -481,6 +488,8 @@ class Penalty(Base):
     __table_args__ = (
         Index("ix_penalties_site_id_id", "site_id", "id"),
         Index("ix_penalties_site_staff_id", "site_id", "staff_id", "id"),
+        # orderBy issuedAt and the issuedFrom/issuedBefore filter (c0019).
+        Index("ix_penalties_site_issued_id", "site_id", "issued_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -713,6 +722,8 @@ class Shift(Base):
 
     __table_args__ = (
         Index("ix_shifts_site_starts", "site_id", "starts_at"),
+        # ``shifts(siteId, fromDate, toDate)``: a period of the site's roster (c0019).
+        Index("ix_shifts_site_date", "site_id", "business_date"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
     )
 
@@ -738,7 +749,7 @@ class ShiftSwap(Base):
     __tablename__ = "shift_swaps"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     requester_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     counterpart_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"))
@@ -752,7 +763,10 @@ class ShiftSwap(Base):
     decision_rule: Mapped[str | None] = mapped_column(String(16))
     decision_reason: Mapped[str | None] = mapped_column(Text)
 
-    __table_args__ = (Index("ix_shift_swaps_site_status", "site_id", "status"),)
+    __table_args__ = (
+        Index("ix_shift_swaps_site_status", "site_id", "status"),
+        Index("ix_shift_swaps_site_id_id", "site_id", "id"),  # newest first (c0019)
+    )
 
 
 # --- attendance, leave, exit passes, monthly points (PM-9, KTV-4, KTV-5) ----------------------
@@ -781,7 +795,7 @@ class AttendanceRecord(Base):
     __tablename__ = "attendance_records"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), unique=True)
     business_date: Mapped[date] = mapped_column(Date)
@@ -799,7 +813,11 @@ class AttendanceRecord(Base):
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_attendance_staff_date", "staff_id", "business_date"),)
+    __table_args__ = (
+        Index("ix_attendance_staff_date", "staff_id", "business_date"),
+        # ``attendance(siteId, fromDate, toDate)``: its filter and order (c0019).
+        Index("ix_attendance_site_date_id", "site_id", "business_date", "id"),
+    )
 
 
 class RequestStatus(enum.StrEnum):
@@ -827,9 +845,11 @@ class LeaveRequest(Base):
     """
 
     __tablename__ = "leave_requests"
+    # ``leaveRequests(siteId, fromDate, toDate)``: its filter and order (c0019).
+    __table_args__ = (Index("ix_leave_requests_site_date_id", "site_id", "business_date", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     staff_id: Mapped[int] = mapped_column(ForeignKey("staff.id"), index=True)
     shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"))
     business_date: Mapped[date] = mapped_column(Date)
@@ -942,9 +962,11 @@ class Appointment(Base):
     whether photography is allowed (default: no)."""
 
     __tablename__ = "appointments"
+    # ``appointments(siteId, fromAt, toAt)``: its filter and order (c0019).
+    __table_args__ = (Index("ix_appointments_site_visit_id", "site_id", "visit_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     kind: Mapped[str] = mapped_column(String(40))
     organisation: Mapped[str] = mapped_column(String(200))
     head_count: Mapped[int] = mapped_column(Integer)

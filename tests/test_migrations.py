@@ -441,3 +441,78 @@ def test_C_8_C_11_migration_keeps_existing_complaints_and_adds_the_revised_facts
         assert "progress_interval_minutes" not in columns and "special_case_at" not in columns
         assert conn.execute(text("SELECT number FROM complaints")).scalar_one() == "261107"
     migrate.upgrade(empty_url, host, plugins=[])
+
+
+# --- issue 13: the orders, filters and workforce lists c0014 left without an index (c0019) ------
+
+C0019_INDEXES = {
+    "complaints": {
+        "ix_complaints_site_filed_id",
+        "ix_complaints_site_updated_id",
+        "ix_complaints_customer_id_id",
+    },
+    "customers": {"ix_customers_site_name_id", "ix_customers_site_created_id"},
+    "penalties": {"ix_penalties_site_issued_id"},
+    "shifts": {"ix_shifts_site_date"},
+    "shift_swaps": {"ix_shift_swaps_site_id_id"},
+    "attendance_records": {"ix_attendance_site_date_id"},
+    "leave_requests": {"ix_leave_requests_site_date_id"},
+    "appointments": {"ix_appointments_site_visit_id"},
+}
+C0019_REPLACED = {
+    "complaints": {"ix_complaints_site_filed"},
+    "shift_swaps": {"ix_shift_swaps_site_id"},
+    "attendance_records": {"ix_attendance_records_site_id"},
+    "leave_requests": {"ix_leave_requests_site_id"},
+    "appointments": {"ix_appointments_site_id"},
+}
+C0019_STATISTICS = {
+    "st_visits_site_receiver",
+    "st_complaints_site_handler",
+    "st_complaints_site_customer",
+    "st_penalties_site_staff",
+    "st_customers_site_owner",
+}
+
+
+def _statistics(engine: Engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(text("SELECT stxname FROM pg_statistic_ext")).scalars())
+
+
+def test_c0019_creates_the_order_and_workforce_indexes_and_downgrades_cleanly(
+    empty_url: str, engine: Engine
+) -> None:
+    """Issue 13 (c0019): every index of the orderBy keysets, of complaints by customer and of
+    the workforce lists exists after upgrade (built CONCURRENTLY on PostgreSQL, with the
+    dependency statistics; plainly on SQLite), the indexes they extend are gone; a
+    downgrade to c0018 restores those and drops the new ones, and upgrading again rebuilds
+    them.  Rows written before the upgrade stay (an index changes no data)."""
+    host = _host()
+    postgres = engine.dialect.name == "postgresql"
+    migrate.upgrade(empty_url, host, plugins=[])
+    migrate.downgrade(empty_url, host, "c0019_workforce2")
+    for table, names in C0019_INDEXES.items():
+        assert not (names & _indexes(engine, table)), table
+        assert C0019_REPLACED.get(table, set()) <= _indexes(engine, table), table
+    if postgres:
+        assert not (C0019_STATISTICS & _statistics(engine))
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO sites (id, name, business_line, timezone, calendar_region,"
+                " created_at) VALUES (1, 'Old', 'realestate', 'Asia/Shanghai', 'CN',"
+                " '2026-11-24T02:00:00Z')"
+            )
+        )
+    migrate.upgrade(empty_url, host, plugins=[])
+    for table, names in C0019_INDEXES.items():
+        assert names <= _indexes(engine, table), table
+        assert not (C0019_REPLACED.get(table, set()) & _indexes(engine, table)), table
+    assert (C0019_STATISTICS <= _statistics(engine)) if postgres else True
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT name FROM sites")).scalar_one() == "Old"
+    migrate.downgrade(empty_url, host, "c0019_workforce2")
+    migrate.upgrade(empty_url, host, plugins=[])
+    for table, names in C0019_INDEXES.items():
+        assert names <= _indexes(engine, table), table

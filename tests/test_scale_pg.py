@@ -87,11 +87,13 @@ async def pg_fd(pg_url: str):
 
 # --- the overdue sweep (C-8, C-11) in batches ---------------------------------------------------
 
-BACKLOG = 1_000  # complaints, each missing two deadlines (C-8 first response, C-11 resolution)
+# Complaints, each missing two deadlines (C-8 first response, C-11 resolution): the issue's
+# 13,000-deadline backlog.
+BACKLOG = 6_500
 
 
 async def test_C_8_C_11_batched_sweep_lets_writes_at_another_site_commit_mid_sweep(pg_fd):
-    """Issue 13: a backlog of 2,000 missed deadlines is swept in batches of 200, each its own
+    """Issue 13: a backlog of 13,000 missed deadlines is swept in batches of 200, each its own
     transaction.  While a batch's transaction is open (its rows locked, its events
     recorded), a filing and a staff hire at ANOTHER site run to completion and commit; the
     sweep then finishes and reports every deadline exactly once."""
@@ -219,6 +221,7 @@ EXPLAIN_SIZES = Sizes(
     complaints=5_000,
     penalties=5_000,
     events=40_000,
+    shifts=40_000,  # 200 days of the 200 staff members' shifts
 )
 
 IDS = """query { sites(first: 1) { edges { node { id } } } }"""
@@ -387,3 +390,187 @@ async def test_plans_stay_custom_and_indexed_after_many_executions_on_one_connec
             if index is not None:
                 assert index in plan, plan
             await driver.execute(f"DEALLOCATE fd_page_{n}")
+
+
+# --- c0019: the orders, the remaining filters and the workforce lists seek too ----------------
+
+ORDERED = {
+    "complaints": """query($site: ID!, $order: ComplaintOrder, $after: String) {
+      complaints(siteId: $site, first: 100, orderBy: $order, after: $after) {
+        edges { node { id } } pageInfo { endCursor } } }""",
+    "customers": """query($site: ID!, $order: CustomerOrder, $after: String) {
+      customers(siteId: $site, first: 100, orderBy: $order, after: $after) {
+        edges { node { id name } } pageInfo { endCursor } } }""",
+    "penalties": """query($site: ID!, $order: PenaltyOrder, $after: String) {
+      penalties(siteId: $site, first: 100, orderBy: $order, after: $after) {
+        edges { node { id } } pageInfo { endCursor } } }""",
+    "visits": """query($site: ID!, $order: VisitOrder, $after: String) {
+      visits(siteId: $site, first: 100, orderBy: $order, after: $after) {
+        edges { node { id customer { name } } } pageInfo { endCursor } } }""",
+}
+
+
+def _reading(statements: list[tuple[str, Any]], table: str) -> tuple[str, Any]:
+    """The one statement that reads ``table`` in order (a list's SELECT)."""
+    reads = [(sql, p) for sql, p in statements if f"FROM {table}" in sql and "ORDER BY" in sql]
+    assert len(reads) == 1, statements
+    return reads[0]
+
+
+async def test_every_order_seeks_its_index_from_the_cursor(seeded_fd):
+    """Issue 13 (c0019): a page in each ``orderBy`` order, after a cursor, is a range scan of
+    the ``(site_id, <order>, id)`` index starting at the cursor (the row comparison is an
+    index condition): no sort, no scan of the rows before the cursor, no sequential scan."""
+    fd = seeded_fd
+    client = Client(fd)
+    site = (await client.data(IDS))["sites"]["edges"][0]["node"]["id"]
+    cases = [
+        ("complaints", "FILED_AT", "ix_complaints_site_filed_id", "filed_at"),
+        ("complaints", "UPDATED_AT", "ix_complaints_site_updated_id", "updated_at"),
+        ("customers", "NAME", "ix_customers_site_name_id", "name"),
+        ("customers", "CREATED_AT", "ix_customers_site_created_id", "created_at"),
+        ("penalties", "ISSUED_AT", "ix_penalties_site_issued_id", "issued_at"),
+        ("visits", "ARRIVED_AT", "ix_visits_site_arrived", "arrived_at"),
+    ]
+    for table, field, index, column in cases:
+        for direction in ("ASC", "DESC"):
+            variables = {"site": site, "order": {"field": field, "direction": direction}}
+            first = await client.data(ORDERED[table], variables)
+            cursor = first[table]["pageInfo"]["endCursor"]
+            assert cursor is not None, (table, field)
+            statements = await _graphql_statements(
+                fd, ORDERED[table], {**variables, "after": cursor}
+            )
+            sql, params = _reading(statements, table)
+            plan = await _explain(fd, sql, params)
+            where = f"{table} {field} {direction}\n{plan}"
+            assert index in plan, where
+            assert f"Seq Scan on {table}" not in plan, where
+            assert "Sort Key" not in plan.split("Limit")[1], where  # the index gives the order
+            condition = next(line for line in plan.splitlines() if "Index Cond" in line)
+            assert f"ROW({column}, id)" in condition, where  # seeks to the cursor
+
+
+async def test_order_pages_on_postgresql_walk_every_row_once_in_order(seeded_fd):
+    """The row-comparison keyset returns what the order says, on PostgreSQL: walking a
+    site's customers by name (ties by id) page after page, forward, gives every customer once,
+    in ``ORDER BY name, id``."""
+    fd = seeded_fd
+    client = Client(fd)
+    site = (await client.data(IDS))["sites"]["edges"][0]["node"]["id"]
+    variables: dict[str, Any] = {"site": site, "order": {"field": "NAME", "direction": "ASC"}}
+    walked: list[str] = []
+    while True:
+        page = (await client.data(ORDERED["customers"], variables))["customers"]
+        walked += [e["node"]["name"] for e in page["edges"]]
+        if len(page["edges"]) < 100:
+            break
+        variables["after"] = page["pageInfo"]["endCursor"]
+    async with fd.db.read() as s:
+        expected = (
+            await s.scalars(
+                text(
+                    "SELECT name FROM customers WHERE site_id = (SELECT max(id) FROM sites)"
+                    ' ORDER BY name COLLATE "default", id'
+                )
+            )
+        ).all()
+    assert walked == list(expected)
+
+
+WORKFORCE = {
+    "shifts": """query($site: ID!) { shifts(siteId: $site, fromDate: "2025-03-03",
+      toDate: "2025-03-09", first: 100) { edges { node { id } } } }""",
+    "shift_swaps": """query($site: ID!) { shiftSwaps(siteId: $site, first: 100) {
+      edges { node { id } } } }""",
+    "attendance_records": """query($site: ID!) { attendance(siteId: $site,
+      fromDate: "2025-03-03", toDate: "2025-03-09") { id } }""",
+    "leave_requests": """query($site: ID!) { leaveRequests(siteId: $site,
+      fromDate: "2025-03-01", toDate: "2025-03-31") { id } }""",
+    "appointments": """query($site: ID!) { appointments(siteId: $site,
+      fromAt: "2025-03-01T00:00:00Z", toAt: "2025-04-01T00:00:00Z") { id } }""",
+    "bookings": """query($site: ID!) { bookings(siteId: $site, businessDate: "2025-03-05") {
+      id } }""",
+}
+WORKFORCE_INDEXES = {
+    "shifts": "ix_shifts_site_date",
+    "shift_swaps": "ix_shift_swaps_site_id_id",
+    "attendance_records": "ix_attendance_site_date_id",
+    "leave_requests": "ix_leave_requests_site_date_id",
+    "appointments": "ix_appointments_site_visit_id",
+    "bookings": "ix_bookings_site_date",
+}
+
+
+async def test_workforce_lists_and_complaints_by_customer_use_their_index(seeded_fd):
+    """Issue 13 (c0019): the workforce lists (40,000 shifts with their attendance, leave,
+    swaps, appointments and bookings over 20 sites) and ``complaints(customerId)`` read their
+    own index, never the whole table."""
+    fd = seeded_fd
+    client = Client(fd)
+    site = (await client.data(IDS))["sites"]["edges"][0]["node"]["id"]
+    for table, query in WORKFORCE.items():
+        statements = await _graphql_statements(fd, query, {"site": site})
+        sql, params = _reading(statements, table)
+        plan = await _explain(fd, sql, params)
+        assert f"Seq Scan on {table}" not in plan, f"{table}\n{plan}"
+        assert WORKFORCE_INDEXES[table] in plan, f"{table}\n{plan}"
+    async with fd.db.transaction() as s:  # complaints of the site's first customers
+        await s.execute(
+            text(
+                "UPDATE complaints c SET customer_id = v.customer_id FROM visits v"
+                " WHERE v.id = c.id AND c.site_id = v.site_id"
+            )
+        )
+        await s.execute(text("ANALYZE complaints"))
+    node = (await client.data(SITE_IDS, {"site": site}))["visits"]["edges"][0]["node"]
+    query = """query($site: ID!, $customer: ID) { complaints(siteId: $site, first: 100,
+      customerId: $customer) { edges { node { id } } } }"""
+    statements = await _graphql_statements(
+        fd, query, {"site": site, "customer": node["customer"]["id"]}
+    )
+    sql, params = _list_statement(statements, "complaints")
+    plan = await _explain(fd, sql, params)
+    assert "ix_complaints_customer_id_id" in plan, plan
+    assert "Seq Scan on complaints" not in plan, plan
+
+
+async def test_C_8_a_sweep_batch_is_a_few_statements_whatever_its_size(pg_fd):
+    """Issue 13: a batch of 200 marks writes its marks, events and history entries in a
+    fixed number of statements (not three per mark), with the same event and history rows
+    as one mark at a time would: the 13,000-deadline backlog costs 65 short batches."""
+    site, li = await _site(pg_fd, "Sunrise")
+    first = await _file(pg_fd, site, li)
+    await _clone_complaints(pg_fd, first.id, svc.SWEEP_BATCH - 1)
+    saturday = FIXED_NOW + timedelta(days=4)
+    counted: list[str] = []
+
+    def listen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        counted.append(statement)
+
+    event.listen(pg_fd.db.engine.sync_engine, "before_cursor_execute", listen)
+    try:
+        async with pg_fd.write() as s:
+            marks = await svc.sweep_overdue_batch(s, saturday)
+    finally:
+        event.remove(pg_fd.db.engine.sync_engine, "before_cursor_execute", listen)
+    assert len(marks) == svc.SWEEP_BATCH  # 200 first responses (C-8); resolution next batch
+    assert len(counted) <= 8, counted
+    async with pg_fd.db.read() as s:
+        rows = (
+            await s.execute(
+                text(
+                    "SELECT e.subject_id, e.payload, h.rule, h.message, h.to_value"
+                    " FROM events e JOIN complaint_history h ON h.event_id = e.id"
+                    " WHERE e.type = 'complaint.overdue' ORDER BY e.id"
+                )
+            )
+        ).all()
+    assert len(rows) == svc.SWEEP_BATCH
+    assert [r.subject_id for r in rows] == [m.complaint.id for m in marks]
+    for row, mark in zip(rows, marks, strict=True):
+        assert row.payload["kind"] == "first_response" == row.to_value
+        assert row.payload["rule"] == row.rule == "C-8"
+        assert row.payload["message"] == row.message == mark.reason.message
+        assert row.message.startswith("no first response")
+        assert row.payload["number"] == mark.complaint.number

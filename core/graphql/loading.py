@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, and_, func, inspect, or_, select
+from sqlalchemy import Column, Select, and_, func, inspect, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.util import ClauseAdapter
 from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
@@ -447,6 +449,35 @@ def _join_plan(
     return mapper.local_table, select_columns, joins, build, related, extras
 
 
+def _page_then_join(
+    stmt: Select, table: Any, select_columns: list[Any], joins: list[tuple[Any, Any]]
+) -> Select:
+    """The page's rows first (filter, order, limit on ``table`` alone, a subquery), then the
+    to-one joins of those rows only, in the same order.
+
+    The same rows as joining first (outer joins on a key keep every row and add none), but
+    the planner can no longer join every row the filter selects before sorting and
+    limiting (e.g. a month of visits ordered by id: 450 customer lookups and a scan of all
+    staff for a page of 100, growing with the site's staff and the month), issue 13.
+    """
+    needed: dict[str, Any] = {}
+
+    def collect(expression: Any) -> None:
+        for element in visitors.iterate(expression):
+            if isinstance(element, Column) and element.table is table:
+                needed.setdefault(element.key, element)
+
+    order = list(stmt._order_by_clauses)
+    for expression in (*select_columns, *(on for _alias, on in joins), *order):
+        collect(expression)
+    page = stmt.with_only_columns(*needed.values(), maintain_column_froms=False).subquery("page")
+    adapter = ClauseAdapter(page)
+    outer = select(*(adapter.traverse(c) for c in select_columns)).select_from(page)
+    for alias, onclause in joins:
+        outer = outer.outerjoin(alias, adapter.traverse(onclause))
+    return outer.order_by(*(adapter.traverse(o) for o in order))
+
+
 async def load_rows(
     info: Info,
     session: AsyncSession,
@@ -475,9 +506,10 @@ async def load_rows(
     table, select_columns, joins, build, related, extras = _join_plan(
         model, keys, relations, joined
     )
-    for alias, onclause in joins:
-        stmt = stmt.outerjoin_from(table, alias, onclause)
-    stmt = stmt.with_only_columns(*select_columns, maintain_column_froms=False)
+    if joins:
+        stmt = _page_then_join(stmt, table, select_columns, joins)
+    else:
+        stmt = stmt.with_only_columns(*select_columns, maintain_column_froms=False)
     out = []
     values = []
     # Through the session's connection: a Core statement needs none of the ORM's result
@@ -548,10 +580,12 @@ def _beyond(model: Any, order: Order, value: Any, key: int, descending: bool) ->
     idc = model.id
     if order.attr == "id":
         return idc < key if descending else idc > key
-    col = getattr(model, order.attr)
-    if descending:
-        return or_(col < value, and_(col == value, idc < key))
-    return or_(col > value, and_(col == value, idc > key))
+    # A row comparison, not ``col < v OR (col = v AND id < k)``: the same rows, but PostgreSQL
+    # (and SQLite) seek the ``(site_id, col, id)`` index to the cursor with it, where the OR
+    # form is a filter over every row before the cursor (a deep page would cost its depth).
+    position = tuple_(getattr(model, order.attr), idc)
+    # (The values as a plain tuple: bound with the columns' types, e.g. UTCDateTime.)
+    return position < (value, key) if descending else position > (value, key)
 
 
 def _position(cursor: str, kind: str, order: Order, field: str) -> tuple[Any, int]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.calendar import WorkingCalendar, calendar_for
@@ -23,7 +23,7 @@ from core.complaint_rules import (
 )
 from core.decisions import Reason
 from core.errors import InvalidInput, NotFound
-from core.events import record_event, utc_iso
+from core.events import record_event, record_events, utc_iso
 from core.models import (
     Complaint,
     ComplaintAction,
@@ -286,6 +286,70 @@ async def _record(
     )
     await session.flush()
     return event
+
+
+async def _record_system_changes(
+    session: AsyncSession,
+    changes: list[tuple[Complaint, Reason, str, dict[str, Any]]],
+    *,
+    event_type: str,
+    action: ComplaintAction,
+    now: datetime,
+) -> list[Event]:
+    """:func:`_record` for many changes the system made (no actor, no note), each
+    ``(complaint, reason, to_value, payload)``: the same events and history entries, written
+    in two multi-row INSERTs whatever their number (the overdue sweep's batch, issue 13).
+
+    Core statements, not the unit of work: the texts are the rules' own sentences (nothing a
+    client typed, so the ORM's text guard has nothing to check), and building and flushing
+    hundreds of ORM objects would hold the event loop for a third of a second per batch.
+    """
+    rows = [
+        (
+            complaint.site_id,
+            complaint.id,
+            {
+                "number": complaint.number,
+                "cycle": complaint.cycle,
+                "from": None,
+                "to": to_value,
+                "actor_staff_id": None,
+                "actor": None,
+                "reason": "",
+                "rule": reason.rule,
+                "message": reason.message,
+                **payload,
+            },
+        )
+        for complaint, reason, to_value, payload in changes
+    ]
+    events = await record_events(session, stream=STREAM, type=event_type, now=now, rows=rows)
+    if events:
+        connection = await session.connection()
+        await connection.execute(
+            insert(ComplaintHistoryEntry.__table__),
+            [
+                {
+                    "complaint_id": complaint.id,
+                    "cycle": complaint.cycle,
+                    "action": action,
+                    "from_value": None,
+                    "to_value": to_value,
+                    "actor_staff_id": None,
+                    "recorded_by": None,
+                    "recorded_by_staff_id": None,
+                    "note": "",
+                    "rule": reason.rule,
+                    "message": reason.message,
+                    "event_id": event.id,
+                    "occurred_at": now,
+                }
+                for (complaint, reason, to_value, _payload), event in zip(
+                    changes, events, strict=True
+                )
+            ],
+        )
+    return events
 
 
 def _on_behalf(actor: Staff | None) -> RecordedBy | None:
