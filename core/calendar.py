@@ -65,9 +65,15 @@ def _holidays_for(region: str, subdivision: str | None, year: int) -> holidays.H
 
 @lru_cache(maxsize=256)
 def _days_off(region: str, subdivision: str | None, year: int) -> frozenset[date]:
+    """Every non-working day of ``year`` from public data, computed once per (region,
+    subdivision, year): the hot path is a set lookup."""
+    return _public_days_off(region, subdivision, year)
+
+
+def _public_days_off(region: str, subdivision: str | None, year: int) -> frozenset[date]:
     """Every non-working day of ``year`` from public data: weekends and public holidays (C-11).
 
-    Computed once per (region, subdivision, year): the hot path is a set lookup.
+    (Not cached itself, so that mutation testing sees this rule; :func:`_days_off` caches.)
     """
     current = _holidays_for(region, subdivision, year)
     # A make-up working day (调休) can be announced with the neighbouring year's holidays
@@ -79,7 +85,7 @@ def _days_off(region: str, subdivision: str | None, year: int) -> frozenset[date
         )
     off: set[date] = set()
     day = date(year, 1, 1)
-    for _ in range((date(year + 1, 1, 1) - date(year, 1, 1)).days):
+    while day.year == year:
         if current.is_weekend(day):
             if day not in make_up_days:
                 off.add(day)
@@ -175,10 +181,11 @@ class WorkingCalendar:
 
     def next_working_day(self, d: date) -> date:
         """The first working day strictly after ``d``."""
+        day = d
         for _ in range(_MAX_SCAN_DAYS):
-            d += timedelta(days=1)
-            if self.is_working_day(d):
-                return d
+            day += timedelta(days=1)
+            if self.is_working_day(day):
+                return day
         raise ValueError(f"no working day within {_MAX_SCAN_DAYS} days after {d.isoformat()}")
 
     def add_working_days(self, start: datetime, n: int) -> datetime:

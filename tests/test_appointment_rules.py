@@ -4,6 +4,7 @@ and ordinary parties under 5 not received."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,6 +13,7 @@ from core.appointment_rules import (
     AppointmentFacts,
     appointment_refusal,
 )
+from core.decisions import Reason
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 VISIT = datetime(2026, 12, 10, 10, 0, tzinfo=SHANGHAI)
@@ -61,3 +63,47 @@ def test_C_3_ordinary_parties_under_five_are_not_received() -> None:
     assert appointment_refusal(_appointment("ordinary", timedelta(days=2), 5), VISIT) is None
     # A key visit has no minimum group size.
     assert appointment_refusal(_appointment("key", timedelta(days=3), head_count=1), VISIT) is None
+
+
+# Issue 11 (test strength): the sentences and the exact edges of C-3.
+
+
+def test_C_3_each_refusal_says_why_in_a_sentence() -> None:
+    assert appointment_refusal(None, VISIT) == Reason(
+        "C-3", "a visit without an approved appointment is refused"
+    )
+    unapproved = replace(_appointment("key", timedelta(days=4)), approved_at=None)
+    assert appointment_refusal(unapproved, VISIT) == Reason(
+        "C-3", "the key or group visit appointment is not approved"
+    )
+    short = _appointment("important", timedelta(days=4, hours=23, minutes=59))
+    assert appointment_refusal(short, VISIT) == Reason(
+        "C-3",
+        "the important customer appointment was made 4 d 23 h 59 min before the visit; "
+        "it needs 5 d",
+    )
+    small = appointment_refusal(_appointment("ordinary", timedelta(days=2), 4), VISIT)
+    assert small is not None and small.rule == "C-3"
+    assert small.message.startswith("a party of 4 is not received for a")
+    assert small.message.endswith(" ordinary visit: at least 5")
+
+
+def test_C_3_an_approval_given_at_the_moment_of_arrival_counts() -> None:
+    on_arrival = replace(_appointment("key", timedelta(days=4)), approved_at=VISIT)
+    assert appointment_refusal(on_arrival, VISIT) is None
+    late = replace(on_arrival, approved_at=VISIT + timedelta(microseconds=1))
+    assert appointment_refusal(late, VISIT) is not None
+
+
+def test_C_3_lead_times_are_written_in_days_hours_and_minutes() -> None:
+    def needs(ahead: timedelta) -> str:
+        made = _appointment("ad_hoc", ahead)
+        reason = appointment_refusal(replace(made, approved_at=made.made_at), VISIT)
+        assert reason is not None
+        return reason.message.split(" made ", 1)[1]
+
+    assert needs(timedelta(minutes=59)) == "59 min before the visit; it needs 1 h"
+    assert needs(timedelta(0)) == "0 min before the visit; it needs 1 h"
+    assert needs(timedelta(seconds=59)) == "0 min before the visit; it needs 1 h"
+    key = appointment_refusal(_appointment("key", timedelta(days=2, minutes=1)), VISIT)
+    assert key is not None and key.message.endswith("made 2 d 1 min before the visit; it needs 3 d")

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
 
 import pytest
 
+from core.plugin_api.rules import Reason
 from plugins.realestate.policy import DEFAULT_POLICY, RealEstatePolicy
 from plugins.realestate.rules import (
     Channel,
@@ -1078,3 +1079,374 @@ def test_RE_5_C_14_bounds_overrides_are_C_14_fines_and_RE_5_follows_suspension_d
         RealEstatePolicy.from_overrides({"suspension_days": 10**7})
     with pytest.raises(ValueError, match="from 1 to 1000"):
         RealEstatePolicy.from_overrides({"bulk_units_threshold": 5000})
+
+
+# Issue 11 (test strength): every decision's flags and sentence, the "nobody available"
+# branches, the exact edges — what mutation testing found unguarded.
+
+
+def flags(decision) -> tuple[object, object, object]:
+    """(counted, new_registration, made_up_turn), compared exactly (True/False, not truthy)."""
+    return decision.counted, decision.new_registration, decision.made_up_turn
+
+
+def busy(state: RotationState, *staff: str) -> RotationState:
+    for person in staff:
+        state = mark(state, person, S.RECEIVING)
+    return state
+
+
+def call(state: RotationState, **facts: object):
+    return arrive(state, channel=Channel.PHONE, **facts)
+
+
+def test_RE_13_a_call_for_a_free_salesperson_is_theirs_and_counts_nothing():
+    decision, after = call(day(), named_staff_id="C")
+    assert decision.receiver_id == "C"
+    assert flags(decision) == (False, True, False)  # a new caller is registered
+    assert decision.reason.rule == "RE-13"
+    assert decision.reason.message == (
+        "The caller asks for or belongs to C, who takes the call; a phone inquiry is "
+        "registered but does not move the walk-in rotation."
+    )
+    assert after == day()
+    returning, _ = call(day(), original_staff_id="C", first_visit=False)
+    assert (returning.receiver_id, flags(returning)) == ("C", (False, False, False))
+    surveyor, _ = call(day(), named_staff_id="C", visitor_kind=VisitorKind.MARKET_SURVEYOR)
+    assert (surveyor.receiver_id, flags(surveyor)) == ("C", (False, False, False))
+
+
+def test_RE_13_a_call_for_a_busy_salesperson_goes_to_the_phone_turn():
+    decision, _ = call(busy(day(), "C"), named_staff_id="C")
+    assert decision.receiver_id == "A"
+    assert decision.reason.message == (
+        "A answers the call in the phone turn (按顺序轮流接听电话); a phone inquiry is "
+        "registered but does not move the walk-in rotation."
+    )
+    assert flags(decision) == (False, True, False)
+
+
+def test_RE_13_the_phone_turn_passes_to_the_next_free_salesperson_in_order():
+    decision, after = call(busy(day(), "A"))
+    assert decision.receiver_id == "B"
+    assert after.phone_next_index == 2
+    # A non-customer call registers nobody and keeps the phone turn.
+    surveyor, kept = call(day(), visitor_kind=VisitorKind.MARKET_SURVEYOR)
+    assert (surveyor.receiver_id, flags(surveyor)) == ("A", (False, False, False))
+    assert kept.phone_next_index == 0
+
+
+def test_RE_1_RE_13_nobody_free_for_a_call_says_who_is_where():
+    state = busy(day(("A", "B")), "A")
+    state = mark(state, "B", S.PRIVATE_AWAY)
+    decision, after = call(state)
+    assert (decision.receiver_id, flags(decision)) == (None, (False, False, False))
+    assert decision.reason == Reason(
+        "RE-1",
+        "Nobody in today's rotation is available to receive the phone call (A: receiving "
+        "another customer, B: away for a private reason); the sales manager must assign "
+        "someone.",
+    )
+    assert after == state
+    assert next_receiver(state) is None
+
+
+@pytest.mark.parametrize("kind", [VisitorKind.DIRECTIONS, VisitorKind.LOOKING_FOR_SOMEONE])
+def test_RE_10_a_passer_by_with_nobody_free_is_for_the_sales_manager(kind: VisitorKind):
+    decision, _ = arrive(busy(day(("A",)), "A"), visitor_kind=kind)
+    assert (decision.receiver_id, flags(decision)) == (None, (False, False, False))
+    assert decision.reason.message.startswith(
+        "Nobody in today's rotation is available to receive the visitor (A: receiving"
+    )
+    helped, _ = arrive(day(), visitor_kind=kind)
+    assert flags(helped) == (False, False, False)
+    assert helped.reason == Reason(
+        "RE-10",
+        "Asking directions or looking for someone is not a reception: A helps; not counted "
+        "and the rotation does not move.",
+    )
+
+
+def test_RE_8_RE_9_the_last_in_order_receives_and_it_is_said_who_they_are():
+    surveyor, _ = arrive(day(), visitor_kind=VisitorKind.MARKET_SURVEYOR)
+    assert flags(surveyor) == (False, False, False)
+    assert surveyor.reason == Reason(
+        "RE-8",
+        "A declared market surveyor from a competitor (同行市调) is received by D, last in the "
+        "current order; not counted and the rotation does not move.",
+    )
+    agency, _ = arrive(
+        day(), visitor_kind=VisitorKind.RELATED_PARTY, related_party=RelatedParty.AD_AGENCY
+    )
+    assert agency.reason.message.startswith("A visitor from a related party (ad agency) is")
+    nobody, _ = arrive(busy(day(("A",)), "A"), visitor_kind=VisitorKind.MARKET_SURVEYOR)
+    assert (nobody.receiver_id, flags(nobody)) == (None, (False, False, False))
+    assert "to receive the visitor (" in nobody.reason.message
+
+
+def test_RE_1_the_rotation_decision_says_it_counts_and_moves_on():
+    decision, _ = arrive(day())
+    assert flags(decision) == (True, True, False)
+    assert decision.skipped == ()
+    assert decision.reason == Reason(
+        "RE-1",
+        "A is next in the rotation order and receives the new customer; it counts as one "
+        "reception and the rotation moves on (RE-15).",
+    )
+    nobody, _ = arrive(busy(day(("A",)), "A"))
+    assert nobody.reason.message.startswith(
+        "Nobody in today's rotation is available to receive the new customer ("
+    )
+
+
+def test_RE_2_the_make_up_turn_is_taken_without_skipping_anyone():
+    state = busy(day(), "A")
+    _, state = arrive(state)  # B receives, A is owed
+    state = mark(state, "A", S.AVAILABLE)
+    decision, _ = arrive(state)
+    assert decision.receiver_id == "A"
+    assert flags(decision) == (True, True, True)
+    assert decision.skipped == ()
+    assert decision.reason == Reason(
+        "RE-2",
+        "A was skipped earlier while busy and takes the make-up turn owed (补接) before the "
+        "normal order goes on; the customer is received in rotation (RE-1).",
+    )
+
+
+def test_RE_2_RE_6_a_busy_salesperson_is_owed_once_when_the_round_wraps():
+    # A is busy, B's returning customer used B's turn: B is passed over on the first round
+    # and takes the customer on the second; A is skipped (and owed) once, not twice.
+    state = replace(busy(day(("A", "B")), "A"), passes_owed=("B",))
+    decision, after = arrive(state)
+    assert decision.receiver_id == "B"
+    assert [(s.staff_id, s.reason.rule) for s in decision.skipped] == [
+        ("A", "RE-2"),
+        ("B", "RE-6"),
+    ]
+    assert decision.skipped[0].reason.message == (
+        "A was receiving another customer when their turn came: skipped and owed a make-up "
+        "turn (补接)."
+    )
+    assert after.make_up_queue == ("A",)
+
+
+def test_RE_4_RE_5_skips_of_staff_out_of_the_rotation_say_why():
+    state = day(("A", "B", "C"), on_leave=["A"], suspended={"B": DAY})
+    decision, _ = arrive(state)
+    assert decision.receiver_id == "C"
+    assert [s.reason for s in decision.skipped] == [
+        Reason("RE-4", "A is on leave today and out of the rotation."),
+        Reason("RE-5", "B is suspended from the rotation (停牌) until 2025-03-03."),
+    ]
+
+
+def test_RE_5_the_named_salesperson_is_told_by_whoever_is_on_turn():
+    decision, _ = arrive(day(), named_staff_id="C")
+    assert flags(decision) == (True, True, False)
+    assert decision.reason == Reason(
+        "RE-5",
+        "The customer names C, who receives them (RE-5); it counts as one reception but is "
+        "not a rotation turn, so the rotation order stays as it was.",
+    )
+    assert decision.notifications[0].message == (
+        "A customer asks for C: A, on turn, must tell C at once; not telling them is "
+        "order-grabbing (抢单), 1 day(s) out of the rotation."
+    )
+    # Named the one on turn (or nobody is on turn): the front desk tells them.
+    own_turn, _ = arrive(day(), named_staff_id="A")
+    assert own_turn.notifications[0].message.startswith(
+        "A customer asks for A: The front desk must tell A at once;"
+    )
+    waiting, _ = arrive(busy(day(("A",)), "A"), named_staff_id="A", first_visit=False)
+    assert flags(waiting) == (True, False, False)
+    assert waiting.notifications[0].message.startswith("A customer asks for A: The front desk")
+    assert waiting.notifications[1] == (
+        "customer_waiting",
+        "A is receiving another customer; the customer is waiting for them.",
+        "RE-5",
+    )
+
+
+def test_RE_6_RE_11_the_own_salesperson_decisions_flags_and_sentences():
+    returning, _ = arrive(day(), original_staff_id="B", first_visit=False)
+    assert flags(returning) == (True, False, False)
+    assert returning.reason.message.startswith(
+        "The visitor is a returning customer registered by B, so B receives them;"
+    )
+    bought, _ = arrive(day(), original_staff_id="B", first_visit=False, has_bought=True)
+    assert flags(bought) == (False, False, False)
+    assert bought.reason == Reason(
+        "RE-6",
+        "The visitor is a returning customer registered by B and has already bought, so B "
+        "gives after-sale service: not counted and their turn is not used (RE-2).",
+    )
+    assisted, _ = arrive(busy(day(), "B"), original_staff_id="B", first_visit=False)
+    assert (assisted.receiver_id, flags(assisted)) == ("D", (False, False, False))
+    nobody, _ = arrive(busy(day(("A", "B")), "A", "B"), original_staff_id="B")
+    assert (nobody.receiver_id, flags(nobody)) == (None, (False, False, False))
+    assert nobody.reason.message.startswith(
+        "Nobody in today's rotation is available to receive a returning customer registered "
+        "by B (A: receiving"
+    )
+
+
+def test_RE_7_a_repeat_visitor_asking_for_someone_absent_is_their_customer():
+    decision, _ = arrive(day(("A", "B")), named_staff_id="Z", first_visit=False)
+    assert (decision.receiver_id, flags(decision)) == ("B", (False, False, False))
+    assert decision.notifications[0].message.startswith("B assisted Z's customer; tell Z")
+
+
+def test_RE_1_the_business_day_starts_at_its_exact_instant():
+    policy = RealEstatePolicy.from_overrides({"business_day_starts_at": "04:00"})
+    assert business_date_for(at(4, 0), policy) == DAY
+    assert business_date_for(at(4, 0) - timedelta(microseconds=1), policy) == DAY - timedelta(1)
+    assert business_date_for(at(0, 0)) == DAY
+
+
+def test_RE_1_naive_times_are_named():
+    with pytest.raises(RotationError, match=r"^now must be timezone-aware, got 2025-03-03"):
+        business_date_for(datetime(2025, 3, 3, 10))
+    with pytest.raises(RotationError, match=r"^deal_at must be timezone-aware"):
+        credit_for_deal([], "k", datetime(2025, 3, 3, 10))
+    with pytest.raises(RotationError, match=r"^registered_at must be timezone-aware"):
+        RegisterEntry("A", "k", datetime(2025, 3, 3, 10))
+
+    class NoOffset(tzinfo):
+        def utcoffset(self, dt: datetime | None) -> None:
+            return None
+
+    with pytest.raises(RotationError, match="timezone-aware"):
+        business_date_for(datetime(2025, 3, 3, 10, tzinfo=NoOffset()))
+
+
+def test_RE_1_another_business_day_says_which():
+    with pytest.raises(RotationError) as caught:
+        decide_reception(day(), VisitFacts(), NOW + timedelta(days=1))
+    assert caught.value.message == (
+        "This rotation is for 2025-03-03 but it is now business day 2025-03-04; start "
+        "today's rotation first (RE-1)."
+    )
+    assert str(caught.value) == caught.value.message
+
+
+def test_RE_13_an_entry_at_the_instant_of_the_deal_counts():
+    entry = RegisterEntry("A", "k", NOW)
+    assert credit_for_deal([entry], "k", NOW).staff_id == "A"
+    none = credit_for_deal([entry], "k", NOW - timedelta(microseconds=1))
+    assert none == credit_for_deal([], "k", NOW)
+    assert none.reason.message == (
+        "The register has no entry for customer k before the deal; nobody can be credited "
+        "until the register is corrected."
+    )
+
+
+def test_RE_13_RE_5_only_a_ruled_grab_moves_the_credit():
+    # An entry that merely names someone (not a ruled grab) credits who registered it.
+    named = RegisterEntry("A", "k", NOW, named_staff_id="B")
+    assert credit_for_deal([named], "k", NOW).staff_id == "A"
+    grabbed = RegisterEntry("A", "k", NOW, named_staff_id="B", grabbed=True)
+    credit = credit_for_deal([grabbed], "k", NOW)
+    assert credit.staff_id == "B"
+    assert credit.reason.message == (
+        "A registered customer k at 2025-03-03T10:00:00+08:00 by grabbing a customer who "
+        "named B; the deal goes to B."
+    )
+    with pytest.raises(ValueError, match=r"^a grabbed register entry names the salesperson"):
+        RegisterEntry("A", "k", NOW, grabbed=True)
+
+
+def test_RE_5_rulings_keep_the_longest_suspension_and_say_so():
+    long = order_grabbing("A", "B", DAY, RealEstatePolicy.from_overrides({"suspension_days": 3}))
+    short = order_grabbing("A", "C", DAY)
+    assert (short.grabber_id, short.named_staff_id, short.deal_credited_to) == ("A", "C", "C")
+    assert short.reason.message == (
+        "A received a customer who named C without telling them (抢单): suspended from the "
+        "rotation (停牌) for 1 day(s) until 2025-03-04; any deal goes to C."
+    )
+    state = apply_suspension(apply_suspension(day(), long), short)
+    assert state.suspended_until("A") == DAY + timedelta(days=3)
+    with pytest.raises(RotationError) as caught:
+        order_grabbing("A", "A", DAY)
+    assert (caught.value.code, caught.value.message) == (
+        "NOT_ORDER_GRABBING",
+        "A cannot grab a customer who named them (RE-5).",
+    )
+
+
+def test_RE_4_RE_5_RE_8_refusals_say_what_to_do():
+    def refused(call, *args, **kwargs) -> tuple[str, str]:
+        with pytest.raises(RotationError) as caught:
+            call(*args, **kwargs)
+        return caught.value.code, caught.value.message
+
+    assert refused(set_status, day(), "A", S.SUSPENDED, NOW) == (
+        "SUSPENSION_NEEDS_RULING",
+        "A suspension comes only from an order-grabbing ruling (RE-5): use apply_suspension.",
+    )
+    suspended = day(suspended={"A": DAY})
+    assert refused(set_status, suspended, "A", S.AVAILABLE, NOW) == (
+        "STAFF_SUSPENDED",
+        "A is suspended from the rotation until 2025-03-03 (RE-5); the status cannot change today.",
+    )
+    assert refused(start_day, ORDER, DAY, on_leave=["Z"]) == (
+        "UNKNOWN_STAFF",
+        "On leave but not in the day's order: ['Z'] (RE-4).",
+    )
+    assert refused(discount_surveyor, day(), "A", NOW) == (
+        "NOTHING_TO_DISCOUNT",
+        "A has no counted reception today to discount (RE-8).",
+    )
+    assert refused(lift_suspension, day(), "A") == (
+        "NOT_SUSPENDED",
+        "A has no order-grabbing suspension to lift (RE-5).",
+    )
+    assert refused(day().status_of, "Z") == (
+        "UNKNOWN_STAFF",
+        "Z is not in today's rotation order ['A', 'B', 'C', 'D'].",
+    )
+    _, counted = arrive(day())
+    reason, _ = discount_surveyor(counted, "A", NOW)
+    assert reason == Reason(
+        "RE-8",
+        "The visitor A received was confirmed with the sales manager as a market surveyor or "
+        "unrelated visitor: the reception is not counted and A is owed a make-up turn (补接).",
+    )
+
+
+def test_RE_1_an_inconsistent_rotation_state_is_refused_with_its_code():
+    good = day(("A", "B"))
+
+    def refused(**changes: object) -> tuple[str, str]:
+        with pytest.raises(RotationError) as caught:
+            replace(good, **changes)
+        return caught.value.code, caught.value.message
+
+    assert refused(order=()) == ("EMPTY_ORDER", "The day's rotation order names nobody (RE-1).")
+    assert refused(order=("A", "A")) == (
+        "INVALID_ORDER",
+        "The rotation order ['A', 'A'] repeats or has an empty staff id.",
+    )
+    assert refused(next_index=2) == ("INVALID_ROTATION_STATE", "next_index 2 is out of range")
+    assert refused(phone_next_index=-1) == (
+        "INVALID_ROTATION_STATE",
+        "phone_next_index -1 is out of range",
+    )
+    assert refused(statuses=(("A", S.AVAILABLE),)) == (
+        "INVALID_ROTATION_STATE",
+        "statuses must list everyone in the order, in order",
+    )
+    assert refused(reception_counts=(("A", 0), ("B", -1))) == (
+        "INVALID_ROTATION_STATE",
+        "reception_counts must give a count >= 0 for everyone in the order, in order",
+    )
+    assert refused(make_up_queue=("Z",)) == (
+        "INVALID_ROTATION_STATE",
+        "make-up turns or passes owed to staff not in the order: ['Z']",
+    )
+    with pytest.raises(RotationError, match=r"^unsupported rotation state version 2$"):
+        RotationState.from_json({**good.to_json(), "version": 2})
+    with pytest.raises(RotationError, match=r"^stored rotation state is malformed: KeyError"):
+        RotationState.from_json({"version": 1})
+    with pytest.raises(ValueError, match=r"^units_requested must be >= 0, got -1$"):
+        VisitFacts(units_requested=-1)
