@@ -486,8 +486,8 @@ def test_c0019_creates_the_order_and_workforce_indexes_and_downgrades_cleanly(
     """Issue 13 (c0019): every index of the orderBy keysets, of complaints by customer and of
     the workforce lists exists after upgrade (built CONCURRENTLY on PostgreSQL, with the
     dependency statistics; plainly on SQLite), the indexes they extend are gone; a
-    downgrade to c0018 restores those and drops the new ones, and upgrading again rebuilds
-    them.  Rows written before the upgrade stay (an index changes no data)."""
+    downgrade to c0019_workforce2 restores those and drops the new ones, and upgrading again
+    rebuilds them.  Rows written before the upgrade stay (an index changes no data)."""
     host = _host()
     postgres = engine.dialect.name == "postgresql"
     migrate.upgrade(empty_url, host, plugins=[])
