@@ -107,3 +107,95 @@ def test_C_3_lead_times_are_written_in_days_hours_and_minutes() -> None:
     assert needs(timedelta(seconds=59)) == "0 min before the visit; it needs 1 h"
     key = appointment_refusal(_appointment("key", timedelta(days=2, minutes=1)), VISIT)
     assert key is not None and key.message.endswith("made 2 d 1 min before the visit; it needs 3 d")
+
+
+# --- C-3 at the desk and the generic booking's validity (issue 12) ----------------------------
+
+
+def test_C_3_check_in_without_an_appointment_refused_only_where_the_line_requires_one() -> None:
+    from core.appointment_rules import check_in_refusal
+
+    assert check_in_refusal(required=False, appointment=None, arrived_at=VISIT) is None
+    refused = check_in_refusal(required=True, appointment=None, arrived_at=VISIT)
+    assert refused == Reason(
+        "C-3",
+        "a visit without an approved appointment is refused at check-in: this site receives "
+        "such visits only by appointment",
+    )
+
+
+def test_C_3_check_in_with_an_appointment_judges_it_whatever_the_policy() -> None:
+    from core.appointment_rules import check_in_refusal
+
+    good = _appointment("ordinary", timedelta(days=1))
+    short = _appointment("ordinary", timedelta(days=1) - timedelta(minutes=1))
+    for required in (False, True):
+        assert check_in_refusal(required=required, appointment=good, arrived_at=VISIT) is None
+        refused = check_in_refusal(required=required, appointment=short, arrived_at=VISIT)
+        assert refused == appointment_refusal(short, VISIT)
+        assert refused is not None and refused.rule == "C-3"
+
+
+def _booking(**kw: object):
+    from datetime import date
+
+    from core.appointment_rules import BookingFacts, BookingKind
+
+    kind = kw.pop("kind", None) or BookingKind(
+        "appointment", "Appointment book", False, ("signature", "sms"), ("director",), "FC-3"
+    )
+    return BookingFacts(kind=kind, business_date=kw.pop("day", date(2026, 12, 10)), **kw)  # type: ignore[arg-type]
+
+
+def test_FC_3_a_booking_counts_only_on_its_own_day_and_once_approved() -> None:
+    from datetime import date
+
+    from core.appointment_rules import booking_validity
+
+    day = date(2026, 12, 10)
+    ok, why = booking_validity(_booking(status="held", approval="signature"), day)
+    assert ok and why == Reason(
+        "FC-3", "the appointment book entry for 2026-12-10 counts on its day (signature)"
+    )
+    ok, why = booking_validity(_booking(status="honoured", approval="sms"), day)
+    assert ok and why.message.endswith("counts on its day (sms)")
+    ok, why = booking_validity(_booking(status="held", approval="signature"), date(2026, 12, 11))
+    assert not ok and why == Reason(
+        "FC-3",
+        "the appointment book entry for 2026-12-10 is valid only on its own day, not on 2026-12-11",
+    )
+    ok, why = booking_validity(_booking(status="held", approval="signature"), date(2026, 12, 9))
+    assert not ok and why.message.endswith("not on 2026-12-09")
+    ok, why = booking_validity(_booking(status="held"), day)
+    assert not ok and why == Reason(
+        "FC-3",
+        "the appointment book entry for 2026-12-10 takes effect only with a signature or an "
+        "SMS; it has none",
+    )
+    ok, why = booking_validity(_booking(status="held", approval="phone"), day)
+    assert not ok and why.message.endswith("it has none")
+
+
+def test_KTV_11_cancelled_and_no_show_bookings_never_count_a_room_needs_no_approval() -> None:
+    from datetime import date
+
+    from core.appointment_rules import BookingKind, booking_validity
+
+    day = date(2026, 12, 10)
+    room = BookingKind("room", "Room")
+    assert (room.exclusive, room.approvals, room.rule) == (True, (), "KTV-11")
+    ok, why = booking_validity(_booking(kind=room, status="held"), day)
+    assert ok and why == Reason("KTV-11", "the room entry for 2026-12-10 counts on its day")
+    for status, said in (("cancelled", "cancelled"), ("no_show", "no-show")):
+        ok, why = booking_validity(_booking(kind=room, status=status), day)
+        assert not ok and why == Reason("KTV-11", f"the room entry for 2026-12-10 is {said}")
+        # Even approved and on its day, a cancelled appointment-book entry does not count.
+        ok, why = booking_validity(_booking(status=status, approval="signature"), day)
+        assert not ok and why.message == f"the appointment book entry for 2026-12-10 is {said}"
+    only_sms = BookingKind("slot", "Slot", False, ("sms",), (), "FC-6")
+    ok, why = booking_validity(_booking(kind=only_sms, status="held"), day)
+    assert not ok and why == Reason(
+        "FC-6", "the slot entry for 2026-12-10 takes effect only with an SMS; it has none"
+    )
+    ok, why = booking_validity(_booking(kind=only_sms, status="held", approval="signature"), day)
+    assert not ok
