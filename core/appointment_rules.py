@@ -83,6 +83,12 @@ def appointment_refusal(
     if appointment.approved_at is None or appointment.approved_at > arrived_at:
         return Reason("C-3", f"the {kind.title.lower()} appointment is not approved")
     ahead = appointment.visit_at - appointment.made_at
+    if ahead < timedelta(0):
+        return Reason(
+            "C-3",
+            f"the {kind.title.lower()} appointment was made {_span(-ahead)} after the visit "
+            f"was due; it needs {_span(kind.lead)} before",
+        )
     if ahead < kind.lead:
         return Reason(
             "C-3",
@@ -92,7 +98,7 @@ def appointment_refusal(
     if appointment.head_count < kind.min_group_size:
         return Reason(
             "C-3",
-            f"a party of {appointment.head_count} is not received for a "
+            f"a party of {appointment.head_count} is not received for this "
             f"{kind.title.lower()}: at least {kind.min_group_size}",
         )
     return None

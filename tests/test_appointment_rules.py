@@ -83,9 +83,20 @@ def test_C_3_each_refusal_says_why_in_a_sentence() -> None:
         "it needs 5 d",
     )
     small = appointment_refusal(_appointment("ordinary", timedelta(days=2), 4), VISIT)
-    assert small is not None and small.rule == "C-3"
-    assert small.message.startswith("a party of 4 is not received for a")
-    assert small.message.endswith(" ordinary visit: at least 5")
+    assert small == Reason(
+        "C-3", "a party of 4 is not received for this ordinary visit: at least 5"
+    )
+    # An appointment entered after the visit was due is refused, and the sentence says so.
+    late = replace(
+        _appointment("ordinary", timedelta(days=2)),
+        made_at=VISIT + timedelta(minutes=1),
+        approved_at=VISIT + timedelta(minutes=2),
+    )
+    assert appointment_refusal(late, VISIT + timedelta(minutes=5)) == Reason(
+        "C-3",
+        "the ordinary visit appointment was made 1 min after the visit was due; it needs 1 d "
+        "before",
+    )
 
 
 def test_C_3_an_approval_given_at_the_moment_of_arrival_counts() -> None:
