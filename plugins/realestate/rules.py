@@ -599,9 +599,11 @@ def _pick_in_rotation(state: RotationState) -> _Pick | None:
     owed: list[str] = []
     forfeited: list[str] = []
     passes = state.passes_owed
-    # Two rounds at most: a salesperson passed over once (RE-6) may take the turn on the
-    # second round when everyone else is busy.
-    for step in range(2 * count):
+    # RE-6 passes never leave a walk-in unreceived: with everyone else busy, a salesperson
+    # owed n passes is passed over n times and takes the turn on round n + 1 (each pass used
+    # once the rotation reaches them), so the rounds are one more than the most passes owed.
+    rounds = 1 + max((passes.count(staff) for staff in set(passes)), default=0)
+    for step in range(rounds * count):
         index = (state.next_index + step) % count
         staff = state.order[index]
         status = statuses[staff]

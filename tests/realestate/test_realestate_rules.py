@@ -548,6 +548,26 @@ def test_RE_6_passed_salesperson_alone_available_still_receives():
     assert state.make_up_queue == ("B",)
 
 
+def test_RE_6_two_passes_owed_and_everyone_else_busy_still_receives():
+    """RE-6 never leaves a walk-in unreceived: A owes two passes (two returning customers of
+    their own), B is away on company business — A is passed over twice (both passes used, each
+    naming RE-6) and receives; before the fix the pick gave up after two rounds."""
+    state = day(("A", "B"))
+    _, state = arrive(state, original_staff_id="A", first_visit=False)
+    _, state = arrive(state, original_staff_id="A", first_visit=False)
+    assert state.passes_owed == ("A", "A")
+    state = mark(state, "B", S.COMPANY_BUSINESS)
+    decision, state = arrive(state)
+    assert decision.receiver_id == "A"
+    assert [(s.staff_id, s.reason.rule) for s in decision.skipped] == [
+        ("A", "RE-6"),
+        ("B", "RE-2"),
+        ("A", "RE-6"),
+    ]
+    assert state.passes_owed == ()
+    assert state.make_up_queue == ("B",)
+
+
 def test_RE_6_pass_while_serving_that_customer_is_one_skip_not_two():
     # Seed 000 篇三 7: 若該接待銷售員的為未成交老客戶,則由下一個位接待,該則計一次接待任務.
     state = day()
