@@ -66,7 +66,8 @@ What is here, by purpose:
   (KTV-2, KTV-5, KTV-10): :func:`call_meeting`, :func:`sign_roll`,
   :func:`note_room_booking`, :func:`close_roll`, :func:`request_exit_pass`,
   :func:`decide_exit_pass`; the roster and pay: :func:`schedule_shift` (PM-1's night
-  duty), :func:`set_staff_pay` (daily wage, direct superior); complaints:
+  duty), :func:`set_staff_pay` (daily wage, direct superior), :func:`end_employment`
+  (KTV-4, KTV-8/KTV-9: employment LEFT, event ``staff.employment_ended``); complaints:
   :class:`ComplaintFiling` / :func:`file_complaint`, :func:`transition_complaint` (a
   line's demo data or its own mutations file and move complaints as core's API does).
   Pure workforce rules (roll call, lateness, points, bookings) are in
@@ -189,6 +190,7 @@ from core.plugin_api.services import (
     correct_visit,
     decide_exit_pass,
     decide_leave,
+    end_employment,
     file_complaint,
     get_line_site,
     get_site,
@@ -317,6 +319,7 @@ __all__ = [
     "correct_visit",
     "decide_exit_pass",
     "decide_leave",
+    "end_employment",
     "event_cursor",
     "event_updates",
     "file_complaint",

@@ -273,6 +273,17 @@ async def _maybe_end_employment(
     )
     if reason is None:
         return
+    await end_employment(session, staff=staff, site_id=site.id, reason=reason, now=now)
+
+
+async def end_employment(
+    session: AsyncSession, *, staff: Staff, site_id: int, reason: Reason, now: datetime
+) -> bool:
+    """End ``staff``'s employment for ``reason`` (KTV-4 automatic resignation, KTV-8/KTV-9
+    dismissal): ``employmentStatus`` becomes LEFT and ``staff.employment_ended`` is recorded in
+    the caller's transaction.  False (nothing written) when it had ended already."""
+    if staff.employment_status is EmploymentStatus.LEFT:
+        return False
     staff.employment_status = EmploymentStatus.LEFT
     await session.flush()
     await record_event(
@@ -280,10 +291,11 @@ async def _maybe_end_employment(
         stream=STREAM,
         type="staff.employment_ended",
         now=now,
-        site_id=site.id,
+        site_id=site_id,
         subject_id=staff.id,
         payload={"staff": staff.id, "rule": reason.rule, "reason": reason.message},
     )
+    return True
 
 
 # --- clock-in and clock-out (PM-9, KTV-5) ----------------------------------------------------

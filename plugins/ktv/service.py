@@ -31,6 +31,7 @@ from core.plugin_api import (
     RollCallDecided,
     Site,
     VisitRecorded,
+    end_employment,
     get_line_site,
     get_staff,
     issue_penalty,
@@ -341,7 +342,7 @@ async def record_conduct(
     """KTV-7/8/9: record a finding, issue its penalty (fine within bounds, or a dismissal),
     note a police referral (KTV-9) and whether the month's credits are cancelled (KTV-7)."""
     site, policy = await _site(session, site_id)
-    await get_staff(session, staff_id, site.id, "staffId")
+    staff = await get_staff(session, staff_id, site.id, "staffId")
     await get_staff(session, recorded_by_id, site.id, "recordedById")
     try:
         decided = rules.conduct_penalty(conduct, amount, policy)
@@ -382,6 +383,10 @@ async def record_conduct(
     )
     session.add(record)
     await session.flush()
+    if decided.dismissal:
+        # KTV-8 serious case / KTV-9: dismissal ends the employment (as KTV-4's resignation
+        # does), in this transaction, with ``staff.employment_ended`` naming the rule.
+        await end_employment(session, staff=staff, site_id=site.id, reason=decided.reason, now=now)
     return record, penalty
 
 

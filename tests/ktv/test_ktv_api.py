@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from core.models import Event
+from core.models import Event, Staff
 from core.plugin_api import global_id
 from core.testing import FrontdeskClient
 
@@ -669,6 +669,14 @@ async def test_KTV_8_serious_and_KTV_9_dismissal_and_police_recorded(
     async with frontdesk_app.db.session() as s:
         [event] = (await s.scalars(select(Event).where(Event.type == "ktv.conduct_recorded"))).all()
     assert (event.payload["dismissal"], event.payload["police_referral"]) == (True, police)
+    # The dismissal ends the employment in the same transaction, as an event naming the rule.
+    async with frontdesk_app.db.session() as s:
+        [ended] = (
+            await s.scalars(select(Event).where(Event.type == "staff.employment_ended"))
+        ).all()
+        wing = await s.get(Staff, venue.wing.id)
+    assert (ended.subject_id, ended.payload["rule"]) == (venue.wing.id, rule)
+    assert wing is not None and wing.employment_status.value == "left"
     # A dismissal takes no amount.
     with_amount = await venue.at(at(12, 1, 20)).execute(CONDUCT, {"i": {**i, "amount": "100"}})
     assert [e["code"] for e in with_amount.data["recordKtvConduct"]["userErrors"]] == [
