@@ -137,6 +137,13 @@ ROOT_ARGUMENTS: dict[str, str] = {
         '(siteId: "{site}", fromAt: "2026-11-01T00:00:00+08:00", toAt: "2026-12-01T00:00:00+08:00")'
     ),
     "bookings": '(siteId: "{site}", businessDate: "2026-11-24")',
+    # Their connections (issue 17).
+    "attendanceRecords": '(siteId: "{site}", fromDate: "2026-11-01", toDate: "2026-11-30")',
+    "leaveRequestsPage": '(siteId: "{site}", fromDate: "2026-11-01", toDate: "2026-11-30")',
+    "appointmentsPage": (
+        '(siteId: "{site}", fromAt: "2026-11-01T00:00:00+08:00", toAt: "2026-12-01T00:00:00+08:00")'
+    ),
+    "bookingsPage": '(siteId: "{site}", businessDate: "2026-11-24", first: 5)',
     "node": '(id: "{visit}")',
     "viewer": "",
     "nodes": '(ids: ["{site}", "{staff}", "{customer}", "{complaint}"])',

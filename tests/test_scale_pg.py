@@ -492,6 +492,18 @@ WORKFORCE = {
     "bookings": """query($site: ID!) { bookings(siteId: $site, businessDate: "2025-03-05") {
       id } }""",
 }
+# Their connections (issue 17): the page's SELECT reads the same index.
+WORKFORCE_CONNECTIONS = {
+    "attendance_records": """query($site: ID!) { attendanceRecords(siteId: $site,
+      fromDate: "2025-03-03", toDate: "2025-03-09", first: 100) { edges { node { id } } } }""",
+    "leave_requests": """query($site: ID!) { leaveRequestsPage(siteId: $site,
+      fromDate: "2025-03-01", toDate: "2025-03-31", first: 100) { edges { node { id } } } }""",
+    "appointments": """query($site: ID!) { appointmentsPage(siteId: $site,
+      fromAt: "2025-03-01T00:00:00Z", toAt: "2025-04-01T00:00:00Z", first: 100) {
+      edges { node { id } } } }""",
+    "bookings": """query($site: ID!) { bookingsPage(siteId: $site, businessDate: "2025-03-05",
+      first: 100) { edges { node { id } } } }""",
+}
 WORKFORCE_INDEXES = {
     "shifts": "ix_shifts_site_date",
     "shift_swaps": "ix_shift_swaps_site_id_id",
@@ -509,7 +521,7 @@ async def test_workforce_lists_and_complaints_by_customer_use_their_index(seeded
     fd = seeded_fd
     client = Client(fd)
     site = (await client.data(IDS))["sites"]["edges"][0]["node"]["id"]
-    for table, query in WORKFORCE.items():
+    for table, query in [*WORKFORCE.items(), *WORKFORCE_CONNECTIONS.items()]:
         statements = await _graphql_statements(fd, query, {"site": site})
         sql, params = _reading(statements, table)
         plan = await _explain(fd, sql, params)

@@ -12,11 +12,12 @@ from strawberry.types import Info
 from core import models
 from core.graphql.complaints import _actor_id as acting
 from core.graphql.ids import register_node
-from core.graphql.loading import children, selection
+from core.graphql.loading import children, order_of, paginate, selection
 from core.graphql.mutations import reload
-from core.graphql.queries import SiteId, parse_id
+from core.graphql.queries import After, Before, First, Last, SiteId, parse_id
 from core.graphql.scalars import Money
 from core.graphql.types import (
+    Connection,
     Customer,
     Node,
     Penalty,
@@ -68,7 +69,10 @@ def _id(value: int | None) -> strawberry.ID | None:
 class Appointment(Node):
     global_id = node_id("Appointment")
     id: int = legacy_id()
-    site_id: strawberry.ID = strawberry.field(description="The global id of the site visited.")
+    site_id: strawberry.ID = strawberry.field(
+        description="The global id of the site visited.",
+        deprecation_reason="Use `site` (or `site { id }`); removed in 2.0.",
+    )
     kind: str = strawberry.field(
         description="A kind of the line's policy, e.g. key, important, ordinary, ad_hoc (C-3: "
         "it sets the lead time and the approver)."
@@ -83,18 +87,21 @@ class Appointment(Node):
         "`visitAt` to here."
     )
     made_by_id: strawberry.ID | None = strawberry.field(
-        description="The global id of the staff member who recorded it; null when not given."
+        description="The global id of the staff member who recorded it; null when not given.",
+        deprecation_reason="Use `madeBy` (or `madeBy { id }`); removed in 2.0.",
     )
     photography_allowed: bool = strawberry.field(description="C-3: default no.")
     status: AppointmentStatus = strawberry.field(description="C-3: where it stands.")
     approved_by_id: strawberry.ID | None = strawberry.field(
-        description="The global id of the approver; null while not approved."
+        description="The global id of the approver; null while not approved.",
+        deprecation_reason="Use `approvedBy` (or `approvedBy { id }`); removed in 2.0.",
     )
     approved_at: datetime | None = strawberry.field(
         description="When it was approved (UTC); null while not approved."
     )
     route_approved_by_id: strawberry.ID | None = strawberry.field(
-        description="C-3: the general manager who approved content and route."
+        description="C-3: the general manager who approved content and route.",
+        deprecation_reason="Use `routeApprovedBy` (or `routeApprovedBy { id }`); removed in 2.0.",
     )
     arrived_at: datetime | None = strawberry.field(
         description="When the visitors arrived (UTC); null until checked in."
@@ -164,13 +171,18 @@ class Appointment(Node):
 class Booking(Node):
     global_id = node_id("Booking")
     id: int = legacy_id()
-    site_id: strawberry.ID = strawberry.field(description="The site's global id.")
+    site_id: strawberry.ID = strawberry.field(
+        description="The site's global id.",
+        deprecation_reason="Use `site` (or `site { id }`); removed in 2.0.",
+    )
     booked_by_id: strawberry.ID = strawberry.field(
         description="The global id of the staff member who booked (KTV-11: receives the guest "
-        "and is credited)."
+        "and is credited).",
+        deprecation_reason="Use `bookedBy` (or `bookedBy { id }`); removed in 2.0.",
     )
     customer_id: strawberry.ID | None = strawberry.field(
-        description="The customer's global id; null for a guest who is not registered."
+        description="The customer's global id; null for a guest who is not registered.",
+        deprecation_reason="Use `customer` (or `customer { id }`); removed in 2.0.",
     )
     guest_name: str = strawberry.field(
         description="The guest's name when no customer is given; may be empty."
@@ -344,9 +356,16 @@ class PenaliseUnapprovedVisitInput:
     reason: str = strawberry.field(default="", description="What happened, for the ledger.")
 
 
+def _max(info: Info) -> int:
+    return info.context.app.settings.max_page_size
+
+
 @strawberry.type
 class AppointmentQuery:
-    @strawberry.field(description="C-3: the appointments of a site visiting in a period.")
+    @strawberry.field(
+        description="C-3: the appointments of a site visiting in a period.",
+        deprecation_reason="Use `appointmentsPage` (a connection); removed in 2.0.",
+    )
     async def appointments(
         self,
         info: Info,
@@ -373,7 +392,10 @@ class AppointmentQuery:
             )
             return [Appointment.of(r) for r in rows.all()]
 
-    @strawberry.field(description="The bookings of a site on a business day.")
+    @strawberry.field(
+        description="The bookings of a site on a business day.",
+        deprecation_reason="Use `bookingsPage` (a connection); removed in 2.0.",
+    )
     async def bookings(
         self,
         info: Info,
@@ -388,6 +410,87 @@ class AppointmentQuery:
                 .order_by(models.Booking.id)
             )
             return [Booking.of(r) for r in rows.all()]
+
+    @strawberry.field(
+        description="C-3: the appointments of a site visiting from `fromAt` (included) to "
+        "`toAt` (excluded), by visit time (ties by id): a connection (Schema 1.0, issue 17)."
+    )
+    async def appointments_page(
+        self,
+        info: Info,
+        site_id: SiteId,
+        from_at: Annotated[
+            datetime,
+            strawberry.argument(description="Visits at or after this moment (with a UTC offset)."),
+        ],
+        to_at: Annotated[
+            datetime,
+            strawberry.argument(description="Visits before this moment (with a UTC offset)."),
+        ],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Appointment]:
+        m = models.Appointment
+        # Filter and order as ix_appointments_site_visit_id (c0019_scale) is written.
+        stmt = select(m).where(
+            m.site_id == parse_id(site_id, "siteId"), m.visit_at >= from_at, m.visit_at < to_at
+        )
+        async with info.context.db.session() as s:
+            return await paginate(
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="Appointment",
+                cursor_kind="appointment",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                order=order_of("visit_at", False, m),
+                max_page_size=_max(info),
+                default_page=_max(info),
+                view=Appointment.of,
+            )
+
+    @strawberry.field(
+        description="The bookings of a site on a business day, in the order they were made: a "
+        "connection (Schema 1.0, issue 17)."
+    )
+    async def bookings_page(
+        self,
+        info: Info,
+        site_id: SiteId,
+        business_date: Annotated[date, strawberry.argument(description="The business day.")],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[Booking]:
+        m = models.Booking
+        # As ix_bookings_site_date is written; in id order within the day.
+        stmt = select(m).where(
+            m.site_id == parse_id(site_id, "siteId"), m.business_date == business_date
+        )
+        async with info.context.db.session() as s:
+            return await paginate(
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="Booking",
+                cursor_kind="booking",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                order=order_of("id", False, m),
+                max_page_size=_max(info),
+                default_page=_max(info),
+                view=Booking.of,
+            )
 
 
 @strawberry.input(description="Input of `checkInAppointment`.")

@@ -24,7 +24,8 @@ from core.contracts import DomainEvent
 from core.errors import NotFound
 from core.graphql.complaints import _actor_id as acting
 from core.graphql.ids import register_node
-from core.graphql.queries import SiteId, parse_id
+from core.graphql.loading import order_of, paginate
+from core.graphql.queries import After, Before, First, Last, SiteId, parse_id
 from core.graphql.scalars import Money
 from core.graphql.subscriptions import (
     CURSOR_KIND,
@@ -34,6 +35,7 @@ from core.graphql.subscriptions import (
     stream_events,
 )
 from core.graphql.types import (
+    Connection,
     Decision,
     Node,
     Site,
@@ -133,9 +135,18 @@ def _decision(rule: str | None, message: str | None) -> Decision | None:
 class AttendanceRecord(Node):
     global_id = node_id("AttendanceRecord")
     id: int = legacy_id()
-    site_id: strawberry.ID = strawberry.field(description="The site's global id.")
-    staff_id: strawberry.ID = strawberry.field(description="The staff member's global id.")
-    shift_id: strawberry.ID = strawberry.field(description="The rostered shift's global id.")
+    site_id: strawberry.ID = strawberry.field(
+        description="The site's global id.",
+        deprecation_reason="Use `site` (or `site { id }`); removed in 2.0.",
+    )
+    staff_id: strawberry.ID = strawberry.field(
+        description="The staff member's global id.",
+        deprecation_reason="Use `staff` (or `staff { id }`); removed in 2.0.",
+    )
+    shift_id: strawberry.ID = strawberry.field(
+        description="The rostered shift's global id.",
+        deprecation_reason="Use `shift` (or `shift { id }`); removed in 2.0.",
+    )
     business_date: date = strawberry.field(description="The shift's business day (KTV-1).")
     status: AttendanceStatus = strawberry.field(description="How the shift counts.")
     minutes_late: int = strawberry.field(description="Minutes late at clock-in; 0 when on time.")
@@ -215,12 +226,17 @@ class AttendanceRecord(Node):
 class LeaveRequest(Node):
     global_id = node_id("LeaveRequest")
     id: int = legacy_id()
-    site_id: strawberry.ID = strawberry.field(description="The site's global id.")
+    site_id: strawberry.ID = strawberry.field(
+        description="The site's global id.",
+        deprecation_reason="Use `site` (or `site { id }`); removed in 2.0.",
+    )
     staff_id: strawberry.ID = strawberry.field(
-        description="The global id of the staff member asking."
+        description="The global id of the staff member asking.",
+        deprecation_reason="Use `staff` (or `staff { id }`); removed in 2.0.",
     )
     shift_id: strawberry.ID = strawberry.field(
-        description="The global id of the shift to be away from."
+        description="The global id of the shift to be away from.",
+        deprecation_reason="Use `shift` (or `shift { id }`); removed in 2.0.",
     )
     business_date: date = strawberry.field(description="The shift's business day (KTV-1).")
     kind: LeaveKind = strawberry.field(description="Leave or a day off in lieu.")
@@ -234,7 +250,8 @@ class LeaveRequest(Node):
     )
     status: RequestStatus = strawberry.field(description="Requested, approved or refused.")
     decided_by_id: strawberry.ID | None = strawberry.field(
-        description="The global id of the superior who decided; null while requested."
+        description="The global id of the superior who decided; null while requested.",
+        deprecation_reason="Use `decidedBy` (or `decidedBy { id }`); removed in 2.0.",
     )
     decided_at: datetime | None = strawberry.field(
         description="When it was decided (UTC); null while requested."
@@ -309,17 +326,20 @@ class ExitPass(Node):
     global_id = node_id("ExitPass")
     id: int = legacy_id()
     staff_id: strawberry.ID = strawberry.field(
-        description="The global id of the staff member leaving."
+        description="The global id of the staff member leaving.",
+        deprecation_reason="Use `staff` (or `staff { id }`); removed in 2.0.",
     )
     shift_id: strawberry.ID = strawberry.field(
-        description="The global id of the shift being worked."
+        description="The global id of the shift being worked.",
+        deprecation_reason="Use `shift` (or `shift { id }`); removed in 2.0.",
     )
     requested_at: datetime = strawberry.field(description="When it was asked for (UTC).")
     status: RequestStatus = strawberry.field(
         description="Requested, approved or refused; KTV-5: approved at or before leaving."
     )
     decided_by_id: strawberry.ID | None = strawberry.field(
-        description="The global id of the direct superior who decided; null while requested."
+        description="The global id of the direct superior who decided; null while requested.",
+        deprecation_reason="Use `decidedBy` (or `decidedBy { id }`); removed in 2.0.",
     )
     decided_at: datetime | None = strawberry.field(
         description="When it was decided (UTC); null while requested."
@@ -382,7 +402,10 @@ class StaffPay:
 class PointsEntry(Node):
     global_id = node_id("PointsEntry")
     id: int = legacy_id()
-    staff_id: strawberry.ID = strawberry.field(description="The staff member's global id.")
+    staff_id: strawberry.ID = strawberry.field(
+        description="The staff member's global id.",
+        deprecation_reason="Use `staff` (or `staff { id }`); removed in 2.0.",
+    )
     month: date = strawberry.field(description="The first day of the month it counts in.")
     item: str = strawberry.field(description="The code of the item of the line's points table.")
     rule: str = strawberry.field(description="The rule id it applies, e.g. PM-9.")
@@ -394,7 +417,8 @@ class PointsEntry(Node):
         description="The attendance record it comes from (its integer id), if any."
     )
     issued_by_id: strawberry.ID | None = strawberry.field(
-        description="The global id of the staff member who issued it; null: the rules did."
+        description="The global id of the staff member who issued it; null: the rules did.",
+        deprecation_reason="Use `issuedBy` (or `issuedBy { id }`); removed in 2.0.",
     )
     issued_at: datetime = strawberry.field(description="When it was issued (UTC).")
     revokes_id: strawberry.ID | None = strawberry.field(
@@ -494,7 +518,10 @@ class RollCallEntry:
 class Meeting(Node):
     global_id = node_id("Meeting")
     id: int = legacy_id()
-    site_id: strawberry.ID = strawberry.field(description="The site's global id.")
+    site_id: strawberry.ID = strawberry.field(
+        description="The site's global id.",
+        deprecation_reason="Use `site` (or `site { id }`); removed in 2.0.",
+    )
     business_date: date = strawberry.field(description="The business day it is held on.")
     title: str = strawberry.field(description="What it is about; may be empty.")
     starts_at: datetime = strawberry.field(
@@ -749,10 +776,15 @@ def _month_points(
     )
 
 
+def _max(info: Info) -> int:
+    return info.context.app.settings.max_page_size
+
+
 @strawberry.type
 class AttendanceQuery:
     @strawberry.field(
-        description="Attendance records of a site from `fromDate` to `toDate` (business days)."
+        description="Attendance records of a site from `fromDate` to `toDate` (business days).",
+        deprecation_reason="Use `attendanceRecords` (a connection); removed in 2.0.",
     )
     async def attendance(
         self,
@@ -775,7 +807,10 @@ class AttendanceQuery:
             )
             return [AttendanceRecord.of(r) for r in rows.all()]
 
-    @strawberry.field(description="Leave requests of a site from `fromDate` to `toDate`.")
+    @strawberry.field(
+        description="Leave requests of a site from `fromDate` to `toDate`.",
+        deprecation_reason="Use `leaveRequestsPage` (a connection); removed in 2.0.",
+    )
     async def leave_requests(
         self,
         info: Info,
@@ -798,6 +833,88 @@ class AttendanceQuery:
                 .order_by(models.LeaveRequest.business_date, models.LeaveRequest.id)
             )
             return [LeaveRequest.of(r) for r in rows.all()]
+
+    @strawberry.field(
+        description="Attendance records of a site from `fromDate` to `toDate` (business days), "
+        "by business day (ties by id): a connection (Schema 1.0, issue 17)."
+    )
+    async def attendance_records(
+        self,
+        info: Info,
+        site_id: SiteId,
+        from_date: Annotated[date, strawberry.argument(description="The first business day.")],
+        to_date: Annotated[
+            date, strawberry.argument(description="The last business day (included).")
+        ],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[AttendanceRecord]:
+        m = models.AttendanceRecord
+        # Filter and order as ix_attendance_site_date_id (c0019_scale) is written.
+        stmt = select(m).where(
+            m.site_id == parse_id(site_id, "siteId"), m.business_date.between(from_date, to_date)
+        )
+        async with info.context.db.session() as s:
+            return await paginate(
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="AttendanceRecord",
+                cursor_kind="attendance",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                order=order_of("business_date", False, m),
+                max_page_size=_max(info),
+                default_page=_max(info),
+                view=AttendanceRecord.of,
+            )
+
+    @strawberry.field(
+        description="Leave requests of a site for shifts from `fromDate` to `toDate` (business "
+        "days), by business day (ties by id): a connection (Schema 1.0, issue 17)."
+    )
+    async def leave_requests_page(
+        self,
+        info: Info,
+        site_id: SiteId,
+        from_date: Annotated[
+            date, strawberry.argument(description="The first business day of the shifts.")
+        ],
+        to_date: Annotated[
+            date, strawberry.argument(description="The last business day (included).")
+        ],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> Connection[LeaveRequest]:
+        m = models.LeaveRequest
+        # Filter and order as ix_leave_requests_site_date_id (c0019_scale) is written.
+        stmt = select(m).where(
+            m.site_id == parse_id(site_id, "siteId"), m.business_date.between(from_date, to_date)
+        )
+        async with info.context.db.session() as s:
+            return await paginate(
+                info,
+                s,
+                stmt,
+                model=m,
+                type_name="LeaveRequest",
+                cursor_kind="leave",
+                first=first,
+                after=after,
+                last=last,
+                before=before,
+                order=order_of("business_date", False, m),
+                max_page_size=_max(info),
+                default_page=_max(info),
+                view=LeaveRequest.of,
+            )
 
     @strawberry.field(
         description="PM-9: a staff member's points for the month containing `month`; null "
