@@ -52,7 +52,7 @@ from core.demo import load_demo
 from core.graphql.accel import STATS, executor
 from core.graphql.context import Context
 from core.graphql.types import encode_cursor
-from core.models import Booking, Event
+from core.models import Booking, Event, Site
 from core.runtime import Frontdesk
 from core.settings import Settings
 from plugins.fitnessclub.models import CardSale
@@ -299,7 +299,9 @@ async def world(fd: Frontdesk, client: Client) -> World:
     agent = next(n["id"] for n in venue_staff["staff"]["nodes"] if n["role"] == "booking_agent")
     async with client.app.db.session() as s:
         night = await s.scalar(
-            select(func.max(Booking.business_date)).where(Booking.customer_id.is_not(None))
+            select(func.max(Booking.business_date))
+            .join(Site, Site.id == Booking.site_id)
+            .where(Site.business_line == "ktv", Booking.customer_id.is_not(None))
         )
         assert night is not None, "the demo venue has no booking of a registered guest"
     tokens = {}

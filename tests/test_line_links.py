@@ -20,7 +20,15 @@ from core.demo import load_demo
 from core.graphql.context import Context
 from core.models import Booking, Customer, CustomerGroup, GroupKind, Site
 from core.runtime import Frontdesk
+from plugins.fitnessclub.models import CardSale
 
+# The KTV venue's bookings of registered guests, the latest (tonight's) first.
+GUESTS = (
+    select(Booking)
+    .join(Site, Site.id == Booking.site_id)
+    .where(Site.business_line == "ktv", Booking.customer_id.is_not(None))
+    .order_by(Booking.id.desc())
+)
 NIGHT = """query($venue: ID!, $night: Date!) {
   ktvTonight(siteId: $venue, businessDate: $night) {
     bookings { id guestName
@@ -32,7 +40,7 @@ NIGHT = """query($venue: ID!, $night: Date!) {
 
 @pytest.fixture
 async def fd(sqlite_url: str) -> AsyncIterator[Frontdesk]:
-    await load_demo(sqlite_url, ["ktv"], lambda _message: None)
+    await load_demo(sqlite_url, ["ktv", "fitnessclub"], lambda _message: None)
     app = await start_frontdesk(sqlite_url, accel=True)
     yield app
     await app.stop()
@@ -41,9 +49,7 @@ async def fd(sqlite_url: str) -> AsyncIterator[Frontdesk]:
 async def _night(fd: Frontdesk) -> dict[str, Any]:
     """The demo venue, its night with a registered guest's booking, and that guest's group."""
     async with fd.write() as s:
-        booking = await s.scalar(
-            select(Booking).where(Booking.customer_id.is_not(None)).order_by(Booking.id.desc())
-        )
+        booking = await s.scalar(GUESTS)
         assert booking is not None, "the demo venue has no booking of a registered guest"
         site = await s.get(Site, booking.site_id)
         customer = await s.get(Customer, booking.customer_id)
@@ -62,7 +68,9 @@ async def _group(s: Any, site_id: int, owner: int, name: str = "Chan Trading") -
     return group.id
 
 
-async def _answer(app: Frontdesk, variables: dict[str, Any]) -> tuple[bytes, int]:
+async def _answer(
+    app: Frontdesk, variables: dict[str, Any], query: str = NIGHT
+) -> tuple[bytes, int]:
     statements: list[str] = []
 
     def count(*args: Any) -> None:
@@ -73,7 +81,7 @@ async def _answer(app: Frontdesk, variables: dict[str, Any]) -> tuple[bytes, int
     event.listen(engine, "before_cursor_execute", count)
     try:
         result = await app.schema.execute(
-            NIGHT,
+            query,
             variable_values=variables,
             context_value=Context(app=app, fixed_now=client.now, actor=client.actor),
         )
@@ -86,9 +94,7 @@ async def _answer(app: Frontdesk, variables: dict[str, Any]) -> tuple[bytes, int
 async def _more_guests(fd: Frontdesk, variables: dict[str, Any], count: int) -> None:
     """``count`` more registered guests booked that night, each in a group of their own."""
     async with fd.write() as s:
-        booking = await s.scalar(
-            select(Booking).where(Booking.customer_id.is_not(None)).order_by(Booking.id.desc())
-        )
+        booking = await s.scalar(GUESTS)
         assert booking is not None and booking.business_date.isoformat() == variables["night"]
         for n in range(count):
             group = await _group(s, booking.site_id, booking.booked_by_id, f"Company {n}")
@@ -149,9 +155,7 @@ async def test_a_core_object_reached_through_a_line_link_resolves_its_own_links(
 async def test_a_line_link_to_a_customer_without_a_group_answers_null(fd, stock_fd):
     """The demo night as is: a registered guest without a group, links answered or null."""
     async with fd.write() as s:
-        booking = await s.scalar(
-            select(Booking).where(Booking.customer_id.is_not(None)).order_by(Booking.id.desc())
-        )
+        booking = await s.scalar(GUESTS)
         assert booking is not None
         variables = {"venue": str(booking.site_id), "night": booking.business_date.isoformat()}
     fast, _ = await _answer(fd, variables)
@@ -160,3 +164,27 @@ async def test_a_line_link_to_a_customer_without_a_group_answers_null(fd, stock_
     assert answer["errors"] is None, answer["errors"]
     [guest] = [b["customer"] for b in answer["data"]["ktvTonight"]["bookings"] if b["customer"]]
     assert guest["group"] is None and guest["site"]["name"]
+
+
+SALE = """query($sale: ID!) { fitnessSale(id: $sale) { id
+  buyer { id name group { name ownerStaff { id name department { id } site { id } } }
+          ownerStaff { id site { name } } }
+  closer { id site { name } department { id } } } }"""
+
+
+async def test_a_card_sales_buyer_answers_their_group(fd, stock_fd):
+    """Issue 17: ``fitnessSale { buyer { group } }`` answered INTERNAL_ERROR."""
+    async with fd.write() as s:
+        sale = await s.scalar(select(CardSale).order_by(CardSale.id).limit(1))
+        assert sale is not None, "the demo club has no sale"
+        buyer = await s.get(Customer, sale.buyer_id)
+        assert buyer is not None
+        buyer.group_id = await _group(s, sale.site_id, sale.closer_id, "Liu Family Gym")
+        variables = {"sale": str(sale.id)}
+    fast, _ = await _answer(fd, variables, SALE)
+    assert fast == (await _answer(stock_fd, variables, SALE))[0]
+    answer = orjson.loads(fast)
+    assert answer["errors"] is None, answer["errors"]
+    sold = answer["data"]["fitnessSale"]
+    assert sold["buyer"]["group"]["name"] == "Liu Family Gym"
+    assert sold["buyer"]["group"]["ownerStaff"]["id"] == sold["closer"]["id"]
