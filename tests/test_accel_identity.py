@@ -52,7 +52,7 @@ from core.demo import load_demo
 from core.graphql.accel import STATS, executor
 from core.graphql.context import Context
 from core.graphql.types import encode_cursor
-from core.models import Event
+from core.models import Booking, Event, Site
 from core.runtime import Frontdesk
 from core.settings import Settings
 from plugins.fitnessclub.models import CardSale
@@ -121,11 +121,10 @@ ROOT_ARGUMENTS: dict[str, str] = {
     "propertyProjectMonth": '(siteId: "{project}", month: "{project_day}")',
     "propertySurveyOpinions": '(siteId: "{project}", first: 5)',
     "propertyPaidServices": '(siteId: "{project}", first: 5)',
-    # The KTV venue (issue 16): the demo venue at the client's clock and a booking agent's
-    # month.  (Its demo night, loaded at the real clock, links bookings to customers whose own
-    # links — group, owner — fail with INTERNAL_ERROR in both paths, in a different order of
-    # errors: a defect of links to core types, as for fitnessSale.buyer.group; reported.)
-    "ktvTonight": '(siteId: "{venue}")',
+    # The KTV venue (issue 16): the demo night (loaded at the real clock: its bookings link
+    # registered guests, whose own links — site, group, ownerStaff — resolve, issue 17) and a
+    # booking agent's month.
+    "ktvTonight": '(siteId: "{venue}", businessDate: "{venue_night}")',
     "ktvStaffMonth": '(staffId: "{venue_staff}")',
     "ktvOverdueKnowledgeChecks": '(siteId: "{venue}")',
     "attendance": '(siteId: "{site}", fromDate: "2026-11-01", toDate: "2026-11-30")',
@@ -305,6 +304,13 @@ async def world(fd: Frontdesk, client: Client) -> World:
         {"s": sites["ktv"]},
     )
     agent = next(n["id"] for n in venue_staff["staff"]["nodes"] if n["role"] == "booking_agent")
+    async with client.app.db.session() as s:
+        night = await s.scalar(
+            select(func.max(Booking.business_date))
+            .join(Site, Site.id == Booking.site_id)
+            .where(Site.business_line == "ktv", Booking.customer_id.is_not(None))
+        )
+        assert night is not None, "the demo venue has no booking of a registered guest"
     tokens = {}
     async with fd.write() as s:
         for role in ("admin", "frontend"):
@@ -326,6 +332,7 @@ async def world(fd: Frontdesk, client: Client) -> World:
         **project,
         "venue": sites["ktv"],
         "venue_staff": agent,
+        "venue_night": night.isoformat(),
     }
     return World(ids=ids, tokens=tokens)
 
@@ -525,6 +532,13 @@ async def test_masking_and_refusals_are_in_the_battery(fd, world):
         "nodes"
     ]
     assert [c["decision"]["rule"] for c in decided] == ["FC-4"]
+    # The KTV demo night (issue 17): its bookings link a registered guest, whose own links
+    # (site, group, ownerStaff) answer without an error.
+    night = next(q for label, q, _v, _o in battery(world) if label == "root ktvTonight")
+    board = orjson.loads(await _execute(fd, ADMIN, night, {}, None))
+    assert board.get("errors") is None, board["errors"]
+    guests = [b["customer"] for b in board["data"]["ktvTonight"]["bookings"] if b["customer"]]
+    assert guests and all(g["site"]["id"] for g in guests)
     audit = next(q for label, q, _v, _o in battery(world) if label == "root auditLog")
     refused = orjson.loads(await _execute(fd, FRONTEND, audit, {}, None))
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
+from graphql import get_named_type
 from sqlalchemy import Column, Select, and_, func, inspect, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
@@ -129,6 +130,65 @@ def _eager(model: Any, type_name: str, fields: Sequence[SelectedField], path: An
 def plan_eager(model: Any, type_name: str, fields: Sequence[SelectedField]) -> list[Any]:
     """Loader options joining exactly the selected relations, at any depth (one SELECT)."""
     return _eager(model, type_name, fields, None)
+
+
+def _link_shape(
+    registry: dict[str, Any], type_name: str, fields: Sequence[SelectedField]
+) -> frozenset[Any]:
+    """What of ``fields`` decides how a linked ``type_name`` row loads: the selected
+    relations (with their own shapes) and the selected batch-loaded plugin fields."""
+    names = {f.name for f in fields}
+    loaders = registry.get(type_name, {})
+    shape: list[Any] = [n for n in names if n in loaders]
+    for gql_name, (_attr, child) in RELATIONS.get(type_name, {}).items():
+        if gql_name in names:
+            shape.append((gql_name, _link_shape(registry, child, children(fields, gql_name))))
+    return frozenset(shape)
+
+
+@dataclass(frozen=True)
+class LinkPlan:
+    """How an object link's rows load for the selection under it: the GraphQL type, the
+    selected fields and their shape (links with the same shape share one batch)."""
+
+    type_name: str
+    fields: list[SelectedField]
+    shape: frozenset[Any]
+
+
+def link_plan(info: Info, model: Any) -> LinkPlan | None:
+    """The plan of the object link being resolved when it answers ``model`` rows as a core
+    type with relations or batch-loaded plugin fields (``Customer.group``, a line's field on
+    ``Staff`` …); None when the row is answered as is."""
+    raw = getattr(info, "_raw_info", None)
+    if raw is None:
+        return None
+    type_name = get_named_type(raw.return_type).name
+    registry: dict[str, Any] = getattr(info.schema, "frontdesk_prefetch", {})
+    relations = RELATIONS.get(type_name, {})
+    if not relations and not registry.get(type_name):
+        return None
+    if any(attr not in inspect(model).relationships for attr, _child in relations.values()):
+        return None  # another type's rows answered through a view: nothing to plan
+    fields = selection(info)
+    shape = _link_shape(registry, type_name, fields)
+    return LinkPlan(type_name, fields, shape) if shape else None
+
+
+async def load_planned(
+    info: Info, session: AsyncSession, model: Any, plan: LinkPlan | None, stmt: Select
+) -> list[Any]:
+    """The rows of a batch of object links (``stmt`` selects them), with the relations the
+    plan's selection reads joined and its plugin fields' batch loaders run: one SELECT for
+    the batch, plus one statement per selected loader, never one per row."""
+    if plan is not None:
+        options = plan_eager(model, plan.type_name, plan.fields)
+        if options:
+            stmt = stmt.options(*options)
+    rows = list((await session.scalars(stmt)).unique().all())
+    if plan is not None:
+        await prefetch(info, session, plan.type_name, plan.fields, rows)
+    return rows
 
 
 def flat_relations(type_name: str, fields: Sequence[SelectedField]) -> bool:

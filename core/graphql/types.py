@@ -379,7 +379,7 @@ def view_link(
         key = getattr(self, attr)
         if key is None:
             return None
-        row = await load_linked(info, model, parse_id(key, attr, of=parse_as))
+        row = await load_linked(info, model, parse_id(key, attr, of=parse_as), plan=view is None)
         return row if view is None or row is None else view(row)
 
     resolve.__name__ = f"{attr}_object"
@@ -387,21 +387,30 @@ def view_link(
     return strawberry.field(resolver=resolve, description=description)
 
 
-async def load_linked(info: Info, model: Any, key: int | None) -> Any:
-    """The ``model`` row with id ``key`` (None for None), batched per request."""
+async def load_linked(info: Info, model: Any, key: int | None, *, plan: bool = True) -> Any:
+    """The ``model`` row with id ``key`` (None for None), batched per request.
+
+    The row answers as its core type (``plan``): the relations the selection under the link
+    reads (``customer { group { ownerStaff } }``) are joined and the plugin fields selected
+    on it batch-loaded, as on a page (issue 17) — one batch per model and selection shape.
+    """
     if key is None:
         return None
+    from core.graphql.loading import link_plan, load_planned  # loading imports this module
+
+    planned = link_plan(info, model) if plan else None
+    shape = planned.shape if planned is not None else None
     store = info.context.prefetched
-    loader = store.get((_LINK_LOADERS, model))
+    loader = store.get((_LINK_LOADERS, model, shape))
     if loader is None:
 
         async def batch(keys: list[int]) -> list[Any]:
             stmt = select(model).where(model.id.in_(keys)).options(*_link_options(model))
             async with info.context.db.read() as s:
-                rows = {r.id: r for r in (await s.scalars(stmt)).unique().all()}
+                rows = {r.id: r for r in await load_planned(info, s, model, planned, stmt)}
             return [rows.get(k) for k in keys]
 
-        loader = store[(_LINK_LOADERS, model)] = DataLoader(load_fn=batch)
+        loader = store[(_LINK_LOADERS, model, shape)] = DataLoader(load_fn=batch)
     return await loader.load(key)
 
 

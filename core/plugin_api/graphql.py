@@ -189,7 +189,9 @@ def line_link(
     """An object link on a line's type: the object whose key is attribute ``attr`` (an int or
     a global id of type ``parse_as``), e.g. ``closer: StaffType | None = line_link(Staff,
     "closer_id", StaffType | None, parse_as="Staff", description=...)``.  Loaded in one
-    SELECT per model for the whole response (batched per request), never one per object."""
+    SELECT per model (and selection under the link) for the whole response, batched per
+    request, never one per object; a core type answers its own links and the fields lines add
+    to it (``buyer { group { ownerStaff } }``) joined or batch-loaded in that SELECT."""
     return view_link(model, attr, returns, description=description, parse_as=parse_as, view=view)
 
 
