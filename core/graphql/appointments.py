@@ -12,7 +12,7 @@ from strawberry.types import Info
 from core import models
 from core.graphql.complaints import _actor_id as acting
 from core.graphql.ids import register_node
-from core.graphql.loading import children, order_of, paginate, selection
+from core.graphql.loading import children, selection, site_page
 from core.graphql.mutations import reload
 from core.graphql.queries import After, Before, First, Last, SiteId, parse_id
 from core.graphql.scalars import Money
@@ -356,10 +356,6 @@ class PenaliseUnapprovedVisitInput:
     reason: str = strawberry.field(default="", description="What happened, for the ledger.")
 
 
-def _max(info: Info) -> int:
-    return info.context.app.settings.max_page_size
-
-
 @strawberry.type
 class AppointmentQuery:
     @strawberry.field(
@@ -437,23 +433,19 @@ class AppointmentQuery:
         stmt = select(m).where(
             m.site_id == parse_id(site_id, "siteId"), m.visit_at >= from_at, m.visit_at < to_at
         )
-        async with info.context.db.session() as s:
-            return await paginate(
-                info,
-                s,
-                stmt,
-                model=m,
-                type_name="Appointment",
-                cursor_kind="appointment",
-                first=first,
-                after=after,
-                last=last,
-                before=before,
-                order=order_of("visit_at", False, m),
-                max_page_size=_max(info),
-                default_page=_max(info),
-                view=Appointment.of,
-            )
+        return await site_page(
+            info,
+            stmt,
+            model=m,
+            type_name="Appointment",
+            cursor_kind="appointment",
+            order_column="visit_at",
+            view=Appointment.of,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
 
     @strawberry.field(
         description="The bookings of a site on a business day, in the order they were made: a "
@@ -474,23 +466,19 @@ class AppointmentQuery:
         stmt = select(m).where(
             m.site_id == parse_id(site_id, "siteId"), m.business_date == business_date
         )
-        async with info.context.db.session() as s:
-            return await paginate(
-                info,
-                s,
-                stmt,
-                model=m,
-                type_name="Booking",
-                cursor_kind="booking",
-                first=first,
-                after=after,
-                last=last,
-                before=before,
-                order=order_of("id", False, m),
-                max_page_size=_max(info),
-                default_page=_max(info),
-                view=Booking.of,
-            )
+        return await site_page(
+            info,
+            stmt,
+            model=m,
+            type_name="Booking",
+            cursor_kind="booking",
+            order_column="id",
+            view=Booking.of,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
 
 
 @strawberry.input(description="Input of `checkInAppointment`.")

@@ -24,7 +24,7 @@ from core.contracts import DomainEvent
 from core.errors import NotFound
 from core.graphql.complaints import _actor_id as acting
 from core.graphql.ids import register_node
-from core.graphql.loading import order_of, paginate
+from core.graphql.loading import site_page
 from core.graphql.queries import After, Before, First, Last, SiteId, parse_id
 from core.graphql.scalars import Money
 from core.graphql.subscriptions import (
@@ -776,10 +776,6 @@ def _month_points(
     )
 
 
-def _max(info: Info) -> int:
-    return info.context.app.settings.max_page_size
-
-
 @strawberry.type
 class AttendanceQuery:
     @strawberry.field(
@@ -856,23 +852,19 @@ class AttendanceQuery:
         stmt = select(m).where(
             m.site_id == parse_id(site_id, "siteId"), m.business_date.between(from_date, to_date)
         )
-        async with info.context.db.session() as s:
-            return await paginate(
-                info,
-                s,
-                stmt,
-                model=m,
-                type_name="AttendanceRecord",
-                cursor_kind="attendance",
-                first=first,
-                after=after,
-                last=last,
-                before=before,
-                order=order_of("business_date", False, m),
-                max_page_size=_max(info),
-                default_page=_max(info),
-                view=AttendanceRecord.of,
-            )
+        return await site_page(
+            info,
+            stmt,
+            model=m,
+            type_name="AttendanceRecord",
+            cursor_kind="attendance",
+            order_column="business_date",
+            view=AttendanceRecord.of,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
 
     @strawberry.field(
         description="Leave requests of a site for shifts from `fromDate` to `toDate` (business "
@@ -898,23 +890,19 @@ class AttendanceQuery:
         stmt = select(m).where(
             m.site_id == parse_id(site_id, "siteId"), m.business_date.between(from_date, to_date)
         )
-        async with info.context.db.session() as s:
-            return await paginate(
-                info,
-                s,
-                stmt,
-                model=m,
-                type_name="LeaveRequest",
-                cursor_kind="leave",
-                first=first,
-                after=after,
-                last=last,
-                before=before,
-                order=order_of("business_date", False, m),
-                max_page_size=_max(info),
-                default_page=_max(info),
-                view=LeaveRequest.of,
-            )
+        return await site_page(
+            info,
+            stmt,
+            model=m,
+            type_name="LeaveRequest",
+            cursor_kind="leave",
+            order_column="business_date",
+            view=LeaveRequest.of,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
 
     @strawberry.field(
         description="PM-9: a staff member's points for the month containing `month`; null "

@@ -767,3 +767,40 @@ async def paginate(
         ),
         total_count=total,
     )
+
+
+async def site_page(
+    info: Info,
+    stmt: Select,
+    *,
+    model: Any,
+    type_name: str,
+    cursor_kind: str,
+    order_column: str,
+    view: Callable[[Any], Any],
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Connection:
+    """A connection over ``stmt`` in ascending ``order_column`` (ties by id), pages of at
+    most the ``max_page_size`` setting (also the default): the rosters, attendance, leave,
+    appointments and bookings lists, each filtered and ordered as its index is written."""
+    size = info.context.app.settings.max_page_size
+    async with info.context.db.session() as session:
+        return await paginate(
+            info,
+            session,
+            stmt,
+            model=model,
+            type_name=type_name,
+            cursor_kind=cursor_kind,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+            order=order_of(order_column, False, model),
+            max_page_size=size,
+            default_page=size,
+            view=view,
+        )

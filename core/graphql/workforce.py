@@ -12,7 +12,7 @@ from strawberry.types import Info
 from core import models
 from core.calendar import calendar_for
 from core.graphql.ids import register_node
-from core.graphql.loading import order_of, paginate, plan_eager, selection
+from core.graphql.loading import order_of, paginate, plan_eager, selection, site_page
 from core.graphql.queries import After, Before, First, Last, SiteId, parse_id
 from core.graphql.types import (
     Connection,
@@ -389,23 +389,19 @@ class WorkforceQuery:
         stmt = select(m).where(
             m.site_id == parse_id(site_id, "siteId"), m.business_date.between(from_date, to_date)
         )
-        async with info.context.db.session() as s:
-            return await paginate(
-                info,
-                s,
-                stmt,
-                model=m,
-                type_name="Shift",
-                cursor_kind="shift",
-                first=first,
-                after=after,
-                last=last,
-                before=before,
-                order=order_of("starts_at", False, m),
-                max_page_size=_max(info),
-                default_page=_max(info),
-                view=Shift.of,
-            )
+        return await site_page(
+            info,
+            stmt,
+            model=m,
+            type_name="Shift",
+            cursor_kind="shift",
+            order_column="starts_at",
+            view=Shift.of,
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
 
     @strawberry.field(
         description="PM-1: who is on duty at the site at moment `at` (a shift's start "
