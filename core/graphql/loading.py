@@ -24,6 +24,7 @@ from strawberry.types import Info
 from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from core.errors import InvalidInput
+from core.graphql import types as _types
 from core.graphql.types import (
     NEEDS,
     Connection,
@@ -804,3 +805,8 @@ async def site_page(
             default_page=size,
             view=view,
         )
+
+
+# core.graphql.types' links plan their selection with these (types cannot import this module).
+_types.LINK_PLANNING.plan = link_plan
+_types.LINK_PLANNING.load = load_planned

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import enum
 import json
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
@@ -387,6 +388,18 @@ def view_link(
     return strawberry.field(resolver=resolve, description=description)
 
 
+class _LinkPlanning:
+    """How a link plans what is selected under it (the joins and line fields of
+    :func:`load_linked`): installed by :mod:`core.graphql.loading` when it is imported — it
+    imports this module, so this one must not import it (tests/test_layers.py)."""
+
+    plan: Callable[[Info, Any], Any] | None = None
+    load: Callable[..., Awaitable[Any]] | None = None
+
+
+LINK_PLANNING = _LinkPlanning()
+
+
 async def load_linked(info: Info, model: Any, key: int | None, *, plan: bool = True) -> Any:
     """The ``model`` row with id ``key`` (None for None), batched per request.
 
@@ -396,9 +409,8 @@ async def load_linked(info: Info, model: Any, key: int | None, *, plan: bool = T
     """
     if key is None:
         return None
-    from core.graphql.loading import link_plan, load_planned  # loading imports this module
-
-    planned = link_plan(info, model) if plan else None
+    link_plan, load_planned = LINK_PLANNING.plan, LINK_PLANNING.load
+    planned = link_plan(info, model) if plan and link_plan is not None else None
     shape = planned.shape if planned is not None else None
     store = info.context.prefetched
     loader = store.get((_LINK_LOADERS, model, shape))
@@ -407,7 +419,11 @@ async def load_linked(info: Info, model: Any, key: int | None, *, plan: bool = T
         async def batch(keys: list[int]) -> list[Any]:
             stmt = select(model).where(model.id.in_(keys)).options(*_link_options(model))
             async with info.context.db.read() as s:
-                rows = {r.id: r for r in await load_planned(info, s, model, planned, stmt)}
+                if load_planned is not None:
+                    found = await load_planned(info, s, model, planned, stmt)
+                else:
+                    found = (await s.scalars(stmt)).all()
+                rows = {r.id: r for r in found}
             return [rows.get(k) for k in keys]
 
         loader = store[(_LINK_LOADERS, model, shape)] = DataLoader(load_fn=batch)
