@@ -815,37 +815,20 @@ async def business_days_page(
     site_id: Any,
     from_date: date,
     to_date: date,
-    type_name: str,
-    cursor_kind: str,
-    view: Callable[[Any], Any],
-    first: int | None,
-    after: str | None,
-    last: int | None,
-    before: str | None,
     order_column: str = "business_date",
+    **page: Any,
 ) -> Connection:
     """:func:`site_page` over the ``model`` rows of site ``site_id`` (its global or legacy id,
     argument ``siteId``) with ``business_date`` from ``from_date`` to ``to_date`` (both
-    included): the roster (``shifts``, by start), ``attendanceRecords`` and
-    ``leaveRequestsPage`` (by business day), filtered as their (site, business day) indexes
-    are written (c0019_scale)."""
+    included), as their (site, business day) indexes are written (c0019_scale): the roster
+    (``shifts``, by start), ``attendanceRecords`` and ``leaveRequestsPage`` (by business day).
+    ``page``: the rest of :func:`site_page`'s keywords (``type_name``, ``cursor_kind``,
+    ``view``, ``first``/``after``/``last``/``before``)."""
     stmt = select(model).where(
         model.site_id == parse_id(site_id, "siteId"),
         model.business_date.between(from_date, to_date),
     )
-    return await site_page(
-        info,
-        stmt,
-        model=model,
-        type_name=type_name,
-        cursor_kind=cursor_kind,
-        order_column=order_column,
-        view=view,
-        first=first,
-        after=after,
-        last=last,
-        before=before,
-    )
+    return await site_page(info, stmt, model=model, order_column=order_column, **page)
 
 
 # core.graphql.types' links plan their selection with these (types cannot import this module).
