@@ -1189,43 +1189,46 @@ async def _recorded(
 
 
 async def _complaint_step(
-    s: AsyncSession, record: Callable[..., Awaitable[Any]], /, *, complaint_id: int, **facts: Any
+    info: Info, input: Any, record: Callable[..., Awaitable[Any]], **facts: Any
 ) -> PropertyComplaintHandling:
-    """A mutation's step (:func:`line_write`): ``record`` a handling step of complaint
-    ``complaint_id``; the complaint's handling record after it."""
-    await record(s, complaint_id=complaint_id, **facts)
-    return await handling_of(s, await s.get(Complaint, complaint_id))
+    """PM-2 / PM-6: ``record`` step ``input.step`` of complaint ``input.complaint_id`` by
+    ``input.acting_staff_id`` (default the token's staff member) with ``input.note``; the
+    complaint's handling record after it."""
+    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
+    key = _complaint_key(input.complaint_id)
+
+    async def step(s: AsyncSession, *, now: datetime) -> PropertyComplaintHandling:
+        await record(
+            s,
+            complaint_id=key,
+            step=input.step.value,
+            staff_id=actor,
+            now=now,
+            note=input.note,
+            **facts,
+        )
+        return await handling_of(s, await s.get(Complaint, key))
+
+    return await line_write(info, step)
 
 
 async def record_complaint_reply_step(
     info: Info, input: RecordComplaintReplyStepInput
 ) -> PropertyComplaintHandling:
     """PM-2: draft, approve (supervisor), send a written complaint's reply."""
-    return await line_write(
-        info,
-        _complaint_step,
-        service.record_reply_step,
-        staff_id=_staff_arg(info, input.acting_staff_id, "actingStaffId"),
-        complaint_id=_complaint_key(input.complaint_id),
-        step=input.step.value,
-        note=input.note,
-    )
+    return await _complaint_step(info, input, service.record_reply_step)
 
 
 async def record_complaint_handling_step(
     info: Info, input: RecordComplaintHandlingStepInput
 ) -> PropertyComplaintHandling:
     """PM-6: record one of the five clears and one report."""
-    return await line_write(
+    return await _complaint_step(
         info,
-        _complaint_step,
+        input,
         service.record_handling_step,
-        staff_id=_staff_arg(info, input.acting_staff_id, "actingStaffId"),
-        complaint_id=_complaint_key(input.complaint_id),
-        step=input.step.value,
         next_reply_at=input.next_reply_at,
         customer_confirmed=input.customer_confirmed,
-        note=input.note,
     )
 
 
@@ -1843,11 +1846,22 @@ async def _survey_result(s: AsyncSession, row: SurveyOpinion, moment: datetime) 
     return survey_view(row, moment, site_zone(site))
 
 
-async def _survey_step(s: AsyncSession, /, *, now: datetime, **facts: Any) -> Any:
-    """A mutation's step (:func:`line_write`): the next step of a survey opinion; the opinion
-    with its follow-up clocks at ``now``."""
-    row, _reason = await service.record_survey_step(s, now=now, **facts)
-    return await _survey_result(s, row, now)
+async def _survey_step(
+    info: Info, input: Any, step: str, at: datetime | None, **facts: Any
+) -> PropertySurveyOpinion:
+    """PM-5: step ``step`` of survey opinion ``input.opinion_id``, taken at ``at`` (default
+    now) by ``input.acting_staff_id`` (default the token's staff member); the opinion with its
+    follow-up clocks."""
+    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
+    key = _opinion_key(input.opinion_id)
+
+    async def record(s: AsyncSession, *, now: datetime) -> PropertySurveyOpinion:
+        row, _reason = await service.record_survey_step(
+            s, opinion_id=key, step=step, staff_id=actor, at=at or now, now=now, **facts
+        )
+        return await _survey_result(s, row, now)
+
+    return await line_write(info, record)
 
 
 async def record_survey_opinion(
@@ -1882,34 +1896,18 @@ async def record_survey_follow_up(
     info: Info, input: RecordSurveyFollowUpInput
 ) -> PropertySurveyOpinion:
     """PM-5: delivered, measures, rectified."""
-    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
-    moment = now(info)
-    return await line_write(
-        info,
-        _survey_step,
-        opinion_id=_opinion_key(input.opinion_id),
-        step=input.step.value,
-        staff_id=actor,
-        at=input.at or moment,
-        now=moment,
-        measures=input.measures,
-    )
+    return await _survey_step(info, input, input.step.value, input.at, measures=input.measures)
 
 
 async def record_survey_revisit(
     info: Info, input: RecordSurveyRevisitInput
 ) -> PropertySurveyOpinion:
     """PM-5: the survey opinion's revisit, signed by the customer."""
-    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
-    moment = now(info)
-    return await line_write(
+    return await _survey_step(
         info,
-        _survey_step,
-        opinion_id=_opinion_key(input.opinion_id),
-        step="revisited",
-        staff_id=actor,
-        at=input.revisited_at or moment,
-        now=moment,
+        input,
+        "revisited",
+        input.revisited_at,
         signed_by=input.signed_by,
         satisfaction=input.satisfaction.value,
     )
@@ -1917,6 +1915,27 @@ async def record_survey_revisit(
 
 def _service_key(value: strawberry.ID) -> int:
     return parse_id(value, "serviceId", of="PropertyPaidService")
+
+
+async def _paid_service_step(
+    info: Info, input: Any, record: Callable[..., Awaitable[Any]], at_field: str, **facts: Any
+) -> PropertyPaidService:
+    """PM-5: ``record`` a step of paid special service ``input.service_id`` by
+    ``input.acting_staff_id`` (default the token's staff member), taken at the input's
+    ``at_field`` (default now; the service's argument of that name)."""
+    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
+    moment = now(info)
+    return await line_write(
+        info,
+        _recorded,
+        record,
+        paid_view,
+        service_id=_service_key(input.service_id),
+        staff_id=actor,
+        now=moment,
+        **{at_field: getattr(input, at_field) or moment},
+        **facts,
+    )
 
 
 async def record_paid_service(info: Info, input: RecordPaidServiceInput) -> PropertyPaidService:
@@ -1949,18 +1968,8 @@ async def deliver_payment_notice(
     info: Info, input: DeliverPaymentNoticeInput
 ) -> PropertyPaidService:
     """PM-5: the payment notice delivered."""
-    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
-    moment = now(info)
-    return await line_write(
-        info,
-        _recorded,
-        service.deliver_payment_notice,
-        paid_view,
-        service_id=_service_key(input.service_id),
-        staff_id=actor,
-        delivered_at=input.delivered_at or moment,
-        received_by=input.received_by,
-        now=moment,
+    return await _paid_service_step(
+        info, input, service.deliver_payment_notice, "delivered_at", received_by=input.received_by
     )
 
 
@@ -1968,19 +1977,13 @@ async def record_paid_service_revisit(
     info: Info, input: RecordPaidServiceRevisitInput
 ) -> PropertyPaidService:
     """PM-5: the phone revisit of a paid special service."""
-    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
-    moment = now(info)
-    return await line_write(
+    return await _paid_service_step(
         info,
-        _recorded,
+        input,
         service.record_paid_service_revisit,
-        paid_view,
-        service_id=_service_key(input.service_id),
-        staff_id=actor,
-        revisited_at=input.revisited_at or moment,
+        "revisited_at",
         satisfaction=input.satisfaction.value,
         note=input.note,
-        now=moment,
     )
 
 
