@@ -1331,13 +1331,22 @@ async def record_repair_arrival(info: Info, input: RecordRepairArrivalInput) -> 
     )
 
 
+async def _change_repair(
+    info: Info, input: Any, change: Callable[..., Awaitable[Any]], **facts: Any
+) -> PropertyRepairOrder:
+    """PM-8: ``change`` repair order ``input.repair_id`` with ``facts`` (values, no ids to
+    parse: ``repairId`` is the input's first to be checked)."""
+    return await line_write(
+        info, _repair_step, change, order_id=_repair_key(input.repair_id), **facts
+    )
+
+
 async def start_property_repair(info: Info, input: StartPropertyRepairInput) -> PropertyRepairOrder:
     """PM-8: the fee told and accepted (and furniture consent): work starts."""
-    return await line_write(
+    return await _change_repair(
         info,
-        _repair_step,
+        input,
         service.start_repair,
-        order_id=_repair_key(input.repair_id),
         fee_quoted=input.fee_quoted,
         fee_accepted=input.fee_accepted,
         moves_furniture=input.moves_furniture,
@@ -1349,11 +1358,10 @@ async def complete_property_repair(
     info: Info, input: CompletePropertyRepairInput
 ) -> PropertyRepairOrder:
     """PM-8: the customer signs the completed order."""
-    return await line_write(
+    return await _change_repair(
         info,
-        _repair_step,
+        input,
         service.complete_repair,
-        order_id=_repair_key(input.repair_id),
         signed_by=input.signed_by,
         fee_lines=[{"item": f.item, "amount": f.amount} for f in input.fee_lines],
     )
@@ -1363,13 +1371,7 @@ async def spot_check_property_repair(
     info: Info, input: SpotCheckPropertyRepairInput
 ) -> PropertyRepairOrder:
     """PM-8: a spot-check revisit, pass or fail."""
-    return await line_write(
-        info,
-        _repair_step,
-        service.spot_check_repair,
-        order_id=_repair_key(input.repair_id),
-        passed=input.passed,
-    )
+    return await _change_repair(info, input, service.spot_check_repair, passed=input.passed)
 
 
 # --- PM-5 survey follow-up, paid special services; PM-2 / PM-4 incident reports ------------------
