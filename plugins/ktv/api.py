@@ -1,6 +1,7 @@
 """KTV GraphQL resolvers: the queries and mutations of :mod:`plugins.ktv.schema`.
 
-Every mutation runs in one write transaction (``write_session``): the core service it calls
+Every mutation runs in one write transaction (``write_session``, or ``line_write`` for a
+mutation whose body is a step of the session, the input and ``now``): the core service it calls
 (roll call, leave, exit pass, booking, check-in) and the line's consequences (its fines,
 credits, records and events) commit or roll back together.  Events go on the ``ktv`` stream
 (subscription ``ktvUpdates``, webhooks); core's own events (``booking.*``, ``meeting.late``,
@@ -666,6 +667,7 @@ async def register_ktv_joining(
 async def _register_joining(
     s: AsyncSession, input: gql.RegisterKtvJoiningInput, now: datetime
 ) -> gql.KtvKnowledgeCheck:
+    """``registerKtvJoining``'s step (``line_write``): the check, due on day 3 (KTV-3)."""
     staff, site, policy = await _staff_venue(s, input.staff_id)
     check = await service.register_joining(
         s, site_id=site.id, staff_id=staff.id, joined_on=input.joined_on, now=now
