@@ -307,6 +307,12 @@ def test_C_15_the_counterpart_may_not_end_up_working_two_shifts_in_a_row() -> No
 
 def test_C_15_the_shift_each_party_gives_away_does_not_count_against_them() -> None:
     assert _refusal(requester_shifts=[SHIFT], counterpart_shifts=[PAYBACK]) is None
+    # The requester gives away a night shift and takes the counterpart's day shift right after
+    # it: neither ends up with both.
+    night = _shift(10, 1, D, 20, 8)
+    day_after = _shift(20, 2, D + timedelta(days=1), 8, 20)
+    kw = {"requester_shifts": [night], "counterpart_shifts": [day_after]}
+    assert _refusal(shift=night, payback=day_after, **kw) is None
     # The rest kept between each party's own shifts is the line's minimum rest.
     evening_after_payback = _shift(12, 1, D + timedelta(days=3), 21, 23)  # 60 min after 20:00
     assert _refusal(requester_shifts=[evening_after_payback]) is None
