@@ -52,7 +52,7 @@ def test_KTV_1_cutoff_is_policy_data():
 
 
 def test_KTV_1_naive_moment_refused():
-    with pytest.raises(ValueError, match="aware"):
+    with pytest.raises(ValueError, match=r"^business_date_for needs a site-local aware datetime$"):
         rules.business_date_for(datetime(2026, 12, 12, 1, 0), P)
 
 
@@ -70,7 +70,14 @@ OPENS, CLOSES = rules.meeting_window(date(2026, 12, 11), P, TZ)
 
 
 def test_KTV_2_meeting_window_is_1930_to_2000():
+    assert rules.meeting_window(date(2026, 12, 11), P, TZ) == (at(11, 19, 30), at(11, 20, 0))
     assert (OPENS, CLOSES) == (at(11, 19, 30), at(11, 20, 0))
+
+
+def test_KTV_2_meeting_time_and_roll_length_are_policy_data():
+    """KTV-2: a meeting at 19:00 with the roll open 45 minutes closes at 19:45."""
+    policy = KtvPolicy.from_overrides({"meeting_time": "19:00", "roll_call_minutes": 45})
+    assert rules.meeting_window(date(2026, 12, 11), policy, TZ) == (at(11, 19, 0), at(11, 19, 45))
 
 
 def _roll(signed_at, now=None, **kw):
