@@ -158,6 +158,13 @@ def test_PM_1_window_not_crossing_midnight_is_half_open() -> None:
     assert rules.is_night_duty(sh(2026, 12, 1, 23, 59), SH, policy) is False
 
 
+def test_PM_1_night_window_has_two_distinct_ends() -> None:
+    """A window from 20:00 to 20:00 would be all day or never: the policy refuses it (this is
+    why is_night_duty's `start < end` and `start <= end` cannot differ; equivalent.txt)."""
+    with pytest.raises(ValueError, match="night_starts and night_ends must differ"):
+        PropertyPolicy.from_overrides({"night_starts": "20:00", "night_ends": "20:00"})
+
+
 def test_PM_1_every_registration_decision_with_its_reason() -> None:
     day, night = sh(2026, 12, 2, 10), sh(2026, 12, 2, 20)
     assert rules.visitor_registration(VisitorFacts(None, True, True), night, SH, P) == no(
