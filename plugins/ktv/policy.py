@@ -104,7 +104,7 @@ def default_penalties(
         PenaltyRuleSpec(
             DRUGS_CODE,
             "KTV-9",
-            "Drugs, theft or selling stored-liquor cards: dismissal and police",
+            "Drugs or selling stored-liquor cards: dismissal and police",
             "dismissal",
         ),
     )

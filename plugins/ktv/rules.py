@@ -327,7 +327,7 @@ class Conduct(StrEnum):
     VIOLENT_CONFLICT = "violent_conflict"  # KTV-8
     STARTING_FIGHT = "starting_fight"  # KTV-8 挑起打架
     SERIOUS = "serious"  # KTV-8 情节严重: dismissal without pay
-    THEFT = "theft"  # KTV-9 (seed: 偷盗)
+    THEFT = "theft"  # KTV-8 serious case (seed 000 篇七 8: 偷竊 … 嚴重處罰)
     DRUGS = "drugs"  # KTV-9
     SELLING_LIQUOR_CARDS = "selling_liquor_cards"  # KTV-9 存酒卡套现
 
@@ -340,7 +340,11 @@ _CONDUCT: dict[Conduct, tuple[str, str]] = {
     Conduct.VIOLENT_CONFLICT: (TALKING_BACK_CODE, "a violent conflict"),
     Conduct.STARTING_FIGHT: (FIGHT_CODE, "starting a fight"),
     Conduct.SERIOUS: (SERIOUS_CODE, "a serious case: dismissal without pay"),
-    Conduct.THEFT: (DRUGS_CODE, "theft: dismissal and referral to the police"),
+    Conduct.THEFT: (
+        SERIOUS_CODE,
+        "theft: a severe punishment, dismissal without pay; an egregious case is for the "
+        "venue to hand to the police",
+    ),
     Conduct.DRUGS: (DRUGS_CODE, "drugs: dismissal and referral to the police"),
     Conduct.SELLING_LIQUOR_CARDS: (
         DRUGS_CODE,
@@ -354,10 +358,17 @@ def conduct_penalty(conduct: Conduct | str, amount: Decimal | None, policy: KtvP
 
     KTV-7 cancels the month's booking credits (KTV-11) and adds a fine within the table's
     bounds; KTV-8 fines 300–500 (talking back, violent conflict) or 500–1000 (starting a
-    fight), a serious case is dismissal without pay; KTV-9 is dismissal and a police referral
-    (theft counted here, as the seed lists it with drugs).  An amount outside the bounds, or
-    one given for a dismissal, raises core's ``PenaltyAmountError`` (a ValueError with a
-    stable ``code``: PENALTY_AMOUNT_OUT_OF_RANGE …).
+    fight), a serious case is dismissal without pay; KTV-9 (drugs, selling stored-liquor cards)
+    is dismissal and a police referral.
+
+    *Decided* (theft): DOMAIN's KTV-9 does not list theft, and the seed does not put it with
+    drugs: 000 篇七 8 "不能有偷竊行為，否則將作出嚴重處罰，情況惡劣者轉交公安機關處理" (theft is
+    severely punished; only an egregious case goes to the police; drugs are item 11).  Theft is
+    therefore recorded as KTV-8's serious case, dismissal without pay, with no automatic police
+    referral: whether a case is egregious is the venue's judgement, not a fact this record has.
+
+    An amount outside the bounds, or one given for a dismissal, raises core's
+    ``PenaltyAmountError`` (a ValueError with a stable ``code``: PENALTY_AMOUNT_OUT_OF_RANGE …).
     """
     kind = Conduct(conduct)
     code, what = _CONDUCT[kind]

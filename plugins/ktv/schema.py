@@ -39,8 +39,8 @@ KtvConduct = strawberry.enum(
     rules.Conduct,
     name="KtvConduct",
     description="What a conduct record is for: KTV-7 (QUARREL_HOST_DESK, FAKE_BOOKING, "
-    "RESELLING_ROOM), KTV-8 (TALKING_BACK, VIOLENT_CONFLICT, STARTING_FIGHT, SERIOUS) or KTV-9 "
-    "(THEFT, DRUGS, SELLING_LIQUOR_CARDS).",
+    "RESELLING_ROOM), KTV-8 (TALKING_BACK, VIOLENT_CONFLICT, STARTING_FIGHT, SERIOUS, THEFT) or "
+    "KTV-9 (DRUGS, SELLING_LIQUOR_CARDS).",
 )
 KtvKnowledgeTopic = strawberry.enum(
     rules.KnowledgeTopic,
@@ -58,7 +58,8 @@ _VALUE_DESCRIPTIONS = {
     "VIOLENT_CONFLICT": "KTV-8: a violent conflict, fine 300–500.",
     "STARTING_FIGHT": "KTV-8: starting a fight (挑起打架), fine 500–1000.",
     "SERIOUS": "KTV-8: a serious case (情节严重): dismissal without pay.",
-    "THEFT": "KTV-9: theft: dismissal and referral to the police.",
+    "THEFT": "KTV-8: theft (偷竊), a serious case: dismissal without pay; an egregious case is "
+    "for the venue to hand to the police.",
     "DRUGS": "KTV-9: drugs: dismissal and referral to the police.",
     "SELLING_LIQUOR_CARDS": "KTV-9: selling stored-liquor cards for cash (存酒卡套现): dismissal "
     "and police.",

@@ -651,6 +651,7 @@ async def test_KTV_8_conduct_fines_within_their_bounds(
     ("conduct", "rule", "police"),
     [
         ("SERIOUS", "KTV-8", False),
+        ("THEFT", "KTV-8", False),
         ("DRUGS", "KTV-9", True),
         ("SELLING_LIQUOR_CARDS", "KTV-9", True),
     ],

@@ -302,7 +302,23 @@ def test_KTV_8_serious_case_is_dismissal_without_pay_no_police():
     assert penalty.reason.rule == "KTV-8"
 
 
-@pytest.mark.parametrize("conduct", ["drugs", "selling_liquor_cards", "theft"])
+def test_KTV_8_theft_is_a_serious_case_dismissal_without_pay_no_automatic_police():
+    """Seed 000 篇七 8: theft is severely punished; only an egregious case goes to the police
+    (DOMAIN's KTV-9 lists drugs and liquor cards, not theft)."""
+    penalty = rules.conduct_penalty("theft", None, P)
+    assert (penalty.code, penalty.dismissal, penalty.police) == ("KTV-8-dismissal", True, False)
+    assert penalty.amount is None and not penalty.cancels_credits
+    assert penalty.reason.rule == "KTV-8"
+    assert penalty.reason.message == (
+        "theft: a severe punishment, dismissal without pay; an egregious case is for the "
+        "venue to hand to the police"
+    )
+    with pytest.raises(ValueError) as error:
+        rules.conduct_penalty("theft", Decimal(100), P)
+    assert error.value.code == "PENALTY_AMOUNT_NOT_APPLICABLE"
+
+
+@pytest.mark.parametrize("conduct", ["drugs", "selling_liquor_cards"])
 def test_KTV_9_dismissal_and_police_referral(conduct):
     penalty = rules.conduct_penalty(conduct, None, P)
     assert penalty.dismissal and penalty.police and penalty.reason.rule == "KTV-9"
