@@ -202,8 +202,8 @@ def _lines(z: Sizes) -> list[tuple[str, str]]:
     visits, sold over the same span, one in ten with a claim) to customers of the club (a
     tenth of the customers); property units (a tenth of the customers, each with a resident),
     visitor registrations (a tenth of the visits), survey opinions and paid services (as many
-    as the complaints; 2 % open / pending); a KTV knowledge check per KTV staff member (one
-    in five not passed, long overdue)."""
+    as the complaints; 1 in 49 open / pending, at every site); a KTV knowledge check per KTV
+    staff member (one in five not passed, long overdue)."""
     s, k = z.sites, z.staff_per_site
     staff0, customer0 = s * k, z.customers  # ids before the lines' own
     line_staff = 3 * s * k
@@ -288,14 +288,14 @@ def _lines(z: Sizes) -> list[tuple[str, str]]:
             " collected_at, recorded_by_id, opinions_due, late_steps, reasons, closed)"
             f" SELECT g, {property0} + {nth}, 'Owner', 'seeded', 'service', {at(z.complaints)},"
             f" {staff_at(property0)}, {at(z.complaints)} + interval '1 day', '[]', '[]',"
-            f" g % 50 <> 0 FROM generate_series(1, {z.complaints}) g",
+            f" g % 49 <> 0 FROM generate_series(1, {z.complaints}) g",
         ),
         (
             "pm_paid_services",
             "INSERT INTO pm_paid_services (id, site_id, unit_id, description, fee, performed_at,"
             " performed_by_id, done, created_at)"
             f" SELECT g, {property0} + {nth}, {unit_of}, 'seeded', 50, {at(z.complaints)},"
-            f" {staff_at(property0)}, g % 50 <> 0, {at(z.complaints)}"
+            f" {staff_at(property0)}, g % 49 <> 0, {at(z.complaints)}"
             f" FROM generate_series(1, {z.complaints}) g",
         ),
         (

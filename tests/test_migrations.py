@@ -596,7 +596,9 @@ THIRD_PASS_DEFINITIONS = {
 
 def _definition(engine: Engine, name: str) -> str:
     with engine.connect() as conn:
-        return conn.execute(text("SELECT pg_get_indexdef(CAST(:n AS regclass))"), {"n": name}).scalar_one()
+        return conn.execute(
+            text("SELECT pg_get_indexdef(CAST(:n AS regclass))"), {"n": name}
+        ).scalar_one()
 
 
 def _assert_state(engine: Engine, new: dict[str, set[str]], old: dict[str, set[str]]) -> None:
