@@ -38,9 +38,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 from sqlalchemy import create_engine, select, text
 
 from bench.common import PG_SERVER_URL, fresh_database
+from bench.loadgen import RawClient
 from core import migrate
 from core.db import sync_url
 
@@ -144,15 +146,27 @@ async def _wait_ready(base: str, within: float = 120.0) -> None:
 
 
 async def _fire(
-    base: str, token: str, jobs: list[tuple[str, dict[str, Any]]], concurrency: int
+    base: str,
+    token: str,
+    jobs: list[tuple[str, dict[str, Any]]],
+    concurrency: int,
+    client_kind: str = "raw",
 ) -> dict[str, Any]:
     latencies: list[float] = []
     by_kind: dict[str, list[float]] = {}
     errors: list[Any] = []
     queue = list(reversed(jobs))
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    headers = {"authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as client:
+    headers = {"authorization": f"Bearer {token}", "content-type": "application/json"}
+    # The load generator shares the 2 cores with the servers and PostgreSQL: the raw client
+    # (bench/loadgen.py, asyncio streams + orjson) costs about a third of httpx's CPU per request.
+    if client_kind == "raw":
+        client: Any = RawClient(concurrency)
+        url = base + "/graphql"
+    else:
+        limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+        client = httpx.AsyncClient(base_url=base, limits=limits, timeout=60)
+        url = "/graphql"
+    try:
 
         async def worker() -> None:
             while queue:
@@ -160,9 +174,11 @@ async def _fire(
                 t0 = time.perf_counter()
                 try:
                     r = await client.post(
-                        "/graphql", json={"query": query, "variables": variables}, headers=headers
+                        url,
+                        content=orjson.dumps({"query": query, "variables": variables}),
+                        headers=headers,
                     )
-                    body = r.json()
+                    body = orjson.loads(r.content)
                     # Schema 1.0: a refusal is the payload's userErrors, counted as an error.
                     refused = [
                         e
@@ -180,6 +196,8 @@ async def _fire(
         t0 = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - t0
+    finally:
+        await client.aclose()
     latencies.sort()
     return {
         "n": len(jobs),
@@ -224,6 +242,12 @@ async def main() -> None:
     parser.add_argument("--checkins", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--server", default=PG_SERVER_URL)
+    parser.add_argument(
+        "--client",
+        choices=("raw", "httpx"),
+        default="raw",
+        help="the load generator's HTTP client: raw (bench/loadgen.py, the default) or httpx",
+    )
     parser.add_argument(
         "--floor",
         action="store_true",
@@ -279,7 +303,10 @@ async def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             await _wait_ready(base)
-            await _fire(base, token, [(CHECK_IN, {"s": str(layout[-1][0])})] * 20, 10)  # warm-up
+            # Warm-up: every connection of the load generator and of each worker's pool is
+            # opened (and its statements prepared) before anything is measured.
+            warm = [(CHECK_IN, {"s": str(site)}) for site, _ in layout] * 10
+            await _fire(base, token, warm, args.concurrency, args.client)
             for scenario in scenarios:
                 if scenario == "spread":
                     jobs = [
@@ -291,14 +318,17 @@ async def main() -> None:
                 else:
                     jobs = _mixed(url, layout)
                 before = _cpu(server.pid, url)
-                result = await _fire(base, token, jobs, args.concurrency)
+                result = await _fire(base, token, jobs, args.concurrency, args.client)
                 result["cpu"] = _cpu_delta(before, _cpu(server.pid, url), len(jobs))
                 results.append((scenario, result, _double_turns(url)))
         finally:
             server.terminate()
             server.wait(timeout=30)
     served = "bench/floor.py (raw asyncpg)" if args.floor else "Frontdesk"
-    print(f"{served}: workers={args.workers} concurrency={args.concurrency} cores={os.cpu_count()}")
+    print(
+        f"{served}: workers={args.workers} concurrency={args.concurrency} "
+        f"cores={os.cpu_count()} client={args.client}"
+    )
     print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     for scenario, result, doubles in results:
         print(f"{scenario}: {_fmt(result)}; double turns {doubles}")
@@ -405,4 +435,9 @@ def _all_plugins() -> Any:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    try:
+        import uvloop
+
+        uvloop.run(main())
+    except ImportError:
+        asyncio.run(main())
