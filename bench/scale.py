@@ -47,7 +47,15 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, os.getcwd())  # the checkout being measured (its core, schema, plugins)
 sys.path.insert(1, str(Path(__file__).resolve().parent))  # scale_data, from this directory
 
-from scale_data import LINES, Sizes, line_sites, seed, seed_lines, seed_workforce
+from scale_data import (
+    LINES,
+    Sizes,
+    line_sites,
+    reseed_penalties,
+    seed,
+    seed_lines,
+    seed_workforce,
+)
 
 from core import migrate
 from core.db import sync_url
@@ -355,6 +363,7 @@ async def run_size(
                     seed_workforce(conn, sizes)  # a seed kept from before the workforce lists
                 if not conn.scalar(text("SELECT count(*) FROM fc_card_sales")):
                     seed_lines(conn, sizes)  # a seed kept from before the lines' lists
+                reseed_penalties(conn, sizes)  # … or from before the rare penalty rule
             engine.dispose()
         if not reuse:
             engine = create_engine(sync_url(url))
@@ -449,6 +458,7 @@ async def _operations(b: Bench, reps: int, only: set[str] | None = None) -> dict
         ),
         ("bookings (a day)", q(BOOKINGS, day="2025-06-10")),
         ("penalties rule C-14", q(PENALTIES_RULE, rule="C-14")),
+        ("penalties rule C-3 (1 in 97)", q(PENALTIES_RULE, rule="C-3")),
         ("fitnessSales (a month)", q(FITNESS_SALES, "fitnessclub", month="2025-06-10")),
         ("fitnessClaims (a sale)", q(FITNESS_CLAIMS, sale=lambda b, site, i: str(10 * (i + 1)))),
         ("propertyUnits", q(PROPERTY_UNITS, "property")),

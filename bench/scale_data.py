@@ -4,8 +4,8 @@ generate_series``): what ``bench/scale.py`` measures and ``tests/test_scale_pg.p
 Every row is consistent with the schema's constraints and foreign keys: each site has its own
 staff, customers (one in 50 of class A), visits (ids in arrival order; one in 50 not counted;
 received by the site's staff), complaints (98 % closed, 2 % received and not yet due; one in
-100 major), penalties and events on two streams.  Ids are explicit and the sequences are set
-after, so the application keeps inserting above them.
+100 major), penalties (1 in 97 under a rare rule) and events on two streams.  Ids are
+explicit and the sequences are set after, so the application keeps inserting above them.
 """
 
 from __future__ import annotations
@@ -41,6 +41,57 @@ START = "2025-01-01T00:00:00+00:00"  # the first visit; the register spans SPAN_
 SPAN_DAYS = 700
 SURNAMES = "ARRAY['Wang','Li','Zhang','Liu','Chen','Yang','Huang','Zhao','Wu','Zhou']"
 BENCH_RULE_CODE = "BENCH-FINE"
+
+
+RARE_RULE_CODE = "C-3-unapproved-visit"  # the real-estate table's one C-3 row
+RARE_EVERY = 97  # 1 in 97 seeded penalties is under it (97: at every site, whatever the sizes)
+
+
+def _penalties(z: Sizes) -> str:
+    """The seeded ledger: the C-14 bench fine, 1 in 97 under the rare C-3 rule."""
+    s, k = z.sites, z.staff_per_site
+    site_of = f"((g - 1) % {s}) + 1"
+    staff_of = f"({site_of} - 1) * {k} + ((g / {s}) % {k}) + 1"
+    at = f"'{START}'::timestamptz + g * interval '{SPAN_DAYS * 86400 / max(1, z.visits)} seconds'"
+    rule = (
+        f"(SELECT id FROM penalty_rules WHERE business_line = 'realestate' AND code ="
+        f" CASE WHEN g % {RARE_EVERY} = 1 THEN '{RARE_RULE_CODE}' ELSE '{BENCH_RULE_CODE}' END)"
+    )
+    return (
+        "INSERT INTO penalties (id, site_id, staff_id, penalty_rule_id, amount, reason,"
+        f" issued_at) SELECT g, {site_of}, {staff_of}, {rule}, 50, 'seeded', {at}"
+        f" FROM generate_series(1, {z.penalties}) g"
+    )
+
+
+def reseed_penalties(conn: Connection, sizes: Sizes) -> bool:
+    """A kept database whose seeded ledger is not :func:`_penalties`'s (seeded before the rare
+    rule, or changed since): its seeded entries deleted and inserted again, in seed order
+    (the same interleaving of the sites' rows on table pages), then VACUUM ANALYZE.  True if
+    it had to."""
+    wrong = conn.scalar(
+        text(
+            "SELECT count(*) FROM penalties p JOIN penalty_rules r ON r.id = p.penalty_rule_id"
+            " WHERE p.id <= :n AND (r.code = :rare) <> (p.id % :every = 1)"
+        ),
+        {"n": sizes.penalties, "rare": RARE_RULE_CODE, "every": RARE_EVERY},
+    )
+    if not wrong:
+        return False
+    conn.execute(text("SET session_replication_role = replica"))
+    conn.execute(
+        text(
+            "INSERT INTO penalty_rules (business_line, code, rule, title, kind, min_amount,"
+            f" max_amount, active) VALUES ('realestate', '{RARE_RULE_CODE}', 'C-3', 'seeded',"
+            " 'fine', 300, 2000, true) ON CONFLICT DO NOTHING"
+        )
+    )
+    conn.execute(text("DELETE FROM penalties WHERE id <= :n"), {"n": sizes.penalties})
+    conn.execute(text(_penalties(sizes)))
+    conn.execute(text("SET session_replication_role = DEFAULT"))
+    conn.commit()
+    conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE penalties"))
+    return True
 
 
 def _statements(z: Sizes) -> list[tuple[str, str]]:
@@ -106,16 +157,10 @@ def _statements(z: Sizes) -> list[tuple[str, str]]:
             "penalty_rules",
             "INSERT INTO penalty_rules (business_line, code, rule, title, kind, min_amount,"
             f" max_amount, active) VALUES ('realestate', '{BENCH_RULE_CODE}', 'C-14', 'seeded',"
-            " 'fine', 0, 100, true) ON CONFLICT DO NOTHING",
+            f" 'fine', 0, 100, true), ('realestate', '{RARE_RULE_CODE}', 'C-3', 'seeded',"
+            " 'fine', 300, 2000, true) ON CONFLICT DO NOTHING",
         ),
-        (
-            "penalties",
-            "INSERT INTO penalties (id, site_id, staff_id, penalty_rule_id, amount, reason,"
-            " issued_at)"
-            f" SELECT g, {site_of}, {staff_of},"
-            f" (SELECT id FROM penalty_rules WHERE code = '{BENCH_RULE_CODE}'), 50, 'seeded', {at}"
-            f" FROM generate_series(1, {z.penalties}) g",
-        ),
+        ("penalties", _penalties(z)),
         (
             "events",
             "INSERT INTO events (id, stream, type, site_id, subject_id, payload, occurred_at)"

@@ -17,7 +17,7 @@ from conftest import Client, all_plugins_host, start_frontdesk
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
-from bench.scale_data import Sizes, line_sites, seed, seed_lines
+from bench.scale_data import RARE_RULE_CODE, Sizes, line_sites, seed, seed_lines
 from core import migrate
 from core.db import sync_url
 from core.runtime import Frontdesk
@@ -253,54 +253,41 @@ PENALTIES = """query($site: ID!, $rule: String) { penalties(siteId: $site, first
 
 async def test_penalties_of_a_rare_rule_are_a_range_of_their_index(lines_fd):
     """Issue 13 (c0020): ``penalties(rule:)`` reads the rule's rows of the site's penalty table
-    first, then the page is an ordered range of ``(site_id, penalty_rule_id, id)``: for a
-    rule with one row, 1 in 100 of the ledger, no walk over the site's other entries and no
-    sort; the page holds exactly that rule's entries, newest first.  A common rule (the
-    seeded C-14 fines) never scans the table either."""
+    first, then the page is an ordered range of ``(site_id, penalty_rule_id, id)``: for C-3
+    (one row in the real-estate table, 1 in 97 of the seeded ledger) no walk over the site's
+    other entries and no sort; the page holds exactly that rule's entries, newest first.  The
+    common C-14 (the seeded fines, three more rows) never scans the table either."""
     fd = lines_fd
     async with fd.db.read() as s:
-        rule, rule_id = (
-            await s.execute(
-                text(
-                    "SELECT rule, min(id) FROM penalty_rules WHERE business_line = 'realestate'"
-                    " GROUP BY rule HAVING count(*) = 1 ORDER BY rule LIMIT 1"
-                )
-            )
-        ).one()
-        old_rule = await s.scalar(text("SELECT penalty_rule_id FROM penalties WHERE id = 1"))
-    async with fd.db.transaction() as s:
-        await s.execute(
-            text("UPDATE penalties SET penalty_rule_id = :r WHERE id % 100 = 1"), {"r": rule_id}
+        rule_id = await s.scalar(
+            text("SELECT id FROM penalty_rules WHERE business_line = 'realestate' AND code = :c"),
+            {"c": RARE_RULE_CODE},
         )
-        await s.execute(text("ANALYZE penalties"))
-    try:
-        plan = await _plan(fd, PENALTIES, {"site": "1", "rule": rule}, "penalties")
-        assert "ix_penalties_site_rule_id" in plan, plan
-        assert "Seq Scan" not in plan and "Sort" not in plan, plan
-        page = (await Client(fd).data(PENALTIES, {"site": "1", "rule": rule}))["penalties"]
-        async with fd.db.read() as s:
-            expected = list(
-                (
-                    await s.execute(
-                        text(
-                            "SELECT id FROM penalties WHERE site_id = 1 AND penalty_rule_id = :r"
-                            " ORDER BY id DESC LIMIT 100"
-                        ),
-                        {"r": rule_id},
-                    )
-                ).scalars()
+        rows = await s.scalar(
+            text(
+                "SELECT count(*) FROM penalty_rules"
+                " WHERE business_line = 'realestate' AND rule = 'C-3'"
             )
-        assert len(expected) > 1
-        assert [e["node"]["legacyId"] for e in page["edges"]] == expected
-        plan = await _plan(fd, PENALTIES, {"site": "1", "rule": "C-14"}, "penalties")
-        assert "Seq Scan" not in plan, plan
-    finally:
-        async with fd.db.transaction() as s:
-            await s.execute(
-                text("UPDATE penalties SET penalty_rule_id = :r WHERE id % 100 = 1"),
-                {"r": old_rule},
-            )
-            await s.execute(text("ANALYZE penalties"))
+        )
+        expected = list(
+            (
+                await s.execute(
+                    text(
+                        "SELECT id FROM penalties WHERE site_id = 1 AND penalty_rule_id = :r"
+                        " ORDER BY id DESC LIMIT 100"
+                    ),
+                    {"r": rule_id},
+                )
+            ).scalars()
+        )
+    assert rows == 1 and len(expected) > 1
+    plan = await _plan(fd, PENALTIES, {"site": "1", "rule": "C-3"}, "penalties")
+    assert "ix_penalties_site_rule_id" in plan, plan
+    assert "Seq Scan" not in plan and "Sort" not in plan, plan
+    page = (await Client(fd).data(PENALTIES, {"site": "1", "rule": "C-3"}))["penalties"]
+    assert [e["node"]["legacyId"] for e in page["edges"]] == expected
+    plan = await _plan(fd, PENALTIES, {"site": "1", "rule": "C-14"}, "penalties")
+    assert "Seq Scan" not in plan, plan
 
 
 DELIVERIES = """query($endpoint: ID!, $status: WebhookDeliveryStatus) {
