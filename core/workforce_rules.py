@@ -8,7 +8,7 @@ and passes them in, so every rule is tested with plain values.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
@@ -78,11 +78,12 @@ def overlaps(a: ShiftFacts, b: ShiftFacts) -> bool:
 
 def in_a_row(a: ShiftFacts, b: ShiftFacts, min_rest: timedelta) -> bool:
     """C-15: two shifts are "in a row" when they overlap or the rest between them is shorter
-    than ``min_rest`` (the line's ``min_rest_minutes``)."""
-    if overlaps(a, b):
-        return True
-    gap = b.starts_at - a.ends_at if a.starts_at <= b.starts_at else a.starts_at - b.ends_at
-    return gap < min_rest
+    than ``min_rest`` (the line's ``min_rest_minutes``, never negative).
+
+    The rest is the later shift's start less the earlier one's end, in either order; shifts
+    that overlap have a negative rest, so they are always in a row.
+    """
+    return max(b.starts_at - a.ends_at, a.starts_at - b.ends_at) < min_rest
 
 
 def on_duty(shifts: Iterable[ShiftFacts], moment: datetime) -> list[ShiftFacts]:
@@ -90,8 +91,8 @@ def on_duty(shifts: Iterable[ShiftFacts], moment: datetime) -> list[ShiftFacts]:
     return [s for s in shifts if s.starts_at <= moment < s.ends_at]
 
 
-def _month(d: date) -> date:
-    return d.replace(day=1)
+def _month(d: date) -> tuple[int, int]:
+    return d.year, d.month
 
 
 def swap_refusal(
@@ -136,8 +137,8 @@ def swap_refusal(
                 "SWAP_LIMIT_REACHED",
                 Reason(
                     "C-15",
-                    f"staff {person} already has {used} swaps in {month:%Y-%m}; at most "
-                    f"{limit} swaps per person per month",
+                    f"staff {person} already has {used} swaps in "
+                    f"{shift.business_date:%Y-%m}; at most {limit} swaps per person per month",
                 ),
             )
     mine = (shift.business_date, payback.business_date)
@@ -284,11 +285,14 @@ class AttendanceDecision:
 
 def minutes_late(starts_at: datetime, clocked_in_at: datetime) -> int:
     """Whole minutes late, any part of a minute counting as a minute (30:00 → 30, 30:01 →
-    31); 0 at or before the start."""
-    late = clocked_in_at - starts_at
-    if late <= timedelta(0):
-        return 0
-    return -(-int(late.total_seconds()) // 60)
+    31, 30:00.5 → 31); 0 at or before the start.
+
+    PM-9 (seed 002 篇6: "迟到一次0.5分;超过30分钟以上算缺勤"): the minutes are rounded up
+    from the exact lateness, fractions of a second included, so a clock-in half a second after
+    the start is 1 minute late (it used to count whole seconds only: "present"), and one half
+    a second past 30 minutes is 31 minutes, the absence it is decided as.
+    """
+    return max(0, -(-(clocked_in_at - starts_at) // timedelta(minutes=1)))
 
 
 def clock_in_decision(
@@ -344,11 +348,12 @@ def forgotten_clock_in_decision(
     how = policy.forgotten_clock_in
     if how == "time_off_in_lieu":
         decision = day_off_decision("time_off_in_lieu", days_off_used, policy, business_date)
-        if decision.reason is None:
-            return AttendanceDecision(
-                "time_off_in_lieu",
-                0,
-                Reason("PM-9", "a forgotten clock-in is recorded as a day off in lieu (调休)"),
+        if decision.reason is None:  # within the month's allowance
+            return replace(
+                decision,
+                reason=Reason(
+                    "PM-9", "a forgotten clock-in is recorded as a day off in lieu (调休)"
+                ),
             )
         return decision
     if how == "present":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -116,5 +117,46 @@ async def test_the_service_helpers_read_sites_and_names(sqlite_url: str) -> None
             key = str(legacy(wang))  # line facts name staff by their database id
             assert await api.staff_names(s, [key, None, legacy(wang)]) == {key: "Wang Li"}
             assert await api.staff_names(s, []) == {}
+    finally:
+        await fd.stop()
+
+
+async def test_line_write_runs_a_step_in_one_write_transaction_at_the_requests_clock(
+    sqlite_url: str,
+) -> None:
+    """A line mutation's body (issue 17's mutation shape): ``line_write`` hands ``step`` the
+    write session, its facts and the request's clock; what the step writes commits, and a
+    refusal it raises rolls everything back and reaches the caller with its code."""
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from conftest import Client, start_frontdesk
+    from helpers import legacy, make_site
+    from sqlalchemy import select
+
+    moment = datetime(2026, 3, 3, 2, 0, tzinfo=UTC)
+    fd = await start_frontdesk(sqlite_url, enable=("realestate",))
+    try:
+        site = legacy(await make_site(Client(fd), "Sunrise"))
+        info: Any = SimpleNamespace(context=SimpleNamespace(app=fd, now=lambda: moment))
+        facts = {"phone": None, "customer_class": api.CustomerClass.B}
+        facts |= {"site_id": site, "group_kind": None, "group_name": None}
+        # A core service is a step too: (session, facts…, now=…).
+        kept = await api.line_write(info, api.register_customer, name="Zhao", **facts)
+        assert kept.name == "Zhao" and kept.created_at == moment
+
+        async def step(session: Any, name: str, *, now: datetime, reason: str) -> None:
+            seen.append(now)
+            await api.register_customer(session, name=name, now=now, **facts)
+            raise api.Conflict(reason, code="STEP_REFUSED")
+
+        seen: list[datetime] = []
+        earlier = moment - timedelta(minutes=5)
+        with pytest.raises(api.FrontdeskError) as refused:
+            await api.line_write(info, step, "Qian", reason="no", now=earlier)
+        assert refused.value.code == "STEP_REFUSED" and seen == [earlier]
+        async with fd.db.session() as s:
+            names = (await s.scalars(select(api.Customer.name).order_by(api.Customer.id))).all()
+            assert names == ["Zhao"]  # Qian was rolled back with the refusal
     finally:
         await fd.stop()

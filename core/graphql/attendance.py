@@ -24,8 +24,17 @@ from core.contracts import DomainEvent
 from core.errors import NotFound
 from core.graphql.complaints import _actor_id as acting
 from core.graphql.ids import register_node
-from core.graphql.loading import site_page
-from core.graphql.queries import After, Before, First, Last, SiteId, parse_id
+from core.graphql.loading import business_days_page
+from core.graphql.queries import (
+    After,
+    Before,
+    First,
+    FromDate,
+    Last,
+    SiteId,
+    ToDate,
+    parse_id,
+)
 from core.graphql.scalars import Money
 from core.graphql.subscriptions import (
     CURSOR_KIND,
@@ -776,6 +785,28 @@ def _month_points(
     )
 
 
+# The leave lists' first day: of the shifts the leave is asked for.
+ShiftsFromDate = Annotated[
+    date, strawberry.argument(description="The first business day of the shifts.")
+]
+
+
+async def _business_days_list(
+    info: Info, model: Any, view: Any, site_id: strawberry.ID, from_date: date, to_date: date
+) -> list[Any]:
+    """The deprecated lists (``attendance``, ``leaveRequests``): every ``model`` row of the
+    site from ``from_date`` to ``to_date`` (business days, both included), by business day
+    (ties by id)."""
+    sid = parse_id(site_id, "siteId")
+    async with info.context.db.session() as s:
+        rows = await s.scalars(
+            select(model)
+            .where(model.site_id == sid, model.business_date.between(from_date, to_date))
+            .order_by(model.business_date, model.id)
+        )
+        return [view(r) for r in rows.all()]
+
+
 @strawberry.type
 class AttendanceQuery:
     @strawberry.field(
@@ -783,52 +814,22 @@ class AttendanceQuery:
         deprecation_reason="Use `attendanceRecords` (a connection); removed in 2.0.",
     )
     async def attendance(
-        self,
-        info: Info,
-        site_id: SiteId,
-        from_date: Annotated[date, strawberry.argument(description="The first business day.")],
-        to_date: Annotated[
-            date, strawberry.argument(description="The last business day (included).")
-        ],
+        self, info: Info, site_id: SiteId, from_date: FromDate, to_date: ToDate
     ) -> list[AttendanceRecord]:
-        sid = parse_id(site_id, "siteId")
-        async with info.context.db.session() as s:
-            rows = await s.scalars(
-                select(models.AttendanceRecord)
-                .where(
-                    models.AttendanceRecord.site_id == sid,
-                    models.AttendanceRecord.business_date.between(from_date, to_date),
-                )
-                .order_by(models.AttendanceRecord.business_date, models.AttendanceRecord.id)
-            )
-            return [AttendanceRecord.of(r) for r in rows.all()]
+        return await _business_days_list(
+            info, models.AttendanceRecord, AttendanceRecord.of, site_id, from_date, to_date
+        )
 
     @strawberry.field(
         description="Leave requests of a site from `fromDate` to `toDate`.",
         deprecation_reason="Use `leaveRequestsPage` (a connection); removed in 2.0.",
     )
     async def leave_requests(
-        self,
-        info: Info,
-        site_id: SiteId,
-        from_date: Annotated[
-            date, strawberry.argument(description="The first business day of the shifts.")
-        ],
-        to_date: Annotated[
-            date, strawberry.argument(description="The last business day (included).")
-        ],
+        self, info: Info, site_id: SiteId, from_date: ShiftsFromDate, to_date: ToDate
     ) -> list[LeaveRequest]:
-        sid = parse_id(site_id, "siteId")
-        async with info.context.db.session() as s:
-            rows = await s.scalars(
-                select(models.LeaveRequest)
-                .where(
-                    models.LeaveRequest.site_id == sid,
-                    models.LeaveRequest.business_date.between(from_date, to_date),
-                )
-                .order_by(models.LeaveRequest.business_date, models.LeaveRequest.id)
-            )
-            return [LeaveRequest.of(r) for r in rows.all()]
+        return await _business_days_list(
+            info, models.LeaveRequest, LeaveRequest.of, site_id, from_date, to_date
+        )
 
     @strawberry.field(
         description="Attendance records of a site from `fromDate` to `toDate` (business days), "
@@ -838,27 +839,22 @@ class AttendanceQuery:
         self,
         info: Info,
         site_id: SiteId,
-        from_date: Annotated[date, strawberry.argument(description="The first business day.")],
-        to_date: Annotated[
-            date, strawberry.argument(description="The last business day (included).")
-        ],
+        from_date: FromDate,
+        to_date: ToDate,
         first: First = None,
         after: After = None,
         last: Last = None,
         before: Before = None,
     ) -> Connection[AttendanceRecord]:
-        m = models.AttendanceRecord
-        # Filter and order as ix_attendance_site_date_id (c0019_scale) is written.
-        stmt = select(m).where(
-            m.site_id == parse_id(site_id, "siteId"), m.business_date.between(from_date, to_date)
-        )
-        return await site_page(
+        # As ix_attendance_site_date_id (c0019_scale) is written.
+        return await business_days_page(
             info,
-            stmt,
-            model=m,
+            models.AttendanceRecord,
+            site_id=site_id,
+            from_date=from_date,
+            to_date=to_date,
             type_name="AttendanceRecord",
             cursor_kind="attendance",
-            order_column="business_date",
             view=AttendanceRecord.of,
             first=first,
             after=after,
@@ -874,29 +870,22 @@ class AttendanceQuery:
         self,
         info: Info,
         site_id: SiteId,
-        from_date: Annotated[
-            date, strawberry.argument(description="The first business day of the shifts.")
-        ],
-        to_date: Annotated[
-            date, strawberry.argument(description="The last business day (included).")
-        ],
+        from_date: ShiftsFromDate,
+        to_date: ToDate,
         first: First = None,
         after: After = None,
         last: Last = None,
         before: Before = None,
     ) -> Connection[LeaveRequest]:
-        m = models.LeaveRequest
-        # Filter and order as ix_leave_requests_site_date_id (c0019_scale) is written.
-        stmt = select(m).where(
-            m.site_id == parse_id(site_id, "siteId"), m.business_date.between(from_date, to_date)
-        )
-        return await site_page(
+        # As ix_leave_requests_site_date_id (c0019_scale) is written.
+        return await business_days_page(
             info,
-            stmt,
-            model=m,
+            models.LeaveRequest,
+            site_id=site_id,
+            from_date=from_date,
+            to_date=to_date,
             type_name="LeaveRequest",
             cursor_kind="leave",
-            order_column="business_date",
             view=LeaveRequest.of,
             first=first,
             after=after,

@@ -25,6 +25,7 @@ from strawberry.types.nodes import FragmentSpread, InlineFragment, SelectedField
 
 from core.errors import InvalidInput
 from core.graphql import types as _types
+from core.graphql.ids import parse_id
 from core.graphql.types import (
     NEEDS,
     Connection,
@@ -805,6 +806,29 @@ async def site_page(
             default_page=size,
             view=view,
         )
+
+
+async def business_days_page(
+    info: Info,
+    model: Any,
+    *,
+    site_id: Any,
+    from_date: date,
+    to_date: date,
+    order_column: str = "business_date",
+    **page: Any,
+) -> Connection:
+    """:func:`site_page` over the ``model`` rows of site ``site_id`` (its global or legacy id,
+    argument ``siteId``) with ``business_date`` from ``from_date`` to ``to_date`` (both
+    included), as their (site, business day) indexes are written (c0019_scale): the roster
+    (``shifts``, by start), ``attendanceRecords`` and ``leaveRequestsPage`` (by business day).
+    ``page``: the rest of :func:`site_page`'s keywords (``type_name``, ``cursor_kind``,
+    ``view``, ``first``/``after``/``last``/``before``)."""
+    stmt = select(model).where(
+        model.site_id == parse_id(site_id, "siteId"),
+        model.business_date.between(from_date, to_date),
+    )
+    return await site_page(info, stmt, model=model, order_column=order_column, **page)
 
 
 # core.graphql.types' links plan their selection with these (types cannot import this module).

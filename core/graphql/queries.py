@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import strawberry
@@ -84,6 +84,10 @@ SiteId = Annotated[
     strawberry.ID,
     strawberry.argument(description="The site: its global `id` (its `legacyId` is accepted too)."),
 ]
+
+# A range of business days, both included (rosters, attendance, leave), described once.
+FromDate = Annotated[date, strawberry.argument(description="The first business day.")]
+ToDate = Annotated[date, strawberry.argument(description="The last business day (included).")]
 
 
 def _max(info: Info) -> int:

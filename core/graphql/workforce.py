@@ -12,8 +12,8 @@ from strawberry.types import Info
 from core import models
 from core.calendar import calendar_for
 from core.graphql.ids import register_node
-from core.graphql.loading import order_of, paginate, plan_eager, selection, site_page
-from core.graphql.queries import After, Before, First, Last, SiteId, parse_id
+from core.graphql.loading import business_days_page, order_of, paginate, plan_eager, selection
+from core.graphql.queries import After, Before, First, Last, SiteId, ToDate, parse_id
 from core.graphql.types import (
     Connection,
     Decision,
@@ -377,30 +377,26 @@ class WorkforceQuery:
         from_date: Annotated[
             date, strawberry.argument(description="The first business day of the roster.")
         ],
-        to_date: Annotated[
-            date, strawberry.argument(description="The last business day (included).")
-        ],
+        to_date: ToDate,
         first: First = None,
         after: After = None,
         last: Last = None,
         before: Before = None,
     ) -> Connection[Shift]:
-        m = models.Shift
-        stmt = select(m).where(
-            m.site_id == parse_id(site_id, "siteId"), m.business_date.between(from_date, to_date)
-        )
-        return await site_page(
+        return await business_days_page(
             info,
-            stmt,
-            model=m,
+            models.Shift,
+            site_id=site_id,
+            from_date=from_date,
+            to_date=to_date,
             type_name="Shift",
             cursor_kind="shift",
-            order_column="starts_at",
             view=Shift.of,
             first=first,
             after=after,
             last=last,
             before=before,
+            order_column="starts_at",
         )
 
     @strawberry.field(

@@ -37,7 +37,8 @@ What is here, by purpose:
   :class:`Join`, :func:`prefetched`, :func:`event_updates` / :func:`event_cursor` (a line's
   subscription on its event stream), :func:`acting_staff` (C-13: who a mutation records as
   acting; a staff token acts only as itself), and the per-request helpers :func:`now`,
-  :func:`read_session`, :func:`write_session`.
+  :func:`read_session`, :func:`write_session` and :func:`line_write` (a mutation's body: a
+  step of the session, the input's facts and ``now`` in the write transaction).
 * **Tables** — :data:`Base` (put your tables on it, prefixed with your line code),
   :class:`UTCDateTime`, and core's ORM models for reads and foreign keys (:class:`Site`,
   :class:`Staff`, :class:`Customer`, :class:`Visit`, :class:`Complaint`, the roster's
@@ -177,6 +178,7 @@ from core.plugin_api.graphql import (
     line_page,
     line_query,
     line_subscription,
+    line_write,
     node_id,
     now,
     parse_id,
@@ -353,6 +355,7 @@ __all__ = [
     "line_policy",
     "line_query",
     "line_subscription",
+    "line_write",
     "load_line_policy",
     "local_time",
     "make_appointment",

@@ -25,7 +25,7 @@ from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable, Seque
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import strawberry
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -95,6 +95,7 @@ __all__ = [
     "line_page",
     "line_query",
     "line_subscription",
+    "line_write",
     "node_id",
     "now",
     "parse_id",
@@ -481,3 +482,28 @@ def write_session(info: Info) -> AbstractAsyncContextManager[AsyncSession]:
     """The write transaction of a mutation: commits on success, rolls back on error, and
     publishes the events recorded in it after commit."""
     return info.context.app.write()
+
+
+ResultT = TypeVar("ResultT")
+
+
+async def line_write(
+    info: Info, step: Callable[..., Awaitable[ResultT]], /, *args: Any, **kwargs: Any
+) -> ResultT:
+    """The body of a :func:`line_mutation` resolver: ``await step(session, *args, now=…,
+    **kwargs)`` in the mutation's write transaction (:func:`write_session`), answering what
+    ``step`` returns (the payload's result).
+
+    ``step`` is a function of the session, the mutation's facts and ``now`` — a line's service
+    step and the view of what it wrote, e.g. ``async def add_lead(session, data, now)`` called
+    as ``return await line_write(info, add_lead, input)``.  ``now`` is the request's clock, read
+    once; a resolver that read it already (for an input's default, ``input.at or moment``)
+    passes ``now=moment`` so the step sees the same moment.  Everything ``step`` writes commits
+    together; a :class:`~core.plugin_api.FrontdeskError` it raises rolls all of it back and
+    :func:`line_mutation` answers it as a user error with its ``code``.  Read what you return
+    inside ``step``: it runs in the transaction, so the answer is what commits.
+    """
+    if "now" not in kwargs:
+        kwargs["now"] = now(info)
+    async with write_session(info) as session:
+        return await step(session, *args, **kwargs)

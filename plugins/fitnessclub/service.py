@@ -1,15 +1,15 @@
 """Fitness-club resolvers: read the customer's own evidence, hand it to the pure rules in
 :mod:`plugins.fitnessclub.rules`, store the decision. Every write runs in one transaction
-(``write_session``): a refused input leaves nothing half written."""
+(``line_write``): a refused input leaves nothing half written."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
 import strawberry
@@ -47,6 +47,7 @@ from core.plugin_api import (
     line_node,
     line_page,
     line_policy,
+    line_write,
     load_line_policy,
     parse_id,
     read_session,
@@ -54,7 +55,6 @@ from core.plugin_api import (
     revoked_penalties,
     site_zone,
     staff_names,
-    write_session,
 )
 from core.plugin_api import now as clock
 from plugins import fitnessclub
@@ -1372,20 +1372,6 @@ async def load_memberships(session: AsyncSession, customers: list[Any]) -> dict[
 
 # --- GraphQL entry points ---------------------------------------------------------------------
 
-InputT = TypeVar("InputT")
-ResultT = TypeVar("ResultT")
-
-
-async def _write(
-    info: Info,
-    step: Callable[[AsyncSession, InputT, datetime], Awaitable[ResultT]],
-    data: InputT,
-) -> ResultT:
-    """Every mutation: ``step`` in one write transaction at the request's clock (a refused
-    input raises inside it, so nothing is half written)."""
-    async with write_session(info) as s:
-        return await step(s, data, clock(info))
-
 
 async def _sheet_with_decision(
     session: AsyncSession, data: gql.FollowUpSheetInput, now: datetime
@@ -1432,72 +1418,72 @@ async def report_unreachable_mutation(
     info: Info, input: gql.UnreachablePhoneInput
 ) -> gql.FitnessFollowUpSheet:
     """FC-5: a follow-up sheet's number could not be reached."""
-    return await _write(info, report_unreachable, input)
+    return await line_write(info, report_unreachable, input)
 
 
 async def record_follow_up_sheet(
     info: Info, input: gql.FollowUpSheetInput
 ) -> gql.FitnessFollowUpSheet:
     """FC-3: a follow-up sheet (FC-20: fined and invalid after a colleague showed theirs)."""
-    return await _write(info, _sheet_with_decision, input)
+    return await line_write(info, _sheet_with_decision, input)
 
 
 async def record_appointment(info: Info, input: gql.AppointmentInput) -> gql.FitnessAppointment:
     """FC-3 / FC-6: a line of the appointment book."""
-    return await _write(info, add_appointment, input)
+    return await line_write(info, add_appointment, input)
 
 
 async def record_lead(info: Info, input: gql.LeadInput) -> gql.FitnessLead:
     """FC-12: a same-day phone inquiry or flyer number."""
-    return await _write(info, _lead_view, input)
+    return await line_write(info, _lead_view, input)
 
 
 async def record_card_sale(info: Info, input: gql.CardSaleInput) -> gql.FitnessSale:
     """A card sale (FC-16 fine for a number that is not the customer's own, FC-17)."""
-    return await _write(info, add_card_sale, input)
+    return await line_write(info, add_card_sale, input)
 
 
 async def claim_sale_mutation(info: Info, input: gql.ClaimSaleInput) -> gql.FitnessClaimResult:
     """对单: FC-3 … FC-23 decide whose sale it is, in what shares, and why."""
-    return await _write(info, claim_sale, input)
+    return await line_write(info, claim_sale, input)
 
 
 async def claim_party_mutation(
     info: Info, input: gql.PartyClaimInput
 ) -> gql.FitnessPartyClaimResult:
     """FC-14: a claim on the sales of a party of three or more that came in together."""
-    return await _write(info, claim_party, input)
+    return await line_write(info, claim_party, input)
 
 
 async def credit_group_joiner_mutation(
     info: Info, input: gql.GroupJoinerInput
 ) -> gql.FitnessClaimResult:
     """FC-15: a same-day joiner of a group sale who arrived separately: duty reception."""
-    return await _write(info, credit_group_joiner, input)
+    return await line_write(info, credit_group_joiner, input)
 
 
 async def close_month_mutation(info: Info, input: gql.CloseMonthInput) -> gql.FitnessMonthClose:
     """FC-22: close a month on or after its last day."""
-    return await _write(info, close_month, input)
+    return await line_write(info, close_month, input)
 
 
 async def change_consultant_mutation(
     info: Info, input: gql.ChangeFormInput
 ) -> gql.FitnessChangeResult:
     """FC-22: change the consultant on a sale with a complete change form."""
-    return await _write(info, change_consultant, input)
+    return await line_write(info, change_consultant, input)
 
 
 async def copy_phone_mutation(info: Info, input: gql.SalePhoneInput) -> gql.FitnessSale:
     """FC-16: the closer copied the sale's number into the register."""
-    return await _write(info, copy_phone_to_register, input)
+    return await line_write(info, copy_phone_to_register, input)
 
 
 async def check_phones_mutation(
     info: Info, input: gql.CheckSalePhonesInput
 ) -> list[gql.FitnessFine]:
     """FC-16: fine the closers of a finished day whose number was not copied."""
-    return await _write(info, check_sale_phones, input)
+    return await line_write(info, check_sale_phones, input)
 
 
 # Arguments of the line's queries, described once.

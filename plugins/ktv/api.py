@@ -1,6 +1,7 @@
 """KTV GraphQL resolvers: the queries and mutations of :mod:`plugins.ktv.schema`.
 
-Every mutation runs in one write transaction (``write_session``): the core service it calls
+Every mutation runs in one write transaction (``write_session``, or ``line_write`` for a
+mutation whose body is a step of the session, the input and ``now``): the core service it calls
 (roll call, leave, exit pass, booking, check-in) and the line's consequences (its fines,
 credits, records and events) commit or roll back together.  Events go on the ``ktv`` stream
 (subscription ``ktvUpdates``, webhooks); core's own events (``booking.*``, ``meeting.late``,
@@ -62,6 +63,7 @@ from core.plugin_api import (
     global_id,
     line_node,
     line_page,
+    line_write,
     load_line_policy,
     now,
     parse_id,
@@ -114,6 +116,21 @@ async def _staff_site(session: AsyncSession, staff_id: int, field: str) -> tuple
 
 async def _staff_of(session: AsyncSession, staff_id: Any) -> tuple[Staff, Site]:
     return await _staff_site(session, parse_id(staff_id, "staffId", of="Staff"), "staffId")
+
+
+async def _staff_venue(session: AsyncSession, staff_id: Any) -> tuple[Staff, Site, KtvPolicy]:
+    """Staff member ``staff_id`` (argument ``staffId``), their KTV venue and the line's policy."""
+    staff, site = await _staff_of(session, staff_id)
+    _site_row, policy = await _site(session, site.id)
+    return staff, site, policy
+
+
+async def _check_venue(session: AsyncSession, model: Any, key: int) -> None:
+    """The ``model`` row ``key`` belongs to a KTV venue (WRONG_BUSINESS_LINE otherwise); a
+    missing row is left to the service called next, which answers its NOT_FOUND."""
+    found = await session.get(model, key)
+    if found is not None:
+        await _site(session, found.site_id)
 
 
 def _today(site: Site, policy: KtvPolicy, moment: datetime) -> date:
@@ -425,8 +442,7 @@ async def staff_month(
 ) -> gql.KtvStaffMonth:
     """A staff member's month: KTV-11 credits (KTV-7 cancellations), fines, absences."""
     async with read_session(info) as s:
-        staff, site = await _staff_site(s, parse_id(staff_id, "staffId", of="Staff"), "staffId")
-        _site_row, policy = await _site(s, site.id)
+        staff, site, policy = await _staff_venue(s, staff_id)
         first = rules.month_of(month or _today(site, policy, now(info)))
         nxt = (first + timedelta(days=32)).replace(day=1)
         perf = await service.month_performance(s, site_id=site.id, staff_id=staff.id, month=first)
@@ -645,16 +661,18 @@ async def register_ktv_joining(
     info: Info, input: gql.RegisterKtvJoiningInput
 ) -> gql.KtvKnowledgeCheck:
     """KTV-3: the new staff member's check falls due on day 3 (the joining day is day 1)."""
-    at = now(info)
-    async with write_session(info) as s:
-        staff, site = await _staff_site(
-            s, parse_id(input.staff_id, "staffId", of="Staff"), "staffId"
-        )
-        _site_row, policy = await _site(s, site.id)
-        check = await service.register_joining(
-            s, site_id=site.id, staff_id=staff.id, joined_on=input.joined_on, now=at
-        )
-        return _check_view(check, _today(site, policy, at), policy)
+    return await line_write(info, _register_joining, input)
+
+
+async def _register_joining(
+    s: AsyncSession, input: gql.RegisterKtvJoiningInput, now: datetime
+) -> gql.KtvKnowledgeCheck:
+    """``registerKtvJoining``'s step (``line_write``): the check, due on day 3 (KTV-3)."""
+    staff, site, policy = await _staff_venue(s, input.staff_id)
+    check = await service.register_joining(
+        s, site_id=site.id, staff_id=staff.id, joined_on=input.joined_on, now=now
+    )
+    return _check_view(check, _today(site, policy, now), policy)
 
 
 async def pass_ktv_knowledge_check(
@@ -663,10 +681,7 @@ async def pass_ktv_knowledge_check(
     """KTV-3: the director records the passed check (every topic); late ones stay flagged."""
     at = now(info)
     async with write_session(info) as s:
-        staff, site = await _staff_site(
-            s, parse_id(input.staff_id, "staffId", of="Staff"), "staffId"
-        )
-        _site_row, policy = await _site(s, site.id)
+        staff, site, policy = await _staff_venue(s, input.staff_id)
         check, late = await service.pass_knowledge_check(
             s,
             site_id=site.id,
@@ -784,9 +799,7 @@ async def decide_ktv_exit_pass(info: Info, input: gql.DecideKtvExitPassInput) ->
     at = now(info)
     async with write_session(info) as s:
         pass_id = parse_id(input.pass_id, "passId", of="ExitPass")
-        found = await s.get(ExitPass, pass_id)
-        if found is not None:
-            await _site(s, found.site_id)
+        await _check_venue(s, ExitPass, pass_id)
         row = await decide_exit_pass(
             s,
             pass_id=pass_id,
@@ -890,9 +903,7 @@ async def cancel_ktv_booking(info: Info, input: gql.CancelKtvBookingInput) -> gq
     at = now(info)
     async with write_session(info) as s:
         booking_id = parse_id(input.booking_id, "bookingId", of="KtvBooking")
-        found = await s.get(Booking, booking_id)
-        if found is not None:
-            await _site(s, found.site_id)
+        await _check_venue(s, Booking, booking_id)
         row = await set_booking_status(
             s, booking_id=booking_id, status=BookingStatus.CANCELLED, now=at
         )
@@ -962,9 +973,7 @@ async def record_ktv_conduct(info: Info, input: gql.RecordKtvConductInput) -> gq
     dismissal without pay), KTV-9 (dismissal and police referral), recorded as such."""
     at = now(info)
     async with write_session(info) as s:
-        staff, site = await _staff_site(
-            s, parse_id(input.staff_id, "staffId", of="Staff"), "staffId"
-        )
+        staff, site = await _staff_of(s, input.staff_id)
         record, penalty = await service.record_conduct(
             s,
             site_id=site.id,

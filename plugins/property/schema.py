@@ -11,6 +11,7 @@ be revisited without the customer's signature or closed with a step missing
 from __future__ import annotations
 
 import enum
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -44,6 +45,7 @@ from core.plugin_api import (
     line_link,
     line_node,
     line_page,
+    line_write,
     load_line_policy,
     node_id,
     now,
@@ -1173,42 +1175,61 @@ def _complaint_key(value: strawberry.ID) -> int:
     return parse_id(value, "complaintId", of="Complaint")
 
 
-async def record_complaint_reply_step(
-    info: Info, input: RecordComplaintReplyStepInput
+async def _recorded(
+    s: AsyncSession,
+    record: Callable[..., Awaitable[tuple[Any, Any]]],
+    view: Callable[[Any], Any],
+    /,
+    **facts: Any,
+) -> Any:
+    """A mutation's step (:func:`line_write`): ``record`` (a service step answering the row
+    and its reason, kept on the row) and ``view`` of the row."""
+    row, _reason = await record(s, **facts)
+    return view(row)
+
+
+async def _complaint_step(
+    info: Info, input: Any, record: Callable[..., Awaitable[Any]], **facts: Any
 ) -> PropertyComplaintHandling:
-    """PM-2: draft, approve (supervisor), send a written complaint's reply."""
+    """PM-2 / PM-6: ``record`` step ``input.step`` of complaint ``input.complaint_id`` by
+    ``input.acting_staff_id`` (default the token's staff member) with ``input.note``; the
+    complaint's handling record after it."""
     actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
-    async with write_session(info) as s:
-        key = _complaint_key(input.complaint_id)
-        await service.record_reply_step(
+    key = _complaint_key(input.complaint_id)
+
+    async def step(s: AsyncSession, *, now: datetime) -> PropertyComplaintHandling:
+        await record(
             s,
             complaint_id=key,
             step=input.step.value,
             staff_id=actor,
-            now=now(info),
+            now=now,
             note=input.note,
+            **facts,
         )
         return await handling_of(s, await s.get(Complaint, key))
+
+    return await line_write(info, step)
+
+
+async def record_complaint_reply_step(
+    info: Info, input: RecordComplaintReplyStepInput
+) -> PropertyComplaintHandling:
+    """PM-2: draft, approve (supervisor), send a written complaint's reply."""
+    return await _complaint_step(info, input, service.record_reply_step)
 
 
 async def record_complaint_handling_step(
     info: Info, input: RecordComplaintHandlingStepInput
 ) -> PropertyComplaintHandling:
     """PM-6: record one of the five clears and one report."""
-    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
-    async with write_session(info) as s:
-        key = _complaint_key(input.complaint_id)
-        await service.record_handling_step(
-            s,
-            complaint_id=key,
-            step=input.step.value,
-            staff_id=actor,
-            now=now(info),
-            next_reply_at=input.next_reply_at,
-            customer_confirmed=input.customer_confirmed,
-            note=input.note,
-        )
-        return await handling_of(s, await s.get(Complaint, key))
+    return await _complaint_step(
+        info,
+        input,
+        service.record_handling_step,
+        next_reply_at=input.next_reply_at,
+        customer_confirmed=input.customer_confirmed,
+    )
 
 
 async def record_complaint_revisit(
@@ -1217,21 +1238,31 @@ async def record_complaint_revisit(
     """PM-5: the revisit, signed by the customer, with satisfaction."""
     actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
     moment = now(info)
-    async with write_session(info) as s:
-        row, _reason = await service.record_revisit(
-            s,
-            complaint_id=_complaint_key(input.complaint_id),
-            staff_id=actor,
-            revisited_at=input.revisited_at or moment,
-            signed_by=input.signed_by,
-            satisfaction=input.satisfaction.value,
-            now=moment,
-        )
-        return revisit_view(row)
+    return await line_write(
+        info,
+        _recorded,
+        service.record_revisit,
+        revisit_view,
+        complaint_id=_complaint_key(input.complaint_id),
+        staff_id=actor,
+        revisited_at=input.revisited_at or moment,
+        signed_by=input.signed_by,
+        satisfaction=input.satisfaction.value,
+        now=moment,
+    )
 
 
 async def _repair_view(s: AsyncSession, row: RepairOrder) -> PropertyRepairOrder:
     return repair_view(row, await load_line_policy(s, PropertyPolicy, CODE))
+
+
+async def _repair_step(
+    s: AsyncSession, change: Callable[..., Awaitable[Any]], /, **facts: Any
+) -> PropertyRepairOrder:
+    """A mutation's step (:func:`line_write`): ``change`` one repair order (a service step
+    answering the order, or the order and its reason); the order as it is now."""
+    changed = await change(s, **facts)
+    return await _repair_view(s, changed[0] if isinstance(changed, tuple) else changed)
 
 
 def _repair_key(value: strawberry.ID) -> int:
@@ -1277,68 +1308,70 @@ async def dispatch_property_repair(
     info: Info, input: DispatchPropertyRepairInput
 ) -> PropertyRepairOrder:
     """PM-8: dispatch the order to another technician before arrival."""
-    async with write_session(info) as s:
-        row = await service.dispatch_repair(
-            s,
-            order_id=_repair_key(input.repair_id),
-            technician_id=parse_id(input.technician_id, "technicianId", of="Staff"),
-            now=now(info),
-        )
-        return await _repair_view(s, row)
+    return await line_write(
+        info,
+        _repair_step,
+        service.dispatch_repair,
+        order_id=_repair_key(input.repair_id),
+        technician_id=parse_id(input.technician_id, "technicianId", of="Staff"),
+    )
 
 
 async def record_repair_arrival(info: Info, input: RecordRepairArrivalInput) -> PropertyRepairOrder:
     """PM-8: the technician's arrival: on time up to 10 minutes after the agreed time."""
-    async with write_session(info) as s:
-        row, _reason = await service.record_arrival(
-            s,
-            order_id=_repair_key(input.repair_id),
-            arrived_at=input.arrived_at or now(info),
-            rescheduled_to=input.rescheduled_to,
-            now=now(info),
-        )
-        return await _repair_view(s, row)
+    moment = now(info)
+    return await line_write(
+        info,
+        _repair_step,
+        service.record_arrival,
+        order_id=_repair_key(input.repair_id),
+        arrived_at=input.arrived_at or moment,
+        rescheduled_to=input.rescheduled_to,
+        now=moment,
+    )
+
+
+async def _change_repair(
+    info: Info, input: Any, change: Callable[..., Awaitable[Any]], **facts: Any
+) -> PropertyRepairOrder:
+    """PM-8: ``change`` repair order ``input.repair_id`` with ``facts`` (values, no ids to
+    parse: ``repairId`` is the input's first to be checked)."""
+    return await line_write(
+        info, _repair_step, change, order_id=_repair_key(input.repair_id), **facts
+    )
 
 
 async def start_property_repair(info: Info, input: StartPropertyRepairInput) -> PropertyRepairOrder:
     """PM-8: the fee told and accepted (and furniture consent): work starts."""
-    async with write_session(info) as s:
-        row = await service.start_repair(
-            s,
-            order_id=_repair_key(input.repair_id),
-            fee_quoted=input.fee_quoted,
-            fee_accepted=input.fee_accepted,
-            moves_furniture=input.moves_furniture,
-            furniture_consent=input.furniture_consent,
-            now=now(info),
-        )
-        return await _repair_view(s, row)
+    return await _change_repair(
+        info,
+        input,
+        service.start_repair,
+        fee_quoted=input.fee_quoted,
+        fee_accepted=input.fee_accepted,
+        moves_furniture=input.moves_furniture,
+        furniture_consent=input.furniture_consent,
+    )
 
 
 async def complete_property_repair(
     info: Info, input: CompletePropertyRepairInput
 ) -> PropertyRepairOrder:
     """PM-8: the customer signs the completed order."""
-    async with write_session(info) as s:
-        row = await service.complete_repair(
-            s,
-            order_id=_repair_key(input.repair_id),
-            signed_by=input.signed_by,
-            fee_lines=[{"item": f.item, "amount": f.amount} for f in input.fee_lines],
-            now=now(info),
-        )
-        return await _repair_view(s, row)
+    return await _change_repair(
+        info,
+        input,
+        service.complete_repair,
+        signed_by=input.signed_by,
+        fee_lines=[{"item": f.item, "amount": f.amount} for f in input.fee_lines],
+    )
 
 
 async def spot_check_property_repair(
     info: Info, input: SpotCheckPropertyRepairInput
 ) -> PropertyRepairOrder:
     """PM-8: a spot-check revisit, pass or fail."""
-    async with write_session(info) as s:
-        row = await service.spot_check_repair(
-            s, order_id=_repair_key(input.repair_id), passed=input.passed, now=now(info)
-        )
-        return await _repair_view(s, row)
+    return await _change_repair(info, input, service.spot_check_repair, passed=input.passed)
 
 
 # --- PM-5 survey follow-up, paid special services; PM-2 / PM-4 incident reports ------------------
@@ -1817,6 +1850,24 @@ async def _survey_result(s: AsyncSession, row: SurveyOpinion, moment: datetime) 
     return survey_view(row, moment, site_zone(site))
 
 
+async def _survey_step(
+    info: Info, input: Any, step: str, at: datetime | None, **facts: Any
+) -> PropertySurveyOpinion:
+    """PM-5: step ``step`` of survey opinion ``input.opinion_id``, taken at ``at`` (default
+    now) by ``input.acting_staff_id`` (default the token's staff member); the opinion with its
+    follow-up clocks."""
+    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
+    key = _opinion_key(input.opinion_id)
+
+    async def record(s: AsyncSession, *, now: datetime) -> PropertySurveyOpinion:
+        row, _reason = await service.record_survey_step(
+            s, opinion_id=key, step=step, staff_id=actor, at=at or now, now=now, **facts
+        )
+        return await _survey_result(s, row, now)
+
+    return await line_write(info, record)
+
+
 async def record_survey_opinion(
     info: Info, input: RecordSurveyOpinionInput
 ) -> PropertySurveyOpinion:
@@ -1849,43 +1900,46 @@ async def record_survey_follow_up(
     info: Info, input: RecordSurveyFollowUpInput
 ) -> PropertySurveyOpinion:
     """PM-5: delivered, measures, rectified."""
-    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
-    moment = now(info)
-    async with write_session(info) as s:
-        row, _reason = await service.record_survey_step(
-            s,
-            opinion_id=_opinion_key(input.opinion_id),
-            step=input.step.value,
-            staff_id=actor,
-            at=input.at or moment,
-            now=moment,
-            measures=input.measures,
-        )
-        return await _survey_result(s, row, moment)
+    return await _survey_step(info, input, input.step.value, input.at, measures=input.measures)
 
 
 async def record_survey_revisit(
     info: Info, input: RecordSurveyRevisitInput
 ) -> PropertySurveyOpinion:
     """PM-5: the survey opinion's revisit, signed by the customer."""
-    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
-    moment = now(info)
-    async with write_session(info) as s:
-        row, _reason = await service.record_survey_step(
-            s,
-            opinion_id=_opinion_key(input.opinion_id),
-            step="revisited",
-            staff_id=actor,
-            at=input.revisited_at or moment,
-            now=moment,
-            signed_by=input.signed_by,
-            satisfaction=input.satisfaction.value,
-        )
-        return await _survey_result(s, row, moment)
+    return await _survey_step(
+        info,
+        input,
+        "revisited",
+        input.revisited_at,
+        signed_by=input.signed_by,
+        satisfaction=input.satisfaction.value,
+    )
 
 
 def _service_key(value: strawberry.ID) -> int:
     return parse_id(value, "serviceId", of="PropertyPaidService")
+
+
+async def _paid_service_step(
+    info: Info, input: Any, record: Callable[..., Awaitable[Any]], at_field: str, **facts: Any
+) -> PropertyPaidService:
+    """PM-5: ``record`` a step of paid special service ``input.service_id`` by
+    ``input.acting_staff_id`` (default the token's staff member), taken at the input's
+    ``at_field`` (default now; the service's argument of that name)."""
+    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
+    moment = now(info)
+    return await line_write(
+        info,
+        _recorded,
+        record,
+        paid_view,
+        service_id=_service_key(input.service_id),
+        staff_id=actor,
+        now=moment,
+        **{at_field: getattr(input, at_field) or moment},
+        **facts,
+    )
 
 
 async def record_paid_service(info: Info, input: RecordPaidServiceInput) -> PropertyPaidService:
@@ -1918,58 +1972,42 @@ async def deliver_payment_notice(
     info: Info, input: DeliverPaymentNoticeInput
 ) -> PropertyPaidService:
     """PM-5: the payment notice delivered."""
-    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
-    moment = now(info)
-    async with write_session(info) as s:
-        row, _reason = await service.deliver_payment_notice(
-            s,
-            service_id=_service_key(input.service_id),
-            staff_id=actor,
-            delivered_at=input.delivered_at or moment,
-            received_by=input.received_by,
-            now=moment,
-        )
-        return paid_view(row)
+    return await _paid_service_step(
+        info, input, service.deliver_payment_notice, "delivered_at", received_by=input.received_by
+    )
 
 
 async def record_paid_service_revisit(
     info: Info, input: RecordPaidServiceRevisitInput
 ) -> PropertyPaidService:
     """PM-5: the phone revisit of a paid special service."""
-    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
-    moment = now(info)
-    async with write_session(info) as s:
-        row, _reason = await service.record_paid_service_revisit(
-            s,
-            service_id=_service_key(input.service_id),
-            staff_id=actor,
-            revisited_at=input.revisited_at or moment,
-            satisfaction=input.satisfaction.value,
-            note=input.note,
-            now=moment,
-        )
-        return paid_view(row)
+    return await _paid_service_step(
+        info,
+        input,
+        service.record_paid_service_revisit,
+        "revisited_at",
+        satisfaction=input.satisfaction.value,
+        note=input.note,
+    )
 
 
 async def report_complaint_incident(
     info: Info, input: ReportComplaintIncidentInput
 ) -> PropertyIncidentReport:
     """PM-2 / PM-4: report a complaint upward with an incident report."""
-    actor = _staff_arg(info, input.acting_staff_id, "actingStaffId")
-    moment = now(info)
-    async with write_session(info) as s:
-        row, _reason = await service.report_incident(
-            s,
-            complaint_id=_complaint_key(input.complaint_id),
-            kind=input.kind.value,
-            staff_id=actor,
-            reported_to=input.reported_to,
-            summary=input.summary,
-            now=moment,
-            reported_at=input.reported_at,
-            reported_to_staff_id=None
-            if input.reported_to_staff_id is None
-            else parse_id(input.reported_to_staff_id, "reportedToStaffId", of="Staff"),
-            written_complaint_attached=input.written_complaint_attached,
-        )
-        return incident_view(row)
+    return await line_write(
+        info,
+        _recorded,
+        service.report_incident,
+        incident_view,
+        staff_id=_staff_arg(info, input.acting_staff_id, "actingStaffId"),
+        complaint_id=_complaint_key(input.complaint_id),
+        kind=input.kind.value,
+        reported_to=input.reported_to,
+        summary=input.summary,
+        reported_at=input.reported_at,
+        reported_to_staff_id=None
+        if input.reported_to_staff_id is None
+        else parse_id(input.reported_to_staff_id, "reportedToStaffId", of="Staff"),
+        written_complaint_attached=input.written_complaint_attached,
+    )

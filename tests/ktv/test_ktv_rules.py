@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.plugin_api.rules import Reason
+from core.plugin_api.rules import AttendanceDecision, Reason
 from plugins.ktv import rules
 from plugins.ktv.policy import DEFAULT_POLICY, KtvPolicy
 
@@ -52,7 +52,7 @@ def test_KTV_1_cutoff_is_policy_data():
 
 
 def test_KTV_1_naive_moment_refused():
-    with pytest.raises(ValueError, match="aware"):
+    with pytest.raises(ValueError, match=r"^business_date_for needs a site-local aware datetime$"):
         rules.business_date_for(datetime(2026, 12, 12, 1, 0), P)
 
 
@@ -70,7 +70,14 @@ OPENS, CLOSES = rules.meeting_window(date(2026, 12, 11), P, TZ)
 
 
 def test_KTV_2_meeting_window_is_1930_to_2000():
+    assert rules.meeting_window(date(2026, 12, 11), P, TZ) == (at(11, 19, 30), at(11, 20, 0))
     assert (OPENS, CLOSES) == (at(11, 19, 30), at(11, 20, 0))
+
+
+def test_KTV_2_meeting_time_and_roll_length_are_policy_data():
+    """KTV-2: a meeting at 19:00 with the roll open 45 minutes closes at 19:45."""
+    policy = KtvPolicy.from_overrides({"meeting_time": "19:00", "roll_call_minutes": 45})
+    assert rules.meeting_window(date(2026, 12, 11), policy, TZ) == (at(11, 19, 0), at(11, 19, 45))
 
 
 def _roll(signed_at, now=None, **kw):
@@ -384,3 +391,360 @@ def test_KTV_policy_overrides_follow_into_the_table_and_bad_keys_refused():
             }
         )
     assert isinstance(Reason("KTV-1", "x"), Reason)
+
+
+# --- issue 11: what mutation testing found unguarded (each test states its rule) ------------
+# Expected values are written out from DOMAIN.md and the seed, never read from the module.
+
+
+def test_KTV_1_a_venue_closing_before_midnight_ends_the_same_day():
+    """KTV-1: the working hours are policy data; only a closing time at or before the opening
+    time runs into the next calendar day."""
+    early = KtvPolicy.from_overrides({"opens_at": "19:30", "closes_at": "23:30"})
+    assert rules.working_hours(date(2026, 12, 11), early, TZ) == (at(11, 19, 30), at(11, 23, 30))
+    round_the_clock = KtvPolicy.from_overrides({"opens_at": "19:30", "closes_at": "19:30"})
+    assert rules.working_hours(date(2026, 12, 11), round_the_clock, TZ) == (
+        at(11, 19, 30),
+        at(12, 19, 30),
+    )
+
+
+def test_KTV_1_shift_end_refused_names_every_occupied_room_and_table():
+    """KTV-1 *Decided*: ending one's shift while one's own booked rooms or tables are occupied
+    is refused, and the refusal names them all."""
+    assert rules.shift_end_refusal(["room V8", "table 12"]) == Reason(
+        "KTV-1",
+        "your booked room V8, table 12 still occupied: the shift ends once your guests have left",
+    )
+
+
+def test_KTV_2_fines_carry_the_roll_calls_reason_and_the_tables_amount():
+    """KTV-2: late 30, absent 50, each with the roll call's own sentence."""
+    late = _roll(at(11, 19, 31, 1))
+    assert rules.roll_call_penalty(late, P) == rules.Penalise(
+        "KTV-2-late", Decimal(30), Reason("KTV-2", "signed the roll 2 minutes late")
+    )
+    absent = _roll(None, now=at(11, 20, 0))
+    assert rules.roll_call_penalty(absent, P) == rules.Penalise(
+        "KTV-2-absent", Decimal(50), Reason("KTV-2", "not signed when the roll closed: an absence")
+    )
+
+
+def test_KTV_2_fines_follow_the_policy():
+    """KTV-2/KTV-10: the fines are policy data (an operator's 40 / 60)."""
+    policy = KtvPolicy.from_overrides({"late_fine": "40", "absent_fine": "60"})
+    assert rules.roll_call_penalty(_roll(at(11, 19, 45)), policy).amount == Decimal(40)
+    assert rules.roll_call_penalty(_roll(None), policy).amount == Decimal(60)
+    cancelled = _roll(None, room_booking=True, booking_cancelled_at=at(11, 19, 50))
+    assert rules.roll_call_penalty(cancelled, policy).amount == Decimal(60)
+
+
+def test_KTV_2_a_roll_line_recorded_without_a_sentence_still_says_why():
+    """KTV-2: a late or absent line that carries no reason is fined under KTV-2 with KTV-2's
+    own sentence; no line (undecided) and a present line are not fined."""
+    late = AttendanceDecision("late", 5)
+    assert rules.roll_call_penalty(late, P) == rules.Penalise(
+        "KTV-2-late", Decimal(30), Reason("KTV-2", "late for the pre-shift meeting")
+    )
+    absent = AttendanceDecision("absent")
+    assert rules.roll_call_penalty(absent, P) == rules.Penalise(
+        "KTV-2-absent", Decimal(50), Reason("KTV-2", "absent from the pre-shift meeting")
+    )
+    assert rules.roll_call_penalty(None, P) is None
+    assert rules.roll_call_penalty(AttendanceDecision("present"), P) is None
+
+
+def test_KTV_10_cancelled_room_booking_absence_fined_under_KTV_10_with_its_sentence():
+    """KTV-10: a room booking cancelled while the roll is open, the person staying away: an
+    absence fined 50 under KTV-10 (no fine for the cancellation itself)."""
+    decision = _roll(None, room_booking=True, booking_cancelled_at=at(11, 19, 59))
+    assert rules.roll_call_penalty(decision, P) == rules.Penalise(
+        "KTV-10-absent",
+        Decimal(50),
+        Reason(
+            "KTV-10",
+            "the room booking was cancelled while the roll was open and they did not come "
+            "back to the meeting: an absence",
+        ),
+    )
+
+
+def test_KTV_3_overdue_reason_names_the_due_day_and_a_late_pass():
+    """KTV-3: the director is told the due day, and for a late pass the day it was passed."""
+    joined = date(2026, 12, 1)
+    due_by = "knowledge check (drink prices, minimum charges, table numbers) was due by 2026-12-03"
+    assert rules.knowledge_check_overdue(joined, None, date(2026, 12, 4), P) == Reason(
+        "KTV-3", due_by
+    )
+    assert rules.knowledge_check_overdue(joined, date(2026, 12, 6), date(2026, 12, 9), P) == Reason(
+        "KTV-3", due_by + "; passed on 2026-12-06"
+    )
+
+
+def test_KTV_3_a_late_pass_stays_late_whatever_day_is_asked():
+    """KTV-3: a check passed after its due day was late; asking about an earlier business
+    date (a report re-run for the 2nd) does not make it in time."""
+    late = rules.knowledge_check_overdue(date(2026, 12, 1), date(2026, 12, 5), date(2026, 12, 2), P)
+    assert late == Reason(
+        "KTV-3",
+        "knowledge check (drink prices, minimum charges, table numbers) was due by 2026-12-03"
+        "; passed on 2026-12-05",
+    )
+
+
+def test_KTV_3_check_days_are_policy_data():
+    """KTV-3: 5 days, the joining day being day 1: joined on the 1st, due by the 5th."""
+    five = KtvPolicy.from_overrides({"knowledge_check_days": 5})
+    assert rules.knowledge_check_due(date(2026, 12, 1), five) == date(2026, 12, 5)
+    assert rules.knowledge_check_overdue(date(2026, 12, 1), None, date(2026, 12, 5), five) is None
+
+
+def test_KTV_3_director_list_skips_passed_checks_wherever_they_are_listed():
+    """KTV-3: a check already passed is left off the list and the rows after it are still
+    looked at; the list is by staff id."""
+    rows = [
+        (5, date(2026, 12, 1), date(2026, 12, 2)),
+        (9, date(2026, 11, 1), None),
+        (2, date(2026, 11, 30), None),
+        (7, date(2026, 12, 2), None),
+    ]
+    listed = rules.overdue_checks(rows, date(2026, 12, 4), P)
+    assert listed == [
+        (
+            2,
+            Reason(
+                "KTV-3",
+                "knowledge check (drink prices, minimum charges, table numbers) was due by "
+                "2026-12-02",
+            ),
+        ),
+        (
+            9,
+            Reason(
+                "KTV-3",
+                "knowledge check (drink prices, minimum charges, table numbers) was due by "
+                "2026-11-03",
+            ),
+        ),
+    ]
+
+
+def test_KTV_3_a_rehired_staff_member_is_listed_for_each_joining():
+    """KTV-3: someone who left and joined again must pass the check again; both joinings
+    unchecked after their due day are listed, in the order given."""
+    rows = [(4, date(2026, 6, 1), None), (4, date(2026, 11, 20), None)]
+    listed = rules.overdue_checks(rows, date(2026, 12, 4), P)
+    assert [(staff, reason.message[-10:]) for staff, reason in listed] == [
+        (4, "2026-06-03"),
+        (4, "2026-11-22"),
+    ]
+
+
+def test_KTV_4_late_request_sentence_names_the_request_and_the_deadline():
+    """KTV-4: a request at the previous business day's 06:00 is absenteeism, and the reason
+    says when it was made and what it had to be before."""
+    reason = rules.leave_decision(
+        leave_date=date(2026, 12, 12),
+        requested_at=at(11, 6, 0),
+        approved=True,
+        policy=P,
+        zone=TZ,
+    )
+    assert reason == Reason(
+        "KTV-4",
+        "leave for 2026-12-12 was requested at 2026-12-11T06:00:00+08:00, not before "
+        "2026-12-11T06:00:00+08:00: it is absenteeism",
+    )
+
+
+def test_KTV_4_a_request_in_time_still_needs_approval():
+    """KTV-4: in time but not approved is not a proper leave (core's PM-9 sentence)."""
+    reason = rules.leave_decision(
+        leave_date=date(2026, 12, 12),
+        requested_at=at(10, 12, 0),
+        approved=False,
+        policy=P,
+        zone=TZ,
+    )
+    assert reason == Reason("PM-9", "leave on 2026-12-12 without prior approval is absenteeism")
+
+
+def test_KTV_4_lead_days_and_cutoff_are_policy_data():
+    """KTV-4: two days ahead with a 05:00 cutoff: for the 12th, before 05:00 on the 10th."""
+    policy = KtvPolicy.from_overrides({"leave_lead_days": 2, "business_day_cutoff": "05:00"})
+    assert rules.leave_deadline(date(2026, 12, 12), policy, TZ) == at(10, 5, 0)
+
+
+def test_KTV_4_special_case_needs_a_reason_given():
+    """KTV-4: the duty director grants a special case only saying why; no reason (None or
+    blank) is no special case."""
+    assert rules.leave_special_case("duty_director", None) is None  # type: ignore[arg-type]
+    assert rules.leave_special_case("duty_director", "") is None
+    assert rules.leave_special_case("duty_director", "sick") == Reason(
+        "KTV-4", "special case approved by the duty director: sick"
+    )
+
+
+def test_KTV_4_absenteeism_deduction_states_the_days_and_the_wage():
+    """KTV-4: 4 days' wages of the daily wage, said in the reason."""
+    assert rules.absenteeism_deduction(Decimal("180.50"), P) == rules.Penalise(
+        "KTV-4-absenteeism",
+        Decimal("722.00"),
+        Reason("KTV-4", "absenteeism: 4 days' wages of 180.50 deducted"),
+    )
+    three = KtvPolicy.from_overrides({"absenteeism_wage_days": "3"})
+    assert rules.absenteeism_deduction(Decimal("200"), three).amount == Decimal("600.00")
+
+
+def test_KTV_4_resignation_is_a_dismissal_entry_with_the_days_counted():
+    """KTV-4: the third day of absenteeism in the month is automatic resignation, recorded
+    as a dismissal without an amount; the reason lists the days."""
+    days = [date(2026, 12, 3), date(2026, 12, 17), date(2026, 12, 20)]
+    assert rules.absenteeism_resignation(days, date(2026, 12, 20), P) == rules.Penalise(
+        "KTV-4-resignation",
+        None,
+        Reason(
+            "KTV-4",
+            "3 days of absenteeism in 2026-12 (2026-12-03, 2026-12-17, 2026-12-20): "
+            "3 end the employment",
+        ),
+        dismissal=True,
+    )
+
+
+def test_KTV_4_absences_after_the_business_date_do_not_count_yet():
+    """KTV-4: on the 17th, an absence recorded for the 20th has not happened yet."""
+    days = [date(2026, 12, 3), date(2026, 12, 17), date(2026, 12, 20)]
+    assert rules.absenteeism_resignation(days, date(2026, 12, 17), P) is None
+    two = KtvPolicy.from_overrides({"absenteeism_days_ending_employment": 2})
+    assert rules.absenteeism_resignation(days, date(2026, 12, 17), two) is not None
+
+
+def test_KTV_5_leaving_the_post_fine_carries_its_sentence():
+    """KTV-5: fine 100, the reason saying when they left and when the shift ended."""
+    assert rules.leaving_post(at(12, 2, 0), at(11, 23, 0), None, P) == rules.Penalise(
+        "KTV-5",
+        Decimal(100),
+        Reason(
+            "KTV-5",
+            "left at 2026-12-11T23:00:00+08:00 before the shift's end at "
+            "2026-12-12T02:00:00+08:00 without an exit pass approved by the direct superior",
+        ),
+    )
+
+
+def test_KTV_6_attitude_complaint_categories_and_their_sentences():
+    """KTV-6 *Decided*: "attitude" / "service_attitude" (any case, spaces around) are KTV-6's
+    fine; any other verified service fault stays C-14's staff fine."""
+    ktv6 = Reason(
+        "KTV-6", "guest complaint about attitude: KTV-6's fine replaces C-14's staff fine"
+    )
+    assert rules.complaint_fine_code("service_attitude") == ("KTV-6", ktv6)
+    assert rules.complaint_fine_code(" Attitude ") == ("KTV-6", ktv6)
+    assert rules.complaint_fine_code("hygiene") == (
+        "C-14-staff",
+        Reason("C-14", "verified service fault (hygiene): C-14 applies"),
+    )
+    assert rules.attitude_fine(P) == rules.Penalise("KTV-6", Decimal(100), ktv6)
+
+
+def test_KTV_7_to_9_conduct_reasons_name_what_was_done():
+    """KTV-7/8/9: the penalty's reason names the rule and the conduct."""
+    fake = rules.conduct_penalty("fake_booking", Decimal(150), P)
+    assert fake == rules.Penalise(
+        "KTV-7", Decimal(150), Reason("KTV-7", "a fake booking"), cancels_credits=True
+    )
+    fight = rules.conduct_penalty(rules.Conduct.STARTING_FIGHT, Decimal(800), P)
+    assert fight == rules.Penalise("KTV-8-fight", Decimal(800), Reason("KTV-8", "starting a fight"))
+    drugs = rules.conduct_penalty("drugs", None, P)
+    assert drugs == rules.Penalise(
+        "KTV-9",
+        None,
+        Reason("KTV-9", "drugs: dismissal and referral to the police"),
+        police=True,
+        dismissal=True,
+    )
+
+
+def test_KTV_7_fine_needs_an_amount_within_the_bounds():
+    """KTV-7: the fine is issued within the table's bounds, so an amount must be given."""
+    with pytest.raises(ValueError) as error:
+        rules.conduct_penalty("reselling_room", None, P)
+    assert error.value.code == "PENALTY_AMOUNT_REQUIRED"
+
+
+def test_KTV_11_the_guest_is_matched_to_their_own_booking_only():
+    """KTV-11: a known customer is matched to their own held booking, not to another
+    guest's booking listed before it; a walk-in is matched by name only to a booking taken by
+    name (no customer), and not to a named booking of another customer."""
+    night = date(2026, 12, 11)
+    bookings = [
+        _booking(1, 5, night, customer=41, guest="Li"),
+        _booking(2, 6, night, guest="Zhao"),
+        _booking(3, 7, night, customer=42),
+    ]
+    assert rules.booking_for_guest(bookings, business_date=night, customer_id=42).booking_id == 3
+    assert (
+        rules.booking_for_guest(bookings, business_date=night, customer_id=None, guest_name="Li")
+        is None
+    )
+    assert (
+        rules.booking_for_guest(bookings, business_date=night, customer_id=None, guest_name="Qian")
+        is None
+    )
+    assert rules.booking_for_guest(bookings, business_date=night, customer_id=43) is None
+
+
+def test_KTV_11_a_guest_giving_no_name_is_never_matched_by_name():
+    """KTV-11: without a name, a guest is not matched to a booking taken by name — not to an
+    unnamed one, nor to one under the desk's placeholder name "XXXX"."""
+    night = date(2026, 12, 11)
+    bookings = [_booking(1, 5, night, guest=""), _booking(2, 6, night, guest="XXXX")]
+    assert rules.booking_for_guest(bookings, business_date=night, customer_id=None) is None
+    assert rules.booking_for_guest(bookings, business_date=night, customer_id=42) is None
+
+
+def test_KTV_11_earliest_held_booking_of_the_night_wins():
+    """KTV-11 *Decided*: of several held bookings of the guest that night, the earliest
+    (lowest id) wins, whatever order they come in; bookings of other nights, or no longer
+    held, listed first do not stop the search."""
+    night = date(2026, 12, 11)
+    bookings = [
+        _booking(9, 8, night, customer=42),
+        _booking(1, 5, night - timedelta(1), customer=42),
+        _booking(2, 5, night, status="cancelled", customer=42),
+        _booking(4, 7, night, customer=42),
+    ]
+    found = rules.booking_for_guest(bookings, business_date=night, customer_id=42)
+    assert found.booking_id == 4
+    assert rules.receiver_for_booking(found) == (
+        7,
+        Reason("KTV-11", "booked room room-4: received by the staff member who booked the guest"),
+    )
+
+
+def test_KTV_11_without_a_booking_the_host_desk_receives():
+    """KTV-11: no booking tonight, so no booker receives the guest: the host desk does."""
+    assert rules.receiver_for_booking(None) == (
+        None,
+        Reason("KTV-11", "no booking for this guest tonight: the host desk receives"),
+    )
+
+
+def test_KTV_11_a_month_is_keyed_by_its_first_day():
+    """KTV-11/KTV-7: credits and their cancellation are kept per calendar month (its 1st)."""
+    assert rules.month_of(date(2026, 12, 31)) == date(2026, 12, 1)
+    assert rules.month_of(date(2027, 1, 1)) == date(2027, 1, 1)
+
+
+def test_KTV_11_credit_reasons_name_the_month():
+    """KTV-11: credits are the honoured bookings of the month; KTV-7 cancels them all."""
+    bookings = [_booking(1, 7, date(2026, 12, 10), "honoured")]
+    assert rules.performance_credits(bookings, 7, date(2026, 12, 15)) == (
+        1,
+        Reason("KTV-11", "1 honoured booking(s) in 2026-12"),
+    )
+    assert rules.performance_credits(bookings, 7, date(2026, 12, 15), [date(2026, 12, 1)]) == (
+        0,
+        Reason("KTV-7", "performance of 2026-12 cancelled (host desk, fake booking or resale)"),
+    )

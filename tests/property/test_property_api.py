@@ -79,6 +79,9 @@ COMPLETE = """
 mutation($input: CompletePropertyRepairInput!) { completePropertyRepair(input: $input) {
   repair { id status signedBy feeLines { item amount } }
   userErrors { field message code rule } } }"""
+DISPATCH = """
+mutation($input: DispatchPropertyRepairInput!) { dispatchPropertyRepair(input: $input) {
+  repair { id status technician { name } } userErrors { field message code rule } } }"""
 SPOT = """
 mutation($input: SpotCheckPropertyRepairInput!) { spotCheckPropertyRepair(input: $input) {
   repair { id spotCheckPassed } userErrors { field message code rule } } }"""
@@ -607,6 +610,23 @@ async def test_PM_8_ten_minutes_late_is_on_time_eleven_is_late(project: Project)
     )
     twice = await p.refused(at(12, 2, 10, 6), ARRIVE, input={"repairId": moved})
     assert twice.code == "ALREADY_ARRIVED"
+
+
+async def test_PM_8_a_repair_is_dispatched_again_only_before_the_technician_arrives(
+    project: Project,
+) -> None:
+    p = project
+    other = await add_staff(p.at(at(11, 30, 9)), p.site, "Tech Qian", role="technician")
+    repair = await p.repair(at(12, 1, 9))
+    moved = await p.data(at(12, 1, 8), DISPATCH, input={"repairId": repair, "technicianId": other})
+    assert moved["dispatchPropertyRepair"]["repair"]["technician"] == {"name": "Tech Qian"}
+    assert moved["dispatchPropertyRepair"]["repair"]["status"] == "SCHEDULED"
+    await p.data(at(12, 1, 9, 5), ARRIVE, input={"repairId": repair})
+    again = await p.refused(
+        at(12, 1, 9, 6), DISPATCH, input={"repairId": repair, "technicianId": p.tech}
+    )
+    assert (again.code, again.field) == ("ALREADY_ARRIVED", ["input", "repairId"])
+    assert again.message == "the technician has arrived; the order is not dispatched again"
 
 
 async def test_PM_8_fee_before_work_signature_spot_check_and_monthly_rates(
