@@ -24,9 +24,10 @@ then an index range scan, the same at 10,000 and at 10,000,000 rows.
   varchar_pattern_ops)`` for the prefix search of shorter terms.
 
 On PostgreSQL every index is built and dropped ``CONCURRENTLY`` outside a transaction
-(``core.migrate.outside_transaction`` and ``create_index_concurrently``): the register stays writable while a large table is indexed.  A
-concurrent build that failed half-way leaves an INVALID index behind; it is dropped and
-built again, so running the upgrade again after a failure finishes the job.  On SQLite the
+(``core.migrate``'s ``outside_transaction`` and ``create_index_concurrently``): the register
+stays writable while a large table is indexed.  A concurrent build that failed half-way
+leaves an INVALID index behind; it is dropped and built again, so running the upgrade again
+after a failure finishes the job.  On SQLite the
 same indexes are created plainly (the trigram and prefix ones do not exist there: the name
 search falls back to LIKE, correct and slower).
 """
