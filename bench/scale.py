@@ -47,7 +47,15 @@ from sqlalchemy.engine import make_url
 sys.path.insert(0, os.getcwd())  # the checkout being measured (its core, schema, plugins)
 sys.path.insert(1, str(Path(__file__).resolve().parent))  # scale_data, from this directory
 
-from scale_data import Sizes, seed, seed_workforce
+from scale_data import (
+    LINES,
+    Sizes,
+    line_sites,
+    reseed_penalties,
+    seed,
+    seed_lines,
+    seed_workforce,
+)
 
 from core import migrate
 from core.db import sync_url
@@ -111,6 +119,25 @@ APPOINTMENTS = """query($site: ID!, $from: DateTime!, $to: DateTime!) {
   appointments(siteId: $site, fromAt: $from, toAt: $to) { id } }"""
 BOOKINGS = """query($site: ID!, $day: Date!) {
   bookings(siteId: $site, businessDate: $day) { id } }"""
+PENALTIES_RULE = """query($site: ID!, $rule: String) {
+  penalties(siteId: $site, first: 100, rule: $rule) { edges { node { id amount } } } }"""
+# The business lines' lists (issue 13, third pass), at the lines' own sites.
+FITNESS_SALES = """query($site: ID!, $month: Date) {
+  fitnessSales(siteId: $site, month: $month, first: 100) { edges { node { id soldAt } } } }"""
+FITNESS_CLAIMS = """query($sale: ID!) {
+  fitnessClaims(saleId: $sale, first: 100) { edges { node { id foundAt } } } }"""
+PROPERTY_UNITS = """query($site: ID!) {
+  propertyUnits(siteId: $site, first: 100) { edges { node { id number } } } }"""
+PROPERTY_VISITORS = """query($site: ID!) {
+  propertyVisitors(siteId: $site, first: 100) { edges { node { id registeredAt } } } }"""
+PROPERTY_SURVEYS = """query($site: ID!, $open: Boolean) {
+  propertySurveyOpinions(siteId: $site, open: $open, first: 100) {
+    edges { node { id collectedAt } } } }"""
+PROPERTY_PAID = """query($site: ID!, $pending: Boolean) {
+  propertyPaidServices(siteId: $site, pending: $pending, first: 100) {
+    edges { node { id performedAt } } } }"""
+KTV_CHECKS = """query($site: ID!) {
+  ktvOverdueKnowledgeChecks(siteId: $site, first: 100) { edges { node { id dueOn } } } }"""
 CHECK_IN = """mutation($site: ID!) { checkInVisit(input: {siteId: $site}) { visit { id }
   userErrors { field message code } } }"""
 FILE = """mutation($site: ID!, $taker: ID!) { fileComplaint(input: {siteId: $site,
@@ -329,16 +356,20 @@ async def run_size(
         host.set_enabled(host.installed.keys())
         started = time.perf_counter()
         migrate.upgrade(url, host)
-        if reuse and sizes.shifts:
+        if reuse:
             engine = create_engine(sync_url(url))
             with engine.connect() as conn:
-                if not conn.scalar(text("SELECT count(*) FROM shifts")):
+                if sizes.shifts and not conn.scalar(text("SELECT count(*) FROM shifts")):
                     seed_workforce(conn, sizes)  # a seed kept from before the workforce lists
+                if not conn.scalar(text("SELECT count(*) FROM fc_card_sales")):
+                    seed_lines(conn, sizes)  # a seed kept from before the lines' lists
+                reseed_penalties(conn, sizes)  # … or from before the rare penalty rule
             engine.dispose()
         if not reuse:
             engine = create_engine(sync_url(url))
             with engine.connect() as conn:
                 seed(conn, sizes)
+                seed_lines(conn, sizes)
                 conn.execute(text("CREATE TABLE frontdesk_bench_seeded (at timestamptz)"))
             engine.dispose()
         done = "migrated (kept seed)" if reuse else "migrated and seeded"
@@ -349,8 +380,9 @@ async def run_size(
         )
         fd = Frontdesk(Settings(database_url=url), schema_factory=build_schema)
         now = datetime.now(UTC)
-        async with fd.write() as s:
-            await set_plugin_enabled(s, fd.host, "realestate", True, now)
+        for line in ("realestate", *LINES):
+            async with fd.write() as s:
+                await set_plugin_enabled(s, fd.host, line, True, now)
         await fd.start(watch=False)
         try:
             bench = Bench(fd, sizes, url)
@@ -375,9 +407,9 @@ async def _operations(b: Bench, reps: int, only: set[str] | None = None) -> dict
     month = {"from": "2026-01-01T00:00:00Z", "before": "2026-02-01T00:00:00Z"}
     start = date(2026, 1, 1).isoformat()
 
-    def q(query: str, **extra: Any) -> Callable[[int], Awaitable[Any]]:
+    def q(query: str, line: str | None = None, **extra: Any) -> Callable[[int], Awaitable[Any]]:
         async def run(i: int) -> Any:
-            site = b.site(i)
+            site = b.site(i) if line is None else line_sites(b.sizes, line)[i % b.sizes.sites]
             variables: dict[str, Any] = {"site": str(site)}
             for key, value in extra.items():
                 variables[key] = value(b, site, i) if callable(value) else value
@@ -425,6 +457,17 @@ async def _operations(b: Bench, reps: int, only: set[str] | None = None) -> dict
             q(APPOINTMENTS, **{"from": "2025-06-01T00:00:00Z", "to": "2025-07-01T00:00:00Z"}),
         ),
         ("bookings (a day)", q(BOOKINGS, day="2025-06-10")),
+        ("penalties rule C-14", q(PENALTIES_RULE, rule="C-14")),
+        ("penalties rule C-3 (1 in 97)", q(PENALTIES_RULE, rule="C-3")),
+        ("fitnessSales (a month)", q(FITNESS_SALES, "fitnessclub", month="2025-06-10")),
+        ("fitnessClaims (a sale)", q(FITNESS_CLAIMS, sale=lambda b, site, i: str(10 * (i + 1)))),
+        ("propertyUnits", q(PROPERTY_UNITS, "property")),
+        ("propertyVisitors", q(PROPERTY_VISITORS, "property")),
+        ("propertySurveyOpinions", q(PROPERTY_SURVEYS, "property")),
+        ("propertySurveyOpinions open", q(PROPERTY_SURVEYS, "property", open=True)),
+        ("propertyPaidServices", q(PROPERTY_PAID, "property")),
+        ("propertyPaidServices pending", q(PROPERTY_PAID, "property", pending=True)),
+        ("ktvOverdueKnowledgeChecks", q(KTV_CHECKS, "ktv")),
     ]
     results = {}
     for name, make in ops:

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import io
 import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from alembic import command
+import sqlalchemy as sa
+from alembic import command, op
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -123,3 +127,100 @@ def _applied_beyond(script: ScriptDirectory, revision: str, have: set[str]) -> b
             if r.revision == revision:
                 return True
     return False
+
+
+# --- building indexes on a live register (issue 13) --------------------------------------------
+#
+# For a revision's ``upgrade``/``downgrade`` (core's or a line's, the latter through
+# ``core.plugin_api``).  On PostgreSQL every index is built and dropped ``CONCURRENTLY``: the
+# table stays writable while a large index is built.  That cannot run inside a transaction,
+# so the calls go inside :func:`outside_transaction` (Alembic's ``autocommit_block``).  A
+# concurrent build that fails half-way leaves an INVALID index behind; building it again
+# drops that leftover first, so running the upgrade again after a failure finishes the job.
+# On SQLite the same indexes are created and dropped plainly.
+
+
+def _on_postgresql() -> bool:
+    return bool(op.get_bind().dialect.name == "postgresql")
+
+
+@contextmanager
+def outside_transaction() -> Iterator[None]:
+    """Run the enclosed index builds outside the migration's transaction on PostgreSQL
+    (``CREATE/DROP INDEX CONCURRENTLY`` refuses to run in one); a no-op on SQLite."""
+    if _on_postgresql():
+        with op.get_context().autocommit_block():
+            yield
+    else:
+        yield
+
+
+def index_state(name: str) -> bool | None:
+    """PostgreSQL: None if index ``name`` does not exist, else whether it is valid (a failed
+    concurrent build leaves it invalid)."""
+    return op.get_bind().scalar(
+        sa.text(
+            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " WHERE c.relname = :name AND pg_catalog.pg_table_is_visible(c.oid)"
+        ),
+        {"name": name},
+    )
+
+
+def index_to_build(name: str) -> bool:
+    """Whether to build index ``name`` now: always on SQLite; on PostgreSQL when it is missing
+    or an INVALID leftover of a failed concurrent build (dropped here, concurrently)."""
+    if not _on_postgresql():
+        return True
+    state = index_state(name)
+    if state is None:
+        return True
+    if state is False:
+        op.execute(sa.text(f"DROP INDEX CONCURRENTLY IF EXISTS {name}"))
+        return True
+    return False
+
+
+def create_index_concurrently(
+    name: str,
+    table: str,
+    columns: Sequence[str],
+    *,
+    where: str | None = None,
+    sqlite_where: str | None = None,
+    include: Sequence[str] = (),
+    **dialect_kw: Any,
+) -> bool:
+    """Build index ``name`` on ``table`` (``columns``), ``CONCURRENTLY`` on PostgreSQL, unless
+    a valid one exists (see :func:`index_to_build`); True if it was built.
+
+    ``where``: a partial index's predicate (SQL text), ``sqlite_where`` the same predicate as
+    SQLite needs it written to match the query's term (default: ``where``).  ``include``:
+    PostgreSQL-only covering columns (``INCLUDE``; SQLite indexes have none, so the index
+    there holds ``columns`` only).  Call it inside :func:`outside_transaction`."""
+    if not index_to_build(name):
+        return False
+    kw: dict[str, Any] = dict(dialect_kw)
+    if where is not None:
+        kw["postgresql_where"] = sa.text(where)
+        kw["sqlite_where"] = sa.text(sqlite_where if sqlite_where is not None else where)
+    if include:
+        kw["postgresql_include"] = list(include)
+    op.create_index(name, table, list(columns), postgresql_concurrently=True, **kw)
+    return True
+
+
+def create_index_ddl_concurrently(name: str, ddl: str) -> bool:
+    """PostgreSQL: run ``ddl`` (a ``CREATE INDEX CONCURRENTLY name …`` statement, e.g. a GIN
+    trigram index) unless a valid index ``name`` exists; True if it ran.  Call it inside
+    :func:`outside_transaction`."""
+    if not index_to_build(name):
+        return False
+    op.execute(sa.text(ddl))
+    return True
+
+
+def drop_index_concurrently(name: str, table: str) -> None:
+    """Drop index ``name`` of ``table`` if it exists (``CONCURRENTLY`` on PostgreSQL).  Call
+    it inside :func:`outside_transaction`."""
+    op.drop_index(name, table_name=table, postgresql_concurrently=True, if_exists=True)

@@ -189,7 +189,9 @@ class Customer(Base):
     # c0014 (a trigram GIN index and a prefix btree, see core/services/directory.py).
     __table_args__ = (
         UniqueConstraint("site_id", "phone"),
-        Index("ix_customers_site_id_id", "site_id", "id"),
+        # The default order (newest first) and the short-prefix walk read the page from the
+        # index alone on PostgreSQL: the columns a customer page shows ride along (c0020).
+        Index("ix_customers_site_id_cover", "site_id", "id", postgresql_include=["name", "phone"]),
         Index("ix_customers_site_class_id", "site_id", "customer_class", "id"),
         Index("ix_customers_site_owner_id", "site_id", "owner_staff_id", "id"),
         # The orderBy keysets (c0019): name and created, ties broken by id.
@@ -490,6 +492,8 @@ class Penalty(Base):
         Index("ix_penalties_site_staff_id", "site_id", "staff_id", "id"),
         # orderBy issuedAt and the issuedFrom/issuedBefore filter (c0019).
         Index("ix_penalties_site_issued_id", "site_id", "issued_at", "id"),
+        # The rule filter, on the rule's penalty-table rows (c0020).
+        Index("ix_penalties_site_rule_id", "site_id", "penalty_rule_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

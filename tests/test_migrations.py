@@ -317,7 +317,8 @@ LIST_INDEXES = {
         "ix_visits_site_uncounted",
     },
     "customers": {
-        "ix_customers_site_id_id",
+        # c0014's (site_id, id), covering the page's columns since c0020.
+        "ix_customers_site_id_cover",
         "ix_customers_site_class_id",
         "ix_customers_site_owner_id",
     },
@@ -516,3 +517,118 @@ def test_c0019_creates_the_order_and_workforce_indexes_and_downgrades_cleanly(
     migrate.upgrade(empty_url, host, plugins=[])
     for table, names in C0019_INDEXES.items():
         assert names <= _indexes(engine, table), table
+
+
+# --- issue 13, third pass: c0020 and the lines' own list indexes --------------------------------
+
+# revision -> (revision before it, {table: new indexes}, {table: indexes they replace})
+THIRD_PASS: dict[str, tuple[str, dict[str, set[str]], dict[str, set[str]]]] = {
+    "c0020_scale": (
+        "c0019_scale",
+        {
+            "penalties": {"ix_penalties_site_rule_id"},
+            "webhook_deliveries": {
+                "ix_webhook_deliveries_endpoint_id",
+                "ix_webhook_deliveries_endpoint_status_id",
+            },
+            "customers": {"ix_customers_site_id_cover"},
+        },
+        {"customers": {"ix_customers_site_id_id"}},
+    ),
+    "fc0004": (
+        "fc0003",
+        {
+            "fc_card_sales": {"ix_fc_card_sales_site_sold_id"},
+            "fc_claims": {"ix_fc_claims_sale_found_id"},
+        },
+        {
+            "fc_card_sales": {"ix_fc_card_sales_site_sold_at", "ix_fc_card_sales_site_id"},
+            "fc_claims": {"ix_fc_claims_sale_id"},
+        },
+    ),
+    "pm0003": (
+        "pm0002",
+        {
+            "pm_units": {"ix_pm_units_site_id_id"},
+            "pm_visitor_registrations": {"ix_pm_visitor_registrations_site_registered"},
+            "pm_survey_opinions": {
+                "ix_pm_survey_opinions_site_collected",
+                "ix_pm_survey_opinions_site_open",
+            },
+            "pm_paid_services": {
+                "ix_pm_paid_services_site_performed",
+                "ix_pm_paid_services_site_pending",
+            },
+        },
+        {
+            "pm_units": {"ix_pm_units_site_id"},
+            "pm_visitor_registrations": {
+                "ix_pm_visitor_registrations_site_id",
+                "ix_pm_visitor_registrations_registered_at",
+            },
+            "pm_survey_opinions": {
+                "ix_pm_survey_opinions_site_id",
+                "ix_pm_survey_opinions_collected_at",
+                "ix_pm_survey_opinions_closed",
+            },
+            "pm_paid_services": {
+                "ix_pm_paid_services_site_id",
+                "ix_pm_paid_services_performed_at",
+                "ix_pm_paid_services_done",
+            },
+        },
+    ),
+    "ktv0003": (
+        "ktv0002",
+        {"ktv_knowledge_checks": {"ix_ktv_knowledge_checks_site_pending"}},
+        {"ktv_knowledge_checks": {"ix_ktv_knowledge_checks_site_due"}},
+    ),
+}
+
+# What PostgreSQL's definition of an index must say beyond its columns.
+THIRD_PASS_DEFINITIONS = {
+    "ix_customers_site_id_cover": "(site_id, id) INCLUDE (name, phone)",
+    "ix_pm_survey_opinions_site_open": "WHERE (NOT closed)",
+    "ix_pm_paid_services_site_pending": "WHERE (NOT done)",
+    "ix_ktv_knowledge_checks_site_pending": "WHERE (passed_on IS NULL)",
+}
+
+
+def _definition(engine: Engine, name: str) -> str:
+    with engine.connect() as conn:
+        return conn.execute(
+            text("SELECT pg_get_indexdef(CAST(:n AS regclass))"), {"n": name}
+        ).scalar_one()
+
+
+def _assert_state(engine: Engine, new: dict[str, set[str]], old: dict[str, set[str]]) -> None:
+    for table, names in new.items():
+        have = _indexes(engine, table)
+        assert names <= have, (table, names - have)
+        assert not (old.get(table, set()) & have), (table, old.get(table, set()) & have)
+
+
+@pytest.mark.parametrize("revision", list(THIRD_PASS))
+def test_third_pass_revision_builds_its_list_indexes_and_downgrades_cleanly(
+    empty_url: str, engine: Engine, revision: str
+) -> None:
+    """Issue 13 (c0020, fc0004, pm0003, ktv0003): after upgrading every branch the revision's
+    indexes exist (built CONCURRENTLY on PostgreSQL through ``core.migrate``'s helpers, with
+    their INCLUDE columns and partial predicates there; plainly on SQLite) and the indexes
+    they replace are gone; a downgrade to the revision before restores those and drops the
+    new ones, another branch's indexes untouched; upgrading again rebuilds them."""
+    host = PluginHost(create_plugin_manager(entry_points_group=None))
+    host.set_enabled(host.installed)
+    previous, new, old = THIRD_PASS[revision]
+    migrate.upgrade(empty_url, host)
+    _assert_state(engine, new, old)
+    if engine.dialect.name == "postgresql":
+        for name, definition in THIRD_PASS_DEFINITIONS.items():
+            assert definition in _definition(engine, name), name
+    migrate.downgrade(empty_url, host, previous)
+    _assert_state(engine, old, new)
+    for other, (_previous, others_new, others_old) in THIRD_PASS.items():
+        if other != revision:  # no line revision depends on c0020, nor c0020 on them
+            _assert_state(engine, others_new, others_old)
+    migrate.upgrade(empty_url, host)
+    _assert_state(engine, new, old)

@@ -305,7 +305,7 @@ async def test_every_list_uses_its_index(seeded_fd):
             "visits",
             None,  # a month: the (site, arrived_at, id) range or the (site, id) keyset
         ),
-        (CUSTOMERS, {}, "customers", "ix_customers_site_id_id"),
+        (CUSTOMERS, {}, "customers", "ix_customers_site_id_cover"),
         (CUSTOMERS, {"name": "qqqzzz"}, "customers", "ix_customers_name_trgm"),
         (CUSTOMERS, {"name": "Zh"}, "customers", None),  # prefix or keyset, never a scan
         (CUSTOMERS, {"phone": "+8613800000001"}, "customers", "uq_customers_site_id_phone"),

@@ -73,6 +73,11 @@ What is here, by purpose:
   line's demo data or its own mutations file and move complaints as core's API does).
   Pure workforce rules (roll call, lateness, points, bookings) are in
   :mod:`core.plugin_api.rules`.
+* **Migrations** (a line's own Alembic branch, issue 13) — :func:`outside_transaction`,
+  :func:`create_index_concurrently`, :func:`create_index_ddl_concurrently`,
+  :func:`drop_index_concurrently`: indexes built and dropped ``CONCURRENTLY`` on PostgreSQL
+  (the table stays writable while a large index is built; an INVALID leftover of a failed
+  build is rebuilt), plainly on SQLite, as core's own revisions build theirs.
 """
 
 from __future__ import annotations
@@ -110,6 +115,12 @@ from core.db import Base
 from core.decisions import Reason
 from core.errors import Conflict, FrontdeskError, InvalidInput, NotFound, PermissionDenied
 from core.hookspecs import LINE_HOOKS, hookimpl
+from core.migrate import (
+    create_index_concurrently,
+    create_index_ddl_concurrently,
+    drop_index_concurrently,
+    outside_transaction,
+)
 from core.models import (
     AttendanceRecord,
     AttendanceStatus,
@@ -319,8 +330,11 @@ __all__ = [
     "clock_out",
     "close_roll",
     "correct_visit",
+    "create_index_concurrently",
+    "create_index_ddl_concurrently",
     "decide_exit_pass",
     "decide_leave",
+    "drop_index_concurrently",
     "end_employment",
     "event_cursor",
     "event_updates",
@@ -349,6 +363,7 @@ __all__ = [
     "node_id",
     "note_room_booking",
     "now",
+    "outside_transaction",
     "parse_id",
     "penalise_unapproved_visit",
     "plugin_settings",

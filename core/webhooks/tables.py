@@ -69,6 +69,9 @@ class WebhookDelivery(Base):
         UniqueConstraint("endpoint_id", "event_id"),
         # The head of an endpoint's queue: its pending delivery with the lowest event id.
         Index("ix_webhook_deliveries_endpoint_status_event", "endpoint_id", "status", "event_id"),
+        # webhookDeliveries(endpointId, status), newest first (issue 13, c0020).
+        Index("ix_webhook_deliveries_endpoint_id", "endpoint_id", "id"),
+        Index("ix_webhook_deliveries_endpoint_status_id", "endpoint_id", "status", "id"),
     )
 
 

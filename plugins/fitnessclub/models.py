@@ -70,11 +70,12 @@ class CardSale(Base):
     """A card sale and its current attribution (shares as ``[{staff_id, share}]``)."""
 
     __tablename__ = "fc_card_sales"
-    # A site's sales of a time range (month reports, open claims): fc0002.
-    __table_args__ = (Index("ix_fc_card_sales_site_sold_at", "site_id", "sold_at"),)
+    # A site's sales of a time range (month reports, open claims, fitnessSales by sale time,
+    # ties by id): fc0002's (site_id, sold_at) extended by fc0004 (issue 13).
+    __table_args__ = (Index("ix_fc_card_sales_site_sold_id", "site_id", "sold_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     closer_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     buyer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
@@ -103,10 +104,12 @@ class Claim(Base):
     """A claim (对单) on a sale and the rule that decided it."""
 
     __tablename__ = "fc_claims"
+    # fitnessClaims(saleId): a sale's claims, oldest first (fc0004, issue 13).
+    __table_args__ = (Index("ix_fc_claims_sale_found_id", "sale_id", "found_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
-    sale_id: Mapped[int] = mapped_column(ForeignKey("fc_card_sales.id"), index=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("fc_card_sales.id"))
     claimant_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     found_at: Mapped[datetime] = mapped_column(UTCDateTime())
     outcome: Mapped[str] = mapped_column(String(16))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Numeric, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Numeric, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, synonym
 
 from core.plugin_api import Base, UTCDateTime
@@ -31,7 +31,19 @@ class KnowledgeCheck(Base):
     checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
-    __table_args__ = (Index("ix_ktv_knowledge_checks_site_due", "site_id", "due_on"),)
+    # KTV-3: the checks not passed yet, by due day (the overdue list, ktvOverdueKnowledgeChecks,
+    # and the daily reminder): a partial index, the passed checks of every former hire left
+    # out (ktv0003, issue 13).
+    __table_args__ = (
+        Index(
+            "ix_ktv_knowledge_checks_site_pending",
+            "site_id",
+            "due_on",
+            "staff_id",
+            postgresql_where=text("passed_on IS NULL"),
+            sqlite_where=text("passed_on IS NULL"),
+        ),
+    )
 
     # A check per staff member: its key is the staff id (pages and node ids read ``id``).
     id = synonym("staff_id")

@@ -8,7 +8,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.plugin_api import Base, UTCDateTime
@@ -18,10 +28,14 @@ class Unit(Base):
     """A unit of a property project: building and unit number (a flat, a shop, an office)."""
 
     __tablename__ = "pm_units"
-    __table_args__ = (UniqueConstraint("site_id", "building", "number", name="uq_pm_units"),)
+    __table_args__ = (
+        UniqueConstraint("site_id", "building", "number", name="uq_pm_units"),
+        # propertyUnits: a project's units in the order they were added (pm0003, issue 13).
+        Index("ix_pm_units_site_id_id", "site_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     building: Mapped[str] = mapped_column(String(40))
     number: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -45,16 +59,20 @@ class VisitorRegistration(Base):
     """PM-1: a resident's visitor, registered after the front desk contacted the resident."""
 
     __tablename__ = "pm_visitor_registrations"
+    # propertyVisitors (newest first) and a day's visitors (pm0003, issue 13).
+    __table_args__ = (
+        Index("ix_pm_visitor_registrations_site_registered", "site_id", "registered_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("pm_units.id"))
     resident_id: Mapped[int] = mapped_column(ForeignKey("pm_residents.id"))
     visitor_name: Mapped[str] = mapped_column(String(80))
     contact_method: Mapped[str] = mapped_column(String(32))
     resident_confirmed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     registered_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
-    registered_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    registered_at: Mapped[datetime] = mapped_column(UTCDateTime())
     night_duty: Mapped[bool] = mapped_column(Boolean, default=False)
     reason: Mapped[str] = mapped_column(Text, default="")
 
@@ -126,14 +144,27 @@ class SurveyOpinion(Base):
     signed by the customer — each with who and when, the deadlines stored for overdue lists."""
 
     __tablename__ = "pm_survey_opinions"
+    # propertySurveyOpinions (newest first), a month's opinions, and the open ones alone: a
+    # partial index whose predicate the queries write as ``NOT closed`` (pm0003, issue 13).
+    __table_args__ = (
+        Index("ix_pm_survey_opinions_site_collected", "site_id", "collected_at", "id"),
+        Index(
+            "ix_pm_survey_opinions_site_open",
+            "site_id",
+            "collected_at",
+            "id",
+            postgresql_where=text("NOT closed"),
+            sqlite_where=text("closed = 0"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("pm_residents.id"))
     customer_name: Mapped[str] = mapped_column(String(80))
     opinion: Mapped[str] = mapped_column(Text)
     department: Mapped[str] = mapped_column(String(80))
-    collected_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    collected_at: Mapped[datetime] = mapped_column(UTCDateTime())
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     opinions_due: Mapped[datetime] = mapped_column(UTCDateTime())
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -151,7 +182,7 @@ class SurveyOpinion(Base):
     satisfaction: Mapped[str | None] = mapped_column(String(16))
     late_steps: Mapped[list[str]] = mapped_column(JSON, default=list)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
-    closed: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class PaidService(Base):
@@ -159,14 +190,27 @@ class PaidService(Base):
     revisit."""
 
     __tablename__ = "pm_paid_services"
+    # propertyPaidServices (newest first), a month's services, and the pending ones alone
+    # (``NOT done``, pm0003, issue 13).
+    __table_args__ = (
+        Index("ix_pm_paid_services_site_performed", "site_id", "performed_at", "id"),
+        Index(
+            "ix_pm_paid_services_site_pending",
+            "site_id",
+            "performed_at",
+            "id",
+            postgresql_where=text("NOT done"),
+            sqlite_where=text("done = 0"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     unit_id: Mapped[int] = mapped_column(ForeignKey("pm_units.id"))
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("pm_residents.id"))
     description: Mapped[str] = mapped_column(Text)
     fee: Mapped[Decimal] = mapped_column(Numeric(12, 2))
-    performed_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    performed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     performed_by_id: Mapped[int] = mapped_column(ForeignKey("staff.id"))
     notice_delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     notice_delivered_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
@@ -175,7 +219,7 @@ class PaidService(Base):
     revisited_by_id: Mapped[int | None] = mapped_column(ForeignKey("staff.id"))
     satisfaction: Mapped[str | None] = mapped_column(String(16))
     revisit_note: Mapped[str | None] = mapped_column(Text)
-    done: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

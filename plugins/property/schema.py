@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Annotated, Any
 
 import strawberry
-from sqlalchemy import select
+from sqlalchemy import not_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.types import Info
 
@@ -782,7 +782,7 @@ async def property_front_desk(
             for o in (
                 await s.scalars(
                     select(SurveyOpinion)
-                    .where(SurveyOpinion.site_id == site.id, SurveyOpinion.closed.is_(False))
+                    .where(SurveyOpinion.site_id == site.id, not_(SurveyOpinion.closed))
                     .order_by(SurveyOpinion.collected_at, SurveyOpinion.id)
                     .limit(200)
                 )
@@ -792,7 +792,7 @@ async def property_front_desk(
         pending = (
             await s.scalars(
                 select(PaidService)
-                .where(PaidService.site_id == site.id, PaidService.done.is_(False))
+                .where(PaidService.site_id == site.id, not_(PaidService.done))
                 .order_by(PaidService.performed_at, PaidService.id)
                 .limit(200)
             )
@@ -1677,7 +1677,8 @@ async def property_survey_opinions(
         zone = site_zone(site)
         stmt = select(SurveyOpinion).where(SurveyOpinion.site_id == site.id)
         if open is not None:
-            stmt = stmt.where(SurveyOpinion.closed.is_(not open))
+            # As the partial index ix_pm_survey_opinions_site_open is written (pm0003).
+            stmt = stmt.where(not_(SurveyOpinion.closed) if open else SurveyOpinion.closed)
         return await line_page(
             info,
             s,
@@ -1713,7 +1714,8 @@ async def property_paid_services(
         site = await _project(s, site_id)
         stmt = select(PaidService).where(PaidService.site_id == site.id)
         if pending is not None:
-            stmt = stmt.where(PaidService.done.is_(not pending))
+            # As the partial index ix_pm_paid_services_site_pending is written (pm0003).
+            stmt = stmt.where(not_(PaidService.done) if pending else PaidService.done)
         return await line_page(
             info,
             s,

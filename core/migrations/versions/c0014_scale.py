@@ -24,20 +24,25 @@ then an index range scan, the same at 10,000 and at 10,000,000 rows.
   varchar_pattern_ops)`` for the prefix search of shorter terms.
 
 On PostgreSQL every index is built and dropped ``CONCURRENTLY`` outside a transaction
-(``autocommit_block``): the register stays writable while a large table is indexed.  A
-concurrent build that failed half-way leaves an INVALID index behind; it is dropped and
-built again, so running the upgrade again after a failure finishes the job.  On SQLite the
+(``core.migrate``'s ``outside_transaction`` and ``create_index_concurrently``): the register
+stays writable while a large table is indexed.  A concurrent build that failed half-way
+leaves an INVALID index behind; it is dropped and built again, so running the upgrade again
+after a failure finishes the job.  On SQLite the
 same indexes are created plainly (the trigram and prefix ones do not exist there: the name
 search falls back to LIKE, correct and slower).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 from alembic import op
+
+from core.migrate import (
+    create_index_concurrently,
+    create_index_ddl_concurrently,
+    drop_index_concurrently,
+    outside_transaction,
+)
 
 revision = "c0014_scale"
 down_revision = "c0015_attendance"
@@ -125,66 +130,23 @@ def _postgresql() -> bool:
     return op.get_bind().dialect.name == "postgresql"
 
 
-@contextmanager
-def _outside_transaction() -> Iterator[None]:
-    """PostgreSQL: CREATE/DROP INDEX CONCURRENTLY cannot run in a transaction."""
-    if _postgresql():
-        with op.get_context().autocommit_block():
-            yield
-    else:
-        yield
-
-
-def _index_state(name: str) -> bool | None:
-    """PostgreSQL: None if the index does not exist, else whether it is valid."""
-    return op.get_bind().scalar(
-        sa.text(
-            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
-            " WHERE c.relname = :name AND pg_catalog.pg_table_is_visible(c.oid)"
-        ),
-        {"name": name},
+def _create(name: str, table: str, columns: list[str], where: str | None) -> None:
+    create_index_concurrently(
+        name, table, columns, where=where, sqlite_where=SQLITE_WHERE.get(name, where)
     )
 
 
-def _should_create(name: str) -> bool:
-    """Whether to build ``name`` now; drops an INVALID leftover of a failed concurrent build."""
-    if not _postgresql():
-        return True
-    state = _index_state(name)
-    if state is None:
-        return True
-    if state is False:
-        op.execute(sa.text(f"DROP INDEX CONCURRENTLY IF EXISTS {name}"))
-        return True
-    return False
-
-
-def _create(name: str, table: str, columns: list[str], where: str | None) -> None:
-    if not _should_create(name):
-        return
-    kw: dict[str, object] = {}
-    if where is not None:
-        sqlite_where = SQLITE_WHERE.get(name, where)
-        kw = {"postgresql_where": sa.text(where), "sqlite_where": sa.text(sqlite_where)}
-    op.create_index(name, table, columns, postgresql_concurrently=True, **kw)
-
-
-def _drop(name: str, table: str) -> None:
-    op.drop_index(name, table_name=table, postgresql_concurrently=True, if_exists=True)
-
-
 def upgrade() -> None:
-    with _outside_transaction():
+    with outside_transaction():
         for name, table, columns, where in NEW_INDEXES:
             _create(name, table, columns, where)
         for name, table, _column in OLD_INDEXES:
-            _drop(name, table)
+            drop_index_concurrently(name, table)
         if _postgresql():
             for extension in EXTENSIONS:
                 op.execute(sa.text(f"CREATE EXTENSION IF NOT EXISTS {extension}"))
             for name, ddl in SEARCH_INDEXES.items():
-                if _should_create(name):
-                    op.execute(sa.text(ddl))
+                create_index_ddl_concurrently(name, ddl)
             for name, (table, columns) in DEPENDENCIES.items():
                 op.execute(
                     sa.text(
@@ -197,15 +159,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with _outside_transaction():
+    with outside_transaction():
         if _postgresql():
             for name in DEPENDENCIES:
                 op.execute(sa.text(f"DROP STATISTICS IF EXISTS {name}"))
             for name in SEARCH_INDEXES:
-                op.execute(sa.text(f"DROP INDEX CONCURRENTLY IF EXISTS {name}"))
+                drop_index_concurrently(name, "customers")
             # The extensions stay: other databases objects may use them by now.
         for name, table, column in OLD_INDEXES:
-            if _should_create(name):
-                op.create_index(name, table, [column], postgresql_concurrently=True)
+            create_index_concurrently(name, table, [column])
         for name, table, _columns, _where in reversed(NEW_INDEXES):
-            _drop(name, table)
+            drop_index_concurrently(name, table)

@@ -22,17 +22,16 @@ and ``customerId`` filters (and joins the page's relations accordingly).
 
 ``bookings(siteId, businessDate)`` (``ix_bookings_site_date``) and ``monthPoints``
 (``ix_points_staff_month``) had theirs.  Built and dropped ``CONCURRENTLY`` on PostgreSQL
-outside a transaction, an INVALID leftover of a failed build rebuilt (as c0014_scale);
-plainly on SQLite.
+outside a transaction, an INVALID leftover of a failed build rebuilt (``core.migrate``'s
+helpers, as c0014_scale); plainly on SQLite.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import sqlalchemy as sa
 from alembic import op
+
+from core.migrate import create_index_concurrently, drop_index_concurrently, outside_transaction
 
 revision = "c0019_scale"
 down_revision = "c0019_workforce2"
@@ -83,50 +82,12 @@ def _postgresql() -> bool:
     return op.get_bind().dialect.name == "postgresql"
 
 
-@contextmanager
-def _outside_transaction() -> Iterator[None]:
-    """PostgreSQL: CREATE/DROP INDEX CONCURRENTLY cannot run in a transaction."""
-    if _postgresql():
-        with op.get_context().autocommit_block():
-            yield
-    else:
-        yield
-
-
-def _should_create(name: str) -> bool:
-    """Whether to build ``name`` now; drops an INVALID leftover of a failed concurrent build."""
-    if not _postgresql():
-        return True
-    valid = op.get_bind().scalar(
-        sa.text(
-            "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
-            " WHERE c.relname = :name AND pg_catalog.pg_table_is_visible(c.oid)"
-        ),
-        {"name": name},
-    )
-    if valid is None:
-        return True
-    if valid is False:
-        op.execute(sa.text(f"DROP INDEX CONCURRENTLY IF EXISTS {name}"))
-        return True
-    return False
-
-
-def _create(name: str, table: str, columns: list[str]) -> None:
-    if _should_create(name):
-        op.create_index(name, table, columns, postgresql_concurrently=True)
-
-
-def _drop(name: str, table: str) -> None:
-    op.drop_index(name, table_name=table, postgresql_concurrently=True, if_exists=True)
-
-
 def upgrade() -> None:
-    with _outside_transaction():
+    with outside_transaction():
         for name, table, columns in NEW_INDEXES:
-            _create(name, table, columns)
+            create_index_concurrently(name, table, columns)
         for name, table, _columns in OLD_INDEXES:
-            _drop(name, table)
+            drop_index_concurrently(name, table)
         if _postgresql():
             for name, (table, columns) in DEPENDENCIES.items():
                 op.execute(
@@ -140,11 +101,11 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with _outside_transaction():
+    with outside_transaction():
         if _postgresql():
             for name in DEPENDENCIES:
                 op.execute(sa.text(f"DROP STATISTICS IF EXISTS {name}"))
         for name, table, columns in OLD_INDEXES:
-            _create(name, table, columns)
+            create_index_concurrently(name, table, columns)
         for name, table, _columns in reversed(NEW_INDEXES):
-            _drop(name, table)
+            drop_index_concurrently(name, table)
