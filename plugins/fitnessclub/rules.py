@@ -1312,9 +1312,8 @@ def decide_group_joiner(
             f"a group sale has at least {policy.group_sale_size} people, not {group_size}",
         )
     sale_day = local_date(sale.sold_at, tz)
-    facts = ClaimFacts(
-        sale=sale, claimant=group_consultant, found_at=sale.sold_at, tz=tz, names=names
-    )
+    # Only the parties of the decision: _decision reads the claimant and the closer.
+    facts = ClaimFacts(sale=sale, claimant=group_consultant, found_at=sale.sold_at, tz=tz)
     frozen = month_change_check(sale_day, found_day, month_closed, policy)
     if frozen is not None:
         return ClaimDecision(Outcome.REFUSED, (Share(sale.closer, WHOLE),), sale.closer, frozen)

@@ -154,11 +154,12 @@ class NoOffset(tzinfo):
 def test_FC_4_counting_refuses_a_time_without_its_zone_naming_the_fact(field, build):
     """Days are the site's calendar dates (FC-4 counting): a naive time, or a zone that does
     not know its offset, cannot be placed on a date and is refused with the fact's name."""
-    for moment in (NAIVE, datetime(2026, 3, 2, 10, 0, tzinfo=NoOffset())):
+    for moment in (NAIVE, datetime(2026, 3, 2, 10, 0, tzinfo=NoOffset()), SALE_DAY):
         with pytest.raises(FitnessRuleError) as error:
             build(moment)
         assert error.value.code == "NAIVE_DATETIME"
-        assert error.value.message.startswith(f"{field} must be timezone-aware, got ")
+        assert error.value.message == f"{field} must be timezone-aware, got {moment}"
+        assert str(error.value) == error.value.message
 
 
 def test_FC_16_findings_refuse_a_naive_now():
@@ -283,7 +284,7 @@ def test_FC_5_the_unreachable_grace_comes_from_the_policy():
 def test_FC_6_a_masked_number_is_three_digits_four_masks_four_digits():
     for masked in ("138****5678", "138xxxx5678", "138XXXX5678", "138 **** 5678", "138-****-5678"):
         assert is_masked(masked), masked
-    for plain in ("13812345678", "138****567", "138****56789", "13a****5678", "138****567b"):
+    for plain in ("13812345678", "138****567", "138****56789", "13a****5678", "138****a678"):
         assert not is_masked(plain), plain
     assert not is_masked("138*-**5678")
 
@@ -342,7 +343,7 @@ def test_FC_13_a_sale_that_stays_keeps_the_closers_follow_up_rights():
     assert rights.message == "The sale stays whole with Zhao Min, who keeps the follow-up rights."
     half = decide_claim(claim(at(d(3, 10)), sheets=(sheet("wang", at(d(2, 20))),)))
     assert half.share_of("wang") == HALF and half.share_of("zhao") == HALF
-    assert half.share_of("chen") == Decimal(0)
+    assert half.share_of("chen") == Decimal(0) and isinstance(half.share_of("chen"), Decimal)
     assert follow_up_rights(half, NAMES).rule == "FC-13"
     whole = decide_claim(claim(at(d(3, 3)), sheets=(sheet("wang", at(d(2, 20))),)))
     assert whole.share_of("wang") == WHOLE and whole.share_of("zhao") == Decimal(0)
@@ -413,6 +414,11 @@ def test_FC_22_open_claims_without_a_month_end_freeze():
 def test_FC_15_open_claims_on_a_group_sale_follow_the_policys_size():
     group = claim_window(SALE_DAY, SALE_DAY, group_size=8)
     assert (group.open, group.last_day, group.whole_through) == (True, SALE_DAY, SALE_DAY)
+    assert group.reason.rule == "FC-15"
+    assert group.reason.message == (
+        "A group sale of 8: claims with a follow-up sheet or appointment for the claimed member "
+        "are open today (2026-03-02) only."
+    )
     shut = claim_window(SALE_DAY, d(3, 3), group_size=8)
     assert shut.open is False and shut.reason.rule == "FC-15"
     pairs = FitnessClubPolicy(group_sale_size=2)
@@ -583,6 +589,9 @@ def test_FC_23_sheets_of_the_same_local_date_tie_even_across_utc_dates():
     late = decide_claim(claim(at(d(3, 17)), sheets=sheets))
     assert late.outcome is Outcome.STAYS and late.reason.rule == "FC-4"
     assert late.reason.message.startswith("Both sheets were made on 2026-02-24; found on day 16")
+    assert late.evidence == tie.evidence
+    day15 = decide_claim(claim(at(d(3, 16), 23, 59), sheets=sheets))
+    assert day15.outcome is Outcome.HALF and day15.reason.rule == "FC-23"
 
 
 def test_FC_23_the_appointment_book_orders_same_day_sheets_by_its_earliest_entry():
@@ -683,11 +692,16 @@ def test_FC_12_half_within_the_policys_days_with_sheet_and_book_then_nothing():
     assert day3.evidence == ("appointment by Wang Li for 2026-03-02 (director)",)
     assert "found on day 3, later than 2 days" in day3.reason.message
     no_sheet = decide_claim(claim(at(d(3, 3)), leads=(lead,), appointments=book))
-    assert no_sheet.outcome is Outcome.STAYS
+    assert no_sheet.outcome is Outcome.STAYS and no_sheet.reason.rule == "FC-12"
     assert no_sheet.evidence == ("appointment by Wang Li for 2026-03-02 (director)",)
     assert no_sheet.reason.message == (
         "Wang Li's same-day phone inquiry was found on day 2 but Wang Li shows no follow-up "
         "sheet; the sale stays with Zhao Min."
+    )
+    day7 = decide_claim(claim(at(d(3, 8), 23, 59), leads=(lead,), appointments=book))
+    assert day7.outcome is Outcome.STAYS and day7.reason.rule == "FC-12"
+    assert day7.reason.message.startswith(
+        "Wang Li's same-day phone inquiry was found on day 7 but Wang Li shows no follow-up"
     )
 
 
@@ -854,6 +868,17 @@ def test_FC_14_a_party_without_any_sheet_is_decided_claim_by_claim():
     with pytest.raises(FitnessRuleError) as error:
         decide_party_claim(PartyClaimFacts((), party_size=3))
     assert error.value.code == "EMPTY_PARTY"
+    assert error.value.message == "a party claim needs at least one sale"
+
+
+def test_FC_14_a_party_where_only_the_sheets_customer_bought_is_that_one_claim():
+    only = claim(
+        at(SALE_DAY, 20),
+        sheets=(sheet("wang", at(d(2, 20))),),
+        appointments=(appt("wang", SALE_DAY),),
+    )
+    (decision,) = decide_party_claim(PartyClaimFacts((only,), party_size=3))
+    assert decision.outcome is Outcome.WHOLE and decision.reason.rule == "FC-4"
 
 
 def test_FC_14_the_party_size_comes_from_the_policy():
@@ -955,7 +980,14 @@ def test_FC_15_the_joiners_card_is_of_the_group_sales_local_day():
     # Sold 03-02 01:00 local, 03-01 in UTC: still the group sale's day.
     duty = _joiner()
     assert duty.outcome is Outcome.WHOLE and duty.reason.rule == "FC-15"
-    assert _joiner(group_sale_day=d(3, 1)).outcome is Outcome.STAYS
+    other_day = _joiner(group_sale_day=d(3, 1))
+    assert other_day.outcome is Outcome.STAYS and other_day.reason.rule == "FC-15"
+    assert shares(other_day) == {"chen": WHOLE}
+    assert other_day.evidence == ("group sale of 8 by Wang Li on 2026-03-01",)
+    assert other_day.reason.message == (
+        "The customer did not join the group on its day as a separate arrival; the sale is "
+        "Chen Yu's."
+    )
     own = _joiner(closer="wang")
     assert own.outcome is Outcome.STAYS and shares(own) == {"wang": WHOLE}
     pairs = FitnessClubPolicy(group_sale_size=2)
@@ -1130,6 +1162,7 @@ def test_FC_17_prices_must_both_be_decimal_and_the_fine_follows_the_table():
         with pytest.raises(FitnessRuleError) as error:
             renewal_price_cut_finding("zhao", price, list_price)  # type: ignore[arg-type]
         assert error.value.code == "MONEY_NOT_DECIMAL"
+        assert error.value.message == "prices are Decimal"
     fined = renewal_price_cut_finding("zhao", Decimal("2998.99"), Decimal("2999.00"), RAISED)
     assert fined is not None and (fined.code, fined.staff, fined.amount) == ("FC-17", "zhao", 999)
     assert fined.reason.message == (
@@ -1157,6 +1190,10 @@ def test_FC_20_only_a_colleagues_earlier_sheet_shown_before_this_one_fines():
     ):
         verdict, fine = follow_up_sheet_check(new, [ignored], {ignored.consultant: when})
         assert verdict.ok is True and fine is None and verdict.reason.rule == "FC-23", ignored
+        assert verdict.reason.message == (
+            "wang's follow-up sheet was made independently; if a colleague also follows this "
+            "customer the earlier sheet wins (FC-23), no fine."
+        )
     verdict, fine = follow_up_sheet_check(new, [sheet("wang", at(d(2, 20))), earlier], shown)
     assert verdict.ok is False and fine is not None
 
@@ -1199,6 +1236,7 @@ def test_FC_22_a_change_form_signed_in_order_moves_the_sale():
     with pytest.raises(FitnessRuleError) as error:
         decide_change_form(_form(to_consultant="zhao"), d(3, 21), False)
     assert error.value.code == "SAME_CONSULTANT"
+    assert error.value.message == "a change form moves a sale to someone else"
 
 
 def test_FC_22_month_checks_name_the_month_and_its_dates():
@@ -1211,6 +1249,9 @@ def test_FC_22_month_checks_name_the_month_and_its_dates():
     assert month_change_check(date(2025, 3, 2), d(3, 2), False) is not None  # a year apart
     closed = month_change_check(d(3, 2), d(3, 3), True)
     assert closed is not None and closed.rule == "FC-22"
+    assert closed.message == (
+        "The month of the sale of 2026-03-02 has been closed; its attributions are frozen."
+    )
     freeze = month_change_check(d(3, 20), d(3, 29), False)
     assert freeze is not None and freeze.message == (
         "2026-03-29 is in the last 3 days of the month (from 2026-03-29); only same-day sales "
@@ -1253,20 +1294,23 @@ def test_FC_14_a_sheet_made_on_the_sale_day_in_the_sites_zone_anchors_the_party(
 def test_FC_14_each_members_own_claim_follows_the_policys_windows():
     one_day = FitnessClubPolicy(whole_claim_days=1, half_claim_days=5)
 
-    def decisions(size: int, sheets_on: tuple[str, ...]) -> list[Outcome]:
+    def decisions(size: int, sheets_on: tuple[str, ...]) -> list[tuple[str, Outcome]]:
         claims = tuple(
             claim(
                 at(d(3, 3)),
                 sale_=sale(sale_id=f"s{i}", buyer=c),
                 sheets=tuple(sheet("wang", at(d(2, 20)), customer=on) for on in sheets_on),
+                register=(_entry(customer=c, named_consultant="wang"),),
             )
             for i, c in enumerate(("liu", "sun", "zhou"))
         )
-        return [dec.outcome for dec in decide_party_claim(PartyClaimFacts(claims, size), one_day)]
+        found = decide_party_claim(PartyClaimFacts(claims, size), one_day)
+        return [(dec.reason.rule, dec.outcome) for dec in found]
 
-    assert decisions(3, ("liu",))[0] is Outcome.HALF  # the sheet's customer, day 2
-    assert decisions(2, ("liu",))[0] is Outcome.HALF  # not a party: each claim alone
-    assert decisions(3, ())[0] is Outcome.STAYS  # no sheet at all
+    # Found on day 2: half under a one-day whole window (the default would give the whole).
+    assert decisions(3, ("liu",))[0] == ("FC-4", Outcome.HALF)  # the sheet's customer
+    assert decisions(2, ("liu",))[0] == ("FC-4", Outcome.HALF)  # not a party: each alone
+    assert decisions(3, ())[0] == ("FC-10", Outcome.HALF)  # no sheet: each claim alone
 
 
 def test_FC_22_a_claim_in_the_last_days_follows_the_policys_freeze():
@@ -1275,3 +1319,31 @@ def test_FC_22_a_claim_in_the_last_days_follows_the_policys_freeze():
     facts = claim(at(d(3, 30)), sale_=sold, sheets=(sheet("wang", at(d(3, 15))),))
     assert decide_claim(facts).outcome is Outcome.REFUSED
     assert decide_claim(facts, no_freeze).outcome is Outcome.HALF
+
+
+def test_claims_on_own_sale_before_the_sale_or_on_a_future_sale_say_why():
+    with pytest.raises(FitnessRuleError) as error:
+        decide_claim(ClaimFacts(sale=sale(), claimant="zhao", found_at=at(d(3, 3)), tz=TZ))
+    assert error.value.message == "a consultant cannot claim their own sale"
+    with pytest.raises(FitnessRuleError) as error:
+        decide_claim(claim(at(SALE_DAY, 14, 59)))
+    assert error.value.code == "FOUND_BEFORE_SALE"
+    assert error.value.message == "a claim cannot be found before the sale"
+    with pytest.raises(FitnessRuleError) as error:
+        claim_window(SALE_DAY, d(3, 1))
+    assert error.value.message == "the sale of 2026-03-02 is after 2026-03-01"
+
+
+def test_FC_3_a_claims_sheet_month_counts_in_the_sites_zone():
+    # Made 02-02 01:00 local (02-01 in UTC): valid through 03-01, the day of this sale.
+    made = sheet("wang", at(d(2, 2), 1))
+    sold = sale(sold_at=at(d(3, 1), 15))
+    decision = decide_claim(claim(at(d(3, 2)), sale_=sold, sheets=(made,)))
+    assert decision.outcome is Outcome.WHOLE and decision.reason.rule == "FC-4"
+    assert decision.evidence == ("follow-up sheet by Wang Li made 2026-02-02",)
+
+
+def test_FC_4_a_claim_found_too_late_still_shows_its_evidence():
+    stays = decide_claim(claim(at(d(3, 17)), sheets=(sheet("wang", at(d(2, 20))),)))
+    assert stays.outcome is Outcome.STAYS and stays.reason.rule == "FC-4"
+    assert stays.evidence == ("follow-up sheet by Wang Li made 2026-02-20",)
