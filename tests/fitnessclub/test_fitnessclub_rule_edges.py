@@ -1347,3 +1347,37 @@ def test_FC_4_a_claim_found_too_late_still_shows_its_evidence():
     stays = decide_claim(claim(at(d(3, 17)), sheets=(sheet("wang", at(d(2, 20))),)))
     assert stays.outcome is Outcome.STAYS and stays.reason.rule == "FC-4"
     assert stays.evidence == ("follow-up sheet by Wang Li made 2026-02-20",)
+
+
+def test_FC_5_the_customers_own_mobile_counts_with_its_country_code():
+    """Seed: 有效號碼:(姓+本人手機). +86 138 1234 5678 is the same own mobile as 13812345678;
+    the rule once counted its 13 digits as "not a full 11-digit mobile number"."""
+    now = at(SALE_DAY)
+    for written in ("+86 138 1234 5678", "+8613812345678", "8613812345678"):
+        verdict = phone_validity(Phone("Liu", written), now)
+        assert verdict.ok is True and verdict.reason.rule == "FC-5", written
+        assert verdict.reason.message == (
+            f"Liu {written} is the customer's own legible mobile: valid."
+        )
+    short = phone_validity(Phone("Liu", "+86 138 1234 567"), now)
+    assert short.ok is False and short.reason.rule == "FC-5"
+    assert short.reason.message == "Liu +86 138 1234 567 is not a full 11-digit mobile number."
+    # FC-16: a sale carrying the own mobile with +86 is not fined 200.
+    sold = at(SALE_DAY, 15)
+    own = Phone("Liu", "+86 138 1234 5678")
+    assert sale_phone_findings("zhao", own, None, sold, None, at(d(3, 3)), TZ) == ()
+    # FC-3: a sheet with the +86 number is evidence for the claim (FC-4).
+    sheet86 = FollowUpSheet("wang", "liu", own, at(d(2, 20)))
+    decision = decide_claim(claim(at(d(3, 3)), sheets=(sheet86,)))
+    assert decision.outcome is Outcome.WHOLE and decision.reason.rule == "FC-4"
+
+
+def test_FC_6_the_appointing_consultants_sheet_may_write_the_full_number_with_86():
+    masked = appt("wang", SALE_DAY, number="138****5678")
+    held = FollowUpSheet("wang", "liu", Phone("Liu", "+86 138 1234 5678"), at(d(2, 20)))
+    verdict = appointment_validity(masked, SALE_DAY, [held])
+    assert verdict.ok is True and verdict.reason.rule == "FC-6"
+    full = appointment_validity(appt("wang", SALE_DAY, number="+86 13812345678"), SALE_DAY, [])
+    assert full.ok is True and full.reason.rule == "FC-3"
+    short = appointment_validity(appt("wang", SALE_DAY, number="+86 1381234567"), SALE_DAY, [])
+    assert short.ok is False and short.reason.rule == "FC-6"
