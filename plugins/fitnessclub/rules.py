@@ -345,7 +345,11 @@ def phone_validity(
 ) -> Verdict:
     """FC-5: a valid number is a surname plus the customer's own mobile, legible and unaltered;
     a number found unreachable stays valid for ``unreachable_grace_hours`` (48 h, *Decided*)
-    from the first recorded failure, then is invalid."""
+    from the first recorded failure, then is invalid.
+
+    The mobile counts as written with or without the +86 country code (seed: 有效號碼:
+    (姓+本人手機) — +86 138 1234 5678 is the same own mobile as 13812345678; counting its
+    13 digits as "not a full 11-digit mobile" would void a sheet and fine a sale, FC-16)."""
     _require_aware(now, "now")
     shown = f"{phone.surname or '(no surname)'} {phone.number}"
     if not phone.surname.strip():
@@ -358,7 +362,7 @@ def phone_validity(
             False,
             Reason("FC-5", f"{shown} is {why}; such a number is invalid and cannot be disputed."),
         )
-    if len(_digits(phone.number)) != 11:
+    if len(national(phone.number)) != 11:
         return Verdict(False, Reason("FC-5", f"{shown} is not a full 11-digit mobile number."))
     if not phone.own:
         return Verdict(False, Reason("FC-5", f"{shown} is not the customer's own mobile."))
@@ -475,7 +479,7 @@ def appointment_validity(
     if is_masked(appointment.phone):
         head, tail = appointment.phone[:3], appointment.phone[-4:]
         for sheet in sheets:
-            full = _digits(sheet.phone.number)
+            full = national(sheet.phone.number)
             if (
                 sheet.consultant == appointment.consultant
                 and sheet.customer == appointment.customer
@@ -499,7 +503,7 @@ def appointment_validity(
                 "follow-up sheet with the full number; it is invalid.",
             ),
         )
-    if len(_digits(appointment.phone)) != 11:
+    if len(national(appointment.phone)) != 11:
         return Verdict(
             False,
             Reason("FC-6", f"{who}'s appointment does not carry the full mobile number; invalid."),
@@ -1312,9 +1316,8 @@ def decide_group_joiner(
             f"a group sale has at least {policy.group_sale_size} people, not {group_size}",
         )
     sale_day = local_date(sale.sold_at, tz)
-    facts = ClaimFacts(
-        sale=sale, claimant=group_consultant, found_at=sale.sold_at, tz=tz, names=names
-    )
+    # Only the parties of the decision: _decision reads the claimant and the closer.
+    facts = ClaimFacts(sale=sale, claimant=group_consultant, found_at=sale.sold_at, tz=tz)
     frozen = month_change_check(sale_day, found_day, month_closed, policy)
     if frozen is not None:
         return ClaimDecision(Outcome.REFUSED, (Share(sale.closer, WHOLE),), sale.closer, frozen)
