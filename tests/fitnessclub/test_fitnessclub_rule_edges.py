@@ -8,16 +8,29 @@ calendar date, the moment is chosen so that the UTC date differs (before 08:00 l
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 import pytest
+from fitness_facts import (
+    MOBILE,
+    NAMES,
+    SALE_DAY,
+    TZ,
+    appt,
+    at,
+    claim,
+    d,
+    phone,
+    sale,
+    shares,
+    sheet,
+)
 
 from plugins.fitnessclub.policy import FitnessClubPolicy
 from plugins.fitnessclub.rules import (
     HALF,
     WHOLE,
-    Appointment,
     ChangeForm,
     ClaimFacts,
     FitnessRuleError,
@@ -31,7 +44,6 @@ from plugins.fitnessclub.rules import (
     Question,
     ReceptionFacts,
     RegisterEntry,
-    Sale,
     Signature,
     TrialVoucher,
     add_months,
@@ -63,64 +75,7 @@ from plugins.fitnessclub.rules import (
     unregistered_tour_finding,
 )
 
-TZ = timezone(timedelta(hours=8))
-SALE_DAY = date(2026, 3, 2)
-MOBILE = "13812345678"
-NAMES = {"wang": "Wang Li", "zhao": "Zhao Min", "chen": "Chen Yu"}
 NAIVE = datetime(2026, 3, 2, 10, 0)
-
-
-def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=TZ)
-
-
-def d(month: int, day: int) -> date:
-    return date(2026, month, day)
-
-
-def phone(**kw: object) -> Phone:
-    return Phone(surname="Liu", number=MOBILE, **kw)  # type: ignore[arg-type]
-
-
-def sheet(who: str, made: datetime, customer: str = "liu", **kw: object) -> FollowUpSheet:
-    return FollowUpSheet(who, customer, phone(), made, **kw)  # type: ignore[arg-type]
-
-
-def appt(
-    who: str,
-    day: date,
-    entered: datetime | None = None,
-    customer: str = "liu",
-    number: str = MOBILE,
-    signature: Signature = Signature.DIRECTOR,
-) -> Appointment:
-    return Appointment(who, customer, number, day, entered or at(day, 8), signature)
-
-
-def sale(**kw: object) -> Sale:
-    base: dict[str, object] = {
-        "sale_id": "s1",
-        "closer": "zhao",
-        "buyer": "liu",
-        "sold_at": at(SALE_DAY, 15),
-    }
-    base.update(kw)
-    return Sale(**base)  # type: ignore[arg-type]
-
-
-def claim(found: datetime, *, sale_: Sale | None = None, **kw: object) -> ClaimFacts:
-    return ClaimFacts(
-        sale=sale_ or sale(),
-        claimant="wang",
-        found_at=found,
-        tz=TZ,
-        names=NAMES,
-        **kw,  # type: ignore[arg-type]
-    )
-
-
-def shares(decision) -> dict[str, Decimal]:
-    return {s.consultant: s.fraction for s in decision.shares}
 
 
 class NoOffset(tzinfo):

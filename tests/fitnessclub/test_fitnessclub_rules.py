@@ -8,18 +8,30 @@ both sides of the moment it flips (local midnight in the site's time zone).
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from fitness_facts import (
+    MOBILE,
+    NAMES,
+    SALE_DAY,
+    TZ,
+    appt,
+    at,
+    claim,
+    d,
+    phone,
+    sale,
+    shares,
+    sheet,
+)
 
 from plugins.fitnessclub.policy import DEFAULT_POLICY, FitnessClubPolicy
 from plugins.fitnessclub.rules import (
     HALF,
     WHOLE,
-    Appointment,
     ChangeForm,
-    ClaimFacts,
     FitnessRuleError,
     FollowUpSheet,
     Lead,
@@ -31,7 +43,6 @@ from plugins.fitnessclub.rules import (
     Question,
     ReceptionFacts,
     RegisterEntry,
-    Sale,
     Signature,
     TrialVoucher,
     appointment_validity,
@@ -58,65 +69,6 @@ from plugins.fitnessclub.rules import (
     steering_finding,
     unregistered_tour_finding,
 )
-
-TZ = timezone(timedelta(hours=8))
-SALE_DAY = date(2026, 3, 2)
-MOBILE = "13812345678"
-NAMES = {"wang": "Wang Li", "zhao": "Zhao Min", "chen": "Chen Yu"}
-
-
-def at(day: date, hour: int = 10, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=TZ)
-
-
-def d(month: int, day: int) -> date:
-    return date(2026, month, day)
-
-
-def phone(**kw: object) -> Phone:
-    return Phone(surname="Liu", number=MOBILE, **kw)  # type: ignore[arg-type]
-
-
-def sheet(who: str, made: datetime, customer: str = "liu", **kw: object) -> FollowUpSheet:
-    return FollowUpSheet(who, customer, phone(), made, **kw)  # type: ignore[arg-type]
-
-
-def appt(
-    who: str,
-    day: date,
-    entered: datetime | None = None,
-    customer: str = "liu",
-    number: str = MOBILE,
-    signature: Signature = Signature.DIRECTOR,
-) -> Appointment:
-    return Appointment(who, customer, number, day, entered or at(day, 8), signature)
-
-
-def sale(**kw: object) -> Sale:
-    base: dict[str, object] = {
-        "sale_id": "s1",
-        "closer": "zhao",
-        "buyer": "liu",
-        "sold_at": at(SALE_DAY, 15),
-    }
-    base.update(kw)
-    return Sale(**base)  # type: ignore[arg-type]
-
-
-def claim(found: datetime, *, sale_: Sale | None = None, **kw: object) -> ClaimFacts:
-    return ClaimFacts(
-        sale=sale_ or sale(),
-        claimant="wang",
-        found_at=found,
-        tz=TZ,
-        names=NAMES,
-        **kw,  # type: ignore[arg-type]
-    )
-
-
-def shares(decision) -> dict[str, Decimal]:
-    return {s.consultant: s.fraction for s in decision.shares}
-
 
 EARLY_SHEET = sheet("wang", at(d(2, 20)))
 MARCH_SHEET = sheet("wang", at(d(3, 15)))  # valid through 04-14
