@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -118,3 +120,22 @@ def client_operation(name: str) -> str:
                 needed[spread] = fragments[spread]
                 todo.append(fragments[spread])
     return print_ast(DocumentNode(definitions=(operation, *needed.values())))
+
+
+@contextmanager
+def sent_statements(engine: Any) -> Iterator[list[tuple[str, Any]]]:
+    """Every statement, with its parameters, sent through ``engine`` (an AsyncEngine or an
+    Engine) while the block runs, in order."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, Any]] = []
+    sync = getattr(engine, "sync_engine", engine)
+
+    def listen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append((statement, parameters))
+
+    event.listen(sync, "before_cursor_execute", listen)
+    try:
+        yield seen
+    finally:
+        event.remove(sync, "before_cursor_execute", listen)

@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 from conftest import Client, all_plugins_host, start_frontdesk
-from sqlalchemy import create_engine, event, text
+from helpers import sent_statements
+from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bench.scale_data import RARE_RULE_CODE, Sizes, line_sites, seed, seed_lines
@@ -97,16 +98,8 @@ async def lines_fd(seeded_url: str):
 
 
 async def _statements(fd: Frontdesk, query: str, variables: dict[str, Any]) -> list[Any]:
-    seen: list[tuple[str, Any]] = []
-
-    def listen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(fd.db.engine.sync_engine, "before_cursor_execute", listen)
-    try:
+    with sent_statements(fd.db.engine) as seen:
         await Client(fd).data(query, variables)
-    finally:
-        event.remove(fd.db.engine.sync_engine, "before_cursor_execute", listen)
     return seen
 
 

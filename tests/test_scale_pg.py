@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 from conftest import FIXED_NOW, Client, start_frontdesk
-from sqlalchemy import create_engine, event, func, select, text
+from helpers import sent_statements
+from sqlalchemy import create_engine, func, select, text
 
 from bench.scale_data import Sizes, seed
 from core.db import sync_url
@@ -186,18 +187,10 @@ async def test_C_8_sweep_batch_is_a_range_scan_of_its_partial_index(pg_fd):
 async def _captured(fd: Frontdesk, fn: Any, *args: Any) -> list[tuple[str, Any]]:
     """The statements (with parameters) ``fn(session, *args)`` sends, in a rolled-back
     transaction."""
-    seen: list[tuple[str, Any]] = []
-
-    def listen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(fd.db.engine.sync_engine, "before_cursor_execute", listen)
-    try:
+    with sent_statements(fd.db.engine) as seen:
         async with fd.db.sessions() as s, s.begin():
             await fn(s, *args)
             await s.rollback()
-    finally:
-        event.remove(fd.db.engine.sync_engine, "before_cursor_execute", listen)
     return seen
 
 
@@ -273,16 +266,8 @@ def _list_statement(statements: list[tuple[str, Any]], table: str) -> tuple[str,
 async def _graphql_statements(
     fd: Frontdesk, query: str, variables: dict[str, Any]
 ) -> list[tuple[str, Any]]:
-    seen: list[tuple[str, Any]] = []
-
-    def listen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(fd.db.engine.sync_engine, "before_cursor_execute", listen)
-    try:
+    with sent_statements(fd.db.engine) as seen:
         await Client(fd).data(query, variables)
-    finally:
-        event.remove(fd.db.engine.sync_engine, "before_cursor_execute", listen)
     return seen
 
 
@@ -555,17 +540,9 @@ async def test_C_8_a_sweep_batch_is_a_few_statements_whatever_its_size(pg_fd):
     first = await _file(pg_fd, site, li)
     await _clone_complaints(pg_fd, first.id, svc.SWEEP_BATCH - 1)
     saturday = FIXED_NOW + timedelta(days=4)
-    counted: list[str] = []
-
-    def listen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        counted.append(statement)
-
-    event.listen(pg_fd.db.engine.sync_engine, "before_cursor_execute", listen)
-    try:
+    with sent_statements(pg_fd.db.engine) as counted:
         async with pg_fd.write() as s:
             marks = await svc.sweep_overdue_batch(s, saturday)
-    finally:
-        event.remove(pg_fd.db.engine.sync_engine, "before_cursor_execute", listen)
     assert len(marks) == svc.SWEEP_BATCH  # 200 first responses (C-8); resolution next batch
     assert len(counted) <= 8, counted
     async with pg_fd.db.read() as s:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from conftest import FIXED_NOW, Client
-from sqlalchemy import event
+from helpers import sent_statements
 
 from core.runtime import Frontdesk
 from core.services import complaints as svc
@@ -21,16 +21,8 @@ UNCOUNTED = """query($site: ID!) { visits(siteId: $site, counted: false, first: 
 
 
 async def _statements(fd: Frontdesk, run: Any) -> list[tuple[str, Any]]:
-    seen: list[tuple[str, Any]] = []
-
-    def listen(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        seen.append((statement, parameters))
-
-    event.listen(fd.db.engine.sync_engine, "before_cursor_execute", listen)
-    try:
+    with sent_statements(fd.db.engine) as seen:
         await run()
-    finally:
-        event.remove(fd.db.engine.sync_engine, "before_cursor_execute", listen)
     return seen
 
 
