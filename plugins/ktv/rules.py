@@ -187,7 +187,8 @@ def knowledge_check_overdue(
         return None
     return Reason(
         "KTV-3",
-        "knowledge check (drink prices, minimum charges, table numbers) was due by "
+        "knowledge check (drink prices, minimum charges, all-you-can-drink rooms, table "
+        "numbers) was due by "
         f"{due.isoformat()}"
         + ("" if passed_on is None else f"; passed on {passed_on.isoformat()}"),
     )

@@ -363,10 +363,11 @@ def survey_step_decision(
     later it is recorded as late (not refused: the record is what happened).  "rectified" has
     no deadline of its own (the seed sets none)."""
     what = _SURVEY_WHAT[step]
+    done_at = _aware(done_at, "done_at")  # a step with no deadline is still a moment
     if due is None:
         return Verdict(True, Reason("PM-5", f"survey opinion {what}"))
     due = due.astimezone(zone)
-    if _aware(done_at, "done_at") <= due:
+    if done_at <= due:
         return Verdict(
             True, Reason("PM-5", f"survey opinion {what} in time (by {due.isoformat()})")
         )

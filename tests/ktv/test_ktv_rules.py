@@ -137,6 +137,14 @@ def test_KTV_10_room_booking_cancelled_after_close_still_excuses():
 # --- KTV-3 ---------------------------------------------------------------------------------
 
 
+# KTV-3: the sentence names the four things a new staff member must know (seed 000 篇七 3:
+# 酒水銷售價, 房間低消, 任飲房, 大廳的臺號).
+KNOWLEDGE_DUE = (
+    "knowledge check (drink prices, minimum charges, all-you-can-drink rooms, table numbers) "
+    "was due by"
+)
+
+
 def test_KTV_3_knowledge_check_due_within_3_business_days_joining_day_is_day_1():
     joined = date(2026, 12, 1)
     assert rules.knowledge_check_due(joined, P) == date(2026, 12, 3)
@@ -488,7 +496,7 @@ def test_KTV_10_cancelled_room_booking_absence_fined_under_KTV_10_with_its_sente
 def test_KTV_3_overdue_reason_names_the_due_day_and_a_late_pass():
     """KTV-3: the director is told the due day, and for a late pass the day it was passed."""
     joined = date(2026, 12, 1)
-    due_by = "knowledge check (drink prices, minimum charges, table numbers) was due by 2026-12-03"
+    due_by = f"{KNOWLEDGE_DUE} 2026-12-03"
     assert rules.knowledge_check_overdue(joined, None, date(2026, 12, 4), P) == Reason(
         "KTV-3", due_by
     )
@@ -503,8 +511,7 @@ def test_KTV_3_a_late_pass_stays_late_whatever_day_is_asked():
     late = rules.knowledge_check_overdue(date(2026, 12, 1), date(2026, 12, 5), date(2026, 12, 2), P)
     assert late == Reason(
         "KTV-3",
-        "knowledge check (drink prices, minimum charges, table numbers) was due by 2026-12-03"
-        "; passed on 2026-12-05",
+        f"{KNOWLEDGE_DUE} 2026-12-03; passed on 2026-12-05",
     )
 
 
@@ -530,16 +537,14 @@ def test_KTV_3_director_list_skips_passed_checks_wherever_they_are_listed():
             2,
             Reason(
                 "KTV-3",
-                "knowledge check (drink prices, minimum charges, table numbers) was due by "
-                "2026-12-02",
+                f"{KNOWLEDGE_DUE} 2026-12-02",
             ),
         ),
         (
             9,
             Reason(
                 "KTV-3",
-                "knowledge check (drink prices, minimum charges, table numbers) was due by "
-                "2026-11-03",
+                f"{KNOWLEDGE_DUE} 2026-11-03",
             ),
         ),
     ]

@@ -93,6 +93,11 @@ NAIVE_CASES = [
         "done_at",
         lambda: rules.survey_step_decision("delivered", NAIVE, sh(2026, 12, 4), SH),
     ),
+    (
+        "survey_step_decision-rectified",  # no deadline, still a moment: refused without a zone
+        "done_at",
+        lambda: rules.survey_step_decision("rectified", NAIVE, None, SH),
+    ),
     ("survey_clock", "now", lambda: rules.survey_clock(D, [], NAIVE, SH)),
     (
         "monthly_summary",
