@@ -323,15 +323,34 @@ def _digits(number: str) -> str:
     return _DIGITS.sub("", number)
 
 
+_COUNTRY_CODES = ("+86", "0086", "86")  # mainland China, as customers write it
+
+
+def _without_country_code(compact: str) -> str:
+    """``compact`` (no spaces or dashes) without a leading +86 / 0086 / 86 when 11 characters
+    follow it: the customer's own mobile written with its country code is the same number."""
+    for code in _COUNTRY_CODES:
+        if compact.startswith(code) and len(compact) == len(code) + 11:
+            return compact[len(code) :]
+    return compact
+
+
 def national(number: str) -> str:
-    """The digits of a mainland mobile without the +86 country code (E.164 or as written)."""
-    digits = _digits(number)
-    return digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
+    """The digits of a mainland mobile without the country code (+86, 0086 or 86; E.164 or
+    as written)."""
+    return _without_country_code(_digits(number))
+
+
+def masked_form(number: str) -> str:
+    """The number as written, without spaces, dashes and a country code (FC-6 compares the
+    first three and last four of this)."""
+    return _without_country_code(number.replace(" ", "").replace("-", ""))
 
 
 def is_masked(number: str) -> bool:
-    """An 11-digit mobile with its middle four digits left out (138****5678, FC-6)."""
-    compact = number.replace(" ", "").replace("-", "")
+    """An 11-digit mobile with its middle four digits left out (138****5678, also written
+    +86 138****5678; FC-6)."""
+    compact = masked_form(number)
     return (
         len(compact) == 11
         and compact[3:7] in {"****", "xxxx", "XXXX"}
@@ -477,7 +496,8 @@ def appointment_validity(
             ),
         )
     if is_masked(appointment.phone):
-        head, tail = appointment.phone[:3], appointment.phone[-4:]
+        written = masked_form(appointment.phone)
+        head, tail = written[:3], written[-4:]
         for sheet in sheets:
             full = national(sheet.phone.number)
             if (

@@ -983,6 +983,7 @@ async def record_ktv_conduct(info: Info, input: gql.RecordKtvConductInput) -> gq
             description=input.description,
             recorded_by_id=acting_staff(info, input.recorded_by_id, "recordedById"),
             now=at,
+            police_referral=input.police_referral,
         )
         await _emit(
             s,

@@ -393,6 +393,11 @@ def frontdesk_error_codes() -> list[LineErrorCode]:
         LineErrorCode("KNOWLEDGE_CHECK_PASSED", "KTV-3: the knowledge check was passed.", both),
         LineErrorCode("KNOWLEDGE_TOPICS_INCOMPLETE", "KTV-3: every topic must be checked.", both),
         LineErrorCode("UNKNOWN_CONDUCT", "Not a kind of conduct of the KTV table.", both),
+        LineErrorCode(
+            "POLICE_REFERRAL_NOT_APPLICABLE",
+            "KTV-8: a police referral is recorded for an egregious theft only.",
+            both,
+        ),
         LineErrorCode("SHIFT_END_REFUSED", "KTV-1: one's own booked rooms are still occupied."),
         LineErrorCode("BUSINESS_DAY_OVER", "KTV-1: that business day is over."),
         LineErrorCode(

@@ -104,7 +104,8 @@ def default_penalties(
         PenaltyRuleSpec(
             DRUGS_CODE,
             "KTV-9",
-            "Drugs or selling stored-liquor cards: dismissal and police",
+            "Drugs or selling stored-liquor cards: dismissal and police (thefts recorded before "
+            "2026-12-02 too)",
             "dismissal",
         ),
     )

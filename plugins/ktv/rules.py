@@ -354,7 +354,13 @@ _CONDUCT: dict[Conduct, tuple[str, str]] = {
 }
 
 
-def conduct_penalty(conduct: Conduct | str, amount: Decimal | None, policy: KtvPolicy) -> Penalise:
+def conduct_penalty(
+    conduct: Conduct | str,
+    amount: Decimal | None,
+    policy: KtvPolicy,
+    *,
+    police_referral: bool = False,
+) -> Penalise:
     """KTV-7/8/9: the penalty for a conduct record.
 
     KTV-7 cancels the month's booking credits (KTV-11) and adds a fine within the table's
@@ -366,7 +372,9 @@ def conduct_penalty(conduct: Conduct | str, amount: Decimal | None, policy: KtvP
     drugs: 000 篇七 8 "不能有偷竊行為，否則將作出嚴重處罰，情況惡劣者轉交公安機關處理" (theft is
     severely punished; only an egregious case goes to the police; drugs are item 11).  Theft is
     therefore recorded as KTV-8's serious case, dismissal without pay, with no automatic police
-    referral: whether a case is egregious is the venue's judgement, not a fact this record has.
+    referral: whether a case is egregious is the venue's judgement, given as ``police_referral``
+    (theft only: KTV-9 always refers, the other conduct never; the service refuses the flag on
+    them).
 
     An amount outside the bounds, or one given for a dismissal, raises core's
     ``PenaltyAmountError`` (a ValueError with a stable ``code``: PENALTY_AMOUNT_OUT_OF_RANGE …).
@@ -375,11 +383,17 @@ def conduct_penalty(conduct: Conduct | str, amount: Decimal | None, policy: KtvP
     code, what = _CONDUCT[kind]
     spec: PenaltyRuleSpec = policy.penalty(code)
     issued = check_amount(spec, amount)
+    referred = kind is Conduct.THEFT and police_referral
+    if referred:
+        what = (
+            "theft: a severe punishment, dismissal without pay; an egregious case, handed to "
+            "the police"
+        )
     return Penalise(
         code,
         issued,
         Reason(spec.rule, what),
-        police=code == DRUGS_CODE,
+        police=code == DRUGS_CODE or referred,
         cancels_credits=code == BOOKING_MISCONDUCT_CODE,
         dismissal=spec.kind == "dismissal",
     )

@@ -561,6 +561,12 @@ class RecordKtvConductInput:
     )
     description: str = strawberry.field(default="", description="What happened.")
     recorded_by_id: strawberry.ID = strawberry.field(description=ACTING)
+    police_referral: bool = strawberry.field(
+        default=False,
+        description="THEFT only: the venue judged the theft egregious and handed it to the "
+        "police (seed 000 篇七 8); refused with POLICE_REFERRAL_NOT_APPLICABLE on other conduct "
+        "(KTV-9 is always referred, the rest never).",
+    )
 
 
 @strawberry.input(description="KTV facts of an arriving guest (KTV-11).")

@@ -338,14 +338,23 @@ async def record_conduct(
     description: str,
     recorded_by_id: int,
     now: datetime,
+    police_referral: bool = False,
 ) -> tuple[ConductRecord, Penalty]:
     """KTV-7/8/9: record a finding, issue its penalty (fine within bounds, or a dismissal),
-    note a police referral (KTV-9) and whether the month's credits are cancelled (KTV-7)."""
+    note a police referral (KTV-9; an egregious theft when ``police_referral``) and whether the
+    month's credits are cancelled (KTV-7)."""
+    if police_referral and conduct != rules.Conduct.THEFT.value:
+        raise InvalidInput(
+            "policeReferral is for THEFT only: KTV-9 conduct is always referred to the police, "
+            "other conduct never",
+            code="POLICE_REFERRAL_NOT_APPLICABLE",
+            field="policeReferral",
+        )
     site, policy = await _site(session, site_id)
     staff = await get_staff(session, staff_id, site.id, "staffId")
     await get_staff(session, recorded_by_id, site.id, "recordedById")
     try:
-        decided = rules.conduct_penalty(conduct, amount, policy)
+        decided = rules.conduct_penalty(conduct, amount, policy, police_referral=police_referral)
     except ValueError as exc:
         code = getattr(exc, "code", None)
         if code:

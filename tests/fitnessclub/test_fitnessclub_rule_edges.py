@@ -242,6 +242,25 @@ def test_FC_6_a_masked_number_is_three_digits_four_masks_four_digits():
     for plain in ("13812345678", "138****567", "138****56789", "13a****5678", "138****a678"):
         assert not is_masked(plain), plain
     assert not is_masked("138*-**5678")
+    for written in ("+86 138****5678", "+86-138-****-5678", "0086138****5678", "86138****5678"):
+        assert is_masked(written), written  # the country code is not part of the mobile
+    assert not is_masked("+87 138****5678")
+
+
+def test_FC_6_a_masked_appointment_written_with_86_counts_with_the_own_full_sheet():
+    """FC-6: 138****5678 written as +86 138****5678 is the same masked mobile; the appointing
+    consultant's own sheet holding 13812345678 makes it count (review finding, 2026-12-02)."""
+    for written in ("+86 138****5678", "0086-138-****-5678"):
+        masked = appt("wang", SALE_DAY, number=written)
+        verdict = appointment_validity(masked, SALE_DAY, [sheet("wang", at(d(2, 20)))], names=NAMES)
+        assert (verdict.ok, verdict.reason.rule) == (True, "FC-6"), written
+        assert verdict.reason.message == (
+            "Wang Li's appointment leaves out the middle four digits; Wang Li's own follow-up "
+            "sheet holds the full number, so it counts."
+        )
+    other_tail = appt("wang", SALE_DAY, number="+86 138****5679")
+    verdict = appointment_validity(other_tail, SALE_DAY, [sheet("wang", at(d(2, 20)))], names=NAMES)
+    assert (verdict.ok, verdict.reason.rule) == (False, "FC-6")
 
 
 def test_FC_6_the_sheet_must_hold_the_same_customer_and_the_matching_full_number():
@@ -316,6 +335,8 @@ def test_FC_16_a_number_compares_without_the_country_code_only_when_it_has_one()
     assert national("13812345678") == "13812345678"
     assert national("86138123456") == "86138123456"  # 11 digits: a number of its own
     assert national("0013812345678") == "0013812345678"  # 13 digits without +86
+    assert national("0086 138 1234 5678") == "13812345678"  # the international prefix 00
+    assert national("008613812345") == "008613812345"  # 0086 then 8 digits: left as written
 
 
 # Open claims: the windows read ahead (FC-4, FC-7, FC-15, FC-22) ---------------------------

@@ -536,7 +536,7 @@ async def test_KTV_6_attitude_complaint_fined_100_in_place_of_c14(venue: Venue) 
 
 CONDUCT = """mutation($i: RecordKtvConductInput!) { recordKtvConduct(input: $i) { record { id
   conduct rule amount dismissal policeReferral cancelsCredits decision { rule message }
-  staff { name } penalty { id } } userErrors { code message } } }"""
+  staff { name } penalty { id } } userErrors { code field message } } }"""
 
 
 async def test_KTV_11_guest_received_by_the_booker_at_0130_and_credited(
@@ -645,6 +645,31 @@ async def test_KTV_8_conduct_fines_within_their_bounds(
         assert payload["record"]["rule"] == "KTV-8" and payload["record"]["amount"] == (
             f"{int(amount)}.00"
         )
+
+
+async def test_KTV_8_an_egregious_theft_is_recorded_with_its_police_referral(
+    frontdesk_app, venue: Venue
+) -> None:
+    """Seed 000 篇七 8: theft is KTV-8's serious case; the venue may record that it handed an
+    egregious one to the police. The flag on other conduct is a client mistake with its code."""
+    i = {
+        "staffId": sid(venue.wing),
+        "conduct": "THEFT",
+        "recordedById": sid(venue.director),
+        "policeReferral": True,
+    }
+    record = (await venue.at(at(12, 1, 10)).data(CONDUCT, {"i": i}))["recordKtvConduct"]["record"]
+    assert (record["rule"], record["dismissal"], record["policeReferral"]) == ("KTV-8", True, True)
+    assert record["decision"]["message"].endswith("an egregious case, handed to the police")
+    refused = await venue.at(at(12, 1, 20)).execute(
+        CONDUCT, {"i": {**i, "staffId": sid(venue.kit), "conduct": "TALKING_BACK", "amount": "300"}}
+    )
+    assert refused.data["recordKtvConduct"]["record"] is None
+    [error] = refused.data["recordKtvConduct"]["userErrors"]
+    assert (error["code"], error["field"]) == (
+        "POLICE_REFERRAL_NOT_APPLICABLE",
+        ["input", "policeReferral"],
+    )
 
 
 @pytest.mark.parametrize(

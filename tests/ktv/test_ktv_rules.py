@@ -326,6 +326,21 @@ def test_KTV_8_theft_is_a_serious_case_dismissal_without_pay_no_automatic_police
     assert error.value.code == "PENALTY_AMOUNT_NOT_APPLICABLE"
 
 
+def test_KTV_8_an_egregious_theft_the_venue_hands_to_the_police_is_recorded_as_referred():
+    """Seed 000 篇七 8: 情況惡劣者轉交公安機關處理 — the venue's judgement, given as a flag."""
+    penalty = rules.conduct_penalty("theft", None, P, police_referral=True)
+    assert (penalty.code, penalty.dismissal, penalty.police) == ("KTV-8-dismissal", True, True)
+    assert penalty.reason == Reason(
+        "KTV-8",
+        "theft: a severe punishment, dismissal without pay; an egregious case, handed to the "
+        "police",
+    )
+    # The flag is theft's alone: a serious case stays without a referral, drugs keep theirs.
+    serious = rules.conduct_penalty("serious", None, P, police_referral=True)
+    assert (serious.police, serious.reason.rule) == (False, "KTV-8")
+    assert rules.conduct_penalty("drugs", None, P, police_referral=False).police is True
+
+
 @pytest.mark.parametrize("conduct", ["drugs", "selling_liquor_cards"])
 def test_KTV_9_dismissal_and_police_referral(conduct):
     penalty = rules.conduct_penalty(conduct, None, P)
