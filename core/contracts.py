@@ -285,6 +285,14 @@ class WorkforcePolicy:
     # and needs no approval (KTV rooms and tables).
     booking_kinds: Mapping[str, BookingKind] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # C-15's "in a row" compares the rest between two shifts with this; overlapping
+        # shifts have a negative rest, so a negative minimum would let them through.
+        if self.min_rest_minutes < 0:
+            raise ValueError(
+                f"min_rest_minutes must be 0 or more (C-15), got {self.min_rest_minutes}"
+            )
+
     def booking_kind(self, code: str) -> BookingKind:
         """The line's kind ``code``, or an exclusive kind needing no approval."""
         return self.booking_kinds.get(code) or BookingKind(code, code)

@@ -763,3 +763,13 @@ def test_PM_9_a_scheme_without_thresholds_raises_nothing() -> None:
     warning_only = dataclasses.replace(SCHEME, penalty_at=None)
     crossed = points_threshold_crossed(warning_only, Decimal(10), Decimal(0))
     assert crossed is not None and crossed[0] == "warning"
+
+
+def test_C_15_a_negative_minimum_rest_is_refused_so_overlapping_shifts_stay_in_a_row():
+    """C-15: overlapping shifts are always "in a row"; the policy cannot make the minimum rest
+    negative (review finding, 2026-12-02)."""
+    from core.contracts import WorkforcePolicy
+
+    with pytest.raises(ValueError, match=r"min_rest_minutes must be 0 or more \(C-15\), got -1"):
+        WorkforcePolicy(min_rest_minutes=-1)
+    assert WorkforcePolicy(min_rest_minutes=0).min_rest_minutes == 0
