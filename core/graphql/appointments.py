@@ -356,6 +356,15 @@ class PenaliseUnapprovedVisitInput:
     reason: str = strawberry.field(default="", description="What happened, for the ledger.")
 
 
+# The period arguments of the two appointment lists (C-3).
+FromAt = Annotated[
+    datetime, strawberry.argument(description="Visits at or after this moment (with a UTC offset).")
+]
+ToAt = Annotated[
+    datetime, strawberry.argument(description="Visits before this moment (with a UTC offset).")
+]
+
+
 @strawberry.type
 class AppointmentQuery:
     @strawberry.field(
@@ -366,14 +375,8 @@ class AppointmentQuery:
         self,
         info: Info,
         site_id: SiteId,
-        from_at: Annotated[
-            datetime,
-            strawberry.argument(description="Visits at or after this moment (with a UTC offset)."),
-        ],
-        to_at: Annotated[
-            datetime,
-            strawberry.argument(description="Visits before this moment (with a UTC offset)."),
-        ],
+        from_at: FromAt,
+        to_at: ToAt,
     ) -> list[Appointment]:
         sid = parse_id(site_id, "siteId")
         async with info.context.db.session() as s:
@@ -415,14 +418,8 @@ class AppointmentQuery:
         self,
         info: Info,
         site_id: SiteId,
-        from_at: Annotated[
-            datetime,
-            strawberry.argument(description="Visits at or after this moment (with a UTC offset)."),
-        ],
-        to_at: Annotated[
-            datetime,
-            strawberry.argument(description="Visits before this moment (with a UTC offset)."),
-        ],
+        from_at: FromAt,
+        to_at: ToAt,
         first: First = None,
         after: After = None,
         last: Last = None,
